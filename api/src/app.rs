@@ -1,0 +1,122 @@
+//! Start-up: connect, migrate, seed, build the router, serve until told to stop.
+
+use crate::graphql::{AppSchema, build_schema};
+use crate::http::router;
+use anyhow::Context;
+use domain::Clock;
+use domain::config::{Backend, Config};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+    pub schema: AppSchema,
+}
+
+/// Connect to the configured database (creating the SQLite file and its folder
+/// when embedded), apply migrations and seed the settings row.
+pub async fn prepare(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+    if let Backend::Embedded { database_url } = &config.backend
+        && let Some(parent) =
+            sqlite_path(database_url).and_then(|p| p.parent().map(|d| d.to_owned()))
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(&parent)
+            .with_context(|| format!("creating database folder {}", parent.display()))?;
+    }
+    let db = domain::db::connect(config.backend.database_url())
+        .await
+        .context("connecting to the database")?;
+    Migrator::up(&db, None)
+        .await
+        .context("applying migrations")?;
+    domain::settings::ensure_seeded(&db, &config)
+        .await
+        .context("seeding business settings")?;
+    let config = Arc::new(config);
+    let schema = build_schema(db.clone(), config.clone(), clock.clone());
+    Ok(AppState {
+        db,
+        config,
+        clock,
+        schema,
+    })
+}
+
+/// The file path inside a `sqlite:` URL, if it names a file.
+fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| path.into())
+}
+
+/// A server running in the background of this process (tests, embedding).
+pub struct RunningApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningApp {
+    /// Stop accepting, finish in-flight requests, and wait for the server.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.await;
+        }
+    }
+}
+
+impl Drop for RunningApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Prepare and serve on `listener` in a background task.
+pub async fn start(
+    config: Config,
+    clock: Arc<dyn Clock>,
+    listener: TcpListener,
+) -> anyhow::Result<RunningApp> {
+    let state = prepare(config, clock).await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(serve(listener, state.clone(), async {
+        let _ = rx.await;
+    }));
+    Ok(RunningApp {
+        addr,
+        state,
+        shutdown: Some(tx),
+        handle: Some(handle),
+    })
+}
+
+/// Serve until `shutdown` resolves, then drain in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,93 @@
+//! The audit trail of any record.
+
+use super::ContextExt;
+use super::errors::ApiError;
+use super::types::{encode_cursor, page_request, parse_id};
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, ErrorExtensions, ID, Json, Object};
+use chrono::{DateTime, Utc};
+use entity::audit_entry;
+
+/// One change to one record: who, when, what, and the record before and after.
+pub struct AuditEntry(pub audit_entry::Model);
+
+fn parse_snapshot(text: &Option<String>) -> Option<Json<serde_json::Value>> {
+    text.as_deref()
+        .and_then(|t| serde_json::from_str(t).ok())
+        .map(Json)
+}
+
+#[Object]
+impl AuditEntry {
+    /// Stable identifier.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Kind of record changed, e.g. `customer`.
+    async fn subject_type(&self) -> &str {
+        &self.0.subject_type
+    }
+    /// Id of the record changed.
+    async fn subject_id(&self) -> ID {
+        ID(self.0.subject_id.to_string())
+    }
+    /// What happened, e.g. `customer.created`.
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+    /// Who did it (user id, or `system`).
+    async fn actor_id(&self) -> &str {
+        &self.0.actor_id
+    }
+    /// The actor's role at the time.
+    async fn actor_role(&self) -> &str {
+        &self.0.actor_role
+    }
+    /// When it happened (UTC).
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
+    }
+    /// The record before the change (null on creation).
+    async fn before(&self) -> Option<Json<serde_json::Value>> {
+        parse_snapshot(&self.0.before)
+    }
+    /// The record after the change.
+    async fn after(&self) -> Option<Json<serde_json::Value>> {
+        parse_snapshot(&self.0.after)
+    }
+}
+
+#[derive(Default)]
+pub struct AuditQuery;
+
+#[Object]
+impl AuditQuery {
+    /// The timeline of one record, oldest first. Customers see only their own.
+    async fn audit_trail(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the record.")] subject_id: ID,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, AuditEntry>> {
+        let subject_id = parse_id(&subject_id, "subjectId")?;
+        let page = page_request(first, after)?;
+        let actor = &ctx.request().actor;
+        if let Some(own) = actor.visible_party()
+            && own != Some(subject_id)
+        {
+            return Ok(Connection::new(false, false));
+        }
+        let found = domain::audit::trail(&ctx.services().db, subject_id, page)
+            .await
+            .map_err(|e| ApiError::internal(&ctx.request().request_id, &e).extend())?;
+        let mut connection = Connection::new(found.has_previous_page, found.has_next_page);
+        connection.edges.extend(
+            found
+                .items
+                .into_iter()
+                .map(|(id, m)| Edge::new(encode_cursor(id), AuditEntry(m))),
+        );
+        Ok(connection)
+    }
+}

@@ -1,0 +1,151 @@
+//! Errors as clients see them: expected ones as `userErrors` in payloads,
+//! unexpected ones as top-level errors with a stable `extensions.code`.
+
+use async_graphql::{Enum, ErrorExtensions, SimpleObject};
+use domain::{DomainError, ErrorCode, FieldError};
+
+/// Why an input was refused.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum UserErrorCode {
+    /// A required value is missing or blank.
+    Required,
+    /// The value is longer than allowed.
+    TooLong,
+    /// Not a valid email address.
+    InvalidEmail,
+    /// Not a valid Australian phone number.
+    InvalidPhone,
+    /// Not a valid ABN (11 digits with a valid checksum).
+    InvalidAbn,
+    /// Not a valid Australian postcode.
+    InvalidPostcode,
+    /// The postcode belongs to another state or territory.
+    PostcodeStateMismatch,
+    /// Not a valid amount of money (a decimal string with at most 2 decimals).
+    InvalidMoney,
+    /// Not a valid quantity.
+    InvalidQuantity,
+    /// Not a valid percentage.
+    InvalidPercent,
+    /// Not a known tax code.
+    InvalidTaxCode,
+    /// The value is outside the allowed range.
+    OutOfRange,
+    /// The amount is too large to compute with.
+    Overflow,
+    /// Not a valid ID.
+    InvalidId,
+    /// No such record (or not one the caller may see).
+    NotFound,
+    /// The record changed since the caller read it (stale `expectedVersion`).
+    Conflict,
+    /// The Idempotency-Key was already used with a different input.
+    IdempotencyKeyReused,
+}
+
+impl From<ErrorCode> for UserErrorCode {
+    fn from(code: ErrorCode) -> Self {
+        match code {
+            ErrorCode::Required => Self::Required,
+            ErrorCode::TooLong => Self::TooLong,
+            ErrorCode::InvalidEmail => Self::InvalidEmail,
+            ErrorCode::InvalidPhone => Self::InvalidPhone,
+            ErrorCode::InvalidAbn => Self::InvalidAbn,
+            ErrorCode::InvalidPostcode => Self::InvalidPostcode,
+            ErrorCode::PostcodeStateMismatch => Self::PostcodeStateMismatch,
+            ErrorCode::InvalidMoney => Self::InvalidMoney,
+            ErrorCode::InvalidQuantity => Self::InvalidQuantity,
+            ErrorCode::InvalidPercent => Self::InvalidPercent,
+            ErrorCode::InvalidTaxCode => Self::InvalidTaxCode,
+            ErrorCode::OutOfRange => Self::OutOfRange,
+            ErrorCode::Overflow => Self::Overflow,
+            ErrorCode::InvalidId => Self::InvalidId,
+            ErrorCode::NotFound => Self::NotFound,
+            ErrorCode::Conflict => Self::Conflict,
+            ErrorCode::IdempotencyKeyReused => Self::IdempotencyKeyReused,
+        }
+    }
+}
+
+/// An input the operation refused; nothing was written.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct UserError {
+    /// Path to the offending input field, e.g. `["input", "email"]`.
+    pub field: Option<Vec<String>>,
+    /// Machine-readable reason.
+    pub code: UserErrorCode,
+    /// Human-readable reason.
+    pub message: String,
+}
+
+impl UserError {
+    /// Map a domain field error, placing it under the mutation's `input`.
+    pub fn from_field(error: FieldError) -> Self {
+        let mut field = vec!["input".to_owned()];
+        field.extend(error.field);
+        UserError {
+            field: Some(field),
+            code: error.code.into(),
+            message: error.message,
+        }
+    }
+}
+
+/// Unexpected or transport-level failures, shown as top-level errors.
+#[derive(Debug)]
+pub enum ApiError {
+    Forbidden,
+    BadRequest(String),
+    /// Logged with its cause; the client sees only the request id.
+    Internal {
+        request_id: String,
+    },
+}
+
+impl ApiError {
+    pub fn internal(request_id: &str, cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(request_id, error = %cause, "internal error");
+        ApiError::Internal {
+            request_id: request_id.to_owned(),
+        }
+    }
+}
+
+impl ErrorExtensions for ApiError {
+    fn extend(&self) -> async_graphql::Error {
+        let (message, code) = match self {
+            ApiError::Forbidden => ("forbidden".to_owned(), "FORBIDDEN"),
+            ApiError::BadRequest(m) => (m.clone(), "BAD_REQUEST"),
+            ApiError::Internal { request_id } => (
+                format!("internal error (request id {request_id})"),
+                "INTERNAL",
+            ),
+        };
+        let request_id = match self {
+            ApiError::Internal { request_id } => Some(request_id.clone()),
+            _ => None,
+        };
+        async_graphql::Error::new(message).extend_with(|_, x| {
+            x.set("code", code);
+            if let Some(id) = &request_id {
+                x.set("requestId", id.as_str());
+            }
+        })
+    }
+}
+
+/// How a mutation resolver turns a domain failure into its answer: expected
+/// failures become userErrors, the rest become top-level errors.
+pub fn split_domain_error(
+    err: DomainError,
+    request_id: &str,
+) -> Result<Vec<UserError>, async_graphql::Error> {
+    match err {
+        DomainError::Rejected(errors) => {
+            Ok(errors.into_iter().map(UserError::from_field).collect())
+        }
+        DomainError::Forbidden => Err(ApiError::Forbidden.extend()),
+        DomainError::Db(e) => Err(ApiError::internal(request_id, &e).extend()),
+        DomainError::Internal(e) => Err(ApiError::internal(request_id, &e).extend()),
+    }
+}

@@ -1,0 +1,102 @@
+//! The GraphQL schema: one query/mutation object per area, merged.
+
+mod audit;
+mod customers;
+mod errors;
+mod types;
+
+pub use errors::{ApiError, UserError, UserErrorCode};
+
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use domain::config::Config;
+use domain::{Actor, Clock, Ctx};
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+/// Per-request data: who calls, the id logs and INTERNAL errors share, and
+/// the client's Idempotency-Key.
+#[derive(Debug, Clone)]
+pub struct RequestCtx {
+    pub actor: Actor,
+    pub request_id: String,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(customers::CustomerQuery, audit::AuditQuery);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(customers::CustomerMutation);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Most nested selections a document may have.
+pub const MAX_DEPTH: usize = 12;
+/// Most complexity points a document may cost.
+pub const MAX_COMPLEXITY: usize = 1000;
+
+/// The schema without data: enough to export SDL.
+pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .limit_recursive_depth(32)
+    .limit_directives(10)
+}
+
+/// The SDL `schema.graphql` must equal.
+pub fn sdl() -> String {
+    schema_builder().finish().sdl_with_options(
+        async_graphql::SDLExportOptions::new()
+            .sorted_fields()
+            .sorted_enum_items(),
+    )
+}
+
+/// Shared state resolvers read from the schema data.
+#[derive(Clone)]
+pub struct Services {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+}
+
+pub fn build_schema(
+    db: DatabaseConnection,
+    config: Arc<Config>,
+    clock: Arc<dyn Clock>,
+) -> AppSchema {
+    let mut builder = schema_builder();
+    if !config.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.data(Services { db, config, clock }).finish()
+}
+
+/// Resolver helpers to reach services and the caller.
+pub(crate) trait ContextExt {
+    fn services(&self) -> &Services;
+    fn request(&self) -> &RequestCtx;
+    fn domain_ctx(&self) -> Ctx;
+}
+
+impl ContextExt for async_graphql::Context<'_> {
+    fn services(&self) -> &Services {
+        self.data_unchecked::<Services>()
+    }
+
+    fn request(&self) -> &RequestCtx {
+        self.data_unchecked::<RequestCtx>()
+    }
+
+    fn domain_ctx(&self) -> Ctx {
+        Ctx {
+            actor: self.request().actor.clone(),
+            clock: self.services().clock.clone(),
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! HTTP routes: GraphQL over HTTP (our own handler, so batches and methods are
+//! policed before anything runs), GraphiQL, health and readiness.
+
+use crate::app::AppState;
+use crate::graphql::RequestCtx;
+use async_graphql::http::GraphiQLSource;
+use async_graphql::{BatchRequest, BatchResponse, ServerError};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use domain::Actor;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Most operations in one batched request.
+pub const MAX_BATCH: usize = 10;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            let id = uuid::Uuid::now_v7();
+            tracing::error!(request_id = %id, "panic while handling a request");
+            error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                false,
+                "INTERNAL",
+                &format!("internal error (request id {id})"),
+            )
+        }))
+        .with_state(state)
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+/// Who is calling. Until logins exist every request acts as the development
+/// actor; only this function will change when they do.
+fn actor_from(_headers: &HeaderMap) -> Actor {
+    Actor::development()
+}
+
+fn request_ctx(headers: &HeaderMap) -> RequestCtx {
+    RequestCtx {
+        actor: actor_from(headers),
+        request_id: uuid::Uuid::now_v7().to_string(),
+        idempotency_key: headers
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    }
+}
+
+/// Does the client speak the GraphQL-over-HTTP response media type?
+fn wants_graphql_response(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains(GRAPHQL_RESPONSE_JSON))
+}
+
+fn error_response(status: StatusCode, modern: bool, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code } }]
+    });
+    let content_type = if modern {
+        GRAPHQL_RESPONSE_JSON
+    } else {
+        "application/json"
+    };
+    let status = if modern {
+        status
+    } else {
+        StatusCode::OK.max(status)
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    let modern = wants_graphql_response(&headers);
+    let query = uri.query().unwrap_or_default();
+    let accepts_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if query.is_empty() && accepts_html {
+        if state.config.graphiql {
+            return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+        }
+        return error_response(
+            StatusCode::NOT_FOUND,
+            modern,
+            "BAD_REQUEST",
+            "GraphiQL is switched off",
+        );
+    }
+    let request = match async_graphql::http::parse_query_string(query) {
+        Ok(r) => r,
+        Err(e) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                modern,
+                "BAD_REQUEST",
+                &format!("bad request: {e}"),
+            );
+        }
+    };
+    // GET is for queries only (GraphQL over HTTP): a mutation must be a POST.
+    if is_mutation(&request) {
+        let mut resp = error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            true,
+            "BAD_REQUEST",
+            "mutations must be sent with POST",
+        );
+        resp.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        *resp.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+        return resp;
+    }
+    execute(state, &headers, BatchRequest::Single(request), modern).await
+}
+
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+        return false; // execution reports the syntax error
+    };
+    let ty = match (&doc.operations, request.operation_name.as_deref()) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) => ops.values().next().map(|op| op.node.ty),
+    };
+    ty == Some(OperationType::Mutation)
+}
+
+async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let modern = wants_graphql_response(&headers);
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                modern,
+                "BAD_REQUEST",
+                &format!("the body is not a GraphQL request: {e}"),
+            );
+        }
+    };
+    if let BatchRequest::Batch(list) = &batch {
+        if list.len() > MAX_BATCH {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                modern,
+                "LIMIT_EXCEEDED",
+                &format!("a batch may hold at most {MAX_BATCH} operations"),
+            );
+        }
+        if list.is_empty() {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                modern,
+                "BAD_REQUEST",
+                "empty batch",
+            );
+        }
+    }
+    execute(state, &headers, batch, modern).await
+}
+
+async fn execute(
+    state: AppState,
+    headers: &HeaderMap,
+    batch: BatchRequest,
+    modern: bool,
+) -> Response {
+    let ctx = request_ctx(headers);
+    let batch = match batch {
+        BatchRequest::Single(r) => BatchRequest::Single(r.data(ctx)),
+        BatchRequest::Batch(list) => {
+            BatchRequest::Batch(list.into_iter().map(|r| r.data(ctx.clone())).collect())
+        }
+    };
+    let mut response = state.schema.execute_batch(batch).await;
+    label_errors(&mut response);
+    let status = if modern && is_request_error(&response) {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let content_type = if modern {
+        GRAPHQL_RESPONSE_JSON
+    } else {
+        "application/json"
+    };
+    let body = serde_json::to_string(&response).unwrap_or_else(|_| {
+        r#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#.into()
+    });
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        body,
+    )
+        .into_response()
+}
+
+/// Give every error a stable `extensions.code`: resolvers set their own; what
+/// async-graphql reports itself (syntax, validation, limits) is a bad request
+/// or an exceeded limit.
+fn label_errors(response: &mut BatchResponse) {
+    let label = |r: &mut async_graphql::Response| {
+        for error in &mut r.errors {
+            let has_code = error
+                .extensions
+                .as_ref()
+                .is_some_and(|x| x.get("code").is_some());
+            if has_code {
+                continue;
+            }
+            let message = error.message.to_lowercase();
+            let code = if message.contains("too deep")
+                || message.contains("too complex")
+                || message.contains("too many")
+                || message.contains("limit")
+            {
+                "LIMIT_EXCEEDED"
+            } else if error.path.is_empty() {
+                "BAD_REQUEST"
+            } else {
+                "INTERNAL"
+            };
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", code);
+        }
+    };
+    match response {
+        BatchResponse::Single(r) => label(r),
+        BatchResponse::Batch(list) => list.iter_mut().for_each(label),
+    }
+}
+
+/// A document that failed to parse or validate never executed: it has errors
+/// and no data at all.
+fn is_request_error(response: &BatchResponse) -> bool {
+    let single = |r: &async_graphql::Response| {
+        !r.errors.is_empty()
+            && r.data == async_graphql::Value::Null
+            && r.errors.iter().all(|e: &ServerError| e.path.is_empty())
+    };
+    match response {
+        BatchResponse::Single(r) => single(r),
+        BatchResponse::Batch(list) => list.iter().all(single),
+    }
+}

@@ -1,0 +1,8 @@
+//! The HTTP/GraphQL surface: translates requests into `domain` calls. Holds no
+//! business rules.
+
+pub mod app;
+pub mod graphql;
+pub mod http;
+
+pub use app::{AppState, RunningApp, prepare, start};

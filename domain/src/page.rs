@@ -1,0 +1,61 @@
+//! Keyset pagination over UUIDv7 ids (which sort by creation time).
+
+use uuid::Uuid;
+
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub first: u32,
+    pub after: Option<Uuid>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<(Uuid, T)>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+}
+
+impl<T> Page<T> {
+    /// Build a page from a query that fetched `first + 1` rows: the extra row
+    /// only tells whether there is a next page.
+    pub fn from_overfetch(mut rows: Vec<T>, req: PageRequest, id: impl Fn(&T) -> Uuid) -> Self {
+        let has_next_page = rows.len() > req.first as usize;
+        rows.truncate(req.first as usize);
+        Page {
+            items: rows.into_iter().map(|r| (id(&r), r)).collect(),
+            has_next_page,
+            has_previous_page: req.after.is_some(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overfetch_row_sets_has_next_page_and_is_dropped() {
+        let ids: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
+        let page = Page::from_overfetch(
+            ids.clone(),
+            PageRequest {
+                first: 2,
+                after: None,
+            },
+            |u| *u,
+        );
+        assert!(page.has_next_page);
+        assert_eq!(page.items.len(), 2);
+        let page = Page::from_overfetch(
+            ids,
+            PageRequest {
+                first: 3,
+                after: None,
+            },
+            |u| *u,
+        );
+        assert!(!page.has_next_page);
+    }
+}

@@ -1,0 +1,8 @@
+//! Pure business rules: value types, GST, business calendar, deadlines and
+//! consumer-guarantee remedies. No database, no transport. Modules refer to each
+//! other through `super::` only, so this tree also builds as a standalone crate.
+
+pub mod abn;
+pub mod email;
+pub mod error;
+pub mod phone;

@@ -1,0 +1,27 @@
+use sea_orm::entity::prelude::*;
+
+/// The one business this deployment serves (a single row, id 1).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "business_settings")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i32,
+    pub legal_name: String,
+    pub abn: Option<String>,
+    pub gst_registered: bool,
+    /// PER_LINE or PER_INVOICE.
+    pub gst_rounding: String,
+    pub mail_from: String,
+    pub public_base_url: String,
+    /// IANA zone for business rules, e.g. Australia/Sydney.
+    pub timezone: String,
+    pub support_hours_open: String,
+    pub support_hours_close: String,
+    pub version: i32,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,27 @@
+use sea_orm::entity::prelude::*;
+
+/// A person or organisation the business deals with: customer, supplier, courier.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "party")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// CUSTOMER, SUPPLIER or COURIER.
+    pub kind: String,
+    pub name: String,
+    /// Lower-cased name and email, so search is case-insensitive on both backends.
+    pub search_text: String,
+    pub email: Option<String>,
+    /// E.164.
+    pub phone: Option<String>,
+    /// 11 digits.
+    pub abn: Option<String>,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

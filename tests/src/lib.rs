@@ -1,0 +1,242 @@
+//! End-to-end test support: the app in-process on port 0 against a fresh
+//! database (a SQLite file per test, or a PostgreSQL database created for the
+//! test and dropped after it), typed GraphQL helpers, and the real binaries
+//! for process-level tests.
+
+pub mod services;
+
+use api::RunningApp;
+use chrono::{DateTime, Utc};
+use domain::ManualClock;
+use domain::config::Config;
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Where this test's data lives; cleaned up on drop.
+enum TestDatabase {
+    Sqlite { _dir: tempfile::TempDir },
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs outside async; use a private runtime on its own thread.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async {
+                    if let Ok(db) = sea_orm::Database::connect(&admin_url).await {
+                        let _ = db
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await;
+                        let _ = db.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+pub struct TestApp {
+    pub app: RunningApp,
+    pub base_url: String,
+    pub clock: ManualClock,
+    pub client: reqwest::Client,
+    token: Option<String>,
+    // Last: dropped after the app so the database outlives its pool.
+    _database: TestDatabase,
+}
+
+/// The instant every test clock starts at (a Monday, 10:00 in Sydney).
+pub fn test_epoch() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-23T10:00:00+11:00")
+        .expect("valid")
+        .with_timezone(&Utc)
+}
+
+impl TestApp {
+    /// Start the app on the configured backend (see `services`).
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Start the app with extra configuration keys.
+    pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
+        let mut vars: HashMap<String, String> = HashMap::new();
+        let database = match services::postgres_url() {
+            Some(admin_url) => {
+                let name = format!("hub_test_{}", uuid::Uuid::now_v7().simple());
+                let admin = sea_orm::Database::connect(&admin_url)
+                    .await
+                    .expect("TEST_DATABASE_URL must reach a PostgreSQL server");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create test database");
+                let _ = admin.close().await;
+                let redis = services::redis_url()
+                    .expect("TEST_DATABASE_URL needs TEST_REDIS_URL: PostgreSQL runs with Redis");
+                vars.insert("DATABASE_URL".into(), replace_database(&admin_url, &name));
+                vars.insert("REDIS_URL".into(), redis);
+                vars.insert("QUEUE_PREFIX".into(), format!("test:{name}"));
+                TestDatabase::Postgres { admin_url, name }
+            }
+            None => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                vars.insert(
+                    "DATABASE_URL".into(),
+                    format!("sqlite://{}?mode=rwc", dir.path().join("hub.db").display()),
+                );
+                vars.insert("DATA_DIR".into(), dir.path().display().to_string());
+                TestDatabase::Sqlite { _dir: dir }
+            }
+        };
+        vars.insert("BIND_ADDR".into(), "127.0.0.1:0".into());
+        for (k, v) in extra {
+            vars.insert(k.to_string(), v.to_string());
+        }
+        let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration");
+        let clock = ManualClock::new(test_epoch());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind port 0");
+        let app = api::start(config, Arc::new(clock.clone()), listener)
+            .await
+            .expect("app starts");
+        TestApp {
+            base_url: format!("http://{}", app.addr),
+            app,
+            clock,
+            client: reqwest::Client::new(),
+            token: None,
+            _database: database,
+        }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.app.state.db
+    }
+
+    /// Send requests with this bearer token from now on.
+    pub fn with_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// POST a GraphQL operation and return the whole response body.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.gql_with_headers(query, variables, &[]).await
+    }
+
+    pub async fn gql_with_headers(
+        &self,
+        query: &str,
+        variables: Value,
+        headers: &[(&str, &str)],
+    ) -> Value {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.base_url))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        let response = request.send().await.expect("request sent");
+        response.json().await.expect("JSON response")
+    }
+
+    /// POST an operation that must succeed without top-level errors; returns `data`.
+    pub async fn gql_ok(&self, query: &str, variables: Value) -> Value {
+        let body = self.gql(query, variables).await;
+        assert!(
+            body.get("errors").is_none(),
+            "unexpected GraphQL errors: {body:#}"
+        );
+        body["data"].clone()
+    }
+
+    /// Rows in a table, straight from the database.
+    pub async fn count<E>(&self, entity: E) -> u64
+    where
+        E: EntityTrait,
+        E::Model: Sync,
+    {
+        let _ = entity;
+        E::find().count(self.db()).await.expect("count rows")
+    }
+}
+
+/// Same server, another database name.
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let base = match base.rfind('/') {
+        Some(i) if base[..i].contains("//") && i > base.find("//").unwrap_or(0) + 1 => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// The `api` binary of this build, for tests where the process itself is the
+/// subject (exit codes, signals). Built on demand when missing.
+pub fn api_binary() -> std::path::PathBuf {
+    static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let exe = std::env::current_exe().expect("test binary path");
+            // target/<profile>/deps/<test> → target/<profile>/api
+            let profile_dir = exe
+                .parent()
+                .and_then(|p| p.parent())
+                .expect("target dir")
+                .to_owned();
+            let binary = profile_dir.join(format!("api{}", std::env::consts::EXE_SUFFIX));
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let mut build = std::process::Command::new(cargo);
+            build.args(["build", "-p", "api", "--bin", "api"]);
+            if profile_dir.file_name().is_some_and(|n| n == "release") {
+                build.arg("--release");
+            }
+            // Always ask cargo: it is a no-op when the binary is current.
+            let status = build.status().expect("run cargo build");
+            assert!(status.success(), "building the api binary failed");
+            binary
+        })
+        .clone()
+}
+
+#[cfg(test)]
+mod unit {
+    #[test]
+    fn replaces_database_name_in_urls() {
+        assert_eq!(
+            super::replace_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            super::replace_database("postgres://postgres@127.0.0.1:5432", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            super::replace_database("postgres://u@h/db?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+    }
+}

@@ -1,0 +1,135 @@
+//! GraphQL over HTTP conventions and transport-level refusals.
+
+use serde_json::json;
+use tests::TestApp;
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = TestApp::spawn().await;
+    let health = app
+        .client
+        .get(format!("{}/healthz", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let ready = app
+        .client
+        .get(format!("{}/readyz", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+}
+
+#[tokio::test]
+async fn queries_over_get_but_mutations_only_over_post() {
+    let app = TestApp::spawn().await;
+    let url = format!("{}/graphql", app.base_url);
+    let ok = app
+        .client
+        .get(&url)
+        .query(&[("query", "{ customers { edges { cursor } } }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let body: serde_json::Value = ok.json().await.unwrap();
+    assert_eq!(body["data"]["customers"]["edges"], json!([]));
+
+    let refused = app
+        .client
+        .get(&url)
+        .query(&[(
+            "query",
+            r#"mutation { createCustomer(input: {name: "X"}) { customer { id } } }"#,
+        )])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 405);
+    assert_eq!(app.count(entity::party::Entity).await, 0);
+}
+
+#[tokio::test]
+async fn graphql_response_media_type_gets_4xx_for_invalid_documents() {
+    let app = TestApp::spawn().await;
+    let url = format!("{}/graphql", app.base_url);
+    let modern = app
+        .client
+        .post(&url)
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({ "query": "{ noSuchField }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(modern.status(), 400);
+    assert_eq!(
+        modern.headers()["content-type"],
+        "application/graphql-response+json"
+    );
+    let body: serde_json::Value = modern.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+
+    let legacy = app
+        .client
+        .post(&url)
+        .header("accept", "application/json")
+        .json(&json!({ "query": "{ noSuchField }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(legacy.status(), 200);
+    assert_eq!(legacy.headers()["content-type"], "application/json");
+}
+
+#[tokio::test]
+async fn oversized_batches_and_bodies_are_refused_and_the_server_stays_up() {
+    let app = TestApp::spawn().await;
+    let url = format!("{}/graphql", app.base_url);
+    let one = json!({ "query": "{ customers { edges { cursor } } }" });
+    let batch: Vec<_> = (0..1000).map(|_| one.clone()).collect();
+    let body: serde_json::Value = app
+        .client
+        .post(&url)
+        .json(&batch)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED");
+
+    let small: Vec<_> = (0..3).map(|_| one.clone()).collect();
+    let body: serde_json::Value = app
+        .client
+        .post(&url)
+        .json(&small)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body.as_array().map(Vec::len), Some(3));
+
+    let huge = "x".repeat(8 * 1024 * 1024);
+    let response = app
+        .client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"query":"{huge}"}}"#))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+
+    let health = app
+        .client
+        .get(format!("{}/healthz", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}
