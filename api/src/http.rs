@@ -2,6 +2,7 @@
 //! policed before anything runs), GraphiQL, health and readiness.
 
 use crate::app::AppState;
+use crate::auth::{TokenError, verify_token};
 use crate::graphql::RequestCtx;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse, ServerError};
@@ -56,15 +57,35 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Who is calling. Until logins exist every request acts as the development
-/// actor; only this function will change when they do.
-fn actor_from(_headers: &HeaderMap) -> Actor {
-    Actor::development()
+/// Who is calling: nobody (no Authorization header) or the actor of a valid
+/// bearer token. A bad token, or one of a disabled login, is refused before
+/// anything runs.
+pub async fn authenticate(
+    state: &AppState,
+    authorization: Option<&str>,
+) -> Result<Option<Actor>, String> {
+    let Some(value) = authorization else {
+        return Ok(None);
+    };
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .ok_or_else(|| "the Authorization header must be 'Bearer <token>'".to_owned())?;
+    let actor = verify_token(&state.config.jwt_secret, token.trim(), state.clock.now())
+        .map_err(|e| e.to_string())?;
+    if let Ok(user_id) = uuid::Uuid::parse_str(&actor.id) {
+        match domain::users::find(&state.db, user_id).await {
+            Ok(Some(user)) if user.disabled => return Err(TokenError::Disabled.to_string()),
+            Ok(_) => {}
+            Err(e) => return Err(format!("checking the login failed: {e}")),
+        }
+    }
+    Ok(Some(actor))
 }
 
-fn request_ctx(headers: &HeaderMap) -> RequestCtx {
+fn request_ctx(headers: &HeaderMap, actor: Option<Actor>) -> RequestCtx {
     RequestCtx {
-        actor: actor_from(headers),
+        actor,
         request_id: uuid::Uuid::now_v7().to_string(),
         idempotency_key: headers
             .get("idempotency-key")
@@ -201,7 +222,22 @@ async fn execute(
     batch: BatchRequest,
     modern: bool,
 ) -> Response {
-    let ctx = request_ctx(headers);
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let actor = match authenticate(&state, authorization).await {
+        Ok(actor) => actor,
+        Err(reason) => {
+            tracing::info!(%reason, "refused a request's token");
+            return error_response(
+                StatusCode::UNAUTHORIZED,
+                true,
+                "UNAUTHENTICATED",
+                "invalid or expired token",
+            );
+        }
+    };
+    let ctx = request_ctx(headers, actor);
     let batch = match batch {
         BatchRequest::Single(r) => BatchRequest::Single(r.data(ctx)),
         BatchRequest::Batch(list) => {
@@ -248,6 +284,7 @@ fn label_errors(response: &mut BatchResponse) {
             let code = if message.contains("too deep")
                 || message.contains("too complex")
                 || message.contains("too many")
+                || message.contains("greater than")
                 || message.contains("limit")
             {
                 "LIMIT_EXCEEDED"

@@ -2,6 +2,8 @@
 //! business rules.
 
 pub mod app;
+pub mod auth;
+pub mod demo;
 pub mod graphql;
 pub mod http;
 

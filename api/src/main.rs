@@ -20,6 +20,21 @@ enum Command {
     Serve,
     /// Print the GraphQL schema (SDL) to stdout.
     PrintSchema,
+    /// Print a bearer token the server with the same JWT_SECRET accepts
+    /// (development and scripting).
+    IssueToken {
+        /// ADMIN, PROJECT_MANAGER, DELIVERY_TEAM, QA_LEAD, FULFILMENT, FINANCE, COMPLIANCE or CUSTOMER.
+        #[arg(long)]
+        role: String,
+        /// The token's subject (a user id, or any name).
+        #[arg(long)]
+        subject: String,
+        /// Customer id, required with --role CUSTOMER.
+        #[arg(long)]
+        party: Option<String>,
+    },
+    /// Create one login per role and two customers with logins (idempotent).
+    SeedDemo,
 }
 
 fn main() -> ExitCode {
@@ -37,6 +52,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(Command::IssueToken {
+        role,
+        subject,
+        party,
+    }) = &cli.command
+    {
+        return issue_token(&config, role, subject, party.as_deref());
+    }
     init_logging(config.is_production());
     for secret in &config.defaulted_secrets {
         tracing::warn!(
@@ -51,7 +74,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(config)) {
+    let work = async {
+        match cli.command {
+            Some(Command::SeedDemo) => seed_demo(config).await,
+            _ => serve(config).await,
+        }
+    };
+    match runtime.block_on(work) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");
@@ -59,6 +88,62 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn issue_token(config: &Config, role: &str, subject: &str, party: Option<&str>) -> ExitCode {
+    let role: domain::Role = match role.parse() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("--role: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let party = match party.map(uuid::Uuid::parse_str).transpose() {
+        Ok(p) => p,
+        Err(_) => {
+            eprintln!("--party: not a customer id");
+            return ExitCode::from(2);
+        }
+    };
+    if role == domain::Role::Customer && party.is_none() {
+        eprintln!("--party: required with --role CUSTOMER");
+        return ExitCode::from(2);
+    }
+    let token = api::auth::issue_token(
+        &config.jwt_secret,
+        subject,
+        role,
+        party,
+        chrono::Utc::now(),
+        config.jwt_ttl,
+    );
+    println!("{token}");
+    ExitCode::SUCCESS
+}
+
+async fn seed_demo(config: Config) -> anyhow::Result<()> {
+    let state = api::prepare(config, Arc::new(SystemClock)).await?;
+    let logins = api::demo::seed(&state.db, state.clock.clone()).await?;
+    println!(
+        "Demo logins (password for all: {}):",
+        api::demo::DEMO_PASSWORD
+    );
+    for login in logins {
+        match login.customer {
+            Some(c) => println!(
+                "  {:<16} {:<40} customer {c}",
+                login.role.as_str(),
+                login.email
+            ),
+            None => println!("  {:<16} {}", login.role.as_str(), login.email),
+        }
+    }
+    println!(
+        "Sign in: mutation {{ login(input: {{ email: \"admin@demo.hub.test\", password: \"{}\" }}) {{ token }} }}",
+        api::demo::DEMO_PASSWORD
+    );
+    println!("then send the token as 'Authorization: Bearer <token>'.");
+    Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
@@ -108,7 +193,8 @@ fn init_logging(json: bool) {
             .init();
     } else {
         tracing_subscriber::fmt()
-            .with_ansi(std::io::stdout().is_terminal())
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal())
             .with_env_filter(filter)
             .init();
     }

@@ -36,6 +36,13 @@ impl ManualClock {
     }
 }
 
+impl ManualClock {
+    /// The current instant (same as `Clock::now`, without importing the trait).
+    pub fn now_utc(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
         *self.0.lock().unwrap_or_else(|e| e.into_inner())

@@ -59,6 +59,10 @@ pub struct Config {
     /// Prefix of every job queue name, so several deployments or test runs can
     /// share one Redis.
     pub queue_prefix: String,
+    /// Lifetime of login tokens.
+    pub jwt_ttl: chrono::Duration,
+    /// How long an Idempotency-Key and its stored response are kept.
+    pub idempotency_ttl: chrono::Duration,
     /// Secrets that fell back to development defaults.
     pub defaulted_secrets: Vec<DefaultedSecret>,
 }
@@ -211,7 +215,26 @@ impl Config {
             }
         };
 
+        let minutes = |key: &'static str, default: i64| -> Result<chrono::Duration, ConfigError> {
+            match get(key) {
+                None => Ok(chrono::Duration::minutes(default)),
+                Some(v) => v
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|m| *m > 0 && *m <= 525_600)
+                    .map(chrono::Duration::minutes)
+                    .ok_or_else(|| {
+                        err(
+                            key,
+                            format!("'{v}' is not a number of minutes between 1 and 525600"),
+                        )
+                    }),
+            }
+        };
+
         Ok(Config {
+            jwt_ttl: minutes("JWT_TTL_MINUTES", 8 * 60)?,
+            idempotency_ttl: minutes("IDEMPOTENCY_TTL_MINUTES", 24 * 60)?,
             app_env,
             bind_addr,
             backend,

@@ -3,10 +3,12 @@
 //! write transaction that changes the row, appends the audit entry and records
 //! the outbox work.
 
+use crate::access::Permission;
 use crate::audit;
 use crate::context::Ctx;
 use crate::db::begin_write;
 use crate::error::{DomainError, ErrorCode, FieldError};
+use crate::idempotency::{self, Claim};
 use crate::outbox::{self, topic};
 use crate::page::{Page, PageRequest};
 use crate::rules::abn::Abn;
@@ -166,12 +168,76 @@ pub async fn create(
     ctx: &Ctx,
     input: &CustomerInput,
 ) -> Result<party::Model, DomainError> {
-    require_staff(ctx)?;
+    require(ctx, Permission::ManageCustomers)?;
     let details = CustomerDetails::parse(input)?;
     let txn = begin_write(db).await?;
     let customer = create_in(&txn, ctx, &details).await?;
     txn.commit().await?;
     Ok(customer)
+}
+
+/// Create with an `Idempotency-Key`: the same key and input return the
+/// customer the first call created; the same key with other input is refused.
+/// Concurrent duplicates create one customer.
+pub async fn create_idempotent(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    input: &CustomerInput,
+    key: &str,
+    ttl: chrono::Duration,
+) -> Result<party::Model, DomainError> {
+    require(ctx, Permission::ManageCustomers)?;
+    if key.is_empty() || key.len() > idempotency::MAX_KEY_LEN {
+        return Err(DomainError::rejected(
+            &[],
+            ErrorCode::OutOfRange,
+            format!(
+                "Idempotency-Key must be 1 to {} characters",
+                idempotency::MAX_KEY_LEN
+            ),
+        ));
+    }
+    let details = CustomerDetails::parse(input)?;
+    let scope = format!("{}:createCustomer", ctx.actor.id);
+    let hash = idempotency::fingerprint(&[
+        Some(&details.name),
+        details.email.as_ref().map(|e| e.as_str()),
+        details.phone.as_ref().map(|p| p.as_e164()),
+        details.abn.as_ref().map(|a| a.as_str()),
+    ]);
+    // A loser of a concurrent race retries once and then replays the winner.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let result = async {
+            let txn = begin_write(db).await?;
+            let claim = idempotency::claim(&txn, &scope, key, &hash, ctx.clock.now(), ttl).await?;
+            let customer = match claim {
+                Claim::Replay(response) => {
+                    let id: Uuid = serde_json::from_str(&response)
+                        .map_err(|e| DomainError::Internal(format!("stored response: {e}")))?;
+                    party::Entity::find_by_id(id)
+                        .one(&txn)
+                        .await?
+                        .ok_or_else(|| DomainError::Internal("replayed customer vanished".into()))?
+                }
+                Claim::Fresh => {
+                    let customer = create_in(&txn, ctx, &details).await?;
+                    let response = serde_json::to_string(&customer.id)
+                        .map_err(|e| DomainError::Internal(e.to_string()))?;
+                    idempotency::complete(&txn, &scope, key, &response).await?;
+                    customer
+                }
+            };
+            txn.commit().await?;
+            Ok::<_, DomainError>(customer)
+        }
+        .await;
+        match result {
+            Err(e) if attempts < 3 && idempotency::is_race_lost(&e) => continue,
+            other => return other,
+        }
+    }
 }
 
 /// The create step inside a caller's transaction (used by idempotent callers
@@ -226,7 +292,7 @@ pub async fn update(
     ctx: &Ctx,
     input: &CustomerUpdateInput,
 ) -> Result<party::Model, DomainError> {
-    require_staff(ctx)?;
+    require(ctx, Permission::ManageCustomers)?;
     let mut errors = Vec::new();
     let name = input
         .name
@@ -311,8 +377,8 @@ pub async fn update(
     Ok(after)
 }
 
-fn require_staff(ctx: &Ctx) -> Result<(), DomainError> {
-    if ctx.actor.role.is_staff() {
+fn require(ctx: &Ctx, permission: Permission) -> Result<(), DomainError> {
+    if permission.allows(ctx.actor.role) {
         Ok(())
     } else {
         Err(DomainError::Forbidden)

@@ -24,6 +24,9 @@ pub enum ErrorCode {
     NotFound,
     Conflict,
     IdempotencyKeyReused,
+    InvalidCredentials,
+    WeakPassword,
+    EmailTaken,
 }
 
 impl From<ValueErrorCode> for ErrorCode {

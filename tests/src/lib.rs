@@ -7,8 +7,8 @@ pub mod services;
 
 use api::RunningApp;
 use chrono::{DateTime, Utc};
-use domain::ManualClock;
 use domain::config::Config;
+use domain::{Clock, ManualClock, Role};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -112,27 +112,54 @@ impl TestApp {
         let app = api::start(config, Arc::new(clock.clone()), listener)
             .await
             .expect("app starts");
-        TestApp {
+        let mut test_app = TestApp {
             base_url: format!("http://{}", app.addr),
             app,
             clock,
             client: reqwest::Client::new(),
             token: None,
             _database: database,
+        };
+        test_app.token = Some(test_app.token_for(Role::Admin, None));
+        test_app
+    }
+
+    /// A token the app accepts, for a development subject with `role`.
+    pub fn token_for(&self, role: Role, party: Option<uuid::Uuid>) -> String {
+        api::auth::issue_token(
+            &self.app.state.config.jwt_secret,
+            &format!("test-{}", role.as_str().to_lowercase()),
+            role,
+            party,
+            self.clock.now(),
+            // Long enough that tests moving the clock keep their caller.
+            chrono::Duration::days(365),
+        )
+    }
+
+    /// POST as a given caller (`None`: no token).
+    pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.base_url))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
         }
+        request
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("JSON response")
     }
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.app.state.db
     }
 
-    /// Send requests with this bearer token from now on.
-    pub fn with_token(mut self, token: impl Into<String>) -> Self {
-        self.token = Some(token.into());
-        self
-    }
-
-    /// POST a GraphQL operation and return the whole response body.
+    /// POST a GraphQL operation as ADMIN and return the whole response body.
     pub async fn gql(&self, query: &str, variables: Value) -> Value {
         self.gql_with_headers(query, variables, &[]).await
     }

@@ -101,7 +101,7 @@ async fn a_good_customer_writes_row_audit_entry_and_outbox_row() {
         .unwrap();
     assert_eq!(audits.len(), 1);
     assert_eq!(audits[0].action, "customer.created");
-    assert_eq!(audits[0].actor_id, "development");
+    assert_eq!(audits[0].actor_id, "test-admin");
     assert_eq!(
         audits[0].occurred_at,
         tests::test_epoch(),

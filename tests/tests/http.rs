@@ -29,6 +29,7 @@ async fn queries_over_get_but_mutations_only_over_post() {
     let ok = app
         .client
         .get(&url)
+        .bearer_auth(app.token_for(domain::Role::Admin, None))
         .query(&[("query", "{ customers { edges { cursor } } }")])
         .send()
         .await
@@ -125,6 +126,52 @@ async fn oversized_batches_and_bodies_are_refused_and_the_server_stays_up() {
         .unwrap();
     assert_eq!(response.status(), 413);
 
+    let health = app
+        .client
+        .get(format!("{}/healthz", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}
+
+#[tokio::test]
+async fn hostile_documents_are_refused_with_a_code_and_the_server_stays_up() {
+    let app = TestApp::spawn().await;
+    // Too deep: introspection nests as far as a client asks.
+    let mut nested = String::from("name");
+    for _ in 0..30 {
+        nested = format!("ofType {{ {nested} }}");
+    }
+    let too_deep = format!("{{ __schema {{ types {{ fields {{ type {{ {nested} }} }} }} }} }}");
+    let aliases: String = (0..5000).map(|i| format!("a{i}: name ")).collect();
+    let many_aliases = format!("{{ customers {{ edges {{ node {{ {aliases} }} }} }} }}");
+    let fragment_cycle =
+        "query { ...A } fragment A on QueryRoot { ...B } fragment B on QueryRoot { ...A }"
+            .to_string();
+    let cases = [
+        ("too deep", too_deep, "LIMIT_EXCEEDED"),
+        ("5000 aliases", many_aliases, "LIMIT_EXCEEDED"),
+        ("fragment cycle", fragment_cycle, "LIMIT_EXCEEDED"),
+        (
+            "first: 1000000",
+            "{ customers(first: 1000000) { edges { cursor } } }".into(),
+            "BAD_REQUEST",
+        ),
+    ];
+    for (name, query, expected) in cases {
+        let body = app.gql(&query, json!({})).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"],
+            expected,
+            "{name}: {}",
+            body.to_string().chars().take(300).collect::<String>()
+        );
+        assert!(
+            body["data"].is_null() || body["data"]["customers"].is_null(),
+            "{name}"
+        );
+    }
     let health = app
         .client
         .get(format!("{}/healthz", app.base_url))

@@ -79,14 +79,14 @@ fn serves_on_the_embedded_default_and_stops_on_sigterm() {
         .env("BIND_ADDR", "127.0.0.1:0")
         .env("RUST_LOG", "info")
         .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start api");
-    let stdout = child.stdout.take().unwrap();
+    let logs = child.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        for line in BufReader::new(logs).lines().map_while(Result::ok) {
             let _ = tx.send(line);
         }
     });
@@ -114,14 +114,14 @@ fn serves_on_the_embedded_default_and_stops_on_sigterm() {
         assert_eq!(ready.status(), 200);
         let body: serde_json::Value = client
             .post(&url)
-            .json(&serde_json::json!({ "query": "{ customers { edges { cursor } } }" }))
+            .json(&serde_json::json!({ "query": "{ __typename }" }))
             .send()
             .await
             .unwrap()
             .json()
             .await
             .unwrap();
-        assert_eq!(body["data"]["customers"]["edges"], serde_json::json!([]));
+        assert_eq!(body["data"]["__typename"], "QueryRoot");
         let graphiql = client
             .get(&url)
             .header("accept", "text/html")

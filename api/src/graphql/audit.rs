@@ -1,11 +1,12 @@
 //! The audit trail of any record.
 
-use super::ContextExt;
 use super::errors::ApiError;
 use super::types::{encode_cursor, page_request, parse_id};
+use super::{ContextExt, Require};
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ErrorExtensions, ID, Json, Object};
 use chrono::{DateTime, Utc};
+use domain::access::Permission;
 use entity::audit_entry;
 
 /// One change to one record: who, when, what, and the record before and after.
@@ -63,6 +64,7 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// The timeline of one record, oldest first. Customers see only their own.
+    #[graphql(guard = "Require::to(Permission::ReadAudit)")]
     async fn audit_trail(
         &self,
         ctx: &Context<'_>,
@@ -72,7 +74,8 @@ impl AuditQuery {
     ) -> async_graphql::Result<Connection<String, AuditEntry>> {
         let subject_id = parse_id(&subject_id, "subjectId")?;
         let page = page_request(first, after)?;
-        let actor = &ctx.request().actor;
+        let domain_ctx = ctx.domain_ctx()?;
+        let actor = &domain_ctx.actor;
         if let Some(own) = actor.visible_party()
             && own != Some(subject_id)
         {

@@ -1,13 +1,14 @@
 //! Customers: the slice every later area copies.
 
-use super::ContextExt;
 use super::errors::{ApiError, UserError, split_domain_error};
 use super::types::{encode_cursor, page_request, parse_id};
+use super::{ContextExt, Require};
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{
     Context, ErrorExtensions, ID, InputObject, MaybeUndefined, Object, SimpleObject,
 };
 use chrono::{DateTime, Utc};
+use domain::access::Permission;
 use domain::customers::{self, CustomerInput, CustomerUpdateInput, Patch};
 use entity::party;
 
@@ -112,15 +113,18 @@ pub struct CustomerQuery;
 #[Object]
 impl CustomerQuery {
     /// One customer by id; null when missing or not visible to the caller.
+    #[graphql(guard = "Require::to(Permission::ReadCustomers)")]
     async fn customer(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Customer>> {
         let id = parse_id(&id, "id")?;
-        let found = customers::find_visible(&ctx.services().db, &ctx.domain_ctx(), id)
+        let found = customers::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id)
             .await
             .map_err(|e| ApiError::internal(&ctx.request().request_id, &e).extend())?;
         Ok(found.map(Customer))
     }
 
     /// Customers, oldest first. `search` matches name or email, case-insensitively.
+    /// Customers see only themselves.
+    #[graphql(guard = "Require::to(Permission::ReadCustomers)")]
     async fn customers(
         &self,
         ctx: &Context<'_>,
@@ -131,7 +135,7 @@ impl CustomerQuery {
         let page = page_request(first, after)?;
         let found = customers::list(
             &ctx.services().db,
-            &ctx.domain_ctx(),
+            &ctx.domain_ctx()?,
             search.as_deref(),
             page,
         )
@@ -154,7 +158,8 @@ pub struct CustomerMutation;
 #[Object]
 impl CustomerMutation {
     /// Create a customer. Writes the customer, its audit entry and the
-    /// `customer.created` event together, or nothing.
+    /// `customer.created` event together, or nothing. Honours `Idempotency-Key`.
+    #[graphql(guard = "Require::to(Permission::ManageCustomers)")]
     async fn create_customer(
         &self,
         ctx: &Context<'_>,
@@ -166,7 +171,22 @@ impl CustomerMutation {
             phone: input.phone,
             abn: input.abn,
         };
-        match customers::create(&ctx.services().db, &ctx.domain_ctx(), &raw).await {
+        let services = ctx.services();
+        let domain_ctx = ctx.domain_ctx()?;
+        let result = match &ctx.request().idempotency_key {
+            Some(key) => {
+                customers::create_idempotent(
+                    &services.db,
+                    &domain_ctx,
+                    &raw,
+                    key,
+                    services.config.idempotency_ttl,
+                )
+                .await
+            }
+            None => customers::create(&services.db, &domain_ctx, &raw).await,
+        };
+        match result {
             Ok(m) => Ok(CreateCustomerPayload {
                 customer: Some(Customer(m)),
                 user_errors: vec![],
@@ -179,6 +199,7 @@ impl CustomerMutation {
     }
 
     /// Change a customer if `expectedVersion` is current.
+    #[graphql(guard = "Require::to(Permission::ManageCustomers)")]
     async fn update_customer(
         &self,
         ctx: &Context<'_>,
@@ -202,7 +223,7 @@ impl CustomerMutation {
             phone: patch(input.phone),
             abn: patch(input.abn),
         };
-        match customers::update(&ctx.services().db, &ctx.domain_ctx(), &raw).await {
+        match customers::update(&ctx.services().db, &ctx.domain_ctx()?, &raw).await {
             Ok(m) => Ok(UpdateCustomerPayload {
                 customer: Some(Customer(m)),
                 user_errors: vec![],

@@ -41,6 +41,12 @@ pub enum UserErrorCode {
     Conflict,
     /// The Idempotency-Key was already used with a different input.
     IdempotencyKeyReused,
+    /// Email or password is wrong, or the login is disabled.
+    InvalidCredentials,
+    /// The password is too short.
+    WeakPassword,
+    /// A login with this email already exists.
+    EmailTaken,
 }
 
 impl From<ErrorCode> for UserErrorCode {
@@ -63,6 +69,9 @@ impl From<ErrorCode> for UserErrorCode {
             ErrorCode::NotFound => Self::NotFound,
             ErrorCode::Conflict => Self::Conflict,
             ErrorCode::IdempotencyKeyReused => Self::IdempotencyKeyReused,
+            ErrorCode::InvalidCredentials => Self::InvalidCredentials,
+            ErrorCode::WeakPassword => Self::WeakPassword,
+            ErrorCode::EmailTaken => Self::EmailTaken,
         }
     }
 }
@@ -81,10 +90,14 @@ pub struct UserError {
 impl UserError {
     /// Map a domain field error, placing it under the mutation's `input`.
     pub fn from_field(error: FieldError) -> Self {
-        let mut field = vec!["input".to_owned()];
-        field.extend(error.field);
+        // An error about the request as a whole (e.g. bad credentials) has no field.
+        let field = (!error.field.is_empty()).then(|| {
+            let mut path = vec!["input".to_owned()];
+            path.extend(error.field);
+            path
+        });
         UserError {
-            field: Some(field),
+            field,
             code: error.code.into(),
             message: error.message,
         }
@@ -94,6 +107,7 @@ impl UserError {
 /// Unexpected or transport-level failures, shown as top-level errors.
 #[derive(Debug)]
 pub enum ApiError {
+    Unauthenticated,
     Forbidden,
     BadRequest(String),
     /// Logged with its cause; the client sees only the request id.
@@ -114,6 +128,7 @@ impl ApiError {
 impl ErrorExtensions for ApiError {
     fn extend(&self) -> async_graphql::Error {
         let (message, code) = match self {
+            ApiError::Unauthenticated => ("sign in first".to_owned(), "UNAUTHENTICATED"),
             ApiError::Forbidden => ("forbidden".to_owned(), "FORBIDDEN"),
             ApiError::BadRequest(m) => (m.clone(), "BAD_REQUEST"),
             ApiError::Internal { request_id } => (

@@ -4,10 +4,13 @@ mod audit;
 mod customers;
 mod errors;
 mod types;
+mod users;
 
 pub use errors::{ApiError, UserError, UserErrorCode};
 
+use async_graphql::ErrorExtensions;
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use domain::access::Permission;
 use domain::config::Config;
 use domain::{Actor, Clock, Ctx};
 use sea_orm::DatabaseConnection;
@@ -17,16 +20,21 @@ use std::sync::Arc;
 /// the client's Idempotency-Key.
 #[derive(Debug, Clone)]
 pub struct RequestCtx {
-    pub actor: Actor,
+    /// `None` for a request without a token: only public fields answer it.
+    pub actor: Option<Actor>,
     pub request_id: String,
     pub idempotency_key: Option<String>,
 }
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(customers::CustomerQuery, audit::AuditQuery);
+pub struct QueryRoot(
+    customers::CustomerQuery,
+    audit::AuditQuery,
+    users::UserQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(customers::CustomerMutation);
+pub struct MutationRoot(customers::CustomerMutation, users::UserMutation);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
@@ -81,7 +89,7 @@ pub fn build_schema(
 pub(crate) trait ContextExt {
     fn services(&self) -> &Services;
     fn request(&self) -> &RequestCtx;
-    fn domain_ctx(&self) -> Ctx;
+    fn domain_ctx(&self) -> async_graphql::Result<Ctx>;
 }
 
 impl ContextExt for async_graphql::Context<'_> {
@@ -93,10 +101,42 @@ impl ContextExt for async_graphql::Context<'_> {
         self.data_unchecked::<RequestCtx>()
     }
 
-    fn domain_ctx(&self) -> Ctx {
-        Ctx {
-            actor: self.request().actor.clone(),
+    fn domain_ctx(&self) -> async_graphql::Result<Ctx> {
+        let actor = self
+            .request()
+            .actor
+            .clone()
+            .ok_or_else(|| ApiError::Unauthenticated.extend())?;
+        Ok(Ctx {
+            actor,
             clock: self.services().clock.clone(),
+        })
+    }
+}
+
+/// Field guard: who may use a field or mutation. Without a token the caller
+/// gets UNAUTHENTICATED; with a role the permission does not allow, FORBIDDEN.
+pub struct Require(Option<Permission>);
+
+impl Require {
+    /// Any signed-in caller (ownership is then checked by the use case).
+    pub fn signed_in() -> Self {
+        Require(None)
+    }
+
+    pub fn to(permission: Permission) -> Self {
+        Require(Some(permission))
+    }
+}
+
+impl async_graphql::Guard for Require {
+    async fn check(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<()> {
+        let Some(actor) = &ctx.request().actor else {
+            return Err(ApiError::Unauthenticated.extend());
+        };
+        match self.0 {
+            Some(permission) if !permission.allows(actor.role) => Err(ApiError::Forbidden.extend()),
+            _ => Ok(()),
         }
     }
 }

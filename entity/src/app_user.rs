@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+
+/// A login: one role each; a CUSTOMER login is linked to its customer party.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "app_user")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// Lower-cased; unique.
+    pub email: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    pub role: String,
+    pub party_id: Option<Uuid>,
+    pub disabled: bool,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
