@@ -1,5 +1,6 @@
 //! Start-up: connect, migrate, seed, build the router, serve until told to stop.
 
+use crate::broker::Broker;
 use crate::graphql::{AppSchema, build_schema};
 use crate::http::router;
 use anyhow::Context;
@@ -21,6 +22,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
     pub schema: AppSchema,
+    pub broker: Broker,
 }
 
 /// Connect to the configured database (creating the SQLite file and its folder
@@ -37,20 +39,55 @@ pub async fn prepare(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Ap
     let db = domain::db::connect(config.backend.database_url())
         .await
         .context("connecting to the database")?;
-    Migrator::up(&db, None)
-        .await
-        .context("applying migrations")?;
+    migrate(&config, &db).await.context("applying migrations")?;
     domain::settings::ensure_seeded(&db, &config)
         .await
         .context("seeding business settings")?;
+    let broker = match &config.backend {
+        Backend::Embedded { .. } => Broker::in_process(),
+        Backend::Production { redis_url, .. } => {
+            Broker::redis(redis_url, format!("{}:live", config.queue_prefix))
+                .await
+                .context("connecting to Redis (REDIS_URL) for live updates")?
+        }
+    };
     let config = Arc::new(config);
-    let schema = build_schema(db.clone(), config.clone(), clock.clone());
+    let schema = build_schema(db.clone(), config.clone(), clock.clone(), broker.clone());
     Ok(AppState {
         db,
         config,
         clock,
         schema,
+        broker,
     })
+}
+
+/// Apply pending migrations. On PostgreSQL several processes may start at
+/// once, so one session holds an advisory lock while it migrates and the
+/// others wait, then find nothing left to do.
+async fn migrate(config: &Config, db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::ConnectionTrait;
+    const MIGRATION_LOCK: i64 = 0x5d4_0001;
+    match &config.backend {
+        Backend::Embedded { .. } => Migrator::up(db, None).await,
+        Backend::Production { database_url, .. } => {
+            let mut options = sea_orm::ConnectOptions::new(database_url.clone());
+            options
+                .max_connections(1)
+                .min_connections(1)
+                .sqlx_logging(false);
+            let session = sea_orm::Database::connect(options).await?;
+            session
+                .execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .await?;
+            let result = Migrator::up(&session, None).await;
+            let _ = session
+                .execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+                .await;
+            let _ = session.close().await;
+            result
+        }
+    }
 }
 
 /// The file path inside a `sqlite:` URL, if it names a file.

@@ -4,10 +4,13 @@
 use crate::app::AppState;
 use crate::auth::{TokenError, verify_token};
 use crate::graphql::RequestCtx;
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse, ServerError};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -27,6 +30,7 @@ const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql/ws", get(graphql_ws))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -45,6 +49,51 @@ pub fn router(state: AppState) -> Router {
             )
         }))
         .with_state(state)
+}
+
+/// GraphQL subscriptions over WebSocket (graphql-transport-ws, and the older
+/// graphql-ws). Browsers cannot set headers on a WebSocket, so the token
+/// travels in `connection_init`: `{"token": "..."}` or
+/// `{"Authorization": "Bearer ..."}`. A bad token closes the connection.
+async fn graphql_ws(
+    State(state): State<AppState>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let schema = state.schema.clone();
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |stream| {
+            GraphQLWebSocket::new(stream, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let header = payload
+                        .get("Authorization")
+                        .or_else(|| payload.get("authorization"))
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned)
+                        .or_else(|| {
+                            payload
+                                .get("token")
+                                .and_then(|v| v.as_str())
+                                .map(|t| format!("Bearer {t}"))
+                        });
+                    let actor =
+                        authenticate(&state, header.as_deref())
+                            .await
+                            .map_err(|reason| {
+                                tracing::info!(%reason, "refused a WebSocket token");
+                                async_graphql::Error::new("invalid or expired token")
+                            })?;
+                    let mut data = async_graphql::Data::default();
+                    data.insert(RequestCtx {
+                        actor,
+                        request_id: uuid::Uuid::now_v7().to_string(),
+                        idempotency_key: None,
+                    });
+                    Ok(data)
+                })
+                .serve()
+        })
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod broker;
 pub mod demo;
 pub mod graphql;
 pub mod http;

@@ -54,3 +54,31 @@ pub async fn trail<C: ConnectionTrait>(
     let rows = query.limit(page.first as u64 + 1).all(conn).await?;
     Ok(Page::from_overfetch(rows, page, |row| row.id))
 }
+
+/// The newest entry of a record's timeline, if any.
+pub async fn latest_id<C: ConnectionTrait>(
+    conn: &C,
+    subject_id: Uuid,
+) -> Result<Option<Uuid>, sea_orm::DbErr> {
+    Ok(audit_entry::Entity::find()
+        .filter(audit_entry::Column::SubjectId.eq(subject_id))
+        .order_by_desc(audit_entry::Column::Id)
+        .one(conn)
+        .await?
+        .map(|e| e.id))
+}
+
+/// Entries appended to a record after `after` (all when `None`), oldest first.
+pub async fn appended_since<C: ConnectionTrait>(
+    conn: &C,
+    subject_id: Uuid,
+    after: Option<Uuid>,
+) -> Result<Vec<audit_entry::Model>, sea_orm::DbErr> {
+    let mut query = audit_entry::Entity::find()
+        .filter(audit_entry::Column::SubjectId.eq(subject_id))
+        .order_by_asc(audit_entry::Column::Id);
+    if let Some(after) = after {
+        query = query.filter(audit_entry::Column::Id.gt(after));
+    }
+    query.limit(500).all(conn).await
+}

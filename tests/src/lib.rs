@@ -15,9 +15,32 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Where this test's data lives; cleaned up on drop.
-enum TestDatabase {
+pub enum TestDatabase {
     Sqlite { _dir: tempfile::TempDir },
     Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    /// A fresh PostgreSQL database on the server at `admin_url`; returns its URL.
+    pub async fn create_postgres(admin_url: &str) -> (String, TestDatabase) {
+        let name = format!("hub_test_{}", uuid::Uuid::now_v7().simple());
+        let admin = sea_orm::Database::connect(admin_url)
+            .await
+            .expect("TEST_DATABASE_URL must reach a PostgreSQL server");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .expect("create test database");
+        let _ = admin.close().await;
+        let url = replace_database(admin_url, &name);
+        (
+            url,
+            TestDatabase::Postgres {
+                admin_url: admin_url.to_owned(),
+                name,
+            },
+        )
+    }
 }
 
 impl Drop for TestDatabase {
@@ -74,21 +97,17 @@ impl TestApp {
         let mut vars: HashMap<String, String> = HashMap::new();
         let database = match services::postgres_url() {
             Some(admin_url) => {
-                let name = format!("hub_test_{}", uuid::Uuid::now_v7().simple());
-                let admin = sea_orm::Database::connect(&admin_url)
-                    .await
-                    .expect("TEST_DATABASE_URL must reach a PostgreSQL server");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                    .await
-                    .expect("create test database");
-                let _ = admin.close().await;
+                let (url, database) = TestDatabase::create_postgres(&admin_url).await;
+                let TestDatabase::Postgres { name, .. } = &database else {
+                    unreachable!()
+                };
+                let name = name.clone();
                 let redis = services::redis_url()
                     .expect("TEST_DATABASE_URL needs TEST_REDIS_URL: PostgreSQL runs with Redis");
-                vars.insert("DATABASE_URL".into(), replace_database(&admin_url, &name));
+                vars.insert("DATABASE_URL".into(), url);
                 vars.insert("REDIS_URL".into(), redis);
                 vars.insert("QUEUE_PREFIX".into(), format!("test:{name}"));
-                TestDatabase::Postgres { admin_url, name }
+                database
             }
             None => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -221,6 +240,82 @@ fn replace_database(url: &str, name: &str) -> String {
     }
 }
 
+/// A running `api` binary, killed on drop.
+pub struct ApiProcess {
+    pub child: std::process::Child,
+    pub base_url: String,
+    /// Log lines after the start-up announcement.
+    pub logs: std::sync::mpsc::Receiver<String>,
+}
+
+impl ApiProcess {
+    /// Start `api` with only `vars` (plus PATH) in its environment and wait
+    /// for it to announce its address. `BIND_ADDR` defaults to port 0.
+    pub fn start(vars: &[(&str, &str)], dir: &std::path::Path) -> ApiProcess {
+        use std::io::{BufRead, BufReader};
+        let mut cmd = std::process::Command::new(api_binary());
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("BIND_ADDR", "127.0.0.1:0")
+            .env("RUST_LOG", "info")
+            .current_dir(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start api");
+        let logs = child.stderr.take().expect("stderr");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(logs).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let url = loop {
+            let line = rx
+                .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+                .expect("api announces its address");
+            if let Some(i) = line.find("GraphQL at ") {
+                break line[i + "GraphQL at ".len()..].trim().to_owned();
+            }
+        };
+        ApiProcess {
+            child,
+            base_url: url.trim_end_matches("/graphql").to_owned(),
+            logs: rx,
+        }
+    }
+
+    /// Send SIGTERM and wait (up to 20 s) for the exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "api did not stop after SIGTERM"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for ApiProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The `api` binary of this build, for tests where the process itself is the
 /// subject (exit codes, signals). Built on demand when missing.
 pub fn api_binary() -> std::path::PathBuf {
@@ -235,15 +330,19 @@ pub fn api_binary() -> std::path::PathBuf {
                 .expect("target dir")
                 .to_owned();
             let binary = profile_dir.join(format!("api{}", std::env::consts::EXE_SUFFIX));
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let mut build = std::process::Command::new(cargo);
-            build.args(["build", "-p", "api", "--bin", "api"]);
-            if profile_dir.file_name().is_some_and(|n| n == "release") {
-                build.arg("--release");
+            // `cargo test --workspace` builds it (the api package has an
+            // integration test). Building it here with other features would
+            // rebuild half the dependency tree, so only do so when missing.
+            if !binary.exists() {
+                let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+                let mut build = std::process::Command::new(cargo);
+                build.args(["build", "-p", "api", "--bin", "api"]);
+                if profile_dir.file_name().is_some_and(|n| n == "release") {
+                    build.arg("--release");
+                }
+                let status = build.status().expect("run cargo build");
+                assert!(status.success(), "building the api binary failed");
             }
-            // Always ask cargo: it is a no-op when the binary is current.
-            let status = build.status().expect("run cargo build");
-            assert!(status.success(), "building the api binary failed");
             binary
         })
         .clone()

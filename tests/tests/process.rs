@@ -1,10 +1,8 @@
 //! The `api` binary as a process: bad configuration exits 2 with one line,
 //! `print-schema` and `--help` work, SIGTERM shuts down gracefully.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-use tests::api_binary;
+use std::process::Command;
+use tests::{ApiProcess, api_binary};
 
 /// Run the binary with a clean environment plus `vars`.
 fn run_with(vars: &[(&str, &str)], dir: &std::path::Path) -> std::process::Output {
@@ -73,37 +71,13 @@ fn print_schema_and_help() {
 #[test]
 fn serves_on_the_embedded_default_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(api_binary())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("BIND_ADDR", "127.0.0.1:0")
-        .env("RUST_LOG", "info")
-        .current_dir(dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start api");
-    let logs = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(logs).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let url = loop {
-        let line = rx
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .expect("server announces its address");
-        if let Some(i) = line.find("GraphQL at ") {
-            break line[i + "GraphQL at ".len()..].trim().to_owned();
-        }
-    };
+    let mut api = ApiProcess::start(&[], dir.path());
     assert!(
         dir.path().join("data/hub.db").exists(),
         "SQLite file under ./data"
     );
-    let base = url.trim_end_matches("/graphql").to_owned();
+    let base = api.base_url.clone();
+    let url = format!("{base}/graphql");
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -138,18 +112,6 @@ fn serves_on_the_embedded_default_and_stops_on_sigterm() {
         );
     });
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let exit = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "api did not stop after SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let exit = api.terminate();
     assert!(exit.success(), "graceful exit, got {exit:?}");
 }

@@ -4,10 +4,12 @@ use super::errors::ApiError;
 use super::types::{encode_cursor, page_request, parse_id};
 use super::{ContextExt, Require};
 use async_graphql::connection::{Connection, Edge};
-use async_graphql::{Context, ErrorExtensions, ID, Json, Object};
+use async_graphql::{Context, ErrorExtensions, ID, Json, Object, Subscription};
 use chrono::{DateTime, Utc};
 use domain::access::Permission;
 use entity::audit_entry;
+use futures::{Stream, StreamExt};
+use tokio::sync::broadcast::error::RecvError;
 
 /// One change to one record: who, when, what, and the record before and after.
 pub struct AuditEntry(pub audit_entry::Model);
@@ -92,5 +94,58 @@ impl AuditQuery {
                 .map(|(id, m)| Edge::new(encode_cursor(id), AuditEntry(m))),
         );
         Ok(connection)
+    }
+}
+
+#[derive(Default)]
+pub struct AuditSubscription;
+
+#[Subscription]
+impl AuditSubscription {
+    /// A live timeline: every audit entry appended to one record from now on,
+    /// on any API instance. Customers may follow only their own records.
+    #[graphql(guard = "Require::to(Permission::ReadAudit)")]
+    async fn audit_appended(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the record.")] subject_id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = AuditEntry> + use<>> {
+        let subject_id = parse_id(&subject_id, "subjectId")?;
+        let domain_ctx = ctx.domain_ctx()?;
+        if let Some(own) = domain_ctx.actor.visible_party()
+            && own != Some(subject_id)
+        {
+            // Looks exactly like a record that never changes.
+            return Ok(futures::stream::pending().left_stream());
+        }
+        let services = ctx.services().clone();
+        let request_id = ctx.request().request_id.clone();
+        // Subscribe before reading the starting point, so nothing slips between.
+        let mut events = services.broker.subscribe();
+        let mut last_seen = domain::audit::latest_id(&services.db, subject_id)
+            .await
+            .map_err(|e| ApiError::internal(&request_id, &e).extend())?;
+        Ok(async_stream::stream! {
+            loop {
+                match events.recv().await {
+                    Ok(event) if event.subject_id.is_some_and(|s| s != subject_id) => continue,
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => break,
+                }
+                match domain::audit::appended_since(&services.db, subject_id, last_seen).await {
+                    Ok(entries) => {
+                        for entry in entries {
+                            last_seen = Some(entry.id);
+                            yield AuditEntry(entry);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(request_id, error = %e, "reading new audit entries failed");
+                        break;
+                    }
+                }
+            }
+        }
+        .right_stream())
     }
 }

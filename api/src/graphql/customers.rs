@@ -187,10 +187,13 @@ impl CustomerMutation {
             None => customers::create(&services.db, &domain_ctx, &raw).await,
         };
         match result {
-            Ok(m) => Ok(CreateCustomerPayload {
-                customer: Some(Customer(m)),
-                user_errors: vec![],
-            }),
+            Ok(m) => {
+                services.broker.publish(m.id).await;
+                Ok(CreateCustomerPayload {
+                    customer: Some(Customer(m)),
+                    user_errors: vec![],
+                })
+            }
             Err(e) => Ok(CreateCustomerPayload {
                 customer: None,
                 user_errors: split_domain_error(e, &ctx.request().request_id)?,
@@ -223,11 +226,15 @@ impl CustomerMutation {
             phone: patch(input.phone),
             abn: patch(input.abn),
         };
-        match customers::update(&ctx.services().db, &ctx.domain_ctx()?, &raw).await {
-            Ok(m) => Ok(UpdateCustomerPayload {
-                customer: Some(Customer(m)),
-                user_errors: vec![],
-            }),
+        let services = ctx.services();
+        match customers::update(&services.db, &ctx.domain_ctx()?, &raw).await {
+            Ok(m) => {
+                services.broker.publish(m.id).await;
+                Ok(UpdateCustomerPayload {
+                    customer: Some(Customer(m)),
+                    user_errors: vec![],
+                })
+            }
             Err(e) => Ok(UpdateCustomerPayload {
                 customer: None,
                 user_errors: split_domain_error(e, &ctx.request().request_id)?,

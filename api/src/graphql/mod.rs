@@ -8,8 +8,9 @@ mod users;
 
 pub use errors::{ApiError, UserError, UserErrorCode};
 
+use crate::broker::Broker;
 use async_graphql::ErrorExtensions;
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use domain::access::Permission;
 use domain::config::Config;
 use domain::{Actor, Clock, Ctx};
@@ -36,7 +37,10 @@ pub struct QueryRoot(
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(customers::CustomerMutation, users::UserMutation);
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(audit::AuditSubscription);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Most nested selections a document may have.
 pub const MAX_DEPTH: usize = 12;
@@ -44,11 +48,11 @@ pub const MAX_DEPTH: usize = 12;
 pub const MAX_COMPLEXITY: usize = 1000;
 
 /// The schema without data: enough to export SDL.
-pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
@@ -71,18 +75,27 @@ pub struct Services {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
+    pub broker: Broker,
 }
 
 pub fn build_schema(
     db: DatabaseConnection,
     config: Arc<Config>,
     clock: Arc<dyn Clock>,
+    broker: Broker,
 ) -> AppSchema {
     let mut builder = schema_builder();
     if !config.introspection {
         builder = builder.disable_introspection();
     }
-    builder.data(Services { db, config, clock }).finish()
+    builder
+        .data(Services {
+            db,
+            config,
+            clock,
+            broker,
+        })
+        .finish()
 }
 
 /// Resolver helpers to reach services and the caller.

@@ -265,10 +265,13 @@ impl UserMutation {
             party_id,
         };
         match users::create(&ctx.services().db, &ctx.domain_ctx()?, &raw).await {
-            Ok(user) => Ok(CreateUserPayload {
-                user: Some(User(user)),
-                user_errors: vec![],
-            }),
+            Ok(user) => {
+                ctx.services().broker.publish(user.id).await;
+                Ok(CreateUserPayload {
+                    user: Some(User(user)),
+                    user_errors: vec![],
+                })
+            }
             Err(e) => Ok(CreateUserPayload {
                 user: None,
                 user_errors: split_domain_error(e, &ctx.request().request_id)?,
@@ -285,10 +288,13 @@ impl UserMutation {
     ) -> async_graphql::Result<DisableUserPayload> {
         let id = parse_id(&input.id, "input.id")?;
         match users::disable(&ctx.services().db, &ctx.domain_ctx()?, id).await {
-            Ok(user) => Ok(DisableUserPayload {
-                user: Some(User(user)),
-                user_errors: vec![],
-            }),
+            Ok(user) => {
+                ctx.services().broker.publish(user.id).await;
+                Ok(DisableUserPayload {
+                    user: Some(User(user)),
+                    user_errors: vec![],
+                })
+            }
             Err(e) => Ok(DisableUserPayload {
                 user: None,
                 user_errors: split_domain_error(e, &ctx.request().request_id)?,

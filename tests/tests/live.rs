@@ -1,0 +1,261 @@
+//! Live updates: `auditAppended` over WebSocket (graphql-transport-ws).
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::time::Duration;
+use tests::{ApiProcess, TestApp, TestDatabase, services};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{Message, http::HeaderValue};
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Open a graphql-transport-ws connection and send `connection_init`.
+/// Returns the socket, or the close/error text when the server refuses.
+async fn connect(base_url: &str, init: Value) -> Result<Socket, String> {
+    let url = format!("{}/graphql/ws", base_url.replace("http://", "ws://"));
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .map_err(|e| e.to_string())?;
+    socket
+        .send(Message::text(
+            json!({ "type": "connection_init", "payload": init }).to_string(),
+        ))
+        .await
+        .map_err(|e| e.to_string())?;
+    match next_json(&mut socket, Duration::from_secs(10)).await {
+        Some(msg) if msg["type"] == "connection_ack" => Ok(socket),
+        other => Err(format!("{other:?}")),
+    }
+}
+
+async fn next_json(socket: &mut Socket, wait: Duration) -> Option<Value> {
+    loop {
+        match tokio::time::timeout(wait, socket.next()).await {
+            Ok(Some(Ok(Message::Text(text)))) => {
+                let value: Value = serde_json::from_str(&text).ok()?;
+                if value["type"] == "ping" {
+                    continue;
+                }
+                return Some(value);
+            }
+            Ok(Some(Ok(Message::Close(frame)))) => {
+                return Some(
+                    json!({ "type": "closed", "reason": frame.map(|f| f.reason.to_string()) }),
+                );
+            }
+            Ok(Some(Ok(_))) => continue,
+            _ => return None,
+        }
+    }
+}
+
+async fn subscribe(socket: &mut Socket, subject: &str) {
+    socket
+        .send(Message::text(
+            json!({
+                "id": "1",
+                "type": "subscribe",
+                "payload": {
+                    "query": "subscription($id: ID!) { auditAppended(subjectId: $id) { action actorId after } }",
+                    "variables": { "id": subject }
+                }
+            })
+            .to_string(),
+        ))
+        .await
+        .unwrap();
+    // Let the server register the subscription before the change happens.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+const CREATE: &str =
+    r#"mutation($name: String!) { createCustomer(input: { name: $name }) { customer { id } } }"#;
+const RENAME: &str = r#"mutation($id: ID!, $v: Int!, $name: String!) {
+  updateCustomer(input: { id: $id, expectedVersion: $v, name: $name }) { customer { version } userErrors { code } } }"#;
+
+#[tokio::test]
+async fn a_subscriber_sees_each_change_of_one_record_live() {
+    let app = TestApp::spawn().await;
+    let id =
+        app.gql_ok(CREATE, json!({ "name": "Acme" })).await["createCustomer"]["customer"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let other = app.gql_ok(CREATE, json!({ "name": "Other" })).await["createCustomer"]["customer"]
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token = app.token_for(domain::Role::ProjectManager, None);
+    let mut socket = connect(&app.base_url, json!({ "token": token }))
+        .await
+        .expect("connected");
+    subscribe(&mut socket, &id).await;
+
+    app.gql_ok(RENAME, json!({ "id": other, "v": 1, "name": "Other 2" }))
+        .await;
+    app.gql_ok(RENAME, json!({ "id": id, "v": 1, "name": "Acme 2" }))
+        .await;
+    app.gql_ok(RENAME, json!({ "id": id, "v": 2, "name": "Acme 3" }))
+        .await;
+
+    let first = next_json(&mut socket, Duration::from_secs(10))
+        .await
+        .expect("first event");
+    assert_eq!(first["type"], "next", "{first}");
+    assert_eq!(
+        first["payload"]["data"]["auditAppended"]["action"],
+        "customer.updated"
+    );
+    assert_eq!(
+        first["payload"]["data"]["auditAppended"]["after"]["name"],
+        "Acme 2"
+    );
+    let second = next_json(&mut socket, Duration::from_secs(10))
+        .await
+        .expect("second event");
+    assert_eq!(
+        second["payload"]["data"]["auditAppended"]["after"]["name"],
+        "Acme 3"
+    );
+    // The other record's change never arrives.
+    assert!(
+        next_json(&mut socket, Duration::from_millis(500))
+            .await
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn subscriptions_follow_the_same_ownership_rules() {
+    let app = TestApp::spawn().await;
+    let theirs =
+        app.gql_ok(CREATE, json!({ "name": "Theirs" })).await["createCustomer"]["customer"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let mine =
+        app.gql_ok(CREATE, json!({ "name": "Mine" })).await["createCustomer"]["customer"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let token = app.token_for(domain::Role::Customer, Some(mine.parse().unwrap()));
+    let mut socket = connect(&app.base_url, json!({ "token": token }))
+        .await
+        .expect("connected");
+    subscribe(&mut socket, &theirs).await;
+    app.gql_ok(RENAME, json!({ "id": theirs, "v": 1, "name": "Theirs 2" }))
+        .await;
+    assert!(
+        next_json(&mut socket, Duration::from_millis(800))
+            .await
+            .is_none(),
+        "another customer's timeline stays silent"
+    );
+
+    // Without a token the subscription is refused.
+    let mut anonymous = connect(&app.base_url, json!({})).await.expect("connected");
+    subscribe(&mut anonymous, &mine).await;
+    let refused = next_json(&mut anonymous, Duration::from_secs(5))
+        .await
+        .expect("an answer");
+    assert_eq!(refused["type"], "next", "{refused}");
+    assert_eq!(refused["payload"]["data"], Value::Null);
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+
+    // A forged token is refused at connection_init.
+    assert!(
+        connect(&app.base_url, json!({ "token": "forged.token.here" }))
+            .await
+            .is_err()
+    );
+}
+
+/// Two real `api` processes on one PostgreSQL and one Redis: a change made
+/// through one reaches a subscriber connected to the other.
+#[tokio::test]
+async fn a_change_through_one_api_process_reaches_a_subscriber_on_another() {
+    let Some((pg, redis)) = services::require_production_services("two api processes") else {
+        return;
+    };
+    let (database_url, _database) = TestDatabase::create_postgres(&pg).await;
+    let prefix = format!("test:{}", uuid::Uuid::now_v7().simple());
+    let dir = tempfile::tempdir().unwrap();
+    let vars = [
+        ("DATABASE_URL", database_url.as_str()),
+        ("REDIS_URL", redis.as_str()),
+        ("QUEUE_PREFIX", prefix.as_str()),
+    ];
+    // Both start at once: migrations must not trip over each other.
+    let (one, two) = std::thread::scope(|s| {
+        let a = s.spawn(|| ApiProcess::start(&vars, dir.path()));
+        let b = s.spawn(|| ApiProcess::start(&vars, dir.path()));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let token = api::auth::issue_token(
+        "development-only-jwt-secret-change-me-0123456789",
+        "two-process-test",
+        domain::Role::Admin,
+        None,
+        chrono::Utc::now(),
+        chrono::Duration::hours(1),
+    );
+    let client = reqwest::Client::new();
+    let post = |base: String, query: &'static str, variables: Value| {
+        let client = client.clone();
+        let token = token.clone();
+        async move {
+            let body: Value = client
+                .post(format!("{base}/graphql"))
+                .bearer_auth(token)
+                .json(&json!({ "query": query, "variables": variables }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            body
+        }
+    };
+    let created = post(one.base_url.clone(), CREATE, json!({ "name": "Shared" })).await;
+    let id = created["data"]["createCustomer"]["customer"]["id"]
+        .as_str()
+        .expect("created")
+        .to_owned();
+
+    let mut socket = connect(&two.base_url, json!({ "token": token }))
+        .await
+        .expect("connected to two");
+    subscribe(&mut socket, &id).await;
+    let renamed = post(
+        one.base_url.clone(),
+        RENAME,
+        json!({ "id": id, "v": 1, "name": "Shared 2" }),
+    )
+    .await;
+    assert_eq!(
+        renamed["data"]["updateCustomer"]["customer"]["version"], 2,
+        "{renamed}"
+    );
+
+    let event = next_json(&mut socket, Duration::from_secs(10))
+        .await
+        .expect("event crosses processes");
+    assert_eq!(event["type"], "next", "{event}");
+    assert_eq!(
+        event["payload"]["data"]["auditAppended"]["after"]["name"],
+        "Shared 2"
+    );
+    drop(one);
+    drop(two);
+}
