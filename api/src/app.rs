@@ -23,6 +23,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub schema: AppSchema,
     pub broker: Broker,
+    /// The job queues (readiness and metrics; pushing is the worker's job).
+    pub queues: worker::queues::Queues,
 }
 
 /// Connect to the configured database (creating the SQLite file and its folder
@@ -51,6 +53,9 @@ pub async fn prepare(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Ap
                 .context("connecting to Redis (REDIS_URL) for live updates")?
         }
     };
+    let queues = worker::runtime::queues(&config, &db)
+        .await
+        .context("opening the job queues")?;
     let config = Arc::new(config);
     let schema = build_schema(db.clone(), config.clone(), clock.clone(), broker.clone());
     Ok(AppState {
@@ -59,6 +64,7 @@ pub async fn prepare(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Ap
         clock,
         schema,
         broker,
+        queues,
     })
 }
 
@@ -103,6 +109,8 @@ fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
 pub struct RunningApp {
     pub addr: SocketAddr,
     pub state: AppState,
+    /// The in-process worker (embedded mode only).
+    worker: Option<worker::RunningWorker>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -115,6 +123,9 @@ impl RunningApp {
         }
         if let Some(handle) = self.handle.take() {
             let _ = handle.await;
+        }
+        if let Some(worker) = self.worker.take() {
+            worker.stop().await;
         }
     }
 }
@@ -134,6 +145,7 @@ pub async fn start(
     listener: TcpListener,
 ) -> anyhow::Result<RunningApp> {
     let state = prepare(config, clock).await?;
+    let worker = start_embedded_worker(&state).await?;
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(serve(listener, state.clone(), async {
@@ -142,9 +154,23 @@ pub async fn start(
     Ok(RunningApp {
         addr,
         state,
+        worker,
         shutdown: Some(tx),
         handle: Some(handle),
     })
+}
+
+/// In embedded mode the worker runs inside the API process; in production it
+/// runs in its own `worker` processes.
+pub async fn start_embedded_worker(
+    state: &AppState,
+) -> anyhow::Result<Option<worker::RunningWorker>> {
+    match state.config.backend {
+        Backend::Embedded { .. } => Ok(Some(
+            worker::start(state.config.clone(), state.db.clone(), state.clock.clone()).await?,
+        )),
+        Backend::Production { .. } => Ok(None),
+    }
 }
 
 /// Serve until `shutdown` resolves, then drain in-flight requests.

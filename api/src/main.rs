@@ -149,12 +149,16 @@ async fn seed_demo(config: Config) -> anyhow::Result<()> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     let bind = config.bind_addr;
     let state = api::prepare(config, Arc::new(SystemClock)).await?;
+    let worker = api::app::start_embedded_worker(&state).await?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {bind} (BIND_ADDR): {e}"))?;
     let addr = listener.local_addr()?;
     tracing::info!("GraphQL at http://{addr}/graphql");
     api::app::serve(listener, state, shutdown_signal()).await?;
+    if let Some(worker) = worker {
+        worker.stop().await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

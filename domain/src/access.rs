@@ -13,6 +13,8 @@ pub enum Permission {
     ReadAudit,
     /// Create and disable logins.
     ManageUsers,
+    /// List and retry dead jobs.
+    ManageJobs,
 }
 
 impl Permission {
@@ -20,7 +22,7 @@ impl Permission {
         match self {
             Permission::ReadCustomers | Permission::ReadAudit => true,
             Permission::ManageCustomers => role.is_staff(),
-            Permission::ManageUsers => role == Role::Admin,
+            Permission::ManageUsers | Permission::ManageJobs => role == Role::Admin,
         }
     }
 }

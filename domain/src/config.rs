@@ -63,6 +63,17 @@ pub struct Config {
     pub jwt_ttl: chrono::Duration,
     /// How long an Idempotency-Key and its stored response are kept.
     pub idempotency_ttl: chrono::Duration,
+    /// How often the outbox relay looks for new rows.
+    pub relay_interval: std::time::Duration,
+    /// First retry delay of a failed email; doubles per attempt.
+    pub email_retry_base: chrono::Duration,
+    /// How often the worker sweeps for work a queue lost.
+    pub sweep_interval: std::time::Duration,
+    /// How long work may sit claimed or relayed without finishing before the
+    /// worker assumes its holder died and hands it out again.
+    pub recovery_after: chrono::Duration,
+    /// Where the `worker` binary serves /metrics and /healthz.
+    pub worker_metrics_addr: SocketAddr,
     /// Secrets that fell back to development defaults.
     pub defaulted_secrets: Vec<DefaultedSecret>,
 }
@@ -232,7 +243,45 @@ impl Config {
             }
         };
 
+        let millis = |key: &'static str,
+                      default: u64|
+         -> Result<std::time::Duration, ConfigError> {
+            match get(key) {
+                None => Ok(std::time::Duration::from_millis(default)),
+                Some(v) => v
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|m| (10..=3_600_000).contains(m))
+                    .map(std::time::Duration::from_millis)
+                    .ok_or_else(|| {
+                        err(
+                            key,
+                            format!("'{v}' is not a number of milliseconds between 10 and 3600000"),
+                        )
+                    }),
+            }
+        };
+        let mail_from = get("MAIL_FROM")
+            .unwrap_or_else(|| "Service Delivery Hub <no-reply@hub.localhost>".into());
+        if !mail_from.contains('@') {
+            return Err(err(
+                "MAIL_FROM",
+                "must be an address like 'Shop <orders@shop.com.au>'",
+            ));
+        }
+        let worker_metrics_addr = get("WORKER_METRICS_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:9091".into())
+            .parse::<SocketAddr>()
+            .map_err(|e| err("WORKER_METRICS_ADDR", format!("not a socket address ({e})")))?;
+
         Ok(Config {
+            relay_interval: millis("RELAY_INTERVAL_MS", 500)?,
+            email_retry_base: chrono::Duration::from_std(millis("EMAIL_RETRY_BASE_MS", 30_000)?)
+                .unwrap_or(chrono::Duration::seconds(30)),
+            sweep_interval: millis("SWEEP_INTERVAL_MS", 15_000)?,
+            recovery_after: chrono::Duration::from_std(millis("RECOVERY_AFTER_MS", 120_000)?)
+                .unwrap_or(chrono::Duration::minutes(2)),
+            worker_metrics_addr,
             jwt_ttl: minutes("JWT_TTL_MINUTES", 8 * 60)?,
             idempotency_ttl: minutes("IDEMPOTENCY_TTL_MINUTES", 24 * 60)?,
             app_env,
@@ -240,8 +289,7 @@ impl Config {
             backend,
             data_dir: PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "./data".into())),
             smtp_url,
-            mail_from: get("MAIL_FROM")
-                .unwrap_or_else(|| "Service Delivery Hub <no-reply@localhost>".into()),
+            mail_from,
             public_base_url,
             jwt_secret,
             link_signing_key,

@@ -10,6 +10,7 @@ pub mod customers;
 pub mod db;
 pub mod error;
 pub mod idempotency;
+pub mod notifications;
 pub mod outbox;
 pub mod page;
 pub mod rules;

@@ -48,3 +48,11 @@ pub async fn ensure_seeded<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("business_settings".into()))
 }
+
+/// The settings row (seeded at start-up).
+pub async fn current<C: ConnectionTrait>(conn: &C) -> Result<business_settings::Model, DbErr> {
+    business_settings::Entity::find_by_id(SETTINGS_ID)
+        .one(conn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("business_settings".into()))
+}

@@ -4,6 +4,8 @@
 pub mod app_user;
 pub mod audit_entry;
 pub mod business_settings;
+pub mod dead_job;
 pub mod idempotency_key;
+pub mod notification;
 pub mod outbox;
 pub mod party;

@@ -20,6 +20,9 @@ pub struct Model {
     pub lease_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub relayed_at: Option<DateTimeUtc>,
+    /// Set by the job that did the work; a relayed row without it for too long
+    /// is relayed again.
+    pub processed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

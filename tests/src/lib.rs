@@ -4,6 +4,7 @@
 //! for process-level tests.
 
 pub mod services;
+pub mod smtp;
 
 use api::RunningApp;
 use chrono::{DateTime, Utc};
@@ -75,6 +76,7 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub client: reqwest::Client,
     token: Option<String>,
+    _data_dir: tempfile::TempDir,
     // Last: dropped after the app so the database outlives its pool.
     _database: TestDatabase,
 }
@@ -115,11 +117,17 @@ impl TestApp {
                     "DATABASE_URL".into(),
                     format!("sqlite://{}?mode=rwc", dir.path().join("hub.db").display()),
                 );
-                vars.insert("DATA_DIR".into(), dir.path().display().to_string());
                 TestDatabase::Sqlite { _dir: dir }
             }
         };
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        vars.insert("DATA_DIR".into(), data_dir.path().display().to_string());
         vars.insert("BIND_ADDR".into(), "127.0.0.1:0".into());
+        // Quick relay and recovery, so tests do not wait on production pacing.
+        vars.insert("RELAY_INTERVAL_MS".into(), "50".into());
+        vars.insert("SWEEP_INTERVAL_MS".into(), "200".into());
+        vars.insert("EMAIL_RETRY_BASE_MS".into(), "200".into());
+        vars.insert("RECOVERY_AFTER_MS".into(), "3000".into());
         for (k, v) in extra {
             vars.insert(k.to_string(), v.to_string());
         }
@@ -137,6 +145,7 @@ impl TestApp {
             clock,
             client: reqwest::Client::new(),
             token: None,
+            _data_dir: data_dir,
             _database: database,
         };
         test_app.token = Some(test_app.token_for(Role::Admin, None));
@@ -172,6 +181,31 @@ impl TestApp {
             .json()
             .await
             .expect("JSON response")
+    }
+
+    /// Start another worker on this app's database and queues (production
+    /// mode has none in-process; embedded mode has one already).
+    pub async fn start_worker(&self) -> worker::RunningWorker {
+        worker::start(
+            self.app.state.config.clone(),
+            self.app.state.db.clone(),
+            Arc::new(self.clock.clone()),
+        )
+        .await
+        .expect("worker starts")
+    }
+
+    /// Is a worker already running inside the app (embedded mode)?
+    pub fn has_embedded_worker(&self) -> bool {
+        matches!(
+            self.app.state.config.backend,
+            domain::config::Backend::Embedded { .. }
+        )
+    }
+
+    /// Where the file transport writes `.eml` files.
+    pub fn mail_dir(&self) -> std::path::PathBuf {
+        self.app.state.config.data_dir.join("mail")
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -319,33 +353,40 @@ impl Drop for ApiProcess {
 /// The `api` binary of this build, for tests where the process itself is the
 /// subject (exit codes, signals). Built on demand when missing.
 pub fn api_binary() -> std::path::PathBuf {
-    static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let exe = std::env::current_exe().expect("test binary path");
-            // target/<profile>/deps/<test> → target/<profile>/api
-            let profile_dir = exe
-                .parent()
-                .and_then(|p| p.parent())
-                .expect("target dir")
-                .to_owned();
-            let binary = profile_dir.join(format!("api{}", std::env::consts::EXE_SUFFIX));
-            // `cargo test --workspace` builds it (the api package has an
-            // integration test). Building it here with other features would
-            // rebuild half the dependency tree, so only do so when missing.
-            if !binary.exists() {
-                let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-                let mut build = std::process::Command::new(cargo);
-                build.args(["build", "-p", "api", "--bin", "api"]);
-                if profile_dir.file_name().is_some_and(|n| n == "release") {
-                    build.arg("--release");
-                }
-                let status = build.status().expect("run cargo build");
-                assert!(status.success(), "building the api binary failed");
-            }
-            binary
-        })
-        .clone()
+    binary("api")
+}
+
+/// The `worker` binary of this build.
+pub fn worker_binary() -> std::path::PathBuf {
+    binary("worker")
+}
+
+fn binary(name: &'static str) -> std::path::PathBuf {
+    static CHECKED: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let exe = std::env::current_exe().expect("test binary path");
+    // target/<profile>/deps/<test> → target/<profile>/<name>
+    let profile_dir = exe
+        .parent()
+        .and_then(|p| p.parent())
+        .expect("target dir")
+        .to_owned();
+    let binary = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let mut checked = CHECKED.lock().unwrap_or_else(|e| e.into_inner());
+    // `cargo test --workspace` builds both binaries (their packages have
+    // integration tests). Building here with other features would rebuild
+    // much of the dependency tree, so only do so when one is missing.
+    if !checked.contains(&name) && !binary.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut build = std::process::Command::new(cargo);
+        build.args(["build", "-p", name, "--bin", name]);
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            build.arg("--release");
+        }
+        let status = build.status().expect("run cargo build");
+        assert!(status.success(), "building the {name} binary failed");
+    }
+    checked.push(name);
+    binary
 }
 
 #[cfg(test)]

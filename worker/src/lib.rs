@@ -1,3 +1,12 @@
-//! Background work: the outbox relay and job handlers (courier polls, customer
-//! email, scheduled closure). Runs in its own `worker` processes in production
-//! and inside `api` in embedded mode.
+//! Background work: the outbox relay, job handlers (customer email; later
+//! courier polls and scheduled closure) and their queues. Runs in its own
+//! `worker` processes in production and inside `api` in embedded mode.
+
+pub mod jobs;
+pub mod mailer;
+pub mod metrics;
+pub mod queues;
+pub mod runtime;
+pub mod templates;
+
+pub use runtime::{RunningWorker, start};

@@ -3,6 +3,7 @@
 mod audit;
 mod customers;
 mod errors;
+mod jobs;
 mod types;
 mod users;
 
@@ -32,10 +33,15 @@ pub struct QueryRoot(
     customers::CustomerQuery,
     audit::AuditQuery,
     users::UserQuery,
+    jobs::JobQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(customers::CustomerMutation, users::UserMutation);
+pub struct MutationRoot(
+    customers::CustomerMutation,
+    users::UserMutation,
+    jobs::JobMutation,
+);
 
 #[derive(MergedSubscription, Default)]
 pub struct SubscriptionRoot(audit::AuditSubscription);

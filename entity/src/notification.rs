@@ -1,0 +1,31 @@
+use sea_orm::entity::prelude::*;
+
+/// One email to a customer. Its id gives the Message-ID, so a resend after a
+/// crash carries the same Message-ID.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "notification")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// e.g. WELCOME.
+    pub kind: String,
+    /// The record it is about (e.g. the customer).
+    pub subject_id: Uuid,
+    pub recipient: String,
+    /// PENDING, SENDING, SENT or DEAD.
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    /// Not before this (wall clock): backoff after a transient failure.
+    pub next_attempt_at: DateTimeUtc,
+    /// While SENDING: the sender's claim; an expired claim may be taken over.
+    pub lease_until: Option<DateTimeUtc>,
+    pub message_id: String,
+    pub created_at: DateTimeUtc,
+    pub sent_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,118 @@
+//! `worker`: runs the outbox relay and job handlers against PostgreSQL +
+//! Redis. Start as many as you like; each gets a unique name.
+
+use domain::SystemClock;
+use domain::config::Config;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+fn main() -> ExitCode {
+    if std::env::args().any(|a| a == "--help" || a == "-h") {
+        println!(
+            "worker: runs background jobs (outbox relay, customer email).\n\n\
+             Configuration comes from the environment (see README); it serves\n\
+             /metrics and /healthz on WORKER_METRICS_ADDR. SIGTERM or Ctrl-C\n\
+             finishes in-flight jobs and stops."
+        );
+        return ExitCode::SUCCESS;
+    }
+    let _ = dotenvy::dotenv();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(config.is_production());
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("worker: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config) -> anyhow::Result<()> {
+    let config = Arc::new(config);
+    let db = worker::runtime::connect(&config).await?;
+    let running = worker::start(config.clone(), db.clone(), Arc::new(SystemClock)).await?;
+    let listener = tokio::net::TcpListener::bind(config.worker_metrics_addr)
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot listen on {} (WORKER_METRICS_ADDR): {e}",
+                config.worker_metrics_addr
+            )
+        })?;
+    tracing::info!(worker = %running.name, "metrics at http://{}/metrics", listener.local_addr()?);
+    let queues = running.queues.clone();
+    let app = axum::Router::new()
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .route(
+            "/metrics",
+            axum::routing::get(move || {
+                let (db, queues) = (db.clone(), queues.clone());
+                async move { worker::metrics::render(&db, queues.depth().await).await }
+            }),
+        );
+    let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
+    let http = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = http_stopped.await;
+            })
+            .await
+    });
+    shutdown_signal().await;
+    tracing::info!("shutdown signal received; finishing in-flight jobs");
+    running.stop().await;
+    let _ = stop_http.send(());
+    let _ = http.await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+fn init_logging(json: bool) {
+    use std::io::IsTerminal;
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    if json {
+        tracing_subscriber::fmt()
+            .json()
+            .with_writer(std::io::stderr)
+            .with_env_filter(filter)
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal())
+            .with_env_filter(filter)
+            .init();
+    }
+}

@@ -1,0 +1,293 @@
+//! Running the worker: the outbox relay, the recovery sweep and the apalis
+//! workers, until told to stop (finishing in-flight jobs).
+
+use crate::jobs::{Deps, OutboxJob, SendNotification, handle_outbox, handle_send};
+use crate::mailer::Mailer;
+use crate::metrics::{counters, inc};
+use crate::queues::Queues;
+use anyhow::Context;
+use apalis::layers::WorkerBuilderExt;
+use apalis::prelude::BackendExt;
+use apalis::prelude::{Monitor, WorkerBuilder};
+use domain::Clock;
+use domain::config::{Backend, Config};
+use lettre::message::Mailbox;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How long a relay holds claimed outbox rows before another may take them.
+const RELAY_LEASE_SECONDS: i64 = 30;
+const RELAY_BATCH: u64 = 200;
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// A unique name per worker instance (host, pid, random): apalis-redis
+/// recovers a dead worker's jobs by name, so names must never be shared.
+pub fn worker_name() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into());
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}-{}-{}", std::process::id(), &suffix[..8])
+}
+
+pub struct RunningWorker {
+    pub name: String,
+    pub queues: Queues,
+    stop: watch::Sender<bool>,
+    join: Option<JoinHandle<()>>,
+}
+
+impl RunningWorker {
+    /// Stop taking jobs, finish the ones in flight, then return.
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(join) = self.join.take() {
+            let _ = join.await;
+        }
+    }
+}
+
+impl Drop for RunningWorker {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// The queues for the configured backend.
+pub async fn queues(config: &Config, db: &DatabaseConnection) -> anyhow::Result<Queues> {
+    match &config.backend {
+        Backend::Embedded { .. } => Queues::sqlite(db, &config.queue_prefix).await,
+        Backend::Production { redis_url, .. } => {
+            Queues::redis(redis_url, &config.queue_prefix).await
+        }
+    }
+}
+
+/// Start relay, sweep and job workers in the background.
+pub async fn start(
+    config: Arc<Config>,
+    db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<RunningWorker> {
+    let queues = queues(&config, &db).await?;
+    let mailer = Mailer::new(config.smtp_url.as_deref(), &config.data_dir.join("mail"))?;
+    let from: Mailbox = config
+        .mail_from
+        .parse()
+        .map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?;
+    let mail_domain = from.email.domain().to_owned();
+    let name = worker_name();
+    let deps = Arc::new(Deps {
+        db,
+        config: config.clone(),
+        clock,
+        mailer,
+        from,
+        mail_domain,
+        queues: queues.clone(),
+    });
+    let (stop, stopped) = watch::channel(false);
+    let join = tokio::spawn(run(deps, name.clone(), stopped));
+    tracing::info!(worker = %name, "worker started");
+    Ok(RunningWorker {
+        name,
+        queues,
+        stop,
+        join: Some(join),
+    })
+}
+
+async fn wait_for_stop(mut stopped: watch::Receiver<bool>) {
+    while !*stopped.borrow() {
+        if stopped.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn run(deps: Arc<Deps>, name: String, stopped: watch::Receiver<bool>) {
+    let relay = tokio::spawn(relay_loop(deps.clone(), name.clone(), stopped.clone()));
+    let sweep = tokio::spawn(sweep_loop(deps.clone(), stopped.clone()));
+    let signal = {
+        let stopped = stopped.clone();
+        async move {
+            wait_for_stop(stopped).await;
+            Ok(())
+        }
+    };
+    let result = match deps.queues.clone() {
+        Queues::Sqlite { outbox, send, .. } => {
+            // An idle apalis worker otherwise sleeps until its next heartbeat
+            // (30 s): a push through another storage handle does not wake it.
+            let every = deps.config.relay_interval;
+            let (outbox, send) = (
+                outbox.poll_with_interval(every),
+                send.poll_with_interval(every),
+            );
+            let (d1, d2) = (deps.clone(), deps.clone());
+            let (n1, n2) = (format!("{name}-outbox"), format!("{name}-email"));
+            Monitor::new()
+                .register(move |_| {
+                    WorkerBuilder::new(n1.clone())
+                        .backend(outbox.clone())
+                        .enable_tracing()
+                        .catch_panic()
+                        .concurrency(4)
+                        .data(d1.clone())
+                        .build(handle_outbox)
+                })
+                .register(move |_| {
+                    WorkerBuilder::new(n2.clone())
+                        .backend(send.clone())
+                        .enable_tracing()
+                        .catch_panic()
+                        .concurrency(4)
+                        .data(d2.clone())
+                        .build(handle_send)
+                })
+                .shutdown_timeout(SHUTDOWN_GRACE)
+                .run_with_signal(signal)
+                .await
+        }
+        Queues::Redis { outbox, send, .. } => {
+            // An idle apalis worker otherwise sleeps until its next heartbeat.
+            let every = deps.config.relay_interval;
+            let (outbox, send) = (
+                outbox.poll_with_interval(every),
+                send.poll_with_interval(every),
+            );
+            let (d1, d2) = (deps.clone(), deps.clone());
+            let (n1, n2) = (format!("{name}-outbox"), format!("{name}-email"));
+            Monitor::new()
+                .register(move |_| {
+                    WorkerBuilder::new(n1.clone())
+                        .backend(outbox.clone())
+                        .enable_tracing()
+                        .catch_panic()
+                        .concurrency(8)
+                        .data(d1.clone())
+                        .build(handle_outbox)
+                })
+                .register(move |_| {
+                    WorkerBuilder::new(n2.clone())
+                        .backend(send.clone())
+                        .enable_tracing()
+                        .catch_panic()
+                        .concurrency(8)
+                        .data(d2.clone())
+                        .build(handle_send)
+                })
+                .shutdown_timeout(SHUTDOWN_GRACE)
+                .run_with_signal(signal)
+                .await
+        }
+    };
+    if let Err(e) = result {
+        tracing::error!(error = %e, "job workers stopped with an error");
+    }
+    let _ = relay.await;
+    let _ = sweep.await;
+    tracing::info!(worker = %name, "worker stopped");
+}
+
+/// Move outbox rows to the queue: claim with a lease, push, mark relayed.
+/// Dying between push and mark leaves the lease to expire and the row is
+/// pushed again; handlers are idempotent.
+async fn relay_loop(deps: Arc<Deps>, owner: String, mut stopped: watch::Receiver<bool>) {
+    let interval = deps.config.relay_interval;
+    let mut last_requeue = std::time::Instant::now();
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => { if *stopped.borrow() { break; } }
+            _ = tokio::time::sleep(interval) => {}
+        }
+        if let Err(e) = relay_once(&deps, &owner).await {
+            tracing::warn!(error = %e, "outbox relay pass failed");
+        }
+        let recovery = deps.config.recovery_after;
+        if last_requeue.elapsed() >= recovery.to_std().unwrap_or(Duration::from_secs(120)) / 4 {
+            last_requeue = std::time::Instant::now();
+            match domain::outbox::requeue_unprocessed(&deps.db, chrono::Utc::now(), recovery).await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(
+                    rows = n,
+                    "relayed outbox rows never finished; relaying again"
+                ),
+                Err(e) => tracing::warn!(error = %e, "outbox requeue check failed"),
+            }
+        }
+    }
+}
+
+pub async fn relay_once(deps: &Deps, owner: &str) -> Result<usize, sea_orm::DbErr> {
+    let now = chrono::Utc::now();
+    let rows = domain::outbox::claim_batch(
+        &deps.db,
+        owner,
+        now,
+        chrono::Duration::seconds(RELAY_LEASE_SECONDS),
+        RELAY_BATCH,
+    )
+    .await?;
+    let mut relayed = 0;
+    for row in rows {
+        match deps
+            .queues
+            .push_outbox(OutboxJob { outbox_id: row.id })
+            .await
+        {
+            Ok(()) => {
+                domain::outbox::mark_relayed(&deps.db, row.id, owner, chrono::Utc::now()).await?;
+                inc(&counters().outbox_relayed);
+                relayed += 1;
+            }
+            Err(e) => {
+                tracing::warn!(outbox_id = %row.id, error = %e, "pushing to the queue failed; the lease will expire and it is retried");
+                break;
+            }
+        }
+    }
+    Ok(relayed)
+}
+
+/// Recovery: notifications that are due but whose queued job was lost (a
+/// crash, a lost push) are queued again.
+async fn sweep_loop(deps: Arc<Deps>, mut stopped: watch::Receiver<bool>) {
+    let interval = deps.config.sweep_interval;
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => { if *stopped.borrow() { break; } }
+            _ = tokio::time::sleep(interval) => {}
+        }
+        let grace = deps.config.recovery_after / 4;
+        match domain::notifications::overdue(&deps.db, chrono::Utc::now(), grace, 500).await {
+            Ok(ids) => {
+                for notification_id in ids {
+                    if let Err(e) = deps
+                        .queues
+                        .push_send(SendNotification { notification_id }, None)
+                        .await
+                    {
+                        tracing::warn!(%notification_id, error = %e, "sweep could not queue a send");
+                        break;
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "notification sweep failed"),
+        }
+    }
+}
+
+/// Used by the binary: connect and start with a config.
+pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    domain::db::connect(config.backend.database_url())
+        .await
+        .context("connecting to the database")
+}
