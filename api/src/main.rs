@@ -60,7 +60,7 @@ fn main() -> ExitCode {
     {
         return issue_token(&config, role, subject, party.as_deref());
     }
-    init_logging(config.is_production());
+    worker::process::init_logging(config.is_production());
     for secret in &config.defaulted_secrets {
         tracing::warn!(
             "!!! {} is not set: using a development default. Never run like this in production !!!",
@@ -155,51 +155,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {bind} (BIND_ADDR): {e}"))?;
     let addr = listener.local_addr()?;
     tracing::info!("GraphQL at http://{addr}/graphql");
-    api::app::serve(listener, state, shutdown_signal()).await?;
+    api::app::serve(listener, state, worker::process::shutdown_signal()).await?;
     if let Some(worker) = worker {
         worker.stop().await;
     }
     tracing::info!("stopped");
     Ok(())
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-    tracing::info!("shutdown signal received; finishing in-flight requests");
-}
-
-fn init_logging(json: bool) {
-    use std::io::IsTerminal;
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    if json {
-        tracing_subscriber::fmt()
-            .json()
-            .with_env_filter(filter)
-            .init();
-    } else {
-        tracing_subscriber::fmt()
-            .with_writer(std::io::stderr)
-            .with_ansi(std::io::stderr().is_terminal())
-            .with_env_filter(filter)
-            .init();
-    }
 }

@@ -180,3 +180,26 @@ async fn hostile_documents_are_refused_with_a_code_and_the_server_stays_up() {
         .unwrap();
     assert_eq!(health.status(), 200);
 }
+
+#[tokio::test]
+async fn introspection_and_graphiql_can_be_switched_off() {
+    let app =
+        TestApp::spawn_with(&[("GRAPHQL_INTROSPECTION", "false"), ("GRAPHIQL", "false")]).await;
+    let body = app.gql("{ __schema { types { name } } }", json!({})).await;
+    // Switched off, the schema is simply not there to see.
+    assert_eq!(body["data"]["__schema"], serde_json::Value::Null, "{body}");
+    let page = app
+        .client
+        .get(format!("{}/graphql", app.base_url))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 404);
+
+    let open = TestApp::spawn().await;
+    let body = open
+        .gql("{ __schema { queryType { name } } }", json!({}))
+        .await;
+    assert_eq!(body["data"]["__schema"]["queryType"]["name"], "QueryRoot");
+}

@@ -115,3 +115,70 @@ fn serves_on_the_embedded_default_and_stops_on_sigterm() {
     let exit = api.terminate();
     assert!(exit.success(), "graceful exit, got {exit:?}");
 }
+
+#[test]
+fn seed_demo_creates_logins_once_and_they_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = run_with_args(&["seed-demo"], dir.path());
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let out = String::from_utf8_lossy(&first.stdout).to_string();
+    for role in [
+        "ADMIN",
+        "PROJECT_MANAGER",
+        "DELIVERY_TEAM",
+        "QA_LEAD",
+        "FULFILMENT",
+        "FINANCE",
+        "COMPLIANCE",
+        "CUSTOMER",
+    ] {
+        assert!(out.contains(role), "{role} missing:\n{out}");
+    }
+    let second = run_with_args(&["seed-demo"], dir.path());
+    assert!(second.status.success(), "running it again is fine");
+
+    let mut api = ApiProcess::start(&[], dir.path());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let client = reqwest::Client::new();
+        let login: serde_json::Value = client
+            .post(format!("{}/graphql", api.base_url))
+            .json(&serde_json::json!({
+                "query": "mutation { login(input: { email: \"orders@harbour-homewares.test\", password: \"demo-password-2026\" }) { token user { role customer { name } } } }"
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(login["data"]["login"]["user"]["role"], "CUSTOMER", "{login}");
+        assert_eq!(login["data"]["login"]["user"]["customer"]["name"], "Harbour Homewares Pty Ltd");
+        let customers: serde_json::Value = client
+            .post(format!("{}/graphql", api.base_url))
+            .bearer_auth(login["data"]["login"]["token"].as_str().unwrap())
+            .json(&serde_json::json!({ "query": "{ customers { edges { node { name } } } }" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(customers["data"]["customers"]["edges"].as_array().unwrap().len(), 1, "seeded twice, still one each");
+    });
+    assert!(api.terminate().success());
+}
+
+fn run_with_args(args: &[&str], dir: &std::path::Path) -> std::process::Output {
+    Command::new(api_binary())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run api")
+}

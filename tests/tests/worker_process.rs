@@ -107,6 +107,22 @@ async fn a_worker_killed_mid_batch_and_restarted_loses_nothing() {
     );
     // Only sends in flight at the kill can repeat (at most the worker's concurrency).
     assert!(repeats <= 8, "{repeats} repeats");
-    let _ = second.kill();
-    let _ = second.wait();
+    // SIGTERM: finish in-flight work and exit cleanly.
+    let status = Command::new("kill")
+        .args(["-TERM", &second.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
+    let exit = loop {
+        if let Some(exit) = second.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "worker did not stop after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(exit.success(), "graceful exit, got {exit:?}");
 }

@@ -5,6 +5,7 @@
 pub mod jobs;
 pub mod mailer;
 pub mod metrics;
+pub mod process;
 pub mod queues;
 pub mod runtime;
 pub mod templates;

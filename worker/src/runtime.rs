@@ -121,14 +121,16 @@ async fn run(deps: Arc<Deps>, name: String, stopped: watch::Receiver<bool>) {
             Ok(())
         }
     };
-    let result = match deps.queues.clone() {
-        Queues::Sqlite { outbox, send, .. } => {
+    // The two backends have different types, so the same worker set is
+    // spelled once here and instantiated per backend.
+    macro_rules! run_workers {
+        ($outbox:expr, $send:expr, $concurrency:expr) => {{
             // An idle apalis worker otherwise sleeps until its next heartbeat
             // (30 s): a push through another storage handle does not wake it.
             let every = deps.config.relay_interval;
             let (outbox, send) = (
-                outbox.poll_with_interval(every),
-                send.poll_with_interval(every),
+                $outbox.poll_with_interval(every),
+                $send.poll_with_interval(every),
             );
             let (d1, d2) = (deps.clone(), deps.clone());
             let (n1, n2) = (format!("{name}-outbox"), format!("{name}-email"));
@@ -138,7 +140,7 @@ async fn run(deps: Arc<Deps>, name: String, stopped: watch::Receiver<bool>) {
                         .backend(outbox.clone())
                         .enable_tracing()
                         .catch_panic()
-                        .concurrency(4)
+                        .concurrency($concurrency)
                         .data(d1.clone())
                         .build(handle_outbox)
                 })
@@ -147,46 +149,19 @@ async fn run(deps: Arc<Deps>, name: String, stopped: watch::Receiver<bool>) {
                         .backend(send.clone())
                         .enable_tracing()
                         .catch_panic()
-                        .concurrency(4)
+                        .concurrency($concurrency)
                         .data(d2.clone())
                         .build(handle_send)
                 })
                 .shutdown_timeout(SHUTDOWN_GRACE)
                 .run_with_signal(signal)
                 .await
-        }
-        Queues::Redis { outbox, send, .. } => {
-            // An idle apalis worker otherwise sleeps until its next heartbeat.
-            let every = deps.config.relay_interval;
-            let (outbox, send) = (
-                outbox.poll_with_interval(every),
-                send.poll_with_interval(every),
-            );
-            let (d1, d2) = (deps.clone(), deps.clone());
-            let (n1, n2) = (format!("{name}-outbox"), format!("{name}-email"));
-            Monitor::new()
-                .register(move |_| {
-                    WorkerBuilder::new(n1.clone())
-                        .backend(outbox.clone())
-                        .enable_tracing()
-                        .catch_panic()
-                        .concurrency(8)
-                        .data(d1.clone())
-                        .build(handle_outbox)
-                })
-                .register(move |_| {
-                    WorkerBuilder::new(n2.clone())
-                        .backend(send.clone())
-                        .enable_tracing()
-                        .catch_panic()
-                        .concurrency(8)
-                        .data(d2.clone())
-                        .build(handle_send)
-                })
-                .shutdown_timeout(SHUTDOWN_GRACE)
-                .run_with_signal(signal)
-                .await
-        }
+        }};
+    }
+    let result = match deps.queues.clone() {
+        // One SQLite writer at a time: more concurrency only queues on the lock.
+        Queues::Sqlite { outbox, send, .. } => run_workers!(outbox, send, 4),
+        Queues::Redis { outbox, send, .. } => run_workers!(outbox, send, 8),
     };
     if let Err(e) = result {
         tracing::error!(error = %e, "job workers stopped with an error");

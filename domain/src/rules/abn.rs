@@ -3,6 +3,7 @@
 use super::error::{ValueError, ValueErrorCode};
 use std::fmt;
 
+/// An ABN that passed the checksum; holds the 11 digits without spaces.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Abn(String);
 
@@ -75,5 +76,46 @@ mod tests {
             Abn::parse("   ").unwrap_err().code,
             ValueErrorCode::Required
         );
+    }
+
+    #[test]
+    fn more_examples() {
+        // Published ABNs of large companies, in various spacings.
+        for good in [
+            "33 051 775 556",
+            "49004028077",
+            "53 004 085 616",
+            " 83 914 571 673 ",
+        ] {
+            let abn = Abn::parse(good).unwrap();
+            assert_eq!(abn.as_str(), good.replace(' ', ""), "{good}");
+            assert_eq!(Abn::parse(&abn.to_string()).unwrap(), abn);
+        }
+        for bad in [
+            "51 824 753 55a",
+            "518247535561",
+            "01 824 753 556",
+            "51-824-753-556",
+            "11 000 000 000",
+        ] {
+            assert_eq!(
+                Abn::parse(bad).unwrap_err().code,
+                ValueErrorCode::InvalidAbn,
+                "{bad}"
+            );
+        }
+        // Every single-digit change of a valid ABN is caught.
+        let base: Vec<u8> = b"51824753556".to_vec();
+        for i in 0..11 {
+            for d in b'0'..=b'9' {
+                if d == base[i] {
+                    continue;
+                }
+                let mut v = base.clone();
+                v[i] = d;
+                let s = String::from_utf8(v).unwrap();
+                assert!(Abn::parse(&s).is_err(), "{s}");
+            }
+        }
     }
 }

@@ -6,6 +6,9 @@ use super::error::{ValueError, ValueErrorCode};
 pub struct Email(String);
 
 impl Email {
+    /// Trims, checks the syntax, refuses more than 254 characters (the SMTP path
+    /// limit) and bare hosts, and lower-cases the domain (the local part is
+    /// case-sensitive in principle, so it is kept).
     pub fn parse(input: &str) -> Result<Email, ValueError> {
         let s = input.trim();
         if s.is_empty() {
@@ -35,6 +38,7 @@ impl Email {
         Ok(Email(format!("{local}@{}", domain.to_lowercase())))
     }
 
+    /// The normalised address.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -58,5 +62,26 @@ mod tests {
             );
         }
         assert_eq!(Email::parse("").unwrap_err().code, ValueErrorCode::Required);
+    }
+
+    #[test]
+    fn length_limit_is_254() {
+        let domain = format!(
+            "{}.com.au",
+            ["a".repeat(60), "b".repeat(60), "c".repeat(60)].join(".")
+        );
+        let ok = format!("{}@{domain}", "x".repeat(254 - 1 - domain.len()));
+        assert_eq!(ok.len(), 254);
+        assert_eq!(Email::parse(&ok).unwrap().as_str(), ok);
+        let long = format!("y{ok}");
+        let err = Email::parse(&long).unwrap_err();
+        assert_eq!(err.code, ValueErrorCode::InvalidEmail);
+        assert!(err.message.contains("254"));
+        assert_eq!(
+            Email::parse("first.last+tag@Sub.Example.com.au")
+                .unwrap()
+                .as_str(),
+            "first.last+tag@sub.example.com.au"
+        );
     }
 }

@@ -3,6 +3,14 @@
 //! other through `super::` only, so this tree also builds as a standalone crate.
 
 pub mod abn;
+pub mod calendar;
+pub mod deadlines;
 pub mod email;
 pub mod error;
+pub mod gst;
+pub mod holidays;
+pub mod money;
 pub mod phone;
+pub mod postcode;
+pub mod remedies;
+pub mod tax_code;

@@ -188,16 +188,28 @@ mod tests {
         assert_eq!(Money::from_cents(-50).to_string(), "-0.50");
         assert_eq!(Money::from_cents(5).to_string(), "0.05");
         assert_eq!(Money::ZERO.to_string(), "0.00");
-        assert_eq!(Money::from_cents(i64::MIN).to_string(), "-92233720368547758.08");
+        assert_eq!(
+            Money::from_cents(i64::MIN).to_string(),
+            "-92233720368547758.08"
+        );
     }
 
     #[test]
     fn checked_arithmetic() {
         let a = Money::from_cents(150);
-        assert_eq!(a.checked_add(Money::from_cents(50)), Some(Money::from_cents(200)));
-        assert_eq!(a.checked_sub(Money::from_cents(200)), Some(Money::from_cents(-50)));
+        assert_eq!(
+            a.checked_add(Money::from_cents(50)),
+            Some(Money::from_cents(200))
+        );
+        assert_eq!(
+            a.checked_sub(Money::from_cents(200)),
+            Some(Money::from_cents(-50))
+        );
         assert_eq!(a.checked_mul(3), Some(Money::from_cents(450)));
-        assert_eq!(Money::from_cents(i64::MAX).checked_add(Money::from_cents(1)), None);
+        assert_eq!(
+            Money::from_cents(i64::MAX).checked_add(Money::from_cents(1)),
+            None
+        );
         assert_eq!(Money::from_cents(i64::MAX).checked_mul(2), None);
         assert_eq!(Money::from_cents(i64::MIN).checked_neg(), None);
         assert_eq!(

@@ -240,33 +240,46 @@ mod tests {
 
     #[test]
     fn refuses_bad_postcodes() {
-        for bad in ["800", "20000", "2OOO", "abcd", "0100", "0300", "0799", "0000"] {
+        for bad in [
+            "800", "20000", "2OOO", "abcd", "0100", "0300", "0799", "0000",
+        ] {
             assert_eq!(
                 Postcode::parse(bad).unwrap_err().code,
                 ValueErrorCode::InvalidPostcode,
                 "{bad}"
             );
         }
-        assert_eq!(Postcode::parse(" ").unwrap_err().code, ValueErrorCode::Required);
+        assert_eq!(
+            Postcode::parse(" ").unwrap_err().code,
+            ValueErrorCode::Required
+        );
     }
 
     #[test]
     fn state_must_match_except_across_borders() {
         assert_eq!(
-            Postcode::parse_for_state("2000", AuState::Vic).unwrap_err().code,
+            Postcode::parse_for_state("2000", AuState::Vic)
+                .unwrap_err()
+                .code,
             ValueErrorCode::PostcodeStateMismatch
         );
         assert_eq!(
-            Postcode::parse_for_state("2600", AuState::Nsw).unwrap_err().code,
+            Postcode::parse_for_state("2600", AuState::Nsw)
+                .unwrap_err()
+                .code,
             ValueErrorCode::PostcodeStateMismatch
         );
         // Hume ACT 2620, Barooga NSW 3644, Jennings NSW 4383.
         assert_eq!(
-            Postcode::parse_for_state("2620", AuState::Act).unwrap().state(),
+            Postcode::parse_for_state("2620", AuState::Act)
+                .unwrap()
+                .state(),
             AuState::Act
         );
         assert_eq!(
-            Postcode::parse_for_state("3644", AuState::Nsw).unwrap().state(),
+            Postcode::parse_for_state("3644", AuState::Nsw)
+                .unwrap()
+                .state(),
             AuState::Nsw
         );
         assert!(Postcode::parse_for_state("4383", AuState::Nsw).is_ok());

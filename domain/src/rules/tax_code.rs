@@ -83,7 +83,10 @@ mod tests {
             TaxCode::parse("EXEMPT").unwrap_err().code,
             ValueErrorCode::InvalidTaxCode
         );
-        assert_eq!(TaxCode::parse("").unwrap_err().code, ValueErrorCode::Required);
+        assert_eq!(
+            TaxCode::parse("").unwrap_err().code,
+            ValueErrorCode::Required
+        );
         assert!(TaxCode::Taxable.is_taxable());
         assert!(!TaxCode::GstFree.is_taxable());
         assert!(!TaxCode::InputTaxed.is_taxable());

@@ -1,0 +1,515 @@
+//! Deadlines computed on the business calendar: ACCC injury reports and recall
+//! notifications (AU-RULES "Product safety"), support-ticket first-response targets
+//! and engagement stage due dates (DESIGN "Engagements").
+
+use super::calendar::BusinessCalendar;
+use super::error::{ValueError, ValueErrorCode};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Days after becoming aware of a death, serious injury or illness within which
+/// the ACCC must be told (ACL s131).
+pub const INJURY_REPORT_DAYS: u32 = 2;
+
+/// Days after taking voluntary recall action within which the ACCC must be told
+/// (ACL s128).
+pub const RECALL_NOTIFICATION_DAYS: u32 = 2;
+
+/// A statutory "within N days" deadline: the start day is not counted, and a last
+/// day on a weekend or public holiday moves to the next business day (Acts
+/// Interpretation Act 1901 s36).
+pub fn statutory_due_date(cal: &BusinessCalendar, start: NaiveDate, days: u32) -> NaiveDate {
+    let last = start
+        .checked_add_days(Days::new(u64::from(days)))
+        .unwrap_or(NaiveDate::MAX);
+    cal.business_day_on_or_after(last)
+}
+
+/// Due date of a mandatory injury report, from the (local) day of awareness:
+/// aware Mon → Wed, Thu → Mon, Fri → Mon, Sat → Mon, Sun → Tue.
+pub fn injury_report_due(cal: &BusinessCalendar, aware_on: NaiveDate) -> NaiveDate {
+    statutory_due_date(cal, aware_on, INJURY_REPORT_DAYS)
+}
+
+/// `injury_report_due` from the instant of awareness, taking the day in the
+/// calendar's timezone (not UTC's).
+pub fn injury_report_due_at(cal: &BusinessCalendar, aware_at: DateTime<Utc>) -> NaiveDate {
+    injury_report_due(cal, cal.local_date(aware_at))
+}
+
+/// Due date of the ACCC notification of a voluntary recall, from the day recall
+/// action started.
+pub fn recall_notification_due(cal: &BusinessCalendar, recall_started_on: NaiveDate) -> NaiveDate {
+    statutory_due_date(cal, recall_started_on, RECALL_NOTIFICATION_DAYS)
+}
+
+/// Support-ticket priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TicketPriority {
+    Critical,
+    High,
+    Medium,
+    Low,
+}
+
+/// Which clock an SLA target runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SlaClock {
+    /// Real elapsed time, nights, weekends and holidays included.
+    AroundTheClock,
+    /// Only while the business is open.
+    BusinessHours,
+}
+
+/// A response-time target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SlaTarget {
+    pub hours: u32,
+    pub clock: SlaClock,
+}
+
+impl TicketPriority {
+    pub const ALL: [TicketPriority; 4] = [
+        TicketPriority::Critical,
+        TicketPriority::High,
+        TicketPriority::Medium,
+        TicketPriority::Low,
+    ];
+
+    /// First-response target: Critical 2 h around the clock; High 4, Medium 24,
+    /// Low 72 business hours.
+    pub const fn first_response_target(self) -> SlaTarget {
+        match self {
+            TicketPriority::Critical => SlaTarget {
+                hours: 2,
+                clock: SlaClock::AroundTheClock,
+            },
+            TicketPriority::High => SlaTarget {
+                hours: 4,
+                clock: SlaClock::BusinessHours,
+            },
+            TicketPriority::Medium => SlaTarget {
+                hours: 24,
+                clock: SlaClock::BusinessHours,
+            },
+            TicketPriority::Low => SlaTarget {
+                hours: 72,
+                clock: SlaClock::BusinessHours,
+            },
+        }
+    }
+}
+
+/// When a target started at `start` is due.
+pub fn sla_due(cal: &BusinessCalendar, target: SlaTarget, start: DateTime<Utc>) -> DateTime<Utc> {
+    match target.clock {
+        SlaClock::AroundTheClock => cal.add_clock_hours(start, target.hours),
+        SlaClock::BusinessHours => cal.add_business_hours(start, target.hours),
+    }
+}
+
+/// When the first response to a ticket opened at `opened_at` is due.
+pub fn first_response_due(
+    cal: &BusinessCalendar,
+    priority: TicketPriority,
+    opened_at: DateTime<Utc>,
+) -> DateTime<Utc> {
+    sla_due(cal, priority.first_response_target(), opened_at)
+}
+
+/// A stage's planned duration in business days, e.g. Kickoff 1–2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DurationRange {
+    min_days: u32,
+    max_days: u32,
+}
+
+impl DurationRange {
+    /// At least one day, and min ≤ max.
+    pub fn new(min_days: u32, max_days: u32) -> Result<DurationRange, ValueError> {
+        if min_days == 0 || min_days > max_days {
+            return Err(ValueError::new(
+                ValueErrorCode::OutOfRange,
+                format!(
+                    "a duration of {min_days}–{max_days} days is not a range of at least one day"
+                ),
+            ));
+        }
+        Ok(DurationRange { min_days, max_days })
+    }
+
+    pub fn min_days(self) -> u32 {
+        self.min_days
+    }
+
+    pub fn max_days(self) -> u32 {
+        self.max_days
+    }
+}
+
+/// Planned dates of one stage. The start day counts as the first day, so a
+/// one-day stage is due the day it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StageDueDates {
+    pub starts_on: NaiveDate,
+    /// Due date at the short end of the range.
+    pub earliest_due: NaiveDate,
+    /// Due date at the long end: late after this.
+    pub latest_due: NaiveDate,
+}
+
+/// Due dates of a stage starting on `start` (moved to a business day if need be).
+pub fn stage_due_dates(
+    cal: &BusinessCalendar,
+    start: NaiveDate,
+    range: DurationRange,
+) -> StageDueDates {
+    let starts_on = cal.business_day_on_or_after(start);
+    StageDueDates {
+        starts_on,
+        earliest_due: cal.add_business_days(starts_on, range.min_days - 1),
+        latest_due: cal.add_business_days(starts_on, range.max_days - 1),
+    }
+}
+
+/// Plans consecutive stages: each starts the business day after the previous
+/// stage's latest due date (planning to the long end, so no stage is planned late).
+pub fn plan_stages(
+    cal: &BusinessCalendar,
+    start: NaiveDate,
+    ranges: &[DurationRange],
+) -> Vec<StageDueDates> {
+    let mut next = start;
+    ranges
+        .iter()
+        .map(|r| {
+            let s = stage_due_dates(cal, next, *r);
+            next = cal.next_business_day(s.latest_due);
+            s
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Datelike, TimeZone, Weekday};
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
+    }
+
+    fn syd(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        chrono_tz::Australia::Sydney
+            .with_ymd_and_hms(y, m, d, h, min, 0)
+            .single()
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn injury_report_for_awareness_on_each_weekday() {
+        let cal = BusinessCalendar::nsw_default();
+        // Week of Mon 9 Mar 2026: no public holidays.
+        let cases = [
+            (
+                date(2026, 3, 9),
+                Weekday::Mon,
+                date(2026, 3, 11),
+                Weekday::Wed,
+            ),
+            (
+                date(2026, 3, 10),
+                Weekday::Tue,
+                date(2026, 3, 12),
+                Weekday::Thu,
+            ),
+            (
+                date(2026, 3, 11),
+                Weekday::Wed,
+                date(2026, 3, 13),
+                Weekday::Fri,
+            ),
+            (
+                date(2026, 3, 12),
+                Weekday::Thu,
+                date(2026, 3, 16),
+                Weekday::Mon,
+            ),
+            (
+                date(2026, 3, 13),
+                Weekday::Fri,
+                date(2026, 3, 16),
+                Weekday::Mon,
+            ),
+            (
+                date(2026, 3, 14),
+                Weekday::Sat,
+                date(2026, 3, 16),
+                Weekday::Mon,
+            ),
+            (
+                date(2026, 3, 15),
+                Weekday::Sun,
+                date(2026, 3, 17),
+                Weekday::Tue,
+            ),
+        ];
+        for (aware, aware_wd, due, due_wd) in cases {
+            assert_eq!(aware.weekday(), aware_wd);
+            assert_eq!(injury_report_due(&cal, aware), due, "aware {aware}");
+            assert_eq!(due.weekday(), due_wd);
+        }
+    }
+
+    #[test]
+    fn injury_report_across_public_holidays() {
+        let cal = BusinessCalendar::nsw_default();
+        // Wed 1 Apr 2026 → Fri 3 Apr Good Friday → Easter → Tue 7 Apr.
+        assert_eq!(injury_report_due(&cal, date(2026, 4, 1)), date(2026, 4, 7));
+        // Thu 2 Apr 2026 → Sat 4 → Tue 7 Apr.
+        assert_eq!(injury_report_due(&cal, date(2026, 4, 2)), date(2026, 4, 7));
+        // Fri 24 Apr 2026 → Sun 26 → Mon 27 additional Anzac Day → Tue 28.
+        assert_eq!(
+            injury_report_due(&cal, date(2026, 4, 24)),
+            date(2026, 4, 28)
+        );
+        // Wed 23 Dec 2026 → Fri 25 → Sat 26, Sun 27, Mon 28 (additional) → Tue 29.
+        assert_eq!(
+            injury_report_due(&cal, date(2026, 12, 23)),
+            date(2026, 12, 29)
+        );
+        // Thu 23 Dec 2027 → Sat 25 → Tue 28 additional too → Wed 29.
+        assert_eq!(
+            injury_report_due(&cal, date(2027, 12, 23)),
+            date(2027, 12, 29)
+        );
+        // Without the holidays the weekend rule alone applies.
+        let plain = BusinessCalendar::default();
+        assert_eq!(
+            injury_report_due(&plain, date(2026, 4, 1)),
+            date(2026, 4, 3)
+        );
+    }
+
+    #[test]
+    fn injury_awareness_day_is_the_sydney_day() {
+        let cal = BusinessCalendar::nsw_default();
+        // Mon 9 Mar 2026 00:30 AEDT is still Sunday in UTC; due Wed, not Tue.
+        let aware = syd(2026, 3, 9, 0, 30);
+        assert_eq!(aware, utc(2026, 3, 8, 13, 30));
+        assert_eq!(injury_report_due_at(&cal, aware), date(2026, 3, 11));
+    }
+
+    #[test]
+    fn recall_notification_two_days_after_start() {
+        let cal = BusinessCalendar::nsw_default();
+        assert_eq!(
+            recall_notification_due(&cal, date(2026, 3, 10)),
+            date(2026, 3, 12)
+        );
+        assert_eq!(
+            recall_notification_due(&cal, date(2026, 3, 13)),
+            date(2026, 3, 16)
+        );
+        // Thu 24 Dec 2026 → Sat 26 → Mon 28 additional → Tue 29.
+        assert_eq!(
+            recall_notification_due(&cal, date(2026, 12, 24)),
+            date(2026, 12, 29)
+        );
+        assert_eq!(
+            statutory_due_date(&cal, date(2026, 3, 10), 0),
+            date(2026, 3, 10)
+        );
+    }
+
+    #[test]
+    fn sla_targets() {
+        use TicketPriority::*;
+        let targets: Vec<(u32, SlaClock)> = TicketPriority::ALL
+            .iter()
+            .map(|p| {
+                let t = p.first_response_target();
+                (t.hours, t.clock)
+            })
+            .collect();
+        assert_eq!(
+            targets,
+            vec![
+                (2, SlaClock::AroundTheClock),
+                (4, SlaClock::BusinessHours),
+                (24, SlaClock::BusinessHours),
+                (72, SlaClock::BusinessHours),
+            ]
+        );
+        let cal = BusinessCalendar::nsw_default();
+        // Tue 10 Mar 2026 10:00.
+        let t = syd(2026, 3, 10, 10, 0);
+        assert_eq!(
+            first_response_due(&cal, Critical, t),
+            syd(2026, 3, 10, 12, 0)
+        );
+        assert_eq!(first_response_due(&cal, High, t), syd(2026, 3, 10, 14, 0));
+        assert_eq!(first_response_due(&cal, Medium, t), syd(2026, 3, 13, 10, 0));
+        // 72h = 9 business days → Mon 23 Mar 10:00.
+        assert_eq!(first_response_due(&cal, Low, t), syd(2026, 3, 23, 10, 0));
+    }
+
+    #[test]
+    fn sla_across_a_weekend() {
+        let cal = BusinessCalendar::nsw_default();
+        // Fri 13 Mar 2026 16:30.
+        let t = syd(2026, 3, 13, 16, 30);
+        // Critical runs through the evening.
+        assert_eq!(
+            first_response_due(&cal, TicketPriority::Critical, t),
+            syd(2026, 3, 13, 18, 30)
+        );
+        // High: 30 min Friday, 3h30 Monday.
+        assert_eq!(
+            first_response_due(&cal, TicketPriority::High, t),
+            syd(2026, 3, 16, 12, 30)
+        );
+        // Opened on Saturday: the business clock starts Monday 09:00.
+        let sat = syd(2026, 3, 14, 11, 0);
+        assert_eq!(
+            first_response_due(&cal, TicketPriority::High, sat),
+            syd(2026, 3, 16, 13, 0)
+        );
+        assert_eq!(
+            first_response_due(&cal, TicketPriority::Critical, sat),
+            syd(2026, 3, 14, 13, 0)
+        );
+    }
+
+    #[test]
+    fn sla_across_a_public_holiday() {
+        let cal = BusinessCalendar::nsw_default();
+        // Thu 2 Apr 2026 15:00 + 4 business hours → Easter → Tue 7 Apr 11:00.
+        let t = syd(2026, 4, 2, 15, 0);
+        assert_eq!(
+            first_response_due(&cal, TicketPriority::High, t),
+            syd(2026, 4, 7, 11, 0)
+        );
+        // Medium 24h: Thu 2h, Tue 8h, Wed 8h, Thu 6h → Thu 9 Apr 15:00.
+        assert_eq!(
+            first_response_due(&cal, TicketPriority::Medium, t),
+            syd(2026, 4, 9, 15, 0)
+        );
+        // Critical ignores the holiday: Good Friday 10:00 + 2h.
+        let gf = syd(2026, 4, 3, 10, 0);
+        assert_eq!(
+            first_response_due(&cal, TicketPriority::Critical, gf),
+            syd(2026, 4, 3, 12, 0)
+        );
+    }
+
+    #[test]
+    fn sla_across_daylight_saving_start() {
+        let cal = BusinessCalendar::nsw_default();
+        // Fri 2 Oct 2026 16:00 AEST (06:00 UTC); clocks go forward Sun 4 Oct;
+        // Mon 5 Oct is Labour Day. High → Tue 6 Oct 12:00 AEDT = 01:00 UTC.
+        let t = utc(2026, 10, 2, 6, 0);
+        assert_eq!(t, syd(2026, 10, 2, 16, 0));
+        assert_eq!(
+            first_response_due(&cal, TicketPriority::High, t),
+            utc(2026, 10, 6, 1, 0)
+        );
+        // Critical at Sun 01:30 AEST: two real hours later is 04:30 AEDT.
+        let night = syd(2026, 10, 4, 1, 30);
+        let due = first_response_due(&cal, TicketPriority::Critical, night);
+        assert_eq!(due, utc(2026, 10, 3, 17, 30));
+        assert_eq!(due, syd(2026, 10, 4, 4, 30));
+    }
+
+    #[test]
+    fn sla_across_daylight_saving_end() {
+        let cal = BusinessCalendar::nsw_default();
+        // Fri 2 Apr 2027 16:00 AEDT (05:00 UTC); clocks go back Sun 4 Apr.
+        // High → Mon 5 Apr 12:00 AEST = 02:00 UTC.
+        let t = utc(2027, 4, 2, 5, 0);
+        assert_eq!(t, syd(2027, 4, 2, 16, 0));
+        assert_eq!(
+            first_response_due(&cal, TicketPriority::High, t),
+            utc(2027, 4, 5, 2, 0)
+        );
+        // Critical at Sun 01:30 AEDT: two real hours later is 02:30 AEST.
+        let night = syd(2027, 4, 4, 1, 30);
+        let due = first_response_due(&cal, TicketPriority::Critical, night);
+        assert_eq!(due, utc(2027, 4, 3, 16, 30));
+        assert_eq!(
+            cal.to_local(due).format("%H:%M %Z").to_string(),
+            "02:30 AEST"
+        );
+    }
+
+    #[test]
+    fn duration_range_is_validated() {
+        assert!(DurationRange::new(1, 2).is_ok());
+        assert!(DurationRange::new(3, 3).is_ok());
+        assert_eq!(
+            DurationRange::new(0, 2).unwrap_err().code,
+            ValueErrorCode::OutOfRange
+        );
+        assert_eq!(
+            DurationRange::new(5, 3).unwrap_err().code,
+            ValueErrorCode::OutOfRange
+        );
+        let r = DurationRange::new(2, 5).unwrap();
+        assert_eq!((r.min_days(), r.max_days()), (2, 5));
+    }
+
+    #[test]
+    fn stage_due_dates_from_business_day_ranges() {
+        let cal = BusinessCalendar::nsw_default();
+        let kickoff = DurationRange::new(1, 2).unwrap();
+        // Starts Mon 2 Mar 2026: due Mon (1 day) to Tue (2 days).
+        let s = stage_due_dates(&cal, date(2026, 3, 2), kickoff);
+        assert_eq!(
+            (s.starts_on, s.earliest_due, s.latest_due),
+            (date(2026, 3, 2), date(2026, 3, 2), date(2026, 3, 3))
+        );
+        // Planning 3–5 from Wed 1 Apr 2026 spans Easter: Wed, Thu, Tue | Wed, Thu.
+        let planning = DurationRange::new(3, 5).unwrap();
+        let s = stage_due_dates(&cal, date(2026, 4, 1), planning);
+        assert_eq!(
+            (s.earliest_due, s.latest_due),
+            (date(2026, 4, 7), date(2026, 4, 9))
+        );
+        // Starting on a Saturday moves to Monday.
+        let s = stage_due_dates(&cal, date(2026, 3, 7), kickoff);
+        assert_eq!(s.starts_on, date(2026, 3, 9));
+        assert_eq!(s.latest_due, date(2026, 3, 10));
+    }
+
+    #[test]
+    fn plan_service_delivery_stages() {
+        let cal = BusinessCalendar::nsw_default();
+        let r = |a, b| DurationRange::new(a, b).unwrap();
+        // Kickoff 1–2, Planning 3–5, Quality Review 2–5, Acceptance 3–7, Closure 2–3.
+        let plan = plan_stages(
+            &cal,
+            date(2026, 3, 2),
+            &[r(1, 2), r(3, 5), r(2, 5), r(3, 7), r(2, 3)],
+        );
+        let got: Vec<(NaiveDate, NaiveDate)> =
+            plan.iter().map(|s| (s.starts_on, s.latest_due)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (date(2026, 3, 2), date(2026, 3, 3)),
+                (date(2026, 3, 4), date(2026, 3, 10)),
+                (date(2026, 3, 11), date(2026, 3, 17)),
+                (date(2026, 3, 18), date(2026, 3, 26)),
+                (date(2026, 3, 27), date(2026, 3, 31)),
+            ]
+        );
+        assert!(plan_stages(&cal, date(2026, 3, 2), &[]).is_empty());
+    }
+}
