@@ -15,6 +15,10 @@ pub enum Permission {
     ManageUsers,
     /// List and retry dead jobs.
     ManageJobs,
+    /// Change the business settings.
+    ManageSettings,
+    /// Read the business settings (staff).
+    ReadSettings,
 }
 
 impl Permission {
@@ -22,7 +26,10 @@ impl Permission {
         match self {
             Permission::ReadCustomers | Permission::ReadAudit => true,
             Permission::ManageCustomers => role.is_staff(),
-            Permission::ManageUsers | Permission::ManageJobs => role == Role::Admin,
+            Permission::ManageUsers | Permission::ManageJobs | Permission::ManageSettings => {
+                role == Role::Admin
+            }
+            Permission::ReadSettings => role.is_staff(),
         }
     }
 }

@@ -74,6 +74,38 @@ async fn subscribe(socket: &mut Socket, subject: &str) {
     tokio::time::sleep(Duration::from_millis(300)).await;
 }
 
+/// Change the record until the subscription delivers (it may take a moment
+/// to register), then drain what is in flight. Returns the next version.
+async fn prove_live(
+    socket: &mut Socket,
+    id: &str,
+    rename: impl AsyncFn(i64, String) -> Value,
+) -> i64 {
+    let mut version = 1;
+    loop {
+        let name = format!("Probe {version}");
+        let renamed = rename(version, name.clone()).await;
+        assert_eq!(
+            renamed["data"]["updateCustomer"]["userErrors"],
+            json!([]),
+            "{renamed}"
+        );
+        version += 1;
+        if let Some(event) = next_json(socket, Duration::from_secs(1)).await {
+            assert_eq!(event["type"], "next", "{event}");
+            // Drain events of earlier probes until the newest one is seen.
+            let mut last = event;
+            while last["payload"]["data"]["auditAppended"]["after"]["name"] != name.as_str() {
+                last = next_json(socket, Duration::from_secs(5))
+                    .await
+                    .unwrap_or_else(|| panic!("missing the event of {name} for {id}"));
+            }
+            return version;
+        }
+        assert!(version < 20, "the subscription never delivered");
+    }
+}
+
 const CREATE: &str =
     r#"mutation($name: String!) { createCustomer(input: { name: $name }) { customer { id } } }"#;
 const RENAME: &str = r#"mutation($id: ID!, $v: Int!, $name: String!) {
@@ -97,12 +129,17 @@ async fn a_subscriber_sees_each_change_of_one_record_live() {
         .await
         .expect("connected");
     subscribe(&mut socket, &id).await;
+    let v = prove_live(&mut socket, &id, async |v, name| {
+        app.gql(RENAME, json!({ "id": id, "v": v, "name": name }))
+            .await
+    })
+    .await;
 
     app.gql_ok(RENAME, json!({ "id": other, "v": 1, "name": "Other 2" }))
         .await;
-    app.gql_ok(RENAME, json!({ "id": id, "v": 1, "name": "Acme 2" }))
+    app.gql_ok(RENAME, json!({ "id": id, "v": v, "name": "Acme 2" }))
         .await;
-    app.gql_ok(RENAME, json!({ "id": id, "v": 2, "name": "Acme 3" }))
+    app.gql_ok(RENAME, json!({ "id": id, "v": v + 1, "name": "Acme 3" }))
         .await;
 
     let first = next_json(&mut socket, Duration::from_secs(10))
@@ -150,8 +187,18 @@ async fn subscriptions_follow_the_same_ownership_rules() {
         .await
         .expect("connected");
     subscribe(&mut socket, &theirs).await;
-    app.gql_ok(RENAME, json!({ "id": theirs, "v": 1, "name": "Theirs 2" }))
-        .await;
+    // A staff subscriber to the same record witnesses that the change was
+    // published while the customer's subscription was open.
+    let staff = app.token_for(domain::Role::Admin, None);
+    let mut witness = connect(&app.base_url, json!({ "token": staff }))
+        .await
+        .expect("connected");
+    subscribe(&mut witness, &theirs).await;
+    prove_live(&mut witness, &theirs, async |v, name| {
+        app.gql(RENAME, json!({ "id": theirs, "v": v, "name": name }))
+            .await
+    })
+    .await;
     assert!(
         next_json(&mut socket, Duration::from_millis(800))
             .await
@@ -237,14 +284,24 @@ async fn a_change_through_one_api_process_reaches_a_subscriber_on_another() {
         .await
         .expect("connected to two");
     subscribe(&mut socket, &id).await;
+    let v = prove_live(&mut socket, &id, async |v, name| {
+        post(
+            one.base_url.clone(),
+            RENAME,
+            json!({ "id": id, "v": v, "name": name }),
+        )
+        .await
+    })
+    .await;
     let renamed = post(
         one.base_url.clone(),
         RENAME,
-        json!({ "id": id, "v": 1, "name": "Shared 2" }),
+        json!({ "id": id, "v": v, "name": "Shared 2" }),
     )
     .await;
     assert_eq!(
-        renamed["data"]["updateCustomer"]["customer"]["version"], 2,
+        renamed["data"]["updateCustomer"]["customer"]["version"],
+        v + 1,
         "{renamed}"
     );
 

@@ -121,10 +121,17 @@ pub async fn deliver(deps: &Deps, notification_id: Uuid) -> Result<(), BoxDynErr
     }
     let n = claim.notification;
     let rendered = render(deps, &n).await?;
+    // The sender is a business setting (ADMIN may change it); MAIL_FROM only
+    // seeds it and stands in if the stored one does not parse.
+    let settings = domain::settings::current(&deps.db).await?;
+    let from: Mailbox = settings
+        .mail_from
+        .parse()
+        .unwrap_or_else(|_| deps.from.clone());
     let outcome = deps
         .mailer
         .send(Outgoing {
-            from: &deps.from,
+            from: &from,
             to: &n.recipient,
             message_id: &n.message_id,
             subject: &rendered.subject,

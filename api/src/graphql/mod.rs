@@ -4,6 +4,7 @@ mod audit;
 mod customers;
 mod errors;
 mod jobs;
+mod settings;
 mod types;
 mod users;
 
@@ -34,6 +35,7 @@ pub struct QueryRoot(
     audit::AuditQuery,
     users::UserQuery,
     jobs::JobQuery,
+    settings::SettingsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -41,6 +43,7 @@ pub struct MutationRoot(
     customers::CustomerMutation,
     users::UserMutation,
     jobs::JobMutation,
+    settings::SettingsMutation,
 );
 
 #[derive(MergedSubscription, Default)]
