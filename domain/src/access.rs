@@ -22,6 +22,15 @@ pub enum Permission {
 }
 
 impl Permission {
+    /// The one check use cases make: `Forbidden` unless the actor's role allows it.
+    pub fn require(self, ctx: &crate::context::Ctx) -> Result<(), crate::error::DomainError> {
+        if self.allows(ctx.actor.role) {
+            Ok(())
+        } else {
+            Err(crate::error::DomainError::Forbidden)
+        }
+    }
+
     pub fn allows(self, role: Role) -> bool {
         match self {
             Permission::ReadCustomers | Permission::ReadAudit => true,

@@ -168,7 +168,7 @@ pub async fn create(
     ctx: &Ctx,
     input: &CustomerInput,
 ) -> Result<party::Model, DomainError> {
-    require(ctx, Permission::ManageCustomers)?;
+    Permission::ManageCustomers.require(ctx)?;
     let details = CustomerDetails::parse(input)?;
     let txn = begin_write(db).await?;
     let customer = create_in(&txn, ctx, &details).await?;
@@ -186,7 +186,7 @@ pub async fn create_idempotent(
     key: &str,
     ttl: chrono::Duration,
 ) -> Result<party::Model, DomainError> {
-    require(ctx, Permission::ManageCustomers)?;
+    Permission::ManageCustomers.require(ctx)?;
     if key.is_empty() || key.len() > idempotency::MAX_KEY_LEN {
         return Err(DomainError::rejected(
             &[],
@@ -292,7 +292,7 @@ pub async fn update(
     ctx: &Ctx,
     input: &CustomerUpdateInput,
 ) -> Result<party::Model, DomainError> {
-    require(ctx, Permission::ManageCustomers)?;
+    Permission::ManageCustomers.require(ctx)?;
     let mut errors = Vec::new();
     let name = input
         .name
@@ -375,14 +375,6 @@ pub async fn update(
     .await?;
     txn.commit().await?;
     Ok(after)
-}
-
-fn require(ctx: &Ctx, permission: Permission) -> Result<(), DomainError> {
-    if permission.allows(ctx.actor.role) {
-        Ok(())
-    } else {
-        Err(DomainError::Forbidden)
-    }
 }
 
 /// A customer the actor may see; another customer's record looks missing.

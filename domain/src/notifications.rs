@@ -275,7 +275,7 @@ pub async fn dead_jobs(
     ctx: &Ctx,
     page: PageRequest,
 ) -> Result<Page<dead_job::Model>, DomainError> {
-    require_admin(ctx)?;
+    Permission::ManageJobs.require(ctx)?;
     let mut query = dead_job::Entity::find()
         .filter(dead_job::Column::RetriedAt.is_null())
         .order_by_asc(dead_job::Column::Id);
@@ -286,14 +286,6 @@ pub async fn dead_jobs(
     Ok(Page::from_overfetch(rows, page, |r| r.id))
 }
 
-fn require_admin(ctx: &Ctx) -> Result<(), DomainError> {
-    if Permission::ManageJobs.allows(ctx.actor.role) {
-        Ok(())
-    } else {
-        Err(DomainError::Forbidden)
-    }
-}
-
 /// Deliver a dead notification again (ADMIN), after its cause is fixed: it
 /// gets a fresh set of attempts and its job is queued through the outbox.
 pub async fn retry_dead(
@@ -302,7 +294,7 @@ pub async fn retry_dead(
     dead_job_id: Uuid,
     now_wall: DateTime<Utc>,
 ) -> Result<dead_job::Model, DomainError> {
-    require_admin(ctx)?;
+    Permission::ManageJobs.require(ctx)?;
     let txn = begin_write(db).await?;
     let dead = dead_job::Entity::find_by_id(dead_job_id)
         .one(&txn)

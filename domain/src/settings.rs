@@ -109,9 +109,7 @@ pub async fn update(
     use crate::error::{DomainError, ErrorCode, FieldError};
     use sea_orm::{ColumnTrait, QueryFilter, Unchanged};
 
-    if !crate::access::Permission::ManageSettings.allows(ctx.actor.role) {
-        return Err(DomainError::Forbidden);
-    }
+    crate::access::Permission::ManageSettings.require(ctx)?;
     let mut errors = Vec::new();
     let legal_name = match input.legal_name.as_deref().map(str::trim) {
         Some("") => {

@@ -71,21 +71,13 @@ impl<'a> From<&'a app_user::Model> for Snapshot<'a> {
     }
 }
 
-fn require(ctx: &Ctx, permission: Permission) -> Result<(), DomainError> {
-    if permission.allows(ctx.actor.role) {
-        Ok(())
-    } else {
-        Err(DomainError::Forbidden)
-    }
-}
-
 /// Create a login (ADMIN only).
 pub async fn create(
     db: &DatabaseConnection,
     ctx: &Ctx,
     input: &NewUserInput,
 ) -> Result<app_user::Model, DomainError> {
-    require(ctx, Permission::ManageUsers)?;
+    Permission::ManageUsers.require(ctx)?;
     let mut errors = Vec::new();
     let email = match Email::parse(&input.email) {
         Ok(e) => Some(e.as_str().to_lowercase()),
@@ -171,7 +163,7 @@ pub async fn disable(
     ctx: &Ctx,
     id: Uuid,
 ) -> Result<app_user::Model, DomainError> {
-    require(ctx, Permission::ManageUsers)?;
+    Permission::ManageUsers.require(ctx)?;
     let txn = begin_write(db).await?;
     let before = app_user::Entity::find_by_id(id)
         .one(&txn)

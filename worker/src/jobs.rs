@@ -11,7 +11,7 @@ use domain::config::Config;
 use domain::notifications::{self, AfterFailure, NotificationRef};
 use domain::outbox::topic;
 use lettre::message::Mailbox;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, EntityTrait};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Instant;
@@ -120,10 +120,10 @@ pub async fn deliver(deps: &Deps, notification_id: Uuid) -> Result<(), BoxDynErr
         tracing::warn!(%notification_id, "took over an expired send claim; the email may repeat");
     }
     let n = claim.notification;
-    let rendered = render(deps, &n).await?;
+    let settings = domain::settings::current(&deps.db).await?;
+    let rendered = render(deps, &settings, &n).await?;
     // The sender is a business setting (ADMIN may change it); MAIL_FROM only
     // seeds it and stands in if the stored one does not parse.
-    let settings = domain::settings::current(&deps.db).await?;
     let from: Mailbox = settings
         .mail_from
         .parse()
@@ -185,6 +185,7 @@ pub async fn deliver(deps: &Deps, notification_id: Uuid) -> Result<(), BoxDynErr
 
 async fn render(
     deps: &Deps,
+    settings: &entity::business_settings::Model,
     n: &entity::notification::Model,
 ) -> Result<templates::Rendered, BoxDynError> {
     match n.kind.as_str() {
@@ -193,7 +194,6 @@ async fn render(
                 .one(&deps.db)
                 .await?
                 .ok_or("customer of a welcome email not found")?;
-            let settings = domain::settings::current(&deps.db).await?;
             let link = format!("{}/customers/{}", settings.public_base_url, customer.id);
             let abn = settings
                 .abn
@@ -210,5 +210,3 @@ async fn render(
         other => Err(format!("no template for notification kind {other}").into()),
     }
 }
-
-use sea_orm::EntityTrait;
