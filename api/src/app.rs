@@ -1,11 +1,12 @@
 //! Start-up: connect, migrate, seed, build the router, serve until told to stop.
 
 use crate::broker::Broker;
-use crate::graphql::{AppSchema, build_schema};
+use crate::graphql::build_schema;
 use crate::http::router;
+pub use crate::state::AppState;
 use anyhow::Context;
+use config::{Backend, Config};
 use domain::Clock;
-use domain::config::{Backend, Config};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
 use std::future::Future;
@@ -14,18 +15,6 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-
-/// What every request handler shares.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub config: Arc<Config>,
-    pub clock: Arc<dyn Clock>,
-    pub schema: AppSchema,
-    pub broker: Broker,
-    /// The job queues (readiness and metrics; pushing is the worker's job).
-    pub queues: worker::queues::Queues,
-}
 
 /// Connect to the configured database (creating the SQLite file and its folder
 /// when embedded), apply migrations and seed the settings row.
@@ -38,11 +27,11 @@ pub async fn prepare(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Ap
         std::fs::create_dir_all(&parent)
             .with_context(|| format!("creating database folder {}", parent.display()))?;
     }
-    let db = domain::db::connect(config.backend.database_url())
+    let db = domain::kernel::db::connect(config.backend.database_url())
         .await
         .context("connecting to the database")?;
     migrate(&config, &db).await.context("applying migrations")?;
-    domain::settings::ensure_seeded(&db, &config)
+    domain::settings::ensure_seeded(&db, &config.settings_seed())
         .await
         .context("seeding business settings")?;
     let broker = match &config.backend {

@@ -63,7 +63,7 @@ pub async fn seed(
             db,
             &ctx,
             Some(email),
-            domain::page::PageRequest {
+            domain::kernel::PageRequest {
                 first: 1,
                 after: None,
             },
@@ -75,18 +75,22 @@ pub async fn seed(
         .map(|(_, m)| m);
         let customer = match existing {
             Some(c) => c,
-            None => customers::create(
-                db,
-                &ctx,
-                &CustomerInput {
-                    name: name.into(),
-                    email: Some(email.into()),
-                    phone: Some(phone.into()),
-                    abn: None,
-                },
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("seeding {name}: {e}"))?,
+            None => {
+                customers::create(
+                    db,
+                    &ctx,
+                    &CustomerInput {
+                        name: name.into(),
+                        email: Some(email.into()),
+                        phone: Some(phone.into()),
+                        abn: None,
+                    },
+                    None,
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("seeding {name}: {e}"))?
+                .value
+            }
         };
         users::ensure(
             db,

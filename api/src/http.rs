@@ -1,9 +1,9 @@
 //! HTTP routes: GraphQL over HTTP (our own handler, so batches and methods are
 //! policed before anything runs), GraphiQL, health and readiness.
 
-use crate::app::AppState;
 use crate::auth::{TokenError, verify_token};
 use crate::graphql::RequestCtx;
+use crate::state::AppState;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse, ServerError};

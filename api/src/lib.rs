@@ -7,5 +7,6 @@ pub mod broker;
 pub mod demo;
 pub mod graphql;
 pub mod http;
+pub mod state;
 
 pub use app::{AppState, RunningApp, prepare, start};

@@ -1,8 +1,8 @@
 //! `api`: serves GraphQL (and, in embedded mode, runs the worker in-process).
 
 use clap::{Parser, Subcommand};
+use config::Config;
 use domain::SystemClock;
-use domain::config::Config;
 use std::process::ExitCode;
 use std::sync::Arc;
 

@@ -1,22 +1,18 @@
 //! Business rules and use cases. Runs inside database transactions; knows
 //! nothing of HTTP, GraphQL, queues or mail.
+//!
+//! `kernel` is the write path every area shares, `platform` the audit trail,
+//! outbox, notifications and dead letters, `rules` the pure rules, and each
+//! business area has its own folder (`customers`, `users`, `settings`).
 
-pub mod access;
-pub mod audit;
-pub mod clock;
-pub mod config;
-pub mod context;
 pub mod customers;
-pub mod db;
-pub mod error;
-pub mod idempotency;
-pub mod notifications;
-pub mod outbox;
-pub mod page;
+pub mod kernel;
+pub mod platform;
 pub mod rules;
 pub mod settings;
 pub mod users;
 
-pub use clock::{Clock, ManualClock, SystemClock};
-pub use context::{Actor, Ctx, Role};
-pub use error::{DomainError, ErrorCode, FieldError};
+pub use kernel::{
+    Actor, Clock, Committed, Ctx, DomainError, ErrorCode, FieldError, ManualClock, Role,
+    SystemClock,
+};

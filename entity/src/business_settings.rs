@@ -1,7 +1,9 @@
+use crate::enums::GstRounding;
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// The one business this deployment serves (a single row, id 1).
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "business_settings")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -9,8 +11,7 @@ pub struct Model {
     pub legal_name: String,
     pub abn: Option<String>,
     pub gst_registered: bool,
-    /// PER_LINE or PER_INVOICE.
-    pub gst_rounding: String,
+    pub gst_rounding: GstRounding,
     pub mail_from: String,
     pub public_base_url: String,
     /// IANA zone for business rules, e.g. Australia/Sydney.

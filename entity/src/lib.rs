@@ -5,7 +5,10 @@ pub mod app_user;
 pub mod audit_entry;
 pub mod business_settings;
 pub mod dead_job;
+pub mod enums;
 pub mod idempotency_key;
 pub mod notification;
 pub mod outbox;
 pub mod party;
+
+pub use enums::{GstRounding, NotificationKind, NotificationStatus, OutboxStatus, PartyKind, Role};

@@ -1,3 +1,4 @@
+use crate::enums::{NotificationKind, NotificationStatus};
 use sea_orm::entity::prelude::*;
 
 /// One email to a customer. Its id gives the Message-ID, so a resend after a
@@ -7,13 +8,11 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    /// e.g. WELCOME.
-    pub kind: String,
+    pub kind: NotificationKind,
     /// The record it is about (e.g. the customer).
     pub subject_id: Uuid,
     pub recipient: String,
-    /// PENDING, SENDING, SENT or DEAD.
-    pub status: String,
+    pub status: NotificationStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
     /// Not before this (wall clock): backoff after a transient failure.

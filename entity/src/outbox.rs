@@ -1,3 +1,4 @@
+use crate::enums::OutboxStatus;
 use sea_orm::entity::prelude::*;
 
 /// Work a committed change causes, written in the same transaction and relayed
@@ -12,8 +13,7 @@ pub struct Model {
     pub subject_id: Uuid,
     /// JSON text.
     pub payload: String,
-    /// PENDING or RELAYED.
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     /// Who holds the claim and until when; an expired lease may be claimed again.
     pub lease_owner: Option<String>,

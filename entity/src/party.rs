@@ -1,15 +1,18 @@
+use crate::enums::PartyKind;
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// A person or organisation the business deals with: customer, supplier, courier.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "party")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    /// CUSTOMER, SUPPLIER or COURIER.
-    pub kind: String,
+    pub kind: PartyKind,
     pub name: String,
-    /// Lower-cased name and email, so search is case-insensitive on both backends.
+    /// Lower-cased name and email, so search is case-insensitive on both
+    /// backends. Derived, so snapshots leave it out.
+    #[serde(skip)]
     pub search_text: String,
     pub email: Option<String>,
     /// E.164.

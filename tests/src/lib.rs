@@ -8,7 +8,7 @@ pub mod smtp;
 
 use api::RunningApp;
 use chrono::{DateTime, Utc};
-use domain::config::Config;
+use config::Config;
 use domain::{Clock, ManualClock, Role};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
@@ -199,7 +199,7 @@ impl TestApp {
     pub fn has_embedded_worker(&self) -> bool {
         matches!(
             self.app.state.config.backend,
-            domain::config::Backend::Embedded { .. }
+            config::Backend::Embedded { .. }
         )
     }
 

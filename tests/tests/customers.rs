@@ -93,7 +93,7 @@ async fn a_good_customer_writes_row_audit_entry_and_outbox_row() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.kind, "CUSTOMER");
+    assert_eq!(row.kind, entity::PartyKind::Customer);
     let audits = audit_entry::Entity::find()
         .filter(audit_entry::Column::SubjectId.eq(id))
         .all(app.db())
@@ -115,7 +115,7 @@ async fn a_good_customer_writes_row_audit_entry_and_outbox_row() {
         .unwrap();
     assert_eq!(outbox_rows.len(), 1);
     assert_eq!(outbox_rows[0].topic, "customer.created");
-    assert_eq!(outbox_rows[0].status, "PENDING");
+    assert_eq!(outbox_rows[0].status, entity::OutboxStatus::Pending);
 }
 
 /// If any of the three writes fails, none of them stays: make the outbox insert

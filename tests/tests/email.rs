@@ -82,7 +82,7 @@ async fn a_new_customer_gets_exactly_one_welcome_email_file() {
     })
     .await;
     let notification = notification_for(&app, &id).await;
-    assert_eq!(notification.status, "SENT");
+    assert_eq!(notification.status, entity::NotificationStatus::Sent);
 
     // Deliver the same outbox job again: the handler sees the work is done.
     let outbox_row = {
@@ -179,7 +179,10 @@ async fn with_smtp_down_sends_retry_and_all_arrive_once_it_is_back() {
     let message_ids: HashSet<String> = received_after.iter().map(|m| m.message_id()).collect();
     assert_eq!(message_ids.len(), 5);
     for id in &ids {
-        assert_eq!(notification_for(&app, id).await.status, "SENT");
+        assert_eq!(
+            notification_for(&app, id).await.status,
+            entity::NotificationStatus::Sent
+        );
     }
 }
 
@@ -214,7 +217,7 @@ async fn a_rejected_recipient_becomes_a_dead_letter_and_retry_delivers_it() {
         dead["lastError"].as_str().unwrap().contains("550"),
         "{dead}"
     );
-    assert_eq!(notification.status, "DEAD");
+    assert_eq!(notification.status, entity::NotificationStatus::Dead);
     assert!(sink.received().is_empty());
 
     // Other roles may not see or retry dead letters.

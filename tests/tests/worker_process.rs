@@ -34,7 +34,7 @@ async fn a_worker_killed_mid_batch_and_restarted_loses_nothing() {
     let sink = SmtpSink::start().await;
     let app = TestApp::spawn_with(&[("SMTP_URL", &sink.url())]).await;
     let config = &app.app.state.config;
-    let domain::config::Backend::Production {
+    let config::Backend::Production {
         database_url,
         redis_url,
     } = &config.backend

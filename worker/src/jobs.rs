@@ -6,12 +6,12 @@ use crate::metrics::{self, counters, inc};
 use crate::queues::Queues;
 use crate::templates;
 use apalis::prelude::{BoxDynError, Data};
+use config::Config;
 use domain::Clock;
-use domain::config::Config;
-use domain::notifications::{self, AfterFailure, NotificationRef};
-use domain::outbox::topic;
+use domain::platform::notifications::{self, AfterFailure, NotificationRef};
+use domain::platform::outbox::topic;
 use lettre::message::Mailbox;
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Instant;
@@ -66,7 +66,7 @@ fn finish(started: Instant, result: &Result<(), BoxDynError>) {
 }
 
 async fn process_outbox(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
-    let Some(row) = domain::outbox::find(&deps.db, job.outbox_id).await? else {
+    let Some(row) = domain::platform::outbox::find(&deps.db, job.outbox_id).await? else {
         tracing::warn!(outbox_id = %job.outbox_id, "outbox row not found; nothing to do");
         return Ok(());
     };
@@ -94,7 +94,7 @@ async fn process_outbox(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError>
         }
         other => tracing::warn!(outbox_id = %row.id, topic = other, "no handler for topic"),
     }
-    domain::outbox::mark_processed(&deps.db, row.id, chrono::Utc::now()).await?;
+    domain::platform::outbox::mark_processed(&deps.db, row.id, chrono::Utc::now()).await?;
     Ok(())
 }
 
@@ -188,10 +188,9 @@ async fn render(
     settings: &entity::business_settings::Model,
     n: &entity::notification::Model,
 ) -> Result<templates::Rendered, BoxDynError> {
-    match n.kind.as_str() {
-        notifications::KIND_WELCOME => {
-            let customer = entity::party::Entity::find_by_id(n.subject_id)
-                .one(&deps.db)
+    match n.kind {
+        entity::NotificationKind::Welcome => {
+            let customer = domain::customers::find(&deps.db, n.subject_id)
                 .await?
                 .ok_or("customer of a welcome email not found")?;
             let link = format!("{}/customers/{}", settings.public_base_url, customer.id);
@@ -207,6 +206,5 @@ async fn render(
                 link: &link,
             })?)
         }
-        other => Err(format!("no template for notification kind {other}").into()),
     }
 }

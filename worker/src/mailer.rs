@@ -1,6 +1,6 @@
 //! Sending email: `.eml` files in embedded mode, SMTP in production.
 
-use domain::notifications::FailureKind;
+use domain::platform::notifications::FailureKind;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::Path;

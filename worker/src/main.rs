@@ -1,8 +1,8 @@
 //! `worker`: runs the outbox relay and job handlers against PostgreSQL +
 //! Redis. Start as many as you like; each gets a unique name.
 
+use config::Config;
 use domain::SystemClock;
-use domain::config::Config;
 use std::process::ExitCode;
 use std::sync::Arc;
 

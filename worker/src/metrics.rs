@@ -88,7 +88,7 @@ pub async fn render(db: &DatabaseConnection, queue_depth: Option<u64>) -> String
         c.job_latency_count.load(Ordering::Relaxed)
     );
     let now = chrono::Utc::now();
-    if let Ok((pending, oldest)) = domain::outbox::lag(db, now).await {
+    if let Ok((pending, oldest)) = domain::platform::outbox::lag(db, now).await {
         let _ = writeln!(
             out,
             "# HELP hub_outbox_pending Outbox rows not yet relayed.\n# TYPE hub_outbox_pending gauge\nhub_outbox_pending {pending}"
@@ -101,7 +101,7 @@ pub async fn render(db: &DatabaseConnection, queue_depth: Option<u64>) -> String
             "# HELP hub_outbox_lag_seconds Age of the oldest pending outbox row.\n# TYPE hub_outbox_lag_seconds gauge\nhub_outbox_lag_seconds {lag}"
         );
     }
-    if let Ok(counts) = domain::notifications::counts_by_status(db).await {
+    if let Ok(counts) = domain::platform::notifications::counts_by_status(db).await {
         let _ = writeln!(
             out,
             "# HELP hub_notifications Notifications by status.\n# TYPE hub_notifications gauge"

@@ -9,8 +9,8 @@ use anyhow::Context;
 use apalis::layers::WorkerBuilderExt;
 use apalis::prelude::BackendExt;
 use apalis::prelude::{Monitor, WorkerBuilder};
+use config::{Backend, Config};
 use domain::Clock;
-use domain::config::{Backend, Config};
 use lettre::message::Mailbox;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -188,7 +188,12 @@ async fn relay_loop(deps: Arc<Deps>, owner: String, mut stopped: watch::Receiver
         let recovery = deps.config.recovery_after;
         if last_requeue.elapsed() >= recovery.to_std().unwrap_or(Duration::from_secs(120)) / 4 {
             last_requeue = std::time::Instant::now();
-            match domain::outbox::requeue_unprocessed(&deps.db, chrono::Utc::now(), recovery).await
+            match domain::platform::outbox::requeue_unprocessed(
+                &deps.db,
+                chrono::Utc::now(),
+                recovery,
+            )
+            .await
             {
                 Ok(0) => {}
                 Ok(n) => tracing::warn!(
@@ -203,7 +208,7 @@ async fn relay_loop(deps: Arc<Deps>, owner: String, mut stopped: watch::Receiver
 
 pub async fn relay_once(deps: &Deps, owner: &str) -> Result<usize, sea_orm::DbErr> {
     let now = chrono::Utc::now();
-    let rows = domain::outbox::claim_batch(
+    let rows = domain::platform::outbox::claim_batch(
         &deps.db,
         owner,
         now,
@@ -219,7 +224,8 @@ pub async fn relay_once(deps: &Deps, owner: &str) -> Result<usize, sea_orm::DbEr
             .await
         {
             Ok(()) => {
-                domain::outbox::mark_relayed(&deps.db, row.id, owner, chrono::Utc::now()).await?;
+                domain::platform::outbox::mark_relayed(&deps.db, row.id, owner, chrono::Utc::now())
+                    .await?;
                 inc(&counters().outbox_relayed);
                 relayed += 1;
             }
@@ -242,7 +248,9 @@ async fn sweep_loop(deps: Arc<Deps>, mut stopped: watch::Receiver<bool>) {
             _ = tokio::time::sleep(interval) => {}
         }
         let grace = deps.config.recovery_after / 4;
-        match domain::notifications::overdue(&deps.db, chrono::Utc::now(), grace, 500).await {
+        match domain::platform::notifications::overdue(&deps.db, chrono::Utc::now(), grace, 500)
+            .await
+        {
             Ok(ids) => {
                 for notification_id in ids {
                     if let Err(e) = deps
@@ -262,7 +270,7 @@ async fn sweep_loop(deps: Arc<Deps>, mut stopped: watch::Receiver<bool>) {
 
 /// Used by the binary: connect and start with a config.
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
-    domain::db::connect(config.backend.database_url())
+    domain::kernel::db::connect(config.backend.database_url())
         .await
         .context("connecting to the database")
 }

@@ -1,12 +1,12 @@
 //! The audit trail of any record.
 
 use super::errors::ApiError;
-use super::types::{encode_cursor, page_request, parse_id};
-use super::{ContextExt, Require};
-use async_graphql::connection::{Connection, Edge};
+use super::kit::{ContextExt, Require, answer, arg_id, connection, page_request};
+use async_graphql::connection::Connection;
 use async_graphql::{Context, ErrorExtensions, ID, Json, Object, Subscription};
 use chrono::{DateTime, Utc};
-use domain::access::Permission;
+use domain::kernel::Permission;
+use domain::platform::audit;
 use entity::audit_entry;
 use futures::{Stream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
@@ -74,26 +74,11 @@ impl AuditQuery {
         #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<String, AuditEntry>> {
-        let subject_id = parse_id(&subject_id, "subjectId")?;
+        let subject_id = arg_id(&subject_id, "subjectId")?;
         let page = page_request(first, after)?;
         let domain_ctx = ctx.domain_ctx()?;
-        let actor = &domain_ctx.actor;
-        if let Some(own) = actor.visible_party()
-            && own != Some(subject_id)
-        {
-            return Ok(Connection::new(false, false));
-        }
-        let found = domain::audit::trail(&ctx.services().db, subject_id, page)
-            .await
-            .map_err(|e| ApiError::internal(&ctx.request().request_id, &e).extend())?;
-        let mut connection = Connection::new(found.has_previous_page, found.has_next_page);
-        connection.edges.extend(
-            found
-                .items
-                .into_iter()
-                .map(|(id, m)| Edge::new(encode_cursor(id), AuditEntry(m))),
-        );
-        Ok(connection)
+        let found = audit::trail(&ctx.services().db, &domain_ctx, subject_id, page).await;
+        Ok(connection(answer(ctx, found)?, AuditEntry))
     }
 }
 
@@ -110,11 +95,8 @@ impl AuditSubscription {
         ctx: &Context<'_>,
         #[graphql(desc = "Id of the record.")] subject_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = AuditEntry> + use<>> {
-        let subject_id = parse_id(&subject_id, "subjectId")?;
-        let domain_ctx = ctx.domain_ctx()?;
-        if let Some(own) = domain_ctx.actor.visible_party()
-            && own != Some(subject_id)
-        {
+        let subject_id = arg_id(&subject_id, "subjectId")?;
+        if !audit::may_follow(&ctx.domain_ctx()?, subject_id) {
             // Looks exactly like a record that never changes.
             return Ok(futures::stream::pending().left_stream());
         }
@@ -122,7 +104,7 @@ impl AuditSubscription {
         let request_id = ctx.request().request_id.clone();
         // Subscribe before reading the starting point, so nothing slips between.
         let mut events = services.broker.subscribe();
-        let mut last_seen = domain::audit::latest_id(&services.db, subject_id)
+        let mut last_seen = audit::latest_id(&services.db, subject_id)
             .await
             .map_err(|e| ApiError::internal(&request_id, &e).extend())?;
         Ok(async_stream::stream! {
@@ -132,7 +114,7 @@ impl AuditSubscription {
                     Ok(_) | Err(RecvError::Lagged(_)) => {}
                     Err(RecvError::Closed) => break,
                 }
-                match domain::audit::appended_since(&services.db, subject_id, last_seen).await {
+                match audit::appended_since(&services.db, subject_id, last_seen).await {
                     Ok(entries) => {
                         for entry in entries {
                             last_seen = Some(entry.id);

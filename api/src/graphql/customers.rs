@@ -1,15 +1,15 @@
-//! Customers: the slice every later area copies.
+//! Customers: the slice every later area copies (types, inputs, payloads,
+//! then resolvers that only translate).
 
-use super::errors::{ApiError, UserError, split_domain_error};
-use super::types::{encode_cursor, page_request, parse_id};
-use super::{ContextExt, Require};
-use async_graphql::connection::{Connection, Edge};
-use async_graphql::{
-    Context, ErrorExtensions, ID, InputObject, MaybeUndefined, Object, SimpleObject,
+use super::kit::{
+    ContextExt, Require, answer, arg_id, connection, input_id, page_request, patch, payload,
+    respond,
 };
+use async_graphql::connection::Connection;
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
-use domain::access::Permission;
-use domain::customers::{self, CustomerInput, CustomerUpdateInput, Patch};
+use domain::customers::{self, CustomerInput, CustomerUpdateInput};
+use domain::kernel::Permission;
 use entity::party;
 
 /// A customer of the business (a party of kind CUSTOMER).
@@ -81,29 +81,20 @@ pub struct UpdateCustomerInput {
     pub abn: MaybeUndefined<String>,
 }
 
-/// Result of `createCustomer`.
-#[derive(SimpleObject)]
-pub struct CreateCustomerPayload {
-    /// The new customer, when created.
-    pub customer: Option<Customer>,
-    /// Why the input was refused; empty on success.
-    pub user_errors: Vec<UserError>,
-}
+payload!(
+    "Result of `createCustomer`.",
+    CreateCustomerPayload,
+    customer: Customer
+);
+payload!(
+    "Result of `updateCustomer`.",
+    UpdateCustomerPayload,
+    customer: Customer
+);
 
-/// Result of `updateCustomer`.
-#[derive(SimpleObject)]
-pub struct UpdateCustomerPayload {
-    /// The changed customer, when changed.
-    pub customer: Option<Customer>,
-    /// Why the change was refused; empty on success.
-    pub user_errors: Vec<UserError>,
-}
-
-fn patch(value: MaybeUndefined<String>) -> Patch<String> {
-    match value {
-        MaybeUndefined::Undefined => Patch::Keep,
-        MaybeUndefined::Null => Patch::Clear,
-        MaybeUndefined::Value(v) => Patch::Set(v),
+impl From<party::Model> for Customer {
+    fn from(m: party::Model) -> Self {
+        Customer(m)
     }
 }
 
@@ -115,11 +106,9 @@ impl CustomerQuery {
     /// One customer by id; null when missing or not visible to the caller.
     #[graphql(guard = "Require::to(Permission::ReadCustomers)")]
     async fn customer(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Customer>> {
-        let id = parse_id(&id, "id")?;
-        let found = customers::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id)
-            .await
-            .map_err(|e| ApiError::internal(&ctx.request().request_id, &e).extend())?;
-        Ok(found.map(Customer))
+        let id = arg_id(&id, "id")?;
+        let found = customers::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
+        Ok(answer(ctx, found)?.map(Customer))
     }
 
     /// Customers, oldest first. `search` matches name or email, case-insensitively.
@@ -133,22 +122,9 @@ impl CustomerQuery {
         #[graphql(desc = "Text to find in name or email.")] search: Option<String>,
     ) -> async_graphql::Result<Connection<String, Customer>> {
         let page = page_request(first, after)?;
-        let found = customers::list(
-            &ctx.services().db,
-            &ctx.domain_ctx()?,
-            search.as_deref(),
-            page,
-        )
-        .await
-        .map_err(|e| ApiError::internal(&ctx.request().request_id, &e).extend())?;
-        let mut connection = Connection::new(found.has_previous_page, found.has_next_page);
-        connection.edges.extend(
-            found
-                .items
-                .into_iter()
-                .map(|(id, m)| Edge::new(encode_cursor(id), Customer(m))),
-        );
-        Ok(connection)
+        let ctx_domain = ctx.domain_ctx()?;
+        let found = customers::list(&ctx.services().db, &ctx_domain, search.as_deref(), page).await;
+        Ok(connection(answer(ctx, found)?, Customer))
     }
 }
 
@@ -171,34 +147,10 @@ impl CustomerMutation {
             phone: input.phone,
             abn: input.abn,
         };
-        let services = ctx.services();
-        let domain_ctx = ctx.domain_ctx()?;
-        let result = match &ctx.request().idempotency_key {
-            Some(key) => {
-                customers::create_idempotent(
-                    &services.db,
-                    &domain_ctx,
-                    &raw,
-                    key,
-                    services.config.idempotency_ttl,
-                )
-                .await
-            }
-            None => customers::create(&services.db, &domain_ctx, &raw).await,
-        };
-        match result {
-            Ok(m) => {
-                services.broker.publish(m.id).await;
-                Ok(CreateCustomerPayload {
-                    customer: Some(Customer(m)),
-                    user_errors: vec![],
-                })
-            }
-            Err(e) => Ok(CreateCustomerPayload {
-                customer: None,
-                user_errors: split_domain_error(e, &ctx.request().request_id)?,
-            }),
-        }
+        let key = ctx.idempotency_key();
+        let result =
+            customers::create(&ctx.services().db, &ctx.domain_ctx()?, &raw, key.as_ref()).await;
+        respond(ctx, result).await
     }
 
     /// Change a customer if `expectedVersion` is current.
@@ -208,37 +160,19 @@ impl CustomerMutation {
         ctx: &Context<'_>,
         input: UpdateCustomerInput,
     ) -> async_graphql::Result<UpdateCustomerPayload> {
-        let Ok(id) = uuid::Uuid::parse_str(input.id.as_str()) else {
-            return Ok(UpdateCustomerPayload {
-                customer: None,
-                user_errors: vec![UserError {
-                    field: Some(vec!["input".into(), "id".into()]),
-                    code: super::UserErrorCode::InvalidId,
-                    message: "id is not a valid ID".into(),
-                }],
-            });
-        };
-        let raw = CustomerUpdateInput {
-            id,
-            expected_version: input.expected_version,
-            name: input.name,
-            email: patch(input.email),
-            phone: patch(input.phone),
-            abn: patch(input.abn),
-        };
-        let services = ctx.services();
-        match customers::update(&services.db, &ctx.domain_ctx()?, &raw).await {
-            Ok(m) => {
-                services.broker.publish(m.id).await;
-                Ok(UpdateCustomerPayload {
-                    customer: Some(Customer(m)),
-                    user_errors: vec![],
-                })
-            }
-            Err(e) => Ok(UpdateCustomerPayload {
-                customer: None,
-                user_errors: split_domain_error(e, &ctx.request().request_id)?,
-            }),
+        let domain_ctx = ctx.domain_ctx()?;
+        let result = async {
+            let raw = CustomerUpdateInput {
+                id: input_id(&input.id, "id")?,
+                expected_version: input.expected_version,
+                name: input.name,
+                email: patch(input.email),
+                phone: patch(input.phone),
+                abn: patch(input.abn),
+            };
+            customers::update(&ctx.services().db, &domain_ctx, &raw).await
         }
+        .await;
+        respond(ctx, result).await
     }
 }

@@ -2,10 +2,11 @@
 //! unexpected ones as top-level errors with a stable `extensions.code`.
 
 use async_graphql::{Enum, ErrorExtensions, SimpleObject};
-use domain::{DomainError, ErrorCode, FieldError};
+use domain::{DomainError, FieldError};
 
 /// Why an input was refused.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::ErrorCode")]
 pub enum UserErrorCode {
     /// A required value is missing or blank.
     Required,
@@ -47,33 +48,6 @@ pub enum UserErrorCode {
     WeakPassword,
     /// A login with this email already exists.
     EmailTaken,
-}
-
-impl From<ErrorCode> for UserErrorCode {
-    fn from(code: ErrorCode) -> Self {
-        match code {
-            ErrorCode::Required => Self::Required,
-            ErrorCode::TooLong => Self::TooLong,
-            ErrorCode::InvalidEmail => Self::InvalidEmail,
-            ErrorCode::InvalidPhone => Self::InvalidPhone,
-            ErrorCode::InvalidAbn => Self::InvalidAbn,
-            ErrorCode::InvalidPostcode => Self::InvalidPostcode,
-            ErrorCode::PostcodeStateMismatch => Self::PostcodeStateMismatch,
-            ErrorCode::InvalidMoney => Self::InvalidMoney,
-            ErrorCode::InvalidQuantity => Self::InvalidQuantity,
-            ErrorCode::InvalidPercent => Self::InvalidPercent,
-            ErrorCode::InvalidTaxCode => Self::InvalidTaxCode,
-            ErrorCode::OutOfRange => Self::OutOfRange,
-            ErrorCode::Overflow => Self::Overflow,
-            ErrorCode::InvalidId => Self::InvalidId,
-            ErrorCode::NotFound => Self::NotFound,
-            ErrorCode::Conflict => Self::Conflict,
-            ErrorCode::IdempotencyKeyReused => Self::IdempotencyKeyReused,
-            ErrorCode::InvalidCredentials => Self::InvalidCredentials,
-            ErrorCode::WeakPassword => Self::WeakPassword,
-            ErrorCode::EmailTaken => Self::EmailTaken,
-        }
-    }
 }
 
 /// An input the operation refused; nothing was written.

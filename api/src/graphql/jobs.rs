@@ -1,12 +1,13 @@
 //! Dead letters (ADMIN): jobs that ran out of attempts or failed for good.
 
-use super::errors::{ApiError, UserError, split_domain_error};
-use super::types::{encode_cursor, page_request, parse_id};
-use super::{ContextExt, Require};
-use async_graphql::connection::{Connection, Edge};
-use async_graphql::{Context, ErrorExtensions, ID, InputObject, Object, SimpleObject};
+use super::kit::{
+    ContextExt, Require, answer, connection, input_id, page_request, payload, respond,
+};
+use async_graphql::connection::Connection;
+use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
-use domain::access::Permission;
+use domain::kernel::Permission;
+use domain::platform::dead_letters;
 use entity::dead_job;
 
 /// A job that will not run again until an ADMIN retries it.
@@ -51,13 +52,16 @@ pub struct RetryDeadJobInput {
     pub id: ID,
 }
 
-/// Result of `retryDeadJob`.
-#[derive(SimpleObject)]
-pub struct RetryDeadJobPayload {
-    /// The dead job, now marked retried.
-    pub dead_job: Option<DeadJob>,
-    /// Why it was refused; empty on success.
-    pub user_errors: Vec<UserError>,
+payload!(
+    "Result of `retryDeadJob`.",
+    RetryDeadJobPayload,
+    dead_job: DeadJob
+);
+
+impl From<dead_job::Model> for DeadJob {
+    fn from(m: dead_job::Model) -> Self {
+        DeadJob(m)
+    }
 }
 
 #[derive(Default)]
@@ -74,20 +78,8 @@ impl JobQuery {
         #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<String, DeadJob>> {
         let page = page_request(first, after)?;
-        let found = domain::notifications::dead_jobs(&ctx.services().db, &ctx.domain_ctx()?, page)
-            .await
-            .map_err(|e| match split_domain_error(e, &ctx.request().request_id) {
-                Err(e) => e,
-                Ok(_) => ApiError::BadRequest("refused".into()).extend(),
-            })?;
-        let mut connection = Connection::new(found.has_previous_page, found.has_next_page);
-        connection.edges.extend(
-            found
-                .items
-                .into_iter()
-                .map(|(id, m)| Edge::new(encode_cursor(id), DeadJob(m))),
-        );
-        Ok(connection)
+        let found = dead_letters::list(&ctx.services().db, &ctx.domain_ctx()?, page).await;
+        Ok(connection(answer(ctx, found)?, DeadJob))
     }
 }
 
@@ -104,23 +96,13 @@ impl JobMutation {
         ctx: &Context<'_>,
         input: RetryDeadJobInput,
     ) -> async_graphql::Result<RetryDeadJobPayload> {
-        let id = parse_id(&input.id, "input.id")?;
-        match domain::notifications::retry_dead(
-            &ctx.services().db,
-            &ctx.domain_ctx()?,
-            id,
-            Utc::now(),
-        )
-        .await
-        {
-            Ok(job) => Ok(RetryDeadJobPayload {
-                dead_job: Some(DeadJob(job)),
-                user_errors: vec![],
-            }),
-            Err(e) => Ok(RetryDeadJobPayload {
-                dead_job: None,
-                user_errors: split_domain_error(e, &ctx.request().request_id)?,
-            }),
+        let domain_ctx = ctx.domain_ctx()?;
+        let result = async {
+            let id = input_id(&input.id, "id")?;
+            // Scheduling is wall time: the job is due now, whatever the app clock says.
+            dead_letters::retry(&ctx.services().db, &domain_ctx, id, Utc::now()).await
         }
+        .await;
+        respond(ctx, result).await
     }
 }

@@ -4,18 +4,16 @@ mod audit;
 mod customers;
 mod errors;
 mod jobs;
+pub(crate) mod kit;
 mod settings;
-mod types;
 mod users;
 
 pub use errors::{ApiError, UserError, UserErrorCode};
 
 use crate::broker::Broker;
-use async_graphql::ErrorExtensions;
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
-use domain::access::Permission;
-use domain::config::Config;
-use domain::{Actor, Clock, Ctx};
+use config::Config;
+use domain::{Actor, Clock};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
@@ -105,60 +103,4 @@ pub fn build_schema(
             broker,
         })
         .finish()
-}
-
-/// Resolver helpers to reach services and the caller.
-pub(crate) trait ContextExt {
-    fn services(&self) -> &Services;
-    fn request(&self) -> &RequestCtx;
-    fn domain_ctx(&self) -> async_graphql::Result<Ctx>;
-}
-
-impl ContextExt for async_graphql::Context<'_> {
-    fn services(&self) -> &Services {
-        self.data_unchecked::<Services>()
-    }
-
-    fn request(&self) -> &RequestCtx {
-        self.data_unchecked::<RequestCtx>()
-    }
-
-    fn domain_ctx(&self) -> async_graphql::Result<Ctx> {
-        let actor = self
-            .request()
-            .actor
-            .clone()
-            .ok_or_else(|| ApiError::Unauthenticated.extend())?;
-        Ok(Ctx {
-            actor,
-            clock: self.services().clock.clone(),
-        })
-    }
-}
-
-/// Field guard: who may use a field or mutation. Without a token the caller
-/// gets UNAUTHENTICATED; with a role the permission does not allow, FORBIDDEN.
-pub struct Require(Option<Permission>);
-
-impl Require {
-    /// Any signed-in caller (ownership is then checked by the use case).
-    pub fn signed_in() -> Self {
-        Require(None)
-    }
-
-    pub fn to(permission: Permission) -> Self {
-        Require(Some(permission))
-    }
-}
-
-impl async_graphql::Guard for Require {
-    async fn check(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<()> {
-        let Some(actor) = &ctx.request().actor else {
-            return Err(ApiError::Unauthenticated.extend());
-        };
-        match self.0 {
-            Some(permission) if !permission.allows(actor.role) => Err(ApiError::Forbidden.extend()),
-            _ => Ok(()),
-        }
-    }
 }

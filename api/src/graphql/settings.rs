@@ -1,32 +1,20 @@
 //! The business this deployment serves (one settings row).
 
-use super::errors::{ApiError, UserError, split_domain_error};
-use super::{ContextExt, Require};
-use async_graphql::{
-    Context, Enum, ErrorExtensions, InputObject, MaybeUndefined, Object, SimpleObject,
-};
+use super::kit::{ContextExt, Require, answer, patch, payload, respond};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
-use domain::access::Permission;
-use domain::customers::Patch;
+use domain::kernel::Permission;
 use domain::settings::SettingsUpdate;
 use entity::business_settings;
 
 /// How GST is rounded on invoices with several taxable lines (ATO s9-90).
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::settings::GstRounding")]
 pub enum GstRounding {
     /// Round each line's GST, then add (taxable-supply rule).
     PerLine,
     /// Add the unrounded GST of all lines, round once (total-invoice rule).
     PerInvoice,
-}
-
-impl GstRounding {
-    fn as_str(self) -> &'static str {
-        match self {
-            GstRounding::PerLine => "PER_LINE",
-            GstRounding::PerInvoice => "PER_INVOICE",
-        }
-    }
 }
 
 /// Legal identity and defaults of the business.
@@ -48,11 +36,7 @@ impl BusinessSettings {
     }
     /// The GST rounding rule invoices use.
     async fn gst_rounding(&self) -> GstRounding {
-        if self.0.gst_rounding == "PER_INVOICE" {
-            GstRounding::PerInvoice
-        } else {
-            GstRounding::PerLine
-        }
+        self.0.gst_rounding.into()
     }
     /// Sender of customer email.
     async fn mail_from(&self) -> &str {
@@ -97,13 +81,16 @@ pub struct UpdateBusinessSettingsInput {
     pub timezone: Option<String>,
 }
 
-/// Result of `updateBusinessSettings`.
-#[derive(SimpleObject)]
-pub struct UpdateBusinessSettingsPayload {
-    /// The settings after the change.
-    pub settings: Option<BusinessSettings>,
-    /// Why the change was refused; empty on success.
-    pub user_errors: Vec<UserError>,
+payload!(
+    "Result of `updateBusinessSettings`.",
+    UpdateBusinessSettingsPayload,
+    settings: BusinessSettings
+);
+
+impl From<business_settings::Model> for BusinessSettings {
+    fn from(m: business_settings::Model) -> Self {
+        BusinessSettings(m)
+    }
 }
 
 #[derive(Default)]
@@ -117,10 +104,8 @@ impl SettingsQuery {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<BusinessSettings> {
-        domain::settings::current(&ctx.services().db)
-            .await
-            .map(BusinessSettings)
-            .map_err(|e| ApiError::internal(&ctx.request().request_id, &e).extend())
+        let found = domain::settings::read(&ctx.services().db, &ctx.domain_ctx()?).await;
+        answer(ctx, found).map(BusinessSettings)
     }
 }
 
@@ -139,26 +124,15 @@ impl SettingsMutation {
         let update = SettingsUpdate {
             expected_version: input.expected_version,
             legal_name: input.legal_name,
-            abn: match input.abn {
-                MaybeUndefined::Undefined => Patch::Keep,
-                MaybeUndefined::Null => Patch::Clear,
-                MaybeUndefined::Value(v) => Patch::Set(v),
-            },
+            abn: patch(input.abn),
             gst_registered: input.gst_registered,
-            gst_rounding: input.gst_rounding.map(|r| r.as_str().to_owned()),
+            gst_rounding: input.gst_rounding.map(Into::into),
             mail_from: input.mail_from,
             public_base_url: input.public_base_url,
             timezone: input.timezone,
         };
-        match domain::settings::update(&ctx.services().db, &ctx.domain_ctx()?, &update).await {
-            Ok(m) => Ok(UpdateBusinessSettingsPayload {
-                settings: Some(BusinessSettings(m)),
-                user_errors: vec![],
-            }),
-            Err(e) => Ok(UpdateBusinessSettingsPayload {
-                settings: None,
-                user_errors: split_domain_error(e, &ctx.request().request_id)?,
-            }),
-        }
+        let result =
+            domain::settings::update(&ctx.services().db, &ctx.domain_ctx()?, &update).await;
+        respond(ctx, result).await
     }
 }

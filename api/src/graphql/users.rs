@@ -1,18 +1,18 @@
 //! Logins: `login`, `me`, and ADMIN's `createUser` / `disableUser`.
 
-use super::errors::{ApiError, UserError, split_domain_error};
-use super::types::parse_id;
-use super::{ContextExt, Require};
+use super::errors::{UserError, split_domain_error};
+use super::kit::{ContextExt, Require, answer, input_id, optional_input_id, payload, respond};
 use crate::auth::issue_token;
 use crate::graphql::customers::Customer;
-use async_graphql::{Context, Enum, ErrorExtensions, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use domain::access::Permission;
+use domain::kernel::Permission;
 use domain::users::{self, NewUserInput};
 use entity::app_user;
 
 /// What a login may do; each login has exactly one role.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::Role")]
 pub enum Role {
     /// Everything, including users and settings.
     Admin,
@@ -32,36 +32,6 @@ pub enum Role {
     Customer,
 }
 
-impl From<Role> for domain::Role {
-    fn from(r: Role) -> Self {
-        match r {
-            Role::Admin => Self::Admin,
-            Role::ProjectManager => Self::ProjectManager,
-            Role::DeliveryTeam => Self::DeliveryTeam,
-            Role::QaLead => Self::QaLead,
-            Role::Fulfilment => Self::Fulfilment,
-            Role::Finance => Self::Finance,
-            Role::Compliance => Self::Compliance,
-            Role::Customer => Self::Customer,
-        }
-    }
-}
-
-impl From<domain::Role> for Role {
-    fn from(r: domain::Role) -> Self {
-        match r {
-            domain::Role::Admin => Self::Admin,
-            domain::Role::ProjectManager => Self::ProjectManager,
-            domain::Role::DeliveryTeam => Self::DeliveryTeam,
-            domain::Role::QaLead => Self::QaLead,
-            domain::Role::Fulfilment => Self::Fulfilment,
-            domain::Role::Finance => Self::Finance,
-            domain::Role::Compliance => Self::Compliance,
-            domain::Role::Customer => Self::Customer,
-        }
-    }
-}
-
 /// A login.
 pub struct User(pub app_user::Model);
 
@@ -76,8 +46,8 @@ impl User {
         &self.0.email
     }
     /// The login's role.
-    async fn role(&self) -> Option<Role> {
-        self.0.role.parse::<domain::Role>().ok().map(Role::from)
+    async fn role(&self) -> Role {
+        self.0.role.into()
     }
     /// Disabled logins cannot sign in and their tokens are refused.
     async fn disabled(&self) -> bool {
@@ -89,10 +59,8 @@ impl User {
     }
     /// The customer a CUSTOMER login belongs to.
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
-        let found = users::customer_party(&ctx.services().db, &self.0)
-            .await
-            .map_err(|e| ApiError::internal(&ctx.request().request_id, &e).extend())?;
-        Ok(found.map(Customer))
+        let found = users::customer_party(&ctx.services().db, &self.0).await;
+        Ok(answer(ctx, found)?.map(Customer))
     }
 }
 
@@ -118,19 +86,6 @@ pub struct LoginInput {
     pub password: String,
 }
 
-/// Result of `login`.
-#[derive(SimpleObject)]
-pub struct LoginPayload {
-    /// Bearer token for the Authorization header (and WebSocket `connection_init`).
-    pub token: Option<String>,
-    /// When the token stops working.
-    pub expires_at: Option<DateTime<Utc>>,
-    /// The signed-in login.
-    pub user: Option<User>,
-    /// Why sign-in failed; empty on success.
-    pub user_errors: Vec<UserError>,
-}
-
 /// A new login.
 #[derive(InputObject)]
 pub struct CreateUserInput {
@@ -144,13 +99,13 @@ pub struct CreateUserInput {
     pub party_id: Option<ID>,
 }
 
-/// Result of `createUser`.
-#[derive(SimpleObject)]
-pub struct CreateUserPayload {
-    /// The new login.
-    pub user: Option<User>,
-    /// Why the input was refused; empty on success.
-    pub user_errors: Vec<UserError>,
+payload!("Result of `createUser`.", CreateUserPayload, user: User);
+payload!("Result of `disableUser`.", DisableUserPayload, user: User);
+
+impl From<app_user::Model> for User {
+    fn from(m: app_user::Model) -> Self {
+        User(m)
+    }
 }
 
 /// Which login to disable.
@@ -160,12 +115,16 @@ pub struct DisableUserInput {
     pub id: ID,
 }
 
-/// Result of `disableUser`.
+/// Result of `login`.
 #[derive(SimpleObject)]
-pub struct DisableUserPayload {
-    /// The disabled login.
+pub struct LoginPayload {
+    /// Bearer token for the Authorization header (and WebSocket `connection_init`).
+    pub token: Option<String>,
+    /// When the token stops working.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The signed-in login.
     pub user: Option<User>,
-    /// Why it was refused; empty on success.
+    /// Why sign-in failed; empty on success.
     pub user_errors: Vec<UserError>,
 }
 
@@ -179,9 +138,7 @@ impl UserQuery {
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Viewer> {
         let actor = ctx.domain_ctx()?.actor;
         let user = match uuid::Uuid::parse_str(&actor.id) {
-            Ok(id) => users::find(&ctx.services().db, id)
-                .await
-                .map_err(|e| ApiError::internal(&ctx.request().request_id, &e).extend())?,
+            Ok(id) => answer(ctx, users::find(&ctx.services().db, id).await)?,
             Err(_) => None,
         };
         Ok(Viewer {
@@ -207,14 +164,11 @@ impl UserMutation {
         let services = ctx.services();
         match users::authenticate(&services.db, &input.email, &input.password).await {
             Ok(user) => {
-                let role: domain::Role = user.role.parse().map_err(|e: String| {
-                    ApiError::internal(&ctx.request().request_id, &e).extend()
-                })?;
                 let now = services.clock.now();
                 let token = issue_token(
                     &services.config.jwt_secret,
                     &user.id.to_string(),
-                    role,
+                    user.role,
                     user.party_id,
                     now,
                     services.config.jwt_ttl,
@@ -235,48 +189,26 @@ impl UserMutation {
         }
     }
 
-    /// Create a login (ADMIN).
+    /// Create a login (ADMIN). Honours `Idempotency-Key`.
     #[graphql(guard = "Require::to(Permission::ManageUsers)")]
     async fn create_user(
         &self,
         ctx: &Context<'_>,
         input: CreateUserInput,
     ) -> async_graphql::Result<CreateUserPayload> {
-        let party_id = match &input.party_id {
-            None => None,
-            Some(id) => match uuid::Uuid::parse_str(id.as_str()) {
-                Ok(id) => Some(id),
-                Err(_) => {
-                    return Ok(CreateUserPayload {
-                        user: None,
-                        user_errors: vec![UserError {
-                            field: Some(vec!["input".into(), "partyId".into()]),
-                            code: super::UserErrorCode::InvalidId,
-                            message: "partyId is not a valid ID".into(),
-                        }],
-                    });
-                }
-            },
-        };
-        let raw = NewUserInput {
-            email: input.email,
-            password: input.password,
-            role: input.role.into(),
-            party_id,
-        };
-        match users::create(&ctx.services().db, &ctx.domain_ctx()?, &raw).await {
-            Ok(user) => {
-                ctx.services().broker.publish(user.id).await;
-                Ok(CreateUserPayload {
-                    user: Some(User(user)),
-                    user_errors: vec![],
-                })
-            }
-            Err(e) => Ok(CreateUserPayload {
-                user: None,
-                user_errors: split_domain_error(e, &ctx.request().request_id)?,
-            }),
+        let domain_ctx = ctx.domain_ctx()?;
+        let key = ctx.idempotency_key();
+        let result = async {
+            let raw = NewUserInput {
+                party_id: optional_input_id(input.party_id.as_ref(), "partyId")?,
+                email: input.email,
+                password: input.password,
+                role: input.role.into(),
+            };
+            users::create(&ctx.services().db, &domain_ctx, &raw, key.as_ref()).await
         }
+        .await;
+        respond(ctx, result).await
     }
 
     /// Disable a login (ADMIN); its tokens are refused from now on.
@@ -286,19 +218,12 @@ impl UserMutation {
         ctx: &Context<'_>,
         input: DisableUserInput,
     ) -> async_graphql::Result<DisableUserPayload> {
-        let id = parse_id(&input.id, "input.id")?;
-        match users::disable(&ctx.services().db, &ctx.domain_ctx()?, id).await {
-            Ok(user) => {
-                ctx.services().broker.publish(user.id).await;
-                Ok(DisableUserPayload {
-                    user: Some(User(user)),
-                    user_errors: vec![],
-                })
-            }
-            Err(e) => Ok(DisableUserPayload {
-                user: None,
-                user_errors: split_domain_error(e, &ctx.request().request_id)?,
-            }),
+        let domain_ctx = ctx.domain_ctx()?;
+        let result = async {
+            let id = input_id(&input.id, "id")?;
+            users::disable(&ctx.services().db, &domain_ctx, id).await
         }
+        .await;
+        respond(ctx, result).await
     }
 }

@@ -1,11 +1,13 @@
-//! The one error shape every rule in `rules` refuses input with. The API maps
-//! `code` to its `UserErrorCode` enum and `message` to the userError message.
+//! The one error shape every rule in `rules` refuses input with. The API
+//! mirrors `ErrorCode` as `UserErrorCode` and shows `message` as the
+//! userError message.
 
 use std::fmt;
 
-/// Why a value was refused; stable, machine-readable.
+/// Why an input was refused: the one list of codes for the whole API (rules
+/// use the value codes; use cases add the rest). Stable, machine-readable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ValueErrorCode {
+pub enum ErrorCode {
     Required,
     TooLong,
     InvalidEmail,
@@ -19,7 +21,17 @@ pub enum ValueErrorCode {
     InvalidTaxCode,
     OutOfRange,
     Overflow,
+    InvalidId,
+    NotFound,
+    Conflict,
+    IdempotencyKeyReused,
+    InvalidCredentials,
+    WeakPassword,
+    EmailTaken,
 }
+
+/// The codes a value rule refuses with (the same enum, by its older name).
+pub type ValueErrorCode = ErrorCode;
 
 /// A refused value: a code for machines and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq)]

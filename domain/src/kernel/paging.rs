@@ -1,5 +1,8 @@
 //! Keyset pagination over UUIDv7 ids (which sort by creation time).
 
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 use uuid::Uuid;
 
 pub const MAX_PAGE_SIZE: u32 = 100;
@@ -26,6 +29,38 @@ impl<T> Page<T> {
         Page {
             items: rows.into_iter().map(|r| (id(&r), r)).collect(),
             has_next_page,
+            has_previous_page: req.after.is_some(),
+        }
+    }
+}
+
+/// One page of `query`, oldest first by `id` (a UUIDv7 column): the rows
+/// after the cursor, plus one more to tell whether a next page exists.
+pub async fn fetch_page<E, C>(
+    conn: &C,
+    query: Select<E>,
+    id: E::Column,
+    page: PageRequest,
+    id_of: impl Fn(&E::Model) -> Uuid,
+) -> Result<Page<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let mut query = query.order_by_asc(id);
+    if let Some(after) = page.after {
+        query = query.filter(id.gt(after));
+    }
+    let rows = query.limit(page.first as u64 + 1).all(conn).await?;
+    Ok(Page::from_overfetch(rows, page, id_of))
+}
+
+impl<T> Page<T> {
+    /// A page with nothing on it (e.g. for a caller who may see nothing).
+    pub fn empty(req: PageRequest) -> Self {
+        Page {
+            items: vec![],
+            has_next_page: false,
             has_previous_page: req.after.is_some(),
         }
     }

@@ -2,7 +2,7 @@
 //! keys). Every bad value becomes one `ConfigError` naming the key; the binaries
 //! print it on one line and exit with code 2.
 
-use crate::rules::abn::Abn;
+use domain::rules::abn::Abn;
 use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
@@ -301,6 +301,16 @@ impl Config {
             queue_prefix: get("QUEUE_PREFIX").unwrap_or_else(|| "hub".into()),
             defaulted_secrets,
         })
+    }
+
+    /// What the business settings row is seeded with on first start.
+    pub fn settings_seed(&self) -> domain::settings::SettingsSeed {
+        domain::settings::SettingsSeed {
+            legal_name: self.seller_name.clone(),
+            abn: self.seller_abn.clone(),
+            mail_from: self.mail_from.clone(),
+            public_base_url: self.public_base_url.clone(),
+        }
     }
 
     pub fn is_production(&self) -> bool {

@@ -1,14 +1,11 @@
 //! Work a change causes, recorded in the change's own transaction. A relay
 //! delivers it to the job queue after commit (at least once).
 
-use crate::context::Ctx;
-use entity::outbox;
+use crate::kernel::Ctx;
+use entity::{OutboxStatus, outbox};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde::Serialize;
 use uuid::Uuid;
-
-pub const STATUS_PENDING: &str = "PENDING";
-pub const STATUS_RELAYED: &str = "RELAYED";
 
 /// Topics: one constant each, so producers and the relay agree.
 pub mod topic {
@@ -29,11 +26,11 @@ pub async fn record<C: ConnectionTrait, P: Serialize>(
         topic: Set(topic.to_owned()),
         subject_id: Set(subject_id),
         payload: Set(serde_json::to_string(payload).expect("outbox payloads are plain data")),
-        status: Set(STATUS_PENDING.to_owned()),
+        status: Set(OutboxStatus::Pending),
         attempts: Set(0),
         lease_owner: Set(None),
         lease_until: Set(None),
-        created_at: Set(ctx.clock.now()),
+        created_at: Set(ctx.now()),
         relayed_at: Set(None),
         processed_at: Set(None),
     }
@@ -60,7 +57,7 @@ pub async fn claim_batch<C: ConnectionTrait>(
 ) -> Result<Vec<outbox::Model>, DbErr> {
     let claimable = || {
         Condition::all()
-            .add(outbox::Column::Status.eq(STATUS_PENDING))
+            .add(outbox::Column::Status.eq(OutboxStatus::Pending))
             .add(
                 Condition::any()
                     .add(outbox::Column::LeaseUntil.is_null())
@@ -101,11 +98,11 @@ pub async fn mark_relayed<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(STATUS_RELAYED))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Relayed))
         .col_expr(outbox::Column::RelayedAt, Expr::value(now))
         .filter(outbox::Column::Id.eq(id))
         .filter(outbox::Column::LeaseOwner.eq(owner))
-        .filter(outbox::Column::Status.eq(STATUS_PENDING))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Pending))
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)
@@ -135,7 +132,7 @@ pub async fn requeue_unprocessed<C: ConnectionTrait>(
     older_than: Duration,
 ) -> Result<u64, DbErr> {
     let result = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(STATUS_PENDING))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Pending))
         .col_expr(
             outbox::Column::LeaseOwner,
             Expr::value(Option::<String>::None),
@@ -144,7 +141,7 @@ pub async fn requeue_unprocessed<C: ConnectionTrait>(
             outbox::Column::LeaseUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
-        .filter(outbox::Column::Status.eq(STATUS_RELAYED))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Relayed))
         .filter(outbox::Column::ProcessedAt.is_null())
         .filter(outbox::Column::RelayedAt.lt(now - older_than))
         .exec(conn)
@@ -159,11 +156,11 @@ pub async fn lag<C: ConnectionTrait>(
 ) -> Result<(u64, Option<Duration>), DbErr> {
     use sea_orm::PaginatorTrait;
     let pending = outbox::Entity::find()
-        .filter(outbox::Column::Status.eq(STATUS_PENDING))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Pending))
         .count(conn)
         .await?;
     let oldest = outbox::Entity::find()
-        .filter(outbox::Column::Status.eq(STATUS_PENDING))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Pending))
         .order_by_asc(outbox::Column::Id)
         .one(conn)
         .await?
@@ -173,4 +170,24 @@ pub async fn lag<C: ConnectionTrait>(
 
 pub async fn find<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<outbox::Model>, DbErr> {
     outbox::Entity::find_by_id(id).one(conn).await
+}
+
+/// Hand a dead-lettered row to the relay again with a fresh set of attempts.
+pub async fn rearm<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<bool, DbErr> {
+    let result = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Pending))
+        .col_expr(outbox::Column::Attempts, Expr::value(0))
+        .col_expr(
+            outbox::Column::LeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            outbox::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::ProcessedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
 }

@@ -1,8 +1,7 @@
 //! The append-only audit trail. Every state change appends an entry in the
 //! transaction that makes the change; there is no update or delete path.
 
-use crate::context::Ctx;
-use crate::page::{Page, PageRequest};
+use crate::kernel::{Ctx, Page, PageRequest, fetch_page};
 use entity::audit_entry;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -31,7 +30,7 @@ pub async fn append<C: ConnectionTrait, S: Serialize>(
         action: Set(action.to_owned()),
         actor_id: Set(ctx.actor.id.clone()),
         actor_role: Set(ctx.actor.role.as_str().to_owned()),
-        occurred_at: Set(ctx.clock.now()),
+        occurred_at: Set(ctx.now()),
         before: Set(to_json(before)),
         after: Set(to_json(after)),
     }
@@ -39,20 +38,24 @@ pub async fn append<C: ConnectionTrait, S: Serialize>(
     .await
 }
 
-/// One record's timeline, oldest first.
+/// May the caller follow this record's timeline? Customers only their own
+/// (the ownership rule); for anyone else a record looks as if it never changed.
+pub fn may_follow(ctx: &Ctx, subject_id: Uuid) -> bool {
+    ctx.scope().permits(subject_id)
+}
+
+/// One record's timeline, oldest first; empty for a record the caller may not see.
 pub async fn trail<C: ConnectionTrait>(
     conn: &C,
+    ctx: &Ctx,
     subject_id: Uuid,
     page: PageRequest,
 ) -> Result<Page<audit_entry::Model>, sea_orm::DbErr> {
-    let mut query = audit_entry::Entity::find()
-        .filter(audit_entry::Column::SubjectId.eq(subject_id))
-        .order_by_asc(audit_entry::Column::Id);
-    if let Some(after) = page.after {
-        query = query.filter(audit_entry::Column::Id.gt(after));
+    if !may_follow(ctx, subject_id) {
+        return Ok(Page::empty(page));
     }
-    let rows = query.limit(page.first as u64 + 1).all(conn).await?;
-    Ok(Page::from_overfetch(rows, page, |row| row.id))
+    let query = audit_entry::Entity::find().filter(audit_entry::Column::SubjectId.eq(subject_id));
+    fetch_page(conn, query, audit_entry::Column::Id, page, |row| row.id).await
 }
 
 /// The newest entry of a record's timeline, if any.

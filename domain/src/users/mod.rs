@@ -1,25 +1,29 @@
 //! Logins: argon2id password hashes, one role each, customers linked to their
 //! party. ADMIN creates and disables them.
 
-use crate::access::Permission;
-use crate::audit;
-use crate::context::{Ctx, Role};
-use crate::customers::{PARTY_KIND_CUSTOMER, find_visible};
-use crate::db::begin_write;
-use crate::error::{DomainError, ErrorCode, FieldError};
+use crate::customers;
+use crate::kernel::{
+    Committed, Ctx, DomainError, ErrorCode, FieldError, Fields, IdempotencyKey, Permission, Role,
+    Versioned, Write,
+};
 use crate::rules::email::Email;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use entity::{app_user, party};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set, Unchanged,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+    Unchanged,
 };
-use serde::Serialize;
 use uuid::Uuid;
 
 pub const SUBJECT_TYPE: &str = "user";
 pub const MIN_PASSWORD_LEN: usize = 12;
+
+impl Versioned for app_user::Entity {
+    fn version_column() -> app_user::Column {
+        app_user::Column::Version
+    }
+}
 
 /// Hash a password with argon2id and a random salt (PHC string).
 pub fn hash_password(password: &str) -> Result<String, DomainError> {
@@ -50,156 +54,119 @@ pub struct NewUserInput {
     pub party_id: Option<Uuid>,
 }
 
-#[derive(Serialize)]
-struct Snapshot<'a> {
-    email: &'a str,
-    role: &'a str,
-    party_id: Option<Uuid>,
-    disabled: bool,
-    version: i32,
-}
-
-impl<'a> From<&'a app_user::Model> for Snapshot<'a> {
-    fn from(m: &'a app_user::Model) -> Self {
-        Snapshot {
-            email: &m.email,
-            role: &m.role,
-            party_id: m.party_id,
-            disabled: m.disabled,
-            version: m.version,
-        }
-    }
-}
-
-/// Create a login (ADMIN only).
+/// Create a login (ADMIN only); honours an `Idempotency-Key`.
 pub async fn create(
     db: &DatabaseConnection,
     ctx: &Ctx,
     input: &NewUserInput,
-) -> Result<app_user::Model, DomainError> {
+    key: Option<&IdempotencyKey>,
+) -> Result<Committed<app_user::Model>, DomainError> {
+    // Checked before the (deliberately slow) hash is computed.
     Permission::ManageUsers.require(ctx)?;
-    let mut errors = Vec::new();
-    let email = match Email::parse(&input.email) {
-        Ok(e) => Some(e.as_str().to_lowercase()),
-        Err(e) => {
-            errors.push(FieldError::from_value("email", e));
-            None
-        }
-    };
-    if input.password.chars().count() < MIN_PASSWORD_LEN {
-        errors.push(FieldError::new(
-            &["password"],
-            ErrorCode::WeakPassword,
-            format!("a password needs at least {MIN_PASSWORD_LEN} characters"),
-        ));
-    }
+    let mut fields = Fields::new();
+    let email = fields.required("email", &input.email, Email::parse);
+    fields.ensure(
+        input.password.chars().count() >= MIN_PASSWORD_LEN,
+        "password",
+        ErrorCode::WeakPassword,
+        format!("a password needs at least {MIN_PASSWORD_LEN} characters"),
+    );
     match (input.role, input.party_id) {
-        (Role::Customer, None) => errors.push(FieldError::new(
-            &["partyId"],
+        (Role::Customer, None) => fields.refuse(
+            "partyId",
             ErrorCode::Required,
             "a CUSTOMER login must be linked to its customer",
-        )),
-        (role, Some(_)) if role.is_staff() => errors.push(FieldError::new(
-            &["partyId"],
+        ),
+        (role, Some(_)) if role.is_staff() => fields.refuse(
+            "partyId",
             ErrorCode::OutOfRange,
             "only CUSTOMER logins are linked to a customer",
-        )),
+        ),
         _ => {}
     }
-    let Some(email) = email.filter(|_| errors.is_empty()) else {
-        return Err(DomainError::Rejected(errors));
-    };
+    let email = fields.finish(|| email.map(|e| e.as_str().to_lowercase()))?;
     let password_hash = hash_password(&input.password)?;
 
-    let txn = begin_write(db).await?;
+    let mut w = Write::begin(db, ctx, Permission::ManageUsers).await?;
+    let fingerprint = (&email, input.role, input.party_id);
+    if let Some(replayed) = w.replay(key, &fingerprint).await? {
+        return Ok(replayed);
+    }
     if let Some(party_id) = input.party_id
-        && find_visible(&txn, ctx, party_id).await?.is_none()
+        && customers::find_visible(w.conn(), ctx, party_id)
+            .await?
+            .is_none()
     {
         return Err(DomainError::not_found("partyId", "customer"));
     }
-    if app_user::Entity::find()
-        .filter(app_user::Column::Email.eq(&email))
-        .one(&txn)
-        .await?
-        .is_some()
-    {
+    if find_by_email(w.conn(), &email).await?.is_some() {
         return Err(DomainError::rejected(
             &["email"],
             ErrorCode::EmailTaken,
             "a login with this email already exists",
         ));
     }
-    let now = ctx.clock.now();
-    let user = app_user::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        email: Set(email),
-        password_hash: Set(password_hash),
-        role: Set(input.role.as_str().to_owned()),
-        party_id: Set(input.party_id),
-        disabled: Set(false),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
-    audit::append(
-        &txn,
-        ctx,
-        SUBJECT_TYPE,
-        user.id,
-        "user.created",
-        None,
-        Some(&Snapshot::from(&user)),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(user)
+    let now = w.now();
+    let user = w
+        .insert(app_user::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            email: Set(email),
+            password_hash: Set(password_hash),
+            role: Set(input.role),
+            party_id: Set(input.party_id),
+            disabled: Set(false),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .await?;
+    w.audit(SUBJECT_TYPE, user.id, "user.created", None, Some(&user))
+        .await?;
+    w.commit(user).await
 }
 
 /// Disable a login (ADMIN only); its tokens stop working at once.
+/// Disabling a disabled login changes nothing.
 pub async fn disable(
     db: &DatabaseConnection,
     ctx: &Ctx,
     id: Uuid,
-) -> Result<app_user::Model, DomainError> {
-    Permission::ManageUsers.require(ctx)?;
-    let txn = begin_write(db).await?;
-    let before = app_user::Entity::find_by_id(id)
-        .one(&txn)
+) -> Result<Committed<app_user::Model>, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::ManageUsers).await?;
+    let before = find(w.conn(), id)
         .await?
         .ok_or_else(|| DomainError::not_found("id", "user"))?;
     if before.disabled {
-        txn.commit().await?;
-        return Ok(before);
+        return w.commit(before).await;
     }
-    let after = match app_user::Entity::update(app_user::ActiveModel {
+    let changed = app_user::ActiveModel {
         id: Unchanged(id),
         disabled: Set(true),
-        version: Set(before.version + 1),
-        updated_at: Set(ctx.clock.now()),
+        updated_at: Set(w.now()),
         ..Default::default()
-    })
-    .validate()?
-    .filter(app_user::Column::Version.eq(before.version))
-    .exec(&txn)
-    .await
-    {
-        Err(DbErr::RecordNotUpdated) => return Err(DomainError::conflict()),
-        other => other?,
     };
-    audit::append(
-        &txn,
-        ctx,
+    let after = w
+        .update_versioned::<app_user::Entity>(changed, before.version)
+        .await?;
+    w.audit(
         SUBJECT_TYPE,
         id,
         "user.disabled",
-        Some(&Snapshot::from(&before)),
-        Some(&Snapshot::from(&after)),
+        Some(&before),
+        Some(&after),
     )
     .await?;
-    txn.commit().await?;
-    Ok(after)
+    w.commit(after).await
+}
+
+async fn find_by_email<C: ConnectionTrait>(
+    conn: &C,
+    email: &str,
+) -> Result<Option<app_user::Model>, DbErr> {
+    app_user::Entity::find()
+        .filter(app_user::Column::Email.eq(email.trim().to_lowercase()))
+        .one(conn)
+        .await
 }
 
 /// Check an email and password. Every failure looks the same, and an unknown
@@ -216,12 +183,7 @@ pub async fn authenticate<C: ConnectionTrait>(
             "email or password is wrong, or the login is disabled",
         )])
     };
-    let email = email.trim().to_lowercase();
-    let user = app_user::Entity::find()
-        .filter(app_user::Column::Email.eq(email))
-        .one(conn)
-        .await?;
-    match user {
+    match find_by_email(conn, email).await? {
         Some(user) if verify_password(&user.password_hash, password) && !user.disabled => Ok(user),
         Some(_) => Err(refused()),
         None => {
@@ -251,13 +213,9 @@ pub async fn ensure(
     ctx: &Ctx,
     input: &NewUserInput,
 ) -> Result<app_user::Model, DomainError> {
-    let existing = app_user::Entity::find()
-        .filter(app_user::Column::Email.eq(input.email.trim().to_lowercase()))
-        .one(db)
-        .await?;
-    match existing {
+    match find_by_email(db, &input.email).await? {
         Some(user) => Ok(user),
-        None => create(db, ctx, input).await,
+        None => Ok(create(db, ctx, input, None).await?.value),
     }
 }
 
@@ -268,12 +226,7 @@ pub async fn customer_party<C: ConnectionTrait>(
 ) -> Result<Option<party::Model>, DbErr> {
     match user.party_id {
         None => Ok(None),
-        Some(id) => {
-            party::Entity::find_by_id(id)
-                .filter(party::Column::Kind.eq(PARTY_KIND_CUSTOMER))
-                .one(conn)
-                .await
-        }
+        Some(id) => customers::find(conn, id).await,
     }
 }
 

@@ -3,34 +3,21 @@
 //! exponential backoff; permanent failures go straight to the dead letters).
 //! Scheduling times (`next_attempt_at`, leases) are wall-clock.
 
-use crate::access::Permission;
-use crate::audit;
-use crate::context::Ctx;
-use crate::customers::PARTY_KIND_CUSTOMER;
-use crate::db::begin_write;
-use crate::error::{DomainError, ErrorCode};
-use crate::outbox::{self, topic};
-use crate::page::{Page, PageRequest};
+use super::dead_letters;
+use crate::customers;
 use chrono::{DateTime, Duration, Utc};
-use entity::{dead_job, notification, party};
+use entity::notification;
+pub use entity::{NotificationKind, NotificationStatus};
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    ExprTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-pub const KIND_WELCOME: &str = "WELCOME";
-pub const JOB_KIND: &str = "notification";
 pub const MAX_ATTEMPTS: i32 = 5;
-
-pub mod status {
-    pub const PENDING: &str = "PENDING";
-    pub const SENDING: &str = "SENDING";
-    pub const SENT: &str = "SENT";
-    pub const DEAD: &str = "DEAD";
-}
+use NotificationStatus as status;
 
 /// Whether retrying can help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,23 +69,20 @@ pub async fn ensure_welcome<C: ConnectionTrait>(
     now: DateTime<Utc>,
     mail_domain: &str,
 ) -> Result<Option<notification::Model>, DbErr> {
-    if let Some(existing) = find_by_kind(conn, KIND_WELCOME, customer_id).await? {
+    if let Some(existing) = find_by_kind(conn, NotificationKind::Welcome, customer_id).await? {
         return Ok(Some(existing));
     }
-    let customer = party::Entity::find_by_id(customer_id)
-        .filter(party::Column::Kind.eq(PARTY_KIND_CUSTOMER))
-        .one(conn)
-        .await?;
+    let customer = customers::find(conn, customer_id).await?;
     let Some(email) = customer.and_then(|c| c.email) else {
         return Ok(None);
     };
     let id = Uuid::now_v7();
     let row = notification::ActiveModel {
         id: Set(id),
-        kind: Set(KIND_WELCOME.into()),
+        kind: Set(NotificationKind::Welcome),
         subject_id: Set(customer_id),
         recipient: Set(email),
-        status: Set(status::PENDING.into()),
+        status: Set(status::Pending),
         attempts: Set(0),
         last_error: Set(None),
         next_attempt_at: Set(now),
@@ -107,17 +91,25 @@ pub async fn ensure_welcome<C: ConnectionTrait>(
         created_at: Set(now),
         sent_at: Set(None),
     };
-    // A concurrent duplicate loses on the unique (kind, subject) index.
-    let _ = notification::Entity::insert(row)
-        .on_conflict_do_nothing()
-        .exec(conn)
+    // A concurrent duplicate loses on the unique (kind, subject) index and
+    // inserts nothing; naming the columns makes that conflict the one ignored.
+    notification::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([
+                notification::Column::Kind,
+                notification::Column::SubjectId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(conn)
         .await?;
-    find_by_kind(conn, KIND_WELCOME, customer_id).await
+    find_by_kind(conn, NotificationKind::Welcome, customer_id).await
 }
 
 async fn find_by_kind<C: ConnectionTrait>(
     conn: &C,
-    kind: &str,
+    kind: NotificationKind,
     subject_id: Uuid,
 ) -> Result<Option<notification::Model>, DbErr> {
     notification::Entity::find()
@@ -146,12 +138,12 @@ fn claimable(now: DateTime<Utc>) -> Condition {
     Condition::any()
         .add(
             Condition::all()
-                .add(notification::Column::Status.eq(status::PENDING))
+                .add(notification::Column::Status.eq(status::Pending))
                 .add(notification::Column::NextAttemptAt.lte(now)),
         )
         .add(
             Condition::all()
-                .add(notification::Column::Status.eq(status::SENDING))
+                .add(notification::Column::Status.eq(status::Sending))
                 .add(notification::Column::LeaseUntil.lt(now)),
         )
 }
@@ -168,10 +160,10 @@ pub async fn claim(
         return Ok(None);
     };
     let result = notification::Entity::update_many()
-        .col_expr(notification::Column::Status, Expr::value(status::SENDING))
+        .col_expr(notification::Column::Status, Expr::value(status::Sending))
         .col_expr(notification::Column::LeaseUntil, Expr::value(now + lease))
         .filter(notification::Column::Id.eq(id))
-        .filter(notification::Column::Status.eq(before.status.clone()))
+        .filter(notification::Column::Status.eq(before.status))
         .filter(claimable(now))
         .exec(db)
         .await?;
@@ -180,14 +172,14 @@ pub async fn claim(
     }
     Ok(find(db, id).await?.map(|notification| SendClaim {
         notification,
-        taken_over: before.status == status::SENDING,
+        taken_over: before.status == status::Sending,
     }))
 }
 
 /// The server accepted the message.
 pub async fn mark_sent(db: &DatabaseConnection, id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
     notification::Entity::update_many()
-        .col_expr(notification::Column::Status, Expr::value(status::SENT))
+        .col_expr(notification::Column::Status, Expr::value(status::Sent))
         .col_expr(notification::Column::SentAt, Expr::value(now))
         .col_expr(
             notification::Column::Attempts,
@@ -217,8 +209,8 @@ pub async fn record_failure(
     let next = after_failure(attempts, kind, now, base);
     let txn = db.begin().await?;
     let (new_status, next_at) = match next {
-        AfterFailure::RetryAt(at) => (status::PENDING, at),
-        AfterFailure::Dead => (status::DEAD, now),
+        AfterFailure::RetryAt(at) => (status::Pending, at),
+        AfterFailure::Dead => (status::Dead, now),
     };
     notification::Entity::update_many()
         .col_expr(notification::Column::Status, Expr::value(new_status))
@@ -236,16 +228,14 @@ pub async fn record_failure(
         .exec(&txn)
         .await?;
     if next == AfterFailure::Dead {
-        dead_job::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            job_kind: Set(JOB_KIND.into()),
-            reference_id: Set(current.id),
-            last_error: Set(error.to_owned()),
-            attempts: Set(attempts),
-            died_at: Set(now),
-            retried_at: Set(None),
-        }
-        .insert(&txn)
+        dead_letters::record(
+            &txn,
+            dead_letters::kind::NOTIFICATION,
+            current.id,
+            error,
+            attempts,
+            now,
+        )
         .await?;
     }
     txn.commit().await?;
@@ -269,99 +259,35 @@ pub async fn overdue(
     Ok(rows.into_iter().map(|n| n.id).collect())
 }
 
-/// Dead letters not yet retried, oldest first (ADMIN).
-pub async fn dead_jobs(
-    db: &DatabaseConnection,
-    ctx: &Ctx,
-    page: PageRequest,
-) -> Result<Page<dead_job::Model>, DomainError> {
-    Permission::ManageJobs.require(ctx)?;
-    let mut query = dead_job::Entity::find()
-        .filter(dead_job::Column::RetriedAt.is_null())
-        .order_by_asc(dead_job::Column::Id);
-    if let Some(after) = page.after {
-        query = query.filter(dead_job::Column::Id.gt(after));
-    }
-    let rows = query.limit(page.first as u64 + 1).all(db).await?;
-    Ok(Page::from_overfetch(rows, page, |r| r.id))
-}
-
-/// Deliver a dead notification again (ADMIN), after its cause is fixed: it
-/// gets a fresh set of attempts and its job is queued through the outbox.
-pub async fn retry_dead(
-    db: &DatabaseConnection,
-    ctx: &Ctx,
-    dead_job_id: Uuid,
+/// Give a dead notification a fresh set of attempts, due at `now_wall`.
+pub async fn rearm<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
     now_wall: DateTime<Utc>,
-) -> Result<dead_job::Model, DomainError> {
-    Permission::ManageJobs.require(ctx)?;
-    let txn = begin_write(db).await?;
-    let dead = dead_job::Entity::find_by_id(dead_job_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found("id", "dead job"))?;
-    if dead.retried_at.is_some() {
-        return Err(DomainError::rejected(
-            &["id"],
-            ErrorCode::Conflict,
-            "this dead job was already retried",
-        ));
-    }
-    let result = dead_job::Entity::update_many()
-        .col_expr(dead_job::Column::RetriedAt, Expr::value(ctx.clock.now()))
-        .filter(dead_job::Column::Id.eq(dead.id))
-        .filter(dead_job::Column::RetriedAt.is_null())
-        .exec(&txn)
-        .await?;
-    if result.rows_affected != 1 {
-        return Err(DomainError::conflict());
-    }
-    notification::Entity::update_many()
-        .col_expr(notification::Column::Status, Expr::value(status::PENDING))
+) -> Result<bool, DbErr> {
+    let result = notification::Entity::update_many()
+        .col_expr(notification::Column::Status, Expr::value(status::Pending))
         .col_expr(notification::Column::Attempts, Expr::value(0))
         .col_expr(notification::Column::NextAttemptAt, Expr::value(now_wall))
-        .filter(notification::Column::Id.eq(dead.reference_id))
-        .filter(notification::Column::Status.eq(status::DEAD))
-        .exec(&txn)
+        .filter(notification::Column::Id.eq(id))
+        .filter(notification::Column::Status.eq(status::Dead))
+        .exec(conn)
         .await?;
-    outbox::record(
-        &txn,
-        ctx,
-        topic::NOTIFICATION_RETRY,
-        dead.reference_id,
-        &NotificationRef {
-            notification_id: dead.reference_id,
-        },
-    )
-    .await?;
-    let after = dead_job::Entity::find_by_id(dead.id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::Internal("dead job vanished".into()))?;
-    audit::append(
-        &txn,
-        ctx,
-        "notification",
-        dead.reference_id,
-        "notification.retried",
-        None,
-        Some(&serde_json::json!({ "deadJobId": dead.id })),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    Ok(result.rows_affected == 1)
 }
 
 /// Counts by status, for metrics.
-pub async fn counts_by_status(db: &DatabaseConnection) -> Result<Vec<(String, i64)>, DbErr> {
+pub async fn counts_by_status(
+    db: &DatabaseConnection,
+) -> Result<Vec<(NotificationStatus, i64)>, DbErr> {
     let mut out = Vec::new();
-    for s in [status::PENDING, status::SENDING, status::SENT, status::DEAD] {
+    for s in [status::Pending, status::Sending, status::Sent, status::Dead] {
         use sea_orm::PaginatorTrait;
         let n = notification::Entity::find()
             .filter(notification::Column::Status.eq(s))
             .count(db)
             .await?;
-        out.push((s.to_owned(), n as i64));
+        out.push((s, n as i64));
     }
     Ok(out)
 }

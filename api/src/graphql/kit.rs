@@ -1,0 +1,244 @@
+//! The api kit every area's GraphQL module uses: reaching services and the
+//! caller, payloads (`ok` / `refused`), one mapping of domain errors,
+//! connections, ids and cursors, Idempotency-Key, and publishing committed
+//! changes to live subscribers.
+
+use super::errors::{ApiError, UserError, split_domain_error};
+use super::{RequestCtx, Services};
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, ErrorExtensions, ID, MaybeUndefined, OutputType};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use domain::kernel::paging::MAX_PAGE_SIZE;
+use domain::kernel::{IdempotencyKey, Page, PageRequest, Patch, Permission};
+use domain::{Committed, Ctx, DomainError, ErrorCode};
+use uuid::Uuid;
+
+/// Resolver access to services, the caller and the request.
+pub(crate) trait ContextExt {
+    fn services(&self) -> &Services;
+    fn request(&self) -> &RequestCtx;
+    /// The signed-in caller as the domain sees it (UNAUTHENTICATED otherwise).
+    fn domain_ctx(&self) -> async_graphql::Result<Ctx>;
+    /// The request's Idempotency-Key, scoped to this mutation field (by its
+    /// alias), so two aliased creates in one request never share a key.
+    fn idempotency_key(&self) -> Option<IdempotencyKey>;
+}
+
+impl ContextExt for Context<'_> {
+    fn services(&self) -> &Services {
+        self.data_unchecked::<Services>()
+    }
+
+    fn request(&self) -> &RequestCtx {
+        self.data_unchecked::<RequestCtx>()
+    }
+
+    fn domain_ctx(&self) -> async_graphql::Result<Ctx> {
+        let actor = self
+            .request()
+            .actor
+            .clone()
+            .ok_or_else(|| ApiError::Unauthenticated.extend())?;
+        Ok(Ctx {
+            actor,
+            clock: self.services().clock.clone(),
+        })
+    }
+
+    fn idempotency_key(&self) -> Option<IdempotencyKey> {
+        let key = self.request().idempotency_key.clone()?;
+        Some(IdempotencyKey {
+            key,
+            operation: self.path_node.map(|p| p.to_string()).unwrap_or_default(),
+            ttl: self.services().config.idempotency_ttl,
+        })
+    }
+}
+
+/// A mutation's answer: the changed record, or why the input was refused.
+pub trait Payload: Sized {
+    type Node;
+    fn ok(node: Self::Node) -> Self;
+    fn refused(errors: Vec<UserError>) -> Self;
+}
+
+/// Declare a mutation payload: `payload!(Doc, CreateCustomerPayload, customer: Customer)`.
+macro_rules! payload {
+    ($doc:literal, $name:ident, $field:ident : $node:ty) => {
+        #[doc = $doc]
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $name {
+            /// The record after the change; null when the input was refused.
+            pub $field: Option<$node>,
+            /// Why the input was refused; empty on success.
+            pub user_errors: Vec<$crate::graphql::UserError>,
+        }
+
+        impl $crate::graphql::kit::Payload for $name {
+            type Node = $node;
+            fn ok(node: $node) -> Self {
+                Self {
+                    $field: Some(node),
+                    user_errors: vec![],
+                }
+            }
+            fn refused(user_errors: Vec<$crate::graphql::UserError>) -> Self {
+                Self {
+                    $field: None,
+                    user_errors,
+                }
+            }
+        }
+    };
+}
+pub(crate) use payload;
+
+/// Answer a mutation: on commit, tell live subscribers of every touched
+/// record and return the record; expected refusals become userErrors, the
+/// rest top-level errors.
+pub async fn respond<P, M>(
+    ctx: &Context<'_>,
+    result: Result<Committed<M>, DomainError>,
+) -> async_graphql::Result<P>
+where
+    P: Payload,
+    P::Node: From<M>,
+{
+    match result {
+        Ok(committed) => {
+            for id in &committed.touched {
+                ctx.services().broker.publish(*id).await;
+            }
+            Ok(P::ok(committed.value.into()))
+        }
+        Err(e) => Ok(P::refused(split_domain_error(
+            e,
+            &ctx.request().request_id,
+        )?)),
+    }
+}
+
+/// Answer a query: any failure is a top-level error (queries have no
+/// userErrors; a refusal there is a bad request).
+pub fn answer<T, E: Into<DomainError>>(
+    ctx: &Context<'_>,
+    result: Result<T, E>,
+) -> async_graphql::Result<T> {
+    result.map_err(
+        |e| match split_domain_error(e.into(), &ctx.request().request_id) {
+            Err(transport) => transport,
+            Ok(user_errors) => ApiError::BadRequest(
+                user_errors
+                    .into_iter()
+                    .map(|e| e.message)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+            .extend(),
+        },
+    )
+}
+
+/// A Relay connection of one page, each record wrapped for GraphQL.
+pub fn connection<M, N: OutputType>(page: Page<M>, wrap: impl Fn(M) -> N) -> Connection<String, N> {
+    let mut connection = Connection::new(page.has_previous_page, page.has_next_page);
+    connection.edges.extend(
+        page.items
+            .into_iter()
+            .map(|(id, m)| Edge::new(encode_cursor(id), wrap(m))),
+    );
+    connection
+}
+
+pub fn encode_cursor(id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+fn decode_cursor(cursor: &str) -> Option<Uuid> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    Uuid::from_slice(&bytes).ok()
+}
+
+/// The one policy for malformed ids: an id inside a mutation's `input` is
+/// bad input like any other (userError INVALID_ID on its field); an id
+/// argument of a query, which has no userErrors, is a BAD_REQUEST.
+pub fn input_id(id: &ID, field: &str) -> Result<Uuid, DomainError> {
+    Uuid::parse_str(id.as_str()).map_err(|_| {
+        DomainError::rejected(
+            &[field],
+            ErrorCode::InvalidId,
+            format!("{field} is not a valid ID"),
+        )
+    })
+}
+
+/// An optional id inside a mutation's `input` (see [`input_id`]).
+pub fn optional_input_id(id: Option<&ID>, field: &str) -> Result<Option<Uuid>, DomainError> {
+    id.map(|id| input_id(id, field)).transpose()
+}
+
+/// An id argument of a query (see [`input_id`]).
+pub fn arg_id(id: &ID, argument: &str) -> async_graphql::Result<Uuid> {
+    Uuid::parse_str(id.as_str())
+        .map_err(|_| ApiError::BadRequest(format!("{argument} is not a valid ID")).extend())
+}
+
+/// An optional input field: omitted keeps, null clears, a value sets.
+pub fn patch<T>(value: MaybeUndefined<T>) -> Patch<T> {
+    match value {
+        MaybeUndefined::Undefined => Patch::Keep,
+        MaybeUndefined::Null => Patch::Clear,
+        MaybeUndefined::Value(v) => Patch::Set(v),
+    }
+}
+
+/// Check `first`/`after` (Relay) and make a page request.
+pub fn page_request(
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<PageRequest> {
+    let first = first.unwrap_or(20);
+    if first < 0 || first as u32 > MAX_PAGE_SIZE {
+        return Err(
+            ApiError::BadRequest(format!("first must be between 0 and {MAX_PAGE_SIZE}")).extend(),
+        );
+    }
+    let after = after
+        .map(|c| {
+            decode_cursor(&c)
+                .ok_or_else(|| ApiError::BadRequest("after is not a valid cursor".into()).extend())
+        })
+        .transpose()?;
+    Ok(PageRequest {
+        first: first as u32,
+        after,
+    })
+}
+
+/// Field guard: who may use a field or mutation. Without a token the caller
+/// gets UNAUTHENTICATED; with a role the permission does not allow, FORBIDDEN.
+pub struct Require(Option<Permission>);
+
+impl Require {
+    /// Any signed-in caller (ownership is then checked by the use case).
+    pub fn signed_in() -> Self {
+        Require(None)
+    }
+
+    pub fn to(permission: Permission) -> Self {
+        Require(Some(permission))
+    }
+}
+
+impl async_graphql::Guard for Require {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        let Some(actor) = &ctx.request().actor else {
+            return Err(ApiError::Unauthenticated.extend());
+        };
+        match self.0 {
+            Some(permission) if !permission.allows(actor.role) => Err(ApiError::Forbidden.extend()),
+            _ => Ok(()),
+        }
+    }
+}

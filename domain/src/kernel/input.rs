@@ -1,0 +1,185 @@
+//! Parsing raw input into value types, collecting every field error at once
+//! so a client sees all its mistakes in one answer.
+
+use super::error::{DomainError, ErrorCode, FieldError};
+use crate::rules::error::ValueError;
+
+/// A change to one optional field: leave it, clear it, or set it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Patch<T> {
+    #[default]
+    Keep,
+    Clear,
+    Set(T),
+}
+
+impl<T> Patch<T> {
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Patch<U> {
+        match self {
+            Patch::Keep => Patch::Keep,
+            Patch::Clear => Patch::Clear,
+            Patch::Set(v) => Patch::Set(f(v)),
+        }
+    }
+
+    /// The field's value after the change.
+    pub fn apply(self, current: Option<T>) -> Option<T> {
+        match self {
+            Patch::Keep => current,
+            Patch::Clear => None,
+            Patch::Set(v) => Some(v),
+        }
+    }
+}
+
+/// The field errors of one input, gathered while its fields are parsed.
+#[derive(Debug, Default)]
+pub struct Fields {
+    errors: Vec<FieldError>,
+}
+
+impl Fields {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn parsed<T>(&mut self, field: &str, result: Result<T, ValueError>) -> Option<T> {
+        result
+            .map_err(|e| self.errors.push(FieldError::from_value(field, e)))
+            .ok()
+    }
+
+    /// Free text that must be present (trimmed): blank is REQUIRED, longer
+    /// than `max` characters TOO_LONG.
+    pub fn text(&mut self, field: &str, raw: &str, max: usize) -> Option<String> {
+        let text = raw.trim();
+        if text.is_empty() {
+            self.refuse(field, ErrorCode::Required, format!("{field} is required"));
+            None
+        } else if text.chars().count() > max {
+            self.refuse(
+                field,
+                ErrorCode::TooLong,
+                format!("{field} must be at most {max} characters"),
+            );
+            None
+        } else {
+            Some(text.to_owned())
+        }
+    }
+
+    /// A value that must be present: blank is REQUIRED.
+    pub fn required<T>(
+        &mut self,
+        field: &str,
+        raw: &str,
+        parse: impl FnOnce(&str) -> Result<T, ValueError>,
+    ) -> Option<T> {
+        if raw.trim().is_empty() {
+            self.refuse(field, ErrorCode::Required, format!("{field} is required"));
+            return None;
+        }
+        self.optional(field, Some(raw), parse)
+    }
+
+    /// An optional value: absent or blank is `None`.
+    pub fn optional<T>(
+        &mut self,
+        field: &str,
+        raw: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, ValueError>,
+    ) -> Option<T> {
+        let raw = raw.map(str::trim).filter(|s| !s.is_empty())?;
+        let result = parse(raw);
+        self.parsed(field, result)
+    }
+
+    /// A change to an optional field: a blank value clears it like null.
+    pub fn patch<T>(
+        &mut self,
+        field: &str,
+        raw: &Patch<String>,
+        parse: impl FnOnce(&str) -> Result<T, ValueError>,
+    ) -> Patch<T> {
+        match raw {
+            Patch::Keep => Patch::Keep,
+            Patch::Clear => Patch::Clear,
+            Patch::Set(s) if s.trim().is_empty() => Patch::Clear,
+            Patch::Set(s) => {
+                let result = parse(s.trim());
+                self.parsed(field, result).map_or(Patch::Keep, Patch::Set)
+            }
+        }
+    }
+
+    /// Refuse `field` with `code` unless `ok`.
+    pub fn ensure(&mut self, ok: bool, field: &str, code: ErrorCode, message: impl Into<String>) {
+        if !ok {
+            self.refuse(field, code, message);
+        }
+    }
+
+    pub fn refuse(&mut self, field: &str, code: ErrorCode, message: impl Into<String>) {
+        self.errors.push(FieldError::new(&[field], code, message));
+    }
+
+    /// The parsed input, or every refusal at once. `build` sees the parsed
+    /// values; it returns `None` only when a field was refused.
+    pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, DomainError> {
+        if !self.errors.is_empty() {
+            return Err(DomainError::Rejected(self.errors));
+        }
+        build().ok_or_else(|| DomainError::internal("a field was missing without an error"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::email::Email;
+
+    #[test]
+    fn every_refusal_is_kept_and_blank_optionals_are_absent() {
+        let mut fields = Fields::new();
+        assert_eq!(fields.text("name", "  ", 10), None);
+        assert_eq!(fields.text("title", "x".repeat(11).as_str(), 10), None);
+        assert_eq!(fields.optional("email", Some("  "), Email::parse), None);
+        assert!(
+            fields
+                .optional("email", Some("nope"), Email::parse)
+                .is_none()
+        );
+        let Err(DomainError::Rejected(errors)) = fields.finish(|| Some(())) else {
+            panic!("expected refusals");
+        };
+        let codes: Vec<_> = errors
+            .iter()
+            .map(|e| (e.field[0].as_str(), e.code))
+            .collect();
+        assert_eq!(
+            codes,
+            vec![
+                ("name", ErrorCode::Required),
+                ("title", ErrorCode::TooLong),
+                ("email", ErrorCode::InvalidEmail),
+            ]
+        );
+    }
+
+    #[test]
+    fn patches_keep_clear_or_set() {
+        let mut fields = Fields::new();
+        assert_eq!(
+            fields.patch("email", &Patch::Keep, Email::parse),
+            Patch::Keep
+        );
+        assert_eq!(
+            fields.patch("email", &Patch::Set(" ".into()), Email::parse),
+            Patch::Clear
+        );
+        assert_eq!(Patch::Set(2).apply(Some(1)), Some(2));
+        assert_eq!(Patch::<i32>::Keep.apply(Some(1)), Some(1));
+        assert_eq!(Patch::<i32>::Clear.apply(Some(1)), None);
+        assert!(fields.finish(|| Some(())).is_ok());
+    }
+}

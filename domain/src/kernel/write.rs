@@ -1,0 +1,201 @@
+//! The write path every use case shares: the permission check, one write
+//! transaction, audit entries, outbox events, versioned updates and
+//! idempotent creates. Committing returns the ids whose live subscribers
+//! must hear of the change.
+//!
+//! A use case reads:
+//! ```text
+//! let mut w = Write::begin(db, ctx, Permission::ManageCustomers).await?;
+//! let row = w.insert(model).await?;
+//! w.audit(SUBJECT, row.id, "customer.created", None, Some(&row)).await?;
+//! w.commit(row).await
+//! ```
+//! Dropping a `Write` without committing rolls everything back.
+
+use super::access::Permission;
+use super::context::Ctx;
+use super::db::begin_write;
+use super::error::DomainError;
+use super::idempotency::{self, Claim, IdempotencyKey};
+use crate::platform::{audit, outbox};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction,
+    DbErr, EntityTrait, IntoActiveModel, QueryFilter,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+/// A committed change: its result and the records it touched (for live
+/// subscribers).
+#[derive(Debug, Clone)]
+pub struct Committed<T> {
+    pub value: T,
+    pub touched: Vec<Uuid>,
+}
+
+impl<T> Committed<T> {
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Committed<U> {
+        Committed {
+            value: f(self.value),
+            touched: self.touched,
+        }
+    }
+}
+
+/// A table whose rows carry an optimistic-locking `version`.
+pub trait Versioned: EntityTrait {
+    fn version_column() -> Self::Column;
+}
+
+/// One open write: a transaction plus what it has touched.
+pub struct Write<'a> {
+    txn: DatabaseTransaction,
+    ctx: &'a Ctx,
+    touched: Vec<Uuid>,
+    idempotency: Option<(String, String)>,
+}
+
+impl<'a> Write<'a> {
+    /// Check `permission`, then open the write transaction (IMMEDIATE on SQLite).
+    pub async fn begin(
+        db: &DatabaseConnection,
+        ctx: &'a Ctx,
+        permission: Permission,
+    ) -> Result<Write<'a>, DomainError> {
+        permission.require(ctx)?;
+        Ok(Write {
+            txn: begin_write(db).await?,
+            ctx,
+            touched: Vec::new(),
+            idempotency: None,
+        })
+    }
+
+    /// The transaction, for reads and writes the kernel has no verb for.
+    pub fn conn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    pub fn ctx(&self) -> &Ctx {
+        self.ctx
+    }
+
+    /// The app clock's now (business time).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.ctx.now()
+    }
+
+    /// Honour an `Idempotency-Key`: `Some` with the first call's response when
+    /// this key and input were seen before (answer with it and write nothing);
+    /// `None` to go on, and `commit` then stores this call's response.
+    pub async fn replay<T: DeserializeOwned>(
+        &mut self,
+        key: Option<&IdempotencyKey>,
+        input: &impl Serialize,
+    ) -> Result<Option<Committed<T>>, DomainError> {
+        let Some(key) = key else {
+            return Ok(None);
+        };
+        match idempotency::claim(&self.txn, self.ctx, key, input).await? {
+            Claim::Replay(response) => {
+                let value = serde_json::from_str(&response).map_err(DomainError::internal)?;
+                Ok(Some(Committed {
+                    value,
+                    touched: Vec::new(),
+                }))
+            }
+            Claim::Fresh { scope, key } => {
+                self.idempotency = Some((scope, key));
+                Ok(None)
+            }
+        }
+    }
+
+    /// Insert a row.
+    pub async fn insert<A>(
+        &mut self,
+        model: A,
+    ) -> Result<<A::Entity as EntityTrait>::Model, DomainError>
+    where
+        A: ActiveModelTrait + ActiveModelBehavior + Send,
+        <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+    {
+        Ok(model.insert(&self.txn).await?)
+    }
+
+    /// Update a row if its version is still `expected` (the kernel sets the
+    /// next version); a stale version is CONFLICT and changes nothing.
+    pub async fn update_versioned<E>(
+        &mut self,
+        mut changed: E::ActiveModel,
+        expected: i32,
+    ) -> Result<E::Model, DomainError>
+    where
+        E: Versioned,
+        E::Model: IntoActiveModel<E::ActiveModel>,
+        E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+    {
+        changed.set(E::version_column(), (expected + 1).into());
+        match E::update(changed)
+            .validate()?
+            .filter(E::version_column().eq(expected))
+            .exec(&self.txn)
+            .await
+        {
+            Err(DbErr::RecordNotUpdated) => Err(DomainError::conflict()),
+            other => Ok(other?),
+        }
+    }
+
+    /// Append an audit entry (`before`/`after` are snapshots of the record)
+    /// and note the record for live subscribers.
+    pub async fn audit<S: Serialize>(
+        &mut self,
+        subject_type: &str,
+        subject_id: Uuid,
+        action: &str,
+        before: Option<&S>,
+        after: Option<&S>,
+    ) -> Result<(), DomainError> {
+        audit::append(
+            &self.txn,
+            self.ctx,
+            subject_type,
+            subject_id,
+            action,
+            before,
+            after,
+        )
+        .await?;
+        if !self.touched.contains(&subject_id) {
+            self.touched.push(subject_id);
+        }
+        Ok(())
+    }
+
+    /// Record the work this change causes, delivered after commit.
+    pub async fn emit<P: Serialize>(
+        &mut self,
+        topic: &str,
+        subject_id: Uuid,
+        payload: &P,
+    ) -> Result<(), DomainError> {
+        outbox::record(&self.txn, self.ctx, topic, subject_id, payload).await?;
+        Ok(())
+    }
+
+    /// Commit (storing `value` as the idempotent response when a key was
+    /// claimed) and return it with the touched records.
+    pub async fn commit<T: Serialize>(self, value: T) -> Result<Committed<T>, DomainError> {
+        if let Some((scope, key)) = &self.idempotency {
+            let response = serde_json::to_string(&value).map_err(DomainError::internal)?;
+            idempotency::complete(&self.txn, scope, key, &response).await?;
+        }
+        self.txn.commit().await?;
+        Ok(Committed {
+            value,
+            touched: self.touched,
+        })
+    }
+}

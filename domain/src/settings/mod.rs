@@ -1,0 +1,171 @@
+//! The business this deployment serves: one settings row, seeded from
+//! configuration on first start and edited by ADMIN afterwards.
+
+use crate::kernel::{
+    Committed, Ctx, DomainError, ErrorCode, Fields, Patch, Permission, Versioned, Write,
+};
+use crate::rules::abn::Abn;
+use chrono::Utc;
+pub use entity::GstRounding;
+use entity::business_settings;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Set, Unchanged};
+
+pub const SETTINGS_ID: i32 = 1;
+pub const SUBJECT_TYPE: &str = "business_settings";
+
+/// What configuration seeds the settings row with on first start.
+#[derive(Debug, Clone)]
+pub struct SettingsSeed {
+    pub legal_name: String,
+    pub abn: Option<Abn>,
+    pub mail_from: String,
+    pub public_base_url: String,
+}
+
+impl Versioned for business_settings::Entity {
+    fn version_column() -> business_settings::Column {
+        business_settings::Column::Version
+    }
+}
+
+/// Insert the settings row if there is none; an existing row is left alone,
+/// so ADMIN edits survive restarts.
+pub async fn ensure_seeded<C: ConnectionTrait>(
+    conn: &C,
+    seed: &SettingsSeed,
+) -> Result<business_settings::Model, DbErr> {
+    if let Some(row) = business_settings::Entity::find_by_id(SETTINGS_ID)
+        .one(conn)
+        .await?
+    {
+        return Ok(row);
+    }
+    let row = business_settings::ActiveModel {
+        id: Set(SETTINGS_ID),
+        legal_name: Set(seed.legal_name.clone()),
+        abn: Set(seed.abn.as_ref().map(|a| a.as_str().to_owned())),
+        gst_registered: Set(true),
+        gst_rounding: Set(GstRounding::PerLine),
+        mail_from: Set(seed.mail_from.clone()),
+        public_base_url: Set(seed.public_base_url.clone()),
+        timezone: Set("Australia/Sydney".into()),
+        support_hours_open: Set("09:00".into()),
+        support_hours_close: Set("17:00".into()),
+        version: Set(1),
+        updated_at: Set(Utc::now()),
+    };
+    // Two processes may start at once: a lost insert race is fine.
+    match business_settings::Entity::insert(row)
+        .on_conflict_do_nothing()
+        .exec(conn)
+        .await
+    {
+        Ok(_) | Err(DbErr::RecordNotInserted) => {}
+        Err(e) => return Err(e),
+    }
+    current(conn).await
+}
+
+/// The settings row (seeded at start-up).
+pub async fn current<C: ConnectionTrait>(conn: &C) -> Result<business_settings::Model, DbErr> {
+    business_settings::Entity::find_by_id(SETTINGS_ID)
+        .one(conn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("business_settings".into()))
+}
+
+/// The settings for a staff reader.
+pub async fn read(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+) -> Result<business_settings::Model, DomainError> {
+    Permission::ReadSettings.require(ctx)?;
+    Ok(current(db).await?)
+}
+
+/// Changes to the business settings (ADMIN); `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsUpdate {
+    pub expected_version: i32,
+    pub legal_name: Option<String>,
+    pub abn: Patch<String>,
+    pub gst_registered: Option<bool>,
+    pub gst_rounding: Option<GstRounding>,
+    pub mail_from: Option<String>,
+    pub public_base_url: Option<String>,
+    pub timezone: Option<String>,
+}
+
+/// Change the settings if `expected_version` is current; every bad field is
+/// reported at once and nothing is written.
+pub async fn update(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    input: &SettingsUpdate,
+) -> Result<Committed<business_settings::Model>, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::ManageSettings).await?;
+    let mut fields = Fields::new();
+    let legal_name = input
+        .legal_name
+        .as_deref()
+        .and_then(|n| fields.text("legalName", n, 200));
+    let abn = fields.patch("abn", &input.abn, Abn::parse);
+    if let Some(from) = &input.mail_from {
+        fields.ensure(
+            from.contains('@'),
+            "mailFrom",
+            ErrorCode::InvalidEmail,
+            "an address like 'Shop <orders@shop.com.au>'",
+        );
+    }
+    if let Some(url) = &input.public_base_url {
+        fields.ensure(
+            url.starts_with("https://") || url.starts_with("http://"),
+            "publicBaseUrl",
+            ErrorCode::OutOfRange,
+            "must start with https:// or http://",
+        );
+    }
+    if let Some(tz) = &input.timezone {
+        fields.ensure(
+            tz.parse::<chrono_tz::Tz>().is_ok(),
+            "timezone",
+            ErrorCode::OutOfRange,
+            format!("'{tz}' is not an IANA timezone"),
+        );
+    }
+    fields.finish(|| Some(()))?;
+
+    let before = current(w.conn()).await?;
+    let keep = |new: &Option<String>, old: &String| new.clone().unwrap_or_else(|| old.clone());
+    let changed = business_settings::ActiveModel {
+        id: Unchanged(SETTINGS_ID),
+        legal_name: Set(legal_name.unwrap_or_else(|| before.legal_name.clone())),
+        abn: Set(abn.map(|a| a.as_str().to_owned()).apply(before.abn.clone())),
+        gst_registered: Set(input.gst_registered.unwrap_or(before.gst_registered)),
+        gst_rounding: Set(input.gst_rounding.unwrap_or(before.gst_rounding)),
+        mail_from: Set(keep(&input.mail_from, &before.mail_from)),
+        public_base_url: Set(keep(
+            &input
+                .public_base_url
+                .as_deref()
+                .map(|u| u.trim_end_matches('/').to_owned()),
+            &before.public_base_url,
+        )),
+        timezone: Set(keep(&input.timezone, &before.timezone)),
+        updated_at: Set(w.now()),
+        ..Default::default()
+    };
+    let after = w
+        .update_versioned::<business_settings::Entity>(changed, input.expected_version)
+        .await?;
+    w.audit(
+        SUBJECT_TYPE,
+        uuid::Uuid::nil(),
+        "settings.updated",
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    w.commit(after).await
+}

@@ -1,0 +1,166 @@
+//! String-backed enums of status, kind and role columns. The database keeps
+//! the SCREAMING_CASE string (no native enum types, so SQLite and PostgreSQL
+//! agree); Rust code and state machines see a closed set.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The roles a login can have; each user has exactly one.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    #[sea_orm(string_value = "ADMIN")]
+    Admin,
+    #[sea_orm(string_value = "PROJECT_MANAGER")]
+    ProjectManager,
+    #[sea_orm(string_value = "DELIVERY_TEAM")]
+    DeliveryTeam,
+    #[sea_orm(string_value = "QA_LEAD")]
+    QaLead,
+    #[sea_orm(string_value = "FULFILMENT")]
+    Fulfilment,
+    #[sea_orm(string_value = "FINANCE")]
+    Finance,
+    #[sea_orm(string_value = "COMPLIANCE")]
+    Compliance,
+    #[sea_orm(string_value = "CUSTOMER")]
+    Customer,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::Admin,
+        Role::ProjectManager,
+        Role::DeliveryTeam,
+        Role::QaLead,
+        Role::Fulfilment,
+        Role::Finance,
+        Role::Compliance,
+        Role::Customer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "ADMIN",
+            Role::ProjectManager => "PROJECT_MANAGER",
+            Role::DeliveryTeam => "DELIVERY_TEAM",
+            Role::QaLead => "QA_LEAD",
+            Role::Fulfilment => "FULFILMENT",
+            Role::Finance => "FINANCE",
+            Role::Compliance => "COMPLIANCE",
+            Role::Customer => "CUSTOMER",
+        }
+    }
+
+    pub fn is_staff(self) -> bool {
+        self != Role::Customer
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown role '{s}'"))
+    }
+}
+
+/// What a party is to the business.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PartyKind {
+    #[sea_orm(string_value = "CUSTOMER")]
+    Customer,
+    #[sea_orm(string_value = "SUPPLIER")]
+    Supplier,
+    #[sea_orm(string_value = "COURIER")]
+    Courier,
+}
+
+/// Which email a notification is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NotificationKind {
+    #[sea_orm(string_value = "WELCOME")]
+    Welcome,
+}
+
+/// Where a notification is in its delivery.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NotificationStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "SENDING")]
+    Sending,
+    #[sea_orm(string_value = "SENT")]
+    Sent,
+    #[sea_orm(string_value = "DEAD")]
+    Dead,
+}
+
+/// Where an outbox row is on its way to the queue.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OutboxStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "RELAYED")]
+    Relayed,
+}
+
+/// How GST is rounded on invoices with several taxable lines (ATO s9-90).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum GstRounding {
+    #[sea_orm(string_value = "PER_LINE")]
+    PerLine,
+    #[sea_orm(string_value = "PER_INVOICE")]
+    PerInvoice,
+}
+
+/// Each enum shows as the string the database keeps.
+macro_rules! display_as_stored {
+    ($($enum:ty),*) => {$(
+        impl fmt::Display for $enum {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.to_value())
+            }
+        }
+    )*};
+}
+display_as_stored!(
+    PartyKind,
+    NotificationKind,
+    NotificationStatus,
+    OutboxStatus,
+    GstRounding
+);
