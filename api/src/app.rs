@@ -98,8 +98,11 @@ fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
 pub struct RunningApp {
     pub addr: SocketAddr,
     pub state: AppState,
+    /// Where /metrics is served (its own listener, not the API port).
+    pub metrics_addr: SocketAddr,
     /// The in-process worker (embedded mode only).
     worker: Option<worker::RunningWorker>,
+    metrics: Option<worker::metrics::MetricsServer>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -115,6 +118,9 @@ impl RunningApp {
         }
         if let Some(worker) = self.worker.take() {
             worker.stop().await;
+        }
+        if let Some(metrics) = self.metrics.take() {
+            metrics.stop().await;
         }
     }
 }
@@ -135,6 +141,7 @@ pub async fn start(
 ) -> anyhow::Result<RunningApp> {
     let state = prepare(config, clock).await?;
     let worker = start_embedded_worker(&state).await?;
+    let metrics = start_metrics(&state).await?;
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(serve(listener, state.clone(), async {
@@ -142,11 +149,21 @@ pub async fn start(
     }));
     Ok(RunningApp {
         addr,
+        metrics_addr: metrics.addr,
         state,
         worker,
+        metrics: Some(metrics),
         shutdown: Some(tx),
         handle: Some(handle),
     })
+}
+
+/// Serve /metrics on `METRICS_ADDR` (loopback by default).
+pub async fn start_metrics(state: &AppState) -> anyhow::Result<worker::metrics::MetricsServer> {
+    let addr = state.config.metrics_addr;
+    worker::metrics::MetricsServer::start(addr, state.db.clone(), state.queues.clone())
+        .await
+        .with_context(|| format!("cannot listen on {addr} (METRICS_ADDR)"))
 }
 
 /// In embedded mode the worker runs inside the API process; in production it

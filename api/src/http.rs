@@ -33,7 +33,6 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql/ws", get(graphql_ws))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -107,19 +106,6 @@ async fn readyz(State(state): State<AppState>) -> Response {
         return (StatusCode::SERVICE_UNAVAILABLE, "job queue unreachable").into_response();
     }
     (StatusCode::OK, "ready").into_response()
-}
-
-/// Prometheus metrics: outbox lag, queue depth, job counters and latency.
-async fn metrics(State(state): State<AppState>) -> Response {
-    let body = worker::metrics::render(&state.db, state.queues.depth().await).await;
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; version=0.0.4"),
-        )],
-        body,
-    )
-        .into_response()
 }
 
 /// Who is calling: nobody (no Authorization header) or the actor of a valid

@@ -150,6 +150,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let bind = config.bind_addr;
     let state = api::prepare(config, Arc::new(SystemClock)).await?;
     let worker = api::app::start_embedded_worker(&state).await?;
+    let metrics = api::app::start_metrics(&state).await?;
+    tracing::info!("metrics at http://{}/metrics", metrics.addr);
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {bind} (BIND_ADDR): {e}"))?;
@@ -159,6 +161,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(worker) = worker {
         worker.stop().await;
     }
+    metrics.stop().await;
     tracing::info!("stopped");
     Ok(())
 }

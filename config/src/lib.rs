@@ -74,6 +74,8 @@ pub struct Config {
     pub recovery_after: chrono::Duration,
     /// Where the `worker` binary serves /metrics and /healthz.
     pub worker_metrics_addr: SocketAddr,
+    /// Where the `api` binary serves /metrics (never on the public API port).
+    pub metrics_addr: SocketAddr,
     /// Secrets that fell back to development defaults.
     pub defaulted_secrets: Vec<DefaultedSecret>,
 }
@@ -269,10 +271,14 @@ impl Config {
                 "must be an address like 'Shop <orders@shop.com.au>'",
             ));
         }
-        let worker_metrics_addr = get("WORKER_METRICS_ADDR")
-            .unwrap_or_else(|| "127.0.0.1:9091".into())
-            .parse::<SocketAddr>()
-            .map_err(|e| err("WORKER_METRICS_ADDR", format!("not a socket address ({e})")))?;
+        let socket = |key: &'static str, default: &str| {
+            get(key)
+                .unwrap_or_else(|| default.into())
+                .parse::<SocketAddr>()
+                .map_err(|e| err(key, format!("not a socket address ({e})")))
+        };
+        let worker_metrics_addr = socket("WORKER_METRICS_ADDR", "127.0.0.1:9091")?;
+        let metrics_addr = socket("METRICS_ADDR", "127.0.0.1:9090")?;
 
         Ok(Config {
             relay_interval: millis("RELAY_INTERVAL_MS", 500)?,
@@ -282,6 +288,7 @@ impl Config {
             recovery_after: chrono::Duration::from_std(millis("RECOVERY_AFTER_MS", 120_000)?)
                 .unwrap_or(chrono::Duration::minutes(2)),
             worker_metrics_addr,
+            metrics_addr,
             jwt_ttl: minutes("JWT_TTL_MINUTES", 8 * 60)?,
             idempotency_ttl: minutes("IDEMPOTENCY_TTL_MINUTES", 24 * 60)?,
             app_env,

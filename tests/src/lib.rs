@@ -123,6 +123,7 @@ impl TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         vars.insert("DATA_DIR".into(), data_dir.path().display().to_string());
         vars.insert("BIND_ADDR".into(), "127.0.0.1:0".into());
+        vars.insert("METRICS_ADDR".into(), "127.0.0.1:0".into());
         // Quick relay and recovery, so tests do not wait on production pacing.
         vars.insert("RELAY_INTERVAL_MS".into(), "50".into());
         vars.insert("SWEEP_INTERVAL_MS".into(), "200".into());
@@ -291,6 +292,7 @@ impl ApiProcess {
         cmd.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("BIND_ADDR", "127.0.0.1:0")
+            .env("METRICS_ADDR", "127.0.0.1:0")
             .env("RUST_LOG", "info")
             .current_dir(dir)
             .stdout(std::process::Stdio::null())

@@ -97,7 +97,7 @@ async fn a_new_customer_gets_exactly_one_welcome_email_file() {
     app.app
         .state
         .queues
-        .push_outbox(worker::jobs::OutboxJob {
+        .push_outbox(worker::payloads::OutboxJob {
             outbox_id: outbox_row.id,
         })
         .await
@@ -262,9 +262,17 @@ async fn metrics_and_readiness_cover_the_job_path() {
         eml_files(&dir).len() == 1
     })
     .await;
-    let metrics = app
+    // Metrics live on their own address, not on the public API port.
+    let on_api_port = app
         .client
         .get(format!("{}/metrics", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(on_api_port.status(), 404);
+    let metrics = app
+        .client
+        .get(format!("http://{}/metrics", app.app.metrics_addr))
         .send()
         .await
         .unwrap()

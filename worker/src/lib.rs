@@ -2,12 +2,14 @@
 //! courier polls and scheduled closure) and their queues. Runs in its own
 //! `worker` processes in production and inside `api` in embedded mode.
 
+pub mod deps;
 pub mod jobs;
 pub mod mailer;
+pub mod mailers;
 pub mod metrics;
+pub mod payloads;
 pub mod process;
 pub mod queues;
 pub mod runtime;
-pub mod templates;
 
 pub use runtime::{RunningWorker, start};

@@ -45,36 +45,21 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let config = Arc::new(config);
     let db = worker::runtime::connect(&config).await?;
     let running = worker::start(config.clone(), db.clone(), Arc::new(SystemClock)).await?;
-    let listener = tokio::net::TcpListener::bind(config.worker_metrics_addr)
-        .await
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "cannot listen on {} (WORKER_METRICS_ADDR): {e}",
-                config.worker_metrics_addr
-            )
-        })?;
-    tracing::info!(worker = %running.name, "metrics at http://{}/metrics", listener.local_addr()?);
-    let queues = running.queues.clone();
-    let app = axum::Router::new()
-        .route("/healthz", axum::routing::get(|| async { "ok" }))
-        .route(
-            "/metrics",
-            axum::routing::get(move || {
-                let (db, queues) = (db.clone(), queues.clone());
-                async move { worker::metrics::render(&db, queues.depth().await).await }
-            }),
-        );
-    let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
-    let http = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = http_stopped.await;
-            })
-            .await
-    });
+    let metrics = worker::metrics::MetricsServer::start(
+        config.worker_metrics_addr,
+        db.clone(),
+        running.queues.clone(),
+    )
+    .await
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen on {} (WORKER_METRICS_ADDR): {e}",
+            config.worker_metrics_addr
+        )
+    })?;
+    tracing::info!(worker = %running.name, "metrics at http://{}/metrics", metrics.addr);
     worker::process::shutdown_signal().await;
     running.stop().await;
-    let _ = stop_http.send(());
-    let _ = http.await;
+    metrics.stop().await;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! apalis-redis (production). Queue names are explicit and prefixed, never
 //! the Rust type path.
 
-use crate::jobs::{OutboxJob, SendNotification};
+use crate::payloads::{OutboxJob, SendNotification};
 use apalis::prelude::{TaskBuilder, TaskSink};
 use apalis_redis::{ConnectionManager, RedisStorage};
 use apalis_sqlite::{SqlitePool, SqliteStorage};

@@ -1,9 +1,11 @@
 //! Running the worker: the outbox relay, the recovery sweep and the apalis
 //! workers, until told to stop (finishing in-flight jobs).
 
-use crate::jobs::{Deps, OutboxJob, SendNotification, handle_outbox, handle_send};
+use crate::deps::Deps;
+use crate::jobs;
 use crate::mailer::Mailer;
-use crate::metrics::{counters, inc};
+use crate::metrics;
+use crate::payloads::{OutboxJob, SendNotification};
 use crate::queues::Queues;
 use anyhow::Context;
 use apalis::layers::WorkerBuilderExt;
@@ -142,7 +144,7 @@ async fn run(deps: Arc<Deps>, name: String, stopped: watch::Receiver<bool>) {
                         .catch_panic()
                         .concurrency($concurrency)
                         .data(d1.clone())
-                        .build(handle_outbox)
+                        .build(jobs::outbox::handle)
                 })
                 .register(move |_| {
                     WorkerBuilder::new(n2.clone())
@@ -151,7 +153,7 @@ async fn run(deps: Arc<Deps>, name: String, stopped: watch::Receiver<bool>) {
                         .catch_panic()
                         .concurrency($concurrency)
                         .data(d2.clone())
-                        .build(handle_send)
+                        .build(jobs::send_notification::handle)
                 })
                 .shutdown_timeout(SHUTDOWN_GRACE)
                 .run_with_signal(signal)
@@ -226,7 +228,7 @@ pub async fn relay_once(deps: &Deps, owner: &str) -> Result<usize, sea_orm::DbEr
             Ok(()) => {
                 domain::platform::outbox::mark_relayed(&deps.db, row.id, owner, chrono::Utc::now())
                     .await?;
-                inc(&counters().outbox_relayed);
+                metrics::outbox_relayed();
                 relayed += 1;
             }
             Err(e) => {
@@ -264,6 +266,12 @@ async fn sweep_loop(deps: Arc<Deps>, mut stopped: watch::Receiver<bool>) {
                 }
             }
             Err(e) => tracing::warn!(error = %e, "notification sweep failed"),
+        }
+        // Keys are kept for their TTL on the app clock, then forgotten.
+        match domain::kernel::idempotency::purge_expired(&deps.db, deps.clock.now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(keys = n, "purged expired idempotency keys"),
+            Err(e) => tracing::warn!(error = %e, "purging idempotency keys failed"),
         }
     }
 }

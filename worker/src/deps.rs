@@ -1,0 +1,20 @@
+//! What every job handler shares.
+
+use crate::mailer::Mailer;
+use crate::queues::Queues;
+use config::Config;
+use domain::Clock;
+use lettre::message::Mailbox;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+pub struct Deps {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+    pub mailer: Mailer,
+    /// MAIL_FROM, used when the sender in the settings does not parse.
+    pub from: Mailbox,
+    pub mail_domain: String,
+    pub queues: Queues,
+}

@@ -1,0 +1,14 @@
+//! Job handlers, one module per job. Handlers re-read the database and skip
+//! work already done, so a job delivered twice has one effect.
+
+pub mod outbox;
+pub mod send_notification;
+
+use crate::metrics;
+use apalis::prelude::BoxDynError;
+use std::time::Instant;
+
+/// Count a finished job and its latency.
+fn finish(started: Instant, result: &Result<(), BoxDynError>) {
+    metrics::job_finished(started.elapsed(), result.is_ok());
+}

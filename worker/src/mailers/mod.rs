@@ -1,0 +1,59 @@
+//! Mailers: one module per kind of email (what it reads, its subject and its
+//! templates), rendered with minijinja. HTML templates escape what they insert.
+
+mod welcome;
+
+use apalis::prelude::BoxDynError;
+use entity::{NotificationKind, business_settings, notification};
+use minijinja::Environment;
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+use std::sync::OnceLock;
+
+/// A rendered email body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in welcome::TEMPLATES {
+            env.add_template(name, source)
+                .unwrap_or_else(|e| panic!("template {name} parses: {e}"));
+        }
+        env
+    })
+}
+
+/// Render `<base>.html` and `<base>.txt` with one context.
+fn render_pair(
+    base: &str,
+    subject: String,
+    ctx: impl Serialize,
+) -> Result<Rendered, minijinja::Error> {
+    let env = environment();
+    let ctx = minijinja::Value::from_serialize(&ctx);
+    Ok(Rendered {
+        subject,
+        html: env.get_template(&format!("{base}.html"))?.render(&ctx)?,
+        text: env.get_template(&format!("{base}.txt"))?.render(&ctx)?,
+    })
+}
+
+/// The email a notification stands for, with the business's current settings.
+pub async fn render(
+    db: &DatabaseConnection,
+    settings: &business_settings::Model,
+    n: &notification::Model,
+) -> Result<Rendered, BoxDynError> {
+    match n.kind {
+        NotificationKind::Welcome => welcome::render(db, settings, n).await,
+    }
+}
+
+pub use welcome::{WelcomeContext, welcome};
