@@ -3,15 +3,20 @@
 //! test and dropped after it), typed GraphQL helpers, and the real binaries
 //! for process-level tests.
 
+pub mod contract;
+pub mod kit;
 pub mod services;
 pub mod smtp;
+
+pub use domain::Role;
+pub use kit::*;
 
 use api::RunningApp;
 use chrono::{DateTime, Utc};
 use config::Config;
-use domain::{Clock, ManualClock, Role};
+use domain::{Clock, ManualClock};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -75,7 +80,6 @@ pub struct TestApp {
     pub base_url: String,
     pub clock: ManualClock,
     pub client: reqwest::Client,
-    token: Option<String>,
     _data_dir: tempfile::TempDir,
     // Last: dropped after the app so the database outlives its pool.
     _database: TestDatabase,
@@ -140,17 +144,14 @@ impl TestApp {
         let app = api::start(config, Arc::new(clock.clone()), listener)
             .await
             .expect("app starts");
-        let mut test_app = TestApp {
+        TestApp {
             base_url: format!("http://{}", app.addr),
             app,
             clock,
             client: reqwest::Client::new(),
-            token: None,
             _data_dir: data_dir,
             _database: database,
-        };
-        test_app.token = Some(test_app.token_for(Role::Admin, None));
-        test_app
+        }
     }
 
     /// A token the app accepts, for a development subject with `role`.
@@ -168,20 +169,12 @@ impl TestApp {
 
     /// POST as a given caller (`None`: no token).
     pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut request = self
-            .client
-            .post(format!("{}/graphql", self.base_url))
-            .json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
+        match token {
+            Some(token) => self.with_token(token),
+            None => self.anonymous(),
         }
-        request
-            .send()
-            .await
-            .expect("request sent")
-            .json()
-            .await
-            .expect("JSON response")
+        .post(query, variables)
+        .await
     }
 
     /// Start another worker on this app's database and queues (production
@@ -204,6 +197,17 @@ impl TestApp {
         )
     }
 
+    /// `(DATABASE_URL, REDIS_URL)` when the app runs on PostgreSQL + Redis.
+    pub fn production_urls(&self) -> Option<(String, String)> {
+        match &self.app.state.config.backend {
+            config::Backend::Production {
+                database_url,
+                redis_url,
+            } => Some((database_url.clone(), redis_url.clone())),
+            _ => None,
+        }
+    }
+
     /// Where the file transport writes `.eml` files.
     pub fn mail_dir(&self) -> std::path::PathBuf {
         self.app.state.config.data_dir.join("mail")
@@ -224,18 +228,10 @@ impl TestApp {
         variables: Value,
         headers: &[(&str, &str)],
     ) -> Value {
-        let mut request = self
-            .client
-            .post(format!("{}/graphql", self.base_url))
-            .json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = &self.token {
-            request = request.bearer_auth(token);
-        }
-        for (k, v) in headers {
-            request = request.header(*k, *v);
-        }
-        let response = request.send().await.expect("request sent");
-        response.json().await.expect("JSON response")
+        let caller = headers
+            .iter()
+            .fold(self.admin(), |caller, (k, v)| caller.with_header(k, v));
+        caller.post(query, variables).await
     }
 
     /// POST an operation that must succeed without top-level errors; returns `data`.

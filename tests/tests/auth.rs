@@ -1,56 +1,34 @@
 //! Logins, tokens, roles and ownership through the real server.
 
-use domain::Role;
 use serde_json::{Value, json};
-use tests::TestApp;
+use tests::{Role, TestApp, error_code, nodes, ops, user_error_codes, user_errors};
 
-const CREATE_CUSTOMER: &str = r#"mutation($input: CreateCustomerInput!) {
-  createCustomer(input: $input) { customer { id } userErrors { code } } }"#;
-const CREATE_USER: &str = r#"mutation($input: CreateUserInput!) {
-  createUser(input: $input) { user { id email role disabled } userErrors { field code message } } }"#;
-const LOGIN: &str = r#"mutation($email: String!, $password: String!) {
-  login(input: { email: $email, password: $password }) { token expiresAt user { id role } userErrors { field code } } }"#;
-const ME: &str = "{ me { id role customerId user { email customer { name } } } }";
-
-async fn new_customer(app: &TestApp, name: &str) -> String {
-    let body = app
-        .gql_ok(CREATE_CUSTOMER, json!({ "input": { "name": name } }))
-        .await;
-    body["createCustomer"]["customer"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+/// `createUser` variables for a new ADMIN login.
+fn an_admin_login() -> Value {
+    json!({ "input": { "email": "x@y.com.au", "password": "long-enough-password", "role": "ADMIN" } })
 }
 
-fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or("<none>")
+fn code(body: &Value) -> String {
+    error_code(body).unwrap_or_else(|| "<none>".into())
 }
 
 #[tokio::test]
 async fn without_a_token_only_public_fields_answer() {
     let app = TestApp::spawn().await;
-    let body = app
-        .gql_as(None, "{ customers { edges { cursor } } }", json!({}))
-        .await;
+    let anonymous = app.anonymous();
+    let body = anonymous.run(ops::CUSTOMERS, json!({})).await;
     assert_eq!(code(&body), "UNAUTHENTICATED");
     assert_eq!(body["data"], Value::Null);
-    let body = app.gql_as(None, ME, json!({})).await;
+    let body = anonymous.run(ops::ME, json!({})).await;
     assert_eq!(code(&body), "UNAUTHENTICATED");
-    let body = app
-        .gql_as(
-            None,
-            LOGIN,
-            json!({ "email": "nobody@example.com", "password": "whatever-password" }),
-        )
+    let login = anonymous
+        .login("nobody@example.com", "whatever-password")
         .await;
-    assert!(body.get("errors").is_none(), "{body}");
     assert_eq!(
-        body["data"]["login"]["userErrors"][0]["code"],
-        "INVALID_CREDENTIALS"
+        user_errors(&login),
+        [(vec![], "INVALID_CREDENTIALS".into())]
     );
-    assert_eq!(body["data"]["login"]["userErrors"][0]["field"], Value::Null);
+    assert_eq!(login["userErrors"][0]["field"], Value::Null);
 }
 
 #[tokio::test]
@@ -78,7 +56,7 @@ async fn malformed_forged_and_expired_tokens_are_refused_before_anything_runs() 
             .client
             .post(format!("{}/graphql", app.base_url))
             .bearer_auth(token)
-            .json(&json!({ "query": CREATE_CUSTOMER, "variables": { "input": { "name": "X" } } }))
+            .json(&json!({ "query": ops::CREATE_CUSTOMER.document, "variables": { "input": { "name": "X" } } }))
             .send()
             .await
             .unwrap();
@@ -90,7 +68,7 @@ async fn malformed_forged_and_expired_tokens_are_refused_before_anything_runs() 
         .client
         .post(format!("{}/graphql", app.base_url))
         .header("authorization", "Basic dXNlcjpwYXNz")
-        .json(&json!({ "query": ME }))
+        .json(&json!({ "query": ops::ME.document }))
         .send()
         .await
         .unwrap();
@@ -106,15 +84,11 @@ async fn malformed_forged_and_expired_tokens_are_refused_before_anything_runs() 
         app.clock.now_utc(),
         chrono::Duration::hours(1),
     );
-    assert!(
-        app.gql_as(Some(&token), ME, json!({}))
-            .await
-            .get("errors")
-            .is_none()
-    );
+    let caller = app.with_token(&token);
+    assert_eq!(caller.me().await["id"], "soon-expired");
     app.clock.advance(chrono::Duration::hours(2));
     assert_eq!(
-        code(&app.gql_as(Some(&token), ME, json!({})).await),
+        code(&caller.run(ops::ME, json!({})).await),
         "UNAUTHENTICATED"
     );
 }
@@ -122,76 +96,49 @@ async fn malformed_forged_and_expired_tokens_are_refused_before_anything_runs() 
 #[tokio::test]
 async fn a_customer_sees_only_itself_and_cannot_call_staff_mutations() {
     let app = TestApp::spawn().await;
-    let mine = new_customer(&app, "Mine Pty Ltd").await;
-    let theirs = new_customer(&app, "Theirs Pty Ltd").await;
-    let token = app.token_for(Role::Customer, Some(mine.parse().unwrap()));
-    let as_customer = |q: &'static str, v: Value| {
-        let token = token.clone();
-        let app = &app;
-        async move { app.gql_as(Some(&token), q, v).await }
-    };
+    let admin = app.admin();
+    let mine = admin.new_customer(json!({ "name": "Mine Pty Ltd" })).await;
+    let theirs = admin
+        .new_customer(json!({ "name": "Theirs Pty Ltd" }))
+        .await;
+    let customer = app.as_customer(&mine);
 
-    let q = "query($id: ID!) { customer(id: $id) { id name } }";
-    let own = as_customer(q, json!({ "id": mine })).await;
-    assert_eq!(own["data"]["customer"]["name"], "Mine Pty Ltd");
-    let other = as_customer(q, json!({ "id": theirs })).await;
-    assert!(other.get("errors").is_none());
+    assert_eq!(customer.customer(&mine).await["name"], "Mine Pty Ltd");
     assert_eq!(
-        other["data"]["customer"],
+        customer.customer(&theirs).await,
         Value::Null,
         "another customer's record looks missing"
     );
-    let missing = as_customer(q, json!({ "id": uuid::Uuid::now_v7().to_string() })).await;
-    assert_eq!(missing["data"]["customer"], Value::Null);
+    let missing = customer.customer(&uuid::Uuid::now_v7().to_string()).await;
+    assert_eq!(missing, Value::Null);
 
-    let list = as_customer(
-        "{ customers(first: 100) { edges { node { id } } } }",
-        json!({}),
-    )
-    .await;
+    let ids = |connection: Value| -> Vec<Value> {
+        nodes(&connection).iter().map(|n| n["id"].clone()).collect()
+    };
     assert_eq!(
-        list["data"]["customers"]["edges"],
-        json!([{ "node": { "id": mine } }])
+        ids(customer.customers(Some(100), None, None).await),
+        [json!(mine)]
     );
-    let searched = as_customer(
-        r#"{ customers(search: "theirs") { edges { node { id } } } }"#,
-        json!({}),
-    )
-    .await;
-    assert_eq!(searched["data"]["customers"]["edges"], json!([]));
+    assert!(ids(customer.customers(None, None, Some("theirs")).await).is_empty());
 
-    let trail = as_customer(
-        "query($id: ID!) { auditTrail(subjectId: $id) { edges { node { action } } } }",
-        json!({ "id": theirs }),
-    )
-    .await;
-    assert_eq!(trail["data"]["auditTrail"]["edges"], json!([]));
-    let own_trail = as_customer(
-        "query($id: ID!) { auditTrail(subjectId: $id) { edges { node { action } } } }",
-        json!({ "id": mine }),
-    )
-    .await;
-    assert_eq!(
-        own_trail["data"]["auditTrail"]["edges"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(customer.audit_trail(&theirs).await["edges"], json!([]));
+    assert_eq!(nodes(&customer.audit_trail(&mine).await).len(), 1);
 
-    let create = as_customer(CREATE_CUSTOMER, json!({ "input": { "name": "Sneaky" } })).await;
+    let create = customer
+        .run(
+            ops::CREATE_CUSTOMER,
+            json!({ "input": { "name": "Sneaky" } }),
+        )
+        .await;
     assert_eq!(code(&create), "FORBIDDEN");
-    let update = as_customer(
-        r#"mutation($id: ID!) { updateCustomer(input: { id: $id, expectedVersion: 1, name: "Hijack" }) { customer { id } } }"#,
-        json!({ "id": theirs }),
-    )
-    .await;
+    let update = customer
+        .run(
+            ops::UPDATE_CUSTOMER,
+            json!({ "input": { "id": theirs, "expectedVersion": 1, "name": "Hijack" } }),
+        )
+        .await;
     assert_eq!(code(&update), "FORBIDDEN");
-    let user = as_customer(
-        CREATE_USER,
-        json!({ "input": { "email": "x@y.com.au", "password": "long-enough-password", "role": "ADMIN" } }),
-    )
-    .await;
+    let user = customer.run(ops::CREATE_USER, an_admin_login()).await;
     assert_eq!(code(&user), "FORBIDDEN");
     assert_eq!(app.count(entity::party::Entity).await, 2);
 }
@@ -199,110 +146,70 @@ async fn a_customer_sees_only_itself_and_cannot_call_staff_mutations() {
 #[tokio::test]
 async fn staff_roles_without_the_permission_get_forbidden() {
     let app = TestApp::spawn().await;
-    let token = app.token_for(Role::Fulfilment, None);
-    let body = app
-        .gql_as(
-            Some(&token),
-            CREATE_USER,
-            json!({ "input": { "email": "x@y.com.au", "password": "long-enough-password", "role": "ADMIN" } }),
-        )
-        .await;
+    let fulfilment = app.as_role(Role::Fulfilment);
+    let body = fulfilment.run(ops::CREATE_USER, an_admin_login()).await;
     assert_eq!(code(&body), "FORBIDDEN");
-    let body = app
-        .gql_as(
-            Some(&token),
-            CREATE_CUSTOMER,
-            json!({ "input": { "name": "Allowed" } }),
-        )
+    let payload = fulfilment
+        .create_customer(json!({ "name": "Allowed" }))
         .await;
-    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(payload["userErrors"], json!([]));
 }
 
 #[tokio::test]
 async fn login_me_and_disable() {
     let app = TestApp::spawn().await;
-    let customer = new_customer(&app, "Harbour Homewares").await;
-    let created = app
-        .gql_ok(
-            CREATE_USER,
-            json!({ "input": { "email": "Buyer@Harbour.com.au", "password": "correct horse battery", "role": "CUSTOMER", "partyId": customer } }),
-        )
-        .await["createUser"]
-        .clone();
+    let admin = app.admin();
+    let anonymous = app.anonymous();
+    let customer = admin
+        .new_customer(json!({ "name": "Harbour Homewares" }))
+        .await;
+    let created = admin
+        .create_user(json!({ "email": "Buyer@Harbour.com.au", "password": "correct horse battery", "role": "CUSTOMER", "partyId": customer }))
+        .await;
     assert_eq!(created["userErrors"], json!([]));
     assert_eq!(created["user"]["email"], "buyer@harbour.com.au");
     let user_id = created["user"]["id"].as_str().unwrap().to_owned();
 
-    let refused = app
-        .gql_ok(CREATE_USER, json!({ "input": { "email": "buyer@harbour.com.au", "password": "short", "role": "CUSTOMER" } }))
-        .await["createUser"]["userErrors"]
-        .clone();
-    let codes: Vec<_> = refused
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["code"].clone())
-        .collect();
-    assert_eq!(codes, vec![json!("WEAK_PASSWORD"), json!("REQUIRED")]);
-    let taken = app
-        .gql_ok(CREATE_USER, json!({ "input": { "email": "BUYER@harbour.com.au", "password": "another long password", "role": "FINANCE" } }))
-        .await["createUser"]["userErrors"]
-        .clone();
-    assert_eq!(taken[0]["code"], "EMAIL_TAKEN");
-
-    let wrong = app
-        .gql_as(
-            None,
-            LOGIN,
-            json!({ "email": "buyer@harbour.com.au", "password": "wrong password!!" }),
+    let refused = admin
+        .create_user(
+            json!({ "email": "buyer@harbour.com.au", "password": "short", "role": "CUSTOMER" }),
         )
         .await;
-    assert_eq!(
-        wrong["data"]["login"]["userErrors"][0]["code"],
-        "INVALID_CREDENTIALS"
-    );
-    assert_eq!(wrong["data"]["login"]["token"], Value::Null);
+    assert_eq!(user_error_codes(&refused), ["WEAK_PASSWORD", "REQUIRED"]);
+    let taken = admin
+        .create_user(json!({ "email": "BUYER@harbour.com.au", "password": "another long password", "role": "FINANCE" }))
+        .await;
+    assert_eq!(user_error_codes(&taken)[0], "EMAIL_TAKEN");
 
-    let login = app
-        .gql_as(
-            None,
-            LOGIN,
-            json!({ "email": "buyer@harbour.com.au", "password": "correct horse battery" }),
-        )
-        .await["data"]["login"]
-        .clone();
+    let wrong = anonymous
+        .login("buyer@harbour.com.au", "wrong password!!")
+        .await;
+    assert_eq!(user_error_codes(&wrong)[0], "INVALID_CREDENTIALS");
+    assert_eq!(wrong["token"], Value::Null);
+
+    let login = anonymous
+        .login("buyer@harbour.com.au", "correct horse battery")
+        .await;
     let token = login["token"].as_str().expect("token").to_owned();
     assert_eq!(login["user"]["role"], "CUSTOMER");
-    let me = app.gql_as(Some(&token), ME, json!({})).await["data"]["me"].clone();
+    let me = app.with_token(&token).me().await;
     assert_eq!(me["id"], user_id);
     assert_eq!(me["role"], "CUSTOMER");
     assert_eq!(me["customerId"], customer);
     assert_eq!(me["user"]["customer"]["name"], "Harbour Homewares");
 
-    let disabled = app
-        .gql_ok(
-            "mutation($id: ID!) { disableUser(input: { id: $id }) { user { disabled } userErrors { code } } }",
-            json!({ "id": user_id }),
-        )
-        .await;
-    assert_eq!(disabled["disableUser"]["user"]["disabled"], true);
-    let after = app.gql_as(Some(&token), ME, json!({})).await;
+    let disabled = admin.disable_user(&user_id).await;
+    assert_eq!(disabled["user"]["disabled"], true);
+    let after = app.with_token(&token).run(ops::ME, json!({})).await;
     assert_eq!(
         code(&after),
         "UNAUTHENTICATED",
         "a disabled login's token is refused"
     );
-    let again = app
-        .gql_as(
-            None,
-            LOGIN,
-            json!({ "email": "buyer@harbour.com.au", "password": "correct horse battery" }),
-        )
+    let again = anonymous
+        .login("buyer@harbour.com.au", "correct horse battery")
         .await;
-    assert_eq!(
-        again["data"]["login"]["userErrors"][0]["code"],
-        "INVALID_CREDENTIALS"
-    );
+    assert_eq!(user_error_codes(&again)[0], "INVALID_CREDENTIALS");
 }
 
 #[tokio::test]
@@ -319,9 +226,9 @@ async fn tokens_from_the_cli_are_accepted() {
         String::from_utf8_lossy(&out.stderr)
     );
     let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-    let me = app.gql_as(Some(&token), ME, json!({})).await;
-    assert_eq!(me["data"]["me"]["role"], "FINANCE", "{me}");
-    assert_eq!(me["data"]["me"]["id"], "script");
+    let me = app.with_token(&token).me().await;
+    assert_eq!(me["role"], "FINANCE", "{me}");
+    assert_eq!(me["id"], "script");
 
     let bad = std::process::Command::new(tests::api_binary())
         .env_clear()

@@ -1,24 +1,14 @@
 //! GraphQL over HTTP conventions and transport-level refusals.
 
 use serde_json::json;
-use tests::TestApp;
+use tests::{TestApp, post_json};
 
 #[tokio::test]
 async fn health_and_readiness() {
     let app = TestApp::spawn().await;
-    let health = app
-        .client
-        .get(format!("{}/healthz", app.base_url))
-        .send()
-        .await
-        .unwrap();
+    let health = app.get("/healthz").await;
     assert_eq!(health.status(), 200);
-    let ready = app
-        .client
-        .get(format!("{}/readyz", app.base_url))
-        .send()
-        .await
-        .unwrap();
+    let ready = app.get("/readyz").await;
     assert_eq!(ready.status(), 200);
 }
 
@@ -29,7 +19,7 @@ async fn queries_over_get_but_mutations_only_over_post() {
     let ok = app
         .client
         .get(&url)
-        .bearer_auth(app.token_for(domain::Role::Admin, None))
+        .bearer_auth(app.token_for(tests::Role::Admin, None))
         .query(&[("query", "{ customers { edges { cursor } } }")])
         .send()
         .await
@@ -90,29 +80,11 @@ async fn oversized_batches_and_bodies_are_refused_and_the_server_stays_up() {
     let url = format!("{}/graphql", app.base_url);
     let one = json!({ "query": "{ customers { edges { cursor } } }" });
     let batch: Vec<_> = (0..1000).map(|_| one.clone()).collect();
-    let body: serde_json::Value = app
-        .client
-        .post(&url)
-        .json(&batch)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = post_json(&app.client, &app.base_url, None, &[], &json!(batch)).await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED");
 
     let small: Vec<_> = (0..3).map(|_| one.clone()).collect();
-    let body: serde_json::Value = app
-        .client
-        .post(&url)
-        .json(&small)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = post_json(&app.client, &app.base_url, None, &[], &json!(small)).await;
     assert_eq!(body.as_array().map(Vec::len), Some(3));
 
     let huge = "x".repeat(8 * 1024 * 1024);
@@ -126,12 +98,7 @@ async fn oversized_batches_and_bodies_are_refused_and_the_server_stays_up() {
         .unwrap();
     assert_eq!(response.status(), 413);
 
-    let health = app
-        .client
-        .get(format!("{}/healthz", app.base_url))
-        .send()
-        .await
-        .unwrap();
+    let health = app.get("/healthz").await;
     assert_eq!(health.status(), 200);
 }
 
@@ -172,12 +139,7 @@ async fn hostile_documents_are_refused_with_a_code_and_the_server_stays_up() {
             "{name}"
         );
     }
-    let health = app
-        .client
-        .get(format!("{}/healthz", app.base_url))
-        .send()
-        .await
-        .unwrap();
+    let health = app.get("/healthz").await;
     assert_eq!(health.status(), 200);
 }
 

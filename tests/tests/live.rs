@@ -3,7 +3,7 @@
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::time::Duration;
-use tests::{ApiProcess, TestApp, TestDatabase, services};
+use tests::{ApiProcess, Op, Role, TestApp, TestDatabase, ops, post_json, services};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Message, http::HeaderValue};
 
@@ -106,41 +106,35 @@ async fn prove_live(
     }
 }
 
-const CREATE: &str =
-    r#"mutation($name: String!) { createCustomer(input: { name: $name }) { customer { id } } }"#;
-const RENAME: &str = r#"mutation($id: ID!, $v: Int!, $name: String!) {
-  updateCustomer(input: { id: $id, expectedVersion: $v, name: $name }) { customer { version } userErrors { code } } }"#;
+/// Variables of `ops::UPDATE_CUSTOMER` renaming `id` from version `v`.
+fn rename(id: &str, v: i64, name: &str) -> Value {
+    json!({ "input": { "id": id, "expectedVersion": v, "name": name } })
+}
 
 #[tokio::test]
 async fn a_subscriber_sees_each_change_of_one_record_live() {
     let app = TestApp::spawn().await;
-    let id =
-        app.gql_ok(CREATE, json!({ "name": "Acme" })).await["createCustomer"]["customer"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-    let other = app.gql_ok(CREATE, json!({ "name": "Other" })).await["createCustomer"]["customer"]
-        ["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let token = app.token_for(domain::Role::ProjectManager, None);
+    let admin = app.admin();
+    let id = admin.new_customer(json!({ "name": "Acme" })).await;
+    let other = admin.new_customer(json!({ "name": "Other" })).await;
+    let token = app.token_for(Role::ProjectManager, None);
     let mut socket = connect(&app.base_url, json!({ "token": token }))
         .await
         .expect("connected");
     subscribe(&mut socket, &id).await;
     let v = prove_live(&mut socket, &id, async |v, name| {
-        app.gql(RENAME, json!({ "id": id, "v": v, "name": name }))
-            .await
+        admin.run(ops::UPDATE_CUSTOMER, rename(&id, v, &name)).await
     })
     .await;
 
-    app.gql_ok(RENAME, json!({ "id": other, "v": 1, "name": "Other 2" }))
-        .await;
-    app.gql_ok(RENAME, json!({ "id": id, "v": v, "name": "Acme 2" }))
-        .await;
-    app.gql_ok(RENAME, json!({ "id": id, "v": v + 1, "name": "Acme 3" }))
-        .await;
+    for (id, v, name) in [
+        (&other, 1, "Other 2"),
+        (&id, v, "Acme 2"),
+        (&id, v + 1, "Acme 3"),
+    ] {
+        let renamed = admin.data(ops::UPDATE_CUSTOMER, rename(id, v, name)).await;
+        assert_eq!(renamed["userErrors"], json!([]), "{renamed}");
+    }
 
     let first = next_json(&mut socket, Duration::from_secs(10))
         .await
@@ -172,30 +166,24 @@ async fn a_subscriber_sees_each_change_of_one_record_live() {
 #[tokio::test]
 async fn subscriptions_follow_the_same_ownership_rules() {
     let app = TestApp::spawn().await;
-    let theirs =
-        app.gql_ok(CREATE, json!({ "name": "Theirs" })).await["createCustomer"]["customer"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-    let mine =
-        app.gql_ok(CREATE, json!({ "name": "Mine" })).await["createCustomer"]["customer"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-    let token = app.token_for(domain::Role::Customer, Some(mine.parse().unwrap()));
+    let admin = app.admin();
+    let theirs = admin.new_customer(json!({ "name": "Theirs" })).await;
+    let mine = admin.new_customer(json!({ "name": "Mine" })).await;
+    let token = app.token_for(Role::Customer, Some(mine.parse().unwrap()));
     let mut socket = connect(&app.base_url, json!({ "token": token }))
         .await
         .expect("connected");
     subscribe(&mut socket, &theirs).await;
     // A staff subscriber to the same record witnesses that the change was
     // published while the customer's subscription was open.
-    let staff = app.token_for(domain::Role::Admin, None);
+    let staff = app.token_for(Role::Admin, None);
     let mut witness = connect(&app.base_url, json!({ "token": staff }))
         .await
         .expect("connected");
     subscribe(&mut witness, &theirs).await;
     prove_live(&mut witness, &theirs, async |v, name| {
-        app.gql(RENAME, json!({ "id": theirs, "v": v, "name": name }))
+        admin
+            .run(ops::UPDATE_CUSTOMER, rename(&theirs, v, &name))
             .await
     })
     .await;
@@ -251,30 +239,22 @@ async fn a_change_through_one_api_process_reaches_a_subscriber_on_another() {
     let token = api::auth::issue_token(
         "development-only-jwt-secret-change-me-0123456789",
         "two-process-test",
-        domain::Role::Admin,
+        Role::Admin,
         None,
         chrono::Utc::now(),
         chrono::Duration::hours(1),
     );
     let client = reqwest::Client::new();
-    let post = |base: String, query: &'static str, variables: Value| {
-        let client = client.clone();
-        let token = token.clone();
-        async move {
-            let body: Value = client
-                .post(format!("{base}/graphql"))
-                .bearer_auth(token)
-                .json(&json!({ "query": query, "variables": variables }))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            body
-        }
+    let post = async |base: &str, op: Op, variables: Value| {
+        let body = json!({ "query": op.document, "variables": variables });
+        post_json(&client, base, Some(&token), &[], &body).await
     };
-    let created = post(one.base_url.clone(), CREATE, json!({ "name": "Shared" })).await;
+    let created = post(
+        &one.base_url,
+        ops::CREATE_CUSTOMER,
+        json!({ "input": { "name": "Shared" } }),
+    )
+    .await;
     let id = created["data"]["createCustomer"]["customer"]["id"]
         .as_str()
         .expect("created")
@@ -285,18 +265,13 @@ async fn a_change_through_one_api_process_reaches_a_subscriber_on_another() {
         .expect("connected to two");
     subscribe(&mut socket, &id).await;
     let v = prove_live(&mut socket, &id, async |v, name| {
-        post(
-            one.base_url.clone(),
-            RENAME,
-            json!({ "id": id, "v": v, "name": name }),
-        )
-        .await
+        post(&one.base_url, ops::UPDATE_CUSTOMER, rename(&id, v, &name)).await
     })
     .await;
     let renamed = post(
-        one.base_url.clone(),
-        RENAME,
-        json!({ "id": id, "v": v, "name": "Shared 2" }),
+        &one.base_url,
+        ops::UPDATE_CUSTOMER,
+        rename(&id, v, "Shared 2"),
     )
     .await;
     assert_eq!(

@@ -86,15 +86,8 @@ fn serves_on_the_embedded_default_and_stops_on_sigterm() {
         assert_eq!(health.status(), 200);
         let ready = client.get(format!("{base}/readyz")).send().await.unwrap();
         assert_eq!(ready.status(), 200);
-        let body: serde_json::Value = client
-            .post(&url)
-            .json(&serde_json::json!({ "query": "{ __typename }" }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let query = serde_json::json!({ "query": "{ __typename }" });
+        let body = tests::post_json(&client, &base, None, &[], &query).await;
         assert_eq!(body["data"]["__typename"], "QueryRoot");
         let graphiql = client
             .get(&url)
@@ -145,29 +138,15 @@ fn seed_demo_creates_logins_once_and_they_sign_in() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let client = reqwest::Client::new();
-        let login: serde_json::Value = client
-            .post(format!("{}/graphql", api.base_url))
-            .json(&serde_json::json!({
+        let login = tests::post_json(&client, &api.base_url, None, &[], &serde_json::json!({
                 "query": "mutation { login(input: { email: \"orders@harbour-homewares.test\", password: \"demo-password-2026\" }) { token user { role customer { name } } } }"
             }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(login["data"]["login"]["user"]["role"], "CUSTOMER", "{login}");
         assert_eq!(login["data"]["login"]["user"]["customer"]["name"], "Harbour Homewares Pty Ltd");
-        let customers: serde_json::Value = client
-            .post(format!("{}/graphql", api.base_url))
-            .bearer_auth(login["data"]["login"]["token"].as_str().unwrap())
-            .json(&serde_json::json!({ "query": "{ customers { edges { node { name } } } }" }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let token = login["data"]["login"]["token"].as_str();
+        let query = serde_json::json!({ "query": "{ customers { edges { node { name } } } }" });
+        let customers = tests::post_json(&client, &api.base_url, token, &[], &query).await;
         assert_eq!(customers["data"]["customers"]["edges"].as_array().unwrap().len(), 1, "seeded twice, still one each");
     });
     assert!(api.terminate().success());

@@ -1,14 +1,7 @@
 //! Business settings: seeded from configuration, edited by ADMIN only.
 
 use serde_json::json;
-use tests::TestApp;
-
-const UPDATE: &str = r#"mutation($input: UpdateBusinessSettingsInput!) {
-  updateBusinessSettings(input: $input) {
-    settings { legalName abn gstRounding timezone version }
-    userErrors { field code }
-  }
-}"#;
+use tests::{Role, TestApp, error_code, ops, user_error_codes, user_errors};
 
 #[tokio::test]
 async fn seeded_from_configuration_and_edited_by_admin() {
@@ -17,38 +10,25 @@ async fn seeded_from_configuration_and_edited_by_admin() {
         ("SELLER_ABN", "51 824 753 556"),
     ])
     .await;
-    let settings = app
-        .gql_ok(
-            "{ businessSettings { legalName abn gstRegistered gstRounding timezone version } }",
-            json!({}),
-        )
-        .await["businessSettings"]
-        .clone();
+    let admin = app.admin();
     assert_eq!(
-        settings,
+        admin.business_settings().await,
         json!({ "legalName": "Harbour Homewares Pty Ltd", "abn": "51824753556", "gstRegistered": true,
                 "gstRounding": "PER_LINE", "timezone": "Australia/Sydney", "version": 1 })
     );
 
-    let bad = app
-        .gql_ok(UPDATE, json!({ "input": { "expectedVersion": 1, "legalName": " ", "abn": "51 824 753 557", "timezone": "Mars/Olympus" } }))
-        .await["updateBusinessSettings"]
-        .clone();
-    let fields: Vec<_> = bad["userErrors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"][1].clone())
+    let bad = admin
+        .update_business_settings(json!({ "expectedVersion": 1, "legalName": " ", "abn": "51 824 753 557", "timezone": "Mars/Olympus" }))
+        .await;
+    let fields: Vec<_> = user_errors(&bad)
+        .into_iter()
+        .map(|(field, _)| field[1].clone())
         .collect();
-    assert_eq!(
-        fields,
-        vec![json!("legalName"), json!("abn"), json!("timezone")]
-    );
+    assert_eq!(fields, ["legalName", "abn", "timezone"]);
 
-    let good = app
-        .gql_ok(UPDATE, json!({ "input": { "expectedVersion": 1, "gstRounding": "PER_INVOICE", "timezone": "Australia/Brisbane" } }))
-        .await["updateBusinessSettings"]
-        .clone();
+    let good = admin
+        .update_business_settings(json!({ "expectedVersion": 1, "gstRounding": "PER_INVOICE", "timezone": "Australia/Brisbane" }))
+        .await;
     assert_eq!(good["userErrors"], json!([]));
     assert_eq!(good["settings"]["gstRounding"], "PER_INVOICE");
     assert_eq!(good["settings"]["version"], 2);
@@ -57,33 +37,21 @@ async fn seeded_from_configuration_and_edited_by_admin() {
         "omitted fields stay"
     );
 
-    let stale = app
-        .gql_ok(
-            UPDATE,
-            json!({ "input": { "expectedVersion": 1, "legalName": "Lost" } }),
-        )
-        .await["updateBusinessSettings"]
-        .clone();
-    assert_eq!(stale["userErrors"][0]["code"], "CONFLICT");
+    let stale = admin
+        .update_business_settings(json!({ "expectedVersion": 1, "legalName": "Lost" }))
+        .await;
+    assert_eq!(user_error_codes(&stale)[0], "CONFLICT");
 
-    let finance = app.token_for(domain::Role::Finance, None);
-    let refused = app
-        .gql_as(
-            Some(&finance),
-            UPDATE,
+    let finance = app.as_role(Role::Finance);
+    let refused = finance
+        .run(
+            ops::UPDATE_BUSINESS_SETTINGS,
             json!({ "input": { "expectedVersion": 2, "legalName": "Hijack" } }),
         )
         .await;
-    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
-    let readable = app
-        .gql_as(
-            Some(&finance),
-            "{ businessSettings { legalName } }",
-            json!({}),
-        )
-        .await;
+    assert_eq!(error_code(&refused).as_deref(), Some("FORBIDDEN"));
     assert_eq!(
-        readable["data"]["businessSettings"]["legalName"],
+        finance.business_settings().await["legalName"],
         "Harbour Homewares Pty Ltd"
     );
 }

@@ -34,13 +34,9 @@ async fn a_worker_killed_mid_batch_and_restarted_loses_nothing() {
     let sink = SmtpSink::start().await;
     let app = TestApp::spawn_with(&[("SMTP_URL", &sink.url())]).await;
     let config = &app.app.state.config;
-    let config::Backend::Production {
-        database_url,
-        redis_url,
-    } = &config.backend
-    else {
-        unreachable!("production services are configured");
-    };
+    let (database_url, redis_url) = app
+        .production_urls()
+        .expect("production services are configured");
     let vars: Vec<(String, String)> = [
         ("DATABASE_URL", database_url.as_str()),
         ("REDIS_URL", redis_url.as_str()),

@@ -1,0 +1,493 @@
+//! Typed helpers over the GraphQL API: every operation's document written
+//! once, a caller per role running the same helpers, readers for the audit
+//! trail and outbox, and polling with a deadline.
+
+use crate::Role;
+use crate::TestApp;
+use entity::{audit_entry, notification, outbox};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// One GraphQL operation: its document and the root field it answers in.
+#[derive(Debug, Clone, Copy)]
+pub struct Op {
+    pub document: &'static str,
+    pub field: &'static str,
+}
+
+/// The documents, each written once. Selections are the union of what the
+/// tests read.
+pub mod ops {
+    use super::Op;
+
+    pub const CREATE_CUSTOMER: Op = Op {
+        field: "createCustomer",
+        document: r#"mutation($input: CreateCustomerInput!) {
+  createCustomer(input: $input) {
+    customer { id name email phone abn version }
+    userErrors { field code message }
+  }
+}"#,
+    };
+    pub const UPDATE_CUSTOMER: Op = Op {
+        field: "updateCustomer",
+        document: r#"mutation($input: UpdateCustomerInput!) {
+  updateCustomer(input: $input) {
+    customer { id name email phone abn version }
+    userErrors { field code message }
+  }
+}"#,
+    };
+    pub const CUSTOMER: Op = Op {
+        field: "customer",
+        document: "query($id: ID!) { customer(id: $id) { id name email phone abn version } }",
+    };
+    pub const CUSTOMERS: Op = Op {
+        field: "customers",
+        document: r#"query($first: Int, $after: String, $search: String) {
+  customers(first: $first, after: $after, search: $search) {
+    edges { cursor node { id name email version } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}"#,
+    };
+    pub const CREATE_USER: Op = Op {
+        field: "createUser",
+        document: r#"mutation($input: CreateUserInput!) {
+  createUser(input: $input) {
+    user { id email role disabled }
+    userErrors { field code message }
+  }
+}"#,
+    };
+    pub const DISABLE_USER: Op = Op {
+        field: "disableUser",
+        document: r#"mutation($id: ID!) {
+  disableUser(input: { id: $id }) {
+    user { id disabled }
+    userErrors { field code message }
+  }
+}"#,
+    };
+    pub const LOGIN: Op = Op {
+        field: "login",
+        document: r#"mutation($email: String!, $password: String!) {
+  login(input: { email: $email, password: $password }) {
+    token expiresAt user { id role }
+    userErrors { field code message }
+  }
+}"#,
+    };
+    pub const ME: Op = Op {
+        field: "me",
+        document: "{ me { id role customerId user { email customer { name } } } }",
+    };
+    pub const AUDIT_TRAIL: Op = Op {
+        field: "auditTrail",
+        document: r#"query($id: ID!, $first: Int, $after: String) {
+  auditTrail(subjectId: $id, first: $first, after: $after) {
+    edges { cursor node { id action actorId actorRole before after subjectId subjectType occurredAt } }
+    pageInfo { hasNextPage hasPreviousPage endCursor }
+  }
+}"#,
+    };
+    pub const BUSINESS_SETTINGS: Op = Op {
+        field: "businessSettings",
+        document: "{ businessSettings { legalName abn gstRegistered gstRounding timezone version } }",
+    };
+    pub const UPDATE_BUSINESS_SETTINGS: Op = Op {
+        field: "updateBusinessSettings",
+        document: r#"mutation($input: UpdateBusinessSettingsInput!) {
+  updateBusinessSettings(input: $input) {
+    settings { legalName abn gstRegistered gstRounding timezone version }
+    userErrors { field code message }
+  }
+}"#,
+    };
+    pub const DEAD_JOBS: Op = Op {
+        field: "deadJobs",
+        document: r#"query($first: Int, $after: String) {
+  deadJobs(first: $first, after: $after) {
+    edges { cursor node { id jobKind referenceId lastError attempts retriedAt } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"#,
+    };
+    pub const RETRY_DEAD_JOB: Op = Op {
+        field: "retryDeadJob",
+        document: r#"mutation($id: ID!) {
+  retryDeadJob(input: { id: $id }) {
+    deadJob { id retriedAt }
+    userErrors { field code message }
+  }
+}"#,
+    };
+}
+
+/// Who sends the requests: a token (or none) and extra headers.
+#[derive(Clone)]
+pub struct Caller<'a> {
+    pub app: &'a TestApp,
+    token: Option<String>,
+    headers: Vec<(String, String)>,
+}
+
+impl TestApp {
+    /// The development ADMIN every plain `gql` call uses.
+    pub fn admin(&self) -> Caller<'_> {
+        self.as_role(Role::Admin)
+    }
+
+    /// A staff caller with `role`.
+    pub fn as_role(&self, role: Role) -> Caller<'_> {
+        self.caller(Some(self.token_for(role, None)))
+    }
+
+    /// A CUSTOMER caller for the customer `party_id`.
+    pub fn as_customer(&self, party_id: &str) -> Caller<'_> {
+        let party = party_id.parse().expect("a customer id");
+        self.caller(Some(self.token_for(Role::Customer, Some(party))))
+    }
+
+    /// No token at all.
+    pub fn anonymous(&self) -> Caller<'_> {
+        self.caller(None)
+    }
+
+    /// Any bearer token (e.g. one from `login`).
+    pub fn with_token(&self, token: &str) -> Caller<'_> {
+        self.caller(Some(token.to_owned()))
+    }
+
+    fn caller(&self, token: Option<String>) -> Caller<'_> {
+        Caller {
+            app: self,
+            token,
+            headers: Vec::new(),
+        }
+    }
+}
+
+impl Caller<'_> {
+    /// The same caller sending an extra header on every request.
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// The same caller with an `Idempotency-Key`.
+    pub fn with_idempotency_key(self, key: &str) -> Self {
+        self.with_header("Idempotency-Key", key)
+    }
+
+    /// POST any document; the whole response body.
+    pub async fn post(&self, query: &str, variables: Value) -> Value {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        post_json(
+            &self.app.client,
+            &self.app.base_url,
+            self.token.as_deref(),
+            &headers,
+            &json!({ "query": query, "variables": variables }),
+        )
+        .await
+    }
+
+    /// Run `op`; the whole response body (for top-level errors).
+    pub async fn run(&self, op: Op, variables: Value) -> Value {
+        self.post(op.document, variables).await
+    }
+
+    /// Run `op`, which must answer without top-level errors; its field.
+    pub async fn data(&self, op: Op, variables: Value) -> Value {
+        let body = self.run(op, variables).await;
+        assert!(
+            body.get("errors").is_none(),
+            "unexpected GraphQL errors from {}: {body:#}",
+            op.field
+        );
+        body["data"][op.field].clone()
+    }
+
+    /// `createCustomer` payload.
+    pub async fn create_customer(&self, input: Value) -> Value {
+        self.data(ops::CREATE_CUSTOMER, json!({ "input": input }))
+            .await
+    }
+
+    /// Create a customer that must be accepted; its id.
+    pub async fn new_customer(&self, input: Value) -> String {
+        let payload = self.create_customer(input).await;
+        assert_eq!(payload["userErrors"], json!([]), "{payload:#}");
+        id_of(&payload["customer"])
+    }
+
+    /// `updateCustomer` payload.
+    pub async fn update_customer(&self, input: Value) -> Value {
+        self.data(ops::UPDATE_CUSTOMER, json!({ "input": input }))
+            .await
+    }
+
+    /// One customer, or null.
+    pub async fn customer(&self, id: &str) -> Value {
+        self.data(ops::CUSTOMER, json!({ "id": id })).await
+    }
+
+    /// A page of customers (the connection).
+    pub async fn customers(
+        &self,
+        first: Option<i64>,
+        after: Option<&str>,
+        search: Option<&str>,
+    ) -> Value {
+        self.data(
+            ops::CUSTOMERS,
+            json!({ "first": first, "after": after, "search": search }),
+        )
+        .await
+    }
+
+    /// `createUser` payload.
+    pub async fn create_user(&self, input: Value) -> Value {
+        self.data(ops::CREATE_USER, json!({ "input": input })).await
+    }
+
+    /// `disableUser` payload.
+    pub async fn disable_user(&self, id: &str) -> Value {
+        self.data(ops::DISABLE_USER, json!({ "id": id })).await
+    }
+
+    /// `login` payload.
+    pub async fn login(&self, email: &str, password: &str) -> Value {
+        self.data(ops::LOGIN, json!({ "email": email, "password": password }))
+            .await
+    }
+
+    /// The caller as the API sees it.
+    pub async fn me(&self) -> Value {
+        self.data(ops::ME, json!({})).await
+    }
+
+    /// The first 100 audit entries of a record (the connection).
+    pub async fn audit_trail(&self, subject_id: &str) -> Value {
+        self.data(ops::AUDIT_TRAIL, json!({ "id": subject_id, "first": 100 }))
+            .await
+    }
+
+    /// The business settings.
+    pub async fn business_settings(&self) -> Value {
+        self.data(ops::BUSINESS_SETTINGS, json!({})).await
+    }
+
+    /// `updateBusinessSettings` payload.
+    pub async fn update_business_settings(&self, input: Value) -> Value {
+        self.data(ops::UPDATE_BUSINESS_SETTINGS, json!({ "input": input }))
+            .await
+    }
+
+    /// The first 100 dead jobs (the connection).
+    pub async fn dead_jobs(&self) -> Value {
+        self.data(ops::DEAD_JOBS, json!({ "first": 100 })).await
+    }
+
+    /// `retryDeadJob` payload.
+    pub async fn retry_dead_job(&self, id: &str) -> Value {
+        self.data(ops::RETRY_DEAD_JOB, json!({ "id": id })).await
+    }
+}
+
+/// POST a JSON body to `{base_url}/graphql` (any server: the in-process
+/// app or a spawned `api`); the response body as JSON.
+pub async fn post_json(
+    client: &reqwest::Client,
+    base_url: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: &Value,
+) -> Value {
+    let mut request = client.post(format!("{base_url}/graphql")).json(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    request
+        .send()
+        .await
+        .expect("request sent")
+        .json()
+        .await
+        .expect("JSON response")
+}
+
+/// The `id` of a record as a string.
+pub fn id_of(record: &Value) -> String {
+    record["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a record with an id: {record}"))
+        .to_owned()
+}
+
+/// The nodes of a connection.
+pub fn nodes(connection: &Value) -> Vec<Value> {
+    connection["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a connection: {connection}"))
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
+}
+
+/// A payload's userErrors as (field path, code); an error without a field
+/// has an empty path.
+pub fn user_errors(payload: &Value) -> Vec<(Vec<String>, String)> {
+    payload["userErrors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a payload with userErrors: {payload}"))
+        .iter()
+        .map(|e| {
+            let field = e["field"]
+                .as_array()
+                .map(|f| {
+                    f.iter()
+                        .map(|s| s.as_str().unwrap_or_default().to_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            (field, e["code"].as_str().unwrap_or_default().to_owned())
+        })
+        .collect()
+}
+
+/// The codes of a payload's userErrors, in order.
+pub fn user_error_codes(payload: &Value) -> Vec<String> {
+    user_errors(payload).into_iter().map(|(_, c)| c).collect()
+}
+
+/// `(["input", field], code)`, the shape of most expected userErrors.
+pub fn input_error(field: &str, code: &str) -> (Vec<String>, String) {
+    (vec!["input".to_owned(), field.to_owned()], code.to_owned())
+}
+
+/// The first top-level error's `extensions.code`.
+pub fn error_code(body: &Value) -> Option<String> {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .map(str::to_owned)
+}
+
+fn uuid(id: &str) -> uuid::Uuid {
+    uuid::Uuid::parse_str(id).unwrap_or_else(|e| panic!("{id} is not a UUID: {e}"))
+}
+
+impl TestApp {
+    /// Audit entries of one record, oldest first, straight from the database.
+    pub async fn audit_entries(&self, subject_id: &str) -> Vec<audit_entry::Model> {
+        self.rows_about(
+            audit_entry::Column::SubjectId,
+            audit_entry::Column::Id,
+            subject_id,
+        )
+        .await
+    }
+
+    /// Outbox rows of one record, oldest first, straight from the database.
+    pub async fn outbox_rows(&self, subject_id: &str) -> Vec<outbox::Model> {
+        self.rows_about(outbox::Column::SubjectId, outbox::Column::Id, subject_id)
+            .await
+    }
+
+    /// The notification about one record, if any.
+    pub async fn notification_for(&self, subject_id: &str) -> Option<notification::Model> {
+        let rows = self
+            .rows_about(
+                notification::Column::SubjectId,
+                notification::Column::Id,
+                subject_id,
+            )
+            .await;
+        assert!(rows.len() <= 1, "one notification per record: {rows:?}");
+        rows.into_iter().next()
+    }
+
+    /// Rows whose `subject` column is `subject_id`, ordered by `order`.
+    async fn rows_about<C: ColumnTrait>(
+        &self,
+        subject: C,
+        order: C,
+        subject_id: &str,
+    ) -> Vec<<C::EntityName as EntityTrait>::Model>
+    where
+        C::EntityName: EntityTrait<Column = C>,
+    {
+        <C::EntityName as EntityTrait>::find()
+            .filter(subject.eq(uuid(subject_id)))
+            .order_by_asc(order)
+            .all(self.db())
+            .await
+            .expect("read rows")
+    }
+
+    /// GET a path of the app (e.g. `/healthz`).
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base_url))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Make every insert into `table` fail inside the database with the
+    /// message `secret sql detail` (SQLite or PostgreSQL trigger).
+    pub async fn break_inserts_into(&self, table: &str) {
+        let statements = match self.db().get_database_backend() {
+            sea_orm::DatabaseBackend::Sqlite => vec![format!(
+                "CREATE TRIGGER test_break_{table} BEFORE INSERT ON {table} BEGIN SELECT RAISE(ABORT, 'secret sql detail'); END"
+            )],
+            _ => vec![
+                format!(
+                    "CREATE FUNCTION test_break_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'secret sql detail'; END $$"
+                ),
+                format!(
+                    "CREATE TRIGGER test_break_{table} BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION test_break_{table}()"
+                ),
+            ],
+        };
+        for sql in statements {
+            self.db()
+                .execute_unprepared(&sql)
+                .await
+                .expect("install the breaking trigger");
+        }
+    }
+}
+
+/// Poll `ready` every 50 ms until it holds; panics after `timeout`.
+pub async fn wait_for(what: &str, timeout: Duration, mut ready: impl AsyncFnMut() -> bool) {
+    wait_for_value(what, timeout, async || ready().await.then_some(())).await
+}
+
+/// Poll `ready` every 50 ms until it gives a value; panics after `timeout`.
+pub async fn wait_for_value<T>(
+    what: &str,
+    timeout: Duration,
+    mut ready: impl AsyncFnMut() -> Option<T>,
+) -> T {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = ready().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
