@@ -100,7 +100,7 @@ impl JobMutation {
         let result = async {
             let id = input_id(&input.id, "id")?;
             // Scheduling is wall time: the job is due now, whatever the app clock says.
-            dead_letters::retry(&ctx.services().db, &domain_ctx, id, Utc::now()).await
+            domain::platform::retry::retry(&ctx.services().db, &domain_ctx, id, Utc::now()).await
         }
         .await;
         respond(ctx, result).await

@@ -5,7 +5,7 @@
 
 use crate::kernel::{
     Committed, Ctx, DomainError, Fields, IdempotencyKey, Page, PageRequest, Patch, Permission,
-    Versioned, Write, fetch_page,
+    Scope, Versioned, Write, fetch_page,
 };
 use crate::platform::outbox::topic;
 use crate::rules::abn::Abn;
@@ -206,7 +206,7 @@ pub async fn find_visible<C: ConnectionTrait>(
     ctx: &Ctx,
     id: Uuid,
 ) -> Result<Option<party::Model>, DbErr> {
-    if !ctx.scope().permits(id) {
+    if !Scope::of_ctx(ctx).permits(id) {
         return Ok(None);
     }
     find(conn, id).await
@@ -220,7 +220,7 @@ pub async fn list(
     search: Option<&str>,
     page: PageRequest,
 ) -> Result<Page<party::Model>, DbErr> {
-    let Some(mut query) = ctx.scope().restrict(customers(), party::Column::Id) else {
+    let Some(mut query) = Scope::of_ctx(ctx).restrict(customers(), party::Column::Id) else {
         return Ok(Page::empty(page));
     };
     if let Some(term) = search.map(str::trim).filter(|s| !s.is_empty()) {

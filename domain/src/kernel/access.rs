@@ -58,6 +58,11 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// The records `ctx`'s caller may see (the one ownership rule).
+    pub fn of_ctx(ctx: &Ctx) -> Scope {
+        Scope::of(&ctx.actor)
+    }
+
     pub fn of(actor: &Actor) -> Scope {
         match (actor.role, actor.party) {
             (Role::Customer, Some(party)) => Scope::Party(party),

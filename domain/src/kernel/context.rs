@@ -1,6 +1,5 @@
 //! Who is acting, and the clock they act at.
 
-use super::access::Scope;
 use super::clock::Clock;
 pub use entity::Role;
 use std::sync::Arc;
@@ -48,11 +47,6 @@ impl Ctx {
             actor: Actor::system(),
             clock,
         }
-    }
-
-    /// The records this caller may see (the one ownership rule).
-    pub fn scope(&self) -> Scope {
-        Scope::of(&self.actor)
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

@@ -17,10 +17,10 @@ use super::context::Ctx;
 use super::db::begin_write;
 use super::error::DomainError;
 use super::idempotency::{self, Claim, IdempotencyKey};
-use crate::platform::{audit, outbox};
+use entity::{OutboxStatus, audit_entry, outbox};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    DbErr, EntityTrait, IntoActiveModel, QueryFilter,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -158,7 +158,7 @@ impl<'a> Write<'a> {
         before: Option<&S>,
         after: Option<&S>,
     ) -> Result<(), DomainError> {
-        audit::append(
+        append_audit(
             &self.txn,
             self.ctx,
             subject_type,
@@ -181,7 +181,7 @@ impl<'a> Write<'a> {
         subject_id: Uuid,
         payload: &P,
     ) -> Result<(), DomainError> {
-        outbox::record(&self.txn, self.ctx, topic, subject_id, payload).await?;
+        record_outbox(&self.txn, self.ctx, topic, subject_id, payload).await?;
         Ok(())
     }
 
@@ -198,4 +198,57 @@ impl<'a> Write<'a> {
             touched: self.touched,
         })
     }
+}
+
+/// Append one entry. `before`/`after` are snapshots of the record.
+async fn append_audit<C: ConnectionTrait, S: Serialize>(
+    conn: &C,
+    ctx: &Ctx,
+    subject_type: &str,
+    subject_id: Uuid,
+    action: &str,
+    before: Option<&S>,
+    after: Option<&S>,
+) -> Result<audit_entry::Model, sea_orm::DbErr> {
+    let to_json = |s: Option<&S>| {
+        s.map(|v| serde_json::to_string(v).expect("audit snapshots are plain data"))
+    };
+    audit_entry::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        subject_type: Set(subject_type.to_owned()),
+        subject_id: Set(subject_id),
+        action: Set(action.to_owned()),
+        actor_id: Set(ctx.actor.id.clone()),
+        actor_role: Set(ctx.actor.role.as_str().to_owned()),
+        occurred_at: Set(ctx.now()),
+        before: Set(to_json(before)),
+        after: Set(to_json(after)),
+    }
+    .insert(conn)
+    .await
+}
+
+/// Record one outbox row (relayed to the queue after commit).
+async fn record_outbox<C: ConnectionTrait, P: Serialize>(
+    conn: &C,
+    ctx: &Ctx,
+    topic: &str,
+    subject_id: Uuid,
+    payload: &P,
+) -> Result<outbox::Model, sea_orm::DbErr> {
+    outbox::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        topic: Set(topic.to_owned()),
+        subject_id: Set(subject_id),
+        payload: Set(serde_json::to_string(payload).expect("outbox payloads are plain data")),
+        status: Set(OutboxStatus::Pending),
+        attempts: Set(0),
+        lease_owner: Set(None),
+        lease_until: Set(None),
+        created_at: Set(ctx.now()),
+        relayed_at: Set(None),
+        processed_at: Set(None),
+    }
+    .insert(conn)
+    .await
 }

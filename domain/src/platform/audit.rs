@@ -1,47 +1,16 @@
-//! The append-only audit trail. Every state change appends an entry in the
-//! transaction that makes the change; there is no update or delete path.
+//! The append-only audit trail, read side. Every state change appends an
+//! entry in the transaction that makes the change (through the kernel's
+//! `Write::audit`); there is no update or delete path.
 
-use crate::kernel::{Ctx, Page, PageRequest, fetch_page};
+use crate::kernel::{Ctx, Page, PageRequest, Scope, fetch_page};
 use entity::audit_entry;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
-use serde::Serialize;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
-
-/// Append one entry. `before`/`after` are snapshots of the record.
-pub async fn append<C: ConnectionTrait, S: Serialize>(
-    conn: &C,
-    ctx: &Ctx,
-    subject_type: &str,
-    subject_id: Uuid,
-    action: &str,
-    before: Option<&S>,
-    after: Option<&S>,
-) -> Result<audit_entry::Model, sea_orm::DbErr> {
-    let to_json = |s: Option<&S>| {
-        s.map(|v| serde_json::to_string(v).expect("audit snapshots are plain data"))
-    };
-    audit_entry::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        subject_type: Set(subject_type.to_owned()),
-        subject_id: Set(subject_id),
-        action: Set(action.to_owned()),
-        actor_id: Set(ctx.actor.id.clone()),
-        actor_role: Set(ctx.actor.role.as_str().to_owned()),
-        occurred_at: Set(ctx.now()),
-        before: Set(to_json(before)),
-        after: Set(to_json(after)),
-    }
-    .insert(conn)
-    .await
-}
 
 /// May the caller follow this record's timeline? Customers only their own
 /// (the ownership rule); for anyone else a record looks as if it never changed.
 pub fn may_follow(ctx: &Ctx, subject_id: Uuid) -> bool {
-    ctx.scope().permits(subject_id)
+    Scope::of_ctx(ctx).permits(subject_id)
 }
 
 /// One record's timeline, oldest first; empty for a record the caller may not see.

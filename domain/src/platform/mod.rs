@@ -6,3 +6,4 @@ pub mod audit;
 pub mod dead_letters;
 pub mod notifications;
 pub mod outbox;
+pub mod retry;

@@ -1,10 +1,9 @@
-//! Work a change causes, recorded in the change's own transaction. A relay
-//! delivers it to the job queue after commit (at least once).
+//! Work a change causes, recorded in the change's own transaction (through
+//! the kernel's `Write::emit`). A relay delivers it to the job queue after
+//! commit (at least once); this is the relay side.
 
-use crate::kernel::Ctx;
 use entity::{OutboxStatus, outbox};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
-use serde::Serialize;
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 /// Topics: one constant each, so producers and the relay agree.
@@ -12,30 +11,6 @@ pub mod topic {
     pub const CUSTOMER_CREATED: &str = "customer.created";
     /// ADMIN asked to deliver a dead notification again.
     pub const NOTIFICATION_RETRY: &str = "notification.retry";
-}
-
-pub async fn record<C: ConnectionTrait, P: Serialize>(
-    conn: &C,
-    ctx: &Ctx,
-    topic: &str,
-    subject_id: Uuid,
-    payload: &P,
-) -> Result<outbox::Model, sea_orm::DbErr> {
-    outbox::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        topic: Set(topic.to_owned()),
-        subject_id: Set(subject_id),
-        payload: Set(serde_json::to_string(payload).expect("outbox payloads are plain data")),
-        status: Set(OutboxStatus::Pending),
-        attempts: Set(0),
-        lease_owner: Set(None),
-        lease_until: Set(None),
-        created_at: Set(ctx.now()),
-        relayed_at: Set(None),
-        processed_at: Set(None),
-    }
-    .insert(conn)
-    .await
 }
 
 // ---- Relay side: claiming, marking, recovering. Times here are wall-clock
