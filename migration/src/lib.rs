@@ -3,6 +3,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod kit;
 mod m20261123_000001_core;
 mod m20261123_000002_users;
 mod m20261123_000003_jobs;
@@ -17,5 +18,28 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_users::Migration),
             Box::new(m20261123_000003_jobs::Migration),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A migration's name is its identity in `seaql_migrations`: renaming one
+    /// would run it again on every existing database.
+    #[test]
+    fn migration_names_are_their_file_stems() {
+        let names: Vec<String> = Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "m20261123_000001_core",
+                "m20261123_000002_users",
+                "m20261123_000003_jobs"
+            ]
+        );
     }
 }

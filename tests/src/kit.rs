@@ -21,107 +21,62 @@ pub struct Op {
 pub mod ops {
     use super::Op;
 
-    pub const CREATE_CUSTOMER: Op = Op {
-        field: "createCustomer",
-        document: r#"mutation($input: CreateCustomerInput!) {
-  createCustomer(input: $input) {
-    customer { id name email phone abn version }
-    userErrors { field code message }
-  }
-}"#,
-    };
-    pub const UPDATE_CUSTOMER: Op = Op {
-        field: "updateCustomer",
-        document: r#"mutation($input: UpdateCustomerInput!) {
-  updateCustomer(input: $input) {
-    customer { id name email phone abn version }
-    userErrors { field code message }
-  }
-}"#,
-    };
+    /// Mutations answering in their field's payload: the selection plus the
+    /// userErrors every payload carries, one line each.
+    macro_rules! mutations {
+        ($($name:ident = $field:literal($variables:literal, $arguments:literal) { $selection:literal })*) => {$(
+            pub const $name: Op = Op {
+                field: $field,
+                document: concat!(
+                    "mutation(", $variables, ") {\n  ", $field, "(", $arguments, ") {\n    ",
+                    $selection, "\n    userErrors { field code message }\n  }\n}"
+                ),
+            };
+        )*};
+    }
+
+    /// Connection queries: `first`/`after` paging added to the field's own
+    /// variables and arguments, the node selection, and the whole pageInfo.
+    macro_rules! connections {
+        ($($name:ident = $field:literal($variables:literal, $arguments:literal) { $node:literal })*) => {$(
+            pub const $name: Op = Op {
+                field: $field,
+                document: concat!(
+                    "query($first: Int, $after: String", $variables, ") {\n  ", $field,
+                    "(first: $first, after: $after", $arguments, ") {\n    edges { cursor node { ",
+                    $node, " } }\n    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }\n  }\n}"
+                ),
+            };
+        )*};
+    }
+
+    connections! {
+        CUSTOMERS = "customers"(", $search: String", ", search: $search") { "id name email version" }
+        AUDIT_TRAIL = "auditTrail"(", $id: ID!", ", subjectId: $id") { "id action actorId actorRole before after subjectId subjectType occurredAt" }
+        DEAD_JOBS = "deadJobs"("", "") { "id jobKind referenceId lastError attempts retriedAt" }
+    }
+
+    mutations! {
+        CREATE_CUSTOMER = "createCustomer"("$input: CreateCustomerInput!", "input: $input") { "customer { id name email phone abn version }" }
+        UPDATE_CUSTOMER = "updateCustomer"("$input: UpdateCustomerInput!", "input: $input") { "customer { id name email phone abn version }" }
+        CREATE_USER = "createUser"("$input: CreateUserInput!", "input: $input") { "user { id email role disabled }" }
+        DISABLE_USER = "disableUser"("$id: ID!", "input: { id: $id }") { "user { id disabled }" }
+        LOGIN = "login"("$email: String!, $password: String!", "input: { email: $email, password: $password }") { "token expiresAt user { id role }" }
+        UPDATE_BUSINESS_SETTINGS = "updateBusinessSettings"("$input: UpdateBusinessSettingsInput!", "input: $input") { "settings { legalName abn gstRegistered gstRounding timezone version }" }
+        RETRY_DEAD_JOB = "retryDeadJob"("$id: ID!", "input: { id: $id }") { "deadJob { id retriedAt }" }
+    }
+
     pub const CUSTOMER: Op = Op {
         field: "customer",
         document: "query($id: ID!) { customer(id: $id) { id name email phone abn version } }",
-    };
-    pub const CUSTOMERS: Op = Op {
-        field: "customers",
-        document: r#"query($first: Int, $after: String, $search: String) {
-  customers(first: $first, after: $after, search: $search) {
-    edges { cursor node { id name email version } }
-    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-  }
-}"#,
-    };
-    pub const CREATE_USER: Op = Op {
-        field: "createUser",
-        document: r#"mutation($input: CreateUserInput!) {
-  createUser(input: $input) {
-    user { id email role disabled }
-    userErrors { field code message }
-  }
-}"#,
-    };
-    pub const DISABLE_USER: Op = Op {
-        field: "disableUser",
-        document: r#"mutation($id: ID!) {
-  disableUser(input: { id: $id }) {
-    user { id disabled }
-    userErrors { field code message }
-  }
-}"#,
-    };
-    pub const LOGIN: Op = Op {
-        field: "login",
-        document: r#"mutation($email: String!, $password: String!) {
-  login(input: { email: $email, password: $password }) {
-    token expiresAt user { id role }
-    userErrors { field code message }
-  }
-}"#,
     };
     pub const ME: Op = Op {
         field: "me",
         document: "{ me { id role customerId user { email customer { name } } } }",
     };
-    pub const AUDIT_TRAIL: Op = Op {
-        field: "auditTrail",
-        document: r#"query($id: ID!, $first: Int, $after: String) {
-  auditTrail(subjectId: $id, first: $first, after: $after) {
-    edges { cursor node { id action actorId actorRole before after subjectId subjectType occurredAt } }
-    pageInfo { hasNextPage hasPreviousPage endCursor }
-  }
-}"#,
-    };
     pub const BUSINESS_SETTINGS: Op = Op {
         field: "businessSettings",
         document: "{ businessSettings { legalName abn gstRegistered gstRounding timezone version } }",
-    };
-    pub const UPDATE_BUSINESS_SETTINGS: Op = Op {
-        field: "updateBusinessSettings",
-        document: r#"mutation($input: UpdateBusinessSettingsInput!) {
-  updateBusinessSettings(input: $input) {
-    settings { legalName abn gstRegistered gstRounding timezone version }
-    userErrors { field code message }
-  }
-}"#,
-    };
-    pub const DEAD_JOBS: Op = Op {
-        field: "deadJobs",
-        document: r#"query($first: Int, $after: String) {
-  deadJobs(first: $first, after: $after) {
-    edges { cursor node { id jobKind referenceId lastError attempts retriedAt } }
-    pageInfo { hasNextPage endCursor }
-  }
-}"#,
-    };
-    pub const RETRY_DEAD_JOB: Op = Op {
-        field: "retryDeadJob",
-        document: r#"mutation($id: ID!) {
-  retryDeadJob(input: { id: $id }) {
-    deadJob { id retriedAt }
-    userErrors { field code message }
-  }
-}"#,
     };
 }
 

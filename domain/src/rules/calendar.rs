@@ -297,25 +297,9 @@ fn next_day(d: NaiveDate) -> NaiveDate {
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::{date, syd, utc};
     use super::*;
     use proptest::prelude::*;
-
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
-
-    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
-    }
-
-    /// A Sydney wall-clock time as a UTC instant.
-    fn syd(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        DEFAULT_TZ
-            .with_ymd_and_hms(y, m, d, h, min, 0)
-            .single()
-            .unwrap()
-            .with_timezone(&Utc)
-    }
 
     fn brisbane() -> BusinessCalendar {
         BusinessCalendar::new(

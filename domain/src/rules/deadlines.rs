@@ -194,24 +194,9 @@ pub fn plan_stages(
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::{date, syd, utc};
     use super::*;
-    use chrono::{Datelike, TimeZone, Weekday};
-
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
-
-    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
-    }
-
-    fn syd(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        chrono_tz::Australia::Sydney
-            .with_ymd_and_hms(y, m, d, h, min, 0)
-            .single()
-            .unwrap()
-            .with_timezone(&Utc)
-    }
+    use chrono::{Datelike, Weekday};
 
     #[test]
     fn injury_report_for_awareness_on_each_weekday() {
@@ -331,7 +316,6 @@ mod tests {
 
     #[test]
     fn sla_targets() {
-        use TicketPriority::*;
         let targets: Vec<(u32, SlaClock)> = TicketPriority::ALL
             .iter()
             .map(|p| {
@@ -348,66 +332,90 @@ mod tests {
                 (72, SlaClock::BusinessHours),
             ]
         );
-        let cal = BusinessCalendar::nsw_default();
-        // Tue 10 Mar 2026 10:00.
-        let t = syd(2026, 3, 10, 10, 0);
-        assert_eq!(
-            first_response_due(&cal, Critical, t),
-            syd(2026, 3, 10, 12, 0)
-        );
-        assert_eq!(first_response_due(&cal, High, t), syd(2026, 3, 10, 14, 0));
-        assert_eq!(first_response_due(&cal, Medium, t), syd(2026, 3, 13, 10, 0));
-        // 72h = 9 business days → Mon 23 Mar 10:00.
-        assert_eq!(first_response_due(&cal, Low, t), syd(2026, 3, 23, 10, 0));
     }
 
+    /// First-response due times in Sydney wall time: (opened, priority, due, why).
     #[test]
-    fn sla_across_a_weekend() {
+    fn sla_due_times_across_weekends_and_holidays() {
+        use TicketPriority::*;
         let cal = BusinessCalendar::nsw_default();
-        // Fri 13 Mar 2026 16:30.
-        let t = syd(2026, 3, 13, 16, 30);
-        // Critical runs through the evening.
-        assert_eq!(
-            first_response_due(&cal, TicketPriority::Critical, t),
-            syd(2026, 3, 13, 18, 30)
-        );
-        // High: 30 min Friday, 3h30 Monday.
-        assert_eq!(
-            first_response_due(&cal, TicketPriority::High, t),
-            syd(2026, 3, 16, 12, 30)
-        );
-        // Opened on Saturday: the business clock starts Monday 09:00.
-        let sat = syd(2026, 3, 14, 11, 0);
-        assert_eq!(
-            first_response_due(&cal, TicketPriority::High, sat),
-            syd(2026, 3, 16, 13, 0)
-        );
-        assert_eq!(
-            first_response_due(&cal, TicketPriority::Critical, sat),
-            syd(2026, 3, 14, 13, 0)
-        );
-    }
-
-    #[test]
-    fn sla_across_a_public_holiday() {
-        let cal = BusinessCalendar::nsw_default();
-        // Thu 2 Apr 2026 15:00 + 4 business hours → Easter → Tue 7 Apr 11:00.
-        let t = syd(2026, 4, 2, 15, 0);
-        assert_eq!(
-            first_response_due(&cal, TicketPriority::High, t),
-            syd(2026, 4, 7, 11, 0)
-        );
-        // Medium 24h: Thu 2h, Tue 8h, Wed 8h, Thu 6h → Thu 9 Apr 15:00.
-        assert_eq!(
-            first_response_due(&cal, TicketPriority::Medium, t),
-            syd(2026, 4, 9, 15, 0)
-        );
-        // Critical ignores the holiday: Good Friday 10:00 + 2h.
-        let gf = syd(2026, 4, 3, 10, 0);
-        assert_eq!(
-            first_response_due(&cal, TicketPriority::Critical, gf),
-            syd(2026, 4, 3, 12, 0)
-        );
+        let cases = [
+            (
+                (2026, 3, 10, 10, 0),
+                Critical,
+                (2026, 3, 10, 12, 0),
+                "Tue: 2 real hours",
+            ),
+            (
+                (2026, 3, 10, 10, 0),
+                High,
+                (2026, 3, 10, 14, 0),
+                "Tue: 4 business hours",
+            ),
+            (
+                (2026, 3, 10, 10, 0),
+                Medium,
+                (2026, 3, 13, 10, 0),
+                "Tue: 24 business hours",
+            ),
+            (
+                (2026, 3, 10, 10, 0),
+                Low,
+                (2026, 3, 23, 10, 0),
+                "72h = 9 business days",
+            ),
+            (
+                (2026, 3, 13, 16, 30),
+                Critical,
+                (2026, 3, 13, 18, 30),
+                "Fri evening runs",
+            ),
+            (
+                (2026, 3, 13, 16, 30),
+                High,
+                (2026, 3, 16, 12, 30),
+                "30 min Fri, 3h30 Mon",
+            ),
+            (
+                (2026, 3, 14, 11, 0),
+                High,
+                (2026, 3, 16, 13, 0),
+                "Sat: starts Mon 09:00",
+            ),
+            (
+                (2026, 3, 14, 11, 0),
+                Critical,
+                (2026, 3, 14, 13, 0),
+                "Sat: real hours",
+            ),
+            (
+                (2026, 4, 2, 15, 0),
+                High,
+                (2026, 4, 7, 11, 0),
+                "over Easter to Tue",
+            ),
+            (
+                (2026, 4, 2, 15, 0),
+                Medium,
+                (2026, 4, 9, 15, 0),
+                "Thu 2h, Tue 8, Wed 8, Thu 6",
+            ),
+            (
+                (2026, 4, 3, 10, 0),
+                Critical,
+                (2026, 4, 3, 12, 0),
+                "Good Friday: real hours",
+            ),
+        ];
+        for (opened, priority, due, why) in cases {
+            let (y, mo, d, h, mi) = opened;
+            let (dy, dmo, dd, dh, dmi) = due;
+            assert_eq!(
+                first_response_due(&cal, priority, syd(y, mo, d, h, mi)),
+                syd(dy, dmo, dd, dh, dmi),
+                "{why}"
+            );
+        }
     }
 
     #[test]

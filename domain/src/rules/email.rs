@@ -1,6 +1,6 @@
 //! Email addresses: syntax checked, domain lower-cased.
 
-use super::error::{ValueError, ValueErrorCode};
+use super::error::{ValueError, ValueErrorCode, required};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Email(String);
@@ -10,13 +10,7 @@ impl Email {
     /// limit) and bare hosts, and lower-cases the domain (the local part is
     /// case-sensitive in principle, so it is kept).
     pub fn parse(input: &str) -> Result<Email, ValueError> {
-        let s = input.trim();
-        if s.is_empty() {
-            return Err(ValueError::new(
-                ValueErrorCode::Required,
-                "email is required",
-            ));
-        }
+        let s = required(input, "email")?;
         if s.len() > 254 {
             return Err(ValueError::new(
                 ValueErrorCode::InvalidEmail,

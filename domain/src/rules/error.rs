@@ -56,3 +56,24 @@ impl fmt::Display for ValueError {
 }
 
 impl std::error::Error for ValueError {}
+
+/// The input without surrounding spaces, or REQUIRED ("`what` is required")
+/// when nothing is left: the first step of every text rule.
+pub fn required<'a>(input: &'a str, what: &str) -> Result<&'a str, ValueError> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(ValueError::new(
+            ValueErrorCode::Required,
+            format!("{what} is required"),
+        ));
+    }
+    Ok(trimmed)
+}
+
+/// The member of `all` spelled `input` (case-insensitive), for the closed
+/// lists that accept their stored spelling.
+pub fn spelled<T: Copy>(all: &[T], spelling: fn(T) -> &'static str, input: &str) -> Option<T> {
+    all.iter()
+        .copied()
+        .find(|member| spelling(*member).eq_ignore_ascii_case(input))
+}

@@ -7,6 +7,8 @@ pub mod calendar;
 pub mod deadlines;
 pub mod email;
 pub mod error;
+#[cfg(test)]
+mod fixtures;
 pub mod gst;
 pub mod holidays;
 pub mod money;

@@ -2,7 +2,7 @@
 //! cent exist only as `Decimal` inside calculations and are rounded half up, away
 //! from zero (DESIGN "Money", GST Act s9-90), never banker's rounding.
 
-use super::error::{ValueError, ValueErrorCode};
+use super::error::{ValueError, ValueErrorCode, required};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::fmt;
 
@@ -76,13 +76,7 @@ impl Money {
     /// decimal places, no exponent, no thousands separators, no currency sign, so an
     /// input can never silently lose a fraction of a cent.
     pub fn parse(input: &str) -> Result<Money, ValueError> {
-        let s = input.trim();
-        if s.is_empty() {
-            return Err(ValueError::new(
-                ValueErrorCode::Required,
-                "an amount is required",
-            ));
-        }
+        let s = required(input, "an amount")?;
         let invalid = || {
             ValueError::new(
                 ValueErrorCode::InvalidMoney,

@@ -1,6 +1,6 @@
 //! Australian phone numbers, stored as E.164.
 
-use super::error::{ValueError, ValueErrorCode};
+use super::error::{ValueError, ValueErrorCode, required};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PhoneAu(String);
@@ -9,13 +9,7 @@ impl PhoneAu {
     /// Accepts national ("0412 345 678", "(02) 9876 5432") and international
     /// ("+61 412 345 678") forms; the number must be valid.
     pub fn parse(input: &str) -> Result<PhoneAu, ValueError> {
-        let s = input.trim();
-        if s.is_empty() {
-            return Err(ValueError::new(
-                ValueErrorCode::Required,
-                "phone is required",
-            ));
-        }
+        let s = required(input, "phone")?;
         let invalid = || {
             ValueError::new(
                 ValueErrorCode::InvalidPhone,
@@ -44,55 +38,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn national_and_international_forms() {
-        assert_eq!(
-            PhoneAu::parse("0412 345 678").unwrap().as_e164(),
-            "+61412345678"
-        );
-        assert_eq!(
-            PhoneAu::parse("+61 412 345 678").unwrap().as_e164(),
-            "+61412345678"
-        );
-        assert_eq!(
-            PhoneAu::parse("(02) 9876 5432").unwrap().as_e164(),
-            "+61298765432"
-        );
-        assert_eq!(
-            PhoneAu::parse("12").unwrap_err().code,
-            ValueErrorCode::InvalidPhone
-        );
+    fn national_and_international_forms_become_e164() {
+        for (written, e164) in [
+            ("0412 345 678", "+61412345678"),
+            ("+61 412 345 678", "+61412345678"),
+            ("(02) 9876 5432", "+61298765432"),
+            ("61 2 9876 5432", "+61298765432"),
+            ("03 9123 4567", "+61391234567"),
+            ("0412-345-678", "+61412345678"),
+        ] {
+            assert_eq!(
+                PhoneAu::parse(written).unwrap().as_e164(),
+                e164,
+                "{written}"
+            );
+        }
     }
 
     #[test]
-    fn other_au_forms_and_refusals() {
-        assert_eq!(
-            PhoneAu::parse("61 2 9876 5432").unwrap().as_e164(),
-            "+61298765432"
-        );
-        assert_eq!(
-            PhoneAu::parse("03 9123 4567").unwrap().as_e164(),
-            "+61391234567"
-        );
-        assert_eq!(
-            PhoneAu::parse("0412-345-678").unwrap().as_e164(),
-            "+61412345678"
-        );
-        for bad in [
-            "0412 345 67",
-            "abc",
-            "+1 202 555 0123",
-            "+64 21 123 4567",
-            "0000 000 000",
-        ] {
-            assert_eq!(
-                PhoneAu::parse(bad).unwrap_err().code,
-                ValueErrorCode::InvalidPhone,
-                "{bad}"
-            );
+    fn short_foreign_and_blank_numbers_are_refused() {
+        let refusals = [
+            ("12", ValueErrorCode::InvalidPhone),
+            ("0412 345 67", ValueErrorCode::InvalidPhone),
+            ("abc", ValueErrorCode::InvalidPhone),
+            ("+1 202 555 0123", ValueErrorCode::InvalidPhone),
+            ("+64 21 123 4567", ValueErrorCode::InvalidPhone),
+            ("0000 000 000", ValueErrorCode::InvalidPhone),
+            ("  ", ValueErrorCode::Required),
+        ];
+        for (written, code) in refusals {
+            assert_eq!(PhoneAu::parse(written).unwrap_err().code, code, "{written}");
         }
-        assert_eq!(
-            PhoneAu::parse("  ").unwrap_err().code,
-            ValueErrorCode::Required
-        );
     }
 }

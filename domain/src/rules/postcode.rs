@@ -3,7 +3,7 @@
 //! ACT's 2600–2618 / 2900–2920 inside NSW's 2000–2999, and the large-volume-receiver
 //! blocks 1xxx NSW, 8xxx VIC, 9xxx QLD).
 
-use super::error::{ValueError, ValueErrorCode};
+use super::error::{ValueError, ValueErrorCode, required, spelled};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -35,22 +35,13 @@ impl AuState {
 
     /// Accepts the abbreviation ("NSW", "vic") as written on an address.
     pub fn parse(input: &str) -> Result<AuState, ValueError> {
-        let s = input.trim();
-        if s.is_empty() {
-            return Err(ValueError::new(
-                ValueErrorCode::Required,
-                "a state is required",
-            ));
-        }
-        AuState::ALL
-            .into_iter()
-            .find(|st| st.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                ValueError::new(
-                    ValueErrorCode::OutOfRange,
-                    format!("'{s}' is not an Australian state or territory"),
-                )
-            })
+        let s = required(input, "a state")?;
+        spelled(&AuState::ALL, AuState::as_str, s).ok_or_else(|| {
+            ValueError::new(
+                ValueErrorCode::OutOfRange,
+                format!("'{s}' is not an Australian state or territory"),
+            )
+        })
     }
 
     pub const fn as_str(self) -> &'static str {
@@ -140,13 +131,7 @@ impl Postcode {
     /// Exactly four digits (leading zero kept: "0800"), allocated to some state;
     /// the state is the allocated one.
     pub fn parse(input: &str) -> Result<Postcode, ValueError> {
-        let s = input.trim();
-        if s.is_empty() {
-            return Err(ValueError::new(
-                ValueErrorCode::Required,
-                "a postcode is required",
-            ));
-        }
+        let s = required(input, "a postcode")?;
         if s.len() != 4 || !s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ValueError::new(
                 ValueErrorCode::InvalidPostcode,

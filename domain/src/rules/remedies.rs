@@ -289,64 +289,70 @@ mod tests {
         }
     }
 
+    /// Who chooses, among what, and what follows if the supplier does not
+    /// remedy: (supply, severity, supplier failed, chooser, options, then).
     #[test]
-    fn major_goods_failure_customer_chooses() {
-        let r = remedies_for(failure(SupplyKind::Goods, FailureSeverity::Major, false));
-        assert_eq!(r.chooser, Chooser::Customer);
-        assert_eq!(
-            r.options,
-            vec![
-                Remedy::Refund,
-                Remedy::Replacement,
-                Remedy::KeepWithCompensation
-            ]
-        );
-        assert!(r.if_not_remedied.is_empty());
-        assert!(r.compensation_for_foreseeable_loss);
-    }
-
-    #[test]
-    fn minor_goods_failure_supplier_chooses_then_customer() {
-        let r = remedies_for(failure(SupplyKind::Goods, FailureSeverity::Minor, false));
-        assert_eq!(r.chooser, Chooser::Supplier);
-        assert_eq!(
-            r.options,
-            vec![Remedy::Repair, Remedy::Replacement, Remedy::Refund]
-        );
-        assert!(r.if_not_remedied.contains(&Remedy::Refund));
-        let r = remedies_for(failure(SupplyKind::Goods, FailureSeverity::Minor, true));
-        assert_eq!(r.chooser, Chooser::Customer);
-        assert_eq!(
-            r.options,
-            vec![
-                Remedy::Refund,
-                Remedy::Replacement,
-                Remedy::RemedyElsewhereAtSupplierCost
-            ]
-        );
-    }
-
-    #[test]
-    fn services_failures() {
-        let r = remedies_for(failure(SupplyKind::Services, FailureSeverity::Major, false));
-        assert_eq!(r.chooser, Chooser::Customer);
-        assert_eq!(
-            r.options,
-            vec![
-                Remedy::CancelWithRefund,
-                Remedy::CompensationForReducedValue
-            ]
-        );
-        let r = remedies_for(failure(SupplyKind::Services, FailureSeverity::Minor, false));
-        assert_eq!(r.chooser, Chooser::Supplier);
-        assert_eq!(r.options, vec![Remedy::ResupplyService]);
-        assert_eq!(
-            r.if_not_remedied,
-            vec![
-                Remedy::CancelWithRefund,
-                Remedy::RemedyElsewhereAtSupplierCost
-            ]
-        );
+    fn remedies_by_supply_and_severity() {
+        use FailureSeverity::{Major, Minor};
+        use Remedy::*;
+        use SupplyKind::{Goods, Services};
+        let cases: [(
+            SupplyKind,
+            FailureSeverity,
+            bool,
+            Chooser,
+            &[Remedy],
+            &[Remedy],
+        ); 5] = [
+            (
+                Goods,
+                Major,
+                false,
+                Chooser::Customer,
+                &[Refund, Replacement, KeepWithCompensation],
+                &[],
+            ),
+            (
+                Goods,
+                Minor,
+                false,
+                Chooser::Supplier,
+                &[Repair, Replacement, Refund],
+                &[Refund, Replacement, RemedyElsewhereAtSupplierCost],
+            ),
+            (
+                Goods,
+                Minor,
+                true,
+                Chooser::Customer,
+                &[Refund, Replacement, RemedyElsewhereAtSupplierCost],
+                &[],
+            ),
+            (
+                Services,
+                Major,
+                false,
+                Chooser::Customer,
+                &[CancelWithRefund, CompensationForReducedValue],
+                &[],
+            ),
+            (
+                Services,
+                Minor,
+                false,
+                Chooser::Supplier,
+                &[ResupplyService],
+                &[CancelWithRefund, RemedyElsewhereAtSupplierCost],
+            ),
+        ];
+        for (supply, severity, failed, chooser, options, then) in cases {
+            let r = remedies_for(failure(supply, severity, failed));
+            let case = format!("{supply:?} {severity:?} failed={failed}");
+            assert_eq!(r.chooser, chooser, "{case}");
+            assert_eq!(r.options, options, "{case}");
+            assert_eq!(r.if_not_remedied, then, "{case}");
+            assert!(r.compensation_for_foreseeable_loss, "{case}");
+        }
     }
 
     #[test]

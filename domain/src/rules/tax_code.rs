@@ -1,6 +1,6 @@
 //! GST tax code of a product or invoice line (AU-RULES "GST").
 
-use super::error::{ValueError, ValueErrorCode};
+use super::error::{ValueError, ValueErrorCode, required, spelled};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -23,22 +23,13 @@ impl TaxCode {
     /// Accepts the stored/API spelling (`TAXABLE`, `GST_FREE`, `INPUT_TAXED`),
     /// case-insensitively, with surrounding spaces ignored.
     pub fn parse(input: &str) -> Result<TaxCode, ValueError> {
-        let s = input.trim();
-        if s.is_empty() {
-            return Err(ValueError::new(
-                ValueErrorCode::Required,
-                "a tax code is required",
-            ));
-        }
-        TaxCode::ALL
-            .into_iter()
-            .find(|c| c.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                ValueError::new(
-                    ValueErrorCode::InvalidTaxCode,
-                    format!("'{s}' is not a tax code: use TAXABLE, GST_FREE or INPUT_TAXED"),
-                )
-            })
+        let s = required(input, "a tax code")?;
+        spelled(&TaxCode::ALL, TaxCode::as_str, s).ok_or_else(|| {
+            ValueError::new(
+                ValueErrorCode::InvalidTaxCode,
+                format!("'{s}' is not a tax code: use TAXABLE, GST_FREE or INPUT_TAXED"),
+            )
+        })
     }
 
     pub const fn as_str(self) -> &'static str {
