@@ -2,7 +2,7 @@
 //! policed before anything runs), GraphiQL, health and readiness.
 
 use crate::auth::{TokenError, verify_token};
-use crate::graphql::RequestCtx;
+use crate::graphql::{LoginBudget, RequestCtx};
 use crate::state::AppState;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
@@ -11,11 +11,12 @@ use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use domain::Actor;
+use std::net::SocketAddr;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
 /// `{"Authorization": "Bearer ..."}`. A bad token closes the connection.
 async fn graphql_ws(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -89,6 +91,8 @@ async fn graphql_ws(
                         actor,
                         request_id: uuid::Uuid::now_v7().to_string(),
                         idempotency_key: None,
+                        client: peer.ip().to_string(),
+                        login_budget: LoginBudget::default(),
                     });
                     Ok(data)
                 })
@@ -134,9 +138,11 @@ pub async fn authenticate(
     Ok(Some(actor))
 }
 
-fn request_ctx(headers: &HeaderMap, actor: Option<Actor>) -> RequestCtx {
+fn request_ctx(headers: &HeaderMap, actor: Option<Actor>, peer: SocketAddr) -> RequestCtx {
     RequestCtx {
         actor,
+        client: peer.ip().to_string(),
+        login_budget: LoginBudget::default(),
         request_id: uuid::Uuid::now_v7().to_string(),
         idempotency_key: headers
             .get("idempotency-key")
@@ -175,7 +181,12 @@ fn error_response(status: StatusCode, modern: bool, code: &str, message: &str) -
         .into_response()
 }
 
-async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+async fn graphql_get(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
     let modern = wants_graphql_response(&headers);
     let query = uri.query().unwrap_or_default();
     let accepts_html = headers
@@ -217,7 +228,7 @@ async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, uri: Uri
         *resp.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
         return resp;
     }
-    execute(state, &headers, BatchRequest::Single(request), modern).await
+    execute(state, &headers, peer, BatchRequest::Single(request), modern).await
 }
 
 fn is_mutation(request: &async_graphql::Request) -> bool {
@@ -233,7 +244,12 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
     ty == Some(OperationType::Mutation)
 }
 
-async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn graphql_post(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let modern = wants_graphql_response(&headers);
     let batch: BatchRequest = match serde_json::from_slice(&body) {
         Ok(b) => b,
@@ -264,12 +280,13 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
             );
         }
     }
-    execute(state, &headers, batch, modern).await
+    execute(state, &headers, peer, batch, modern).await
 }
 
 async fn execute(
     state: AppState,
     headers: &HeaderMap,
+    peer: SocketAddr,
     batch: BatchRequest,
     modern: bool,
 ) -> Response {
@@ -288,7 +305,7 @@ async fn execute(
             );
         }
     };
-    let ctx = request_ctx(headers, actor);
+    let ctx = request_ctx(headers, actor, peer);
     let batch = match batch {
         BatchRequest::Single(r) => BatchRequest::Single(r.data(ctx)),
         BatchRequest::Batch(list) => {

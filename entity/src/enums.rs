@@ -132,6 +132,9 @@ pub enum OutboxStatus {
     Pending,
     #[sea_orm(string_value = "RELAYED")]
     Relayed,
+    /// Its job failed on every allowed attempt: a dead letter until ADMIN retries it.
+    #[sea_orm(string_value = "DEAD")]
+    Dead,
 }
 
 /// How GST is rounded on invoices with several taxable lines (ATO s9-90).

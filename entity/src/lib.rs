@@ -7,6 +7,7 @@ pub mod business_settings;
 pub mod dead_job;
 pub mod enums;
 pub mod idempotency_key;
+pub mod login_failure;
 pub mod notification;
 pub mod outbox;
 pub mod party;

@@ -23,6 +23,8 @@ pub struct Model {
     /// Set by the job that did the work; a relayed row without it for too long
     /// is relayed again.
     pub processed_at: Option<DateTimeUtc>,
+    /// Why its job failed the last time (kept on the dead letter too).
+    pub last_error: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

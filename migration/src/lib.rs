@@ -7,6 +7,7 @@ mod kit;
 mod m20261123_000001_core;
 mod m20261123_000002_users;
 mod m20261123_000003_jobs;
+mod m20261202_000004_hardening;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_core::Migration),
             Box::new(m20261123_000002_users::Migration),
             Box::new(m20261123_000003_jobs::Migration),
+            Box::new(m20261202_000004_hardening::Migration),
         ]
     }
 }
@@ -38,7 +40,8 @@ mod tests {
             [
                 "m20261123_000001_core",
                 "m20261123_000002_users",
-                "m20261123_000003_jobs"
+                "m20261123_000003_jobs",
+                "m20261202_000004_hardening"
             ]
         );
     }

@@ -61,7 +61,7 @@ pub mod ops {
         UPDATE_CUSTOMER = "updateCustomer"("$input: UpdateCustomerInput!", "input: $input") { "customer { id name email phone abn version }" }
         CREATE_USER = "createUser"("$input: CreateUserInput!", "input: $input") { "user { id email role disabled }" }
         DISABLE_USER = "disableUser"("$id: ID!", "input: { id: $id }") { "user { id disabled }" }
-        LOGIN = "login"("$email: String!, $password: String!", "input: { email: $email, password: $password }") { "token expiresAt user { id role }" }
+        LOGIN = "login"("$email: String!, $password: String!", "input: { email: $email, password: $password }") { "token expiresAt retryAfterSeconds user { id role }" }
         UPDATE_BUSINESS_SETTINGS = "updateBusinessSettings"("$input: UpdateBusinessSettingsInput!", "input: $input") { "settings { legalName abn gstRegistered gstRounding timezone version }" }
         RETRY_DEAD_JOB = "retryDeadJob"("$id: ID!", "input: { id: $id }") { "deadJob { id retriedAt }" }
     }

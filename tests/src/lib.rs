@@ -189,6 +189,16 @@ impl TestApp {
         .expect("worker starts")
     }
 
+    /// A worker for apps whose mode runs none in-process (PostgreSQL +
+    /// Redis); keep it alive for the test. Embedded mode has one already.
+    pub async fn ensure_worker(&self) -> Option<worker::RunningWorker> {
+        if self.has_embedded_worker() {
+            None
+        } else {
+            Some(self.start_worker().await)
+        }
+    }
+
     /// Is a worker already running inside the app (embedded mode)?
     pub fn has_embedded_worker(&self) -> bool {
         matches!(

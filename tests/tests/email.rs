@@ -17,15 +17,6 @@ async fn create_customer(app: &TestApp, name: &str, email: Option<&str>) -> Stri
         .await
 }
 
-/// A worker for apps whose mode runs none in-process (PostgreSQL + Redis).
-async fn ensure_worker(app: &TestApp) -> Option<worker::RunningWorker> {
-    if app.has_embedded_worker() {
-        None
-    } else {
-        Some(app.start_worker().await)
-    }
-}
-
 fn eml_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     std::fs::read_dir(dir)
         .map(|entries| {
@@ -64,7 +55,7 @@ async fn finished_outbox_jobs(app: &TestApp) -> Option<i64> {
 #[tokio::test]
 async fn a_new_customer_gets_exactly_one_welcome_email_file() {
     let app = TestApp::spawn_with(&[("PUBLIC_BASE_URL", "https://shop.example.com.au")]).await;
-    let _worker = ensure_worker(&app).await;
+    let _worker = app.ensure_worker().await;
     let id = create_customer(&app, "Harbour Homewares", Some("orders@harbour.example")).await;
     create_customer(&app, "No Email Traders", None).await;
 
@@ -152,7 +143,7 @@ async fn with_smtp_down_sends_retry_and_all_arrive_once_it_is_back() {
     // machine.
     let app =
         TestApp::spawn_with(&[("SMTP_URL", &sink.url()), ("EMAIL_RETRY_BASE_MS", "3000")]).await;
-    let _worker = ensure_worker(&app).await;
+    let _worker = app.ensure_worker().await;
     sink.stop();
     let mut ids = Vec::new();
     for i in 0..5 {
@@ -219,7 +210,7 @@ async fn a_rejected_recipient_becomes_a_dead_letter_and_retry_delivers_it() {
     let sink = SmtpSink::start().await;
     sink.reject("bounce@dead.example");
     let app = TestApp::spawn_with(&[("SMTP_URL", &sink.url())]).await;
-    let _worker = ensure_worker(&app).await;
+    let _worker = app.ensure_worker().await;
     let id = create_customer(&app, "Bouncy Pty Ltd", Some("bounce@dead.example")).await;
 
     let admin = app.admin();
@@ -267,7 +258,7 @@ async fn a_rejected_recipient_becomes_a_dead_letter_and_retry_delivers_it() {
 #[tokio::test]
 async fn metrics_and_readiness_cover_the_job_path() {
     let app = TestApp::spawn().await;
-    let _worker = ensure_worker(&app).await;
+    let _worker = app.ensure_worker().await;
     let id = create_customer(&app, "Metric Pty Ltd", Some("m@metric.example")).await;
     // SENT is recorded after the file is written: wait for the record.
     wait_for("the email recorded SENT", PATIENCE, async || {

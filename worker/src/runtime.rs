@@ -197,10 +197,11 @@ async fn relay_loop(deps: Arc<Deps>, owner: String, mut stopped: watch::Receiver
             )
             .await
             {
-                Ok(0) => {}
-                Ok(n) => tracing::warn!(
-                    rows = n,
-                    "relayed outbox rows never finished; relaying again"
+                Ok((0, 0)) => {}
+                Ok((requeued, dead)) => tracing::warn!(
+                    requeued,
+                    dead,
+                    "relayed outbox rows never finished: relaying again, or dead letters once out of attempts"
                 ),
                 Err(e) => tracing::warn!(error = %e, "outbox requeue check failed"),
             }
@@ -266,6 +267,10 @@ async fn sweep_loop(deps: Arc<Deps>, mut stopped: watch::Receiver<bool>) {
                 }
             }
             Err(e) => tracing::warn!(error = %e, "notification sweep failed"),
+        }
+        // Failed sign-ins only count within the throttle's window (wall time).
+        if let Err(e) = domain::users::purge_old_failures(&deps.db, chrono::Utc::now()).await {
+            tracing::warn!(error = %e, "purging old sign-in failures failed");
         }
         // Keys are kept for their TTL on the app clock, then forgotten.
         match domain::kernel::idempotency::purge_expired(&deps.db, deps.clock.now()).await {

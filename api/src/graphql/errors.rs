@@ -48,6 +48,11 @@ pub enum UserErrorCode {
     WeakPassword,
     /// A login with this email already exists.
     EmailTaken,
+    /// Too many failed sign-ins for this account or from this address: wait
+    /// `retryAfterSeconds` before trying again.
+    TooManyAttempts,
+    /// A per-request limit was reached (e.g. one `login` per request).
+    LimitExceeded,
 }
 
 /// An input the operation refused; nothing was written.

@@ -25,6 +25,22 @@ pub struct RequestCtx {
     pub actor: Option<Actor>,
     pub request_id: String,
     pub idempotency_key: Option<String>,
+    /// The peer's address, for the sign-in throttle.
+    pub client: String,
+    /// Shared by every operation of one HTTP request (a batch too).
+    pub login_budget: LoginBudget,
+}
+
+/// At most one `login` per HTTP request: aliases and batch entries cannot
+/// multiply password guesses.
+#[derive(Debug, Clone, Default)]
+pub struct LoginBudget(Arc<std::sync::atomic::AtomicBool>);
+
+impl LoginBudget {
+    /// `true` for the first caller only.
+    pub fn take(&self) -> bool {
+        !self.0.swap(true, std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 #[derive(MergedObject, Default)]

@@ -1,13 +1,13 @@
 //! Logins: `login`, `me`, and ADMIN's `createUser` / `disableUser`.
 
-use super::errors::{UserError, split_domain_error};
+use super::errors::{UserError, UserErrorCode, split_domain_error};
 use super::kit::{ContextExt, Require, answer, input_id, optional_input_id, payload, respond};
 use crate::auth::issue_token;
 use crate::graphql::customers::Customer;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::kernel::Permission;
-use domain::users::{self, NewUserInput};
+use domain::users::{self, LoginError, NewUserInput};
 use entity::app_user;
 
 /// What a login may do; each login has exactly one role.
@@ -116,7 +116,7 @@ pub struct DisableUserInput {
 }
 
 /// Result of `login`.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct LoginPayload {
     /// Bearer token for the Authorization header (and WebSocket `connection_init`).
     pub token: Option<String>,
@@ -124,8 +124,24 @@ pub struct LoginPayload {
     pub expires_at: Option<DateTime<Utc>>,
     /// The signed-in login.
     pub user: Option<User>,
+    /// With TOO_MANY_ATTEMPTS: how long to wait before signing in again.
+    pub retry_after_seconds: Option<i32>,
     /// Why sign-in failed; empty on success.
     pub user_errors: Vec<UserError>,
+}
+
+impl LoginPayload {
+    fn refused(code: UserErrorCode, message: &str, retry_after_seconds: Option<i32>) -> Self {
+        LoginPayload {
+            retry_after_seconds,
+            user_errors: vec![UserError {
+                field: None,
+                code,
+                message: message.to_owned(),
+            }],
+            ..LoginPayload::default()
+        }
+    }
 }
 
 #[derive(Default)]
@@ -156,13 +172,30 @@ pub struct UserMutation;
 #[Object]
 impl UserMutation {
     /// Sign in with email and password; returns a bearer token. Public.
+    /// One `login` per HTTP request (further aliases or batch entries get
+    /// LIMIT_EXCEEDED); repeated failures for one account or from one
+    /// address get TOO_MANY_ATTEMPTS with `retryAfterSeconds`.
     async fn login(
         &self,
         ctx: &Context<'_>,
         input: LoginInput,
     ) -> async_graphql::Result<LoginPayload> {
         let services = ctx.services();
-        match users::authenticate(&services.db, &input.email, &input.password).await {
+        let request = ctx.request();
+        if !request.login_budget.take() {
+            return Ok(LoginPayload::refused(
+                UserErrorCode::LimitExceeded,
+                "one login per request: send further sign-ins as separate requests",
+                None,
+            ));
+        }
+        let attempt = users::Attempt {
+            email: &input.email,
+            password: &input.password,
+            client: &request.client,
+        };
+        // The throttle's window runs on wall time, like every lease and claim.
+        match users::login(&services.db, attempt, Utc::now()).await {
             Ok(user) => {
                 let now = services.clock.now();
                 let token = issue_token(
@@ -177,14 +210,21 @@ impl UserMutation {
                     token: Some(token),
                     expires_at: Some(now + services.config.jwt_ttl),
                     user: Some(User(user)),
+                    retry_after_seconds: None,
                     user_errors: vec![],
                 })
             }
-            Err(e) => Ok(LoginPayload {
-                token: None,
-                expires_at: None,
-                user: None,
-                user_errors: split_domain_error(e, &ctx.request().request_id)?,
+            Err(LoginError::Throttled { retry_after }) => {
+                let seconds = i32::try_from(retry_after.num_seconds()).unwrap_or(i32::MAX);
+                Ok(LoginPayload::refused(
+                    UserErrorCode::TooManyAttempts,
+                    &format!("too many failed sign-ins; try again in {seconds} seconds"),
+                    Some(seconds),
+                ))
+            }
+            Err(LoginError::Refused(e)) => Ok(LoginPayload {
+                user_errors: split_domain_error(e, &request.request_id)?,
+                ..LoginPayload::default()
             }),
         }
     }

@@ -248,6 +248,7 @@ async fn record_outbox<C: ConnectionTrait, P: Serialize>(
         created_at: Set(ctx.now()),
         relayed_at: Set(None),
         processed_at: Set(None),
+        last_error: Set(None),
     }
     .insert(conn)
     .await

@@ -3,6 +3,7 @@
 //! notifications and the dead letters of jobs that gave up.
 
 pub mod audit;
+pub mod backoff;
 pub mod dead_letters;
 pub mod notifications;
 pub mod outbox;

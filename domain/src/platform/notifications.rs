@@ -10,44 +10,15 @@ use entity::notification;
 pub use entity::{NotificationKind, NotificationStatus};
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-pub const MAX_ATTEMPTS: i32 = 5;
+pub use super::backoff::{AfterFailure, FailureKind, MAX_ATTEMPTS};
+use super::backoff::{after_failure, may_take_over};
 use NotificationStatus as status;
-
-/// Whether retrying can help.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureKind {
-    /// Server down, 4xx: try again later.
-    Transient,
-    /// Rejected recipient, 5xx: retrying cannot help.
-    Permanent,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AfterFailure {
-    RetryAt(DateTime<Utc>),
-    Dead,
-}
-
-/// The retry rule. `attempts` counts the attempt that just failed.
-/// Backoff doubles from `base`: base, 2·base, 4·base, …
-pub fn after_failure(
-    attempts: i32,
-    kind: FailureKind,
-    now: DateTime<Utc>,
-    base: Duration,
-) -> AfterFailure {
-    if kind == FailureKind::Permanent || attempts >= MAX_ATTEMPTS {
-        return AfterFailure::Dead;
-    }
-    let exponent = (attempts - 1).clamp(0, 16) as u32;
-    AfterFailure::RetryAt(now + base * 2_i32.pow(exponent))
-}
 
 /// The Message-ID of a notification: derived from its id, so every send of
 /// one notification carries the same Message-ID.
@@ -126,12 +97,26 @@ pub async fn find<C: ConnectionTrait>(
     notification::Entity::find_by_id(id).one(conn).await
 }
 
-/// A claim to send: the row, and whether it was taken over from a sender whose
-/// lease ran out (that sender may have sent it: the at-least-once window).
+/// A claim to send: the row as claimed (its `attempts` counts this one), and
+/// whether it was taken over from a sender whose lease ran out (that sender
+/// may have sent it: the at-least-once window). Reporting on it is
+/// conditional on the claim still being this one.
 #[derive(Debug)]
 pub struct SendClaim {
     pub notification: notification::Model,
     pub taken_over: bool,
+}
+
+/// What a claim attempt came to.
+#[derive(Debug)]
+pub enum Claim {
+    /// Ours to send and report on.
+    Claimed(SendClaim),
+    /// Abandoned by sender after sender until its attempts ran out: now a
+    /// dead letter instead of another takeover.
+    GaveUp,
+    /// Sent, dead, not yet due, or held by another sender.
+    NotClaimable,
 }
 
 fn claimable(now: DateTime<Utc>) -> Condition {
@@ -141,80 +126,141 @@ fn claimable(now: DateTime<Utc>) -> Condition {
                 .add(notification::Column::Status.eq(status::Pending))
                 .add(notification::Column::NextAttemptAt.lte(now)),
         )
-        .add(
-            Condition::all()
-                .add(notification::Column::Status.eq(status::Sending))
-                .add(notification::Column::LeaseUntil.lt(now)),
-        )
+        .add(abandoned(now))
 }
 
-/// Claim a notification for sending until `now + lease`. `None` when it is
-/// already sent, dead, not yet due, or held by another sender.
+/// SENDING past its lease: the sender died or hung without reporting.
+fn abandoned(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(notification::Column::Status.eq(status::Sending))
+        .add(notification::Column::LeaseUntil.lt(now))
+}
+
+/// Only the holder of this claim (status SENDING, attempt number unchanged)
+/// may report on it: a late sender whose claim was taken over changes nothing.
+fn still_held(claimed: &notification::Model) -> Condition {
+    Condition::all()
+        .add(notification::Column::Id.eq(claimed.id))
+        .add(notification::Column::Status.eq(status::Sending))
+        .add(notification::Column::Attempts.eq(claimed.attempts))
+}
+
+/// Claim a notification for sending until `now + lease`; the claim counts as
+/// an attempt, so a sender that dies every time still runs out of attempts.
 pub async fn claim(
     db: &DatabaseConnection,
     id: Uuid,
     now: DateTime<Utc>,
     lease: Duration,
-) -> Result<Option<SendClaim>, DbErr> {
+) -> Result<Claim, DbErr> {
     let Some(before) = find(db, id).await? else {
-        return Ok(None);
+        return Ok(Claim::NotClaimable);
     };
+    let taken_over = before.status == status::Sending;
+    if taken_over && !may_take_over(before.attempts) {
+        return give_up_abandoned(db, &before, now).await;
+    }
     let result = notification::Entity::update_many()
         .col_expr(notification::Column::Status, Expr::value(status::Sending))
         .col_expr(notification::Column::LeaseUntil, Expr::value(now + lease))
+        .col_expr(
+            notification::Column::Attempts,
+            Expr::value(before.attempts + 1),
+        )
         .filter(notification::Column::Id.eq(id))
         .filter(notification::Column::Status.eq(before.status))
+        .filter(notification::Column::Attempts.eq(before.attempts))
         .filter(claimable(now))
         .exec(db)
         .await?;
     if result.rows_affected != 1 {
-        return Ok(None);
+        return Ok(Claim::NotClaimable);
     }
-    Ok(find(db, id).await?.map(|notification| SendClaim {
-        notification,
-        taken_over: before.status == status::Sending,
-    }))
+    Ok(match find(db, id).await? {
+        Some(notification) => Claim::Claimed(SendClaim {
+            notification,
+            taken_over,
+        }),
+        None => Claim::NotClaimable,
+    })
 }
 
-/// The server accepted the message.
-pub async fn mark_sent(db: &DatabaseConnection, id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
-    notification::Entity::update_many()
-        .col_expr(notification::Column::Status, Expr::value(status::Sent))
-        .col_expr(notification::Column::SentAt, Expr::value(now))
-        .col_expr(
-            notification::Column::Attempts,
-            Expr::col(notification::Column::Attempts).add(1),
-        )
+async fn give_up_abandoned(
+    db: &DatabaseConnection,
+    before: &notification::Model,
+    now: DateTime<Utc>,
+) -> Result<Claim, DbErr> {
+    let error = before
+        .last_error
+        .clone()
+        .unwrap_or_else(|| format!("claimed {} times; no sender reported back", before.attempts));
+    let txn = db.begin().await?;
+    let result = notification::Entity::update_many()
+        .col_expr(notification::Column::Status, Expr::value(status::Dead))
+        .col_expr(notification::Column::LastError, Expr::value(error.clone()))
         .col_expr(
             notification::Column::LeaseUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
-        .filter(notification::Column::Id.eq(id))
-        .exec(db)
+        .filter(still_held(before))
+        .filter(abandoned(now))
+        .exec(&txn)
         .await?;
-    Ok(())
+    if result.rows_affected != 1 {
+        return Ok(Claim::NotClaimable);
+    }
+    dead_letters::record(
+        &txn,
+        dead_letters::kind::NOTIFICATION,
+        before.id,
+        &error,
+        before.attempts,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Claim::GaveUp)
 }
 
-/// Record a failed attempt and decide what follows; a dead notification also
-/// gets a dead-letter row, in the same transaction.
+/// The server accepted the message. `false` when the claim was lost (taken
+/// over after its lease ran out): then nothing changes.
+pub async fn mark_sent(
+    db: &DatabaseConnection,
+    claimed: &notification::Model,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = notification::Entity::update_many()
+        .col_expr(notification::Column::Status, Expr::value(status::Sent))
+        .col_expr(notification::Column::SentAt, Expr::value(now))
+        .col_expr(
+            notification::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(still_held(claimed))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Record the failure of the claimed attempt and decide what follows; a dead
+/// notification also gets a dead-letter row, in the same transaction. `None`
+/// when the claim was lost: then nothing changes.
 pub async fn record_failure(
     db: &DatabaseConnection,
-    current: &notification::Model,
+    claimed: &notification::Model,
     kind: FailureKind,
     error: &str,
     now: DateTime<Utc>,
     base: Duration,
-) -> Result<AfterFailure, DbErr> {
-    let attempts = current.attempts + 1;
-    let next = after_failure(attempts, kind, now, base);
-    let txn = db.begin().await?;
+) -> Result<Option<AfterFailure>, DbErr> {
+    let next = after_failure(claimed.attempts, kind, now, base);
     let (new_status, next_at) = match next {
         AfterFailure::RetryAt(at) => (status::Pending, at),
         AfterFailure::Dead => (status::Dead, now),
     };
-    notification::Entity::update_many()
+    let txn = db.begin().await?;
+    let result = notification::Entity::update_many()
         .col_expr(notification::Column::Status, Expr::value(new_status))
-        .col_expr(notification::Column::Attempts, Expr::value(attempts))
         .col_expr(
             notification::Column::LastError,
             Expr::value(error.to_owned()),
@@ -224,14 +270,18 @@ pub async fn record_failure(
             notification::Column::LeaseUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
-        .filter(notification::Column::Id.eq(current.id))
+        .filter(still_held(claimed))
         .exec(&txn)
         .await?;
+    if result.rows_affected != 1 {
+        return Ok(None);
+    }
     if next == AfterFailure::Dead {
+        let attempts = claimed.attempts;
         dead_letters::record(
             &txn,
             dead_letters::kind::NOTIFICATION,
-            current.id,
+            claimed.id,
             error,
             attempts,
             now,
@@ -239,7 +289,7 @@ pub async fn record_failure(
         .await?;
     }
     txn.commit().await?;
-    Ok(next)
+    Ok(Some(next))
 }
 
 /// Notifications a sweep should push again: due for `grace` and still
@@ -295,41 +345,6 @@ pub async fn counts_by_status(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
-
-    #[test]
-    fn transient_failures_back_off_exponentially_then_die() {
-        let now = at("2026-11-23T00:00:00Z");
-        let base = Duration::seconds(30);
-        assert_eq!(
-            after_failure(1, FailureKind::Transient, now, base),
-            AfterFailure::RetryAt(now + Duration::seconds(30))
-        );
-        assert_eq!(
-            after_failure(2, FailureKind::Transient, now, base),
-            AfterFailure::RetryAt(now + Duration::seconds(60))
-        );
-        assert_eq!(
-            after_failure(4, FailureKind::Transient, now, base),
-            AfterFailure::RetryAt(now + Duration::seconds(240))
-        );
-        assert_eq!(
-            after_failure(MAX_ATTEMPTS, FailureKind::Transient, now, base),
-            AfterFailure::Dead
-        );
-    }
-
-    #[test]
-    fn permanent_failures_die_at_once() {
-        let now = at("2026-11-23T00:00:00Z");
-        assert_eq!(
-            after_failure(1, FailureKind::Permanent, now, Duration::seconds(30)),
-            AfterFailure::Dead
-        );
-    }
 
     #[test]
     fn message_ids_derive_from_the_notification_id() {

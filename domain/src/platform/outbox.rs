@@ -16,9 +16,14 @@ pub mod topic {
 // ---- Relay side: claiming, marking, recovering. Times here are wall-clock
 // scheduling times, not business time.
 
+use super::backoff::{AfterFailure, FailureKind, MAX_ATTEMPTS, after_failure};
+use super::dead_letters;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Condition, Expr};
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait, UpdateMany,
+};
 
 /// Claim up to `limit` pending rows for `owner` until `now + lease`. Each row
 /// is taken with a conditional update, so two relays never hold one row; a
@@ -98,30 +103,120 @@ pub async fn mark_processed<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The row's job failed: keep the error and hand the row back to the relay
+/// after a backoff, or, once its attempts are spent, make it a dead letter
+/// ADMIN sees (in one transaction). `None` when it is already finished.
+pub async fn record_failure(
+    db: &DatabaseConnection,
+    id: Uuid,
+    error: &str,
+    now: DateTime<Utc>,
+    base: Duration,
+) -> Result<Option<AfterFailure>, DbErr> {
+    let txn = db.begin().await?;
+    let Some(row) = find(&txn, id).await? else {
+        return Ok(None);
+    };
+    if row.processed_at.is_some() || row.status == OutboxStatus::Dead {
+        return Ok(None);
+    }
+    let next = after_failure(Ord::max(row.attempts, 1), FailureKind::Transient, now, base);
+    match next {
+        AfterFailure::RetryAt(at) => {
+            // A lease in the future keeps the relay off it until the backoff ends.
+            release(outbox::Entity::update_many(), Some(at))
+                .col_expr(outbox::Column::LastError, Expr::value(error.to_owned()))
+                .filter(outbox::Column::Id.eq(id))
+                .exec(&txn)
+                .await?;
+        }
+        AfterFailure::Dead => give_up(&txn, &row, error, now).await?,
+    }
+    txn.commit().await?;
+    Ok(Some(next))
+}
+
 /// Rows relayed more than `older_than` ago whose job never finished (a queue
-/// or worker lost it) go back to PENDING. Handlers are idempotent, so a slow
-/// job that finishes after all costs nothing but a repeat check.
-pub async fn requeue_unprocessed<C: ConnectionTrait>(
-    conn: &C,
+/// or worker lost it) go back to PENDING, or become dead letters once their
+/// attempts are spent. Handlers are idempotent, so a slow job that finishes
+/// after all costs nothing but a repeat check. Returns (requeued, dead).
+pub async fn requeue_unprocessed(
+    db: &DatabaseConnection,
     now: DateTime<Utc>,
     older_than: Duration,
-) -> Result<u64, DbErr> {
-    let result = outbox::Entity::update_many()
+) -> Result<(u64, u64), DbErr> {
+    let stale = || {
+        Condition::all()
+            .add(outbox::Column::Status.eq(OutboxStatus::Relayed))
+            .add(outbox::Column::ProcessedAt.is_null())
+            .add(outbox::Column::RelayedAt.lt(now - older_than))
+    };
+    let spent = outbox::Entity::find()
+        .filter(stale())
+        .filter(outbox::Column::Attempts.gte(MAX_ATTEMPTS))
+        .all(db)
+        .await?;
+    let mut dead = 0;
+    for row in spent {
+        let txn = db.begin().await?;
+        let error = row.last_error.clone().unwrap_or_else(|| {
+            format!(
+                "relayed {} times; its job never reported back",
+                row.attempts
+            )
+        });
+        give_up(&txn, &row, &error, now).await?;
+        txn.commit().await?;
+        dead += 1;
+    }
+    let result = release(outbox::Entity::update_many(), None)
+        .filter(stale())
+        .exec(db)
+        .await?;
+    Ok((result.rows_affected, dead))
+}
+
+/// Back to PENDING, claimable again once `lease_until` (if any) has passed.
+fn release(
+    update: UpdateMany<outbox::Entity>,
+    lease_until: Option<DateTime<Utc>>,
+) -> UpdateMany<outbox::Entity> {
+    update
         .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Pending))
         .col_expr(
             outbox::Column::LeaseOwner,
             Expr::value(Option::<String>::None),
         )
+        .col_expr(outbox::Column::LeaseUntil, Expr::value(lease_until))
+}
+
+/// The row becomes DEAD with a dead letter, in the caller's transaction.
+async fn give_up<C: ConnectionTrait>(
+    conn: &C,
+    row: &outbox::Model,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Dead))
+        .col_expr(outbox::Column::LastError, Expr::value(error.to_owned()))
         .col_expr(
             outbox::Column::LeaseUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
-        .filter(outbox::Column::Status.eq(OutboxStatus::Relayed))
-        .filter(outbox::Column::ProcessedAt.is_null())
-        .filter(outbox::Column::RelayedAt.lt(now - older_than))
+        .filter(outbox::Column::Id.eq(row.id))
         .exec(conn)
         .await?;
-    Ok(result.rows_affected)
+    dead_letters::record(
+        conn,
+        dead_letters::kind::OUTBOX,
+        row.id,
+        error,
+        row.attempts,
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Pending rows and the age of the oldest (for metrics).
@@ -149,19 +244,10 @@ pub async fn find<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<outbo
 
 /// Hand a dead-lettered row to the relay again with a fresh set of attempts.
 pub async fn rearm<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<bool, DbErr> {
-    let result = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Pending))
+    let result = release(outbox::Entity::update_many(), None)
         .col_expr(outbox::Column::Attempts, Expr::value(0))
-        .col_expr(
-            outbox::Column::LeaseOwner,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            outbox::Column::LeaseUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
         .filter(outbox::Column::Id.eq(id))
-        .filter(outbox::Column::ProcessedAt.is_null())
+        .filter(outbox::Column::Status.eq(OutboxStatus::Dead))
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)

@@ -28,6 +28,8 @@ pub enum ErrorCode {
     InvalidCredentials,
     WeakPassword,
     EmailTaken,
+    TooManyAttempts,
+    LimitExceeded,
 }
 
 /// The codes a value rule refuses with (the same enum, by its older name).

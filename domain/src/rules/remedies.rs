@@ -296,14 +296,15 @@ mod tests {
         use FailureSeverity::{Major, Minor};
         use Remedy::*;
         use SupplyKind::{Goods, Services};
-        let cases: [(
+        type Case = (
             SupplyKind,
             FailureSeverity,
             bool,
             Chooser,
-            &[Remedy],
-            &[Remedy],
-        ); 5] = [
+            &'static [Remedy],
+            &'static [Remedy],
+        );
+        let cases: [Case; 5] = [
             (
                 Goods,
                 Major,

@@ -3,18 +3,21 @@
 
 use crate::customers;
 use crate::kernel::{
-    Committed, Ctx, DomainError, ErrorCode, FieldError, Fields, IdempotencyKey, Permission, Role,
-    Versioned, Write,
+    Committed, Ctx, DomainError, ErrorCode, Fields, IdempotencyKey, Permission, Role, Versioned,
+    Write,
 };
 use crate::rules::email::Email;
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use entity::{app_user, party};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
     Unchanged,
 };
 use uuid::Uuid;
+
+pub mod login;
+pub mod password;
+
+pub use login::{Attempt, LoginError, login, purge_old_failures};
 
 pub const SUBJECT_TYPE: &str = "user";
 pub const MIN_PASSWORD_LEN: usize = 12;
@@ -23,27 +26,6 @@ impl Versioned for app_user::Entity {
     fn version_column() -> app_user::Column {
         app_user::Column::Version
     }
-}
-
-/// Hash a password with argon2id and a random salt (PHC string).
-pub fn hash_password(password: &str) -> Result<String, DomainError> {
-    let salt = SaltString::encode_b64(Uuid::new_v4().as_bytes())
-        .map_err(|e| DomainError::Internal(format!("salt: {e}")))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| DomainError::Internal(format!("hash: {e}")))
-}
-
-/// Does `password` match the stored hash?
-pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
 }
 
 #[derive(Debug, Clone)]
@@ -85,7 +67,7 @@ pub async fn create(
         _ => {}
     }
     let email = fields.finish(|| email.map(|e| e.as_str().to_lowercase()))?;
-    let password_hash = hash_password(&input.password)?;
+    let password_hash = password::hash(&input.password).await?;
 
     let mut w = Write::begin(db, ctx, Permission::ManageUsers).await?;
     let fingerprint = (&email, input.role, input.party_id);
@@ -169,37 +151,6 @@ async fn find_by_email<C: ConnectionTrait>(
         .await
 }
 
-/// Check an email and password. Every failure looks the same, and an unknown
-/// email costs as much as a wrong password, so logins cannot probe accounts.
-pub async fn authenticate<C: ConnectionTrait>(
-    conn: &C,
-    email: &str,
-    password: &str,
-) -> Result<app_user::Model, DomainError> {
-    let refused = || {
-        DomainError::Rejected(vec![FieldError::new(
-            &[],
-            ErrorCode::InvalidCredentials,
-            "email or password is wrong, or the login is disabled",
-        )])
-    };
-    match find_by_email(conn, email).await? {
-        Some(user) if verify_password(&user.password_hash, password) && !user.disabled => Ok(user),
-        Some(_) => Err(refused()),
-        None => {
-            // Spend the same work as a real check.
-            let _ = verify_password(dummy_hash(), password);
-            Err(refused())
-        }
-    }
-}
-
-/// A real argon2id hash of a throwaway string, for constant-cost refusals.
-fn dummy_hash() -> &'static str {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash_password("not a password of anyone").unwrap_or_default())
-}
-
 pub async fn find<C: ConnectionTrait>(
     conn: &C,
     id: Uuid,
@@ -227,21 +178,5 @@ pub async fn customer_party<C: ConnectionTrait>(
     match user.party_id {
         None => Ok(None),
         Some(id) => customers::find(conn, id).await,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hashes_verify_and_differ_per_salt() {
-        let a = hash_password("correct horse battery").unwrap();
-        let b = hash_password("correct horse battery").unwrap();
-        assert_ne!(a, b);
-        assert!(a.starts_with("$argon2id$"));
-        assert!(verify_password(&a, "correct horse battery"));
-        assert!(!verify_password(&a, "wrong"));
-        assert!(!verify_password("garbage", "x"));
     }
 }

@@ -3,21 +3,39 @@
 use super::finish;
 use super::send_notification::deliver;
 use crate::deps::Deps;
+use crate::metrics;
 use crate::payloads::OutboxJob;
 use apalis::prelude::{BoxDynError, Data};
+use domain::platform::backoff::AfterFailure;
 use domain::platform::notifications::{self, NotificationRef};
 use domain::platform::outbox::{self, topic};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// Failures are recorded on the row (retried after a backoff, a dead letter
+/// once its attempts are spent), so the job itself succeeds; only an error
+/// recording the failure makes the queue retry it.
 pub async fn handle(job: OutboxJob, deps: Data<Arc<Deps>>) -> Result<(), BoxDynError> {
     let started = Instant::now();
     let result = process(&job, &deps).await;
     finish(started, &result);
-    if let Err(e) = &result {
-        tracing::warn!(outbox_id = %job.outbox_id, error = %e, "outbox job failed; the queue retries it");
+    let Err(error) = result else {
+        return Ok(());
+    };
+    let (id, error) = (job.outbox_id, error.to_string());
+    let base = deps.config.email_retry_base;
+    let now = chrono::Utc::now();
+    match outbox::record_failure(&deps.db, id, &error, now, base).await? {
+        Some(AfterFailure::RetryAt(at)) => {
+            tracing::warn!(outbox_id = %id, %error, retry_at = %at, "outbox job failed; retry scheduled")
+        }
+        Some(AfterFailure::Dead) => {
+            metrics::dead_letter();
+            tracing::error!(outbox_id = %id, %error, "outbox job is a dead letter");
+        }
+        None => tracing::debug!(outbox_id = %id, "failed after the row was finished elsewhere"),
     }
-    result
+    Ok(())
 }
 
 async fn process(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
@@ -32,13 +50,11 @@ async fn process(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
     tracing::info!(outbox_id = %row.id, topic = %row.topic, "processing");
     match row.topic.as_str() {
         topic::CUSTOMER_CREATED => {
-            let planned = notifications::ensure_welcome(
-                &deps.db,
-                row.subject_id,
-                deps.clock.now(),
-                &deps.mail_domain,
-            )
-            .await?;
+            // Scheduling (when the email is due) runs on wall time.
+            let now = chrono::Utc::now();
+            let planned =
+                notifications::ensure_welcome(&deps.db, row.subject_id, now, &deps.mail_domain)
+                    .await?;
             if let Some(n) = planned {
                 deliver(deps, n.id).await?;
             }

@@ -3,10 +3,12 @@
 use super::finish;
 use crate::deps::Deps;
 use crate::mailer::Outgoing;
+use crate::mailers::Rendered;
 use crate::payloads::SendNotification;
 use crate::{mailers, metrics};
 use apalis::prelude::{BoxDynError, Data};
-use domain::platform::notifications::{self, AfterFailure};
+use domain::platform::notifications::{self, AfterFailure, Claim, FailureKind};
+use entity::notification;
 use lettre::message::Mailbox;
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,87 +21,97 @@ pub async fn handle(job: SendNotification, deps: Data<Arc<Deps>>) -> Result<(), 
     result
 }
 
-/// Claim, render, send and record one notification. Failures are recorded
-/// on the notification (retry scheduled or dead letter), so the job itself
-/// succeeds; only database errors make the queue retry it.
+/// Claim, render, send and record one notification. Every failure after the
+/// claim is recorded on the notification (retry scheduled or dead letter), so
+/// the job itself succeeds; only database errors make the queue retry it, and
+/// a claim nobody reports on is taken over until its attempts run out.
 pub async fn deliver(deps: &Deps, notification_id: Uuid) -> Result<(), BoxDynError> {
     let now = chrono::Utc::now();
-    let Some(claim) = notifications::claim(
-        &deps.db,
-        notification_id,
-        now,
-        // How long a sender holds it before another may take over.
-        deps.config.recovery_after,
-    )
-    .await?
-    else {
-        tracing::debug!(%notification_id, "not claimable (sent, dead, not due, or held)");
-        return Ok(());
+    // How long a sender holds it before another may take over.
+    let lease = deps.config.recovery_after;
+    let claim = match notifications::claim(&deps.db, notification_id, now, lease).await? {
+        Claim::Claimed(claim) => claim,
+        Claim::GaveUp => {
+            metrics::dead_letter();
+            tracing::error!(%notification_id, "senders kept dying on this email; it is a dead letter");
+            return Ok(());
+        }
+        Claim::NotClaimable => {
+            tracing::debug!(%notification_id, "not claimable (sent, dead, not due, or held)");
+            return Ok(());
+        }
     };
     if claim.taken_over {
         metrics::possible_duplicate_send();
         tracing::warn!(%notification_id, "took over an expired send claim; the email may repeat");
     }
     let n = claim.notification;
+    let outcome = match compose(deps, &n).await {
+        Ok(mail) => deps.mailer.send(mail.outgoing(&n)).await,
+        // Settings unreadable, a template bug: a deploy or a fix may cure it.
+        Err(e) => Err((FailureKind::Transient, format!("preparing the email: {e}"))),
+    };
+    let now = chrono::Utc::now();
+    let Err((kind, error)) = outcome else {
+        if notifications::mark_sent(&deps.db, &n, now).await? {
+            metrics::email_sent();
+            tracing::info!(notification_id = %n.id, kind = %n.kind, "email sent");
+        } else {
+            tracing::warn!(notification_id = %n.id, "sent, but the claim was taken over meanwhile");
+        }
+        return Ok(());
+    };
+    let base = deps.config.email_retry_base;
+    match notifications::record_failure(&deps.db, &n, kind, &error, now, base).await? {
+        Some(AfterFailure::RetryAt(at)) => {
+            metrics::email_retry_scheduled();
+            tracing::warn!(notification_id = %n.id, %error, retry_at = %at, "email failed; retry scheduled");
+            let job = SendNotification {
+                notification_id: n.id,
+            };
+            // If this push fails the sweep finds the row when it is due.
+            if let Err(e) = deps.queues.push_send(job, Some(at)).await {
+                tracing::warn!(notification_id = %n.id, error = %e, "could not queue the retry; the sweep will");
+            }
+        }
+        Some(AfterFailure::Dead) => {
+            metrics::dead_letter();
+            tracing::error!(notification_id = %n.id, %error, "email is a dead letter");
+        }
+        None => {
+            tracing::warn!(notification_id = %n.id, %error, "failed, but the claim was taken over meanwhile")
+        }
+    }
+    Ok(())
+}
+
+/// The rendered email and its sender, with the business's current settings.
+struct Composed {
+    from: Mailbox,
+    rendered: Rendered,
+}
+
+impl Composed {
+    fn outgoing<'a>(&'a self, n: &'a notification::Model) -> Outgoing<'a> {
+        Outgoing {
+            from: &self.from,
+            to: &n.recipient,
+            message_id: &n.message_id,
+            subject: &self.rendered.subject,
+            html: self.rendered.html.clone(),
+            text: self.rendered.text.clone(),
+        }
+    }
+}
+
+async fn compose(deps: &Deps, n: &notification::Model) -> Result<Composed, BoxDynError> {
     let settings = domain::settings::current(&deps.db).await?;
-    let rendered = mailers::render(&deps.db, &settings, &n).await?;
+    let rendered = mailers::render(&deps.db, &settings, n).await?;
     // The sender is a business setting (ADMIN may change it); MAIL_FROM only
     // seeds it and stands in if the stored one does not parse.
     let from: Mailbox = settings
         .mail_from
         .parse()
         .unwrap_or_else(|_| deps.from.clone());
-    let outcome = deps
-        .mailer
-        .send(Outgoing {
-            from: &from,
-            to: &n.recipient,
-            message_id: &n.message_id,
-            subject: &rendered.subject,
-            html: rendered.html,
-            text: rendered.text,
-        })
-        .await;
-    match outcome {
-        Ok(()) => {
-            notifications::mark_sent(&deps.db, n.id, chrono::Utc::now()).await?;
-            metrics::email_sent();
-            tracing::info!(notification_id = %n.id, kind = %n.kind, "email sent");
-        }
-        Err((kind, error)) => {
-            let next = notifications::record_failure(
-                &deps.db,
-                &n,
-                kind,
-                &error,
-                chrono::Utc::now(),
-                deps.config.email_retry_base,
-            )
-            .await?;
-            match next {
-                AfterFailure::RetryAt(at) => {
-                    metrics::email_retry_scheduled();
-                    tracing::warn!(notification_id = %n.id, %error, retry_at = %at, "email failed; retry scheduled");
-                    // If this push fails the sweep finds the row when it is due.
-                    if let Err(e) = deps
-                        .queues
-                        .push_send(
-                            SendNotification {
-                                notification_id: n.id,
-                            },
-                            Some(at),
-                        )
-                        .await
-                    {
-                        tracing::warn!(notification_id = %n.id, error = %e, "could not queue the retry; the sweep will");
-                    }
-                }
-                AfterFailure::Dead => {
-                    metrics::dead_letter();
-                    tracing::error!(notification_id = %n.id, %error, "email is a dead letter");
-                }
-            }
-        }
-    }
-    Ok(())
+    Ok(Composed { from, rendered })
 }
