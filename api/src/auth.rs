@@ -2,6 +2,7 @@
 
 use domain::{Actor, Role};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -52,6 +53,10 @@ pub enum TokenError {
     Party,
     #[error("login is disabled")]
     Disabled,
+    #[error("the token's subject is not a login")]
+    UnknownSubject,
+    #[error("checking the login failed: {0}")]
+    Lookup(#[from] sea_orm::DbErr),
 }
 
 /// Check signature, algorithm and expiry (against `now`) and build the actor.
@@ -90,6 +95,27 @@ pub fn verify_token(
         role,
         party,
     })
+}
+
+/// May the token's subject still act? A disabled login's tokens stop working
+/// at once. In production the subject must be a login: a token naming anyone
+/// else could never be disabled, so it would stay valid until it expires.
+/// Development still accepts other subjects (`api issue-token`).
+pub async fn check_subject(
+    db: &DatabaseConnection,
+    production: bool,
+    actor: &Actor,
+) -> Result<(), TokenError> {
+    let user = match Uuid::parse_str(&actor.id) {
+        Ok(id) => domain::users::find(db, id).await?,
+        Err(_) => None,
+    };
+    match user {
+        Some(user) if user.disabled => Err(TokenError::Disabled),
+        Some(_) => Ok(()),
+        None if production => Err(TokenError::UnknownSubject),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

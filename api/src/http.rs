@@ -1,7 +1,7 @@
 //! HTTP routes: GraphQL over HTTP (our own handler, so batches and methods are
 //! policed before anything runs), GraphiQL, health and readiness.
 
-use crate::auth::{TokenError, verify_token};
+use crate::auth::{check_subject, verify_token};
 use crate::graphql::{LoginBudget, RequestCtx};
 use crate::state::AppState;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
@@ -113,8 +113,8 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 /// Who is calling: nobody (no Authorization header) or the actor of a valid
-/// bearer token. A bad token, or one of a disabled login, is refused before
-/// anything runs.
+/// bearer token. A bad token, or one whose subject may not act (see
+/// `check_subject`), is refused before anything runs.
 pub async fn authenticate(
     state: &AppState,
     authorization: Option<&str>,
@@ -128,13 +128,9 @@ pub async fn authenticate(
         .ok_or_else(|| "the Authorization header must be 'Bearer <token>'".to_owned())?;
     let actor = verify_token(&state.config.jwt_secret, token.trim(), state.clock.now())
         .map_err(|e| e.to_string())?;
-    if let Ok(user_id) = uuid::Uuid::parse_str(&actor.id) {
-        match domain::users::find(&state.db, user_id).await {
-            Ok(Some(user)) if user.disabled => return Err(TokenError::Disabled.to_string()),
-            Ok(_) => {}
-            Err(e) => return Err(format!("checking the login failed: {e}")),
-        }
-    }
+    check_subject(&state.db, state.config.is_production(), &actor)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(Some(actor))
 }
 

@@ -21,7 +21,7 @@ enum Command {
     /// Print the GraphQL schema (SDL) to stdout.
     PrintSchema,
     /// Print a bearer token the server with the same JWT_SECRET accepts
-    /// (development and scripting).
+    /// (development only: refused with APP_ENV=production).
     IssueToken {
         /// ADMIN, PROJECT_MANAGER, DELIVERY_TEAM, QA_LEAD, FULFILMENT, FINANCE, COMPLIANCE or CUSTOMER.
         #[arg(long)]
@@ -33,8 +33,26 @@ enum Command {
         #[arg(long)]
         party: Option<String>,
     },
-    /// Create one login per role and two customers with logins (idempotent).
+    /// Create one login per role and two customers with logins (idempotent;
+    /// development only: refused with APP_ENV=production).
     SeedDemo,
+}
+
+impl Command {
+    /// Development tools that would hand out power in production: a token
+    /// for any subject, or logins with a password published in this
+    /// repository.
+    fn refusal_in_production(&self) -> Option<&'static str> {
+        match self {
+            Command::IssueToken { .. } => Some(
+                "issue-token: refused with APP_ENV=production (a development tool; sign in with the login mutation)",
+            ),
+            Command::SeedDemo => Some(
+                "seed-demo: refused with APP_ENV=production (demo logins share a published password)",
+            ),
+            Command::Serve | Command::PrintSchema => None,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -43,15 +61,19 @@ fn main() -> ExitCode {
         print!("{}", api::graphql::sdl());
         return ExitCode::SUCCESS;
     }
-    // An optional .env file may set the same keys; real environment wins.
-    let _ = dotenvy::dotenv();
-    let config = match Config::from_env() {
+    let config = match worker::process::load_config() {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
+    if config.is_production()
+        && let Some(refusal) = cli
+            .command
+            .as_ref()
+            .and_then(Command::refusal_in_production)
+    {
+        eprintln!("{refusal}");
+        return ExitCode::from(2);
+    }
     if let Some(Command::IssueToken {
         role,
         subject,
@@ -60,13 +82,7 @@ fn main() -> ExitCode {
     {
         return issue_token(&config, role, subject, party.as_deref());
     }
-    worker::process::init_logging(config.is_production());
-    for secret in &config.defaulted_secrets {
-        tracing::warn!(
-            "!!! {} is not set: using a development default. Never run like this in production !!!",
-            secret.0
-        );
-    }
+    worker::process::init(&config);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

@@ -1,9 +1,14 @@
 //! Configuration from environment variables (a `.env` file may set the same
 //! keys). Every bad value becomes one `ConfigError` naming the key; the binaries
-//! print it on one line and exit with code 2.
+//! print it on one line and exit with code 2. Every value is parsed into its
+//! type here, so nothing later (the worker's mailer, the settings seed) can
+//! fail on a value this step accepted.
 
 use domain::rules::abn::Abn;
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -36,6 +41,35 @@ impl Backend {
     }
 }
 
+/// How the SMTP connection is protected, read from `SMTP_URL` the way the
+/// mailer's transport reads it (scheme and `tls` query parameter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// `smtp://` without `tls`: plaintext.
+    None,
+    /// `smtp://…?tls=opportunistic`: STARTTLS when offered (a man in the
+    /// middle can strip it, so production does not count it as TLS).
+    Opportunistic,
+    /// `smtp://…?tls=required`: STARTTLS or fail.
+    StartTls,
+    /// `smtps://`: TLS from the first byte.
+    Wrapper,
+}
+
+impl SmtpTls {
+    /// Does every message travel encrypted?
+    pub fn is_enforced(self) -> bool {
+        matches!(self, SmtpTls::StartTls | SmtpTls::Wrapper)
+    }
+}
+
+/// An SMTP server the mailer's transport is known to accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Smtp {
+    pub url: String,
+    pub tls: SmtpTls,
+}
+
 /// A configuration value that came from a development default rather than
 /// the environment; development warns about each one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,8 +81,9 @@ pub struct Config {
     pub bind_addr: SocketAddr,
     pub backend: Backend,
     pub data_dir: PathBuf,
-    pub smtp_url: Option<String>,
-    pub mail_from: String,
+    /// SMTP server for customer email; `None` writes `.eml` files.
+    pub smtp: Option<Smtp>,
+    pub mail_from: Mailbox,
     pub public_base_url: String,
     pub jwt_secret: String,
     pub link_signing_key: String,
@@ -104,24 +139,50 @@ fn err(key: &'static str, message: impl Into<String>) -> ConfigError {
 
 const DEV_JWT_SECRET: &str = "development-only-jwt-secret-change-me-0123456789";
 const DEV_LINK_KEY: &str = "development-only-link-signing-key-change-me-0123";
+const DEV_SECRETS: [&str; 2] = [DEV_JWT_SECRET, DEV_LINK_KEY];
+const DEFAULT_MAIL_FROM: &str = "Service Delivery Hub <no-reply@hub.localhost>";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/hub.db?mode=rwc";
 
 impl Config {
     /// Read from the process environment.
     pub fn from_env() -> Result<Config, ConfigError> {
-        let vars: HashMap<String, String> = std::env::vars().collect();
-        Config::from_lookup(|key| vars.get(key).cloned())
+        Config::from_vars_os(std::env::vars_os())
+    }
+
+    /// Read from raw environment pairs. A key that is not UTF-8 cannot be one
+    /// of ours, and a value is decoded only when its key is read, so stray
+    /// non-UTF-8 variables of other programs do not matter.
+    pub fn from_vars_os(
+        vars: impl IntoIterator<Item = (OsString, OsString)>,
+    ) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, OsString> = vars
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v)))
+            .collect();
+        Config::from_source(|key| match vars.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .to_str()
+                .map(|v| Some(v.to_owned()))
+                .ok_or_else(|| err(key, "is not valid UTF-8")),
+        })
     }
 
     /// Read from any key lookup (tests pass a map).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let get = |key: &str| {
-            get(key)
+        Config::from_source(|key| Ok(get(key)))
+    }
+
+    fn from_source(
+        source: impl Fn(&'static str) -> Result<Option<String>, ConfigError>,
+    ) -> Result<Config, ConfigError> {
+        let get = |key: &'static str| -> Result<Option<String>, ConfigError> {
+            Ok(source(key)?
                 .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
+                .filter(|v| !v.is_empty()))
         };
 
-        let app_env = match get("APP_ENV").as_deref() {
+        let app_env = match get("APP_ENV")?.as_deref() {
             None | Some("development") => AppEnv::Development,
             Some("production") => AppEnv::Production,
             Some(other) => {
@@ -133,7 +194,7 @@ impl Config {
         };
         let production = app_env == AppEnv::Production;
 
-        let bind_addr = get("BIND_ADDR")
+        let bind_addr = get("BIND_ADDR")?
             .unwrap_or_else(|| "127.0.0.1:8080".into())
             .parse::<SocketAddr>()
             .map_err(|e| {
@@ -143,8 +204,8 @@ impl Config {
                 )
             })?;
 
-        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
-        let redis_url = get("REDIS_URL");
+        let database_url = get("DATABASE_URL")?.unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        let redis_url = get("REDIS_URL")?;
         let scheme = database_url.split(':').next().unwrap_or_default();
         let backend = match scheme {
             "sqlite" => {
@@ -160,9 +221,8 @@ impl Config {
                 let redis_url = redis_url.ok_or_else(|| {
                     err("REDIS_URL", "is required when DATABASE_URL is PostgreSQL (jobs and live updates run on Redis)")
                 })?;
-                if !(redis_url.starts_with("redis://") || redis_url.starts_with("rediss://")) {
-                    return Err(err("REDIS_URL", "must start with redis:// or rediss://"));
-                }
+                server_url("DATABASE_URL", &database_url, &["postgres", "postgresql"])?;
+                server_url("REDIS_URL", &redis_url, &["redis", "rediss"])?;
                 Backend::Production {
                     database_url,
                     redis_url,
@@ -176,34 +236,17 @@ impl Config {
             }
         };
 
-        let smtp_url = get("SMTP_URL");
-        if let Some(url) = &smtp_url
-            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
-        {
-            return Err(err("SMTP_URL", "must start with smtp:// or smtps://"));
-        }
-        if production && smtp_url.is_none() {
-            return Err(err(
-                "SMTP_URL",
-                "is required in production (customers must get their email)",
-            ));
-        }
-
-        let public_base_url = get("PUBLIC_BASE_URL")
-            .unwrap_or_else(|| format!("http://{bind_addr}"))
-            .trim_end_matches('/')
-            .to_owned();
-        if !(public_base_url.starts_with("http://") || public_base_url.starts_with("https://")) {
-            return Err(err(
-                "PUBLIC_BASE_URL",
-                "must start with http:// or https://",
-            ));
-        }
-
+        // Secrets first: a production start without them says so before
+        // anything else.
         let mut defaulted_secrets = Vec::new();
         let mut secret = |key: &'static str, dev_default: &str| -> Result<String, ConfigError> {
-            match get(key) {
+            match get(key)? {
                 Some(v) if v.len() < 32 => Err(err(key, "must be at least 32 characters")),
+                // The development defaults are published in this repository.
+                Some(v) if production && DEV_SECRETS.contains(&v.as_str()) => Err(err(
+                    key,
+                    "is a published development default; production needs a secret of its own",
+                )),
                 Some(v) => Ok(v),
                 None if production => Err(err(key, "is required in production")),
                 None => {
@@ -215,12 +258,8 @@ impl Config {
         let jwt_secret = secret("JWT_SECRET", DEV_JWT_SECRET)?;
         let link_signing_key = secret("LINK_SIGNING_KEY", DEV_LINK_KEY)?;
 
-        let seller_abn = get("SELLER_ABN")
-            .map(|v| Abn::parse(&v).map_err(|e| err("SELLER_ABN", e.message)))
-            .transpose()?;
-
         let flag = |key: &'static str, default: bool| -> Result<bool, ConfigError> {
-            match get(key).as_deref() {
+            match get(key)?.as_deref() {
                 None => Ok(default),
                 Some("true" | "1" | "on") => Ok(true),
                 Some("false" | "0" | "off") => Ok(false),
@@ -228,8 +267,56 @@ impl Config {
             }
         };
 
+        let smtp = get("SMTP_URL")?.map(|url| parse_smtp(&url)).transpose()?;
+        let allow_plaintext = flag("SMTP_ALLOW_PLAINTEXT", false)?;
+        if production {
+            match &smtp {
+                None => {
+                    return Err(err(
+                        "SMTP_URL",
+                        "is required in production (customers must get their email)",
+                    ));
+                }
+                Some(smtp) if !smtp.tls.is_enforced() && !allow_plaintext => {
+                    return Err(err(
+                        "SMTP_URL",
+                        "must use TLS in production (smtps://, or smtp://…?tls=required for STARTTLS); SMTP_ALLOW_PLAINTEXT=true accepts a plaintext relay",
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+
+        let mail_from: Mailbox = get("MAIL_FROM")?
+            .as_deref()
+            .unwrap_or(DEFAULT_MAIL_FROM)
+            .parse()
+            .map_err(|e| {
+                err(
+                    "MAIL_FROM",
+                    format!("not a mailbox like 'Shop <orders@shop.com.au>' ({e})"),
+                )
+            })?;
+
+        let public_base_url = match get("PUBLIC_BASE_URL")? {
+            Some(url) => parse_base_url(&url)?,
+            // Links in customer email must reach the public site, which the
+            // bind address (often 0.0.0.0 behind a proxy) is not.
+            None if production => {
+                return Err(err(
+                    "PUBLIC_BASE_URL",
+                    "is required in production (links in customer email start with it)",
+                ));
+            }
+            None => format!("http://{bind_addr}"),
+        };
+
+        let seller_abn = get("SELLER_ABN")?
+            .map(|v| Abn::parse(&v).map_err(|e| err("SELLER_ABN", e.message)))
+            .transpose()?;
+
         let minutes = |key: &'static str, default: i64| -> Result<chrono::Duration, ConfigError> {
-            match get(key) {
+            match get(key)? {
                 None => Ok(chrono::Duration::minutes(default)),
                 Some(v) => v
                     .parse::<i64>()
@@ -248,7 +335,7 @@ impl Config {
         let millis = |key: &'static str,
                       default: u64|
          -> Result<std::time::Duration, ConfigError> {
-            match get(key) {
+            match get(key)? {
                 None => Ok(std::time::Duration::from_millis(default)),
                 Some(v) => v
                     .parse::<u64>()
@@ -263,16 +350,8 @@ impl Config {
                     }),
             }
         };
-        let mail_from = get("MAIL_FROM")
-            .unwrap_or_else(|| "Service Delivery Hub <no-reply@hub.localhost>".into());
-        if !mail_from.contains('@') {
-            return Err(err(
-                "MAIL_FROM",
-                "must be an address like 'Shop <orders@shop.com.au>'",
-            ));
-        }
         let socket = |key: &'static str, default: &str| {
-            get(key)
+            get(key)?
                 .unwrap_or_else(|| default.into())
                 .parse::<SocketAddr>()
                 .map_err(|e| err(key, format!("not a socket address ({e})")))
@@ -294,18 +373,18 @@ impl Config {
             app_env,
             bind_addr,
             backend,
-            data_dir: PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "./data".into())),
-            smtp_url,
+            data_dir: PathBuf::from(get("DATA_DIR")?.unwrap_or_else(|| "./data".into())),
+            smtp,
             mail_from,
             public_base_url,
             jwt_secret,
             link_signing_key,
-            seller_name: get("SELLER_NAME")
+            seller_name: get("SELLER_NAME")?
                 .unwrap_or_else(|| "Service Delivery Hub Pty Ltd".into()),
             seller_abn,
             graphiql: flag("GRAPHIQL", !production)?,
             introspection: flag("GRAPHQL_INTROSPECTION", !production)?,
-            queue_prefix: get("QUEUE_PREFIX").unwrap_or_else(|| "hub".into()),
+            queue_prefix: get("QUEUE_PREFIX")?.unwrap_or_else(|| "hub".into()),
             defaulted_secrets,
         })
     }
@@ -315,7 +394,7 @@ impl Config {
         domain::settings::SettingsSeed {
             legal_name: self.seller_name.clone(),
             abn: self.seller_abn.clone(),
-            mail_from: self.mail_from.clone(),
+            mail_from: self.mail_from.to_string(),
             public_base_url: self.public_base_url.clone(),
         }
     }
@@ -323,6 +402,70 @@ impl Config {
     pub fn is_production(&self) -> bool {
         self.app_env == AppEnv::Production
     }
+}
+
+/// Parse `SMTP_URL` with the same call the worker's mailer makes, so a URL
+/// accepted here cannot fail there, and record its TLS mode.
+fn parse_smtp(raw: &str) -> Result<Smtp, ConfigError> {
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(raw)
+        .map_err(|e| err("SMTP_URL", format!("not a usable SMTP URL ({e})")))?;
+    let url = url::Url::parse(raw)
+        .map_err(|e| err("SMTP_URL", format!("not a usable SMTP URL ({e})")))?;
+    // lettre reads the first `tls` parameter; so do we.
+    let tls_param = url
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    let tls = match (url.scheme(), tls_param.as_deref()) {
+        ("smtps", _) => SmtpTls::Wrapper,
+        ("smtp", Some("required")) => SmtpTls::StartTls,
+        ("smtp", Some("opportunistic")) => SmtpTls::Opportunistic,
+        ("smtp", None) => SmtpTls::None,
+        (scheme, tls) => {
+            return Err(err(
+                "SMTP_URL",
+                format!("unsupported scheme '{scheme}' or tls parameter {tls:?}"),
+            ));
+        }
+    };
+    Ok(Smtp {
+        url: raw.to_owned(),
+        tls,
+    })
+}
+
+/// `PUBLIC_BASE_URL`: an http(s) URL that paths are appended to, so no
+/// query, fragment or credentials. Returned without a trailing slash.
+fn parse_base_url(raw: &str) -> Result<String, ConfigError> {
+    const KEY: &str = "PUBLIC_BASE_URL";
+    let url = url::Url::parse(raw).map_err(|e| err(KEY, format!("not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(err(KEY, "must be an http:// or https:// URL"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(err(
+            KEY,
+            "must not have a query or fragment (links append paths to it)",
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(err(KEY, "must not carry credentials"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// A server URL (PostgreSQL, Redis) as their clients parse it (both use the
+/// `url` crate); whether the server answers is checked when the process
+/// connects.
+fn server_url(key: &'static str, raw: &str, schemes: &[&str]) -> Result<(), ConfigError> {
+    let url = url::Url::parse(raw).map_err(|e| err(key, format!("not a URL ({e})")))?;
+    if !schemes.contains(&url.scheme()) {
+        return Err(err(
+            key,
+            format!("must start with {}://", schemes.join(":// or ")),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -366,6 +509,38 @@ mod tests {
             (&[("APP_ENV", "staging")], "APP_ENV"),
             (&[("SELLER_ABN", "51 824 753 557")], "SELLER_ABN"),
             (&[("GRAPHIQL", "maybe")], "GRAPHIQL"),
+            (&[("MAIL_FROM", "not a mailbox@")], "MAIL_FROM"),
+            (&[("MAIL_FROM", "a@b@c")], "MAIL_FROM"),
+            (&[("SMTP_URL", "smtp://")], "SMTP_URL"),
+            (&[("SMTP_URL", "smtp://mail:25?tls=maybe")], "SMTP_URL"),
+            (&[("SMTP_URL", "mail.example:25")], "SMTP_URL"),
+            (
+                &[("PUBLIC_BASE_URL", "https://hub.example/?a=b")],
+                "PUBLIC_BASE_URL",
+            ),
+            (&[("PUBLIC_BASE_URL", "hub.example")], "PUBLIC_BASE_URL"),
+            (
+                &[("PUBLIC_BASE_URL", "https://u:p@hub.example")],
+                "PUBLIC_BASE_URL",
+            ),
+            (
+                &[
+                    ("DATABASE_URL", "postgres://[::1/x"),
+                    ("REDIS_URL", "redis://r"),
+                ],
+                "DATABASE_URL",
+            ),
+            (
+                &[
+                    ("DATABASE_URL", "postgres://db/x"),
+                    ("REDIS_URL", "http://r"),
+                ],
+                "REDIS_URL",
+            ),
+            (
+                &[("SMTP_ALLOW_PLAINTEXT", "yes please")],
+                "SMTP_ALLOW_PLAINTEXT",
+            ),
         ];
         for (pairs, key) in cases {
             let error = load(pairs).unwrap_err();
@@ -378,20 +553,117 @@ mod tests {
         }
     }
 
-    #[test]
-    fn production_pair_switches_off_graphiql() {
-        let long = "x".repeat(40);
-        let config = load(&[
+    const LONG: &str = "a-production-secret-of-at-least-32-characters";
+
+    /// A production environment that passes, with `key` set to `value`
+    /// (`None`: unset).
+    fn production_with(key: &str, value: Option<&str>) -> Result<Config, ConfigError> {
+        let mut pairs = vec![
             ("APP_ENV", "production"),
             ("DATABASE_URL", "postgres://db/hub"),
             ("REDIS_URL", "redis://cache"),
-            ("SMTP_URL", "smtp://mail:25"),
-            ("JWT_SECRET", &long),
-            ("LINK_SIGNING_KEY", &long),
-        ])
-        .unwrap();
+            ("SMTP_URL", "smtps://user:pw@mail.example.com.au"),
+            ("PUBLIC_BASE_URL", "https://hub.example.com.au/"),
+            ("JWT_SECRET", LONG),
+            ("LINK_SIGNING_KEY", LONG),
+        ];
+        pairs.retain(|(k, _)| *k != key);
+        if let Some(value) = value {
+            pairs.push((key, value));
+        }
+        load(&pairs)
+    }
+
+    #[test]
+    fn production_pair_switches_off_graphiql() {
+        let config = production_with("GRAPHIQL", None).unwrap();
         assert!(!config.graphiql && !config.introspection);
         assert!(matches!(config.backend, Backend::Production { .. }));
         assert!(config.defaulted_secrets.is_empty());
+        assert_eq!(config.public_base_url, "https://hub.example.com.au");
+        assert_eq!(config.smtp.unwrap().tls, SmtpTls::Wrapper);
+    }
+
+    #[test]
+    fn production_refuses_plaintext_smtp_a_missing_base_url_and_dev_secrets() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("SMTP_URL", Some("smtp://mail:25")),
+            ("SMTP_URL", Some("smtp://mail?tls=opportunistic")),
+            ("SMTP_URL", None),
+            ("PUBLIC_BASE_URL", None),
+            ("JWT_SECRET", Some(DEV_JWT_SECRET)),
+            ("LINK_SIGNING_KEY", Some(DEV_LINK_KEY)),
+            ("LINK_SIGNING_KEY", Some(DEV_JWT_SECRET)),
+        ];
+        for (key, value) in cases {
+            let error = production_with(key, *value).unwrap_err();
+            assert_eq!(error.key, *key, "{key}={value:?}: {error}");
+        }
+        let starttls = production_with("SMTP_URL", Some("smtp://mail:587?tls=required")).unwrap();
+        assert_eq!(starttls.smtp.unwrap().tls, SmtpTls::StartTls);
+        // The same URLs are fine in development.
+        let dev = load(&[
+            ("SMTP_URL", "smtp://mail:25"),
+            ("JWT_SECRET", DEV_JWT_SECRET),
+        ])
+        .unwrap();
+        assert_eq!(dev.smtp.unwrap().tls, SmtpTls::None);
+    }
+
+    #[test]
+    fn plaintext_smtp_in_production_only_when_told_to() {
+        let mut pairs = vec![
+            ("APP_ENV", "production"),
+            ("SMTP_URL", "smtp://relay.internal:25"),
+            ("PUBLIC_BASE_URL", "https://hub.example.com.au"),
+            ("JWT_SECRET", LONG),
+            ("LINK_SIGNING_KEY", LONG),
+        ];
+        assert_eq!(load(&pairs).unwrap_err().key, "SMTP_URL");
+        pairs.push(("SMTP_ALLOW_PLAINTEXT", "true"));
+        assert_eq!(load(&pairs).unwrap().smtp.unwrap().tls, SmtpTls::None);
+    }
+
+    #[test]
+    fn mail_from_is_a_mailbox_that_survives_the_settings_row() {
+        for raw in [
+            "Shop <orders@shop.com.au>",
+            "\"Smith, Jones & Co\" <hello@sj.com.au>",
+            "Café Brûlée <bonjour@cafe.com.au>",
+            "plain@shop.com.au",
+        ] {
+            let config = load(&[("MAIL_FROM", raw)]).unwrap();
+            let seeded = config.settings_seed().mail_from;
+            let reparsed: Mailbox = seeded.parse().unwrap();
+            assert_eq!(reparsed, config.mail_from, "{raw} -> {seeded}");
+        }
+        assert_eq!(
+            load(&[]).unwrap().mail_from.email.to_string(),
+            "no-reply@hub.localhost"
+        );
+    }
+
+    #[test]
+    fn non_utf8_values_fail_only_for_keys_we_read() {
+        use std::os::unix::ffi::OsStringExt;
+        let bad = || OsString::from_vec(vec![0xff, 0xfe]);
+        let error = Config::from_vars_os([(OsString::from("MAIL_FROM"), bad())]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "configuration error: MAIL_FROM: is not valid UTF-8"
+        );
+        let config = Config::from_vars_os([
+            (OsString::from("SOMETHING_ELSE"), bad()),
+            (
+                OsString::from_vec(b"ODD\xffKEY".to_vec()),
+                OsString::from("x"),
+            ),
+            (
+                OsString::from("SELLER_NAME"),
+                OsString::from("Harbour Pty Ltd"),
+            ),
+        ])
+        .unwrap();
+        assert_eq!(config.seller_name, "Harbour Pty Ltd");
     }
 }

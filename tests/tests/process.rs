@@ -1,19 +1,82 @@
-//! The `api` binary as a process: bad configuration exits 2 with one line,
-//! `print-schema` and `--help` work, SIGTERM shuts down gracefully.
+//! The `api` and `worker` binaries as processes: bad configuration exits 2
+//! with one line before anything is created, development commands refuse in
+//! production, `print-schema` and `--help` work, SIGTERM shuts down gracefully.
 
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::process::Command;
-use tests::{ApiProcess, api_binary};
+use std::time::{Duration, Instant};
+use tests::{ApiProcess, api_binary, worker_binary};
 
 /// Run the binary with a clean environment plus `vars`.
 fn run_with(vars: &[(&str, &str)], dir: &std::path::Path) -> std::process::Output {
-    let mut cmd = Command::new(api_binary());
+    run_binary(&api_binary(), &[], vars, dir)
+}
+
+/// Run `binary args` in `dir` with only PATH and `vars`. A process that is
+/// still running after 30 s (it accepted the configuration and started
+/// serving) is killed, so a regression fails instead of hanging the suite.
+fn run_binary<K: AsRef<OsStr>, V: AsRef<OsStr>>(
+    binary: &std::path::Path,
+    args: &[&str],
+    vars: &[(K, V)],
+    dir: &std::path::Path,
+) -> std::process::Output {
+    let mut cmd = Command::new(binary);
     cmd.env_clear()
         .current_dir(dir)
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
     for (k, v) in vars {
         cmd.env(k, v);
     }
-    cmd.output().expect("run api")
+    let mut child = cmd.spawn().expect("start binary");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().expect("wait").is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    child.wait_with_output().expect("collect output")
+}
+
+/// Assert exit code 2 and exactly one stderr line starting with `prefix`.
+fn assert_refused(out: &std::process::Output, prefix: &str, what: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line for {what}: {stderr}");
+    assert!(stderr.starts_with(prefix), "{what}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+}
+
+const LONG_SECRET: &str = "a-production-secret-of-at-least-32-characters";
+
+/// A production configuration that passes every rule (on the SQLite default,
+/// so a process that gets past configuration would create ./data).
+fn production() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("APP_ENV", "production"),
+        ("SMTP_URL", "smtps://mailer:pw@mail.example.com.au"),
+        ("PUBLIC_BASE_URL", "https://hub.example.com.au"),
+        ("JWT_SECRET", LONG_SECRET),
+        ("LINK_SIGNING_KEY", LONG_SECRET),
+        ("BIND_ADDR", "127.0.0.1:0"),
+        ("METRICS_ADDR", "127.0.0.1:0"),
+    ]
+}
+
+/// `production()` with `key` set to `value` (`None`: unset).
+fn production_with(
+    key: &'static str,
+    value: Option<&'static str>,
+) -> Vec<(&'static str, &'static str)> {
+    let mut vars: Vec<_> = production()
+        .into_iter()
+        .filter(|(k, _)| *k != key)
+        .collect();
+    vars.extend(value.map(|v| (key, v)));
+    vars
 }
 
 #[test]
@@ -160,4 +223,130 @@ fn run_with_args(args: &[&str], dir: &std::path::Path) -> std::process::Output {
         .args(args)
         .output()
         .expect("run api")
+}
+
+#[test]
+fn development_commands_refuse_in_production_with_one_line() {
+    for args in [
+        &["issue-token", "--role", "ADMIN", "--subject", "ops"][..],
+        &["seed-demo"][..],
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = run_binary(&api_binary(), args, &production(), dir.path());
+        assert_refused(&out, &format!("{}: ", args[0]), args[0]);
+        assert!(out.stdout.is_empty(), "{args:?} printed nothing");
+        assert!(
+            !dir.path().join("data").exists(),
+            "{args:?} touched nothing"
+        );
+    }
+}
+
+#[test]
+fn a_non_utf8_value_of_a_key_we_read_exits_2_naming_it() {
+    let bad = OsStr::from_bytes(&[0xff, 0xfe]);
+    for binary in [api_binary(), worker_binary()] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = run_binary(&binary, &[], &[(OsStr::new("MAIL_FROM"), bad)], dir.path());
+        assert_refused(
+            &out,
+            "configuration error: MAIL_FROM: ",
+            &binary.display().to_string(),
+        );
+        assert!(!dir.path().join("data").exists(), "nothing was created");
+    }
+    // Keys and values we never read do not matter.
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_binary(
+        &api_binary(),
+        &["issue-token", "--role", "FINANCE", "--subject", "script"],
+        &[
+            (OsStr::new("UNRELATED"), bad),
+            (OsStr::from_bytes(b"ODD\xffKEY"), OsStr::new("x")),
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn bad_values_exit_2_naming_the_key_before_a_database_exists() {
+    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (vec![("MAIL_FROM", "not a mailbox@")], "MAIL_FROM"),
+        (vec![("MAIL_FROM", "a@b@c")], "MAIL_FROM"),
+        (
+            vec![("SMTP_URL", "smtp://mail.example:25?tls=maybe")],
+            "SMTP_URL",
+        ),
+        (vec![("SMTP_URL", "smtp://")], "SMTP_URL"),
+        (
+            vec![("PUBLIC_BASE_URL", "https://hub.example/?utm=x")],
+            "PUBLIC_BASE_URL",
+        ),
+        (
+            vec![("PUBLIC_BASE_URL", "ftp://hub.example")],
+            "PUBLIC_BASE_URL",
+        ),
+        (
+            production_with("SMTP_URL", Some("smtp://mail.example.com.au:587")),
+            "SMTP_URL",
+        ),
+        (
+            production_with(
+                "SMTP_URL",
+                Some("smtp://mail.example.com.au?tls=opportunistic"),
+            ),
+            "SMTP_URL",
+        ),
+        (production_with("PUBLIC_BASE_URL", None), "PUBLIC_BASE_URL"),
+        (
+            production_with(
+                "JWT_SECRET",
+                Some("development-only-jwt-secret-change-me-0123456789"),
+            ),
+            "JWT_SECRET",
+        ),
+        (
+            production_with(
+                "LINK_SIGNING_KEY",
+                Some("development-only-link-signing-key-change-me-0123"),
+            ),
+            "LINK_SIGNING_KEY",
+        ),
+    ];
+    for (vars, key) in cases {
+        for binary in [api_binary(), worker_binary()] {
+            let dir = tempfile::tempdir().unwrap();
+            let out = run_binary(&binary, &[], &vars, dir.path());
+            assert_refused(
+                &out,
+                &format!("configuration error: {key}: "),
+                &format!("{} {vars:?}", binary.display()),
+            );
+            assert!(
+                !dir.path().join("data").exists(),
+                "no database or directory for {vars:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn production_accepts_plaintext_smtp_only_when_told_to() {
+    // Parsing succeeds and the process goes on to its first use of the
+    // configuration: issue-token is refused (production), not the SMTP URL.
+    let dir = tempfile::tempdir().unwrap();
+    let mut vars = production_with("SMTP_URL", Some("smtp://relay.internal:25"));
+    vars.push(("SMTP_ALLOW_PLAINTEXT", "true"));
+    let out = run_binary(
+        &api_binary(),
+        &["issue-token", "--role", "ADMIN", "--subject", "ops"],
+        &vars,
+        dir.path(),
+    );
+    assert_refused(&out, "issue-token: ", "plaintext allowed");
 }

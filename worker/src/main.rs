@@ -16,15 +16,11 @@ fn main() -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
-    let _ = dotenvy::dotenv();
-    let config = match Config::from_env() {
+    let config = match worker::process::load_config() {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    worker::process::init_logging(config.is_production());
+    worker::process::init(&config);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

@@ -1,5 +1,30 @@
-//! What the `api` and `worker` binaries share as processes: logging set-up
-//! and the shutdown signal.
+//! What the `api` and `worker` binaries share as processes: reading the
+//! configuration, logging set-up and the shutdown signal.
+
+use config::Config;
+use std::process::ExitCode;
+
+/// Read the configuration (an optional `.env` file may set the same keys;
+/// the real environment wins). A bad value is one line on stderr and exit
+/// code 2, before anything is created or connected.
+pub fn load_config() -> Result<Config, ExitCode> {
+    let _ = dotenvy::dotenv();
+    Config::from_env().map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(2)
+    })
+}
+
+/// Logging for `config`, then one loud warning per development default.
+pub fn init(config: &Config) {
+    init_logging(config.is_production());
+    for secret in &config.defaulted_secrets {
+        tracing::warn!(
+            "!!! {} is not set: using a development default. Never run like this in production !!!",
+            secret.0
+        );
+    }
+}
 
 /// Logs go to stderr: JSON in production, human-readable otherwise.
 pub fn init_logging(json: bool) {

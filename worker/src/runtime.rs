@@ -78,11 +78,11 @@ pub async fn start(
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<RunningWorker> {
     let queues = queues(&config, &db).await?;
-    let mailer = Mailer::new(config.smtp_url.as_deref(), &config.data_dir.join("mail"))?;
-    let from: Mailbox = config
-        .mail_from
-        .parse()
-        .map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?;
+    let mailer = Mailer::new(
+        config.smtp.as_ref().map(|s| s.url.as_str()),
+        &config.data_dir.join("mail"),
+    )?;
+    let from: Mailbox = config.mail_from.clone();
     let mail_domain = from.email.domain().to_owned();
     let name = worker_name();
     let deps = Arc::new(Deps {
