@@ -59,12 +59,19 @@ pub enum TokenError {
     Lookup(#[from] sea_orm::DbErr),
 }
 
+/// A verified bearer token: who acts, and until when (app clock).
+#[derive(Debug, Clone)]
+pub struct Bearer {
+    pub actor: Actor,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// Check signature, algorithm and expiry (against `now`) and build the actor.
 pub fn verify_token(
     secret: &str,
     token: &str,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<Actor, TokenError> {
+) -> Result<Bearer, TokenError> {
     let mut validation = Validation::new(Algorithm::HS256);
     // Expiry is checked below against the app clock, not the wall clock.
     validation.validate_exp = false;
@@ -90,10 +97,15 @@ pub fn verify_token(
     if role == Role::Customer && party.is_none() {
         return Err(TokenError::Party);
     }
-    Ok(Actor {
-        id: claims.sub,
-        role,
-        party,
+    let expires_at = chrono::DateTime::from_timestamp(claims.exp, 0)
+        .ok_or_else(|| TokenError::Invalid(jsonwebtoken::errors::ErrorKind::InvalidToken.into()))?;
+    Ok(Bearer {
+        actor: Actor {
+            id: claims.sub,
+            role,
+            party,
+        },
+        expires_at,
     })
 }
 
@@ -137,7 +149,7 @@ mod tests {
             now,
             Duration::hours(1),
         );
-        let actor = verify_token(SECRET, &token, now).unwrap();
+        let actor = verify_token(SECRET, &token, now).unwrap().actor;
         assert_eq!(actor.role, Role::Customer);
         assert_eq!(actor.party, Some(party));
         assert!(verify_token("another-secret-another-secret-000", &token, now).is_err());

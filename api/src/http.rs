@@ -1,16 +1,13 @@
 //! HTTP routes: GraphQL over HTTP (our own handler, so batches and methods are
 //! policed before anything runs), GraphiQL, health and readiness.
 
-use crate::auth::{check_subject, verify_token};
+use crate::auth::{Bearer, check_subject, verify_token};
 use crate::graphql::{LoginBudget, RequestCtx};
 use crate::state::AppState;
-use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse, ServerError};
-use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -31,7 +28,7 @@ const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
-        .route("/graphql/ws", get(graphql_ws))
+        .route("/graphql/ws", get(crate::ws::graphql_ws))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -52,54 +49,6 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// GraphQL subscriptions over WebSocket (graphql-transport-ws, and the older
-/// graphql-ws). Browsers cannot set headers on a WebSocket, so the token
-/// travels in `connection_init`: `{"token": "..."}` or
-/// `{"Authorization": "Bearer ..."}`. A bad token closes the connection.
-async fn graphql_ws(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    protocol: GraphQLProtocol,
-    upgrade: WebSocketUpgrade,
-) -> Response {
-    let schema = state.schema.clone();
-    upgrade
-        .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |stream| {
-            GraphQLWebSocket::new(stream, schema, protocol)
-                .on_connection_init(move |payload| async move {
-                    let header = payload
-                        .get("Authorization")
-                        .or_else(|| payload.get("authorization"))
-                        .and_then(|v| v.as_str())
-                        .map(str::to_owned)
-                        .or_else(|| {
-                            payload
-                                .get("token")
-                                .and_then(|v| v.as_str())
-                                .map(|t| format!("Bearer {t}"))
-                        });
-                    let actor =
-                        authenticate(&state, header.as_deref())
-                            .await
-                            .map_err(|reason| {
-                                tracing::info!(%reason, "refused a WebSocket token");
-                                async_graphql::Error::new("invalid or expired token")
-                            })?;
-                    let mut data = async_graphql::Data::default();
-                    data.insert(RequestCtx {
-                        actor,
-                        request_id: uuid::Uuid::now_v7().to_string(),
-                        idempotency_key: None,
-                        client: peer.ip().to_string(),
-                        login_budget: LoginBudget::default(),
-                    });
-                    Ok(data)
-                })
-                .serve()
-        })
-}
-
 async fn readyz(State(state): State<AppState>) -> Response {
     if let Err(e) = state.db.ping().await {
         tracing::warn!(error = %e, "readiness: database unreachable");
@@ -118,7 +67,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
 pub async fn authenticate(
     state: &AppState,
     authorization: Option<&str>,
-) -> Result<Option<Actor>, String> {
+) -> Result<Option<Bearer>, String> {
     let Some(value) = authorization else {
         return Ok(None);
     };
@@ -126,15 +75,19 @@ pub async fn authenticate(
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
         .ok_or_else(|| "the Authorization header must be 'Bearer <token>'".to_owned())?;
-    let actor = verify_token(&state.config.jwt_secret, token.trim(), state.clock.now())
+    let bearer = verify_token(&state.config.jwt_secret, token.trim(), state.clock.now())
         .map_err(|e| e.to_string())?;
-    check_subject(&state.db, state.config.is_production(), &actor)
+    check_subject(&state.db, state.config.is_production(), &bearer.actor)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(Some(actor))
+    Ok(Some(bearer))
 }
 
-fn request_ctx(headers: &HeaderMap, actor: Option<Actor>, peer: SocketAddr) -> RequestCtx {
+pub(crate) fn request_ctx(
+    headers: &HeaderMap,
+    actor: Option<Actor>,
+    peer: SocketAddr,
+) -> RequestCtx {
     RequestCtx {
         actor,
         client: peer.ip().to_string(),
@@ -290,7 +243,7 @@ async fn execute(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let actor = match authenticate(&state, authorization).await {
-        Ok(actor) => actor,
+        Ok(bearer) => bearer.map(|b| b.actor),
         Err(reason) => {
             tracing::info!(%reason, "refused a request's token");
             return error_response(

@@ -8,5 +8,6 @@ pub mod demo;
 pub mod graphql;
 pub mod http;
 pub mod state;
+pub mod ws;
 
 pub use app::{AppState, RunningApp, prepare, start};

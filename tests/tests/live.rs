@@ -215,6 +215,80 @@ async fn subscriptions_follow_the_same_ownership_rules() {
     );
 }
 
+/// The close frame ending a session, skipping ordinary messages.
+async fn closed_with(socket: &mut Socket, wait: Duration) -> Option<String> {
+    let deadline = tokio::time::Instant::now() + wait;
+    while let Ok(Some(message)) = tokio::time::timeout_at(deadline, socket.next()).await {
+        if let Ok(Message::Close(frame)) = message {
+            return Some(
+                frame
+                    .map(|f| format!("{} {}", u16::from(f.code), f.reason))
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    None
+}
+
+#[tokio::test]
+async fn a_live_subscription_ends_when_its_token_expires() {
+    let app = TestApp::spawn().await;
+    let id = app
+        .admin()
+        .new_customer(json!({ "name": "Short Lived" }))
+        .await;
+    let token = api::auth::issue_token(
+        &app.app.state.config.jwt_secret,
+        "short-lived",
+        Role::ProjectManager,
+        None,
+        app.clock.now_utc(),
+        chrono::Duration::minutes(10),
+    );
+    let mut socket = connect(&app.base_url, json!({ "token": token }))
+        .await
+        .expect("connected");
+    subscribe(&mut socket, &id).await;
+    // Still open while the token is valid: a change is delivered.
+    prove_live(&mut socket, &id, async |v, name| {
+        app.admin()
+            .run(ops::UPDATE_CUSTOMER, rename(&id, v, &name))
+            .await
+    })
+    .await;
+    app.clock.advance(chrono::Duration::minutes(11));
+    let closed = closed_with(&mut socket, Duration::from_secs(10)).await;
+    assert_eq!(closed.as_deref(), Some("4401 token expired"));
+}
+
+#[tokio::test]
+async fn a_live_subscription_ends_when_its_login_is_disabled() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin();
+    let id = admin.new_customer(json!({ "name": "Watched" })).await;
+    let user = admin
+        .create_user(json!({ "email": "pm@hub.example", "password": "a long enough password", "role": "PROJECT_MANAGER" }))
+        .await;
+    let user_id = user["user"]["id"].as_str().expect("created").to_owned();
+    let login = app
+        .anonymous()
+        .login("pm@hub.example", "a long enough password")
+        .await;
+    let token = login["token"].as_str().expect("signed in");
+    let mut socket = connect(&app.base_url, json!({ "token": token }))
+        .await
+        .expect("connected");
+    subscribe(&mut socket, &id).await;
+    prove_live(&mut socket, &id, async |v, name| {
+        admin.run(ops::UPDATE_CUSTOMER, rename(&id, v, &name)).await
+    })
+    .await;
+    let disabled = admin.disable_user(&user_id).await;
+    assert_eq!(disabled["userErrors"], json!([]), "{disabled}");
+    let closed = closed_with(&mut socket, Duration::from_secs(10)).await;
+    assert_eq!(closed.as_deref(), Some("4403 login disabled"));
+}
+
 /// Two real `api` processes on one PostgreSQL and one Redis: a change made
 /// through one reaches a subscriber connected to the other.
 #[tokio::test]
