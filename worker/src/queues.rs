@@ -34,6 +34,9 @@ pub enum Queues {
     },
 }
 
+/// How often an embedded-mode job worker proves it is alive (see `sqlite`).
+const SQLITE_HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl Queues {
     /// Queues in the app's SQLite file (creates apalis's tables).
     pub async fn sqlite(db: &sea_orm::DatabaseConnection, prefix: &str) -> anyhow::Result<Queues> {
@@ -41,7 +44,15 @@ impl Queues {
         SqliteStorage::setup(pool)
             .await
             .map_err(|e| anyhow::anyhow!("setting up the SQLite job tables: {e}"))?;
-        let config = |q: &str| apalis_sqlite::Config::default().queue(queue_name(prefix, q));
+        // apalis-sqlite 1.0 can miss the wake-up of an idle worker after a
+        // batch (seen: no fetch for 30 s while jobs waited, until the next
+        // heartbeat woke it). A short heartbeat bounds that stall; it is one
+        // small write per worker, and a dead worker's jobs return after two.
+        let config = |q: &str| {
+            apalis_sqlite::Config::default()
+                .queue(queue_name(prefix, q))
+                .heartbeat_interval(SQLITE_HEARTBEAT)
+        };
         Ok(Queues::Sqlite {
             db: db.clone(),
             outbox: SqliteStorage::new(pool).with_config(config(OUTBOX_QUEUE)),

@@ -5,13 +5,14 @@
 
 use super::dead_letters;
 use crate::customers;
+use crate::kernel::db::begin_write;
 use chrono::{DateTime, Duration, Utc};
 use entity::notification;
 pub use entity::{NotificationKind, NotificationStatus};
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -194,7 +195,7 @@ async fn give_up_abandoned(
         .last_error
         .clone()
         .unwrap_or_else(|| format!("claimed {} times; no sender reported back", before.attempts));
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let result = notification::Entity::update_many()
         .col_expr(notification::Column::Status, Expr::value(status::Dead))
         .col_expr(notification::Column::LastError, Expr::value(error.clone()))
@@ -258,7 +259,7 @@ pub async fn record_failure(
         AfterFailure::RetryAt(at) => (status::Pending, at),
         AfterFailure::Dead => (status::Dead, now),
     };
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let result = notification::Entity::update_many()
         .col_expr(notification::Column::Status, Expr::value(new_status))
         .col_expr(

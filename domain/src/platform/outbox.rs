@@ -2,6 +2,7 @@
 //! the kernel's `Write::emit`). A relay delivers it to the job queue after
 //! commit (at least once); this is the relay side.
 
+use crate::kernel::db::begin_write;
 use entity::{OutboxStatus, outbox};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
@@ -22,7 +23,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait, UpdateMany,
+    QuerySelect, UpdateMany,
 };
 
 /// Claim up to `limit` pending rows for `owner` until `now + lease`. Each row
@@ -113,7 +114,7 @@ pub async fn record_failure(
     now: DateTime<Utc>,
     base: Duration,
 ) -> Result<Option<AfterFailure>, DbErr> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let Some(row) = find(&txn, id).await? else {
         return Ok(None);
     };
@@ -158,7 +159,7 @@ pub async fn requeue_unprocessed(
         .await?;
     let mut dead = 0;
     for row in spent {
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         let error = row.last_error.clone().unwrap_or_else(|| {
             format!(
                 "relayed {} times; its job never reported back",
