@@ -255,6 +255,7 @@ async fn execute(
         }
     };
     let ctx = request_ctx(headers, actor, peer);
+    let request_id = ctx.request_id.clone();
     let batch = match batch {
         BatchRequest::Single(r) => BatchRequest::Single(r.data(ctx)),
         BatchRequest::Batch(list) => {
@@ -262,7 +263,7 @@ async fn execute(
         }
     };
     let mut response = state.schema.execute_batch(batch).await;
-    label_errors(&mut response);
+    label_errors(&mut response, &request_id);
     let status = if modern && is_request_error(&response) {
         StatusCode::BAD_REQUEST
     } else {
@@ -287,7 +288,10 @@ async fn execute(
 /// Give every error a stable `extensions.code`: resolvers set their own; what
 /// async-graphql reports itself (syntax, validation, limits) is a bad request
 /// or an exceeded limit.
-fn label_errors(response: &mut BatchResponse) {
+/// Give every error a code. An error a resolver raised without one is a
+/// bug whose message may carry internals: the client sees INTERNAL with the
+/// request id, and the log keeps the message.
+fn label_errors(response: &mut BatchResponse, request_id: &str) {
     let label = |r: &mut async_graphql::Response| {
         for error in &mut r.errors {
             let has_code = error
@@ -308,12 +312,15 @@ fn label_errors(response: &mut BatchResponse) {
             } else if error.path.is_empty() {
                 "BAD_REQUEST"
             } else {
+                tracing::error!(request_id, path = ?error.path, error = %error.message, "uncoded resolver error");
+                error.message = format!("internal error (request id {request_id})");
                 "INTERNAL"
             };
-            error
-                .extensions
-                .get_or_insert_with(Default::default)
-                .set("code", code);
+            let extensions = error.extensions.get_or_insert_with(Default::default);
+            extensions.set("code", code);
+            if code == "INTERNAL" {
+                extensions.set("requestId", request_id);
+            }
         }
     };
     match response {
@@ -333,5 +340,39 @@ fn is_request_error(response: &BatchResponse) -> bool {
     match response {
         BatchResponse::Single(r) => single(r),
         BatchResponse::Batch(list) => list.iter().all(single),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_graphql::{PathSegment, Pos};
+
+    fn error_at(path: Vec<PathSegment>, message: &str) -> ServerError {
+        let mut error = ServerError::new(message, Some(Pos { line: 1, column: 3 }));
+        error.path = path;
+        error
+    }
+
+    #[test]
+    fn an_uncoded_resolver_error_is_internal_and_masked() {
+        let field = vec![PathSegment::Field("customers".into())];
+        let response = async_graphql::Response::from_errors(vec![
+            error_at(field, "error returned from database: secret sql detail"),
+            error_at(vec![], "Unknown field \"nope\""),
+        ]);
+        let mut batch = BatchResponse::Single(response);
+        label_errors(&mut batch, "req-1");
+        let BatchResponse::Single(response) = batch else {
+            unreachable!()
+        };
+        let json = serde_json::to_value(&response.errors).unwrap();
+        assert_eq!(json[0]["message"], "internal error (request id req-1)");
+        assert_eq!(json[0]["extensions"]["code"], "INTERNAL");
+        assert_eq!(json[0]["extensions"]["requestId"], "req-1");
+        assert!(!json.to_string().contains("secret"));
+        // A request-level error keeps its message: it is about the client's document.
+        assert_eq!(json[1]["extensions"]["code"], "BAD_REQUEST");
+        assert_eq!(json[1]["message"], "Unknown field \"nope\"");
     }
 }

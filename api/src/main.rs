@@ -83,27 +83,13 @@ fn main() -> ExitCode {
         return issue_token(&config, role, subject, party.as_deref());
     }
     worker::process::init(&config);
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
     let work = async {
         match cli.command {
             Some(Command::SeedDemo) => seed_demo(config).await,
             _ => serve(config).await,
         }
     };
-    match runtime.block_on(work) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("api: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    worker::process::run_to_exit("api", work)
 }
 
 fn issue_token(config: &Config, role: &str, subject: &str, party: Option<&str>) -> ExitCode {

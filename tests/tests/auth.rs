@@ -288,3 +288,18 @@ async fn in_production_a_token_must_name_an_enabled_login() {
         assert_eq!(code(&body), "UNAUTHENTICATED", "{subject}: {body}");
     }
 }
+
+/// Racing creates of one email: exactly one wins, the rest are EMAIL_TAKEN
+/// (the unique index decides when the check-then-insert races), never INTERNAL.
+#[tokio::test]
+async fn concurrent_creates_of_one_email_answer_email_taken() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin();
+    let input = json!({ "email": "race@example.com", "password": "long-enough-password", "role": "FINANCE" });
+    let answers = futures::future::join_all((0..8).map(|_| admin.create_user(input.clone()))).await;
+    let mut codes: Vec<Vec<String>> = answers.iter().map(user_error_codes).collect();
+    codes.sort();
+    let mut expected = vec![vec!["EMAIL_TAKEN".to_owned()]; 7];
+    expected.insert(0, vec![]);
+    assert_eq!(codes, expected, "{answers:?}");
+}

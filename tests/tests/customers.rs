@@ -44,6 +44,20 @@ async fn every_bad_field_is_reported_together() {
 }
 
 #[tokio::test]
+async fn names_with_line_breaks_or_control_characters_are_refused() {
+    let app = TestApp::spawn().await;
+    for name in ["Acme\r\nBcc: victim@example.com", "Tab\tName", "Nul\u{0}"] {
+        let payload = app.admin().create_customer(json!({ "name": name })).await;
+        assert_eq!(
+            user_errors(&payload),
+            vec![input_error("name", "INVALID_TEXT")],
+            "{name:?}"
+        );
+    }
+    assert_eq!(app.count(party::Entity).await, 0);
+}
+
+#[tokio::test]
 async fn a_good_customer_is_normalised_and_recorded_as_the_caller_at_app_time() {
     let app = TestApp::spawn().await;
     let payload = app

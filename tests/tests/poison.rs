@@ -9,7 +9,7 @@ use entity::{NotificationKind, NotificationStatus, OutboxStatus, notification, o
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::json;
 use std::time::Duration;
-use tests::{TestApp, nodes, wait_for_value};
+use tests::{TestApp, an_outbox_row, nodes, wait_for_value};
 use uuid::Uuid;
 
 /// Backoff 200 ms doubling over five attempts, on a busy machine.
@@ -81,25 +81,13 @@ async fn a_notification_that_cannot_be_prepared_ends_as_a_dead_letter_after_its_
 async fn an_outbox_row_whose_job_keeps_failing_ends_as_a_dead_letter_and_can_be_retried() {
     let app = TestApp::spawn().await;
     let _worker = app.ensure_worker().await;
-    let id = Uuid::now_v7();
-    outbox::ActiveModel {
-        id: Set(id),
-        topic: Set(domain::platform::outbox::topic::NOTIFICATION_RETRY.into()),
-        subject_id: Set(Uuid::now_v7()),
-        // Not the payload the topic needs: its job fails on every attempt.
-        payload: Set("not json".into()),
-        status: Set(OutboxStatus::Pending),
-        attempts: Set(0),
-        lease_owner: Set(None),
-        lease_until: Set(None),
-        created_at: Set(Utc::now()),
-        relayed_at: Set(None),
-        processed_at: Set(None),
-        last_error: Set(None),
-    }
-    .insert(app.db())
-    .await
-    .expect("insert an outbox row");
+    // Not the payload its topic needs: its job fails on every attempt.
+    let retry = domain::platform::outbox::topic::NOTIFICATION_RETRY;
+    let row = an_outbox_row(retry, "not json")
+        .insert(app.db())
+        .await
+        .unwrap();
+    let id = row.id;
 
     let dead = dead_letter_for(&app, id).await;
     assert_eq!(dead["jobKind"], "outbox");

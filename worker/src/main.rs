@@ -21,20 +21,7 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     worker::process::init(&config);
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(config)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("worker: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    worker::process::run_to_exit("worker", run(config))
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {

@@ -26,6 +26,25 @@ pub fn init(config: &Config) {
     }
 }
 
+/// Run a binary's main work on a new async runtime: success is exit 0, a
+/// failure is logged, printed as one line after `name` and exit 1.
+pub fn run_to_exit(
+    name: &str,
+    work: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> ExitCode {
+    let result = tokio::runtime::Runtime::new()
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))
+        .and_then(|runtime| runtime.block_on(work));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("{name}: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Logs go to stderr: JSON in production, human-readable otherwise.
 pub fn init_logging(json: bool) {
     use std::io::IsTerminal;

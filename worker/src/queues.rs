@@ -118,6 +118,25 @@ impl Queues {
         }
     }
 
+    /// Forget finished job rows older than `before` (the SQLite queue keeps a
+    /// row per job until then). The Redis queue is not trimmed here yet: it
+    /// keeps each job's payload in its `{queue}:data` hash.
+    pub async fn purge_finished(&self, before: DateTime<Utc>) -> Result<u64, String> {
+        let Queues::Sqlite { db, .. } = self else {
+            return Ok(0);
+        };
+        use sea_orm::ConnectionTrait;
+        let result = db
+            .execute_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Sqlite,
+                "DELETE FROM Jobs WHERE status = 'Done' AND done_at < ?",
+                [before.timestamp().into()],
+            ))
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(result.rows_affected())
+    }
+
     /// Jobs waiting (for metrics); `None` when it cannot be read.
     pub async fn depth(&self) -> Option<u64> {
         match self {

@@ -268,6 +268,20 @@ async fn sweep_loop(deps: Arc<Deps>, mut stopped: watch::Receiver<bool>) {
             }
             Err(e) => tracing::warn!(error = %e, "notification sweep failed"),
         }
+        // Finished work is kept for a while, then forgotten (wall time).
+        let now = chrono::Utc::now();
+        match domain::platform::outbox::purge_finished(&deps.db, now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(rows = n, "purged finished outbox rows"),
+            Err(e) => tracing::warn!(error = %e, "purging finished outbox rows failed"),
+        }
+        if let Err(e) = deps
+            .queues
+            .purge_finished(now - domain::platform::outbox::RETENTION)
+            .await
+        {
+            tracing::warn!(error = %e, "purging finished job rows failed");
+        }
         // Failed sign-ins only count within the throttle's window (wall time).
         if let Err(e) = domain::users::purge_old_failures(&deps.db, chrono::Utc::now()).await {
             tracing::warn!(error = %e, "purging old sign-in failures failed");

@@ -53,6 +53,8 @@ pub enum UserErrorCode {
     TooManyAttempts,
     /// A per-request limit was reached (e.g. one `login` per request).
     LimitExceeded,
+    /// One-line text holds line breaks or other control characters.
+    InvalidText,
 }
 
 /// An input the operation refused; nothing was written.

@@ -56,6 +56,17 @@ impl Fields {
         if text.is_empty() {
             self.refuse(field, ErrorCode::Required, format!("{field} is required"));
             None
+        } else if text
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+        {
+            // Names reach email subjects, headers and logs: one plain line.
+            self.refuse(
+                field,
+                ErrorCode::InvalidText,
+                format!("{field} must be one line without control characters"),
+            );
+            None
         } else if text.chars().count() > max {
             self.refuse(
                 field,
@@ -139,10 +150,36 @@ mod tests {
     use crate::rules::email::Email;
 
     #[test]
+    fn one_line_text_refuses_every_control_character() {
+        for sneaky in [
+            "A\nB",
+            "A\rB",
+            "Tab\there",
+            "Nul\0",
+            "Bell\u{7}",
+            "Del\u{7f}",
+            "Ne\u{85}l",
+            "Line\u{2028}Separator",
+        ] {
+            let mut fields = Fields::new();
+            assert_eq!(fields.text("name", sneaky, 100), None, "{sneaky:?}");
+        }
+        let mut fields = Fields::new();
+        assert_eq!(
+            fields.text("name", " Café Ünïcode & Co. ", 100).as_deref(),
+            Some("Café Ünïcode & Co.")
+        );
+    }
+
+    #[test]
     fn every_refusal_is_kept_and_blank_optionals_are_absent() {
         let mut fields = Fields::new();
         assert_eq!(fields.text("name", "  ", 10), None);
         assert_eq!(fields.text("title", "x".repeat(11).as_str(), 10), None);
+        assert_eq!(
+            fields.text("legalName", "Acme\r\nBcc: x@evil.example", 100),
+            None
+        );
         assert_eq!(fields.optional("email", Some("  "), Email::parse), None);
         assert!(
             fields
@@ -161,6 +198,7 @@ mod tests {
             vec![
                 ("name", ErrorCode::Required),
                 ("title", ErrorCode::TooLong),
+                ("legalName", ErrorCode::InvalidText),
                 ("email", ErrorCode::InvalidEmail),
             ]
         );

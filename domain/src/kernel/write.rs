@@ -181,7 +181,7 @@ impl<'a> Write<'a> {
         subject_id: Uuid,
         payload: &P,
     ) -> Result<(), DomainError> {
-        record_outbox(&self.txn, self.ctx, topic, subject_id, payload).await?;
+        record_outbox(&self.txn, topic, subject_id, payload).await?;
         Ok(())
     }
 
@@ -231,7 +231,6 @@ async fn append_audit<C: ConnectionTrait, S: Serialize>(
 /// Record one outbox row (relayed to the queue after commit).
 async fn record_outbox<C: ConnectionTrait, P: Serialize>(
     conn: &C,
-    ctx: &Ctx,
     topic: &str,
     subject_id: Uuid,
     payload: &P,
@@ -245,7 +244,8 @@ async fn record_outbox<C: ConnectionTrait, P: Serialize>(
         attempts: Set(0),
         lease_owner: Set(None),
         lease_until: Set(None),
-        created_at: Set(ctx.now()),
+        // Relay scheduling and lag run on wall time, not the business clock.
+        created_at: Set(chrono::Utc::now()),
         relayed_at: Set(None),
         processed_at: Set(None),
         last_error: Set(None),

@@ -21,16 +21,19 @@ use super::backoff::{AfterFailure, FailureKind, MAX_ATTEMPTS, after_failure};
 use super::dead_letters;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
-    QuerySelect, UpdateMany,
+    ColumnTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, QuerySelect, UpdateMany,
 };
 
 /// Claim up to `limit` pending rows for `owner` until `now + lease`. Each row
 /// is taken with a conditional update, so two relays never hold one row; a
 /// relay that dies leaves its lease to expire and the row is claimed again.
-pub async fn claim_batch<C: ConnectionTrait>(
-    conn: &C,
+/// On PostgreSQL the candidates are read `FOR UPDATE SKIP LOCKED`, so
+/// concurrent relays take different rows instead of fighting over the same.
+pub async fn claim_batch(
+    db: &DatabaseConnection,
     owner: &str,
     now: DateTime<Utc>,
     lease: Duration,
@@ -45,12 +48,15 @@ pub async fn claim_batch<C: ConnectionTrait>(
                     .add(outbox::Column::LeaseUntil.lt(now)),
             )
     };
-    let candidates = outbox::Entity::find()
+    let txn = begin_write(db).await?;
+    let mut candidates = outbox::Entity::find()
         .filter(claimable())
         .order_by_asc(outbox::Column::Id)
-        .limit(limit)
-        .all(conn)
-        .await?;
+        .limit(limit);
+    if db.get_database_backend() == DbBackend::Postgres {
+        candidates = candidates.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let candidates = candidates.all(&txn).await?;
     let mut claimed = Vec::with_capacity(candidates.len());
     for row in candidates {
         let result = outbox::Entity::update_many()
@@ -62,12 +68,13 @@ pub async fn claim_batch<C: ConnectionTrait>(
             )
             .filter(outbox::Column::Id.eq(row.id))
             .filter(claimable())
-            .exec(conn)
+            .exec(&txn)
             .await?;
         if result.rows_affected == 1 {
             claimed.push(row);
         }
     }
+    txn.commit().await?;
     Ok(claimed)
 }
 
@@ -218,6 +225,19 @@ async fn give_up<C: ConnectionTrait>(
     )
     .await?;
     Ok(())
+}
+
+/// How long finished rows are kept (for tracing what a change caused).
+pub const RETENTION: Duration = Duration::days(7);
+
+/// Forget rows whose work finished more than `RETENTION` ago (the sweep).
+/// Dead and unfinished rows stay until they are dealt with.
+pub async fn purge_finished(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    let result = outbox::Entity::delete_many()
+        .filter(outbox::Column::ProcessedAt.lt(now - RETENTION))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
 }
 
 /// Pending rows and the age of the oldest (for metrics).

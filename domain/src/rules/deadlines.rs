@@ -418,43 +418,49 @@ mod tests {
         }
     }
 
+    /// Across daylight saving (UTC in, UTC and Sydney wall time out). Clocks
+    /// go forward Sun 4 Oct 2026 (Mon 5 Oct is Labour Day) and back Sun 4 Apr
+    /// 2027; business hours follow the wall clock, Critical counts real hours.
     #[test]
-    fn sla_across_daylight_saving_start() {
+    fn sla_across_daylight_saving() {
+        use TicketPriority::{Critical, High};
         let cal = BusinessCalendar::nsw_default();
-        // Fri 2 Oct 2026 16:00 AEST (06:00 UTC); clocks go forward Sun 4 Oct;
-        // Mon 5 Oct is Labour Day. High → Tue 6 Oct 12:00 AEDT = 01:00 UTC.
-        let t = utc(2026, 10, 2, 6, 0);
-        assert_eq!(t, syd(2026, 10, 2, 16, 0));
-        assert_eq!(
-            first_response_due(&cal, TicketPriority::High, t),
-            utc(2026, 10, 6, 1, 0)
-        );
-        // Critical at Sun 01:30 AEST: two real hours later is 04:30 AEDT.
-        let night = syd(2026, 10, 4, 1, 30);
-        let due = first_response_due(&cal, TicketPriority::Critical, night);
-        assert_eq!(due, utc(2026, 10, 3, 17, 30));
-        assert_eq!(due, syd(2026, 10, 4, 4, 30));
-    }
-
-    #[test]
-    fn sla_across_daylight_saving_end() {
-        let cal = BusinessCalendar::nsw_default();
-        // Fri 2 Apr 2027 16:00 AEDT (05:00 UTC); clocks go back Sun 4 Apr.
-        // High → Mon 5 Apr 12:00 AEST = 02:00 UTC.
-        let t = utc(2027, 4, 2, 5, 0);
-        assert_eq!(t, syd(2027, 4, 2, 16, 0));
-        assert_eq!(
-            first_response_due(&cal, TicketPriority::High, t),
-            utc(2027, 4, 5, 2, 0)
-        );
-        // Critical at Sun 01:30 AEDT: two real hours later is 02:30 AEST.
-        let night = syd(2027, 4, 4, 1, 30);
-        let due = first_response_due(&cal, TicketPriority::Critical, night);
-        assert_eq!(due, utc(2027, 4, 3, 16, 30));
-        assert_eq!(
-            cal.to_local(due).format("%H:%M %Z").to_string(),
-            "02:30 AEST"
-        );
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let cases = [
+            // Fri 16:00 AEST → Tue 12:00 AEDT.
+            (
+                "2026-10-02T06:00:00Z",
+                High,
+                "2026-10-06T01:00:00Z",
+                "Tue 12:00 AEDT",
+            ),
+            // Sun 01:30 AEST, two real hours later.
+            (
+                "2026-10-03T15:30:00Z",
+                Critical,
+                "2026-10-03T17:30:00Z",
+                "Sun 04:30 AEDT",
+            ),
+            // Fri 16:00 AEDT → Mon 12:00 AEST.
+            (
+                "2027-04-02T05:00:00Z",
+                High,
+                "2027-04-05T02:00:00Z",
+                "Mon 12:00 AEST",
+            ),
+            // Sun 01:30 AEDT, two real hours later.
+            (
+                "2027-04-03T14:30:00Z",
+                Critical,
+                "2027-04-03T16:30:00Z",
+                "Sun 02:30 AEST",
+            ),
+        ];
+        for (opened, priority, due, wall) in cases {
+            let got = first_response_due(&cal, priority, at(opened));
+            assert_eq!(got, at(due), "{opened} {priority:?}");
+            assert_eq!(cal.to_local(got).format("%a %H:%M %Z").to_string(), wall);
+        }
     }
 
     #[test]

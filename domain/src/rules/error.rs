@@ -30,6 +30,7 @@ pub enum ErrorCode {
     EmailTaken,
     TooManyAttempts,
     LimitExceeded,
+    InvalidText,
 }
 
 /// The codes a value rule refuses with (the same enum, by its older name).

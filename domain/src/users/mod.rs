@@ -82,11 +82,7 @@ pub async fn create(
         return Err(DomainError::not_found("partyId", "customer"));
     }
     if find_by_email(w.conn(), &email).await?.is_some() {
-        return Err(DomainError::rejected(
-            &["email"],
-            ErrorCode::EmailTaken,
-            "a login with this email already exists",
-        ));
+        return Err(email_taken());
     }
     let now = w.now();
     let user = w
@@ -101,10 +97,30 @@ pub async fn create(
             created_at: Set(now),
             updated_at: Set(now),
         })
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // A concurrent create of the same email won the unique index.
+            DomainError::Db(db)
+                if matches!(
+                    db.sql_err(),
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                ) =>
+            {
+                email_taken()
+            }
+            other => other,
+        })?;
     w.audit(SUBJECT_TYPE, user.id, "user.created", None, Some(&user))
         .await?;
     w.commit(user).await
+}
+
+fn email_taken() -> DomainError {
+    DomainError::rejected(
+        &["email"],
+        ErrorCode::EmailTaken,
+        "a login with this email already exists",
+    )
 }
 
 /// Disable a login (ADMIN only); its tokens stop working at once.
