@@ -2,7 +2,7 @@
 //! policed before anything runs), GraphiQL, health and readiness.
 
 use crate::auth::{Bearer, check_subject, verify_token};
-use crate::graphql::{LoginBudget, RequestCtx};
+use crate::graphql::{LoginBudget, RequestCtx, limits};
 use crate::state::AppState;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse, ServerError};
@@ -165,6 +165,10 @@ async fn graphql_get(
         }
     };
     // GET is for queries only (GraphQL over HTTP): a mutation must be a POST.
+    // A persisted (APQ) document is only known once it is looked up, so the
+    // request carries the rule to where it is.
+    let mut request = request;
+    limits::mark_read_only(&mut request);
     if is_mutation(&request) {
         let mut resp = error_response(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -181,16 +185,10 @@ async fn graphql_get(
 }
 
 fn is_mutation(request: &async_graphql::Request) -> bool {
-    use async_graphql::parser::types::{DocumentOperations, OperationType};
     let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
         return false; // execution reports the syntax error
     };
-    let ty = match (&doc.operations, request.operation_name.as_deref()) {
-        (DocumentOperations::Single(op), _) => Some(op.node.ty),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
-        (DocumentOperations::Multiple(ops), None) => ops.values().next().map(|op| op.node.ty),
-    };
-    ty == Some(OperationType::Mutation)
+    limits::is_mutation(&doc, request.operation_name.as_deref())
 }
 
 async fn graphql_post(
@@ -200,6 +198,19 @@ async fn graphql_post(
     body: Bytes,
 ) -> Response {
     let modern = wants_graphql_response(&headers);
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            modern,
+            "BAD_REQUEST",
+            "send the GraphQL request as application/json",
+        );
+    }
     let batch: BatchRequest = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => {
@@ -274,9 +285,22 @@ async fn execute(
     } else {
         "application/json"
     };
-    let body = serde_json::to_string(&response).unwrap_or_else(|_| {
-        r#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#.into()
+    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| {
+        serde_json::json!({ "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL" } }] })
     });
+    if status == StatusCode::BAD_REQUEST {
+        // GraphQL over HTTP: a document that never ran has no `data` entry.
+        let without_data = |entry: &mut serde_json::Value| {
+            if let Some(object) = entry.as_object_mut() {
+                object.remove("data");
+            }
+        };
+        match &mut body {
+            serde_json::Value::Array(entries) => entries.iter_mut().for_each(without_data),
+            single => without_data(single),
+        }
+    }
+    let body = body.to_string();
     (
         status,
         [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],

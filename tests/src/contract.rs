@@ -333,16 +333,17 @@ where
         }
         assert_eq!(seen, created, "oldest first, each once");
         assert_eq!(pages, 3);
-        for variables in [
-            json!({ "first": 101 }),
-            json!({ "first": 1_000_000 }),
-            json!({ "first": -1 }),
-            json!({ "after": "!!" }),
+        for (variables, code) in [
+            (json!({ "first": 101 }), "BAD_REQUEST"),
+            // Charged at its page size before it runs.
+            (json!({ "first": 1_000_000 }), "LIMIT_EXCEEDED"),
+            (json!({ "first": -1 }), "BAD_REQUEST"),
+            (json!({ "after": "!!" }), "BAD_REQUEST"),
         ] {
             let body = admin.run(self.list, variables.clone()).await;
             assert_eq!(
                 error_code(&body).as_deref(),
-                Some("BAD_REQUEST"),
+                Some(code),
                 "{variables}: {body:#}"
             );
         }

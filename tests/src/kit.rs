@@ -426,21 +426,8 @@ impl TestApp {
 /// An outbox row as the kernel writes one (PENDING, no attempts, created
 /// now); tests change the fields their case needs before inserting it.
 pub fn an_outbox_row(topic: &str, payload: &str) -> outbox::ActiveModel {
-    use sea_orm::Set;
-    outbox::ActiveModel {
-        id: Set(uuid::Uuid::now_v7()),
-        topic: Set(topic.to_owned()),
-        subject_id: Set(uuid::Uuid::now_v7()),
-        payload: Set(payload.to_owned()),
-        status: Set(entity::OutboxStatus::Pending),
-        attempts: Set(0),
-        lease_owner: Set(None),
-        lease_until: Set(None),
-        created_at: Set(chrono::Utc::now()),
-        relayed_at: Set(None),
-        processed_at: Set(None),
-        last_error: Set(None),
-    }
+    let subject_id = uuid::Uuid::now_v7();
+    domain::kernel::write::pending_outbox_row(topic, subject_id, payload.to_owned())
 }
 
 /// Poll `ready` every 50 ms until it holds; panics after `timeout`.

@@ -120,9 +120,16 @@ async fn hostile_documents_are_refused_with_a_code_and_the_server_stays_up() {
         ("too deep", too_deep, "LIMIT_EXCEEDED"),
         ("5000 aliases", many_aliases, "LIMIT_EXCEEDED"),
         ("fragment cycle", fragment_cycle, "LIMIT_EXCEEDED"),
+        // Charged at its page size before it runs.
         (
             "first: 1000000",
             "{ customers(first: 1000000) { edges { cursor } } }".into(),
+            "LIMIT_EXCEEDED",
+        ),
+        // Affordable, but over the largest page.
+        (
+            "first: 150",
+            "{ customers(first: 150) { edges { cursor } } }".into(),
             "BAD_REQUEST",
         ),
     ];

@@ -134,27 +134,25 @@ async fn run(deps: Arc<Deps>, name: String, stopped: watch::Receiver<bool>) {
                 $outbox.poll_with_interval(every),
                 $send.poll_with_interval(every),
             );
-            let (d1, d2) = (deps.clone(), deps.clone());
-            let (n1, n2) = (format!("{name}-outbox"), format!("{name}-email"));
+            // One apalis worker per queue, all with the same layers.
+            macro_rules! job_worker {
+                ($queue:literal, $backend:expr, $handler:path) => {{
+                    let (deps, backend) = (deps.clone(), $backend);
+                    let name = format!("{name}-{}", $queue);
+                    move |_| {
+                        WorkerBuilder::new(name.clone())
+                            .backend(backend.clone())
+                            .enable_tracing()
+                            .catch_panic()
+                            .concurrency($concurrency)
+                            .data(deps.clone())
+                            .build($handler)
+                    }
+                }};
+            }
             Monitor::new()
-                .register(move |_| {
-                    WorkerBuilder::new(n1.clone())
-                        .backend(outbox.clone())
-                        .enable_tracing()
-                        .catch_panic()
-                        .concurrency($concurrency)
-                        .data(d1.clone())
-                        .build(jobs::outbox::handle)
-                })
-                .register(move |_| {
-                    WorkerBuilder::new(n2.clone())
-                        .backend(send.clone())
-                        .enable_tracing()
-                        .catch_panic()
-                        .concurrency($concurrency)
-                        .data(d2.clone())
-                        .build(jobs::send_notification::handle)
-                })
+                .register(job_worker!("outbox", outbox, jobs::outbox::handle))
+                .register(job_worker!("email", send, jobs::send_notification::handle))
                 .shutdown_timeout(SHUTDOWN_GRACE)
                 .run_with_signal(signal)
                 .await

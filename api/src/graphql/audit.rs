@@ -11,7 +11,6 @@ use entity::audit_entry;
 use futures::{Stream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
-/// One change to one record: who, when, what, and the record before and after.
 pub struct AuditEntry(pub audit_entry::Model);
 
 fn parse_snapshot(text: &Option<String>) -> Option<Json<serde_json::Value>> {
@@ -20,6 +19,7 @@ fn parse_snapshot(text: &Option<String>) -> Option<Json<serde_json::Value>> {
         .map(Json)
 }
 
+/// One change to one record: who, when, what, and the record before and after.
 #[Object]
 impl AuditEntry {
     /// Stable identifier.
@@ -66,7 +66,10 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// The timeline of one record, oldest first. Customers see only their own.
-    #[graphql(guard = "Require::to(Permission::ReadAudit)")]
+    #[graphql(
+        guard = "Require::to(Permission::ReadAudit)",
+        complexity = "super::limits::connection_cost(first, child_complexity)"
+    )]
     async fn audit_trail(
         &self,
         ctx: &Context<'_>,

@@ -12,9 +12,9 @@ use domain::customers::{self, CustomerInput, CustomerUpdateInput};
 use domain::kernel::Permission;
 use entity::party;
 
-/// A customer of the business (a party of kind CUSTOMER).
 pub struct Customer(pub party::Model);
 
+/// A customer of the business (a party of kind CUSTOMER).
 #[Object]
 impl Customer {
     /// Stable identifier.
@@ -105,7 +105,11 @@ pub struct CustomerQuery;
 impl CustomerQuery {
     /// One customer by id; null when missing or not visible to the caller.
     #[graphql(guard = "Require::to(Permission::ReadCustomers)")]
-    async fn customer(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Customer>> {
+    async fn customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The customer's id.")] id: ID,
+    ) -> async_graphql::Result<Option<Customer>> {
         let id = arg_id(&id, "id")?;
         let found = customers::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
         Ok(answer(ctx, found)?.map(Customer))
@@ -113,7 +117,10 @@ impl CustomerQuery {
 
     /// Customers, oldest first. `search` matches name or email, case-insensitively.
     /// Customers see only themselves.
-    #[graphql(guard = "Require::to(Permission::ReadCustomers)")]
+    #[graphql(
+        guard = "Require::to(Permission::ReadCustomers)",
+        complexity = "super::limits::connection_cost(first, child_complexity)"
+    )]
     async fn customers(
         &self,
         ctx: &Context<'_>,
@@ -139,6 +146,7 @@ impl CustomerMutation {
     async fn create_customer(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
         input: CreateCustomerInput,
     ) -> async_graphql::Result<CreateCustomerPayload> {
         let raw = CustomerInput {
@@ -158,6 +166,7 @@ impl CustomerMutation {
     async fn update_customer(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
         input: UpdateCustomerInput,
     ) -> async_graphql::Result<UpdateCustomerPayload> {
         let domain_ctx = ctx.domain_ctx()?;

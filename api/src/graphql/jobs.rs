@@ -10,9 +10,9 @@ use domain::kernel::Permission;
 use domain::platform::dead_letters;
 use entity::dead_job;
 
-/// A job that will not run again until an ADMIN retries it.
 pub struct DeadJob(pub dead_job::Model);
 
+/// A job that will not run again until an ADMIN retries it.
 #[Object]
 impl DeadJob {
     /// Stable identifier.
@@ -70,7 +70,10 @@ pub struct JobQuery;
 #[Object]
 impl JobQuery {
     /// Dead letters not yet retried, oldest first (ADMIN).
-    #[graphql(guard = "Require::to(Permission::ManageJobs)")]
+    #[graphql(
+        guard = "Require::to(Permission::ManageJobs)",
+        complexity = "super::limits::connection_cost(first, child_complexity)"
+    )]
     async fn dead_jobs(
         &self,
         ctx: &Context<'_>,
@@ -94,6 +97,7 @@ impl JobMutation {
     async fn retry_dead_job(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
         input: RetryDeadJobInput,
     ) -> async_graphql::Result<RetryDeadJobPayload> {
         let domain_ctx = ctx.domain_ctx()?;

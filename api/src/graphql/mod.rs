@@ -5,12 +5,16 @@ mod customers;
 mod errors;
 mod jobs;
 pub(crate) mod kit;
+pub mod limits;
 mod settings;
 mod users;
 
 pub use errors::{ApiError, UserError, UserErrorCode};
 
 use crate::broker::Broker;
+use async_graphql::extensions::apollo_persisted_queries::{
+    ApolloPersistedQueries, LruCacheStorage,
+};
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use config::Config;
 use domain::{Actor, Clock};
@@ -43,6 +47,7 @@ impl LoginBudget {
     }
 }
 
+/// Everything that can be read.
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
     customers::CustomerQuery,
@@ -52,6 +57,8 @@ pub struct QueryRoot(
     settings::SettingsQuery,
 );
 
+/// Everything that changes something; each answers with a payload whose
+/// `userErrors` say why nothing changed.
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     customers::CustomerMutation,
@@ -60,6 +67,7 @@ pub struct MutationRoot(
     settings::SettingsMutation,
 );
 
+/// Live updates over WebSocket (graphql-transport-ws).
 #[derive(MergedSubscription, Default)]
 pub struct SubscriptionRoot(audit::AuditSubscription);
 
@@ -67,8 +75,13 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Most nested selections a document may have.
 pub const MAX_DEPTH: usize = 12;
-/// Most complexity points a document may cost.
-pub const MAX_COMPLEXITY: usize = 1000;
+/// Most complexity points a document may cost (a connection costs its page
+/// size times its node's selection: one full page of 100 rich nodes fits).
+pub const MAX_COMPLEXITY: usize = 5000;
+/// Most fields a document may select in all (aliases and `__typename` too).
+pub const MAX_FIELDS: usize = 500;
+/// Persisted (APQ) and parsed documents kept in memory.
+const DOCUMENT_CACHE: usize = 1024;
 
 /// The schema without data: enough to export SDL.
 pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
@@ -81,6 +94,15 @@ pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRo
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(32)
     .limit_directives(10)
+    // Mobile clients send a hash instead of the document (Apollo APQ).
+    .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
+        DOCUMENT_CACHE,
+    )))
+    // After APQ, so persisted documents are counted too.
+    .extension(limits::DocumentLimits {
+        max_fields: MAX_FIELDS,
+        cache: DOCUMENT_CACHE,
+    })
 }
 
 /// The SDL `schema.graphql` must equal.

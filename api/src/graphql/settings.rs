@@ -17,9 +17,9 @@ pub enum GstRounding {
     PerInvoice,
 }
 
-/// Legal identity and defaults of the business.
 pub struct BusinessSettings(pub business_settings::Model);
 
+/// Legal identity and defaults of the business.
 #[Object]
 impl BusinessSettings {
     /// Legal name, shown on tax invoices.
@@ -119,6 +119,7 @@ impl SettingsMutation {
     async fn update_business_settings(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
         input: UpdateBusinessSettingsInput,
     ) -> async_graphql::Result<UpdateBusinessSettingsPayload> {
         let update = SettingsUpdate {

@@ -32,9 +32,9 @@ pub enum Role {
     Customer,
 }
 
-/// A login.
 pub struct User(pub app_user::Model);
 
+/// A login.
 #[Object]
 impl User {
     /// Stable identifier (the token's `sub`).
@@ -178,6 +178,7 @@ impl UserMutation {
     async fn login(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
         input: LoginInput,
     ) -> async_graphql::Result<LoginPayload> {
         let services = ctx.services();
@@ -234,6 +235,7 @@ impl UserMutation {
     async fn create_user(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
         input: CreateUserInput,
     ) -> async_graphql::Result<CreateUserPayload> {
         let domain_ctx = ctx.domain_ctx()?;
@@ -256,6 +258,7 @@ impl UserMutation {
     async fn disable_user(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
         input: DisableUserInput,
     ) -> async_graphql::Result<DisableUserPayload> {
         let domain_ctx = ctx.domain_ctx()?;

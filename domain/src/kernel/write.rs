@@ -235,11 +235,19 @@ async fn record_outbox<C: ConnectionTrait, P: Serialize>(
     subject_id: Uuid,
     payload: &P,
 ) -> Result<outbox::Model, sea_orm::DbErr> {
+    let payload = serde_json::to_string(payload).expect("outbox payloads are plain data");
+    pending_outbox_row(topic, subject_id, payload)
+        .insert(conn)
+        .await
+}
+
+/// A new outbox row as `emit` records it: PENDING, no attempts yet.
+pub fn pending_outbox_row(topic: &str, subject_id: Uuid, payload: String) -> outbox::ActiveModel {
     outbox::ActiveModel {
         id: Set(Uuid::now_v7()),
         topic: Set(topic.to_owned()),
         subject_id: Set(subject_id),
-        payload: Set(serde_json::to_string(payload).expect("outbox payloads are plain data")),
+        payload: Set(payload),
         status: Set(OutboxStatus::Pending),
         attempts: Set(0),
         lease_owner: Set(None),
@@ -250,6 +258,4 @@ async fn record_outbox<C: ConnectionTrait, P: Serialize>(
         processed_at: Set(None),
         last_error: Set(None),
     }
-    .insert(conn)
-    .await
 }

@@ -256,25 +256,21 @@ mod tests {
     #[test]
     fn injury_report_across_public_holidays() {
         let cal = BusinessCalendar::nsw_default();
-        // Wed 1 Apr 2026 → Fri 3 Apr Good Friday → Easter → Tue 7 Apr.
-        assert_eq!(injury_report_due(&cal, date(2026, 4, 1)), date(2026, 4, 7));
-        // Thu 2 Apr 2026 → Sat 4 → Tue 7 Apr.
-        assert_eq!(injury_report_due(&cal, date(2026, 4, 2)), date(2026, 4, 7));
-        // Fri 24 Apr 2026 → Sun 26 → Mon 27 additional Anzac Day → Tue 28.
-        assert_eq!(
-            injury_report_due(&cal, date(2026, 4, 24)),
-            date(2026, 4, 28)
-        );
-        // Wed 23 Dec 2026 → Fri 25 → Sat 26, Sun 27, Mon 28 (additional) → Tue 29.
-        assert_eq!(
-            injury_report_due(&cal, date(2026, 12, 23)),
-            date(2026, 12, 29)
-        );
-        // Thu 23 Dec 2027 → Sat 25 → Tue 28 additional too → Wed 29.
-        assert_eq!(
-            injury_report_due(&cal, date(2027, 12, 23)),
-            date(2027, 12, 29)
-        );
+        let cases = [
+            // Wed → Fri 3 Apr Good Friday → Easter → Tue 7 Apr.
+            (date(2026, 4, 1), date(2026, 4, 7)),
+            // Thu → Sat 4 → Tue 7 Apr.
+            (date(2026, 4, 2), date(2026, 4, 7)),
+            // Fri → Sun 26 → Mon 27 additional Anzac Day → Tue 28.
+            (date(2026, 4, 24), date(2026, 4, 28)),
+            // Wed → Fri 25 → Sat 26, Sun 27, Mon 28 (additional) → Tue 29.
+            (date(2026, 12, 23), date(2026, 12, 29)),
+            // Thu → Sat 25 → Tue 28 additional too → Wed 29.
+            (date(2027, 12, 23), date(2027, 12, 29)),
+        ];
+        for (aware, due) in cases {
+            assert_eq!(injury_report_due(&cal, aware), due, "aware {aware}");
+        }
         // Without the holidays the weekend rule alone applies.
         let plain = BusinessCalendar::default();
         assert_eq!(
@@ -295,23 +291,21 @@ mod tests {
     #[test]
     fn recall_notification_two_days_after_start() {
         let cal = BusinessCalendar::nsw_default();
-        assert_eq!(
-            recall_notification_due(&cal, date(2026, 3, 10)),
-            date(2026, 3, 12)
-        );
-        assert_eq!(
-            recall_notification_due(&cal, date(2026, 3, 13)),
-            date(2026, 3, 16)
-        );
-        // Thu 24 Dec 2026 → Sat 26 → Mon 28 additional → Tue 29.
-        assert_eq!(
-            recall_notification_due(&cal, date(2026, 12, 24)),
-            date(2026, 12, 29)
-        );
-        assert_eq!(
-            statutory_due_date(&cal, date(2026, 3, 10), 0),
-            date(2026, 3, 10)
-        );
+        let cases = [
+            (date(2026, 3, 10), date(2026, 3, 12)),
+            (date(2026, 3, 13), date(2026, 3, 16)),
+            // Thu 24 Dec → Sat 26 → Mon 28 additional → Tue 29.
+            (date(2026, 12, 24), date(2026, 12, 29)),
+        ];
+        for (started, due) in cases {
+            assert_eq!(
+                recall_notification_due(&cal, started),
+                due,
+                "started {started}"
+            );
+        }
+        let today = date(2026, 3, 10);
+        assert_eq!(statutory_due_date(&cal, today, 0), today);
     }
 
     #[test]
@@ -341,80 +335,74 @@ mod tests {
         let cal = BusinessCalendar::nsw_default();
         let cases = [
             (
-                (2026, 3, 10, 10, 0),
+                syd(2026, 3, 10, 10, 0),
                 Critical,
-                (2026, 3, 10, 12, 0),
+                syd(2026, 3, 10, 12, 0),
                 "Tue: 2 real hours",
             ),
             (
-                (2026, 3, 10, 10, 0),
+                syd(2026, 3, 10, 10, 0),
                 High,
-                (2026, 3, 10, 14, 0),
+                syd(2026, 3, 10, 14, 0),
                 "Tue: 4 business hours",
             ),
             (
-                (2026, 3, 10, 10, 0),
+                syd(2026, 3, 10, 10, 0),
                 Medium,
-                (2026, 3, 13, 10, 0),
-                "Tue: 24 business hours",
+                syd(2026, 3, 13, 10, 0),
+                "Tue: 24 hours",
             ),
             (
-                (2026, 3, 10, 10, 0),
+                syd(2026, 3, 10, 10, 0),
                 Low,
-                (2026, 3, 23, 10, 0),
-                "72h = 9 business days",
+                syd(2026, 3, 23, 10, 0),
+                "72h: 9 days",
             ),
             (
-                (2026, 3, 13, 16, 30),
+                syd(2026, 3, 13, 16, 30),
                 Critical,
-                (2026, 3, 13, 18, 30),
-                "Fri evening runs",
+                syd(2026, 3, 13, 18, 30),
+                "Fri evening",
             ),
             (
-                (2026, 3, 13, 16, 30),
+                syd(2026, 3, 13, 16, 30),
                 High,
-                (2026, 3, 16, 12, 30),
-                "30 min Fri, 3h30 Mon",
+                syd(2026, 3, 16, 12, 30),
+                "Fri 30m, Mon",
             ),
             (
-                (2026, 3, 14, 11, 0),
+                syd(2026, 3, 14, 11, 0),
                 High,
-                (2026, 3, 16, 13, 0),
-                "Sat: starts Mon 09:00",
+                syd(2026, 3, 16, 13, 0),
+                "Sat: from Mon",
             ),
             (
-                (2026, 3, 14, 11, 0),
+                syd(2026, 3, 14, 11, 0),
                 Critical,
-                (2026, 3, 14, 13, 0),
-                "Sat: real hours",
+                syd(2026, 3, 14, 13, 0),
+                "Sat: real",
             ),
             (
-                (2026, 4, 2, 15, 0),
+                syd(2026, 4, 2, 15, 0),
                 High,
-                (2026, 4, 7, 11, 0),
-                "over Easter to Tue",
+                syd(2026, 4, 7, 11, 0),
+                "over Easter",
             ),
             (
-                (2026, 4, 2, 15, 0),
+                syd(2026, 4, 2, 15, 0),
                 Medium,
-                (2026, 4, 9, 15, 0),
-                "Thu 2h, Tue 8, Wed 8, Thu 6",
+                syd(2026, 4, 9, 15, 0),
+                "Thu 2+8+8+6",
             ),
             (
-                (2026, 4, 3, 10, 0),
+                syd(2026, 4, 3, 10, 0),
                 Critical,
-                (2026, 4, 3, 12, 0),
-                "Good Friday: real hours",
+                syd(2026, 4, 3, 12, 0),
+                "Good Friday",
             ),
         ];
         for (opened, priority, due, why) in cases {
-            let (y, mo, d, h, mi) = opened;
-            let (dy, dmo, dd, dh, dmi) = due;
-            assert_eq!(
-                first_response_due(&cal, priority, syd(y, mo, d, h, mi)),
-                syd(dy, dmo, dd, dh, dmi),
-                "{why}"
-            );
+            assert_eq!(first_response_due(&cal, priority, opened), due, "{why}");
         }
     }
 
