@@ -16,7 +16,6 @@ pub struct WelcomeContext<'a> {
     pub customer_name: &'a str,
     pub business_name: &'a str,
     pub business_abn: Option<&'a str>,
-    pub link: &'a str,
 }
 
 pub fn welcome(data: &WelcomeContext<'_>) -> Result<Rendered, minijinja::Error> {
@@ -35,7 +34,6 @@ pub(super) async fn render(
     let customer = domain::customers::find(db, n.subject_id)
         .await?
         .ok_or("customer of a welcome email not found")?;
-    let link = format!("{}/customers/{}", settings.public_base_url, customer.id);
     let abn = settings
         .abn
         .as_deref()
@@ -45,7 +43,6 @@ pub(super) async fn render(
         customer_name: &customer.name,
         business_name: &settings.legal_name,
         business_abn: abn.as_deref(),
-        link: &link,
     })?)
 }
 
@@ -54,24 +51,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn welcome_has_both_parts_with_the_link_and_escapes_html() {
+    fn welcome_has_both_parts_escapes_html_and_links_nowhere() {
         let rendered = welcome(&WelcomeContext {
             customer_name: "Tom & <Jerry>",
             business_name: "Harbour Homewares",
             business_abn: Some("51 824 753 556"),
-            link: "https://shop.example/customers/1",
         })
         .unwrap();
         assert_eq!(rendered.subject, "Welcome to Harbour Homewares");
         assert!(rendered.html.contains("Tom &amp; &lt;Jerry&gt;"));
         assert!(rendered.text.contains("Tom & <Jerry>"));
-        // minijinja escapes `/` in HTML; browsers decode it in attributes.
-        assert!(
-            rendered
-                .html
-                .replace("&#x2f;", "/")
-                .contains("href=\"https://shop.example/customers/1\"")
-        );
+        // Until a customer page exists there is nowhere to send them.
+        assert!(!rendered.html.contains("href"));
+        assert!(!rendered.text.contains("http"));
         assert!(rendered.text.contains("ABN 51 824 753 556"));
     }
 }
