@@ -188,8 +188,20 @@ async fn with_smtp_down_sends_retry_and_all_arrive_once_it_is_back() {
         true
     })
     .await;
-    // A late duplicate would show up now.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Every outbox job has finished too: with every email SENT, no job left
+    // can claim one again, so what the sink holds now is final.
+    wait_for("every outbox row processed", PATIENCE, async || {
+        let mut all = true;
+        for id in &ids {
+            all &= app
+                .outbox_rows(id)
+                .await
+                .iter()
+                .all(|r| r.processed_at.is_some());
+        }
+        all
+    })
+    .await;
     let received_after = sink.received();
     assert_eq!(received_after.len(), 5, "no duplicates after recovery");
     let message_ids: HashSet<String> = received_after.iter().map(|m| m.message_id()).collect();
