@@ -19,34 +19,29 @@ async fn post_raw(app: &TestApp, body: Value, accept: &str) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-fn limit_exceeded(body: &Value) -> bool {
-    body["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
+/// POST `document` as ADMIN and expect LIMIT_EXCEEDED without any data.
+async fn assert_limit_exceeded(app: &TestApp, document: &str) {
+    let (_, body) = post_raw(app, json!({ "query": document }), "application/json").await;
+    let shown: String = body.to_string().chars().take(300).collect();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED",
+        "{shown}"
+    );
+    assert!(body["data"].is_null(), "{shown}");
 }
 
 #[tokio::test]
 async fn an_alias_flood_is_refused_before_it_runs_and_the_server_stays_responsive() {
     let app = TestApp::spawn().await;
     let flood: String = (0..5000).map(|i| format!("a{i}: __typename ")).collect();
-    let (_, body) = post_raw(
-        &app,
-        json!({ "query": format!("{{ {flood} }}") }),
-        "application/json",
-    )
-    .await;
-    assert!(
-        limit_exceeded(&body),
-        "{}",
-        body.to_string().chars().take(300).collect::<String>()
-    );
-    assert!(body["data"].is_null());
+    assert_limit_exceeded(&app, &format!("{{ {flood} }}")).await;
     // Fragments count where they are spread.
     let fields: String = (0..120).map(|i| format!("f{i}: __typename ")).collect();
     let spread: String = (0..5)
         .map(|i| format!("s{i}: customers {{ ...F }} "))
         .collect();
     let document = format!("{{ {spread} }} fragment F on CustomerConnection {{ {fields} }}");
-    let (_, body) = post_raw(&app, json!({ "query": document }), "application/json").await;
-    assert!(limit_exceeded(&body), "{body}");
+    assert_limit_exceeded(&app, &document).await;
     let (status, body) = post_raw(
         &app,
         json!({ "query": "{ __typename }" }),
@@ -65,28 +60,12 @@ async fn connections_cost_their_page_size() {
     let lists: String = (0..300)
         .map(|i| format!("c{i}: customers(first: 100) {{ __typename }} "))
         .collect();
-    let (_, body) = post_raw(
-        &app,
-        json!({ "query": format!("{{ {lists} }}") }),
-        "application/json",
-    )
-    .await;
-    assert!(
-        limit_exceeded(&body),
-        "{}",
-        body.to_string().chars().take(300).collect::<String>()
-    );
+    assert_limit_exceeded(&app, &format!("{{ {lists} }}")).await;
     // Few fields, many pages: refused on cost, not on field count.
     let lists: String = (0..40)
         .map(|i| format!("c{i}: customers(first: 100) {{ edges {{ cursor }} }} "))
         .collect();
-    let (_, body) = post_raw(
-        &app,
-        json!({ "query": format!("{{ {lists} }}") }),
-        "application/json",
-    )
-    .await;
-    assert!(limit_exceeded(&body), "{body}");
+    assert_limit_exceeded(&app, &format!("{{ {lists} }}")).await;
     // One full page of customers with every field is fine.
     let one = "{ customers(first: 100) { edges { cursor node { id name email phone abn version createdAt updatedAt } } pageInfo { hasNextPage endCursor } } }";
     let (status, body) = post_raw(&app, json!({ "query": one }), "application/json").await;
