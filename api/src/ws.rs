@@ -150,11 +150,16 @@ async fn session_ended(
     {
         return (CLOSE_FORBIDDEN, "login disabled");
     }
+    // Once the broker is gone (shutdown) only the expiry check is left.
+    let mut listening = true;
     loop {
         let heard = tokio::select! {
             _ = tokio::time::sleep(EXPIRY_CHECK) => None,
-            event = changes.recv() => Some(event),
+            event = changes.recv(), if listening => Some(event),
         };
+        if let Some(Err(broadcast::error::RecvError::Closed)) = heard {
+            listening = false;
+        }
         if state.clock.now() >= expires_at {
             return (CLOSE_UNAUTHORIZED, "token expired");
         }
