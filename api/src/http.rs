@@ -1,5 +1,6 @@
 //! HTTP routes: GraphQL over HTTP (our own handler, so batches and methods are
-//! policed before anything runs), GraphiQL, health and readiness.
+//! policed before anything runs), GraphiQL, health, readiness and the pages
+//! signed links open.
 
 use crate::auth::{Bearer, check_subject, verify_token};
 use crate::graphql::{LoginBudget, RequestCtx, limits};
@@ -31,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql/ws", get(crate::ws::graphql_ws))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/links/{purpose}/{token}", get(crate::links::signed_page))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

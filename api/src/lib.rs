@@ -7,6 +7,7 @@ pub mod broker;
 pub mod demo;
 pub mod graphql;
 pub mod http;
+pub mod links;
 pub mod state;
 pub mod ws;
 

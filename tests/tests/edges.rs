@@ -170,3 +170,105 @@ async fn a_persisted_mutation_cannot_run_over_get() {
         "the GET wrote nothing"
     );
 }
+
+const NODE: &str = "query($id: ID!) { node(id: $id) { __typename id ... on Customer { name } ... on AuditEntry { action subjectId } ... on User { email } } }";
+
+#[tokio::test]
+async fn node_refetches_any_object_for_whoever_may_see_it() {
+    let app = TestApp::spawn().await;
+    let alice = app
+        .admin()
+        .new_customer(json!({ "name": "Alice Nguyen" }))
+        .await;
+    let bob = app.admin().new_customer(json!({ "name": "Bob Smith" })).await;
+    let node = async |caller: tests::kit::Caller<'_>, id: &str| {
+        let body = caller.post(NODE, json!({ "id": id })).await;
+        assert!(body["errors"].is_null(), "{body}");
+        body["data"]["node"].clone()
+    };
+
+    let own = node(app.as_customer(&alice), &alice).await;
+    assert_eq!(
+        (&own["__typename"], &own["id"], &own["name"]),
+        (&json!("Customer"), &json!(alice), &json!("Alice Nguyen"))
+    );
+    assert!(node(app.as_customer(&bob), &alice).await.is_null());
+    assert_eq!(node(app.admin(), &alice).await["name"], "Alice Nguyen");
+
+    // An audit entry is another kind of node, visible as its record is.
+    let trail = app.as_customer(&alice).audit_trail(&alice).await;
+    let entry_id = tests::kit::nodes(&trail)[0]["id"].as_str().unwrap().to_owned();
+    let entry = node(app.as_customer(&alice), &entry_id).await;
+    assert_eq!(
+        (&entry["__typename"], &entry["subjectId"]),
+        (&json!("AuditEntry"), &json!(alice))
+    );
+    assert!(node(app.as_customer(&bob), &entry_id).await.is_null());
+
+    // Logins: ADMIN sees any; a customer sees none but its own.
+    let user = app
+        .admin()
+        .create_user(json!({ "email": "ops@example.com.au", "password": "a long enough password", "role": "FULFILMENT" }))
+        .await;
+    let user_id = user["user"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(node(app.admin(), &user_id).await["email"], "ops@example.com.au");
+    assert!(node(app.as_customer(&alice), &user_id).await.is_null());
+
+    // Unknown ids are null; malformed ones a bad request; no token, no answer.
+    assert!(node(app.admin(), &uuid::Uuid::now_v7().to_string()).await.is_null());
+    let bad = app.admin().post(NODE, json!({ "id": "nope" })).await;
+    assert_eq!(tests::kit::error_code(&bad).as_deref(), Some("BAD_REQUEST"));
+    let anonymous = app.anonymous().post(NODE, json!({ "id": alice })).await;
+    assert_eq!(
+        tests::kit::error_code(&anonymous).as_deref(),
+        Some("UNAUTHENTICATED")
+    );
+}
+
+#[tokio::test]
+async fn a_signed_link_opens_and_a_changed_or_expired_one_gets_a_short_page() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use domain::platform::links::{LinkPurpose, LinkSigner};
+
+    let app = TestApp::spawn().await;
+    let signer = LinkSigner::new(&app.app.state.config.link_signing_key);
+    let subject = uuid::Uuid::now_v7();
+    let url = api::links::url(&app.app.state, LinkPurpose::Tracking, subject);
+    let path = url
+        .strip_prefix(app.app.state.config.public_base_url.trim_end_matches('/'))
+        .expect("links start with PUBLIC_BASE_URL");
+    let token = path.rsplit('/').next().unwrap().to_owned();
+    let link = signer
+        .verify(&token, LinkPurpose::Tracking, app.clock.now_utc())
+        .expect("the link the app makes verifies");
+    assert_eq!(link.subject, subject);
+
+    // Genuine: the link is accepted (tracking pages arrive with fulfilment).
+    let genuine = app.get(path).await;
+    assert_eq!(genuine.status(), 404);
+    assert!(genuine.text().await.unwrap().contains("not available yet"));
+
+    // One changed byte: not found, as a short page with no trace.
+    let mut bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
+    bytes[5] ^= 0x01;
+    let changed = URL_SAFE_NO_PAD.encode(bytes);
+    let response = app.get(&format!("/links/tracking/{changed}")).await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let page = response.text().await.unwrap();
+    assert!(page.contains("This link is not valid"), "{page}");
+    assert!(page.len() < 2000 && !page.contains("Error"), "{page}");
+
+    // Another purpose's page refuses it too.
+    let response = app.get(&format!("/links/survey/{token}")).await;
+    assert_eq!(response.status(), 404);
+
+    // Expired: gone.
+    app.clock
+        .advance(LinkPurpose::Tracking.validity());
+    let response = app.get(path).await;
+    assert_eq!(response.status(), 410);
+    assert!(response.text().await.unwrap().contains("This link has expired"));
+}

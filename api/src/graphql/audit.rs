@@ -23,7 +23,7 @@ fn parse_snapshot(text: &Option<String>) -> Option<Json<serde_json::Value>> {
 #[Object]
 impl AuditEntry {
     /// Stable identifier.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     /// Kind of record changed, e.g. `customer`.

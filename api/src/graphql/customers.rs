@@ -18,7 +18,7 @@ pub struct Customer(pub party::Model);
 #[Object]
 impl Customer {
     /// Stable identifier.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     /// Person or organisation name.

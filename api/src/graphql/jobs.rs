@@ -16,7 +16,7 @@ pub struct DeadJob(pub dead_job::Model);
 #[Object]
 impl DeadJob {
     /// Stable identifier.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     /// What kind of job, e.g. `notification`.

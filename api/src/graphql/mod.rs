@@ -6,6 +6,7 @@ mod errors;
 mod jobs;
 pub(crate) mod kit;
 pub mod limits;
+mod node;
 mod settings;
 mod users;
 
@@ -50,6 +51,7 @@ impl LoginBudget {
 /// Everything that can be read.
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
+    node::NodeQuery,
     customers::CustomerQuery,
     audit::AuditQuery,
     users::UserQuery,

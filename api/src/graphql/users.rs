@@ -38,7 +38,7 @@ pub struct User(pub app_user::Model);
 #[Object]
 impl User {
     /// Stable identifier (the token's `sub`).
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     /// Sign-in email.

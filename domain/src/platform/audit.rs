@@ -27,6 +27,16 @@ pub async fn trail<C: ConnectionTrait>(
     fetch_page(conn, query, audit_entry::Column::Id, page, |row| row.id).await
 }
 
+/// One entry, if the caller may follow its record's timeline.
+pub async fn find_visible<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Ctx,
+    id: Uuid,
+) -> Result<Option<audit_entry::Model>, sea_orm::DbErr> {
+    let entry = audit_entry::Entity::find_by_id(id).one(conn).await?;
+    Ok(entry.filter(|e| may_follow(ctx, e.subject_id)))
+}
+
 /// The newest entry of a record's timeline, if any.
 pub async fn latest_id<C: ConnectionTrait>(
     conn: &C,

@@ -40,6 +40,18 @@ pub async fn record<C: ConnectionTrait>(
     .await
 }
 
+/// One dead letter, for ADMIN; anyone else finds nothing.
+pub async fn find_visible<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Ctx,
+    id: Uuid,
+) -> Result<Option<dead_job::Model>, DbErr> {
+    if !Permission::ManageJobs.allows(ctx.actor.role) {
+        return Ok(None);
+    }
+    dead_job::Entity::find_by_id(id).one(conn).await
+}
+
 /// Dead letters not yet retried, oldest first (ADMIN).
 pub async fn list(
     db: &DatabaseConnection,

@@ -1,10 +1,12 @@
 //! What every area's changes flow through after the kernel: the append-only
 //! audit trail, the outbox of work to do after commit, customer
-//! notifications and the dead letters of jobs that gave up.
+//! notifications, the dead letters of jobs that gave up, and the signed
+//! links customer emails carry.
 
 pub mod audit;
 pub mod backoff;
 pub mod dead_letters;
+pub mod links;
 pub mod notifications;
 pub mod outbox;
 pub mod retry;

@@ -174,6 +174,19 @@ pub async fn find<C: ConnectionTrait>(
     app_user::Entity::find_by_id(id).one(conn).await
 }
 
+/// A login the caller may see: ADMIN sees every login, anyone else only
+/// their own; another login looks missing.
+pub async fn find_visible<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Ctx,
+    id: Uuid,
+) -> Result<Option<app_user::Model>, DbErr> {
+    if !Permission::ManageUsers.allows(ctx.actor.role) && ctx.actor.id != id.to_string() {
+        return Ok(None);
+    }
+    find(conn, id).await
+}
+
 /// Make `email` a login unless one exists (demo seeding); returns it either way.
 pub async fn ensure(
     db: &DatabaseConnection,

@@ -1,0 +1,116 @@
+//! The pages signed links open (`/links/{purpose}/{token}`). Each area's
+//! page starts with [`open`]: a link that is tampered with, made for another
+//! purpose or expired gets a short page (404 or 410), never an error trace.
+//! Invoices, tracking, surveys and unsubscribe plug their pages in here as
+//! they land; until then a genuine link says the page is not available.
+
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use domain::platform::links::{LinkError, LinkPurpose, LinkSigner, SignedLink};
+
+/// The path segment of each purpose.
+fn purpose_from_path(segment: &str) -> Option<LinkPurpose> {
+    LinkPurpose::ALL
+        .into_iter()
+        .find(|p| path_segment(*p) == segment)
+}
+
+pub fn path_segment(purpose: LinkPurpose) -> &'static str {
+    match purpose {
+        LinkPurpose::Invoice => "invoice",
+        LinkPurpose::Tracking => "tracking",
+        LinkPurpose::Survey => "survey",
+        LinkPurpose::Unsubscribe => "unsubscribe",
+    }
+}
+
+/// The absolute address a customer email carries for `purpose` and `subject`.
+pub fn url(state: &AppState, purpose: LinkPurpose, subject: uuid::Uuid) -> String {
+    let token = LinkSigner::new(&state.config.link_signing_key).issue(
+        purpose,
+        subject,
+        state.clock.now(),
+    );
+    format!(
+        "{}/links/{}/{token}",
+        state.config.public_base_url.trim_end_matches('/'),
+        path_segment(purpose)
+    )
+}
+
+/// The link a request carries, or why it opens nothing.
+pub fn open(state: &AppState, purpose: LinkPurpose, token: &str) -> Result<SignedLink, Refusal> {
+    LinkSigner::new(&state.config.link_signing_key)
+        .verify(token, purpose, state.clock.now())
+        .map_err(Refusal)
+}
+
+/// A refused link, answered with a short page: 404 when it is not genuine
+/// (or for another page), 410 when it has expired.
+#[derive(Debug)]
+pub struct Refusal(pub LinkError);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self.0 {
+            LinkError::Invalid => page(
+                StatusCode::NOT_FOUND,
+                "Link not found",
+                "This link is not valid. Please use the link from your most recent email.",
+            ),
+            LinkError::Expired => page(
+                StatusCode::GONE,
+                "Link expired",
+                "This link has expired. Please contact us and we will send you a new one.",
+            ),
+        }
+    }
+}
+
+pub async fn signed_page(
+    State(state): State<AppState>,
+    Path((purpose, token)): Path<(String, String)>,
+) -> Response {
+    let Some(purpose) = purpose_from_path(&purpose) else {
+        return page(
+            StatusCode::NOT_FOUND,
+            "Page not found",
+            "There is no page at this address.",
+        );
+    };
+    match open(&state, purpose, &token) {
+        Err(refusal) => refusal.into_response(),
+        // No area serves its page yet (invoices, tracking, surveys and
+        // unsubscribe arrive with their issues).
+        Ok(_) => page(
+            StatusCode::NOT_FOUND,
+            "Not available yet",
+            "This page is not available yet.",
+        ),
+    }
+}
+
+/// A short HTML page; never cached or indexed, and the token never leaks
+/// through a Referer header.
+pub fn page(status: StatusCode, title: &str, message: &str) -> Response {
+    let body = format!(
+        r#"<!doctype html>
+<html lang="en-AU"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>body{{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1.5rem;color:#1f2933;line-height:1.5}}h1{{font-size:1.5rem;margin-bottom:.5rem}}p{{color:#52606d}}</style>
+</head><body><main><h1>{title}</h1><p>{message}</p></main></body></html>
+"#
+    );
+    let mut response = (status, Html(body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    response
+}

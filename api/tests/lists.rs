@@ -1,0 +1,107 @@
+//! DESIGN's list rule, checked on the schema: every top-level list and every
+//! unbounded child list is a Relay connection; only bounded parts of one
+//! record (an order's lines, an approval's decisions, a payload's
+//! userErrors) are plain lists, and each is named here with why it is bounded.
+
+use serde_json::Value;
+
+const INTROSPECT: &str = r#"{ __schema {
+  queryType { name } mutationType { name } subscriptionType { name }
+  types { name fields { name type { ...Wrapped } } }
+} }
+fragment Wrapped on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }"#;
+
+/// Plain lists allowed as bounded parts of one record: (type, field, why).
+/// A type name ending in `*` matches every type with that prefix's suffix rule
+/// (`*Payload` is every mutation payload).
+const BOUNDED: &[(&str, &str, &str)] = &[
+    (
+        "*Payload",
+        "userErrors",
+        "one per refused input field of one mutation",
+    ),
+    ("UserError", "field", "the path to one input field"),
+];
+
+fn is_list(ty: &Value) -> bool {
+    match ty["kind"].as_str() {
+        Some("LIST") => true,
+        Some("NON_NULL") => is_list(&ty["ofType"]),
+        _ => false,
+    }
+}
+
+fn allowed(type_name: &str, field: &str) -> bool {
+    BOUNDED.iter().any(|(ty, f, _)| {
+        *f == field
+            && match ty.strip_prefix('*') {
+                Some(suffix) => type_name.ends_with(suffix),
+                None => *ty == type_name,
+            }
+    })
+}
+
+/// Plain lists that break the rule, as `Type.field`.
+fn plain_lists(schema: &Value) -> Vec<String> {
+    let roots: Vec<&str> = ["queryType", "mutationType", "subscriptionType"]
+        .iter()
+        .filter_map(|r| schema["__schema"][r]["name"].as_str())
+        .collect();
+    let mut found = Vec::new();
+    for ty in schema["__schema"]["types"].as_array().unwrap() {
+        let name = ty["name"].as_str().unwrap();
+        if name.starts_with("__") {
+            continue;
+        }
+        for field in ty["fields"].as_array().into_iter().flatten() {
+            let field_name = field["name"].as_str().unwrap();
+            if !is_list(&field["type"]) {
+                continue;
+            }
+            // Connections' own `edges` and `nodes` are the page itself.
+            let connection_part =
+                name.ends_with("Connection") && ["edges", "nodes"].contains(&field_name);
+            let top_level = roots.contains(&name);
+            if top_level || !(connection_part || allowed(name, field_name)) {
+                found.push(format!("{name}.{field_name}"));
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn every_list_is_a_connection_or_a_bounded_part_of_one_record() {
+    let schema = api::graphql::schema_builder().finish();
+    let response = schema.execute(INTROSPECT).await;
+    assert!(response.errors.is_empty(), "{:?}", response.errors);
+    let json = serde_json::to_value(&response.data).unwrap();
+    let found = plain_lists(&json);
+    assert!(
+        found.is_empty(),
+        "plain lists that should be connections (or be named in BOUNDED with why):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_check_notices_a_top_level_list_and_an_unbounded_child_list() {
+    let list = serde_json::json!({ "kind": "NON_NULL", "ofType": { "kind": "LIST", "ofType": { "kind": "OBJECT", "name": "Order" } } });
+    let one = serde_json::json!({ "kind": "OBJECT", "name": "Order" });
+    let schema = serde_json::json!({ "__schema": {
+        "queryType": { "name": "QueryRoot" }, "mutationType": null, "subscriptionType": null,
+        "types": [
+            { "name": "QueryRoot", "fields": [
+                { "name": "orders", "type": list },
+                { "name": "order", "type": one },
+            ] },
+            { "name": "Customer", "fields": [{ "name": "orders", "type": list }] },
+            { "name": "OrderConnection", "fields": [{ "name": "nodes", "type": list }] },
+            { "name": "CancelOrderPayload", "fields": [{ "name": "userErrors", "type": list }] },
+        ]
+    } });
+    assert_eq!(
+        plain_lists(&schema),
+        ["QueryRoot.orders", "Customer.orders"]
+    );
+}
