@@ -1,6 +1,5 @@
 //! Start-up: connect, migrate, seed, build the router, serve until told to stop.
 
-use crate::broker::Broker;
 use crate::graphql::build_schema;
 use crate::http::router;
 pub use crate::state::AppState;
@@ -34,19 +33,22 @@ pub async fn prepare(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Ap
     domain::settings::ensure_seeded(&db, &config.settings_seed())
         .await
         .context("seeding business settings")?;
-    let broker = match &config.backend {
-        Backend::Embedded { .. } => Broker::in_process(),
-        Backend::Production { redis_url, .. } => {
-            Broker::redis(redis_url, format!("{}:live", config.queue_prefix))
-                .await
-                .context("connecting to Redis (REDIS_URL) for live updates")?
-        }
-    };
+    let broker = worker::runtime::connect_broker(&config).await?;
+    // The follower lives as long as the broker's channel (the process).
+    let (calendar, _follower) = worker::calendar::load_and_follow(&db, &broker, clock.now())
+        .await
+        .context("loading public holidays")?;
     let queues = worker::runtime::queues(&config, &db)
         .await
         .context("opening the job queues")?;
     let config = Arc::new(config);
-    let schema = build_schema(db.clone(), config.clone(), clock.clone(), broker.clone());
+    let schema = build_schema(
+        db.clone(),
+        config.clone(),
+        clock.clone(),
+        broker.clone(),
+        calendar.clone(),
+    );
     Ok(AppState {
         db,
         config,
@@ -54,6 +56,7 @@ pub async fn prepare(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Ap
         schema,
         broker,
         queues,
+        calendar,
     })
 }
 
@@ -108,6 +111,11 @@ pub struct RunningApp {
 }
 
 impl RunningApp {
+    /// The worker running inside this process (embedded mode only).
+    pub fn worker(&self) -> Option<&worker::RunningWorker> {
+        self.worker.as_ref()
+    }
+
     /// Stop accepting, finish in-flight requests, and wait for the server.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -173,7 +181,13 @@ pub async fn start_embedded_worker(
 ) -> anyhow::Result<Option<worker::RunningWorker>> {
     match state.config.backend {
         Backend::Embedded { .. } => Ok(Some(
-            worker::start(state.config.clone(), state.db.clone(), state.clock.clone()).await?,
+            worker::start(
+                state.config.clone(),
+                state.db.clone(),
+                state.clock.clone(),
+                state.broker.clone(),
+            )
+            .await?,
         )),
         Backend::Production { .. } => Ok(None),
     }

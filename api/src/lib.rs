@@ -3,7 +3,8 @@
 
 pub mod app;
 pub mod auth;
-pub mod broker;
+/// Live updates between processes (shared with the worker).
+pub use worker::broker;
 pub mod demo;
 pub mod graphql;
 pub mod http;

@@ -28,11 +28,8 @@ pub fn path_segment(purpose: LinkPurpose) -> &'static str {
 
 /// The absolute address a customer email carries for `purpose` and `subject`.
 pub fn url(state: &AppState, purpose: LinkPurpose, subject: uuid::Uuid) -> String {
-    let token = LinkSigner::new(&state.config.link_signing_key).issue(
-        purpose,
-        subject,
-        state.clock.now(),
-    );
+    let token =
+        LinkSigner::new(&state.config.link_signing_key).issue(purpose, subject, state.clock.now());
     format!(
         "{}/links/{}/{token}",
         state.config.public_base_url.trim_end_matches('/'),

@@ -18,4 +18,6 @@ pub struct AppState {
     pub broker: Broker,
     /// The job queues (readiness and metrics; pushing is the worker's job).
     pub queues: worker::queues::Queues,
+    /// This process's business calendar, reloaded when holidays change.
+    pub calendar: domain::business_time::SharedCalendar,
 }

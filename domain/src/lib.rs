@@ -3,8 +3,10 @@
 //!
 //! `kernel` is the write path every area shares, `platform` the audit trail,
 //! outbox, notifications and dead letters, `rules` the pure rules, and each
-//! business area has its own folder (`customers`, `users`, `settings`).
+//! business area has its own folder (`customers`, `users`, `settings`,
+//! `business_time`).
 
+pub mod business_time;
 pub mod customers;
 pub mod kernel;
 pub mod platform;

@@ -137,6 +137,27 @@ pub enum OutboxStatus {
     Dead,
 }
 
+/// Where a timer is in its life.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TimerStatus {
+    /// Waiting for its due time.
+    #[sea_orm(string_value = "PLANNED")]
+    Planned,
+    /// Fired once (its outbox row carries the work).
+    #[sea_orm(string_value = "FIRED")]
+    Fired,
+    /// Re-planned: a newer generation replaced it; it never fires.
+    #[sea_orm(string_value = "SUPERSEDED")]
+    Superseded,
+    /// Cancelled by its area or an ADMIN; it never fires.
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
 /// How GST is rounded on invoices with several taxable lines (ATO s9-90).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
@@ -165,5 +186,6 @@ display_as_stored!(
     NotificationKind,
     NotificationStatus,
     OutboxStatus,
+    TimerStatus,
     GstRounding
 );

@@ -11,5 +11,9 @@ pub mod login_failure;
 pub mod notification;
 pub mod outbox;
 pub mod party;
+pub mod public_holiday;
+pub mod timer;
 
-pub use enums::{GstRounding, NotificationKind, NotificationStatus, OutboxStatus, PartyKind, Role};
+pub use enums::{
+    GstRounding, NotificationKind, NotificationStatus, OutboxStatus, PartyKind, Role, TimerStatus,
+};

@@ -8,6 +8,7 @@ mod m20261123_000001_core;
 mod m20261123_000002_users;
 mod m20261123_000003_jobs;
 mod m20261202_000004_hardening;
+pub mod m20261204_000005_business_time;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_users::Migration),
             Box::new(m20261123_000003_jobs::Migration),
             Box::new(m20261202_000004_hardening::Migration),
+            Box::new(m20261204_000005_business_time::Migration),
         ]
     }
 }
@@ -41,7 +43,8 @@ mod tests {
                 "m20261123_000001_core",
                 "m20261123_000002_users",
                 "m20261123_000003_jobs",
-                "m20261202_000004_hardening"
+                "m20261202_000004_hardening",
+                "m20261204_000005_business_time"
             ]
         );
     }

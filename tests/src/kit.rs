@@ -54,6 +54,8 @@ pub mod ops {
         CUSTOMERS = "customers"(", $search: String", ", search: $search") { "id name email version" }
         AUDIT_TRAIL = "auditTrail"(", $id: ID!", ", subjectId: $id") { "id action actorId actorRole before after subjectId subjectType occurredAt" }
         DEAD_JOBS = "deadJobs"("", "") { "id jobKind referenceId lastError attempts retriedAt" }
+        PUBLIC_HOLIDAYS = "publicHolidays"(", $year: Int!", ", year: $year") { "date name" }
+        TIMERS = "timers"(", $filter: TimerFilter", ", filter: $filter") { "id kind subjectId generation dueAt status payload firedAt" }
     }
 
     mutations! {
@@ -64,7 +66,15 @@ pub mod ops {
         LOGIN = "login"("$email: String!, $password: String!", "input: { email: $email, password: $password }") { "token expiresAt retryAfterSeconds user { id role }" }
         UPDATE_BUSINESS_SETTINGS = "updateBusinessSettings"("$input: UpdateBusinessSettingsInput!", "input: $input") { "settings { legalName abn gstRegistered gstRounding timezone version }" }
         RETRY_DEAD_JOB = "retryDeadJob"("$id: ID!", "input: { id: $id }") { "deadJob { id retriedAt }" }
+        ADD_PUBLIC_HOLIDAY = "addPublicHoliday"("$date: NaiveDate!, $name: String!", "input: { date: $date, name: $name }") { "publicHoliday { date name }" }
+        REMOVE_PUBLIC_HOLIDAY = "removePublicHoliday"("$date: NaiveDate!", "input: { date: $date }") { "publicHoliday { date name }" }
+        CANCEL_TIMER = "cancelTimer"("$id: ID!", "input: { id: $id }") { "timer { id status }" }
     }
+
+    pub const BUSINESS_DEADLINE: Op = Op {
+        field: "businessDeadline",
+        document: "query($start: DateTime!, $businessHours: Int, $hours: Int) { businessDeadline(start: $start, businessHours: $businessHours, hours: $hours) }",
+    };
 
     pub const CUSTOMER: Op = Op {
         field: "customer",
@@ -76,7 +86,7 @@ pub mod ops {
     };
     pub const BUSINESS_SETTINGS: Op = Op {
         field: "businessSettings",
-        document: "{ businessSettings { legalName abn gstRegistered gstRounding timezone version } }",
+        document: "{ businessSettings { legalName abn gstRegistered gstRounding timezone version holidayWarning } }",
     };
 }
 

@@ -184,9 +184,23 @@ impl TestApp {
             self.app.state.config.clone(),
             self.app.state.db.clone(),
             Arc::new(self.clock.clone()),
+            self.worker_broker().await,
         )
         .await
         .expect("worker starts")
+    }
+
+    /// The live-update broker a worker started here listens on: the app's own
+    /// in embedded mode (one process), its own Redis connection in production
+    /// mode, as a separate `worker` process would have.
+    async fn worker_broker(&self) -> api::broker::Broker {
+        if self.has_embedded_worker() {
+            self.app.state.broker.clone()
+        } else {
+            worker::runtime::connect_broker(&self.app.state.config)
+                .await
+                .expect("worker connects to Redis")
+        }
     }
 
     /// A worker for apps whose mode runs none in-process (PostgreSQL +

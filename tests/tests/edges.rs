@@ -180,7 +180,10 @@ async fn node_refetches_any_object_for_whoever_may_see_it() {
         .admin()
         .new_customer(json!({ "name": "Alice Nguyen" }))
         .await;
-    let bob = app.admin().new_customer(json!({ "name": "Bob Smith" })).await;
+    let bob = app
+        .admin()
+        .new_customer(json!({ "name": "Bob Smith" }))
+        .await;
     let node = async |caller: tests::kit::Caller<'_>, id: &str| {
         let body = caller.post(NODE, json!({ "id": id })).await;
         assert!(body["errors"].is_null(), "{body}");
@@ -197,7 +200,10 @@ async fn node_refetches_any_object_for_whoever_may_see_it() {
 
     // An audit entry is another kind of node, visible as its record is.
     let trail = app.as_customer(&alice).audit_trail(&alice).await;
-    let entry_id = tests::kit::nodes(&trail)[0]["id"].as_str().unwrap().to_owned();
+    let entry_id = tests::kit::nodes(&trail)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let entry = node(app.as_customer(&alice), &entry_id).await;
     assert_eq!(
         (&entry["__typename"], &entry["subjectId"]),
@@ -211,11 +217,18 @@ async fn node_refetches_any_object_for_whoever_may_see_it() {
         .create_user(json!({ "email": "ops@example.com.au", "password": "a long enough password", "role": "FULFILMENT" }))
         .await;
     let user_id = user["user"]["id"].as_str().unwrap().to_owned();
-    assert_eq!(node(app.admin(), &user_id).await["email"], "ops@example.com.au");
+    assert_eq!(
+        node(app.admin(), &user_id).await["email"],
+        "ops@example.com.au"
+    );
     assert!(node(app.as_customer(&alice), &user_id).await.is_null());
 
     // Unknown ids are null; malformed ones a bad request; no token, no answer.
-    assert!(node(app.admin(), &uuid::Uuid::now_v7().to_string()).await.is_null());
+    assert!(
+        node(app.admin(), &uuid::Uuid::now_v7().to_string())
+            .await
+            .is_null()
+    );
     let bad = app.admin().post(NODE, json!({ "id": "nope" })).await;
     assert_eq!(tests::kit::error_code(&bad).as_deref(), Some("BAD_REQUEST"));
     let anonymous = app.anonymous().post(NODE, json!({ "id": alice })).await;
@@ -255,7 +268,10 @@ async fn a_signed_link_opens_and_a_changed_or_expired_one_gets_a_short_page() {
     let changed = URL_SAFE_NO_PAD.encode(bytes);
     let response = app.get(&format!("/links/tracking/{changed}")).await;
     assert_eq!(response.status(), 404);
-    assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/html; charset=utf-8"
+    );
     assert_eq!(response.headers()["cache-control"], "no-store");
     let page = response.text().await.unwrap();
     assert!(page.contains("This link is not valid"), "{page}");
@@ -266,9 +282,14 @@ async fn a_signed_link_opens_and_a_changed_or_expired_one_gets_a_short_page() {
     assert_eq!(response.status(), 404);
 
     // Expired: gone.
-    app.clock
-        .advance(LinkPurpose::Tracking.validity());
+    app.clock.advance(LinkPurpose::Tracking.validity());
     let response = app.get(path).await;
     assert_eq!(response.status(), 410);
-    assert!(response.text().await.unwrap().contains("This link has expired"));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("This link has expired")
+    );
 }

@@ -14,7 +14,7 @@ async fn seeded_from_configuration_and_edited_by_admin() {
     assert_eq!(
         admin.business_settings().await,
         json!({ "legalName": "Harbour Homewares Pty Ltd", "abn": "51824753556", "gstRegistered": true,
-                "gstRounding": "PER_LINE", "timezone": "Australia/Sydney", "version": 1 })
+                "gstRounding": "PER_LINE", "timezone": "Australia/Sydney", "version": 1, "holidayWarning": null })
     );
 
     let bad = admin

@@ -4,6 +4,7 @@ use crate::mailer::Mailer;
 use crate::queues::Queues;
 use config::Config;
 use domain::Clock;
+use domain::business_time::SharedCalendar;
 use lettre::message::Mailbox;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -17,4 +18,6 @@ pub struct Deps {
     pub from: Mailbox,
     pub mail_domain: String,
     pub queues: Queues,
+    /// This process's business calendar, reloaded when holidays change.
+    pub calendar: SharedCalendar,
 }

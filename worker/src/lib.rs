@@ -1,7 +1,10 @@
 //! Background work: the outbox relay, job handlers (customer email; later
-//! courier polls and scheduled closure) and their queues. Runs in its own
+//! courier polls and scheduled closure), the timer sweep, the live-update
+//! broker and their queues. Runs in its own
 //! `worker` processes in production and inside `api` in embedded mode.
 
+pub mod broker;
+pub mod calendar;
 pub mod deps;
 pub mod jobs;
 pub mod mailer;

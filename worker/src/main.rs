@@ -9,7 +9,7 @@ use std::sync::Arc;
 fn main() -> ExitCode {
     if std::env::args().any(|a| a == "--help" || a == "-h") {
         println!(
-            "worker: runs background jobs (outbox relay, customer email).\n\n\
+            "worker: runs background jobs (outbox relay, timers, customer email).\n\n\
              Configuration comes from the environment (see README); it serves\n\
              /metrics and /healthz on WORKER_METRICS_ADDR. SIGTERM or Ctrl-C\n\
              finishes in-flight jobs and stops."
@@ -27,7 +27,8 @@ fn main() -> ExitCode {
 async fn run(config: Config) -> anyhow::Result<()> {
     let config = Arc::new(config);
     let db = worker::runtime::connect(&config).await?;
-    let running = worker::start(config.clone(), db.clone(), Arc::new(SystemClock)).await?;
+    let broker = worker::runtime::connect_broker(&config).await?;
+    let running = worker::start(config.clone(), db.clone(), Arc::new(SystemClock), broker).await?;
     let metrics = worker::metrics::MetricsServer::start(
         config.worker_metrics_addr,
         db.clone(),

@@ -1,6 +1,7 @@
-//! Running the worker: the outbox relay, the recovery sweep and the apalis
-//! workers, until told to stop (finishing in-flight jobs).
+//! Running the worker: the outbox relay, the timer sweep, the recovery sweep
+//! and the apalis workers, until told to stop (finishing in-flight jobs).
 
+use crate::broker::Broker;
 use crate::deps::Deps;
 use crate::jobs;
 use crate::mailer::Mailer;
@@ -41,6 +42,8 @@ pub fn worker_name() -> String {
 pub struct RunningWorker {
     pub name: String,
     pub queues: Queues,
+    /// The calendar this worker computes with (reloaded on holiday changes).
+    pub calendar: domain::business_time::SharedCalendar,
     stop: watch::Sender<bool>,
     join: Option<JoinHandle<()>>,
 }
@@ -71,13 +74,34 @@ pub async fn queues(config: &Config, db: &DatabaseConnection) -> anyhow::Result<
     }
 }
 
-/// Start relay, sweep and job workers in the background.
+/// The live-update broker for the configured backend: in process when
+/// embedded, Redis pub/sub shared by every process in production.
+pub async fn connect_broker(config: &Config) -> anyhow::Result<Broker> {
+    match &config.backend {
+        Backend::Embedded { .. } => Ok(Broker::in_process()),
+        Backend::Production { redis_url, .. } => {
+            Broker::redis(redis_url, format!("{}:live", config.queue_prefix))
+                .await
+                .context("connecting to Redis (REDIS_URL) for live updates")
+        }
+    }
+}
+
+/// Start relay, timer sweep, recovery sweep and job workers in the
+/// background. `broker` carries holiday changes to this worker's calendar.
 pub async fn start(
     config: Arc<Config>,
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
+    broker: Broker,
 ) -> anyhow::Result<RunningWorker> {
     let queues = queues(&config, &db).await?;
+    let (calendar, calendar_follower) = crate::calendar::load_and_follow(&db, &broker, clock.now())
+        .await
+        .context("loading public holidays")?;
+    domain::business_time::daily::ensure_planned(&db, &calendar.current(), clock.now())
+        .await
+        .context("planning the next daily run")?;
     let mailer = Mailer::new(
         config.smtp.as_ref().map(|s| s.url.as_str()),
         &config.data_dir.join("mail"),
@@ -93,13 +117,19 @@ pub async fn start(
         from,
         mail_domain,
         queues: queues.clone(),
+        calendar: calendar.clone(),
     });
     let (stop, stopped) = watch::channel(false);
-    let join = tokio::spawn(run(deps, name.clone(), stopped));
+    let name_for_run = name.clone();
+    let join = tokio::spawn(async move {
+        run(deps, name_for_run, stopped).await;
+        calendar_follower.abort();
+    });
     tracing::info!(worker = %name, "worker started");
     Ok(RunningWorker {
         name,
         queues,
+        calendar,
         stop,
         join: Some(join),
     })
@@ -116,6 +146,7 @@ async fn wait_for_stop(mut stopped: watch::Receiver<bool>) {
 async fn run(deps: Arc<Deps>, name: String, stopped: watch::Receiver<bool>) {
     let relay = tokio::spawn(relay_loop(deps.clone(), name.clone(), stopped.clone()));
     let sweep = tokio::spawn(sweep_loop(deps.clone(), stopped.clone()));
+    let timers = tokio::spawn(timer_loop(deps.clone(), stopped.clone()));
     let signal = {
         let stopped = stopped.clone();
         async move {
@@ -168,6 +199,7 @@ async fn run(deps: Arc<Deps>, name: String, stopped: watch::Receiver<bool>) {
     }
     let _ = relay.await;
     let _ = sweep.await;
+    let _ = timers.await;
     tracing::info!(worker = %name, "worker stopped");
 }
 
@@ -237,6 +269,34 @@ pub async fn relay_once(deps: &Deps, owner: &str) -> Result<usize, sea_orm::DbEr
         }
     }
     Ok(relayed)
+}
+
+/// Most timers fired in one transaction.
+const TIMER_BATCH: u64 = 200;
+
+/// Fire due timers on the app clock, as often as the relay runs, so a
+/// business wait ends within a relay interval of its due time.
+async fn timer_loop(deps: Arc<Deps>, mut stopped: watch::Receiver<bool>) {
+    let interval = deps.config.relay_interval;
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => { if *stopped.borrow() { break; } }
+            _ = tokio::time::sleep(interval) => {}
+        }
+        let calendar = deps.calendar.current();
+        match domain::business_time::timers::fire_due(
+            &deps.db,
+            &calendar,
+            deps.clock.now(),
+            TIMER_BATCH,
+        )
+        .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(timers = n, "timers fired"),
+            Err(e) => tracing::warn!(error = %e, "timer sweep failed"),
+        }
+    }
 }
 
 /// Recovery: notifications that are due but whose queued job was lost (a

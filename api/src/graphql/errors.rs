@@ -55,6 +55,10 @@ pub enum UserErrorCode {
     LimitExceeded,
     /// One-line text holds line breaks or other control characters.
     InvalidText,
+    /// A record with this key already exists (e.g. a holiday on that date).
+    AlreadyExists,
+    /// The record is not in a state that allows this (e.g. a timer that already fired).
+    InvalidState,
 }
 
 /// An input the operation refused; nothing was written.

@@ -184,6 +184,11 @@ pub fn arg_id(id: &ID, argument: &str) -> async_graphql::Result<Uuid> {
         .map_err(|_| ApiError::BadRequest(format!("{argument} is not a valid ID")).extend())
 }
 
+/// An optional id argument of a query (see [`input_id`]).
+pub fn arg_id_opt(id: Option<&ID>, argument: &str) -> async_graphql::Result<Option<Uuid>> {
+    id.map(|id| arg_id(id, argument)).transpose()
+}
+
 /// An optional input field: omitted keeps, null clears, a value sets.
 pub fn patch<T>(value: MaybeUndefined<T>) -> Patch<T> {
     match value {

@@ -1,6 +1,7 @@
 //! The GraphQL schema: one query/mutation object per area, merged.
 
 mod audit;
+mod business_time;
 mod customers;
 mod errors;
 mod jobs;
@@ -18,6 +19,7 @@ use async_graphql::extensions::apollo_persisted_queries::{
 };
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use config::Config;
+use domain::business_time::SharedCalendar;
 use domain::{Actor, Clock};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -57,6 +59,7 @@ pub struct QueryRoot(
     users::UserQuery,
     jobs::JobQuery,
     settings::SettingsQuery,
+    business_time::BusinessTimeQuery,
 );
 
 /// Everything that changes something; each answers with a payload whose
@@ -67,6 +70,7 @@ pub struct MutationRoot(
     users::UserMutation,
     jobs::JobMutation,
     settings::SettingsMutation,
+    business_time::BusinessTimeMutation,
 );
 
 /// Live updates over WebSocket (graphql-transport-ws).
@@ -123,6 +127,7 @@ pub struct Services {
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
     pub broker: Broker,
+    pub calendar: SharedCalendar,
 }
 
 pub fn build_schema(
@@ -130,6 +135,7 @@ pub fn build_schema(
     config: Arc<Config>,
     clock: Arc<dyn Clock>,
     broker: Broker,
+    calendar: SharedCalendar,
 ) -> AppSchema {
     let mut builder = schema_builder();
     if !config.introspection {
@@ -141,6 +147,7 @@ pub fn build_schema(
             config,
             clock,
             broker,
+            calendar,
         })
         .finish()
 }

@@ -4,11 +4,13 @@
 //! own visibility rule, and what the caller may not see is null, as if missing.
 
 use super::audit::AuditEntry;
+use super::business_time::Timer;
 use super::customers::Customer;
 use super::jobs::DeadJob;
 use super::kit::{ContextExt, Require, answer, arg_id};
 use super::users::User;
 use async_graphql::{Context, ID, Interface, Object};
+use domain::business_time::timers;
 use domain::platform::{audit, dead_letters};
 use domain::{Ctx, customers, users};
 use sea_orm::{DatabaseConnection, DbErr};
@@ -25,6 +27,7 @@ pub enum Node {
     AuditEntry(AuditEntry),
     Customer(Customer),
     DeadJob(DeadJob),
+    Timer(Timer),
     User(User),
 }
 
@@ -42,6 +45,9 @@ async fn find(db: &DatabaseConnection, ctx: &Ctx, id: Uuid) -> Result<Option<Nod
     }
     if let Some(m) = dead_letters::find_visible(db, ctx, id).await? {
         return Ok(Some(Node::DeadJob(DeadJob(m))));
+    }
+    if let Some(m) = timers::find_visible(db, ctx, id).await? {
+        return Ok(Some(Node::Timer(Timer(m))));
     }
     Ok(None)
 }

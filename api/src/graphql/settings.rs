@@ -58,6 +58,12 @@ impl BusinessSettings {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+    /// Set when the current or the next year has no public holidays at all:
+    /// deadlines there count holidays as business days until an ADMIN adds them.
+    async fn holiday_warning(&self, ctx: &Context<'_>) -> Option<String> {
+        let services = ctx.services();
+        services.calendar.holiday_warning(services.clock.now())
+    }
 }
 
 /// Changes to the business settings; omitted fields stay.

@@ -21,8 +21,10 @@ pub enum Permission {
     ManageJobs,
     /// Change the business settings.
     ManageSettings,
-    /// Read the business settings (staff).
+    /// Read the business settings and calendar (staff).
     ReadSettings,
+    /// See and cancel planned timers.
+    ManageTimers,
 }
 
 impl Permission {
@@ -39,9 +41,10 @@ impl Permission {
         match self {
             Permission::ReadCustomers | Permission::ReadAudit => true,
             Permission::ManageCustomers => role.is_staff(),
-            Permission::ManageUsers | Permission::ManageJobs | Permission::ManageSettings => {
-                role == Role::Admin
-            }
+            Permission::ManageUsers
+            | Permission::ManageJobs
+            | Permission::ManageSettings
+            | Permission::ManageTimers => role == Role::Admin,
             Permission::ReadSettings => role.is_staff(),
         }
     }

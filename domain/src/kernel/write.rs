@@ -174,6 +174,14 @@ impl<'a> Write<'a> {
         Ok(())
     }
 
+    /// Tell live subscribers of `id` too, without an audit entry of its own
+    /// (e.g. the channel every process follows to reload holidays).
+    pub fn touch(&mut self, id: Uuid) {
+        if !self.touched.contains(&id) {
+            self.touched.push(id);
+        }
+    }
+
     /// Record the work this change causes, delivered after commit.
     pub async fn emit<P: Serialize>(
         &mut self,

@@ -222,7 +222,13 @@ mod tests {
             other_key.verify(&token, LinkPurpose::Tracking, now()),
             Err(LinkError::Invalid)
         );
-        for garbage in ["", "abc", "!!!!", &token[..token.len() - 1], &format!("{token}AA")] {
+        for garbage in [
+            "",
+            "abc",
+            "!!!!",
+            &token[..token.len() - 1],
+            &format!("{token}AA"),
+        ] {
             assert_eq!(
                 signer().verify(garbage, LinkPurpose::Tracking, now()),
                 Err(LinkError::Invalid),

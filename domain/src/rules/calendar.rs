@@ -4,7 +4,6 @@
 //! changes shift the UTC offset but never the local opening hours.
 
 use super::error::{ValueError, ValueErrorCode};
-use super::holidays::nsw_public_holidays;
 use chrono::{
     DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc,
     Weekday,
@@ -96,11 +95,6 @@ impl BusinessCalendar {
     /// Sydney, 09:00–17:00 Monday to Friday, with the given public holidays.
     pub fn sydney(holidays: impl IntoIterator<Item = NaiveDate>) -> BusinessCalendar {
         BusinessCalendar::default().with_holidays(holidays)
-    }
-
-    /// Sydney business hours with the shipped NSW public holidays 2026–2028.
-    pub fn nsw_default() -> BusinessCalendar {
-        BusinessCalendar::sydney(nsw_public_holidays())
     }
 
     /// The same calendar with its holiday set replaced.
@@ -297,7 +291,7 @@ fn next_day(d: NaiveDate) -> NaiveDate {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{date, syd, utc};
+    use super::super::fixtures::{date, nsw_calendar, nsw_holidays, syd, utc};
     use super::*;
     use proptest::prelude::*;
 
@@ -314,7 +308,7 @@ mod tests {
 
     #[test]
     fn business_days_skip_weekends_and_holidays() {
-        let cal = BusinessCalendar::nsw_default();
+        let cal = nsw_calendar();
         assert!(cal.is_business_day(date(2026, 4, 2))); // Thu
         assert!(!cal.is_business_day(date(2026, 4, 3))); // Good Friday
         assert!(!cal.is_business_day(date(2026, 4, 11))); // Sat
@@ -380,15 +374,15 @@ mod tests {
             sat.add_business_hours(syd(2026, 3, 6, 11, 0), 4),
             syd(2026, 3, 14, 10, 0)
         );
-        let cal = BusinessCalendar::nsw_default();
-        assert_eq!(cal.holidays().len(), nsw_public_holidays().len());
+        let cal = nsw_calendar();
+        assert_eq!(cal.holidays().len(), nsw_holidays().len());
         assert_eq!(cal.tz(), DEFAULT_TZ);
         assert_eq!((cal.open(), cal.close()), (DEFAULT_OPEN, DEFAULT_CLOSE));
     }
 
     #[test]
     fn business_hours_within_a_day_overnight_and_at_closing() {
-        let cal = BusinessCalendar::nsw_default();
+        let cal = nsw_calendar();
         // Tue 10 Mar 2026 (AEDT).
         assert_eq!(
             cal.add_business_hours(syd(2026, 3, 10, 10, 0), 3),
@@ -446,7 +440,7 @@ mod tests {
 
     #[test]
     fn business_hours_across_weekend_and_public_holidays() {
-        let cal = BusinessCalendar::nsw_default();
+        let cal = nsw_calendar();
         // Fri 13 Mar 2026 15:00 + 4h → Mon 16 Mar 11:00.
         assert_eq!(
             cal.add_business_hours(syd(2026, 3, 13, 15, 0), 4),
@@ -488,7 +482,7 @@ mod tests {
         assert_eq!(due, syd(2026, 10, 5, 12, 0));
         assert_eq!(plain.to_local(due).offset().to_string(), "AEDT");
         // NSW: Mon 5 Oct is Labour Day → Tue 6 Oct 12:00 AEDT = 01:00 UTC.
-        let nsw = BusinessCalendar::nsw_default();
+        let nsw = nsw_calendar();
         assert_eq!(nsw.add_business_hours(start, 4), utc(2026, 10, 6, 1, 0));
         assert_eq!(
             nsw.business_time_between(start, utc(2026, 10, 6, 1, 0)),
@@ -500,7 +494,7 @@ mod tests {
     fn business_hours_across_daylight_saving_end() {
         // Sydney clocks go 03:00 AEDT → 02:00 AEST on Sun 4 Apr 2027.
         // Fri 2 Apr 2027 16:00 AEDT = 05:00 UTC.
-        let cal = BusinessCalendar::nsw_default();
+        let cal = nsw_calendar();
         let start = syd(2027, 4, 2, 16, 0);
         assert_eq!(start, utc(2027, 4, 2, 5, 0));
         // Mon 5 Apr 12:00 AEST = 02:00 UTC (offset now +10).
@@ -541,7 +535,7 @@ mod tests {
 
     #[test]
     fn clock_hours_are_elapsed_time_across_dst() {
-        let cal = BusinessCalendar::nsw_default();
+        let cal = nsw_calendar();
         // Sun 4 Oct 2026 01:30 AEST + 2h = 04:30 AEDT (the 02:00–03:00 hour is skipped).
         let start = syd(2026, 10, 4, 1, 30);
         let due = cal.add_clock_hours(start, 2);
@@ -565,7 +559,7 @@ mod tests {
 
     #[test]
     fn business_time_between_counts_only_open_hours() {
-        let cal = BusinessCalendar::nsw_default();
+        let cal = nsw_calendar();
         assert_eq!(
             cal.business_time_between(syd(2026, 3, 13, 15, 0), syd(2026, 3, 16, 11, 0)),
             TimeDelta::hours(4)
@@ -588,9 +582,9 @@ mod tests {
             brisbane_tz in any::<bool>(),
         ) {
             let cal = if brisbane_tz {
-                brisbane().with_holidays(nsw_public_holidays())
+                brisbane().with_holidays(nsw_holidays())
             } else {
-                BusinessCalendar::nsw_default()
+                nsw_calendar()
             };
             let start = utc(2025, 12, 31, 0, 0) + TimeDelta::minutes(offset_min);
             let due = cal.add_business_hours(start, hours);

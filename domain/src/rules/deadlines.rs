@@ -1,10 +1,11 @@
 //! Deadlines computed on the business calendar: ACCC injury reports and recall
-//! notifications (AU-RULES "Product safety"), support-ticket first-response targets
-//! and engagement stage due dates (DESIGN "Engagements").
+//! notifications (AU-RULES "Product safety"), support-ticket first-response targets,
+//! engagement stage due dates (DESIGN "Engagements"), and time used on a
+//! deadline's clock minus its pauses.
 
 use super::calendar::BusinessCalendar;
 use super::error::{ValueError, ValueErrorCode};
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Days after becoming aware of a death, serious injury or illness within which
@@ -119,6 +120,50 @@ pub fn first_response_due(
     sla_due(cal, priority.first_response_target(), opened_at)
 }
 
+/// A span during which a deadline's clock stood still (a ticket waiting on
+/// the customer, an order on hold).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pause {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+/// Time used on `clock` between `from` and `to`, minus `pauses`: business
+/// hours count only while open; around the clock counts real time (so a
+/// daylight-saving night is an hour shorter or longer on the wall). Pauses
+/// may overlap each other or lie partly outside the span; each moment is
+/// taken off once.
+pub fn elapsed(
+    cal: &BusinessCalendar,
+    clock: SlaClock,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    pauses: &[Pause],
+) -> TimeDelta {
+    let span = |a: DateTime<Utc>, b: DateTime<Utc>| match clock {
+        SlaClock::AroundTheClock => (b - a).max(TimeDelta::zero()),
+        SlaClock::BusinessHours => cal.business_time_between(a, b),
+    };
+    // Clip the pauses to the span and merge overlaps, so nothing is taken off twice.
+    let mut clipped: Vec<(DateTime<Utc>, DateTime<Utc>)> = pauses
+        .iter()
+        .map(|p| (p.from.max(from), p.to.min(to)))
+        .filter(|(a, b)| a < b)
+        .collect();
+    clipped.sort();
+    let mut merged: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+    for (a, b) in clipped {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    let paused = merged
+        .into_iter()
+        .fold(TimeDelta::zero(), |sum, (a, b)| sum + span(a, b));
+    span(from, to) - paused
+}
+
 /// A stage's planned duration in business days, e.g. Kickoff 1–2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DurationRange {
@@ -194,13 +239,13 @@ pub fn plan_stages(
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{date, syd, utc};
+    use super::super::fixtures::{date, nsw_calendar, syd, utc};
     use super::*;
     use chrono::{Datelike, Weekday};
 
     #[test]
     fn injury_report_for_awareness_on_each_weekday() {
-        let cal = BusinessCalendar::nsw_default();
+        let cal = nsw_calendar();
         // Week of Mon 9 Mar 2026: no public holidays.
         let cases = [
             (
@@ -255,7 +300,7 @@ mod tests {
 
     #[test]
     fn injury_report_across_public_holidays() {
-        let cal = BusinessCalendar::nsw_default();
+        let cal = nsw_calendar();
         let cases = [
             // Wed → Fri 3 Apr Good Friday → Easter → Tue 7 Apr.
             (date(2026, 4, 1), date(2026, 4, 7)),
@@ -281,7 +326,7 @@ mod tests {
 
     #[test]
     fn injury_awareness_day_is_the_sydney_day() {
-        let cal = BusinessCalendar::nsw_default();
+        let cal = nsw_calendar();
         // Mon 9 Mar 2026 00:30 AEDT is still Sunday in UTC; due Wed, not Tue.
         let aware = syd(2026, 3, 9, 0, 30);
         assert_eq!(aware, utc(2026, 3, 8, 13, 30));
@@ -290,7 +335,7 @@ mod tests {
 
     #[test]
     fn recall_notification_two_days_after_start() {
-        let cal = BusinessCalendar::nsw_default();
+        let cal = nsw_calendar();
         let cases = [
             (date(2026, 3, 10), date(2026, 3, 12)),
             (date(2026, 3, 13), date(2026, 3, 16)),
@@ -332,7 +377,7 @@ mod tests {
     #[test]
     fn sla_due_times_across_weekends_and_holidays() {
         use TicketPriority::*;
-        let cal = BusinessCalendar::nsw_default();
+        let cal = nsw_calendar();
         let cases = [
             (
                 syd(2026, 3, 10, 10, 0),
@@ -412,7 +457,7 @@ mod tests {
     #[test]
     fn sla_across_daylight_saving() {
         use TicketPriority::{Critical, High};
-        let cal = BusinessCalendar::nsw_default();
+        let cal = nsw_calendar();
         let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
         let cases = [
             // Fri 16:00 AEST → Tue 12:00 AEDT.
@@ -469,7 +514,7 @@ mod tests {
 
     #[test]
     fn stage_due_dates_from_business_day_ranges() {
-        let cal = BusinessCalendar::nsw_default();
+        let cal = nsw_calendar();
         let kickoff = DurationRange::new(1, 2).unwrap();
         // Starts Mon 2 Mar 2026: due Mon (1 day) to Tue (2 days).
         let s = stage_due_dates(&cal, date(2026, 3, 2), kickoff);
@@ -492,7 +537,7 @@ mod tests {
 
     #[test]
     fn plan_service_delivery_stages() {
-        let cal = BusinessCalendar::nsw_default();
+        let cal = nsw_calendar();
         let r = |a, b| DurationRange::new(a, b).unwrap();
         // Kickoff 1–2, Planning 3–5, Quality Review 2–5, Acceptance 3–7, Closure 2–3.
         let plan = plan_stages(
@@ -513,5 +558,81 @@ mod tests {
             ]
         );
         assert!(plan_stages(&cal, date(2026, 3, 2), &[]).is_empty());
+    }
+
+    #[test]
+    fn elapsed_business_time_skips_nights_and_pauses_once() {
+        let cal = nsw_calendar();
+        // Monday 16:00 to Tuesday 11:00: 1 h + 2 h of business time.
+        let from = syd(2026, 11, 23, 16, 0);
+        let to = syd(2026, 11, 24, 11, 0);
+        assert_eq!(
+            elapsed(&cal, SlaClock::BusinessHours, from, to, &[]),
+            TimeDelta::hours(3)
+        );
+        // Paused Monday 16:30 to Tuesday 10:00 (the night costs nothing),
+        // and an overlapping pause Tuesday 09:30–10:00 is not taken off twice.
+        let pauses = [
+            Pause {
+                from: syd(2026, 11, 23, 16, 30),
+                to: syd(2026, 11, 24, 10, 0),
+            },
+            Pause {
+                from: syd(2026, 11, 24, 9, 30),
+                to: syd(2026, 11, 24, 10, 0),
+            },
+        ];
+        assert_eq!(
+            elapsed(&cal, SlaClock::BusinessHours, from, to, &pauses),
+            TimeDelta::minutes(90)
+        );
+        // A pause wholly outside the span changes nothing.
+        let outside = [Pause {
+            from: syd(2026, 11, 20, 9, 0),
+            to: syd(2026, 11, 20, 17, 0),
+        }];
+        assert_eq!(
+            elapsed(&cal, SlaClock::BusinessHours, from, to, &outside),
+            TimeDelta::hours(3)
+        );
+    }
+
+    #[test]
+    fn elapsed_around_the_clock_is_real_time_across_daylight_saving() {
+        let cal = nsw_calendar();
+        // Sydney clocks go from 02:00 to 03:00 on Sunday 4 October 2026.
+        let from = syd(2026, 10, 4, 1, 30);
+        let to = syd(2026, 10, 4, 3, 30);
+        assert_eq!(
+            elapsed(&cal, SlaClock::AroundTheClock, from, to, &[]),
+            TimeDelta::hours(1)
+        );
+        let pause = [Pause {
+            from: syd(2026, 10, 4, 1, 30),
+            to: syd(2026, 10, 4, 1, 45),
+        }];
+        assert_eq!(
+            elapsed(&cal, SlaClock::AroundTheClock, from, to, &pause),
+            TimeDelta::minutes(45)
+        );
+        assert_eq!(
+            elapsed(&cal, SlaClock::AroundTheClock, to, from, &[]),
+            TimeDelta::zero()
+        );
+    }
+
+    #[test]
+    fn elapsed_and_due_agree() {
+        let cal = nsw_calendar();
+        let start = syd(2026, 12, 24, 15, 0);
+        for priority in TicketPriority::ALL {
+            let target = priority.first_response_target();
+            let due = sla_due(&cal, target, start);
+            assert_eq!(
+                elapsed(&cal, target.clock, start, due, &[]),
+                TimeDelta::hours(i64::from(target.hours)),
+                "{priority:?}"
+            );
+        }
     }
 }

@@ -31,6 +31,8 @@ pub enum ErrorCode {
     TooManyAttempts,
     LimitExceeded,
     InvalidText,
+    AlreadyExists,
+    InvalidState,
 }
 
 /// The codes a value rule refuses with (the same enum, by its older name).

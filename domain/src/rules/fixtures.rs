@@ -1,5 +1,6 @@
 //! Dates and instants for the rules' tests, written as people read them.
 
+use super::calendar::BusinessCalendar;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -17,4 +18,17 @@ pub fn syd(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         .single()
         .unwrap()
         .with_timezone(&Utc)
+}
+
+/// The NSW public holidays the migration seeds (2026–2028).
+pub fn nsw_holidays() -> Vec<NaiveDate> {
+    migration::m20261204_000005_business_time::NSW_2026_2028
+        .iter()
+        .map(|&(y, m, d, _)| date(y, m, d))
+        .collect()
+}
+
+/// Sydney business hours with the seeded NSW holidays.
+pub fn nsw_calendar() -> BusinessCalendar {
+    BusinessCalendar::sydney(nsw_holidays())
 }

@@ -3,6 +3,7 @@
 
 pub mod outbox;
 pub mod send_notification;
+pub mod timer_fired;
 
 use crate::metrics;
 use apalis::prelude::BoxDynError;

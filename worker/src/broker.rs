@@ -1,6 +1,7 @@
-//! Live-update events between API instances. Embedded mode broadcasts in
+//! Live-update events between processes. Embedded mode broadcasts in
 //! process; production publishes over Redis pub/sub so a change made through
-//! one `api` process reaches subscribers on every other.
+//! one `api` process reaches subscribers on every other, and every `api` and
+//! `worker` process hears when the public holidays change.
 //!
 //! An event only says "this record's timeline grew"; subscribers then read the
 //! new audit entries from the database, so a lost or duplicated event costs a

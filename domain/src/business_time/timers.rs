@@ -1,0 +1,298 @@
+//! Timers: every business wait (a reminder, an escalation, a courier's next
+//! poll, a daily run) is a row planned in the transaction of the change that
+//! needs it, so a rolled-back change plans nothing. Re-planning bumps the
+//! generation and supersedes the old row, so only the newest can fire. The
+//! worker's sweep fires due timers on the app clock, each exactly once, by
+//! writing the timer's outbox row in the same transaction as the conditional
+//! PLANNED → FIRED update; what the timer's kind does runs from that row.
+
+use super::daily;
+use crate::kernel::db::begin_write;
+use crate::kernel::write::pending_outbox_row;
+use crate::kernel::{
+    Committed, Ctx, DomainError, ErrorCode, Page, PageRequest, Permission, Write, fetch_page,
+};
+use crate::platform::outbox::topic;
+use crate::rules::calendar::BusinessCalendar;
+use chrono::{DateTime, Utc};
+use entity::{TimerStatus, timer};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{LockBehavior, LockType};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub const SUBJECT_TYPE: &str = "timer";
+
+/// The kinds of timer; each later area adds its own and handles it in the
+/// worker's `timer.fired` job.
+pub mod kind {
+    /// The run of scheduled work once per business date (see `daily`).
+    pub const DAILY_RUN: &str = "daily_run";
+}
+
+/// The payload of a `timer.fired` outbox row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimerFired {
+    pub timer_id: Uuid,
+    pub kind: String,
+    pub subject_id: Uuid,
+    pub generation: i32,
+    /// The timer's own payload (JSON).
+    pub payload: serde_json::Value,
+}
+
+fn new_row(
+    kind: &str,
+    subject_id: Uuid,
+    generation: i32,
+    due_at: DateTime<Utc>,
+    payload: &impl Serialize,
+    now: DateTime<Utc>,
+) -> timer::ActiveModel {
+    timer::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kind: Set(kind.to_owned()),
+        subject_id: Set(subject_id),
+        generation: Set(generation),
+        due_at: Set(due_at),
+        payload: Set(serde_json::to_string(payload).expect("timer payloads are plain data")),
+        status: Set(TimerStatus::Planned),
+        created_at: Set(now),
+        fired_at: Set(None),
+    }
+}
+
+/// Plan `kind` for `subject` at `due_at`, inside the caller's transaction.
+/// A timer already planned for the same kind and subject is superseded: it
+/// will never fire, and the new one (the next generation) fires instead.
+pub async fn plan<C: ConnectionTrait>(
+    conn: &C,
+    kind: &str,
+    subject_id: Uuid,
+    due_at: DateTime<Utc>,
+    payload: &impl Serialize,
+    now: DateTime<Utc>,
+) -> Result<timer::Model, DbErr> {
+    let latest = timer::Entity::find()
+        .filter(timer::Column::Kind.eq(kind))
+        .filter(timer::Column::SubjectId.eq(subject_id))
+        .order_by_desc(timer::Column::Generation)
+        .one(conn)
+        .await?;
+    timer::Entity::update_many()
+        .col_expr(timer::Column::Status, Expr::value(TimerStatus::Superseded))
+        .filter(timer::Column::Kind.eq(kind))
+        .filter(timer::Column::SubjectId.eq(subject_id))
+        .filter(timer::Column::Status.eq(TimerStatus::Planned))
+        .exec(conn)
+        .await?;
+    let generation = latest.map_or(1, |t| t.generation + 1);
+    new_row(kind, subject_id, generation, due_at, payload, now)
+        .insert(conn)
+        .await
+}
+
+/// Plan `kind` for `subject` unless it was ever planned: for work that
+/// happens once per subject (a daily run per business date), however often
+/// this is called, by however many processes. `true` when this call planned it.
+pub async fn plan_once<C: ConnectionTrait>(
+    conn: &C,
+    kind: &str,
+    subject_id: Uuid,
+    due_at: DateTime<Utc>,
+    payload: &impl Serialize,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let inserted = timer::Entity::insert(new_row(kind, subject_id, 1, due_at, payload, now))
+        .on_conflict(
+            OnConflict::columns([
+                timer::Column::Kind,
+                timer::Column::SubjectId,
+                timer::Column::Generation,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(inserted == 1)
+}
+
+/// Cancel what is planned for `kind` and `subject` (the wait is over), in
+/// the caller's transaction; how many were cancelled.
+pub async fn cancel_planned<C: ConnectionTrait>(
+    conn: &C,
+    kind: &str,
+    subject_id: Uuid,
+) -> Result<u64, DbErr> {
+    Ok(timer::Entity::update_many()
+        .col_expr(timer::Column::Status, Expr::value(TimerStatus::Cancelled))
+        .filter(timer::Column::Kind.eq(kind))
+        .filter(timer::Column::SubjectId.eq(subject_id))
+        .filter(timer::Column::Status.eq(TimerStatus::Planned))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
+/// Fire every timer due at `now` (app clock), `batch` per transaction, and
+/// return how many fired. Each fire is a conditional PLANNED → FIRED update
+/// plus the timer's outbox row in one transaction, so with any number of
+/// sweeps running each timer fires once; on PostgreSQL candidates are read
+/// `FOR UPDATE SKIP LOCKED`, so concurrent sweeps take different timers.
+/// Recurring kinds plan their next occurrence in the same transaction.
+pub async fn fire_due(
+    db: &DatabaseConnection,
+    calendar: &BusinessCalendar,
+    now: DateTime<Utc>,
+    batch: u64,
+) -> Result<usize, DbErr> {
+    let mut fired = 0;
+    loop {
+        // A read first: an idle sweep never takes the (SQLite) write lock.
+        let any_due = timer::Entity::find()
+            .filter(timer::Column::Status.eq(TimerStatus::Planned))
+            .filter(timer::Column::DueAt.lte(now))
+            .one(db)
+            .await?
+            .is_some();
+        if !any_due {
+            return Ok(fired);
+        }
+        let txn = begin_write(db).await?;
+        let mut candidates = timer::Entity::find()
+            .filter(timer::Column::Status.eq(TimerStatus::Planned))
+            .filter(timer::Column::DueAt.lte(now))
+            .order_by_asc(timer::Column::DueAt)
+            .limit(batch);
+        if db.get_database_backend() == DbBackend::Postgres {
+            candidates = candidates.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        }
+        let candidates = candidates.all(&txn).await?;
+        let seen = candidates.len();
+        for due in candidates {
+            let claimed = timer::Entity::update_many()
+                .col_expr(timer::Column::Status, Expr::value(TimerStatus::Fired))
+                .col_expr(timer::Column::FiredAt, Expr::value(now))
+                .filter(timer::Column::Id.eq(due.id))
+                .filter(timer::Column::Status.eq(TimerStatus::Planned))
+                .exec(&txn)
+                .await?;
+            if claimed.rows_affected != 1 {
+                continue;
+            }
+            let event = TimerFired {
+                timer_id: due.id,
+                kind: due.kind.clone(),
+                subject_id: due.subject_id,
+                generation: due.generation,
+                payload: serde_json::from_str(&due.payload).unwrap_or(serde_json::Value::Null),
+            };
+            let payload = serde_json::to_string(&event).expect("plain data");
+            pending_outbox_row(topic::TIMER_FIRED, due.subject_id, payload)
+                .insert(&txn)
+                .await?;
+            if due.kind == kind::DAILY_RUN {
+                daily::plan_after(&txn, calendar, &event, now).await?;
+            }
+            fired += 1;
+        }
+        txn.commit().await?;
+        if (seen as u64) < batch {
+            return Ok(fired);
+        }
+    }
+}
+
+/// Which timers an operator looks at.
+#[derive(Debug, Clone, Default)]
+pub struct TimerFilter {
+    pub kind: Option<String>,
+    pub subject_id: Option<Uuid>,
+    pub due_before: Option<DateTime<Utc>>,
+    pub due_after: Option<DateTime<Utc>>,
+    pub status: Option<TimerStatus>,
+}
+
+/// Timers matching `filter`, oldest planned first (ADMIN).
+pub async fn list(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    filter: &TimerFilter,
+    page: PageRequest,
+) -> Result<Page<timer::Model>, DomainError> {
+    Permission::ManageTimers.require(ctx)?;
+    let mut query = timer::Entity::find();
+    if let Some(kind) = &filter.kind {
+        query = query.filter(timer::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(subject) = filter.subject_id {
+        query = query.filter(timer::Column::SubjectId.eq(subject));
+    }
+    if let Some(before) = filter.due_before {
+        query = query.filter(timer::Column::DueAt.lt(before));
+    }
+    if let Some(after) = filter.due_after {
+        query = query.filter(timer::Column::DueAt.gte(after));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(timer::Column::Status.eq(status));
+    }
+    Ok(fetch_page(db, query, timer::Column::Id, page, |t| t.id).await?)
+}
+
+/// One timer, for ADMIN; anyone else finds nothing.
+pub async fn find_visible<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Ctx,
+    id: Uuid,
+) -> Result<Option<timer::Model>, DbErr> {
+    if !Permission::ManageTimers.allows(ctx.actor.role) {
+        return Ok(None);
+    }
+    timer::Entity::find_by_id(id).one(conn).await
+}
+
+/// Cancel a stuck timer (ADMIN, audited). Only a PLANNED timer can be
+/// cancelled; one that fired, was superseded or cancelled is INVALID_STATE.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    id: Uuid,
+) -> Result<Committed<timer::Model>, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::ManageTimers).await?;
+    let before = timer::Entity::find_by_id(id)
+        .one(w.conn())
+        .await?
+        .ok_or_else(|| DomainError::not_found("id", "timer"))?;
+    let cancelled = timer::Entity::update_many()
+        .col_expr(timer::Column::Status, Expr::value(TimerStatus::Cancelled))
+        .filter(timer::Column::Id.eq(id))
+        .filter(timer::Column::Status.eq(TimerStatus::Planned))
+        .exec(w.conn())
+        .await?;
+    if cancelled.rows_affected != 1 {
+        return Err(DomainError::rejected(
+            &["id"],
+            ErrorCode::InvalidState,
+            format!("the timer is {}, not PLANNED", before.status),
+        ));
+    }
+    let after = timer::Model {
+        status: TimerStatus::Cancelled,
+        ..before.clone()
+    };
+    w.audit(
+        SUBJECT_TYPE,
+        id,
+        "timer.cancelled",
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    w.commit(after).await
+}
