@@ -32,7 +32,10 @@ pub async fn load_and_follow(
                 };
                 if reload {
                     match calendar.reload(&db).await {
-                        Ok(()) => tracing::info!("public holidays reloaded"),
+                        Ok(()) => {
+                            tracing::info!("public holidays reloaded");
+                            warn_if_missing(&calendar, chrono::Utc::now());
+                        }
                         Err(e) => tracing::warn!(error = %e, "reloading public holidays failed"),
                     }
                 }
