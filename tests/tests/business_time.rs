@@ -3,6 +3,7 @@
 //! worker.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use domain::business_time::timers::TimerPlan;
 use domain::business_time::{daily, timers};
 use domain::kernel::db::begin_write;
 use entity::{TimerStatus, outbox, timer};
@@ -30,17 +31,19 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 /// Plan a timer the way an area does: inside a committed transaction.
 async fn plan(db: &DatabaseConnection, kind: &str, subject: Uuid, due_at: DateTime<Utc>) {
     let txn = begin_write(db).await.unwrap();
-    timers::plan(
-        &txn,
-        kind,
-        subject,
-        due_at,
-        &json!({ "note": kind }),
-        due_at,
-    )
-    .await
-    .unwrap();
+    timers::plan(&txn, &timer_plan(kind, subject, due_at, json!({})), due_at)
+        .await
+        .unwrap();
     txn.commit().await.unwrap();
+}
+
+fn timer_plan(kind: &str, subject: Uuid, due_at: DateTime<Utc>, payload: Value) -> TimerPlan<'_> {
+    TimerPlan {
+        kind,
+        subject_id: subject,
+        due_at,
+        payload,
+    }
 }
 
 async fn timers_of(db: &DatabaseConnection, subject: Uuid) -> Vec<timer::Model> {
@@ -324,9 +327,13 @@ async fn a_timer_planned_in_a_transaction_that_rolls_back_never_fires() {
     let now = app.clock.now_utc();
     let rolled_back = Uuid::now_v7();
     let txn = begin_write(db).await.unwrap();
-    timers::plan(&txn, "test.rollback", rolled_back, now, &json!({}), now)
-        .await
-        .unwrap();
+    timers::plan(
+        &txn,
+        &timer_plan("test.rollback", rolled_back, now, json!({})),
+        now,
+    )
+    .await
+    .unwrap();
     txn.rollback().await.unwrap();
     // A committed timer due at the same moment shows the sweep has run.
     let control = Uuid::now_v7();
@@ -382,9 +389,8 @@ async fn with_two_workers_a_thousand_due_timers_each_fire_exactly_once() {
     let txn = begin_write(db).await.unwrap();
     for (i, subject) in subjects.iter().enumerate() {
         let due = start + Duration::seconds(i as i64);
-        timers::plan(&txn, "test.bulk", *subject, due, &json!({ "i": i }), start)
-            .await
-            .unwrap();
+        let planned = timer_plan("test.bulk", *subject, due, json!({ "i": i }));
+        timers::plan(&txn, &planned, start).await.unwrap();
     }
     txn.commit().await.unwrap();
 

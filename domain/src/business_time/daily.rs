@@ -4,7 +4,7 @@
 //! date's timer has a subject derived from the date, so planning it is
 //! idempotent: one run per business date however many sweeps or processes.
 
-use super::timers::{self, TimerFired, kind};
+use super::timers::{self, TimerFired, TimerPlan, kind};
 use crate::rules::calendar::BusinessCalendar;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
@@ -42,15 +42,13 @@ async fn plan_for<C: ConnectionTrait>(
     let run = DailyRun {
         business_date: date,
     };
-    timers::plan_once(
-        conn,
-        kind::DAILY_RUN,
-        subject(date),
-        calendar.close_at(date),
-        &run,
-        now,
-    )
-    .await
+    let plan = TimerPlan {
+        kind: kind::DAILY_RUN,
+        subject_id: subject(date),
+        due_at: calendar.close_at(date),
+        payload: serde_json::to_value(run).expect("plain data"),
+    };
+    timers::plan_once(conn, &plan, now).await
 }
 
 /// Make sure the next run is planned (each worker at start).

@@ -45,78 +45,76 @@ pub struct TimerFired {
     pub payload: serde_json::Value,
 }
 
-fn new_row(
-    kind: &str,
-    subject_id: Uuid,
-    generation: i32,
-    due_at: DateTime<Utc>,
-    payload: &impl Serialize,
-    now: DateTime<Utc>,
-) -> timer::ActiveModel {
-    timer::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        kind: Set(kind.to_owned()),
-        subject_id: Set(subject_id),
-        generation: Set(generation),
-        due_at: Set(due_at),
-        payload: Set(serde_json::to_string(payload).expect("timer payloads are plain data")),
-        status: Set(TimerStatus::Planned),
-        created_at: Set(now),
-        fired_at: Set(None),
+/// What to wait for: a kind of work, the record it is about, when, and
+/// what the handler is given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimerPlan<'a> {
+    pub kind: &'a str,
+    pub subject_id: Uuid,
+    /// On the app clock.
+    pub due_at: DateTime<Utc>,
+    pub payload: serde_json::Value,
+}
+
+impl TimerPlan<'_> {
+    fn row(&self, generation: i32, now: DateTime<Utc>) -> timer::ActiveModel {
+        timer::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            kind: Set(self.kind.to_owned()),
+            subject_id: Set(self.subject_id),
+            generation: Set(generation),
+            due_at: Set(self.due_at),
+            payload: Set(self.payload.to_string()),
+            status: Set(TimerStatus::Planned),
+            created_at: Set(now),
+            fired_at: Set(None),
+        }
     }
 }
 
-/// Plan `kind` for `subject` at `due_at`, inside the caller's transaction.
-/// A timer already planned for the same kind and subject is superseded: it
-/// will never fire, and the new one (the next generation) fires instead.
+/// Plan a timer inside the caller's transaction. A timer already planned
+/// for the same kind and subject is superseded: it will never fire, and the
+/// new one (the next generation) fires instead.
 pub async fn plan<C: ConnectionTrait>(
     conn: &C,
-    kind: &str,
-    subject_id: Uuid,
-    due_at: DateTime<Utc>,
-    payload: &impl Serialize,
+    plan: &TimerPlan<'_>,
     now: DateTime<Utc>,
 ) -> Result<timer::Model, DbErr> {
+    let same = || {
+        sea_orm::Condition::all()
+            .add(timer::Column::Kind.eq(plan.kind))
+            .add(timer::Column::SubjectId.eq(plan.subject_id))
+    };
     let latest = timer::Entity::find()
-        .filter(timer::Column::Kind.eq(kind))
-        .filter(timer::Column::SubjectId.eq(subject_id))
+        .filter(same())
         .order_by_desc(timer::Column::Generation)
         .one(conn)
         .await?;
     timer::Entity::update_many()
         .col_expr(timer::Column::Status, Expr::value(TimerStatus::Superseded))
-        .filter(timer::Column::Kind.eq(kind))
-        .filter(timer::Column::SubjectId.eq(subject_id))
+        .filter(same())
         .filter(timer::Column::Status.eq(TimerStatus::Planned))
         .exec(conn)
         .await?;
     let generation = latest.map_or(1, |t| t.generation + 1);
-    new_row(kind, subject_id, generation, due_at, payload, now)
-        .insert(conn)
-        .await
+    plan.row(generation, now).insert(conn).await
 }
 
-/// Plan `kind` for `subject` unless it was ever planned: for work that
+/// Plan a timer unless its kind and subject were ever planned: for work that
 /// happens once per subject (a daily run per business date), however often
 /// this is called, by however many processes. `true` when this call planned it.
 pub async fn plan_once<C: ConnectionTrait>(
     conn: &C,
-    kind: &str,
-    subject_id: Uuid,
-    due_at: DateTime<Utc>,
-    payload: &impl Serialize,
+    plan: &TimerPlan<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let inserted = timer::Entity::insert(new_row(kind, subject_id, 1, due_at, payload, now))
-        .on_conflict(
-            OnConflict::columns([
-                timer::Column::Kind,
-                timer::Column::SubjectId,
-                timer::Column::Generation,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
+    let identity = [
+        timer::Column::Kind,
+        timer::Column::SubjectId,
+        timer::Column::Generation,
+    ];
+    let inserted = timer::Entity::insert(plan.row(1, now))
+        .on_conflict(OnConflict::columns(identity).do_nothing().to_owned())
         .exec_without_returning(conn)
         .await?;
     Ok(inserted == 1)
