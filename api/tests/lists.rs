@@ -21,6 +21,21 @@ const BOUNDED: &[(&str, &str, &str)] = &[
         "one per refused input field of one mutation",
     ),
     ("UserError", "field", "the path to one input field"),
+    (
+        "Approval",
+        "decisions",
+        "one per approval step (two at most) plus a rejection",
+    ),
+    (
+        "Approval",
+        "stepsRequired",
+        "a policy needs two steps at most",
+    ),
+    (
+        "Approval",
+        "stepsRemaining",
+        "a policy needs two steps at most",
+    ),
 ];
 
 fn is_list(ty: &Value) -> bool {

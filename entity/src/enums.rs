@@ -102,6 +102,12 @@ pub enum PartyKind {
 pub enum NotificationKind {
     #[sea_orm(string_value = "WELCOME")]
     Welcome,
+    /// To a decider: an approval awaits them (its follow-up time came).
+    #[sea_orm(string_value = "APPROVAL_REMINDER")]
+    ApprovalReminder,
+    /// To the escalation role: an approval passed its due time undecided.
+    #[sea_orm(string_value = "APPROVAL_ESCALATED")]
+    ApprovalEscalated,
 }
 
 /// Where a notification is in its delivery.
@@ -158,6 +164,76 @@ pub enum TimerStatus {
     Cancelled,
 }
 
+/// What an approval gates.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ApprovalKind {
+    #[sea_orm(string_value = "INVENTORY_RESERVATION")]
+    InventoryReservation,
+    #[sea_orm(string_value = "PAYMENT_PROCESSING")]
+    PaymentProcessing,
+    #[sea_orm(string_value = "REFUND")]
+    Refund,
+    #[sea_orm(string_value = "PURCHASE_ORDER")]
+    PurchaseOrder,
+    #[sea_orm(string_value = "SCOPE_CHANGE")]
+    ScopeChange,
+    #[sea_orm(string_value = "DELIVERABLE_ACCEPTANCE")]
+    DeliverableAcceptance,
+    #[sea_orm(string_value = "GENERAL")]
+    General,
+}
+
+/// Where an approval request is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ApprovalStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "APPROVED")]
+    Approved,
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+    #[sea_orm(string_value = "EXPIRED")]
+    Expired,
+}
+
+/// One decider's answer.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verdict {
+    #[sea_orm(string_value = "APPROVE")]
+    Approve,
+    #[sea_orm(string_value = "REJECT")]
+    Reject,
+}
+
+/// What an approval's due time does when it is still undecided.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OnDue {
+    /// The policy's escalation role may decide too, and is told.
+    #[sea_orm(string_value = "ESCALATE")]
+    Escalate,
+    /// The request closes as EXPIRED.
+    #[sea_orm(string_value = "EXPIRE")]
+    Expire,
+}
+
 /// How GST is rounded on invoices with several taxable lines (ATO s9-90).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
@@ -187,5 +263,9 @@ display_as_stored!(
     NotificationStatus,
     OutboxStatus,
     TimerStatus,
+    ApprovalKind,
+    ApprovalStatus,
+    Verdict,
+    OnDue,
     GstRounding
 );

@@ -9,6 +9,7 @@ mod m20261123_000002_users;
 mod m20261123_000003_jobs;
 mod m20261202_000004_hardening;
 pub mod m20261204_000005_business_time;
+pub mod m20261204_000006_approvals;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_jobs::Migration),
             Box::new(m20261202_000004_hardening::Migration),
             Box::new(m20261204_000005_business_time::Migration),
+            Box::new(m20261204_000006_approvals::Migration),
         ]
     }
 }
@@ -44,7 +46,8 @@ mod tests {
                 "m20261123_000002_users",
                 "m20261123_000003_jobs",
                 "m20261202_000004_hardening",
-                "m20261204_000005_business_time"
+                "m20261204_000005_business_time",
+                "m20261204_000006_approvals"
             ]
         );
     }

@@ -55,6 +55,8 @@ pub mod ops {
         AUDIT_TRAIL = "auditTrail"(", $id: ID!", ", subjectId: $id") { "id action actorId actorRole before after subjectId subjectType occurredAt" }
         DEAD_JOBS = "deadJobs"("", "") { "id jobKind referenceId lastError attempts retriedAt" }
         PUBLIC_HOLIDAYS = "publicHolidays"(", $year: Int!", ", year: $year") { "date name" }
+        APPROVALS = "approvals"(", $filter: ApprovalFilter", ", filter: $filter") { "id kind status stepsRemaining requesterId" }
+        APPROVAL_POLICIES = "approvalPolicies"("", "") { "kind deciderRole autoApproveBelow { amount currency } singleApproverUpTo { amount } secondApproverRole followUpBusinessHours dueBusinessHours onDue escalateToRole offlineRole version" }
         TIMERS = "timers"(", $filter: TimerFilter", ", filter: $filter") { "id kind subjectId generation dueAt status payload firedAt" }
     }
 
@@ -68,9 +70,17 @@ pub mod ops {
         RETRY_DEAD_JOB = "retryDeadJob"("$id: ID!", "input: { id: $id }") { "deadJob { id retriedAt }" }
         ADD_PUBLIC_HOLIDAY = "addPublicHoliday"("$date: NaiveDate!, $name: String!", "input: { date: $date, name: $name }") { "publicHoliday { date name }" }
         REMOVE_PUBLIC_HOLIDAY = "removePublicHoliday"("$date: NaiveDate!", "input: { date: $date }") { "publicHoliday { date name }" }
+        REQUEST_APPROVAL = "requestApproval"("$input: RequestApprovalInput!", "input: $input") { "approval { id kind status amount { amount currency } stepsRequired stepsRemaining followUpAt dueAt decisions { step deciderId deciderRole decision } }" }
+        DECIDE_APPROVAL = "decideApproval"("$input: DecideApprovalInput!", "input: $input") { "approval { id status stepsRemaining decisions { step deciderId deciderRole decision comment evidence } }" }
+        CANCEL_APPROVAL = "cancelApproval"("$id: ID!", "input: { id: $id }") { "approval { id status }" }
+        UPDATE_APPROVAL_POLICY = "updateApprovalPolicy"("$input: UpdateApprovalPolicyInput!", "input: $input") { "policy { kind version onDue escalateToRole autoApproveBelow { amount } singleApproverUpTo { amount } secondApproverRole }" }
         CANCEL_TIMER = "cancelTimer"("$id: ID!", "input: { id: $id }") { "timer { id status }" }
     }
 
+    pub const APPROVAL: Op = Op {
+        field: "approval",
+        document: "query($id: ID!) { approval(id: $id) { id kind status escalatedToRole stepsRequired stepsRemaining policyVersion decisions { step deciderId deciderRole decision } } }",
+    };
     pub const BUSINESS_DEADLINE: Op = Op {
         field: "businessDeadline",
         document: "query($start: DateTime!, $businessHours: Int, $hours: Int) { businessDeadline(start: $start, businessHours: $businessHours, hours: $hours) }",
@@ -362,10 +372,49 @@ impl TestApp {
         .await
     }
 
+    /// The actions of one record's audit trail, oldest first.
+    pub async fn audit_actions(&self, subject_id: &str) -> Vec<String> {
+        self.audit_entries(subject_id)
+            .await
+            .into_iter()
+            .map(|e| e.action)
+            .collect()
+    }
+
     /// Outbox rows of one record, oldest first, straight from the database.
     pub async fn outbox_rows(&self, subject_id: &str) -> Vec<outbox::Model> {
         self.rows_about(outbox::Column::SubjectId, outbox::Column::Id, subject_id)
             .await
+    }
+
+    /// Notifications of `kind` about one record (one per recipient).
+    pub async fn notifications_of(
+        &self,
+        kind: entity::NotificationKind,
+        subject_id: &str,
+    ) -> Vec<notification::Model> {
+        self.rows_about(
+            notification::Column::SubjectId,
+            notification::Column::Id,
+            subject_id,
+        )
+        .await
+        .into_iter()
+        .filter(|n| n.kind == kind)
+        .collect()
+    }
+
+    /// A caller with its own subject (a distinct person) and `role`.
+    pub fn person(&self, subject: &str, role: Role) -> Caller<'_> {
+        let token = api::auth::issue_token(
+            &self.app.state.config.jwt_secret,
+            subject,
+            role,
+            None,
+            self.clock.now_utc(),
+            chrono::Duration::days(365),
+        );
+        self.with_token(&token)
     }
 
     /// The notification about one record, if any.

@@ -385,6 +385,25 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
                 .await;
                 std::fs::read(&eml_files(&app.mail_dir())[0]).unwrap()
             }
+            entity::NotificationKind::ApprovalReminder => {
+                approval_email(&app, kind, "followUpAt", "Approval waiting").await
+            }
+            entity::NotificationKind::ApprovalEscalated => {
+                let policy = app
+                    .admin()
+                    .data(ops::APPROVAL_POLICIES, json!({ "first": 10 }))
+                    .await;
+                let general = nodes(&policy)
+                    .into_iter()
+                    .find(|p| p["kind"] == "GENERAL")
+                    .unwrap();
+                let escalate = json!({ "kind": "GENERAL", "expectedVersion": general["version"],
+                    "onDue": "ESCALATE", "escalateToRole": "ADMIN" });
+                app.admin()
+                    .data(ops::UPDATE_APPROVAL_POLICY, json!({ "input": escalate }))
+                    .await;
+                approval_email(&app, kind, "dueAt", "Escalated:").await
+            }
         };
         for link in links_in(&raw) {
             // Links carry the public address; the page is served by this app.
@@ -398,6 +417,51 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
             assert_eq!(status.ok(), Some(200), "{kind:?} email links to {link}");
         }
     }
+}
+
+/// Raise a GENERAL approval, move the clock past its `moment` (follow-up or
+/// due time) and return the `kind` email an ADMIN login gets, once sent.
+async fn approval_email(
+    app: &TestApp,
+    kind: entity::NotificationKind,
+    moment: &str,
+    subject_starts: &str,
+) -> Vec<u8> {
+    app.admin()
+        .data(
+            ops::CREATE_USER,
+            json!({ "input": { "email": format!("{moment}@harbour.example"), "password": "a long enough password", "role": "ADMIN" } }),
+        )
+        .await;
+    let requested = app
+        .person("requester", tests::Role::Fulfilment)
+        .data(
+            ops::REQUEST_APPROVAL,
+            json!({ "input": { "kind": "GENERAL", "subjectType": "supplier", "subjectId": uuid::Uuid::now_v7(), "reason": "New supplier" } }),
+        )
+        .await;
+    let approval = &requested["approval"];
+    let id = approval["id"].as_str().unwrap().to_owned();
+    let at = chrono::DateTime::parse_from_rfc3339(approval[moment].as_str().unwrap()).unwrap();
+    app.clock.set(at.to_utc() + chrono::Duration::minutes(1));
+    wait_for("the approval email recorded SENT", PATIENCE, async || {
+        let sent = app.notifications_of(kind, &id).await;
+        !sent.is_empty()
+            && sent
+                .iter()
+                .all(|n| n.status == entity::NotificationStatus::Sent)
+    })
+    .await;
+    eml_files(&app.mail_dir())
+        .into_iter()
+        .map(|f| std::fs::read(f).unwrap())
+        .find(|raw| {
+            let message = mail_parser::MessageParser::default().parse(raw).unwrap();
+            message
+                .subject()
+                .is_some_and(|s| s.starts_with(subject_starts))
+        })
+        .expect("the approval email was written")
 }
 
 #[test]

@@ -397,3 +397,112 @@ async fn a_change_through_one_api_process_reaches_a_subscriber_on_another() {
     drop(one);
     drop(two);
 }
+
+async fn subscribe_approvals(socket: &mut Socket) {
+    socket
+        .send(Message::text(
+            json!({
+                "id": "approvals",
+                "type": "subscribe",
+                "payload": { "query": "subscription { approvalChanged { id status requesterId } }" }
+            })
+            .to_string(),
+        ))
+        .await
+        .unwrap();
+    // Let the server register the subscription before the change happens.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+/// The next `approvalChanged` event on `socket`.
+async fn next_approval(socket: &mut Socket) -> Value {
+    let event = next_json(socket, Duration::from_secs(10))
+        .await
+        .expect("an approval event");
+    assert_eq!(event["type"], "next", "{event}");
+    event["payload"]["data"]["approvalChanged"].clone()
+}
+
+#[tokio::test]
+async fn approval_changes_reach_those_they_concern() {
+    let app = TestApp::spawn().await;
+    let token = |subject: &str, role| {
+        api::auth::issue_token(
+            &app.app.state.config.jwt_secret,
+            subject,
+            role,
+            None,
+            app.clock.now_utc(),
+            chrono::Duration::hours(1),
+        )
+    };
+    let request = async |who: &str| {
+        let payload = app
+            .person(who, Role::Fulfilment)
+            .data(
+                ops::REQUEST_APPROVAL,
+                json!({ "input": { "kind": "GENERAL", "subjectType": "supplier",
+                    "subjectId": uuid::Uuid::now_v7(), "reason": "Live" } }),
+            )
+            .await;
+        payload["approval"]["id"].as_str().unwrap().to_owned()
+    };
+    // A FULFILMENT requester is not concerned with others' GENERAL requests.
+    let mut requester = connect(
+        &app.base_url,
+        json!({ "token": token("req-watch", Role::Fulfilment) }),
+    )
+    .await
+    .unwrap();
+    subscribe_approvals(&mut requester).await;
+    // An ADMIN may decide every GENERAL request, so hears of each.
+    let mut admin = connect(
+        &app.base_url,
+        json!({ "token": token("admin-watch", Role::Admin) }),
+    )
+    .await
+    .unwrap();
+    subscribe_approvals(&mut admin).await;
+    let mut probes = 0;
+    let (last, mut seen) = loop {
+        let id = request("someone").await;
+        probes += 1;
+        if let Some(event) = next_json(&mut admin, Duration::from_secs(1)).await {
+            assert_eq!(event["type"], "next", "{event}");
+            break (
+                id,
+                event["payload"]["data"]["approvalChanged"]["id"].clone(),
+            );
+        }
+        assert!(probes < 20, "the subscription never delivered");
+    };
+    // Drain the events of earlier probes.
+    while seen != last.as_str() {
+        seen = next_approval(&mut admin).await["id"].clone();
+    }
+
+    let own = request("req-watch").await;
+    let first = next_approval(&mut requester).await;
+    assert_eq!(
+        (&first["id"], &first["status"]),
+        (&json!(own), &json!("PENDING")),
+        "the requester's first event is its own request"
+    );
+    assert_eq!(next_approval(&mut admin).await["id"], own.as_str());
+
+    let approved = app
+        .person("admin-2", Role::Admin)
+        .data(
+            ops::DECIDE_APPROVAL,
+            json!({ "input": { "id": own, "decision": "APPROVE" } }),
+        )
+        .await;
+    assert_eq!(approved["approval"]["status"], "APPROVED", "{approved}");
+    for socket in [&mut requester, &mut admin] {
+        let event = next_approval(socket).await;
+        assert_eq!(
+            (&event["id"], &event["status"]),
+            (&json!(own), &json!("APPROVED"))
+        );
+    }
+}

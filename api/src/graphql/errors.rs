@@ -59,6 +59,20 @@ pub enum UserErrorCode {
     AlreadyExists,
     /// The record is not in a state that allows this (e.g. a timer that already fired).
     InvalidState,
+    /// The requester may not decide its own approval request (ADMIN included).
+    OwnRequest,
+    /// The caller already decided this approval request.
+    AlreadyDecided,
+    /// The approval request is no longer pending.
+    ApprovalClosed,
+    /// The caller's role may not decide this step of the approval request.
+    NotADecider,
+    /// Recording a decider's offline decision needs evidence.
+    EvidenceRequired,
+    /// Only the requester or ADMIN may cancel an approval request.
+    NotRequester,
+    /// This kind of approval is requested by its own flow, not by hand.
+    NotRequestable,
 }
 
 /// An input the operation refused; nothing was written.

@@ -1,5 +1,6 @@
 //! The GraphQL schema: one query/mutation object per area, merged.
 
+mod approvals;
 mod audit;
 mod business_time;
 mod customers;
@@ -7,6 +8,7 @@ mod errors;
 mod jobs;
 pub(crate) mod kit;
 pub mod limits;
+mod money;
 mod node;
 mod settings;
 mod users;
@@ -60,6 +62,7 @@ pub struct QueryRoot(
     jobs::JobQuery,
     settings::SettingsQuery,
     business_time::BusinessTimeQuery,
+    approvals::ApprovalQuery,
 );
 
 /// Everything that changes something; each answers with a payload whose
@@ -71,11 +74,12 @@ pub struct MutationRoot(
     jobs::JobMutation,
     settings::SettingsMutation,
     business_time::BusinessTimeMutation,
+    approvals::ApprovalMutation,
 );
 
 /// Live updates over WebSocket (graphql-transport-ws).
 #[derive(MergedSubscription, Default)]
-pub struct SubscriptionRoot(audit::AuditSubscription);
+pub struct SubscriptionRoot(audit::AuditSubscription, approvals::ApprovalSubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

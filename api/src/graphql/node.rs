@@ -3,6 +3,7 @@
 //! table, so the id alone finds the object; each area's finder applies its
 //! own visibility rule, and what the caller may not see is null, as if missing.
 
+use super::approvals::Approval;
 use super::audit::AuditEntry;
 use super::business_time::Timer;
 use super::customers::Customer;
@@ -10,6 +11,7 @@ use super::jobs::DeadJob;
 use super::kit::{ContextExt, Require, answer, arg_id};
 use super::users::User;
 use async_graphql::{Context, ID, Interface, Object};
+use domain::approvals;
 use domain::business_time::timers;
 use domain::platform::{audit, dead_letters};
 use domain::{Ctx, customers, users};
@@ -24,6 +26,7 @@ use uuid::Uuid;
     desc = "Globally unique identifier; `node(id)` refetches the object."
 ))]
 pub enum Node {
+    Approval(Approval),
     AuditEntry(AuditEntry),
     Customer(Customer),
     DeadJob(DeadJob),
@@ -36,6 +39,9 @@ pub enum Node {
 async fn find(db: &DatabaseConnection, ctx: &Ctx, id: Uuid) -> Result<Option<Node>, DbErr> {
     if let Some(m) = customers::find_visible(db, ctx, id).await? {
         return Ok(Some(Node::Customer(Customer(m))));
+    }
+    if let Some(m) = approvals::find_visible(db, ctx, id).await? {
+        return Ok(Some(Node::Approval(Approval(m))));
     }
     if let Some(m) = users::find_visible(db, ctx, id).await? {
         return Ok(Some(Node::User(User(m))));

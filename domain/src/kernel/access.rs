@@ -25,6 +25,11 @@ pub enum Permission {
     ReadSettings,
     /// See and cancel planned timers.
     ManageTimers,
+    /// Raise an approval request by hand (staff).
+    RequestApprovals,
+    /// See approvals (customers only their own subjects') and decide or
+    /// cancel them as the approval rules allow.
+    UseApprovals,
 }
 
 impl Permission {
@@ -39,13 +44,13 @@ impl Permission {
 
     pub fn allows(self, role: Role) -> bool {
         match self {
-            Permission::ReadCustomers | Permission::ReadAudit => true,
+            Permission::ReadCustomers | Permission::ReadAudit | Permission::UseApprovals => true,
             Permission::ManageCustomers => role.is_staff(),
             Permission::ManageUsers
             | Permission::ManageJobs
             | Permission::ManageSettings
             | Permission::ManageTimers => role == Role::Admin,
-            Permission::ReadSettings => role.is_staff(),
+            Permission::ReadSettings | Permission::RequestApprovals => role.is_staff(),
         }
     }
 }

@@ -48,12 +48,35 @@ pub async fn ensure_welcome<C: ConnectionTrait>(
     let Some(email) = customer.and_then(|c| c.email) else {
         return Ok(None);
     };
+    ensure(
+        conn,
+        NotificationKind::Welcome,
+        customer_id,
+        &email,
+        now,
+        mail_domain,
+    )
+    .await?;
+    find_by_kind(conn, NotificationKind::Welcome, customer_id).await
+}
+
+/// Plan one email of `kind` about `subject_id` to `recipient`, unless it was
+/// planned before: a duplicate event or a concurrent planner adds nothing.
+/// The planned (or earlier) notification.
+pub async fn ensure<C: ConnectionTrait>(
+    conn: &C,
+    kind: NotificationKind,
+    subject_id: Uuid,
+    recipient: &str,
+    now: DateTime<Utc>,
+    mail_domain: &str,
+) -> Result<notification::Model, DbErr> {
     let id = Uuid::now_v7();
     let row = notification::ActiveModel {
         id: Set(id),
-        kind: Set(NotificationKind::Welcome),
-        subject_id: Set(customer_id),
-        recipient: Set(email),
+        kind: Set(kind),
+        subject_id: Set(subject_id),
+        recipient: Set(recipient.to_owned()),
         status: Set(status::Pending),
         attempts: Set(0),
         last_error: Set(None),
@@ -63,20 +86,27 @@ pub async fn ensure_welcome<C: ConnectionTrait>(
         created_at: Set(now),
         sent_at: Set(None),
     };
-    // A concurrent duplicate loses on the unique (kind, subject) index and
+    // A duplicate loses on the unique (kind, subject, recipient) index and
     // inserts nothing; naming the columns makes that conflict the one ignored.
     notification::Entity::insert(row)
         .on_conflict(
             sea_orm::sea_query::OnConflict::columns([
                 notification::Column::Kind,
                 notification::Column::SubjectId,
+                notification::Column::Recipient,
             ])
             .do_nothing()
             .to_owned(),
         )
         .exec_without_returning(conn)
         .await?;
-    find_by_kind(conn, NotificationKind::Welcome, customer_id).await
+    notification::Entity::find()
+        .filter(notification::Column::Kind.eq(kind))
+        .filter(notification::Column::SubjectId.eq(subject_id))
+        .filter(notification::Column::Recipient.eq(recipient))
+        .one(conn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("the notification just planned".into()))
 }
 
 async fn find_by_kind<C: ConnectionTrait>(

@@ -33,6 +33,13 @@ pub enum ErrorCode {
     InvalidText,
     AlreadyExists,
     InvalidState,
+    OwnRequest,
+    AlreadyDecided,
+    ApprovalClosed,
+    NotADecider,
+    EvidenceRequired,
+    NotRequester,
+    NotRequestable,
 }
 
 /// The codes a value rule refuses with (the same enum, by its older name).

@@ -63,7 +63,7 @@ async fn process(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
             let r: NotificationRef = serde_json::from_str(&row.payload)?;
             deliver(deps, r.notification_id).await?;
         }
-        topic::TIMER_FIRED => super::timer_fired::handle(deps, &row)?,
+        topic::TIMER_FIRED => super::timer_fired::handle(deps, &row).await?,
         other => tracing::warn!(outbox_id = %row.id, topic = other, "no handler for topic"),
     }
     outbox::mark_processed(&deps.db, row.id, chrono::Utc::now()).await?;

@@ -1,13 +1,17 @@
 //! A timer came due (its outbox row, written when the sweep fired it): do
 //! what its kind names. Each area that plans timers adds its kind here.
 
+use super::send_notification::deliver;
 use crate::deps::Deps;
 use apalis::prelude::BoxDynError;
+use domain::Ctx;
+use domain::approvals::{self, timer_kind};
 use domain::business_time::daily::DailyRun;
 use domain::business_time::timers::{TimerFired, kind};
-use entity::outbox;
+use domain::platform::notifications::{self, NotificationKind};
+use entity::{ApprovalStatus, outbox};
 
-pub fn handle(_deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError> {
+pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError> {
     let fired: TimerFired = serde_json::from_str(&row.payload)?;
     match fired.kind.as_str() {
         kind::DAILY_RUN => {
@@ -16,9 +20,65 @@ pub fn handle(_deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError> {
             let run: DailyRun = serde_json::from_value(fired.payload)?;
             tracing::info!(business_date = %run.business_date, "daily run");
         }
+        timer_kind::FOLLOW_UP => {
+            let Some(approval) = approvals::find(&deps.db, fired.subject_id).await? else {
+                return Ok(());
+            };
+            if approval.request.status != ApprovalStatus::Pending {
+                return Ok(());
+            }
+            if let Some(role) = approval.request.awaiting_role {
+                notify(
+                    deps,
+                    NotificationKind::ApprovalReminder,
+                    &approval.request,
+                    role,
+                )
+                .await?;
+            }
+        }
+        timer_kind::DUE => {
+            let ctx = Ctx::system(deps.clock.clone());
+            let escalated = approvals::on_due(&deps.db, &ctx, fired.subject_id).await?;
+            if let Some(role) = escalated
+                && let Some(approval) = approvals::find(&deps.db, fired.subject_id).await?
+            {
+                notify(
+                    deps,
+                    NotificationKind::ApprovalEscalated,
+                    &approval.request,
+                    role,
+                )
+                .await?;
+            }
+        }
         other => {
             tracing::warn!(timer_id = %fired.timer_id, kind = other, "no handler for timer kind")
         }
+    }
+    Ok(())
+}
+
+/// Email every enabled login of `role` about the request, once each (a
+/// repeated job plans nothing new), and send them now.
+async fn notify(
+    deps: &Deps,
+    kind: NotificationKind,
+    request: &entity::approval_request::Model,
+    role: entity::Role,
+) -> Result<(), BoxDynError> {
+    let now = chrono::Utc::now();
+    for recipient in approvals::recipients(&deps.db, request, role).await? {
+        let n = notifications::ensure(
+            &deps.db,
+            kind,
+            request.id,
+            &recipient,
+            now,
+            &deps.mail_domain,
+        )
+        .await?;
+        deliver(deps, n.id).await?;
     }
     Ok(())
 }

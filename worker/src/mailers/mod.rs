@@ -1,6 +1,7 @@
-//! Mailers: one module per kind of email (what it reads, its subject and its
+//! Mailers: one module per kind (or family) of email (what it reads, its subject and its
 //! templates), rendered with minijinja. HTML templates escape what they insert.
 
+mod approvals;
 mod welcome;
 
 use apalis::prelude::BoxDynError;
@@ -22,7 +23,7 @@ fn environment() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        for (name, source) in welcome::TEMPLATES {
+        for (name, source) in welcome::TEMPLATES.into_iter().chain(approvals::TEMPLATES) {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("template {name} parses: {e}"));
         }
@@ -53,7 +54,13 @@ pub async fn render(
 ) -> Result<Rendered, BoxDynError> {
     match n.kind {
         NotificationKind::Welcome => welcome::render(db, settings, n).await,
+        NotificationKind::ApprovalReminder | NotificationKind::ApprovalEscalated => {
+            approvals::render(db, settings, n).await
+        }
     }
 }
 
+pub use approvals::{
+    ApprovalContext, escalated as approval_escalated, reminder as approval_reminder,
+};
 pub use welcome::{WelcomeContext, welcome};

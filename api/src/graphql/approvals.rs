@@ -1,0 +1,599 @@
+//! Approvals: request (GENERAL by hand), decide, cancel, read, policies and
+//! live changes. Resolvers only translate; the rules are in
+//! `domain::approvals`.
+
+use super::kit::{
+    ContextExt, Require, answer, arg_id, connection, input_id, page_request, patch, payload,
+    respond,
+};
+use super::money::Money;
+use super::users::Role;
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Subscription};
+use chrono::{DateTime, Utc};
+use domain::approvals::{self, Approval as Model, policies};
+use domain::kernel::Permission;
+use entity::{approval_decision, approval_policy};
+use futures::Stream;
+use tokio::sync::broadcast::error::RecvError;
+
+/// What an approval gates.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::ApprovalKind")]
+pub enum ApprovalKind {
+    /// Reserving stock for an order (amount: the order total including GST).
+    InventoryReservation,
+    /// Capturing a payment.
+    PaymentProcessing,
+    /// Paying money back to a customer.
+    Refund,
+    /// Ordering from a supplier.
+    PurchaseOrder,
+    /// Changing an engagement's scope.
+    ScopeChange,
+    /// A customer accepting a deliverable.
+    DeliverableAcceptance,
+    /// Anything else staff want a second pair of eyes on.
+    General,
+}
+
+/// Where an approval request is.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::ApprovalStatus")]
+pub enum ApprovalStatus {
+    /// Waiting for a decision.
+    Pending,
+    /// Every step approved.
+    Approved,
+    /// A decider rejected it.
+    Rejected,
+    /// Its requester or ADMIN withdrew it.
+    Cancelled,
+    /// Its due time passed undecided and the policy expires it.
+    Expired,
+}
+
+/// A decider's answer.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::Verdict")]
+pub enum ApprovalVerdict {
+    /// Approve this step.
+    Approve,
+    /// Reject the request.
+    Reject,
+}
+
+/// What an undecided request's due time does.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::OnDue")]
+pub enum ApprovalOnDue {
+    /// The escalation role may decide too, and is emailed.
+    Escalate,
+    /// The request closes as EXPIRED.
+    Expire,
+}
+
+pub struct Approval(pub Model);
+
+/// A request for approval of one subject, decided under the policy terms of
+/// its creation.
+#[Object]
+impl Approval {
+    /// Stable identifier.
+    pub(crate) async fn id(&self) -> ID {
+        ID(self.0.request.id.to_string())
+    }
+    /// What it gates.
+    async fn kind(&self) -> ApprovalKind {
+        self.0.request.kind.into()
+    }
+    /// The kind of record it is about, e.g. `order`.
+    async fn subject_type(&self) -> &str {
+        &self.0.request.subject_type
+    }
+    /// The record it is about.
+    async fn subject_id(&self) -> ID {
+        ID(self.0.request.subject_id.to_string())
+    }
+    /// Who asked (a user id).
+    async fn requester_id(&self) -> &str {
+        &self.0.request.requester_id
+    }
+    /// The requester's role when asking.
+    async fn requester_role(&self) -> Role {
+        self.0.request.requester_role.into()
+    }
+    /// The amount at stake, if any.
+    async fn amount(&self) -> Option<Money> {
+        self.0.request.amount_cents.map(Money::from_cents)
+    }
+    /// Why it is asked.
+    async fn reason(&self) -> &str {
+        &self.0.request.reason
+    }
+    /// Where it is.
+    async fn status(&self) -> ApprovalStatus {
+        self.0.request.status.into()
+    }
+    /// The version of the kind's policy it is decided under.
+    async fn policy_version(&self) -> i32 {
+        self.0.request.policy_version
+    }
+    /// The role each approval step needs, in order (empty when approved automatically).
+    async fn steps_required(&self) -> Vec<Role> {
+        self.0.steps().into_iter().map(Into::into).collect()
+    }
+    /// The roles of the steps still to approve (empty once closed).
+    async fn steps_remaining(&self) -> Vec<Role> {
+        self.0
+            .steps_remaining()
+            .into_iter()
+            .map(Into::into)
+            .collect()
+    }
+    /// The role it escalated to when its due time passed, if it did.
+    async fn escalated_to_role(&self) -> Option<Role> {
+        self.0.request.escalated_to_role.map(Into::into)
+    }
+    /// When the deciders are reminded (UTC).
+    async fn follow_up_at(&self) -> DateTime<Utc> {
+        self.0.request.follow_up_at
+    }
+    /// When it escalates or expires if still undecided (UTC).
+    async fn due_at(&self) -> DateTime<Utc> {
+        self.0.request.due_at
+    }
+    /// Every decision, oldest first (append-only).
+    async fn decisions(&self) -> Vec<ApprovalDecision> {
+        self.0
+            .decisions
+            .iter()
+            .cloned()
+            .map(ApprovalDecision)
+            .collect()
+    }
+    /// Incremented by every change.
+    async fn version(&self) -> i32 {
+        self.0.request.version
+    }
+    /// When it was asked (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.request.created_at
+    }
+    /// When it last changed (UTC).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.request.updated_at
+    }
+    /// When it closed (UTC), if it has.
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.request.closed_at
+    }
+}
+
+impl From<Model> for Approval {
+    fn from(m: Model) -> Self {
+        Approval(m)
+    }
+}
+
+pub struct ApprovalDecision(approval_decision::Model);
+
+/// One decision on an approval request.
+#[Object]
+impl ApprovalDecision {
+    /// The step it decided (1 for the first approval).
+    async fn step(&self) -> i32 {
+        self.0.step
+    }
+    /// Who decided (a user id, or `system` for an automatic approval).
+    async fn decider_id(&self) -> &str {
+        &self.0.decider_id
+    }
+    /// The decider's role (null for `system`).
+    async fn decider_role(&self) -> Option<Role> {
+        self.0.decider_role.map(Into::into)
+    }
+    /// Approve or reject.
+    async fn decision(&self) -> ApprovalVerdict {
+        self.0.decision.into()
+    }
+    /// The decider's comment.
+    async fn comment(&self) -> Option<&str> {
+        self.0.comment.as_deref()
+    }
+    /// What backs an offline decision (e.g. a signed document's reference).
+    async fn evidence(&self) -> Option<&str> {
+        self.0.evidence.as_deref()
+    }
+    /// When (UTC).
+    async fn decided_at(&self) -> DateTime<Utc> {
+        self.0.decided_at
+    }
+}
+
+pub struct ApprovalPolicy(approval_policy::Model);
+
+/// How one kind of approval is decided. ADMIN may decide every kind; the
+/// requester never decides its own request.
+#[Object]
+impl ApprovalPolicy {
+    /// The kind it governs.
+    async fn kind(&self) -> ApprovalKind {
+        self.0.kind.into()
+    }
+    /// Who decides.
+    async fn decider_role(&self) -> Role {
+        self.0.decider_role.into()
+    }
+    /// Amounts below this are approved at once (by `system`); null: never.
+    async fn auto_approve_below(&self) -> Option<Money> {
+        self.0.auto_approve_below_cents.map(Money::from_cents)
+    }
+    /// Amounts up to this need one approver, above it two; null: one always.
+    async fn single_approver_up_to(&self) -> Option<Money> {
+        self.0.single_approver_up_to_cents.map(Money::from_cents)
+    }
+    /// The second approver's role (the decider's role when null).
+    async fn second_approver_role(&self) -> Option<Role> {
+        self.0.second_approver_role.map(Into::into)
+    }
+    /// Business hours until the deciders are reminded.
+    async fn follow_up_business_hours(&self) -> i32 {
+        self.0.follow_up_business_hours
+    }
+    /// Business hours until an undecided request escalates or expires.
+    async fn due_business_hours(&self) -> i32 {
+        self.0.due_business_hours
+    }
+    /// What the due time does.
+    async fn on_due(&self) -> ApprovalOnDue {
+        self.0.on_due.into()
+    }
+    /// Who may decide (and is emailed) after escalation.
+    async fn escalate_to_role(&self) -> Option<Role> {
+        self.0.escalate_to_role.map(Into::into)
+    }
+    /// A staff role that may record the decider's offline decision, with evidence.
+    async fn offline_role(&self) -> Option<Role> {
+        self.0.offline_role.map(Into::into)
+    }
+    /// Incremented by every change; send it back as `expectedVersion`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// When it last changed (UTC).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+impl From<approval_policy::Model> for ApprovalPolicy {
+    fn from(m: approval_policy::Model) -> Self {
+        ApprovalPolicy(m)
+    }
+}
+
+/// A request raised by hand.
+#[derive(InputObject)]
+pub struct RequestApprovalInput {
+    /// Only GENERAL: other kinds are requested by their own flows.
+    pub kind: ApprovalKind,
+    /// The kind of record it is about, e.g. `supplier`.
+    pub subject_type: String,
+    /// The record it is about.
+    pub subject_id: ID,
+    /// The amount at stake in dollars, e.g. `1250.00`.
+    pub amount: Option<String>,
+    /// Why (required, at most 2,000 characters).
+    pub reason: String,
+}
+
+/// A decision on the next step of a request.
+#[derive(InputObject)]
+pub struct DecideApprovalInput {
+    /// The request.
+    pub id: ID,
+    /// Approve or reject.
+    pub decision: ApprovalVerdict,
+    /// Why, for the record.
+    pub comment: Option<String>,
+    /// What backs an offline decision recorded by staff (required then).
+    pub evidence: Option<String>,
+}
+
+/// Which request to cancel.
+#[derive(InputObject)]
+pub struct CancelApprovalInput {
+    /// The request.
+    pub id: ID,
+}
+
+/// Which requests to list; every given condition must hold.
+#[derive(InputObject, Default)]
+pub struct ApprovalFilter {
+    /// Only this kind.
+    pub kind: Option<ApprovalKind>,
+    /// Only in this state.
+    pub status: Option<ApprovalStatus>,
+    /// Only about this record.
+    pub subject_id: Option<ID>,
+    /// Only those the caller may decide now.
+    pub awaiting_me: Option<bool>,
+}
+
+/// Changes to one policy. Omitted fields stay; null clears an optional one.
+/// Requests already made keep the terms they were made under.
+#[derive(InputObject)]
+pub struct UpdateApprovalPolicyInput {
+    /// The policy to change.
+    pub kind: ApprovalKind,
+    /// The `version` the change is based on; a stale one gets CONFLICT.
+    pub expected_version: i32,
+    /// Who decides.
+    pub decider_role: Option<Role>,
+    /// Approve at once below this amount (dollars), or null for never.
+    pub auto_approve_below: MaybeUndefined<String>,
+    /// One approver up to this amount (dollars), two above it; null for one always.
+    pub single_approver_up_to: MaybeUndefined<String>,
+    /// The second approver's role, or null for the decider's role.
+    pub second_approver_role: MaybeUndefined<Role>,
+    /// Business hours until the reminder (1–2,000).
+    pub follow_up_business_hours: Option<i32>,
+    /// Business hours until escalation or expiry (1–2,000, not before the reminder).
+    pub due_business_hours: Option<i32>,
+    /// What the due time does.
+    pub on_due: Option<ApprovalOnDue>,
+    /// Who may decide after escalation (required to escalate).
+    pub escalate_to_role: MaybeUndefined<Role>,
+    /// Staff role that may record offline decisions, or null for none.
+    pub offline_role: MaybeUndefined<Role>,
+}
+
+payload!(
+    "Result of `requestApproval`.",
+    RequestApprovalPayload,
+    approval: Approval
+);
+payload!(
+    "Result of `decideApproval`.",
+    DecideApprovalPayload,
+    approval: Approval
+);
+payload!(
+    "Result of `cancelApproval`.",
+    CancelApprovalPayload,
+    approval: Approval
+);
+payload!(
+    "Result of `updateApprovalPolicy`.",
+    UpdateApprovalPolicyPayload,
+    policy: ApprovalPolicy
+);
+
+fn role_patch(value: MaybeUndefined<Role>) -> domain::kernel::Patch<entity::Role> {
+    patch(value).map(Into::into)
+}
+
+#[derive(Default)]
+pub struct ApprovalQuery;
+
+#[Object]
+impl ApprovalQuery {
+    /// One request by id; null when missing or not visible to the caller
+    /// (customers see only requests about their own records).
+    #[graphql(guard = "Require::to(Permission::UseApprovals)")]
+    async fn approval(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The request's id.")] id: ID,
+    ) -> async_graphql::Result<Option<Approval>> {
+        let id = arg_id(&id, "id")?;
+        let found = approvals::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
+        Ok(answer(ctx, found)?.map(Approval))
+    }
+
+    /// Requests the caller may see, oldest first.
+    #[graphql(
+        guard = "Require::to(Permission::UseApprovals)",
+        complexity = "super::limits::connection_cost(first, child_complexity)"
+    )]
+    async fn approvals(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which requests; all visible ones when omitted.")] filter: Option<
+            ApprovalFilter,
+        >,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Approval>> {
+        let page = page_request(first, after)?;
+        let filter = filter.unwrap_or_default();
+        let filter = approvals::ApprovalFilter {
+            kind: filter.kind.map(Into::into),
+            status: filter.status.map(Into::into),
+            subject_id: super::kit::arg_id_opt(filter.subject_id.as_ref(), "filter.subjectId")?,
+            awaiting_me: filter.awaiting_me.unwrap_or(false),
+        };
+        let db = &ctx.services().db;
+        let domain_ctx = ctx.domain_ctx()?;
+        let page = answer(ctx, approvals::list(db, &domain_ctx, &filter, page).await)?;
+        // Each request with its decisions (a page is at most 100 requests).
+        let mut full = Vec::with_capacity(page.items.len());
+        for (_, request) in &page.items {
+            let found = answer(ctx, approvals::find(db, request.id).await)?;
+            full.extend(found);
+        }
+        let page = domain::kernel::Page {
+            items: full.into_iter().map(|a| (a.request.id, a)).collect(),
+            has_next_page: page.has_next_page,
+            has_previous_page: page.has_previous_page,
+        };
+        Ok(connection(page, Approval))
+    }
+
+    /// The policy of every kind (staff).
+    #[graphql(
+        guard = "Require::to(Permission::ReadSettings)",
+        complexity = "super::limits::connection_cost(first, child_complexity)"
+    )]
+    async fn approval_policies(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, ApprovalPolicy>> {
+        let page = page_request(first, after)?;
+        let found = policies::list(&ctx.services().db, &ctx.domain_ctx()?, page).await;
+        Ok(connection(answer(ctx, found)?, ApprovalPolicy))
+    }
+}
+
+#[derive(Default)]
+pub struct ApprovalMutation;
+
+#[Object]
+impl ApprovalMutation {
+    /// Ask for approval of anything (staff; GENERAL only, other kinds are
+    /// raised by their flows). Deciders are reminded at the policy's
+    /// follow-up time; at its due time the request escalates or expires.
+    #[graphql(guard = "Require::to(Permission::RequestApprovals)")]
+    async fn request_approval(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: RequestApprovalInput,
+    ) -> async_graphql::Result<RequestApprovalPayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let services = ctx.services();
+        let result = async {
+            if input.kind != ApprovalKind::General {
+                return Err(domain::DomainError::rejected(
+                    &["kind"],
+                    domain::ErrorCode::NotRequestable,
+                    "only GENERAL approvals are requested by hand",
+                ));
+            }
+            let new = approvals::NewApproval {
+                kind: input.kind.into(),
+                subject_type: input.subject_type,
+                subject_id: input_id(&input.subject_id, "subjectId")?,
+                owner_party: None,
+                amount: input.amount,
+                reason: input.reason,
+            };
+            let calendar = services.calendar.current();
+            approvals::request(&services.db, &domain_ctx, &calendar, &new).await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// Decide the next step of a request. The requester never decides its
+    /// own request and nobody decides one twice (ADMIN included).
+    #[graphql(guard = "Require::to(Permission::UseApprovals)")]
+    async fn decide_approval(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: DecideApprovalInput,
+    ) -> async_graphql::Result<DecideApprovalPayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let result = async {
+            let decision = approvals::Decision {
+                id: input_id(&input.id, "id")?,
+                verdict: input.decision.into(),
+                comment: input.comment,
+                evidence: input.evidence,
+            };
+            approvals::decide(&ctx.services().db, &domain_ctx, &decision).await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// Withdraw a pending request (its requester or ADMIN).
+    #[graphql(guard = "Require::to(Permission::UseApprovals)")]
+    async fn cancel_approval(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: CancelApprovalInput,
+    ) -> async_graphql::Result<CancelApprovalPayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let result = async {
+            let id = input_id(&input.id, "id")?;
+            approvals::cancel(&ctx.services().db, &domain_ctx, id).await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// Change a kind's policy (ADMIN, audited, versioned).
+    #[graphql(guard = "Require::to(Permission::ManageSettings)")]
+    async fn update_approval_policy(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: UpdateApprovalPolicyInput,
+    ) -> async_graphql::Result<UpdateApprovalPolicyPayload> {
+        let change = policies::PolicyChange {
+            kind: Some(input.kind.into()),
+            expected_version: input.expected_version,
+            decider_role: input.decider_role.map(Into::into),
+            auto_approve_below: patch(input.auto_approve_below),
+            single_approver_up_to: patch(input.single_approver_up_to),
+            second_approver_role: role_patch(input.second_approver_role),
+            follow_up_business_hours: input.follow_up_business_hours,
+            due_business_hours: input.due_business_hours,
+            on_due: input.on_due.map(Into::into),
+            escalate_to_role: role_patch(input.escalate_to_role),
+            offline_role: role_patch(input.offline_role),
+        };
+        let result = policies::update(
+            &ctx.services().db,
+            &ctx.domain_ctx()?,
+            input.kind.into(),
+            &change,
+        )
+        .await;
+        respond(ctx, result).await
+    }
+}
+
+#[derive(Default)]
+pub struct ApprovalSubscription;
+
+#[Subscription]
+impl ApprovalSubscription {
+    /// New requests and decisions that concern the caller (requests it made,
+    /// may decide, decided, or could have decided), made through any api instance.
+    #[graphql(guard = "Require::to(Permission::UseApprovals)")]
+    async fn approval_changed(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = Approval> + use<>> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let services = ctx.services().clone();
+        let mut events = services.broker.subscribe();
+        Ok(async_stream::stream! {
+            loop {
+                let subject = match events.recv().await {
+                    Ok(event) => event.subject_id,
+                    Err(RecvError::Lagged(_)) => None,
+                    Err(RecvError::Closed) => break,
+                };
+                let Some(id) = subject else { continue };
+                match approvals::find_visible(&services.db, &domain_ctx, id).await {
+                    Ok(Some(approval)) if approval.state().concerns(&domain_ctx.actor) => {
+                        yield Approval(approval);
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::error!(error = %e, "reading a changed approval failed");
+                        break;
+                    }
+                }
+            }
+        })
+    }
+}
