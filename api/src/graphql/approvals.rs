@@ -417,17 +417,7 @@ impl ApprovalQuery {
         let db = &ctx.services().db;
         let domain_ctx = ctx.domain_ctx()?;
         let page = answer(ctx, approvals::list(db, &domain_ctx, &filter, page).await)?;
-        // Each request with its decisions (a page is at most 100 requests).
-        let mut full = Vec::with_capacity(page.items.len());
-        for (_, request) in &page.items {
-            let found = answer(ctx, approvals::find(db, request.id).await)?;
-            full.extend(found);
-        }
-        let page = domain::kernel::Page {
-            items: full.into_iter().map(|a| (a.request.id, a)).collect(),
-            has_next_page: page.has_next_page,
-            has_previous_page: page.has_previous_page,
-        };
+        let page = answer(ctx, approvals::with_decisions(db, page).await)?;
         Ok(connection(page, Approval))
     }
 

@@ -645,6 +645,40 @@ pub async fn recipients<C: ConnectionTrait>(
     Ok(users.into_iter().map(|u| u.email).collect())
 }
 
+/// A page of requests with their decisions, read in one query.
+pub async fn with_decisions<C: ConnectionTrait>(
+    conn: &C,
+    page: Page<approval_request::Model>,
+) -> Result<Page<Approval>, DbErr> {
+    let ids: Vec<Uuid> = page.items.iter().map(|(id, _)| *id).collect();
+    let mut decisions = approval_decision::Entity::find()
+        .filter(approval_decision::Column::ApprovalId.is_in(ids))
+        .order_by_asc(approval_decision::Column::Step)
+        .order_by_asc(approval_decision::Column::Id)
+        .all(conn)
+        .await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|(id, request)| {
+            let (mine, rest) = decisions.drain(..).partition(|d| d.approval_id == id);
+            decisions = rest;
+            (
+                id,
+                Approval {
+                    request,
+                    decisions: mine,
+                },
+            )
+        })
+        .collect();
+    Ok(Page {
+        items,
+        has_next_page: page.has_next_page,
+        has_previous_page: page.has_previous_page,
+    })
+}
+
 /// A request by id, whoever asks (background work).
 pub async fn find<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<Approval>, DbErr> {
     let Some(request) = approval_request::Entity::find_by_id(id).one(conn).await? else {
