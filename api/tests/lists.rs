@@ -36,6 +36,11 @@ const BOUNDED: &[(&str, &str, &str)] = &[
         "stepsRemaining",
         "a policy needs two steps at most",
     ),
+    (
+        "Product",
+        "stock",
+        "one level per location and batch of one product",
+    ),
 ];
 
 fn is_list(ty: &Value) -> bool {

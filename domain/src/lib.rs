@@ -8,6 +8,7 @@
 
 pub mod approvals;
 pub mod business_time;
+pub mod catalogue;
 pub mod customers;
 pub mod kernel;
 pub mod platform;

@@ -234,6 +234,73 @@ pub enum OnDue {
     Expire,
 }
 
+/// What a product is: goods need stock; services do not.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ProductKind {
+    #[sea_orm(string_value = "GOODS")]
+    Goods,
+    /// Installation, setup: never reserved, picked or packed.
+    #[sea_orm(string_value = "SERVICE")]
+    Service,
+}
+
+/// Where a stock location (or an address) is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Region {
+    #[sea_orm(string_value = "AUSTRALIA")]
+    Australia,
+    #[sea_orm(string_value = "NORTH_AMERICA")]
+    NorthAmerica,
+    #[sea_orm(string_value = "EUROPE")]
+    Europe,
+    #[sea_orm(string_value = "MALAYSIA")]
+    Malaysia,
+}
+
+/// What a stock location is for.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LocationKind {
+    /// Stock that can be sold.
+    #[sea_orm(string_value = "WAREHOUSE")]
+    Warehouse,
+    /// Held stock: never available.
+    #[sea_orm(string_value = "QUARANTINE")]
+    Quarantine,
+}
+
+/// Why stock on hand changed.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MovementKind {
+    #[sea_orm(string_value = "RECEIPT")]
+    Receipt,
+    /// A stocktake correction.
+    #[sea_orm(string_value = "COUNT")]
+    Count,
+    #[sea_orm(string_value = "DAMAGE")]
+    Damage,
+    #[sea_orm(string_value = "RETURN")]
+    Return,
+    /// Any other correction.
+    #[sea_orm(string_value = "ADJUSTMENT")]
+    Adjustment,
+}
+
 /// How GST is rounded on invoices with several taxable lines (ATO s9-90).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
@@ -267,5 +334,9 @@ display_as_stored!(
     ApprovalStatus,
     Verdict,
     OnDue,
+    ProductKind,
+    Region,
+    LocationKind,
+    MovementKind,
     GstRounding
 );

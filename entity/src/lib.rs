@@ -14,10 +14,15 @@ pub mod login_failure;
 pub mod notification;
 pub mod outbox;
 pub mod party;
+pub mod product;
 pub mod public_holiday;
+pub mod stock_level;
+pub mod stock_location;
+pub mod stock_movement;
 pub mod timer;
 
 pub use enums::{
-    ApprovalKind, ApprovalStatus, GstRounding, NotificationKind, NotificationStatus, OnDue,
-    OutboxStatus, PartyKind, Role, TimerStatus, Verdict,
+    ApprovalKind, ApprovalStatus, GstRounding, LocationKind, MovementKind, NotificationKind,
+    NotificationStatus, OnDue, OutboxStatus, PartyKind, ProductKind, Region, Role, TimerStatus,
+    Verdict,
 };

@@ -10,6 +10,7 @@ mod m20261123_000003_jobs;
 mod m20261202_000004_hardening;
 pub mod m20261204_000005_business_time;
 pub mod m20261204_000006_approvals;
+mod m20261204_000007_catalogue;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000004_hardening::Migration),
             Box::new(m20261204_000005_business_time::Migration),
             Box::new(m20261204_000006_approvals::Migration),
+            Box::new(m20261204_000007_catalogue::Migration),
         ]
     }
 }
@@ -47,7 +49,8 @@ mod tests {
                 "m20261123_000003_jobs",
                 "m20261202_000004_hardening",
                 "m20261204_000005_business_time",
-                "m20261204_000006_approvals"
+                "m20261204_000006_approvals",
+                "m20261204_000007_catalogue"
             ]
         );
     }

@@ -73,6 +73,8 @@ pub enum UserErrorCode {
     NotRequester,
     /// This kind of approval is requested by its own flow, not by hand.
     NotRequestable,
+    /// Not enough unreserved stock on hand for the change.
+    InsufficientStock,
 }
 
 /// An input the operation refused; nothing was written.

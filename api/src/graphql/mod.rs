@@ -3,6 +3,7 @@
 mod approvals;
 mod audit;
 mod business_time;
+mod catalogue;
 mod customers;
 mod errors;
 mod jobs;
@@ -63,6 +64,7 @@ pub struct QueryRoot(
     settings::SettingsQuery,
     business_time::BusinessTimeQuery,
     approvals::ApprovalQuery,
+    catalogue::CatalogueQuery,
 );
 
 /// Everything that changes something; each answers with a payload whose
@@ -75,6 +77,7 @@ pub struct MutationRoot(
     settings::SettingsMutation,
     business_time::BusinessTimeMutation,
     approvals::ApprovalMutation,
+    catalogue::CatalogueMutation,
 );
 
 /// Live updates over WebSocket (graphql-transport-ws).
@@ -146,6 +149,10 @@ pub fn build_schema(
         builder = builder.disable_introspection();
     }
     builder
+        .data(async_graphql::dataloader::DataLoader::new(
+            catalogue::StockLoader(db.clone()),
+            tokio::spawn,
+        ))
         .data(Services {
             db,
             config,

@@ -6,6 +6,7 @@
 use super::approvals::Approval;
 use super::audit::AuditEntry;
 use super::business_time::Timer;
+use super::catalogue::{Product, StockLocation};
 use super::customers::Customer;
 use super::jobs::DeadJob;
 use super::kit::{ContextExt, Require, answer, arg_id};
@@ -13,6 +14,8 @@ use super::users::User;
 use async_graphql::{Context, ID, Interface, Object};
 use domain::approvals;
 use domain::business_time::timers;
+use domain::catalogue::{locations, products};
+use domain::kernel::Permission;
 use domain::platform::{audit, dead_letters};
 use domain::{Ctx, customers, users};
 use sea_orm::{DatabaseConnection, DbErr};
@@ -30,6 +33,8 @@ pub enum Node {
     AuditEntry(AuditEntry),
     Customer(Customer),
     DeadJob(DeadJob),
+    Product(Product),
+    StockLocation(StockLocation),
     Timer(Timer),
     User(User),
 }
@@ -51,6 +56,14 @@ async fn find(db: &DatabaseConnection, ctx: &Ctx, id: Uuid) -> Result<Option<Nod
     }
     if let Some(m) = dead_letters::find_visible(db, ctx, id).await? {
         return Ok(Some(Node::DeadJob(DeadJob(m))));
+    }
+    if let Some(m) = products::find(db, id).await? {
+        return Ok(Some(Node::Product(Product(m))));
+    }
+    if Permission::ReadStock.allows(ctx.actor.role)
+        && let Some(m) = locations::find(db, id).await?
+    {
+        return Ok(Some(Node::StockLocation(StockLocation(m))));
     }
     if let Some(m) = timers::find_visible(db, ctx, id).await? {
         return Ok(Some(Node::Timer(Timer(m))));

@@ -5,17 +5,16 @@
 
 use crate::kernel::{
     Committed, Ctx, DomainError, Fields, IdempotencyKey, Page, PageRequest, Patch, Permission,
-    Scope, Versioned, Write, fetch_page,
+    Scope, Versioned, Write, fetch_page, text_contains,
 };
 use crate::platform::outbox::topic;
 use crate::rules::abn::Abn;
 use crate::rules::email::Email;
 use crate::rules::phone::PhoneAu;
 use entity::{PartyKind, party};
-use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait, QueryFilter,
-    Select, Set, Unchanged,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Select, Set,
+    Unchanged,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -223,16 +222,8 @@ pub async fn list(
     let Some(mut query) = Scope::of_ctx(ctx).restrict(customers(), party::Column::Id) else {
         return Ok(Page::empty(page));
     };
-    if let Some(term) = search.map(str::trim).filter(|s| !s.is_empty()) {
-        let escaped = term
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        query = query.filter(
-            Expr::col(party::Column::SearchText)
-                .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
-        );
+    if let Some(matches) = text_contains(party::Column::SearchText, search) {
+        query = query.filter(matches);
     }
     fetch_page(db, query, party::Column::Id, page, |m| m.id).await
 }

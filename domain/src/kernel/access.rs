@@ -30,6 +30,12 @@ pub enum Permission {
     /// See approvals (customers only their own subjects') and decide or
     /// cancel them as the approval rules allow.
     UseApprovals,
+    /// Read the catalogue (everyone signed in).
+    ReadCatalogue,
+    /// See stock levels and locations (staff).
+    ReadStock,
+    /// Create and change products and locations, and adjust stock.
+    ManageCatalogue,
 }
 
 impl Permission {
@@ -44,13 +50,19 @@ impl Permission {
 
     pub fn allows(self, role: Role) -> bool {
         match self {
-            Permission::ReadCustomers | Permission::ReadAudit | Permission::UseApprovals => true,
+            Permission::ReadCustomers
+            | Permission::ReadAudit
+            | Permission::UseApprovals
+            | Permission::ReadCatalogue => true,
             Permission::ManageCustomers => role.is_staff(),
             Permission::ManageUsers
             | Permission::ManageJobs
             | Permission::ManageSettings
             | Permission::ManageTimers => role == Role::Admin,
-            Permission::ReadSettings | Permission::RequestApprovals => role.is_staff(),
+            Permission::ReadSettings | Permission::RequestApprovals | Permission::ReadStock => {
+                role.is_staff()
+            }
+            Permission::ManageCatalogue => matches!(role, Role::Admin | Role::Fulfilment),
         }
     }
 }

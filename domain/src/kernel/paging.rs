@@ -55,6 +55,23 @@ where
     Ok(Page::from_overfetch(rows, page, id_of))
 }
 
+/// `column` (lower-cased search text) contains `term`, case-insensitively,
+/// with LIKE's wildcards taken literally; `None` for a blank term.
+pub fn text_contains<C: ColumnTrait>(
+    column: C,
+    term: Option<&str>,
+) -> Option<sea_orm::sea_query::SimpleExpr> {
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::{Expr, LikeExpr};
+    let term = term.map(str::trim).filter(|s| !s.is_empty())?;
+    let escaped = term
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    Some(Expr::col(column).like(LikeExpr::new(format!("%{escaped}%")).escape('\\')))
+}
+
 impl<T> Page<T> {
     /// A page with nothing on it (e.g. for a caller who may see nothing).
     pub fn empty(req: PageRequest) -> Self {

@@ -40,6 +40,7 @@ pub enum ErrorCode {
     EvidenceRequired,
     NotRequester,
     NotRequestable,
+    InsufficientStock,
 }
 
 /// The codes a value rule refuses with (the same enum, by its older name).
