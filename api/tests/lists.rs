@@ -41,6 +41,12 @@ const BOUNDED: &[(&str, &str, &str)] = &[
         "stock",
         "one level per location and batch of one product",
     ),
+    ("Order", "lines", "an order has at most 100 lines"),
+    ("Order", "allocations", "a few places per line of one order"),
+    ("Order", "allocationProposal", "one plan per line"),
+    ("LineProposal", "picks", "a few places per line"),
+    ("Order", "nextActions", "the few steps a status allows"),
+    ("Order", "timeline", "the steps of one order's flow"),
 ];
 
 fn is_list(ty: &Value) -> bool {

@@ -11,6 +11,7 @@ pub mod business_time;
 pub mod catalogue;
 pub mod customers;
 pub mod kernel;
+pub mod orders;
 pub mod platform;
 pub mod rules;
 pub mod settings;

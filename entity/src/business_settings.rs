@@ -18,6 +18,12 @@ pub struct Model {
     pub timezone: String,
     pub support_hours_open: String,
     pub support_hours_close: String,
+    /// What each shipping speed charges, GST included.
+    pub shipping_standard_cents: i64,
+    pub shipping_express_cents: i64,
+    pub shipping_overnight_cents: i64,
+    /// How long a reservation holds stock for an unpaid order.
+    pub reservation_hold_hours: i64,
     pub version: i32,
     pub updated_at: DateTimeUtc,
 }

@@ -108,6 +108,9 @@ pub enum NotificationKind {
     /// To the escalation role: an approval passed its due time undecided.
     #[sea_orm(string_value = "APPROVAL_ESCALATED")]
     ApprovalEscalated,
+    /// To the customer: their order was placed.
+    #[sea_orm(string_value = "ORDER_CONFIRMATION")]
+    OrderConfirmation,
 }
 
 /// Where a notification is in its delivery.
@@ -301,6 +304,79 @@ pub enum MovementKind {
     Adjustment,
 }
 
+/// Where an order is (hold and archive are flags, not states).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OrderStatus {
+    #[sea_orm(string_value = "PLACED")]
+    Placed,
+    #[sea_orm(string_value = "AWAITING_RESERVATION")]
+    AwaitingReservation,
+    #[sea_orm(string_value = "PARTIALLY_RESERVED")]
+    PartiallyReserved,
+    #[sea_orm(string_value = "RESERVED")]
+    Reserved,
+    #[sea_orm(string_value = "BACKORDERED")]
+    Backordered,
+    #[sea_orm(string_value = "RESERVATION_REJECTED")]
+    ReservationRejected,
+    #[sea_orm(string_value = "INVOICED")]
+    Invoiced,
+    #[sea_orm(string_value = "AWAITING_PAYMENT")]
+    AwaitingPayment,
+    #[sea_orm(string_value = "PAID")]
+    Paid,
+    #[sea_orm(string_value = "PACKING")]
+    Packing,
+    #[sea_orm(string_value = "PARTIALLY_SHIPPED")]
+    PartiallyShipped,
+    #[sea_orm(string_value = "SHIPPED")]
+    Shipped,
+    #[sea_orm(string_value = "DELIVERED")]
+    Delivered,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+/// How fast an order ships.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ShippingSpeed {
+    #[sea_orm(string_value = "STANDARD")]
+    Standard,
+    #[sea_orm(string_value = "EXPRESS")]
+    Express,
+    #[sea_orm(string_value = "OVERNIGHT")]
+    Overnight,
+}
+
+/// Where an order came in.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Channel {
+    #[sea_orm(string_value = "WEB")]
+    Web,
+    #[sea_orm(string_value = "MOBILE")]
+    Mobile,
+    #[sea_orm(string_value = "PHONE")]
+    Phone,
+    #[sea_orm(string_value = "EMAIL")]
+    Email,
+    #[sea_orm(string_value = "STORE")]
+    Store,
+}
+
 /// How GST is rounded on invoices with several taxable lines (ATO s9-90).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
@@ -338,5 +414,8 @@ display_as_stored!(
     Region,
     LocationKind,
     MovementKind,
+    OrderStatus,
+    ShippingSpeed,
+    Channel,
     GstRounding
 );

@@ -8,21 +8,26 @@ pub mod approval_request;
 pub mod audit_entry;
 pub mod business_settings;
 pub mod dead_job;
+pub mod document_counter;
 pub mod enums;
 pub mod idempotency_key;
 pub mod login_failure;
 pub mod notification;
+pub mod order_allocation;
+pub mod order_entry_error;
+pub mod order_line;
 pub mod outbox;
 pub mod party;
 pub mod product;
 pub mod public_holiday;
+pub mod sales_order;
 pub mod stock_level;
 pub mod stock_location;
 pub mod stock_movement;
 pub mod timer;
 
 pub use enums::{
-    ApprovalKind, ApprovalStatus, GstRounding, LocationKind, MovementKind, NotificationKind,
-    NotificationStatus, OnDue, OutboxStatus, PartyKind, ProductKind, Region, Role, TimerStatus,
-    Verdict,
+    ApprovalKind, ApprovalStatus, Channel, GstRounding, LocationKind, MovementKind,
+    NotificationKind, NotificationStatus, OnDue, OrderStatus, OutboxStatus, PartyKind, ProductKind,
+    Region, Role, ShippingSpeed, TimerStatus, Verdict,
 };

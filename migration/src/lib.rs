@@ -11,6 +11,7 @@ mod m20261202_000004_hardening;
 pub mod m20261204_000005_business_time;
 pub mod m20261204_000006_approvals;
 mod m20261204_000007_catalogue;
+mod m20261204_000008_orders;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000005_business_time::Migration),
             Box::new(m20261204_000006_approvals::Migration),
             Box::new(m20261204_000007_catalogue::Migration),
+            Box::new(m20261204_000008_orders::Migration),
         ]
     }
 }
@@ -50,7 +52,8 @@ mod tests {
                 "m20261202_000004_hardening",
                 "m20261204_000005_business_time",
                 "m20261204_000006_approvals",
-                "m20261204_000007_catalogue"
+                "m20261204_000007_catalogue",
+                "m20261204_000008_orders"
             ]
         );
     }

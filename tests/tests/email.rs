@@ -385,6 +385,7 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
                 .await;
                 std::fs::read(&eml_files(&app.mail_dir())[0]).unwrap()
             }
+            entity::NotificationKind::OrderConfirmation => order_email(&app).await,
             entity::NotificationKind::ApprovalReminder => {
                 approval_email(&app, kind, "followUpAt", "Approval waiting").await
             }
@@ -417,6 +418,55 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
             assert_eq!(status.ok(), Some(200), "{kind:?} email links to {link}");
         }
     }
+}
+
+/// Place an order for a customer with an address; its confirmation email.
+async fn order_email(app: &TestApp) -> Vec<u8> {
+    let staff = app.as_role(Role::Fulfilment);
+    let product = staff
+        .data(
+            tests::Op {
+                field: "createProduct",
+                document: "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } } }",
+            },
+            json!({ "input": { "sku": "LINK-1", "name": "Lamp", "taxCode": "TAXABLE", "price": "49.00", "weightGrams": 800 } }),
+        )
+        .await["product"]["id"]
+        .clone();
+    let customer = create_customer(app, "Order Links", Some("order-links@example.com")).await;
+    let placed = staff
+        .data(
+            tests::Op {
+                field: "placeOrder",
+                document: "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } userErrors { code } } }",
+            },
+            json!({ "input": { "customerId": customer, "lines": [{ "productId": product, "quantity": 1 }],
+                "shippingAddress": { "line1": "1 George St", "suburb": "Sydney", "state": "NSW", "postcode": "2000" },
+                "requiredDeliveryDate": "2026-12-18" } }),
+        )
+        .await;
+    let id = placed["order"]["id"].as_str().unwrap().to_owned();
+    wait_for(
+        "the confirmation email recorded SENT",
+        PATIENCE,
+        async || {
+            app.notifications_of(entity::NotificationKind::OrderConfirmation, &id)
+                .await
+                .iter()
+                .any(|n| n.status == entity::NotificationStatus::Sent)
+        },
+    )
+    .await;
+    eml_files(&app.mail_dir())
+        .into_iter()
+        .map(|f| std::fs::read(f).unwrap())
+        .find(|raw| {
+            let message = mail_parser::MessageParser::default().parse(raw).unwrap();
+            message
+                .subject()
+                .is_some_and(|s| s.starts_with("Order SO-"))
+        })
+        .expect("the confirmation email was written")
 }
 
 /// Raise a GENERAL approval, move the clock past its `moment` (follow-up or

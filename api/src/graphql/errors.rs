@@ -75,6 +75,10 @@ pub enum UserErrorCode {
     NotRequestable,
     /// Not enough unreserved stock on hand for the change.
     InsufficientStock,
+    /// The record's current status does not allow this step (the message names it).
+    IllegalTransition,
+    /// Only staff may give this value (e.g. a discount).
+    StaffOnly,
 }
 
 /// An input the operation refused; nothing was written.

@@ -11,6 +11,7 @@ pub(crate) mod kit;
 pub mod limits;
 mod money;
 mod node;
+mod orders;
 mod settings;
 mod users;
 
@@ -65,6 +66,7 @@ pub struct QueryRoot(
     business_time::BusinessTimeQuery,
     approvals::ApprovalQuery,
     catalogue::CatalogueQuery,
+    orders::OrderQuery,
 );
 
 /// Everything that changes something; each answers with a payload whose
@@ -78,6 +80,7 @@ pub struct MutationRoot(
     business_time::BusinessTimeMutation,
     approvals::ApprovalMutation,
     catalogue::CatalogueMutation,
+    orders::OrderMutation,
 );
 
 /// Live updates over WebSocket (graphql-transport-ws).

@@ -10,12 +10,14 @@ use super::catalogue::{Product, StockLocation};
 use super::customers::Customer;
 use super::jobs::DeadJob;
 use super::kit::{ContextExt, Require, answer, arg_id};
+use super::orders::Order;
 use super::users::User;
 use async_graphql::{Context, ID, Interface, Object};
 use domain::approvals;
 use domain::business_time::timers;
 use domain::catalogue::{locations, products};
 use domain::kernel::Permission;
+use domain::orders;
 use domain::platform::{audit, dead_letters};
 use domain::{Ctx, customers, users};
 use sea_orm::{DatabaseConnection, DbErr};
@@ -33,6 +35,7 @@ pub enum Node {
     AuditEntry(AuditEntry),
     Customer(Customer),
     DeadJob(DeadJob),
+    Order(Order),
     Product(Product),
     StockLocation(StockLocation),
     Timer(Timer),
@@ -56,6 +59,9 @@ async fn find(db: &DatabaseConnection, ctx: &Ctx, id: Uuid) -> Result<Option<Nod
     }
     if let Some(m) = dead_letters::find_visible(db, ctx, id).await? {
         return Ok(Some(Node::DeadJob(DeadJob(m))));
+    }
+    if let Some(m) = orders::find_visible(db, ctx, id).await? {
+        return Ok(Some(Node::Order(Order(m))));
     }
     if let Some(m) = products::find(db, id).await? {
         return Ok(Some(Node::Product(Product(m))));

@@ -142,6 +142,30 @@ pub async fn request(
     input: &NewApproval,
 ) -> Result<Committed<Approval>, DomainError> {
     let mut w = Write::begin(db, ctx, Permission::RequestApprovals).await?;
+    let approval = request_in(&mut w, calendar, input).await?;
+    w.commit(approval).await
+}
+
+/// Raise a request inside the write of the change that needs it (a flow
+/// asking for its gate); an auto-approved one runs its subject's handler in
+/// this transaction too.
+pub async fn request_in(
+    w: &mut Write<'_>,
+    calendar: &BusinessCalendar,
+    input: &NewApproval,
+) -> Result<Approval, DomainError> {
+    request_in_with_id(w, calendar, input, Uuid::now_v7()).await
+}
+
+/// [`request_in`] with the request's id chosen by the caller (a flow that
+/// records it on its subject before an automatic approval runs its handler).
+pub async fn request_in_with_id(
+    w: &mut Write<'_>,
+    calendar: &BusinessCalendar,
+    input: &NewApproval,
+    id: Uuid,
+) -> Result<Approval, DomainError> {
+    let ctx = w.ctx().clone();
     let mut fields = Fields::new();
     let subject_type = fields.text("subjectType", &input.subject_type, MAX_SUBJECT_TYPE_LEN);
     let reason = fields.text("reason", &input.reason, MAX_REASON_LEN);
@@ -168,7 +192,7 @@ pub async fn request(
     let due_at = calendar.add_business_hours(now, terms.due_business_hours as u32);
     let request = w
         .insert(approval_request::ActiveModel {
-            id: Set(Uuid::now_v7()),
+            id: Set(id),
             kind: Set(input.kind),
             subject_type: Set(subject_type),
             subject_id: Set(input.subject_id),
@@ -212,7 +236,7 @@ pub async fn request(
             )
             .await?,
         );
-        subjects::on_closed(w.conn(), &request).await?;
+        subjects::on_closed(w, &request).await?;
     } else {
         for (kind, due) in [
             (timer_kind::FOLLOW_UP, follow_up_at),
@@ -236,7 +260,7 @@ pub async fn request(
         Some(&approval),
     )
     .await?;
-    w.commit(approval).await
+    Ok(approval)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -409,6 +433,41 @@ pub async fn decide(
     w.commit(after).await
 }
 
+/// Close a pending request as CANCELLED because its subject no longer needs
+/// it (an order cancelled while its reservation awaited a decision); inside
+/// the subject's write. Nothing when it already closed.
+pub async fn withdraw_in(w: &mut Write<'_>, id: Uuid) -> Result<(), DomainError> {
+    let Some(before) = load_for_update(w.conn(), id).await? else {
+        return Ok(());
+    };
+    if before.request.status != ApprovalStatus::Pending {
+        return Ok(());
+    }
+    let now = w.now();
+    let request = update_request(
+        w,
+        &before.request,
+        ApprovalStatus::Cancelled,
+        None,
+        before.request.escalated_to_role,
+        now,
+    )
+    .await?;
+    let after = Approval {
+        request,
+        decisions: before.decisions.clone(),
+    };
+    close_if_done(w, &after).await?;
+    w.audit(
+        SUBJECT_TYPE,
+        id,
+        "approval.withdrawn",
+        Some(&before),
+        Some(&after),
+    )
+    .await
+}
+
 /// Cancel a pending request (its requester or ADMIN).
 pub async fn cancel(
     db: &DatabaseConnection,
@@ -493,7 +552,7 @@ async fn close_if_done(w: &mut Write<'_>, approval: &Approval) -> Result<(), Dom
     for kind in [timer_kind::FOLLOW_UP, timer_kind::DUE] {
         timers::cancel_planned(w.conn(), kind, approval.request.id).await?;
     }
-    subjects::on_closed(w.conn(), &approval.request).await
+    subjects::on_closed(w, &approval.request).await
 }
 
 /// Which requests to list.

@@ -4,23 +4,25 @@
 //! outside the database is an outbox job, idempotent by the approval id
 //! (DESIGN "Approval handlers only write").
 
-use crate::kernel::DomainError;
+use crate::kernel::{DomainError, Write};
 use entity::{ApprovalKind, approval_request};
-use sea_orm::DatabaseTransaction;
 
-/// Move the subject on after `request` closed.
+/// Move the subject on after `request` closed, in the deciding write.
 pub async fn on_closed(
-    _txn: &DatabaseTransaction,
+    w: &mut Write<'_>,
     request: &approval_request::Model,
 ) -> Result<(), DomainError> {
     match request.kind {
         // A GENERAL request's outcome is the record itself: staff read it.
         ApprovalKind::General => Ok(()),
+        // The order reserves its stock, or says why it could not.
+        ApprovalKind::InventoryReservation => {
+            crate::orders::on_reservation_closed(w, request).await
+        }
         // The flows that raise these kinds add their handlers as they land
         // (orders reserve stock, payments capture, …); until then nothing
         // raises them, so there is nothing to move.
-        ApprovalKind::InventoryReservation
-        | ApprovalKind::PaymentProcessing
+        ApprovalKind::PaymentProcessing
         | ApprovalKind::Refund
         | ApprovalKind::PurchaseOrder
         | ApprovalKind::ScopeChange

@@ -36,6 +36,10 @@ pub enum Permission {
     ReadStock,
     /// Create and change products and locations, and adjust stock.
     ManageCatalogue,
+    /// Place orders (customers for themselves) and read those one may see.
+    PlaceOrders,
+    /// Move orders on: reservation, cancelling (staff).
+    ManageOrders,
 }
 
 impl Permission {
@@ -53,15 +57,17 @@ impl Permission {
             Permission::ReadCustomers
             | Permission::ReadAudit
             | Permission::UseApprovals
-            | Permission::ReadCatalogue => true,
+            | Permission::ReadCatalogue
+            | Permission::PlaceOrders => true,
             Permission::ManageCustomers => role.is_staff(),
             Permission::ManageUsers
             | Permission::ManageJobs
             | Permission::ManageSettings
             | Permission::ManageTimers => role == Role::Admin,
-            Permission::ReadSettings | Permission::RequestApprovals | Permission::ReadStock => {
-                role.is_staff()
-            }
+            Permission::ReadSettings
+            | Permission::RequestApprovals
+            | Permission::ReadStock
+            | Permission::ManageOrders => role.is_staff(),
             Permission::ManageCatalogue => matches!(role, Role::Admin | Role::Fulfilment),
         }
     }

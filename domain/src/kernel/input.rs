@@ -134,6 +134,20 @@ impl Fields {
         self.errors.push(FieldError::new(&[field], code, message));
     }
 
+    /// Refuse a nested field, e.g. `["lines", "2", "quantity"]`.
+    pub fn refuse_at(&mut self, path: &[&str], code: ErrorCode, message: impl Into<String>) {
+        self.errors.push(FieldError::new(path, code, message));
+    }
+
+    /// A parsed value of a nested field, or its refusal recorded.
+    pub fn at<T>(&mut self, path: &[&str], result: Result<T, ValueError>) -> Option<T> {
+        result
+            .map_err(|e| {
+                self.errors.push(FieldError::new(path, e.code, e.message));
+            })
+            .ok()
+    }
+
     /// The parsed input, or every refusal at once. `build` sees the parsed
     /// values; it returns `None` only when a field was refused.
     pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, DomainError> {

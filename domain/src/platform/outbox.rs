@@ -12,6 +12,8 @@ pub mod topic {
     pub const CUSTOMER_CREATED: &str = "customer.created";
     /// ADMIN asked to deliver a dead notification again.
     pub const NOTIFICATION_RETRY: &str = "notification.retry";
+    /// An order was placed (its confirmation email).
+    pub const ORDER_PLACED: &str = "order.placed";
     /// A timer came due; its kind names the work (see `business_time::timers`).
     pub const TIMER_FIRED: &str = "timer.fired";
 }

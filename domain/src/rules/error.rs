@@ -41,6 +41,8 @@ pub enum ErrorCode {
     NotRequester,
     NotRequestable,
     InsufficientStock,
+    IllegalTransition,
+    StaffOnly,
 }
 
 /// The codes a value rule refuses with (the same enum, by its older name).

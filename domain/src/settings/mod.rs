@@ -51,6 +51,11 @@ pub async fn ensure_seeded<C: ConnectionTrait>(
         timezone: Set("Australia/Sydney".into()),
         support_hours_open: Set("09:00".into()),
         support_hours_close: Set("17:00".into()),
+        // As the orders migration seeds them: GST-inclusive charges per speed.
+        shipping_standard_cents: Set(995),
+        shipping_express_cents: Set(1_995),
+        shipping_overnight_cents: Set(3_495),
+        reservation_hold_hours: Set(48),
         version: Set(1),
         updated_at: Set(Utc::now()),
     };

@@ -2,6 +2,7 @@
 //! templates), rendered with minijinja. HTML templates escape what they insert.
 
 mod approvals;
+mod order_confirmation;
 mod welcome;
 
 use apalis::prelude::BoxDynError;
@@ -23,7 +24,11 @@ fn environment() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        for (name, source) in welcome::TEMPLATES.into_iter().chain(approvals::TEMPLATES) {
+        let all = welcome::TEMPLATES
+            .into_iter()
+            .chain(approvals::TEMPLATES)
+            .chain(order_confirmation::TEMPLATES);
+        for (name, source) in all {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("template {name} parses: {e}"));
         }
@@ -57,6 +62,7 @@ pub async fn render(
         NotificationKind::ApprovalReminder | NotificationKind::ApprovalEscalated => {
             approvals::render(db, settings, n).await
         }
+        NotificationKind::OrderConfirmation => order_confirmation::render(db, settings, n).await,
     }
 }
 

@@ -1,0 +1,1142 @@
+//! Orders, steps 1–4: place (verified, priced, numbered), propose where the
+//! stock comes from, reserve through the INVENTORY_RESERVATION approval
+//! (one conditional update per stock row, never read-then-write), release
+//! on cancel or when an unpaid reservation lapses.
+
+pub mod allocation;
+pub mod state;
+
+use crate::approvals::{self, NewApproval};
+use crate::business_time::timers::{self, TimerPlan};
+use crate::kernel::{
+    Committed, Ctx, DomainError, ErrorCode, Fields, IdempotencyKey, Page, PageRequest, Permission,
+    Scope, Versioned, Write, fetch_page,
+};
+use crate::platform::outbox::topic;
+use crate::rules::abn::Abn;
+use crate::rules::calendar::BusinessCalendar;
+use crate::rules::email::Email;
+use crate::rules::gst::{self, InvoiceInput, LineDiscount, LineInput, PriceBasis, Shipping};
+use crate::rules::money::Money;
+use crate::rules::phone::PhoneAu;
+use crate::rules::postcode::{AuState, Postcode};
+use crate::rules::tax_code::TaxCode;
+use crate::{customers, settings};
+use allocation::{Available, Need};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{
+    ApprovalKind, ApprovalStatus, Channel, LocationKind, OrderStatus, ProductKind, ShippingSpeed,
+    approval_request, document_counter, order_allocation, order_entry_error, order_line, product,
+    sales_order, stock_level, stock_location,
+};
+use rust_decimal::Decimal;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
+    EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::Serialize;
+use state::{Event, Illegal};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+pub const SUBJECT_TYPE: &str = "order";
+/// Most lines on one order.
+const MAX_LINES: usize = 100;
+/// Most units of one line.
+const MAX_QUANTITY: i32 = 10_000;
+
+/// The timers an order plans.
+pub mod timer_kind {
+    /// An unpaid reservation lapses: the order is cancelled, its stock released.
+    pub const RESERVATION_EXPIRY: &str = "order.reservation_expiry";
+}
+
+/// An order with its lines, in line order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Order {
+    pub order: sales_order::Model,
+    pub lines: Vec<order_line::Model>,
+}
+
+impl Versioned for sales_order::Entity {
+    fn version_column() -> sales_order::Column {
+        sales_order::Column::Version
+    }
+}
+
+fn illegal(i: Illegal) -> DomainError {
+    DomainError::rejected(
+        &["id"],
+        ErrorCode::IllegalTransition,
+        format!("not possible while the order is {}", i.from),
+    )
+}
+
+// ---- Placing ----------------------------------------------------------
+
+/// A shipping address as given.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AddressInput {
+    pub line1: String,
+    pub line2: Option<String>,
+    pub suburb: String,
+    pub state: String,
+    pub postcode: String,
+    /// ISO 3166 alpha-2; AU when omitted.
+    pub country: Option<String>,
+}
+
+/// One line as given.
+#[derive(Debug, Clone, Serialize)]
+pub struct LineRequest {
+    pub product_id: Uuid,
+    pub quantity: i32,
+    /// Staff only, e.g. "12.5".
+    pub discount_percent: Option<String>,
+}
+
+/// Someone who is not (yet) a customer, ordering through staff.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Guest {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// An order as a customer or staff place it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlaceOrder {
+    /// Staff: the customer ordering (or give `guest`). Customers order for themselves.
+    pub customer_id: Option<Uuid>,
+    pub guest: Option<Guest>,
+    pub abn: Option<String>,
+    pub lines: Vec<LineRequest>,
+    /// Staff only: dollars off the order, e.g. "20.00".
+    pub discount: Option<String>,
+    pub shipping_address: AddressInput,
+    pub required_delivery_date: NaiveDate,
+    pub authority_to_leave: bool,
+    pub delivery_instructions: Option<String>,
+    pub shipping_speed: ShippingSpeed,
+    pub channel: Channel,
+}
+
+/// The `order.placed` event (the confirmation email).
+#[derive(Debug, Serialize)]
+struct OrderPlaced {
+    order_id: Uuid,
+}
+
+struct Contact {
+    customer_id: Option<Uuid>,
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+}
+
+struct Address {
+    line1: String,
+    line2: Option<String>,
+    suburb: String,
+    state: String,
+    postcode: String,
+    country: String,
+}
+
+fn address(fields: &mut Fields, input: &AddressInput) -> Option<Address> {
+    let at = |f: &str| ["shippingAddress".to_owned(), f.to_owned()];
+    let text = |fields: &mut Fields, name: &str, raw: &str| {
+        let t = raw.trim();
+        if t.is_empty() {
+            let path = at(name);
+            fields.refuse_at(
+                &[&path[0], &path[1]],
+                ErrorCode::Required,
+                format!("{name} is required"),
+            );
+            None
+        } else {
+            Some(t.chars().take(200).collect::<String>())
+        }
+    };
+    let line1 = text(fields, "line1", &input.line1);
+    let suburb = text(fields, "suburb", &input.suburb);
+    let state = text(fields, "state", &input.state);
+    let postcode = text(fields, "postcode", &input.postcode);
+    let country = input
+        .country
+        .as_deref()
+        .map(|c| c.trim().to_uppercase())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "AU".into());
+    if country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()) {
+        fields.refuse_at(
+            &["shippingAddress", "country"],
+            ErrorCode::OutOfRange,
+            "country is a two-letter ISO code",
+        );
+    }
+    let (mut state, mut postcode) = (state?, postcode?);
+    if country == "AU" {
+        let parsed = fields.at(&["shippingAddress", "state"], AuState::parse(&state))?;
+        let code = fields.at(
+            &["shippingAddress", "postcode"],
+            Postcode::parse_for_state(&postcode, parsed),
+        )?;
+        state = parsed.to_string();
+        postcode = code.as_str().to_owned();
+    }
+    Some(Address {
+        line1: line1?,
+        line2: input
+            .line2
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned),
+        suburb: suburb?,
+        state,
+        postcode,
+        country,
+    })
+}
+
+/// Percent as basis points (hundredths of a percent), 0–100% with at most two decimals.
+fn basis_points(raw: &str) -> Result<i32, crate::rules::error::ValueError> {
+    use crate::rules::error::ValueError;
+    let bad = || {
+        ValueError::new(
+            ErrorCode::InvalidPercent,
+            format!("'{raw}' is not a percentage between 0 and 100"),
+        )
+    };
+    let d: Decimal = raw.trim().parse().map_err(|_| bad())?;
+    if d.scale() > 2 || d < Decimal::ZERO || d > Decimal::from(100) {
+        return Err(bad());
+    }
+    (d * Decimal::from(100))
+        .trunc()
+        .to_string()
+        .parse()
+        .map_err(|_| bad())
+}
+
+/// Record each refused field of a refused placement, in its own small
+/// transaction (the order-entry-error KPI). A failure here is logged only.
+async fn record_entry_errors(
+    db: &DatabaseConnection,
+    error: &DomainError,
+    channel: Channel,
+    now: DateTime<Utc>,
+) {
+    let DomainError::Rejected(fields) = error else {
+        return;
+    };
+    let rows = fields.iter().map(|f| order_entry_error::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        field: Set(f.field.join(".")),
+        code: Set(format!("{:?}", f.code)),
+        channel: Set(channel),
+        occurred_at: Set(now),
+    });
+    if let Err(e) = order_entry_error::Entity::insert_many(rows).exec(db).await {
+        tracing::warn!(error = %e, "recording order entry errors failed");
+    }
+}
+
+/// Place an order (step 1) after verifying it (step 2). Refused input
+/// writes nothing of the order and records the entry errors; honours an
+/// `Idempotency-Key`.
+pub async fn place(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    calendar: &BusinessCalendar,
+    input: &PlaceOrder,
+    key: Option<&IdempotencyKey>,
+) -> Result<Committed<Order>, DomainError> {
+    let result = place_in(db, ctx, calendar, input, key).await;
+    if let Err(e) = &result {
+        record_entry_errors(db, e, input.channel, ctx.now()).await;
+    }
+    result
+}
+
+async fn place_in(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    calendar: &BusinessCalendar,
+    input: &PlaceOrder,
+    key: Option<&IdempotencyKey>,
+) -> Result<Committed<Order>, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::PlaceOrders).await?;
+    if let Some(replayed) = w.replay(key, input).await? {
+        return Ok(replayed);
+    }
+    let staff = ctx.actor.role.is_staff();
+    let now = w.now();
+    let mut fields = Fields::new();
+
+    // Who orders.
+    let contact = match (Scope::of_ctx(ctx), input.customer_id, &input.guest) {
+        (Scope::Party(own), None, None) => customers::find(w.conn(), own).await?.map(|c| Contact {
+            customer_id: Some(c.id),
+            name: c.name,
+            email: c.email,
+            phone: c.phone,
+        }),
+        (Scope::Party(own), Some(id), None) if id == own => {
+            customers::find(w.conn(), own).await?.map(|c| Contact {
+                customer_id: Some(c.id),
+                name: c.name,
+                email: c.email,
+                phone: c.phone,
+            })
+        }
+        (Scope::All, Some(id), None) => match customers::find(w.conn(), id).await? {
+            Some(c) => Some(Contact {
+                customer_id: Some(c.id),
+                name: c.name,
+                email: c.email,
+                phone: c.phone,
+            }),
+            None => {
+                fields.refuse("customerId", ErrorCode::NotFound, "customer not found");
+                None
+            }
+        },
+        (Scope::All, None, Some(guest)) => {
+            let name = fields.at(
+                &["guest", "name"],
+                crate::rules::error::required(&guest.name, "a name").map(str::to_owned),
+            );
+            let email = guest
+                .email
+                .as_deref()
+                .filter(|e| !e.trim().is_empty())
+                .and_then(|e| fields.at(&["guest", "email"], Email::parse(e)));
+            let phone = guest
+                .phone
+                .as_deref()
+                .filter(|p| !p.trim().is_empty())
+                .and_then(|p| fields.at(&["guest", "phone"], PhoneAu::parse(p)));
+            name.map(|name| Contact {
+                customer_id: None,
+                name,
+                email: email.map(|e| e.as_str().to_owned()),
+                phone: phone.map(|p| p.as_e164().to_owned()),
+            })
+        }
+        (Scope::All, None, None) => {
+            fields.refuse(
+                "customerId",
+                ErrorCode::Required,
+                "give customerId or guest",
+            );
+            None
+        }
+        (Scope::All, Some(_), Some(_)) => {
+            fields.refuse(
+                "guest",
+                ErrorCode::OutOfRange,
+                "give customerId or guest, not both",
+            );
+            None
+        }
+        _ => {
+            fields.refuse("customerId", ErrorCode::NotFound, "customer not found");
+            None
+        }
+    };
+    let abn = input
+        .abn
+        .as_deref()
+        .filter(|a| !a.trim().is_empty())
+        .and_then(|a| fields.optional("abn", Some(a), Abn::parse));
+    let shipping_address = address(&mut fields, &input.shipping_address);
+    if input.required_delivery_date < calendar.local_date(now) {
+        fields.refuse(
+            "requiredDeliveryDate",
+            ErrorCode::OutOfRange,
+            "the required delivery date is in the past",
+        );
+    }
+    let instructions = input
+        .delivery_instructions
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .and_then(|t| fields.text("deliveryInstructions", t, 500));
+    let discount = match input.discount.as_deref().filter(|d| !d.trim().is_empty()) {
+        Some(_) if !staff => {
+            fields.refuse(
+                "discount",
+                ErrorCode::StaffOnly,
+                "only staff give discounts",
+            );
+            Money::ZERO
+        }
+        Some(d) => match fields.optional("discount", Some(d), Money::parse) {
+            Some(m) if m.cents() < 0 => {
+                fields.refuse(
+                    "discount",
+                    ErrorCode::OutOfRange,
+                    "discount must not be negative",
+                );
+                Money::ZERO
+            }
+            other => other.unwrap_or(Money::ZERO),
+        },
+        None => Money::ZERO,
+    };
+
+    // What is ordered.
+    if input.lines.is_empty() || input.lines.len() > MAX_LINES {
+        fields.refuse(
+            "lines",
+            ErrorCode::OutOfRange,
+            format!("an order has 1 to {MAX_LINES} lines"),
+        );
+    }
+    let ids: Vec<Uuid> = input.lines.iter().map(|l| l.product_id).collect();
+    let products: HashMap<Uuid, product::Model> = product::Entity::find()
+        .filter(product::Column::Id.is_in(ids))
+        .all(w.conn())
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let mut priced = Vec::new();
+    for (i, line) in input.lines.iter().enumerate() {
+        let n = i.to_string();
+        let at = |f: &'static str| ["lines", n.as_str(), f];
+        let product = products.get(&line.product_id);
+        match product {
+            None => fields.refuse_at(&at("productId"), ErrorCode::NotFound, "product not found"),
+            Some(p) if !p.active => fields.refuse_at(
+                &at("productId"),
+                ErrorCode::InvalidState,
+                format!("{} is not for sale", p.sku),
+            ),
+            Some(_) => {}
+        }
+        if !(1..=MAX_QUANTITY).contains(&line.quantity) {
+            fields.refuse_at(
+                &at("quantity"),
+                ErrorCode::OutOfRange,
+                format!("quantity must be between 1 and {MAX_QUANTITY}"),
+            );
+        }
+        let bp = match line
+            .discount_percent
+            .as_deref()
+            .filter(|d| !d.trim().is_empty())
+        {
+            Some(_) if !staff => {
+                fields.refuse_at(
+                    &at("discountPercent"),
+                    ErrorCode::StaffOnly,
+                    "only staff give discounts",
+                );
+                0
+            }
+            Some(d) => fields
+                .at(&at("discountPercent"), basis_points(d))
+                .unwrap_or(0),
+            None => 0,
+        };
+        if let Some(p) = product.filter(|p| p.active) {
+            priced.push((line, p, bp));
+        }
+    }
+    let mut bases: Vec<bool> = priced
+        .iter()
+        .map(|(_, p, _)| p.prices_include_gst)
+        .collect();
+    bases.dedup();
+    if bases.len() > 1 {
+        fields.refuse(
+            "lines",
+            ErrorCode::InvalidState,
+            "all lines must share one price basis (GST inclusive or exclusive)",
+        );
+    }
+    let (contact, shipping_address) = fields.finish(|| Some((contact?, shipping_address?)))?;
+
+    // Prices are copied onto the order, and the GST engine computes the total.
+    let settings = settings::current(w.conn()).await?;
+    let inclusive = bases.first().copied().unwrap_or(true);
+    let basis = if inclusive {
+        PriceBasis::Inclusive
+    } else {
+        PriceBasis::Exclusive
+    };
+    let charge = Money::from_cents(match input.shipping_speed {
+        ShippingSpeed::Standard => settings.shipping_standard_cents,
+        ShippingSpeed::Express => settings.shipping_express_cents,
+        ShippingSpeed::Overnight => settings.shipping_overnight_cents,
+    });
+    // Charges are set GST-inclusive; an ex-GST order carries their ex-GST part.
+    let shipping = if inclusive {
+        charge
+    } else {
+        gst::split(charge, PriceBasis::Inclusive)
+            .map_err(|e| DomainError::internal(e.message))?
+            .ex_gst
+    };
+    let mut gst_lines = Vec::new();
+    for (line, product, bp) in &priced {
+        let code =
+            TaxCode::parse(&product.tax_code).map_err(|e| DomainError::internal(e.message))?;
+        let discount = if *bp > 0 {
+            LineDiscount::Percent(Decimal::new(i64::from(*bp), 2))
+        } else {
+            LineDiscount::None
+        };
+        gst_lines.push(
+            LineInput::new(
+                Money::from_cents(product.price_cents),
+                i64::from(line.quantity),
+                code,
+            )
+            .with_discount(discount),
+        );
+    }
+    let totals = gst::compute_invoice(&InvoiceInput {
+        lines: gst_lines,
+        order_discount: discount,
+        shipping: Some(Shipping::taxable(shipping)),
+        rounding: match settings.gst_rounding {
+            entity::GstRounding::PerLine => gst::GstRounding::PerLine,
+            entity::GstRounding::PerInvoice => gst::GstRounding::PerInvoice,
+        },
+        prices: basis,
+    })
+    .map_err(|e| DomainError::rejected(&["discount"], e.code, e.message))?;
+
+    let number = next_number(w.conn()).await?;
+    let order = w
+        .insert(sales_order::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            number: Set(format!("SO-{number:06}")),
+            status: Set(OrderStatus::Placed),
+            on_hold: Set(false),
+            customer_id: Set(contact.customer_id),
+            contact_name: Set(contact.name),
+            contact_email: Set(contact.email),
+            contact_phone: Set(contact.phone),
+            customer_abn: Set(abn.map(|a| a.as_str().to_owned())),
+            region: Set(allocation::region_of(&shipping_address.country)),
+            ship_line1: Set(shipping_address.line1),
+            ship_line2: Set(shipping_address.line2),
+            ship_suburb: Set(shipping_address.suburb),
+            ship_state: Set(shipping_address.state),
+            ship_postcode: Set(shipping_address.postcode),
+            ship_country: Set(shipping_address.country),
+            required_delivery_date: Set(input.required_delivery_date),
+            authority_to_leave: Set(input.authority_to_leave),
+            delivery_instructions: Set(instructions),
+            shipping_speed: Set(input.shipping_speed),
+            shipping_cents: Set(shipping.cents()),
+            order_discount_cents: Set(discount.cents()),
+            prices_include_gst: Set(inclusive),
+            total_cents: Set(totals.inclusive.cents()),
+            channel: Set(input.channel),
+            reservation_approval_id: Set(None),
+            status_reason: Set(None),
+            reserved_until: Set(None),
+            placed_by: Set(ctx.actor.id.clone()),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .await?;
+    let mut lines = Vec::new();
+    for (i, (line, product, bp)) in priced.iter().enumerate() {
+        lines.push(
+            order_line::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                order_id: Set(order.id),
+                line_no: Set(i as i32 + 1),
+                product_id: Set(product.id),
+                sku: Set(product.sku.clone()),
+                name: Set(product.name.clone()),
+                kind: Set(product.kind),
+                tax_code: Set(product.tax_code.clone()),
+                unit_price_cents: Set(product.price_cents),
+                quantity: Set(line.quantity),
+                discount_basis_points: Set(*bp),
+                reserved_quantity: Set(0),
+            }
+            .insert(w.conn())
+            .await?,
+        );
+    }
+    let placed = Order { order, lines };
+    w.audit(
+        SUBJECT_TYPE,
+        placed.order.id,
+        "order.placed",
+        None,
+        Some(&placed),
+    )
+    .await?;
+    let event = OrderPlaced {
+        order_id: placed.order.id,
+    };
+    w.emit(topic::ORDER_PLACED, placed.order.id, &event).await?;
+    w.commit(placed).await
+}
+
+/// The next sales order number: taken in this transaction, so a rolled-back
+/// placement leaves no gap (the row stays locked until commit).
+async fn next_number<C: ConnectionTrait>(conn: &C) -> Result<i64, DbErr> {
+    document_counter::Entity::update_many()
+        .col_expr(
+            document_counter::Column::NextValue,
+            Expr::col(document_counter::Column::NextValue).add(1),
+        )
+        .filter(document_counter::Column::Name.eq("sales_order"))
+        .exec(conn)
+        .await?;
+    let counter = document_counter::Entity::find_by_id("sales_order".to_owned())
+        .one(conn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("the sales order counter".into()))?;
+    Ok(counter.next_value - 1)
+}
+
+// ---- Reading ----------------------------------------------------------
+
+async fn lines_of<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[Uuid],
+) -> Result<Vec<order_line::Model>, DbErr> {
+    order_line::Entity::find()
+        .filter(order_line::Column::OrderId.is_in(ids.iter().copied()))
+        .order_by_asc(order_line::Column::OrderId)
+        .order_by_asc(order_line::Column::LineNo)
+        .all(conn)
+        .await
+}
+
+async fn load<C: ConnectionTrait>(conn: &C, id: Uuid, lock: bool) -> Result<Option<Order>, DbErr> {
+    let mut query = sales_order::Entity::find_by_id(id);
+    if lock && conn.get_database_backend() == DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    let Some(order) = query.one(conn).await? else {
+        return Ok(None);
+    };
+    let lines = lines_of(conn, &[id]).await?;
+    Ok(Some(Order { order, lines }))
+}
+
+fn visible_to(ctx: &Ctx, order: &sales_order::Model) -> bool {
+    match Scope::of_ctx(ctx) {
+        Scope::All => true,
+        scope => order.customer_id.is_some_and(|c| scope.permits(c)),
+    }
+}
+
+/// An order by id, whoever asks (background work).
+pub async fn find<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<Order>, DbErr> {
+    load(conn, id, false).await
+}
+
+/// An order the caller may see; another customer's looks missing.
+pub async fn find_visible<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Ctx,
+    id: Uuid,
+) -> Result<Option<Order>, DbErr> {
+    Ok(load(conn, id, false)
+        .await?
+        .filter(|o| visible_to(ctx, &o.order)))
+}
+
+/// Which orders to list.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    pub status: Option<OrderStatus>,
+    pub customer_id: Option<Uuid>,
+    pub placed_from: Option<DateTime<Utc>>,
+    pub placed_to: Option<DateTime<Utc>>,
+}
+
+/// Orders the caller may see, oldest first, each with its lines (two queries).
+pub async fn list(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    filter: &OrderFilter,
+    page: PageRequest,
+) -> Result<Page<Order>, DomainError> {
+    Permission::PlaceOrders.require(ctx)?;
+    let Some(mut query) =
+        Scope::of_ctx(ctx).restrict(sales_order::Entity::find(), sales_order::Column::CustomerId)
+    else {
+        return Ok(Page::empty(page));
+    };
+    if let Some(status) = filter.status {
+        query = query.filter(sales_order::Column::Status.eq(status));
+    }
+    if let Some(customer) = filter.customer_id {
+        query = query.filter(sales_order::Column::CustomerId.eq(customer));
+    }
+    if let Some(from) = filter.placed_from {
+        query = query.filter(sales_order::Column::CreatedAt.gte(from));
+    }
+    if let Some(to) = filter.placed_to {
+        query = query.filter(sales_order::Column::CreatedAt.lt(to));
+    }
+    let page = fetch_page(db, query, sales_order::Column::Id, page, |o| o.id).await?;
+    let ids: Vec<Uuid> = page.items.iter().map(|(id, _)| *id).collect();
+    let mut lines = lines_of(db, &ids).await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|(id, order)| {
+            let (mine, rest) = lines.drain(..).partition(|l| l.order_id == id);
+            lines = rest;
+            (id, Order { order, lines: mine })
+        })
+        .collect();
+    Ok(Page {
+        items,
+        has_next_page: page.has_next_page,
+        has_previous_page: page.has_previous_page,
+    })
+}
+
+/// The live allocations of an order (what is reserved where).
+pub async fn allocations<C: ConnectionTrait>(
+    conn: &C,
+    order_id: Uuid,
+) -> Result<Vec<(order_allocation::Model, stock_location::Model, String)>, DbErr> {
+    let allocations = order_allocation::Entity::find()
+        .filter(order_allocation::Column::OrderId.eq(order_id))
+        .filter(order_allocation::Column::ReleasedAt.is_null())
+        .order_by_asc(order_allocation::Column::Id)
+        .all(conn)
+        .await?;
+    let levels: HashMap<Uuid, stock_level::Model> = stock_level::Entity::find()
+        .filter(stock_level::Column::Id.is_in(allocations.iter().map(|a| a.stock_level_id)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|l| (l.id, l))
+        .collect();
+    let locations: HashMap<Uuid, stock_location::Model> = stock_location::Entity::find()
+        .filter(stock_location::Column::Id.is_in(levels.values().map(|l| l.location_id)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|l| (l.id, l))
+        .collect();
+    Ok(allocations
+        .into_iter()
+        .filter_map(|a| {
+            let level = levels.get(&a.stock_level_id)?;
+            let location = locations.get(&level.location_id)?.clone();
+            let batch = level.batch_code.clone();
+            Some((a, location, batch))
+        })
+        .collect())
+}
+
+/// Stock that can be reserved now for these products (warehouses only).
+async fn available_stock<C: ConnectionTrait>(
+    conn: &C,
+    product_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<Available>>, DbErr> {
+    let levels = crate::catalogue::stock::levels_of(conn, product_ids).await?;
+    Ok(levels
+        .into_iter()
+        .map(|(product, levels)| {
+            let rows = levels
+                .into_iter()
+                .filter(|l| l.location.kind == LocationKind::Warehouse && l.available() > 0)
+                .map(|l| Available {
+                    quantity: l.available(),
+                    level_id: l.level.id,
+                    location_id: l.location.id,
+                    location_code: l.location.code,
+                    region: l.location.region,
+                    batch_code: l.level.batch_code,
+                    expires_on: l.level.expires_on,
+                })
+                .collect();
+            (product, rows)
+        })
+        .collect())
+}
+
+/// What each goods line still needs.
+fn needs(order: &Order) -> Vec<Need> {
+    order
+        .lines
+        .iter()
+        .filter(|l| l.kind == ProductKind::Goods && l.reserved_quantity < l.quantity)
+        .map(|l| Need {
+            line_id: l.id,
+            product_id: l.product_id,
+            quantity: l.quantity - l.reserved_quantity,
+        })
+        .collect()
+}
+
+/// Step 3: where each line's stock would come from now.
+pub async fn allocation_proposal<C: ConnectionTrait>(
+    conn: &C,
+    order: &Order,
+) -> Result<Vec<allocation::LinePlan>, DbErr> {
+    let needs = needs(order);
+    let products: Vec<Uuid> = needs.iter().map(|n| n.product_id).collect();
+    let stock = available_stock(conn, &products).await?;
+    Ok(allocation::propose(&needs, &stock, order.order.region))
+}
+
+// ---- Reserving --------------------------------------------------------
+
+/// Step 4: ask for the INVENTORY_RESERVATION approval (staff). The policy
+/// may approve at once, and then the stock is reserved in this transaction.
+pub async fn request_reservation(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    calendar: &BusinessCalendar,
+    order_id: Uuid,
+) -> Result<Committed<approvals::Approval>, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::ManageOrders).await?;
+    let before = load(w.conn(), order_id, true)
+        .await?
+        .filter(|o| visible_to(ctx, &o.order))
+        .ok_or_else(|| DomainError::not_found("orderId", "order"))?;
+    let status = state::apply(before.order.status, Event::RequestReservation).map_err(|i| {
+        DomainError::rejected(
+            &["orderId"],
+            ErrorCode::IllegalTransition,
+            format!("not possible while the order is {}", i.from),
+        )
+    })?;
+    let new = NewApproval {
+        kind: ApprovalKind::InventoryReservation,
+        subject_type: SUBJECT_TYPE.into(),
+        subject_id: order_id,
+        owner_party: before.order.customer_id,
+        amount: Some(Money::from_cents(before.order.total_cents).to_string()),
+        reason: format!("Reserve stock for {}", before.order.number),
+    };
+    let approval_id = Uuid::now_v7();
+    let after = update_order(&mut w, &before.order, |o| {
+        o.status = Set(status);
+        o.reservation_approval_id = Set(Some(approval_id));
+        o.status_reason = Set(None);
+    })
+    .await?;
+    w.audit(
+        SUBJECT_TYPE,
+        order_id,
+        "order.reservation_requested",
+        Some(&before.order),
+        Some(&after),
+    )
+    .await?;
+    let approval = approvals::request_in_with_id(&mut w, calendar, &new, approval_id).await?;
+    // An auto-approved request has moved the order on; read what it is now.
+    let approval = approvals::find(w.conn(), approval.request.id)
+        .await?
+        .unwrap_or(approval);
+    w.commit(approval).await
+}
+
+async fn update_order(
+    w: &mut Write<'_>,
+    before: &sales_order::Model,
+    change: impl FnOnce(&mut sales_order::ActiveModel),
+) -> Result<sales_order::Model, DomainError> {
+    let mut changed = sales_order::ActiveModel {
+        id: sea_orm::Unchanged(before.id),
+        updated_at: Set(w.now()),
+        ..Default::default()
+    };
+    change(&mut changed);
+    w.update_versioned::<sales_order::Entity>(changed, before.version)
+        .await
+}
+
+/// The INVENTORY_RESERVATION approval of an order closed (in the deciding
+/// write): approved reserves what stock allows; anything else says why not.
+pub async fn on_reservation_closed(
+    w: &mut Write<'_>,
+    request: &approval_request::Model,
+) -> Result<(), DomainError> {
+    let Some(before) = load(w.conn(), request.subject_id, true).await? else {
+        return Ok(());
+    };
+    let current = before.order.reservation_approval_id == Some(request.id);
+    if !current || before.order.status != OrderStatus::AwaitingReservation {
+        // A withdrawn or superseded request: the order has moved on.
+        return Ok(());
+    }
+    let now = w.now();
+    if request.status == ApprovalStatus::Approved {
+        let (all, any) = reserve(w, &before, now).await?;
+        let status =
+            state::apply(before.order.status, Event::Reserved { all, any }).map_err(illegal)?;
+        let settings = settings::current(w.conn()).await?;
+        let held_until =
+            any.then(|| now + chrono::Duration::hours(settings.reservation_hold_hours));
+        let after = update_order(w, &before.order, |o| {
+            o.status = Set(status);
+            o.reserved_until = Set(held_until);
+            o.status_reason =
+                Set((!all).then(|| "not enough stock: the rest is backordered".to_owned()));
+        })
+        .await?;
+        if let Some(due_at) = held_until {
+            let plan = TimerPlan {
+                kind: timer_kind::RESERVATION_EXPIRY,
+                subject_id: after.id,
+                due_at,
+                payload: serde_json::json!({}),
+            };
+            timers::plan(w.conn(), &plan, now).await?;
+        }
+        let lines = lines_of(w.conn(), &[after.id]).await?;
+        let after = Order {
+            order: after,
+            lines,
+        };
+        w.audit(
+            SUBJECT_TYPE,
+            after.order.id,
+            "order.reserved",
+            Some(&before),
+            Some(&after),
+        )
+        .await
+    } else {
+        let status =
+            state::apply(before.order.status, Event::ReservationRefused).map_err(illegal)?;
+        let reason = format!("reservation {}", request.status.to_string().to_lowercase());
+        let after = update_order(w, &before.order, |o| {
+            o.status = Set(status);
+            o.status_reason = Set(Some(reason));
+        })
+        .await?;
+        w.audit(
+            SUBJECT_TYPE,
+            after.id,
+            "order.reservation_refused",
+            Some(&before.order),
+            Some(&after),
+        )
+        .await
+    }
+}
+
+/// Reserve what stock allows for every goods line: one conditional update
+/// per stock row (`reserved + q` only where `on_hand − reserved ≥ q`), in
+/// row order so concurrent reservations never deadlock. Returns (every
+/// goods line fully reserved, anything reserved).
+async fn reserve(
+    w: &mut Write<'_>,
+    order: &Order,
+    now: DateTime<Utc>,
+) -> Result<(bool, bool), DomainError> {
+    let plans = allocation_proposal(w.conn(), order).await?;
+    let mut picks: Vec<(Uuid, allocation::Pick)> = plans
+        .into_iter()
+        .flat_map(|p| p.picks.into_iter().map(move |pick| (p.line_id, pick)))
+        .collect();
+    picks.sort_by_key(|(_, p)| p.level_id);
+    let mut taken: HashMap<Uuid, i32> = HashMap::new();
+    for (line_id, pick) in picks {
+        let got = take(w.conn(), pick.level_id, pick.quantity).await?;
+        if got == 0 {
+            continue;
+        }
+        *taken.entry(line_id).or_default() += got;
+        order_allocation::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            order_id: Set(order.order.id),
+            order_line_id: Set(line_id),
+            stock_level_id: Set(pick.level_id),
+            quantity: Set(got),
+            reserved_at: Set(now),
+            released_at: Set(None),
+        }
+        .insert(w.conn())
+        .await?;
+    }
+    let mut all = true;
+    let mut any = false;
+    let mut goods = false;
+    for line in order.lines.iter().filter(|l| l.kind == ProductKind::Goods) {
+        goods = true;
+        let reserved = line.reserved_quantity + taken.get(&line.id).copied().unwrap_or(0);
+        all &= reserved >= line.quantity;
+        any |= reserved > 0;
+        if reserved != line.reserved_quantity {
+            order_line::ActiveModel {
+                id: sea_orm::Unchanged(line.id),
+                reserved_quantity: Set(reserved),
+                ..Default::default()
+            }
+            .update(w.conn())
+            .await?;
+        }
+    }
+    // An order of services only needs no stock at all.
+    Ok(if goods { (all, any) } else { (true, true) })
+}
+
+/// Reserve up to `wanted` at one stock level; what was taken (stock may
+/// have moved since the proposal: then take what is still there).
+async fn take<C: ConnectionTrait>(conn: &C, level_id: Uuid, wanted: i32) -> Result<i32, DbErr> {
+    let mut want = wanted;
+    for _ in 0..3 {
+        if want <= 0 {
+            return Ok(0);
+        }
+        let updated = stock_level::Entity::update_many()
+            .col_expr(
+                stock_level::Column::Reserved,
+                Expr::col(stock_level::Column::Reserved).add(want),
+            )
+            .filter(stock_level::Column::Id.eq(level_id))
+            .filter(
+                Expr::col(stock_level::Column::OnHand)
+                    .sub(Expr::col(stock_level::Column::Reserved))
+                    .gte(want),
+            )
+            .exec(conn)
+            .await?;
+        if updated.rows_affected == 1 {
+            return Ok(want);
+        }
+        let Some(level) = stock_level::Entity::find_by_id(level_id).one(conn).await? else {
+            return Ok(0);
+        };
+        want = std::cmp::min(want, level.on_hand - level.reserved);
+    }
+    Ok(0)
+}
+
+/// Give back every live reservation of an order.
+async fn release(w: &mut Write<'_>, order: &Order, now: DateTime<Utc>) -> Result<(), DomainError> {
+    let live = order_allocation::Entity::find()
+        .filter(order_allocation::Column::OrderId.eq(order.order.id))
+        .filter(order_allocation::Column::ReleasedAt.is_null())
+        .order_by_asc(order_allocation::Column::StockLevelId)
+        .all(w.conn())
+        .await?;
+    for allocation in live {
+        stock_level::Entity::update_many()
+            .col_expr(
+                stock_level::Column::Reserved,
+                Expr::col(stock_level::Column::Reserved).sub(allocation.quantity),
+            )
+            .filter(stock_level::Column::Id.eq(allocation.stock_level_id))
+            .filter(stock_level::Column::Reserved.gte(allocation.quantity))
+            .exec(w.conn())
+            .await?;
+        order_allocation::ActiveModel {
+            id: sea_orm::Unchanged(allocation.id),
+            released_at: Set(Some(now)),
+            ..Default::default()
+        }
+        .update(w.conn())
+        .await?;
+    }
+    order_line::Entity::update_many()
+        .col_expr(order_line::Column::ReservedQuantity, Expr::value(0))
+        .filter(order_line::Column::OrderId.eq(order.order.id))
+        .exec(w.conn())
+        .await?;
+    timers::cancel_planned(w.conn(), timer_kind::RESERVATION_EXPIRY, order.order.id).await?;
+    Ok(())
+}
+
+/// Cancel an order before it is invoiced (staff; a customer its own while
+/// just placed): its reservation is released and a pending reservation
+/// approval withdrawn, in one transaction.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    id: Uuid,
+    reason: &str,
+) -> Result<Committed<Order>, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::PlaceOrders).await?;
+    let mut fields = Fields::new();
+    let reason = fields.text("reason", reason, 500);
+    let reason = fields.finish(|| reason)?;
+    let before = load(w.conn(), id, true)
+        .await?
+        .filter(|o| visible_to(ctx, &o.order))
+        .ok_or_else(|| DomainError::not_found("id", "order"))?;
+    let allowed = state::next_actions(before.order.status, ctx.actor.role)
+        .iter()
+        .any(|(a, _)| *a == state::Action::Cancel);
+    let status = state::apply(before.order.status, Event::Cancel).map_err(illegal)?;
+    if !allowed {
+        return Err(DomainError::Forbidden);
+    }
+    let now = w.now();
+    release(&mut w, &before, now).await?;
+    if let Some(approval) = before.order.reservation_approval_id {
+        approvals::withdraw_in(&mut w, approval).await?;
+    }
+    let order = update_order(&mut w, &before.order, |o| {
+        o.status = Set(status);
+        o.status_reason = Set(Some(reason));
+        o.reserved_until = Set(None);
+    })
+    .await?;
+    let lines = lines_of(w.conn(), &[id]).await?;
+    let after = Order { order, lines };
+    w.audit(
+        SUBJECT_TYPE,
+        id,
+        "order.cancelled",
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    w.commit(after).await
+}
+
+/// An unpaid reservation ran out (the worker, at the timer): the order is
+/// cancelled and its stock released. Nothing when it moved on meanwhile.
+pub async fn lapse_reservation(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    id: Uuid,
+) -> Result<(), DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::ManageOrders).await?;
+    let Some(before) = load(w.conn(), id, true).await? else {
+        return Ok(());
+    };
+    let Ok(status) = state::apply(before.order.status, Event::ReservationLapsed) else {
+        return Ok(());
+    };
+    let now = w.now();
+    release(&mut w, &before, now).await?;
+    let order = update_order(&mut w, &before.order, |o| {
+        o.status = Set(status);
+        o.status_reason = Set(Some("the reservation lapsed before payment".into()));
+        o.reserved_until = Set(None);
+    })
+    .await?;
+    let lines = lines_of(w.conn(), &[id]).await?;
+    let after = Order { order, lines };
+    w.audit(
+        SUBJECT_TYPE,
+        id,
+        "order.reservation_lapsed",
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    w.commit(()).await?;
+    Ok(())
+}

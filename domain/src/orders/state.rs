@@ -1,0 +1,171 @@
+//! An order's life up to reservation (and cancelling before it is
+//! invoiced), as a pure function over (status, event). Later order issues
+//! add their events here; hold and archive are flags, not states.
+
+use OrderStatus as S;
+use entity::{OrderStatus, Role};
+
+/// What happens to an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// Staff ask for stock to be reserved (an approval).
+    RequestReservation,
+    /// The reservation approval was approved and stock was taken: all of
+    /// it, some of it, or none.
+    Reserved { all: bool, any: bool },
+    /// The reservation approval was rejected, expired or cancelled.
+    ReservationRefused,
+    /// An unpaid reservation ran out (the order is cancelled, stock released).
+    ReservationLapsed,
+    /// Cancelled before it was invoiced.
+    Cancel,
+}
+
+/// A step the order's current status does not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Illegal {
+    pub from: OrderStatus,
+}
+
+const BEFORE_INVOICE: [OrderStatus; 6] = [
+    S::Placed,
+    S::AwaitingReservation,
+    S::PartiallyReserved,
+    S::Reserved,
+    S::Backordered,
+    S::ReservationRejected,
+];
+
+pub fn apply(from: OrderStatus, event: Event) -> Result<OrderStatus, Illegal> {
+    let to = match (from, event) {
+        (S::Placed | S::Backordered | S::ReservationRejected, Event::RequestReservation) => {
+            S::AwaitingReservation
+        }
+        (S::AwaitingReservation, Event::Reserved { all: true, .. }) => S::Reserved,
+        (S::AwaitingReservation, Event::Reserved { any: true, .. }) => S::PartiallyReserved,
+        (S::AwaitingReservation, Event::Reserved { .. }) => S::Backordered,
+        (S::AwaitingReservation, Event::ReservationRefused) => S::ReservationRejected,
+        (S::Reserved | S::PartiallyReserved, Event::ReservationLapsed) => S::Cancelled,
+        (from, Event::Cancel) if BEFORE_INVOICE.contains(&from) => S::Cancelled,
+        _ => return Err(Illegal { from }),
+    };
+    Ok(to)
+}
+
+/// The next steps of an order and who may take them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    RequestReservation,
+    DecideReservation,
+    Cancel,
+}
+
+/// What may happen next from `status`, with the role that may do it; a
+/// customer sees only what it may do itself (nothing, once staff took over).
+pub fn next_actions(status: OrderStatus, viewer: Role) -> Vec<(Action, Role)> {
+    let staff: Vec<(Action, Role)> = match status {
+        S::Placed | S::Backordered | S::ReservationRejected => vec![
+            (Action::RequestReservation, Role::Fulfilment),
+            (Action::Cancel, Role::Fulfilment),
+        ],
+        S::AwaitingReservation => vec![
+            (Action::DecideReservation, Role::Fulfilment),
+            (Action::Cancel, Role::Fulfilment),
+        ],
+        S::Reserved | S::PartiallyReserved => vec![(Action::Cancel, Role::Fulfilment)],
+        _ => vec![],
+    };
+    if viewer == Role::Customer {
+        return if status == S::Placed {
+            vec![(Action::Cancel, Role::Customer)]
+        } else {
+            vec![]
+        };
+    }
+    staff
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reservation_moves_the_order_by_what_was_taken() {
+        let requested = apply(S::Placed, Event::RequestReservation).unwrap();
+        assert_eq!(requested, S::AwaitingReservation);
+        let cases = [
+            ((true, true), S::Reserved),
+            ((false, true), S::PartiallyReserved),
+            ((false, false), S::Backordered),
+        ];
+        for ((all, any), expected) in cases {
+            assert_eq!(apply(requested, Event::Reserved { all, any }), Ok(expected));
+        }
+        assert_eq!(
+            apply(requested, Event::ReservationRefused),
+            Ok(S::ReservationRejected)
+        );
+        for retry in [S::Backordered, S::ReservationRejected] {
+            assert_eq!(
+                apply(retry, Event::RequestReservation),
+                Ok(S::AwaitingReservation)
+            );
+        }
+    }
+
+    #[test]
+    fn only_unpaid_reservations_lapse_and_cancelling_stops_at_the_invoice() {
+        for held in [S::Reserved, S::PartiallyReserved] {
+            assert_eq!(apply(held, Event::ReservationLapsed), Ok(S::Cancelled));
+        }
+        assert_eq!(
+            apply(S::Placed, Event::ReservationLapsed),
+            Err(Illegal { from: S::Placed })
+        );
+        for from in BEFORE_INVOICE {
+            assert_eq!(apply(from, Event::Cancel), Ok(S::Cancelled));
+        }
+        for late in [
+            S::Invoiced,
+            S::Paid,
+            S::Shipped,
+            S::Delivered,
+            S::Closed,
+            S::Cancelled,
+        ] {
+            assert_eq!(apply(late, Event::Cancel), Err(Illegal { from: late }));
+        }
+    }
+
+    #[test]
+    fn every_illegal_step_names_where_the_order_is() {
+        assert_eq!(
+            apply(S::Reserved, Event::RequestReservation),
+            Err(Illegal { from: S::Reserved })
+        );
+        assert_eq!(
+            apply(
+                S::Placed,
+                Event::Reserved {
+                    all: true,
+                    any: true
+                }
+            ),
+            Err(Illegal { from: S::Placed })
+        );
+    }
+
+    #[test]
+    fn customers_see_only_what_they_may_do() {
+        assert_eq!(
+            next_actions(S::Placed, Role::Customer),
+            [(Action::Cancel, Role::Customer)]
+        );
+        assert!(next_actions(S::AwaitingReservation, Role::Customer).is_empty());
+        assert_eq!(
+            next_actions(S::AwaitingReservation, Role::Fulfilment)[0],
+            (Action::DecideReservation, Role::Fulfilment)
+        );
+        assert!(next_actions(S::Cancelled, Role::Admin).is_empty());
+    }
+}

@@ -1,0 +1,514 @@
+//! Orders up to reservation through GraphQL: placing (verified, priced,
+//! numbered, idempotent), the reservation approval, stock that never
+//! oversells under concurrent orders, partial reservations, cancelling and
+//! the lapse of an unpaid reservation on the business clock.
+
+use futures::StreamExt;
+use sea_orm::EntityTrait;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tests::{Op, Role, TestApp, error_code, input_error, nodes, user_errors, wait_for};
+
+const PATIENCE: Duration = Duration::from_secs(60);
+
+const PLACE_ORDER: Op = Op {
+    field: "placeOrder",
+    document: "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id number status total { amount } shippingCharge { amount } contactName lines { lineNo sku quantity reservedQuantity unitPrice { amount } } nextActions { action role } } userErrors { field code message } } }",
+};
+const REQUEST_RESERVATION: Op = Op {
+    field: "requestReservation",
+    document: "mutation($id: ID!) { requestReservation(input: { orderId: $id }) { approval { id status amount { amount } stepsRequired } userErrors { field code message } } }",
+};
+const DECIDE: Op = Op {
+    field: "decideApproval",
+    document: "mutation($id: ID!) { decideApproval(input: { id: $id, decision: APPROVE }) { approval { id status } userErrors { field code message } } }",
+};
+const CANCEL_ORDER: Op = Op {
+    field: "cancelOrder",
+    document: "mutation($id: ID!) { cancelOrder(input: { id: $id, reason: \"Customer changed plans\" }) { order { id status statusReason } userErrors { field code message } } }",
+};
+const ORDER: Op = Op {
+    field: "order",
+    document: "query($id: ID!) { order(id: $id) { number status statusReason reservedUntil lines { quantity reservedQuantity } allocations { locationCode quantity } allocationProposal { lineNo picks { locationCode quantity } backordered } nextActions { action role } timeline { action actorId } } }",
+};
+/// What a customer may read of an order.
+const MY_ORDER: Op = Op {
+    field: "order",
+    document: "query($id: ID!) { order(id: $id) { number status lines { quantity reservedQuantity } nextActions { action role } } }",
+};
+const CREATE_LOCATION: Op = Op {
+    field: "createStockLocation",
+    document: "mutation($input: CreateStockLocationInput!) { createStockLocation(input: $input) { stockLocation { id } userErrors { field code } } }",
+};
+const CREATE_PRODUCT: Op = Op {
+    field: "createProduct",
+    document: "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } userErrors { field code } } }",
+};
+const ADJUST_STOCK: Op = Op {
+    field: "adjustStock",
+    document: "mutation($input: AdjustStockInput!) { adjustStock(input: $input) { stockLevel { onHand reserved available } userErrors { field code } } }",
+};
+const STOCK: Op = Op {
+    field: "product",
+    document: "query($id: ID!) { product(id: $id) { stock { onHand reserved available } } }",
+};
+
+/// A Sydney warehouse and one product with `units` on hand there.
+struct Shop {
+    location: String,
+    product: String,
+}
+
+async fn shop(app: &TestApp, price: &str, units: i32) -> Shop {
+    let staff = app.as_role(Role::Fulfilment);
+    let location = staff
+        .data(
+            CREATE_LOCATION,
+            json!({ "input": { "code": "SYD", "name": "Sydney", "region": "AUSTRALIA" } }),
+        )
+        .await["stockLocation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let product = staff
+        .data(
+            CREATE_PRODUCT,
+            json!({ "input": { "sku": "DESK-1", "name": "Standing desk", "taxCode": "TAXABLE", "price": price, "weightGrams": 30000 } }),
+        )
+        .await["product"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    if units > 0 {
+        adjust(app, &product, &location, units).await;
+    }
+    Shop { location, product }
+}
+
+async fn adjust(app: &TestApp, product: &str, location: &str, quantity: i32) {
+    let adjusted = app
+        .as_role(Role::Fulfilment)
+        .data(
+            ADJUST_STOCK,
+            json!({ "input": { "productId": product, "locationId": location, "quantity": quantity, "reason": "test" } }),
+        )
+        .await;
+    assert!(user_errors(&adjusted).is_empty(), "{adjusted}");
+}
+
+fn order_input(product: &str, quantity: i32) -> Value {
+    json!({
+        "lines": [{ "productId": product, "quantity": quantity }],
+        "shippingAddress": { "line1": "1 George St", "suburb": "Sydney", "state": "NSW", "postcode": "2000" },
+        "requiredDeliveryDate": "2026-12-18",
+        "shippingSpeed": "EXPRESS",
+        "channel": "WEB"
+    })
+}
+
+async fn customer(app: &TestApp, name: &str, email: &str) -> String {
+    app.admin()
+        .new_customer(json!({ "name": name, "email": email }))
+        .await
+}
+
+/// Place as staff for `customer`; the order.
+async fn place_for(app: &TestApp, customer: &str, product: &str, quantity: i32) -> Value {
+    let mut input = order_input(product, quantity);
+    input["customerId"] = json!(customer);
+    let placed = app
+        .person("clerk", Role::Fulfilment)
+        .data(PLACE_ORDER, json!({ "input": input }))
+        .await;
+    assert!(user_errors(&placed).is_empty(), "{placed}");
+    placed["order"].clone()
+}
+
+async fn stock(app: &TestApp, product: &str) -> Value {
+    app.admin().data(STOCK, json!({ "id": product })).await["stock"][0].clone()
+}
+
+#[tokio::test]
+async fn a_customer_order_goes_from_placed_to_reserved_through_its_approval() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    let shop = shop(&app, "600.00", 10).await;
+    let alice = customer(&app, "Alice Nguyen", "alice@example.com.au").await;
+
+    let placed = app
+        .as_customer(&alice)
+        .data(
+            PLACE_ORDER,
+            json!({ "input": order_input(&shop.product, 2) }),
+        )
+        .await;
+    assert!(user_errors(&placed).is_empty(), "{placed}");
+    let order = &placed["order"];
+    let id = order["id"].as_str().unwrap().to_owned();
+    assert_eq!(order["number"], "SO-000001");
+    assert_eq!(order["status"], "PLACED");
+    assert_eq!(order["contactName"], "Alice Nguyen");
+    // Two desks at $600 plus express shipping, GST included.
+    assert_eq!(order["total"]["amount"], "1219.95");
+    assert_eq!(
+        order["nextActions"],
+        json!([{ "action": "CANCEL", "role": "CUSTOMER" }])
+    );
+
+    let proposal = app.admin().data(ORDER, json!({ "id": id })).await;
+    assert_eq!(
+        proposal["allocationProposal"],
+        json!([{ "lineNo": 1, "picks": [{ "locationCode": "SYD", "quantity": 2 }], "backordered": 0 }])
+    );
+
+    // Over $500: a FULFILMENT approver other than the requester decides.
+    let requested = app
+        .person("fulfil-1", Role::Fulfilment)
+        .data(REQUEST_RESERVATION, json!({ "id": id }))
+        .await;
+    let approval = &requested["approval"];
+    assert_eq!(
+        (
+            &approval["status"],
+            &approval["stepsRequired"],
+            &approval["amount"]["amount"]
+        ),
+        (&json!("PENDING"), &json!(["FULFILMENT"]), &json!("1219.95")),
+        "{requested}"
+    );
+    let approval_id = approval["id"].as_str().unwrap().to_owned();
+    let own = app
+        .person("fulfil-1", Role::Fulfilment)
+        .data(DECIDE, json!({ "id": approval_id }))
+        .await;
+    assert_eq!(user_errors(&own), [input_error("id", "OWN_REQUEST")]);
+    let again = app
+        .person("fulfil-2", Role::Fulfilment)
+        .data(REQUEST_RESERVATION, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        user_errors(&again),
+        [input_error("orderId", "ILLEGAL_TRANSITION")]
+    );
+    let decided = app
+        .person("fulfil-2", Role::Fulfilment)
+        .data(DECIDE, json!({ "id": approval_id }))
+        .await;
+    assert_eq!(decided["approval"]["status"], "APPROVED", "{decided}");
+
+    let reserved = app.admin().data(ORDER, json!({ "id": id })).await;
+    assert_eq!(reserved["status"], "RESERVED");
+    assert_eq!(
+        reserved["lines"],
+        json!([{ "quantity": 2, "reservedQuantity": 2 }])
+    );
+    assert_eq!(
+        reserved["allocations"],
+        json!([{ "locationCode": "SYD", "quantity": 2 }])
+    );
+    let steps: Vec<&str> = reserved["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "order.placed",
+            "order.reservation_requested",
+            "order.reserved"
+        ]
+    );
+    assert_eq!(
+        stock(&app, &shop.product).await,
+        json!({ "onHand": 10, "reserved": 2, "available": 8 })
+    );
+    // The customer sees its order but may do nothing now; others see nothing.
+    let own_view = app
+        .as_customer(&alice)
+        .data(MY_ORDER, json!({ "id": id }))
+        .await;
+    assert_eq!(own_view["nextActions"], json!([]));
+    let bob = customer(&app, "Bob", "bob@example.com.au").await;
+    assert!(
+        app.as_customer(&bob)
+            .data(MY_ORDER, json!({ "id": id }))
+            .await
+            .is_null()
+    );
+
+    // The confirmation email went to the customer.
+    wait_for("the confirmation email", PATIENCE, async || {
+        app.notifications_of(entity::NotificationKind::OrderConfirmation, &id)
+            .await
+            .iter()
+            .any(|n| {
+                n.status == entity::NotificationStatus::Sent
+                    && n.recipient == "alice@example.com.au"
+            })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_orders_are_refused_field_by_field_and_counted_as_entry_errors() {
+    let app = TestApp::spawn().await;
+    let shop = shop(&app, "99.00", 5).await;
+    let alice = customer(&app, "Alice", "alice@example.com.au").await;
+    let mut input = order_input(&shop.product, 0);
+    input["shippingAddress"]["postcode"] = json!("3000");
+    input["requiredDeliveryDate"] = json!("2026-01-01");
+    input["discount"] = json!("5.00");
+    let refused = app
+        .as_customer(&alice)
+        .data(PLACE_ORDER, json!({ "input": input }))
+        .await;
+    let mut found: Vec<(Vec<String>, String)> = user_errors(&refused);
+    found.sort();
+    let path = |p: &[&str], code: &str| {
+        let mut full = vec!["input".to_owned()];
+        full.extend(p.iter().map(|s| s.to_string()));
+        (full, code.to_owned())
+    };
+    let mut expected = vec![
+        path(&["discount"], "STAFF_ONLY"),
+        path(&["lines", "0", "quantity"], "OUT_OF_RANGE"),
+        path(&["requiredDeliveryDate"], "OUT_OF_RANGE"),
+        path(&["shippingAddress", "postcode"], "POSTCODE_STATE_MISMATCH"),
+    ];
+    expected.sort();
+    assert_eq!(found, expected, "{refused}");
+    let orders = entity::sales_order::Entity::find()
+        .all(app.db())
+        .await
+        .unwrap();
+    assert!(orders.is_empty(), "nothing of the order is written");
+    let errors = entity::order_entry_error::Entity::find()
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(errors.len(), 4);
+
+    // A guest through staff: the contact details are checked too.
+    let mut guest = order_input(&shop.product, 1);
+    guest["guest"] = json!({ "name": "Walk In", "email": "not-an-email", "phone": "12" });
+    let bad_guest = app
+        .as_role(Role::Fulfilment)
+        .data(PLACE_ORDER, json!({ "input": guest }))
+        .await;
+    let codes: Vec<String> = user_errors(&bad_guest)
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
+    assert_eq!(codes, ["INVALID_EMAIL", "INVALID_PHONE"]);
+    // The number series has no gap for refused orders.
+    let placed = place_for(&app, &alice, &shop.product, 1).await;
+    assert_eq!(placed["number"], "SO-000001");
+}
+
+#[tokio::test]
+async fn an_idempotency_key_replay_creates_one_order_and_a_changed_replay_is_refused() {
+    let app = TestApp::spawn().await;
+    let shop = shop(&app, "20.00", 5).await;
+    let alice = customer(&app, "Alice", "alice@example.com.au").await;
+    let caller = app.as_customer(&alice).with_idempotency_key("order-abc-1");
+    let first = caller
+        .data(
+            PLACE_ORDER,
+            json!({ "input": order_input(&shop.product, 1) }),
+        )
+        .await;
+    let replay = caller
+        .data(
+            PLACE_ORDER,
+            json!({ "input": order_input(&shop.product, 1) }),
+        )
+        .await;
+    assert_eq!(first["order"]["id"], replay["order"]["id"]);
+    let changed = caller
+        .data(
+            PLACE_ORDER,
+            json!({ "input": order_input(&shop.product, 2) }),
+        )
+        .await;
+    let codes: Vec<String> = user_errors(&changed).into_iter().map(|(_, c)| c).collect();
+    assert_eq!(codes, ["IDEMPOTENCY_KEY_REUSED"]);
+    let orders = entity::sales_order::Entity::find()
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(orders.len(), 1);
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_orders_for_ten_units_reserve_exactly_ten() {
+    let app = TestApp::spawn().await;
+    let shop = shop(&app, "600.00", 10).await;
+    let alice = customer(&app, "Alice", "alice@example.com.au").await;
+    let ids: Vec<String> = futures::stream::iter(0..200)
+        .map(|_| place_for(&app, &alice, &shop.product, 1))
+        .buffer_unordered(32)
+        .map(|order| order["id"].as_str().unwrap().to_owned())
+        .collect()
+        .await;
+    let app = &app;
+    let approvals: Vec<String> = futures::stream::iter(ids.iter())
+        .map(|id| async move {
+            let requested = app
+                .person("fulfil-1", Role::Fulfilment)
+                .data(REQUEST_RESERVATION, json!({ "id": id }))
+                .await;
+            assert!(user_errors(&requested).is_empty(), "{requested}");
+            requested["approval"]["id"].as_str().unwrap().to_owned()
+        })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    // Every approval decided at once.
+    let decided: Vec<Value> = futures::stream::iter(approvals.iter())
+        .map(|id| async move {
+            app.person("fulfil-2", Role::Fulfilment)
+                .data(DECIDE, json!({ "id": id }))
+                .await
+        })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    assert!(
+        decided
+            .iter()
+            .all(|d| d["approval"]["status"] == "APPROVED")
+    );
+
+    let orders = entity::sales_order::Entity::find()
+        .all(app.db())
+        .await
+        .unwrap();
+    let count = |status: entity::OrderStatus| orders.iter().filter(|o| o.status == status).count();
+    assert_eq!(count(entity::OrderStatus::Reserved), 10);
+    assert_eq!(count(entity::OrderStatus::Backordered), 190);
+    assert_eq!(
+        stock(app, &shop.product).await,
+        json!({ "onHand": 10, "reserved": 10, "available": 0 })
+    );
+    let numbers: std::collections::HashSet<String> =
+        orders.iter().map(|o| o.number.clone()).collect();
+    assert_eq!(numbers.len(), 200);
+    assert!(
+        numbers.contains("SO-000001") && numbers.contains("SO-000200"),
+        "gap-free"
+    );
+}
+
+#[tokio::test]
+async fn when_stock_moves_before_approval_the_order_reserves_what_is_left() {
+    let app = TestApp::spawn().await;
+    let shop = shop(&app, "600.00", 8).await;
+    let alice = customer(&app, "Alice", "alice@example.com.au").await;
+    let order = place_for(&app, &alice, &shop.product, 8).await;
+    let id = order["id"].as_str().unwrap();
+    let requested = app
+        .person("fulfil-1", Role::Fulfilment)
+        .data(REQUEST_RESERVATION, json!({ "id": id }))
+        .await;
+    // Three are damaged while the approval waits.
+    adjust(&app, &shop.product, &shop.location, -3).await;
+    app.person("fulfil-2", Role::Fulfilment)
+        .data(DECIDE, json!({ "id": requested["approval"]["id"] }))
+        .await;
+    let partial = app.admin().data(ORDER, json!({ "id": id })).await;
+    assert_eq!(partial["status"], "PARTIALLY_RESERVED", "{partial}");
+    assert_eq!(
+        partial["lines"],
+        json!([{ "quantity": 8, "reservedQuantity": 5 }])
+    );
+    assert_eq!(
+        stock(&app, &shop.product).await,
+        json!({ "onHand": 5, "reserved": 5, "available": 0 })
+    );
+    // Reserved stock cannot be written off from under the order.
+    let refused = app
+        .as_role(Role::Fulfilment)
+        .data(
+            ADJUST_STOCK,
+            json!({ "input": { "productId": shop.product, "locationId": shop.location, "quantity": -1, "reason": "x" } }),
+        )
+        .await;
+    assert_eq!(
+        user_errors(&refused),
+        [input_error("quantity", "INSUFFICIENT_STOCK")]
+    );
+
+    // Cancelling gives the stock back.
+    let cancelled = app
+        .as_role(Role::Fulfilment)
+        .data(CANCEL_ORDER, json!({ "id": id }))
+        .await;
+    assert_eq!(cancelled["order"]["status"], "CANCELLED", "{cancelled}");
+    assert_eq!(
+        stock(&app, &shop.product).await,
+        json!({ "onHand": 5, "reserved": 0, "available": 5 })
+    );
+    let late = app
+        .as_role(Role::Fulfilment)
+        .data(CANCEL_ORDER, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        user_errors(&late),
+        [input_error("id", "ILLEGAL_TRANSITION")]
+    );
+}
+
+#[tokio::test]
+async fn an_unpaid_reservation_lapses_on_the_business_clock_and_releases_its_stock() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    // Under $500: the policy approves the reservation at once.
+    let shop = shop(&app, "100.00", 4).await;
+    let alice = customer(&app, "Alice", "alice@example.com.au").await;
+    let order = place_for(&app, &alice, &shop.product, 3).await;
+    let id = order["id"].as_str().unwrap();
+    let requested = app
+        .person("fulfil-1", Role::Fulfilment)
+        .data(REQUEST_RESERVATION, json!({ "id": id }))
+        .await;
+    assert_eq!(requested["approval"]["status"], "APPROVED", "{requested}");
+    let reserved = app.admin().data(ORDER, json!({ "id": id })).await;
+    assert_eq!(reserved["status"], "RESERVED");
+    let until = chrono::DateTime::parse_from_rfc3339(reserved["reservedUntil"].as_str().unwrap())
+        .unwrap()
+        .to_utc();
+    assert_eq!(until - app.clock.now_utc(), chrono::Duration::hours(48));
+
+    app.clock.set(until + chrono::Duration::minutes(1));
+    wait_for("the reservation to lapse", PATIENCE, async || {
+        app.admin().data(ORDER, json!({ "id": id })).await["status"] == "CANCELLED"
+    })
+    .await;
+    let lapsed = app.admin().data(ORDER, json!({ "id": id })).await;
+    assert_eq!(
+        lapsed["statusReason"],
+        "the reservation lapsed before payment"
+    );
+    assert_eq!(
+        stock(&app, &shop.product).await,
+        json!({ "onHand": 4, "reserved": 0, "available": 4 })
+    );
+    let forbidden = app
+        .as_customer(&alice)
+        .run(REQUEST_RESERVATION, json!({ "id": id }))
+        .await;
+    assert_eq!(error_code(&forbidden).as_deref(), Some("FORBIDDEN"));
+    let listed = app
+        .as_customer(&alice)
+        .data(
+            Op {
+                field: "orders",
+                document: "{ orders { edges { node { number status } } } }",
+            },
+            json!({}),
+        )
+        .await;
+    assert_eq!(nodes(&listed).len(), 1);
+}
