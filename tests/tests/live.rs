@@ -506,3 +506,85 @@ async fn approval_changes_reach_those_they_concern() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_order_follower_sees_its_reservation_and_its_lapse_from_the_worker() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    let staff = app.as_role(Role::Fulfilment);
+    let location = staff
+        .data(
+            Op { field: "createStockLocation", document: "mutation($input: CreateStockLocationInput!) { createStockLocation(input: $input) { stockLocation { id } } }" },
+            json!({ "input": { "code": "SYD", "name": "Sydney", "region": "AUSTRALIA" } }),
+        )
+        .await["stockLocation"]["id"]
+        .clone();
+    let product = staff
+        .data(
+            Op { field: "createProduct", document: "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } } }" },
+            json!({ "input": { "sku": "LAMP", "name": "Lamp", "taxCode": "TAXABLE", "price": "49.00", "weightGrams": 800 } }),
+        )
+        .await["product"]["id"]
+        .clone();
+    staff
+        .data(
+            Op { field: "adjustStock", document: "mutation($input: AdjustStockInput!) { adjustStock(input: $input) { stockLevel { onHand } } }" },
+            json!({ "input": { "productId": product, "locationId": location, "quantity": 3, "reason": "In" } }),
+        )
+        .await;
+    let alice = app
+        .admin()
+        .new_customer(json!({ "name": "Alice", "email": "alice@example.com.au" }))
+        .await;
+    let placed = app
+        .as_customer(&alice)
+        .data(
+            Op { field: "placeOrder", document: "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } userErrors { code } } }" },
+            json!({ "input": { "lines": [{ "productId": product, "quantity": 1 }],
+                "shippingAddress": { "line1": "1 George St", "suburb": "Sydney", "state": "NSW", "postcode": "2000" },
+                "requiredDeliveryDate": "2026-12-18" } }),
+        )
+        .await;
+    let id = placed["order"]["id"].as_str().unwrap().to_owned();
+
+    let customer_token = app.token_for(Role::Customer, Some(alice.parse().unwrap()));
+    let mut socket = connect(&app.base_url, json!({ "token": customer_token }))
+        .await
+        .unwrap();
+    socket
+        .send(Message::text(
+            json!({ "id": "order", "type": "subscribe", "payload": {
+                "query": "subscription($id: ID!) { orderUpdated(id: $id) { status reservedUntil } }",
+                "variables": { "id": id } } })
+            .to_string(),
+        ))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Under $500 the reservation is approved at once.
+    let requested = app
+        .person("fulfil-1", Role::Fulfilment)
+        .data(
+            Op { field: "requestReservation", document: "mutation($id: ID!) { requestReservation(input: { orderId: $id }) { approval { status } } }" },
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(requested["approval"]["status"], "APPROVED");
+    let reserved = next_json(&mut socket, Duration::from_secs(10))
+        .await
+        .expect("an event");
+    let reserved = &reserved["payload"]["data"]["orderUpdated"];
+    assert_eq!(reserved["status"], "RESERVED", "{reserved}");
+
+    // The worker lapses the unpaid reservation; the follower hears of it.
+    let until =
+        chrono::DateTime::parse_from_rfc3339(reserved["reservedUntil"].as_str().unwrap()).unwrap();
+    app.clock.set(until.to_utc() + chrono::Duration::minutes(1));
+    let lapsed = next_json(&mut socket, Duration::from_secs(30))
+        .await
+        .expect("an event");
+    assert_eq!(
+        lapsed["payload"]["data"]["orderUpdated"]["status"], "CANCELLED",
+        "{lapsed}"
+    );
+}

@@ -20,4 +20,7 @@ pub struct Deps {
     pub queues: Queues,
     /// This process's business calendar, reloaded when holidays change.
     pub calendar: SharedCalendar,
+    /// Live updates of what the worker changes (e.g. an order whose
+    /// reservation lapsed).
+    pub broker: crate::broker::Broker,
 }

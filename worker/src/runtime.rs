@@ -118,6 +118,7 @@ pub async fn start(
         mail_domain,
         queues: queues.clone(),
         calendar: calendar.clone(),
+        broker,
     });
     let (stop, stopped) = watch::channel(false);
     let name_for_run = name.clone();

@@ -7,16 +7,12 @@ use super::kit::{
 };
 use super::money::Money;
 use async_graphql::connection::Connection;
-use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::{Context, Enum, ErrorExtensions, ID, InputObject, Object};
+use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::catalogue::stock::Level;
 use domain::catalogue::{locations, products, stock};
 use domain::kernel::Permission;
 use entity::{product, stock_location};
-use sea_orm::DatabaseConnection;
-use std::collections::HashMap;
-use uuid::Uuid;
 
 /// Goods need stock; services do not.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -78,20 +74,6 @@ pub enum MovementKind {
     Return,
     /// Any other correction.
     Adjustment,
-}
-
-/// Stock levels of products, many products per query.
-pub struct StockLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for StockLoader {
-    type Value = Vec<Level>;
-    type Error = std::sync::Arc<sea_orm::DbErr>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<Level>>, Self::Error> {
-        stock::levels_of(&self.0, keys)
-            .await
-            .map_err(std::sync::Arc::new)
-    }
 }
 
 pub struct Product(pub product::Model);
@@ -184,11 +166,8 @@ impl Product {
     /// Stock per location and batch (staff).
     #[graphql(guard = "Require::to(Permission::ReadStock)")]
     async fn stock(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StockLevel>> {
-        let loader = ctx.data_unchecked::<DataLoader<StockLoader>>();
-        let levels = loader
-            .load_one(self.0.id)
-            .await
-            .map_err(|e| super::ApiError::internal(&ctx.request().request_id, &e).extend())?;
+        let levels =
+            super::loaders::load_one::<super::loaders::StockLoader, _>(ctx, self.0.id).await?;
         Ok(levels
             .unwrap_or_default()
             .into_iter()

@@ -9,6 +9,7 @@ mod errors;
 mod jobs;
 pub(crate) mod kit;
 pub mod limits;
+mod loaders;
 mod money;
 mod node;
 mod orders;
@@ -85,7 +86,11 @@ pub struct MutationRoot(
 
 /// Live updates over WebSocket (graphql-transport-ws).
 #[derive(MergedSubscription, Default)]
-pub struct SubscriptionRoot(audit::AuditSubscription, approvals::ApprovalSubscription);
+pub struct SubscriptionRoot(
+    audit::AuditSubscription,
+    approvals::ApprovalSubscription,
+    orders::OrderSubscription,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
@@ -151,11 +156,7 @@ pub fn build_schema(
     if !config.introspection {
         builder = builder.disable_introspection();
     }
-    builder
-        .data(async_graphql::dataloader::DataLoader::new(
-            catalogue::StockLoader(db.clone()),
-            tokio::spawn,
-        ))
+    loaders::attach(builder, &db)
         .data(Services {
             db,
             config,

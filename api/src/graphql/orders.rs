@@ -12,11 +12,13 @@ use super::kit::{
 use super::money::Money;
 use super::users::Role;
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::kernel::Permission;
 use domain::orders::{self, state};
 use entity::order_line;
+use futures::{Stream, StreamExt};
+use tokio::sync::broadcast::error::RecvError;
 
 /// Where an order is (hold and archive are flags, not states).
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -175,6 +177,16 @@ impl OrderLine {
     async fn product_id(&self) -> ID {
         ID(self.0.product_id.to_string())
     }
+    /// The product as it is now (the line keeps what it was when ordered).
+    async fn product(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::catalogue::Product>> {
+        let found =
+            super::loaders::load_one::<super::loaders::ProductLoader, _>(ctx, self.0.product_id)
+                .await?;
+        Ok(found.map(super::catalogue::Product))
+    }
     /// SKU at placing.
     async fn sku(&self) -> &str {
         &self.0.sku
@@ -241,9 +253,11 @@ impl Order {
         let Some(id) = self.0.order.customer_id else {
             return Ok(None);
         };
-        let found =
-            domain::customers::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
-        Ok(answer(ctx, found)?.map(Customer))
+        if !domain::kernel::Scope::of_ctx(&ctx.domain_ctx()?).permits(id) {
+            return Ok(None);
+        }
+        let found = super::loaders::load_one::<super::loaders::CustomerLoader, _>(ctx, id).await?;
+        Ok(found.map(Customer))
     }
     /// Who to contact.
     async fn contact_name(&self) -> &str {
@@ -657,5 +671,53 @@ impl OrderMutation {
         }
         .await;
         respond(ctx, result).await
+    }
+}
+
+#[derive(Default)]
+pub struct OrderSubscription;
+
+#[Subscription]
+impl OrderSubscription {
+    /// The order each time it changes (placing aside), made through any api
+    /// or worker process. Customers may follow only their own orders; another
+    /// order looks like one that never changes.
+    #[graphql(guard = "Require::to(Permission::PlaceOrders)")]
+    async fn order_updated(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order's id.")] id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = Order> + use<>> {
+        let id = arg_id(&id, "id")?;
+        let domain_ctx = ctx.domain_ctx()?;
+        let services = ctx.services().clone();
+        let visible = orders::find_visible(&services.db, &domain_ctx, id).await;
+        if answer(ctx, visible)?.is_none() {
+            return Ok(futures::stream::pending().left_stream());
+        }
+        let mut events = services.broker.subscribe();
+        Ok(async_stream::stream! {
+            let mut last_version = 0;
+            loop {
+                match events.recv().await {
+                    Ok(event) if event.subject_id.is_some_and(|s| s != id) => continue,
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => break,
+                }
+                match orders::find_visible(&services.db, &domain_ctx, id).await {
+                    // Several events may announce one change: send each version once.
+                    Ok(Some(order)) if order.order.version > last_version => {
+                        last_version = order.order.version;
+                        yield Order(order);
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::error!(error = %e, "reading an updated order failed");
+                        break;
+                    }
+                }
+            }
+        }
+        .right_stream())
     }
 }

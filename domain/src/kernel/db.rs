@@ -12,7 +12,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     opts.sqlx_logging(false)
         .acquire_timeout(Duration::from_secs(10))
         .max_connections(if url.starts_with("sqlite") { 8 } else { 20 });
-    let db = Database::connect(opts).await?;
+    let mut db = Database::connect(opts).await?;
+    db.set_metric_callback(statements::observe);
     if db.get_database_backend() == DbBackend::Sqlite {
         // WAL (a property of the file) lets readers run beside the one writer.
         // sqlx already sets busy_timeout and foreign_keys on every connection.
@@ -33,5 +34,48 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
             .await
         }
         _ => db.begin().await,
+    }
+}
+
+/// Counting the statements that touch given tables, so a test can hold a
+/// read to a fixed number of queries (DataLoader batching). Off unless a
+/// watch is running; one watch at a time per process.
+pub mod statements {
+    use std::sync::Mutex;
+
+    struct Watch {
+        tables: Vec<String>,
+        seen: Vec<String>,
+    }
+
+    static WATCH: Mutex<Option<Watch>> = Mutex::new(None);
+
+    pub(super) fn observe(info: &sea_orm::metric::Info<'_>) {
+        let mut watch = WATCH.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(w) = watch.as_mut() {
+            let sql = &info.statement.sql;
+            if w.tables.iter().any(|t| sql.contains(t.as_str())) {
+                w.seen.push(sql.chars().take(160).collect());
+            }
+        }
+    }
+
+    /// Start counting statements that name any of `tables` (quoted as the
+    /// query builder quotes them).
+    pub fn watch(tables: &[&str]) {
+        let tables = tables.iter().map(|t| format!("\"{t}\"")).collect();
+        *WATCH.lock().unwrap_or_else(|e| e.into_inner()) = Some(Watch {
+            tables,
+            seen: Vec::new(),
+        });
+    }
+
+    /// Stop counting; the statements counted (their first 160 characters).
+    pub fn finish() -> Vec<String> {
+        WATCH
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .map_or_else(Vec::new, |w| w.seen)
     }
 }

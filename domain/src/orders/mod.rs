@@ -1111,13 +1111,17 @@ pub async fn lapse_reservation(
     db: &DatabaseConnection,
     ctx: &Ctx,
     id: Uuid,
-) -> Result<(), DomainError> {
+) -> Result<Committed<()>, DomainError> {
+    let nothing = || Committed {
+        value: (),
+        touched: vec![],
+    };
     let mut w = Write::begin(db, ctx, Permission::ManageOrders).await?;
     let Some(before) = load(w.conn(), id, true).await? else {
-        return Ok(());
+        return Ok(nothing());
     };
     let Ok(status) = state::apply(before.order.status, Event::ReservationLapsed) else {
-        return Ok(());
+        return Ok(nothing());
     };
     let now = w.now();
     release(&mut w, &before, now).await?;
@@ -1137,6 +1141,5 @@ pub async fn lapse_reservation(
         Some(&after),
     )
     .await?;
-    w.commit(()).await?;
-    Ok(())
+    w.commit(()).await
 }

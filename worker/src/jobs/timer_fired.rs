@@ -54,7 +54,11 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
         }
         domain::orders::timer_kind::RESERVATION_EXPIRY => {
             let ctx = Ctx::system(deps.clock.clone());
-            domain::orders::lapse_reservation(&deps.db, &ctx, fired.subject_id).await?;
+            let committed =
+                domain::orders::lapse_reservation(&deps.db, &ctx, fired.subject_id).await?;
+            for id in committed.touched {
+                deps.broker.publish(id).await;
+            }
         }
         other => {
             tracing::warn!(timer_id = %fired.timer_id, kind = other, "no handler for timer kind")

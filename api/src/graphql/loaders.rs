@@ -1,0 +1,87 @@
+//! DataLoaders: every relation a list can ask for is read for the whole
+//! page in one query (a page of 50 orders with their customers and products
+//! costs a fixed number of statements).
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use domain::catalogue::stock::{self, Level};
+use entity::{party, product};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use std::collections::HashMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+type LoadError = Arc<DbErr>;
+
+/// Stock levels (with their locations) per product.
+pub struct StockLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for StockLoader {
+    type Value = Vec<Level>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<Level>>, LoadError> {
+        stock::levels_of(&self.0, keys).await.map_err(Arc::new)
+    }
+}
+
+/// Customers (parties) by id; visibility is the resolver's to check.
+pub struct CustomerLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for CustomerLoader {
+    type Value = party::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, party::Model>, LoadError> {
+        let rows = party::Entity::find()
+            .filter(party::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.0)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|p| (p.id, p)).collect())
+    }
+}
+
+/// Products by id.
+pub struct ProductLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for ProductLoader {
+    type Value = product::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, product::Model>, LoadError> {
+        let rows = product::Entity::find()
+            .filter(product::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.0)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|p| (p.id, p)).collect())
+    }
+}
+
+/// Every loader, as schema data.
+pub fn attach<Q, M, S>(
+    builder: async_graphql::SchemaBuilder<Q, M, S>,
+    db: &DatabaseConnection,
+) -> async_graphql::SchemaBuilder<Q, M, S> {
+    builder
+        .data(DataLoader::new(StockLoader(db.clone()), tokio::spawn))
+        .data(DataLoader::new(CustomerLoader(db.clone()), tokio::spawn))
+        .data(DataLoader::new(ProductLoader(db.clone()), tokio::spawn))
+}
+
+/// Load one value through a loader, mapping a database error to INTERNAL.
+pub async fn load_one<L, V>(
+    ctx: &async_graphql::Context<'_>,
+    key: Uuid,
+) -> async_graphql::Result<Option<V>>
+where
+    L: Loader<Uuid, Value = V, Error = LoadError>,
+    V: Clone + Send + Sync + 'static,
+{
+    use super::kit::ContextExt;
+    use async_graphql::ErrorExtensions;
+    ctx.data_unchecked::<DataLoader<L>>()
+        .load_one(key)
+        .await
+        .map_err(|e| super::ApiError::internal(&ctx.request().request_id, &e).extend())
+}
