@@ -111,6 +111,12 @@ pub enum NotificationKind {
     /// To the customer: their order was placed.
     #[sea_orm(string_value = "ORDER_CONFIRMATION")]
     OrderConfirmation,
+    /// To the customer: their order may arrive late.
+    #[sea_orm(string_value = "ORDER_AT_RISK")]
+    OrderAtRisk,
+    /// To the customer: their order will arrive late.
+    #[sea_orm(string_value = "ORDER_LATE")]
+    OrderLate,
 }
 
 /// Where a notification is in its delivery.
@@ -377,6 +383,23 @@ pub enum Channel {
     Store,
 }
 
+/// Whether an order will arrive by its required delivery date.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LateRisk {
+    #[sea_orm(string_value = "ON_TRACK")]
+    OnTrack,
+    /// It must ship by the next business day to arrive in time.
+    #[sea_orm(string_value = "AT_RISK")]
+    AtRisk,
+    /// It cannot arrive by the required date any more.
+    #[sea_orm(string_value = "LATE")]
+    Late,
+}
+
 /// How GST is rounded on invoices with several taxable lines (ATO s9-90).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
@@ -417,5 +440,6 @@ display_as_stored!(
     OrderStatus,
     ShippingSpeed,
     Channel,
+    LateRisk,
     GstRounding
 );

@@ -27,7 +27,7 @@ pub mod stock_movement;
 pub mod timer;
 
 pub use enums::{
-    ApprovalKind, ApprovalStatus, Channel, GstRounding, LocationKind, MovementKind,
+    ApprovalKind, ApprovalStatus, Channel, GstRounding, LateRisk, LocationKind, MovementKind,
     NotificationKind, NotificationStatus, OnDue, OrderStatus, OutboxStatus, PartyKind, ProductKind,
     Region, Role, ShippingSpeed, TimerStatus, Verdict,
 };

@@ -1,4 +1,4 @@
-use crate::enums::{Channel, OrderStatus, Region, ShippingSpeed};
+use crate::enums::{Channel, LateRisk, OrderStatus, Region, ShippingSpeed};
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +46,8 @@ pub struct Model {
     /// When an unpaid reservation lapses.
     pub reserved_until: Option<DateTimeUtc>,
     pub placed_by: String,
+    /// Against the required delivery date, as the last review found it.
+    pub late_risk: LateRisk,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -12,6 +12,7 @@ pub mod m20261204_000005_business_time;
 pub mod m20261204_000006_approvals;
 mod m20261204_000007_catalogue;
 mod m20261204_000008_orders;
+mod m20261204_000009_order_late_risk;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000006_approvals::Migration),
             Box::new(m20261204_000007_catalogue::Migration),
             Box::new(m20261204_000008_orders::Migration),
+            Box::new(m20261204_000009_order_late_risk::Migration),
         ]
     }
 }
@@ -53,7 +55,8 @@ mod tests {
                 "m20261204_000005_business_time",
                 "m20261204_000006_approvals",
                 "m20261204_000007_catalogue",
-                "m20261204_000008_orders"
+                "m20261204_000008_orders",
+                "m20261204_000009_order_late_risk"
             ]
         );
     }

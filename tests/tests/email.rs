@@ -385,7 +385,17 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
                 .await;
                 std::fs::read(&eml_files(&app.mail_dir())[0]).unwrap()
             }
-            entity::NotificationKind::OrderConfirmation => order_email(&app).await,
+            entity::NotificationKind::OrderConfirmation => {
+                order_email(&app, 20, false, kind, "received").await
+            }
+            // Needed in two business days by express: at risk at once.
+            entity::NotificationKind::OrderAtRisk => {
+                order_email(&app, 2, false, kind, "may arrive late").await
+            }
+            // Needed the next business day: late on that day.
+            entity::NotificationKind::OrderLate => {
+                order_email(&app, 1, true, kind, "will arrive late").await
+            }
             entity::NotificationKind::ApprovalReminder => {
                 approval_email(&app, kind, "followUpAt", "Approval waiting").await
             }
@@ -420,8 +430,20 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
     }
 }
 
-/// Place an order for a customer with an address; its confirmation email.
-async fn order_email(app: &TestApp) -> Vec<u8> {
+/// Place an order by express for a customer with an address, needed
+/// `business_days` from today (on the app clock), then, when `on_the_day`,
+/// move the clock to that day; the `kind` email whose subject ends with
+/// `subject_ends`.
+async fn order_email(
+    app: &TestApp,
+    business_days: u32,
+    on_the_day: bool,
+    kind: entity::NotificationKind,
+    subject_ends: &str,
+) -> Vec<u8> {
+    let calendar = app.app.state.calendar.current();
+    let today = calendar.local_date(app.clock.now_utc());
+    let required = calendar.add_business_days(today, business_days);
     let staff = app.as_role(Role::Fulfilment);
     let product = staff
         .data(
@@ -429,11 +451,16 @@ async fn order_email(app: &TestApp) -> Vec<u8> {
                 field: "createProduct",
                 document: "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } } }",
             },
-            json!({ "input": { "sku": "LINK-1", "name": "Lamp", "taxCode": "TAXABLE", "price": "49.00", "weightGrams": 800 } }),
+            json!({ "input": { "sku": format!("LINK-{required}"), "name": "Lamp", "taxCode": "TAXABLE", "price": "49.00", "weightGrams": 800 } }),
         )
         .await["product"]["id"]
         .clone();
-    let customer = create_customer(app, "Order Links", Some("order-links@example.com")).await;
+    let customer = create_customer(
+        app,
+        "Order Links",
+        Some(&format!("links-{required}@example.com")),
+    )
+    .await;
     let placed = staff
         .data(
             tests::Op {
@@ -442,31 +469,29 @@ async fn order_email(app: &TestApp) -> Vec<u8> {
             },
             json!({ "input": { "customerId": customer, "lines": [{ "productId": product, "quantity": 1 }],
                 "shippingAddress": { "line1": "1 George St", "suburb": "Sydney", "state": "NSW", "postcode": "2000" },
-                "requiredDeliveryDate": "2026-12-18" } }),
+                "requiredDeliveryDate": required.to_string(), "shippingSpeed": "EXPRESS" } }),
         )
         .await;
     let id = placed["order"]["id"].as_str().unwrap().to_owned();
-    wait_for(
-        "the confirmation email recorded SENT",
-        PATIENCE,
-        async || {
-            app.notifications_of(entity::NotificationKind::OrderConfirmation, &id)
-                .await
-                .iter()
-                .any(|n| n.status == entity::NotificationStatus::Sent)
-        },
-    )
+    if on_the_day {
+        app.clock
+            .set(calendar.open_at(required) + chrono::Duration::hours(1));
+    }
+    wait_for("the order email recorded SENT", PATIENCE, async || {
+        app.notifications_of(kind, &id)
+            .await
+            .iter()
+            .any(|n| n.status == entity::NotificationStatus::Sent)
+    })
     .await;
     eml_files(&app.mail_dir())
         .into_iter()
         .map(|f| std::fs::read(f).unwrap())
         .find(|raw| {
             let message = mail_parser::MessageParser::default().parse(raw).unwrap();
-            message
-                .subject()
-                .is_some_and(|s| s.starts_with("Order SO-"))
+            message.subject().is_some_and(|s| s.ends_with(subject_ends))
         })
-        .expect("the confirmation email was written")
+        .expect("the order email was written")
 }
 
 /// Raise a GENERAL approval, move the clock past its `moment` (follow-up or

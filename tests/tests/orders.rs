@@ -512,3 +512,75 @@ async fn an_unpaid_reservation_lapses_on_the_business_clock_and_releases_its_sto
         .await;
     assert_eq!(nodes(&listed).len(), 1);
 }
+
+#[tokio::test]
+async fn an_order_turns_at_risk_then_late_on_the_business_clock_and_the_customer_is_told_once_each()
+{
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    let shop = shop(&app, "40.00", 5).await;
+    let alice = customer(&app, "Alice", "alice@example.com.au").await;
+    // Needed Friday 18 December by express: it must ship by Thursday 17th.
+    let order = place_for(&app, &alice, &shop.product, 1).await;
+    let id = order["id"].as_str().unwrap().to_owned();
+    let risk_of = async || {
+        app.admin()
+            .data(
+                Op {
+                    field: "order",
+                    document: "query($id: ID!) { order(id: $id) { lateRisk } }",
+                },
+                json!({ "id": id }),
+            )
+            .await["lateRisk"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(risk_of().await, "ON_TRACK");
+    let told = async |kind: entity::NotificationKind| {
+        app.notifications_of(kind, &id)
+            .await
+            .into_iter()
+            .filter(|n| n.status == entity::NotificationStatus::Sent)
+            .count()
+    };
+
+    let sydney = |d: u32| {
+        chrono::TimeZone::with_ymd_and_hms(&chrono_tz::Australia::Sydney, 2026, 12, d, 10, 0, 0)
+            .unwrap()
+            .to_utc()
+    };
+    app.clock.set(sydney(16));
+    wait_for(
+        "the order to turn AT_RISK and the customer told",
+        PATIENCE,
+        async || {
+            risk_of().await == "AT_RISK" && told(entity::NotificationKind::OrderAtRisk).await == 1
+        },
+    )
+    .await;
+    app.clock.set(sydney(18));
+    wait_for(
+        "the order to turn LATE and the customer told",
+        PATIENCE,
+        async || risk_of().await == "LATE" && told(entity::NotificationKind::OrderLate).await == 1,
+    )
+    .await;
+    assert_eq!(
+        told(entity::NotificationKind::OrderAtRisk).await,
+        1,
+        "told once"
+    );
+    let late = app
+        .admin()
+        .data(
+            Op {
+                field: "orders",
+                document: "{ orders(filter: { lateRisk: LATE }) { edges { node { number } } } }",
+            },
+            json!({}),
+        )
+        .await;
+    assert_eq!(nodes(&late).len(), 1);
+}

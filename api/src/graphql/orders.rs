@@ -56,6 +56,18 @@ pub enum OrderStatus {
     Cancelled,
 }
 
+/// Whether an order will arrive by its required delivery date.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::LateRisk")]
+pub enum LateRisk {
+    /// On course for the required date.
+    OnTrack,
+    /// Must ship by the next business day to arrive in time.
+    AtRisk,
+    /// Cannot arrive by the required date any more.
+    Late,
+}
+
 /// How fast an order ships; each speed's charge comes from the business settings.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::ShippingSpeed")]
@@ -287,6 +299,11 @@ impl Order {
     async fn required_delivery_date(&self) -> NaiveDate {
         self.0.order.required_delivery_date
     }
+    /// Against the required delivery date, kept current by timers; the
+    /// customer is told once when it turns AT_RISK and once when LATE.
+    async fn late_risk(&self) -> LateRisk {
+        self.0.order.late_risk.into()
+    }
     /// The carrier may leave it unattended.
     async fn authority_to_leave(&self) -> bool {
         self.0.order.authority_to_leave
@@ -510,6 +527,8 @@ pub struct CancelOrderInput {
 pub struct OrderFilter {
     /// Only in this state.
     pub status: Option<OrderStatus>,
+    /// Only at this late risk.
+    pub late_risk: Option<LateRisk>,
     /// Only this customer's.
     pub customer_id: Option<ID>,
     /// Placed at or after (UTC).
@@ -561,6 +580,7 @@ impl OrderQuery {
         let filter = filter.unwrap_or_default();
         let filter = orders::OrderFilter {
             status: filter.status.map(Into::into),
+            late_risk: filter.late_risk.map(Into::into),
             customer_id: arg_id_opt(filter.customer_id.as_ref(), "filter.customerId")?,
             placed_from: filter.placed_from,
             placed_to: filter.placed_to,

@@ -4,6 +4,7 @@
 //! on cancel or when an unpaid reservation lapses.
 
 pub mod allocation;
+pub mod risk;
 pub mod state;
 
 use crate::approvals::{self, NewApproval};
@@ -50,6 +51,8 @@ const MAX_QUANTITY: i32 = 10_000;
 pub mod timer_kind {
     /// An unpaid reservation lapses: the order is cancelled, its stock released.
     pub const RESERVATION_EXPIRY: &str = "order.reservation_expiry";
+    /// Review the order's late risk (it may have turned AT_RISK or LATE).
+    pub const LATE_RISK: &str = "order.late_risk";
 }
 
 /// An order with its lines, in line order.
@@ -545,6 +548,7 @@ async fn place_in(
             status_reason: Set(None),
             reserved_until: Set(None),
             placed_by: Set(ctx.actor.id.clone()),
+            late_risk: Set(entity::LateRisk::OnTrack),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
@@ -570,6 +574,24 @@ async fn place_in(
             .insert(w.conn())
             .await?,
         );
+    }
+    // The first late-risk review: at once if it is already at risk (the
+    // customer is told), else when it would turn.
+    let (required, speed) = (order.required_delivery_date, order.shipping_speed);
+    let first_review =
+        if risk::risk(calendar, order.status, required, speed, now) != entity::LateRisk::OnTrack {
+            Some(now)
+        } else {
+            risk::next_review(calendar, order.status, required, speed, now)
+        };
+    if let Some(due_at) = first_review {
+        let plan = TimerPlan {
+            kind: timer_kind::LATE_RISK,
+            subject_id: order.id,
+            due_at,
+            payload: serde_json::json!({}),
+        };
+        timers::plan(w.conn(), &plan, now).await?;
     }
     let placed = Order { order, lines };
     w.audit(
@@ -658,6 +680,7 @@ pub async fn find_visible<C: ConnectionTrait>(
 #[derive(Debug, Clone, Default)]
 pub struct OrderFilter {
     pub status: Option<OrderStatus>,
+    pub late_risk: Option<entity::LateRisk>,
     pub customer_id: Option<Uuid>,
     pub placed_from: Option<DateTime<Utc>>,
     pub placed_to: Option<DateTime<Utc>>,
@@ -681,6 +704,9 @@ pub async fn list(
     }
     if let Some(customer) = filter.customer_id {
         query = query.filter(sales_order::Column::CustomerId.eq(customer));
+    }
+    if let Some(risk) = filter.late_risk {
+        query = query.filter(sales_order::Column::LateRisk.eq(risk));
     }
     if let Some(from) = filter.placed_from {
         query = query.filter(sales_order::Column::CreatedAt.gte(from));
@@ -1142,4 +1168,68 @@ pub async fn lapse_reservation(
     )
     .await?;
     w.commit(()).await
+}
+
+/// What a late-risk review found: the risk when it changed (the customer is
+/// then told, once per risk), and the records touched.
+pub struct Review {
+    pub turned: Option<entity::LateRisk>,
+    pub committed: Committed<()>,
+}
+
+/// Review an order's late risk (the worker, at its timer): store it when it
+/// changed and plan the next review.
+pub async fn review_late_risk(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    calendar: &BusinessCalendar,
+    id: Uuid,
+) -> Result<Review, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::ManageOrders).await?;
+    let Some(before) = load(w.conn(), id, true).await? else {
+        return Ok(Review {
+            turned: None,
+            committed: w.commit(()).await?,
+        });
+    };
+    let o = &before.order;
+    let now = w.now();
+    let risk_now = risk::risk(
+        calendar,
+        o.status,
+        o.required_delivery_date,
+        o.shipping_speed,
+        now,
+    );
+    let turned = (risk_now != o.late_risk).then_some(risk_now);
+    if turned.is_some() {
+        let after = update_order(&mut w, o, |m| m.late_risk = Set(risk_now)).await?;
+        w.audit(
+            SUBJECT_TYPE,
+            id,
+            "order.late_risk_changed",
+            Some(o),
+            Some(&after),
+        )
+        .await?;
+    }
+    if let Some(due_at) = risk::next_review(
+        calendar,
+        o.status,
+        o.required_delivery_date,
+        o.shipping_speed,
+        now,
+    ) {
+        let plan = TimerPlan {
+            kind: timer_kind::LATE_RISK,
+            subject_id: id,
+            due_at: std::cmp::max(due_at, now),
+            payload: serde_json::json!({}),
+        };
+        timers::plan(w.conn(), &plan, now).await?;
+    }
+    Ok(Review {
+        turned,
+        committed: w.commit(()).await?,
+    })
 }

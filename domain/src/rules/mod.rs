@@ -10,7 +10,7 @@ pub mod deadlines;
 pub mod email;
 pub mod error;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 pub mod gst;
 pub mod money;
 pub mod phone;

@@ -60,6 +60,37 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
                 deps.broker.publish(id).await;
             }
         }
+        domain::orders::timer_kind::LATE_RISK => {
+            let ctx = Ctx::system(deps.clock.clone());
+            let calendar = deps.calendar.current();
+            let review =
+                domain::orders::review_late_risk(&deps.db, &ctx, &calendar, fired.subject_id)
+                    .await?;
+            for id in review.committed.touched {
+                deps.broker.publish(id).await;
+            }
+            let kind = match review.turned {
+                Some(entity::LateRisk::AtRisk) => NotificationKind::OrderAtRisk,
+                Some(entity::LateRisk::Late) => NotificationKind::OrderLate,
+                _ => return Ok(()),
+            };
+            let Some(order) = domain::orders::find(&deps.db, fired.subject_id).await? else {
+                return Ok(());
+            };
+            if let Some(email) = order.order.contact_email.as_deref() {
+                let now = chrono::Utc::now();
+                let n = notifications::ensure(
+                    &deps.db,
+                    kind,
+                    order.order.id,
+                    email,
+                    now,
+                    &deps.mail_domain,
+                )
+                .await?;
+                deliver(deps, n.id).await?;
+            }
+        }
         other => {
             tracing::warn!(timer_id = %fired.timer_id, kind = other, "no handler for timer kind")
         }

@@ -3,6 +3,7 @@
 
 mod approvals;
 mod order_confirmation;
+mod order_late;
 mod welcome;
 
 use apalis::prelude::BoxDynError;
@@ -27,7 +28,8 @@ fn environment() -> &'static Environment<'static> {
         let all = welcome::TEMPLATES
             .into_iter()
             .chain(approvals::TEMPLATES)
-            .chain(order_confirmation::TEMPLATES);
+            .chain(order_confirmation::TEMPLATES)
+            .chain(order_late::TEMPLATES);
         for (name, source) in all {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("template {name} parses: {e}"));
@@ -63,6 +65,9 @@ pub async fn render(
             approvals::render(db, settings, n).await
         }
         NotificationKind::OrderConfirmation => order_confirmation::render(db, settings, n).await,
+        NotificationKind::OrderAtRisk | NotificationKind::OrderLate => {
+            order_late::render(db, settings, n).await
+        }
     }
 }
 
