@@ -288,7 +288,14 @@ async fn bad_orders_are_refused_field_by_field_and_counted_as_entry_errors() {
         .all(app.db())
         .await
         .unwrap();
-    assert_eq!(errors.len(), 4);
+    assert_eq!(errors.len(), 1, "one entry error per refused placement");
+    assert_eq!(errors[0].channel, entity::Channel::Web);
+    assert!(
+        expected
+            .iter()
+            .any(|(path, code)| path[1..].join(".") == errors[0].field && *code == errors[0].code),
+        "{errors:?}"
+    );
 
     // A guest through staff: the contact details are checked too.
     let mut guest = order_input(&shop.product, 1);
@@ -583,4 +590,38 @@ async fn an_order_turns_at_risk_then_late_on_the_business_clock_and_the_customer
         )
         .await;
     assert_eq!(nodes(&late).len(), 1);
+}
+
+#[tokio::test]
+async fn orders_page_newest_first_when_asked() {
+    let app = TestApp::spawn().await;
+    let shop = shop(&app, "10.00", 0).await;
+    let alice = customer(&app, "Alice", "alice@example.com.au").await;
+    for _ in 0..3 {
+        place_for(&app, &alice, &shop.product, 1).await;
+    }
+    let page = async |after: Option<String>| {
+        app.admin()
+            .data(
+                Op {
+                    field: "orders",
+                    document: "query($after: String) { orders(sort: PLACED_NEWEST_FIRST, first: 2, after: $after) { edges { cursor node { number } } pageInfo { hasNextPage } } }",
+                },
+                json!({ "after": after }),
+            )
+            .await
+    };
+    let first = page(None).await;
+    let numbers = |p: &Value| -> Vec<String> {
+        nodes(p)
+            .iter()
+            .map(|n| n["number"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(numbers(&first), ["SO-000003", "SO-000002"]);
+    assert_eq!(first["pageInfo"]["hasNextPage"], true);
+    let cursor = first["edges"][1]["cursor"].as_str().unwrap().to_owned();
+    let second = page(Some(cursor)).await;
+    assert_eq!(numbers(&second), ["SO-000001"]);
+    assert_eq!(second["pageInfo"]["hasNextPage"], false);
 }

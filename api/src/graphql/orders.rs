@@ -96,6 +96,16 @@ pub enum Channel {
     Store,
 }
 
+/// The order of an `orders` page.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum OrderSort {
+    /// Oldest placed first (the default).
+    #[default]
+    PlacedOldestFirst,
+    /// Newest placed first.
+    PlacedNewestFirst,
+}
+
 /// A next step of an order.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum OrderAction {
@@ -562,7 +572,7 @@ impl OrderQuery {
         Ok(answer(ctx, found)?.map(Order))
     }
 
-    /// Orders the caller may see (customers: their own), oldest first.
+    /// Orders the caller may see (customers: their own), oldest first unless sorted.
     #[graphql(
         guard = "Require::to(Permission::PlaceOrders)",
         complexity = "super::limits::connection_cost(first, child_complexity)"
@@ -573,12 +583,16 @@ impl OrderQuery {
         #[graphql(desc = "Which orders; all visible ones when omitted.")] filter: Option<
             OrderFilter,
         >,
+        #[graphql(desc = "The page's order (default oldest placed first).")] sort: Option<
+            OrderSort,
+        >,
         #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Order>> {
         let page = page_request(first, after)?;
         let filter = filter.unwrap_or_default();
         let filter = orders::OrderFilter {
+            newest_first: sort.unwrap_or_default() == OrderSort::PlacedNewestFirst,
             status: filter.status.map(Into::into),
             late_risk: filter.late_risk.map(Into::into),
             customer_id: arg_id_opt(filter.customer_id.as_ref(), "filter.customerId")?,

@@ -47,9 +47,34 @@ where
     E: EntityTrait,
     C: ConnectionTrait,
 {
-    let mut query = query.order_by_asc(id);
+    fetch_page_sorted(conn, query, id, page, false, id_of).await
+}
+
+/// [`fetch_page`], newest first when `newest_first` (the cursor then walks
+/// back in time).
+pub async fn fetch_page_sorted<E, C>(
+    conn: &C,
+    query: Select<E>,
+    id: E::Column,
+    page: PageRequest,
+    newest_first: bool,
+    id_of: impl Fn(&E::Model) -> Uuid,
+) -> Result<Page<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let mut query = if newest_first {
+        query.order_by_desc(id)
+    } else {
+        query.order_by_asc(id)
+    };
     if let Some(after) = page.after {
-        query = query.filter(id.gt(after));
+        query = query.filter(if newest_first {
+            id.lt(after)
+        } else {
+            id.gt(after)
+        });
     }
     let rows = query.limit(page.first as u64 + 1).all(conn).await?;
     Ok(Page::from_overfetch(rows, page, id_of))

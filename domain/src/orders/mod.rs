@@ -11,7 +11,7 @@ use crate::approvals::{self, NewApproval};
 use crate::business_time::timers::{self, TimerPlan};
 use crate::kernel::{
     Committed, Ctx, DomainError, ErrorCode, Fields, IdempotencyKey, Page, PageRequest, Permission,
-    Scope, Versioned, Write, fetch_page,
+    Scope, Versioned, Write, fetch_page_sorted,
 };
 use crate::platform::outbox::topic;
 use crate::rules::abn::Abn;
@@ -225,9 +225,10 @@ fn basis_points(raw: &str) -> Result<i32, crate::rules::error::ValueError> {
         .map_err(|_| bad())
 }
 
-/// Record each refused field of a refused placement, in its own small
-/// transaction (the order-entry-error KPI). A failure here is logged only.
-async fn record_entry_errors(
+/// Record a refused placement for the order-entry-error KPI: one row per
+/// refused placement, naming its first refused field and code, in its own
+/// small transaction. A failure here is logged only.
+async fn record_entry_error(
     db: &DatabaseConnection,
     error: &DomainError,
     channel: Channel,
@@ -236,20 +237,35 @@ async fn record_entry_errors(
     let DomainError::Rejected(fields) = error else {
         return;
     };
-    let rows = fields.iter().map(|f| order_entry_error::ActiveModel {
+    let Some(first) = fields.first() else {
+        return;
+    };
+    let row = order_entry_error::ActiveModel {
         id: Set(Uuid::now_v7()),
-        field: Set(f.field.join(".")),
-        code: Set(format!("{:?}", f.code)),
+        field: Set(first.field.join(".")),
+        code: Set(screaming(&format!("{:?}", first.code))),
         channel: Set(channel),
         occurred_at: Set(now),
-    });
-    if let Err(e) = order_entry_error::Entity::insert_many(rows).exec(db).await {
-        tracing::warn!(error = %e, "recording order entry errors failed");
+    };
+    if let Err(e) = row.insert(db).await {
+        tracing::warn!(error = %e, "recording an order entry error failed");
     }
 }
 
+/// `OutOfRange` → `OUT_OF_RANGE`, as the API spells codes.
+fn screaming(camel: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in camel.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
 /// Place an order (step 1) after verifying it (step 2). Refused input
-/// writes nothing of the order and records the entry errors; honours an
+/// writes nothing of the order and records one entry error; honours an
 /// `Idempotency-Key`.
 pub async fn place(
     db: &DatabaseConnection,
@@ -260,7 +276,7 @@ pub async fn place(
 ) -> Result<Committed<Order>, DomainError> {
     let result = place_in(db, ctx, calendar, input, key).await;
     if let Err(e) = &result {
-        record_entry_errors(db, e, input.channel, ctx.now()).await;
+        record_entry_error(db, e, input.channel, ctx.now()).await;
     }
     result
 }
@@ -679,6 +695,8 @@ pub async fn find_visible<C: ConnectionTrait>(
 /// Which orders to list.
 #[derive(Debug, Clone, Default)]
 pub struct OrderFilter {
+    /// Newest first instead of oldest first.
+    pub newest_first: bool,
     pub status: Option<OrderStatus>,
     pub late_risk: Option<entity::LateRisk>,
     pub customer_id: Option<Uuid>,
@@ -714,7 +732,15 @@ pub async fn list(
     if let Some(to) = filter.placed_to {
         query = query.filter(sales_order::Column::CreatedAt.lt(to));
     }
-    let page = fetch_page(db, query, sales_order::Column::Id, page, |o| o.id).await?;
+    let page = fetch_page_sorted(
+        db,
+        query,
+        sales_order::Column::Id,
+        page,
+        filter.newest_first,
+        |o| o.id,
+    )
+    .await?;
     let ids: Vec<Uuid> = page.items.iter().map(|(id, _)| *id).collect();
     let mut lines = lines_of(db, &ids).await?;
     let items = page
@@ -1232,4 +1258,28 @@ pub async fn review_late_risk(
         turned,
         committed: w.commit(()).await?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_recorded_as_the_api_spells_them() {
+        assert_eq!(
+            screaming(&format!("{:?}", ErrorCode::OutOfRange)),
+            "OUT_OF_RANGE"
+        );
+        assert_eq!(screaming(&format!("{:?}", ErrorCode::Required)), "REQUIRED");
+    }
+
+    #[test]
+    fn percentages_become_basis_points_and_bad_ones_are_refused() {
+        assert_eq!(basis_points("12.5"), Ok(1250));
+        assert_eq!(basis_points("100"), Ok(10_000));
+        assert_eq!(basis_points("0.05"), Ok(5));
+        for bad in ["-1", "100.01", "1.234", "ten"] {
+            assert!(basis_points(bad).is_err(), "{bad}");
+        }
+    }
 }
