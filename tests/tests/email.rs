@@ -484,14 +484,19 @@ async fn order_email(
             .any(|n| n.status == entity::NotificationStatus::Sent)
     })
     .await;
+    written_email(app, |subject| subject.ends_with(subject_ends))
+}
+
+/// The raw email in the mail folder whose subject `matches`.
+fn written_email(app: &TestApp, matches: impl Fn(&str) -> bool) -> Vec<u8> {
     eml_files(&app.mail_dir())
         .into_iter()
         .map(|f| std::fs::read(f).unwrap())
         .find(|raw| {
             let message = mail_parser::MessageParser::default().parse(raw).unwrap();
-            message.subject().is_some_and(|s| s.ends_with(subject_ends))
+            message.subject().is_some_and(&matches)
         })
-        .expect("the order email was written")
+        .expect("the email was written")
 }
 
 /// Raise a GENERAL approval, move the clock past its `moment` (follow-up or
@@ -527,16 +532,7 @@ async fn approval_email(
                 .all(|n| n.status == entity::NotificationStatus::Sent)
     })
     .await;
-    eml_files(&app.mail_dir())
-        .into_iter()
-        .map(|f| std::fs::read(f).unwrap())
-        .find(|raw| {
-            let message = mail_parser::MessageParser::default().parse(raw).unwrap();
-            message
-                .subject()
-                .is_some_and(|s| s.starts_with(subject_starts))
-        })
-        .expect("the approval email was written")
+    written_email(app, |subject| subject.starts_with(subject_starts))
 }
 
 #[test]

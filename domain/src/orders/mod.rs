@@ -1133,28 +1133,41 @@ pub async fn cancel(
     if !allowed {
         return Err(DomainError::Forbidden);
     }
-    let now = w.now();
-    release(&mut w, &before, now).await?;
     if let Some(approval) = before.order.reservation_approval_id {
         approvals::withdraw_in(&mut w, approval).await?;
     }
-    let order = update_order(&mut w, &before.order, |o| {
+    let after = end_with_release(&mut w, &before, status, reason, "order.cancelled").await?;
+    w.commit(after).await
+}
+
+/// Release the order's stock and move it to `status` with `reason`, audited
+/// as `action`; the order after.
+async fn end_with_release(
+    w: &mut Write<'_>,
+    before: &Order,
+    status: OrderStatus,
+    reason: String,
+    action: &str,
+) -> Result<Order, DomainError> {
+    let now = w.now();
+    release(w, before, now).await?;
+    let order = update_order(w, &before.order, |o| {
         o.status = Set(status);
         o.status_reason = Set(Some(reason));
         o.reserved_until = Set(None);
     })
     .await?;
-    let lines = lines_of(w.conn(), &[id]).await?;
+    let lines = lines_of(w.conn(), &[order.id]).await?;
     let after = Order { order, lines };
     w.audit(
         SUBJECT_TYPE,
-        id,
-        "order.cancelled",
-        Some(&before),
+        after.order.id,
+        action,
+        Some(before),
         Some(&after),
     )
     .await?;
-    w.commit(after).await
+    Ok(after)
 }
 
 /// An unpaid reservation ran out (the worker, at the timer): the order is
@@ -1175,24 +1188,8 @@ pub async fn lapse_reservation(
     let Ok(status) = state::apply(before.order.status, Event::ReservationLapsed) else {
         return Ok(nothing());
     };
-    let now = w.now();
-    release(&mut w, &before, now).await?;
-    let order = update_order(&mut w, &before.order, |o| {
-        o.status = Set(status);
-        o.status_reason = Set(Some("the reservation lapsed before payment".into()));
-        o.reserved_until = Set(None);
-    })
-    .await?;
-    let lines = lines_of(w.conn(), &[id]).await?;
-    let after = Order { order, lines };
-    w.audit(
-        SUBJECT_TYPE,
-        id,
-        "order.reservation_lapsed",
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
+    let reason = "the reservation lapsed before payment".to_owned();
+    end_with_release(&mut w, &before, status, reason, "order.reservation_lapsed").await?;
     w.commit(()).await
 }
 

@@ -64,22 +64,8 @@ async fn process(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
             deliver(deps, r.notification_id).await?;
         }
         topic::ORDER_PLACED => {
-            let Some(order) = domain::orders::find(&deps.db, row.subject_id).await? else {
-                return Ok(());
-            };
-            if let Some(email) = order.order.contact_email.as_deref() {
-                let now = chrono::Utc::now();
-                let n = notifications::ensure(
-                    &deps.db,
-                    notifications::NotificationKind::OrderConfirmation,
-                    order.order.id,
-                    email,
-                    now,
-                    &deps.mail_domain,
-                )
-                .await?;
-                deliver(deps, n.id).await?;
-            }
+            let kind = notifications::NotificationKind::OrderConfirmation;
+            super::send_notification::email_order_contact(deps, kind, row.subject_id).await?;
         }
         topic::TIMER_FIRED => super::timer_fired::handle(deps, &row).await?,
         other => tracing::warn!(outbox_id = %row.id, topic = other, "no handler for topic"),

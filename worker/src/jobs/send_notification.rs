@@ -115,3 +115,21 @@ async fn compose(deps: &Deps, n: &notification::Model) -> Result<Composed, BoxDy
         .unwrap_or_else(|_| deps.from.clone());
     Ok(Composed { from, rendered })
 }
+
+/// Email an order's contact (`kind` about the order), once per kind, and
+/// send it now. Nothing for an order without an address.
+pub async fn email_order_contact(
+    deps: &Deps,
+    kind: notifications::NotificationKind,
+    order_id: Uuid,
+) -> Result<(), BoxDynError> {
+    let Some(order) = domain::orders::find(&deps.db, order_id).await? else {
+        return Ok(());
+    };
+    let Some(email) = order.order.contact_email.as_deref() else {
+        return Ok(());
+    };
+    let now = chrono::Utc::now();
+    let n = notifications::ensure(&deps.db, kind, order_id, email, now, &deps.mail_domain).await?;
+    deliver(deps, n.id).await
+}

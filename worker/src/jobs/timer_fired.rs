@@ -74,22 +74,7 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
                 Some(entity::LateRisk::Late) => NotificationKind::OrderLate,
                 _ => return Ok(()),
             };
-            let Some(order) = domain::orders::find(&deps.db, fired.subject_id).await? else {
-                return Ok(());
-            };
-            if let Some(email) = order.order.contact_email.as_deref() {
-                let now = chrono::Utc::now();
-                let n = notifications::ensure(
-                    &deps.db,
-                    kind,
-                    order.order.id,
-                    email,
-                    now,
-                    &deps.mail_domain,
-                )
-                .await?;
-                deliver(deps, n.id).await?;
-            }
+            super::send_notification::email_order_contact(deps, kind, fired.subject_id).await?;
         }
         other => {
             tracing::warn!(timer_id = %fired.timer_id, kind = other, "no handler for timer kind")
