@@ -167,6 +167,8 @@ pub struct Address {
 /// Stock reserved for a line at one place.
 #[derive(SimpleObject)]
 pub struct Allocation {
+    /// The line it serves.
+    pub line_no: i32,
     /// Location code.
     pub location_code: String,
     /// Batch, for batch-tracked products.
@@ -361,6 +363,12 @@ impl Order {
         Ok(answer(ctx, found)?
             .into_iter()
             .map(|(a, location, batch)| Allocation {
+                line_no: self
+                    .0
+                    .lines
+                    .iter()
+                    .find(|l| l.id == a.order_line_id)
+                    .map_or(0, |l| l.line_no),
                 location_code: location.code,
                 batch_code: Some(batch).filter(|b| !b.is_empty()),
                 quantity: a.quantity,
@@ -393,6 +401,7 @@ impl Order {
                     .picks
                     .into_iter()
                     .map(|pick| Allocation {
+                        line_no: line_no(p.line_id),
                         location_code: pick.location_code,
                         batch_code: Some(pick.batch_code).filter(|b| !b.is_empty()),
                         quantity: pick.quantity,
