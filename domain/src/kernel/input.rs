@@ -52,24 +52,30 @@ impl Fields {
     /// Free text that must be present (trimmed): blank is REQUIRED, longer
     /// than `max` characters TOO_LONG.
     pub fn text(&mut self, field: &str, raw: &str, max: usize) -> Option<String> {
+        self.text_at(&[field], raw, max)
+    }
+
+    /// [`Fields::text`] for a nested field, e.g. `["shippingAddress", "line1"]`.
+    pub fn text_at(&mut self, path: &[&str], raw: &str, max: usize) -> Option<String> {
+        let field = path.last().copied().unwrap_or_default();
         let text = raw.trim();
         if text.is_empty() {
-            self.refuse(field, ErrorCode::Required, format!("{field} is required"));
+            self.refuse_at(path, ErrorCode::Required, format!("{field} is required"));
             None
         } else if text
             .chars()
             .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
         {
             // Names reach email subjects, headers and logs: one plain line.
-            self.refuse(
-                field,
+            self.refuse_at(
+                path,
                 ErrorCode::InvalidText,
                 format!("{field} must be one line without control characters"),
             );
             None
         } else if text.chars().count() > max {
-            self.refuse(
-                field,
+            self.refuse_at(
+                path,
                 ErrorCode::TooLong,
                 format!("{field} must be at most {max} characters"),
             );
@@ -233,5 +239,35 @@ mod tests {
         assert_eq!(Patch::<i32>::Keep.apply(Some(1)), Some(1));
         assert_eq!(Patch::<i32>::Clear.apply(Some(1)), None);
         assert!(fields.finish(|| Some(())).is_ok());
+    }
+
+    #[test]
+    fn nested_text_is_checked_like_any_text_and_named_by_its_path() {
+        let mut fields = Fields::new();
+        assert_eq!(
+            fields.text_at(&["shippingAddress", "line1"], " 1 George St ", 10),
+            None,
+            "too long"
+        );
+        assert_eq!(fields.text_at(&["guest", "name"], "Ann\nLee", 50), None);
+        assert_eq!(
+            fields.text_at(&["guest", "name"], " Ann ", 50).as_deref(),
+            Some("Ann")
+        );
+        let Err(DomainError::Rejected(errors)) = fields.finish(|| Some(())) else {
+            panic!("refused");
+        };
+        let got: Vec<(Vec<String>, ErrorCode)> =
+            errors.into_iter().map(|e| (e.field, e.code)).collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    vec!["shippingAddress".into(), "line1".into()],
+                    ErrorCode::TooLong
+                ),
+                (vec!["guest".into(), "name".into()], ErrorCode::InvalidText),
+            ]
+        );
     }
 }

@@ -46,6 +46,10 @@ pub const SUBJECT_TYPE: &str = "order";
 const MAX_LINES: usize = 100;
 /// Most units of one line.
 const MAX_QUANTITY: i32 = 10_000;
+/// Longest address line, suburb, state or postcode.
+const MAX_ADDRESS_LEN: usize = 200;
+/// Longest guest name (as a customer's).
+const MAX_NAME_LEN: usize = 200;
 
 /// The timers an order plans.
 pub mod timer_kind {
@@ -148,22 +152,15 @@ struct Address {
 }
 
 fn address(fields: &mut Fields, input: &AddressInput) -> Option<Address> {
-    let at = |f: &str| ["shippingAddress".to_owned(), f.to_owned()];
     let text = |fields: &mut Fields, name: &str, raw: &str| {
-        let t = raw.trim();
-        if t.is_empty() {
-            let path = at(name);
-            fields.refuse_at(
-                &[&path[0], &path[1]],
-                ErrorCode::Required,
-                format!("{name} is required"),
-            );
-            None
-        } else {
-            Some(t.chars().take(200).collect::<String>())
-        }
+        fields.text_at(&["shippingAddress", name], raw, MAX_ADDRESS_LEN)
     };
     let line1 = text(fields, "line1", &input.line1);
+    let line2 = input
+        .line2
+        .as_deref()
+        .filter(|l| !l.trim().is_empty())
+        .and_then(|l| text(fields, "line2", l));
     let suburb = text(fields, "suburb", &input.suburb);
     let state = text(fields, "state", &input.state);
     let postcode = text(fields, "postcode", &input.postcode);
@@ -192,12 +189,7 @@ fn address(fields: &mut Fields, input: &AddressInput) -> Option<Address> {
     }
     Some(Address {
         line1: line1?,
-        line2: input
-            .line2
-            .as_deref()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned),
+        line2,
         suburb: suburb?,
         state,
         postcode,
@@ -325,10 +317,7 @@ async fn place_in(
             }
         },
         (Scope::All, None, Some(guest)) => {
-            let name = fields.at(
-                &["guest", "name"],
-                crate::rules::error::required(&guest.name, "a name").map(str::to_owned),
-            );
+            let name = fields.text_at(&["guest", "name"], &guest.name, MAX_NAME_LEN);
             let email = guest
                 .email
                 .as_deref()
