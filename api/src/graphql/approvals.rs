@@ -456,13 +456,6 @@ impl ApprovalMutation {
         let domain_ctx = ctx.domain_ctx()?;
         let services = ctx.services();
         let result = async {
-            if input.kind != ApprovalKind::General {
-                return Err(domain::DomainError::rejected(
-                    &["kind"],
-                    domain::ErrorCode::NotRequestable,
-                    "only GENERAL approvals are requested by hand",
-                ));
-            }
             let new = approvals::NewApproval {
                 kind: input.kind.into(),
                 subject_type: input.subject_type,
@@ -472,7 +465,7 @@ impl ApprovalMutation {
                 reason: input.reason,
             };
             let calendar = services.calendar.current();
-            approvals::request(&services.db, &domain_ctx, &calendar, &new).await
+            approvals::request_by_hand(&services.db, &domain_ctx, &calendar, &new).await
         }
         .await;
         respond(ctx, result).await

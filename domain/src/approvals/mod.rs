@@ -146,6 +146,24 @@ pub async fn request(
     w.commit(approval).await
 }
 
+/// Raise a request by hand (staff, GENERAL only: the other kinds are raised
+/// by their own flows, which own their subjects).
+pub async fn request_by_hand(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    calendar: &BusinessCalendar,
+    input: &NewApproval,
+) -> Result<Committed<Approval>, DomainError> {
+    if input.kind != ApprovalKind::General {
+        return Err(DomainError::rejected(
+            &["kind"],
+            ErrorCode::NotRequestable,
+            "only GENERAL approvals are requested by hand",
+        ));
+    }
+    request(db, ctx, calendar, input).await
+}
+
 /// Raise a request inside the write of the change that needs it (a flow
 /// asking for its gate); an auto-approved one runs its subject's handler in
 /// this transaction too.
@@ -682,6 +700,21 @@ pub async fn on_due(
         .await?;
     w.commit(()).await?;
     Ok(escalated)
+}
+
+/// Who the follow-up reminder goes to: the logins of the role the next step
+/// needs, while the request is still pending (nobody otherwise).
+pub async fn reminder_recipients<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+) -> Result<Vec<String>, DbErr> {
+    let Some(approval) = find(conn, id).await? else {
+        return Ok(vec![]);
+    };
+    match (approval.request.status, approval.request.awaiting_role) {
+        (ApprovalStatus::Pending, Some(role)) => recipients(conn, &approval.request, role).await,
+        _ => Ok(vec![]),
+    }
 }
 
 /// The enabled logins who should hear about a request: those of `role`

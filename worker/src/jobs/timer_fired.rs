@@ -9,7 +9,7 @@ use domain::approvals::{self, timer_kind};
 use domain::business_time::daily::DailyRun;
 use domain::business_time::timers::{TimerFired, kind};
 use domain::platform::notifications::{self, NotificationKind};
-use entity::{ApprovalStatus, outbox};
+use entity::outbox;
 
 pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError> {
     let fired: TimerFired = serde_json::from_str(&row.payload)?;
@@ -21,21 +21,14 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
             tracing::info!(business_date = %run.business_date, "daily run");
         }
         timer_kind::FOLLOW_UP => {
-            let Some(approval) = approvals::find(&deps.db, fired.subject_id).await? else {
-                return Ok(());
-            };
-            if approval.request.status != ApprovalStatus::Pending {
-                return Ok(());
-            }
-            if let Some(role) = approval.request.awaiting_role {
-                notify(
-                    deps,
-                    NotificationKind::ApprovalReminder,
-                    &approval.request,
-                    role,
-                )
-                .await?;
-            }
+            let to = approvals::reminder_recipients(&deps.db, fired.subject_id).await?;
+            notify(
+                deps,
+                NotificationKind::ApprovalReminder,
+                fired.subject_id,
+                &to,
+            )
+            .await?;
         }
         timer_kind::DUE => {
             let ctx = Ctx::system(deps.clock.clone());
@@ -43,13 +36,9 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
             if let Some(role) = escalated
                 && let Some(approval) = approvals::find(&deps.db, fired.subject_id).await?
             {
-                notify(
-                    deps,
-                    NotificationKind::ApprovalEscalated,
-                    &approval.request,
-                    role,
-                )
-                .await?;
+                let to = approvals::recipients(&deps.db, &approval.request, role).await?;
+                let kind = NotificationKind::ApprovalEscalated;
+                notify(deps, kind, fired.subject_id, &to).await?;
             }
         }
         domain::orders::timer_kind::RESERVATION_EXPIRY => {
@@ -83,21 +72,21 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
     Ok(())
 }
 
-/// Email every enabled login of `role` about the request, once each (a
-/// repeated job plans nothing new), and send them now.
+/// Email each address about the request, once each (a repeated job plans
+/// nothing new), and send them now.
 async fn notify(
     deps: &Deps,
     kind: NotificationKind,
-    request: &entity::approval_request::Model,
-    role: entity::Role,
+    approval_id: uuid::Uuid,
+    recipients: &[String],
 ) -> Result<(), BoxDynError> {
     let now = chrono::Utc::now();
-    for recipient in approvals::recipients(&deps.db, request, role).await? {
+    for recipient in recipients {
         let n = notifications::ensure(
             &deps.db,
             kind,
-            request.id,
-            &recipient,
+            approval_id,
+            recipient,
             now,
             &deps.mail_domain,
         )
