@@ -410,8 +410,23 @@ async fn subscribe_approvals(socket: &mut Socket) {
         ))
         .await
         .unwrap();
-    // Let the server register the subscription before the change happens.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+/// Make changes with `probe` until `socket` delivers one (its subscription
+/// is registered), then drain up to the last probe's event.
+async fn until_listening(socket: &mut Socket, probe: impl AsyncFn() -> String) -> String {
+    for _ in 0..20 {
+        let id = probe().await;
+        if let Some(event) = next_json(socket, Duration::from_secs(1)).await {
+            assert_eq!(event["type"], "next", "{event}");
+            let mut seen = event["payload"]["data"]["approvalChanged"]["id"].clone();
+            while seen != id.as_str() {
+                seen = next_approval(socket).await["id"].clone();
+            }
+            return id;
+        }
+    }
+    panic!("the subscription never delivered");
 }
 
 /// The next `approvalChanged` event on `socket`.
@@ -463,31 +478,23 @@ async fn approval_changes_reach_those_they_concern() {
     .await
     .unwrap();
     subscribe_approvals(&mut admin).await;
-    let mut probes = 0;
-    let (last, mut seen) = loop {
-        let id = request("someone").await;
-        probes += 1;
-        if let Some(event) = next_json(&mut admin, Duration::from_secs(1)).await {
-            assert_eq!(event["type"], "next", "{event}");
-            break (
-                id,
-                event["payload"]["data"]["approvalChanged"]["id"].clone(),
-            );
-        }
-        assert!(probes < 20, "the subscription never delivered");
-    };
-    // Drain the events of earlier probes.
-    while seen != last.as_str() {
-        seen = next_approval(&mut admin).await["id"].clone();
-    }
+    // Both listen before anything is asserted: probe with the requester's
+    // own requests, which concern both.
+    until_listening(&mut requester, async || request("req-watch").await).await;
+    let last = until_listening(&mut admin, async || request("req-watch").await).await;
+    while next_approval(&mut requester).await["id"] != last.as_str() {}
 
+    // Events arrive in order: if another's request reached the requester,
+    // it would come before the requester's own.
+    let other = request("someone").await;
     let own = request("req-watch").await;
     let first = next_approval(&mut requester).await;
     assert_eq!(
         (&first["id"], &first["status"]),
         (&json!(own), &json!("PENDING")),
-        "the requester's first event is its own request"
+        "the requester hears of its own request, not of another's"
     );
+    assert_eq!(next_approval(&mut admin).await["id"], other.as_str());
     assert_eq!(next_approval(&mut admin).await["id"], own.as_str());
 
     let approved = app
@@ -560,7 +567,14 @@ async fn an_order_follower_sees_its_reservation_and_its_lapse_from_the_worker() 
         ))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The order as it is now comes first: the subscription is listening.
+    let now = next_json(&mut socket, Duration::from_secs(10))
+        .await
+        .expect("the current order");
+    assert_eq!(
+        now["payload"]["data"]["orderUpdated"]["status"], "PLACED",
+        "{now}"
+    );
     // Under $500 the reservation is approved at once.
     let requested = app
         .person("fulfil-1", Role::Fulfilment)

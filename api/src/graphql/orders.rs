@@ -722,9 +722,11 @@ pub struct OrderSubscription;
 
 #[Subscription]
 impl OrderSubscription {
-    /// The order each time it changes (placing aside), made through any api
-    /// or worker process. Customers may follow only their own orders; another
-    /// order looks like one that never changes.
+    /// The order as it is now, then each time it changes, through any api or
+    /// worker process (the first event also tells the client it is
+    /// listening, so no change falls between a fetch and the subscription).
+    /// Customers may follow only their own orders; another order looks like
+    /// one that never changes.
     #[graphql(guard = "Require::to(Permission::PlaceOrders)")]
     async fn order_updated(
         &self,
@@ -734,13 +736,15 @@ impl OrderSubscription {
         let id = arg_id(&id, "id")?;
         let domain_ctx = ctx.domain_ctx()?;
         let services = ctx.services().clone();
-        let visible = orders::find_visible(&services.db, &domain_ctx, id).await;
-        if answer(ctx, visible)?.is_none() {
-            return Ok(futures::stream::pending().left_stream());
-        }
+        // Subscribe before reading, so a change in between is not missed.
         let mut events = services.broker.subscribe();
+        let current = orders::find_visible(&services.db, &domain_ctx, id).await;
+        let Some(current) = answer(ctx, current)? else {
+            return Ok(futures::stream::pending().left_stream());
+        };
         Ok(async_stream::stream! {
-            let mut last_version = 0;
+            let mut last_version = current.order.version;
+            yield Order(current);
             loop {
                 match events.recv().await {
                     Ok(event) if event.subject_id.is_some_and(|s| s != id) => continue,
