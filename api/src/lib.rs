@@ -9,6 +9,7 @@ pub mod demo;
 pub mod graphql;
 pub mod http;
 pub mod links;
+pub mod pages;
 pub mod state;
 pub mod ws;
 

@@ -1,8 +1,8 @@
 //! The pages signed links open (`/links/{purpose}/{token}`). Each area's
 //! page starts with [`open`]: a link that is tampered with, made for another
 //! purpose or expired gets a short page (404 or 410), never an error trace.
-//! Invoices, tracking, surveys and unsubscribe plug their pages in here as
-//! they land; until then a genuine link says the page is not available.
+//! The invoice page is served; tracking, surveys and unsubscribe plug their
+//! pages in here as they land (until then a genuine link says so).
 
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -10,30 +10,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use domain::platform::links::{LinkError, LinkPurpose, LinkSigner, SignedLink};
 
-/// The path segment of each purpose.
-fn purpose_from_path(segment: &str) -> Option<LinkPurpose> {
-    LinkPurpose::ALL
-        .into_iter()
-        .find(|p| path_segment(*p) == segment)
-}
-
-pub fn path_segment(purpose: LinkPurpose) -> &'static str {
-    match purpose {
-        LinkPurpose::Invoice => "invoice",
-        LinkPurpose::Tracking => "tracking",
-        LinkPurpose::Survey => "survey",
-        LinkPurpose::Unsubscribe => "unsubscribe",
-    }
-}
-
 /// The absolute address a customer email carries for `purpose` and `subject`.
 pub fn url(state: &AppState, purpose: LinkPurpose, subject: uuid::Uuid) -> String {
-    let token =
-        LinkSigner::new(&state.config.link_signing_key).issue(purpose, subject, state.clock.now());
-    format!(
-        "{}/links/{}/{token}",
-        state.config.public_base_url.trim_end_matches('/'),
-        path_segment(purpose)
+    LinkSigner::new(&state.config.link_signing_key).url(
+        &state.config.public_base_url,
+        purpose,
+        subject,
+        state.clock.now(),
     )
 }
 
@@ -70,7 +53,7 @@ pub async fn signed_page(
     State(state): State<AppState>,
     Path((purpose, token)): Path<(String, String)>,
 ) -> Response {
-    let Some(purpose) = purpose_from_path(&purpose) else {
+    let Some(purpose) = LinkPurpose::from_path_segment(&purpose) else {
         return page(
             StatusCode::NOT_FOUND,
             "Page not found",
@@ -79,13 +62,45 @@ pub async fn signed_page(
     };
     match open(&state, purpose, &token) {
         Err(refusal) => refusal.into_response(),
-        // No area serves its page yet (invoices, tracking, surveys and
-        // unsubscribe arrive with their issues).
-        Ok(_) => page(
+        Ok(link) => match link.purpose {
+            LinkPurpose::Invoice => invoice_page(&state, link.subject).await,
+            // Tracking, surveys and unsubscribe arrive with their issues.
+            LinkPurpose::Tracking | LinkPurpose::Survey | LinkPurpose::Unsubscribe => page(
+                StatusCode::NOT_FOUND,
+                "Not available yet",
+                "This page is not available yet.",
+            ),
+        },
+    }
+}
+
+/// A customer's copy of an invoice. The link names the invoice itself, so
+/// it opens that one only; a failure shows a short page, never a trace.
+async fn invoice_page(state: &AppState, id: uuid::Uuid) -> Response {
+    let unavailable = || {
+        page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong",
+            "We could not show this invoice just now. Please try again shortly.",
+        )
+    };
+    match domain::invoices::find(&state.db, id).await {
+        Ok(Some(invoice)) => match crate::pages::invoice::render(&invoice) {
+            Ok(html) => with_page_headers((StatusCode::OK, Html(html)).into_response()),
+            Err(e) => {
+                tracing::error!(error = %e, invoice_id = %id, "rendering the invoice page failed");
+                unavailable()
+            }
+        },
+        Ok(None) => page(
             StatusCode::NOT_FOUND,
-            "Not available yet",
-            "This page is not available yet.",
+            "Invoice not found",
+            "We could not find this invoice. Please contact us.",
         ),
+        Err(e) => {
+            tracing::error!(error = %e, invoice_id = %id, "reading the invoice for its page failed");
+            unavailable()
+        }
     }
 }
 
@@ -101,7 +116,11 @@ pub fn page(status: StatusCode, title: &str, message: &str) -> Response {
 </head><body><main><h1>{title}</h1><p>{message}</p></main></body></html>
 "#
     );
-    let mut response = (status, Html(body)).into_response();
+    with_page_headers((status, Html(body)).into_response())
+}
+
+/// Never cached or indexed, and the token never leaks through a Referer header.
+fn with_page_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(

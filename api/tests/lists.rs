@@ -22,6 +22,11 @@ const BOUNDED: &[(&str, &str, &str)] = &[
     ),
     ("UserError", "field", "the path to one input field"),
     (
+        "Invoice",
+        "lines",
+        "an order's lines (100 at most) plus its delivery line",
+    ),
+    (
         "Approval",
         "decisions",
         "one per approval step (two at most) plus a rejection",

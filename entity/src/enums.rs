@@ -117,6 +117,9 @@ pub enum NotificationKind {
     /// To the customer: their order will arrive late.
     #[sea_orm(string_value = "ORDER_LATE")]
     OrderLate,
+    /// The tax invoice of an order, with a link to its HTML copy.
+    #[sea_orm(string_value = "INVOICE_ISSUED")]
+    InvoiceIssued,
 }
 
 /// Where a notification is in its delivery.
@@ -413,6 +416,21 @@ pub enum GstRounding {
     PerInvoice,
 }
 
+/// What an invoice line bills.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum InvoiceLineKind {
+    /// Goods or a service.
+    #[sea_orm(string_value = "ITEM")]
+    Item,
+    /// The delivery charge (its own supply).
+    #[sea_orm(string_value = "SHIPPING")]
+    Shipping,
+}
+
 /// Each enum shows as the string the database keeps.
 macro_rules! display_as_stored {
     ($($enum:ty),*) => {$(
@@ -441,5 +459,6 @@ display_as_stored!(
     ShippingSpeed,
     Channel,
     LateRisk,
-    GstRounding
+    GstRounding,
+    InvoiceLineKind
 );

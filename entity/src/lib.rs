@@ -24,10 +24,12 @@ pub mod sales_order;
 pub mod stock_level;
 pub mod stock_location;
 pub mod stock_movement;
+pub mod tax_invoice;
+pub mod tax_invoice_line;
 pub mod timer;
 
 pub use enums::{
-    ApprovalKind, ApprovalStatus, Channel, GstRounding, LateRisk, LocationKind, MovementKind,
-    NotificationKind, NotificationStatus, OnDue, OrderStatus, OutboxStatus, PartyKind, ProductKind,
-    Region, Role, ShippingSpeed, TimerStatus, Verdict,
+    ApprovalKind, ApprovalStatus, Channel, GstRounding, InvoiceLineKind, LateRisk, LocationKind,
+    MovementKind, NotificationKind, NotificationStatus, OnDue, OrderStatus, OutboxStatus,
+    PartyKind, ProductKind, Region, Role, ShippingSpeed, TimerStatus, Verdict,
 };

@@ -48,6 +48,8 @@ pub struct Model {
     pub placed_by: String,
     /// Against the required delivery date, as the last review found it.
     pub late_risk: LateRisk,
+    /// The order this backorder was split from when that one was invoiced.
+    pub backorder_of: Option<Uuid>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

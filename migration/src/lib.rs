@@ -13,6 +13,7 @@ pub mod m20261204_000006_approvals;
 mod m20261204_000007_catalogue;
 mod m20261204_000008_orders;
 mod m20261204_000009_order_late_risk;
+mod m20261204_000010_invoices;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000007_catalogue::Migration),
             Box::new(m20261204_000008_orders::Migration),
             Box::new(m20261204_000009_order_late_risk::Migration),
+            Box::new(m20261204_000010_invoices::Migration),
         ]
     }
 }
@@ -56,7 +58,8 @@ mod tests {
                 "m20261204_000006_approvals",
                 "m20261204_000007_catalogue",
                 "m20261204_000008_orders",
-                "m20261204_000009_order_late_risk"
+                "m20261204_000009_order_late_risk",
+                "m20261204_000010_invoices"
             ]
         );
     }

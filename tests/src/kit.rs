@@ -265,6 +265,16 @@ impl Caller<'_> {
             .await
     }
 
+    /// Change business settings from whatever version they are at now;
+    /// the settings after.
+    pub async fn change_business_settings(&self, mut input: Value) -> Value {
+        let version = self.business_settings().await["version"].clone();
+        input["expectedVersion"] = version;
+        let changed = self.update_business_settings(input).await;
+        assert!(user_errors(&changed).is_empty(), "{changed}");
+        changed["settings"].clone()
+    }
+
     /// The first 100 dead jobs (the connection).
     pub async fn dead_jobs(&self) -> Value {
         self.data(ops::DEAD_JOBS, json!({ "first": 100 })).await

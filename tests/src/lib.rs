@@ -133,6 +133,8 @@ impl TestApp {
         vars.insert("SWEEP_INTERVAL_MS".into(), "200".into());
         vars.insert("EMAIL_RETRY_BASE_MS".into(), "200".into());
         vars.insert("RECOVERY_AFTER_MS".into(), "3000".into());
+        // A GST-registered seller with an ABN, so reserved orders are invoiced.
+        vars.insert("SELLER_ABN".into(), "51 824 753 556".into());
         for (k, v) in extra {
             vars.insert(k.to_string(), v.to_string());
         }

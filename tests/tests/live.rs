@@ -517,6 +517,10 @@ async fn approval_changes_reach_those_they_concern() {
 #[tokio::test]
 async fn an_order_follower_sees_its_reservation_and_its_lapse_from_the_worker() {
     let app = TestApp::spawn().await;
+    // No ABN: the order stays reserved (not invoiced), so its reservation can lapse.
+    app.admin()
+        .change_business_settings(json!({ "abn": null }))
+        .await;
     let _worker = app.ensure_worker().await;
     let staff = app.as_role(Role::Fulfilment);
     let location = staff

@@ -196,8 +196,9 @@ async fn a_customer_order_goes_from_placed_to_reserved_through_its_approval() {
         .await;
     assert_eq!(decided["approval"]["status"], "APPROVED", "{decided}");
 
+    // Reserved, then invoiced at once by the system (step 5).
     let reserved = app.admin().data(ORDER, json!({ "id": id })).await;
-    assert_eq!(reserved["status"], "RESERVED");
+    assert_eq!(reserved["status"], "INVOICED", "{reserved}");
     assert_eq!(
         reserved["lines"],
         json!([{ "quantity": 2, "reservedQuantity": 2 }])
@@ -217,7 +218,8 @@ async fn a_customer_order_goes_from_placed_to_reserved_through_its_approval() {
         [
             "order.placed",
             "order.reservation_requested",
-            "order.reserved"
+            "order.reserved",
+            "order.invoiced"
         ]
     );
     assert_eq!(
@@ -393,7 +395,8 @@ async fn two_hundred_concurrent_orders_for_ten_units_reserve_exactly_ten() {
         .await
         .unwrap();
     let count = |status: entity::OrderStatus| orders.iter().filter(|o| o.status == status).count();
-    assert_eq!(count(entity::OrderStatus::Reserved), 10);
+    // Reserved, then invoiced at once.
+    assert_eq!(count(entity::OrderStatus::Invoiced), 10);
     assert_eq!(count(entity::OrderStatus::Backordered), 190);
     assert_eq!(
         stock(app, &shop.product).await,
@@ -424,12 +427,32 @@ async fn when_stock_moves_before_approval_the_order_reserves_what_is_left() {
     app.person("fulfil-2", Role::Fulfilment)
         .data(DECIDE, json!({ "id": requested["approval"]["id"] }))
         .await;
+    // Five were reserved and invoiced; the other three moved to a backorder.
     let partial = app.admin().data(ORDER, json!({ "id": id })).await;
-    assert_eq!(partial["status"], "PARTIALLY_RESERVED", "{partial}");
+    assert_eq!(partial["status"], "INVOICED", "{partial}");
     assert_eq!(
         partial["lines"],
-        json!([{ "quantity": 8, "reservedQuantity": 5 }])
+        json!([{ "quantity": 5, "reservedQuantity": 5 }])
     );
+    let backorders = app
+        .admin()
+        .data(
+            Op {
+                field: "orders",
+                document: "{ orders(filter: { status: BACKORDERED }) { edges { node { id status total { amount } shippingCharge { amount } lines { quantity reservedQuantity } backorderOf { id } } } } }",
+            },
+            json!({}),
+        )
+        .await;
+    let backorder = nodes(&backorders)[0].clone();
+    assert_eq!(backorder["backorderOf"]["id"], id, "{backorder}");
+    assert_eq!(
+        backorder["lines"],
+        json!([{ "quantity": 3, "reservedQuantity": 0 }])
+    );
+    // The same prices, and no second delivery charge.
+    assert_eq!(backorder["total"]["amount"], "1800.00");
+    assert_eq!(backorder["shippingCharge"]["amount"], "0.00");
     assert_eq!(
         stock(&app, &shop.product).await,
         json!({ "onHand": 5, "reserved": 5, "available": 0 })
@@ -447,16 +470,13 @@ async fn when_stock_moves_before_approval_the_order_reserves_what_is_left() {
         [input_error("quantity", "INSUFFICIENT_STOCK")]
     );
 
-    // Cancelling gives the stock back.
+    // The backorder holds no stock and may be cancelled; an invoiced order
+    // may not (its refund needs an adjustment note).
     let cancelled = app
         .as_role(Role::Fulfilment)
-        .data(CANCEL_ORDER, json!({ "id": id }))
+        .data(CANCEL_ORDER, json!({ "id": backorder["id"] }))
         .await;
     assert_eq!(cancelled["order"]["status"], "CANCELLED", "{cancelled}");
-    assert_eq!(
-        stock(&app, &shop.product).await,
-        json!({ "onHand": 5, "reserved": 0, "available": 5 })
-    );
     let late = app
         .as_role(Role::Fulfilment)
         .data(CANCEL_ORDER, json!({ "id": id }))
@@ -465,12 +485,21 @@ async fn when_stock_moves_before_approval_the_order_reserves_what_is_left() {
         user_errors(&late),
         [input_error("id", "ILLEGAL_TRANSITION")]
     );
+    assert_eq!(
+        stock(&app, &shop.product).await,
+        json!({ "onHand": 5, "reserved": 5, "available": 0 })
+    );
 }
 
 #[tokio::test]
 async fn an_unpaid_reservation_lapses_on_the_business_clock_and_releases_its_stock() {
     let app = TestApp::spawn().await;
     let _worker = app.ensure_worker().await;
+    // Without the business's ABN no tax invoice can be issued, so the order
+    // stays reserved and unpaid (invoiced orders lapse once payments exist).
+    app.admin()
+        .change_business_settings(json!({ "abn": null }))
+        .await;
     // Under $500: the policy approves the reservation at once.
     let shop = shop(&app, "100.00", 4).await;
     let alice = customer(&app, "Alice", "alice@example.com.au").await;
@@ -483,6 +512,10 @@ async fn an_unpaid_reservation_lapses_on_the_business_clock_and_releases_its_sto
     assert_eq!(requested["approval"]["status"], "APPROVED", "{requested}");
     let reserved = app.admin().data(ORDER, json!({ "id": id })).await;
     assert_eq!(reserved["status"], "RESERVED");
+    assert_eq!(
+        reserved["statusReason"],
+        "invoice not issued: a tax invoice shows the seller's ABN: set it in the business settings"
+    );
     let until = chrono::DateTime::parse_from_rfc3339(reserved["reservedUntil"].as_str().unwrap())
         .unwrap()
         .to_utc();

@@ -4,7 +4,7 @@
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use domain::catalogue::stock::{self, Level};
-use entity::{party, product};
+use entity::{party, product, tax_invoice};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -58,6 +58,24 @@ impl Loader<Uuid> for ProductLoader {
     }
 }
 
+/// The invoice of each order (by order id); visibility is the resolver's to check.
+pub struct InvoiceOfOrderLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for InvoiceOfOrderLoader {
+    type Value = tax_invoice::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, tax_invoice::Model>, LoadError> {
+        let rows = tax_invoice::Entity::find()
+            .filter(tax_invoice::Column::SubjectType.eq(domain::orders::SUBJECT_TYPE))
+            .filter(tax_invoice::Column::SubjectId.is_in(keys.iter().copied()))
+            .all(&self.0)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|i| (i.subject_id, i)).collect())
+    }
+}
+
 /// How long a loader gathers keys before it queries: long enough that a
 /// page's resolvers land in one batch on a busy machine, short against a
 /// query's own cost.
@@ -72,6 +90,7 @@ pub fn attach<Q, M, S>(
         .data(DataLoader::new(StockLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(CustomerLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(ProductLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
+        .data(DataLoader::new(InvoiceOfOrderLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
 }
 
 /// Load one value through a loader, mapping a database error to INTERNAL.

@@ -5,7 +5,9 @@ mod audit;
 mod business_time;
 mod catalogue;
 mod customers;
+mod date;
 mod errors;
+mod invoices;
 mod jobs;
 pub(crate) mod kit;
 pub mod limits;
@@ -68,6 +70,7 @@ pub struct QueryRoot(
     approvals::ApprovalQuery,
     catalogue::CatalogueQuery,
     orders::OrderQuery,
+    invoices::InvoiceQuery,
 );
 
 /// Everything that changes something; each answers with a payload whose
@@ -82,6 +85,7 @@ pub struct MutationRoot(
     approvals::ApprovalMutation,
     catalogue::CatalogueMutation,
     orders::OrderMutation,
+    invoices::InvoiceMutation,
 );
 
 /// Live updates over WebSocket (graphql-transport-ws).

@@ -8,6 +8,7 @@ use super::audit::AuditEntry;
 use super::business_time::Timer;
 use super::catalogue::{Product, StockLocation};
 use super::customers::Customer;
+use super::invoices::Invoice;
 use super::jobs::DeadJob;
 use super::kit::{ContextExt, Require, answer, arg_id};
 use super::orders::Order;
@@ -17,9 +18,9 @@ use domain::approvals;
 use domain::business_time::timers;
 use domain::catalogue::{locations, products};
 use domain::kernel::Permission;
-use domain::orders;
 use domain::platform::{audit, dead_letters};
 use domain::{Ctx, customers, users};
+use domain::{invoices, orders};
 use sea_orm::{DatabaseConnection, DbErr};
 use uuid::Uuid;
 
@@ -35,6 +36,7 @@ pub enum Node {
     AuditEntry(AuditEntry),
     Customer(Customer),
     DeadJob(DeadJob),
+    Invoice(Invoice),
     Order(Order),
     Product(Product),
     StockLocation(StockLocation),
@@ -62,6 +64,9 @@ async fn find(db: &DatabaseConnection, ctx: &Ctx, id: Uuid) -> Result<Option<Nod
     }
     if let Some(m) = orders::find_visible(db, ctx, id).await? {
         return Ok(Some(Node::Order(Order(m))));
+    }
+    if let Some(m) = invoices::find_visible(db, ctx, id).await? {
+        return Ok(Some(Node::Invoice(Invoice(m))));
     }
     if let Some(m) = products::find(db, id).await? {
         return Ok(Some(Node::Product(Product(m))));

@@ -113,6 +113,8 @@ pub enum OrderAction {
     RequestReservation,
     /// Decide the order's INVENTORY_RESERVATION approval.
     DecideReservation,
+    /// `issueInvoice` (where issuing on reservation failed).
+    IssueInvoice,
     /// `cancelOrder`.
     Cancel,
 }
@@ -122,6 +124,7 @@ impl From<state::Action> for OrderAction {
         match a {
             state::Action::RequestReservation => OrderAction::RequestReservation,
             state::Action::DecideReservation => OrderAction::DecideReservation,
+            state::Action::IssueInvoice => OrderAction::IssueInvoice,
             state::Action::Cancel => OrderAction::Cancel,
         }
     }
@@ -351,6 +354,21 @@ impl Order {
     /// When an unpaid reservation lapses (UTC).
     async fn reserved_until(&self) -> Option<DateTime<Utc>> {
         self.0.order.reserved_until
+    }
+    /// Its tax invoice, once issued.
+    async fn invoice(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::invoices::Invoice>> {
+        super::invoices::of_order(ctx, self.0.order.id).await
+    }
+    /// The order this backorder was split from when that one was invoiced.
+    async fn backorder_of(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
+        let Some(id) = self.0.order.backorder_of else {
+            return Ok(None);
+        };
+        let found = orders::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
+        Ok(answer(ctx, found)?.map(Order))
     }
     /// The lines, in order.
     async fn lines(&self) -> Vec<OrderLine> {

@@ -1,6 +1,7 @@
 //! The business this deployment serves (one settings row).
 
 use super::kit::{ContextExt, Require, answer, patch, payload, respond};
+use super::money::Money;
 use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 use domain::kernel::Permission;
@@ -50,6 +51,18 @@ impl BusinessSettings {
     async fn timezone(&self) -> &str {
         &self.0.timezone
     }
+    /// What standard shipping charges, GST included.
+    async fn shipping_standard(&self) -> Money {
+        Money::from_cents(self.0.shipping_standard_cents)
+    }
+    /// What express shipping charges, GST included.
+    async fn shipping_express(&self) -> Money {
+        Money::from_cents(self.0.shipping_express_cents)
+    }
+    /// What overnight shipping charges, GST included.
+    async fn shipping_overnight(&self) -> Money {
+        Money::from_cents(self.0.shipping_overnight_cents)
+    }
     /// Incremented by every change; send it back as `expectedVersion`.
     async fn version(&self) -> i32 {
         self.0.version
@@ -85,6 +98,12 @@ pub struct UpdateBusinessSettingsInput {
     pub public_base_url: Option<String>,
     /// IANA timezone, e.g. Australia/Brisbane.
     pub timezone: Option<String>,
+    /// What standard shipping charges, GST included, in dollars ("9.95"; "0" ships free).
+    pub shipping_standard: Option<String>,
+    /// What express shipping charges, GST included, in dollars.
+    pub shipping_express: Option<String>,
+    /// What overnight shipping charges, GST included, in dollars.
+    pub shipping_overnight: Option<String>,
 }
 
 payload!(
@@ -137,6 +156,9 @@ impl SettingsMutation {
             mail_from: input.mail_from,
             public_base_url: input.public_base_url,
             timezone: input.timezone,
+            shipping_standard: input.shipping_standard,
+            shipping_express: input.shipping_express,
+            shipping_overnight: input.shipping_overnight,
         };
         let result =
             domain::settings::update(&ctx.services().db, &ctx.domain_ctx()?, &update).await;

@@ -40,6 +40,10 @@ pub enum Permission {
     PlaceOrders,
     /// Move orders on: reservation, cancelling (staff).
     ManageOrders,
+    /// Read invoices: staff all, customers their own.
+    ReadInvoices,
+    /// Issue invoices by hand and read the GST summary (FINANCE, ADMIN).
+    ManageFinance,
 }
 
 impl Permission {
@@ -58,7 +62,8 @@ impl Permission {
             | Permission::ReadAudit
             | Permission::UseApprovals
             | Permission::ReadCatalogue
-            | Permission::PlaceOrders => true,
+            | Permission::PlaceOrders
+            | Permission::ReadInvoices => true,
             Permission::ManageCustomers => role.is_staff(),
             Permission::ManageUsers
             | Permission::ManageJobs
@@ -69,6 +74,7 @@ impl Permission {
             | Permission::ReadStock
             | Permission::ManageOrders => role.is_staff(),
             Permission::ManageCatalogue => matches!(role, Role::Admin | Role::Fulfilment),
+            Permission::ManageFinance => matches!(role, Role::Admin | Role::Finance),
         }
     }
 }

@@ -13,7 +13,7 @@
 //! Dropping a `Write` without committing rolls everything back.
 
 use super::access::Permission;
-use super::context::Ctx;
+use super::context::{Actor, Ctx};
 use super::db::begin_write;
 use super::error::DomainError;
 use super::idempotency::{self, Claim, IdempotencyKey};
@@ -171,6 +171,36 @@ impl<'a> Write<'a> {
         if !self.touched.contains(&subject_id) {
             self.touched.push(subject_id);
         }
+        Ok(())
+    }
+
+    /// Append an audit entry made by `actor` rather than the caller: an
+    /// automatic step inside someone's write (the system issuing an invoice
+    /// when a reservation is approved).
+    pub async fn audit_as<S: Serialize>(
+        &mut self,
+        actor: &Actor,
+        subject_type: &str,
+        subject_id: Uuid,
+        action: &str,
+        before: Option<&S>,
+        after: Option<&S>,
+    ) -> Result<(), DomainError> {
+        let ctx = Ctx {
+            actor: actor.clone(),
+            clock: self.ctx.clock.clone(),
+        };
+        append_audit(
+            &self.txn,
+            &ctx,
+            subject_type,
+            subject_id,
+            action,
+            before,
+            after,
+        )
+        .await?;
+        self.touch(subject_id);
         Ok(())
     }
 

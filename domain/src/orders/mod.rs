@@ -4,31 +4,34 @@
 //! on cancel or when an unpaid reservation lapses.
 
 pub mod allocation;
+pub mod pricing;
 pub mod risk;
 pub mod state;
 
 use crate::approvals::{self, NewApproval};
 use crate::business_time::timers::{self, TimerPlan};
+use crate::invoices::document::{Bill, BillLine, Buyer};
+use crate::invoices::{self, Invoice};
 use crate::kernel::{
     Committed, Ctx, DomainError, ErrorCode, Fields, IdempotencyKey, Page, PageRequest, Permission,
     Scope, Versioned, Write, fetch_page_sorted,
 };
+use crate::platform::numbering;
 use crate::platform::outbox::topic;
 use crate::rules::abn::Abn;
 use crate::rules::calendar::BusinessCalendar;
 use crate::rules::email::Email;
-use crate::rules::gst::{self, InvoiceInput, LineDiscount, LineInput, PriceBasis, Shipping};
+use crate::rules::gst::{self, PriceBasis};
 use crate::rules::money::Money;
 use crate::rules::phone::PhoneAu;
 use crate::rules::postcode::{AuState, Postcode};
-use crate::rules::tax_code::TaxCode;
 use crate::{customers, settings};
 use allocation::{Available, Need};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     ApprovalKind, ApprovalStatus, Channel, LocationKind, OrderStatus, ProductKind, ShippingSpeed,
-    approval_request, document_counter, order_allocation, order_entry_error, order_line, product,
-    sales_order, stock_level, stock_location,
+    approval_request, order_allocation, order_entry_error, order_line, product, sales_order,
+    stock_level, stock_location,
 };
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
@@ -473,11 +476,6 @@ async fn place_in(
     // Prices are copied onto the order, and the GST engine computes the total.
     let settings = settings::current(w.conn()).await?;
     let inclusive = bases.first().copied().unwrap_or(true);
-    let basis = if inclusive {
-        PriceBasis::Inclusive
-    } else {
-        PriceBasis::Exclusive
-    };
     let charge = Money::from_cents(match input.shipping_speed {
         ShippingSpeed::Standard => settings.shipping_standard_cents,
         ShippingSpeed::Express => settings.shipping_express_cents,
@@ -491,41 +489,39 @@ async fn place_in(
             .map_err(|e| DomainError::internal(e.message))?
             .ex_gst
     };
-    let mut gst_lines = Vec::new();
-    for (line, product, bp) in &priced {
-        let code =
-            TaxCode::parse(&product.tax_code).map_err(|e| DomainError::internal(e.message))?;
-        let discount = if *bp > 0 {
-            LineDiscount::Percent(Decimal::new(i64::from(*bp), 2))
-        } else {
-            LineDiscount::None
-        };
-        gst_lines.push(
-            LineInput::new(
-                Money::from_cents(product.price_cents),
-                i64::from(line.quantity),
-                code,
-            )
-            .with_discount(discount),
-        );
-    }
-    let totals = gst::compute_invoice(&InvoiceInput {
-        lines: gst_lines,
-        order_discount: discount,
-        shipping: Some(Shipping::taxable(shipping)),
-        rounding: match settings.gst_rounding {
-            entity::GstRounding::PerLine => gst::GstRounding::PerLine,
-            entity::GstRounding::PerInvoice => gst::GstRounding::PerInvoice,
-        },
-        prices: basis,
-    })
-    .map_err(|e| DomainError::rejected(&["discount"], e.code, e.message))?;
+    let order_id = Uuid::now_v7();
+    let line_models: Vec<order_line::Model> = priced
+        .iter()
+        .enumerate()
+        .map(|(i, (line, product, bp))| order_line::Model {
+            id: Uuid::now_v7(),
+            order_id,
+            line_no: i as i32 + 1,
+            product_id: product.id,
+            sku: product.sku.clone(),
+            name: product.name.clone(),
+            kind: product.kind,
+            tax_code: product.tax_code.clone(),
+            unit_price_cents: product.price_cents,
+            quantity: line.quantity,
+            discount_basis_points: *bp,
+            reserved_quantity: 0,
+        })
+        .collect();
+    let charges = pricing::Charges {
+        shipping_cents: shipping.cents(),
+        order_discount_cents: discount.cents(),
+        prices_include_gst: inclusive,
+        ship_country: &shipping_address.country,
+    };
+    let totals = pricing::totals(&charges, &line_models, &settings)
+        .map_err(|e| DomainError::rejected(&["discount"], e.code, e.message))?;
 
-    let number = next_number(w.conn()).await?;
+    let number = numbering::next(w.conn(), numbering::SALES_ORDER).await?;
     let order = w
         .insert(sales_order::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            number: Set(format!("SO-{number:06}")),
+            id: Set(order_id),
+            number: Set(number),
             status: Set(OrderStatus::Placed),
             on_hold: Set(false),
             customer_id: Set(contact.customer_id),
@@ -554,31 +550,15 @@ async fn place_in(
             reserved_until: Set(None),
             placed_by: Set(ctx.actor.id.clone()),
             late_risk: Set(entity::LateRisk::OnTrack),
+            backorder_of: Set(None),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
         })
         .await?;
     let mut lines = Vec::new();
-    for (i, (line, product, bp)) in priced.iter().enumerate() {
-        lines.push(
-            order_line::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                order_id: Set(order.id),
-                line_no: Set(i as i32 + 1),
-                product_id: Set(product.id),
-                sku: Set(product.sku.clone()),
-                name: Set(product.name.clone()),
-                kind: Set(product.kind),
-                tax_code: Set(product.tax_code.clone()),
-                unit_price_cents: Set(product.price_cents),
-                quantity: Set(line.quantity),
-                discount_basis_points: Set(*bp),
-                reserved_quantity: Set(0),
-            }
-            .insert(w.conn())
-            .await?,
-        );
+    for line in line_models {
+        lines.push(order_line::ActiveModel::from(line).insert(w.conn()).await?);
     }
     // The first late-risk review: at once if it is already at risk (the
     // customer is told), else when it would turn.
@@ -612,24 +592,6 @@ async fn place_in(
     };
     w.emit(topic::ORDER_PLACED, placed.order.id, &event).await?;
     w.commit(placed).await
-}
-
-/// The next sales order number: taken in this transaction, so a rolled-back
-/// placement leaves no gap (the row stays locked until commit).
-async fn next_number<C: ConnectionTrait>(conn: &C) -> Result<i64, DbErr> {
-    document_counter::Entity::update_many()
-        .col_expr(
-            document_counter::Column::NextValue,
-            Expr::col(document_counter::Column::NextValue).add(1),
-        )
-        .filter(document_counter::Column::Name.eq("sales_order"))
-        .exec(conn)
-        .await?;
-    let counter = document_counter::Entity::find_by_id("sales_order".to_owned())
-        .one(conn)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("the sales order counter".into()))?;
-    Ok(counter.next_value - 1)
 }
 
 // ---- Reading ----------------------------------------------------------
@@ -954,7 +916,11 @@ pub async fn on_reservation_closed(
             Some(&before),
             Some(&after),
         )
-        .await
+        .await?;
+        if any {
+            invoice_automatically(w, &after).await?;
+        }
+        Ok(())
     } else {
         let status =
             state::apply(before.order.status, Event::ReservationRefused).map_err(illegal)?;
@@ -1182,6 +1148,292 @@ pub async fn lapse_reservation(
     w.commit(()).await
 }
 
+// ---- Invoicing (step 5) ----------------------------------------------
+
+/// How invoicing splits an order: the lines it keeps (each goods line at
+/// what is reserved, every service whole) and, for a backorder, the goods
+/// lines' unreserved remainders.
+pub fn split_for_invoice(
+    lines: &[order_line::Model],
+) -> (Vec<order_line::Model>, Vec<(order_line::Model, i32)>) {
+    let mut kept = Vec::new();
+    let mut remainder = Vec::new();
+    for line in lines {
+        let keep = match line.kind {
+            ProductKind::Goods => line.reserved_quantity.clamp(0, line.quantity),
+            ProductKind::Service => line.quantity,
+        };
+        if keep > 0 {
+            kept.push(order_line::Model {
+                quantity: keep,
+                ..line.clone()
+            });
+        }
+        if line.quantity > keep {
+            remainder.push((line.clone(), line.quantity - keep));
+        }
+    }
+    (kept, remainder)
+}
+
+/// The buyer an order's invoice names.
+fn buyer_of(order: &sales_order::Model) -> Buyer {
+    let address = [
+        Some(order.ship_line1.clone()),
+        order.ship_line2.clone(),
+        Some(format!(
+            "{} {} {}",
+            order.ship_suburb, order.ship_state, order.ship_postcode
+        )),
+        (order.ship_country != "AU").then(|| order.ship_country.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(", ");
+    Buyer {
+        customer_id: order.customer_id,
+        name: order.contact_name.clone(),
+        abn: order.customer_abn.clone(),
+        email: order.contact_email.clone(),
+        address,
+    }
+}
+
+/// Issue an order's tax invoice by hand (FINANCE, ADMIN), where issuing on
+/// reservation failed.
+pub async fn issue_invoice(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    order_id: Uuid,
+) -> Result<Committed<Invoice>, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::ManageFinance).await?;
+    let before = load(w.conn(), order_id, true)
+        .await?
+        .ok_or_else(|| DomainError::not_found("orderId", "order"))?;
+    let actor = ctx.actor.clone();
+    let (_, invoice) = invoice_in(&mut w, &before, &actor).await?;
+    w.commit(invoice).await
+}
+
+/// Issue on reservation, as the system: a refusal (a missing particular)
+/// leaves the order reserved and says why, for FINANCE to issue by hand.
+async fn invoice_automatically(w: &mut Write<'_>, order: &Order) -> Result<(), DomainError> {
+    let system = crate::kernel::Actor::system();
+    match invoice_in(w, order, &system).await {
+        Ok(_) => Ok(()),
+        Err(DomainError::Rejected(refused)) => {
+            let why: Vec<String> = refused.into_iter().map(|f| f.message).collect();
+            let reason = format!("invoice not issued: {}", why.join("; "));
+            let after =
+                update_order(w, &order.order, |o| o.status_reason = Set(Some(reason))).await?;
+            w.audit_as(
+                &system,
+                SUBJECT_TYPE,
+                after.id,
+                "order.invoice_refused",
+                Some(&order.order),
+                Some(&after),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Step 5 in `w`: invoice what is reserved; the unreserved remainder moves
+/// to a new BACKORDERED order linked by `backorderOf`. Everything is checked
+/// before anything is written.
+pub(crate) async fn invoice_in(
+    w: &mut Write<'_>,
+    before: &Order,
+    issued_by: &crate::kernel::Actor,
+) -> Result<(Order, Invoice), DomainError> {
+    let o = &before.order;
+    if let Some(existing) = invoices::of_subject(w.conn(), SUBJECT_TYPE, o.id).await? {
+        return Err(DomainError::rejected(
+            &["orderId"],
+            ErrorCode::AlreadyExists,
+            format!("{} already has invoice {}", o.number, existing.number),
+        ));
+    }
+    let status = state::apply(o.status, Event::Invoice).map_err(|i| {
+        DomainError::rejected(
+            &["orderId"],
+            ErrorCode::IllegalTransition,
+            format!("{} cannot be invoiced while it is {}", o.number, i.from),
+        )
+    })?;
+    let settings = settings::current(w.conn()).await?;
+    let (kept, remainder) = split_for_invoice(&before.lines);
+    // The order discount is shared between the two orders by value.
+    let value = |lines: &mut dyn Iterator<Item = (i64, i32)>| {
+        Money::from_cents(lines.map(|(price, q)| price * i64::from(q)).sum())
+    };
+    let kept_value = value(&mut kept.iter().map(|l| (l.unit_price_cents, l.quantity)));
+    let back_value = value(&mut remainder.iter().map(|(l, q)| (l.unit_price_cents, *q)));
+    let discount = Money::from_cents(o.order_discount_cents);
+    let shares = if discount.is_zero() || remainder.is_empty() {
+        vec![discount, Money::ZERO]
+    } else {
+        gst::allocate_pro_rata(discount, &[kept_value, back_value])
+            .map_err(|e| DomainError::internal(e.message))?
+    };
+    let charges = pricing::Charges {
+        order_discount_cents: shares[0].cents(),
+        ..pricing::Charges::of(o)
+    };
+    let totals = pricing::totals(&charges, &kept, &settings)
+        .map_err(|e| DomainError::internal(e.message))?;
+    let bill = Bill {
+        subject_type: SUBJECT_TYPE,
+        subject_id: o.id,
+        subject_field: "orderId",
+        reference: o.number.clone(),
+        buyer: buyer_of(o),
+        lines: kept
+            .iter()
+            .map(|l| BillLine {
+                sku: Some(l.sku.clone()),
+                description: l.name.clone(),
+                quantity: Decimal::from(l.quantity),
+                unit_price: Money::from_cents(l.unit_price_cents),
+            })
+            .collect(),
+        settings: &settings,
+        issued_by,
+    };
+    invoices::document::check_particulars(&bill, &totals)?;
+
+    // Checked: now write.
+    let backorder = if remainder.is_empty() {
+        None
+    } else {
+        Some(split_off_backorder(w, o, &remainder, shares[1], &settings, issued_by).await?)
+    };
+    for line in &before.lines {
+        match kept.iter().find(|k| k.id == line.id) {
+            Some(k) if k.quantity == line.quantity => {}
+            Some(k) => {
+                order_line::ActiveModel {
+                    id: sea_orm::Unchanged(line.id),
+                    quantity: Set(k.quantity),
+                    ..Default::default()
+                }
+                .update(w.conn())
+                .await?;
+            }
+            None => {
+                order_line::Entity::delete_by_id(line.id)
+                    .exec(w.conn())
+                    .await?;
+            }
+        }
+    }
+    let reason = backorder
+        .as_ref()
+        .map(|b| format!("the unreserved remainder moved to backorder {}", b.number));
+    let order = update_order(w, o, |m| {
+        m.status = Set(status);
+        m.total_cents = Set(totals.inclusive.cents());
+        m.order_discount_cents = Set(shares[0].cents());
+        m.status_reason = Set(reason);
+    })
+    .await?;
+    let lines = lines_of(w.conn(), &[order.id]).await?;
+    let after = Order { order, lines };
+    w.audit_as(
+        issued_by,
+        SUBJECT_TYPE,
+        o.id,
+        "order.invoiced",
+        Some(before),
+        Some(&after),
+    )
+    .await?;
+    let invoice = invoices::issue_in(w, &bill, &totals).await?;
+    Ok((after, invoice))
+}
+
+/// A new BACKORDERED order for `remainder` (same customer, prices and
+/// delivery details; no second shipping charge), linked to `from`.
+async fn split_off_backorder(
+    w: &mut Write<'_>,
+    from: &sales_order::Model,
+    remainder: &[(order_line::Model, i32)],
+    discount: Money,
+    settings: &entity::business_settings::Model,
+    actor: &crate::kernel::Actor,
+) -> Result<sales_order::Model, DomainError> {
+    let now = w.now();
+    let id = Uuid::now_v7();
+    let lines: Vec<order_line::Model> = remainder
+        .iter()
+        .enumerate()
+        .map(|(i, (line, quantity))| order_line::Model {
+            id: Uuid::now_v7(),
+            order_id: id,
+            line_no: i as i32 + 1,
+            quantity: *quantity,
+            reserved_quantity: 0,
+            ..line.clone()
+        })
+        .collect();
+    let charges = pricing::Charges {
+        shipping_cents: 0,
+        order_discount_cents: discount.cents(),
+        ..pricing::Charges::of(from)
+    };
+    let totals = pricing::totals(&charges, &lines, settings)
+        .map_err(|e| DomainError::internal(e.message))?;
+    let number = numbering::next(w.conn(), numbering::SALES_ORDER).await?;
+    let order = w
+        .insert(sales_order::ActiveModel::from(sales_order::Model {
+            id,
+            number,
+            status: OrderStatus::Backordered,
+            shipping_cents: 0,
+            order_discount_cents: discount.cents(),
+            total_cents: totals.inclusive.cents(),
+            reservation_approval_id: None,
+            status_reason: Some(format!("split from {} when it was invoiced", from.number)),
+            reserved_until: None,
+            placed_by: actor.id.clone(),
+            backorder_of: Some(from.id),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            ..from.clone()
+        }))
+        .await?;
+    let mut stored = Vec::with_capacity(lines.len());
+    for line in lines {
+        stored.push(order_line::ActiveModel::from(line).insert(w.conn()).await?);
+    }
+    // Its late risk is its own from now on.
+    let plan = TimerPlan {
+        kind: timer_kind::LATE_RISK,
+        subject_id: id,
+        due_at: now,
+        payload: serde_json::json!({}),
+    };
+    timers::plan(w.conn(), &plan, now).await?;
+    let backorder = Order {
+        order,
+        lines: stored,
+    };
+    w.audit_as(
+        actor,
+        SUBJECT_TYPE,
+        id,
+        "order.backordered",
+        None,
+        Some(&backorder),
+    )
+    .await?;
+    Ok(backorder.order)
+}
+
 /// What a late-risk review found: the risk when it changed (the customer is
 /// then told, once per risk), and the records touched.
 pub struct Review {
@@ -1257,6 +1509,41 @@ mod tests {
             "OUT_OF_RANGE"
         );
         assert_eq!(screaming(&format!("{:?}", ErrorCode::Required)), "REQUIRED");
+    }
+
+    fn line(no: i32, kind: ProductKind, quantity: i32, reserved: i32) -> order_line::Model {
+        order_line::Model {
+            id: Uuid::now_v7(),
+            order_id: Uuid::nil(),
+            line_no: no,
+            product_id: Uuid::nil(),
+            sku: format!("SKU-{no}"),
+            name: "Thing".into(),
+            kind,
+            tax_code: "TAXABLE".into(),
+            unit_price_cents: 1000,
+            quantity,
+            discount_basis_points: 0,
+            reserved_quantity: reserved,
+        }
+    }
+
+    #[test]
+    fn invoicing_keeps_what_is_reserved_and_every_service_and_backorders_the_rest() {
+        let lines = [
+            line(1, ProductKind::Goods, 5, 5),
+            line(2, ProductKind::Goods, 4, 1),
+            line(3, ProductKind::Goods, 2, 0),
+            line(4, ProductKind::Service, 1, 0),
+        ];
+        let (kept, remainder) = split_for_invoice(&lines);
+        let kept: Vec<(i32, i32)> = kept.iter().map(|l| (l.line_no, l.quantity)).collect();
+        assert_eq!(kept, [(1, 5), (2, 1), (4, 1)]);
+        let moved: Vec<(i32, i32)> = remainder.iter().map(|(l, q)| (l.line_no, *q)).collect();
+        assert_eq!(moved, [(2, 3), (3, 2)]);
+        let (kept, remainder) = split_for_invoice(&lines[..1]);
+        assert_eq!(kept.len(), 1);
+        assert!(remainder.is_empty());
     }
 
     #[test]

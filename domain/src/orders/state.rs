@@ -17,6 +17,9 @@ pub enum Event {
     ReservationRefused,
     /// An unpaid reservation ran out (the order is cancelled, stock released).
     ReservationLapsed,
+    /// Its tax invoice was issued (for what is reserved; the rest was split
+    /// off to a backorder).
+    Invoice,
     /// Cancelled before it was invoiced.
     Cancel,
 }
@@ -46,6 +49,7 @@ pub fn apply(from: OrderStatus, event: Event) -> Result<OrderStatus, Illegal> {
         (S::AwaitingReservation, Event::Reserved { .. }) => S::Backordered,
         (S::AwaitingReservation, Event::ReservationRefused) => S::ReservationRejected,
         (S::Reserved | S::PartiallyReserved, Event::ReservationLapsed) => S::Cancelled,
+        (S::Reserved | S::PartiallyReserved, Event::Invoice) => S::Invoiced,
         (from, Event::Cancel) if BEFORE_INVOICE.contains(&from) => S::Cancelled,
         _ => return Err(Illegal { from }),
     };
@@ -57,6 +61,8 @@ pub fn apply(from: OrderStatus, event: Event) -> Result<OrderStatus, Illegal> {
 pub enum Action {
     RequestReservation,
     DecideReservation,
+    /// Issue the tax invoice by hand (where issuing on reservation failed).
+    IssueInvoice,
     Cancel,
 }
 
@@ -72,7 +78,10 @@ pub fn next_actions(status: OrderStatus, viewer: Role) -> Vec<(Action, Role)> {
             (Action::DecideReservation, Role::Fulfilment),
             (Action::Cancel, Role::Fulfilment),
         ],
-        S::Reserved | S::PartiallyReserved => vec![(Action::Cancel, Role::Fulfilment)],
+        S::Reserved | S::PartiallyReserved => vec![
+            (Action::IssueInvoice, Role::Finance),
+            (Action::Cancel, Role::Fulfilment),
+        ],
         _ => vec![],
     };
     if viewer == Role::Customer {
@@ -134,6 +143,29 @@ mod tests {
             S::Cancelled,
         ] {
             assert_eq!(apply(late, Event::Cancel), Err(Illegal { from: late }));
+        }
+    }
+
+    #[test]
+    fn only_a_reservation_is_invoiced_and_only_once() {
+        for held in [S::Reserved, S::PartiallyReserved] {
+            assert_eq!(apply(held, Event::Invoice), Ok(S::Invoiced));
+            assert_eq!(
+                next_actions(held, Role::Finance)[0],
+                (Action::IssueInvoice, Role::Finance)
+            );
+        }
+        for not_held in [
+            S::Placed,
+            S::AwaitingReservation,
+            S::Backordered,
+            S::Invoiced,
+            S::Cancelled,
+        ] {
+            assert_eq!(
+                apply(not_held, Event::Invoice),
+                Err(Illegal { from: not_held })
+            );
         }
     }
 

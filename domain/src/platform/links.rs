@@ -49,6 +49,23 @@ impl LinkPurpose {
         }
     }
 
+    /// The path segment of its page: `/links/{segment}/{token}`.
+    pub fn path_segment(self) -> &'static str {
+        match self {
+            LinkPurpose::Invoice => "invoice",
+            LinkPurpose::Tracking => "tracking",
+            LinkPurpose::Survey => "survey",
+            LinkPurpose::Unsubscribe => "unsubscribe",
+        }
+    }
+
+    /// The purpose a path segment names.
+    pub fn from_path_segment(segment: &str) -> Option<LinkPurpose> {
+        LinkPurpose::ALL
+            .into_iter()
+            .find(|p| p.path_segment() == segment)
+    }
+
     fn code(self) -> u8 {
         match self {
             LinkPurpose::Invoice => 1,
@@ -107,6 +124,23 @@ impl LinkSigner {
     /// A token for `purpose` and `subject`, valid for the purpose's validity from `now`.
     pub fn issue(&self, purpose: LinkPurpose, subject: Uuid, now: DateTime<Utc>) -> String {
         self.sign(purpose, subject, now + purpose.validity())
+    }
+
+    /// The absolute address of the page a fresh link opens (what an email
+    /// carries), under the public base URL.
+    pub fn url(
+        &self,
+        public_base_url: &str,
+        purpose: LinkPurpose,
+        subject: Uuid,
+        now: DateTime<Utc>,
+    ) -> String {
+        format!(
+            "{}/links/{}/{}",
+            public_base_url.trim_end_matches('/'),
+            purpose.path_segment(),
+            self.issue(purpose, subject, now)
+        )
     }
 
     /// A token valid until `expires_at` (to the second).

@@ -16,6 +16,8 @@ pub mod topic {
     pub const ORDER_PLACED: &str = "order.placed";
     /// A timer came due; its kind names the work (see `business_time::timers`).
     pub const TIMER_FIRED: &str = "timer.fired";
+    /// A tax invoice was issued: email it to the buyer.
+    pub const INVOICE_ISSUED: &str = "invoice.issued";
 }
 
 // ---- Relay side: claiming, marking, recovering. Times here are wall-clock

@@ -51,6 +51,16 @@ pub enum LineDiscount {
     Percent(Decimal),
 }
 
+/// What a line supplies: exports make goods GST-free (s38-185) but a service
+/// keeps its own tax code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Supply {
+    #[default]
+    Goods,
+    Service,
+}
+
 /// One goods or service line, priced in the invoice's `PriceBasis`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineInput {
@@ -59,22 +69,38 @@ pub struct LineInput {
     pub quantity: Decimal,
     pub tax_code: TaxCode,
     pub discount: LineDiscount,
+    pub supply: Supply,
 }
 
 impl LineInput {
-    /// A line with no discount.
+    /// A goods line with no discount.
     pub fn new(unit_price: Money, quantity: i64, tax_code: TaxCode) -> LineInput {
         LineInput {
             unit_price,
             quantity: Decimal::from(quantity),
             tax_code,
             discount: LineDiscount::None,
+            supply: Supply::Goods,
         }
     }
 
     pub fn with_discount(self, discount: LineDiscount) -> LineInput {
         LineInput { discount, ..self }
     }
+
+    pub fn with_supply(self, supply: Supply) -> LineInput {
+        LineInput { supply, ..self }
+    }
+}
+
+/// Whether the seller is registered for GST. An unregistered seller charges
+/// no GST on any line and issues an "Invoice", not a tax invoice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Seller {
+    #[default]
+    GstRegistered,
+    NotRegistered,
 }
 
 /// A delivery charge: its own supply, taxable by default; never discounted by the
@@ -103,9 +129,15 @@ pub struct InvoiceInput {
     pub shipping: Option<Shipping>,
     pub rounding: GstRounding,
     pub prices: PriceBasis,
+    pub seller: Seller,
+    /// Shipped to an address outside Australia: goods lines are GST-free
+    /// exports (G2) and the freight GST-free (G3); where prices include GST
+    /// the buyer is charged them less their GST (AU-RULES "Exports").
+    pub export: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum LineKind {
     Item,
     Shipping,
@@ -116,7 +148,10 @@ pub enum LineKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineResult {
     pub kind: LineKind,
+    /// The code the line is charged under (an export's goods: GST-free).
     pub tax_code: TaxCode,
+    /// A GST-free export of goods (G2).
+    pub export: bool,
     /// Unit price × quantity, in the invoice's price basis.
     pub gross: Money,
     pub line_discount: Money,
@@ -144,8 +179,10 @@ pub struct InvoiceTotals {
     pub inclusive: Money,
     /// Inclusive value of taxable supplies.
     pub taxable_part: Money,
-    /// Value of GST-free supplies (no GST, reported as GST-free sales).
+    /// Value of GST-free supplies other than exports (G3).
     pub gst_free_part: Money,
+    /// Value of GST-free exports of goods (G2).
+    pub export_part: Money,
     /// Value of input-taxed supplies.
     pub input_taxed_part: Money,
     /// Total of $1,000 or more (either sign): the buyer's identity or ABN must be shown.
@@ -153,6 +190,7 @@ pub struct InvoiceTotals {
     /// Every supply is taxable and the GST is exactly 1/11 of the total (to the cent),
     /// so "Total price includes GST" may stand in for the GST amount.
     pub total_includes_gst_wording: bool,
+    pub seller: Seller,
 }
 
 impl InvoiceTotals {
@@ -318,16 +356,54 @@ fn line_discount(gross: Money, discount: LineDiscount) -> Result<Money, ValueErr
     })
 }
 
+/// How one line is charged once the export and the seller's registration are
+/// applied: its code, whether it is an export, and whether GST is charged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Treatment {
+    tax_code: TaxCode,
+    export: bool,
+    /// A taxable price that included GST is charged less its GST.
+    drop_gst: bool,
+    charges_gst: bool,
+}
+
+fn treatment(kind: LineKind, code: TaxCode, supply: Supply, input: &InvoiceInput) -> Treatment {
+    let exported = input.export && code != TaxCode::InputTaxed;
+    let (tax_code, export) = match (kind, supply) {
+        // s38-185: goods leaving Australia are GST-free exports.
+        (LineKind::Item, Supply::Goods) if exported => (TaxCode::GstFree, true),
+        // s38-355: the freight carrying them abroad is GST-free (not an export).
+        (LineKind::Shipping, _) if exported => (TaxCode::GstFree, false),
+        _ => (code, false),
+    };
+    let registered = input.seller == Seller::GstRegistered;
+    Treatment {
+        tax_code,
+        export,
+        drop_gst: registered
+            && code.is_taxable()
+            && tax_code != code
+            && input.prices == PriceBasis::Inclusive,
+        charges_gst: registered && tax_code.is_taxable(),
+    }
+}
+
+/// A GST-inclusive amount less its GST (each line's GST rounded on its own).
+fn less_its_gst(amount: Money) -> Result<Money, ValueError> {
+    Ok(split(amount, PriceBasis::Inclusive)?.ex_gst)
+}
+
 fn finish_line(
     kind: LineKind,
-    tax_code: TaxCode,
+    how: Treatment,
     gross: Money,
     line_discount: Money,
     order_discount_share: Money,
     basis: PriceBasis,
 ) -> Result<LineResult, ValueError> {
+    let tax_code = how.tax_code;
     let net = sub(sub(gross, line_discount)?, order_discount_share)?;
-    let (gst_exact, s) = if tax_code.is_taxable() {
+    let (gst_exact, s) = if how.charges_gst {
         (gst_exact(net, basis), split(net, basis)?)
     } else {
         let s = GstSplit {
@@ -340,6 +416,7 @@ fn finish_line(
     Ok(LineResult {
         kind,
         tax_code,
+        export: how.export,
         gross,
         line_discount,
         order_discount_share,
@@ -357,8 +434,14 @@ pub fn compute_invoice(input: &InvoiceInput) -> Result<InvoiceTotals, ValueError
     let mut gross = Vec::with_capacity(input.lines.len());
     let mut discounts = Vec::with_capacity(input.lines.len());
     let mut after_line = Vec::with_capacity(input.lines.len());
-    for line in &input.lines {
+    let treatments: Vec<Treatment> = input
+        .lines
+        .iter()
+        .map(|l| treatment(LineKind::Item, l.tax_code, l.supply, input))
+        .collect();
+    for (line, how) in input.lines.iter().zip(&treatments) {
         let g = line_gross(line)?;
+        let g = if how.drop_gst { less_its_gst(g)? } else { g };
         let d = line_discount(g, line.discount)?;
         gross.push(g);
         discounts.push(d);
@@ -409,10 +492,10 @@ pub fn compute_invoice(input: &InvoiceInput) -> Result<InvoiceTotals, ValueError
     };
 
     let mut lines = Vec::with_capacity(input.lines.len());
-    for (i, line) in input.lines.iter().enumerate() {
+    for i in 0..input.lines.len() {
         lines.push(finish_line(
             LineKind::Item,
-            line.tax_code,
+            treatments[i],
             gross[i],
             discounts[i],
             shares[i],
@@ -422,10 +505,16 @@ pub fn compute_invoice(input: &InvoiceInput) -> Result<InvoiceTotals, ValueError
     let shipping = input
         .shipping
         .map(|s| {
+            let how = treatment(LineKind::Shipping, s.tax_code, Supply::Service, input);
+            let amount = if how.drop_gst {
+                less_its_gst(s.amount)?
+            } else {
+                s.amount
+            };
             finish_line(
                 LineKind::Shipping,
-                s.tax_code,
-                s.amount,
+                how,
+                amount,
                 Money::ZERO,
                 Money::ZERO,
                 basis,
@@ -435,21 +524,32 @@ pub fn compute_invoice(input: &InvoiceInput) -> Result<InvoiceTotals, ValueError
 
     let all: Vec<&LineResult> = lines.iter().chain(shipping.iter()).collect();
     let net_total = sum(all.iter().map(|l| &l.net))?;
-    let part = |code: TaxCode| sum(all.iter().filter(|l| l.tax_code == code).map(|l| &l.net));
+    let part = |code: TaxCode, export: bool| {
+        sum(all
+            .iter()
+            .filter(|l| l.tax_code == code && l.export == export)
+            .map(|l| &l.net))
+    };
+    let registered = input.seller == Seller::GstRegistered;
     let gst = match input.rounding {
+        _ if !registered => Money::ZERO,
         GstRounding::PerLine => sum(all.iter().map(|l| &l.gst))?,
         // Sum of the taxable lines' unrounded GST, computed exactly as one division.
         GstRounding::PerInvoice => {
-            Money::from_decimal_cents(gst_exact(part(TaxCode::Taxable)?, basis))?
+            Money::from_decimal_cents(gst_exact(part(TaxCode::Taxable, false)?, basis))?
         }
     };
     let (ex_gst, inclusive) = match basis {
         PriceBasis::Inclusive => (sub(net_total, gst)?, net_total),
         PriceBasis::Exclusive => (net_total, add(net_total, gst)?),
     };
-    let gst_free_part = part(TaxCode::GstFree)?;
-    let input_taxed_part = part(TaxCode::InputTaxed)?;
-    let taxable_part = sub(sub(inclusive, gst_free_part)?, input_taxed_part)?;
+    let gst_free_part = part(TaxCode::GstFree, false)?;
+    let export_part = part(TaxCode::GstFree, true)?;
+    let input_taxed_part = part(TaxCode::InputTaxed, false)?;
+    let taxable_part = sub(
+        sub(sub(inclusive, gst_free_part)?, export_part)?,
+        input_taxed_part,
+    )?;
 
     let all_taxable = all
         .iter()
@@ -457,9 +557,14 @@ pub fn compute_invoice(input: &InvoiceInput) -> Result<InvoiceTotals, ValueError
     let one_eleventh =
         Money::from_decimal_cents(gst_exact(inclusive, PriceBasis::Inclusive))? == gst;
     Ok(InvoiceTotals {
-        buyer_identity_required: inclusive.cents().unsigned_abs()
-            >= BUYER_IDENTITY_THRESHOLD.cents().unsigned_abs(),
-        total_includes_gst_wording: !inclusive.is_zero() && all_taxable && one_eleventh,
+        // Only a tax invoice must identify its buyer.
+        buyer_identity_required: registered
+            && inclusive.cents().unsigned_abs() >= BUYER_IDENTITY_THRESHOLD.cents().unsigned_abs(),
+        total_includes_gst_wording: registered
+            && !inclusive.is_zero()
+            && all_taxable
+            && one_eleventh,
+        seller: input.seller,
         lines,
         shipping,
         rounding: input.rounding,
@@ -469,6 +574,7 @@ pub fn compute_invoice(input: &InvoiceInput) -> Result<InvoiceTotals, ValueError
         inclusive,
         taxable_part,
         gst_free_part,
+        export_part,
         input_taxed_part,
     })
 }
@@ -481,42 +587,73 @@ pub enum DocumentKind {
     AdjustmentNote,
 }
 
-/// GST figures for a period, as a BAS asks for them. Sales (G1, incl. GST), GST on
-/// sales (1A), GST-free (G3) and input-taxed (G4) sales come from tax invoices;
-/// adjustment notes are kept apart so the accountant can place them, and
-/// `net_*` give the figures after adjustments.
+/// The figures of one issued document a GST summary adds up: what the
+/// engine computed when it was issued (stored with the document).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DocumentFigures {
+    pub inclusive: Money,
+    pub gst: Money,
+    pub export: Money,
+    pub gst_free: Money,
+    pub input_taxed: Money,
+}
+
+impl InvoiceTotals {
+    /// What a GST summary takes from this document.
+    pub fn figures(&self) -> DocumentFigures {
+        DocumentFigures {
+            inclusive: self.inclusive,
+            gst: self.gst,
+            export: self.export_part,
+            gst_free: self.gst_free_part,
+            input_taxed: self.input_taxed_part,
+        }
+    }
+}
+
+/// GST figures for a period, as a BAS asks for them (AU-RULES "GST summary").
+/// Sales come from tax invoices; adjustment notes are reported on their own
+/// (increasing at 1A, decreasing at 1B), never netted into 1A, and G1 is not
+/// reduced by them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct GstSummary {
+    /// G1: total sales, GST included.
     pub total_sales: Money,
-    pub gst_on_sales: Money,
-    pub gst_free_sales: Money,
+    /// G2: export sales.
+    pub export_sales: Money,
+    /// G3: other GST-free sales.
+    pub other_gst_free_sales: Money,
+    /// Input-taxed sales (G4).
     pub input_taxed_sales: Money,
-    /// Inclusive value of adjustment notes (negative for refunds).
-    pub adjustments_total: Money,
-    pub adjustments_gst: Money,
-    pub adjustments_gst_free: Money,
-    pub adjustments_input_taxed: Money,
+    /// 1A: GST on sales (before adjustments).
+    pub gst_on_sales: Money,
+    /// GST of notes that raised a price (reported with 1A).
+    pub increasing_adjustments: Money,
+    /// GST of notes that lowered a price (reported at 1B), as a magnitude.
+    pub decreasing_adjustments: Money,
     pub invoices: u32,
     pub adjustment_notes: u32,
 }
 
 impl GstSummary {
-    /// Adds one document's totals.
-    pub fn add(&mut self, kind: DocumentKind, t: &InvoiceTotals) -> Result<(), ValueError> {
+    /// Adds one document's figures.
+    pub fn add(&mut self, kind: DocumentKind, f: &DocumentFigures) -> Result<(), ValueError> {
         match kind {
             DocumentKind::TaxInvoice => {
-                self.total_sales = add(self.total_sales, t.inclusive)?;
-                self.gst_on_sales = add(self.gst_on_sales, t.gst)?;
-                self.gst_free_sales = add(self.gst_free_sales, t.gst_free_part)?;
-                self.input_taxed_sales = add(self.input_taxed_sales, t.input_taxed_part)?;
+                self.total_sales = add(self.total_sales, f.inclusive)?;
+                self.export_sales = add(self.export_sales, f.export)?;
+                self.other_gst_free_sales = add(self.other_gst_free_sales, f.gst_free)?;
+                self.input_taxed_sales = add(self.input_taxed_sales, f.input_taxed)?;
+                self.gst_on_sales = add(self.gst_on_sales, f.gst)?;
                 self.invoices += 1;
             }
             DocumentKind::AdjustmentNote => {
-                self.adjustments_total = add(self.adjustments_total, t.inclusive)?;
-                self.adjustments_gst = add(self.adjustments_gst, t.gst)?;
-                self.adjustments_gst_free = add(self.adjustments_gst_free, t.gst_free_part)?;
-                self.adjustments_input_taxed =
-                    add(self.adjustments_input_taxed, t.input_taxed_part)?;
+                if f.gst.is_negative() {
+                    let magnitude = f.gst.checked_neg().ok_or_else(overflow)?;
+                    self.decreasing_adjustments = add(self.decreasing_adjustments, magnitude)?;
+                } else {
+                    self.increasing_adjustments = add(self.increasing_adjustments, f.gst)?;
+                }
                 self.adjustment_notes += 1;
             }
         }
@@ -525,25 +662,13 @@ impl GstSummary {
 
     /// Summarises a period's documents.
     pub fn from_documents<'a>(
-        docs: impl IntoIterator<Item = (DocumentKind, &'a InvoiceTotals)>,
+        docs: impl IntoIterator<Item = (DocumentKind, &'a DocumentFigures)>,
     ) -> Result<GstSummary, ValueError> {
         let mut s = GstSummary::default();
-        for (kind, t) in docs {
-            s.add(kind, t)?;
+        for (kind, f) in docs {
+            s.add(kind, f)?;
         }
         Ok(s)
-    }
-
-    pub fn net_total_sales(&self) -> Result<Money, ValueError> {
-        add(self.total_sales, self.adjustments_total)
-    }
-
-    pub fn net_gst_on_sales(&self) -> Result<Money, ValueError> {
-        add(self.gst_on_sales, self.adjustments_gst)
-    }
-
-    pub fn net_gst_free_sales(&self) -> Result<Money, ValueError> {
-        add(self.gst_free_sales, self.adjustments_gst_free)
     }
 }
 
@@ -580,7 +705,10 @@ mod tests {
         }
         assert_eq!(t.ex_gst.cents() + t.gst.cents(), t.inclusive.cents());
         assert_eq!(
-            t.taxable_part.cents() + t.gst_free_part.cents() + t.input_taxed_part.cents(),
+            t.taxable_part.cents()
+                + t.gst_free_part.cents()
+                + t.export_part.cents()
+                + t.input_taxed_part.cents(),
             t.inclusive.cents()
         );
     }
@@ -704,6 +832,7 @@ mod tests {
             quantity: dec!(1.5),
             tax_code: TaxCode::Taxable,
             discount: LineDiscount::None,
+            supply: Supply::Service,
         };
         let t = compute_invoice(&invoice(
             vec![hours],
@@ -942,27 +1071,127 @@ mod tests {
             GstRounding::PerLine,
         ))
         .unwrap();
+        let mut abroad = invoice(
+            vec![taxable(2200)],
+            PriceBasis::Inclusive,
+            GstRounding::PerLine,
+        );
+        abroad.export = true;
+        let export = compute_invoice(&abroad).unwrap();
         let refund = compute_invoice(&invoice(
             vec![taxable(-1100)],
             PriceBasis::Inclusive,
             GstRounding::PerLine,
         ))
         .unwrap();
+        let surcharge = compute_invoice(&invoice(
+            vec![taxable(330)],
+            PriceBasis::Inclusive,
+            GstRounding::PerLine,
+        ))
+        .unwrap();
+        let figures = [
+            sale.figures(),
+            export.figures(),
+            refund.figures(),
+            surcharge.figures(),
+        ];
         let s = GstSummary::from_documents([
-            (DocumentKind::TaxInvoice, &sale),
-            (DocumentKind::TaxInvoice, &sale),
-            (DocumentKind::AdjustmentNote, &refund),
+            (DocumentKind::TaxInvoice, &figures[0]),
+            (DocumentKind::TaxInvoice, &figures[0]),
+            (DocumentKind::TaxInvoice, &figures[1]),
+            (DocumentKind::AdjustmentNote, &figures[2]),
+            (DocumentKind::AdjustmentNote, &figures[3]),
         ])
         .unwrap();
-        assert_eq!(s.total_sales, c(3200));
+        // G1 counts invoices only; the notes are reported on their own.
+        assert_eq!(s.total_sales, c(3200 + 2000));
+        assert_eq!(s.export_sales, c(2000));
+        assert_eq!(s.other_gst_free_sales, c(1000));
         assert_eq!(s.gst_on_sales, c(200));
-        assert_eq!(s.gst_free_sales, c(1000));
-        assert_eq!(s.adjustments_total, c(-1100));
-        assert_eq!(s.adjustments_gst, c(-100));
-        assert_eq!(s.net_total_sales().unwrap(), c(2100));
-        assert_eq!(s.net_gst_on_sales().unwrap(), c(100));
-        assert_eq!(s.net_gst_free_sales().unwrap(), c(1000));
-        assert_eq!((s.invoices, s.adjustment_notes), (2, 1));
+        assert_eq!(s.decreasing_adjustments, c(100));
+        assert_eq!(s.increasing_adjustments, c(30));
+        assert_eq!((s.invoices, s.adjustment_notes), (3, 2));
+    }
+
+    #[test]
+    fn export_goods_are_gst_free_and_charged_less_their_gst() {
+        for rounding in [GstRounding::PerLine, GstRounding::PerInvoice] {
+            let mut input = invoice(
+                vec![
+                    taxable(1095),
+                    taxable(1095),
+                    LineInput::new(c(450), 1, TaxCode::GstFree),
+                    LineInput::new(c(2200), 1, TaxCode::Taxable).with_supply(Supply::Service),
+                ],
+                PriceBasis::Inclusive,
+                rounding,
+            );
+            input.shipping = Some(Shipping::taxable(c(995)));
+            input.export = true;
+            let t = compute_invoice(&input).unwrap();
+            // 1095 less its GST (100) on each line, whatever the rounding rule.
+            assert_eq!(t.lines[0].net, c(995));
+            assert_eq!(t.lines[1].net, c(995));
+            assert!(
+                t.lines[..3]
+                    .iter()
+                    .all(|l| l.export && l.tax_code == TaxCode::GstFree)
+            );
+            assert_eq!(t.lines[2].net, c(450));
+            // A service keeps its own tax code abroad.
+            assert_eq!(t.lines[3].tax_code, TaxCode::Taxable);
+            assert!(!t.lines[3].export);
+            assert_eq!(t.lines[3].gst, c(200));
+            // Freight abroad: GST-free, not an export; charged less its GST.
+            let ship = t.shipping.as_ref().unwrap();
+            assert_eq!((ship.tax_code, ship.export), (TaxCode::GstFree, false));
+            assert_eq!(ship.net, c(905));
+            assert_eq!(t.export_part, c(995 + 995 + 450));
+            assert_eq!(t.gst_free_part, c(905));
+            assert_eq!(t.gst, c(200));
+            assert_eq!(t.inclusive, c(995 + 995 + 450 + 2200 + 905));
+            check_invariants(&t);
+        }
+        // Exclusive prices need no change: the buyer abroad pays them as they are.
+        let mut input = invoice(
+            vec![taxable(1999)],
+            PriceBasis::Exclusive,
+            GstRounding::PerLine,
+        );
+        input.export = true;
+        let t = compute_invoice(&input).unwrap();
+        assert_eq!(
+            (t.gst, t.inclusive, t.export_part),
+            (c(0), c(1999), c(1999))
+        );
+    }
+
+    #[test]
+    fn an_unregistered_seller_charges_no_gst_on_any_line() {
+        for prices in [PriceBasis::Inclusive, PriceBasis::Exclusive] {
+            let mut input = invoice(
+                vec![taxable(1095), LineInput::new(c(450), 1, TaxCode::GstFree)],
+                prices,
+                GstRounding::PerInvoice,
+            );
+            input.shipping = Some(Shipping::taxable(c(995)));
+            input.seller = Seller::NotRegistered;
+            let t = compute_invoice(&input).unwrap();
+            assert!(t.all_lines().all(|l| l.gst.is_zero()));
+            assert_eq!(t.gst, c(0));
+            assert_eq!(t.inclusive, c(1095 + 450 + 995));
+            assert_eq!(t.ex_gst, t.inclusive);
+            assert!(!t.total_includes_gst_wording);
+            check_invariants(&t);
+        }
+        let mut big = invoice(
+            vec![taxable(200_000)],
+            PriceBasis::Inclusive,
+            GstRounding::PerLine,
+        );
+        big.seller = Seller::NotRegistered;
+        assert!(!compute_invoice(&big).unwrap().buyer_identity_required);
     }
 
     proptest! {

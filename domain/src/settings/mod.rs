@@ -5,6 +5,8 @@ use crate::kernel::{
     Committed, Ctx, DomainError, ErrorCode, Fields, Patch, Permission, Versioned, Write,
 };
 use crate::rules::abn::Abn;
+use crate::rules::error::ValueError;
+use crate::rules::money::Money;
 use chrono::Utc;
 pub use entity::GstRounding;
 use entity::business_settings;
@@ -99,6 +101,23 @@ pub struct SettingsUpdate {
     pub mail_from: Option<String>,
     pub public_base_url: Option<String>,
     pub timezone: Option<String>,
+    /// What standard, express and overnight shipping charge, GST included
+    /// (dollars, e.g. "9.95"; "0" ships free).
+    pub shipping_standard: Option<String>,
+    pub shipping_express: Option<String>,
+    pub shipping_overnight: Option<String>,
+}
+
+/// A shipping charge as given: dollars, not negative, at most $10,000.
+fn shipping_charge(raw: &str) -> Result<Money, ValueError> {
+    let m = Money::parse(raw)?;
+    if m.is_negative() || m.cents() > 1_000_000 {
+        return Err(ValueError::new(
+            ErrorCode::OutOfRange,
+            "a shipping charge is between $0 and $10,000",
+        ));
+    }
+    Ok(m)
 }
 
 /// Change the settings if `expected_version` is current; every bad field is
@@ -139,6 +158,14 @@ pub async fn update(
             format!("'{tz}' is not an IANA timezone"),
         );
     }
+    let mut charge = |name: &str, raw: &Option<String>| {
+        raw.as_deref()
+            .and_then(|r| fields.optional(name, Some(r), shipping_charge))
+            .map(|m| m.cents())
+    };
+    let standard = charge("shippingStandard", &input.shipping_standard);
+    let express = charge("shippingExpress", &input.shipping_express);
+    let overnight = charge("shippingOvernight", &input.shipping_overnight);
     fields.finish(|| Some(()))?;
 
     let before = current(w.conn()).await?;
@@ -158,6 +185,9 @@ pub async fn update(
             &before.public_base_url,
         )),
         timezone: Set(keep(&input.timezone, &before.timezone)),
+        shipping_standard_cents: Set(standard.unwrap_or(before.shipping_standard_cents)),
+        shipping_express_cents: Set(express.unwrap_or(before.shipping_express_cents)),
+        shipping_overnight_cents: Set(overnight.unwrap_or(before.shipping_overnight_cents)),
         updated_at: Set(w.now()),
         ..Default::default()
     };

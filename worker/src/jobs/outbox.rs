@@ -67,6 +67,9 @@ async fn process(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
             let kind = notifications::NotificationKind::OrderConfirmation;
             super::send_notification::email_order_contact(deps, kind, row.subject_id).await?;
         }
+        topic::INVOICE_ISSUED => {
+            super::send_notification::email_invoice(deps, row.subject_id).await?
+        }
         topic::TIMER_FIRED => super::timer_fired::handle(deps, &row).await?,
         other => tracing::warn!(outbox_id = %row.id, topic = other, "no handler for topic"),
     }

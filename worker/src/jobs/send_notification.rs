@@ -106,7 +106,13 @@ impl Composed {
 
 async fn compose(deps: &Deps, n: &notification::Model) -> Result<Composed, BoxDynError> {
     let settings = domain::settings::current(&deps.db).await?;
-    let rendered = mailers::render(&deps.db, &settings, n).await?;
+    // Links are signed at send time on the app clock, as the api checks them.
+    let links = mailers::Links {
+        signer: domain::platform::links::LinkSigner::new(&deps.config.link_signing_key),
+        public_base_url: &deps.config.public_base_url,
+        now: deps.clock.now(),
+    };
+    let rendered = mailers::render(&deps.db, &settings, &links, n).await?;
     // The sender is a business setting (ADMIN may change it); MAIL_FROM only
     // seeds it and stands in if the stored one does not parse.
     let from: Mailbox = settings
@@ -131,5 +137,21 @@ pub async fn email_order_contact(
     };
     let now = chrono::Utc::now();
     let n = notifications::ensure(&deps.db, kind, order_id, email, now, &deps.mail_domain).await?;
+    deliver(deps, n.id).await
+}
+
+/// Email an invoice to its buyer, once, and send it now. Nothing when the
+/// buyer gave no address.
+pub async fn email_invoice(deps: &Deps, invoice_id: Uuid) -> Result<(), BoxDynError> {
+    let Some(invoice) = domain::invoices::find(&deps.db, invoice_id).await? else {
+        return Ok(());
+    };
+    let Some(email) = invoice.invoice.buyer_email.as_deref() else {
+        return Ok(());
+    };
+    let now = chrono::Utc::now();
+    let kind = notifications::NotificationKind::InvoiceIssued;
+    let n =
+        notifications::ensure(&deps.db, kind, invoice_id, email, now, &deps.mail_domain).await?;
     deliver(deps, n.id).await
 }

@@ -2,11 +2,13 @@
 //! templates), rendered with minijinja. HTML templates escape what they insert.
 
 mod approvals;
+mod invoice;
 mod order_confirmation;
 mod order_late;
 mod welcome;
 
 use apalis::prelude::BoxDynError;
+use domain::platform::links::{LinkPurpose, LinkSigner};
 use entity::{NotificationKind, business_settings, notification};
 use minijinja::Environment;
 use sea_orm::DatabaseConnection;
@@ -29,7 +31,8 @@ fn environment() -> &'static Environment<'static> {
             .into_iter()
             .chain(approvals::TEMPLATES)
             .chain(order_confirmation::TEMPLATES)
-            .chain(order_late::TEMPLATES);
+            .chain(order_late::TEMPLATES)
+            .chain(invoice::TEMPLATES);
         for (name, source) in all {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("template {name} parses: {e}"));
@@ -53,10 +56,25 @@ fn render_pair(
     })
 }
 
+/// Makes the signed links emails carry (to the public site).
+pub struct Links<'a> {
+    pub signer: LinkSigner,
+    pub public_base_url: &'a str,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+impl Links<'_> {
+    pub fn url(&self, purpose: LinkPurpose, subject: uuid::Uuid) -> String {
+        self.signer
+            .url(self.public_base_url, purpose, subject, self.now)
+    }
+}
+
 /// The email a notification stands for, with the business's current settings.
 pub async fn render(
     db: &DatabaseConnection,
     settings: &business_settings::Model,
+    links: &Links<'_>,
     n: &notification::Model,
 ) -> Result<Rendered, BoxDynError> {
     match n.kind {
@@ -68,10 +86,12 @@ pub async fn render(
         NotificationKind::OrderAtRisk | NotificationKind::OrderLate => {
             order_late::render(db, settings, n).await
         }
+        NotificationKind::InvoiceIssued => invoice::render(db, settings, links, n).await,
     }
 }
 
 pub use approvals::{
     ApprovalContext, escalated as approval_escalated, reminder as approval_reminder,
 };
+pub use invoice::{InvoiceContext, issued as invoice_issued};
 pub use welcome::{WelcomeContext, welcome};

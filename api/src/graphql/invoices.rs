@@ -1,0 +1,494 @@
+//! Tax invoices and the GST summary. Resolvers only translate: issuing,
+//! visibility and every figure are `domain::invoices`' (figures from the
+//! GST engine, stored when the invoice was issued).
+
+use super::catalogue::TaxCode;
+use super::date::Date;
+use super::errors::split_domain_error;
+use super::kit::{
+    ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, page_request, payload,
+    respond,
+};
+use super::loaders::{InvoiceOfOrderLoader, load_one};
+use super::money::Money;
+use super::orders::Order;
+use super::settings::GstRounding;
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use domain::invoices::{self, summary};
+use domain::kernel::{PageRequest, Permission};
+use domain::platform::links::{LinkPurpose, LinkSigner};
+use domain::{orders, rules};
+use entity::tax_invoice_line;
+
+/// What an invoice line bills.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::InvoiceLineKind")]
+pub enum InvoiceLineKind {
+    /// Goods or a service.
+    Item,
+    /// The delivery charge (its own supply).
+    Shipping,
+}
+
+/// When GST is attributed to a period.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum GstBasis {
+    /// The period the invoice was issued in (the default).
+    Accrual,
+}
+
+/// One line of an issued invoice, with its GST as issued.
+pub struct InvoiceLine(tax_invoice_line::Model);
+
+/// One line of an issued invoice, with its GST as issued.
+#[Object]
+impl InvoiceLine {
+    /// 1, 2, … as printed.
+    async fn line_no(&self) -> i32 {
+        self.0.line_no
+    }
+    /// Goods or service, or the delivery charge.
+    async fn kind(&self) -> InvoiceLineKind {
+        self.0.kind.into()
+    }
+    /// The product's SKU (none on the delivery line).
+    async fn sku(&self) -> Option<&str> {
+        self.0.sku.as_deref()
+    }
+    /// What was supplied.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// How many, as an exact decimal ("2", "1.5").
+    async fn quantity(&self) -> &str {
+        &self.0.quantity
+    }
+    /// Price of one, in the invoice's price basis (an export's goods: less their GST).
+    async fn unit_price(&self) -> Money {
+        Money::from_cents(self.0.unit_price_cents)
+    }
+    /// The tax code the line was charged under (an export's goods are GST_FREE).
+    async fn tax_code(&self) -> async_graphql::Result<TaxCode> {
+        rules::tax_code::TaxCode::parse(&self.0.tax_code)
+            .map(Into::into)
+            .map_err(|e| async_graphql::Error::new(e.to_string()))
+    }
+    /// Whether GST is charged on the line.
+    async fn taxable(&self) -> bool {
+        self.0.tax_code == rules::tax_code::TaxCode::Taxable.as_str()
+    }
+    /// A GST-free export of goods (BAS G2).
+    async fn export(&self) -> bool {
+        self.0.export
+    }
+    /// Unit price × quantity.
+    async fn gross(&self) -> Money {
+        Money::from_cents(self.0.gross_cents)
+    }
+    /// The line's own discount.
+    async fn discount(&self) -> Money {
+        Money::from_cents(self.0.discount_cents)
+    }
+    /// The line's share of the order discount.
+    async fn order_discount_share(&self) -> Money {
+        Money::from_cents(self.0.order_discount_cents)
+    }
+    /// What the line charges, in the invoice's price basis.
+    async fn net(&self) -> Money {
+        Money::from_cents(self.0.net_cents)
+    }
+    /// GST on the line, rounded to the cent.
+    async fn gst(&self) -> Money {
+        Money::from_cents(self.0.gst_cents)
+    }
+    /// The line excluding GST.
+    async fn total_ex_gst(&self) -> Money {
+        Money::from_cents(self.0.ex_gst_cents)
+    }
+    /// The line including GST.
+    async fn total(&self) -> Money {
+        Money::from_cents(self.0.total_cents)
+    }
+}
+
+/// The seller as the invoice names it.
+#[derive(SimpleObject)]
+pub struct InvoiceSeller {
+    /// Legal name.
+    pub name: String,
+    /// ABN, as issued.
+    pub abn: Option<String>,
+    /// Whether it was registered for GST when it issued the invoice.
+    pub gst_registered: bool,
+}
+
+/// The buyer as the invoice names it.
+#[derive(SimpleObject)]
+pub struct InvoiceBuyer {
+    /// Name (the buyer's identity).
+    pub name: String,
+    /// ABN, when the buyer gave one.
+    pub abn: Option<String>,
+    /// Where the invoice was emailed.
+    pub email: Option<String>,
+    /// Delivery address, one line.
+    pub address: String,
+}
+
+/// An issued tax invoice (or, from a seller not registered for GST, an
+/// invoice): exactly as issued; it never changes.
+pub struct Invoice(pub invoices::Invoice);
+
+/// An issued tax invoice (or, from a seller not registered for GST, an
+/// invoice): exactly as issued; it never changes.
+#[Object]
+impl Invoice {
+    /// Globally unique identifier; `node(id)` refetches the invoice.
+    pub(crate) async fn id(&self) -> ID {
+        ID(self.0.invoice.id.to_string())
+    }
+    /// `INV-000001`: consecutive, never reused.
+    async fn number(&self) -> &str {
+        &self.0.invoice.number
+    }
+    /// "Tax invoice", or "Invoice" from a seller not registered for GST.
+    async fn title(&self) -> &str {
+        &self.0.invoice.title
+    }
+    /// When it was issued (UTC).
+    async fn issued_at(&self) -> DateTime<Utc> {
+        self.0.invoice.issued_at
+    }
+    /// The date of issue in Australia/Sydney (its GST period).
+    async fn issued_on(&self) -> Date {
+        Date(self.0.invoice.issued_on)
+    }
+    /// Who issued it (`system` when issued on reservation).
+    async fn issued_by(&self) -> &str {
+        &self.0.invoice.issued_by
+    }
+    /// The number of what it bills (`SO-000001`).
+    async fn reference(&self) -> &str {
+        &self.0.invoice.reference
+    }
+    /// The order it bills; null when the caller may not see it.
+    async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
+        if self.0.invoice.subject_type != orders::SUBJECT_TYPE {
+            return Ok(None);
+        }
+        let found = orders::find_visible(
+            &ctx.services().db,
+            &ctx.domain_ctx()?,
+            self.0.invoice.subject_id,
+        )
+        .await;
+        Ok(answer(ctx, found)?.map(Order))
+    }
+    /// The seller's particulars as issued.
+    async fn seller(&self) -> InvoiceSeller {
+        let i = &self.0.invoice;
+        InvoiceSeller {
+            name: i.seller_name.clone(),
+            abn: i.seller_abn.clone(),
+            gst_registered: i.gst_registered,
+        }
+    }
+    /// The buyer's particulars as issued.
+    async fn buyer(&self) -> InvoiceBuyer {
+        let i = &self.0.invoice;
+        InvoiceBuyer {
+            name: i.buyer_name.clone(),
+            abn: i.buyer_abn.clone(),
+            email: i.buyer_email.clone(),
+            address: i.buyer_address.clone(),
+        }
+    }
+    /// Whether the prices include GST.
+    async fn prices_include_gst(&self) -> bool {
+        self.0.invoice.prices_include_gst
+    }
+    /// The GST rounding rule it was issued under.
+    async fn gst_rounding(&self) -> GstRounding {
+        self.0.invoice.gst_rounding.into()
+    }
+    /// Shipped abroad: its goods are GST-free exports.
+    async fn export(&self) -> bool {
+        self.0.invoice.export
+    }
+    /// Every line as printed, the delivery charge last (at most an order's lines + 1).
+    async fn lines(&self) -> Vec<InvoiceLine> {
+        self.0.lines.iter().cloned().map(InvoiceLine).collect()
+    }
+    /// Total excluding GST.
+    async fn total_ex_gst(&self) -> Money {
+        Money::from_cents(self.0.invoice.ex_gst_cents)
+    }
+    /// GST payable.
+    async fn gst(&self) -> Money {
+        Money::from_cents(self.0.invoice.gst_cents)
+    }
+    /// Total including GST.
+    async fn total(&self) -> Money {
+        Money::from_cents(self.0.invoice.total_cents)
+    }
+    /// Value of the taxable supplies (GST included).
+    async fn taxable_total(&self) -> Money {
+        Money::from_cents(self.0.invoice.taxable_cents)
+    }
+    /// Value of GST-free supplies other than exports (BAS G3).
+    async fn gst_free_total(&self) -> Money {
+        Money::from_cents(self.0.invoice.gst_free_cents)
+    }
+    /// Value of GST-free exports (BAS G2).
+    async fn export_total(&self) -> Money {
+        Money::from_cents(self.0.invoice.export_cents)
+    }
+    /// Value of input-taxed supplies.
+    async fn input_taxed_total(&self) -> Money {
+        Money::from_cents(self.0.invoice.input_taxed_cents)
+    }
+    /// "Total price includes GST" where GST is exactly 1/11 of the total;
+    /// null where the GST amount must be shown instead.
+    async fn gst_statement(&self) -> Option<&str> {
+        self.0
+            .invoice
+            .total_includes_gst
+            .then_some("Total price includes GST")
+    }
+    /// Whether the total ($1,000 or more) required the buyer's identity.
+    async fn buyer_identity_required(&self) -> bool {
+        self.0.invoice.buyer_identity_required
+    }
+    /// A signed link to the printable HTML copy, valid for 30 days.
+    async fn page_url(&self, ctx: &Context<'_>) -> String {
+        let services = ctx.services();
+        LinkSigner::new(&services.config.link_signing_key).url(
+            &services.config.public_base_url,
+            LinkPurpose::Invoice,
+            self.0.invoice.id,
+            services.clock.now(),
+        )
+    }
+}
+
+impl From<invoices::Invoice> for Invoice {
+    fn from(i: invoices::Invoice) -> Self {
+        Invoice(i)
+    }
+}
+
+/// The invoice of an order (for `Order.invoice`), when the caller may see it.
+pub async fn of_order(
+    ctx: &Context<'_>,
+    order_id: uuid::Uuid,
+) -> async_graphql::Result<Option<Invoice>> {
+    let Some(model) = load_one::<InvoiceOfOrderLoader, _>(ctx, order_id).await? else {
+        return Ok(None);
+    };
+    if !invoices::visible_to(&ctx.domain_ctx()?, &model) {
+        return Ok(None);
+    }
+    let found = invoices::find(&ctx.services().db, model.id).await;
+    Ok(answer(ctx, found)?.map(Invoice))
+}
+
+/// Which invoices to list; every given condition must hold.
+#[derive(InputObject, Default)]
+pub struct InvoiceFilter {
+    /// Only the invoice of this order.
+    pub order_id: Option<ID>,
+    /// Only this customer's.
+    pub customer_id: Option<ID>,
+    /// Issued on or after this date (Australia/Sydney).
+    pub issued_from: Option<Date>,
+    /// Issued on or before this date (Australia/Sydney).
+    pub issued_to: Option<Date>,
+}
+
+/// The input of `issueInvoice`.
+#[derive(InputObject)]
+pub struct IssueInvoiceInput {
+    /// The reserved order to invoice.
+    pub order_id: ID,
+}
+
+payload!("Result of `issueInvoice`.", IssueInvoicePayload, invoice: Invoice);
+
+/// A period's GST figures, as a BAS asks for them, and the invoices behind them.
+pub struct GstSummary(summary::PeriodSummary);
+
+/// A period's GST figures, as a BAS asks for them, and the invoices behind them.
+#[Object]
+impl GstSummary {
+    /// First day of the period (Australia/Sydney).
+    async fn from(&self) -> Date {
+        Date(self.0.from)
+    }
+    /// Last day of the period, inclusive.
+    async fn to(&self) -> Date {
+        Date(self.0.to)
+    }
+    /// How GST is attributed to the period.
+    async fn basis(&self) -> GstBasis {
+        match self.0.basis {
+            summary::Basis::Accrual => GstBasis::Accrual,
+        }
+    }
+    /// G1: total sales, GST included.
+    async fn total_sales(&self) -> Money {
+        Money(self.0.figures.total_sales)
+    }
+    /// G2: export sales.
+    async fn export_sales(&self) -> Money {
+        Money(self.0.figures.export_sales)
+    }
+    /// G3: other GST-free sales.
+    async fn other_gst_free_sales(&self) -> Money {
+        Money(self.0.figures.other_gst_free_sales)
+    }
+    /// Input-taxed sales (G4).
+    async fn input_taxed_sales(&self) -> Money {
+        Money(self.0.figures.input_taxed_sales)
+    }
+    /// 1A: GST on sales, before adjustments.
+    async fn gst_on_sales(&self) -> Money {
+        Money(self.0.figures.gst_on_sales)
+    }
+    /// GST of adjustment notes that raised a price (reported with 1A).
+    async fn increasing_adjustments(&self) -> Money {
+        Money(self.0.figures.increasing_adjustments)
+    }
+    /// GST of adjustment notes that lowered a price (1B).
+    async fn decreasing_adjustments(&self) -> Money {
+        Money(self.0.figures.decreasing_adjustments)
+    }
+    /// How many invoices the figures add up.
+    async fn invoice_count(&self) -> i32 {
+        i32::try_from(self.0.figures.invoices).unwrap_or(i32::MAX)
+    }
+    /// How many adjustment notes the figures add up.
+    async fn adjustment_note_count(&self) -> i32 {
+        i32::try_from(self.0.figures.adjustment_notes).unwrap_or(i32::MAX)
+    }
+    /// The invoices behind the figures, oldest first.
+    #[graphql(complexity = "super::limits::connection_cost(first, child_complexity)")]
+    async fn invoices(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Invoice>> {
+        let filter = invoices::InvoiceFilter {
+            issued_from: Some(self.0.from),
+            issued_to: Some(self.0.to),
+            ..Default::default()
+        };
+        list(ctx, &filter, page_request(first, after)?).await
+    }
+}
+
+payload!(
+    "Result of `gstSummary`: the figures, or why the period was refused.",
+    GstSummaryPayload,
+    summary: GstSummary
+);
+
+async fn list(
+    ctx: &Context<'_>,
+    filter: &invoices::InvoiceFilter,
+    page: PageRequest,
+) -> async_graphql::Result<Connection<String, Invoice>> {
+    let found = invoices::list(&ctx.services().db, &ctx.domain_ctx()?, filter, page).await;
+    Ok(connection(answer(ctx, found)?, Invoice))
+}
+
+#[derive(Default)]
+pub struct InvoiceQuery;
+
+#[Object]
+impl InvoiceQuery {
+    /// One invoice; null when missing or another customer's.
+    #[graphql(guard = "Require::to(Permission::ReadInvoices)")]
+    async fn invoice(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The invoice's id.")] id: ID,
+    ) -> async_graphql::Result<Option<Invoice>> {
+        let id = arg_id(&id, "id")?;
+        let found = invoices::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
+        Ok(answer(ctx, found)?.map(Invoice))
+    }
+
+    /// Invoices the caller may see (customers: their own), oldest first.
+    #[graphql(
+        guard = "Require::to(Permission::ReadInvoices)",
+        complexity = "super::limits::connection_cost(first, child_complexity)"
+    )]
+    async fn invoices(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which invoices; all visible ones when omitted.")] filter: Option<
+            InvoiceFilter,
+        >,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Invoice>> {
+        let page = page_request(first, after)?;
+        let f = filter.unwrap_or_default();
+        let filter = invoices::InvoiceFilter {
+            order_id: arg_id_opt(f.order_id.as_ref(), "filter.orderId")?,
+            customer_id: arg_id_opt(f.customer_id.as_ref(), "filter.customerId")?,
+            issued_from: f.issued_from.map(|d| d.0),
+            issued_to: f.issued_to.map(|d| d.0),
+        };
+        list(ctx, &filter, page).await
+    }
+
+    /// The GST summary of a period (FINANCE, ADMIN): dates in
+    /// Australia/Sydney, both inclusive; accrual basis.
+    #[graphql(guard = "Require::to(Permission::ManageFinance)")]
+    async fn gst_summary(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "First day of the period.")] from: Date,
+        #[graphql(desc = "Last day of the period (inclusive).")] to: Date,
+    ) -> async_graphql::Result<GstSummaryPayload> {
+        let result = summary::summarise(&ctx.services().db, &ctx.domain_ctx()?, from.0, to.0).await;
+        Ok(match result {
+            Ok(s) => GstSummaryPayload {
+                summary: Some(GstSummary(s)),
+                user_errors: vec![],
+            },
+            Err(e) => GstSummaryPayload {
+                summary: None,
+                user_errors: split_domain_error(e, &ctx.request().request_id)?,
+            },
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct InvoiceMutation;
+
+#[Object]
+impl InvoiceMutation {
+    /// Issue a reserved order's tax invoice by hand (FINANCE, ADMIN), where
+    /// issuing on reservation failed (e.g. the business's ABN was not set).
+    #[graphql(guard = "Require::to(Permission::ManageFinance)")]
+    async fn issue_invoice(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: IssueInvoiceInput,
+    ) -> async_graphql::Result<IssueInvoicePayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let result = async {
+            let id = input_id(&input.order_id, "orderId")?;
+            orders::issue_invoice(&ctx.services().db, &domain_ctx, id).await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+}
