@@ -26,6 +26,7 @@ const BOUNDED: &[(&str, &str, &str)] = &[
         "lines",
         "an order's lines (100 at most) plus its delivery line",
     ),
+    ("AdjustmentNote", "lines", "at most its invoice's lines"),
     (
         "Approval",
         "decisions",

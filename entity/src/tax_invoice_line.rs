@@ -2,7 +2,8 @@ use crate::enums::InvoiceLineKind;
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// One line of an issued invoice, with the GST engine's figures as issued.
+/// One line of an issued invoice or adjustment note (`invoice_id` is the
+/// document's id), with the GST engine's figures as issued.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "tax_invoice_line")]
 pub struct Model {

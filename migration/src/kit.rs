@@ -57,6 +57,49 @@ pub async fn execute(manager: &SchemaManager<'_>, statements: &[&str]) -> Result
     Ok(())
 }
 
+/// Make `table` refuse every UPDATE and DELETE (issued documents, audit
+/// records): a trigger on SQLite and on PostgreSQL.
+pub async fn immutable(manager: &SchemaManager<'_>, table: &str) -> Result<(), DbErr> {
+    let statements: Vec<String> = match manager.get_database_backend() {
+        sea_orm::DatabaseBackend::Sqlite => vec![
+            format!(
+                "CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} \
+                 BEGIN SELECT RAISE(ABORT, '{table} is never changed once issued'); END"
+            ),
+            format!(
+                "CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} \
+                 BEGIN SELECT RAISE(ABORT, '{table} is never deleted'); END"
+            ),
+        ],
+        _ => vec![
+            format!(
+                "CREATE FUNCTION {table}_immutable() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN RAISE EXCEPTION '{table} is never changed or deleted once issued'; END $$"
+            ),
+            format!(
+                "CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} \
+                 FOR EACH ROW EXECUTE FUNCTION {table}_immutable()"
+            ),
+        ],
+    };
+    let refs: Vec<&str> = statements.iter().map(String::as_str).collect();
+    execute(manager, &refs).await
+}
+
+/// Undo [`immutable`] before the table is dropped (PostgreSQL keeps the function).
+pub async fn drop_immutable(manager: &SchemaManager<'_>, table: &str) -> Result<(), DbErr> {
+    if manager.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        execute(
+            manager,
+            &[&format!(
+                "DROP FUNCTION IF EXISTS {table}_immutable() CASCADE"
+            )],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Declares this file's `Migration`, named after the file and run in one
 /// transaction on every backend (SQLite too), whose steps are the file's own
 /// `up` and `down` functions.

@@ -14,6 +14,7 @@ mod m20261204_000007_catalogue;
 mod m20261204_000008_orders;
 mod m20261204_000009_order_late_risk;
 mod m20261204_000010_invoices;
+mod m20261204_000011_adjustment_notes;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000008_orders::Migration),
             Box::new(m20261204_000009_order_late_risk::Migration),
             Box::new(m20261204_000010_invoices::Migration),
+            Box::new(m20261204_000011_adjustment_notes::Migration),
         ]
     }
 }
@@ -59,7 +61,8 @@ mod tests {
                 "m20261204_000007_catalogue",
                 "m20261204_000008_orders",
                 "m20261204_000009_order_late_risk",
-                "m20261204_000010_invoices"
+                "m20261204_000010_invoices",
+                "m20261204_000011_adjustment_notes"
             ]
         );
     }

@@ -3,7 +3,7 @@
 //! gap-free document counter; orders remember the order a backorder was
 //! split from.
 
-use crate::kit::{drop_tables, execute, index, table};
+use crate::kit::{drop_immutable, drop_tables, immutable, index, table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
@@ -126,44 +126,15 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
 
     // Issued documents never change and are never deleted (GST records).
     for t in IMMUTABLE {
-        let statements: Vec<String> = match manager.get_database_backend() {
-            sea_orm::DatabaseBackend::Sqlite => vec![
-                format!(
-                    "CREATE TRIGGER {t}_no_update BEFORE UPDATE ON {t} \
-                     BEGIN SELECT RAISE(ABORT, '{t} is never changed once issued'); END"
-                ),
-                format!(
-                    "CREATE TRIGGER {t}_no_delete BEFORE DELETE ON {t} \
-                     BEGIN SELECT RAISE(ABORT, '{t} is never deleted'); END"
-                ),
-            ],
-            _ => vec![
-                format!(
-                    "CREATE FUNCTION {t}_immutable() RETURNS trigger LANGUAGE plpgsql AS \
-                     $$ BEGIN RAISE EXCEPTION '{t} is never changed or deleted once issued'; END $$"
-                ),
-                format!(
-                    "CREATE TRIGGER {t}_no_change BEFORE UPDATE OR DELETE ON {t} \
-                     FOR EACH ROW EXECUTE FUNCTION {t}_immutable()"
-                ),
-            ],
-        };
-        let refs: Vec<&str> = statements.iter().map(String::as_str).collect();
-        execute(manager, &refs).await?;
+        immutable(manager, t).await?;
     }
     Ok(())
 }
 
 async fn down(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     drop_tables(manager, &["tax_invoice_line", "tax_invoice"]).await?;
-    if manager.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        for t in IMMUTABLE {
-            execute(
-                manager,
-                &[&format!("DROP FUNCTION IF EXISTS {t}_immutable()")],
-            )
-            .await?;
-        }
+    for t in IMMUTABLE {
+        drop_immutable(manager, t).await?;
     }
     let drop = Table::alter()
         .table("sales_order")

@@ -569,8 +569,9 @@ async fn the_gst_summary_of_a_period_adds_up_to_its_invoices() {
     assert_eq!(cents(&export["exportTotal"]), 10000 + 450);
     assert_eq!(cents(&export["gstFreeTotal"]), 905);
 
-    // Two days later, another invoice: outside the first day's period.
-    app.clock.advance(chrono::Duration::days(2));
+    // The next day (before any reservation lapses), another invoice: outside
+    // the first day's period.
+    app.clock.advance(chrono::Duration::days(1));
     let order = place(&app, &alice, &[(&chair, 1)], None).await;
     reserve(&app, &order).await;
     let later = order_invoice(&app, &order).await.1;
@@ -645,4 +646,201 @@ async fn a_seller_not_registered_for_gst_issues_an_invoice_without_gst() {
     assert!(invoice["gstStatement"].is_null());
     assert_eq!(cents(&invoice["total"]), 11000 + 995);
     assert_eq!(invoice["seller"]["gstRegistered"], false);
+}
+
+const ISSUE_NOTE: Op = Op {
+    field: "issueAdjustmentNote",
+    document: "mutation($input: IssueAdjustmentNoteInput!) { issueAdjustmentNote(input: $input) { adjustmentNote { id number title reason invoiceNumber total { amount } gst { amount } lines { net { amount } gst { amount } taxCode } } userErrors { field code message } } }",
+};
+
+/// The invoice's figures and its notes.
+async fn invoice_with_notes(app: &TestApp, invoice: &str) -> Value {
+    app.admin()
+        .data(
+            op("invoice", "query($id: ID!) { invoice(id: $id) { total { amount } gst { amount } remainingTotal { amount } adjustmentNotes { edges { node { number total { amount } gst { amount } reason issuedBy } } } } }"),
+            json!({ "id": invoice }),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn adjustment_notes_reduce_an_invoice_never_below_zero_and_show_in_the_gst_summary() {
+    let app = TestApp::spawn().await;
+    let location = warehouse(&app).await;
+    let chair = product(&app, &location, "CHAIR", "110.00", "TAXABLE", true).await;
+    let bread = product(&app, &location, "BREAD", "4.50", "GST_FREE", true).await;
+    let alice = customer(&app, "Alice Nguyen", "alice@example.com.au").await;
+    let order = place(&app, &alice, &[(&chair, 1), (&bread, 3)], None).await;
+    reserve(&app, &order).await;
+    let (_, invoice) = order_invoice(&app, &order).await;
+    let invoice_id = invoice["id"].as_str().unwrap().to_owned();
+    // 110.00 + 13.50 + 9.95 delivery; GST 10.00 + 0.90.
+    assert_eq!(cents(&invoice["total"]), 13345);
+    assert_eq!(cents(&invoice["gst"]), 1090);
+
+    let finance = app.person("finance-1", Role::Finance);
+    let partial = finance
+        .data(
+            ISSUE_NOTE,
+            json!({ "input": { "invoiceId": invoice_id, "amount": "20.00", "reason": "Scratched leg" } }),
+        )
+        .await;
+    assert!(user_errors(&partial).is_empty(), "{partial}");
+    let note = &partial["adjustmentNote"];
+    assert_eq!(note["number"], "ADJ-000001");
+    assert_eq!(note["title"], "Adjustment note");
+    assert_eq!(note["invoiceNumber"], invoice["number"]);
+    assert_eq!(cents(&note["total"]), -2000);
+    // Spread by value over the chair, bread and delivery; GST follows each line.
+    let line_gst: i64 = note["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| cents(&l["gst"]))
+        .sum();
+    assert_eq!(cents(&note["gst"]), line_gst);
+    assert!(cents(&note["gst"]) < 0);
+    assert_eq!(
+        cents(&invoice_with_notes(&app, &invoice_id).await["remainingTotal"]),
+        13345 - 2000
+    );
+
+    // Bad amounts, a blank reason, an unknown invoice and the wrong role.
+    for (amount, reason, field, code) in [
+        ("0", "x", "amount", "OUT_OF_RANGE"),
+        ("-5.00", "x", "amount", "OUT_OF_RANGE"),
+        ("113.46", "x", "amount", "OUT_OF_RANGE"),
+        ("1.00", " ", "reason", "REQUIRED"),
+        ("ten", "x", "amount", "INVALID_MONEY"),
+    ] {
+        let refused = finance
+            .data(
+                ISSUE_NOTE,
+                json!({ "input": { "invoiceId": invoice_id, "amount": amount, "reason": reason } }),
+            )
+            .await;
+        assert_eq!(
+            user_errors(&refused),
+            [input_error(field, code)],
+            "{amount}"
+        );
+    }
+    let unknown = finance
+        .data(
+            ISSUE_NOTE,
+            json!({ "input": { "invoiceId": uuid::Uuid::now_v7(), "reason": "x" } }),
+        )
+        .await;
+    assert_eq!(
+        user_errors(&unknown),
+        [input_error("invoiceId", "NOT_FOUND")]
+    );
+    let clerk = app
+        .as_role(Role::Fulfilment)
+        .run(
+            ISSUE_NOTE,
+            json!({ "input": { "invoiceId": invoice_id, "reason": "x" } }),
+        )
+        .await;
+    assert_eq!(error_code(&clerk).as_deref(), Some("FORBIDDEN"));
+
+    // Cancelling the invoiced order reverses what is left and releases its stock.
+    let cancelled = finance
+        .data(
+            op("cancelOrder", "mutation($id: ID!) { cancelOrder(input: { id: $id, reason: \"Customer cancelled\" }) { order { status } userErrors { field code } } }"),
+            json!({ "id": order }),
+        )
+        .await;
+    assert_eq!(cancelled["order"]["status"], "CANCELLED", "{cancelled}");
+    let adjusted = invoice_with_notes(&app, &invoice_id).await;
+    assert_eq!(cents(&adjusted["remainingTotal"]), 0);
+    let notes = nodes(&adjusted["adjustmentNotes"]);
+    assert_eq!(notes.len(), 2);
+    assert_eq!(notes[1]["number"], "ADJ-000002");
+    assert_eq!(cents(&notes[1]["total"]), -(13345 - 2000));
+    assert_eq!(notes[1]["reason"], "Customer cancelled");
+    let stock = app
+        .admin()
+        .data(
+            op(
+                "product",
+                "query($id: ID!) { product(id: $id) { stock { reserved } } }",
+            ),
+            json!({ "id": chair }),
+        )
+        .await;
+    assert_eq!(stock["stock"][0]["reserved"], 0);
+    let nothing_left = finance
+        .data(
+            ISSUE_NOTE,
+            json!({ "input": { "invoiceId": invoice_id, "amount": "0.01", "reason": "x" } }),
+        )
+        .await;
+    assert_eq!(
+        user_errors(&nothing_left),
+        [input_error("amount", "OUT_OF_RANGE")]
+    );
+
+    // The summary keeps the notes apart: G1 unchanged, the GST they took
+    // back at 1B, each note listed.
+    let day = invoice["issuedOn"].clone();
+    let summary = app
+        .as_role(Role::Finance)
+        .data(
+            op("gstSummary", "query($from: Date!, $to: Date!) { gstSummary(from: $from, to: $to) { summary { totalSales { amount } gstOnSales { amount } decreasingAdjustments { amount } increasingAdjustments { amount } adjustmentNoteCount adjustmentNotes { edges { node { number gst { amount } } } } } userErrors { code } } }"),
+            json!({ "from": day, "to": day }),
+        )
+        .await;
+    let s = &summary["summary"];
+    assert_eq!(cents(&s["totalSales"]), 13345);
+    assert_eq!(cents(&s["gstOnSales"]), 1090);
+    let notes_gst: i64 = nodes(&s["adjustmentNotes"])
+        .iter()
+        .map(|n| cents(&n["gst"]))
+        .sum();
+    assert_eq!(notes_gst, -1090);
+    assert_eq!(cents(&s["decreasingAdjustments"]), 1090);
+    assert_eq!(cents(&s["increasingAdjustments"]), 0);
+    assert_eq!(s["adjustmentNoteCount"], 2);
+}
+
+#[tokio::test]
+async fn an_unpaid_invoiced_order_lapses_and_a_note_reverses_its_invoice_exactly() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    let location = warehouse(&app).await;
+    let lamp = product(&app, &location, "LAMP", "10.95", "TAXABLE", true).await;
+    let alice = customer(&app, "Alice Nguyen", "alice@example.com.au").await;
+    let order = place(&app, &alice, &[(&lamp, 3)], None).await;
+    reserve(&app, &order).await;
+    let (status, invoice) = order_invoice(&app, &order).await;
+    assert_eq!(status, "INVOICED");
+    let reserved_until = app
+        .admin()
+        .data(
+            op(
+                "order",
+                "query($id: ID!) { order(id: $id) { reservedUntil } }",
+            ),
+            json!({ "id": order }),
+        )
+        .await["reservedUntil"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let until = chrono::DateTime::parse_from_rfc3339(&reserved_until)
+        .unwrap()
+        .to_utc();
+    app.clock.set(until + chrono::Duration::minutes(1));
+    wait_for("the unpaid order to lapse", PATIENCE, async || {
+        order_invoice(&app, &order).await.0 == "CANCELLED"
+    })
+    .await;
+    let adjusted = invoice_with_notes(&app, invoice["id"].as_str().unwrap()).await;
+    let notes = nodes(&adjusted["adjustmentNotes"]);
+    assert_eq!(notes.len(), 1);
+    assert_eq!(cents(&notes[0]["total"]), -cents(&invoice["total"]));
+    assert_eq!(cents(&notes[0]["gst"]), -cents(&invoice["gst"]));
+    assert_eq!(notes[0]["issuedBy"], "system");
+    assert_eq!(notes[0]["reason"], "the reservation lapsed before payment");
 }

@@ -470,13 +470,26 @@ async fn when_stock_moves_before_approval_the_order_reserves_what_is_left() {
         [input_error("quantity", "INSUFFICIENT_STOCK")]
     );
 
-    // The backorder holds no stock and may be cancelled; an invoiced order
-    // may not (its refund needs an adjustment note).
+    // The backorder holds no stock; the invoiced order gives its stock back
+    // when cancelled (its invoice reversed by an adjustment note).
     let cancelled = app
         .as_role(Role::Fulfilment)
         .data(CANCEL_ORDER, json!({ "id": backorder["id"] }))
         .await;
     assert_eq!(cancelled["order"]["status"], "CANCELLED", "{cancelled}");
+    assert_eq!(
+        stock(&app, &shop.product).await,
+        json!({ "onHand": 5, "reserved": 5, "available": 0 })
+    );
+    let cancelled = app
+        .as_role(Role::Finance)
+        .data(CANCEL_ORDER, json!({ "id": id }))
+        .await;
+    assert_eq!(cancelled["order"]["status"], "CANCELLED", "{cancelled}");
+    assert_eq!(
+        stock(&app, &shop.product).await,
+        json!({ "onHand": 5, "reserved": 0, "available": 5 })
+    );
     let late = app
         .as_role(Role::Fulfilment)
         .data(CANCEL_ORDER, json!({ "id": id }))
@@ -484,10 +497,6 @@ async fn when_stock_moves_before_approval_the_order_reserves_what_is_left() {
     assert_eq!(
         user_errors(&late),
         [input_error("id", "ILLEGAL_TRANSITION")]
-    );
-    assert_eq!(
-        stock(&app, &shop.product).await,
-        json!({ "onHand": 5, "reserved": 5, "available": 0 })
     );
 }
 

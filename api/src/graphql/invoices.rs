@@ -1,4 +1,4 @@
-//! Tax invoices and the GST summary. Resolvers only translate: issuing,
+//! Tax invoices, adjustment notes and the GST summary. Resolvers only translate: issuing,
 //! visibility and every figure are `domain::invoices`' (figures from the
 //! GST engine, stored when the invoice was issued).
 
@@ -16,7 +16,7 @@ use super::settings::GstRounding;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use domain::invoices::{self, summary};
+use domain::invoices::{self, notes, summary};
 use domain::kernel::{PageRequest, Permission};
 use domain::platform::links::{LinkPurpose, LinkSigner};
 use domain::{orders, rules};
@@ -261,6 +261,25 @@ impl Invoice {
     async fn buyer_identity_required(&self) -> bool {
         self.0.invoice.buyer_identity_required
     }
+    /// What the invoice still totals after its adjustment notes.
+    async fn remaining_total(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        let left = notes::remaining(&ctx.services().db, &self.0.invoice).await;
+        Ok(Money(answer(ctx, left)?))
+    }
+    /// Its adjustment notes, oldest first.
+    #[graphql(complexity = "super::limits::connection_cost(first, child_complexity)")]
+    async fn adjustment_notes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, AdjustmentNote>> {
+        let filter = notes::NoteFilter {
+            invoice_id: Some(self.0.invoice.id),
+            ..Default::default()
+        };
+        list_notes(ctx, &filter, page_request(first, after)?).await
+    }
     /// A signed link to the printable HTML copy, valid for 30 days.
     async fn page_url(&self, ctx: &Context<'_>) -> String {
         let services = ctx.services();
@@ -277,6 +296,135 @@ impl From<invoices::Invoice> for Invoice {
     fn from(i: invoices::Invoice) -> Self {
         Invoice(i)
     }
+}
+
+/// An issued adjustment note (a "Credit note" from a seller not registered
+/// for GST): the change to one invoice's price and GST, exactly as issued.
+/// Amounts are signed: a decrease is negative.
+pub struct AdjustmentNote(pub notes::Note);
+
+/// An issued adjustment note: the change to one invoice's price and GST.
+#[Object]
+impl AdjustmentNote {
+    /// Globally unique identifier; `node(id)` refetches the note.
+    pub(crate) async fn id(&self) -> ID {
+        ID(self.0.note.id.to_string())
+    }
+    /// `ADJ-000001`: consecutive, never reused.
+    async fn number(&self) -> &str {
+        &self.0.note.number
+    }
+    /// "Adjustment note", or "Credit note" from a seller not registered for GST.
+    async fn title(&self) -> &str {
+        &self.0.note.title
+    }
+    /// Why the price changed.
+    async fn reason(&self) -> &str {
+        &self.0.note.reason
+    }
+    /// The invoice it adjusts; null when the caller may not see it.
+    async fn invoice(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Invoice>> {
+        let found = invoices::find_visible(
+            &ctx.services().db,
+            &ctx.domain_ctx()?,
+            self.0.note.invoice_id,
+        )
+        .await;
+        Ok(answer(ctx, found)?.map(Invoice))
+    }
+    /// The number of the invoice it adjusts.
+    async fn invoice_number(&self) -> &str {
+        &self.0.note.invoice_number
+    }
+    /// When it was issued (UTC).
+    async fn issued_at(&self) -> DateTime<Utc> {
+        self.0.note.issued_at
+    }
+    /// The date of issue in Australia/Sydney (its GST period).
+    async fn issued_on(&self) -> Date {
+        Date(self.0.note.issued_on)
+    }
+    /// Who issued it (`system` when an unpaid order lapsed).
+    async fn issued_by(&self) -> &str {
+        &self.0.note.issued_by
+    }
+    /// The seller's particulars as issued.
+    async fn seller(&self) -> InvoiceSeller {
+        let n = &self.0.note;
+        InvoiceSeller {
+            name: n.seller_name.clone(),
+            abn: n.seller_abn.clone(),
+            gst_registered: n.gst_registered,
+        }
+    }
+    /// The buyer's name, as the invoice gave it.
+    async fn buyer_name(&self) -> &str {
+        &self.0.note.buyer_name
+    }
+    /// The buyer's ABN, as the invoice gave it.
+    async fn buyer_abn(&self) -> Option<&str> {
+        self.0.note.buyer_abn.as_deref()
+    }
+    /// Each changed line (negative for a decrease; at most the invoice's lines).
+    async fn lines(&self) -> Vec<InvoiceLine> {
+        self.0.lines.iter().cloned().map(InvoiceLine).collect()
+    }
+    /// The change in price excluding GST.
+    async fn total_ex_gst(&self) -> Money {
+        Money::from_cents(self.0.note.ex_gst_cents)
+    }
+    /// The change in GST.
+    async fn gst(&self) -> Money {
+        Money::from_cents(self.0.note.gst_cents)
+    }
+    /// The change in price including GST.
+    async fn total(&self) -> Money {
+        Money::from_cents(self.0.note.total_cents)
+    }
+}
+
+impl From<notes::Note> for AdjustmentNote {
+    fn from(n: notes::Note) -> Self {
+        AdjustmentNote(n)
+    }
+}
+
+async fn list_notes(
+    ctx: &Context<'_>,
+    filter: &notes::NoteFilter,
+    page: PageRequest,
+) -> async_graphql::Result<Connection<String, AdjustmentNote>> {
+    let found = notes::list(&ctx.services().db, &ctx.domain_ctx()?, filter, page).await;
+    Ok(connection(answer(ctx, found)?, AdjustmentNote))
+}
+
+/// The input of `issueAdjustmentNote`.
+#[derive(InputObject)]
+pub struct IssueAdjustmentNoteInput {
+    /// The invoice to adjust.
+    pub invoice_id: ID,
+    /// The decrease in dollars, GST included (e.g. "20.00"); omitted:
+    /// everything not yet adjusted.
+    pub amount: Option<String>,
+    /// Why (printed on the note).
+    pub reason: String,
+}
+
+payload!(
+    "Result of `issueAdjustmentNote`.",
+    IssueAdjustmentNotePayload,
+    adjustment_note: AdjustmentNote
+);
+
+/// Which adjustment notes to list; every given condition must hold.
+#[derive(InputObject, Default)]
+pub struct AdjustmentNoteFilter {
+    /// Only this invoice's.
+    pub invoice_id: Option<ID>,
+    /// Issued on or after this date (Australia/Sydney).
+    pub issued_from: Option<Date>,
+    /// Issued on or before this date (Australia/Sydney).
+    pub issued_to: Option<Date>,
 }
 
 /// The invoice of an order (for `Order.invoice`), when the caller may see it.
@@ -387,6 +535,21 @@ impl GstSummary {
         };
         list(ctx, &filter, page_request(first, after)?).await
     }
+    /// The adjustment notes behind the adjustment figures, oldest first.
+    #[graphql(complexity = "super::limits::connection_cost(first, child_complexity)")]
+    async fn adjustment_notes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, AdjustmentNote>> {
+        let filter = notes::NoteFilter {
+            issued_from: Some(self.0.from),
+            issued_to: Some(self.0.to),
+            ..Default::default()
+        };
+        list_notes(ctx, &filter, page_request(first, after)?).await
+    }
 }
 
 payload!(
@@ -446,6 +609,42 @@ impl InvoiceQuery {
         list(ctx, &filter, page).await
     }
 
+    /// One adjustment note; null when missing or another customer's.
+    #[graphql(guard = "Require::to(Permission::ReadInvoices)")]
+    async fn adjustment_note(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The note's id.")] id: ID,
+    ) -> async_graphql::Result<Option<AdjustmentNote>> {
+        let id = arg_id(&id, "id")?;
+        let found = notes::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
+        Ok(answer(ctx, found)?.map(AdjustmentNote))
+    }
+
+    /// Adjustment notes the caller may see (customers: their own), oldest first.
+    #[graphql(
+        guard = "Require::to(Permission::ReadInvoices)",
+        complexity = "super::limits::connection_cost(first, child_complexity)"
+    )]
+    async fn adjustment_notes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which notes; all visible ones when omitted.")] filter: Option<
+            AdjustmentNoteFilter,
+        >,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, AdjustmentNote>> {
+        let page = page_request(first, after)?;
+        let f = filter.unwrap_or_default();
+        let filter = notes::NoteFilter {
+            invoice_id: arg_id_opt(f.invoice_id.as_ref(), "filter.invoiceId")?,
+            issued_from: f.issued_from.map(|d| d.0),
+            issued_to: f.issued_to.map(|d| d.0),
+        };
+        list_notes(ctx, &filter, page).await
+    }
+
     /// The GST summary of a period (FINANCE, ADMIN): dates in
     /// Australia/Sydney, both inclusive; accrual basis.
     #[graphql(guard = "Require::to(Permission::ManageFinance)")]
@@ -487,6 +686,32 @@ impl InvoiceMutation {
         let result = async {
             let id = input_id(&input.order_id, "orderId")?;
             orders::issue_invoice(&ctx.services().db, &domain_ctx, id).await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// Issue an adjustment note against an invoice (FINANCE, ADMIN): a
+    /// decrease of `amount` (GST included) or, without one, everything not
+    /// yet adjusted. Its GST comes from the invoice's own lines.
+    #[graphql(guard = "Require::to(Permission::ManageFinance)")]
+    async fn issue_adjustment_note(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: IssueAdjustmentNoteInput,
+    ) -> async_graphql::Result<IssueAdjustmentNotePayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let result = async {
+            let id = input_id(&input.invoice_id, "invoiceId")?;
+            notes::issue(
+                &ctx.services().db,
+                &domain_ctx,
+                id,
+                input.amount.as_deref(),
+                &input.reason,
+            )
+            .await
         }
         .await;
         respond(ctx, result).await

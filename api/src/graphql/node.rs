@@ -8,7 +8,7 @@ use super::audit::AuditEntry;
 use super::business_time::Timer;
 use super::catalogue::{Product, StockLocation};
 use super::customers::Customer;
-use super::invoices::Invoice;
+use super::invoices::{AdjustmentNote, Invoice};
 use super::jobs::DeadJob;
 use super::kit::{ContextExt, Require, answer, arg_id};
 use super::orders::Order;
@@ -32,6 +32,7 @@ use uuid::Uuid;
     desc = "Globally unique identifier; `node(id)` refetches the object."
 ))]
 pub enum Node {
+    AdjustmentNote(AdjustmentNote),
     Approval(Approval),
     AuditEntry(AuditEntry),
     Customer(Customer),
@@ -67,6 +68,9 @@ async fn find(db: &DatabaseConnection, ctx: &Ctx, id: Uuid) -> Result<Option<Nod
     }
     if let Some(m) = invoices::find_visible(db, ctx, id).await? {
         return Ok(Some(Node::Invoice(Invoice(m))));
+    }
+    if let Some(m) = invoices::notes::find_visible(db, ctx, id).await? {
+        return Ok(Some(Node::AdjustmentNote(AdjustmentNote(m))));
     }
     if let Some(m) = products::find(db, id).await? {
         return Ok(Some(Node::Product(Product(m))));

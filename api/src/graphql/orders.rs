@@ -716,8 +716,9 @@ impl OrderMutation {
         respond(ctx, result).await
     }
 
-    /// Cancel an order before it is invoiced: its reservation is released
-    /// and a pending reservation approval withdrawn.
+    /// Cancel an order before it is paid: its reservation is released, a
+    /// pending reservation approval withdrawn, and an issued invoice reversed
+    /// by an adjustment note.
     #[graphql(guard = "Require::to(Permission::PlaceOrders)")]
     async fn cancel_order(
         &self,

@@ -7,6 +7,7 @@
 //! final invoices will use the same engine.
 
 pub mod document;
+pub mod notes;
 pub mod summary;
 
 use crate::kernel::{
@@ -80,17 +81,9 @@ pub async fn issue_in(
     let invoice = tax_invoice::ActiveModel::from(invoice)
         .insert(w.conn())
         .await?;
-    let mut stored = Vec::with_capacity(lines.len());
-    for line in lines {
-        stored.push(
-            tax_invoice_line::ActiveModel::from(line)
-                .insert(w.conn())
-                .await?,
-        );
-    }
     let issued = Invoice {
         invoice,
-        lines: stored,
+        lines: store_lines(w.conn(), lines).await?,
     };
     w.audit_as(
         bill.issued_by,
@@ -109,9 +102,25 @@ pub async fn issue_in(
     Ok(issued)
 }
 
+/// Store an issued document's lines (invoices' and notes' share one shape).
+pub(crate) async fn store_lines<C: ConnectionTrait>(
+    conn: &C,
+    lines: Vec<tax_invoice_line::Model>,
+) -> Result<Vec<tax_invoice_line::Model>, DbErr> {
+    let mut stored = Vec::with_capacity(lines.len());
+    for line in lines {
+        stored.push(
+            tax_invoice_line::ActiveModel::from(line)
+                .insert(conn)
+                .await?,
+        );
+    }
+    Ok(stored)
+}
+
 // ---- Reading ----------------------------------------------------------
 
-async fn lines_of<C: ConnectionTrait>(
+pub(crate) async fn lines_of<C: ConnectionTrait>(
     conn: &C,
     ids: &[Uuid],
 ) -> Result<Vec<tax_invoice_line::Model>, DbErr> {

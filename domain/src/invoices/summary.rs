@@ -1,13 +1,13 @@
 //! The GST summary of a period (the figures a BAS asks for), added up by
 //! the GST engine from the figures each document stored when it was issued.
-//! Accrual basis: a document belongs to the period of its local issue date
-//! (the cash basis arrives with payments).
+//! Accrual basis: an invoice or adjustment note belongs to the period of its
+//! local issue date (the cash basis arrives with payments).
 
 use crate::kernel::{Ctx, DomainError, ErrorCode, Permission};
 use crate::rules::gst::{DocumentFigures, DocumentKind, GstSummary};
 use crate::rules::money::Money;
 use chrono::NaiveDate;
-use entity::tax_invoice;
+use entity::{adjustment_note, tax_invoice};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
 /// When GST is attributed to a period.
@@ -47,6 +47,7 @@ pub async fn summarise(
 ) -> Result<PeriodSummary, DomainError> {
     Permission::ManageFinance.require(ctx)?;
     let (from, to) = period(from, to)?;
+    use adjustment_note::Column as N;
     use tax_invoice::Column as C;
     let rows: Vec<(i64, i64, i64, i64, i64)> = tax_invoice::Entity::find()
         .select_only()
@@ -62,8 +63,26 @@ pub async fn summarise(
         .into_tuple()
         .all(db)
         .await?;
+    let notes: Vec<(i64, i64, i64, i64, i64)> = adjustment_note::Entity::find()
+        .select_only()
+        .columns([
+            N::TotalCents,
+            N::GstCents,
+            N::ExportCents,
+            N::GstFreeCents,
+            N::InputTaxedCents,
+        ])
+        .filter(N::IssuedOn.gte(from))
+        .filter(N::IssuedOn.lte(to))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let documents = rows
+        .into_iter()
+        .map(|r| (DocumentKind::TaxInvoice, r))
+        .chain(notes.into_iter().map(|r| (DocumentKind::AdjustmentNote, r)));
     let mut figures = GstSummary::default();
-    for (inclusive, gst, export, gst_free, input_taxed) in rows {
+    for (kind, (inclusive, gst, export, gst_free, input_taxed)) in documents {
         let document = DocumentFigures {
             inclusive: Money::from_cents(inclusive),
             gst: Money::from_cents(gst),
@@ -72,7 +91,7 @@ pub async fn summarise(
             input_taxed: Money::from_cents(input_taxed),
         };
         figures
-            .add(DocumentKind::TaxInvoice, &document)
+            .add(kind, &document)
             .map_err(|e| DomainError::internal(e.message))?;
     }
     Ok(PeriodSummary {

@@ -1064,9 +1064,10 @@ async fn release(w: &mut Write<'_>, order: &Order, now: DateTime<Utc>) -> Result
     Ok(())
 }
 
-/// Cancel an order before it is invoiced (staff; a customer its own while
-/// just placed): its reservation is released and a pending reservation
-/// approval withdrawn, in one transaction.
+/// Cancel an order before it is paid (staff; a customer its own while just
+/// placed): its reservation is released, a pending reservation approval
+/// withdrawn and an issued invoice reversed by an adjustment note, in one
+/// transaction.
 pub async fn cancel(
     db: &DatabaseConnection,
     ctx: &Ctx,
@@ -1091,8 +1092,41 @@ pub async fn cancel(
     if let Some(approval) = before.order.reservation_approval_id {
         approvals::withdraw_in(&mut w, approval).await?;
     }
+    let actor = ctx.actor.clone();
+    reverse_invoice(&mut w, &before, &reason, &actor).await?;
     let after = end_with_release(&mut w, &before, status, reason, "order.cancelled").await?;
     w.commit(after).await
+}
+
+/// An ending order's invoice, if it has one, is reversed by an adjustment
+/// note for whatever is not yet adjusted (nothing was paid: payments refund
+/// separately).
+async fn reverse_invoice(
+    w: &mut Write<'_>,
+    order: &Order,
+    reason: &str,
+    actor: &crate::kernel::Actor,
+) -> Result<(), DomainError> {
+    let Some(invoice) = invoices::of_subject(w.conn(), SUBJECT_TYPE, order.order.id).await? else {
+        return Ok(());
+    };
+    if invoices::notes::remaining(w.conn(), &invoice)
+        .await?
+        .is_zero()
+    {
+        return Ok(());
+    }
+    let lines = invoices::lines_of(w.conn(), &[invoice.id]).await?;
+    let invoice = Invoice { invoice, lines };
+    invoices::notes::issue_in(
+        w,
+        &invoice,
+        invoices::notes::Change::Remaining,
+        reason,
+        actor,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Release the order's stock and move it to `status` with `reason`, audited
@@ -1126,7 +1160,8 @@ async fn end_with_release(
 }
 
 /// An unpaid reservation ran out (the worker, at the timer): the order is
-/// cancelled and its stock released. Nothing when it moved on meanwhile.
+/// cancelled, its stock released and its invoice, if issued, reversed by an
+/// adjustment note. Nothing when it moved on meanwhile.
 pub async fn lapse_reservation(
     db: &DatabaseConnection,
     ctx: &Ctx,
@@ -1144,6 +1179,7 @@ pub async fn lapse_reservation(
         return Ok(nothing());
     };
     let reason = "the reservation lapsed before payment".to_owned();
+    reverse_invoice(&mut w, &before, &reason, &crate::kernel::Actor::system()).await?;
     end_with_release(&mut w, &before, status, reason, "order.reservation_lapsed").await?;
     w.commit(()).await
 }

@@ -1,5 +1,5 @@
-//! An order's life up to reservation (and cancelling before it is
-//! invoiced), as a pure function over (status, event). Later order issues
+//! An order's life up to its invoice (and cancelling before it is
+//! paid), as a pure function over (status, event). Later order issues
 //! add their events here; hold and archive are flags, not states.
 
 use OrderStatus as S;
@@ -15,12 +15,14 @@ pub enum Event {
     Reserved { all: bool, any: bool },
     /// The reservation approval was rejected, expired or cancelled.
     ReservationRefused,
-    /// An unpaid reservation ran out (the order is cancelled, stock released).
+    /// An unpaid reservation ran out (the order is cancelled, stock released;
+    /// an invoiced order's invoice is reversed by an adjustment note).
     ReservationLapsed,
     /// Its tax invoice was issued (for what is reserved; the rest was split
     /// off to a backorder).
     Invoice,
-    /// Cancelled before it was invoiced.
+    /// Cancelled before it was paid (an invoiced order's invoice is reversed
+    /// by an adjustment note).
     Cancel,
 }
 
@@ -48,7 +50,10 @@ pub fn apply(from: OrderStatus, event: Event) -> Result<OrderStatus, Illegal> {
         (S::AwaitingReservation, Event::Reserved { any: true, .. }) => S::PartiallyReserved,
         (S::AwaitingReservation, Event::Reserved { .. }) => S::Backordered,
         (S::AwaitingReservation, Event::ReservationRefused) => S::ReservationRejected,
-        (S::Reserved | S::PartiallyReserved, Event::ReservationLapsed) => S::Cancelled,
+        (S::Reserved | S::PartiallyReserved | S::Invoiced, Event::ReservationLapsed) => {
+            S::Cancelled
+        }
+        (S::Invoiced, Event::Cancel) => S::Cancelled,
         (S::Reserved | S::PartiallyReserved, Event::Invoice) => S::Invoiced,
         (from, Event::Cancel) if BEFORE_INVOICE.contains(&from) => S::Cancelled,
         _ => return Err(Illegal { from }),
@@ -82,6 +87,7 @@ pub fn next_actions(status: OrderStatus, viewer: Role) -> Vec<(Action, Role)> {
             (Action::IssueInvoice, Role::Finance),
             (Action::Cancel, Role::Fulfilment),
         ],
+        S::Invoiced => vec![(Action::Cancel, Role::Finance)],
         _ => vec![],
     };
     if viewer == Role::Customer {
@@ -123,25 +129,22 @@ mod tests {
     }
 
     #[test]
-    fn only_unpaid_reservations_lapse_and_cancelling_stops_at_the_invoice() {
-        for held in [S::Reserved, S::PartiallyReserved] {
+    fn only_unpaid_reservations_lapse_and_cancelling_stops_at_payment() {
+        for held in [S::Reserved, S::PartiallyReserved, S::Invoiced] {
             assert_eq!(apply(held, Event::ReservationLapsed), Ok(S::Cancelled));
         }
         assert_eq!(
             apply(S::Placed, Event::ReservationLapsed),
             Err(Illegal { from: S::Placed })
         );
-        for from in BEFORE_INVOICE {
+        for from in BEFORE_INVOICE.into_iter().chain([S::Invoiced]) {
             assert_eq!(apply(from, Event::Cancel), Ok(S::Cancelled));
         }
-        for late in [
-            S::Invoiced,
-            S::Paid,
-            S::Shipped,
-            S::Delivered,
-            S::Closed,
-            S::Cancelled,
-        ] {
+        assert_eq!(
+            next_actions(S::Invoiced, Role::Finance),
+            [(Action::Cancel, Role::Finance)]
+        );
+        for late in [S::Paid, S::Shipped, S::Delivered, S::Closed, S::Cancelled] {
             assert_eq!(apply(late, Event::Cancel), Err(Illegal { from: late }));
         }
     }

@@ -24,6 +24,11 @@ pub const TAX_INVOICE: Series = Series {
     prefix: "INV",
 };
 
+pub const ADJUSTMENT_NOTE: Series = Series {
+    counter: "adjustment_note",
+    prefix: "ADJ",
+};
+
 /// Take the next number of `series` in this transaction, formatted.
 pub async fn next<C: ConnectionTrait>(conn: &C, series: Series) -> Result<String, DbErr> {
     document_counter::Entity::update_many()
