@@ -13,6 +13,7 @@ pub mod customers;
 pub mod invoices;
 pub mod kernel;
 pub mod orders;
+pub mod payments;
 pub mod platform;
 pub mod rules;
 pub mod settings;

@@ -120,6 +120,9 @@ pub enum NotificationKind {
     /// The tax invoice of an order, with a link to its HTML copy.
     #[sea_orm(string_value = "INVOICE_ISSUED")]
     InvoiceIssued,
+    /// To the customer: the receipt of a payment.
+    #[sea_orm(string_value = "PAYMENT_RECEIPT")]
+    PaymentReceipt,
 }
 
 /// Where a notification is in its delivery.
@@ -431,6 +434,66 @@ pub enum InvoiceLineKind {
     Shipping,
 }
 
+/// How a payment is made.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PaymentMethod {
+    /// A card, charged through the card provider.
+    #[sea_orm(string_value = "CARD")]
+    Card,
+    /// A bank transfer: paid when FINANCE records the remittance.
+    #[sea_orm(string_value = "BANK_TRANSFER")]
+    BankTransfer,
+}
+
+/// Where a payment is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PaymentStatus {
+    /// Its PAYMENT_PROCESSING approval is pending.
+    #[sea_orm(string_value = "AWAITING_APPROVAL")]
+    AwaitingApproval,
+    /// Approved; the capture runs after commit.
+    #[sea_orm(string_value = "CAPTURING")]
+    Capturing,
+    /// A bank transfer waiting for its remittance.
+    #[sea_orm(string_value = "AWAITING_REMITTANCE")]
+    AwaitingRemittance,
+    /// Paid.
+    #[sea_orm(string_value = "SUCCEEDED")]
+    Succeeded,
+    /// Declined, rejected or abandoned (see the reason).
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+}
+
+/// Where a refund is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RefundStatus {
+    /// Its REFUND approval is pending.
+    #[sea_orm(string_value = "AWAITING_APPROVAL")]
+    AwaitingApproval,
+    /// Approved; the provider pays it back after commit.
+    #[sea_orm(string_value = "REFUNDING")]
+    Refunding,
+    /// Paid back, with its adjustment note.
+    #[sea_orm(string_value = "SUCCEEDED")]
+    Succeeded,
+    /// Rejected or refused by the provider (no note).
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+}
+
 /// Each enum shows as the string the database keeps.
 macro_rules! display_as_stored {
     ($($enum:ty),*) => {$(
@@ -460,5 +523,8 @@ display_as_stored!(
     Channel,
     LateRisk,
     GstRounding,
-    InvoiceLineKind
+    InvoiceLineKind,
+    PaymentMethod,
+    PaymentStatus,
+    RefundStatus
 );

@@ -19,8 +19,11 @@ pub mod order_entry_error;
 pub mod order_line;
 pub mod outbox;
 pub mod party;
+pub mod payment;
 pub mod product;
+pub mod provider_charge;
 pub mod public_holiday;
+pub mod refund;
 pub mod sales_order;
 pub mod stock_level;
 pub mod stock_location;
@@ -32,5 +35,6 @@ pub mod timer;
 pub use enums::{
     ApprovalKind, ApprovalStatus, Channel, GstRounding, InvoiceLineKind, LateRisk, LocationKind,
     MovementKind, NotificationKind, NotificationStatus, OnDue, OrderStatus, OutboxStatus,
-    PartyKind, ProductKind, Region, Role, ShippingSpeed, TimerStatus, Verdict,
+    PartyKind, PaymentMethod, PaymentStatus, ProductKind, RefundStatus, Region, Role,
+    ShippingSpeed, TimerStatus, Verdict,
 };

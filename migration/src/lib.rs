@@ -15,6 +15,8 @@ mod m20261204_000008_orders;
 mod m20261204_000009_order_late_risk;
 mod m20261204_000010_invoices;
 mod m20261204_000011_adjustment_notes;
+mod m20261204_000012_payments;
+mod m20261204_000013_refunds;
 
 pub struct Migrator;
 
@@ -33,6 +35,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000009_order_late_risk::Migration),
             Box::new(m20261204_000010_invoices::Migration),
             Box::new(m20261204_000011_adjustment_notes::Migration),
+            Box::new(m20261204_000012_payments::Migration),
+            Box::new(m20261204_000013_refunds::Migration),
         ]
     }
 }
@@ -62,7 +66,9 @@ mod tests {
                 "m20261204_000008_orders",
                 "m20261204_000009_order_late_risk",
                 "m20261204_000010_invoices",
-                "m20261204_000011_adjustment_notes"
+                "m20261204_000011_adjustment_notes",
+                "m20261204_000012_payments",
+                "m20261204_000013_refunds"
             ]
         );
     }

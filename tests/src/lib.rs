@@ -6,6 +6,7 @@
 pub mod contract;
 pub mod kit;
 pub mod services;
+pub mod shop;
 pub mod smtp;
 
 pub use domain::Role;

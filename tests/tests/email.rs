@@ -397,6 +397,7 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
                 order_email(&app, 1, true, kind, "will arrive late").await
             }
             entity::NotificationKind::InvoiceIssued => invoice_email(&app).await,
+            entity::NotificationKind::PaymentReceipt => receipt_email(&app).await,
             entity::NotificationKind::ApprovalReminder => {
                 approval_email(&app, kind, "followUpAt", "Approval waiting").await
             }
@@ -488,47 +489,15 @@ async fn order_email(
     written_email(app, |subject| subject.ends_with(subject_ends))
 }
 
-/// Stock one product, order it, have the reservation approved at once (under
-/// $500) and return the tax invoice email the system then sends.
-async fn invoice_email(app: &TestApp) -> Vec<u8> {
-    let staff = app.as_role(Role::Fulfilment);
-    let op = |field: &'static str, document: &'static str| tests::Op { field, document };
-    let location = staff
-        .data(
-            op("createStockLocation", "mutation($input: CreateStockLocationInput!) { createStockLocation(input: $input) { stockLocation { id } } }"),
-            json!({ "input": { "code": "INV", "name": "Invoices", "region": "AUSTRALIA" } }),
-        )
-        .await["stockLocation"]["id"]
-        .clone();
-    let product = staff
-        .data(
-            op("createProduct", "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } } }"),
-            json!({ "input": { "sku": "INV-LAMP", "name": "Lamp", "taxCode": "TAXABLE", "price": "49.00", "weightGrams": 800 } }),
-        )
-        .await["product"]["id"]
-        .clone();
-    staff
-        .data(
-            op("adjustStock", "mutation($input: AdjustStockInput!) { adjustStock(input: $input) { stockLevel { onHand } } }"),
-            json!({ "input": { "productId": product, "locationId": location, "quantity": 5, "reason": "count" } }),
-        )
-        .await;
-    let customer = create_customer(app, "Invoice Links", Some("invoice-links@example.com")).await;
-    let placed = staff
-        .data(
-            op("placeOrder", "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }"),
-            json!({ "input": { "customerId": customer, "lines": [{ "productId": product, "quantity": 1 }],
-                "shippingAddress": { "line1": "1 George St", "suburb": "Sydney", "state": "NSW", "postcode": "2000" },
-                "requiredDeliveryDate": "2026-12-24", "shippingSpeed": "STANDARD" } }),
-        )
-        .await;
-    let order = placed["order"]["id"].clone();
-    staff
-        .data(
-            op("requestReservation", "mutation($id: ID!) { requestReservation(input: { orderId: $id }) { approval { status } } }"),
-            json!({ "id": order }),
-        )
-        .await;
+/// Stock one product, order it and have the reservation approved at once
+/// (under $500): the order and its tax invoice's id.
+async fn invoiced_order(app: &TestApp, sku: &str) -> (String, String) {
+    use tests::shop::{op, place, product, reserve, warehouse};
+    let location = warehouse(app).await;
+    let lamp = product(app, &location, sku, "49.00", "TAXABLE", true).await;
+    let customer = create_customer(app, "Invoice Links", Some(&format!("{sku}@example.com"))).await;
+    let order = place(app, &customer, &[(&lamp, 1)], None).await;
+    reserve(app, &order).await;
     let invoice = app
         .admin()
         .data(
@@ -542,6 +511,12 @@ async fn invoice_email(app: &TestApp) -> Vec<u8> {
         .as_str()
         .expect("the order was invoiced")
         .to_owned();
+    (order, invoice)
+}
+
+/// The tax invoice email the system sends when an order is invoiced.
+async fn invoice_email(app: &TestApp) -> Vec<u8> {
+    let (_, invoice) = invoiced_order(app, "invoice-links").await;
     wait_for("the invoice email recorded SENT", PATIENCE, async || {
         app.notifications_of(entity::NotificationKind::InvoiceIssued, &invoice)
             .await
@@ -550,6 +525,27 @@ async fn invoice_email(app: &TestApp) -> Vec<u8> {
     })
     .await;
     written_email(app, |subject| subject.starts_with("Tax invoice INV-"))
+}
+
+/// The receipt of a card payment (under $200: approved at once).
+async fn receipt_email(app: &TestApp) -> Vec<u8> {
+    let (order, _) = invoiced_order(app, "receipt-links").await;
+    let paid = app
+        .admin()
+        .data(
+            tests::shop::op("capturePayment", "mutation($id: ID!) { capturePayment(input: { orderId: $id, method: CARD, cardNumber: \"4242424242424242\" }) { payment { id } userErrors { code } } }"),
+            json!({ "id": order }),
+        )
+        .await;
+    let payment = paid["payment"]["id"].as_str().expect("captured").to_owned();
+    wait_for("the receipt recorded SENT", PATIENCE, async || {
+        app.notifications_of(entity::NotificationKind::PaymentReceipt, &payment)
+            .await
+            .iter()
+            .any(|n| n.status == entity::NotificationStatus::Sent)
+    })
+    .await;
+    written_email(app, |subject| subject.starts_with("Receipt for order"))
 }
 
 /// The raw email in the mail folder whose subject `matches`.

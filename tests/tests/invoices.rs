@@ -11,112 +11,12 @@ use domain::rules::tax_code::TaxCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use std::time::Duration;
+use tests::shop::{op, place, product, reserve, warehouse};
 use tests::{Op, Role, TestApp, error_code, input_error, nodes, user_errors, wait_for};
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
 const INVOICE_FIELDS: &str = "id number title issuedOn issuedBy reference export seller { name abn gstRegistered } buyer { name abn email address } pricesIncludeGst gstRounding totalExGst { amount } gst { amount } total { amount } taxableTotal { amount } gstFreeTotal { amount } exportTotal { amount } inputTaxedTotal { amount } gstStatement lines { lineNo kind sku description quantity unitPrice { amount } taxCode export net { amount } gst { amount } totalExGst { amount } total { amount } }";
-
-fn op(field: &'static str, document: &'static str) -> Op {
-    Op { field, document }
-}
-
-/// A warehouse to stock products in.
-async fn warehouse(app: &TestApp) -> String {
-    app.as_role(Role::Fulfilment)
-        .data(
-            op("createStockLocation", "mutation($input: CreateStockLocationInput!) { createStockLocation(input: $input) { stockLocation { id } } }"),
-            json!({ "input": { "code": "SYD", "name": "Sydney", "region": "AUSTRALIA" } }),
-        )
-        .await["stockLocation"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// A product with 1,000 units in `location`.
-async fn product(
-    app: &TestApp,
-    location: &str,
-    sku: &str,
-    price: &str,
-    tax_code: &str,
-    inclusive: bool,
-) -> String {
-    let staff = app.as_role(Role::Fulfilment);
-    let created = staff
-        .data(
-            op("createProduct", "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } userErrors { field code } } }"),
-            json!({ "input": { "sku": sku, "name": format!("Product {sku}"), "taxCode": tax_code, "price": price, "pricesIncludeGst": inclusive, "weightGrams": 500 } }),
-        )
-        .await;
-    let id = created["product"]["id"]
-        .as_str()
-        .expect("created")
-        .to_owned();
-    staff
-        .data(
-            op("adjustStock", "mutation($input: AdjustStockInput!) { adjustStock(input: $input) { stockLevel { onHand } } }"),
-            json!({ "input": { "productId": id, "locationId": location, "quantity": 1000, "reason": "count" } }),
-        )
-        .await;
-    id
-}
-
-/// Place an order of `lines` (product, quantity) for `customer`, shipped
-/// standard to Sydney or, with `country`, abroad; its id.
-async fn place(
-    app: &TestApp,
-    customer: &str,
-    lines: &[(&str, i32)],
-    country: Option<&str>,
-) -> String {
-    let address = match country {
-        None => {
-            json!({ "line1": "1 George St", "suburb": "Sydney", "state": "NSW", "postcode": "2000" })
-        }
-        Some(c) => {
-            json!({ "line1": "12 Queen St", "suburb": "Auckland", "state": "Auckland", "postcode": "1010", "country": c })
-        }
-    };
-    let lines: Vec<Value> = lines
-        .iter()
-        .map(|(p, q)| json!({ "productId": p, "quantity": q }))
-        .collect();
-    let placed = app
-        .person("clerk", Role::Fulfilment)
-        .data(
-            op("placeOrder", "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } userErrors { field code message } } }"),
-            json!({ "input": { "customerId": customer, "lines": lines, "shippingAddress": address,
-                "requiredDeliveryDate": "2026-12-24", "shippingSpeed": "STANDARD" } }),
-        )
-        .await;
-    assert!(user_errors(&placed).is_empty(), "{placed}");
-    placed["order"]["id"].as_str().unwrap().to_owned()
-}
-
-/// Request the order's reservation; approve it by a second person when the
-/// policy does not approve it at once.
-async fn reserve(app: &TestApp, order: &str) {
-    let requested = app
-        .person("fulfil-1", Role::Fulfilment)
-        .data(
-            op("requestReservation", "mutation($id: ID!) { requestReservation(input: { orderId: $id }) { approval { id status } userErrors { code } } }"),
-            json!({ "id": order }),
-        )
-        .await;
-    assert!(user_errors(&requested).is_empty(), "{requested}");
-    if requested["approval"]["status"] != "APPROVED" {
-        let decided = app
-            .person("fulfil-2", Role::Fulfilment)
-            .data(
-                op("decideApproval", "mutation($id: ID!) { decideApproval(input: { id: $id, decision: APPROVE }) { approval { status } userErrors { code } } }"),
-                json!({ "id": requested["approval"]["id"] }),
-            )
-            .await;
-        assert_eq!(decided["approval"]["status"], "APPROVED", "{decided}");
-    }
-}
 
 /// The order's status and its invoice (null until issued).
 async fn order_invoice(app: &TestApp, order: &str) -> (String, Value) {

@@ -226,12 +226,15 @@ async fn a_customer_order_goes_from_placed_to_reserved_through_its_approval() {
         stock(&app, &shop.product).await,
         json!({ "onHand": 10, "reserved": 2, "available": 8 })
     );
-    // The customer sees its order but may do nothing now; others see nothing.
+    // The customer sees its invoiced order and may pay it; others see nothing.
     let own_view = app
         .as_customer(&alice)
         .data(MY_ORDER, json!({ "id": id }))
         .await;
-    assert_eq!(own_view["nextActions"], json!([]));
+    assert_eq!(
+        own_view["nextActions"],
+        json!([{ "action": "PAY", "role": "CUSTOMER" }])
+    );
     let bob = customer(&app, "Bob", "bob@example.com.au").await;
     assert!(
         app.as_customer(&bob)

@@ -23,4 +23,6 @@ pub struct Deps {
     /// Live updates of what the worker changes (e.g. an order whose
     /// reservation lapsed).
     pub broker: crate::broker::Broker,
+    /// Where card payments are charged (the simulated provider by default).
+    pub payments: Arc<dyn domain::payments::provider::PaymentProvider>,
 }

@@ -109,8 +109,10 @@ pub async fn start(
     let from: Mailbox = config.mail_from.clone();
     let mail_domain = from.email.domain().to_owned();
     let name = worker_name();
+    let payments = Arc::new(domain::payments::provider::SimulatedCards::new(db.clone()));
     let deps = Arc::new(Deps {
         db,
+        payments,
         config: config.clone(),
         clock,
         mailer,

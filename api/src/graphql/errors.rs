@@ -79,6 +79,10 @@ pub enum UserErrorCode {
     IllegalTransition,
     /// Only staff may give this value (e.g. a discount).
     StaffOnly,
+    /// Only Australian dollars (AUD) are accepted.
+    UnsupportedCurrency,
+    /// An amount that must equal another does not (a remittance, a payment).
+    AmountMismatch,
 }
 
 /// An input the operation refused; nothing was written.

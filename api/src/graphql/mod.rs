@@ -15,6 +15,7 @@ mod loaders;
 mod money;
 mod node;
 mod orders;
+mod payments;
 mod settings;
 mod users;
 
@@ -71,6 +72,8 @@ pub struct QueryRoot(
     catalogue::CatalogueQuery,
     orders::OrderQuery,
     invoices::InvoiceQuery,
+    payments::PaymentQuery,
+    payments::RefundQuery,
 );
 
 /// Everything that changes something; each answers with a payload whose
@@ -86,6 +89,7 @@ pub struct MutationRoot(
     catalogue::CatalogueMutation,
     orders::OrderMutation,
     invoices::InvoiceMutation,
+    payments::PaymentMutation,
 );
 
 /// Live updates over WebSocket (graphql-transport-ws).

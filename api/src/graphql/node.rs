@@ -12,6 +12,7 @@ use super::invoices::{AdjustmentNote, Invoice};
 use super::jobs::DeadJob;
 use super::kit::{ContextExt, Require, answer, arg_id};
 use super::orders::Order;
+use super::payments::{Payment, Refund};
 use super::users::User;
 use async_graphql::{Context, ID, Interface, Object};
 use domain::approvals;
@@ -39,7 +40,9 @@ pub enum Node {
     DeadJob(DeadJob),
     Invoice(Invoice),
     Order(Order),
+    Payment(Payment),
     Product(Product),
+    Refund(Refund),
     StockLocation(StockLocation),
     Timer(Timer),
     User(User),
@@ -71,6 +74,12 @@ async fn find(db: &DatabaseConnection, ctx: &Ctx, id: Uuid) -> Result<Option<Nod
     }
     if let Some(m) = invoices::notes::find_visible(db, ctx, id).await? {
         return Ok(Some(Node::AdjustmentNote(AdjustmentNote(m))));
+    }
+    if let Some(m) = domain::payments::find_visible(db, ctx, id).await? {
+        return Ok(Some(Node::Payment(Payment(m))));
+    }
+    if let Some(m) = domain::payments::refunds::find_visible(db, ctx, id).await? {
+        return Ok(Some(Node::Refund(Refund(m))));
     }
     if let Some(m) = products::find(db, id).await? {
         return Ok(Some(Node::Product(Product(m))));

@@ -115,6 +115,8 @@ pub enum OrderAction {
     DecideReservation,
     /// `issueInvoice` (where issuing on reservation failed).
     IssueInvoice,
+    /// `capturePayment`.
+    Pay,
     /// `cancelOrder`.
     Cancel,
 }
@@ -125,6 +127,7 @@ impl From<state::Action> for OrderAction {
             state::Action::RequestReservation => OrderAction::RequestReservation,
             state::Action::DecideReservation => OrderAction::DecideReservation,
             state::Action::IssueInvoice => OrderAction::IssueInvoice,
+            state::Action::Pay => OrderAction::Pay,
             state::Action::Cancel => OrderAction::Cancel,
         }
     }

@@ -19,12 +19,13 @@ pub async fn on_closed(
         ApprovalKind::InventoryReservation => {
             crate::orders::on_reservation_closed(w, request).await
         }
-        // The flows that raise these kinds add their handlers as they land
-        // (orders reserve stock, payments capture, …); until then nothing
-        // raises them, so there is nothing to move.
-        ApprovalKind::PaymentProcessing
-        | ApprovalKind::Refund
-        | ApprovalKind::PurchaseOrder
+        // The payment is captured (after commit) or fails.
+        ApprovalKind::PaymentProcessing => crate::payments::on_approval_closed(w, request).await,
+        // The refund is paid back (after commit) or ends without a note.
+        ApprovalKind::Refund => crate::payments::refunds::on_approval_closed(w, request).await,
+        // The flows that raise these kinds add their handlers as they land;
+        // until then nothing raises them, so there is nothing to move.
+        ApprovalKind::PurchaseOrder
         | ApprovalKind::ScopeChange
         | ApprovalKind::DeliverableAcceptance => Ok(()),
     }

@@ -608,7 +608,11 @@ async fn lines_of<C: ConnectionTrait>(
         .await
 }
 
-async fn load<C: ConnectionTrait>(conn: &C, id: Uuid, lock: bool) -> Result<Option<Order>, DbErr> {
+pub(crate) async fn load<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+    lock: bool,
+) -> Result<Option<Order>, DbErr> {
     let mut query = sales_order::Entity::find_by_id(id);
     if lock && conn.get_database_backend() == DbBackend::Postgres {
         query = query.lock_exclusive();
@@ -620,7 +624,7 @@ async fn load<C: ConnectionTrait>(conn: &C, id: Uuid, lock: bool) -> Result<Opti
     Ok(Some(Order { order, lines }))
 }
 
-fn visible_to(ctx: &Ctx, order: &sales_order::Model) -> bool {
+pub(crate) fn visible_to(ctx: &Ctx, order: &sales_order::Model) -> bool {
     match Scope::of_ctx(ctx) {
         Scope::All => true,
         scope => order.customer_id.is_some_and(|c| scope.permits(c)),
@@ -1468,6 +1472,57 @@ async fn split_off_backorder(
     )
     .await?;
     Ok(backorder.order)
+}
+
+/// Move an order for its payment (`PaymentRequested`, `PaymentFailed`,
+/// `Paid`) in the payment's write, saying why; audited as `actor`.
+pub(crate) async fn move_for_payment(
+    w: &mut Write<'_>,
+    before: &sales_order::Model,
+    event: Event,
+    reason: Option<String>,
+    actor: &crate::kernel::Actor,
+) -> Result<sales_order::Model, DomainError> {
+    let status = state::apply(before.status, event).map_err(|i| {
+        DomainError::rejected(
+            &["orderId"],
+            ErrorCode::IllegalTransition,
+            match i.from {
+                OrderStatus::Paid => format!("{} is already paid", before.number),
+                OrderStatus::AwaitingPayment => {
+                    format!("a payment of {} is already in progress", before.number)
+                }
+                from => format!("{} cannot be paid while it is {from}", before.number),
+            },
+        )
+    })?;
+    let action = match event {
+        Event::PaymentRequested => "order.payment_requested",
+        Event::PaymentFailed => "order.payment_failed",
+        _ => "order.paid",
+    };
+    let after = update_order(w, before, |o| {
+        o.status = Set(status);
+        o.status_reason = Set(reason);
+        if status == OrderStatus::Paid {
+            // Paid: nothing lapses any more.
+            o.reserved_until = Set(None);
+        }
+    })
+    .await?;
+    if status == OrderStatus::Paid {
+        timers::cancel_planned(w.conn(), timer_kind::RESERVATION_EXPIRY, before.id).await?;
+    }
+    w.audit_as(
+        actor,
+        SUBJECT_TYPE,
+        before.id,
+        action,
+        Some(before),
+        Some(&after),
+    )
+    .await?;
+    Ok(after)
 }
 
 /// What a late-risk review found: the risk when it changed (the customer is

@@ -24,6 +24,12 @@ pub enum Event {
     /// Cancelled before it was paid (an invoiced order's invoice is reversed
     /// by an adjustment note).
     Cancel,
+    /// A payment was asked for (card capture or bank transfer).
+    PaymentRequested,
+    /// That payment failed or was refused: the order is payable again.
+    PaymentFailed,
+    /// It was paid.
+    Paid,
 }
 
 /// A step the order's current status does not allow.
@@ -54,6 +60,9 @@ pub fn apply(from: OrderStatus, event: Event) -> Result<OrderStatus, Illegal> {
             S::Cancelled
         }
         (S::Invoiced, Event::Cancel) => S::Cancelled,
+        (S::Invoiced, Event::PaymentRequested) => S::AwaitingPayment,
+        (S::AwaitingPayment, Event::PaymentFailed) => S::Invoiced,
+        (S::AwaitingPayment, Event::Paid) => S::Paid,
         (S::Reserved | S::PartiallyReserved, Event::Invoice) => S::Invoiced,
         (from, Event::Cancel) if BEFORE_INVOICE.contains(&from) => S::Cancelled,
         _ => return Err(Illegal { from }),
@@ -68,6 +77,8 @@ pub enum Action {
     DecideReservation,
     /// Issue the tax invoice by hand (where issuing on reservation failed).
     IssueInvoice,
+    /// `capturePayment`.
+    Pay,
     Cancel,
 }
 
@@ -87,14 +98,17 @@ pub fn next_actions(status: OrderStatus, viewer: Role) -> Vec<(Action, Role)> {
             (Action::IssueInvoice, Role::Finance),
             (Action::Cancel, Role::Fulfilment),
         ],
-        S::Invoiced => vec![(Action::Cancel, Role::Finance)],
+        S::Invoiced => vec![
+            (Action::Pay, Role::Finance),
+            (Action::Cancel, Role::Finance),
+        ],
         _ => vec![],
     };
     if viewer == Role::Customer {
-        return if status == S::Placed {
-            vec![(Action::Cancel, Role::Customer)]
-        } else {
-            vec![]
+        return match status {
+            S::Placed => vec![(Action::Cancel, Role::Customer)],
+            S::Invoiced => vec![(Action::Pay, Role::Customer)],
+            _ => vec![],
         };
     }
     staff
@@ -142,7 +156,14 @@ mod tests {
         }
         assert_eq!(
             next_actions(S::Invoiced, Role::Finance),
-            [(Action::Cancel, Role::Finance)]
+            [
+                (Action::Pay, Role::Finance),
+                (Action::Cancel, Role::Finance)
+            ]
+        );
+        assert_eq!(
+            next_actions(S::Invoiced, Role::Customer),
+            [(Action::Pay, Role::Customer)]
         );
         for late in [S::Paid, S::Shipped, S::Delivered, S::Closed, S::Cancelled] {
             assert_eq!(apply(late, Event::Cancel), Err(Illegal { from: late }));
@@ -170,6 +191,21 @@ mod tests {
                 Err(Illegal { from: not_held })
             );
         }
+    }
+
+    #[test]
+    fn an_invoiced_order_is_paid_or_becomes_payable_again() {
+        let waiting = apply(S::Invoiced, Event::PaymentRequested).unwrap();
+        assert_eq!(waiting, S::AwaitingPayment);
+        assert_eq!(apply(waiting, Event::Paid), Ok(S::Paid));
+        assert_eq!(apply(waiting, Event::PaymentFailed), Ok(S::Invoiced));
+        // One payment at a time; none for a paid or cancelled order.
+        for from in [S::AwaitingPayment, S::Paid, S::Cancelled, S::Reserved] {
+            assert_eq!(apply(from, Event::PaymentRequested), Err(Illegal { from }));
+        }
+        // A pending payment keeps the order: it neither lapses nor cancels.
+        assert!(apply(waiting, Event::ReservationLapsed).is_err());
+        assert!(apply(waiting, Event::Cancel).is_err());
     }
 
     #[test]

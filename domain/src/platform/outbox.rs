@@ -18,6 +18,12 @@ pub mod topic {
     pub const TIMER_FIRED: &str = "timer.fired";
     /// A tax invoice was issued: email it to the buyer.
     pub const INVOICE_ISSUED: &str = "invoice.issued";
+    /// A payment was approved: charge it at the provider.
+    pub const PAYMENT_CAPTURE: &str = "payment.capture";
+    /// A refund was approved: pay it back at the provider.
+    pub const PAYMENT_REFUND: &str = "payment.refund";
+    /// A payment succeeded: email the receipt.
+    pub const PAYMENT_SUCCEEDED: &str = "payment.succeeded";
 }
 
 // ---- Relay side: claiming, marking, recovering. Times here are wall-clock

@@ -43,6 +43,10 @@ pub enum ErrorCode {
     InsufficientStock,
     IllegalTransition,
     StaffOnly,
+    /// Only Australian dollars are accepted.
+    UnsupportedCurrency,
+    /// An amount that must equal another does not (a remittance, a payment).
+    AmountMismatch,
 }
 
 /// The codes a value rule refuses with (the same enum, by its older name).

@@ -2,6 +2,7 @@
 //! work already done, so a job delivered twice has one effect.
 
 pub mod outbox;
+pub mod payment;
 pub mod send_notification;
 pub mod timer_fired;
 

@@ -70,6 +70,9 @@ async fn process(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
         topic::INVOICE_ISSUED => {
             super::send_notification::email_invoice(deps, row.subject_id).await?
         }
+        topic::PAYMENT_CAPTURE => super::payment::capture(deps, row.subject_id).await?,
+        topic::PAYMENT_REFUND => super::payment::refund(deps, row.subject_id).await?,
+        topic::PAYMENT_SUCCEEDED => super::payment::email_receipt(deps, row.subject_id).await?,
         topic::TIMER_FIRED => super::timer_fired::handle(deps, &row).await?,
         other => tracing::warn!(outbox_id = %row.id, topic = other, "no handler for topic"),
     }

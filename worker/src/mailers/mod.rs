@@ -5,6 +5,7 @@ mod approvals;
 mod invoice;
 mod order_confirmation;
 mod order_late;
+mod receipt;
 mod welcome;
 
 use apalis::prelude::BoxDynError;
@@ -32,7 +33,8 @@ fn environment() -> &'static Environment<'static> {
             .chain(approvals::TEMPLATES)
             .chain(order_confirmation::TEMPLATES)
             .chain(order_late::TEMPLATES)
-            .chain(invoice::TEMPLATES);
+            .chain(invoice::TEMPLATES)
+            .chain(receipt::TEMPLATES);
         for (name, source) in all {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("template {name} parses: {e}"));
@@ -87,6 +89,7 @@ pub async fn render(
             order_late::render(db, settings, n).await
         }
         NotificationKind::InvoiceIssued => invoice::render(db, settings, links, n).await,
+        NotificationKind::PaymentReceipt => receipt::render(db, settings, links, n).await,
     }
 }
 

@@ -1,0 +1,488 @@
+//! Payments through GraphQL (order flow step 6): a capture gated by the
+//! PAYMENT_PROCESSING approval that never charges twice — not on a retried
+//! key, not after a provider timeout, not when two captures race — a decline
+//! that leaves the order payable, and a bank transfer paid on remittance.
+
+use domain::payments::provider::test_cards;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tests::shop::{op, place, product, reserve, warehouse};
+use tests::{Op, Role, TestApp, input_error, user_errors, wait_for};
+
+const PATIENCE: Duration = Duration::from_secs(60);
+
+const CAPTURE: Op = Op {
+    field: "capturePayment",
+    document: "mutation($input: CapturePaymentInput!) { capturePayment(input: $input) { payment { id status amount { amount } cardLast4 failureReason approval { id status } } userErrors { field code message } } }",
+};
+const PAYMENT: Op = Op {
+    field: "payment",
+    document: "query($id: ID!) { payment(id: $id) { id status failureReason providerReference order { status statusReason } } }",
+};
+const ORDER: Op = Op {
+    field: "order",
+    document: "query($id: ID!) { order(id: $id) { status statusReason nextActions { action role } } }",
+};
+
+/// An invoiced order of `price` for a new customer: (customer, order).
+async fn invoiced(app: &TestApp, sku: &str, price: &str) -> (String, String) {
+    let location = warehouse(app).await;
+    let item = product(app, &location, sku, price, "TAXABLE", true).await;
+    let customer = app
+        .admin()
+        .new_customer(json!({ "name": "Alice Nguyen", "email": format!("{sku}@example.com.au") }))
+        .await;
+    let order = place(app, &customer, &[(&item, 1)], None).await;
+    reserve(app, &order).await;
+    let status = app.admin().data(ORDER, json!({ "id": order })).await["status"].clone();
+    assert_eq!(status, "INVOICED");
+    (customer, order)
+}
+
+fn card(order: &str, number: &str) -> Value {
+    json!({ "input": { "orderId": order, "method": "CARD", "cardNumber": number } })
+}
+
+/// Wait until the payment is `status`; the payment.
+async fn settled(app: &TestApp, payment: &str, status: &str) -> Value {
+    wait_for(
+        &format!("the payment to be {status}"),
+        PATIENCE,
+        async || app.admin().data(PAYMENT, json!({ "id": payment })).await["status"] == status,
+    )
+    .await;
+    app.admin().data(PAYMENT, json!({ "id": payment })).await
+}
+
+async fn charges(app: &TestApp, payment: &str) -> u64 {
+    domain::payments::provider_charges(app.db(), uuid::Uuid::parse_str(payment).unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_card_capture_retried_with_its_key_charges_once_and_emails_a_receipt() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    let (customer, order) = invoiced(&app, "LAMP", "49.00").await;
+    // The customer pays its own order; under $200 the policy approves at once.
+    let payer = app.as_customer(&customer).with_idempotency_key("pay-once");
+    let first = payer.data(CAPTURE, card(&order, test_cards::SUCCESS)).await;
+    assert!(user_errors(&first).is_empty(), "{first}");
+    let payment = first["payment"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(first["payment"]["amount"]["amount"], "58.95");
+    assert_eq!(first["payment"]["cardLast4"], "4242");
+    assert_eq!(first["payment"]["approval"]["status"], "APPROVED");
+    // The client retries (it never saw the answer): the same payment.
+    let again = payer.data(CAPTURE, card(&order, test_cards::SUCCESS)).await;
+    assert_eq!(again["payment"]["id"], payment.as_str());
+
+    let paid = settled(&app, &payment, "SUCCEEDED").await;
+    assert_eq!(paid["order"]["status"], "PAID");
+    assert!(
+        paid["providerReference"]
+            .as_str()
+            .unwrap()
+            .starts_with("ch_")
+    );
+    assert_eq!(charges(&app, &payment).await, 1);
+    wait_for("the receipt", PATIENCE, async || {
+        app.notifications_of(entity::NotificationKind::PaymentReceipt, &payment)
+            .await
+            .iter()
+            .any(|n| n.status == entity::NotificationStatus::Sent)
+    })
+    .await;
+    // A paid order cannot be paid again.
+    let twice = app
+        .as_customer(&customer)
+        .data(CAPTURE, card(&order, test_cards::SUCCESS))
+        .await;
+    assert_eq!(
+        user_errors(&twice),
+        [input_error("orderId", "ILLEGAL_TRANSITION")]
+    );
+    assert_eq!(charges(&app, &payment).await, 1);
+}
+
+#[tokio::test]
+async fn a_provider_timeout_is_resolved_by_asking_before_any_retry_and_charges_once() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    let (_, order) = invoiced(&app, "LAMP", "49.00").await;
+    let started = app
+        .as_role(Role::Finance)
+        .data(CAPTURE, card(&order, test_cards::TIMEOUT))
+        .await;
+    let payment = started["payment"]["id"].as_str().unwrap().to_owned();
+    // The first call charges but its answer is lost; the retry asks first.
+    let paid = settled(&app, &payment, "SUCCEEDED").await;
+    assert_eq!(paid["order"]["status"], "PAID");
+    assert_eq!(charges(&app, &payment).await, 1);
+    // One call to charge; the retry only asked what had happened.
+    let stored = <entity::payment::Entity as sea_orm::EntityTrait>::find_by_id(
+        uuid::Uuid::parse_str(&payment).unwrap(),
+    )
+    .one(app.db())
+    .await
+    .unwrap()
+    .unwrap();
+    let stored: entity::payment::Model = stored;
+    assert_eq!(stored.attempts, 1);
+}
+
+#[tokio::test]
+async fn two_concurrent_captures_of_one_order_charge_once() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    let (_, order) = invoiced(&app, "LAMP", "49.00").await;
+    let finance = app.as_role(Role::Finance);
+    let (a, b) = futures::join!(
+        finance.data(CAPTURE, card(&order, test_cards::SUCCESS)),
+        finance.data(CAPTURE, card(&order, test_cards::SUCCESS)),
+    );
+    let taken: Vec<&Value> = [&a, &b]
+        .into_iter()
+        .filter(|p| user_errors(p).is_empty())
+        .collect();
+    assert_eq!(taken.len(), 1, "{a} {b}");
+    let refused = if user_errors(&a).is_empty() { &b } else { &a };
+    assert_eq!(
+        user_errors(refused),
+        [input_error("orderId", "ILLEGAL_TRANSITION")]
+    );
+    let payment = taken[0]["payment"]["id"].as_str().unwrap().to_owned();
+    settled(&app, &payment, "SUCCEEDED").await;
+    let all = app
+        .admin()
+        .data(
+            op(
+                "payments",
+                "query($id: ID!) { payments(filter: { orderId: $id }) { edges { node { id } } } }",
+            ),
+            json!({ "id": order }),
+        )
+        .await;
+    assert_eq!(tests::nodes(&all).len(), 1);
+    assert_eq!(charges(&app, &payment).await, 1);
+}
+
+#[tokio::test]
+async fn a_decline_leaves_the_order_payable_and_a_new_card_pays_it() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    let (customer, order) = invoiced(&app, "LAMP", "49.00").await;
+    let payer = app.as_customer(&customer);
+    let declined = payer
+        .data(CAPTURE, card(&order, test_cards::INSUFFICIENT_FUNDS))
+        .await;
+    let payment = declined["payment"]["id"].as_str().unwrap().to_owned();
+    let failed = settled(&app, &payment, "FAILED").await;
+    assert_eq!(failed["failureReason"], "insufficient funds");
+    assert_eq!(failed["order"]["status"], "INVOICED");
+    assert_eq!(
+        failed["order"]["statusReason"],
+        "payment failed: insufficient funds"
+    );
+    let own = payer.data(ORDER, json!({ "id": order })).await;
+    assert_eq!(
+        own["nextActions"],
+        json!([{ "action": "PAY", "role": "CUSTOMER" }])
+    );
+    assert_eq!(charges(&app, &payment).await, 0);
+
+    let retried = payer.data(CAPTURE, card(&order, test_cards::SUCCESS)).await;
+    let second = retried["payment"]["id"].as_str().unwrap().to_owned();
+    assert_ne!(second, payment);
+    settled(&app, &second, "SUCCEEDED").await;
+}
+
+#[tokio::test]
+async fn a_bank_transfer_is_paid_when_a_matching_remittance_is_recorded() {
+    let app = TestApp::spawn().await;
+    let (customer, order) = invoiced(&app, "LAMP", "49.00").await;
+    let transfer = app
+        .as_customer(&customer)
+        .data(
+            CAPTURE,
+            json!({ "input": { "orderId": order, "method": "BANK_TRANSFER" } }),
+        )
+        .await;
+    assert_eq!(
+        transfer["payment"]["status"], "AWAITING_REMITTANCE",
+        "{transfer}"
+    );
+    let payment = transfer["payment"]["id"].as_str().unwrap().to_owned();
+    let order_now = app.admin().data(ORDER, json!({ "id": order })).await;
+    assert_eq!(order_now["status"], "AWAITING_PAYMENT");
+
+    let remit = op(
+        "recordRemittance",
+        "mutation($input: RecordRemittanceInput!) { recordRemittance(input: $input) { payment { status remittanceReference order { status } } userErrors { field code message } } }",
+    );
+    let finance = app.as_role(Role::Finance);
+    let short = finance
+        .data(
+            remit,
+            json!({ "input": { "paymentId": payment, "amount": "50.00", "reference": "CBA 123" } }),
+        )
+        .await;
+    assert_eq!(
+        user_errors(&short),
+        [input_error("amount", "AMOUNT_MISMATCH")]
+    );
+    let clerk = app
+        .as_role(Role::Fulfilment)
+        .run(
+            remit,
+            json!({ "input": { "paymentId": payment, "amount": "58.95", "reference": "CBA 123" } }),
+        )
+        .await;
+    assert_eq!(tests::error_code(&clerk).as_deref(), Some("FORBIDDEN"));
+    let paid = finance
+        .data(
+            remit,
+            json!({ "input": { "paymentId": payment, "amount": "58.95", "reference": "CBA 123" } }),
+        )
+        .await;
+    assert!(user_errors(&paid).is_empty(), "{paid}");
+    assert_eq!(paid["payment"]["status"], "SUCCEEDED");
+    assert_eq!(paid["payment"]["order"]["status"], "PAID");
+    let again = finance
+        .data(
+            remit,
+            json!({ "input": { "paymentId": payment, "amount": "58.95", "reference": "CBA 123" } }),
+        )
+        .await;
+    assert_eq!(
+        user_errors(&again),
+        [input_error("paymentId", "ILLEGAL_TRANSITION")]
+    );
+}
+
+#[tokio::test]
+async fn bad_captures_are_refused_and_write_nothing() {
+    let app = TestApp::spawn().await;
+    let (customer, order) = invoiced(&app, "LAMP", "49.00").await;
+    let payer = app.as_customer(&customer);
+    for (input, field, code) in [
+        (
+            json!({ "orderId": order, "method": "CARD", "cardNumber": test_cards::SUCCESS, "amount": "0" }),
+            "amount",
+            "OUT_OF_RANGE",
+        ),
+        (
+            json!({ "orderId": order, "method": "CARD", "cardNumber": test_cards::SUCCESS, "amount": "-5.00" }),
+            "amount",
+            "OUT_OF_RANGE",
+        ),
+        (
+            json!({ "orderId": order, "method": "CARD", "cardNumber": test_cards::SUCCESS, "amount": "10.00" }),
+            "amount",
+            "AMOUNT_MISMATCH",
+        ),
+        (
+            json!({ "orderId": order, "method": "CARD", "cardNumber": test_cards::SUCCESS, "currency": "NZD" }),
+            "currency",
+            "UNSUPPORTED_CURRENCY",
+        ),
+        (
+            json!({ "orderId": order, "method": "CARD" }),
+            "cardNumber",
+            "REQUIRED",
+        ),
+        (
+            json!({ "orderId": order, "method": "CARD", "cardNumber": "12ab" }),
+            "cardNumber",
+            "OUT_OF_RANGE",
+        ),
+    ] {
+        let refused = payer.data(CAPTURE, json!({ "input": input })).await;
+        assert_eq!(user_errors(&refused), [input_error(field, code)], "{input}");
+    }
+    let order_now = app.admin().data(ORDER, json!({ "id": order })).await;
+    assert_eq!(order_now["status"], "INVOICED");
+    let none = app
+        .admin()
+        .data(
+            op(
+                "payments",
+                "query($id: ID!) { payments(filter: { orderId: $id }) { edges { node { id } } } }",
+            ),
+            json!({ "id": order }),
+        )
+        .await;
+    assert!(tests::nodes(&none).is_empty());
+
+    // A cancelled order cannot be paid; another customer's looks missing.
+    app.as_role(Role::Finance)
+        .data(
+            op("cancelOrder", "mutation($id: ID!) { cancelOrder(input: { id: $id, reason: \"changed plans\" }) { order { status } } }"),
+            json!({ "id": order }),
+        )
+        .await;
+    let cancelled = payer.data(CAPTURE, card(&order, test_cards::SUCCESS)).await;
+    assert_eq!(
+        user_errors(&cancelled),
+        [input_error("orderId", "ILLEGAL_TRANSITION")]
+    );
+    let bob = app
+        .admin()
+        .new_customer(json!({ "name": "Bob", "email": "bob@example.com.au" }))
+        .await;
+    let foreign = app
+        .as_customer(&bob)
+        .data(CAPTURE, card(&order, test_cards::SUCCESS))
+        .await;
+    assert_eq!(user_errors(&foreign), [input_error("orderId", "NOT_FOUND")]);
+}
+
+const REFUND: Op = Op {
+    field: "refundPayment",
+    document: "mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { refund { id status amount { amount } approval { id status } adjustmentNote { id } } userErrors { field code message } } }",
+};
+const REFUND_NOW: Op = Op {
+    field: "refund",
+    document: "query($id: ID!) { refund(id: $id) { status failureReason providerReference adjustmentNote { number total { amount } gst { amount } reason issuedOn } } }",
+};
+
+/// A paid card payment of an order of `price` (under $200 with delivery:
+/// captured without a person): the payment's id.
+async fn paid(app: &TestApp, price: &str) -> String {
+    let (_, order) = invoiced(app, "DESK", price).await;
+    let started = app
+        .as_role(Role::Finance)
+        .data(CAPTURE, card(&order, test_cards::SUCCESS))
+        .await;
+    let payment = started["payment"]["id"].as_str().unwrap().to_owned();
+    settled(app, &payment, "SUCCEEDED").await;
+    payment
+}
+
+/// Provider refunds recorded for a refund.
+async fn provider_refunds(app: &TestApp, refund: &str) -> usize {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    entity::provider_charge::Entity::find()
+        .filter(entity::provider_charge::Column::IdempotencyKey.eq(refund))
+        .all(app.db())
+        .await
+        .unwrap()
+        .len()
+}
+
+fn decide(verdict: &str) -> Op {
+    let document = if verdict == "APPROVE" {
+        "mutation($id: ID!) { decideApproval(input: { id: $id, decision: APPROVE }) { approval { status } userErrors { code } } }"
+    } else {
+        "mutation($id: ID!) { decideApproval(input: { id: $id, decision: REJECT, comment: \"not this time\" }) { approval { status } userErrors { code } } }"
+    };
+    op("decideApproval", document)
+}
+
+#[tokio::test]
+async fn a_refund_needs_its_approval_calls_the_provider_once_and_its_note_shows_in_the_gst_summary()
+{
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    let payment = paid(&app, "149.00").await;
+    let requester = app.person("finance-1", Role::Finance);
+
+    // Never more than was paid, never nothing.
+    for (amount, code) in [("200.00", "OUT_OF_RANGE"), ("0", "OUT_OF_RANGE")] {
+        let refused = requester
+            .data(
+                REFUND,
+                json!({ "input": { "paymentId": payment, "amount": amount, "reason": "x" } }),
+            )
+            .await;
+        assert_eq!(
+            user_errors(&refused),
+            [input_error("amount", code)],
+            "{amount}"
+        );
+    }
+
+    // $120 needs a person: nothing is paid back, and no note, until approved.
+    let asked = requester
+        .data(REFUND, json!({ "input": { "paymentId": payment, "amount": "120.00", "reason": "Arrived scratched" } }))
+        .await;
+    assert!(user_errors(&asked).is_empty(), "{asked}");
+    let refund = asked["refund"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(asked["refund"]["status"], "AWAITING_APPROVAL");
+    assert!(asked["refund"]["adjustmentNote"].is_null());
+    assert_eq!(provider_refunds(&app, &refund).await, 0);
+    // What is on its way back counts: only $38.95 is left to refund.
+    let more = requester
+        .data(
+            REFUND,
+            json!({ "input": { "paymentId": payment, "amount": "50.00", "reason": "x" } }),
+        )
+        .await;
+    assert_eq!(user_errors(&more), [input_error("amount", "OUT_OF_RANGE")]);
+
+    let approval = asked["refund"]["approval"]["id"].clone();
+    let decided = app
+        .person("finance-2", Role::Finance)
+        .data(decide("APPROVE"), json!({ "id": approval }))
+        .await;
+    assert_eq!(decided["approval"]["status"], "APPROVED", "{decided}");
+    wait_for("the refund to be paid back", PATIENCE, async || {
+        app.admin().data(REFUND_NOW, json!({ "id": refund })).await["status"] == "SUCCEEDED"
+    })
+    .await;
+    let done = app.admin().data(REFUND_NOW, json!({ "id": refund })).await;
+    assert!(
+        done["providerReference"]
+            .as_str()
+            .unwrap()
+            .starts_with("re_")
+    );
+    let note = &done["adjustmentNote"];
+    assert_eq!(note["total"]["amount"], "-120.00");
+    assert_eq!(note["reason"], "Refund: Arrived scratched");
+    assert_eq!(provider_refunds(&app, &refund).await, 1);
+
+    let summary = app
+        .as_role(Role::Finance)
+        .data(
+            op("gstSummary", "query($from: Date!, $to: Date!) { gstSummary(from: $from, to: $to) { summary { decreasingAdjustments { amount } adjustmentNoteCount adjustmentNotes { edges { node { number } } } } } }"),
+            json!({ "from": note["issuedOn"], "to": note["issuedOn"] }),
+        )
+        .await;
+    let s = &summary["summary"];
+    assert_eq!(s["adjustmentNoteCount"], 1);
+    assert_eq!(
+        s["decreasingAdjustments"]["amount"],
+        note["gst"]["amount"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches('-')
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_refund_pays_nothing_back_and_leaves_no_note() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    let payment = paid(&app, "149.00").await;
+    let asked = app
+        .person("finance-1", Role::Finance)
+        .data(REFUND, json!({ "input": { "paymentId": payment, "amount": "158.95", "reason": "Changed mind" } }))
+        .await;
+    let refund = asked["refund"]["id"].as_str().unwrap().to_owned();
+    let approval = asked["refund"]["approval"]["id"].clone();
+    app.person("finance-2", Role::Finance)
+        .data(decide("REJECT"), json!({ "id": approval }))
+        .await;
+    let after = app.admin().data(REFUND_NOW, json!({ "id": refund })).await;
+    assert_eq!(after["status"], "FAILED");
+    assert_eq!(after["failureReason"], "refund approval rejected");
+    assert!(after["adjustmentNote"].is_null());
+    assert_eq!(provider_refunds(&app, &refund).await, 0);
+    // The whole amount may be asked for again.
+    let again = app
+        .person("finance-1", Role::Finance)
+        .data(REFUND, json!({ "input": { "paymentId": payment, "amount": "158.95", "reason": "Changed mind" } }))
+        .await;
+    assert!(user_errors(&again).is_empty(), "{again}");
+}
