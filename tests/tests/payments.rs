@@ -486,3 +486,73 @@ async fn a_rejected_refund_pays_nothing_back_and_leaves_no_note() {
         .await;
     assert!(user_errors(&again).is_empty(), "{again}");
 }
+
+#[tokio::test]
+async fn cancelling_a_paid_order_refunds_it_and_the_note_reverses_its_invoice_exactly() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    let payment = paid(&app, "149.00").await;
+    let order = app.admin().data(PAYMENT, json!({ "id": payment })).await;
+    assert_eq!(order["order"]["status"], "PAID");
+    let order_id = app
+        .admin()
+        .data(
+            op("payment", "query($id: ID!) { payment(id: $id) { order { id invoice { id total { amount } gst { amount } } } } }"),
+            json!({ "id": payment }),
+        )
+        .await["order"]
+        .clone();
+    let cancelled = app
+        .person("finance-1", Role::Finance)
+        .data(
+            op("cancelOrder", "mutation($id: ID!) { cancelOrder(input: { id: $id, reason: \"Customer cancelled\" }) { order { status } userErrors { field code message } } }"),
+            json!({ "id": order_id["id"] }),
+        )
+        .await;
+    assert_eq!(cancelled["order"]["status"], "CANCELLED", "{cancelled}");
+    let refunds = app
+        .admin()
+        .data(
+            op("refunds", "query($id: ID!) { refunds(filter: { paymentId: $id }) { edges { node { id status amount { amount } approval { id } } } } }"),
+            json!({ "id": payment }),
+        )
+        .await;
+    let refund = tests::nodes(&refunds)[0].clone();
+    assert_eq!(refund["status"], "AWAITING_APPROVAL");
+    assert_eq!(refund["amount"]["amount"], "158.95");
+    app.person("finance-2", Role::Finance)
+        .data(decide("APPROVE"), json!({ "id": refund["approval"]["id"] }))
+        .await;
+    wait_for("the refund to be paid back", PATIENCE, async || {
+        app.admin()
+            .data(REFUND_NOW, json!({ "id": refund["id"] }))
+            .await["status"]
+            == "SUCCEEDED"
+    })
+    .await;
+    let note = app
+        .admin()
+        .data(REFUND_NOW, json!({ "id": refund["id"] }))
+        .await["adjustmentNote"]
+        .clone();
+    let invoice = &order_id["invoice"];
+    assert_eq!(
+        note["total"]["amount"],
+        format!("-{}", invoice["total"]["amount"].as_str().unwrap())
+    );
+    assert_eq!(
+        note["gst"]["amount"],
+        format!("-{}", invoice["gst"]["amount"].as_str().unwrap())
+    );
+    let left = app
+        .admin()
+        .data(
+            op(
+                "invoice",
+                "query($id: ID!) { invoice(id: $id) { remainingTotal { amount } } }",
+            ),
+            json!({ "id": invoice["id"] }),
+        )
+        .await;
+    assert_eq!(left["remainingTotal"]["amount"], "0.00");
+}

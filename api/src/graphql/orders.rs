@@ -719,9 +719,11 @@ impl OrderMutation {
         respond(ctx, result).await
     }
 
-    /// Cancel an order before it is paid: its reservation is released, a
-    /// pending reservation approval withdrawn, and an issued invoice reversed
-    /// by an adjustment note.
+    /// Cancel an order before it ships: its reservation is released, a
+    /// pending reservation approval withdrawn, an unpaid invoice reversed by
+    /// an adjustment note, and a paid order's card payments refunded through
+    /// the REFUND approval (each refund's note comes with the provider's
+    /// confirmation).
     #[graphql(guard = "Require::to(Permission::PlaceOrders)")]
     async fn cancel_order(
         &self,
@@ -732,7 +734,15 @@ impl OrderMutation {
         let domain_ctx = ctx.domain_ctx()?;
         let result = async {
             let id = input_id(&input.id, "id")?;
-            orders::cancel(&ctx.services().db, &domain_ctx, id, &input.reason).await
+            let calendar = ctx.services().calendar.current();
+            orders::cancel(
+                &ctx.services().db,
+                &domain_ctx,
+                &calendar,
+                id,
+                &input.reason,
+            )
+            .await
         }
         .await;
         respond(ctx, result).await

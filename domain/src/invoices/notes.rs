@@ -16,8 +16,8 @@ use crate::rules::tax_code::TaxCode;
 use chrono::NaiveDate;
 use entity::{adjustment_note, tax_invoice, tax_invoice_line};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -463,13 +463,8 @@ pub async fn issue(
         Some(Some(m)) => Change::Decrease(m),
         Some(None) => return Err(DomainError::internal("a refused amount passed the check")),
     };
-    let mut query = tax_invoice::Entity::find_by_id(invoice_id);
-    if w.conn().get_database_backend() == DbBackend::Postgres {
-        // Notes on one invoice queue here, so they never adjust more than it.
-        query = query.lock_exclusive();
-    }
-    let found = query
-        .one(w.conn())
+    // Notes on one invoice queue here, so they never adjust more than it.
+    let found = crate::kernel::db::find_for_update::<tax_invoice::Entity, _>(w.conn(), invoice_id)
         .await?
         .ok_or_else(|| DomainError::not_found("invoiceId", "invoice"))?;
     let lines = super::lines_of(w.conn(), &[found.id]).await?;

@@ -79,3 +79,20 @@ pub mod statements {
             .map_or_else(Vec::new, |w| w.seen)
     }
 }
+
+/// A row by id, locked until this transaction ends on PostgreSQL, so two
+/// writers of one record queue (SQLite's write transaction already holds
+/// the whole database).
+pub async fn find_for_update<E, C>(conn: &C, id: uuid::Uuid) -> Result<Option<E::Model>, DbErr>
+where
+    E: sea_orm::EntityTrait,
+    C: sea_orm::ConnectionTrait,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<uuid::Uuid>,
+{
+    use sea_orm::QuerySelect;
+    let mut query = E::find_by_id(id);
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    query.one(conn).await
+}

@@ -19,4 +19,4 @@ pub use error::{DomainError, ErrorCode, FieldError};
 pub use idempotency::IdempotencyKey;
 pub use input::{Fields, Patch};
 pub use paging::{Page, PageRequest, fetch_page, fetch_page_sorted, text_contains};
-pub use write::{Committed, Versioned, Write};
+pub use write::{Committed, Stamped, Versioned, Write};

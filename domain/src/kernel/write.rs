@@ -48,6 +48,38 @@ pub trait Versioned: EntityTrait {
     fn version_column() -> Self::Column;
 }
 
+/// A versioned table whose rows also record when they last changed: the
+/// start of a change to row `id` at `now` (everything else unchanged).
+pub trait Stamped: Versioned {
+    fn changing(id: Uuid, now: chrono::DateTime<chrono::Utc>) -> Self::ActiveModel;
+}
+
+/// `Versioned` and `Stamped` for entity modules whose rows have `id`,
+/// `version` and `updated_at`: `stamped!(payment, refund)`.
+#[macro_export]
+macro_rules! stamped {
+    ($($table:ident),* $(,)?) => {$(
+        impl $crate::kernel::Versioned for entity::$table::Entity {
+            fn version_column() -> entity::$table::Column {
+                entity::$table::Column::Version
+            }
+        }
+
+        impl $crate::kernel::Stamped for entity::$table::Entity {
+            fn changing(
+                id: uuid::Uuid,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> entity::$table::ActiveModel {
+                entity::$table::ActiveModel {
+                    id: sea_orm::Unchanged(id),
+                    updated_at: sea_orm::Set(now),
+                    ..Default::default()
+                }
+            }
+        }
+    )*};
+}
+
 /// One open write: a transaction plus what it has touched.
 pub struct Write<'a> {
     txn: DatabaseTransaction,
@@ -146,6 +178,24 @@ impl<'a> Write<'a> {
             Err(DbErr::RecordNotUpdated) => Err(DomainError::conflict()),
             other => Ok(other?),
         }
+    }
+
+    /// Change some fields of row `id` (stamping `updated_at`) if its version is
+    /// still `expected` (see [`Write::update_versioned`]).
+    pub async fn change<E>(
+        &mut self,
+        id: Uuid,
+        expected: i32,
+        change: impl FnOnce(&mut E::ActiveModel),
+    ) -> Result<E::Model, DomainError>
+    where
+        E: Stamped,
+        E::Model: IntoActiveModel<E::ActiveModel>,
+        E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+    {
+        let mut changed = E::changing(id, self.now());
+        change(&mut changed);
+        self.update_versioned::<E>(changed, expected).await
     }
 
     /// Append an audit entry (`before`/`after` are snapshots of the record)

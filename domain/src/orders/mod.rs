@@ -14,7 +14,7 @@ use crate::invoices::document::{Bill, BillLine, Buyer};
 use crate::invoices::{self, Invoice};
 use crate::kernel::{
     Committed, Ctx, DomainError, ErrorCode, Fields, IdempotencyKey, Page, PageRequest, Permission,
-    Scope, Versioned, Write, fetch_page_sorted,
+    Scope, Write, fetch_page_sorted,
 };
 use crate::platform::numbering;
 use crate::platform::outbox::topic;
@@ -36,8 +36,8 @@ use entity::{
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
-    EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    ExprTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::Serialize;
 use state::{Event, Illegal};
@@ -69,11 +69,7 @@ pub struct Order {
     pub lines: Vec<order_line::Model>,
 }
 
-impl Versioned for sales_order::Entity {
-    fn version_column() -> sales_order::Column {
-        sales_order::Column::Version
-    }
-}
+crate::stamped!(sales_order);
 
 fn illegal(i: Illegal) -> DomainError {
     DomainError::rejected(
@@ -613,11 +609,12 @@ pub(crate) async fn load<C: ConnectionTrait>(
     id: Uuid,
     lock: bool,
 ) -> Result<Option<Order>, DbErr> {
-    let mut query = sales_order::Entity::find_by_id(id);
-    if lock && conn.get_database_backend() == DbBackend::Postgres {
-        query = query.lock_exclusive();
-    }
-    let Some(order) = query.one(conn).await? else {
+    let order = if lock {
+        crate::kernel::db::find_for_update::<sales_order::Entity, _>(conn, id).await?
+    } else {
+        sales_order::Entity::find_by_id(id).one(conn).await?
+    };
+    let Some(order) = order else {
         return Ok(None);
     };
     let lines = lines_of(conn, &[id]).await?;
@@ -860,13 +857,7 @@ async fn update_order(
     before: &sales_order::Model,
     change: impl FnOnce(&mut sales_order::ActiveModel),
 ) -> Result<sales_order::Model, DomainError> {
-    let mut changed = sales_order::ActiveModel {
-        id: sea_orm::Unchanged(before.id),
-        updated_at: Set(w.now()),
-        ..Default::default()
-    };
-    change(&mut changed);
-    w.update_versioned::<sales_order::Entity>(changed, before.version)
+    w.change::<sales_order::Entity>(before.id, before.version, change)
         .await
 }
 
@@ -1068,13 +1059,15 @@ async fn release(w: &mut Write<'_>, order: &Order, now: DateTime<Utc>) -> Result
     Ok(())
 }
 
-/// Cancel an order before it is paid (staff; a customer its own while just
+/// Cancel an order before it ships (staff; a customer its own while just
 /// placed): its reservation is released, a pending reservation approval
-/// withdrawn and an issued invoice reversed by an adjustment note, in one
-/// transaction.
+/// withdrawn, an unpaid invoice reversed by an adjustment note and a paid
+/// order's payments refunded (each refund's note comes with the provider's
+/// confirmation), in one transaction.
 pub async fn cancel(
     db: &DatabaseConnection,
     ctx: &Ctx,
+    calendar: &BusinessCalendar,
     id: Uuid,
     reason: &str,
 ) -> Result<Committed<Order>, DomainError> {
@@ -1097,7 +1090,14 @@ pub async fn cancel(
         approvals::withdraw_in(&mut w, approval).await?;
     }
     let actor = ctx.actor.clone();
-    reverse_invoice(&mut w, &before, &reason, &actor).await?;
+    if before.order.status == OrderStatus::Paid {
+        // What was paid comes back by refund, and each refund's note is
+        // issued when the provider confirms it.
+        let why = format!("Order cancelled: {reason}");
+        crate::payments::refunds::refund_order_in(&mut w, calendar, id, &why).await?;
+    } else {
+        reverse_invoice(&mut w, &before, &reason, &actor).await?;
+    }
     let after = end_with_release(&mut w, &before, status, reason, "order.cancelled").await?;
     w.commit(after).await
 }

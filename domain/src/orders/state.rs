@@ -21,8 +21,9 @@ pub enum Event {
     /// Its tax invoice was issued (for what is reserved; the rest was split
     /// off to a backorder).
     Invoice,
-    /// Cancelled before it was paid (an invoiced order's invoice is reversed
-    /// by an adjustment note).
+    /// Cancelled before it ships (an invoiced order's invoice is reversed by
+    /// an adjustment note; a paid order's payments are refunded, each with
+    /// its note).
     Cancel,
     /// A payment was asked for (card capture or bank transfer).
     PaymentRequested,
@@ -59,7 +60,7 @@ pub fn apply(from: OrderStatus, event: Event) -> Result<OrderStatus, Illegal> {
         (S::Reserved | S::PartiallyReserved | S::Invoiced, Event::ReservationLapsed) => {
             S::Cancelled
         }
-        (S::Invoiced, Event::Cancel) => S::Cancelled,
+        (S::Invoiced | S::Paid, Event::Cancel) => S::Cancelled,
         (S::Invoiced, Event::PaymentRequested) => S::AwaitingPayment,
         (S::AwaitingPayment, Event::PaymentFailed) => S::Invoiced,
         (S::AwaitingPayment, Event::Paid) => S::Paid,
@@ -102,6 +103,7 @@ pub fn next_actions(status: OrderStatus, viewer: Role) -> Vec<(Action, Role)> {
             (Action::Pay, Role::Finance),
             (Action::Cancel, Role::Finance),
         ],
+        S::Paid => vec![(Action::Cancel, Role::Finance)],
         _ => vec![],
     };
     if viewer == Role::Customer {
@@ -165,7 +167,8 @@ mod tests {
             next_actions(S::Invoiced, Role::Customer),
             [(Action::Pay, Role::Customer)]
         );
-        for late in [S::Paid, S::Shipped, S::Delivered, S::Closed, S::Cancelled] {
+        assert_eq!(apply(S::Paid, Event::Cancel), Ok(S::Cancelled));
+        for late in [S::Shipped, S::Delivered, S::Closed, S::Cancelled] {
             assert_eq!(apply(late, Event::Cancel), Err(Illegal { from: late }));
         }
     }

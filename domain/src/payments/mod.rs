@@ -16,9 +16,10 @@ pub mod state;
 
 use crate::approvals::{self, NewApproval};
 use crate::invoices;
+use crate::kernel::db::find_for_update;
 use crate::kernel::{
     Actor, Committed, Ctx, DomainError, ErrorCode, Fields, IdempotencyKey, Page, PageRequest,
-    Permission, Scope, Versioned, Write, fetch_page_sorted,
+    Permission, Scope, Write, fetch_page_sorted,
 };
 use crate::orders::{self, state::Event as OrderEvent};
 use crate::platform::outbox::topic;
@@ -30,8 +31,8 @@ use entity::{
 };
 use provider::{CaptureOutcome, CaptureRequest, PaymentProvider, ProviderError};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    Set,
 };
 use serde::{Deserialize, Serialize};
 use state::Event;
@@ -39,11 +40,7 @@ use uuid::Uuid;
 
 pub const SUBJECT_TYPE: &str = "payment";
 
-impl Versioned for payment::Entity {
-    fn version_column() -> payment::Column {
-        payment::Column::Version
-    }
-}
+crate::stamped!(payment);
 
 /// A capture as asked for.
 #[derive(Debug, Clone, Serialize)]
@@ -78,11 +75,11 @@ async fn load<C: ConnectionTrait>(
     id: Uuid,
     lock: bool,
 ) -> Result<Option<payment::Model>, DbErr> {
-    let mut query = payment::Entity::find_by_id(id);
-    if lock && conn.get_database_backend() == DbBackend::Postgres {
-        query = query.lock_exclusive();
+    if lock {
+        find_for_update::<payment::Entity, _>(conn, id).await
+    } else {
+        payment::Entity::find_by_id(id).one(conn).await
     }
-    query.one(conn).await
 }
 
 async fn update(
@@ -90,13 +87,7 @@ async fn update(
     before: &payment::Model,
     change: impl FnOnce(&mut payment::ActiveModel),
 ) -> Result<payment::Model, DomainError> {
-    let mut changed = payment::ActiveModel {
-        id: sea_orm::Unchanged(before.id),
-        updated_at: Set(w.now()),
-        ..Default::default()
-    };
-    change(&mut changed);
-    w.update_versioned::<payment::Entity>(changed, before.version)
+    w.change::<payment::Entity>(before.id, before.version, change)
         .await
 }
 

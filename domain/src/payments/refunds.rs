@@ -8,9 +8,10 @@
 use super::provider::{PaymentProvider, ProviderError, RefundOutcome, RefundRequest};
 use crate::approvals::{self, NewApproval};
 use crate::invoices::{self, Invoice, notes};
+use crate::kernel::db::find_for_update;
 use crate::kernel::{
     Actor, Committed, Ctx, DomainError, ErrorCode, Fields, Page, PageRequest, Permission, Scope,
-    Versioned, Write, fetch_page_sorted,
+    Write, fetch_page_sorted,
 };
 use crate::platform::outbox::topic;
 use crate::rules::calendar::BusinessCalendar;
@@ -20,19 +21,15 @@ use entity::{
     payment, refund,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    Set,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub const SUBJECT_TYPE: &str = "refund";
 
-impl Versioned for refund::Entity {
-    fn version_column() -> refund::Column {
-        refund::Column::Version
-    }
-}
+crate::stamped!(refund);
 
 /// The `payment.refund` event.
 #[derive(Debug, Serialize, Deserialize)]
@@ -45,11 +42,11 @@ async fn load<C: ConnectionTrait>(
     id: Uuid,
     lock: bool,
 ) -> Result<Option<refund::Model>, DbErr> {
-    let mut query = refund::Entity::find_by_id(id);
-    if lock && conn.get_database_backend() == DbBackend::Postgres {
-        query = query.lock_exclusive();
+    if lock {
+        find_for_update::<refund::Entity, _>(conn, id).await
+    } else {
+        refund::Entity::find_by_id(id).one(conn).await
     }
-    query.one(conn).await
 }
 
 async fn update(
@@ -57,13 +54,7 @@ async fn update(
     before: &refund::Model,
     change: impl FnOnce(&mut refund::ActiveModel),
 ) -> Result<refund::Model, DomainError> {
-    let mut changed = refund::ActiveModel {
-        id: sea_orm::Unchanged(before.id),
-        updated_at: Set(w.now()),
-        ..Default::default()
-    };
-    change(&mut changed);
-    w.update_versioned::<refund::Entity>(changed, before.version)
+    w.change::<refund::Entity>(before.id, before.version, change)
         .await
 }
 
@@ -104,12 +95,7 @@ pub async fn request(
     }
     let (amount, reason) = fields.finish(|| Some((amount?, reason?)))?;
     // Refunds of one payment queue on it, so together they never exceed it.
-    let mut query = payment::Entity::find_by_id(payment_id);
-    if w.conn().get_database_backend() == DbBackend::Postgres {
-        query = query.lock_exclusive();
-    }
-    let paid = query
-        .one(w.conn())
+    let paid = find_for_update::<payment::Entity, _>(w.conn(), payment_id)
         .await?
         .ok_or_else(|| DomainError::not_found("paymentId", "payment"))?;
     if paid.status != PaymentStatus::Succeeded {
@@ -140,6 +126,19 @@ pub async fn request(
             ),
         ));
     }
+    let row = request_in(&mut w, calendar, &paid, amount, reason).await?;
+    w.commit(row).await
+}
+
+/// A refund of `amount` on a paid payment and its REFUND approval, in the
+/// caller's write (checked by the caller: never more than is left).
+pub(crate) async fn request_in(
+    w: &mut Write<'_>,
+    calendar: &BusinessCalendar,
+    paid: &payment::Model,
+    amount: Money,
+    reason: String,
+) -> Result<refund::Model, DomainError> {
     let now = w.now();
     let approval_id = Uuid::now_v7();
     let row = w
@@ -156,7 +155,7 @@ pub async fn request(
             failure_reason: Set(None),
             adjustment_note_id: Set(None),
             attempts: Set(0),
-            requested_by: Set(ctx.actor.id.clone()),
+            requested_by: Set(w.ctx().actor.id.clone()),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
@@ -172,9 +171,40 @@ pub async fn request(
         amount: Some(amount.to_string()),
         reason,
     };
-    approvals::request_in_with_id(&mut w, calendar, &new, approval_id).await?;
-    let now_row = load(w.conn(), row.id, false).await?.unwrap_or(row);
-    w.commit(now_row).await
+    approvals::request_in_with_id(w, calendar, &new, approval_id).await?;
+    Ok(load(w.conn(), row.id, false).await?.unwrap_or(row))
+}
+
+/// Refund everything still refundable on an order's paid card payments (an
+/// order cancelled after payment), in the caller's write. A bank transfer
+/// is refunded outside the hub, so an order paid that way is refused.
+pub(crate) async fn refund_order_in(
+    w: &mut Write<'_>,
+    calendar: &BusinessCalendar,
+    order_id: Uuid,
+    reason: &str,
+) -> Result<Vec<refund::Model>, DomainError> {
+    let paid = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(order_id))
+        .filter(payment::Column::Status.eq(PaymentStatus::Succeeded))
+        .all(w.conn())
+        .await?;
+    if paid.iter().any(|p| p.method != PaymentMethod::Card) {
+        return Err(DomainError::rejected(
+            &["id"],
+            ErrorCode::InvalidState,
+            "the order was paid by bank transfer: refund it outside the hub first",
+        ));
+    }
+    let mut refunds = Vec::new();
+    for payment in paid {
+        let left = payment.amount_cents - committed_cents(w.conn(), payment.id).await?;
+        if left > 0 {
+            let amount = Money::from_cents(left);
+            refunds.push(request_in(w, calendar, &payment, amount, reason.to_owned()).await?);
+        }
+    }
+    Ok(refunds)
 }
 
 /// The REFUND approval of a refund closed (in the deciding write): approved
@@ -333,7 +363,13 @@ async fn note_for(
     };
     let lines = invoices::lines_of(w.conn(), &[invoice.id]).await?;
     let invoice = Invoice { invoice, lines };
-    let change = notes::Change::Decrease(Money::from_cents(refund.amount_cents));
+    // Refunding all that is left reverses the invoice exactly.
+    let left = notes::remaining(w.conn(), &invoice.invoice).await?;
+    let change = if left.cents() == refund.amount_cents {
+        notes::Change::Remaining
+    } else {
+        notes::Change::Decrease(Money::from_cents(refund.amount_cents))
+    };
     let reason = format!("Refund: {}", refund.reason);
     let note = notes::issue_in(w, &invoice, change, &reason, actor).await?;
     Ok(Some(note.note.id))
