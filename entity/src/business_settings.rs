@@ -1,4 +1,4 @@
-use crate::enums::GstRounding;
+use crate::enums::{GstBasis, GstRounding};
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +24,8 @@ pub struct Model {
     pub shipping_overnight_cents: i64,
     /// How long a reservation holds stock for an unpaid order.
     pub reservation_hold_hours: i64,
+    /// When GST is attributed to a period: accrual (default) or cash.
+    pub gst_basis: GstBasis,
     pub version: i32,
     pub updated_at: DateTimeUtc,
 }

@@ -494,6 +494,21 @@ pub enum RefundStatus {
     Failed,
 }
 
+/// When GST is attributed to a period (AU-RULES "Attribution basis").
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum GstBasis {
+    /// The period of the invoice (or note).
+    #[sea_orm(string_value = "ACCRUAL")]
+    Accrual,
+    /// The period in which the money is received (or paid back).
+    #[sea_orm(string_value = "CASH")]
+    Cash,
+}
+
 /// Each enum shows as the string the database keeps.
 macro_rules! display_as_stored {
     ($($enum:ty),*) => {$(
@@ -526,5 +541,6 @@ display_as_stored!(
     InvoiceLineKind,
     PaymentMethod,
     PaymentStatus,
-    RefundStatus
+    RefundStatus,
+    GstBasis
 );

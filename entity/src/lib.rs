@@ -33,8 +33,8 @@ pub mod tax_invoice_line;
 pub mod timer;
 
 pub use enums::{
-    ApprovalKind, ApprovalStatus, Channel, GstRounding, InvoiceLineKind, LateRisk, LocationKind,
-    MovementKind, NotificationKind, NotificationStatus, OnDue, OrderStatus, OutboxStatus,
-    PartyKind, PaymentMethod, PaymentStatus, ProductKind, RefundStatus, Region, Role,
+    ApprovalKind, ApprovalStatus, Channel, GstBasis, GstRounding, InvoiceLineKind, LateRisk,
+    LocationKind, MovementKind, NotificationKind, NotificationStatus, OnDue, OrderStatus,
+    OutboxStatus, PartyKind, PaymentMethod, PaymentStatus, ProductKind, RefundStatus, Region, Role,
     ShippingSpeed, TimerStatus, Verdict,
 };

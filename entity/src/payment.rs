@@ -27,6 +27,8 @@ pub struct Model {
     /// the provider before any retry).
     pub attempts: i32,
     pub requested_by: String,
+    /// When the money was received (the cash basis's date).
+    pub paid_at: Option<DateTimeUtc>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -17,6 +17,7 @@ mod m20261204_000010_invoices;
 mod m20261204_000011_adjustment_notes;
 mod m20261204_000012_payments;
 mod m20261204_000013_refunds;
+mod m20261204_000014_gst_basis;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_adjustment_notes::Migration),
             Box::new(m20261204_000012_payments::Migration),
             Box::new(m20261204_000013_refunds::Migration),
+            Box::new(m20261204_000014_gst_basis::Migration),
         ]
     }
 }
@@ -68,7 +70,8 @@ mod tests {
                 "m20261204_000010_invoices",
                 "m20261204_000011_adjustment_notes",
                 "m20261204_000012_payments",
-                "m20261204_000013_refunds"
+                "m20261204_000013_refunds",
+                "m20261204_000014_gst_basis"
             ]
         );
     }

@@ -556,3 +556,122 @@ async fn cancelling_a_paid_order_refunds_it_and_the_note_reverses_its_invoice_ex
         .await;
     assert_eq!(left["remainingTotal"]["amount"], "0.00");
 }
+
+#[tokio::test]
+async fn on_the_cash_basis_the_gst_summary_counts_what_was_paid_and_paid_back_in_the_period() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    app.admin()
+        .change_business_settings(json!({ "gstBasis": "CASH" }))
+        .await;
+    let finance = app.as_role(Role::Finance);
+    // Day 1: A is invoiced and paid, B and C are invoiced only.
+    let (_, a) = invoiced(&app, "LAMP-A", "49.00").await;
+    let (_, b) = invoiced(&app, "LAMP-B", "59.00").await;
+    let (_, c) = invoiced(&app, "LAMP-C", "69.00").await;
+    let paid_a = finance.data(CAPTURE, card(&a, test_cards::SUCCESS)).await["payment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    settled(&app, &paid_a, "SUCCEEDED").await;
+    let invoice_of = |order: String| {
+        let app = &app;
+        async move {
+            app.admin()
+                .data(
+                    op("order", "query($id: ID!) { order(id: $id) { invoice { id number issuedOn total { amount } gst { amount } } } }"),
+                    json!({ "id": order }),
+                )
+                .await["invoice"]
+                .clone()
+        }
+    };
+    let (inv_a, inv_c) = (invoice_of(a.clone()).await, invoice_of(c.clone()).await);
+    let day1 = inv_a["issuedOn"].as_str().unwrap().to_owned();
+
+    // Day 2: C is paid, A is partly refunded, B is cancelled unpaid.
+    app.clock.advance(chrono::Duration::days(1));
+    let paid_c = finance.data(CAPTURE, card(&c, test_cards::SUCCESS)).await["payment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    settled(&app, &paid_c, "SUCCEEDED").await;
+    let refund = finance
+        .data(
+            REFUND,
+            json!({ "input": { "paymentId": paid_a, "amount": "20.00", "reason": "Dented" } }),
+        )
+        .await["refund"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    wait_for("the refund", PATIENCE, async || {
+        app.admin().data(REFUND_NOW, json!({ "id": refund })).await["status"] == "SUCCEEDED"
+    })
+    .await;
+    let refund_note =
+        app.admin().data(REFUND_NOW, json!({ "id": refund })).await["adjustmentNote"].clone();
+    finance
+        .data(
+            op("cancelOrder", "mutation($id: ID!) { cancelOrder(input: { id: $id, reason: \"changed plans\" }) { order { status } } }"),
+            json!({ "id": b }),
+        )
+        .await;
+    let day2 = refund_note["issuedOn"].as_str().unwrap().to_owned();
+    assert_ne!(day1, day2);
+
+    let summary = op(
+        "gstSummary",
+        "query($from: Date!, $to: Date!) { gstSummary(from: $from, to: $to) { summary { basis totalSales { amount } gstOnSales { amount } decreasingAdjustments { amount } invoiceCount adjustmentNoteCount invoices { edges { node { number } } } adjustmentNotes { edges { node { number } } } } } }",
+    );
+    let numbers = |connection: &Value| -> Vec<Value> {
+        tests::nodes(connection)
+            .iter()
+            .map(|n| n["number"].clone())
+            .collect()
+    };
+    // Cash: day 1 received A only; day 2 received C and paid back A's refund
+    // (B's cancellation moved no money).
+    let first = finance
+        .data(summary, json!({ "from": day1, "to": day1 }))
+        .await["summary"]
+        .clone();
+    assert_eq!(first["basis"], "CASH");
+    assert_eq!(numbers(&first["invoices"]), [inv_a["number"].clone()]);
+    assert_eq!(first["totalSales"], inv_a["total"]);
+    assert_eq!(first["adjustmentNoteCount"], 0);
+    let second = finance
+        .data(summary, json!({ "from": day2, "to": day2 }))
+        .await["summary"]
+        .clone();
+    assert_eq!(numbers(&second["invoices"]), [inv_c["number"].clone()]);
+    assert_eq!(second["gstOnSales"], inv_c["gst"]);
+    assert_eq!(
+        numbers(&second["adjustmentNotes"]),
+        [refund_note["number"].clone()]
+    );
+    assert_eq!(
+        second["decreasingAdjustments"]["amount"],
+        refund_note["gst"]["amount"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches('-')
+    );
+
+    // Accrual: every invoice on day 1, both notes on day 2.
+    app.admin()
+        .change_business_settings(json!({ "gstBasis": "ACCRUAL" }))
+        .await;
+    let first = finance
+        .data(summary, json!({ "from": day1, "to": day1 }))
+        .await["summary"]
+        .clone();
+    assert_eq!(first["basis"], "ACCRUAL");
+    assert_eq!(first["invoiceCount"], 3);
+    let second = finance
+        .data(summary, json!({ "from": day2, "to": day2 }))
+        .await["summary"]
+        .clone();
+    assert_eq!(second["invoiceCount"], 0);
+    assert_eq!(second["adjustmentNoteCount"], 2);
+}

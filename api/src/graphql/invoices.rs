@@ -12,7 +12,7 @@ use super::kit::{
 use super::loaders::{InvoiceOfOrderLoader, load_one};
 use super::money::Money;
 use super::orders::Order;
-use super::settings::GstRounding;
+use super::settings::{GstBasis, GstRounding};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -30,13 +30,6 @@ pub enum InvoiceLineKind {
     Item,
     /// The delivery charge (its own supply).
     Shipping,
-}
-
-/// When GST is attributed to a period.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum GstBasis {
-    /// The period the invoice was issued in (the default).
-    Accrual,
 }
 
 /// One line of an issued invoice, with its GST as issued.
@@ -478,11 +471,9 @@ impl GstSummary {
     async fn to(&self) -> Date {
         Date(self.0.to)
     }
-    /// How GST is attributed to the period.
+    /// How GST is attributed to the period (the business's setting).
     async fn basis(&self) -> GstBasis {
-        match self.0.basis {
-            summary::Basis::Accrual => GstBasis::Accrual,
-        }
+        self.0.basis.into()
     }
     /// G1: total sales, GST included.
     async fn total_sales(&self) -> Money {
@@ -529,8 +520,7 @@ impl GstSummary {
         #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Invoice>> {
         let filter = invoices::InvoiceFilter {
-            issued_from: Some(self.0.from),
-            issued_to: Some(self.0.to),
+            ids: Some(self.0.invoice_ids.clone()),
             ..Default::default()
         };
         list(ctx, &filter, page_request(first, after)?).await
@@ -544,8 +534,7 @@ impl GstSummary {
         #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<String, AdjustmentNote>> {
         let filter = notes::NoteFilter {
-            issued_from: Some(self.0.from),
-            issued_to: Some(self.0.to),
+            ids: Some(self.0.note_ids.clone()),
             ..Default::default()
         };
         list_notes(ctx, &filter, page_request(first, after)?).await
@@ -605,6 +594,7 @@ impl InvoiceQuery {
             customer_id: arg_id_opt(f.customer_id.as_ref(), "filter.customerId")?,
             issued_from: f.issued_from.map(|d| d.0),
             issued_to: f.issued_to.map(|d| d.0),
+            ids: None,
         };
         list(ctx, &filter, page).await
     }
@@ -641,12 +631,15 @@ impl InvoiceQuery {
             invoice_id: arg_id_opt(f.invoice_id.as_ref(), "filter.invoiceId")?,
             issued_from: f.issued_from.map(|d| d.0),
             issued_to: f.issued_to.map(|d| d.0),
+            ids: None,
         };
         list_notes(ctx, &filter, page).await
     }
 
     /// The GST summary of a period (FINANCE, ADMIN): dates in
-    /// Australia/Sydney, both inclusive; accrual basis.
+    /// Australia/Sydney, both inclusive; on the business's GST basis
+    /// (accrual: documents issued in the period; cash: invoices as far as
+    /// paid in it, and the notes of refunds paid back in it).
     #[graphql(guard = "Require::to(Permission::ManageFinance)")]
     async fn gst_summary(
         &self,

@@ -8,6 +8,16 @@ use domain::kernel::Permission;
 use domain::settings::SettingsUpdate;
 use entity::business_settings;
 
+/// When GST is attributed to a period (AU-RULES "Attribution basis").
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::GstBasis")]
+pub enum GstBasis {
+    /// The period of the invoice or adjustment note (the default).
+    Accrual,
+    /// The period the money is received or paid back (businesses under $10M turnover).
+    Cash,
+}
+
 /// How GST is rounded on invoices with several taxable lines (ATO s9-90).
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "domain::settings::GstRounding")]
@@ -38,6 +48,10 @@ impl BusinessSettings {
     /// The GST rounding rule invoices use.
     async fn gst_rounding(&self) -> GstRounding {
         self.0.gst_rounding.into()
+    }
+    /// When GST is attributed to a period (the GST summary follows it).
+    async fn gst_basis(&self) -> GstBasis {
+        self.0.gst_basis.into()
     }
     /// Sender of customer email.
     async fn mail_from(&self) -> &str {
@@ -92,6 +106,8 @@ pub struct UpdateBusinessSettingsInput {
     pub gst_registered: Option<bool>,
     /// GST rounding rule.
     pub gst_rounding: Option<GstRounding>,
+    /// GST attribution basis: ACCRUAL or CASH.
+    pub gst_basis: Option<GstBasis>,
     /// Sender of customer email, e.g. `Shop <orders@shop.com.au>`.
     pub mail_from: Option<String>,
     /// Base of links in customer email (https://…).
@@ -153,6 +169,7 @@ impl SettingsMutation {
             abn: patch(input.abn),
             gst_registered: input.gst_registered,
             gst_rounding: input.gst_rounding.map(Into::into),
+            gst_basis: input.gst_basis.map(Into::into),
             mail_from: input.mail_from,
             public_base_url: input.public_base_url,
             timezone: input.timezone,

@@ -222,6 +222,7 @@ mod tests {
             shipping_express_cents: 1995,
             shipping_overnight_cents: 3495,
             reservation_hold_hours: 48,
+            gst_basis: entity::GstBasis::Accrual,
             version: 1,
             updated_at: chrono::DateTime::UNIX_EPOCH,
         }

@@ -169,6 +169,8 @@ pub struct InvoiceFilter {
     pub issued_from: Option<NaiveDate>,
     /// Issued on or before this local date.
     pub issued_to: Option<NaiveDate>,
+    /// Only these (the documents behind a cash-basis summary).
+    pub ids: Option<Vec<Uuid>>,
 }
 
 /// Invoices the caller may see, oldest first, each with its lines (two queries).
@@ -198,6 +200,9 @@ pub async fn list(
     }
     if let Some(to) = filter.issued_to {
         query = query.filter(tax_invoice::Column::IssuedOn.lte(to));
+    }
+    if let Some(ids) = &filter.ids {
+        query = query.filter(tax_invoice::Column::Id.is_in(ids.iter().copied()));
     }
     let page = fetch_page_sorted(db, query, tax_invoice::Column::Id, page, false, |i| i.id).await?;
     let ids: Vec<Uuid> = page.items.iter().map(|(id, _)| *id).collect();

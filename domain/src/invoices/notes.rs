@@ -508,6 +508,8 @@ pub struct NoteFilter {
     pub invoice_id: Option<Uuid>,
     pub issued_from: Option<NaiveDate>,
     pub issued_to: Option<NaiveDate>,
+    /// Only these (the documents behind a cash-basis summary).
+    pub ids: Option<Vec<Uuid>>,
 }
 
 /// Notes the caller may see, oldest first, with their lines.
@@ -532,6 +534,9 @@ pub async fn list(
     }
     if let Some(to) = filter.issued_to {
         query = query.filter(adjustment_note::Column::IssuedOn.lte(to));
+    }
+    if let Some(ids) = &filter.ids {
+        query = query.filter(adjustment_note::Column::Id.is_in(ids.iter().copied()));
     }
     let page = fetch_page_sorted(db, query, adjustment_note::Column::Id, page, false, |n| {
         n.id

@@ -1,29 +1,30 @@
 //! The GST summary of a period (the figures a BAS asks for), added up by
 //! the GST engine from the figures each document stored when it was issued.
-//! Accrual basis: an invoice or adjustment note belongs to the period of its
-//! local issue date (the cash basis arrives with payments).
+//! It follows the business's attribution basis: on the accrual basis an
+//! invoice or adjustment note belongs to the period of its local issue date;
+//! on the cash basis an invoice counts when (and as far as) it is paid, and
+//! only the notes of refunds count, when the money goes back.
 
 use crate::kernel::{Ctx, DomainError, ErrorCode, Permission};
 use crate::rules::gst::{DocumentFigures, DocumentKind, GstSummary};
 use crate::rules::money::Money;
-use chrono::NaiveDate;
-use entity::{adjustment_note, tax_invoice};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{
+    GstBasis, PaymentStatus, RefundStatus, adjustment_note, payment, refund, tax_invoice,
+};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use uuid::Uuid;
 
-/// When GST is attributed to a period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Basis {
-    /// The period the invoice was issued in.
-    Accrual,
-}
-
-/// A period's GST figures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A period's GST figures and the documents behind them.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeriodSummary {
     pub from: NaiveDate,
     pub to: NaiveDate,
-    pub basis: Basis,
+    pub basis: GstBasis,
     pub figures: GstSummary,
+    /// The invoices and notes the figures add up.
+    pub invoice_ids: Vec<Uuid>,
+    pub note_ids: Vec<Uuid>,
 }
 
 /// The period `from..=to` (local dates) checked: `from` not after `to`.
@@ -38,7 +39,40 @@ pub fn period(from: NaiveDate, to: NaiveDate) -> Result<(NaiveDate, NaiveDate), 
     Ok((from, to))
 }
 
-/// The GST summary of `from..=to` (FINANCE, ADMIN).
+/// The UTC instants a local period runs over: `[from 00:00, the day after to 00:00)`.
+fn instants(from: NaiveDate, to: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let sydney = |d: NaiveDate| {
+        use chrono::TimeZone;
+        chrono_tz::Australia::Sydney
+            .from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| d.and_time(chrono::NaiveTime::MIN).and_utc())
+    };
+    (sydney(from), sydney(to.succ_opt().unwrap_or(to)))
+}
+
+fn invoice_figures(i: &tax_invoice::Model) -> DocumentFigures {
+    DocumentFigures {
+        inclusive: Money::from_cents(i.total_cents),
+        gst: Money::from_cents(i.gst_cents),
+        export: Money::from_cents(i.export_cents),
+        gst_free: Money::from_cents(i.gst_free_cents),
+        input_taxed: Money::from_cents(i.input_taxed_cents),
+    }
+}
+
+fn note_figures(n: &adjustment_note::Model) -> DocumentFigures {
+    DocumentFigures {
+        inclusive: Money::from_cents(n.total_cents),
+        gst: Money::from_cents(n.gst_cents),
+        export: Money::from_cents(n.export_cents),
+        gst_free: Money::from_cents(n.gst_free_cents),
+        input_taxed: Money::from_cents(n.input_taxed_cents),
+    }
+}
+
+/// The GST summary of `from..=to` on the business's basis (FINANCE, ADMIN).
 pub async fn summarise(
     db: &DatabaseConnection,
     ctx: &Ctx,
@@ -47,64 +81,127 @@ pub async fn summarise(
 ) -> Result<PeriodSummary, DomainError> {
     Permission::ManageFinance.require(ctx)?;
     let (from, to) = period(from, to)?;
-    use adjustment_note::Column as N;
-    use tax_invoice::Column as C;
-    let rows: Vec<(i64, i64, i64, i64, i64)> = tax_invoice::Entity::find()
-        .select_only()
-        .columns([
-            C::TotalCents,
-            C::GstCents,
-            C::ExportCents,
-            C::GstFreeCents,
-            C::InputTaxedCents,
-        ])
-        .filter(C::IssuedOn.gte(from))
-        .filter(C::IssuedOn.lte(to))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let notes: Vec<(i64, i64, i64, i64, i64)> = adjustment_note::Entity::find()
-        .select_only()
-        .columns([
-            N::TotalCents,
-            N::GstCents,
-            N::ExportCents,
-            N::GstFreeCents,
-            N::InputTaxedCents,
-        ])
-        .filter(N::IssuedOn.gte(from))
-        .filter(N::IssuedOn.lte(to))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let documents = rows
-        .into_iter()
-        .map(|r| (DocumentKind::TaxInvoice, r))
-        .chain(notes.into_iter().map(|r| (DocumentKind::AdjustmentNote, r)));
+    let basis = crate::settings::current(db).await?.gst_basis;
+    let (invoices, notes) = match basis {
+        GstBasis::Accrual => accrual(db, from, to).await?,
+        GstBasis::Cash => cash(db, from, to).await?,
+    };
     let mut figures = GstSummary::default();
-    for (kind, (inclusive, gst, export, gst_free, input_taxed)) in documents {
-        let document = DocumentFigures {
-            inclusive: Money::from_cents(inclusive),
-            gst: Money::from_cents(gst),
-            export: Money::from_cents(export),
-            gst_free: Money::from_cents(gst_free),
-            input_taxed: Money::from_cents(input_taxed),
-        };
+    let documents = invoices
+        .iter()
+        .map(|(_, f)| (DocumentKind::TaxInvoice, f))
+        .chain(notes.iter().map(|(_, f)| (DocumentKind::AdjustmentNote, f)));
+    for (kind, document) in documents {
         figures
-            .add(kind, &document)
+            .add(kind, document)
             .map_err(|e| DomainError::internal(e.message))?;
     }
     Ok(PeriodSummary {
         from,
         to,
-        basis: Basis::Accrual,
+        basis,
         figures,
+        invoice_ids: dedup(invoices.iter().map(|(id, _)| *id)),
+        note_ids: dedup(notes.iter().map(|(id, _)| *id)),
     })
+}
+
+fn dedup(ids: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = ids.collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+type Documents = Vec<(Uuid, DocumentFigures)>;
+
+/// Invoices and notes issued in the period.
+async fn accrual(
+    db: &DatabaseConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(Documents, Documents), DbErr> {
+    let invoices = tax_invoice::Entity::find()
+        .filter(tax_invoice::Column::IssuedOn.gte(from))
+        .filter(tax_invoice::Column::IssuedOn.lte(to))
+        .all(db)
+        .await?;
+    let notes = adjustment_note::Entity::find()
+        .filter(adjustment_note::Column::IssuedOn.gte(from))
+        .filter(adjustment_note::Column::IssuedOn.lte(to))
+        .all(db)
+        .await?;
+    Ok((
+        invoices
+            .iter()
+            .map(|i| (i.id, invoice_figures(i)))
+            .collect(),
+        notes.iter().map(|n| (n.id, note_figures(n))).collect(),
+    ))
+}
+
+/// The part of each invoice paid in the period, and the notes of refunds
+/// paid back in it.
+async fn cash(
+    db: &DatabaseConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(Documents, Documents), DomainError> {
+    let (start, end) = instants(from, to);
+    let paid = payment::Entity::find()
+        .filter(payment::Column::Status.eq(PaymentStatus::Succeeded))
+        .filter(payment::Column::PaidAt.gte(start))
+        .filter(payment::Column::PaidAt.lt(end))
+        .all(db)
+        .await?;
+    let invoices = tax_invoice::Entity::find()
+        .filter(tax_invoice::Column::SubjectType.eq(crate::orders::SUBJECT_TYPE))
+        .filter(tax_invoice::Column::SubjectId.is_in(paid.iter().map(|p| p.order_id)))
+        .all(db)
+        .await?;
+    let mut received = Vec::new();
+    for p in &paid {
+        if let Some(i) = invoices.iter().find(|i| i.subject_id == p.order_id) {
+            let share = invoice_figures(i)
+                .share(
+                    Money::from_cents(p.amount_cents),
+                    Money::from_cents(i.total_cents),
+                )
+                .map_err(|e| DomainError::internal(e.message))?;
+            received.push((i.id, share));
+        }
+    }
+    let refund_notes = sea_orm::sea_query::Query::select()
+        .column(refund::Column::AdjustmentNoteId)
+        .from(refund::Entity)
+        .and_where(refund::Column::Status.eq(RefundStatus::Succeeded))
+        .to_owned();
+    let notes = adjustment_note::Entity::find()
+        .filter(adjustment_note::Column::Id.in_subquery(refund_notes))
+        .filter(adjustment_note::Column::IssuedOn.gte(from))
+        .filter(adjustment_note::Column::IssuedOn.lte(to))
+        .all(db)
+        .await?;
+    Ok((
+        received,
+        notes.iter().map(|n| (n.id, note_figures(n))).collect(),
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_local_period_runs_from_sydney_midnight_to_the_next() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        // December is daylight saving time (UTC+11); June is not (UTC+10).
+        let (start, end) = instants(d(12, 1), d(12, 31));
+        assert_eq!(start.to_rfc3339(), "2026-11-30T13:00:00+00:00");
+        assert_eq!(end.to_rfc3339(), "2026-12-31T13:00:00+00:00");
+        let (start, _) = instants(d(6, 1), d(6, 1));
+        assert_eq!(start.to_rfc3339(), "2026-05-31T14:00:00+00:00");
+    }
 
     #[test]
     fn a_period_runs_forwards_and_may_be_one_day() {

@@ -196,6 +196,7 @@ pub async fn capture(
             remittance_reference: Set(None),
             attempts: Set(0),
             requested_by: Set(actor.id.clone()),
+            paid_at: Set(None),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
@@ -309,8 +310,10 @@ async fn succeed(
             format!("the payment is {}", i.from),
         )
     })?;
+    let paid_at = w.now();
     let after = update(w, before, |p| {
         p.status = Set(status);
+        p.paid_at = Set(Some(paid_at));
         change(p);
     })
     .await?;

@@ -598,6 +598,28 @@ pub struct DocumentFigures {
     pub input_taxed: Money,
 }
 
+impl DocumentFigures {
+    /// The part of these figures that `paid` of `total` stands for (cash
+    /// basis: a payment of part of an invoice attributes that part of it);
+    /// each figure rounded half up, the whole when everything was paid.
+    pub fn share(&self, paid: Money, total: Money) -> Result<DocumentFigures, ValueError> {
+        if paid == total || total.is_zero() {
+            return Ok(*self);
+        }
+        let part = |m: Money| -> Result<Money, ValueError> {
+            let exact = m.to_decimal_cents() * paid.to_decimal_cents() / total.to_decimal_cents();
+            Money::from_decimal_cents(exact)
+        };
+        Ok(DocumentFigures {
+            inclusive: part(self.inclusive)?,
+            gst: part(self.gst)?,
+            export: part(self.export)?,
+            gst_free: part(self.gst_free)?,
+            input_taxed: part(self.input_taxed)?,
+        })
+    }
+}
+
 impl InvoiceTotals {
     /// What a GST summary takes from this document.
     pub fn figures(&self) -> DocumentFigures {
@@ -1112,6 +1134,22 @@ mod tests {
         assert_eq!(s.decreasing_adjustments, c(100));
         assert_eq!(s.increasing_adjustments, c(30));
         assert_eq!((s.invoices, s.adjustment_notes), (3, 2));
+    }
+
+    #[test]
+    fn a_part_payment_attributes_that_part_of_each_figure() {
+        let f = DocumentFigures {
+            inclusive: c(13345),
+            gst: c(1090),
+            export: c(0),
+            gst_free: c(1350),
+            input_taxed: c(0),
+        };
+        assert_eq!(f.share(c(13345), c(13345)).unwrap(), f);
+        let half = f.share(c(6672), c(13345)).unwrap();
+        assert_eq!(half.inclusive, c(6672));
+        assert_eq!(half.gst, c(545)); // 1090 × 6672 / 13345 = 544.96
+        assert_eq!(half.gst_free, c(675));
     }
 
     #[test]

@@ -58,6 +58,7 @@ pub async fn ensure_seeded<C: ConnectionTrait>(
         shipping_express_cents: Set(1_995),
         shipping_overnight_cents: Set(3_495),
         reservation_hold_hours: Set(48),
+        gst_basis: Set(entity::GstBasis::Accrual),
         version: Set(1),
         updated_at: Set(Utc::now()),
     };
@@ -98,6 +99,7 @@ pub struct SettingsUpdate {
     pub abn: Patch<String>,
     pub gst_registered: Option<bool>,
     pub gst_rounding: Option<GstRounding>,
+    pub gst_basis: Option<entity::GstBasis>,
     pub mail_from: Option<String>,
     pub public_base_url: Option<String>,
     pub timezone: Option<String>,
@@ -176,6 +178,7 @@ pub async fn update(
         abn: Set(abn.map(|a| a.as_str().to_owned()).apply(before.abn.clone())),
         gst_registered: Set(input.gst_registered.unwrap_or(before.gst_registered)),
         gst_rounding: Set(input.gst_rounding.unwrap_or(before.gst_rounding)),
+        gst_basis: Set(input.gst_basis.unwrap_or(before.gst_basis)),
         mail_from: Set(keep(&input.mail_from, &before.mail_from)),
         public_base_url: Set(keep(
             &input
