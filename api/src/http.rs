@@ -33,6 +33,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/links/{purpose}/{token}", get(crate::links::signed_page))
+        .route(
+            "/links/payer-approval/{token}/{answer}",
+            axum::routing::post(crate::pages::payer::answer),
+        )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

@@ -64,6 +64,9 @@ pub async fn signed_page(
         Err(refusal) => refusal.into_response(),
         Ok(link) => match link.purpose {
             LinkPurpose::Invoice => invoice_page(&state, link.subject).await,
+            LinkPurpose::PayerApproval => {
+                crate::pages::payer::approval_page(&state, link.subject, &token).await
+            }
             // Tracking, surveys and unsubscribe arrive with their issues.
             LinkPurpose::Tracking | LinkPurpose::Survey | LinkPurpose::Unsubscribe => page(
                 StatusCode::NOT_FOUND,

@@ -447,6 +447,10 @@ pub enum PaymentMethod {
     /// A bank transfer: paid when FINANCE records the remittance.
     #[sea_orm(string_value = "BANK_TRANSFER")]
     BankTransfer,
+    /// A PayPal-style wallet: the payer approves at the provider, then it
+    /// is charged.
+    #[sea_orm(string_value = "PAYPAL")]
+    Paypal,
 }
 
 /// Where a payment is.
@@ -465,6 +469,9 @@ pub enum PaymentStatus {
     /// A bank transfer waiting for its remittance.
     #[sea_orm(string_value = "AWAITING_REMITTANCE")]
     AwaitingRemittance,
+    /// A wallet payment waiting for the payer to approve it at the provider.
+    #[sea_orm(string_value = "AWAITING_PAYER")]
+    AwaitingPayer,
     /// Paid.
     #[sea_orm(string_value = "SUCCEEDED")]
     Succeeded,

@@ -675,3 +675,79 @@ async fn on_the_cash_basis_the_gst_summary_counts_what_was_paid_and_paid_back_in
     assert_eq!(second["invoiceCount"], 0);
     assert_eq!(second["adjustmentNoteCount"], 2);
 }
+
+#[tokio::test]
+async fn a_wallet_payer_approves_at_the_provider_and_is_charged_once_or_cancels_and_nothing_is() {
+    let app = TestApp::spawn_with(&[("PUBLIC_BASE_URL", "http://hub.test")]).await;
+    let _worker = app.ensure_worker().await;
+    let with_redirect = op(
+        "payment",
+        "query($id: ID!) { payment(id: $id) { status redirectUrl failureReason order { status } } }",
+    );
+    for (answer, status, order_status) in [
+        ("cancel", "FAILED", "INVOICED"),
+        ("approve", "SUCCEEDED", "PAID"),
+    ] {
+        let sku = format!("WALLET-{answer}");
+        let (customer, order) = invoiced(&app, &sku, "49.00").await;
+        let started = app
+            .as_customer(&customer)
+            .data(
+                CAPTURE,
+                json!({ "input": { "orderId": order, "method": "PAYPAL" } }),
+            )
+            .await;
+        assert!(user_errors(&started).is_empty(), "{started}");
+        let payment = started["payment"]["id"].as_str().unwrap().to_owned();
+        let waiting = app
+            .admin()
+            .data(with_redirect, json!({ "id": payment }))
+            .await;
+        assert_eq!(waiting["status"], "AWAITING_PAYER");
+        assert_eq!(waiting["order"]["status"], "AWAITING_PAYMENT");
+        let redirect = waiting["redirectUrl"].as_str().unwrap();
+        assert!(
+            redirect.starts_with("http://hub.test/links/payer-approval/"),
+            "{redirect}"
+        );
+        let local = redirect.replace("http://hub.test", &app.base_url);
+
+        // The provider's page shows what is asked and posts the answer back.
+        let page = app.client.get(&local).send().await.unwrap();
+        assert_eq!(page.status().as_u16(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("$58.95 AUD"), "{html}");
+        let token = local.rsplit('/').next().unwrap();
+        let action = format!("/links/payer-approval/{token}/{answer}");
+        assert!(html.contains(&action));
+        let answered = app
+            .client
+            .post(format!("{}{action}", app.base_url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answered.status().as_u16(), 200);
+        let done = settled(&app, &payment, status).await;
+        assert_eq!(done["order"]["status"], order_status);
+        let expected_charges = u64::from(answer == "approve");
+        assert_eq!(charges(&app, &payment).await, expected_charges);
+        // A second click changes nothing.
+        app.client
+            .post(format!("{}{action}", app.base_url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(charges(&app, &payment).await, expected_charges);
+    }
+    // A tampered token opens nothing.
+    let refused = app
+        .client
+        .post(format!(
+            "{}/links/payer-approval/not-a-token/approve",
+            app.base_url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 404);
+}

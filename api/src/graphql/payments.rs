@@ -24,6 +24,8 @@ pub enum PaymentMethod {
     Card,
     /// A bank transfer: paid when FINANCE records the remittance.
     BankTransfer,
+    /// A PayPal-style wallet: the payer approves at the provider (`redirectUrl`), then it is charged.
+    Paypal,
 }
 
 /// Where a payment is.
@@ -36,6 +38,8 @@ pub enum PaymentStatus {
     Capturing,
     /// A bank transfer waiting for its remittance.
     AwaitingRemittance,
+    /// A wallet payment waiting for its payer at the provider (see `redirectUrl`).
+    AwaitingPayer,
     /// Paid (the order is PAID).
     Succeeded,
     /// Declined, rejected or abandoned (see `failureReason`); the order is payable again.
@@ -179,6 +183,22 @@ impl Payment {
     /// Why it failed.
     async fn failure_reason(&self) -> Option<&str> {
         self.0.failure_reason.as_deref()
+    }
+    /// Where to send the payer of a wallet payment to approve it (a signed
+    /// link valid for 3 hours); null otherwise.
+    async fn redirect_url(&self, ctx: &Context<'_>) -> Option<String> {
+        if self.0.status != entity::PaymentStatus::AwaitingPayer {
+            return None;
+        }
+        let services = ctx.services();
+        Some(
+            domain::platform::links::LinkSigner::new(&services.config.link_signing_key).url(
+                &services.config.public_base_url,
+                domain::platform::links::LinkPurpose::PayerApproval,
+                self.0.id,
+                services.clock.now(),
+            ),
+        )
     }
     /// The provider's reference for the charge.
     async fn provider_reference(&self) -> Option<&str> {

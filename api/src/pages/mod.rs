@@ -3,6 +3,7 @@
 //! browser). Each purpose plugs its page in here.
 
 pub mod invoice;
+pub mod payer;
 
 use minijinja::Environment;
 use std::sync::OnceLock;

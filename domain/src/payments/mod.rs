@@ -152,6 +152,8 @@ pub async fn capture(
             }
         },
         PaymentMethod::BankTransfer => None,
+        // The payer approves at the wallet provider; it charges its account.
+        PaymentMethod::Paypal => Some(provider::WALLET.to_owned()),
     };
     fields.finish(|| Some(()))?;
 
@@ -188,7 +190,10 @@ pub async fn capture(
             status: Set(PaymentStatus::AwaitingApproval),
             amount_cents: Set(due.cents()),
             currency: Set(currency),
-            card_last4: Set(card.as_deref().map(|c| c[c.len() - 4..].to_owned())),
+            card_last4: Set(card
+                .as_deref()
+                .filter(|_| input.method == PaymentMethod::Card)
+                .map(|c| c[c.len() - 4..].to_owned())),
             card_token: Set(card),
             approval_id: Set(Some(approval_id)),
             provider_reference: Set(None),
@@ -234,8 +239,8 @@ pub async fn on_approval_closed(
     }
     let system = Actor::system();
     if request.status == ApprovalStatus::Approved {
-        let bank_transfer = before.method == PaymentMethod::BankTransfer;
-        let status = state::apply(before.status, Event::Approved { bank_transfer })
+        let method = before.method;
+        let status = state::apply(before.status, Event::Approved { method })
             .map_err(|i| DomainError::internal(format!("payment is {}", i.from)))?;
         let after = update(w, &before, |p| p.status = Set(status)).await?;
         w.audit_as(
@@ -247,7 +252,7 @@ pub async fn on_approval_closed(
             Some(&after),
         )
         .await?;
-        if !bank_transfer {
+        if status == PaymentStatus::Capturing {
             let event = PaymentEvent {
                 payment_id: after.id,
             };
@@ -261,6 +266,54 @@ pub async fn on_approval_closed(
         );
         fail(w, &before, reason, &system).await
     }
+}
+
+/// The payer came back from the wallet provider's approval page (the
+/// simulated provider's page posts here): approved queues the capture,
+/// cancelled fails the payment and leaves the order payable. Nothing when
+/// the payment moved on meanwhile (a second click).
+pub async fn payer_answered(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    payment_id: Uuid,
+    approved: bool,
+) -> Result<Committed<Option<payment::Model>>, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::ManageOrders).await?;
+    let Some(before) = load(w.conn(), payment_id, true).await? else {
+        return w.commit(None).await;
+    };
+    if before.status != PaymentStatus::AwaitingPayer {
+        return w.commit(None).await;
+    }
+    let actor = ctx.actor.clone();
+    if approved {
+        let status = state::apply(before.status, Event::PayerAnswered { approved })
+            .map_err(|i| DomainError::internal(format!("payment is {}", i.from)))?;
+        let after = update(&mut w, &before, |p| p.status = Set(status)).await?;
+        w.audit_as(
+            &actor,
+            SUBJECT_TYPE,
+            after.id,
+            "payment.payer_approved",
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        let event = PaymentEvent {
+            payment_id: after.id,
+        };
+        w.emit(topic::PAYMENT_CAPTURE, after.id, &event).await?;
+    } else {
+        fail(
+            &mut w,
+            &before,
+            "the payer cancelled at the provider".into(),
+            &actor,
+        )
+        .await?;
+    }
+    let after = load(w.conn(), payment_id, false).await?;
+    w.commit(after).await
 }
 
 /// Fail a payment and make its order payable again, saying why.

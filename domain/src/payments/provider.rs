@@ -80,6 +80,10 @@ pub mod test_cards {
     pub const TIMEOUT: &str = "4000000000000119";
 }
 
+/// What the simulated wallet charges once its payer approved (the payer's
+/// account, not a card number).
+pub const WALLET: &str = "wallet";
+
 /// What the simulated provider does with a card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Simulated {
@@ -91,7 +95,7 @@ pub enum Simulated {
 /// The simulated outcome of a card number (digits only).
 pub fn simulated(card: &str) -> Simulated {
     match card {
-        test_cards::SUCCESS => Simulated::Charge,
+        test_cards::SUCCESS | WALLET => Simulated::Charge,
         test_cards::INSUFFICIENT_FUNDS => Simulated::Decline("insufficient funds"),
         test_cards::TIMEOUT => Simulated::ChargeThenTimeOut,
         test_cards::DECLINED => Simulated::Decline("card declined"),

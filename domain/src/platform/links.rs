@@ -29,14 +29,18 @@ pub enum LinkPurpose {
     Survey,
     /// Withdrawing consent to commercial email (subject: the consent).
     Unsubscribe,
+    /// The simulated PayPal-style provider's approval page a payer is sent
+    /// to (subject: the payment).
+    PayerApproval,
 }
 
 impl LinkPurpose {
-    pub const ALL: [LinkPurpose; 4] = [
+    pub const ALL: [LinkPurpose; 5] = [
         LinkPurpose::Invoice,
         LinkPurpose::Tracking,
         LinkPurpose::Survey,
         LinkPurpose::Unsubscribe,
+        LinkPurpose::PayerApproval,
     ];
 
     /// How long a link stays valid. Unsubscribe links must keep working for
@@ -46,6 +50,7 @@ impl LinkPurpose {
             LinkPurpose::Unsubscribe => TimeDelta::days(365),
             LinkPurpose::Invoice | LinkPurpose::Tracking => TimeDelta::days(30),
             LinkPurpose::Survey => TimeDelta::days(14),
+            LinkPurpose::PayerApproval => TimeDelta::hours(3),
         }
     }
 
@@ -56,6 +61,7 @@ impl LinkPurpose {
             LinkPurpose::Tracking => "tracking",
             LinkPurpose::Survey => "survey",
             LinkPurpose::Unsubscribe => "unsubscribe",
+            LinkPurpose::PayerApproval => "payer-approval",
         }
     }
 
@@ -72,6 +78,7 @@ impl LinkPurpose {
             LinkPurpose::Tracking => 2,
             LinkPurpose::Survey => 3,
             LinkPurpose::Unsubscribe => 4,
+            LinkPurpose::PayerApproval => 5,
         }
     }
 

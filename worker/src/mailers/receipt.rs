@@ -55,6 +55,7 @@ pub(super) async fn render(
         (PaymentMethod::Card, Some(last4)) => format!("card ending {last4}"),
         (PaymentMethod::Card, None) => "card".to_owned(),
         (PaymentMethod::BankTransfer, _) => "bank transfer".to_owned(),
+        (PaymentMethod::Paypal, _) => "PayPal".to_owned(),
     };
     let ctx = ReceiptContext {
         subject: format!("Receipt for order {}", order.order.number),
