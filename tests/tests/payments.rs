@@ -751,3 +751,52 @@ async fn a_wallet_payer_approves_at_the_provider_and_is_charged_once_or_cancels_
         .unwrap();
     assert_eq!(refused.status().as_u16(), 404);
 }
+
+#[tokio::test]
+async fn a_zero_total_order_is_paid_at_once_by_the_system_without_a_payment() {
+    let app = TestApp::spawn().await;
+    app.admin()
+        .change_business_settings(json!({ "shippingStandard": "0" }))
+        .await;
+    let location = warehouse(&app).await;
+    let item = product(&app, &location, "GOODWILL", "49.00", "TAXABLE", true).await;
+    let customer = app
+        .admin()
+        .new_customer(json!({ "name": "Alice Nguyen", "email": "goodwill@example.com.au" }))
+        .await;
+    // A goodwill replacement: staff give it 100% off.
+    let placed = app
+        .person("clerk", Role::Fulfilment)
+        .data(
+            op("placeOrder", "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id total { amount } } userErrors { field code } } }"),
+            json!({ "input": { "customerId": customer, "lines": [{ "productId": item, "quantity": 1, "discountPercent": "100" }],
+                "shippingAddress": { "line1": "1 George St", "suburb": "Sydney", "state": "NSW", "postcode": "2000" },
+                "requiredDeliveryDate": "2026-12-24", "shippingSpeed": "STANDARD" } }),
+        )
+        .await;
+    assert_eq!(placed["order"]["total"]["amount"], "0.00", "{placed}");
+    let order = placed["order"]["id"].as_str().unwrap().to_owned();
+    reserve(&app, &order).await;
+    let paid = app
+        .admin()
+        .data(
+            op("order", "query($id: ID!) { order(id: $id) { status invoice { total { amount } } timeline { action actorId } } }"),
+            json!({ "id": order }),
+        )
+        .await;
+    assert_eq!(paid["status"], "PAID", "{paid}");
+    assert_eq!(paid["invoice"]["total"]["amount"], "0.00");
+    let last = paid["timeline"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last, json!({ "action": "order.paid", "actorId": "system" }));
+    let none = app
+        .admin()
+        .data(
+            op(
+                "payments",
+                "query($id: ID!) { payments(filter: { orderId: $id }) { edges { node { id } } } }",
+            ),
+            json!({ "id": order }),
+        )
+        .await;
+    assert!(tests::nodes(&none).is_empty());
+}

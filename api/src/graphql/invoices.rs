@@ -171,13 +171,7 @@ impl Invoice {
         if self.0.invoice.subject_type != orders::SUBJECT_TYPE {
             return Ok(None);
         }
-        let found = orders::find_visible(
-            &ctx.services().db,
-            &ctx.domain_ctx()?,
-            self.0.invoice.subject_id,
-        )
-        .await;
-        Ok(answer(ctx, found)?.map(Order))
+        super::orders::load_visible(ctx, self.0.invoice.subject_id).await
     }
     /// The seller's particulars as issued.
     async fn seller(&self) -> InvoiceSeller {

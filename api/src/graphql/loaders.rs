@@ -58,6 +58,21 @@ impl Loader<Uuid> for ProductLoader {
     }
 }
 
+/// Orders with their lines, by id; visibility is the resolver's to check.
+pub struct OrderLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for OrderLoader {
+    type Value = domain::orders::Order;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
+        let found = domain::orders::find_many(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(found.into_iter().map(|o| (o.order.id, o)).collect())
+    }
+}
+
 /// The invoice of each order (by order id); visibility is the resolver's to check.
 pub struct InvoiceOfOrderLoader(pub DatabaseConnection);
 
@@ -91,6 +106,7 @@ pub fn attach<Q, M, S>(
         .data(DataLoader::new(CustomerLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(ProductLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(InvoiceOfOrderLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
+        .data(DataLoader::new(OrderLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
 }
 
 /// Load one value through a loader, mapping a database error to INTERNAL.

@@ -471,6 +471,19 @@ impl Order {
     }
 }
 
+/// An order through the page's loader (one query for a page of them), when
+/// the caller may see it.
+pub async fn load_visible(
+    ctx: &Context<'_>,
+    id: uuid::Uuid,
+) -> async_graphql::Result<Option<Order>> {
+    let Some(order) = super::loaders::load_one::<super::loaders::OrderLoader, _>(ctx, id).await?
+    else {
+        return Ok(None);
+    };
+    Ok(orders::visible(&ctx.domain_ctx()?, &order).then_some(Order(order)))
+}
+
 impl From<orders::Order> for Order {
     fn from(o: orders::Order) -> Self {
         Order(o)

@@ -13,7 +13,7 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use domain::kernel::Permission;
-use domain::{approvals, orders, payments};
+use domain::{approvals, payments};
 use entity::{payment, refund};
 
 /// How a payment is made.
@@ -160,9 +160,7 @@ impl Payment {
     }
     /// The order paid for; null when the caller may not see it.
     async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
-        let found =
-            orders::find_visible(&ctx.services().db, &ctx.domain_ctx()?, self.0.order_id).await;
-        Ok(answer(ctx, found)?.map(Order))
+        super::orders::load_visible(ctx, self.0.order_id).await
     }
     /// How it is paid.
     async fn method(&self) -> PaymentMethod {

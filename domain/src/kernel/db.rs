@@ -80,6 +80,20 @@ pub mod statements {
     }
 }
 
+/// A row by id, locked for update when `lock` (see [`find_for_update`]).
+pub async fn find_row<E, C>(conn: &C, id: uuid::Uuid, lock: bool) -> Result<Option<E::Model>, DbErr>
+where
+    E: sea_orm::EntityTrait,
+    C: sea_orm::ConnectionTrait,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<uuid::Uuid>,
+{
+    if lock {
+        find_for_update::<E, C>(conn, id).await
+    } else {
+        E::find_by_id(id).one(conn).await
+    }
+}
+
 /// A row by id, locked until this transaction ends on PostgreSQL, so two
 /// writers of one record queue (SQLite's write transaction already holds
 /// the whole database).

@@ -31,6 +31,9 @@ pub enum Event {
     PaymentFailed,
     /// It was paid.
     Paid,
+    /// Its invoice came to nothing (a replacement, a goodwill order): paid
+    /// at once, with no payment asked for (DESIGN "Zero-total orders").
+    NothingDue,
 }
 
 /// A step the order's current status does not allow.
@@ -64,6 +67,7 @@ pub fn apply(from: OrderStatus, event: Event) -> Result<OrderStatus, Illegal> {
         (S::Invoiced, Event::PaymentRequested) => S::AwaitingPayment,
         (S::AwaitingPayment, Event::PaymentFailed) => S::Invoiced,
         (S::AwaitingPayment, Event::Paid) => S::Paid,
+        (S::Invoiced, Event::NothingDue) => S::Paid,
         (S::Reserved | S::PartiallyReserved, Event::Invoice) => S::Invoiced,
         (from, Event::Cancel) if BEFORE_INVOICE.contains(&from) => S::Cancelled,
         _ => return Err(Illegal { from }),
@@ -206,6 +210,9 @@ mod tests {
         for from in [S::AwaitingPayment, S::Paid, S::Cancelled, S::Reserved] {
             assert_eq!(apply(from, Event::PaymentRequested), Err(Illegal { from }));
         }
+        // Nothing to pay: paid at once, and only from INVOICED.
+        assert_eq!(apply(S::Invoiced, Event::NothingDue), Ok(S::Paid));
+        assert!(apply(S::AwaitingPayment, Event::NothingDue).is_err());
         // A pending payment keeps the order: it neither lapses nor cancels.
         assert!(apply(waiting, Event::ReservationLapsed).is_err());
         assert!(apply(waiting, Event::Cancel).is_err());

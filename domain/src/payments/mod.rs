@@ -16,7 +16,7 @@ pub mod state;
 
 use crate::approvals::{self, NewApproval};
 use crate::invoices;
-use crate::kernel::db::find_for_update;
+use crate::kernel::db::find_row;
 use crate::kernel::{
     Actor, Committed, Ctx, DomainError, ErrorCode, Fields, IdempotencyKey, Page, PageRequest,
     Permission, Scope, Write, fetch_page_sorted,
@@ -75,11 +75,7 @@ async fn load<C: ConnectionTrait>(
     id: Uuid,
     lock: bool,
 ) -> Result<Option<payment::Model>, DbErr> {
-    if lock {
-        find_for_update::<payment::Entity, _>(conn, id).await
-    } else {
-        payment::Entity::find_by_id(id).one(conn).await
-    }
+    find_row::<payment::Entity, _>(conn, id, lock).await
 }
 
 async fn update(

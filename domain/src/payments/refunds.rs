@@ -8,7 +8,7 @@
 use super::provider::{PaymentProvider, ProviderError, RefundOutcome, RefundRequest};
 use crate::approvals::{self, NewApproval};
 use crate::invoices::{self, Invoice, notes};
-use crate::kernel::db::find_for_update;
+use crate::kernel::db::{find_for_update, find_row};
 use crate::kernel::{
     Actor, Committed, Ctx, DomainError, ErrorCode, Fields, Page, PageRequest, Permission, Scope,
     Write, fetch_page_sorted,
@@ -42,11 +42,7 @@ async fn load<C: ConnectionTrait>(
     id: Uuid,
     lock: bool,
 ) -> Result<Option<refund::Model>, DbErr> {
-    if lock {
-        find_for_update::<refund::Entity, _>(conn, id).await
-    } else {
-        refund::Entity::find_by_id(id).one(conn).await
-    }
+    find_row::<refund::Entity, _>(conn, id, lock).await
 }
 
 async fn update(
