@@ -1,8 +1,8 @@
 //! The pages signed links open (`/links/{purpose}/{token}`). Each area's
 //! page starts with [`open`]: a link that is tampered with, made for another
 //! purpose or expired gets a short page (404 or 410), never an error trace.
-//! The invoice page is served; tracking, surveys and unsubscribe plug their
-//! pages in here as they land (until then a genuine link says so).
+//! The invoice and tracking pages are served; surveys and unsubscribe plug
+//! their pages in here as they land (until then a genuine link says so).
 
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -64,11 +64,12 @@ pub async fn signed_page(
         Err(refusal) => refusal.into_response(),
         Ok(link) => match link.purpose {
             LinkPurpose::Invoice => invoice_page(&state, link.subject).await,
+            LinkPurpose::Tracking => tracking_page(&state, link.subject).await,
             LinkPurpose::PayerApproval => {
                 crate::pages::payer::approval_page(&state, link.subject, &token).await
             }
-            // Tracking, surveys and unsubscribe arrive with their issues.
-            LinkPurpose::Tracking | LinkPurpose::Survey | LinkPurpose::Unsubscribe => page(
+            // Surveys and unsubscribe arrive with their issues.
+            LinkPurpose::Survey | LinkPurpose::Unsubscribe => page(
                 StatusCode::NOT_FOUND,
                 "Not available yet",
                 "This page is not available yet.",
@@ -102,6 +103,49 @@ async fn invoice_page(state: &AppState, id: uuid::Uuid) -> Response {
         ),
         Err(e) => {
             tracing::error!(error = %e, invoice_id = %id, "reading the invoice for its page failed");
+            unavailable()
+        }
+    }
+}
+
+/// A package's public tracking page. The link names the package itself, so
+/// it opens that one only; a package (or order) that no longer exists gets
+/// the short "no longer valid" page, a failure a short page, never a trace.
+async fn tracking_page(state: &AppState, id: uuid::Uuid) -> Response {
+    let unavailable = || {
+        page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong",
+            "We could not show this package's tracking just now. Please try again shortly.",
+        )
+    };
+    let loaded = async {
+        let Some(shipment) = domain::fulfilment::find(&state.db, id).await? else {
+            return Ok(None);
+        };
+        let Some(order) = domain::orders::find(&state.db, shipment.shipment.order_id).await? else {
+            return Ok(None);
+        };
+        let settings = domain::settings::current(&state.db).await?;
+        Ok::<_, sea_orm::DbErr>(Some((settings.legal_name, order.order.number, shipment)))
+    };
+    match loaded.await {
+        Ok(Some((business_name, order_number, shipment))) => {
+            match crate::pages::tracking::render(&business_name, &order_number, &shipment) {
+                Ok(html) => with_page_headers((StatusCode::OK, Html(html)).into_response()),
+                Err(e) => {
+                    tracing::error!(error = %e, shipment_id = %id, "rendering the tracking page failed");
+                    unavailable()
+                }
+            }
+        }
+        Ok(None) => page(
+            StatusCode::NOT_FOUND,
+            "Link no longer valid",
+            "This link is no longer valid. Please contact us and we will help you track your order.",
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, shipment_id = %id, "reading the package for its tracking page failed");
             unavailable()
         }
     }

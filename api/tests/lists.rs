@@ -53,6 +53,32 @@ const BOUNDED: &[(&str, &str, &str)] = &[
     ("LineProposal", "picks", "a few places per line"),
     ("Order", "nextActions", "the few steps a status allows"),
     ("Order", "timeline", "the steps of one order's flow"),
+    (
+        "Order",
+        "shipments",
+        "the packages of one order (at most one per unit of its lines)",
+    ),
+    (
+        "Shipment",
+        "items",
+        "at most one per reservation of one order",
+    ),
+    (
+        "Shipment",
+        "checkpoints",
+        "one package's tracking events (DESIGN names them bounded)",
+    ),
+    (
+        "ShipmentItem",
+        "serials",
+        "one per unit of one package line",
+    ),
+    (
+        "PickListOrder",
+        "items",
+        "what is left to pick of one order at one location",
+    ),
+    ("Courier", "serviceLevels", "three service levels at most"),
 ];
 
 fn is_list(ty: &Value) -> bool {

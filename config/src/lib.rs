@@ -4,6 +4,8 @@
 //! type here, so nothing later (the worker's mailer, the settings seed) can
 //! fail on a value this step accepted.
 
+use domain::fulfilment::couriers::CourierCode;
+use domain::fulfilment::tracking::PollSchedule;
 use domain::rules::abn::Abn;
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
@@ -113,6 +115,51 @@ pub struct Config {
     pub metrics_addr: SocketAddr,
     /// Secrets that fell back to development defaults.
     pub defaulted_secrets: Vec<DefaultedSecret>,
+    /// Couriers reached over HTTP (the rest are simulated).
+    pub courier_endpoints: Vec<CourierEndpoint>,
+    /// Each courier's public tracking link, where configuration changes it.
+    pub courier_tracking_urls: Vec<(CourierCode, String)>,
+    /// How often packages are polled per tracking status.
+    pub poll_schedule: PollSchedule,
+}
+
+/// A courier served by the HTTP adapter (docs/courier-api.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CourierEndpoint {
+    pub code: CourierCode,
+    pub base_url: String,
+    pub api_key: Option<String>,
+    pub timeout: std::time::Duration,
+}
+
+/// The configuration keys of one courier.
+struct CourierKeys {
+    code: CourierCode,
+    url: &'static str,
+    api_key: &'static str,
+    timeout: &'static str,
+    tracking_url: &'static str,
+}
+
+macro_rules! courier_keys {
+    ($($code:ident),*) => {
+        [$(CourierKeys {
+            code: CourierCode::$code,
+            url: concat!("COURIER_", stringify!($code), "_URL"),
+            api_key: concat!("COURIER_", stringify!($code), "_API_KEY"),
+            timeout: concat!("COURIER_", stringify!($code), "_TIMEOUT_MS"),
+            tracking_url: concat!("COURIER_", stringify!($code), "_TRACKING_URL"),
+        }),*]
+    };
+}
+
+/// An http(s) URL without query or fragment, without its trailing slash.
+fn http_url(key: &'static str, raw: &str) -> Result<String, ConfigError> {
+    let url = url::Url::parse(raw).map_err(|e| err(key, format!("not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(err(key, "must be an http:// or https:// URL"));
+    }
+    Ok(raw.trim_end_matches('/').to_owned())
 }
 
 /// One bad key and why.
@@ -356,6 +403,34 @@ impl Config {
                 .parse::<SocketAddr>()
                 .map_err(|e| err(key, format!("not a socket address ({e})")))
         };
+        let mut courier_endpoints = Vec::new();
+        let mut courier_tracking_urls = Vec::new();
+        for keys in courier_keys!(A, B, C, D, E) {
+            if let Some(url) = get(keys.url)? {
+                courier_endpoints.push(CourierEndpoint {
+                    code: keys.code,
+                    base_url: http_url(keys.url, &url)?,
+                    api_key: get(keys.api_key)?,
+                    timeout: millis(keys.timeout, 10_000)?,
+                });
+            }
+            if let Some(pattern) = get(keys.tracking_url)? {
+                if !pattern.contains("{tracking_number}") {
+                    return Err(err(keys.tracking_url, "must contain {tracking_number}"));
+                }
+                http_url(
+                    keys.tracking_url,
+                    &pattern.replace("{tracking_number}", "x"),
+                )?;
+                courier_tracking_urls.push((keys.code, pattern));
+            }
+        }
+        let poll_schedule = match get("TRACKING_POLL_MINUTES")? {
+            None => PollSchedule::default(),
+            Some(spec) => {
+                PollSchedule::parse(&spec).map_err(|e| err("TRACKING_POLL_MINUTES", e))?
+            }
+        };
         let worker_metrics_addr = socket("WORKER_METRICS_ADDR", "127.0.0.1:9091")?;
         let metrics_addr = socket("METRICS_ADDR", "127.0.0.1:9090")?;
 
@@ -386,6 +461,9 @@ impl Config {
             introspection: flag("GRAPHQL_INTROSPECTION", !production)?,
             queue_prefix: get("QUEUE_PREFIX")?.unwrap_or_else(|| "hub".into()),
             defaulted_secrets,
+            courier_endpoints,
+            courier_tracking_urls,
+            poll_schedule,
         })
     }
 

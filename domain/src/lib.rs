@@ -10,6 +10,7 @@ pub mod approvals;
 pub mod business_time;
 pub mod catalogue;
 pub mod customers;
+pub mod fulfilment;
 pub mod invoices;
 pub mod kernel;
 pub mod orders;

@@ -123,6 +123,25 @@ pub enum NotificationKind {
     /// To the customer: the receipt of a payment.
     #[sea_orm(string_value = "PAYMENT_RECEIPT")]
     PaymentReceipt,
+    /// To the customer: a package was handed to the courier (tracking link,
+    /// estimated delivery).
+    #[sea_orm(string_value = "SHIPMENT_SHIPPED")]
+    ShipmentShipped,
+    /// To the customer: a package is out for delivery today.
+    #[sea_orm(string_value = "SHIPMENT_OUT_FOR_DELIVERY")]
+    ShipmentOutForDelivery,
+    /// To the customer: the courier could not deliver a package.
+    #[sea_orm(string_value = "SHIPMENT_ATTEMPT_FAILED")]
+    ShipmentAttemptFailed,
+    /// To the customer: a package ran into a problem (address, damage, loss).
+    #[sea_orm(string_value = "SHIPMENT_EXCEPTION")]
+    ShipmentException,
+    /// To the customer: a package's estimated delivery moved later.
+    #[sea_orm(string_value = "SHIPMENT_DELAYED")]
+    ShipmentDelayed,
+    /// To the customer: a package was delivered (with the warranty text).
+    #[sea_orm(string_value = "SHIPMENT_DELIVERED")]
+    ShipmentDelivered,
 }
 
 /// Where a notification is in its delivery.
@@ -314,6 +333,9 @@ pub enum MovementKind {
     /// Any other correction.
     #[sea_orm(string_value = "ADJUSTMENT")]
     Adjustment,
+    /// Units handed to a courier in a package.
+    #[sea_orm(string_value = "SHIPMENT")]
+    Shipment,
 }
 
 /// Where an order is (hold and archive are flags, not states).
@@ -551,3 +573,102 @@ display_as_stored!(
     RefundStatus,
     GstBasis
 );
+
+/// Where a package is in the warehouse's hands.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ShipmentStage {
+    /// Packed, waiting for its label.
+    #[sea_orm(string_value = "PACKED")]
+    Packed,
+    /// Labelled by its courier, waiting for pickup.
+    #[sea_orm(string_value = "LABELLED")]
+    Labelled,
+    /// Handed to the courier; tracked until delivered or expired.
+    #[sea_orm(string_value = "PICKED_UP")]
+    PickedUp,
+}
+
+/// A courier's tracking status, normalised to AfterShip's nine.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TrackingStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "INFO_RECEIVED")]
+    InfoReceived,
+    #[sea_orm(string_value = "IN_TRANSIT")]
+    InTransit,
+    #[sea_orm(string_value = "OUT_FOR_DELIVERY")]
+    OutForDelivery,
+    #[sea_orm(string_value = "ATTEMPT_FAIL")]
+    AttemptFail,
+    #[sea_orm(string_value = "AVAILABLE_FOR_PICKUP")]
+    AvailableForPickup,
+    #[sea_orm(string_value = "DELIVERED")]
+    Delivered,
+    #[sea_orm(string_value = "EXCEPTION")]
+    Exception,
+    #[sea_orm(string_value = "EXPIRED")]
+    Expired,
+}
+
+/// The detail under a tracking status.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TrackingSubStatus {
+    /// Delivered and signed for.
+    #[sea_orm(string_value = "SIGNED_FOR")]
+    SignedFor,
+    /// Delivered and left in a safe place (authority to leave).
+    #[sea_orm(string_value = "LEFT_SAFE")]
+    LeftSafe,
+    /// Delivered to a neighbour or a collection point and collected.
+    #[sea_orm(string_value = "COLLECTED")]
+    Collected,
+    /// Nobody was there to receive it.
+    #[sea_orm(string_value = "NO_ONE_HOME")]
+    NoOneHome,
+    /// The address could not be found or is incomplete.
+    #[sea_orm(string_value = "BAD_ADDRESS")]
+    BadAddress,
+    /// Damaged in transit.
+    #[sea_orm(string_value = "DAMAGED")]
+    Damaged,
+    /// Lost by the courier.
+    #[sea_orm(string_value = "LOST")]
+    Lost,
+    /// On its way back to the sender.
+    #[sea_orm(string_value = "RETURNING")]
+    Returning,
+    /// Held up (weather, volume, customs).
+    #[sea_orm(string_value = "DELAYED")]
+    Delayed,
+}
+
+/// The five configured couriers.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum CourierCode {
+    #[sea_orm(string_value = "A")]
+    A,
+    #[sea_orm(string_value = "B")]
+    B,
+    #[sea_orm(string_value = "C")]
+    C,
+    #[sea_orm(string_value = "D")]
+    D,
+    #[sea_orm(string_value = "E")]
+    E,
+}

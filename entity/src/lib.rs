@@ -25,16 +25,19 @@ pub mod provider_charge;
 pub mod public_holiday;
 pub mod refund;
 pub mod sales_order;
+pub mod shipment;
+pub mod shipment_item;
 pub mod stock_level;
 pub mod stock_location;
 pub mod stock_movement;
 pub mod tax_invoice;
 pub mod tax_invoice_line;
 pub mod timer;
+pub mod tracking_checkpoint;
 
 pub use enums::{
-    ApprovalKind, ApprovalStatus, Channel, GstBasis, GstRounding, InvoiceLineKind, LateRisk,
-    LocationKind, MovementKind, NotificationKind, NotificationStatus, OnDue, OrderStatus,
+    ApprovalKind, ApprovalStatus, Channel, CourierCode, GstBasis, GstRounding, InvoiceLineKind,
+    LateRisk, LocationKind, MovementKind, NotificationKind, NotificationStatus, OnDue, OrderStatus,
     OutboxStatus, PartyKind, PaymentMethod, PaymentStatus, ProductKind, RefundStatus, Region, Role,
-    ShippingSpeed, TimerStatus, Verdict,
+    ShipmentStage, ShippingSpeed, TimerStatus, TrackingStatus, TrackingSubStatus, Verdict,
 };

@@ -12,6 +12,8 @@ pub struct Model {
     pub stock_level_id: Uuid,
     pub quantity: i32,
     pub reserved_at: DateTimeUtc,
+    /// How much of it is packed into shipments (never more than `quantity`).
+    pub packed_quantity: i32,
     /// Set when the reservation was given back (cancel, expiry).
     pub released_at: Option<DateTimeUtc>,
 }

@@ -18,6 +18,7 @@ mod m20261204_000011_adjustment_notes;
 mod m20261204_000012_payments;
 mod m20261204_000013_refunds;
 mod m20261204_000014_gst_basis;
+mod m20261205_000015_fulfilment;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_payments::Migration),
             Box::new(m20261204_000013_refunds::Migration),
             Box::new(m20261204_000014_gst_basis::Migration),
+            Box::new(m20261205_000015_fulfilment::Migration),
         ]
     }
 }
@@ -71,7 +73,8 @@ mod tests {
                 "m20261204_000011_adjustment_notes",
                 "m20261204_000012_payments",
                 "m20261204_000013_refunds",
-                "m20261204_000014_gst_basis"
+                "m20261204_000014_gst_basis",
+                "m20261205_000015_fulfilment"
             ]
         );
     }

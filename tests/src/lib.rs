@@ -4,6 +4,7 @@
 //! for process-level tests.
 
 pub mod contract;
+pub mod courier;
 pub mod kit;
 pub mod services;
 pub mod shop;

@@ -257,10 +257,11 @@ async fn a_signed_link_opens_and_a_changed_or_expired_one_gets_a_short_page() {
         .expect("the link the app makes verifies");
     assert_eq!(link.subject, subject);
 
-    // Genuine: the link is accepted (tracking pages arrive with fulfilment).
+    // Genuine: the link is accepted, and a package that does not exist gets
+    // a short page, not an error.
     let genuine = app.get(path).await;
     assert_eq!(genuine.status(), 404);
-    assert!(genuine.text().await.unwrap().contains("not available yet"));
+    assert!(genuine.text().await.unwrap().contains("no longer valid"));
 
     // One changed byte: not found, as a short page with no trace.
     let mut bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();

@@ -373,8 +373,17 @@ fn links_in(raw: &[u8]) -> Vec<String> {
 async fn every_link_in_every_kind_of_email_opens_a_real_page() {
     let app = TestApp::spawn_with(&[("PUBLIC_BASE_URL", "http://hub.test")]).await;
     let _worker = app.ensure_worker().await;
+    let mut package: Option<String> = None;
     for kind in <entity::NotificationKind as sea_orm::Iterable>::iter() {
         let raw = match kind {
+            entity::NotificationKind::ShipmentShipped
+            | entity::NotificationKind::ShipmentOutForDelivery
+            | entity::NotificationKind::ShipmentAttemptFailed
+            | entity::NotificationKind::ShipmentException
+            | entity::NotificationKind::ShipmentDelayed
+            | entity::NotificationKind::ShipmentDelivered => {
+                shipment_email(&app, &mut package, kind).await
+            }
             entity::NotificationKind::Welcome => {
                 let id = create_customer(&app, "Link Checker", Some("links@example.com")).await;
                 wait_for("the welcome email recorded SENT", PATIENCE, async || {
@@ -546,6 +555,97 @@ async fn receipt_email(app: &TestApp) -> Vec<u8> {
     })
     .await;
     written_email(app, |subject| subject.starts_with("Receipt for order"))
+}
+
+/// A package shipped once (paid, packed, labelled by the simulated courier
+/// and picked up: its SHIPPED email is real), then the email of `kind` about
+/// it, caused as its tracking events cause them (a `shipment.notice` event).
+async fn shipment_email(
+    app: &TestApp,
+    package: &mut Option<String>,
+    kind: entity::NotificationKind,
+) -> Vec<u8> {
+    use sea_orm::{ActiveModelTrait, Set};
+    use tests::shop::op;
+    if package.is_none() {
+        let (order, _) = invoiced_order(app, "shipment-links").await;
+        let fulfil = app.as_role(Role::Fulfilment);
+        app.admin()
+            .data(
+                op("capturePayment", "mutation($id: ID!) { capturePayment(input: { orderId: $id, method: CARD, cardNumber: \"4242424242424242\" }) { payment { id } } }"),
+                json!({ "id": order }),
+            )
+            .await;
+        let order_query = op(
+            "order",
+            "query($id: ID!) { order(id: $id) { status lines { id } } }",
+        );
+        wait_for("the order paid", PATIENCE, async || {
+            app.admin().data(order_query, json!({ "id": order })).await["status"] == "PAID"
+        })
+        .await;
+        let line =
+            app.admin().data(order_query, json!({ "id": order })).await["lines"][0]["id"].clone();
+        let location = app
+            .admin()
+            .data(
+                op(
+                    "stockLocations",
+                    "query { stockLocations(first: 100) { edges { node { id } } } }",
+                ),
+                json!({}),
+            )
+            .await["edges"]
+            .as_array()
+            .and_then(|edges| edges.last())
+            .expect("the newest warehouse stocks it")["node"]["id"]
+            .clone();
+        let packed = fulfil
+            .data(
+                op("packShipment", "mutation($input: PackShipmentInput!) { packShipment(input: $input) { shipment { id } userErrors { code message } } }"),
+                json!({ "input": { "orderId": order, "locationId": location, "weightGrams": 900, "items": [ { "orderLineId": line, "quantity": 1 } ] } }),
+            )
+            .await;
+        let id = packed["shipment"]["id"]
+            .as_str()
+            .expect("packed")
+            .to_owned();
+        fulfil
+            .data(
+                op("createShippingLabel", "mutation($id: ID!) { createShippingLabel(input: { shipmentId: $id, courier: A, serviceLevel: STANDARD }) { shipment { id } } }"),
+                json!({ "id": id }),
+            )
+            .await;
+        fulfil
+            .data(
+                op("confirmPickup", "mutation($id: ID!) { confirmPickup(input: { shipmentId: $id }) { shipment { id } } }"),
+                json!({ "id": id }),
+            )
+            .await;
+        *package = Some(id);
+    }
+    let id = package.clone().unwrap();
+    if kind != entity::NotificationKind::ShipmentShipped {
+        let payload = json!({ "kind": kind }).to_string();
+        let mut notice = tests::an_outbox_row("shipment.notice", &payload);
+        notice.subject_id = Set(uuid::Uuid::parse_str(&id).unwrap());
+        notice.insert(app.db()).await.unwrap();
+    }
+    let sent = tests::wait_for_value(&format!("the {kind:?} email"), PATIENCE, async || {
+        app.notifications_of(kind, &id)
+            .await
+            .into_iter()
+            .find(|n| n.status == entity::NotificationStatus::Sent)
+    })
+    .await;
+    eml_files(&app.mail_dir())
+        .into_iter()
+        .map(|f| std::fs::read(f).unwrap())
+        .find(|raw| {
+            let message = mail_parser::MessageParser::default().parse(raw).unwrap();
+            message.message_id() == Some(sent.message_id.trim_matches(['<', '>']))
+        })
+        .expect("the email was written")
 }
 
 /// The raw email in the mail folder whose subject `matches`.

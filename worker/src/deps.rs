@@ -25,4 +25,6 @@ pub struct Deps {
     pub broker: crate::broker::Broker,
     /// Where card payments are charged (the simulated provider by default).
     pub payments: Arc<dyn domain::payments::provider::PaymentProvider>,
+    /// The configured couriers (simulated unless an HTTP endpoint is set).
+    pub couriers: domain::fulfilment::couriers::Couriers,
 }

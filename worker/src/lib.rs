@@ -5,6 +5,7 @@
 
 pub mod broker;
 pub mod calendar;
+pub mod couriers;
 pub mod deps;
 pub mod jobs;
 pub mod mailer;

@@ -26,7 +26,7 @@ fn handle() -> &'static PrometheusHandle {
 }
 
 /// Every counter, with its help text.
-const COUNTERS: [(&str, &str); 7] = [
+const COUNTERS: [(&str, &str); 9] = [
     (
         "hub_jobs_succeeded_total",
         "Jobs that finished without error.",
@@ -48,6 +48,14 @@ const COUNTERS: [(&str, &str); 7] = [
     (
         "hub_outbox_relayed_total",
         "Outbox rows pushed to the job queue.",
+    ),
+    (
+        "hub_tracking_packages_polled_total",
+        "Packages asked of couriers by tracking polls.",
+    ),
+    (
+        "hub_tracking_poll_failures_total",
+        "Courier tracking calls that got no answer (their packages back off).",
     ),
 ];
 
@@ -93,6 +101,15 @@ counters! {
     // The at-least-once window, counted rather than hidden.
     possible_duplicate_send => "hub_email_possible_duplicates_total",
     outbox_relayed => "hub_outbox_relayed_total",
+}
+
+/// A courier tracking call asked about `packages`; `failed` when it got no answer.
+pub fn tracking_poll(packages: usize, failed: bool) {
+    handle();
+    counter!("hub_tracking_packages_polled_total").increment(packages as u64);
+    if failed {
+        counter!("hub_tracking_poll_failures_total").increment(1);
+    }
 }
 
 /// Everything /metrics shows: refresh the shared gauges, then render.

@@ -111,6 +111,7 @@ pub async fn start(
     let name = worker_name();
     let payments = Arc::new(domain::payments::provider::SimulatedCards::new(db.clone()));
     let deps = Arc::new(Deps {
+        couriers: crate::couriers::configured(&config),
         db,
         payments,
         config: config.clone(),

@@ -74,6 +74,8 @@ pub enum MovementKind {
     Return,
     /// Any other correction.
     Adjustment,
+    /// Units handed to a courier in a package.
+    Shipment,
 }
 
 pub struct Product(pub product::Model);

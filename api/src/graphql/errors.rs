@@ -83,6 +83,8 @@ pub enum UserErrorCode {
     UnsupportedCurrency,
     /// An amount that must equal another does not (a remittance, a payment).
     AmountMismatch,
+    /// The courier did not answer or refused the request; try again, or choose another courier.
+    CourierUnavailable,
 }
 
 /// An input the operation refused; nothing was written.

@@ -91,6 +91,21 @@ impl Loader<Uuid> for InvoiceOfOrderLoader {
     }
 }
 
+/// The packages of each order (by order id), oldest first; visibility is
+/// the resolver's to check.
+pub struct ShipmentsOfOrderLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for ShipmentsOfOrderLoader {
+    type Value = Vec<domain::fulfilment::Shipment>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
+        domain::fulfilment::of_orders(&self.0, keys)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
 /// How long a loader gathers keys before it queries: long enough that a
 /// page's resolvers land in one batch on a busy machine, short against a
 /// query's own cost.
@@ -107,6 +122,7 @@ pub fn attach<Q, M, S>(
         .data(DataLoader::new(ProductLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(InvoiceOfOrderLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(OrderLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
+        .data(DataLoader::new(ShipmentsOfOrderLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
 }
 
 /// Load one value through a loader, mapping a database error to INTERNAL.

@@ -7,6 +7,7 @@ mod catalogue;
 mod customers;
 mod date;
 mod errors;
+mod fulfilment;
 mod invoices;
 mod jobs;
 pub(crate) mod kit;
@@ -74,6 +75,7 @@ pub struct QueryRoot(
     invoices::InvoiceQuery,
     payments::PaymentQuery,
     payments::RefundQuery,
+    fulfilment::FulfilmentQuery,
 );
 
 /// Everything that changes something; each answers with a payload whose
@@ -90,6 +92,7 @@ pub struct MutationRoot(
     orders::OrderMutation,
     invoices::InvoiceMutation,
     payments::PaymentMutation,
+    fulfilment::FulfilmentMutation,
 );
 
 /// Live updates over WebSocket (graphql-transport-ws).
@@ -151,6 +154,8 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     pub broker: Broker,
     pub calendar: SharedCalendar,
+    /// The configured couriers (labels are issued through them).
+    pub couriers: domain::fulfilment::couriers::Couriers,
 }
 
 pub fn build_schema(
@@ -166,6 +171,7 @@ pub fn build_schema(
     }
     loaders::attach(builder, &db)
         .data(Services {
+            couriers: worker::couriers::configured(&config),
             db,
             config,
             clock,

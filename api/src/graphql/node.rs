@@ -43,6 +43,7 @@ pub enum Node {
     Payment(Payment),
     Product(Product),
     Refund(Refund),
+    Shipment(super::fulfilment::Shipment),
     StockLocation(StockLocation),
     Timer(Timer),
     User(User),
@@ -80,6 +81,9 @@ async fn find(db: &DatabaseConnection, ctx: &Ctx, id: Uuid) -> Result<Option<Nod
     }
     if let Some(m) = domain::payments::refunds::find_visible(db, ctx, id).await? {
         return Ok(Some(Node::Refund(Refund(m))));
+    }
+    if let Some(m) = domain::fulfilment::find_visible(db, ctx, id).await? {
+        return Ok(Some(Node::Shipment(super::fulfilment::Shipment(m))));
     }
     if let Some(m) = products::find(db, id).await? {
         return Ok(Some(Node::Product(Product(m))));

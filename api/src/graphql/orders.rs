@@ -119,6 +119,10 @@ pub enum OrderAction {
     Pay,
     /// `cancelOrder`.
     Cancel,
+    /// `packShipment` (from the location's `pickList`).
+    Pack,
+    /// `createShippingLabel` and `confirmPickup` of its packed packages.
+    Ship,
 }
 
 impl From<state::Action> for OrderAction {
@@ -129,6 +133,8 @@ impl From<state::Action> for OrderAction {
             state::Action::IssueInvoice => OrderAction::IssueInvoice,
             state::Action::Pay => OrderAction::Pay,
             state::Action::Cancel => OrderAction::Cancel,
+            state::Action::Pack => OrderAction::Pack,
+            state::Action::Ship => OrderAction::Ship,
         }
     }
 }
@@ -194,11 +200,15 @@ pub struct LineProposal {
     pub backordered: i32,
 }
 
-pub struct OrderLine(order_line::Model);
+pub struct OrderLine(pub(crate) order_line::Model);
 
 /// One line of an order, priced as it was when placed.
 #[Object]
 impl OrderLine {
+    /// The line's id (what `packShipment` names it by).
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
     /// 1, 2, … in the order given.
     async fn line_no(&self) -> i32 {
         self.0.line_no
@@ -357,6 +367,13 @@ impl Order {
     /// When an unpaid reservation lapses (UTC).
     async fn reserved_until(&self) -> Option<DateTime<Utc>> {
         self.0.order.reserved_until
+    }
+    /// Its packages, oldest first (a split shipment has several).
+    async fn shipments(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::fulfilment::Shipment>> {
+        super::fulfilment::of_order(ctx, self.0.order.id).await
     }
     /// Its tax invoice, once issued.
     async fn invoice(

@@ -3,7 +3,9 @@
 //! browser). Each purpose plugs its page in here.
 
 pub mod invoice;
+pub mod packing_slip;
 pub mod payer;
+pub mod tracking;
 
 use minijinja::Environment;
 use std::sync::OnceLock;
@@ -12,7 +14,11 @@ fn environment() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        for (name, source) in invoice::TEMPLATES {
+        let all = invoice::TEMPLATES
+            .into_iter()
+            .chain(tracking::TEMPLATES)
+            .chain(packing_slip::TEMPLATES);
+        for (name, source) in all {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("template {name} parses: {e}"));
         }
@@ -25,4 +31,211 @@ fn render(name: &str, ctx: impl serde::Serialize) -> Result<String, minijinja::E
     environment()
         .get_template(name)?
         .render(minijinja::Value::from_serialize(&ctx))
+}
+
+/// Hand-built records the pages' tests render.
+#[cfg(test)]
+mod fixtures {
+    use chrono::{DateTime, NaiveDate, Utc};
+    use domain::fulfilment::Shipment;
+    use domain::orders::Order;
+    use entity::{
+        Channel, CourierCode, LateRisk, LocationKind, OrderStatus, ProductKind, Region,
+        ShipmentStage, ShippingSpeed, TrackingStatus, TrackingSubStatus, order_line, sales_order,
+        shipment, shipment_item, stock_location, tracking_checkpoint,
+    };
+    use uuid::Uuid;
+
+    pub fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn line(n: u128, line_no: i32, sku: &str, name: &str, quantity: i32) -> order_line::Model {
+        order_line::Model {
+            id: Uuid::from_u128(100 + n),
+            order_id: Uuid::from_u128(1),
+            line_no,
+            product_id: Uuid::from_u128(200 + n),
+            sku: sku.into(),
+            name: name.into(),
+            kind: ProductKind::Goods,
+            tax_code: "TAXABLE".into(),
+            unit_price_cents: 12995,
+            quantity,
+            discount_basis_points: 0,
+            reserved_quantity: quantity,
+        }
+    }
+
+    pub fn order() -> Order {
+        let at = utc("2026-11-20T01:00:00Z");
+        Order {
+            order: sales_order::Model {
+                id: Uuid::from_u128(1),
+                number: "SO-000012".into(),
+                status: OrderStatus::Shipped,
+                on_hold: false,
+                customer_id: None,
+                contact_name: "Tom & <Jerry>".into(),
+                contact_email: Some("tom@example.com.au".into()),
+                contact_phone: None,
+                customer_abn: None,
+                ship_line1: "Unit 4, 12 Harbour St".into(),
+                ship_line2: Some("Level 2".into()),
+                ship_suburb: "Pyrmont".into(),
+                ship_state: "NSW".into(),
+                ship_postcode: "2009".into(),
+                ship_country: "AU".into(),
+                region: Region::Australia,
+                required_delivery_date: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+                authority_to_leave: true,
+                delivery_instructions: Some("Leave behind the <side> gate".into()),
+                shipping_speed: ShippingSpeed::Express,
+                shipping_cents: 1995,
+                order_discount_cents: 0,
+                prices_include_gst: true,
+                total_cents: 27935,
+                channel: Channel::Web,
+                reservation_approval_id: None,
+                status_reason: None,
+                reserved_until: None,
+                placed_by: "guest".into(),
+                late_risk: LateRisk::OnTrack,
+                backorder_of: None,
+                version: 1,
+                created_at: at,
+                updated_at: at,
+            },
+            lines: vec![
+                line(1, 1, "CHAIR-01", "Oak dining chair", 4),
+                line(2, 2, "LAMP-02", "Brass desk lamp", 1),
+                line(3, 3, "TEA-03", "Sencha green tea 100 g", 3),
+            ],
+        }
+    }
+
+    fn item(
+        n: u128,
+        line: u128,
+        batch: &str,
+        quantity: i32,
+        serials: &[&str],
+    ) -> shipment_item::Model {
+        shipment_item::Model {
+            id: Uuid::from_u128(300 + n),
+            shipment_id: Uuid::from_u128(10),
+            order_line_id: Uuid::from_u128(100 + line),
+            allocation_id: Uuid::from_u128(400 + n),
+            stock_level_id: Uuid::from_u128(500 + n),
+            batch_code: batch.into(),
+            quantity,
+            serials: serde_json::to_string(serials).unwrap(),
+        }
+    }
+
+    fn checkpoint(
+        at: &str,
+        status: TrackingStatus,
+        sub_status: Option<TrackingSubStatus>,
+        location: Option<&str>,
+        message: &str,
+    ) -> tracking_checkpoint::Model {
+        tracking_checkpoint::Model {
+            id: Uuid::now_v7(),
+            shipment_id: Uuid::from_u128(10),
+            occurred_at: utc(at),
+            status,
+            sub_status,
+            location: location.map(Into::into),
+            message: message.into(),
+            raw_code: message.into(),
+            recorded_at: utc(at),
+        }
+    }
+
+    /// A package on its way: a chair (part of its line), a serial-tracked
+    /// lamp and tea from a batch, with the courier's news so far.
+    pub fn shipment() -> Shipment {
+        let packed = utc("2026-11-22T23:30:00Z");
+        Shipment {
+            shipment: shipment::Model {
+                id: Uuid::from_u128(10),
+                number: "SO-000012-1".into(),
+                order_id: Uuid::from_u128(1),
+                location_id: Uuid::from_u128(20),
+                stage: ShipmentStage::PickedUp,
+                weight_grams: 5250,
+                length_mm: Some(600),
+                width_mm: Some(400),
+                height_mm: Some(350),
+                courier: Some(CourierCode::B),
+                service_level: Some(ShippingSpeed::Express),
+                tracking_number: Some("SIMB1A2B3C4D5".into()),
+                label_reference: Some("LBL-B-SO-000012-1".into()),
+                label_data: None,
+                tracking_status: TrackingStatus::InTransit,
+                sub_status: None,
+                estimated_delivery: NaiveDate::from_ymd_opt(2026, 11, 25),
+                picked_up_at: Some(utc("2026-11-23T00:00:00Z")),
+                delivered_at: None,
+                last_news_at: Some(utc("2026-11-24T00:00:00Z")),
+                poll_failures: 0,
+                next_poll_at: None,
+                packed_by: "staff".into(),
+                version: 3,
+                created_at: packed,
+                updated_at: packed,
+            },
+            items: vec![
+                item(1, 1, "", 2, &[]),
+                item(2, 2, "", 1, &["LMP-<001>"]),
+                item(3, 3, "B2026-11", 3, &[]),
+            ],
+            checkpoints: vec![
+                checkpoint(
+                    "2026-11-23T00:00:00Z",
+                    TrackingStatus::InfoReceived,
+                    None,
+                    Some("Sender"),
+                    "Shipment details received",
+                ),
+                checkpoint(
+                    "2026-11-23T01:00:00Z",
+                    TrackingStatus::InTransit,
+                    None,
+                    Some("Sender depot"),
+                    "Picked up by the courier",
+                ),
+                checkpoint(
+                    "2026-11-24T00:00:00Z",
+                    TrackingStatus::InTransit,
+                    None,
+                    Some("Sorting <facility>"),
+                    "Arrived at the sorting facility",
+                ),
+            ],
+        }
+    }
+
+    pub fn location() -> stock_location::Model {
+        let at = utc("2026-01-01T00:00:00Z");
+        stock_location::Model {
+            id: Uuid::from_u128(20),
+            code: "SYD-01".into(),
+            name: "Sydney warehouse".into(),
+            region: Region::Australia,
+            kind: LocationKind::Warehouse,
+            line1: Some("1 Dock Rd".into()),
+            line2: None,
+            suburb: Some("Botany".into()),
+            state: Some("NSW".into()),
+            postcode: Some("2019".into()),
+            country: "AU".into(),
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        }
+    }
 }

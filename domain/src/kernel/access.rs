@@ -44,6 +44,8 @@ pub enum Permission {
     ReadInvoices,
     /// Issue invoices by hand and read the GST summary (FINANCE, ADMIN).
     ManageFinance,
+    /// Pick, pack, label and hand packages to couriers (FULFILMENT, ADMIN).
+    Fulfil,
 }
 
 impl Permission {
@@ -73,7 +75,9 @@ impl Permission {
             | Permission::RequestApprovals
             | Permission::ReadStock
             | Permission::ManageOrders => role.is_staff(),
-            Permission::ManageCatalogue => matches!(role, Role::Admin | Role::Fulfilment),
+            Permission::ManageCatalogue | Permission::Fulfil => {
+                matches!(role, Role::Admin | Role::Fulfilment)
+            }
             Permission::ManageFinance => matches!(role, Role::Admin | Role::Finance),
         }
     }

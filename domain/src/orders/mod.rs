@@ -559,12 +559,13 @@ async fn place_in(
     // The first late-risk review: at once if it is already at risk (the
     // customer is told), else when it would turn.
     let (required, speed) = (order.required_delivery_date, order.shipping_speed);
-    let first_review =
-        if risk::risk(calendar, order.status, required, speed, now) != entity::LateRisk::OnTrack {
-            Some(now)
-        } else {
-            risk::next_review(calendar, order.status, required, speed, now)
-        };
+    let first_review = if risk::risk(calendar, order.status, required, speed, None, now)
+        != entity::LateRisk::OnTrack
+    {
+        Some(now)
+    } else {
+        risk::next_review(calendar, order.status, required, speed, now)
+    };
     if let Some(due_at) = first_review {
         let plan = TimerPlan {
             kind: timer_kind::LATE_RISK,
@@ -989,6 +990,7 @@ async fn reserve(
             quantity: Set(got),
             reserved_at: Set(now),
             released_at: Set(None),
+            packed_quantity: Set(0),
         }
         .insert(w.conn())
         .await?;
@@ -1582,11 +1584,13 @@ pub async fn review_late_risk(
     };
     let o = &before.order;
     let now = w.now();
+    let estimate = crate::fulfilment::latest_estimate(w.conn(), id).await?;
     let risk_now = risk::risk(
         calendar,
         o.status,
         o.required_delivery_date,
         o.shipping_speed,
+        estimate,
         now,
     );
     let turned = (risk_now != o.late_risk).then_some(risk_now);

@@ -44,12 +44,14 @@ fn shipped(status: OrderStatus) -> bool {
     matches!(status, OrderStatus::Shipped | OrderStatus::PartiallyShipped)
 }
 
-/// The risk at `now`.
+/// The risk at `now`. A shipped order follows its courier's latest
+/// `estimate`: LATE when that is after the required date.
 pub fn risk(
     cal: &BusinessCalendar,
     status: OrderStatus,
     required: NaiveDate,
     speed: ShippingSpeed,
+    estimate: Option<NaiveDate>,
     now: DateTime<Utc>,
 ) -> LateRisk {
     let today = cal.local_date(now);
@@ -60,7 +62,10 @@ pub fn risk(
         return LateRisk::Late;
     }
     if shipped(status) {
-        return LateRisk::OnTrack;
+        return match estimate {
+            Some(day) if day > required => LateRisk::Late,
+            _ => LateRisk::OnTrack,
+        };
     }
     let last = ship_by(cal, required, speed);
     if today > last {
@@ -88,7 +93,7 @@ pub fn next_review(
     let last = ship_by(cal, required, speed);
     let at_risk = business_days_before(cal, last, 1);
     let late = last.succ_opt()?.min(required.succ_opt()?);
-    match risk(cal, status, required, speed, now) {
+    match risk(cal, status, required, speed, None, now) {
         LateRisk::OnTrack if !shipped(status) => Some(midnight(at_risk)),
         LateRisk::OnTrack | LateRisk::AtRisk => Some(midnight(if shipped(status) {
             required.succ_opt()?
@@ -134,6 +139,7 @@ mod tests {
                 OrderStatus::Reserved,
                 date(2026, 12, 18),
                 ShippingSpeed::Express,
+                None,
                 syd(2026, 12, d, 10, 0),
             )
         };
@@ -148,6 +154,7 @@ mod tests {
                 OrderStatus::Shipped,
                 date(2026, 12, 18),
                 ShippingSpeed::Express,
+                None,
                 syd(2026, 12, d, 10, 0),
             )
         };
@@ -158,9 +165,23 @@ mod tests {
             OrderStatus::Delivered,
             date(2026, 12, 18),
             ShippingSpeed::Express,
+            None,
             syd(2026, 12, 21, 10, 0),
         );
         assert_eq!(delivered, LateRisk::OnTrack);
+        // Shipped, but the courier now expects it after the required date.
+        let slipped = |estimate: u32| {
+            risk(
+                &cal(),
+                OrderStatus::Shipped,
+                date(2026, 12, 18),
+                ShippingSpeed::Express,
+                Some(date(2026, 12, estimate)),
+                syd(2026, 12, 16, 10, 0),
+            )
+        };
+        assert_eq!(slipped(18), LateRisk::OnTrack);
+        assert_eq!(slipped(19), LateRisk::Late);
     }
 
     #[test]

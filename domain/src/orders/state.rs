@@ -34,6 +34,13 @@ pub enum Event {
     /// Its invoice came to nothing (a replacement, a goodwill order): paid
     /// at once, with no payment asked for (DESIGN "Zero-total orders").
     NothingDue,
+    /// A package of it was packed.
+    Packed,
+    /// Packages were handed to the courier: `all` when every unit of its
+    /// goods is now shipped.
+    PickedUp { all: bool },
+    /// Every package of a fully shipped order was delivered.
+    AllDelivered,
 }
 
 /// A step the order's current status does not allow.
@@ -68,6 +75,11 @@ pub fn apply(from: OrderStatus, event: Event) -> Result<OrderStatus, Illegal> {
         (S::AwaitingPayment, Event::PaymentFailed) => S::Invoiced,
         (S::AwaitingPayment, Event::Paid) => S::Paid,
         (S::Invoiced, Event::NothingDue) => S::Paid,
+        (S::Paid | S::Packing, Event::Packed) => S::Packing,
+        (S::PartiallyShipped, Event::Packed) => S::PartiallyShipped,
+        (S::Packing | S::PartiallyShipped, Event::PickedUp { all: true }) => S::Shipped,
+        (S::Packing | S::PartiallyShipped, Event::PickedUp { all: false }) => S::PartiallyShipped,
+        (S::Shipped, Event::AllDelivered) => S::Delivered,
         (S::Reserved | S::PartiallyReserved, Event::Invoice) => S::Invoiced,
         (from, Event::Cancel) if BEFORE_INVOICE.contains(&from) => S::Cancelled,
         _ => return Err(Illegal { from }),
@@ -85,6 +97,10 @@ pub enum Action {
     /// `capturePayment`.
     Pay,
     Cancel,
+    /// `packShipment` (and the pick list before it).
+    Pack,
+    /// `createShippingLabel` and `confirmPickup` of its packed packages.
+    Ship,
 }
 
 /// What may happen next from `status`, with the role that may do it; a
@@ -107,7 +123,14 @@ pub fn next_actions(status: OrderStatus, viewer: Role) -> Vec<(Action, Role)> {
             (Action::Pay, Role::Finance),
             (Action::Cancel, Role::Finance),
         ],
-        S::Paid => vec![(Action::Cancel, Role::Finance)],
+        S::Paid => vec![
+            (Action::Pack, Role::Fulfilment),
+            (Action::Cancel, Role::Finance),
+        ],
+        S::Packing | S::PartiallyShipped => vec![
+            (Action::Pack, Role::Fulfilment),
+            (Action::Ship, Role::Fulfilment),
+        ],
         _ => vec![],
     };
     if viewer == Role::Customer {
@@ -248,5 +271,44 @@ mod tests {
             (Action::DecideReservation, Role::Fulfilment)
         );
         assert!(next_actions(S::Cancelled, Role::Admin).is_empty());
+    }
+
+    #[test]
+    fn packing_and_pickups_ship_the_order_and_deliveries_end_it() {
+        assert_eq!(apply(S::Paid, Event::Packed), Ok(S::Packing));
+        assert_eq!(apply(S::Packing, Event::Packed), Ok(S::Packing));
+        assert_eq!(
+            apply(S::Packing, Event::PickedUp { all: false }),
+            Ok(S::PartiallyShipped)
+        );
+        assert_eq!(
+            apply(S::PartiallyShipped, Event::Packed),
+            Ok(S::PartiallyShipped)
+        );
+        assert_eq!(
+            apply(S::PartiallyShipped, Event::PickedUp { all: true }),
+            Ok(S::Shipped)
+        );
+        assert_eq!(
+            apply(S::Packing, Event::PickedUp { all: true }),
+            Ok(S::Shipped)
+        );
+        assert_eq!(apply(S::Shipped, Event::AllDelivered), Ok(S::Delivered));
+        // Nothing ships unpaid, a shipped order is not packed again, and a
+        // partly shipped one is not delivered.
+        for (from, event) in [
+            (S::Invoiced, Event::Packed),
+            (S::Paid, Event::PickedUp { all: true }),
+            (S::Shipped, Event::Packed),
+            (S::PartiallyShipped, Event::AllDelivered),
+            (S::Packing, Event::Cancel),
+            (S::Shipped, Event::Cancel),
+        ] {
+            assert_eq!(
+                apply(from, event),
+                Err(Illegal { from }),
+                "{from:?} {event:?}"
+            );
+        }
     }
 }

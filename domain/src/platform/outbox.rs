@@ -24,6 +24,11 @@ pub mod topic {
     pub const PAYMENT_REFUND: &str = "payment.refund";
     /// A payment succeeded: email the receipt.
     pub const PAYMENT_SUCCEEDED: &str = "payment.succeeded";
+    /// Packages of an order were handed to the courier (for accounting, and
+    /// for integrators once webhooks exist).
+    pub const ORDER_SHIPPED: &str = "order.shipped";
+    /// A package's customer email is due (payload: its notification kind).
+    pub const SHIPMENT_NOTICE: &str = "shipment.notice";
 }
 
 // ---- Relay side: claiming, marking, recovering. Times here are wall-clock

@@ -47,6 +47,8 @@ pub enum ErrorCode {
     UnsupportedCurrency,
     /// An amount that must equal another does not (a remittance, a payment).
     AmountMismatch,
+    /// A courier did not answer or refused a request; try again or choose another.
+    CourierUnavailable,
 }
 
 /// The codes a value rule refuses with (the same enum, by its older name).

@@ -74,6 +74,15 @@ async fn process(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
         topic::PAYMENT_REFUND => super::payment::refund(deps, row.subject_id).await?,
         topic::PAYMENT_SUCCEEDED => super::payment::email_receipt(deps, row.subject_id).await?,
         topic::TIMER_FIRED => super::timer_fired::handle(deps, &row).await?,
+        topic::SHIPMENT_NOTICE => {
+            let notice: domain::fulfilment::Notice = serde_json::from_str(&row.payload)?;
+            super::send_notification::email_shipment(deps, notice.kind, row.subject_id).await?
+        }
+        // Kept as the record accounting reads; integrators get it once
+        // outbound webhooks exist.
+        topic::ORDER_SHIPPED => {
+            tracing::info!(order_id = %row.subject_id, "order shipped (accounting event recorded)")
+        }
         other => tracing::warn!(outbox_id = %row.id, topic = other, "no handler for topic"),
     }
     outbox::mark_processed(&deps.db, row.id, chrono::Utc::now()).await?;

@@ -155,3 +155,26 @@ pub async fn email_invoice(deps: &Deps, invoice_id: Uuid) -> Result<(), BoxDynEr
         notifications::ensure(&deps.db, kind, invoice_id, email, now, &deps.mail_domain).await?;
     deliver(deps, n.id).await
 }
+
+/// Email the customer of a package about it (`kind`), once per package and
+/// kind however often the event repeats, and send it now. Nothing when the
+/// order has no email address.
+pub async fn email_shipment(
+    deps: &Deps,
+    kind: notifications::NotificationKind,
+    shipment_id: Uuid,
+) -> Result<(), BoxDynError> {
+    let Some(package) = domain::fulfilment::find(&deps.db, shipment_id).await? else {
+        return Ok(());
+    };
+    let Some(order) = domain::orders::find(&deps.db, package.shipment.order_id).await? else {
+        return Ok(());
+    };
+    let Some(email) = order.order.contact_email.as_deref() else {
+        return Ok(());
+    };
+    let now = chrono::Utc::now();
+    let n =
+        notifications::ensure(&deps.db, kind, shipment_id, email, now, &deps.mail_domain).await?;
+    deliver(deps, n.id).await
+}

@@ -65,6 +65,23 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
             };
             super::send_notification::email_order_contact(deps, kind, fired.subject_id).await?;
         }
+        domain::fulfilment::timer_kind::TRACKING_POLL => {
+            let ctx = Ctx::system(deps.clock.clone());
+            let calendar = deps.calendar.current();
+            let polled = domain::fulfilment::polling::poll(
+                &deps.db,
+                &ctx,
+                &deps.couriers,
+                &deps.config.poll_schedule,
+                &calendar,
+                fired.subject_id,
+            )
+            .await?;
+            crate::metrics::tracking_poll(polled.asked, polled.failure.is_some());
+            for id in polled.touched {
+                deps.broker.publish(id).await;
+            }
+        }
         other => {
             tracing::warn!(timer_id = %fired.timer_id, kind = other, "no handler for timer kind")
         }

@@ -6,6 +6,7 @@ mod invoice;
 mod order_confirmation;
 mod order_late;
 mod receipt;
+mod shipment;
 mod welcome;
 
 use apalis::prelude::BoxDynError;
@@ -34,7 +35,8 @@ fn environment() -> &'static Environment<'static> {
             .chain(order_confirmation::TEMPLATES)
             .chain(order_late::TEMPLATES)
             .chain(invoice::TEMPLATES)
-            .chain(receipt::TEMPLATES);
+            .chain(receipt::TEMPLATES)
+            .chain(shipment::TEMPLATES);
         for (name, source) in all {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("template {name} parses: {e}"));
@@ -90,6 +92,12 @@ pub async fn render(
         }
         NotificationKind::InvoiceIssued => invoice::render(db, settings, links, n).await,
         NotificationKind::PaymentReceipt => receipt::render(db, settings, links, n).await,
+        NotificationKind::ShipmentShipped
+        | NotificationKind::ShipmentOutForDelivery
+        | NotificationKind::ShipmentAttemptFailed
+        | NotificationKind::ShipmentException
+        | NotificationKind::ShipmentDelayed
+        | NotificationKind::ShipmentDelivered => shipment::render(db, settings, links, n).await,
     }
 }
 
@@ -97,4 +105,7 @@ pub use approvals::{
     ApprovalContext, escalated as approval_escalated, reminder as approval_reminder,
 };
 pub use invoice::{InvoiceContext, issued as invoice_issued};
+pub use shipment::{
+    News as ShipmentNews, ShipmentContext, context as shipment_context, notice as shipment_notice,
+};
 pub use welcome::{WelcomeContext, welcome};

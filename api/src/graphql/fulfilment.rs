@@ -1,0 +1,641 @@
+//! Fulfilment: the pick list, `packShipment`, `createShippingLabel`,
+//! `confirmPickup`, and following packages (`shipment`, `order.shipments`,
+//! `trackShipment`). Resolvers only translate: `domain::fulfilment` rules.
+
+use super::catalogue::StockLocation;
+use super::kit::{
+    ContextExt, Require, answer, arg_id, connection, input_id, page_request, payload, respond,
+};
+use super::orders::{Order, OrderLine, ShippingSpeed};
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::fulfilment::{self, couriers};
+use domain::kernel::Permission;
+use entity::{shipment_item, tracking_checkpoint};
+
+/// Where a package is in the warehouse's hands.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::ShipmentStage")]
+pub enum ShipmentStage {
+    /// Packed, waiting for its label (`createShippingLabel`).
+    Packed,
+    /// Labelled by its courier, waiting for pickup (`confirmPickup`).
+    Labelled,
+    /// Handed to the courier; tracked until delivered or expired.
+    PickedUp,
+}
+
+/// A courier's tracking status, normalised to AfterShip's nine.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::TrackingStatus")]
+pub enum TrackingStatus {
+    /// Not yet reported by the courier.
+    Pending,
+    /// The courier has the label details; the package is not yet moving.
+    InfoReceived,
+    /// On its way.
+    InTransit,
+    /// With the driver for delivery today.
+    OutForDelivery,
+    /// A delivery attempt failed; the courier will try again or hold it.
+    AttemptFail,
+    /// Waiting at a collection point for the customer.
+    AvailableForPickup,
+    /// Delivered.
+    Delivered,
+    /// Held up by a problem (see `subStatus`).
+    Exception,
+    /// No news for 30 days: tracking stopped.
+    Expired,
+}
+
+/// The detail under a tracking status.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::TrackingSubStatus")]
+pub enum TrackingSubStatus {
+    /// Delivered and signed for.
+    SignedFor,
+    /// Delivered and left in a safe place (authority to leave).
+    LeftSafe,
+    /// Collected from a neighbour or a collection point.
+    Collected,
+    /// Nobody was there to receive it.
+    NoOneHome,
+    /// The address could not be found or is incomplete.
+    BadAddress,
+    /// Damaged in transit.
+    Damaged,
+    /// Lost by the courier.
+    Lost,
+    /// On its way back to the sender.
+    Returning,
+    /// Held up (weather, volume, customs).
+    Delayed,
+}
+
+/// The five configured couriers.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::CourierCode")]
+pub enum CourierCode {
+    /// Courier A.
+    A,
+    /// Courier B.
+    B,
+    /// Courier C.
+    C,
+    /// Courier D.
+    D,
+    /// Courier E.
+    E,
+}
+
+/// A configured courier.
+pub struct Courier(couriers::Courier);
+
+/// A configured courier.
+#[Object]
+impl Courier {
+    /// Its code.
+    async fn code(&self) -> CourierCode {
+        self.0.code.into()
+    }
+    /// Its name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The service levels it offers.
+    async fn service_levels(&self) -> Vec<ShippingSpeed> {
+        self.0.service_levels.iter().map(|l| (*l).into()).collect()
+    }
+    /// Its public tracking page, with `{tracking_number}` to fill in.
+    async fn tracking_url_pattern(&self) -> &str {
+        &self.0.tracking_url_pattern
+    }
+}
+
+/// Units of one order line in a package.
+pub struct ShipmentItem {
+    item: shipment_item::Model,
+    line: Option<entity::order_line::Model>,
+}
+
+/// Units of one order line in a package.
+#[Object]
+impl ShipmentItem {
+    /// The order line they belong to.
+    async fn order_line(&self) -> Option<OrderLine> {
+        self.line.clone().map(OrderLine)
+    }
+    /// How many units.
+    async fn quantity(&self) -> i32 {
+        self.item.quantity
+    }
+    /// The batch they came from (empty when not batch-tracked).
+    async fn batch_code(&self) -> &str {
+        &self.item.batch_code
+    }
+    /// Their serial numbers (serial-tracked products).
+    async fn serials(&self) -> Vec<String> {
+        fulfilment::Shipment::serials(&self.item)
+    }
+}
+
+/// One event the courier reported.
+pub struct TrackingCheckpoint(tracking_checkpoint::Model);
+
+/// One event the courier reported.
+#[Object]
+impl TrackingCheckpoint {
+    /// When it happened (UTC).
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
+    }
+    /// The status it reports.
+    async fn status(&self) -> TrackingStatus {
+        self.0.status.into()
+    }
+    /// Its detail.
+    async fn sub_status(&self) -> Option<TrackingSubStatus> {
+        self.0.sub_status.map(Into::into)
+    }
+    /// Where.
+    async fn location(&self) -> Option<&str> {
+        self.0.location.as_deref()
+    }
+    /// The courier's words.
+    async fn message(&self) -> &str {
+        &self.0.message
+    }
+    /// The courier's own event code, as it sent it.
+    async fn raw_code(&self) -> &str {
+        &self.0.raw_code
+    }
+}
+
+/// One package of an order.
+pub struct Shipment(pub fulfilment::Shipment);
+
+impl From<fulfilment::Shipment> for Shipment {
+    fn from(s: fulfilment::Shipment) -> Self {
+        Shipment(s)
+    }
+}
+
+/// One package of an order: packed at a stock location, labelled by its
+/// courier, handed over and tracked to delivery.
+#[Object]
+impl Shipment {
+    /// Globally unique identifier; `node(id)` refetches the package.
+    pub(crate) async fn id(&self) -> ID {
+        ID(self.0.shipment.id.to_string())
+    }
+    /// The order's number and the package's place, e.g. `SO-000012-2`.
+    async fn number(&self) -> &str {
+        &self.0.shipment.number
+    }
+    /// The order; null when the caller may not see it.
+    async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
+        super::orders::load_visible(ctx, self.0.shipment.order_id).await
+    }
+    /// Where it was packed (staff only; null for customers).
+    async fn location(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<StockLocation>> {
+        if !Permission::ReadStock.allows(ctx.domain_ctx()?.actor.role) {
+            return Ok(None);
+        }
+        let found =
+            domain::catalogue::locations::find(&ctx.services().db, self.0.shipment.location_id)
+                .await;
+        Ok(answer(ctx, found)?.map(StockLocation))
+    }
+    /// Where it is in the warehouse's hands.
+    async fn stage(&self) -> ShipmentStage {
+        self.0.shipment.stage.into()
+    }
+    /// What it holds.
+    async fn items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ShipmentItem>> {
+        let order = super::loaders::load_one::<super::loaders::OrderLoader, _>(
+            ctx,
+            self.0.shipment.order_id,
+        )
+        .await?;
+        let lines = order.map(|o| o.lines).unwrap_or_default();
+        Ok(self
+            .0
+            .items
+            .iter()
+            .map(|item| ShipmentItem {
+                line: lines.iter().find(|l| l.id == item.order_line_id).cloned(),
+                item: item.clone(),
+            })
+            .collect())
+    }
+    /// Its weight in grams.
+    async fn weight_grams(&self) -> i32 {
+        self.0.shipment.weight_grams
+    }
+    /// Length in millimetres.
+    async fn length_mm(&self) -> Option<i32> {
+        self.0.shipment.length_mm
+    }
+    /// Width in millimetres.
+    async fn width_mm(&self) -> Option<i32> {
+        self.0.shipment.width_mm
+    }
+    /// Height in millimetres.
+    async fn height_mm(&self) -> Option<i32> {
+        self.0.shipment.height_mm
+    }
+    /// Its courier, once labelled.
+    async fn courier(&self, ctx: &Context<'_>) -> Option<Courier> {
+        let code = self.0.shipment.courier?;
+        ctx.services().couriers.get(code).cloned().map(Courier)
+    }
+    /// Its service level, once labelled.
+    async fn service_level(&self) -> Option<ShippingSpeed> {
+        self.0.shipment.service_level.map(Into::into)
+    }
+    /// The courier's tracking number, once labelled.
+    async fn tracking_number(&self) -> Option<&str> {
+        self.0.shipment.tracking_number.as_deref()
+    }
+    /// The courier's own public tracking page.
+    async fn courier_tracking_url(&self, ctx: &Context<'_>) -> Option<String> {
+        let code = self.0.shipment.courier?;
+        let number = self.0.shipment.tracking_number.as_deref()?;
+        Some(ctx.services().couriers.get(code)?.tracking_url(number))
+    }
+    /// The courier's reference of the label it issued.
+    async fn label_reference(&self) -> Option<&str> {
+        self.0.shipment.label_reference.as_deref()
+    }
+    /// The label as issued (JSON: courier, tracking number, addressee,
+    /// weight, dimensions, service level).
+    async fn label_data(&self) -> Option<&str> {
+        self.0.shipment.label_data.as_deref()
+    }
+    /// Its tracking status.
+    async fn status(&self) -> TrackingStatus {
+        self.0.shipment.tracking_status.into()
+    }
+    /// The detail under its tracking status.
+    async fn sub_status(&self) -> Option<TrackingSubStatus> {
+        self.0.shipment.sub_status.map(Into::into)
+    }
+    /// When the courier expects to deliver it.
+    async fn estimated_delivery(&self) -> Option<NaiveDate> {
+        self.0.shipment.estimated_delivery
+    }
+    /// When the courier took it (UTC).
+    async fn picked_up_at(&self) -> Option<DateTime<Utc>> {
+        self.0.shipment.picked_up_at
+    }
+    /// When it was delivered (UTC), as the courier reported.
+    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
+        self.0.shipment.delivered_at
+    }
+    /// When the courier is next asked about it (UTC); null once tracking stopped.
+    async fn next_poll_at(&self) -> Option<DateTime<Utc>> {
+        self.0.shipment.next_poll_at
+    }
+    /// Polls in a row its courier did not answer (each backs the next off).
+    async fn poll_failures(&self) -> i32 {
+        self.0.shipment.poll_failures
+    }
+    /// The courier's checkpoints, oldest first.
+    async fn checkpoints(&self) -> Vec<TrackingCheckpoint> {
+        self.0
+            .checkpoints
+            .iter()
+            .cloned()
+            .map(TrackingCheckpoint)
+            .collect()
+    }
+    /// The packing slip to print and put in the box (HTML; FULFILMENT and ADMIN).
+    #[graphql(guard = "Require::to(Permission::Fulfil)")]
+    async fn packing_slip_html(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        let services = ctx.services();
+        let db = &services.db;
+        let order = domain::orders::find(db, self.0.shipment.order_id).await;
+        let location = domain::catalogue::locations::find(db, self.0.shipment.location_id).await;
+        let settings = domain::settings::current(db).await;
+        let (Some(order), Some(location)) = (answer(ctx, order)?, answer(ctx, location)?) else {
+            return Err(async_graphql::Error::new(
+                "the package's order or location is missing",
+            ));
+        };
+        let settings = answer(ctx, settings)?;
+        crate::pages::packing_slip::render(&settings.legal_name, &order, &self.0, &location)
+            .map_err(|e| async_graphql::Error::new(e.to_string()))
+    }
+    /// Incremented by every change.
+    async fn version(&self) -> i32 {
+        self.0.shipment.version
+    }
+    /// When it was packed (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.shipment.created_at
+    }
+    /// When it last changed (UTC).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.shipment.updated_at
+    }
+}
+
+/// Something to pick for one order.
+#[derive(SimpleObject)]
+pub struct PickListItem {
+    /// The order line.
+    pub order_line_id: ID,
+    /// The line's number on the order.
+    pub line_no: i32,
+    /// The product.
+    pub product_id: ID,
+    /// The product's SKU.
+    pub sku: String,
+    /// The product's name.
+    pub name: String,
+    /// The batch to pick from (empty when not batch-tracked).
+    pub batch_code: String,
+    /// Units to pick.
+    pub quantity: i32,
+    /// Packing it needs one serial number per unit.
+    pub serial_tracked: bool,
+}
+
+/// One order of a pick list, with what to pick for it.
+pub struct PickListOrder(fulfilment::PickOrder);
+
+/// One order of a pick list, with what to pick for it.
+#[Object]
+impl PickListOrder {
+    /// The order.
+    async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
+        super::orders::load_visible(ctx, self.0.order.id).await
+    }
+    /// What to pick for it here, by line then batch.
+    async fn items(&self) -> Vec<PickListItem> {
+        self.0
+            .items
+            .iter()
+            .map(|i| PickListItem {
+                order_line_id: ID(i.order_line_id.to_string()),
+                line_no: i.line_no,
+                product_id: ID(i.product_id.to_string()),
+                sku: i.sku.clone(),
+                name: i.name.clone(),
+                batch_code: i.batch_code.clone(),
+                quantity: i.quantity,
+                serial_tracked: i.serial_tracked,
+            })
+            .collect()
+    }
+}
+
+/// Units of one order line to pack.
+#[derive(InputObject)]
+pub struct PackShipmentItemInput {
+    /// The order line.
+    pub order_line_id: ID,
+    /// How many units (at most what is reserved at the location and not yet packed).
+    pub quantity: i32,
+    /// One serial number per unit for serial-tracked products; omit otherwise.
+    pub serials: Option<Vec<String>>,
+}
+
+/// The input of `packShipment`.
+#[derive(InputObject)]
+pub struct PackShipmentInput {
+    /// The paid order.
+    pub order_id: ID,
+    /// The stock location it is packed at (its reservations there are used).
+    pub location_id: ID,
+    /// What goes in the package.
+    pub items: Vec<PackShipmentItemInput>,
+    /// The packed weight in grams (1 to 70000).
+    pub weight_grams: i32,
+    /// Length in millimetres.
+    pub length_mm: Option<i32>,
+    /// Width in millimetres.
+    pub width_mm: Option<i32>,
+    /// Height in millimetres.
+    pub height_mm: Option<i32>,
+}
+
+/// The input of `createShippingLabel`.
+#[derive(InputObject)]
+pub struct CreateShippingLabelInput {
+    /// The packed package.
+    pub shipment_id: ID,
+    /// The courier that issues the label (and takes the package).
+    pub courier: CourierCode,
+    /// The service level; the courier must offer it.
+    pub service_level: ShippingSpeed,
+}
+
+/// The input of `confirmPickup`.
+#[derive(InputObject)]
+pub struct ConfirmPickupInput {
+    /// The labelled package the courier took.
+    pub shipment_id: ID,
+}
+
+payload!("Result of `packShipment`.", PackShipmentPayload, shipment: Shipment);
+payload!("Result of `createShippingLabel`.", CreateShippingLabelPayload, shipment: Shipment);
+payload!("Result of `confirmPickup`.", ConfirmPickupPayload, shipment: Shipment);
+
+/// The packages of an order, through the page's loader.
+pub async fn of_order(
+    ctx: &Context<'_>,
+    order_id: uuid::Uuid,
+) -> async_graphql::Result<Vec<Shipment>> {
+    let found =
+        super::loaders::load_one::<super::loaders::ShipmentsOfOrderLoader, _>(ctx, order_id)
+            .await?;
+    Ok(found
+        .unwrap_or_default()
+        .into_iter()
+        .map(Shipment)
+        .collect())
+}
+
+#[derive(Default)]
+pub struct FulfilmentQuery;
+
+#[Object]
+impl FulfilmentQuery {
+    /// One package; null when missing or another customer's.
+    #[graphql(guard = "Require::to(Permission::PlaceOrders)")]
+    async fn shipment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The package's id.")] id: ID,
+    ) -> async_graphql::Result<Option<Shipment>> {
+        let id = arg_id(&id, "id")?;
+        let found = fulfilment::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
+        Ok(answer(ctx, found)?.map(Shipment))
+    }
+
+    /// Follow a package by its courier's tracking number: a customer its
+    /// own, staff any; null otherwise.
+    #[graphql(guard = "Require::to(Permission::PlaceOrders)")]
+    async fn track_shipment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The tracking number from the shipped email.")] tracking_number: String,
+    ) -> async_graphql::Result<Option<Shipment>> {
+        let found =
+            fulfilment::track(&ctx.services().db, &ctx.domain_ctx()?, &tracking_number).await;
+        Ok(answer(ctx, found)?.map(Shipment))
+    }
+
+    /// The pick list of a stock location (FULFILMENT): paid orders with
+    /// reserved units there not yet packed, oldest first.
+    #[graphql(
+        guard = "Require::to(Permission::Fulfil)",
+        complexity = "super::limits::connection_cost(first, child_complexity)"
+    )]
+    async fn pick_list(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The stock location.")] location_id: ID,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, PickListOrder>> {
+        let page = page_request(first, after)?;
+        let location = arg_id(&location_id, "locationId")?;
+        let found =
+            fulfilment::pick_list(&ctx.services().db, &ctx.domain_ctx()?, location, page).await;
+        Ok(connection(answer(ctx, found)?, PickListOrder))
+    }
+
+    /// The configured couriers, A to E (the cursor is the courier's code).
+    #[graphql(
+        guard = "Require::to(Permission::Fulfil)",
+        complexity = "super::limits::connection_cost(first, child_complexity)"
+    )]
+    async fn couriers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Courier>> {
+        let size = page_request(first, None)?.first as usize;
+        let all: Vec<&couriers::Courier> = ctx.services().couriers.all().collect();
+        let start = match after {
+            None => 0,
+            Some(cursor) => {
+                all.iter()
+                    .position(|c| format!("{:?}", c.code) == cursor)
+                    .ok_or_else(|| {
+                        async_graphql::Error::new("after is not a cursor of this list")
+                    })?
+                    + 1
+            }
+        };
+        let page: Vec<&couriers::Courier> = all.iter().skip(start).take(size).copied().collect();
+        let mut connection = Connection::new(start > 0, start + page.len() < all.len());
+        connection.edges.extend(page.into_iter().map(|c| {
+            async_graphql::connection::Edge::new(format!("{:?}", c.code), Courier(c.clone()))
+        }));
+        Ok(connection)
+    }
+}
+
+#[derive(Default)]
+pub struct FulfilmentMutation;
+
+#[Object]
+impl FulfilmentMutation {
+    /// Pack units of a paid order's reserved stock at one location into a
+    /// new package (FULFILMENT). Batches are recorded from the reservations;
+    /// serial-tracked products need one serial per unit. The order becomes
+    /// PACKING.
+    #[graphql(guard = "Require::to(Permission::Fulfil)")]
+    async fn pack_shipment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: PackShipmentInput,
+    ) -> async_graphql::Result<PackShipmentPayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let result = async {
+            let mut items = Vec::with_capacity(input.items.len());
+            for (i, item) in input.items.iter().enumerate() {
+                items.push(fulfilment::PackItemInput {
+                    order_line_id: input_id(
+                        &item.order_line_id,
+                        &format!("items.{i}.orderLineId"),
+                    )?,
+                    quantity: item.quantity,
+                    serials: item.serials.clone().unwrap_or_default(),
+                });
+            }
+            let pack = fulfilment::PackInput {
+                order_id: input_id(&input.order_id, "orderId")?,
+                location_id: input_id(&input.location_id, "locationId")?,
+                items,
+                weight_grams: input.weight_grams,
+                length_mm: input.length_mm,
+                width_mm: input.width_mm,
+                height_mm: input.height_mm,
+            };
+            fulfilment::pack(&ctx.services().db, &domain_ctx, &pack).await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// Have a courier issue a packed package's label (FULFILMENT): the
+    /// courier is chosen here, with a service level it offers; the label,
+    /// tracking number and the courier's reference are stored. A courier
+    /// that does not answer is COURIER_UNAVAILABLE and nothing changes.
+    #[graphql(guard = "Require::to(Permission::Fulfil)")]
+    async fn create_shipping_label(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: CreateShippingLabelInput,
+    ) -> async_graphql::Result<CreateShippingLabelPayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let services = ctx.services();
+        let result = async {
+            let label = fulfilment::LabelInput {
+                shipment_id: input_id(&input.shipment_id, "shipmentId")?,
+                courier: input.courier.into(),
+                service_level: input.service_level.into(),
+            };
+            fulfilment::create_label(&services.db, &domain_ctx, &services.couriers, &label).await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// The courier took a labelled package (FULFILMENT): stock leaves the
+    /// shelf, tracking starts, the customer is emailed its tracking link,
+    /// and the order is SHIPPED (every unit gone) or PARTIALLY_SHIPPED.
+    #[graphql(guard = "Require::to(Permission::Fulfil)")]
+    async fn confirm_pickup(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: ConfirmPickupInput,
+    ) -> async_graphql::Result<ConfirmPickupPayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let services = ctx.services();
+        let result = async {
+            let id = input_id(&input.shipment_id, "shipmentId")?;
+            let calendar = services.calendar.current();
+            fulfilment::confirm_pickup(
+                &services.db,
+                &domain_ctx,
+                &calendar,
+                &services.config.poll_schedule,
+                id,
+            )
+            .await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+}

@@ -1,0 +1,758 @@
+//! Fulfilment and tracking (order flow steps 7–13) through GraphQL and the
+//! worker: packing paid orders, labels from couriers, the hand-over, and
+//! tracking polls against a fake courier over HTTP (or the simulated
+//! courier on the embedded default) that move packages and orders to
+//! DELIVERED and email the customer once per event.
+
+use chrono::{DateTime, Duration as Days, Utc};
+use domain::payments::provider::test_cards;
+use entity::NotificationKind;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tests::courier::FakeCourier;
+use tests::shop::{op, place, reserve, warehouse};
+use tests::smtp::SmtpSink;
+use tests::{Op, Role, TestApp, input_error, user_errors, wait_for};
+
+const PATIENCE: Duration = Duration::from_secs(60);
+
+const PACK: Op = Op {
+    field: "packShipment",
+    document: "mutation($input: PackShipmentInput!) { packShipment(input: $input) { shipment { id number stage status items { quantity batchCode serials orderLine { lineNo } } order { status } } userErrors { field code message } } }",
+};
+const LABEL: Op = Op {
+    field: "createShippingLabel",
+    document: "mutation($input: CreateShippingLabelInput!) { createShippingLabel(input: $input) { shipment { id stage trackingNumber labelReference labelData courier { code name } serviceLevel courierTrackingUrl } userErrors { field code message } } }",
+};
+const PICKUP: Op = Op {
+    field: "confirmPickup",
+    document: "mutation($input: ConfirmPickupInput!) { confirmPickup(input: $input) { shipment { id stage status nextPollAt order { status } } userErrors { field code message } } }",
+};
+const SHIPMENT: Op = Op {
+    field: "shipment",
+    document: "query($id: ID!) { shipment(id: $id) { id number stage status subStatus estimatedDelivery deliveredAt nextPollAt pollFailures trackingNumber checkpoints { occurredAt status subStatus message rawCode } order { status lateRisk } } }",
+};
+const ORDER: Op = Op {
+    field: "order",
+    document: "query($id: ID!) { order(id: $id) { status lines { id lineNo } shipments { number status } nextActions { action role } } }",
+};
+const PICK_LIST: Op = Op {
+    field: "pickList",
+    document: "query($location: ID!) { pickList(locationId: $location) { edges { node { order { id } items { orderLineId sku quantity batchCode serialTracked } } } } }",
+};
+
+/// The app with courier B at a fake courier over HTTP (and email to `sink`).
+async fn with_fake_courier(sink: Option<&SmtpSink>) -> (TestApp, FakeCourier) {
+    let courier = FakeCourier::start().await;
+    let mut config = courier.config("B");
+    if let Some(sink) = sink {
+        config.push(("SMTP_URL".into(), sink.url()));
+    }
+    let config: Vec<(&str, &str)> = config
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    (TestApp::spawn_with(&config).await, courier)
+}
+
+/// A stocked product; its id.
+async fn stocked(app: &TestApp, location: &str, sku: &str, extra: Value) -> String {
+    let staff = app.as_role(Role::Fulfilment);
+    let mut input = json!({ "sku": sku, "name": format!("Product {sku}"), "taxCode": "TAXABLE",
+        "price": "20.00", "pricesIncludeGst": true, "weightGrams": 500 });
+    let batch = extra["batchTracked"] == true;
+    input
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    let created = staff
+        .data(
+            op("createProduct", "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } userErrors { field code } } }"),
+            json!({ "input": input }),
+        )
+        .await;
+    let id = created["product"]["id"]
+        .as_str()
+        .expect("created")
+        .to_owned();
+    let mut adjust =
+        json!({ "productId": id, "locationId": location, "quantity": 100, "reason": "count" });
+    if batch {
+        adjust["batchCode"] = json!("LOT-7");
+    }
+    let adjusted = staff
+        .data(
+            op("adjustStock", "mutation($input: AdjustStockInput!) { adjustStock(input: $input) { stockLevel { onHand } userErrors { field code } } }"),
+            json!({ "input": adjust }),
+        )
+        .await;
+    assert!(user_errors(&adjusted).is_empty(), "{adjusted}");
+    id
+}
+
+/// A paid order of `lines` (product, quantity): (order, customer).
+async fn paid_order(app: &TestApp, email: &str, lines: &[(&str, i32)]) -> (String, String) {
+    let customer = app
+        .admin()
+        .new_customer(json!({ "name": "Alice Nguyen", "email": email }))
+        .await;
+    let order = place(app, &customer, lines, None).await;
+    reserve(app, &order).await;
+    let paid = app
+        .as_role(Role::Finance)
+        .data(
+            op("capturePayment", "mutation($input: CapturePaymentInput!) { capturePayment(input: $input) { payment { id } userErrors { code message } } }"),
+            json!({ "input": { "orderId": order, "method": "CARD", "cardNumber": test_cards::SUCCESS } }),
+        )
+        .await;
+    assert!(user_errors(&paid).is_empty(), "{paid}");
+    wait_for("the order to be paid", PATIENCE, async || {
+        order_of(app, &order).await["status"] == "PAID"
+    })
+    .await;
+    (order, customer)
+}
+
+async fn order_of(app: &TestApp, order: &str) -> Value {
+    app.admin().data(ORDER, json!({ "id": order })).await
+}
+
+async fn shipment_of(app: &TestApp, id: &str) -> Value {
+    app.admin().data(SHIPMENT, json!({ "id": id })).await
+}
+
+/// Order line ids by line number.
+async fn line_ids(app: &TestApp, order: &str) -> Vec<String> {
+    order_of(app, order).await["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Pack, label and hand over one package of `items` (line id, units): the
+/// package's id and tracking number.
+async fn ship(
+    app: &TestApp,
+    order: &str,
+    location: &str,
+    items: &[(&str, i32)],
+    courier: &str,
+) -> (String, String) {
+    let packer = app.as_role(Role::Fulfilment);
+    let items: Vec<Value> = items
+        .iter()
+        .map(|(line, q)| json!({ "orderLineId": line, "quantity": q }))
+        .collect();
+    let packed = packer
+        .data(PACK, json!({ "input": { "orderId": order, "locationId": location, "items": items, "weightGrams": 1500, "lengthMm": 300, "widthMm": 200, "heightMm": 100 } }))
+        .await;
+    assert!(user_errors(&packed).is_empty(), "{packed}");
+    assert_eq!(packed["shipment"]["stage"], "PACKED");
+    let id = packed["shipment"]["id"].as_str().unwrap().to_owned();
+    let labelled = packer
+        .data(LABEL, json!({ "input": { "shipmentId": id, "courier": courier, "serviceLevel": "STANDARD" } }))
+        .await;
+    assert!(user_errors(&labelled).is_empty(), "{labelled}");
+    assert_eq!(labelled["shipment"]["stage"], "LABELLED");
+    let tracking = labelled["shipment"]["trackingNumber"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let picked = packer
+        .data(PICKUP, json!({ "input": { "shipmentId": id } }))
+        .await;
+    assert!(user_errors(&picked).is_empty(), "{picked}");
+    assert_eq!(picked["shipment"]["stage"], "PICKED_UP");
+    (id, tracking)
+}
+
+/// `(["input", a, b, …], code)` for a dotted path `a.b.…`.
+fn path_error(path: &str, code: &str) -> (Vec<String>, String) {
+    let mut field = vec!["input".to_owned()];
+    field.extend(path.split('.').map(str::to_owned));
+    (field, code.to_owned())
+}
+
+fn instant(value: &Value) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(value.as_str().expect("an instant"))
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// Move the clock to the package's next poll and wait until `done` holds.
+async fn poll_until(
+    app: &TestApp,
+    shipment: &str,
+    what: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let next = shipment_of(app, shipment).await["nextPollAt"].clone();
+    app.clock.set(instant(&next) + Days::minutes(1));
+    let mut seen = Value::Null;
+    wait_for(what, PATIENCE, async || {
+        seen = shipment_of(app, shipment).await;
+        done(&seen)
+    })
+    .await;
+    seen
+}
+
+/// Every email of `kind` about the package reached the sink exactly once.
+async fn emailed_once(app: &TestApp, sink: &SmtpSink, kind: NotificationKind, shipment: &str) {
+    let sent = wait_for_sent(app, kind, shipment).await;
+    let arrived = sink
+        .received()
+        .iter()
+        .filter(|m| m.message_id() == sent.message_id.trim_matches(['<', '>']))
+        .count();
+    assert_eq!(arrived, 1, "{kind:?} arrived once");
+}
+
+async fn wait_for_sent(
+    app: &TestApp,
+    kind: NotificationKind,
+    shipment: &str,
+) -> entity::notification::Model {
+    let mut found = None;
+    wait_for(&format!("the {kind:?} email"), PATIENCE, async || {
+        let rows = app.notifications_of(kind, shipment).await;
+        assert!(rows.len() <= 1, "one {kind:?} per package: {rows:?}");
+        found = rows
+            .into_iter()
+            .find(|n| n.status == entity::NotificationStatus::Sent);
+        found.is_some()
+    })
+    .await;
+    found.unwrap()
+}
+
+#[tokio::test]
+async fn a_paid_order_is_packed_labelled_shipped_and_tracked_to_delivered_over_http() {
+    let sink = SmtpSink::start().await;
+    let (app, courier) = with_fake_courier(Some(&sink)).await;
+    let _worker = app.ensure_worker().await;
+    let location = warehouse(&app).await;
+    let lamp = stocked(&app, &location, "LAMP-1", json!({ "batchTracked": true })).await;
+    let desk = stocked(&app, &location, "DESK-1", json!({ "serialTracked": true })).await;
+    let (order, _) = paid_order(&app, "alice@example.com.au", &[(&lamp, 2), (&desk, 1)]).await;
+    let lines = line_ids(&app, &order).await;
+
+    // The pick list shows what to pick, batch and serial needs included.
+    let picks = app
+        .as_role(Role::Fulfilment)
+        .data(PICK_LIST, json!({ "location": location }))
+        .await;
+    let entry = picks["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["order"]["id"] == order.as_str())
+        .expect("the order is on the pick list")
+        .clone();
+    let items = entry["node"]["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["quantity"], 2);
+    assert_eq!(items[0]["batchCode"], "LOT-7");
+    assert_eq!(items[1]["serialTracked"], true);
+
+    // One package: batch recorded from the reservation, serials given.
+    let packer = app.as_role(Role::Fulfilment);
+    let packed = packer
+        .data(PACK, json!({ "input": { "orderId": order, "locationId": location, "weightGrams": 2500,
+            "items": [ { "orderLineId": lines[0], "quantity": 2 }, { "orderLineId": lines[1], "quantity": 1, "serials": ["sn-0001"] } ] } }))
+        .await;
+    assert!(user_errors(&packed).is_empty(), "{packed}");
+    let package = packed["shipment"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(packed["shipment"]["order"]["status"], "PACKING");
+    assert_eq!(packed["shipment"]["items"][0]["batchCode"], "LOT-7");
+    assert_eq!(
+        packed["shipment"]["items"][1]["serials"],
+        json!(["SN-0001"])
+    );
+    let labelled = packer
+        .data(LABEL, json!({ "input": { "shipmentId": package, "courier": "B", "serviceLevel": "EXPRESS" } }))
+        .await;
+    assert!(user_errors(&labelled).is_empty(), "{labelled}");
+    let tracking = labelled["shipment"]["trackingNumber"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(tracking, "FC000000001AU");
+    assert_eq!(
+        labelled["shipment"]["labelReference"],
+        format!("LBL-{}", packed["shipment"]["number"].as_str().unwrap())
+    );
+    assert!(
+        labelled["shipment"]["courierTrackingUrl"]
+            .as_str()
+            .unwrap()
+            .ends_with(&tracking)
+    );
+    let label: Value =
+        serde_json::from_str(labelled["shipment"]["labelData"].as_str().unwrap()).unwrap();
+    assert_eq!(label["request"]["to"]["postcode"], "2000");
+    assert_eq!(label["request"]["weight_grams"], 2500);
+
+    let picked = packer
+        .data(PICKUP, json!({ "input": { "shipmentId": package } }))
+        .await;
+    assert!(user_errors(&picked).is_empty(), "{picked}");
+    assert_eq!(picked["shipment"]["order"]["status"], "SHIPPED");
+    assert_eq!(picked["shipment"]["status"], "PENDING");
+    emailed_once(&app, &sink, NotificationKind::ShipmentShipped, &package).await;
+    // Accounting's event was recorded with the hand-over.
+    let shipped_events = app.outbox_rows(&order).await;
+    assert_eq!(
+        shipped_events
+            .iter()
+            .filter(|r| r.topic == "order.shipped")
+            .count(),
+        1
+    );
+
+    // The worker polls the courier as it reports.
+    let t0 = app.clock.now_utc();
+    let estimate = chrono::NaiveDate::from_ymd_opt(2026, 11, 26);
+    courier.report(
+        &tracking,
+        t0 + Days::hours(1),
+        "IN_TRANSIT",
+        None,
+        "PU",
+        estimate,
+    );
+    let seen = poll_until(&app, &package, "IN_TRANSIT", |s| {
+        s["status"] == "IN_TRANSIT"
+    })
+    .await;
+    assert_eq!(seen["estimatedDelivery"], "2026-11-26");
+    assert_eq!(seen["checkpoints"][0]["rawCode"], "PU");
+    courier.report(
+        &tracking,
+        t0 + Days::hours(20),
+        "OUT_FOR_DELIVERY",
+        None,
+        "OD",
+        None,
+    );
+    poll_until(&app, &package, "OUT_FOR_DELIVERY", |s| {
+        s["status"] == "OUT_FOR_DELIVERY"
+    })
+    .await;
+    emailed_once(
+        &app,
+        &sink,
+        NotificationKind::ShipmentOutForDelivery,
+        &package,
+    )
+    .await;
+    courier.report(
+        &tracking,
+        t0 + Days::hours(22),
+        "DELIVERED",
+        Some("SIGNED_FOR"),
+        "DL",
+        None,
+    );
+    let seen = poll_until(&app, &package, "DELIVERED", |s| {
+        s["status"] == "DELIVERED" && s["order"]["status"] == "DELIVERED"
+    })
+    .await;
+    assert_eq!(seen["status"], "DELIVERED");
+    assert_eq!(seen["subStatus"], "SIGNED_FOR");
+    assert!(seen["nextPollAt"].is_null(), "polling stops: {seen}");
+    assert_eq!(
+        seen["checkpoints"].as_array().unwrap().len(),
+        3,
+        "repeats are not stored twice"
+    );
+    emailed_once(&app, &sink, NotificationKind::ShipmentDelivered, &package).await;
+    let delivered = wait_for_sent(&app, NotificationKind::ShipmentDelivered, &package).await;
+    let mail = sink
+        .received()
+        .into_iter()
+        .find(|m| m.message_id() == delivered.message_id.trim_matches(['<', '>']))
+        .unwrap();
+    assert!(
+        mail.parsed()
+            .body_text(0)
+            .unwrap()
+            .contains("cannot be excluded under the Australian Consumer Law")
+    );
+
+    // The same event delivered twice by the queue emails nothing more.
+    use sea_orm::{ActiveModelTrait, Set};
+    let mut again = tests::an_outbox_row(
+        "shipment.notice",
+        &json!({ "kind": "SHIPMENT_DELIVERED" }).to_string(),
+    );
+    again.subject_id = Set(uuid::Uuid::parse_str(&package).unwrap());
+    let again = again.insert(app.db()).await.unwrap();
+    wait_for("the repeated event to be processed", PATIENCE, async || {
+        use sea_orm::EntityTrait;
+        entity::outbox::Entity::find_by_id(again.id)
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap()
+            .processed_at
+            .is_some()
+    })
+    .await;
+    emailed_once(&app, &sink, NotificationKind::ShipmentDelivered, &package).await;
+    assert_eq!(
+        app.notifications_of(NotificationKind::ShipmentAttemptFailed, &package)
+            .await
+            .len(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_split_shipment_is_delivered_in_two_parts_and_polled_in_one_batch() {
+    let (app, courier) = with_fake_courier(None).await;
+    let _worker = app.ensure_worker().await;
+    let location = warehouse(&app).await;
+    let chair = stocked(&app, &location, "CHAIR-1", json!({})).await;
+    let (order, _) = paid_order(&app, "bob@example.com.au", &[(&chair, 3)]).await;
+    let lines = line_ids(&app, &order).await;
+
+    let (first, first_tn) = ship(&app, &order, &location, &[(&lines[0], 2)], "B").await;
+    assert_eq!(order_of(&app, &order).await["status"], "PARTIALLY_SHIPPED");
+    let (second, second_tn) = ship(&app, &order, &location, &[(&lines[0], 1)], "B").await;
+    let now = order_of(&app, &order).await;
+    assert_eq!(now["status"], "SHIPPED");
+    assert_eq!(now["shipments"].as_array().unwrap().len(), 2);
+    // Nothing is left to pack.
+    let packer = app.as_role(Role::Fulfilment);
+    let more = packer
+        .data(PACK, json!({ "input": { "orderId": order, "locationId": location, "weightGrams": 100, "items": [ { "orderLineId": lines[0], "quantity": 1 } ] } }))
+        .await;
+    assert_eq!(
+        user_errors(&more),
+        [input_error("orderId", "ILLEGAL_TRANSITION")]
+    );
+
+    let t0 = app.clock.now_utc();
+    courier.report(
+        &first_tn,
+        t0 + Days::hours(2),
+        "DELIVERED",
+        Some("LEFT_SAFE"),
+        "DL",
+        None,
+    );
+    courier.report(
+        &second_tn,
+        t0 + Days::hours(2),
+        "IN_TRANSIT",
+        None,
+        "IT",
+        None,
+    );
+    poll_until(&app, &first, "the first part delivered", |s| {
+        s["status"] == "DELIVERED"
+    })
+    .await;
+    wait_for("the second package polled", PATIENCE, async || {
+        shipment_of(&app, &second).await["status"] == "IN_TRANSIT"
+    })
+    .await;
+    assert_eq!(
+        order_of(&app, &order).await["status"],
+        "SHIPPED",
+        "half delivered"
+    );
+    // Both packages of the courier were asked about in one call.
+    assert!(
+        courier
+            .tracking_calls()
+            .iter()
+            .any(|c| c.contains(&first_tn) && c.contains(&second_tn)),
+        "{:?}",
+        courier.tracking_calls()
+    );
+    courier.report(
+        &second_tn,
+        t0 + Days::hours(30),
+        "DELIVERED",
+        Some("SIGNED_FOR"),
+        "DL",
+        None,
+    );
+    poll_until(&app, &second, "the order delivered", |s| {
+        s["order"]["status"] == "DELIVERED"
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_courier_outage_during_tracking_loses_nothing_backs_off_and_recovers() {
+    let sink = SmtpSink::start().await;
+    let (app, courier) = with_fake_courier(Some(&sink)).await;
+    let _worker = app.ensure_worker().await;
+    let location = warehouse(&app).await;
+    let vase = stocked(&app, &location, "VASE-1", json!({})).await;
+    let (order, _) = paid_order(&app, "carol@example.com.au", &[(&vase, 1)]).await;
+    let lines = line_ids(&app, &order).await;
+    let (package, tracking) = ship(&app, &order, &location, &[(&lines[0], 1)], "B").await;
+
+    courier.set_down(true);
+    let t0 = app.clock.now_utc();
+    // While it is down, the courier still moves the parcel along.
+    courier.report(
+        &tracking,
+        t0 + Days::hours(3),
+        "IN_TRANSIT",
+        None,
+        "IT",
+        None,
+    );
+    courier.report(
+        &tracking,
+        t0 + Days::hours(7),
+        "OUT_FOR_DELIVERY",
+        None,
+        "OD",
+        None,
+    );
+    let first = shipment_of(&app, &package).await;
+    let failed = poll_until(&app, &package, "a failed poll", |s| s["pollFailures"] == 1).await;
+    let waited = instant(&failed["nextPollAt"]) - instant(&first["nextPollAt"]);
+    assert!(
+        waited >= Days::hours(12),
+        "backed off from 6 h to 12 h: {waited}"
+    );
+    assert_eq!(failed["status"], "PENDING");
+    let failed = poll_until(&app, &package, "a second failed poll", |s| {
+        s["pollFailures"] == 2
+    })
+    .await;
+    assert_eq!(failed["checkpoints"].as_array().unwrap().len(), 0);
+
+    courier.set_down(false);
+    let recovered = poll_until(&app, &package, "recovery", |s| s["pollFailures"] == 0).await;
+    assert_eq!(recovered["status"], "OUT_FOR_DELIVERY");
+    let codes: Vec<&str> = recovered["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["rawCode"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["IT", "OD"], "nothing the courier said was lost");
+    let next = instant(&recovered["nextPollAt"]) - app.clock.now_utc();
+    assert!(
+        next <= Days::minutes(33),
+        "back to the out-for-delivery pace: {next}"
+    );
+    emailed_once(
+        &app,
+        &sink,
+        NotificationKind::ShipmentOutForDelivery,
+        &package,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_simulated_courier_drives_an_order_to_delivered_on_the_app_clock() {
+    // Polls in transit twice a day (configurable), so the walk is short.
+    let app = TestApp::spawn_with(&[("TRACKING_POLL_MINUTES", "IN_TRANSIT=720")]).await;
+    let _worker = app.ensure_worker().await;
+    let location = warehouse(&app).await;
+    let rug = stocked(&app, &location, "RUG-1", json!({})).await;
+    let (order, customer) = paid_order(&app, "dan@example.com.au", &[(&rug, 1)]).await;
+    let lines = line_ids(&app, &order).await;
+    let (package, tracking) = ship(&app, &order, &location, &[(&lines[0], 1)], "A").await;
+    assert!(tracking.starts_with("SIMA"), "{tracking}");
+
+    let mut seen = shipment_of(&app, &package).await;
+    for _ in 0..40 {
+        if seen["order"]["status"] == "DELIVERED" {
+            break;
+        }
+        let before = seen["checkpoints"].as_array().unwrap().len();
+        let next = seen["nextPollAt"].clone();
+        app.clock.set(instant(&next) + Days::minutes(1));
+        wait_for("the poll", PATIENCE, async || {
+            seen = shipment_of(&app, &package).await;
+            seen["nextPollAt"] != next || seen["checkpoints"].as_array().unwrap().len() != before
+        })
+        .await;
+    }
+    assert_eq!(seen["order"]["status"], "DELIVERED", "{seen}");
+    let statuses: Vec<&str> = seen["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "INFO_RECEIVED",
+            "IN_TRANSIT",
+            "IN_TRANSIT",
+            "OUT_FOR_DELIVERY",
+            "DELIVERED"
+        ]
+    );
+    // Shipped, then out for delivery when a poll fell in that window (the
+    // jitter decides), then delivered: each emailed once, in that order.
+    let notices: Vec<NotificationKind> = app
+        .outbox_rows(&package)
+        .await
+        .into_iter()
+        .filter(|r| r.topic == "shipment.notice")
+        .map(|r| serde_json::from_str::<Value>(&r.payload).unwrap()["kind"].clone())
+        .map(|k| serde_json::from_value(k).unwrap())
+        .collect();
+    let with_ofd = [
+        NotificationKind::ShipmentShipped,
+        NotificationKind::ShipmentOutForDelivery,
+        NotificationKind::ShipmentDelivered,
+    ];
+    assert!(
+        notices == with_ofd || notices == [with_ofd[0], with_ofd[2]],
+        "{notices:?}"
+    );
+    for kind in notices {
+        wait_for_sent(&app, kind, &package).await;
+    }
+
+    // A guest follows it on the signed public page, with every checkpoint.
+    let url = api::links::url(
+        &app.app.state,
+        domain::platform::links::LinkPurpose::Tracking,
+        uuid::Uuid::parse_str(&package).unwrap(),
+    );
+    let path = url
+        .strip_prefix(app.app.state.config.public_base_url.as_str())
+        .unwrap();
+    let page = app.get(path).await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains(&tracking) && page.contains("Delivered and signed for"),
+        "{page}"
+    );
+
+    // The customer follows its own package by number; another customer cannot.
+    let track = op(
+        "trackShipment",
+        "query($n: String!) { trackShipment(trackingNumber: $n) { id status } }",
+    );
+    let own = app
+        .as_customer(&customer)
+        .data(track, json!({ "n": tracking }))
+        .await;
+    assert_eq!(own["id"], package.as_str());
+    let stranger = app
+        .admin()
+        .new_customer(json!({ "name": "Eve", "email": "eve@example.com.au" }))
+        .await;
+    let other = app
+        .as_customer(&stranger)
+        .data(track, json!({ "n": tracking }))
+        .await;
+    assert!(other.is_null(), "{other}");
+}
+
+#[tokio::test]
+async fn bad_fulfilment_steps_are_refused_and_change_nothing() {
+    let (app, courier) = with_fake_courier(None).await;
+    let _worker = app.ensure_worker().await;
+    let location = warehouse(&app).await;
+    let clock_ = stocked(&app, &location, "CLOCK-1", json!({ "serialTracked": true })).await;
+    let (order, customer) = paid_order(&app, "fay@example.com.au", &[(&clock_, 2)]).await;
+    let lines = line_ids(&app, &order).await;
+    let packer = app.as_role(Role::Fulfilment);
+    let pack = |items: Value, weight: i32| json!({ "input": { "orderId": order, "locationId": location, "weightGrams": weight, "items": items } });
+
+    // A customer may not pack.
+    let forbidden = app
+        .as_customer(&customer)
+        .post(PACK.document, pack(json!([]), 100))
+        .await;
+    assert_eq!(tests::error_code(&forbidden).as_deref(), Some("FORBIDDEN"));
+    let refusals = [
+        (
+            pack(
+                json!([{ "orderLineId": lines[0], "quantity": 3, "serials": ["A", "B", "C"] }]),
+                100,
+            ),
+            path_error("items.0.quantity", "INSUFFICIENT_STOCK"),
+        ),
+        (
+            pack(json!([{ "orderLineId": lines[0], "quantity": 2 }]), 100),
+            path_error("items.0.serials", "REQUIRED"),
+        ),
+        (
+            pack(
+                json!([{ "orderLineId": lines[0], "quantity": 2, "serials": ["A", "a"] }]),
+                100,
+            ),
+            path_error("items.0.serials", "ALREADY_EXISTS"),
+        ),
+        (
+            pack(
+                json!([{ "orderLineId": lines[0], "quantity": 1, "serials": ["A"] }]),
+                0,
+            ),
+            input_error("weightGrams", "OUT_OF_RANGE"),
+        ),
+        (
+            pack(json!([{ "orderLineId": location, "quantity": 1 }]), 100),
+            path_error("items.0.orderLineId", "NOT_FOUND"),
+        ),
+    ];
+    for (input, expected) in refusals {
+        let refused = packer.data(PACK, input.clone()).await;
+        assert_eq!(user_errors(&refused), [expected], "{input}");
+    }
+    assert_eq!(order_of(&app, &order).await["shipments"], json!([]));
+    assert_eq!(order_of(&app, &order).await["status"], "PAID");
+
+    let packed = packer
+        .data(
+            PACK,
+            pack(
+                json!([{ "orderLineId": lines[0], "quantity": 2, "serials": ["A-1", "A-2"] }]),
+                900,
+            ),
+        )
+        .await;
+    let package = packed["shipment"]["id"].as_str().unwrap().to_owned();
+    // Not yet labelled: no pickup. A level the courier does not offer, or a
+    // courier that is down, labels nothing.
+    let early = packer
+        .data(PICKUP, json!({ "input": { "shipmentId": package } }))
+        .await;
+    assert_eq!(
+        user_errors(&early),
+        [input_error("shipmentId", "ILLEGAL_TRANSITION")]
+    );
+    let level = packer.data(LABEL, json!({ "input": { "shipmentId": package, "courier": "C", "serviceLevel": "OVERNIGHT" } })).await;
+    assert_eq!(
+        user_errors(&level),
+        [input_error("serviceLevel", "OUT_OF_RANGE")]
+    );
+    courier.set_down(true);
+    let down = packer.data(LABEL, json!({ "input": { "shipmentId": package, "courier": "B", "serviceLevel": "STANDARD" } })).await;
+    assert_eq!(
+        user_errors(&down),
+        [input_error("courier", "COURIER_UNAVAILABLE")]
+    );
+    assert_eq!(shipment_of(&app, &package).await["stage"], "PACKED");
+    courier.set_down(false);
+    let labelled = packer.data(LABEL, json!({ "input": { "shipmentId": package, "courier": "B", "serviceLevel": "STANDARD" } })).await;
+    assert!(user_errors(&labelled).is_empty(), "{labelled}");
+    let twice = packer.data(LABEL, json!({ "input": { "shipmentId": package, "courier": "B", "serviceLevel": "STANDARD" } })).await;
+    assert_eq!(
+        user_errors(&twice),
+        [input_error("shipmentId", "ILLEGAL_TRANSITION")]
+    );
+    assert_eq!(courier.labels_issued(), 1);
+}
