@@ -32,7 +32,10 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql/ws", get(crate::ws::graphql_ws))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .route("/links/{purpose}/{token}", get(crate::links::signed_page))
+        .route(
+            "/links/{purpose}/{token}",
+            get(crate::links::signed_page).post(crate::links::signed_post),
+        )
         .route(
             "/links/payer-approval/{token}/{answer}",
             axum::routing::post(crate::pages::payer::answer),

@@ -1,11 +1,12 @@
 //! The pages signed links open (`/links/{purpose}/{token}`). Each area's
 //! page starts with [`open`]: a link that is tampered with, made for another
 //! purpose or expired gets a short page (404 or 410), never an error trace.
-//! The invoice and tracking pages are served; surveys and unsubscribe plug
-//! their pages in here as they land (until then a genuine link says so).
+//! Invoice, tracking, survey and unsubscribe pages are served here; the
+//! survey and unsubscribe pages also take a POST at the same address (the
+//! survey's answer; the unsubscribe button and RFC 8058 one-click).
 
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use domain::platform::links::{LinkError, LinkPurpose, LinkSigner, SignedLink};
@@ -68,14 +69,48 @@ pub async fn signed_page(
             LinkPurpose::PayerApproval => {
                 crate::pages::payer::approval_page(&state, link.subject, &token).await
             }
-            // Surveys and unsubscribe arrive with their issues.
-            LinkPurpose::Survey | LinkPurpose::Unsubscribe => page(
-                StatusCode::NOT_FOUND,
-                "Not available yet",
-                "This page is not available yet.",
-            ),
+            LinkPurpose::Survey => crate::pages::survey::show(&state, link.subject, &token).await,
+            LinkPurpose::Unsubscribe => {
+                crate::pages::unsubscribe::show(&state, link.subject, &token).await
+            }
         },
     }
+}
+
+/// A POST to a signed page: the survey's answer, or unsubscribing (the
+/// page's button, or a mail client's RFC 8058 one-click POST). The link is
+/// checked before the body is read; other pages take no POST.
+pub async fn signed_post(
+    State(state): State<AppState>,
+    Path((purpose, token)): Path<(String, String)>,
+    request: Request,
+) -> Response {
+    let purpose = LinkPurpose::from_path_segment(&purpose)
+        .filter(|p| matches!(p, LinkPurpose::Survey | LinkPurpose::Unsubscribe));
+    let Some(purpose) = purpose else {
+        return page(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Page not found",
+            "There is no page to send this to.",
+        );
+    };
+    let link = match open(&state, purpose, &token) {
+        Ok(link) => link,
+        Err(refusal) => return refusal.into_response(),
+    };
+    if purpose == LinkPurpose::Survey {
+        // A body that is not a form is an answer without a rating.
+        let form = axum::Form::<crate::pages::survey::SurveyForm>::from_request(request, &state)
+            .await
+            .map(|axum::Form(form)| form)
+            .unwrap_or_default();
+        return crate::pages::survey::submit(&state, link.subject, &token, form).await;
+    }
+    // One-click POSTs carry `List-Unsubscribe=One-Click`; the button nothing.
+    let body = axum::body::Bytes::from_request(request, &state)
+        .await
+        .unwrap_or_default();
+    crate::pages::unsubscribe::confirm(&state, link.subject, &token, &body).await
 }
 
 /// A customer's copy of an invoice. The link names the invoice itself, so
@@ -167,7 +202,7 @@ pub fn page(status: StatusCode, title: &str, message: &str) -> Response {
 }
 
 /// Never cached or indexed, and the token never leaks through a Referer header.
-fn with_page_headers(mut response: Response) -> Response {
+pub(crate) fn with_page_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(

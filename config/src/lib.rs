@@ -8,6 +8,7 @@ use domain::fulfilment::couriers::CourierCode;
 use domain::fulfilment::tracking::PollSchedule;
 use domain::rules::abn::Abn;
 use lettre::message::Mailbox;
+use lettre::message::dkim::{DkimSigningAlgorithm, DkimSigningKey, DkimSigningKeyError};
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -121,6 +122,68 @@ pub struct Config {
     pub courier_tracking_urls: Vec<(CourierCode, String)>,
     /// How often packages are polled per tracking status.
     pub poll_schedule: PollSchedule,
+    /// DKIM signing of every outgoing email; `None` sends unsigned.
+    pub dkim: Option<DkimSettings>,
+}
+
+/// The DKIM key outgoing email is signed with (`DKIM_PRIVATE_KEY`,
+/// `DKIM_SELECTOR`, `DKIM_DOMAIN`). Receivers find its public half in the
+/// TXT record `<selector>._domainkey.<domain>`.
+#[derive(Clone)]
+pub struct DkimSettings {
+    pub selector: String,
+    pub domain: String,
+    pub algorithm: DkimSigningAlgorithm,
+    /// The key as lettre reads it: PKCS#1 PEM (RSA) or the base64 seed
+    /// (Ed25519). Checked when read, so `signing_key` does not fail.
+    key: String,
+}
+
+impl DkimSettings {
+    /// Check and normalise a key (PEM: PKCS#1 RSA, or PKCS#8 RSA or
+    /// Ed25519), a selector and a domain. Errors name the key at fault.
+    pub fn new(
+        private_key: &str,
+        selector: &str,
+        domain: &str,
+    ) -> Result<DkimSettings, ConfigError> {
+        let (algorithm, key) = dkim_key(private_key).map_err(|e| err("DKIM_PRIVATE_KEY", e))?;
+        if !is_dns_name(selector) {
+            return Err(err(
+                "DKIM_SELECTOR",
+                "must be a DNS label like 'hub2026' (letters, digits, hyphens, dots)",
+            ));
+        }
+        if !is_dns_name(domain) || !domain.contains('.') {
+            return Err(err(
+                "DKIM_DOMAIN",
+                "must be a domain name like 'shop.com.au'",
+            ));
+        }
+        Ok(DkimSettings {
+            selector: selector.to_owned(),
+            domain: domain.to_ascii_lowercase(),
+            algorithm,
+            key,
+        })
+    }
+
+    /// The key for lettre's `DkimConfig` (it takes one by value per config).
+    pub fn signing_key(&self) -> Result<DkimSigningKey, DkimSigningKeyError> {
+        DkimSigningKey::new(&self.key, self.algorithm)
+    }
+}
+
+/// The key stays out of logs.
+impl fmt::Debug for DkimSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DkimSettings")
+            .field("selector", &self.selector)
+            .field("domain", &self.domain)
+            .field("algorithm", &self.algorithm)
+            .field("key", &"<redacted>")
+            .finish()
+    }
 }
 
 /// A courier served by the HTTP adapter (docs/courier-api.md).
@@ -431,6 +494,11 @@ impl Config {
                 PollSchedule::parse(&spec).map_err(|e| err("TRACKING_POLL_MINUTES", e))?
             }
         };
+        let dkim = dkim_settings(
+            get("DKIM_PRIVATE_KEY")?,
+            get("DKIM_SELECTOR")?,
+            get("DKIM_DOMAIN")?,
+        )?;
         let worker_metrics_addr = socket("WORKER_METRICS_ADDR", "127.0.0.1:9091")?;
         let metrics_addr = socket("METRICS_ADDR", "127.0.0.1:9090")?;
 
@@ -464,6 +532,7 @@ impl Config {
             courier_endpoints,
             courier_tracking_urls,
             poll_schedule,
+            dkim,
         })
     }
 
@@ -510,6 +579,134 @@ fn parse_smtp(raw: &str) -> Result<Smtp, ConfigError> {
         url: raw.to_owned(),
         tls,
     })
+}
+
+/// The three DKIM keys: all or none. `DKIM_PRIVATE_KEY` holds the PEM text
+/// or, when it does not start with `-----BEGIN`, the path of a file that does.
+fn dkim_settings(
+    private_key: Option<String>,
+    selector: Option<String>,
+    domain: Option<String>,
+) -> Result<Option<DkimSettings>, ConfigError> {
+    const KEYS: [&str; 3] = ["DKIM_PRIVATE_KEY", "DKIM_SELECTOR", "DKIM_DOMAIN"];
+    let (private_key, selector, domain) = match (private_key, selector, domain) {
+        (None, None, None) => return Ok(None),
+        (Some(k), Some(s), Some(d)) => (k, s, d),
+        (k, s, d) => {
+            let set = [k.is_some(), s.is_some(), d.is_some()];
+            let missing = KEYS[set.iter().position(|set| !set).unwrap_or(0)];
+            let given: Vec<&str> = KEYS
+                .iter()
+                .zip(set)
+                .filter_map(|(key, set)| set.then_some(*key))
+                .collect();
+            return Err(err(
+                missing,
+                format!(
+                    "is required when {} is set (DKIM needs the key, the selector and the domain)",
+                    given.join(" and ")
+                ),
+            ));
+        }
+    };
+    let pem = if private_key.starts_with("-----BEGIN") {
+        private_key
+    } else {
+        // Not echoed: it may be a key pasted without its PEM armour.
+        std::fs::read_to_string(&private_key).map_err(|e| {
+            err(
+                "DKIM_PRIVATE_KEY",
+                format!("is neither PEM text (-----BEGIN …) nor a readable key file ({e})"),
+            )
+        })?
+    };
+    DkimSettings::new(&pem, &selector, &domain).map(Some)
+}
+
+/// A PEM private key in the form lettre's `DkimSigningKey` reads, checked by
+/// reading it so: RSA (PKCS#1 `RSA PRIVATE KEY` or PKCS#8 `PRIVATE KEY`, at
+/// least 1024 bits) becomes PKCS#1 PEM, Ed25519 (PKCS#8) its base64 seed.
+fn dkim_key(pem: &str) -> Result<(DkimSigningAlgorithm, String), String> {
+    use base64::Engine as _;
+    use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey, LineEnding};
+    use rsa::pkcs8::{DecodePrivateKey, ObjectIdentifier, PrivateKeyInfo, SecretDocument};
+    use rsa::traits::PublicKeyParts;
+    const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+
+    // An environment file may carry the PEM on one line with `\n` escapes.
+    let pem = if pem.contains('\n') {
+        pem.trim().to_owned()
+    } else {
+        pem.trim().replace("\\n", "\n")
+    };
+    let rsa_key = |key: rsa::RsaPrivateKey| {
+        if key.size() * 8 < 1024 {
+            return Err(format!(
+                "is a {}-bit RSA key; DKIM needs at least 1024 bits (2048 recommended)",
+                key.size() * 8
+            ));
+        }
+        let pkcs1 = key
+            .to_pkcs1_pem(LineEnding::LF)
+            .map_err(|e| format!("RSA key cannot be re-encoded ({e})"))?;
+        Ok((DkimSigningAlgorithm::Rsa, pkcs1.to_string()))
+    };
+    let (algorithm, key) = if pem.starts_with("-----BEGIN RSA PRIVATE KEY-----") {
+        rsa_key(
+            rsa::RsaPrivateKey::from_pkcs1_pem(&pem)
+                .map_err(|e| format!("is not a readable RSA private key ({e})"))?,
+        )?
+    } else if pem.starts_with("-----BEGIN PRIVATE KEY-----") {
+        let (_, document) =
+            SecretDocument::from_pem(&pem).map_err(|e| format!("is not readable PEM ({e})"))?;
+        let info = PrivateKeyInfo::try_from(document.as_bytes())
+            .map_err(|e| format!("is not a readable PKCS#8 private key ({e})"))?;
+        if info.algorithm.oid == rsa::pkcs1::ALGORITHM_OID {
+            rsa_key(
+                rsa::RsaPrivateKey::from_pkcs8_der(document.as_bytes())
+                    .map_err(|e| format!("is not a readable RSA private key ({e})"))?,
+            )?
+        } else if info.algorithm.oid == ED25519 {
+            // CurvePrivateKey ::= OCTET STRING, 32 bytes.
+            let seed = match info.private_key {
+                [0x04, 0x20, seed @ ..] if seed.len() == 32 => seed,
+                _ => return Err("is not a readable Ed25519 private key".into()),
+            };
+            (
+                DkimSigningAlgorithm::Ed25519,
+                base64::engine::general_purpose::STANDARD.encode(seed),
+            )
+        } else {
+            return Err(format!(
+                "is a {} key; DKIM signs with RSA or Ed25519",
+                info.algorithm.oid
+            ));
+        }
+    } else if pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+        return Err("is encrypted; give the key without a passphrase".into());
+    } else {
+        return Err(
+            "is not an RSA or Ed25519 private key in PEM (-----BEGIN RSA PRIVATE KEY----- or -----BEGIN PRIVATE KEY-----)"
+                .into(),
+        );
+    };
+    // What lettre will read at send time.
+    DkimSigningKey::new(&key, algorithm).map_err(|e| format!("is not usable for signing ({e})"))?;
+    Ok((algorithm, key))
+}
+
+/// Dot-separated labels of letters, digits and hyphens (not at either end).
+fn is_dns_name(name: &str) -> bool {
+    name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
 }
 
 /// `PUBLIC_BASE_URL`: an http(s) URL that paths are appended to, so no
@@ -743,5 +940,143 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(config.seller_name, "Harbour Pty Ltd");
+    }
+
+    /// Throwaway keys for these tests only.
+    const ED25519_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEIDSJiJcmNUxO1y9QB2VwaIIIQkFFh8NhKS9mG0cuC26M
+-----END PRIVATE KEY-----";
+    const RSA_1024_PKCS8: &str = "-----BEGIN PRIVATE KEY-----
+MIICdQIBADANBgkqhkiG9w0BAQEFAASCAl8wggJbAgEAAoGBAKw5UJm/lcEGb7Kq
+dMFcwAzG1QPauuosndkBHJI2Tj/jSVdOS48oCznEh0dNmDMi42M/L+rH3Daw6cnG
+OjrOhzWnMhu1KIdyzwITfMoEcn4nirt2nkwVG9FpFR3d09Hz8QN7oxVAHHauzSxx
+l9+jkxX1YmqBg85pct0BcLNYdQAvAgMBAAECgYArEC3CM/B7EmPtlceZ7dorl6/9
+xbyE/2D8uNVvDdslCGz3QqGMCyQ7bpOw1YsgBjI7R7pwh0bd+gCLLmCzAZ829yeO
+E8q17Vp73N+o+ALcjulyxwqbGiKH5T1e8roNHdpZOIzDq6sk6NL0wDFeXVUEYRyJ
+NRQ4TLAyjnVBKw/0MQJBANivSA9CwAmrdJQxP9JyYx1qXzQ3T4SUof4oM5jjQROu
+X3DrvsyK8Xc0X1AKvBVwGDE0q80sAA8LfP84MQef6FkCQQDLeOMvyCnsQ8MfWfIm
+cVN0Y1pciDpuqj2nLQaDOaYTpl8SWwnlbOye4H94mJTKBqg/rEt/SJWNbv6sKUyG
+FhvHAkBD7zh1aGUS4wlqyMIMtcYzW707frfUhlD/gRUkMuOdSwcrPQ4VzN4FlIrp
+amQriHhdPPk8GzZtgRmQXsqobE8JAkBiluml/lvp4g+Kgl+lpuWkEHv5N/zwIEcN
+WPC95tIE1WldkIUkCHpCpU6+lVgK59zgNVDDlNz6Ed0OeFhe5BmDAkBqg7MTV6yF
+yk4YjFRA44mQudjAlD5WvwHNy4zhXwthlXh3O7ZsibBXqbsRIfFHw4Pvr1bNdV/+
+bILtcva5/bNd
+-----END PRIVATE KEY-----";
+    const RSA_512_PKCS8: &str = "-----BEGIN PRIVATE KEY-----
+MIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEAz2ULCDurnNsYO80Y
+R9mjBQaA18qSYQEglBsPqhFGuqFTGTEyZMM7kRbWGAnMkpOU5jaTifCV4HUo/sz6
+CP7I1wIDAQABAkEAzdM41K3rjhs+fLL6AuyyRh2DJyYqic0FmRcWP7Evoa0J+Z61
+9Y4oYbt41Uj8xEfDfo8z3tTMlztmyYh4usfiEQIhAOx2zWVEWixnxex3MgVG3FN3
+1asGhcZblyvJyZTA1685AiEA4Ids+kp5RpSVeKCWdvQZT0DIC4IMfrqe70QfWhM7
+KI8CIQChRl3MBZRi2Nwa7SjGhI/ctcya+rXelbVC/jtoIyZ3sQIgYdfCDqQLi01O
+gX2BdB7VNKsnQZSPe145ykxmWStOOVMCIHLDq3zPbiV64djN/N75/XbbB5VXU2Pv
+C2Gwybj9v22H
+-----END PRIVATE KEY-----";
+    const P256_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgq3uG1sIHzcNhwvN6
+NrVO7jFW/USIOQZcJQ5f4XCyeiuhRANCAAR7xs1oB/RRpR/9SHUDhxpHnSPVs8kz
+jIbMUy8ADiCGXeoWT38dzNuGx9VzGZPglKqLmAXVykHXqn3rSohhSFGP
+-----END PRIVATE KEY-----";
+
+    fn dkim(key: &str) -> Result<Config, ConfigError> {
+        load(&[
+            ("DKIM_PRIVATE_KEY", key),
+            ("DKIM_SELECTOR", "hub2026"),
+            ("DKIM_DOMAIN", "Shop.Example.com.au"),
+        ])
+    }
+
+    #[test]
+    fn dkim_is_off_unless_configured() {
+        assert!(load(&[]).unwrap().dkim.is_none());
+    }
+
+    #[test]
+    fn dkim_reads_rsa_and_ed25519_keys_inline_from_a_file_or_escaped() {
+        let config = dkim(RSA_1024_PKCS8).unwrap();
+        let settings = config.dkim.unwrap();
+        assert_eq!(settings.selector, "hub2026");
+        assert_eq!(settings.domain, "shop.example.com.au");
+        assert!(matches!(settings.algorithm, DkimSigningAlgorithm::Rsa));
+        assert!(settings.signing_key().is_ok());
+        // The key never shows in a debug print of the configuration.
+        let debug = format!("{settings:?}");
+        assert!(
+            debug.contains("<redacted>") && !debug.contains("MII"),
+            "{debug}"
+        );
+
+        let settings = dkim(ED25519_KEY).unwrap().dkim.unwrap();
+        assert!(matches!(settings.algorithm, DkimSigningAlgorithm::Ed25519));
+        assert!(settings.signing_key().is_ok());
+
+        let dir = std::env::temp_dir().join(format!("dkim-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("dkim.pem");
+        std::fs::write(&path, RSA_1024_PKCS8).unwrap();
+        let from_file = dkim(path.to_str().unwrap()).unwrap().dkim.unwrap();
+        assert!(matches!(from_file.algorithm, DkimSigningAlgorithm::Rsa));
+        let _ = std::fs::remove_dir_all(&dir);
+
+        let escaped = ED25519_KEY.replace('\n', "\\n");
+        assert!(dkim(&escaped).unwrap().dkim.is_some());
+    }
+
+    #[test]
+    fn partial_dkim_configuration_names_the_missing_key() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[("DKIM_PRIVATE_KEY", ED25519_KEY)], "DKIM_SELECTOR"),
+            (
+                &[("DKIM_PRIVATE_KEY", ED25519_KEY), ("DKIM_SELECTOR", "s")],
+                "DKIM_DOMAIN",
+            ),
+            (
+                &[("DKIM_SELECTOR", "s"), ("DKIM_DOMAIN", "shop.com.au")],
+                "DKIM_PRIVATE_KEY",
+            ),
+            (&[("DKIM_DOMAIN", "shop.com.au")], "DKIM_PRIVATE_KEY"),
+        ];
+        for (pairs, key) in cases {
+            let error = load(pairs).unwrap_err();
+            assert_eq!(error.key, *key, "{pairs:?}: {error}");
+            assert!(error.message.contains("is required when"), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_dkim_key_that_does_not_parse_is_refused_by_name() {
+        let truncated = &ED25519_KEY[..40];
+        let garbled = ED25519_KEY.replace("MC4CAQAw", "MC4CAQBw");
+        for key in [
+            "-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----",
+            "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----",
+            truncated,
+            garbled.as_str(),
+            RSA_512_PKCS8,
+            P256_KEY,
+            "/nonexistent/dkim.pem",
+            "MC4CAQAwBQYDK2VwBCIEIDSJiJcmNUxO1y9QB2VwaIIIQkFFh8NhKS9mG0cuC26M",
+        ] {
+            let error = dkim(key).unwrap_err();
+            assert_eq!(error.key, "DKIM_PRIVATE_KEY", "{key}: {error}");
+            assert!(
+                !error.message.contains("MC4CAQ"),
+                "the key is not echoed: {error}"
+            );
+        }
+        for (key, value) in [
+            ("DKIM_SELECTOR", "bad selector"),
+            ("DKIM_DOMAIN", "localhost"),
+            ("DKIM_DOMAIN", "shop..com.au"),
+        ] {
+            let mut pairs = vec![
+                ("DKIM_PRIVATE_KEY", ED25519_KEY),
+                ("DKIM_SELECTOR", "s1"),
+                ("DKIM_DOMAIN", "shop.com.au"),
+            ];
+            pairs.retain(|(k, _)| *k != key);
+            pairs.push((key, value));
+            assert_eq!(load(&pairs).unwrap_err().key, key, "{key}={value}");
+        }
     }
 }

@@ -9,6 +9,8 @@
 pub mod approvals;
 pub mod business_time;
 pub mod catalogue;
+pub mod closeout;
+pub mod consent;
 pub mod customers;
 pub mod fulfilment;
 pub mod invoices;
@@ -18,6 +20,7 @@ pub mod payments;
 pub mod platform;
 pub mod rules;
 pub mod settings;
+pub mod surveys;
 pub mod users;
 
 pub use kernel::{

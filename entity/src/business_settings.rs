@@ -1,4 +1,4 @@
-use crate::enums::{GstBasis, GstRounding};
+use crate::enums::{FollowUpKind, GstBasis, GstRounding};
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +26,14 @@ pub struct Model {
     pub reservation_hold_hours: i64,
     /// When GST is attributed to a period: accrual (default) or cash.
     pub gst_basis: GstBasis,
+    /// The one follow-up a delivered order gets.
+    pub follow_up_kind: FollowUpKind,
+    /// Days after delivery the follow-up is sent.
+    pub follow_up_after_days: i32,
+    /// Days after delivery a delivered order without an open claim is closed.
+    pub close_after_days: i32,
+    /// Days after closure a closed order is archived.
+    pub archive_after_days: i32,
     pub version: i32,
     pub updated_at: DateTimeUtc,
 }

@@ -142,6 +142,18 @@ pub enum NotificationKind {
     /// To the customer: a package was delivered (with the warranty text).
     #[sea_orm(string_value = "SHIPMENT_DELIVERED")]
     ShipmentDelivered,
+    /// To the customer, after delivery: how did we do (transactional; its
+    /// link opens the order's satisfaction survey).
+    #[sea_orm(string_value = "DELIVERY_FEEDBACK")]
+    DeliveryFeedback,
+    /// To a consenting customer, after delivery: a discount on the next
+    /// purchase (commercial).
+    #[sea_orm(string_value = "NEXT_PURCHASE_OFFER")]
+    NextPurchaseOffer,
+    /// To a consenting customer, after delivery: please review what you
+    /// bought (commercial).
+    #[sea_orm(string_value = "REVIEW_REQUEST")]
+    ReviewRequest,
 }
 
 /// Where a notification is in its delivery.
@@ -671,4 +683,87 @@ pub enum CourierCode {
     D,
     #[sea_orm(string_value = "E")]
     E,
+}
+
+/// What a customer agreed to receive commercial email about (Spam Act).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ConsentPurpose {
+    /// Offers and discounts.
+    #[sea_orm(string_value = "OFFERS")]
+    Offers,
+    /// Requests to review what was bought.
+    #[sea_orm(string_value = "REVIEW_REQUESTS")]
+    ReviewRequests,
+}
+
+/// Whether a consent stands.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ConsentStatus {
+    #[sea_orm(string_value = "GIVEN")]
+    Given,
+    #[sea_orm(string_value = "WITHDRAWN")]
+    Withdrawn,
+}
+
+/// What became of one commercial email.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SendOutcome {
+    /// Planned and sent.
+    #[sea_orm(string_value = "SENT")]
+    Sent,
+    /// Not sent: the customer never consented to the purpose.
+    #[sea_orm(string_value = "NO_CONSENT")]
+    NoConsent,
+    /// Not sent: the customer withdrew consent (unsubscribed).
+    #[sea_orm(string_value = "UNSUBSCRIBED")]
+    Unsubscribed,
+    /// Not sent: the address bounces.
+    #[sea_orm(string_value = "BOUNCING")]
+    Bouncing,
+    /// Not sent: a guest order, with nobody to have consented.
+    #[sea_orm(string_value = "NO_CUSTOMER")]
+    NoCustomer,
+}
+
+/// The one follow-up a delivered order gets.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FollowUpKind {
+    /// A feedback request with the satisfaction survey (transactional).
+    #[sea_orm(string_value = "FEEDBACK")]
+    Feedback,
+    /// A next-purchase discount (commercial: consent to OFFERS).
+    #[sea_orm(string_value = "DISCOUNT")]
+    Discount,
+    /// A review request (commercial: consent to REVIEW_REQUESTS).
+    #[sea_orm(string_value = "REVIEW")]
+    Review,
+}
+
+/// Where a replenishment task is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReplenishmentStatus {
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    #[sea_orm(string_value = "DONE")]
+    Done,
 }

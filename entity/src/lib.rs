@@ -8,11 +8,14 @@ pub mod approval_policy;
 pub mod approval_request;
 pub mod audit_entry;
 pub mod business_settings;
+pub mod commercial_send;
+pub mod consent;
 pub mod dead_job;
 pub mod document_counter;
 pub mod enums;
 pub mod idempotency_key;
 pub mod login_failure;
+pub mod mail_address;
 pub mod notification;
 pub mod order_allocation;
 pub mod order_entry_error;
@@ -24,20 +27,24 @@ pub mod product;
 pub mod provider_charge;
 pub mod public_holiday;
 pub mod refund;
+pub mod replenishment_task;
 pub mod sales_order;
 pub mod shipment;
 pub mod shipment_item;
 pub mod stock_level;
 pub mod stock_location;
 pub mod stock_movement;
+pub mod survey_response;
 pub mod tax_invoice;
 pub mod tax_invoice_line;
 pub mod timer;
 pub mod tracking_checkpoint;
 
 pub use enums::{
-    ApprovalKind, ApprovalStatus, Channel, CourierCode, GstBasis, GstRounding, InvoiceLineKind,
-    LateRisk, LocationKind, MovementKind, NotificationKind, NotificationStatus, OnDue, OrderStatus,
-    OutboxStatus, PartyKind, PaymentMethod, PaymentStatus, ProductKind, RefundStatus, Region, Role,
-    ShipmentStage, ShippingSpeed, TimerStatus, TrackingStatus, TrackingSubStatus, Verdict,
+    ApprovalKind, ApprovalStatus, Channel, ConsentPurpose, ConsentStatus, CourierCode,
+    FollowUpKind, GstBasis, GstRounding, InvoiceLineKind, LateRisk, LocationKind, MovementKind,
+    NotificationKind, NotificationStatus, OnDue, OrderStatus, OutboxStatus, PartyKind,
+    PaymentMethod, PaymentStatus, ProductKind, RefundStatus, Region, ReplenishmentStatus, Role,
+    SendOutcome, ShipmentStage, ShippingSpeed, TimerStatus, TrackingStatus, TrackingSubStatus,
+    Verdict,
 };

@@ -50,6 +50,13 @@ pub struct Model {
     pub late_risk: LateRisk,
     /// The order this backorder was split from when that one was invoiced.
     pub backorder_of: Option<Uuid>,
+    /// When its last package was delivered.
+    pub delivered_at: Option<DateTimeUtc>,
+    /// When the closure run closed it.
+    pub closed_at: Option<DateTimeUtc>,
+    /// Archived orders stay readable but leave the default lists.
+    pub archived: bool,
+    pub archived_at: Option<DateTimeUtc>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -19,6 +19,7 @@ mod m20261204_000012_payments;
 mod m20261204_000013_refunds;
 mod m20261204_000014_gst_basis;
 mod m20261205_000015_fulfilment;
+mod m20261205_000016_closeout;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000013_refunds::Migration),
             Box::new(m20261204_000014_gst_basis::Migration),
             Box::new(m20261205_000015_fulfilment::Migration),
+            Box::new(m20261205_000016_closeout::Migration),
         ]
     }
 }
@@ -74,7 +76,8 @@ mod tests {
                 "m20261204_000012_payments",
                 "m20261204_000013_refunds",
                 "m20261204_000014_gst_basis",
-                "m20261205_000015_fulfilment"
+                "m20261205_000015_fulfilment",
+                "m20261205_000016_closeout"
             ]
         );
     }

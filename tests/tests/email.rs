@@ -374,6 +374,7 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
     let app = TestApp::spawn_with(&[("PUBLIC_BASE_URL", "http://hub.test")]).await;
     let _worker = app.ensure_worker().await;
     let mut package: Option<String> = None;
+    let mut follow_up_order: Option<String> = None;
     for kind in <entity::NotificationKind as sea_orm::Iterable>::iter() {
         let raw = match kind {
             entity::NotificationKind::ShipmentShipped
@@ -383,6 +384,11 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
             | entity::NotificationKind::ShipmentDelayed
             | entity::NotificationKind::ShipmentDelivered => {
                 shipment_email(&app, &mut package, kind).await
+            }
+            entity::NotificationKind::DeliveryFeedback
+            | entity::NotificationKind::NextPurchaseOffer
+            | entity::NotificationKind::ReviewRequest => {
+                follow_up_email(&app, &mut follow_up_order, kind).await
             }
             entity::NotificationKind::Welcome => {
                 let id = create_customer(&app, "Link Checker", Some("links@example.com")).await;
@@ -638,12 +644,66 @@ async fn shipment_email(
             .find(|n| n.status == entity::NotificationStatus::Sent)
     })
     .await;
+    email_with_id(app, &sent.message_id)
+}
+
+/// An order whose customer consented to every commercial purpose, then the
+/// after-delivery email of `kind` about it, as its follow-up event causes it.
+async fn follow_up_email(
+    app: &TestApp,
+    order: &mut Option<String>,
+    kind: entity::NotificationKind,
+) -> Vec<u8> {
+    use sea_orm::{ActiveModelTrait, Set};
+    use tests::shop::op;
+    if order.is_none() {
+        let (id, _) = invoiced_order(app, "follow-up-links").await;
+        let customer = app
+            .admin()
+            .data(
+                op(
+                    "order",
+                    "query($id: ID!) { order(id: $id) { customer { id } } }",
+                ),
+                json!({ "id": id }),
+            )
+            .await["customer"]["id"]
+            .clone();
+        for purpose in ["OFFERS", "REVIEW_REQUESTS"] {
+            let given = app
+                .admin()
+                .data(
+                    op("giveConsent", "mutation($input: GiveConsentInput!) { giveConsent(input: $input) { userErrors { code } } }"),
+                    json!({ "input": { "customerId": customer, "purpose": purpose, "how": "checkout checkbox" } }),
+                )
+                .await;
+            assert!(tests::user_errors(&given).is_empty(), "{given}");
+        }
+        *order = Some(id);
+    }
+    let id = order.clone().unwrap();
+    let payload = json!({ "kind": kind }).to_string();
+    let mut notice = tests::an_outbox_row("order.follow_up", &payload);
+    notice.subject_id = Set(uuid::Uuid::parse_str(&id).unwrap());
+    notice.insert(app.db()).await.unwrap();
+    let sent = tests::wait_for_value(&format!("the {kind:?} email"), PATIENCE, async || {
+        app.notifications_of(kind, &id)
+            .await
+            .into_iter()
+            .find(|n| n.status == entity::NotificationStatus::Sent)
+    })
+    .await;
+    email_with_id(app, &sent.message_id)
+}
+
+/// The raw email in the mail folder with this Message-ID.
+fn email_with_id(app: &TestApp, message_id: &str) -> Vec<u8> {
     eml_files(&app.mail_dir())
         .into_iter()
         .map(|f| std::fs::read(f).unwrap())
         .find(|raw| {
             let message = mail_parser::MessageParser::default().parse(raw).unwrap();
-            message.message_id() == Some(sent.message_id.trim_matches(['<', '>']))
+            message.message_id() == Some(message_id.trim_matches(['<', '>']))
         })
         .expect("the email was written")
 }

@@ -9,7 +9,7 @@ use super::kit::{
 use super::orders::{Order, OrderLine, ShippingSpeed};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use domain::fulfilment::{self, couriers};
 use domain::kernel::Permission;
 use entity::{shipment_item, tracking_checkpoint};
@@ -283,8 +283,8 @@ impl Shipment {
         self.0.shipment.sub_status.map(Into::into)
     }
     /// When the courier expects to deliver it.
-    async fn estimated_delivery(&self) -> Option<NaiveDate> {
-        self.0.shipment.estimated_delivery
+    async fn estimated_delivery(&self) -> Option<super::date::Date> {
+        self.0.shipment.estimated_delivery.map(super::date::Date)
     }
     /// When the courier took it (UTC).
     async fn picked_up_at(&self) -> Option<DateTime<Utc>> {

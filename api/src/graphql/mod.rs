@@ -4,6 +4,8 @@ mod approvals;
 mod audit;
 mod business_time;
 mod catalogue;
+mod closeout;
+mod consent;
 mod customers;
 mod date;
 mod errors;
@@ -64,6 +66,7 @@ impl LoginBudget {
 pub struct QueryRoot(
     node::NodeQuery,
     customers::CustomerQuery,
+    consent::ConsentQuery,
     audit::AuditQuery,
     users::UserQuery,
     jobs::JobQuery,
@@ -76,6 +79,7 @@ pub struct QueryRoot(
     payments::PaymentQuery,
     payments::RefundQuery,
     fulfilment::FulfilmentQuery,
+    closeout::CloseoutQuery,
 );
 
 /// Everything that changes something; each answers with a payload whose
@@ -83,6 +87,7 @@ pub struct QueryRoot(
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     customers::CustomerMutation,
+    consent::ConsentMutation,
     users::UserMutation,
     jobs::JobMutation,
     settings::SettingsMutation,

@@ -382,6 +382,22 @@ impl Order {
     ) -> async_graphql::Result<Option<super::invoices::Invoice>> {
         super::invoices::of_order(ctx, self.0.order.id).await
     }
+    /// When its last package was delivered (UTC).
+    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
+        self.0.order.delivered_at
+    }
+    /// When the daily closure run closed it (UTC).
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.order.closed_at
+    }
+    /// Archived: still readable, left out of default lists.
+    async fn archived(&self) -> bool {
+        self.0.order.archived
+    }
+    /// When it was archived (UTC).
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.order.archived_at
+    }
     /// The order this backorder was split from when that one was invoiced.
     async fn backorder_of(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
         let Some(id) = self.0.order.backorder_of else {
@@ -605,6 +621,8 @@ pub struct OrderFilter {
     pub placed_from: Option<DateTime<Utc>>,
     /// Placed before (UTC).
     pub placed_to: Option<DateTime<Utc>>,
+    /// Include archived orders (left out by default).
+    pub include_archived: Option<bool>,
 }
 
 payload!("Result of `placeOrder`.", PlaceOrderPayload, order: Order);
@@ -658,6 +676,7 @@ impl OrderQuery {
             customer_id: arg_id_opt(filter.customer_id.as_ref(), "filter.customerId")?,
             placed_from: filter.placed_from,
             placed_to: filter.placed_to,
+            include_archived: filter.include_archived.unwrap_or(false),
         };
         let found = orders::list(&ctx.services().db, &ctx.domain_ctx()?, &filter, page).await;
         Ok(connection(answer(ctx, found)?, Order))

@@ -28,6 +28,18 @@ pub enum GstRounding {
     PerInvoice,
 }
 
+/// The one follow-up a delivered order gets.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::FollowUpKind")]
+pub enum FollowUpKind {
+    /// A feedback request with the satisfaction survey (transactional; the default).
+    Feedback,
+    /// A next-purchase discount (commercial: only to customers consenting to OFFERS).
+    Discount,
+    /// A review request (commercial: only to customers consenting to REVIEW_REQUESTS).
+    Review,
+}
+
 pub struct BusinessSettings(pub business_settings::Model);
 
 /// Legal identity and defaults of the business.
@@ -52,6 +64,22 @@ impl BusinessSettings {
     /// When GST is attributed to a period (the GST summary follows it).
     async fn gst_basis(&self) -> GstBasis {
         self.0.gst_basis.into()
+    }
+    /// The one follow-up a delivered order gets.
+    async fn follow_up_kind(&self) -> FollowUpKind {
+        self.0.follow_up_kind.into()
+    }
+    /// Days after delivery the follow-up goes out.
+    async fn follow_up_after_days(&self) -> i32 {
+        self.0.follow_up_after_days
+    }
+    /// Days after delivery a delivered order is closed by the daily run.
+    async fn close_after_days(&self) -> i32 {
+        self.0.close_after_days
+    }
+    /// Days after closure a closed order is archived by the daily run.
+    async fn archive_after_days(&self) -> i32 {
+        self.0.archive_after_days
     }
     /// Sender of customer email.
     async fn mail_from(&self) -> &str {
@@ -120,6 +148,14 @@ pub struct UpdateBusinessSettingsInput {
     pub shipping_express: Option<String>,
     /// What overnight shipping charges, GST included, in dollars.
     pub shipping_overnight: Option<String>,
+    /// The one follow-up a delivered order gets.
+    pub follow_up_kind: Option<FollowUpKind>,
+    /// Days after delivery the follow-up goes out (0 to 60).
+    pub follow_up_after_days: Option<i32>,
+    /// Days after delivery a delivered order closes (1 to 365).
+    pub close_after_days: Option<i32>,
+    /// Days after closure a closed order is archived (1 to 3650).
+    pub archive_after_days: Option<i32>,
 }
 
 payload!(
@@ -176,6 +212,10 @@ impl SettingsMutation {
             shipping_standard: input.shipping_standard,
             shipping_express: input.shipping_express,
             shipping_overnight: input.shipping_overnight,
+            follow_up_kind: input.follow_up_kind.map(Into::into),
+            follow_up_after_days: input.follow_up_after_days,
+            close_after_days: input.close_after_days,
+            archive_after_days: input.archive_after_days,
         };
         let result =
             domain::settings::update(&ctx.services().db, &ctx.domain_ctx()?, &update).await;

@@ -5,7 +5,9 @@
 pub mod invoice;
 pub mod packing_slip;
 pub mod payer;
+pub mod survey;
 pub mod tracking;
+pub mod unsubscribe;
 
 use minijinja::Environment;
 use std::sync::OnceLock;
@@ -17,7 +19,9 @@ fn environment() -> &'static Environment<'static> {
         let all = invoice::TEMPLATES
             .into_iter()
             .chain(tracking::TEMPLATES)
-            .chain(packing_slip::TEMPLATES);
+            .chain(packing_slip::TEMPLATES)
+            .chain(survey::TEMPLATES)
+            .chain(unsubscribe::TEMPLATES);
         for (name, source) in all {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("template {name} parses: {e}"));
@@ -104,6 +108,10 @@ mod fixtures {
                 placed_by: "guest".into(),
                 late_risk: LateRisk::OnTrack,
                 backorder_of: None,
+                delivered_at: None,
+                closed_at: None,
+                archived: false,
+                archived_at: None,
                 version: 1,
                 created_at: at,
                 updated_at: at,

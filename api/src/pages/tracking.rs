@@ -50,7 +50,7 @@ fn courier_name(code: CourierCode) -> Option<String> {
 fn status_words(status: TrackingStatus) -> &'static str {
     match status {
         TrackingStatus::Pending => "With the courier",
-        TrackingStatus::InfoReceived => "Handed to the courier",
+        TrackingStatus::InfoReceived => "Courier has the details",
         TrackingStatus::InTransit => "On its way",
         TrackingStatus::OutForDelivery => "Out for delivery",
         TrackingStatus::AttemptFail => "Delivery attempted",

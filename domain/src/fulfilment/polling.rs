@@ -284,9 +284,19 @@ async fn order_follows(
     let order = if order.status == OrderStatus::Shipped && all_delivered {
         let status = order_state::apply(order.status, Event::AllDelivered)
             .map_err(|i| DomainError::internal(format!("delivery from {:?}", i.from)))?;
+        // Delivered when its last package was.
+        let delivered_at = packages
+            .iter()
+            .filter_map(|s| s.delivered_at)
+            .max()
+            .unwrap_or_else(|| w.now());
         let after = w
-            .change::<sales_order::Entity>(order.id, order.version, |o| o.status = Set(status))
+            .change::<sales_order::Entity>(order.id, order.version, |o| {
+                o.status = Set(status);
+                o.delivered_at = Set(Some(delivered_at));
+            })
             .await?;
+        crate::closeout::plan_follow_up(w.conn(), order.id, delivered_at, w.now()).await?;
         w.audit(
             crate::orders::SUBJECT_TYPE,
             order.id,

@@ -223,6 +223,10 @@ mod tests {
             shipping_overnight_cents: 3495,
             reservation_hold_hours: 48,
             gst_basis: entity::GstBasis::Accrual,
+            follow_up_kind: entity::FollowUpKind::Feedback,
+            follow_up_after_days: 3,
+            close_after_days: 14,
+            archive_after_days: 90,
             version: 1,
             updated_at: chrono::DateTime::UNIX_EPOCH,
         }

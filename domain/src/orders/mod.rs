@@ -547,6 +547,10 @@ async fn place_in(
             placed_by: Set(ctx.actor.id.clone()),
             late_risk: Set(entity::LateRisk::OnTrack),
             backorder_of: Set(None),
+            delivered_at: Set(None),
+            closed_at: Set(None),
+            archived: Set(false),
+            archived_at: Set(None),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
@@ -678,6 +682,8 @@ pub struct OrderFilter {
     pub customer_id: Option<Uuid>,
     pub placed_from: Option<DateTime<Utc>>,
     pub placed_to: Option<DateTime<Utc>>,
+    /// Archived orders are left out unless asked for.
+    pub include_archived: bool,
 }
 
 /// Orders the caller may see, oldest first, each with its lines (two queries).
@@ -695,6 +701,9 @@ pub async fn list(
     };
     if let Some(status) = filter.status {
         query = query.filter(sales_order::Column::Status.eq(status));
+    }
+    if !filter.include_archived {
+        query = query.filter(sales_order::Column::Archived.eq(false));
     }
     if let Some(customer) = filter.customer_id {
         query = query.filter(sales_order::Column::CustomerId.eq(customer));
@@ -1475,6 +1484,10 @@ async fn split_off_backorder(
             reserved_until: None,
             placed_by: actor.id.clone(),
             backorder_of: Some(from.id),
+            delivered_at: None,
+            closed_at: None,
+            archived: false,
+            archived_at: None,
             version: 1,
             created_at: now,
             updated_at: now,

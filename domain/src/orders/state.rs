@@ -41,6 +41,8 @@ pub enum Event {
     PickedUp { all: bool },
     /// Every package of a fully shipped order was delivered.
     AllDelivered,
+    /// The closure run closed it, some days after delivery.
+    Close,
 }
 
 /// A step the order's current status does not allow.
@@ -80,6 +82,7 @@ pub fn apply(from: OrderStatus, event: Event) -> Result<OrderStatus, Illegal> {
         (S::Packing | S::PartiallyShipped, Event::PickedUp { all: true }) => S::Shipped,
         (S::Packing | S::PartiallyShipped, Event::PickedUp { all: false }) => S::PartiallyShipped,
         (S::Shipped, Event::AllDelivered) => S::Delivered,
+        (S::Delivered, Event::Close) => S::Closed,
         (S::Reserved | S::PartiallyReserved, Event::Invoice) => S::Invoiced,
         (from, Event::Cancel) if BEFORE_INVOICE.contains(&from) => S::Cancelled,
         _ => return Err(Illegal { from }),
@@ -294,6 +297,11 @@ mod tests {
             Ok(S::Shipped)
         );
         assert_eq!(apply(S::Shipped, Event::AllDelivered), Ok(S::Delivered));
+        assert_eq!(apply(S::Delivered, Event::Close), Ok(S::Closed));
+        assert_eq!(
+            apply(S::Shipped, Event::Close),
+            Err(Illegal { from: S::Shipped })
+        );
         // Nothing ships unpaid, a shipped order is not packed again, and a
         // partly shipped one is not delivered.
         for (from, event) in [

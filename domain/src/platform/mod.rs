@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod backoff;
 pub mod dead_letters;
+pub mod deliverability;
 pub mod links;
 pub mod notifications;
 pub mod numbering;

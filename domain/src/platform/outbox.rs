@@ -27,6 +27,8 @@ pub mod topic {
     /// Packages of an order were handed to the courier (for accounting, and
     /// for integrators once webhooks exist).
     pub const ORDER_SHIPPED: &str = "order.shipped";
+    /// A delivered order's follow-up email is due (payload: its kind).
+    pub const ORDER_FOLLOW_UP: &str = "order.follow_up";
     /// A package's customer email is due (payload: its notification kind).
     pub const SHIPMENT_NOTICE: &str = "shipment.notice";
 }

@@ -59,6 +59,11 @@ pub async fn ensure_seeded<C: ConnectionTrait>(
         shipping_overnight_cents: Set(3_495),
         reservation_hold_hours: Set(48),
         gst_basis: Set(entity::GstBasis::Accrual),
+        // As the closeout migration seeds them.
+        follow_up_kind: Set(entity::FollowUpKind::Feedback),
+        follow_up_after_days: Set(3),
+        close_after_days: Set(14),
+        archive_after_days: Set(90),
         version: Set(1),
         updated_at: Set(Utc::now()),
     };
@@ -108,6 +113,14 @@ pub struct SettingsUpdate {
     pub shipping_standard: Option<String>,
     pub shipping_express: Option<String>,
     pub shipping_overnight: Option<String>,
+    /// The one follow-up a delivered order gets.
+    pub follow_up_kind: Option<entity::FollowUpKind>,
+    /// Days after delivery the follow-up goes out (0–60).
+    pub follow_up_after_days: Option<i32>,
+    /// Days after delivery a delivered order closes (1–365).
+    pub close_after_days: Option<i32>,
+    /// Days after closure a closed order is archived (1–3650).
+    pub archive_after_days: Option<i32>,
 }
 
 /// A shipping charge as given: dollars, not negative, at most $10,000.
@@ -168,6 +181,18 @@ pub async fn update(
     let standard = charge("shippingStandard", &input.shipping_standard);
     let express = charge("shippingExpress", &input.shipping_express);
     let overnight = charge("shippingOvernight", &input.shipping_overnight);
+    for (name, value, range) in [
+        ("followUpAfterDays", input.follow_up_after_days, 0..=60),
+        ("closeAfterDays", input.close_after_days, 1..=365),
+        ("archiveAfterDays", input.archive_after_days, 1..=3650),
+    ] {
+        fields.ensure(
+            value.is_none_or(|d| range.contains(&d)),
+            name,
+            ErrorCode::OutOfRange,
+            format!("{name} is {} to {} days", range.start(), range.end()),
+        );
+    }
     fields.finish(|| Some(()))?;
 
     let before = current(w.conn()).await?;
@@ -191,6 +216,14 @@ pub async fn update(
         shipping_standard_cents: Set(standard.unwrap_or(before.shipping_standard_cents)),
         shipping_express_cents: Set(express.unwrap_or(before.shipping_express_cents)),
         shipping_overnight_cents: Set(overnight.unwrap_or(before.shipping_overnight_cents)),
+        follow_up_kind: Set(input.follow_up_kind.unwrap_or(before.follow_up_kind)),
+        follow_up_after_days: Set(input
+            .follow_up_after_days
+            .unwrap_or(before.follow_up_after_days)),
+        close_after_days: Set(input.close_after_days.unwrap_or(before.close_after_days)),
+        archive_after_days: Set(input
+            .archive_after_days
+            .unwrap_or(before.archive_after_days)),
         updated_at: Set(w.now()),
         ..Default::default()
     };

@@ -2,12 +2,13 @@
 
 use super::finish;
 use crate::deps::Deps;
-use crate::mailer::Outgoing;
+use crate::mailer::{Outgoing, SendError};
 use crate::mailers::Rendered;
 use crate::payloads::SendNotification;
 use crate::{mailers, metrics};
 use apalis::prelude::{BoxDynError, Data};
-use domain::platform::notifications::{self, AfterFailure, Claim, FailureKind};
+use domain::platform::deliverability;
+use domain::platform::notifications::{self, AfterFailure, Claim};
 use entity::notification;
 use lettre::message::Mailbox;
 use std::sync::Arc;
@@ -46,13 +47,32 @@ pub async fn deliver(deps: &Deps, notification_id: Uuid) -> Result<(), BoxDynErr
         tracing::warn!(%notification_id, "took over an expired send claim; the email may repeat");
     }
     let n = claim.notification;
-    let outcome = match compose(deps, &n).await {
-        Ok(mail) => deps.mailer.send(mail.outgoing(&n)).await,
+    // A commercial email whose consent was withdrawn (or whose address
+    // started bouncing) since it was decided is never sent.
+    let allowed = domain::consent::recheck(&deps.db, n.kind, n.subject_id, &n.recipient).await?;
+    let composed = if allowed == entity::SendOutcome::Sent {
+        Some(compose(deps, &n).await)
+    } else {
+        None
+    };
+    let outcome = match composed {
+        None => Err(SendError::permanent(format!(
+            "suppressed before sending: {allowed:?}"
+        ))),
+        Some(Ok(mail)) => {
+            let dkim = deps.config.dkim.as_ref();
+            deps.mailer.send(mail.outgoing(&n, dkim)).await
+        }
         // Settings unreadable, a template bug: a deploy or a fix may cure it.
-        Err(e) => Err((FailureKind::Transient, format!("preparing the email: {e}"))),
+        Some(Err(e)) => Err(SendError::transient(format!("preparing the email: {e}"))),
     };
     let now = chrono::Utc::now();
-    let Err((kind, error)) = outcome else {
+    let Err(SendError {
+        kind,
+        message: error,
+        bounced,
+    }) = outcome
+    else {
         if notifications::mark_sent(&deps.db, &n, now).await? {
             metrics::email_sent();
             tracing::info!(notification_id = %n.id, kind = %n.kind, "email sent");
@@ -61,6 +81,14 @@ pub async fn deliver(deps: &Deps, notification_id: Uuid) -> Result<(), BoxDynErr
         }
         return Ok(());
     };
+    if bounced {
+        // Before the failure is recorded: should this write fail, the claim
+        // lapses and the attempt that takes it over (refused again) records
+        // both. A refusal is about the address, so it counts even when the
+        // claim was taken over meanwhile.
+        deliverability::mark_bouncing(&deps.db, &n.recipient, &error, now).await?;
+        tracing::warn!(notification_id = %n.id, %error, "the mail server refused the address; it is marked bouncing");
+    }
     let base = deps.config.email_retry_base;
     match notifications::record_failure(&deps.db, &n, kind, &error, now, base).await? {
         Some(AfterFailure::RetryAt(at)) => {
@@ -92,7 +120,11 @@ struct Composed {
 }
 
 impl Composed {
-    fn outgoing<'a>(&'a self, n: &'a notification::Model) -> Outgoing<'a> {
+    fn outgoing<'a>(
+        &'a self,
+        n: &'a notification::Model,
+        dkim: Option<&'a config::DkimSettings>,
+    ) -> Outgoing<'a> {
         Outgoing {
             from: &self.from,
             to: &n.recipient,
@@ -100,6 +132,8 @@ impl Composed {
             subject: &self.rendered.subject,
             html: self.rendered.html.clone(),
             text: self.rendered.text.clone(),
+            unsubscribe_url: self.rendered.unsubscribe_url.as_deref(),
+            dkim,
         }
     }
 }

@@ -15,10 +15,21 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
     let fired: TimerFired = serde_json::from_str(&row.payload)?;
     match fired.kind.as_str() {
         kind::DAILY_RUN => {
-            // The next run was planned when this one fired; the once-a-day
-            // work (closure and archive runs) joins here as it is built.
+            // The next run was planned when this one fired: the closure,
+            // archive and replenishment run of this business date.
             let run: DailyRun = serde_json::from_value(fired.payload)?;
-            tracing::info!(business_date = %run.business_date, "daily run");
+            let ctx = Ctx::system(deps.clock.clone());
+            let done = domain::closeout::run_daily(&deps.db, &ctx, run.business_date).await?;
+            tracing::info!(
+                business_date = %run.business_date,
+                closed = done.closed.len(),
+                archived = done.archived.len(),
+                replenishment_tasks = done.tasks.len(),
+                "daily run"
+            );
+            for id in done.closed.into_iter().chain(done.archived) {
+                deps.broker.publish(id).await;
+            }
         }
         timer_kind::FOLLOW_UP => {
             let to = approvals::reminder_recipients(&deps.db, fired.subject_id).await?;
@@ -64,6 +75,10 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
                 _ => return Ok(()),
             };
             super::send_notification::email_order_contact(deps, kind, fired.subject_id).await?;
+        }
+        domain::closeout::timer_kind::FOLLOW_UP => {
+            let ctx = Ctx::system(deps.clock.clone());
+            domain::closeout::follow_up(&deps.db, &ctx, fired.subject_id).await?;
         }
         domain::fulfilment::timer_kind::TRACKING_POLL => {
             let ctx = Ctx::system(deps.clock.clone());

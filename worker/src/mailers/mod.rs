@@ -2,6 +2,7 @@
 //! templates), rendered with minijinja. HTML templates escape what they insert.
 
 mod approvals;
+mod follow_up;
 mod invoice;
 mod order_confirmation;
 mod order_late;
@@ -23,6 +24,9 @@ pub struct Rendered {
     pub subject: String,
     pub html: String,
     pub text: String,
+    /// A commercial email's signed unsubscribe link (it also goes into the
+    /// `List-Unsubscribe` headers); `None` for transactional email.
+    pub unsubscribe_url: Option<String>,
 }
 
 fn environment() -> &'static Environment<'static> {
@@ -36,7 +40,8 @@ fn environment() -> &'static Environment<'static> {
             .chain(order_late::TEMPLATES)
             .chain(invoice::TEMPLATES)
             .chain(receipt::TEMPLATES)
-            .chain(shipment::TEMPLATES);
+            .chain(shipment::TEMPLATES)
+            .chain(follow_up::TEMPLATES);
         for (name, source) in all {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("template {name} parses: {e}"));
@@ -57,6 +62,7 @@ fn render_pair(
         subject,
         html: env.get_template(&format!("{base}.html"))?.render(&ctx)?,
         text: env.get_template(&format!("{base}.txt"))?.render(&ctx)?,
+        unsubscribe_url: None,
     })
 }
 
@@ -98,11 +104,18 @@ pub async fn render(
         | NotificationKind::ShipmentException
         | NotificationKind::ShipmentDelayed
         | NotificationKind::ShipmentDelivered => shipment::render(db, settings, links, n).await,
+        NotificationKind::DeliveryFeedback
+        | NotificationKind::NextPurchaseOffer
+        | NotificationKind::ReviewRequest => follow_up::render(db, settings, links, n).await,
     }
 }
 
 pub use approvals::{
     ApprovalContext, escalated as approval_escalated, reminder as approval_reminder,
+};
+pub use follow_up::{
+    FollowUp, FollowUpContext, OFFER, compose as follow_up_email, context as follow_up_context,
+    offer_code,
 };
 pub use invoice::{InvoiceContext, issued as invoice_issued};
 pub use shipment::{

@@ -1,0 +1,183 @@
+//! The end of an order's life: replenishment tasks the daily run raises and
+//! the fulfilment KPIs of a period. Resolvers only translate:
+//! `domain::closeout` rules.
+
+use super::date::Date;
+use super::kit::{ContextExt, Require, answer, connection, page_request};
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use domain::closeout::{self, kpis};
+use domain::kernel::Permission;
+use entity::replenishment_task;
+
+/// Where a replenishment task is.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::ReplenishmentStatus")]
+pub enum ReplenishmentStatus {
+    /// Waiting for purchasing.
+    Open,
+    /// Ordered or otherwise dealt with.
+    Done,
+}
+
+/// A product under its reorder point, for purchasing to order.
+pub struct ReplenishmentTask(replenishment_task::Model);
+
+/// A product under its reorder point, for purchasing to order (one open
+/// task per product).
+#[Object]
+impl ReplenishmentTask {
+    /// Globally unique identifier.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The product.
+    async fn product(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::catalogue::Product>> {
+        let found =
+            super::loaders::load_one::<super::loaders::ProductLoader, _>(ctx, self.0.product_id)
+                .await?;
+        Ok(found.map(super::catalogue::Product))
+    }
+    /// The business date of the run that raised it.
+    async fn business_date(&self) -> Date {
+        Date(self.0.business_date)
+    }
+    /// Unreserved units on hand in warehouses when it was raised.
+    async fn on_hand(&self) -> i32 {
+        self.0.on_hand
+    }
+    /// The product's reorder point then.
+    async fn reorder_point(&self) -> i32 {
+        self.0.reorder_point
+    }
+    /// How many to order (the product's reorder quantity, at least the shortfall).
+    async fn suggested_quantity(&self) -> i32 {
+        self.0.suggested_quantity
+    }
+    /// Where it is.
+    async fn status(&self) -> ReplenishmentStatus {
+        self.0.status.into()
+    }
+    /// When it was raised (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A share with the counts behind it.
+#[derive(SimpleObject)]
+pub struct KpiRate {
+    /// `numerator ÷ denominator`, 0 to 1; null when there is nothing to measure.
+    pub rate: Option<f64>,
+    /// What met the measure.
+    pub numerator: i32,
+    /// What was measured.
+    pub denominator: i32,
+}
+
+impl From<kpis::Rate> for KpiRate {
+    fn from(r: kpis::Rate) -> Self {
+        KpiRate {
+            rate: r.value().map(|v| (v * 10_000.0).round() / 10_000.0),
+            numerator: r.numerator as i32,
+            denominator: r.denominator as i32,
+        }
+    }
+}
+
+/// Hours from placing to delivery.
+#[derive(SimpleObject)]
+pub struct CycleTime {
+    /// Orders delivered in the period.
+    pub orders: i32,
+    /// The median, in hours.
+    pub median_hours: Option<f64>,
+    /// The 90th percentile (nearest rank), in hours.
+    pub p90_hours: Option<f64>,
+}
+
+/// The fulfilment KPIs of a period of Sydney dates.
+#[derive(SimpleObject)]
+pub struct FulfilmentKpis {
+    /// The first date of the period.
+    pub from: Date,
+    /// The last date of the period (inclusive).
+    pub to: Date,
+    /// Orders delivered in the period by their required date ÷ orders delivered in it.
+    pub on_time_delivery: KpiRate,
+    /// Units in each order's first package ÷ units ordered (backorders
+    /// included), for orders whose first package left in the period.
+    pub fill_rate: KpiRate,
+    /// Placed → delivered, for orders delivered in the period.
+    pub cycle_time: CycleTime,
+    /// Refused order placements ÷ attempts (refused + placed) in the period.
+    pub order_entry_error_rate: KpiRate,
+}
+
+fn hours(h: Option<f64>) -> Option<f64> {
+    h.map(|v| (v * 100.0).round() / 100.0)
+}
+
+#[derive(Default)]
+pub struct CloseoutQuery;
+
+#[Object]
+impl CloseoutQuery {
+    /// Replenishment tasks (staff), oldest first.
+    #[graphql(
+        guard = "Require::to(Permission::ReadStock)",
+        complexity = "super::limits::connection_cost(first, child_complexity)"
+    )]
+    async fn replenishment_tasks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only tasks in this state; all when omitted.")] status: Option<
+            ReplenishmentStatus,
+        >,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, ReplenishmentTask>> {
+        let page = page_request(first, after)?;
+        let found = closeout::tasks(
+            &ctx.services().db,
+            &ctx.domain_ctx()?,
+            status.map(Into::into),
+            page,
+        )
+        .await;
+        Ok(connection(answer(ctx, found)?, ReplenishmentTask))
+    }
+
+    /// The fulfilment KPIs of the Sydney dates `from` to `to` inclusive
+    /// (staff; at most 366 days): each rate with the counts behind it.
+    #[graphql(guard = "Require::to(Permission::ManageOrders)")]
+    async fn fulfilment_kpis(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The first date.")] from: Date,
+        #[graphql(desc = "The last date (inclusive).")] to: Date,
+    ) -> async_graphql::Result<FulfilmentKpis> {
+        let services = ctx.services();
+        let calendar = services.calendar.current();
+        let found =
+            closeout::fulfilment_kpis(&services.db, &ctx.domain_ctx()?, &calendar, from.0, to.0)
+                .await;
+        let k = answer(ctx, found)?;
+        Ok(FulfilmentKpis {
+            from,
+            to,
+            on_time_delivery: k.on_time_delivery.into(),
+            fill_rate: k.fill_rate.into(),
+            cycle_time: CycleTime {
+                orders: k.cycle_time.orders as i32,
+                median_hours: hours(k.cycle_time.median_hours),
+                p90_hours: hours(k.cycle_time.p90_hours),
+            },
+            order_entry_error_rate: k.order_entry_errors.into(),
+        })
+    }
+}

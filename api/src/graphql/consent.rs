@@ -1,0 +1,321 @@
+//! Spam Act consent: a customer's consent per purpose (given and withdrawn
+//! by staff or the customer itself; the email's unsubscribe link withdraws
+//! it too, see the unsubscribe page) and the log of every commercial email,
+//! sent or suppressed.
+
+use super::kit::{
+    ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, page_request, payload,
+    respond,
+};
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Enum, ErrorExtensions, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use domain::consent;
+use domain::kernel::Permission;
+use entity::{NotificationKind, commercial_send};
+
+/// What a customer may agree to receive commercial email about (Spam Act).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::ConsentPurpose")]
+pub enum ConsentPurpose {
+    /// Offers and discounts (e.g. a discount on the next purchase).
+    Offers,
+    /// Requests to review what was bought.
+    ReviewRequests,
+}
+
+/// Whether a consent stands.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::ConsentStatus")]
+pub enum ConsentStatus {
+    /// Given: commercial email for the purpose may be sent.
+    Given,
+    /// Withdrawn (unsubscribed): nothing commercial for the purpose is sent.
+    Withdrawn,
+}
+
+/// What became of one commercial email.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::SendOutcome")]
+pub enum SendOutcome {
+    /// Consent stood: the email was sent.
+    Sent,
+    /// Not sent: the customer never consented to the purpose.
+    NoConsent,
+    /// Not sent: the customer withdrew consent (unsubscribed).
+    Unsubscribed,
+    /// Not sent: the address bounces.
+    Bouncing,
+    /// Not sent: a guest order, with nobody to have consented.
+    NoCustomer,
+}
+
+/// Which commercial email.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CommercialEmailKind {
+    /// A discount on the customer's next purchase, after delivery.
+    NextPurchaseOffer,
+    /// A request to review what an order brought, after delivery.
+    ReviewRequest,
+}
+
+impl CommercialEmailKind {
+    fn of(kind: NotificationKind) -> Option<Self> {
+        match kind {
+            NotificationKind::NextPurchaseOffer => Some(CommercialEmailKind::NextPurchaseOffer),
+            NotificationKind::ReviewRequest => Some(CommercialEmailKind::ReviewRequest),
+            _ => None,
+        }
+    }
+}
+
+pub struct Consent(pub entity::consent::Model);
+
+impl From<entity::consent::Model> for Consent {
+    fn from(m: entity::consent::Model) -> Self {
+        Consent(m)
+    }
+}
+
+/// A customer's consent to commercial email for one purpose: when, how and
+/// by whom it was given, and when and how it was withdrawn.
+#[Object]
+impl Consent {
+    /// Stable identifier.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The customer who consented.
+    async fn customer_id(&self) -> ID {
+        ID(self.0.customer_id.to_string())
+    }
+    /// What the customer consented to.
+    async fn purpose(&self) -> ConsentPurpose {
+        self.0.purpose.into()
+    }
+    /// Whether it stands.
+    async fn status(&self) -> ConsentStatus {
+        self.0.status.into()
+    }
+    /// When it was (last) given (UTC).
+    async fn given_at(&self) -> DateTime<Utc> {
+        self.0.given_at
+    }
+    /// How it was given, e.g. "checkout checkbox".
+    async fn given_how(&self) -> &str {
+        &self.0.given_how
+    }
+    /// Who recorded it: the user id of the staff member or customer.
+    async fn given_by(&self) -> &str {
+        &self.0.given_by
+    }
+    /// When it was withdrawn (UTC); null while it stands.
+    async fn withdrawn_at(&self) -> Option<DateTime<Utc>> {
+        self.0.withdrawn_at
+    }
+    /// How it was withdrawn, e.g. "unsubscribe link"; null while it stands.
+    async fn withdrawn_how(&self) -> Option<&str> {
+        self.0.withdrawn_how.as_deref()
+    }
+    /// Incremented by every change.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// When it was first recorded (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When it last changed (UTC).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+pub struct CommercialSend(pub commercial_send::Model);
+
+/// One commercial email decided: sent, or suppressed and why (the Spam
+/// Act's record of every commercial send).
+#[Object]
+impl CommercialSend {
+    /// Stable identifier.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The customer it was for; null for a guest order.
+    async fn customer_id(&self) -> Option<ID> {
+        self.0.customer_id.map(|id| ID(id.to_string()))
+    }
+    /// The address it was (or would have been) sent to, lower-cased.
+    async fn address(&self) -> &str {
+        &self.0.address
+    }
+    /// The consent it needed.
+    async fn purpose(&self) -> ConsentPurpose {
+        self.0.purpose.into()
+    }
+    /// Which email.
+    async fn kind(&self, ctx: &Context<'_>) -> async_graphql::Result<CommercialEmailKind> {
+        CommercialEmailKind::of(self.0.kind).ok_or_else(|| {
+            let cause = format!("commercial send {} is a {:?}", self.0.id, self.0.kind);
+            super::ApiError::internal(&ctx.request().request_id, &cause).extend()
+        })
+    }
+    /// What it is about (the order).
+    async fn subject_id(&self) -> ID {
+        ID(self.0.subject_id.to_string())
+    }
+    /// Sent, or why not.
+    async fn outcome(&self) -> SendOutcome {
+        self.0.outcome.into()
+    }
+    /// The email sent; null when it was suppressed.
+    async fn notification_id(&self) -> Option<ID> {
+        self.0.notification_id.map(|id| ID(id.to_string()))
+    }
+    /// When it was decided (UTC).
+    async fn decided_at(&self) -> DateTime<Utc> {
+        self.0.decided_at
+    }
+}
+
+/// Consent given by a customer, or recorded for one by staff.
+#[derive(InputObject)]
+pub struct GiveConsentInput {
+    /// The customer consenting (a customer may give only its own).
+    pub customer_id: ID,
+    /// What the customer consents to.
+    pub purpose: ConsentPurpose,
+    /// How it was given, e.g. "checkout checkbox" or "phone call" (one line,
+    /// at most 200 characters).
+    pub how: String,
+}
+
+/// Consent withdrawn by a customer, or for one by staff; honoured at once.
+#[derive(InputObject)]
+pub struct WithdrawConsentInput {
+    /// The customer withdrawing (a customer may withdraw only its own).
+    pub customer_id: ID,
+    /// What the customer no longer consents to.
+    pub purpose: ConsentPurpose,
+    /// How it was withdrawn, e.g. "asked by phone" (one line, at most 200
+    /// characters).
+    pub how: String,
+}
+
+payload!(
+    "Result of `giveConsent`.",
+    GiveConsentPayload,
+    consent: Consent
+);
+payload!(
+    "Result of `withdrawConsent`.",
+    WithdrawConsentPayload,
+    consent: Consent
+);
+
+#[derive(Default)]
+pub struct ConsentQuery;
+
+#[Object]
+impl ConsentQuery {
+    /// A customer's consents, one per purpose ever recorded, oldest first.
+    /// Customers see only their own (another customer's list is empty).
+    #[graphql(
+        guard = "Require::to(Permission::ReadCustomers)",
+        complexity = "super::limits::connection_cost(first, child_complexity)"
+    )]
+    async fn consents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The customer's id.")] customer_id: ID,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Consent>> {
+        let customer_id = arg_id(&customer_id, "customerId")?;
+        let page = page_request(first, after)?;
+        let found =
+            consent::list_of_customer(&ctx.services().db, &ctx.domain_ctx()?, customer_id, page)
+                .await;
+        Ok(connection(answer(ctx, found)?, Consent))
+    }
+
+    /// Every commercial email decided, sent or suppressed and why, newest
+    /// first; optionally of one customer (staff).
+    #[graphql(
+        guard = "Require::to(Permission::ManageCustomers)",
+        complexity = "super::limits::connection_cost(first, child_complexity)"
+    )]
+    async fn commercial_sends(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only this customer's emails.")] customer_id: Option<ID>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, CommercialSend>> {
+        let customer_id = arg_id_opt(customer_id.as_ref(), "customerId")?;
+        let page = page_request(first, after)?;
+        let found =
+            consent::commercial_sends(&ctx.services().db, &ctx.domain_ctx()?, customer_id, page)
+                .await;
+        Ok(connection(answer(ctx, found)?, CommercialSend))
+    }
+}
+
+#[derive(Default)]
+pub struct ConsentMutation;
+
+#[Object]
+impl ConsentMutation {
+    /// Record a customer's consent to commercial email for a purpose (when,
+    /// how and by whom). Staff may record it for any customer, a customer
+    /// for itself; giving again after a withdrawal gives it again. An
+    /// unknown customer is NOT_FOUND on `customerId`.
+    #[graphql(guard = "Require::signed_in()")]
+    async fn give_consent(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: GiveConsentInput,
+    ) -> async_graphql::Result<GiveConsentPayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let result = async {
+            let customer_id = input_id(&input.customer_id, "customerId")?;
+            consent::give(
+                &ctx.services().db,
+                &domain_ctx,
+                customer_id,
+                input.purpose.into(),
+                &input.how,
+            )
+            .await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// Withdraw a customer's consent for a purpose, at once. Staff may
+    /// withdraw it for any customer, a customer its own; withdrawing twice
+    /// changes nothing. A purpose never consented to is NOT_FOUND on `purpose`.
+    #[graphql(guard = "Require::signed_in()")]
+    async fn withdraw_consent(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: WithdrawConsentInput,
+    ) -> async_graphql::Result<WithdrawConsentPayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let result = async {
+            let customer_id = input_id(&input.customer_id, "customerId")?;
+            consent::withdraw(
+                &ctx.services().db,
+                &domain_ctx,
+                customer_id,
+                input.purpose.into(),
+                &input.how,
+            )
+            .await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+}

@@ -1,0 +1,462 @@
+//! The end of an order's life (order flow steps 15–18): the one follow-up
+//! after delivery (a transactional feedback request, or a commercial
+//! discount or review request that only consenting customers get), the
+//! daily closure run (delivered orders close after N days, closed orders
+//! are archived after M), replenishment tasks for products under their
+//! reorder point, and the fulfilment KPIs.
+
+pub mod kpis;
+
+use crate::business_time::timers::{self, TimerPlan};
+use crate::consent::{self, CommercialSend};
+use crate::kernel::{
+    Committed, Ctx, DomainError, ErrorCode, Page, PageRequest, Permission, Write, fetch_page,
+};
+use crate::orders::state::{self as order_state, Event};
+use crate::platform::outbox::topic;
+use crate::rules::calendar::BusinessCalendar;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entity::{
+    ConsentPurpose, FollowUpKind, LocationKind, NotificationKind, OrderStatus, ProductKind,
+    ReplenishmentStatus, SendOutcome, commercial_send, order_entry_error, order_line, product,
+    replenishment_task, sales_order, shipment, shipment_item, stock_level, stock_location,
+};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+pub const TASK_SUBJECT_TYPE: &str = "replenishment_task";
+
+/// The timer of a delivered order's follow-up.
+pub mod timer_kind {
+    pub const FOLLOW_UP: &str = "order_follow_up";
+}
+
+/// Orders one run closes or archives at most (the next run takes the rest).
+const RUN_BATCH: u64 = 500;
+
+/// The payload of an `order.follow_up` outbox row: the email to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUpNotice {
+    pub kind: NotificationKind,
+}
+
+/// Plan a delivered order's follow-up (in the delivering transaction), once
+/// per order however often delivery is recorded.
+pub async fn plan_follow_up<C: ConnectionTrait>(
+    conn: &C,
+    order_id: Uuid,
+    delivered_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let settings = crate::settings::current(conn).await?;
+    let plan = TimerPlan {
+        kind: timer_kind::FOLLOW_UP,
+        subject_id: order_id,
+        due_at: delivered_at + Duration::days(i64::from(settings.follow_up_after_days)),
+        payload: serde_json::json!({}),
+    };
+    timers::plan_once(conn, &plan, now).await.map(|_| ())
+}
+
+/// The email a follow-up kind sends and, for a commercial one, the consent
+/// it needs.
+pub fn follow_up_email(kind: FollowUpKind) -> (NotificationKind, Option<ConsentPurpose>) {
+    let email = match kind {
+        FollowUpKind::Feedback => NotificationKind::DeliveryFeedback,
+        FollowUpKind::Discount => NotificationKind::NextPurchaseOffer,
+        FollowUpKind::Review => NotificationKind::ReviewRequest,
+    };
+    (email, consent::purpose_of(email))
+}
+
+/// Send a delivered order's one follow-up (the worker, at its timer): the
+/// kind the business configured; a commercial one only with the customer's
+/// consent to its purpose, an address that does not bounce, and logged
+/// either way. The email itself goes out through the outbox. The chosen
+/// email, when one is due.
+pub async fn follow_up(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    order_id: Uuid,
+) -> Result<Committed<Option<NotificationKind>>, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::ManageOrders).await?;
+    let order =
+        crate::kernel::db::find_for_update::<sales_order::Entity, _>(w.conn(), order_id).await?;
+    let Some((order, address)) = order
+        .filter(|o| matches!(o.status, OrderStatus::Delivered | OrderStatus::Closed))
+        .and_then(|o| o.contact_email.clone().map(|a| (o, a)))
+    else {
+        return w.commit(None).await;
+    };
+    let settings = crate::settings::current(w.conn()).await?;
+    let (kind, purpose) = follow_up_email(settings.follow_up_kind);
+    let now = w.now();
+    let mut outcome = SendOutcome::Sent;
+    if let Some(purpose) = purpose {
+        // One decision per order, however often the job runs.
+        let decided = commercial_send::Entity::find()
+            .filter(commercial_send::Column::SubjectId.eq(order_id))
+            .filter(commercial_send::Column::Kind.eq(kind))
+            .count(w.conn())
+            .await?;
+        if decided > 0 {
+            return w.commit(None).await;
+        }
+        outcome = consent::decide(w.conn(), order.customer_id, &address, purpose).await?;
+        let send = CommercialSend {
+            customer_id: order.customer_id,
+            address: address.clone(),
+            purpose,
+            kind,
+            subject_id: order_id,
+        };
+        consent::record_send(w.conn(), &send, outcome, None, now).await?;
+    }
+    let record = serde_json::json!({ "kind": kind, "outcome": outcome });
+    w.audit::<serde_json::Value>(
+        crate::orders::SUBJECT_TYPE,
+        order_id,
+        "order.follow_up",
+        None,
+        Some(&record),
+    )
+    .await?;
+    if outcome != SendOutcome::Sent {
+        return w.commit(None).await;
+    }
+    w.emit(topic::ORDER_FOLLOW_UP, order_id, &FollowUpNotice { kind })
+        .await?;
+    w.commit(Some(kind)).await
+}
+
+/// What one daily run did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DailyOutcome {
+    pub closed: Vec<Uuid>,
+    pub archived: Vec<Uuid>,
+    pub tasks: Vec<Uuid>,
+}
+
+/// The closure run of a business date (the worker, at the daily run):
+/// delivered orders close `close_after_days` after delivery, closed orders
+/// are archived `archive_after_days` after closing, and products under
+/// their reorder point get a replenishment task. Each change is its own
+/// transaction and conditional on the record's state, so a repeated run
+/// changes nothing twice.
+pub async fn run_daily(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    business_date: NaiveDate,
+) -> Result<DailyOutcome, DomainError> {
+    Permission::ManageOrders.require(ctx)?;
+    let settings = crate::settings::current(db).await?;
+    let now = ctx.now();
+    let mut outcome = DailyOutcome::default();
+    let close_by = now - Duration::days(i64::from(settings.close_after_days));
+    let to_close = sales_order::Entity::find()
+        .filter(sales_order::Column::Status.eq(OrderStatus::Delivered))
+        .filter(sales_order::Column::DeliveredAt.lte(close_by))
+        .order_by_asc(sales_order::Column::Id)
+        .limit(RUN_BATCH)
+        .all(db)
+        .await?;
+    for order in to_close {
+        if close(db, ctx, order.id).await? {
+            outcome.closed.push(order.id);
+        }
+    }
+    let archive_by = now - Duration::days(i64::from(settings.archive_after_days));
+    let to_archive = sales_order::Entity::find()
+        .filter(sales_order::Column::Status.eq(OrderStatus::Closed))
+        .filter(sales_order::Column::Archived.eq(false))
+        .filter(sales_order::Column::ClosedAt.lte(archive_by))
+        .order_by_asc(sales_order::Column::Id)
+        .limit(RUN_BATCH)
+        .all(db)
+        .await?;
+    for order in to_archive {
+        if archive(db, ctx, order.id).await? {
+            outcome.archived.push(order.id);
+        }
+    }
+    outcome.tasks = raise_replenishment(db, ctx, business_date).await?;
+    Ok(outcome)
+}
+
+/// Close one delivered order; `false` when it is no longer DELIVERED.
+async fn close(db: &DatabaseConnection, ctx: &Ctx, id: Uuid) -> Result<bool, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::ManageOrders).await?;
+    let Some(before) = crate::kernel::db::find_for_update::<sales_order::Entity, _>(w.conn(), id)
+        .await?
+        .filter(|o| o.status == OrderStatus::Delivered)
+    else {
+        return Ok(false);
+    };
+    // Claims outlive closure (DESIGN): closing never waits on them, and a
+    // claim is accepted on a closed order.
+    let status = order_state::apply(before.status, Event::Close)
+        .map_err(|i| DomainError::internal(format!("closing from {:?}", i.from)))?;
+    let now = w.now();
+    let after = w
+        .change::<sales_order::Entity>(id, before.version, |o| {
+            o.status = Set(status);
+            o.closed_at = Set(Some(now));
+        })
+        .await?;
+    w.audit(
+        crate::orders::SUBJECT_TYPE,
+        id,
+        "order.closed",
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    w.commit(()).await?;
+    Ok(true)
+}
+
+/// Archive one closed order; `false` when it is not a closed, unarchived one.
+async fn archive(db: &DatabaseConnection, ctx: &Ctx, id: Uuid) -> Result<bool, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::ManageOrders).await?;
+    let Some(before) = crate::kernel::db::find_for_update::<sales_order::Entity, _>(w.conn(), id)
+        .await?
+        .filter(|o| o.status == OrderStatus::Closed && !o.archived)
+    else {
+        return Ok(false);
+    };
+    let now = w.now();
+    let after = w
+        .change::<sales_order::Entity>(id, before.version, |o| {
+            o.archived = Set(true);
+            o.archived_at = Set(Some(now));
+        })
+        .await?;
+    w.audit(
+        crate::orders::SUBJECT_TYPE,
+        id,
+        "order.archived",
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    w.commit(()).await?;
+    Ok(true)
+}
+
+/// Units that can be sold now per product (warehouses only; quarantine
+/// holds nothing sellable).
+async fn sellable<C: ConnectionTrait>(conn: &C) -> Result<HashMap<Uuid, i32>, DbErr> {
+    let warehouses: HashSet<Uuid> = stock_location::Entity::find()
+        .filter(stock_location::Column::Kind.eq(LocationKind::Warehouse))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|l| l.id)
+        .collect();
+    let mut out: HashMap<Uuid, i32> = HashMap::new();
+    for level in stock_level::Entity::find().all(conn).await? {
+        if warehouses.contains(&level.location_id) {
+            *out.entry(level.product_id).or_default() += level.on_hand - level.reserved;
+        }
+    }
+    Ok(out)
+}
+
+/// Raise one replenishment task per product under its reorder point that
+/// has none open; the tasks raised.
+pub async fn raise_replenishment(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    business_date: NaiveDate,
+) -> Result<Vec<Uuid>, DomainError> {
+    let products = product::Entity::find()
+        .filter(product::Column::Active.eq(true))
+        .filter(product::Column::Kind.eq(ProductKind::Goods))
+        .filter(product::Column::ReorderPoint.gt(0))
+        .all(db)
+        .await?;
+    let stock = sellable(db).await?;
+    let mut raised = Vec::new();
+    for p in products {
+        let on_hand = stock.get(&p.id).copied().unwrap_or(0);
+        if on_hand >= p.reorder_point {
+            continue;
+        }
+        let mut w = Write::begin(db, ctx, Permission::ManageOrders).await?;
+        let id = Uuid::now_v7();
+        let row = replenishment_task::ActiveModel {
+            id: Set(id),
+            product_id: Set(p.id),
+            business_date: Set(business_date),
+            on_hand: Set(on_hand),
+            reorder_point: Set(p.reorder_point),
+            suggested_quantity: Set(p.reorder_quantity.max(p.reorder_point - on_hand)),
+            status: Set(ReplenishmentStatus::Open),
+            created_at: Set(w.now()),
+            done_at: Set(None),
+        };
+        // The partial unique index keeps one open task per product, even
+        // when two runs race.
+        let inserted = replenishment_task::Entity::insert(row)
+            .on_conflict(OnConflict::new().do_nothing().to_owned())
+            .exec_without_returning(w.conn())
+            .await?;
+        if inserted == 0 {
+            continue;
+        }
+        let task = replenishment_task::Entity::find_by_id(id)
+            .one(w.conn())
+            .await?
+            .ok_or_else(|| DomainError::internal("the task just raised is missing"))?;
+        w.audit(
+            TASK_SUBJECT_TYPE,
+            id,
+            "replenishment.raised",
+            None,
+            Some(&task),
+        )
+        .await?;
+        w.commit(()).await?;
+        raised.push(id);
+    }
+    Ok(raised)
+}
+
+/// Replenishment tasks (staff), oldest first; only `status` ones when given.
+pub async fn tasks(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    status: Option<ReplenishmentStatus>,
+    page: PageRequest,
+) -> Result<Page<replenishment_task::Model>, DomainError> {
+    Permission::ReadStock.require(ctx)?;
+    let mut query = replenishment_task::Entity::find();
+    if let Some(status) = status {
+        query = query.filter(replenishment_task::Column::Status.eq(status));
+    }
+    Ok(fetch_page(db, query, replenishment_task::Column::Id, page, |t| t.id).await?)
+}
+
+/// The fulfilment KPIs of the Sydney dates `from`..=`to` (staff).
+pub async fn fulfilment_kpis(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    calendar: &BusinessCalendar,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<kpis::Kpis, DomainError> {
+    Permission::ManageOrders.require(ctx)?;
+    if to < from {
+        return Err(DomainError::rejected(
+            &["to"],
+            ErrorCode::OutOfRange,
+            "to is before from",
+        ));
+    }
+    if (to - from).num_days() > 366 {
+        return Err(DomainError::rejected(
+            &["to"],
+            ErrorCode::OutOfRange,
+            "a period is at most 366 days",
+        ));
+    }
+    let start = calendar.local_to_utc(from.and_hms_opt(0, 0, 0).expect("midnight"));
+    let end = calendar.local_to_utc(
+        to.succ_opt()
+            .unwrap_or(to)
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight"),
+    );
+
+    let delivered: Vec<kpis::Delivered> = sales_order::Entity::find()
+        .filter(sales_order::Column::DeliveredAt.gte(start))
+        .filter(sales_order::Column::DeliveredAt.lt(end))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|o| {
+            let at = o.delivered_at?;
+            Some(kpis::Delivered {
+                placed_at: o.created_at,
+                delivered_at: at,
+                delivered_on: calendar.local_date(at),
+                required_by: o.required_delivery_date,
+            })
+        })
+        .collect();
+
+    // Each order's first package, when it left in the period.
+    let mut firsts: HashMap<Uuid, shipment::Model> = HashMap::new();
+    for s in shipment::Entity::find()
+        .filter(shipment::Column::PickedUpAt.is_not_null())
+        .all(db)
+        .await?
+    {
+        let earlier = firsts
+            .get(&s.order_id)
+            .is_some_and(|f| f.picked_up_at <= s.picked_up_at);
+        if !earlier {
+            firsts.insert(s.order_id, s);
+        }
+    }
+    firsts.retain(|_, s| s.picked_up_at.is_some_and(|t| t >= start && t < end));
+    let order_ids: Vec<Uuid> = firsts.keys().copied().collect();
+    let backorders = sales_order::Entity::find()
+        .filter(sales_order::Column::BackorderOf.is_in(order_ids.iter().copied()))
+        .all(db)
+        .await?;
+    let mut family: HashMap<Uuid, Uuid> = order_ids.iter().map(|id| (*id, *id)).collect();
+    for b in &backorders {
+        if let Some(parent) = b.backorder_of {
+            family.insert(b.id, parent);
+        }
+    }
+    let mut ordered: HashMap<Uuid, i64> = HashMap::new();
+    for line in order_line::Entity::find()
+        .filter(order_line::Column::OrderId.is_in(family.keys().copied()))
+        .filter(order_line::Column::Kind.eq(ProductKind::Goods))
+        .all(db)
+        .await?
+    {
+        if let Some(root) = family.get(&line.order_id) {
+            *ordered.entry(*root).or_default() += i64::from(line.quantity);
+        }
+    }
+    let first_ids: Vec<Uuid> = firsts.values().map(|s| s.id).collect();
+    let mut shipped_first: HashMap<Uuid, i64> = HashMap::new();
+    for item in shipment_item::Entity::find()
+        .filter(shipment_item::Column::ShipmentId.is_in(first_ids))
+        .all(db)
+        .await?
+    {
+        if let Some(order) = firsts.values().find(|s| s.id == item.shipment_id) {
+            *shipped_first.entry(order.order_id).or_default() += i64::from(item.quantity);
+        }
+    }
+    let first_shipments: Vec<kpis::FirstShipment> = order_ids
+        .iter()
+        .map(|id| kpis::FirstShipment {
+            units_ordered: ordered.get(id).copied().unwrap_or(0),
+            units_shipped_first: shipped_first.get(id).copied().unwrap_or(0),
+        })
+        .collect();
+
+    let refused = order_entry_error::Entity::find()
+        .filter(order_entry_error::Column::OccurredAt.gte(start))
+        .filter(order_entry_error::Column::OccurredAt.lt(end))
+        .count(db)
+        .await? as i64;
+    let placed = sales_order::Entity::find()
+        .filter(sales_order::Column::CreatedAt.gte(start))
+        .filter(sales_order::Column::CreatedAt.lt(end))
+        .filter(sales_order::Column::BackorderOf.is_null())
+        .count(db)
+        .await? as i64;
+    Ok(kpis::compute(&delivered, &first_shipments, refused, placed))
+}

@@ -1,0 +1,206 @@
+//! The satisfaction survey after delivery (closeout): the customer answers
+//! from the signed link in the feedback email, without logging in, once per
+//! order. A rating from 1 (poor) to 5 (excellent) and an optional comment;
+//! the answer joins the order's timeline.
+
+use crate::kernel::{
+    Actor, Ctx, DomainError, ErrorCode, Fields, ManualClock, Permission, Role, Write,
+};
+use crate::orders;
+use chrono::{DateTime, Utc};
+use entity::survey_response;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Longest comment, in characters.
+pub const MAX_COMMENT_LEN: usize = 2000;
+/// The lowest and highest rating.
+pub const RATINGS: std::ops::RangeInclusive<i32> = 1..=5;
+
+/// Who answers a survey through its link (no login: the signed link is the
+/// proof), as the order's timeline names it.
+pub const SURVEY_ACTOR: &str = "survey-link";
+
+/// What became of an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answered {
+    /// Stored: the order's one answer.
+    Recorded(survey_response::Model),
+    /// The order was answered before; that answer stands and this one is
+    /// not stored.
+    AlreadyAnswered(survey_response::Model),
+}
+
+/// A valid answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Answer {
+    rating: i32,
+    comment: Option<String>,
+}
+
+/// Check a rating and comment, reporting both at once: the rating must be
+/// 1 to 5 (OUT_OF_RANGE on `rating`); the comment is optional (blank is
+/// none), keeps its line breaks, and holds at most [`MAX_COMMENT_LEN`]
+/// characters (TOO_LONG) and no other control characters (INVALID_TEXT).
+fn parse(rating: i32, comment: Option<&str>) -> Result<Answer, DomainError> {
+    let mut fields = Fields::new();
+    fields.ensure(
+        RATINGS.contains(&rating),
+        "rating",
+        ErrorCode::OutOfRange,
+        "choose a rating from 1 to 5",
+    );
+    let comment = comment
+        .map(|c| c.replace("\r\n", "\n").replace('\r', "\n"))
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty());
+    if let Some(text) = &comment {
+        if text.chars().count() > MAX_COMMENT_LEN {
+            fields.refuse(
+                "comment",
+                ErrorCode::TooLong,
+                format!("the comment must be at most {MAX_COMMENT_LEN} characters"),
+            );
+        } else if text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            fields.refuse(
+                "comment",
+                ErrorCode::InvalidText,
+                "the comment holds characters that cannot be stored",
+            );
+        }
+    }
+    fields.finish(|| Some(Answer { rating, comment }))
+}
+
+/// Store the answer to `order_id`'s survey, unless the order was answered
+/// before (then that answer stands). A bad rating or comment is refused
+/// (see the fields named); an unknown order is NOT_FOUND on `orderId`.
+pub async fn answer(
+    db: &DatabaseConnection,
+    order_id: Uuid,
+    rating: i32,
+    comment: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Answered, DomainError> {
+    let answer = parse(rating, comment)?;
+    let Some(order) = orders::find(db, order_id).await? else {
+        return Err(DomainError::not_found("orderId", "order"));
+    };
+    let ctx = Ctx {
+        actor: Actor {
+            id: SURVEY_ACTOR.to_owned(),
+            role: Role::Customer,
+            party: order.order.customer_id,
+        },
+        clock: Arc::new(ManualClock::new(now)),
+    };
+    let mut w = Write::begin(db, &ctx, Permission::ReadCustomers).await?;
+    if let Some(earlier) = of_order(w.conn(), order_id).await? {
+        return Ok(Answered::AlreadyAnswered(earlier));
+    }
+    let inserted = w
+        .insert(survey_response::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            order_id: Set(order_id),
+            rating: Set(answer.rating),
+            comment: Set(answer.comment),
+            answered_at: Set(now),
+        })
+        .await;
+    let response = match inserted {
+        Err(DomainError::Db(e))
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            // Answered at the same moment in another tab: that one stands.
+            drop(w);
+            return match of_order(db, order_id).await? {
+                Some(earlier) => Ok(Answered::AlreadyAnswered(earlier)),
+                None => Err(DomainError::internal("a survey answer vanished")),
+            };
+        }
+        other => other?,
+    };
+    w.audit(
+        orders::SUBJECT_TYPE,
+        order_id,
+        "order.survey_answered",
+        None,
+        Some(&response),
+    )
+    .await?;
+    Ok(Answered::Recorded(w.commit(response).await?.value))
+}
+
+/// The answer to an order's survey, if it was answered.
+pub async fn of_order<C: ConnectionTrait>(
+    conn: &C,
+    order_id: Uuid,
+) -> Result<Option<survey_response::Model>, DbErr> {
+    survey_response::Entity::find()
+        .filter(survey_response::Column::OrderId.eq(order_id))
+        .one(conn)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(rating: i32, comment: Option<&str>) -> Vec<(String, ErrorCode)> {
+        let Err(DomainError::Rejected(errors)) = parse(rating, comment) else {
+            panic!("{rating} {comment:?} accepted");
+        };
+        errors
+            .into_iter()
+            .map(|e| (e.field.join("."), e.code))
+            .collect()
+    }
+
+    #[test]
+    fn ratings_run_from_one_to_five() {
+        for rating in 1..=5 {
+            assert_eq!(parse(rating, None).unwrap().rating, rating);
+        }
+        for rating in [0, 6, -1, i32::MAX] {
+            assert_eq!(
+                refused(rating, None),
+                [("rating".to_owned(), ErrorCode::OutOfRange)]
+            );
+        }
+    }
+
+    #[test]
+    fn a_comment_is_optional_keeps_its_lines_and_has_a_limit() {
+        assert_eq!(parse(4, Some("   ")).unwrap().comment, None);
+        assert_eq!(
+            parse(4, Some(" Great.\r\nThanks! "))
+                .unwrap()
+                .comment
+                .as_deref(),
+            Some("Great.\nThanks!")
+        );
+        let longest = "é".repeat(MAX_COMMENT_LEN);
+        assert!(parse(5, Some(&longest)).is_ok());
+        let longer = "é".repeat(MAX_COMMENT_LEN + 1);
+        assert_eq!(
+            refused(5, Some(&longer)),
+            [("comment".to_owned(), ErrorCode::TooLong)]
+        );
+        assert_eq!(
+            refused(0, Some("nul\0byte")),
+            [
+                ("rating".to_owned(), ErrorCode::OutOfRange),
+                ("comment".to_owned(), ErrorCode::InvalidText)
+            ]
+        );
+    }
+}
