@@ -79,6 +79,36 @@ const BOUNDED: &[(&str, &str, &str)] = &[
         "what is left to pick of one order at one location",
     ),
     ("Courier", "serviceLevels", "three service levels at most"),
+    (
+        "Supplier",
+        "products",
+        "what one supplier supplies (one row per catalogue product at most)",
+    ),
+    (
+        "PurchaseOrder",
+        "lines",
+        "a purchase order has at most 100 lines",
+    ),
+    (
+        "PurchaseOrder",
+        "receipts",
+        "the deliveries of one purchase order (each takes at least one of its units left to receive)",
+    ),
+    (
+        "GoodsReceipt",
+        "checklist",
+        "the checks of one QC inspection",
+    ),
+    (
+        "GoodsReceipt",
+        "lines",
+        "one delivery against one purchase order (100 lines at most)",
+    ),
+    (
+        "GoodsReceiptLine",
+        "serials",
+        "one per unit of one receipt line",
+    ),
 ];
 
 fn is_list(ty: &Value) -> bool {

@@ -18,6 +18,7 @@ pub mod kernel;
 pub mod orders;
 pub mod payments;
 pub mod platform;
+pub mod purchasing;
 pub mod rules;
 pub mod settings;
 pub mod surveys;

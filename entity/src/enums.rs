@@ -154,6 +154,13 @@ pub enum NotificationKind {
     /// bought (commercial).
     #[sea_orm(string_value = "REVIEW_REQUEST")]
     ReviewRequest,
+    /// To a supplier: an approved purchase order (HTML + text).
+    #[sea_orm(string_value = "PURCHASE_ORDER")]
+    PurchaseOrder,
+    /// To the customer: the backordered goods arrived and are being
+    /// reserved for their order.
+    #[sea_orm(string_value = "BACKORDER_ARRIVED")]
+    BackorderArrived,
 }
 
 /// Where a notification is in its delivery.
@@ -766,4 +773,31 @@ pub enum ReplenishmentStatus {
     Open,
     #[sea_orm(string_value = "DONE")]
     Done,
+}
+
+/// Where a purchase order is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PurchaseOrderStatus {
+    /// Being prepared; sending raises its PURCHASE_ORDER approval.
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    /// Approved and emailed to the supplier.
+    #[sea_orm(string_value = "SENT")]
+    Sent,
+    /// Some of it was received.
+    #[sea_orm(string_value = "PARTIALLY_RECEIVED")]
+    PartiallyReceived,
+    /// All of it was received.
+    #[sea_orm(string_value = "RECEIVED")]
+    Received,
+    /// Finished with (nothing more will come).
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+    /// Called off before anything was received.
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
 }

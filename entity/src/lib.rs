@@ -13,6 +13,8 @@ pub mod consent;
 pub mod dead_job;
 pub mod document_counter;
 pub mod enums;
+pub mod goods_receipt;
+pub mod goods_receipt_line;
 pub mod idempotency_key;
 pub mod login_failure;
 pub mod mail_address;
@@ -26,14 +28,18 @@ pub mod payment;
 pub mod product;
 pub mod provider_charge;
 pub mod public_holiday;
+pub mod purchase_order;
+pub mod purchase_order_line;
 pub mod refund;
 pub mod replenishment_task;
 pub mod sales_order;
+pub mod serial_number;
 pub mod shipment;
 pub mod shipment_item;
 pub mod stock_level;
 pub mod stock_location;
 pub mod stock_movement;
+pub mod supplier_product;
 pub mod survey_response;
 pub mod tax_invoice;
 pub mod tax_invoice_line;
@@ -44,7 +50,7 @@ pub use enums::{
     ApprovalKind, ApprovalStatus, Channel, ConsentPurpose, ConsentStatus, CourierCode,
     FollowUpKind, GstBasis, GstRounding, InvoiceLineKind, LateRisk, LocationKind, MovementKind,
     NotificationKind, NotificationStatus, OnDue, OrderStatus, OutboxStatus, PartyKind,
-    PaymentMethod, PaymentStatus, ProductKind, RefundStatus, Region, ReplenishmentStatus, Role,
-    SendOutcome, ShipmentStage, ShippingSpeed, TimerStatus, TrackingStatus, TrackingSubStatus,
-    Verdict,
+    PaymentMethod, PaymentStatus, ProductKind, PurchaseOrderStatus, RefundStatus, Region,
+    ReplenishmentStatus, Role, SendOutcome, ShipmentStage, ShippingSpeed, TimerStatus,
+    TrackingStatus, TrackingSubStatus, Verdict,
 };

@@ -19,6 +19,8 @@ pub struct Model {
     pub phone: Option<String>,
     /// 11 digits.
     pub abn: Option<String>,
+    /// A supplier that ships straight to customers.
+    pub drop_ships: bool,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -20,6 +20,7 @@ mod m20261204_000013_refunds;
 mod m20261204_000014_gst_basis;
 mod m20261205_000015_fulfilment;
 mod m20261205_000016_closeout;
+mod m20261205_000017_purchasing;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000014_gst_basis::Migration),
             Box::new(m20261205_000015_fulfilment::Migration),
             Box::new(m20261205_000016_closeout::Migration),
+            Box::new(m20261205_000017_purchasing::Migration),
         ]
     }
 }
@@ -77,7 +79,8 @@ mod tests {
                 "m20261204_000013_refunds",
                 "m20261204_000014_gst_basis",
                 "m20261205_000015_fulfilment",
-                "m20261205_000016_closeout"
+                "m20261205_000016_closeout",
+                "m20261205_000017_purchasing"
             ]
         );
     }

@@ -102,6 +102,11 @@ pub async fn paid_order(app: &TestApp, email: &str, lines: &[(&str, i32)]) -> (S
 /// Reserve a placed order (invoicing it) and pay it by card.
 pub async fn pay(app: &TestApp, order: &str) {
     reserve(app, order).await;
+    capture(app, order).await;
+}
+
+/// Pay an invoiced order by card (under $200 with delivery: approved at once).
+pub async fn capture(app: &TestApp, order: &str) {
     let paid = app
         .as_role(Role::Finance)
         .data(

@@ -469,3 +469,51 @@ async fn the_kpis_of_a_seeded_period_match_hand_computed_figures() {
         .await;
     assert!(reversed["errors"].is_array(), "{reversed}");
 }
+
+#[tokio::test]
+async fn a_bouncing_address_gets_no_commercial_follow_up_even_with_consent() {
+    let (app, courier) = with_fake_courier(None).await;
+    let _worker = app.ensure_worker().await;
+    app.admin()
+        .change_business_settings(json!({ "followUpKind": "REVIEW", "followUpAfterDays": 1 }))
+        .await;
+    let location = warehouse(&app).await;
+    let customer = app
+        .admin()
+        .new_customer(json!({ "name": "Jo Park", "email": "jo@example.com.au" }))
+        .await;
+    let given = app
+        .admin()
+        .data(
+            op("giveConsent", "mutation($input: GiveConsentInput!) { giveConsent(input: $input) { userErrors { code } } }"),
+            json!({ "input": { "customerId": customer, "purpose": "REVIEW_REQUESTS", "how": "phone call" } }),
+        )
+        .await;
+    assert!(user_errors(&given).is_empty(), "{given}");
+    // The mail server refused the address for good earlier.
+    domain::platform::deliverability::mark_bouncing(
+        app.db(),
+        "Jo@Example.com.au",
+        "550 5.1.1 no such user",
+        app.clock.now_utc(),
+    )
+    .await
+    .unwrap();
+    let order = order_for(&app, &courier, &location, &customer, "CUP-1").await;
+    app.clock.advance(Days::days(1) + Days::hours(1));
+    wait_for("the follow-up decision", PATIENCE, async || {
+        audit_count(&app, &order, "order.follow_up").await == 1
+    })
+    .await;
+    let outcomes: Vec<Value> = commercial_sends(&app)
+        .await
+        .iter()
+        .map(|s| s["outcome"].clone())
+        .collect();
+    assert_eq!(outcomes, [json!("BOUNCING")]);
+    assert!(
+        app.notifications_of(NotificationKind::ReviewRequest, &order)
+            .await
+            .is_empty()
+    );
+}

@@ -12,6 +12,33 @@ use tests::shop::{op, warehouse};
 use tests::smtp::SmtpSink;
 use tests::{Role, TestApp, input_error, user_errors, wait_for};
 
+/// Deliver the package's last fired poll job once more, as a queue may,
+/// and wait until it was processed.
+async fn redeliver_poll(app: &TestApp, package: &str) {
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+    let fired = entity::outbox::Entity::find()
+        .filter(entity::outbox::Column::Topic.eq("timer.fired"))
+        .filter(entity::outbox::Column::Payload.contains(package))
+        .order_by_desc(entity::outbox::Column::Id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("the poll's fired timer");
+    let mut again = tests::an_outbox_row("timer.fired", &fired.payload);
+    again.subject_id = Set(fired.subject_id);
+    let again = again.insert(app.db()).await.unwrap();
+    wait_for("the repeated poll job", PATIENCE, async || {
+        entity::outbox::Entity::find_by_id(again.id)
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap()
+            .processed_at
+            .is_some()
+    })
+    .await;
+}
+
 /// `(["input", a, b, …], code)` for a dotted path `a.b.…`.
 fn path_error(path: &str, code: &str) -> (Vec<String>, String) {
     let mut field = vec!["input".to_owned()];
@@ -333,6 +360,10 @@ async fn a_courier_outage_during_tracking_loses_nothing_backs_off_and_recovers()
         "backed off from 6 h to 12 h: {waited}"
     );
     assert_eq!(failed["status"], "PENDING");
+    // The queue delivers that poll's job again: it finds the package polled
+    // and backs nothing off twice.
+    redeliver_poll(&app, &package).await;
+    assert_eq!(shipment_of(&app, &package).await["pollFailures"], 1);
     let failed = poll_until(&app, &package, "a second failed poll", |s| {
         s["pollFailures"] == 2
     })

@@ -123,6 +123,14 @@ pub fn attach<Q, M, S>(
         .data(DataLoader::new(InvoiceOfOrderLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(OrderLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(ShipmentsOfOrderLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
+        .data(
+            DataLoader::new(super::purchasing::SuppliesLoader(db.clone()), tokio::spawn)
+                .delay(BATCH_WINDOW),
+        )
+        .data(
+            DataLoader::new(super::purchasing::ReceiptsLoader(db.clone()), tokio::spawn)
+                .delay(BATCH_WINDOW),
+        )
 }
 
 /// Load one value through a loader, mapping a database error to INTERNAL.

@@ -19,6 +19,7 @@ mod money;
 mod node;
 mod orders;
 mod payments;
+mod purchasing;
 mod settings;
 mod users;
 
@@ -80,6 +81,7 @@ pub struct QueryRoot(
     payments::RefundQuery,
     fulfilment::FulfilmentQuery,
     closeout::CloseoutQuery,
+    purchasing::PurchasingQuery,
 );
 
 /// Everything that changes something; each answers with a payload whose
@@ -98,6 +100,7 @@ pub struct MutationRoot(
     invoices::InvoiceMutation,
     payments::PaymentMutation,
     fulfilment::FulfilmentMutation,
+    purchasing::PurchasingMutation,
 );
 
 /// Live updates over WebSocket (graphql-transport-ws).

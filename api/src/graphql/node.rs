@@ -42,6 +42,7 @@ pub enum Node {
     Order(Order),
     Payment(Payment),
     Product(Product),
+    PurchaseOrder(super::purchasing::PurchaseOrder),
     Refund(Refund),
     Shipment(super::fulfilment::Shipment),
     StockLocation(StockLocation),
@@ -84,6 +85,11 @@ async fn find(db: &DatabaseConnection, ctx: &Ctx, id: Uuid) -> Result<Option<Nod
     }
     if let Some(m) = domain::fulfilment::find_visible(db, ctx, id).await? {
         return Ok(Some(Node::Shipment(super::fulfilment::Shipment(m))));
+    }
+    if let Some(m) = domain::purchasing::find_visible(db, ctx, id).await? {
+        return Ok(Some(Node::PurchaseOrder(super::purchasing::PurchaseOrder(
+            m,
+        ))));
     }
     if let Some(m) = products::find(db, id).await? {
         return Ok(Some(Node::Product(Product(m))));

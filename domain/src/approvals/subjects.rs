@@ -25,8 +25,8 @@ pub async fn on_closed(
         ApprovalKind::Refund => crate::payments::refunds::on_approval_closed(w, request).await,
         // The flows that raise these kinds add their handlers as they land;
         // until then nothing raises them, so there is nothing to move.
-        ApprovalKind::PurchaseOrder
-        | ApprovalKind::ScopeChange
-        | ApprovalKind::DeliverableAcceptance => Ok(()),
+        // The purchase order is sent (its email goes after commit) or stays DRAFT.
+        ApprovalKind::PurchaseOrder => crate::purchasing::on_approval_closed(w, request).await,
+        ApprovalKind::ScopeChange | ApprovalKind::DeliverableAcceptance => Ok(()),
     }
 }

@@ -104,16 +104,53 @@ pub async fn adjust(
     }
     let (reason, location) = fields.finish(|| Some((reason?, location?)))?;
     let batch_code = batch.map(str::to_uppercase).unwrap_or_default();
-    let now = w.now();
+    let change = Change {
+        product_id: input.product_id,
+        location_id: input.location_id,
+        batch_code: &batch_code,
+        expires_on: input.expires_on,
+        quantity: input.quantity,
+        kind: input.kind.unwrap_or(MovementKind::Adjustment),
+        reason: &reason,
+    };
+    let after = change_in(&mut w, &change).await?;
+    w.commit(Level {
+        level: after,
+        location,
+    })
+    .await
+}
 
-    // The level exists from the first adjustment on; concurrent first
-    // adjustments both land on the one row.
+/// One change of stock on hand at a level (product, location, batch),
+/// inside the caller's transaction.
+pub(crate) struct Change<'a> {
+    pub product_id: Uuid,
+    pub location_id: Uuid,
+    /// Upper-cased; empty when not batch-tracked.
+    pub batch_code: &'a str,
+    pub expires_on: Option<chrono::NaiveDate>,
+    pub quantity: i32,
+    pub kind: MovementKind,
+    pub reason: &'a str,
+}
+
+/// Apply a change: the level exists from the first change on, on hand moves
+/// by one conditional update that keeps it covering what is reserved (else
+/// INSUFFICIENT_STOCK on `quantity`), and the movement and audit entry are
+/// written with it. The level after.
+pub(crate) async fn change_in(
+    w: &mut Write<'_>,
+    change: &Change<'_>,
+) -> Result<stock_level::Model, DomainError> {
+    let now = w.now();
+    let batch_code = change.batch_code.to_owned();
+    // Concurrent first changes both land on the one row.
     let fresh = stock_level::ActiveModel {
         id: Set(Uuid::now_v7()),
-        product_id: Set(input.product_id),
-        location_id: Set(input.location_id),
+        product_id: Set(change.product_id),
+        location_id: Set(change.location_id),
         batch_code: Set(batch_code.clone()),
-        expires_on: Set(input.expires_on),
+        expires_on: Set(change.expires_on),
         on_hand: Set(0),
         reserved: Set(0),
         updated_at: Set(now),
@@ -132,8 +169,8 @@ pub async fn adjust(
         .await?;
     let same = || {
         sea_orm::Condition::all()
-            .add(stock_level::Column::ProductId.eq(input.product_id))
-            .add(stock_level::Column::LocationId.eq(input.location_id))
+            .add(stock_level::Column::ProductId.eq(change.product_id))
+            .add(stock_level::Column::LocationId.eq(change.location_id))
             .add(stock_level::Column::BatchCode.eq(batch_code.clone()))
     };
     let before = stock_level::Entity::find()
@@ -144,13 +181,13 @@ pub async fn adjust(
     let changed = stock_level::Entity::update_many()
         .col_expr(
             stock_level::Column::OnHand,
-            Expr::col(stock_level::Column::OnHand).add(input.quantity),
+            Expr::col(stock_level::Column::OnHand).add(change.quantity),
         )
         .col_expr(stock_level::Column::UpdatedAt, Expr::value(now))
         .filter(same())
         .filter(
             Expr::col(stock_level::Column::OnHand)
-                .add(input.quantity)
+                .add(change.quantity)
                 .gte(Expr::col(stock_level::Column::Reserved)),
         )
         .exec(w.conn())
@@ -175,10 +212,10 @@ pub async fn adjust(
         product_id: Set(after.product_id),
         location_id: Set(after.location_id),
         batch_code: Set(after.batch_code.clone()),
-        quantity: Set(input.quantity),
-        kind: Set(input.kind.unwrap_or(MovementKind::Adjustment)),
-        reason: Set(reason),
-        actor_id: Set(ctx.actor.id.clone()),
+        quantity: Set(change.quantity),
+        kind: Set(change.kind),
+        reason: Set(change.reason.to_owned()),
+        actor_id: Set(w.ctx().actor.id.clone()),
         on_hand_after: Set(after.on_hand),
         occurred_at: Set(now),
     }
@@ -192,11 +229,7 @@ pub async fn adjust(
         Some(&after),
     )
     .await?;
-    w.commit(Level {
-        level: after,
-        location,
-    })
-    .await
+    Ok(after)
 }
 
 /// Every level of the given products with its location, per product, in

@@ -18,8 +18,8 @@ use crate::rules::calendar::BusinessCalendar;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::{
     ConsentPurpose, FollowUpKind, LocationKind, NotificationKind, OrderStatus, ProductKind,
-    ReplenishmentStatus, SendOutcome, commercial_send, order_entry_error, order_line, product,
-    replenishment_task, sales_order, shipment, shipment_item, stock_level, stock_location,
+    ReplenishmentStatus, SendOutcome, order_entry_error, order_line, product, replenishment_task,
+    sales_order, shipment, shipment_item, stock_level, stock_location,
 };
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -94,20 +94,21 @@ pub async fn follow_up(
     else {
         return w.commit(None).await;
     };
+    // One follow-up per order, however often the job is delivered: the
+    // decision is recorded on the order's timeline once.
+    let decided = entity::audit_entry::Entity::find()
+        .filter(entity::audit_entry::Column::SubjectId.eq(order_id))
+        .filter(entity::audit_entry::Column::Action.eq("order.follow_up"))
+        .count(w.conn())
+        .await?;
+    if decided > 0 {
+        return w.commit(None).await;
+    }
     let settings = crate::settings::current(w.conn()).await?;
     let (kind, purpose) = follow_up_email(settings.follow_up_kind);
     let now = w.now();
     let mut outcome = SendOutcome::Sent;
     if let Some(purpose) = purpose {
-        // One decision per order, however often the job runs.
-        let decided = commercial_send::Entity::find()
-            .filter(commercial_send::Column::SubjectId.eq(order_id))
-            .filter(commercial_send::Column::Kind.eq(kind))
-            .count(w.conn())
-            .await?;
-        if decided > 0 {
-            return w.commit(None).await;
-        }
         outcome = consent::decide(w.conn(), order.customer_id, &address, purpose).await?;
         let send = CommercialSend {
             customer_id: order.customer_id,

@@ -120,6 +120,7 @@ pub async fn create(
             email: Set(email),
             phone: Set(details.phone.map(|p| p.as_e164().to_owned())),
             abn: Set(details.abn.map(|a| a.as_str().to_owned())),
+            drop_ships: Set(false),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),

@@ -59,7 +59,8 @@ pub async fn poll(
     let Some(due) = shipment::Entity::find_by_id(shipment_id).one(db).await? else {
         return Ok(Polled::default());
     };
-    let Some(courier) = due.courier.filter(|_| tracked(&due)) else {
+    // A repeated delivery of this timer's job finds it polled already.
+    let Some(courier) = due.courier.filter(|_| tracked(&due) && is_due(&due, now)) else {
         return Ok(Polled::default());
     };
     let mut batch = shipment::Entity::find()
@@ -127,6 +128,11 @@ fn tracked(s: &shipment::Model) -> bool {
     s.stage == ShipmentStage::PickedUp && tracking::is_active(s.tracking_status)
 }
 
+/// Is the package's poll due (within the batch window)?
+fn is_due(s: &shipment::Model, now: chrono::DateTime<chrono::Utc>) -> bool {
+    s.next_poll_at.is_some_and(|at| at <= now + BATCH_WINDOW)
+}
+
 /// Record one package's answer (`Ok(None)`: the courier knows nothing new
 /// of it; `Err`: the courier failed) in one transaction.
 async fn record(
@@ -144,7 +150,9 @@ async fn record(
     else {
         return Ok(w.commit(()).await?.touched);
     };
-    if !tracked(&before) {
+    // Polled meanwhile by another batch or a repeated job: each answer is
+    // recorded once (a failure must not back off twice).
+    if !tracked(&before) || !is_due(&before, now) {
         return Ok(w.commit(()).await?.touched);
     }
     let mut news = false;

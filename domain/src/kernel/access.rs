@@ -46,6 +46,8 @@ pub enum Permission {
     ManageFinance,
     /// Pick, pack, label and hand packages to couriers (FULFILMENT, ADMIN).
     Fulfil,
+    /// Suppliers, purchase orders and goods receipts (FULFILMENT, FINANCE, ADMIN).
+    Purchase,
 }
 
 impl Permission {
@@ -79,6 +81,9 @@ impl Permission {
                 matches!(role, Role::Admin | Role::Fulfilment)
             }
             Permission::ManageFinance => matches!(role, Role::Admin | Role::Finance),
+            Permission::Purchase => {
+                matches!(role, Role::Admin | Role::Fulfilment | Role::Finance)
+            }
         }
     }
 }

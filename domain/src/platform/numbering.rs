@@ -29,6 +29,11 @@ pub const ADJUSTMENT_NOTE: Series = Series {
     prefix: "ADJ",
 };
 
+pub const PURCHASE_ORDER: Series = Series {
+    counter: "purchase_order",
+    prefix: "PO",
+};
+
 /// Take the next number of `series` in this transaction, formatted.
 pub async fn next<C: ConnectionTrait>(conn: &C, series: Series) -> Result<String, DbErr> {
     document_counter::Entity::update_many()

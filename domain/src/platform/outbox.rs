@@ -29,6 +29,11 @@ pub mod topic {
     pub const ORDER_SHIPPED: &str = "order.shipped";
     /// A delivered order's follow-up email is due (payload: its kind).
     pub const ORDER_FOLLOW_UP: &str = "order.follow_up";
+    /// A purchase order was approved: email it to its supplier.
+    pub const PURCHASE_ORDER_SENT: &str = "purchase_order.sent";
+    /// Goods passed QC into a warehouse: reserve them for the orders
+    /// waiting on them, earliest required date first.
+    pub const GOODS_RECEIVED: &str = "goods.received";
     /// A package's customer email is due (payload: its notification kind).
     pub const SHIPMENT_NOTICE: &str = "shipment.notice";
 }

@@ -3,6 +3,7 @@
 
 pub mod outbox;
 pub mod payment;
+pub mod purchasing;
 pub mod send_notification;
 pub mod timer_fired;
 

@@ -74,6 +74,10 @@ async fn process(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
         topic::PAYMENT_REFUND => super::payment::refund(deps, row.subject_id).await?,
         topic::PAYMENT_SUCCEEDED => super::payment::email_receipt(deps, row.subject_id).await?,
         topic::TIMER_FIRED => super::timer_fired::handle(deps, &row).await?,
+        topic::PURCHASE_ORDER_SENT => {
+            super::send_notification::email_supplier(deps, row.subject_id).await?
+        }
+        topic::GOODS_RECEIVED => super::purchasing::goods_received(deps, row.subject_id).await?,
         topic::ORDER_FOLLOW_UP => {
             let notice: domain::closeout::FollowUpNotice = serde_json::from_str(&row.payload)?;
             super::send_notification::email_order_contact(deps, notice.kind, row.subject_id).await?

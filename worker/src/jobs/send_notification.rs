@@ -212,3 +212,28 @@ pub async fn email_shipment(
         notifications::ensure(&deps.db, kind, shipment_id, email, now, &deps.mail_domain).await?;
     deliver(deps, n.id).await
 }
+
+/// Email an approved purchase order to its supplier, once, and send it now.
+/// Nothing when the supplier has no address (staff send it another way).
+pub async fn email_supplier(deps: &Deps, purchase_order_id: Uuid) -> Result<(), BoxDynError> {
+    let Some(po) = domain::purchasing::find(&deps.db, purchase_order_id).await? else {
+        return Ok(());
+    };
+    let supplier = domain::purchasing::supplier(&deps.db, po.order.supplier_id).await?;
+    let Some(email) = supplier.and_then(|s| s.email) else {
+        tracing::warn!(%purchase_order_id, "supplier has no email address; the purchase order was not emailed");
+        return Ok(());
+    };
+    let now = chrono::Utc::now();
+    let kind = notifications::NotificationKind::PurchaseOrder;
+    let n = notifications::ensure(
+        &deps.db,
+        kind,
+        purchase_order_id,
+        &email,
+        now,
+        &deps.mail_domain,
+    )
+    .await?;
+    deliver(deps, n.id).await
+}

@@ -6,6 +6,7 @@ mod follow_up;
 mod invoice;
 mod order_confirmation;
 mod order_late;
+mod purchasing;
 mod receipt;
 mod shipment;
 mod welcome;
@@ -41,7 +42,8 @@ fn environment() -> &'static Environment<'static> {
             .chain(invoice::TEMPLATES)
             .chain(receipt::TEMPLATES)
             .chain(shipment::TEMPLATES)
-            .chain(follow_up::TEMPLATES);
+            .chain(follow_up::TEMPLATES)
+            .chain(purchasing::TEMPLATES);
         for (name, source) in all {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("template {name} parses: {e}"));
@@ -107,6 +109,10 @@ pub async fn render(
         NotificationKind::DeliveryFeedback
         | NotificationKind::NextPurchaseOffer
         | NotificationKind::ReviewRequest => follow_up::render(db, settings, links, n).await,
+        NotificationKind::PurchaseOrder => purchasing::render_purchase_order(db, settings, n).await,
+        NotificationKind::BackorderArrived => {
+            purchasing::render_backorder_arrived(db, settings, n).await
+        }
     }
 }
 

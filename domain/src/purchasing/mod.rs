@@ -1,0 +1,1129 @@
+//! Purchasing (the product-fulfilment process, step 1): suppliers and what
+//! they supply, purchase orders (by hand or sourcing a backordered order)
+//! sent through the PURCHASE_ORDER approval and emailed to the supplier,
+//! goods receipts with a QC inspection (passed goods land in a warehouse,
+//! failed ones in quarantine, never reservable), and the hand-over of
+//! passed goods to the orders waiting on them.
+
+pub mod state;
+
+use crate::approvals::{self, NewApproval};
+use crate::catalogue::stock::{Change, change_in};
+use crate::kernel::{
+    Committed, Ctx, DomainError, ErrorCode, Fields, Page, PageRequest, Permission, Write,
+    fetch_page_sorted,
+};
+use crate::platform::numbering;
+use crate::platform::outbox::topic;
+use crate::rules::abn::Abn;
+use crate::rules::calendar::BusinessCalendar;
+use crate::rules::email::Email;
+use crate::rules::money::Money;
+use chrono::NaiveDate;
+use entity::{
+    ApprovalKind, ApprovalStatus, LocationKind, MovementKind, OrderStatus, PartyKind, ProductKind,
+    PurchaseOrderStatus, approval_request, goods_receipt, goods_receipt_line, order_line, party,
+    product, purchase_order, purchase_order_line, sales_order, serial_number, stock_location,
+    supplier_product,
+};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    ExprTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
+use state::Event;
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+pub const SUBJECT_TYPE: &str = "purchase_order";
+pub const SUPPLIER_SUBJECT_TYPE: &str = "supplier";
+pub const RECEIPT_SUBJECT_TYPE: &str = "goods_receipt";
+
+crate::stamped!(purchase_order);
+
+/// Most lines a purchase order has.
+const MAX_LINES: usize = 100;
+/// Most units of one line.
+const MAX_QUANTITY: i32 = 100_000;
+
+/// A supplier as staff enter it.
+#[derive(Debug, Clone)]
+pub struct SupplierInput {
+    pub name: String,
+    pub email: Option<String>,
+    pub abn: Option<String>,
+    pub drop_ships: bool,
+}
+
+/// Create a supplier (a party of kind SUPPLIER).
+pub async fn create_supplier(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    input: &SupplierInput,
+) -> Result<Committed<party::Model>, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::Purchase).await?;
+    let mut fields = Fields::new();
+    let name = fields.text("name", &input.name, 200);
+    let email = fields.optional("email", input.email.as_deref(), Email::parse);
+    let abn = fields.optional("abn", input.abn.as_deref(), Abn::parse);
+    let name = fields.finish(|| name)?;
+    let now = w.now();
+    let email = email.map(|e| e.as_str().to_owned());
+    let supplier = w
+        .insert(party::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            kind: Set(PartyKind::Supplier),
+            search_text: Set(
+                format!("{name} {}", email.as_deref().unwrap_or_default()).to_lowercase()
+            ),
+            name: Set(name),
+            email: Set(email),
+            phone: Set(None),
+            abn: Set(abn.map(|a| a.as_str().to_owned())),
+            drop_ships: Set(input.drop_ships),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .await?;
+    w.audit(
+        SUPPLIER_SUBJECT_TYPE,
+        supplier.id,
+        "supplier.created",
+        None,
+        Some(&supplier),
+    )
+    .await?;
+    w.commit(supplier).await
+}
+
+/// A supplier by id (`None` for other kinds of party).
+pub async fn supplier<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+) -> Result<Option<party::Model>, DbErr> {
+    Ok(party::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .filter(|p| p.kind == PartyKind::Supplier))
+}
+
+/// Suppliers, oldest first (purchasing roles).
+pub async fn suppliers(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    page: PageRequest,
+) -> Result<Page<party::Model>, DomainError> {
+    Permission::Purchase.require(ctx)?;
+    let query = party::Entity::find().filter(party::Column::Kind.eq(PartyKind::Supplier));
+    Ok(fetch_page_sorted(db, query, party::Column::Id, page, false, |p| p.id).await?)
+}
+
+/// What each of the given suppliers supplies (one query for any number).
+pub async fn products_of<C: ConnectionTrait>(
+    conn: &C,
+    supplier_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<supplier_product::Model>>, DbErr> {
+    let mut out: HashMap<Uuid, Vec<supplier_product::Model>> = HashMap::new();
+    for row in supplier_product::Entity::find()
+        .filter(supplier_product::Column::SupplierId.is_in(supplier_ids.iter().copied()))
+        .order_by_asc(supplier_product::Column::Id)
+        .all(conn)
+        .await?
+    {
+        out.entry(row.supplier_id).or_default().push(row);
+    }
+    Ok(out)
+}
+
+/// What a supplier supplies, as staff enter it.
+#[derive(Debug, Clone)]
+pub struct SupplierProductInput {
+    pub supplier_id: Uuid,
+    pub product_id: Uuid,
+    pub supplier_sku: String,
+    /// Dollars, ex-GST.
+    pub unit_cost: String,
+    pub lead_time_days: i32,
+}
+
+/// Record (or change) that a supplier supplies a product.
+pub async fn set_supplier_product(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    input: &SupplierProductInput,
+) -> Result<Committed<supplier_product::Model>, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::Purchase).await?;
+    let mut fields = Fields::new();
+    let sku = fields.text("supplierSku", &input.supplier_sku, 100);
+    let cost = fields.optional("unitCost", Some(input.unit_cost.as_str()), Money::parse);
+    fields.ensure(
+        cost.is_none_or(|c| c.cents() > 0),
+        "unitCost",
+        ErrorCode::OutOfRange,
+        "a unit cost is more than $0",
+    );
+    fields.ensure(
+        (0..=365).contains(&input.lead_time_days),
+        "leadTimeDays",
+        ErrorCode::OutOfRange,
+        "a lead time is 0 to 365 days",
+    );
+    if supplier(w.conn(), input.supplier_id).await?.is_none() {
+        fields.refuse("supplierId", ErrorCode::NotFound, "supplier not found");
+    }
+    match crate::catalogue::products::find(w.conn(), input.product_id).await? {
+        None => fields.refuse("productId", ErrorCode::NotFound, "product not found"),
+        Some(p) => fields.ensure(
+            p.kind == ProductKind::Goods,
+            "productId",
+            ErrorCode::InvalidState,
+            "a service is not purchased",
+        ),
+    }
+    let (sku, cost) = fields.finish(|| Some((sku?, cost?)))?;
+    let row = supplier_product::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        supplier_id: Set(input.supplier_id),
+        product_id: Set(input.product_id),
+        supplier_sku: Set(sku),
+        unit_cost_cents: Set(cost.cents()),
+        lead_time_days: Set(input.lead_time_days),
+        updated_at: Set(w.now()),
+    };
+    supplier_product::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([
+                supplier_product::Column::SupplierId,
+                supplier_product::Column::ProductId,
+            ])
+            .update_columns([
+                supplier_product::Column::SupplierSku,
+                supplier_product::Column::UnitCostCents,
+                supplier_product::Column::LeadTimeDays,
+                supplier_product::Column::UpdatedAt,
+            ])
+            .to_owned(),
+        )
+        .exec_without_returning(w.conn())
+        .await?;
+    let stored = supplier_product::Entity::find()
+        .filter(supplier_product::Column::SupplierId.eq(input.supplier_id))
+        .filter(supplier_product::Column::ProductId.eq(input.product_id))
+        .one(w.conn())
+        .await?
+        .ok_or_else(|| DomainError::internal("the supplier product just stored is missing"))?;
+    w.audit(
+        SUPPLIER_SUBJECT_TYPE,
+        input.supplier_id,
+        "supplier.product_set",
+        None,
+        Some(&stored),
+    )
+    .await?;
+    w.commit(stored).await
+}
+
+/// A purchase order with its lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchaseOrder {
+    pub order: purchase_order::Model,
+    pub lines: Vec<purchase_order_line::Model>,
+}
+
+impl PurchaseOrder {
+    /// Its total: each line's cost plus its GST (10% on taxable lines), in cents.
+    pub fn total_cents(&self) -> i64 {
+        self.lines
+            .iter()
+            .map(|l| {
+                let ex = l.unit_cost_cents * i64::from(l.quantity);
+                let gst = if l.tax_code == "TAXABLE" {
+                    (ex + 5) / 10
+                } else {
+                    0
+                };
+                ex + gst
+            })
+            .sum()
+    }
+}
+
+/// A purchase order by id, whoever asks (background work).
+pub async fn find<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<PurchaseOrder>, DbErr> {
+    let Some(order) = purchase_order::Entity::find_by_id(id).one(conn).await? else {
+        return Ok(None);
+    };
+    let lines = purchase_order_line::Entity::find()
+        .filter(purchase_order_line::Column::PurchaseOrderId.eq(id))
+        .order_by_asc(purchase_order_line::Column::LineNo)
+        .all(conn)
+        .await?;
+    Ok(Some(PurchaseOrder { order, lines }))
+}
+
+/// A purchase order for staff (purchasing roles).
+pub async fn find_visible<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Ctx,
+    id: Uuid,
+) -> Result<Option<PurchaseOrder>, DbErr> {
+    if !Permission::Purchase.allows(ctx.actor.role) {
+        return Ok(None);
+    }
+    find(conn, id).await
+}
+
+/// Purchase orders, newest first (purchasing roles).
+pub async fn list(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    status: Option<PurchaseOrderStatus>,
+    page: PageRequest,
+) -> Result<Page<PurchaseOrder>, DomainError> {
+    Permission::Purchase.require(ctx)?;
+    let mut query = purchase_order::Entity::find();
+    if let Some(status) = status {
+        query = query.filter(purchase_order::Column::Status.eq(status));
+    }
+    let page =
+        fetch_page_sorted(db, query, purchase_order::Column::Id, page, true, |o| o.id).await?;
+    let ids: Vec<Uuid> = page.items.iter().map(|(id, _)| *id).collect();
+    let mut lines: HashMap<Uuid, Vec<purchase_order_line::Model>> = HashMap::new();
+    for line in purchase_order_line::Entity::find()
+        .filter(purchase_order_line::Column::PurchaseOrderId.is_in(ids))
+        .order_by_asc(purchase_order_line::Column::LineNo)
+        .all(db)
+        .await?
+    {
+        lines.entry(line.purchase_order_id).or_default().push(line);
+    }
+    let items = page
+        .items
+        .into_iter()
+        .map(|(id, order)| {
+            let lines = lines.remove(&id).unwrap_or_default();
+            (id, PurchaseOrder { order, lines })
+        })
+        .collect();
+    Ok(Page {
+        items,
+        has_next_page: page.has_next_page,
+        has_previous_page: page.has_previous_page,
+    })
+}
+
+/// One line as staff enter it.
+#[derive(Debug, Clone)]
+pub struct LineInput {
+    pub product_id: Uuid,
+    pub quantity: i32,
+    /// Dollars ex-GST; the supplier's recorded cost when omitted.
+    pub unit_cost: Option<String>,
+}
+
+/// A purchase order as staff enter it.
+#[derive(Debug, Clone)]
+pub struct NewPurchaseOrder {
+    pub supplier_id: Uuid,
+    pub lines: Vec<LineInput>,
+    pub expected_on: Option<NaiveDate>,
+}
+
+/// Create a DRAFT purchase order by hand.
+pub async fn create(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    input: &NewPurchaseOrder,
+) -> Result<Committed<PurchaseOrder>, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::Purchase).await?;
+    let po = create_in(&mut w, input, None).await?;
+    w.commit(po).await
+}
+
+async fn create_in(
+    w: &mut Write<'_>,
+    input: &NewPurchaseOrder,
+    source_order: Option<Uuid>,
+) -> Result<PurchaseOrder, DomainError> {
+    let mut fields = Fields::new();
+    let supplier = supplier(w.conn(), input.supplier_id).await?;
+    if supplier.is_none() {
+        fields.refuse("supplierId", ErrorCode::NotFound, "supplier not found");
+    }
+    fields.ensure(
+        !input.lines.is_empty() && input.lines.len() <= MAX_LINES,
+        "lines",
+        ErrorCode::OutOfRange,
+        format!("a purchase order has 1 to {MAX_LINES} lines"),
+    );
+    let ids: Vec<Uuid> = input.lines.iter().map(|l| l.product_id).collect();
+    let products: HashMap<Uuid, product::Model> = product::Entity::find()
+        .filter(product::Column::Id.is_in(ids.iter().copied()))
+        .all(w.conn())
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let supplied: HashMap<Uuid, supplier_product::Model> = supplier_product::Entity::find()
+        .filter(supplier_product::Column::SupplierId.eq(input.supplier_id))
+        .filter(supplier_product::Column::ProductId.is_in(ids.iter().copied()))
+        .all(w.conn())
+        .await?
+        .into_iter()
+        .map(|s| (s.product_id, s))
+        .collect();
+    let mut lines = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, line) in input.lines.iter().enumerate() {
+        let index = i.to_string();
+        let at = |field: &'static str| ["lines", index.as_str(), field];
+        let Some(p) = products.get(&line.product_id) else {
+            fields.refuse_at(&at("productId"), ErrorCode::NotFound, "product not found");
+            continue;
+        };
+        if !p.active {
+            fields.refuse_at(
+                &at("productId"),
+                ErrorCode::InvalidState,
+                format!("{} is inactive", p.sku),
+            );
+            continue;
+        }
+        if p.kind != ProductKind::Goods {
+            fields.refuse_at(
+                &at("productId"),
+                ErrorCode::InvalidState,
+                format!("{} is a service", p.sku),
+            );
+            continue;
+        }
+        if !seen.insert(p.id) {
+            fields.refuse_at(
+                &at("productId"),
+                ErrorCode::AlreadyExists,
+                format!("{} is given twice", p.sku),
+            );
+            continue;
+        }
+        if !(1..=MAX_QUANTITY).contains(&line.quantity) {
+            fields.refuse_at(
+                &at("quantity"),
+                ErrorCode::InvalidQuantity,
+                format!("a quantity is 1 to {MAX_QUANTITY}"),
+            );
+            continue;
+        }
+        let sku = supplied.get(&p.id).map(|s| s.supplier_sku.clone());
+        let cost = match &line.unit_cost {
+            Some(raw) => match Money::parse(raw) {
+                Ok(m) if m.cents() > 0 => Some(m.cents()),
+                Ok(_) => {
+                    fields.refuse_at(
+                        &at("unitCost"),
+                        ErrorCode::OutOfRange,
+                        "a unit cost is more than $0",
+                    );
+                    None
+                }
+                Err(e) => {
+                    fields.refuse_at(&at("unitCost"), e.code, e.message);
+                    None
+                }
+            },
+            None => match supplied.get(&p.id) {
+                Some(s) => Some(s.unit_cost_cents),
+                None => {
+                    fields.refuse_at(
+                        &at("unitCost"),
+                        ErrorCode::Required,
+                        format!("the supplier has no cost for {}: give one", p.sku),
+                    );
+                    None
+                }
+            },
+        };
+        if let Some(cost) = cost {
+            lines.push((
+                p.clone(),
+                line.quantity,
+                cost,
+                sku.unwrap_or_else(|| p.sku.clone()),
+            ));
+        }
+    }
+    fields.finish(|| Some(()))?;
+    let now = w.now();
+    let id = Uuid::now_v7();
+    let number = numbering::next(w.conn(), numbering::PURCHASE_ORDER).await?;
+    let order = w
+        .insert(purchase_order::ActiveModel {
+            id: Set(id),
+            number: Set(number),
+            supplier_id: Set(input.supplier_id),
+            status: Set(PurchaseOrderStatus::Draft),
+            expected_on: Set(input.expected_on),
+            approval_id: Set(None),
+            source_order_id: Set(source_order),
+            source_task_id: Set(None),
+            status_reason: Set(None),
+            sent_at: Set(None),
+            created_by: Set(w.ctx().actor.id.clone()),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .await?;
+    let mut stored = Vec::new();
+    for (no, (p, quantity, cost, sku)) in lines.into_iter().enumerate() {
+        stored.push(
+            purchase_order_line::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                purchase_order_id: Set(id),
+                line_no: Set(no as i32 + 1),
+                product_id: Set(p.id),
+                supplier_sku: Set(sku),
+                quantity: Set(quantity),
+                received_quantity: Set(0),
+                unit_cost_cents: Set(cost),
+                tax_code: Set(p.tax_code.clone()),
+            }
+            .insert(w.conn())
+            .await?,
+        );
+    }
+    let po = PurchaseOrder {
+        order,
+        lines: stored,
+    };
+    w.audit(SUBJECT_TYPE, id, "purchase_order.created", None, Some(&po))
+        .await?;
+    Ok(po)
+}
+
+/// Source a BACKORDERED order: a DRAFT purchase order to `supplier_id` for
+/// every goods unit it waits for.
+pub async fn source_backorder(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    order_id: Uuid,
+    supplier_id: Uuid,
+) -> Result<Committed<PurchaseOrder>, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::Purchase).await?;
+    let order = crate::orders::find(w.conn(), order_id)
+        .await?
+        .ok_or_else(|| DomainError::not_found("orderId", "order"))?;
+    if order.order.status != OrderStatus::Backordered {
+        return Err(DomainError::rejected(
+            &["orderId"],
+            ErrorCode::IllegalTransition,
+            format!(
+                "{} is {:?}, not BACKORDERED",
+                order.order.number, order.order.status
+            ),
+        ));
+    }
+    let lines: Vec<LineInput> = order
+        .lines
+        .iter()
+        .filter(|l| l.kind == ProductKind::Goods && l.quantity > l.reserved_quantity)
+        .map(|l| LineInput {
+            product_id: l.product_id,
+            quantity: l.quantity - l.reserved_quantity,
+            unit_cost: None,
+        })
+        .collect();
+    let input = NewPurchaseOrder {
+        supplier_id,
+        lines,
+        expected_on: None,
+    };
+    let po = create_in(&mut w, &input, Some(order_id)).await?;
+    w.commit(po).await
+}
+
+fn illegal(po: &purchase_order::Model, i: state::Illegal) -> DomainError {
+    DomainError::rejected(
+        &["purchaseOrderId"],
+        ErrorCode::IllegalTransition,
+        format!("{} is {:?}", po.number, i.from),
+    )
+}
+
+async fn load_locked(w: &Write<'_>, id: Uuid) -> Result<PurchaseOrder, DomainError> {
+    crate::kernel::db::find_for_update::<purchase_order::Entity, _>(w.conn(), id)
+        .await?
+        .ok_or_else(|| DomainError::not_found("purchaseOrderId", "purchase order"))?;
+    find(w.conn(), id)
+        .await?
+        .ok_or_else(|| DomainError::not_found("purchaseOrderId", "purchase order"))
+}
+
+/// Ask to send a DRAFT purchase order: its PURCHASE_ORDER approval is
+/// raised for its total (the policy's bands decide whether a person is
+/// needed); once approved it is SENT and emailed to the supplier.
+pub async fn send(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    calendar: &BusinessCalendar,
+    id: Uuid,
+) -> Result<Committed<PurchaseOrder>, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::Purchase).await?;
+    let before = load_locked(&w, id).await?;
+    state::apply(before.order.status, Event::Send).map_err(|i| illegal(&before.order, i))?;
+    if let Some(pending) = before.order.approval_id {
+        let open = approval_request::Entity::find_by_id(pending)
+            .one(w.conn())
+            .await?
+            .is_some_and(|a| a.status == ApprovalStatus::Pending);
+        if open {
+            return Err(DomainError::rejected(
+                &["purchaseOrderId"],
+                ErrorCode::InvalidState,
+                format!(
+                    "{} is already waiting for its approval",
+                    before.order.number
+                ),
+            ));
+        }
+    }
+    let approval_id = Uuid::now_v7();
+    let after = w
+        .change::<purchase_order::Entity>(id, before.order.version, |o| {
+            o.approval_id = Set(Some(approval_id));
+            o.status_reason = Set(None);
+        })
+        .await?;
+    w.audit(
+        SUBJECT_TYPE,
+        id,
+        "purchase_order.send_requested",
+        Some(&before.order),
+        Some(&after),
+    )
+    .await?;
+    let new = NewApproval {
+        kind: ApprovalKind::PurchaseOrder,
+        subject_type: SUBJECT_TYPE.into(),
+        subject_id: id,
+        owner_party: None,
+        amount: Some(Money::from_cents(before.total_cents()).to_string()),
+        reason: format!("Send {} to its supplier", before.order.number),
+    };
+    approvals::request_in_with_id(&mut w, calendar, &new, approval_id).await?;
+    // An approval given at once has sent it already; read it as it is now.
+    let po = find(w.conn(), id)
+        .await?
+        .ok_or_else(|| DomainError::internal("the purchase order vanished"))?;
+    w.commit(po).await
+}
+
+/// The PURCHASE_ORDER approval closed (in the deciding write): approved
+/// sends it (the supplier's email goes out after commit); anything else
+/// leaves it DRAFT, saying why.
+pub async fn on_approval_closed(
+    w: &mut Write<'_>,
+    request: &approval_request::Model,
+) -> Result<(), DomainError> {
+    let Some(before) = crate::kernel::db::find_for_update::<purchase_order::Entity, _>(
+        w.conn(),
+        request.subject_id,
+    )
+    .await?
+    else {
+        return Ok(());
+    };
+    if before.approval_id != Some(request.id) || before.status != PurchaseOrderStatus::Draft {
+        return Ok(());
+    }
+    let now = w.now();
+    let approved = request.status == ApprovalStatus::Approved;
+    let after = w
+        .change::<purchase_order::Entity>(before.id, before.version, |o| {
+            if approved {
+                o.status = Set(PurchaseOrderStatus::Sent);
+                o.sent_at = Set(Some(now));
+            } else {
+                o.status_reason = Set(Some(format!(
+                    "not sent: its approval was {:?}",
+                    request.status
+                )));
+            }
+        })
+        .await?;
+    let action = if approved {
+        "purchase_order.sent"
+    } else {
+        "purchase_order.send_refused"
+    };
+    w.audit(SUBJECT_TYPE, before.id, action, Some(&before), Some(&after))
+        .await?;
+    if approved {
+        w.emit(
+            topic::PURCHASE_ORDER_SENT,
+            before.id,
+            &serde_json::json!({}),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Call off a purchase order before anything was received.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    id: Uuid,
+    reason: &str,
+) -> Result<Committed<PurchaseOrder>, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::Purchase).await?;
+    let mut fields = Fields::new();
+    let reason = fields.text("reason", reason, 500);
+    let reason = fields.finish(|| reason)?;
+    let before = load_locked(&w, id).await?;
+    let status =
+        state::apply(before.order.status, Event::Cancel).map_err(|i| illegal(&before.order, i))?;
+    if let Some(approval) = before.order.approval_id {
+        approvals::withdraw_in(&mut w, approval).await?;
+    }
+    let after = w
+        .change::<purchase_order::Entity>(id, before.order.version, |o| {
+            o.status = Set(status);
+            o.status_reason = Set(Some(reason));
+        })
+        .await?;
+    w.audit(
+        SUBJECT_TYPE,
+        id,
+        "purchase_order.cancelled",
+        Some(&before.order),
+        Some(&after),
+    )
+    .await?;
+    let po = find(w.conn(), id)
+        .await?
+        .ok_or_else(|| DomainError::internal("the purchase order vanished"))?;
+    w.commit(po).await
+}
+
+/// Units of one line as received.
+#[derive(Debug, Clone)]
+pub struct ReceiptLineInput {
+    pub purchase_order_line_id: Uuid,
+    pub quantity: i32,
+    pub batch_code: Option<String>,
+    pub expires_on: Option<NaiveDate>,
+    pub serials: Vec<String>,
+}
+
+/// One check of a QC inspection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub item: String,
+    pub passed: bool,
+}
+
+/// A receipt as the receiver enters it.
+#[derive(Debug, Clone)]
+pub struct ReceiveInput {
+    pub purchase_order_id: Uuid,
+    pub received_on: NaiveDate,
+    /// A WAREHOUSE when every check passed, else a QUARANTINE location.
+    pub location_id: Uuid,
+    pub lines: Vec<ReceiptLineInput>,
+    pub checklist: Vec<Check>,
+    pub qc_notes: Option<String>,
+}
+
+/// A receipt with its lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub receipt: goods_receipt::Model,
+    pub lines: Vec<goods_receipt_line::Model>,
+}
+
+/// Receive goods against a SENT (or partly received) purchase order, in one
+/// transaction with the stock ledger: over-receipt is refused, a short one
+/// leaves the line open; batch-tracked units need their batch, serial-tracked
+/// ones one serial each, unique per product. QC passed (every check): the
+/// goods land at the given WAREHOUSE and the orders waiting on them are
+/// served after commit; failed: at the given QUARANTINE, never reservable.
+pub async fn receive(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    input: &ReceiveInput,
+) -> Result<Committed<Receipt>, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::Purchase).await?;
+    let po = load_locked(&w, input.purchase_order_id).await?;
+    // Nothing is received against a draft, cancelled, received or closed order.
+    state::apply(po.order.status, Event::Receive { all: false })
+        .map_err(|i| illegal(&po.order, i))?;
+    let mut fields = Fields::new();
+    let passed = !input.checklist.is_empty() && input.checklist.iter().all(|c| c.passed);
+    fields.ensure(
+        !input.checklist.is_empty(),
+        "checklist",
+        ErrorCode::Required,
+        "a receipt needs its QC checklist",
+    );
+    for (i, check) in input.checklist.iter().enumerate() {
+        let index = i.to_string();
+        fields.text_at(&["checklist", index.as_str(), "item"], &check.item, 200);
+    }
+    let notes = input
+        .qc_notes
+        .as_deref()
+        .filter(|n| !n.trim().is_empty())
+        .and_then(|n| fields.text("qcNotes", n, 2000));
+    match stock_location::Entity::find_by_id(input.location_id)
+        .one(w.conn())
+        .await?
+    {
+        None => fields.refuse(
+            "locationId",
+            ErrorCode::NotFound,
+            "stock location not found",
+        ),
+        Some(l) => {
+            let wanted = if passed {
+                LocationKind::Warehouse
+            } else {
+                LocationKind::Quarantine
+            };
+            fields.ensure(
+                l.kind == wanted,
+                "locationId",
+                ErrorCode::InvalidState,
+                if passed {
+                    "goods that passed QC go to a WAREHOUSE location"
+                } else {
+                    "goods that failed QC go to a QUARANTINE location"
+                },
+            );
+        }
+    }
+    fields.ensure(
+        !input.lines.is_empty(),
+        "lines",
+        ErrorCode::Required,
+        "receive at least one line",
+    );
+    let products: HashMap<Uuid, product::Model> = product::Entity::find()
+        .filter(product::Column::Id.is_in(po.lines.iter().map(|l| l.product_id)))
+        .all(w.conn())
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let mut serials_seen: HashSet<(Uuid, String)> = HashSet::new();
+    let mut lines_seen: HashSet<Uuid> = HashSet::new();
+    let mut plan = Vec::new();
+    for (i, line) in input.lines.iter().enumerate() {
+        let index = i.to_string();
+        let at = |field: &'static str| ["lines", index.as_str(), field];
+        let Some(po_line) = po
+            .lines
+            .iter()
+            .find(|l| l.id == line.purchase_order_line_id)
+        else {
+            fields.refuse_at(
+                &at("purchaseOrderLineId"),
+                ErrorCode::NotFound,
+                "not a line of this purchase order",
+            );
+            continue;
+        };
+        let Some(p) = products.get(&po_line.product_id) else {
+            return Err(DomainError::internal(
+                "a purchase order line's product is missing",
+            ));
+        };
+        if !lines_seen.insert(po_line.id) {
+            fields.refuse_at(
+                &at("purchaseOrderLineId"),
+                ErrorCode::AlreadyExists,
+                format!("line {} is given twice", po_line.line_no),
+            );
+            continue;
+        }
+        let open = po_line.quantity - po_line.received_quantity;
+        if line.quantity < 1 {
+            fields.refuse_at(
+                &at("quantity"),
+                ErrorCode::InvalidQuantity,
+                "receive at least one unit",
+            );
+            continue;
+        }
+        if line.quantity > open {
+            fields.refuse_at(
+                &at("quantity"),
+                ErrorCode::OutOfRange,
+                format!(
+                    "line {} has {open} unit(s) left to receive",
+                    po_line.line_no
+                ),
+            );
+            continue;
+        }
+        let batch = line
+            .batch_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+            .map(str::to_uppercase);
+        if p.batch_tracked && batch.is_none() {
+            fields.refuse_at(
+                &at("batchCode"),
+                ErrorCode::Required,
+                format!("{} is batch-tracked: give its batch", p.sku),
+            );
+        }
+        if !p.batch_tracked && batch.is_some() {
+            fields.refuse_at(
+                &at("batchCode"),
+                ErrorCode::InvalidState,
+                format!("{} is not batch-tracked", p.sku),
+            );
+        }
+        let serials: Vec<String> = line
+            .serials
+            .iter()
+            .map(|s| s.trim().to_uppercase())
+            .collect();
+        if p.serial_tracked && serials.len() != line.quantity as usize {
+            fields.refuse_at(
+                &at("serials"),
+                ErrorCode::Required,
+                format!("{} is serial-tracked: one serial per unit", p.sku),
+            );
+        }
+        if !p.serial_tracked && !serials.is_empty() {
+            fields.refuse_at(
+                &at("serials"),
+                ErrorCode::InvalidState,
+                format!("{} is not serial-tracked", p.sku),
+            );
+        }
+        for serial in &serials {
+            let known = serial_number::Entity::find()
+                .filter(serial_number::Column::ProductId.eq(p.id))
+                .filter(serial_number::Column::Serial.eq(serial.clone()))
+                .one(w.conn())
+                .await?
+                .is_some();
+            if serial.is_empty() || serial.len() > 100 {
+                fields.refuse_at(
+                    &at("serials"),
+                    ErrorCode::InvalidText,
+                    "a serial number is 1 to 100 characters",
+                );
+            } else if known || !serials_seen.insert((p.id, serial.clone())) {
+                fields.refuse_at(
+                    &at("serials"),
+                    ErrorCode::AlreadyExists,
+                    format!("serial {serial} of {} is already known", p.sku),
+                );
+            }
+        }
+        plan.push((
+            po_line.clone(),
+            p.clone(),
+            line.clone(),
+            batch.unwrap_or_default(),
+            serials,
+        ));
+    }
+    fields.finish(|| Some(()))?;
+    let event = Event::Receive {
+        all: po.lines.iter().all(|l| {
+            let now = input
+                .lines
+                .iter()
+                .filter(|r| r.purchase_order_line_id == l.id)
+                .map(|r| r.quantity)
+                .sum::<i32>();
+            l.received_quantity + now >= l.quantity
+        }),
+    };
+    let status = state::apply(po.order.status, event).map_err(|i| illegal(&po.order, i))?;
+
+    let now = w.now();
+    let receipt_id = Uuid::now_v7();
+    let receipt = goods_receipt::ActiveModel {
+        id: Set(receipt_id),
+        purchase_order_id: Set(po.order.id),
+        received_on: Set(input.received_on),
+        location_id: Set(input.location_id),
+        qc_passed: Set(passed),
+        qc_checklist: Set(serde_json::to_string(&input.checklist).map_err(DomainError::internal)?),
+        qc_notes: Set(notes),
+        received_by: Set(w.ctx().actor.id.clone()),
+        created_at: Set(now),
+    }
+    .insert(w.conn())
+    .await?;
+    let mut lines = Vec::new();
+    for (po_line, p, line, batch, serials) in plan {
+        let reason = format!(
+            "Received on {} ({})",
+            po.order.number,
+            if passed {
+                "QC passed"
+            } else {
+                "QC failed: quarantined"
+            }
+        );
+        let change = Change {
+            product_id: p.id,
+            location_id: input.location_id,
+            batch_code: &batch,
+            expires_on: line.expires_on,
+            quantity: line.quantity,
+            kind: MovementKind::Receipt,
+            reason: &reason,
+        };
+        let level = change_in(&mut w, &change).await?;
+        let marked = purchase_order_line::Entity::update_many()
+            .col_expr(
+                purchase_order_line::Column::ReceivedQuantity,
+                Expr::col(purchase_order_line::Column::ReceivedQuantity).add(line.quantity),
+            )
+            .filter(purchase_order_line::Column::Id.eq(po_line.id))
+            .filter(
+                Expr::col(purchase_order_line::Column::ReceivedQuantity)
+                    .add(line.quantity)
+                    .lte(Expr::col(purchase_order_line::Column::Quantity)),
+            )
+            .exec(w.conn())
+            .await?;
+        if marked.rows_affected != 1 {
+            return Err(DomainError::conflict());
+        }
+        let line_id = Uuid::now_v7();
+        let stored = goods_receipt_line::ActiveModel {
+            id: Set(line_id),
+            receipt_id: Set(receipt_id),
+            purchase_order_line_id: Set(po_line.id),
+            product_id: Set(p.id),
+            quantity: Set(line.quantity),
+            batch_code: Set(batch.clone()),
+            expires_on: Set(line.expires_on),
+            serials: Set(serde_json::to_string(&serials).map_err(DomainError::internal)?),
+            stock_level_id: Set(level.id),
+        }
+        .insert(w.conn())
+        .await?;
+        for serial in serials {
+            serial_number::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                product_id: Set(p.id),
+                serial: Set(serial),
+                receipt_line_id: Set(line_id),
+                created_at: Set(now),
+            }
+            .insert(w.conn())
+            .await?;
+        }
+        lines.push(stored);
+    }
+    let after = w
+        .change::<purchase_order::Entity>(po.order.id, po.order.version, |o| o.status = Set(status))
+        .await?;
+    let receipt = Receipt { receipt, lines };
+    w.audit(
+        RECEIPT_SUBJECT_TYPE,
+        receipt_id,
+        "goods.received",
+        None,
+        Some(&receipt),
+    )
+    .await?;
+    w.audit(
+        SUBJECT_TYPE,
+        po.order.id,
+        "purchase_order.received",
+        Some(&po.order),
+        Some(&after),
+    )
+    .await?;
+    if passed {
+        w.emit(topic::GOODS_RECEIVED, receipt_id, &serde_json::json!({}))
+            .await?;
+    }
+    w.commit(receipt).await
+}
+
+/// The receipts of a purchase order, oldest first.
+pub async fn receipts_of<C: ConnectionTrait>(conn: &C, po_id: Uuid) -> Result<Vec<Receipt>, DbErr> {
+    let receipts = goods_receipt::Entity::find()
+        .filter(goods_receipt::Column::PurchaseOrderId.eq(po_id))
+        .order_by_asc(goods_receipt::Column::Id)
+        .all(conn)
+        .await?;
+    let ids: Vec<Uuid> = receipts.iter().map(|r| r.id).collect();
+    let mut lines: HashMap<Uuid, Vec<goods_receipt_line::Model>> = HashMap::new();
+    for l in goods_receipt_line::Entity::find()
+        .filter(goods_receipt_line::Column::ReceiptId.is_in(ids))
+        .order_by_asc(goods_receipt_line::Column::Id)
+        .all(conn)
+        .await?
+    {
+        lines.entry(l.receipt_id).or_default().push(l);
+    }
+    Ok(receipts
+        .into_iter()
+        .map(|r| Receipt {
+            lines: lines.remove(&r.id).unwrap_or_default(),
+            receipt: r,
+        })
+        .collect())
+}
+
+/// Serve the orders waiting on a receipt's goods (the worker, after a
+/// passed receipt): BACKORDERED orders with goods lines of its products,
+/// earliest required date first, each ask for their reservation (through
+/// the same approval and no-oversell rule as by hand). The orders asked for.
+pub async fn allocate_receipt(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    calendar: &BusinessCalendar,
+    receipt_id: Uuid,
+) -> Result<Vec<Uuid>, DomainError> {
+    let products: HashSet<Uuid> = goods_receipt_line::Entity::find()
+        .filter(goods_receipt_line::Column::ReceiptId.eq(receipt_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.product_id)
+        .collect();
+    let waiting: HashSet<Uuid> = order_line::Entity::find()
+        .filter(order_line::Column::ProductId.is_in(products))
+        .filter(
+            Expr::col(order_line::Column::ReservedQuantity)
+                .lt(Expr::col(order_line::Column::Quantity)),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.order_id)
+        .collect();
+    let orders = sales_order::Entity::find()
+        .filter(sales_order::Column::Id.is_in(waiting))
+        .filter(sales_order::Column::Status.eq(OrderStatus::Backordered))
+        .order_by_asc(sales_order::Column::RequiredDeliveryDate)
+        .order_by_asc(sales_order::Column::Id)
+        .all(db)
+        .await?;
+    let mut asked = Vec::new();
+    for order in orders {
+        match crate::orders::request_reservation(db, ctx, calendar, order.id).await {
+            Ok(_) => asked.push(order.id),
+            // Moved on meanwhile (cancelled, already asked): nothing to do.
+            Err(DomainError::Rejected(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(asked)
+}

@@ -1,0 +1,507 @@
+//! Purchasing's two emails: the purchase order a supplier gets once it is
+//! approved (the business, the lines at their ex-GST costs, subtotal, GST
+//! and total, and a request to confirm by reply), and the good news a
+//! customer gets when the goods their backordered order waits for arrived.
+//! Neither carries a link.
+
+use super::{Rendered, render_pair};
+use apalis::prelude::BoxDynError;
+use chrono::NaiveDate;
+use domain::orders::{self, Order};
+use domain::purchasing::{self, PurchaseOrder};
+use domain::rules::money::Money;
+use entity::{ProductKind, business_settings, notification, party, product};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use serde::Serialize;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+pub(super) const TEMPLATES: [(&str, &str); 4] = [
+    (
+        "purchase_order.html",
+        include_str!("../../templates/purchase_order.html"),
+    ),
+    (
+        "purchase_order.txt",
+        include_str!("../../templates/purchase_order.txt"),
+    ),
+    (
+        "backorder_arrived.html",
+        include_str!("../../templates/backorder_arrived.html"),
+    ),
+    (
+        "backorder_arrived.txt",
+        include_str!("../../templates/backorder_arrived.txt"),
+    ),
+];
+
+/// The business as its emails sign off.
+#[derive(Debug, Clone, Serialize)]
+pub struct Business {
+    pub name: String,
+    /// Formatted, e.g. `51 824 753 556`.
+    pub abn: Option<String>,
+    /// The bare address mail comes from (and replies go to).
+    pub email: String,
+}
+
+impl Business {
+    pub fn of(settings: &business_settings::Model) -> Business {
+        Business {
+            name: settings.legal_name.clone(),
+            abn: settings
+                .abn
+                .as_deref()
+                .and_then(|a| domain::rules::abn::Abn::parse(a).ok())
+                .map(|a| a.to_string()),
+            email: address_of(&settings.mail_from),
+        }
+    }
+}
+
+/// The address of a mailbox like `Shop <orders@shop.com.au>`.
+fn address_of(mailbox: &str) -> String {
+    match (mailbox.rfind('<'), mailbox.rfind('>')) {
+        (Some(open), Some(close)) if open < close => mailbox[open + 1..close].trim().to_owned(),
+        _ => mailbox.trim().to_owned(),
+    }
+}
+
+fn dollars(cents: i64) -> String {
+    format!("${}", Money::from_cents(cents))
+}
+
+fn day(date: NaiveDate) -> String {
+    date.format("%A %-d %B %Y").to_string()
+}
+
+/// One line of a purchase order as the supplier reads it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PoLineContext {
+    pub line_no: i32,
+    pub supplier_sku: String,
+    pub name: String,
+    pub quantity: i32,
+    /// Ex-GST.
+    pub unit_cost: String,
+    /// Quantity times unit cost, ex-GST.
+    pub line_total: String,
+    /// No GST is charged on it.
+    pub gst_free: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PurchaseOrderContext {
+    pub subject: String,
+    pub supplier_name: String,
+    pub number: String,
+    pub expected_on: Option<String>,
+    pub lines: Vec<PoLineContext>,
+    pub subtotal: String,
+    pub gst: String,
+    pub total: String,
+    pub business: Business,
+}
+
+/// The purchase order email's context; `names` are the products' names by id.
+pub fn purchase_order_context(
+    po: &PurchaseOrder,
+    supplier: &party::Model,
+    names: &HashMap<Uuid, String>,
+    business: Business,
+) -> PurchaseOrderContext {
+    let subtotal: i64 = po
+        .lines
+        .iter()
+        .map(|l| l.unit_cost_cents * i64::from(l.quantity))
+        .sum();
+    let total = po.total_cents();
+    let o = &po.order;
+    PurchaseOrderContext {
+        subject: format!("Purchase order {} from {}", o.number, business.name),
+        supplier_name: supplier.name.clone(),
+        number: o.number.clone(),
+        expected_on: o.expected_on.map(day),
+        lines: po
+            .lines
+            .iter()
+            .map(|l| PoLineContext {
+                line_no: l.line_no,
+                supplier_sku: l.supplier_sku.clone(),
+                name: names.get(&l.product_id).cloned().unwrap_or_default(),
+                quantity: l.quantity,
+                unit_cost: dollars(l.unit_cost_cents),
+                line_total: dollars(l.unit_cost_cents * i64::from(l.quantity)),
+                gst_free: l.tax_code != "TAXABLE",
+            })
+            .collect(),
+        subtotal: dollars(subtotal),
+        // The purchase order's own total decides; GST is what it adds.
+        gst: dollars(total - subtotal),
+        total: dollars(total),
+        business,
+    }
+}
+
+pub fn purchase_order(ctx: &PurchaseOrderContext) -> Result<Rendered, minijinja::Error> {
+    render_pair("purchase_order", ctx.subject.clone(), ctx)
+}
+
+/// One item that arrived.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemContext {
+    pub name: String,
+    pub sku: String,
+    pub quantity: i32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BackorderArrivedContext {
+    pub subject: String,
+    pub name: String,
+    pub number: String,
+    /// The order it was split from, when it is the rest of another order.
+    pub split_from: Option<String>,
+    pub items: Vec<ItemContext>,
+    pub business: Business,
+}
+
+pub fn backorder_arrived_context(
+    order: &Order,
+    split_from: Option<String>,
+    business: Business,
+) -> BackorderArrivedContext {
+    let o = &order.order;
+    BackorderArrivedContext {
+        subject: format!("Good news: the items for order {} have arrived", o.number),
+        name: o.contact_name.clone(),
+        number: o.number.clone(),
+        split_from,
+        items: order
+            .lines
+            .iter()
+            .filter(|l| l.kind == ProductKind::Goods)
+            .map(|l| ItemContext {
+                name: l.name.clone(),
+                sku: l.sku.clone(),
+                quantity: l.quantity,
+            })
+            .collect(),
+        business,
+    }
+}
+
+pub fn backorder_arrived(ctx: &BackorderArrivedContext) -> Result<Rendered, minijinja::Error> {
+    render_pair("backorder_arrived", ctx.subject.clone(), ctx)
+}
+
+/// PURCHASE_ORDER: the notification's subject is the purchase order.
+pub(super) async fn render_purchase_order(
+    db: &DatabaseConnection,
+    settings: &business_settings::Model,
+    n: &notification::Model,
+) -> Result<Rendered, BoxDynError> {
+    let po = purchasing::find(db, n.subject_id)
+        .await?
+        .ok_or("purchase order of a purchase order email not found")?;
+    let supplier = purchasing::supplier(db, po.order.supplier_id)
+        .await?
+        .ok_or("supplier of a purchase order email not found")?;
+    let names: HashMap<Uuid, String> = product::Entity::find()
+        .filter(product::Column::Id.is_in(po.lines.iter().map(|l| l.product_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    let ctx = purchase_order_context(&po, &supplier, &names, Business::of(settings));
+    Ok(purchase_order(&ctx)?)
+}
+
+/// BACKORDER_ARRIVED: the notification's subject is the customer order.
+pub(super) async fn render_backorder_arrived(
+    db: &DatabaseConnection,
+    settings: &business_settings::Model,
+    n: &notification::Model,
+) -> Result<Rendered, BoxDynError> {
+    let order = orders::find(db, n.subject_id)
+        .await?
+        .ok_or("order of a backorder email not found")?;
+    let split_from = match order.order.backorder_of {
+        Some(id) => orders::find(db, id).await?.map(|o| o.order.number),
+        None => None,
+    };
+    let ctx = backorder_arrived_context(&order, split_from, Business::of(settings));
+    Ok(backorder_arrived(&ctx)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Utc};
+    use entity::{
+        Channel, LateRisk, OrderStatus, PartyKind, PurchaseOrderStatus, Region, ShippingSpeed,
+        order_line, purchase_order, purchase_order_line, sales_order,
+    };
+
+    fn at() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-12-04T01:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn business() -> Business {
+        Business {
+            name: "Harbour & Co Homewares".into(),
+            abn: Some("51 824 753 556".into()),
+            email: "orders@harbour.example.com.au".into(),
+        }
+    }
+
+    fn po_line(
+        no: i32,
+        sku: &str,
+        quantity: i32,
+        cost: i64,
+        tax: &str,
+    ) -> purchase_order_line::Model {
+        purchase_order_line::Model {
+            id: Uuid::from_u128(100 + no as u128),
+            purchase_order_id: Uuid::from_u128(1),
+            line_no: no,
+            product_id: Uuid::from_u128(200 + no as u128),
+            supplier_sku: sku.into(),
+            quantity,
+            received_quantity: 0,
+            unit_cost_cents: cost,
+            tax_code: tax.into(),
+        }
+    }
+
+    fn po() -> PurchaseOrder {
+        PurchaseOrder {
+            order: purchase_order::Model {
+                id: Uuid::from_u128(1),
+                number: "PO-000007".into(),
+                supplier_id: Uuid::from_u128(2),
+                status: PurchaseOrderStatus::Sent,
+                expected_on: NaiveDate::from_ymd_opt(2026, 12, 18),
+                approval_id: None,
+                source_order_id: None,
+                source_task_id: None,
+                status_reason: None,
+                sent_at: Some(at()),
+                created_by: "u1".into(),
+                version: 2,
+                created_at: at(),
+                updated_at: at(),
+            },
+            lines: vec![
+                // 3 x $10.05 = $30.15, GST $3.02 (rounded half up).
+                po_line(1, "ACME-<CH>-01", 3, 1005, "TAXABLE"),
+                po_line(2, "ACME-TEA", 10, 450, "GST_FREE"),
+                po_line(3, "ACME-LMP", 1, 8999, "TAXABLE"),
+            ],
+        }
+    }
+
+    fn supplier() -> party::Model {
+        party::Model {
+            id: Uuid::from_u128(2),
+            kind: PartyKind::Supplier,
+            name: "Acme <Wholesale> & Sons".into(),
+            search_text: String::new(),
+            email: Some("sales@acme.example.com.au".into()),
+            phone: None,
+            abn: None,
+            drop_ships: false,
+            version: 1,
+            created_at: at(),
+            updated_at: at(),
+        }
+    }
+
+    fn names() -> HashMap<Uuid, String> {
+        HashMap::from([
+            (Uuid::from_u128(201), "Oak \"dining\" chair".to_owned()),
+            (Uuid::from_u128(202), "Green tea".to_owned()),
+            (Uuid::from_u128(203), "Desk lamp".to_owned()),
+        ])
+    }
+
+    #[test]
+    fn a_mailbox_gives_its_address() {
+        assert_eq!(
+            address_of("Shop <orders@shop.com.au>"),
+            "orders@shop.com.au"
+        );
+        assert_eq!(address_of(" orders@shop.com.au "), "orders@shop.com.au");
+    }
+
+    #[test]
+    fn the_purchase_order_adds_up_to_its_own_total() {
+        let po = po();
+        let ctx = purchase_order_context(&po, &supplier(), &names(), business());
+        // 30.15 + 45.00 + 89.99 ex-GST; GST 3.02 + 0 + 9.00 (rounded per line).
+        assert_eq!(ctx.subtotal, "$165.14");
+        assert_eq!(ctx.gst, "$12.02");
+        assert_eq!(ctx.total, "$177.16");
+        assert_eq!(ctx.total, dollars(po.total_cents()));
+        assert_eq!(ctx.lines[0].line_total, "$30.15");
+        assert_eq!(ctx.lines[1].line_total, "$45.00");
+        assert!(ctx.lines[1].gst_free && !ctx.lines[0].gst_free);
+        assert_eq!(ctx.expected_on.as_deref(), Some("Friday 18 December 2026"));
+        assert_eq!(
+            ctx.subject,
+            "Purchase order PO-000007 from Harbour & Co Homewares"
+        );
+    }
+
+    #[test]
+    fn the_purchase_order_email_lists_the_lines_escapes_html_and_asks_for_confirmation() {
+        let ctx = purchase_order_context(&po(), &supplier(), &names(), business());
+        let rendered = purchase_order(&ctx).unwrap();
+        let html = &rendered.html;
+        assert!(html.contains("Acme &lt;Wholesale&gt; &amp; Sons"), "{html}");
+        assert!(html.contains("ACME-&lt;CH&gt;-01"));
+        assert!(html.contains("Oak &quot;dining&quot; chair"));
+        assert!(html.contains("Harbour &amp; Co Homewares"));
+        assert!(!html.contains("<Wholesale>") && !html.contains("<CH>"));
+        assert!(!html.contains("href"));
+        for body in [html, &rendered.text] {
+            assert!(body.contains("PO-000007"));
+            assert!(body.contains("Friday 18 December 2026"));
+            assert!(body.contains("ABN 51 824 753 556"));
+            assert!(body.contains("orders@harbour.example.com.au"));
+            assert!(body.contains("$165.14"));
+            assert!(body.contains("$12.02"));
+            assert!(body.contains("$177.16"));
+            assert!(body.contains("$10.05"));
+            assert!(body.contains("Please confirm"));
+        }
+        let text = &rendered.text;
+        assert!(text.contains("Acme <Wholesale> & Sons"));
+        assert!(
+            text.contains("1. ACME-<CH>-01 Oak \"dining\" chair: 3 x $10.05 = $30.15"),
+            "{text}"
+        );
+        assert!(text.contains("GST-free"));
+        assert!(!text.contains("http"));
+    }
+
+    #[test]
+    fn a_purchase_order_without_an_expected_date_asks_for_one() {
+        let mut po = po();
+        po.order.expected_on = None;
+        let rendered = purchase_order(&purchase_order_context(
+            &po,
+            &supplier(),
+            &names(),
+            business(),
+        ))
+        .unwrap();
+        for body in [&rendered.html, &rendered.text] {
+            assert!(body.contains("let us know when you can deliver"), "{body}");
+        }
+    }
+
+    fn line(no: i32, sku: &str, name: &str, kind: ProductKind, quantity: i32) -> order_line::Model {
+        order_line::Model {
+            id: Uuid::from_u128(300 + no as u128),
+            order_id: Uuid::from_u128(30),
+            line_no: no,
+            product_id: Uuid::from_u128(400 + no as u128),
+            sku: sku.into(),
+            name: name.into(),
+            kind,
+            tax_code: "TAXABLE".into(),
+            unit_price_cents: 12995,
+            quantity,
+            discount_basis_points: 0,
+            reserved_quantity: 0,
+        }
+    }
+
+    fn backorder() -> Order {
+        Order {
+            order: sales_order::Model {
+                id: Uuid::from_u128(30),
+                number: "SO-000031".into(),
+                status: OrderStatus::Backordered,
+                on_hold: false,
+                customer_id: None,
+                contact_name: "Tom & <Jerry>".into(),
+                contact_email: Some("tom@example.com.au".into()),
+                contact_phone: None,
+                customer_abn: None,
+                ship_line1: "1 George St".into(),
+                ship_line2: None,
+                ship_suburb: "Sydney".into(),
+                ship_state: "NSW".into(),
+                ship_postcode: "2000".into(),
+                ship_country: "AU".into(),
+                region: Region::Australia,
+                required_delivery_date: NaiveDate::from_ymd_opt(2026, 12, 18).unwrap(),
+                authority_to_leave: false,
+                delivery_instructions: None,
+                shipping_speed: ShippingSpeed::Standard,
+                shipping_cents: 0,
+                order_discount_cents: 0,
+                prices_include_gst: true,
+                total_cents: 38985,
+                channel: Channel::Web,
+                reservation_approval_id: None,
+                status_reason: None,
+                reserved_until: None,
+                placed_by: "guest".into(),
+                late_risk: LateRisk::OnTrack,
+                backorder_of: Some(Uuid::from_u128(29)),
+                delivered_at: None,
+                closed_at: None,
+                archived: false,
+                archived_at: None,
+                version: 1,
+                created_at: at(),
+                updated_at: at(),
+            },
+            lines: vec![
+                line(1, "CHAIR-01", "Oak <dining> chair", ProductKind::Goods, 2),
+                line(2, "INSTALL", "Assembly service", ProductKind::Service, 1),
+                line(3, "LAMP-02", "Desk lamp", ProductKind::Goods, 1),
+            ],
+        }
+    }
+
+    #[test]
+    fn the_backorder_email_lists_the_goods_escapes_html_and_says_what_happens_next() {
+        let ctx = backorder_arrived_context(&backorder(), Some("SO-000030".into()), business());
+        assert_eq!(ctx.items.len(), 2, "services are not waited for");
+        let rendered = backorder_arrived(&ctx).unwrap();
+        assert_eq!(
+            rendered.subject,
+            "Good news: the items for order SO-000031 have arrived"
+        );
+        let html = &rendered.html;
+        assert!(html.contains("Tom &amp; &lt;Jerry&gt;"), "{html}");
+        assert!(html.contains("Oak &lt;dining&gt; chair"));
+        assert!(!html.contains("<Jerry>") && !html.contains("<dining>"));
+        assert!(!html.contains("href"));
+        for body in [html, &rendered.text] {
+            assert!(body.contains("Good news"));
+            assert!(body.contains("SO-000031"));
+            assert!(body.contains("SO-000030"));
+            assert!(body.contains("Desk lamp"));
+            assert!(!body.contains("Assembly service"));
+            assert!(body.contains("reserving"));
+            assert!(body.contains("tax invoice"));
+            assert!(body.contains("tracking"));
+            assert!(body.contains("ABN 51 824 753 556"));
+        }
+        assert!(rendered.text.contains("2 x Oak <dining> chair (CHAIR-01)"));
+        assert!(!rendered.text.contains("http"));
+
+        let alone =
+            backorder_arrived(&backorder_arrived_context(&backorder(), None, business())).unwrap();
+        assert!(!alone.text.contains("split"));
+    }
+}
