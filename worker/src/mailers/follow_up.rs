@@ -262,10 +262,10 @@ pub(super) async fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{DateTime, NaiveDate, Utc};
+    use chrono::{DateTime, Utc};
     use entity::{
-        Channel, FollowUpKind, GstBasis, GstRounding, LateRisk, OrderStatus, ProductKind, Region,
-        ShippingSpeed, order_line, sales_order,
+        FollowUpKind, GstBasis, GstRounding, OrderStatus, ProductKind, ShippingSpeed, order_line,
+        sales_order,
     };
 
     const SURVEY: &str = "https://shop.example.com.au/links/survey/s-token";
@@ -321,47 +321,15 @@ mod tests {
     }
 
     fn order() -> Order {
-        let at = utc("2026-11-20T01:00:00Z");
         Order {
             order: sales_order::Model {
-                id: Uuid::from_u128(1),
-                number: "SO-000012".into(),
                 status: OrderStatus::Delivered,
-                on_hold: false,
                 customer_id: Some(Uuid::from_u128(9)),
-                contact_name: "Tom & <Jerry>".into(),
-                contact_email: Some("tom@example.com.au".into()),
-                contact_phone: None,
-                customer_abn: None,
-                ship_line1: "1 George St".into(),
-                ship_line2: None,
-                ship_suburb: "Sydney".into(),
-                ship_state: "NSW".into(),
-                ship_postcode: "2000".into(),
-                ship_country: "AU".into(),
-                region: Region::Australia,
-                required_delivery_date: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
                 authority_to_leave: true,
-                delivery_instructions: None,
                 shipping_speed: ShippingSpeed::Standard,
                 shipping_cents: 995,
-                order_discount_cents: 0,
-                prices_include_gst: true,
-                total_cents: 27935,
-                channel: Channel::Web,
-                reservation_approval_id: None,
-                status_reason: None,
-                reserved_until: None,
-                placed_by: "guest".into(),
-                late_risk: LateRisk::OnTrack,
-                backorder_of: None,
                 delivered_at: Some(utc("2026-11-25T03:15:00Z")),
-                closed_at: None,
-                archived: false,
-                archived_at: None,
-                version: 1,
-                created_at: at,
-                updated_at: at,
+                ..super::super::fixtures::sales_order()
             },
             lines: vec![
                 line(2, 2, 31, "LAMP-02", "Brass <desk> lamp"),

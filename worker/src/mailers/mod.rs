@@ -2,6 +2,8 @@
 //! templates), rendered with minijinja. HTML templates escape what they insert.
 
 mod approvals;
+#[cfg(test)]
+mod fixtures;
 mod follow_up;
 mod invoice;
 mod order_confirmation;

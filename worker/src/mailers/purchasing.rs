@@ -240,8 +240,8 @@ mod tests {
     use super::*;
     use chrono::{DateTime, Utc};
     use entity::{
-        Channel, LateRisk, OrderStatus, PartyKind, PurchaseOrderStatus, Region, ShippingSpeed,
-        order_line, purchase_order, purchase_order_line, sales_order,
+        OrderStatus, PartyKind, PurchaseOrderStatus, ShippingSpeed, order_line, purchase_order,
+        purchase_order_line, sales_order,
     };
 
     fn at() -> DateTime<Utc> {
@@ -428,41 +428,14 @@ mod tests {
                 id: Uuid::from_u128(30),
                 number: "SO-000031".into(),
                 status: OrderStatus::Backordered,
-                on_hold: false,
-                customer_id: None,
-                contact_name: "Tom & <Jerry>".into(),
-                contact_email: Some("tom@example.com.au".into()),
-                contact_phone: None,
-                customer_abn: None,
-                ship_line1: "1 George St".into(),
-                ship_line2: None,
-                ship_suburb: "Sydney".into(),
-                ship_state: "NSW".into(),
-                ship_postcode: "2000".into(),
-                ship_country: "AU".into(),
-                region: Region::Australia,
                 required_delivery_date: NaiveDate::from_ymd_opt(2026, 12, 18).unwrap(),
-                authority_to_leave: false,
-                delivery_instructions: None,
                 shipping_speed: ShippingSpeed::Standard,
                 shipping_cents: 0,
-                order_discount_cents: 0,
-                prices_include_gst: true,
                 total_cents: 38985,
-                channel: Channel::Web,
-                reservation_approval_id: None,
-                status_reason: None,
-                reserved_until: None,
-                placed_by: "guest".into(),
-                late_risk: LateRisk::OnTrack,
                 backorder_of: Some(Uuid::from_u128(29)),
-                delivered_at: None,
-                closed_at: None,
-                archived: false,
-                archived_at: None,
-                version: 1,
                 created_at: at(),
                 updated_at: at(),
+                ..super::super::fixtures::sales_order()
             },
             lines: vec![
                 line(1, "CHAIR-01", "Oak <dining> chair", ProductKind::Goods, 2),

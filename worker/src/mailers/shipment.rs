@@ -370,8 +370,7 @@ pub(super) async fn render(
 mod tests {
     use super::*;
     use entity::{
-        Channel, LateRisk, OrderStatus, ProductKind, Region, ShipmentStage, ShippingSpeed,
-        order_line, sales_order, shipment, shipment_item,
+        ProductKind, ShipmentStage, ShippingSpeed, order_line, sales_order, shipment, shipment_item,
     };
 
     const LINK: &str = "https://shop.example.com.au/links/tracking/abc";
@@ -384,47 +383,11 @@ mod tests {
 
     fn order(authority_to_leave: bool) -> Order {
         let id = Uuid::from_u128(1);
-        let at = utc("2026-11-20T01:00:00Z");
         Order {
             order: sales_order::Model {
                 id,
-                number: "SO-000012".into(),
-                status: OrderStatus::Shipped,
-                on_hold: false,
-                customer_id: None,
-                contact_name: "Tom & <Jerry>".into(),
-                contact_email: Some("tom@example.com.au".into()),
-                contact_phone: None,
-                customer_abn: None,
-                ship_line1: "1 George St".into(),
-                ship_line2: None,
-                ship_suburb: "Sydney".into(),
-                ship_state: "NSW".into(),
-                ship_postcode: "2000".into(),
-                ship_country: "AU".into(),
-                region: Region::Australia,
-                required_delivery_date: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
                 authority_to_leave,
-                delivery_instructions: None,
-                shipping_speed: ShippingSpeed::Express,
-                shipping_cents: 1995,
-                order_discount_cents: 0,
-                prices_include_gst: true,
-                total_cents: 27935,
-                channel: Channel::Web,
-                reservation_approval_id: None,
-                status_reason: None,
-                reserved_until: None,
-                placed_by: "guest".into(),
-                late_risk: LateRisk::OnTrack,
-                backorder_of: None,
-                delivered_at: None,
-                closed_at: None,
-                archived: false,
-                archived_at: None,
-                version: 1,
-                created_at: at,
-                updated_at: at,
+                ..super::super::fixtures::sales_order()
             },
             lines: vec![order_line::Model {
                 id: Uuid::from_u128(2),
