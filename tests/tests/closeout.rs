@@ -337,7 +337,7 @@ async fn products_under_their_reorder_point_raise_one_replenishment_task() {
         let found = app
             .as_role(Role::Fulfilment)
             .data(
-                op("replenishmentTasks", "query { replenishmentTasks(first: 100, status: OPEN) { edges { node { product { id } onHand reorderPoint suggestedQuantity status } } } }"),
+                op("replenishmentTasks", "query { replenishmentTasks(first: 100, status: OPEN) { edges { node { id product { id } onHand reorderPoint suggestedQuantity status } } } }"),
                 json!({}),
             )
             .await;
@@ -361,6 +361,50 @@ async fn products_under_their_reorder_point_raise_one_replenishment_task() {
         .await
         .unwrap();
     assert_eq!(all, 1, "one task however many runs");
+
+    // Purchasing answers it with a purchase order for the suggested quantity.
+    let buyer = app.as_role(Role::Finance);
+    let supplier = buyer
+        .data(
+            op("createSupplier", "mutation { createSupplier(input: { name: \"Tape Co\", email: \"orders@tape.example.com\" }) { supplier { id } } }"),
+            json!({}),
+        )
+        .await["supplier"]["id"]
+        .clone();
+    buyer
+        .data(
+            op("setSupplierProduct", "mutation($input: SetSupplierProductInput!) { setSupplierProduct(input: $input) { userErrors { code } } }"),
+            json!({ "input": { "supplierId": supplier, "productId": short, "supplierSku": "T-1", "unitCost": "1.50", "leadTimeDays": 3 } }),
+        )
+        .await;
+    let source = op(
+        "sourceReplenishment",
+        "mutation($input: SourceReplenishmentInput!) { sourceReplenishment(input: $input) { purchaseOrder { status sourceTaskId lines { quantity unitCost { amount } } } userErrors { field code } } }",
+    );
+    let task = open[0]["id"].clone();
+    let sourced = buyer
+        .data(
+            source,
+            json!({ "input": { "taskId": task, "supplierId": supplier } }),
+        )
+        .await;
+    assert!(user_errors(&sourced).is_empty(), "{sourced}");
+    let po = &sourced["purchaseOrder"];
+    assert_eq!(po["status"], "DRAFT");
+    assert_eq!(po["sourceTaskId"], task);
+    assert_eq!(po["lines"][0]["quantity"], 200);
+    assert_eq!(po["lines"][0]["unitCost"]["amount"], "1.50");
+    assert!(tasks().await.is_empty(), "the task is done");
+    let again = buyer
+        .data(
+            source,
+            json!({ "input": { "taskId": task, "supplierId": supplier } }),
+        )
+        .await;
+    assert_eq!(
+        user_errors(&again),
+        [tests::input_error("taskId", "ILLEGAL_TRANSITION")]
+    );
 }
 
 #[tokio::test]
@@ -430,10 +474,26 @@ async fn the_kpis_of_a_seeded_period_match_hand_computed_figures() {
     })
     .await;
 
+    // A's customer answers the satisfaction survey through its signed link.
+    let survey = api::links::url(
+        &app.app.state,
+        domain::platform::links::LinkPurpose::Survey,
+        uuid::Uuid::parse_str(&a).unwrap(),
+    );
+    let local = survey.replace(&app.app.state.config.public_base_url, &app.base_url);
+    let answered = app
+        .client
+        .post(&local)
+        .form(&[("rating", "4"), ("comment", "Quick and well packed")])
+        .send()
+        .await
+        .unwrap();
+    assert!(answered.status().is_success(), "{}", answered.status());
+
     let kpis = app
         .admin()
         .data(
-            op("fulfilmentKpis", "query { fulfilmentKpis(from: \"2026-11-23\", to: \"2026-12-31\") { onTimeDelivery { rate numerator denominator } fillRate { rate numerator denominator } cycleTime { orders medianHours p90Hours } orderEntryErrorRate { rate numerator denominator } } }"),
+            op("fulfilmentKpis", "query { fulfilmentKpis(from: \"2026-11-23\", to: \"2026-12-31\") { onTimeDelivery { rate numerator denominator } fillRate { rate numerator denominator } cycleTime { orders medianHours p90Hours } orderEntryErrorRate { rate numerator denominator } clientSatisfaction { responses averageRating } } }"),
             json!({}),
         )
         .await;
@@ -448,6 +508,10 @@ async fn the_kpis_of_a_seeded_period_match_hand_computed_figures() {
     assert_eq!(
         kpis["cycleTime"],
         json!({ "orders": 2, "medianHours": 411.0, "p90Hours": 792.0 })
+    );
+    assert_eq!(
+        kpis["clientSatisfaction"],
+        json!({ "responses": 1, "averageRating": 4.0 })
     );
     assert_eq!(
         kpis["orderEntryErrorRate"],

@@ -100,6 +100,15 @@ pub struct CycleTime {
     pub p90_hours: Option<f64>,
 }
 
+/// What customers answered in the satisfaction survey.
+#[derive(SimpleObject)]
+pub struct ClientSatisfaction {
+    /// Answers in the period.
+    pub responses: i32,
+    /// Their mean rating, 1 (poor) to 5 (excellent); null without answers.
+    pub average_rating: Option<f64>,
+}
+
 /// The fulfilment KPIs of a period of Sydney dates.
 #[derive(SimpleObject)]
 pub struct FulfilmentKpis {
@@ -116,6 +125,8 @@ pub struct FulfilmentKpis {
     pub cycle_time: CycleTime,
     /// Refused order placements ÷ attempts (refused + placed) in the period.
     pub order_entry_error_rate: KpiRate,
+    /// The satisfaction survey's answers in the period.
+    pub client_satisfaction: ClientSatisfaction,
 }
 
 fn hours(h: Option<f64>) -> Option<f64> {
@@ -178,6 +189,13 @@ impl CloseoutQuery {
                 p90_hours: hours(k.cycle_time.p90_hours),
             },
             order_entry_error_rate: k.order_entry_errors.into(),
+            client_satisfaction: ClientSatisfaction {
+                responses: k.client_satisfaction.responses as i32,
+                average_rating: k
+                    .client_satisfaction
+                    .average_rating
+                    .map(|v| (v * 100.0).round() / 100.0),
+            },
         })
     }
 }

@@ -308,6 +308,10 @@ impl PurchaseOrder {
         };
         super::orders::load_visible(ctx, id).await
     }
+    /// The replenishment task it answers, if raised from one.
+    async fn source_task_id(&self) -> Option<ID> {
+        self.0.order.source_task_id.map(|id| ID(id.to_string()))
+    }
     /// Why it was cancelled, or why sending was refused.
     async fn status_reason(&self) -> Option<&str> {
         self.0.order.status_reason.as_deref()
@@ -534,6 +538,15 @@ pub struct SourceBackorderInput {
     pub supplier_id: ID,
 }
 
+/// The input of `sourceReplenishment`.
+#[derive(InputObject)]
+pub struct SourceReplenishmentInput {
+    /// The OPEN replenishment task.
+    pub task_id: ID,
+    /// Who to order its suggested quantity from.
+    pub supplier_id: ID,
+}
+
 /// The input of `sendPurchaseOrder`.
 #[derive(InputObject)]
 pub struct SendPurchaseOrderInput {
@@ -607,6 +620,11 @@ payload!(
 payload!(
     "Result of `sourceBackorder`.",
     SourceBackorderPayload,
+    purchase_order: PurchaseOrder
+);
+payload!(
+    "Result of `sourceReplenishment`.",
+    SourceReplenishmentPayload,
     purchase_order: PurchaseOrder
 );
 payload!(
@@ -788,6 +806,26 @@ impl PurchasingMutation {
             let order = input_id(&input.order_id, "orderId")?;
             let supplier = input_id(&input.supplier_id, "supplierId")?;
             purchasing::source_backorder(&ctx.services().db, &domain_ctx, order, supplier).await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// Answer an OPEN replenishment task with a DRAFT purchase order for its
+    /// suggested quantity at the supplier's cost (purchasing roles); the
+    /// task is DONE.
+    #[graphql(guard = "Require::to(Permission::Purchase)")]
+    async fn source_replenishment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: SourceReplenishmentInput,
+    ) -> async_graphql::Result<SourceReplenishmentPayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let result = async {
+            let task = input_id(&input.task_id, "taskId")?;
+            let supplier = input_id(&input.supplier_id, "supplierId")?;
+            purchasing::source_replenishment(&ctx.services().db, &domain_ctx, task, supplier).await
         }
         .await;
         respond(ctx, result).await

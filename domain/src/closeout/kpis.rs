@@ -44,6 +44,13 @@ pub struct CycleTime {
     pub p90_hours: Option<f64>,
 }
 
+/// Satisfaction survey answers (1–5).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Satisfaction {
+    pub responses: i64,
+    pub average_rating: Option<f64>,
+}
+
 /// The KPIs of one period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Kpis {
@@ -54,6 +61,8 @@ pub struct Kpis {
     pub cycle_time: CycleTime,
     /// Refused placements ÷ attempts (refused + placed).
     pub order_entry_errors: Rate,
+    /// The satisfaction survey's answers in the period.
+    pub client_satisfaction: Satisfaction,
 }
 
 /// The value at rank `ceil(p × n)` of sorted `values` (nearest rank).
@@ -80,6 +89,7 @@ pub fn compute(
     first_shipments: &[FirstShipment],
     refused_placements: i64,
     placed: i64,
+    ratings: &[i32],
 ) -> Kpis {
     let on_time = delivered
         .iter()
@@ -107,6 +117,11 @@ pub fn compute(
         order_entry_errors: Rate {
             numerator: refused_placements,
             denominator: refused_placements + placed,
+        },
+        client_satisfaction: Satisfaction {
+            responses: ratings.len() as i64,
+            average_rating: (!ratings.is_empty())
+                .then(|| ratings.iter().map(|r| f64::from(*r)).sum::<f64>() / ratings.len() as f64),
         },
     }
 }
@@ -150,7 +165,14 @@ mod tests {
                 units_shipped_first: 6,
             },
         ];
-        let kpis = compute(&orders, &first, 1, 9);
+        let kpis = compute(&orders, &first, 1, 9, &[5, 4, 3]);
+        assert_eq!(
+            kpis.client_satisfaction,
+            Satisfaction {
+                responses: 3,
+                average_rating: Some(4.0)
+            }
+        );
         assert_eq!(
             kpis.on_time_delivery,
             Rate {
@@ -166,7 +188,8 @@ mod tests {
 
     #[test]
     fn nothing_to_measure_gives_no_rate() {
-        let kpis = compute(&[], &[], 0, 0);
+        let kpis = compute(&[], &[], 0, 0, &[]);
+        assert_eq!(kpis.client_satisfaction.average_rating, None);
         assert_eq!(kpis.on_time_delivery.value(), None);
         assert_eq!(kpis.cycle_time.median_hours, None);
         assert_eq!(kpis.fill_rate.value(), None);

@@ -459,5 +459,19 @@ pub async fn fulfilment_kpis(
         .filter(sales_order::Column::BackorderOf.is_null())
         .count(db)
         .await? as i64;
-    Ok(kpis::compute(&delivered, &first_shipments, refused, placed))
+    let ratings: Vec<i32> = entity::survey_response::Entity::find()
+        .filter(entity::survey_response::Column::AnsweredAt.gte(start))
+        .filter(entity::survey_response::Column::AnsweredAt.lt(end))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.rating)
+        .collect();
+    Ok(kpis::compute(
+        &delivered,
+        &first_shipments,
+        refused,
+        placed,
+        &ratings,
+    ))
 }

@@ -22,9 +22,9 @@ use crate::rules::money::Money;
 use chrono::NaiveDate;
 use entity::{
     ApprovalKind, ApprovalStatus, LocationKind, MovementKind, OrderStatus, PartyKind, ProductKind,
-    PurchaseOrderStatus, approval_request, goods_receipt, goods_receipt_line, order_line, party,
-    product, purchase_order, purchase_order_line, sales_order, serial_number, stock_location,
-    supplier_product,
+    PurchaseOrderStatus, ReplenishmentStatus, approval_request, goods_receipt, goods_receipt_line,
+    order_line, party, product, purchase_order, purchase_order_line, replenishment_task,
+    sales_order, serial_number, stock_location, supplier_product,
 };
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -540,6 +540,62 @@ pub async fn source_backorder(
         expected_on: None,
     };
     let po = create_in(&mut w, &input, Some(order_id)).await?;
+    w.commit(po).await
+}
+
+/// Answer an OPEN replenishment task: a DRAFT purchase order to
+/// `supplier_id` for its suggested quantity; the task is DONE.
+pub async fn source_replenishment(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    task_id: Uuid,
+    supplier_id: Uuid,
+) -> Result<Committed<PurchaseOrder>, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::Purchase).await?;
+    let task = replenishment_task::Entity::find_by_id(task_id)
+        .one(w.conn())
+        .await?
+        .ok_or_else(|| DomainError::not_found("taskId", "replenishment task"))?;
+    let done = replenishment_task::Entity::update_many()
+        .col_expr(
+            replenishment_task::Column::Status,
+            Expr::value(ReplenishmentStatus::Done),
+        )
+        .col_expr(replenishment_task::Column::DoneAt, Expr::value(w.now()))
+        .filter(replenishment_task::Column::Id.eq(task_id))
+        .filter(replenishment_task::Column::Status.eq(ReplenishmentStatus::Open))
+        .exec(w.conn())
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(DomainError::rejected(
+            &["taskId"],
+            ErrorCode::IllegalTransition,
+            "the replenishment task is already done",
+        ));
+    }
+    let input = NewPurchaseOrder {
+        supplier_id,
+        lines: vec![LineInput {
+            product_id: task.product_id,
+            quantity: task.suggested_quantity,
+            unit_cost: None,
+        }],
+        expected_on: None,
+    };
+    let mut po = create_in(&mut w, &input, None).await?;
+    po.order = w
+        .change::<purchase_order::Entity>(po.order.id, po.order.version, |o| {
+            o.source_task_id = Set(Some(task_id));
+        })
+        .await?;
+    w.audit(
+        crate::closeout::TASK_SUBJECT_TYPE,
+        task_id,
+        "replenishment.sourced",
+        Some(&task),
+        None,
+    )
+    .await?;
     w.commit(po).await
 }
 
