@@ -203,10 +203,12 @@ impl Shipment {
         if !Permission::ReadStock.allows(ctx.domain_ctx()?.actor.role) {
             return Ok(None);
         }
-        let found =
-            domain::catalogue::locations::find(&ctx.services().db, self.0.shipment.location_id)
-                .await;
-        Ok(answer(ctx, found)?.map(StockLocation))
+        let found = super::loaders::load_one::<super::loaders::LocationLoader, _>(
+            ctx,
+            self.0.shipment.location_id,
+        )
+        .await?;
+        Ok(found.map(StockLocation))
     }
     /// Where it is in the warehouse's hands.
     async fn stage(&self) -> ShipmentStage {

@@ -41,6 +41,23 @@ impl Loader<Uuid> for CustomerLoader {
     }
 }
 
+/// Stock locations by id.
+pub struct LocationLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for LocationLoader {
+    type Value = entity::stock_location::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
+        let rows = entity::stock_location::Entity::find()
+            .filter(entity::stock_location::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.0)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|l| (l.id, l)).collect())
+    }
+}
+
 /// Products by id.
 pub struct ProductLoader(pub DatabaseConnection);
 
@@ -122,6 +139,7 @@ pub fn attach<Q, M, S>(
         .data(DataLoader::new(ProductLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(InvoiceOfOrderLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(OrderLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
+        .data(DataLoader::new(LocationLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(ShipmentsOfOrderLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(
             DataLoader::new(super::purchasing::SuppliesLoader(db.clone()), tokio::spawn)

@@ -12,17 +12,14 @@ use super::kit::{
 use super::money::Money;
 use super::orders::Order;
 use async_graphql::connection::Connection;
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use domain::kernel::Permission;
 use domain::purchasing::{self, Check, Receipt};
-use entity::{
-    PartyKind, goods_receipt, goods_receipt_line, party, purchase_order_line, supplier_product,
-};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use entity::{PartyKind, goods_receipt_line, party, purchase_order_line, supplier_product};
+use sea_orm::{DatabaseConnection, DbErr};
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -70,56 +67,9 @@ impl Loader<Uuid> for ReceiptsLoader {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        receipts_of_many(&self.0, keys).await.map_err(Arc::new)
-    }
-}
-
-async fn receipts_of_many(
-    db: &DatabaseConnection,
-    po_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<Receipt>>, DbErr> {
-    let receipts = goods_receipt::Entity::find()
-        .filter(goods_receipt::Column::PurchaseOrderId.is_in(po_ids.iter().copied()))
-        .order_by_asc(goods_receipt::Column::Id)
-        .all(db)
-        .await?;
-    let mut lines: HashMap<Uuid, Vec<goods_receipt_line::Model>> = HashMap::new();
-    for line in goods_receipt_line::Entity::find()
-        .filter(goods_receipt_line::Column::ReceiptId.is_in(receipts.iter().map(|r| r.id)))
-        .order_by_asc(goods_receipt_line::Column::Id)
-        .all(db)
-        .await?
-    {
-        lines.entry(line.receipt_id).or_default().push(line);
-    }
-    let mut out: HashMap<Uuid, Vec<Receipt>> = HashMap::new();
-    for receipt in receipts {
-        out.entry(receipt.purchase_order_id)
-            .or_default()
-            .push(Receipt {
-                lines: lines.remove(&receipt.id).unwrap_or_default(),
-                receipt,
-            });
-    }
-    Ok(out)
-}
-
-/// Load through `L` when the schema carries it (a page's keys in one
-/// batch); otherwise read directly.
-async fn load_or_read<L, V, F>(
-    ctx: &Context<'_>,
-    key: Uuid,
-    read: impl FnOnce() -> F,
-) -> async_graphql::Result<Option<V>>
-where
-    L: Loader<Uuid, Value = V, Error = Arc<DbErr>>,
-    V: Clone + Send + Sync + 'static,
-    F: Future<Output = Result<Option<V>, DbErr>>,
-{
-    if ctx.data_opt::<DataLoader<L>>().is_some() {
-        super::loaders::load_one::<L, V>(ctx, key).await
-    } else {
-        answer(ctx, read().await)
+        purchasing::receipts_of(&self.0, keys)
+            .await
+            .map_err(Arc::new)
     }
 }
 
@@ -185,12 +135,7 @@ impl Supplier {
     }
     /// What it supplies, oldest first (one supplier's range).
     async fn products(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SupplierProduct>> {
-        let id = self.0.id;
-        let db = &ctx.services().db;
-        let found = load_or_read::<SuppliesLoader, _, _>(ctx, id, || async move {
-            Ok(purchasing::products_of(db, &[id]).await?.remove(&id))
-        })
-        .await?;
+        let found = super::loaders::load_one::<SuppliesLoader, _>(ctx, self.0.id).await?;
         Ok(found
             .unwrap_or_default()
             .into_iter()
@@ -335,12 +280,7 @@ impl PurchaseOrder {
     }
     /// The goods received against it, oldest first.
     async fn receipts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GoodsReceipt>> {
-        let id = self.0.order.id;
-        let db = &ctx.services().db;
-        let found = load_or_read::<ReceiptsLoader, _, _>(ctx, id, || async move {
-            Ok(Some(purchasing::receipts_of(db, id).await?))
-        })
-        .await?;
+        let found = super::loaders::load_one::<ReceiptsLoader, _>(ctx, self.0.order.id).await?;
         Ok(found
             .unwrap_or_default()
             .into_iter()
@@ -435,10 +375,12 @@ impl GoodsReceipt {
     }
     /// Where the goods landed: a WAREHOUSE when QC passed, else a QUARANTINE location.
     async fn location(&self, ctx: &Context<'_>) -> async_graphql::Result<StockLocation> {
-        let found =
-            domain::catalogue::locations::find(&ctx.services().db, self.0.receipt.location_id)
-                .await;
-        answer(ctx, found)?
+        let found = super::loaders::load_one::<super::loaders::LocationLoader, _>(
+            ctx,
+            self.0.receipt.location_id,
+        )
+        .await?;
+        found
             .map(StockLocation)
             .ok_or_else(|| async_graphql::Error::new("the receipt's stock location is missing"))
     }

@@ -18,7 +18,9 @@ use crate::platform::outbox::topic;
 use crate::rules::abn::Abn;
 use crate::rules::calendar::BusinessCalendar;
 use crate::rules::email::Email;
+use crate::rules::gst;
 use crate::rules::money::Money;
+use crate::rules::tax_code::TaxCode;
 use chrono::NaiveDate;
 use entity::{
     ApprovalKind, ApprovalStatus, LocationKind, MovementKind, OrderStatus, PartyKind, ProductKind,
@@ -233,18 +235,18 @@ pub struct PurchaseOrder {
 }
 
 impl PurchaseOrder {
-    /// Its total: each line's cost plus its GST (10% on taxable lines), in cents.
+    /// Its total: each line's cost plus its GST, in cents, by the GST rule
+    /// (`rules::gst::split` of each exclusive line; taxable lines only).
     pub fn total_cents(&self) -> i64 {
         self.lines
             .iter()
             .map(|l| {
-                let ex = l.unit_cost_cents * i64::from(l.quantity);
-                let gst = if l.tax_code == "TAXABLE" {
-                    (ex + 5) / 10
-                } else {
-                    0
-                };
-                ex + gst
+                let ex = Money::from_cents(l.unit_cost_cents * i64::from(l.quantity));
+                let taxable = TaxCode::parse(&l.tax_code) == Ok(TaxCode::Taxable);
+                match taxable.then(|| gst::split(ex, gst::PriceBasis::Exclusive)) {
+                    Some(Ok(split)) => split.inclusive.cents(),
+                    _ => ex.cents(),
+                }
             })
             .sum()
     }
@@ -1111,30 +1113,34 @@ pub async fn receive(
     w.commit(receipt).await
 }
 
-/// The receipts of a purchase order, oldest first.
-pub async fn receipts_of<C: ConnectionTrait>(conn: &C, po_id: Uuid) -> Result<Vec<Receipt>, DbErr> {
+/// The receipts of many purchase orders (by purchase order id), oldest
+/// first, with their lines: two queries for any number.
+pub async fn receipts_of<C: ConnectionTrait>(
+    conn: &C,
+    po_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<Receipt>>, DbErr> {
     let receipts = goods_receipt::Entity::find()
-        .filter(goods_receipt::Column::PurchaseOrderId.eq(po_id))
+        .filter(goods_receipt::Column::PurchaseOrderId.is_in(po_ids.iter().copied()))
         .order_by_asc(goods_receipt::Column::Id)
         .all(conn)
         .await?;
-    let ids: Vec<Uuid> = receipts.iter().map(|r| r.id).collect();
     let mut lines: HashMap<Uuid, Vec<goods_receipt_line::Model>> = HashMap::new();
     for l in goods_receipt_line::Entity::find()
-        .filter(goods_receipt_line::Column::ReceiptId.is_in(ids))
+        .filter(goods_receipt_line::Column::ReceiptId.is_in(receipts.iter().map(|r| r.id)))
         .order_by_asc(goods_receipt_line::Column::Id)
         .all(conn)
         .await?
     {
         lines.entry(l.receipt_id).or_default().push(l);
     }
-    Ok(receipts
-        .into_iter()
-        .map(|r| Receipt {
+    let mut out: HashMap<Uuid, Vec<Receipt>> = HashMap::new();
+    for r in receipts {
+        out.entry(r.purchase_order_id).or_default().push(Receipt {
             lines: lines.remove(&r.id).unwrap_or_default(),
             receipt: r,
-        })
-        .collect())
+        });
+    }
+    Ok(out)
 }
 
 /// Serve the orders waiting on a receipt's goods (the worker, after a
@@ -1182,4 +1188,53 @@ pub async fn allocate_receipt(
         }
     }
     Ok(asked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(cost: i64, quantity: i32, tax_code: &str) -> purchase_order_line::Model {
+        purchase_order_line::Model {
+            id: Uuid::now_v7(),
+            purchase_order_id: Uuid::nil(),
+            line_no: 1,
+            product_id: Uuid::nil(),
+            supplier_sku: "S".into(),
+            quantity,
+            received_quantity: 0,
+            unit_cost_cents: cost,
+            tax_code: tax_code.into(),
+        }
+    }
+
+    #[test]
+    fn a_total_adds_each_taxable_lines_gst_rounded_half_up() {
+        let at = chrono::DateTime::<chrono::Utc>::MIN_UTC;
+        let po = PurchaseOrder {
+            order: purchase_order::Model {
+                id: Uuid::nil(),
+                number: "PO-000001".into(),
+                supplier_id: Uuid::nil(),
+                status: PurchaseOrderStatus::Draft,
+                expected_on: None,
+                approval_id: None,
+                source_order_id: None,
+                source_task_id: None,
+                status_reason: None,
+                sent_at: None,
+                created_by: "t".into(),
+                version: 1,
+                created_at: at,
+                updated_at: at,
+            },
+            // $30.15 + $3.015 GST → $3.02; $45.00 GST-free; $89.99 + $9.00.
+            lines: vec![
+                line(1005, 3, "TAXABLE"),
+                line(450, 10, "GST_FREE"),
+                line(8999, 1, "TAXABLE"),
+            ],
+        };
+        assert_eq!(po.total_cents(), 3015 + 302 + 4500 + 8999 + 900);
+    }
 }
