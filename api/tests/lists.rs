@@ -22,6 +22,11 @@ const BOUNDED: &[(&str, &str, &str)] = &[
     ),
     ("UserError", "field", "the path to one input field"),
     (
+        "FulfilmentKpis",
+        "supplierOnTimeBySupplier",
+        "the 20 least punctual suppliers of the period",
+    ),
+    (
         "Invoice",
         "lines",
         "an order's lines (100 at most) plus its delivery line",

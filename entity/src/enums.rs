@@ -161,6 +161,18 @@ pub enum NotificationKind {
     /// reserved for their order.
     #[sea_orm(string_value = "BACKORDER_ARRIVED")]
     BackorderArrived,
+    /// To a consenting customer: an asset's warranty ends soon, with how to
+    /// renew or extend it (commercial: RENEWALS consent, unsubscribe link).
+    #[sea_orm(string_value = "WARRANTY_RENEWAL")]
+    WarrantyRenewal,
+    /// To the service team: a customer's asset's warranty ends soon (call
+    /// them about renewal).
+    #[sea_orm(string_value = "WARRANTY_ENDING")]
+    WarrantyEnding,
+    /// To the service team: an order's goods are on the customer's site and
+    /// its on-site services can be booked.
+    #[sea_orm(string_value = "SERVICE_ON_SITE")]
+    ServiceOnSite,
 }
 
 /// Where a notification is in its delivery.
@@ -355,6 +367,13 @@ pub enum MovementKind {
     /// Units handed to a courier in a package.
     #[sea_orm(string_value = "SHIPMENT")]
     Shipment,
+    /// Quarantined units released after a passed re-inspection: out of the
+    /// quarantine location and into a warehouse (one movement each side).
+    #[sea_orm(string_value = "RELEASE")]
+    Release,
+    /// Quarantined units sent back to their supplier.
+    #[sea_orm(string_value = "SUPPLIER_RETURN")]
+    SupplierReturn,
 }
 
 /// Where an order is (hold and archive are flags, not states).
@@ -705,6 +724,9 @@ pub enum ConsentPurpose {
     /// Requests to review what was bought.
     #[sea_orm(string_value = "REVIEW_REQUESTS")]
     ReviewRequests,
+    /// Renewal and extension offers for what was bought (warranty renewals).
+    #[sea_orm(string_value = "RENEWALS")]
+    Renewals,
 }
 
 /// Whether a consent stands.

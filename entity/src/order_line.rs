@@ -21,6 +21,8 @@ pub struct Model {
     /// Staff discount in hundredths of a percent (1250 = 12.5%).
     pub discount_basis_points: i32,
     pub reserved_quantity: i32,
+    /// The drop-ship purchase order its supplier ships it under.
+    pub drop_ship_po_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

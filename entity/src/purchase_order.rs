@@ -22,6 +22,9 @@ pub struct Model {
     pub source_task_id: Option<Uuid>,
     pub status_reason: Option<String>,
     pub sent_at: Option<DateTimeUtc>,
+    /// The supplier ships it straight to the customer at `ship_to`.
+    pub drop_ship: bool,
+    pub ship_to: Option<String>,
     pub created_by: String,
     pub version: i32,
     pub created_at: DateTimeUtc,

@@ -48,6 +48,9 @@ pub struct Model {
     pub placed_by: String,
     /// Against the required delivery date, as the last review found it.
     pub late_risk: LateRisk,
+    /// The delivery date last told to the customer before a package left
+    /// (set when backordered goods arrive).
+    pub estimated_delivery: Option<Date>,
     /// The order this backorder was split from when that one was invoiced.
     pub backorder_of: Option<Uuid>,
     /// When its last package was delivered.

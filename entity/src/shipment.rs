@@ -13,7 +13,10 @@ pub struct Model {
     #[sea_orm(unique)]
     pub number: String,
     pub order_id: Uuid,
-    pub location_id: Uuid,
+    /// `None` for a package its supplier ships (drop-ship).
+    pub location_id: Option<Uuid>,
+    /// The drop-ship purchase order whose supplier ships it.
+    pub purchase_order_id: Option<Uuid>,
     pub stage: ShipmentStage,
     pub weight_grams: i32,
     pub length_mm: Option<i32>,

@@ -10,8 +10,9 @@ pub struct Model {
     pub id: Uuid,
     pub shipment_id: Uuid,
     pub order_line_id: Uuid,
-    pub allocation_id: Uuid,
-    pub stock_level_id: Uuid,
+    /// `None` for units its supplier ships (drop-ship).
+    pub allocation_id: Option<Uuid>,
+    pub stock_level_id: Option<Uuid>,
     /// The batch the units came from (empty when not batch-tracked).
     pub batch_code: String,
     pub quantity: i32,

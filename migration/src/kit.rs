@@ -125,3 +125,90 @@ macro_rules! transactional_migration {
         }
     };
 }
+
+/// Let `columns` of `table` hold NULL. PostgreSQL alters them in place;
+/// SQLite cannot, so the table is rebuilt from its own stored definition
+/// with those columns' `NOT NULL` removed (SQLite's documented 12-step
+/// way), its rows copied and its indexes recreated.
+pub async fn drop_not_null(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    columns: &[&str],
+) -> Result<(), DbErr> {
+    let conn = manager.get_connection();
+    if manager.get_database_backend() != sea_orm::DatabaseBackend::Sqlite {
+        for column in columns {
+            conn.execute_unprepared(&format!(
+                "ALTER TABLE \"{table}\" ALTER COLUMN \"{column}\" DROP NOT NULL"
+            ))
+            .await?;
+        }
+        return Ok(());
+    }
+    let stored = |kind: &str| {
+        sea_orm::Statement::from_sql_and_values(
+            sea_orm::DatabaseBackend::Sqlite,
+            "SELECT sql FROM sqlite_master WHERE type = ? AND tbl_name = ? AND sql IS NOT NULL",
+            [kind.into(), table.into()],
+        )
+    };
+    let rows = conn.query_all_raw(stored("table")).await?;
+    let create: String = rows
+        .first()
+        .ok_or_else(|| DbErr::Migration(format!("table {table} not found")))?
+        .try_get("", "sql")?;
+    let indexes: Vec<String> = conn
+        .query_all_raw(stored("index"))
+        .await?
+        .iter()
+        .map(|r| r.try_get("", "sql"))
+        .collect::<Result<_, _>>()?;
+    let rebuilt = nullable_columns(&create, columns)?;
+    let temporary = format!("{table}__rebuilt");
+    let rebuilt = rebuilt.replacen(&format!("\"{table}\""), &format!("\"{temporary}\""), 1);
+    conn.execute_unprepared(&rebuilt).await?;
+    conn.execute_unprepared(&format!(
+        "INSERT INTO \"{temporary}\" SELECT * FROM \"{table}\""
+    ))
+    .await?;
+    conn.execute_unprepared(&format!("DROP TABLE \"{table}\""))
+        .await?;
+    conn.execute_unprepared(&format!(
+        "ALTER TABLE \"{temporary}\" RENAME TO \"{table}\""
+    ))
+    .await?;
+    for index in indexes {
+        conn.execute_unprepared(&index).await?;
+    }
+    Ok(())
+}
+
+/// A `CREATE TABLE` statement with `NOT NULL` removed from `columns`.
+fn nullable_columns(create: &str, columns: &[&str]) -> Result<String, DbErr> {
+    let mut out = create.to_owned();
+    for column in columns {
+        let name = format!("\"{column}\" ");
+        let start = out
+            .find(&name)
+            .ok_or_else(|| DbErr::Migration(format!("column {column} not found")))?;
+        let end = start + out[start..].find([',', ')']).unwrap_or(out.len() - start);
+        let definition = out[start..end].replace(" NOT NULL", "");
+        out.replace_range(start..end, &definition);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nullable_columns;
+
+    #[test]
+    fn only_the_named_columns_lose_not_null() {
+        let create = r#"CREATE TABLE "shipment" ( "id" uuid_text NOT NULL PRIMARY KEY, "location_id" uuid_text NOT NULL, "number" varchar NOT NULL UNIQUE )"#;
+        assert_eq!(
+            nullable_columns(create, &["location_id"]).unwrap(),
+            r#"CREATE TABLE "shipment" ( "id" uuid_text NOT NULL PRIMARY KEY, "location_id" uuid_text, "number" varchar NOT NULL UNIQUE )"#
+        );
+        assert!(nullable_columns(create, &["missing"]).is_err());
+    }
+}

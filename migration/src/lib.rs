@@ -21,6 +21,7 @@ mod m20261204_000014_gst_basis;
 mod m20261205_000015_fulfilment;
 mod m20261205_000016_closeout;
 mod m20261205_000017_purchasing;
+mod m20261205_000018_drop_ship_closeout;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000015_fulfilment::Migration),
             Box::new(m20261205_000016_closeout::Migration),
             Box::new(m20261205_000017_purchasing::Migration),
+            Box::new(m20261205_000018_drop_ship_closeout::Migration),
         ]
     }
 }
@@ -80,7 +82,8 @@ mod tests {
                 "m20261204_000014_gst_basis",
                 "m20261205_000015_fulfilment",
                 "m20261205_000016_closeout",
-                "m20261205_000017_purchasing"
+                "m20261205_000017_purchasing",
+                "m20261205_000018_drop_ship_closeout"
             ]
         );
     }

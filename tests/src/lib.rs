@@ -7,6 +7,7 @@ pub mod contract;
 pub mod courier;
 pub mod fulfil;
 pub mod kit;
+pub mod purchasing;
 pub mod services;
 pub mod shop;
 pub mod smtp;

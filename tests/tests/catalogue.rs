@@ -98,6 +98,16 @@ async fn staff_keep_the_catalogue_and_stock_per_location_with_a_ledger() {
         user_errors(&too_many),
         [input_error("quantity", "INSUFFICIENT_STOCK")]
     );
+    let by_hand = adjust(
+        &app,
+        json!({ "productId": chair, "locationId": held, "quantity": -1, "reason": "Back to supplier", "kind": "SUPPLIER_RETURN" }),
+    )
+    .await;
+    assert_eq!(
+        user_errors(&by_hand),
+        [input_error("kind", "INVALID_STATE")],
+        "a return to a supplier has its own step"
+    );
 
     let stock = app
         .as_role(Role::Finance)

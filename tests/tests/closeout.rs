@@ -2,7 +2,8 @@
 //! one follow-up after delivery (commercial ones only with consent, never
 //! after an unsubscribe), the daily closure and archive runs acting once
 //! with two workers, replenishment tasks, and the fulfilment KPIs of a
-//! seeded period against hand-computed figures.
+//! seeded period against hand-computed figures (the supplier and processing
+//! ones from purchase orders received early, late and failing QC).
 
 use chrono::Duration as Days;
 use entity::NotificationKind;
@@ -10,6 +11,10 @@ use serde_json::{Value, json};
 use std::time::Duration;
 use tests::courier::FakeCourier;
 use tests::fulfil::*;
+use tests::purchasing::{
+    CREATE_PURCHASE_ORDER, RECEIVE, backordered, failed, invoiced_after_arrival, passed,
+    quarantine, send_and_approve, sent_purchase_order, sourced_product,
+};
 use tests::shop::{op, place, warehouse};
 use tests::{Role, TestApp, nodes, user_errors, wait_for};
 
@@ -579,5 +584,193 @@ async fn a_bouncing_address_gets_no_commercial_follow_up_even_with_consent() {
         app.notifications_of(NotificationKind::ReviewRequest, &order)
             .await
             .is_empty()
+    );
+}
+
+const KPIS: &str = "query($from: Date!, $to: Date!) { fulfilmentKpis(from: $from, to: $to) { orderEntryErrorRate { rate numerator denominator } supplierOnTime { rate numerator denominator } supplierOnTimeBySupplier { supplierId supplierName onTime { rate numerator denominator } } receiptToShip { purchaseOrders medianHours p90Hours } orderProcessingErrors { rate { rate numerator denominator } corrections qcFailures ordersPlaced receipts } } }";
+
+async fn kpis_of(app: &TestApp, from: &str, to: &str) -> Value {
+    app.admin()
+        .data(
+            op("fulfilmentKpis", KPIS),
+            json!({ "from": from, "to": to }),
+        )
+        .await
+}
+
+/// A purchase order made by hand for `quantity` of one product, promised
+/// for `expected_on`, sent: its id and line id.
+async fn promised(
+    app: &TestApp,
+    supplier: &str,
+    product: &str,
+    quantity: i32,
+    expected_on: &str,
+) -> (String, String) {
+    let created = app
+        .as_role(Role::Fulfilment)
+        .data(
+            CREATE_PURCHASE_ORDER,
+            json!({ "input": { "supplierId": supplier, "expectedOn": expected_on, "lines": [{ "productId": product, "quantity": quantity }] } }),
+        )
+        .await;
+    assert!(user_errors(&created).is_empty(), "{created}");
+    let po = created["purchaseOrder"].clone();
+    send_and_approve(app, &po).await;
+    (
+        po["id"].as_str().unwrap().to_owned(),
+        po["lines"][0]["id"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// Receive `quantity` of a purchase order's line on `received_on`: into
+/// the warehouse when QC passes, else into quarantine.
+async fn receive(
+    app: &TestApp,
+    (po, line): (&str, &str),
+    quantity: i32,
+    received_on: &str,
+    at: &str,
+    qc_passed: bool,
+) {
+    let checklist = if qc_passed { passed() } else { failed() };
+    let received = app
+        .as_role(Role::Fulfilment)
+        .data(
+            RECEIVE,
+            json!({ "input": { "purchaseOrderId": po, "receivedOn": received_on, "locationId": at,
+                "lines": [{ "purchaseOrderLineId": line, "quantity": quantity }], "checklist": checklist } }),
+        )
+        .await;
+    assert!(user_errors(&received).is_empty(), "{received}");
+}
+
+#[tokio::test]
+async fn supplier_receipt_and_processing_kpis_follow_purchase_orders_and_corrections() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    let location = warehouse(&app).await;
+    let hold = quarantine(&app).await;
+    let (bowl, bowls) = sourced_product(&app, "BOWL-2", "20.00", json!({})).await;
+    let (lamp, lamps) = sourced_product(&app, "LAMP-2", "30.00", json!({})).await;
+    let (fan, fans) = sourced_product(&app, "FAN-2", "40.00", json!({})).await;
+
+    // Promised for 25 November: one unit on the 24th, the last on the 26th (late).
+    let (po, line) = promised(&app, &bowls, &bowl, 2, "2026-11-25").await;
+    receive(&app, (&po, &line), 1, "2026-11-24", &location, true).await;
+    receive(&app, (&po, &line), 1, "2026-11-26", &location, true).await;
+    // Promised for the 27th and delivered that day, but failing QC (on time;
+    // a processing error).
+    let (po, line) = promised(&app, &bowls, &bowl, 1, "2026-11-27").await;
+    receive(&app, (&po, &line), 1, "2026-11-27", &hold, false).await;
+    // Promised for the 30th, delivered on the 24th (early).
+    let (po, line) = promised(&app, &lamps, &lamp, 1, "2026-11-30").await;
+    receive(&app, (&po, &line), 1, "2026-11-24", &location, true).await;
+
+    // A backorder sourced from a supplier (no promised date: not a supplier
+    // delivery), received, reserved, paid and shipped five hours after the receipt.
+    let order = backordered(&app, &fan, 1, "kim@example.com.au").await;
+    let sourced = sent_purchase_order(&app, &order, &fans).await;
+    let sourced_line = sourced["lines"][0]["id"].as_str().unwrap().to_owned();
+    receive(
+        &app,
+        (sourced["id"].as_str().unwrap(), &sourced_line),
+        1,
+        "2026-11-24",
+        &location,
+        true,
+    )
+    .await;
+    invoiced_after_arrival(&app, &order).await;
+    capture(&app, &order).await;
+    app.clock.advance(Days::hours(5));
+    let lines = line_ids(&app, &order).await;
+    ship(&app, &order, &location, &[(&lines[0], 1)], "A").await;
+
+    // Two more orders placed: one cancelled by staff (a correction), one by
+    // its customer (their choice, not an error).
+    let cancel = op(
+        "cancelOrder",
+        "mutation($id: ID!) { cancelOrder(input: { id: $id, reason: \"changed plans\" }) { order { status } userErrors { code } } }",
+    );
+    for (email, by_staff) in [("lee@example.com.au", true), ("max@example.com.au", false)] {
+        let customer = app
+            .admin()
+            .new_customer(json!({ "name": "Lee Tan", "email": email }))
+            .await;
+        let placed = place(&app, &customer, &[(&lamp, 1)], None).await;
+        let caller = if by_staff {
+            app.as_role(Role::Fulfilment)
+        } else {
+            app.as_customer(&customer)
+        };
+        let cancelled = caller.data(cancel, json!({ "id": placed })).await;
+        assert_eq!(cancelled["order"]["status"], "CANCELLED", "{cancelled}");
+    }
+
+    let week = kpis_of(&app, "2026-11-23", "2026-11-30").await;
+    assert_eq!(
+        week["supplierOnTime"],
+        json!({ "rate": 0.6667, "numerator": 2, "denominator": 3 })
+    );
+    let by_supplier = week["supplierOnTimeBySupplier"].as_array().unwrap();
+    assert_eq!(by_supplier.len(), 2, "{by_supplier:?}");
+    let of = |supplier: &str| {
+        by_supplier
+            .iter()
+            .find(|s| s["supplierId"] == supplier)
+            .unwrap_or_else(|| panic!("{supplier} in {by_supplier:?}"))
+            .clone()
+    };
+    assert_eq!(
+        of(&bowls),
+        json!({ "supplierId": bowls, "supplierName": "Supplier of BOWL-2",
+            "onTime": { "rate": 0.5, "numerator": 1, "denominator": 2 } })
+    );
+    assert_eq!(
+        of(&lamps)["onTime"],
+        json!({ "rate": 1.0, "numerator": 1, "denominator": 1 })
+    );
+    assert_eq!(
+        week["receiptToShip"],
+        json!({ "purchaseOrders": 1, "medianHours": 5.0, "p90Hours": 5.0 })
+    );
+    // (1 staff cancellation + 1 failed receipt) ÷ (3 orders placed + 5 receipts).
+    assert_eq!(
+        week["orderProcessingErrors"],
+        json!({ "rate": { "rate": 0.25, "numerator": 2, "denominator": 8 },
+            "corrections": 1, "qcFailures": 1, "ordersPlaced": 3, "receipts": 5 })
+    );
+    assert_eq!(
+        week["orderEntryErrorRate"],
+        json!({ "rate": 0.0, "numerator": 0, "denominator": 3 })
+    );
+
+    // Up to the 25th: the bowls promised then were not all in yet.
+    let early = kpis_of(&app, "2026-11-23", "2026-11-25").await;
+    assert_eq!(
+        early["supplierOnTime"],
+        json!({ "rate": 1.0, "numerator": 1, "denominator": 1 })
+    );
+    assert_eq!(
+        early["orderProcessingErrors"]["rate"],
+        json!({ "rate": 0.1667, "numerator": 1, "denominator": 6 })
+    );
+
+    // A period before any of it measures nothing.
+    let empty = kpis_of(&app, "2026-01-01", "2026-01-31").await;
+    assert_eq!(
+        empty["supplierOnTime"],
+        json!({ "rate": null, "numerator": 0, "denominator": 0 })
+    );
+    assert_eq!(empty["supplierOnTimeBySupplier"], json!([]));
+    assert_eq!(
+        empty["receiptToShip"],
+        json!({ "purchaseOrders": 0, "medianHours": null, "p90Hours": null })
+    );
+    assert_eq!(
+        empty["orderProcessingErrors"],
+        json!({ "rate": { "rate": null, "numerator": 0, "denominator": 0 },
+            "corrections": 0, "qcFailures": 0, "ordersPlaced": 0, "receipts": 0 })
     );
 }

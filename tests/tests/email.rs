@@ -375,6 +375,8 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
     let _worker = app.ensure_worker().await;
     let mut package: Option<String> = None;
     let mut follow_up_order: Option<String> = None;
+    let mut closeout_order: Option<String> = None;
+    let mut warranty_asset: Option<uuid::Uuid> = None;
     for kind in <entity::NotificationKind as sea_orm::Iterable>::iter() {
         let raw = match kind {
             entity::NotificationKind::ShipmentShipped
@@ -393,6 +395,14 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
             // Purchasing's emails carry no links (checked in their mailer's tests).
             entity::NotificationKind::PurchaseOrder
             | entity::NotificationKind::BackorderArrived => continue,
+            // The customer's renewal reminder carries its unsubscribe link;
+            // the service team's emails carry none (sending them here checks
+            // they render from real rows).
+            entity::NotificationKind::WarrantyRenewal
+            | entity::NotificationKind::WarrantyEnding
+            | entity::NotificationKind::ServiceOnSite => {
+                closeout_email(&app, &mut closeout_order, &mut warranty_asset, kind).await
+            }
             entity::NotificationKind::Welcome => {
                 let id = create_customer(&app, "Link Checker", Some("links@example.com")).await;
                 wait_for("the welcome email recorded SENT", PATIENCE, async || {
@@ -697,6 +707,146 @@ async fn follow_up_email(
     })
     .await;
     email_with_id(app, &sent.message_id)
+}
+
+/// An invoiced order once (its customer consented to RENEWALS, a
+/// DELIVERY_TEAM login exists), then the closeout email of `kind`, caused as
+/// delivery causes it: WARRANTY_RENEWAL (to the customer) and
+/// WARRANTY_ENDING (to the service team) both by the reminder timer of an
+/// asset the order left (written here, the customer's, under warranty for
+/// 30 more days; fired once for both), SERVICE_ON_SITE by an
+/// `order.on_site` event.
+async fn closeout_email(
+    app: &TestApp,
+    order: &mut Option<String>,
+    asset: &mut Option<uuid::Uuid>,
+    kind: entity::NotificationKind,
+) -> Vec<u8> {
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+    use tests::shop::op;
+    if order.is_none() {
+        let (id, _) = invoiced_order(app, "closeout-links").await;
+        let team = app
+            .admin()
+            .create_user(json!({ "email": "service-team@harbour.example", "password": "a long enough password", "role": "DELIVERY_TEAM" }))
+            .await;
+        assert!(tests::user_errors(&team).is_empty(), "{team}");
+        let customer = app
+            .admin()
+            .data(
+                op(
+                    "order",
+                    "query($id: ID!) { order(id: $id) { customer { id } } }",
+                ),
+                json!({ "id": id }),
+            )
+            .await["customer"]["id"]
+            .clone();
+        let given = app
+            .admin()
+            .data(
+                op("giveConsent", "mutation($input: GiveConsentInput!) { giveConsent(input: $input) { userErrors { code } } }"),
+                json!({ "input": { "customerId": customer, "purpose": "RENEWALS", "how": "checkout checkbox" } }),
+            )
+            .await;
+        assert!(tests::user_errors(&given).is_empty(), "{given}");
+        *order = Some(id);
+    }
+    let order_id = uuid::Uuid::parse_str(order.as_deref().unwrap()).unwrap();
+    let subject = if kind == entity::NotificationKind::ServiceOnSite {
+        let mut row = tests::an_outbox_row("order.on_site", "{}");
+        row.subject_id = Set(order_id);
+        row.insert(app.db()).await.unwrap();
+        order_id
+    } else if let Some(id) = *asset {
+        // The timer already fired: it sent both warranty emails.
+        id
+    } else {
+        let customer_id = entity::sales_order::Entity::find_by_id(order_id)
+            .one(app.db())
+            .await
+            .unwrap()
+            .expect("the order")
+            .customer_id;
+        assert!(customer_id.is_some(), "the order has a customer");
+        let line = entity::order_line::Entity::find()
+            .filter(entity::order_line::Column::OrderId.eq(order_id))
+            .one(app.db())
+            .await
+            .unwrap()
+            .expect("the order has a line");
+        let now = app.clock.now_utc();
+        let today = now.date_naive();
+        let row = entity::customer_asset::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            customer_id: Set(customer_id),
+            order_id: Set(order_id),
+            order_line_id: Set(line.id),
+            product_id: Set(line.product_id),
+            serial: Set("SN-LINKS-1".into()),
+            quantity: Set(1),
+            delivered_on: Set(today),
+            warranty_starts_on: Set(today),
+            warranty_ends_on: Set(Some(today + chrono::Days::new(30))),
+            created_at: Set(now),
+        }
+        .insert(app.db())
+        .await
+        .unwrap();
+        let fired = domain::business_time::timers::TimerFired {
+            timer_id: uuid::Uuid::now_v7(),
+            kind: domain::closeout::timer_kind::WARRANTY_REMINDER.into(),
+            subject_id: row.id,
+            generation: 1,
+            payload: json!({}),
+        };
+        let payload = serde_json::to_string(&fired).unwrap();
+        let mut outbox = tests::an_outbox_row("timer.fired", &payload);
+        outbox.subject_id = Set(row.id);
+        outbox.insert(app.db()).await.unwrap();
+        *asset = Some(row.id);
+        row.id
+    };
+    let sent = wait_for_value(&format!("the {kind:?} email"), PATIENCE, async || {
+        app.notifications_of(kind, &subject.to_string())
+            .await
+            .into_iter()
+            .find(|n| n.status == entity::NotificationStatus::Sent)
+    })
+    .await;
+    let raw = email_with_id(app, &sent.message_id);
+    let unsubscribe = mail_parser::MessageParser::default()
+        .parse(&raw)
+        .expect("an email")
+        .header_raw("List-Unsubscribe")
+        .is_some();
+    let customer = "closeout-links@example.com";
+    let recipients: Vec<String> = app
+        .notifications_of(kind, &subject.to_string())
+        .await
+        .into_iter()
+        .map(|n| n.recipient)
+        .collect();
+    match kind {
+        // Commercial, to the customer alone, with its unsubscribe headers.
+        entity::NotificationKind::WarrantyRenewal => {
+            assert_eq!(recipients, [customer], "{kind:?}");
+            assert!(unsubscribe, "{kind:?} has List-Unsubscribe");
+        }
+        // Internal, to the service team, never to the customer.
+        entity::NotificationKind::WarrantyEnding => {
+            assert!(
+                recipients
+                    .iter()
+                    .any(|r| r == "service-team@harbour.example"),
+                "{recipients:?}"
+            );
+            assert!(!recipients.iter().any(|r| r == customer), "{recipients:?}");
+            assert!(!unsubscribe, "{kind:?} is not commercial");
+        }
+        _ => assert!(!unsubscribe, "{kind:?} is not commercial"),
+    }
+    raw
 }
 
 /// The raw email in the mail folder with this Message-ID.

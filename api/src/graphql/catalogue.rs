@@ -76,6 +76,10 @@ pub enum MovementKind {
     Adjustment,
     /// Units handed to a courier in a package.
     Shipment,
+    /// Quarantined units released after a passed re-inspection, moved to a warehouse.
+    Release,
+    /// Quarantined units sent back to their supplier.
+    SupplierReturn,
 }
 
 pub struct Product(pub product::Model);
@@ -250,6 +254,20 @@ pub struct StockLevel(Level);
 /// Stock of one product at one location (and batch).
 #[Object]
 impl StockLevel {
+    /// Stable identifier of this product's stock at this location and batch
+    /// (`releaseQuarantinedStock` and `returnToSupplier` name it).
+    async fn id(&self) -> ID {
+        ID(self.0.level.id.to_string())
+    }
+    /// The product.
+    async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
+        let found = super::loaders::load_one::<super::loaders::ProductLoader, _>(
+            ctx,
+            self.0.level.product_id,
+        )
+        .await?;
+        Ok(found.map(Product))
+    }
     /// Where.
     async fn location(&self) -> StockLocation {
         StockLocation(self.0.location.clone())

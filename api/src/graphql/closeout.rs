@@ -100,6 +100,64 @@ pub struct CycleTime {
     pub p90_hours: Option<f64>,
 }
 
+/// Hours from goods bought for a customer order passing QC to that order's
+/// next package leaving.
+#[derive(SimpleObject)]
+pub struct ReceiptToShipTime {
+    /// Purchase orders sourced from a customer order, measured from their
+    /// first passed-QC receipt to the order's first pickup at or after it,
+    /// for pickups in the period.
+    pub purchase_orders: i32,
+    /// The median, in hours.
+    pub median_hours: Option<f64>,
+    /// The 90th percentile (nearest rank), in hours.
+    pub p90_hours: Option<f64>,
+}
+
+/// One supplier's purchase orders completed in the period, and how many of
+/// them by their expected date.
+pub struct SupplierOnTime(kpis::SupplierOnTime);
+
+/// One supplier's on-time rate in a period.
+#[Object]
+impl SupplierOnTime {
+    /// The supplier's id.
+    async fn supplier_id(&self) -> ID {
+        ID(self.0.supplier_id.to_string())
+    }
+    /// The supplier's name.
+    async fn supplier_name(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        let found =
+            super::loaders::load_one::<super::loaders::CustomerLoader, _>(ctx, self.0.supplier_id)
+                .await?;
+        found
+            .map(|p| p.name)
+            .ok_or_else(|| async_graphql::Error::new("the supplier is missing"))
+    }
+    /// Its purchase orders completed by their expected date ÷ its purchase
+    /// orders with an expected date completed in the period.
+    async fn on_time(&self) -> KpiRate {
+        self.0.on_time.into()
+    }
+}
+
+/// Errors made processing orders and goods, with the counts behind them.
+#[derive(SimpleObject)]
+pub struct OrderProcessingErrors {
+    /// (corrections + qcFailures) ÷ (ordersPlaced + receipts).
+    pub rate: KpiRate,
+    /// Orders placed in the period that needed a correction after placement
+    /// (so far): cancelled by staff. Edits of a placed order and returns of
+    /// wrong items join this figure when they exist.
+    pub corrections: i32,
+    /// Goods receipts dated in the period that failed QC.
+    pub qc_failures: i32,
+    /// Orders placed in the period (backorders are not placed).
+    pub orders_placed: i32,
+    /// Goods receipts dated in the period.
+    pub receipts: i32,
+}
+
 /// What customers answered in the satisfaction survey.
 #[derive(SimpleObject)]
 pub struct ClientSatisfaction {
@@ -127,6 +185,19 @@ pub struct FulfilmentKpis {
     pub order_entry_error_rate: KpiRate,
     /// The satisfaction survey's answers in the period.
     pub client_satisfaction: ClientSatisfaction,
+    /// Purchase orders completed by their expected date ÷ purchase orders
+    /// with an expected date whose last units arrived on a date in the
+    /// period (the completing receipt's received date; short-closed orders
+    /// never complete).
+    pub supplier_on_time: KpiRate,
+    /// The same, per supplier.
+    pub supplier_on_time_by_supplier: Vec<SupplierOnTime>,
+    /// Goods bought for a customer order: their first passed-QC receipt →
+    /// the order's next pickup, for pickups in the period.
+    pub receipt_to_ship: ReceiptToShipTime,
+    /// Orders needing a correction after placement and goods receipts that
+    /// failed QC ÷ orders placed and goods receipts in the period.
+    pub order_processing_errors: OrderProcessingErrors,
 }
 
 fn hours(h: Option<f64>) -> Option<f64> {
@@ -195,6 +266,24 @@ impl CloseoutQuery {
                     .client_satisfaction
                     .average_rating
                     .map(|v| (v * 100.0).round() / 100.0),
+            },
+            supplier_on_time: k.supplier_on_time.into(),
+            supplier_on_time_by_supplier: k
+                .supplier_on_time_by_supplier
+                .into_iter()
+                .map(SupplierOnTime)
+                .collect(),
+            receipt_to_ship: ReceiptToShipTime {
+                purchase_orders: k.receipt_to_ship.orders as i32,
+                median_hours: hours(k.receipt_to_ship.median_hours),
+                p90_hours: hours(k.receipt_to_ship.p90_hours),
+            },
+            order_processing_errors: OrderProcessingErrors {
+                rate: k.order_processing_errors.rate.into(),
+                corrections: k.order_processing_errors.corrections as i32,
+                qc_failures: k.order_processing_errors.qc_failures as i32,
+                orders_placed: k.order_processing_errors.orders_placed as i32,
+                receipts: k.order_processing_errors.receipts as i32,
             },
         })
     }

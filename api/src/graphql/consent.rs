@@ -22,6 +22,8 @@ pub enum ConsentPurpose {
     Offers,
     /// Requests to review what was bought.
     ReviewRequests,
+    /// Renewal and extension offers for what was bought (warranty renewals).
+    Renewals,
 }
 
 /// Whether a consent stands.

@@ -198,17 +198,22 @@ impl Shipment {
     async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
         super::orders::load_visible(ctx, self.0.shipment.order_id).await
     }
-    /// Where it was packed (staff only; null for customers).
+    /// Where it was packed (staff only; null for customers and for a package
+    /// its supplier ships).
     async fn location(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<StockLocation>> {
+        let Some(location_id) = self.0.shipment.location_id else {
+            return Ok(None);
+        };
         if !Permission::ReadStock.allows(ctx.domain_ctx()?.actor.role) {
             return Ok(None);
         }
-        let found = super::loaders::load_one::<super::loaders::LocationLoader, _>(
-            ctx,
-            self.0.shipment.location_id,
-        )
-        .await?;
+        let found =
+            super::loaders::load_one::<super::loaders::LocationLoader, _>(ctx, location_id).await?;
         Ok(found.map(StockLocation))
+    }
+    /// Shipped by its supplier straight to the customer (drop-ship).
+    async fn from_supplier(&self) -> bool {
+        self.0.shipment.purchase_order_id.is_some()
     }
     /// Where it is in the warehouse's hands.
     async fn stage(&self) -> ShipmentStage {
@@ -313,13 +318,17 @@ impl Shipment {
             .map(TrackingCheckpoint)
             .collect()
     }
-    /// The packing slip to print and put in the box (HTML; FULFILMENT and ADMIN).
+    /// The packing slip to print and put in the box (HTML; FULFILMENT and
+    /// ADMIN; null for a package its supplier ships).
     #[graphql(guard = "Require::to(Permission::Fulfil)")]
-    async fn packing_slip_html(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+    async fn packing_slip_html(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        let Some(location_id) = self.0.shipment.location_id else {
+            return Ok(None);
+        };
         let services = ctx.services();
         let db = &services.db;
         let order = domain::orders::find(db, self.0.shipment.order_id).await;
-        let location = domain::catalogue::locations::find(db, self.0.shipment.location_id).await;
+        let location = domain::catalogue::locations::find(db, location_id).await;
         let settings = domain::settings::current(db).await;
         let (Some(order), Some(location)) = (answer(ctx, order)?, answer(ctx, location)?) else {
             return Err(async_graphql::Error::new(
@@ -328,6 +337,7 @@ impl Shipment {
         };
         let settings = answer(ctx, settings)?;
         crate::pages::packing_slip::render(&settings.legal_name, &order, &self.0, &location)
+            .map(Some)
             .map_err(|e| async_graphql::Error::new(e.to_string()))
     }
     /// Incremented by every change.

@@ -123,6 +123,20 @@ impl Loader<Uuid> for ShipmentsOfOrderLoader {
     }
 }
 
+/// The proof of delivery of each order (by order id).
+pub struct ProofOfDeliveryLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for ProofOfDeliveryLoader {
+    type Value = entity::proof_of_delivery::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
+        domain::closeout::assets::proofs_of(&self.0, keys)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
 /// How long a loader gathers keys before it queries: long enough that a
 /// page's resolvers land in one batch on a busy machine, short against a
 /// query's own cost.
@@ -141,6 +155,7 @@ pub fn attach<Q, M, S>(
         .data(DataLoader::new(OrderLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(LocationLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(ShipmentsOfOrderLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
+        .data(DataLoader::new(ProofOfDeliveryLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(
             DataLoader::new(super::purchasing::SuppliesLoader(db.clone()), tokio::spawn)
                 .delay(BATCH_WINDOW),

@@ -5,6 +5,7 @@ mod audit;
 mod business_time;
 mod catalogue;
 mod closeout;
+mod closeout_records;
 mod consent;
 mod customers;
 mod date;
@@ -81,6 +82,7 @@ pub struct QueryRoot(
     payments::RefundQuery,
     fulfilment::FulfilmentQuery,
     closeout::CloseoutQuery,
+    closeout_records::CloseoutRecordsQuery,
     purchasing::PurchasingQuery,
 );
 
@@ -101,6 +103,7 @@ pub struct MutationRoot(
     payments::PaymentMutation,
     fulfilment::FulfilmentMutation,
     purchasing::PurchasingMutation,
+    closeout_records::CloseoutRecordsMutation,
 );
 
 /// Live updates over WebSocket (graphql-transport-ws).

@@ -386,6 +386,23 @@ impl Order {
     async fn delivered_at(&self) -> Option<DateTime<Utc>> {
         self.0.order.delivered_at
     }
+    /// The delivery date last told to the customer before a package left
+    /// (when backordered goods arrived); packages carry their courier's own.
+    async fn estimated_delivery(&self) -> Option<super::date::Date> {
+        self.0.order.estimated_delivery.map(super::date::Date)
+    }
+    /// The signed proof that it was delivered, once recorded.
+    async fn proof_of_delivery(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::closeout_records::ProofOfDelivery>> {
+        let found = super::loaders::load_one::<super::loaders::ProofOfDeliveryLoader, _>(
+            ctx,
+            self.0.order.id,
+        )
+        .await?;
+        Ok(found.map(super::closeout_records::ProofOfDelivery))
+    }
     /// When the daily closure run closed it (UTC).
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
         self.0.order.closed_at

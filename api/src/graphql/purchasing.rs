@@ -1,10 +1,11 @@
 //! Purchasing: suppliers and what they supply, purchase orders (by hand or
 //! sourcing a backordered order, sent through the PURCHASE_ORDER approval),
-//! and goods receipts with their QC inspection. Resolvers only translate:
-//! `domain::purchasing` rules.
+//! goods receipts with their QC inspection, quarantined goods released or
+//! returned to the supplier, and closing received purchase orders.
+//! Resolvers only translate: `domain::purchasing` rules.
 
 use super::approvals::Approval;
-use super::catalogue::{Product, StockLocation, TaxCode};
+use super::catalogue::{Product, StockLevel, StockLocation, TaxCode};
 use super::date::Date;
 use super::kit::{
     ContextExt, Require, answer, arg_id, connection, input_id, page_request, payload, respond,
@@ -16,7 +17,7 @@ use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use domain::kernel::Permission;
-use domain::purchasing::{self, Check, Receipt};
+use domain::purchasing::{self, Check, Receipt, quarantine};
 use entity::{PartyKind, goods_receipt_line, party, purchase_order_line, supplier_product};
 use sea_orm::{DatabaseConnection, DbErr};
 use std::collections::HashMap;
@@ -235,6 +236,15 @@ impl PurchaseOrder {
     async fn expected_on(&self) -> Option<Date> {
         self.0.order.expected_on.map(Date)
     }
+    /// The supplier ships it straight to the customer (drop-ship).
+    async fn drop_ship(&self) -> bool {
+        self.0.order.drop_ship
+    }
+    /// Where a drop-ship goes: the customer's name, address and phone as
+    /// printed on the purchase order (lines separated by newlines).
+    async fn ship_to(&self) -> Option<&str> {
+        self.0.order.ship_to.as_deref()
+    }
     /// Its PURCHASE_ORDER approval, once sending was asked for; null when
     /// the caller may not see it.
     async fn approval(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Approval>> {
@@ -257,7 +267,7 @@ impl PurchaseOrder {
     async fn source_task_id(&self) -> Option<ID> {
         self.0.order.source_task_id.map(|id| ID(id.to_string()))
     }
-    /// Why it was cancelled, or why sending was refused.
+    /// Why it was cancelled or closed short, or why sending was refused.
     async fn status_reason(&self) -> Option<&str> {
         self.0.order.status_reason.as_deref()
     }
@@ -342,6 +352,11 @@ impl GoodsReceiptLine {
     /// How many units.
     async fn quantity(&self) -> i32 {
         self.0.quantity
+    }
+    /// The stock level they landed at (a quarantine one when QC failed:
+    /// `releaseQuarantinedStock` and `returnToSupplier` name it).
+    async fn stock_level_id(&self) -> ID {
+        ID(self.0.stock_level_id.to_string())
     }
     /// Their batch (empty when not batch-tracked).
     async fn batch_code(&self) -> &str {
@@ -548,6 +563,44 @@ pub struct ReceiveGoodsInput {
     pub qc_notes: Option<String>,
 }
 
+/// The input of `closePurchaseOrder`.
+#[derive(InputObject)]
+pub struct ClosePurchaseOrderInput {
+    /// The PARTIALLY_RECEIVED or RECEIVED purchase order.
+    pub purchase_order_id: ID,
+    /// Why (1 to 500 characters); required to close a PARTIALLY_RECEIVED
+    /// one short (the rest will not come).
+    pub reason: Option<String>,
+}
+
+/// The input of `releaseQuarantinedStock`.
+#[derive(InputObject)]
+pub struct ReleaseQuarantinedStockInput {
+    /// The stock level at a QUARANTINE location the units are held at
+    /// (`GoodsReceiptLine.stockLevelId`, `StockLevel.id`).
+    pub stock_level_id: ID,
+    /// Units to release (1 to what is held there).
+    pub quantity: i32,
+    /// The WAREHOUSE location they go to (same batch and expiry).
+    pub to_location_id: ID,
+    /// The re-inspection (at least one check; every one must pass, else
+    /// nothing is released).
+    pub checklist: Vec<QcCheckInput>,
+    /// The re-inspector's notes (at most 2,000 characters).
+    pub notes: Option<String>,
+}
+
+/// The input of `returnToSupplier`.
+#[derive(InputObject)]
+pub struct ReturnToSupplierInput {
+    /// The stock level at a QUARANTINE location the units are held at.
+    pub stock_level_id: ID,
+    /// Units to send back (1 to what is held there).
+    pub quantity: i32,
+    /// Why (1 to 500 characters).
+    pub reason: String,
+}
+
 payload!("Result of `createSupplier`.", CreateSupplierPayload, supplier: Supplier);
 payload!(
     "Result of `setSupplierProduct`.",
@@ -580,6 +633,21 @@ payload!(
     purchase_order: PurchaseOrder
 );
 payload!("Result of `receiveGoods`.", ReceiveGoodsPayload, goods_receipt: GoodsReceipt);
+payload!(
+    "Result of `closePurchaseOrder`.",
+    ClosePurchaseOrderPayload,
+    purchase_order: PurchaseOrder
+);
+payload!(
+    "Result of `releaseQuarantinedStock`: the warehouse stock the units landed at.",
+    ReleaseQuarantinedStockPayload,
+    stock_level: StockLevel
+);
+payload!(
+    "Result of `returnToSupplier`: the quarantine stock after the return.",
+    ReturnToSupplierPayload,
+    stock_level: StockLevel
+);
 
 // ---------------------------------------------------------------- queries
 
@@ -855,6 +923,81 @@ impl PurchasingMutation {
                 qc_notes: input.qc_notes,
             };
             purchasing::receive(&ctx.services().db, &domain_ctx, &receive).await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// Finish with a RECEIVED purchase order, or close a PARTIALLY_RECEIVED
+    /// one short, saying why the rest will not come (purchasing roles).
+    /// Nothing more is received against a CLOSED purchase order.
+    #[graphql(guard = "Require::to(Permission::Purchase)")]
+    async fn close_purchase_order(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: ClosePurchaseOrderInput,
+    ) -> async_graphql::Result<ClosePurchaseOrderPayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let result = async {
+            let id = input_id(&input.purchase_order_id, "purchaseOrderId")?;
+            let reason = input.reason.as_deref();
+            purchasing::close(&ctx.services().db, &domain_ctx, id, reason).await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// Release quarantined units after a re-inspection every check of which
+    /// passed (purchasing roles): they move to the WAREHOUSE given with
+    /// their batch and expiry, and then go to the orders waiting on them
+    /// like goods received. A failed check releases nothing.
+    #[graphql(guard = "Require::to(Permission::Purchase)")]
+    async fn release_quarantined_stock(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: ReleaseQuarantinedStockInput,
+    ) -> async_graphql::Result<ReleaseQuarantinedStockPayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let result = async {
+            let release = quarantine::ReleaseInput {
+                stock_level_id: input_id(&input.stock_level_id, "stockLevelId")?,
+                quantity: input.quantity,
+                to_location_id: input_id(&input.to_location_id, "toLocationId")?,
+                checklist: input
+                    .checklist
+                    .into_iter()
+                    .map(|c| Check {
+                        item: c.item,
+                        passed: c.passed,
+                    })
+                    .collect(),
+                notes: input.notes,
+            };
+            quarantine::release(&ctx.services().db, &domain_ctx, &release).await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// Send quarantined units back to their supplier (purchasing roles):
+    /// they leave the quarantine stock, recorded with the reason.
+    #[graphql(guard = "Require::to(Permission::Purchase)")]
+    async fn return_to_supplier(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: ReturnToSupplierInput,
+    ) -> async_graphql::Result<ReturnToSupplierPayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let result = async {
+            let returned = quarantine::ReturnInput {
+                stock_level_id: input_id(&input.stock_level_id, "stockLevelId")?,
+                quantity: input.quantity,
+                reason: input.reason,
+            };
+            quarantine::return_to_supplier(&ctx.services().db, &domain_ctx, &returned).await
         }
         .await;
         respond(ctx, result).await

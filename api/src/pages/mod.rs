@@ -70,6 +70,7 @@ mod fixtures {
             quantity,
             discount_basis_points: 0,
             reserved_quantity: quantity,
+            drop_ship_po_id: None,
         }
     }
 
@@ -107,6 +108,7 @@ mod fixtures {
                 reserved_until: None,
                 placed_by: "guest".into(),
                 late_risk: LateRisk::OnTrack,
+                estimated_delivery: None,
                 backorder_of: None,
                 delivered_at: None,
                 closed_at: None,
@@ -135,8 +137,8 @@ mod fixtures {
             id: Uuid::from_u128(300 + n),
             shipment_id: Uuid::from_u128(10),
             order_line_id: Uuid::from_u128(100 + line),
-            allocation_id: Uuid::from_u128(400 + n),
-            stock_level_id: Uuid::from_u128(500 + n),
+            allocation_id: Some(Uuid::from_u128(400 + n)),
+            stock_level_id: Some(Uuid::from_u128(500 + n)),
             batch_code: batch.into(),
             quantity,
             serials: serde_json::to_string(serials).unwrap(),
@@ -172,7 +174,8 @@ mod fixtures {
                 id: Uuid::from_u128(10),
                 number: "SO-000012-1".into(),
                 order_id: Uuid::from_u128(1),
-                location_id: Uuid::from_u128(20),
+                location_id: Some(Uuid::from_u128(20)),
+                purchase_order_id: None,
                 stage: ShipmentStage::PickedUp,
                 weight_grams: 5250,
                 length_mm: Some(600),

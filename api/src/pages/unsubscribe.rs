@@ -62,6 +62,10 @@ pub fn purpose_words(purpose: ConsentPurpose) -> (&'static str, &'static str) {
             "requests to review your purchases",
             "Requests to review your purchases",
         ),
+        ConsentPurpose::Renewals => (
+            "renewal and extension offers for what you bought",
+            "Renewal and extension offers",
+        ),
     }
 }
 

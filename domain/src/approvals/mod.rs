@@ -724,16 +724,19 @@ pub async fn recipients<C: ConnectionTrait>(
     request: &approval_request::Model,
     role: Role,
 ) -> Result<Vec<String>, DbErr> {
-    let mut query = app_user::Entity::find()
-        .filter(app_user::Column::Role.eq(role))
-        .filter(app_user::Column::Disabled.eq(false));
-    if role == Role::Customer {
-        let Some(owner) = request.owner_party_id else {
-            return Ok(vec![]);
-        };
-        query = query.filter(app_user::Column::PartyId.eq(owner));
+    if role != Role::Customer {
+        return crate::users::emails_of_role(conn, role).await;
     }
-    let users = query.order_by_asc(app_user::Column::Id).all(conn).await?;
+    let Some(owner) = request.owner_party_id else {
+        return Ok(vec![]);
+    };
+    let users = app_user::Entity::find()
+        .filter(app_user::Column::Role.eq(role))
+        .filter(app_user::Column::Disabled.eq(false))
+        .filter(app_user::Column::PartyId.eq(owner))
+        .order_by_asc(app_user::Column::Id)
+        .all(conn)
+        .await?;
     Ok(users.into_iter().map(|u| u.email).collect())
 }
 

@@ -102,6 +102,17 @@ pub async fn adjust(
             "this product is not batch-tracked",
         );
     }
+    // Shipments, quarantine releases and returns to suppliers are recorded
+    // by their own steps, which keep their documents in step with stock.
+    fields.ensure(
+        !matches!(
+            input.kind,
+            Some(MovementKind::Shipment | MovementKind::Release | MovementKind::SupplierReturn)
+        ),
+        "kind",
+        ErrorCode::InvalidState,
+        "this movement is recorded by its own step, not by hand",
+    );
     let (reason, location) = fields.finish(|| Some((reason?, location?)))?;
     let batch_code = batch.map(str::to_uppercase).unwrap_or_default();
     let change = Change {
@@ -230,6 +241,17 @@ pub(crate) async fn change_in(
     )
     .await?;
     Ok(after)
+}
+
+/// One level with its location, by the level's id.
+pub async fn level<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<Level>, DbErr> {
+    let Some(level) = stock_level::Entity::find_by_id(id).one(conn).await? else {
+        return Ok(None);
+    };
+    let location = stock_location::Entity::find_by_id(level.location_id)
+        .one(conn)
+        .await?;
+    Ok(location.map(|location| Level { level, location }))
 }
 
 /// Every level of the given products with its location, per product, in

@@ -5,6 +5,7 @@
 //! are archived after M), replenishment tasks for products under their
 //! reorder point, and the fulfilment KPIs.
 
+pub mod assets;
 pub mod kpis;
 
 use crate::business_time::timers::{self, TimerPlan};
@@ -21,7 +22,11 @@ use entity::{
     ReplenishmentStatus, SendOutcome, order_entry_error, order_line, product, replenishment_task,
     sales_order, shipment, shipment_item, stock_level, stock_location,
 };
+use entity::{
+    Role, audit_entry, goods_receipt, goods_receipt_line, purchase_order, purchase_order_line,
+};
 use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -35,6 +40,8 @@ pub const TASK_SUBJECT_TYPE: &str = "replenishment_task";
 /// The timer of a delivered order's follow-up.
 pub mod timer_kind {
     pub const FOLLOW_UP: &str = "order_follow_up";
+    /// An asset's warranty ends soon: remind the customer and the service team.
+    pub const WARRANTY_REMINDER: &str = "warranty_reminder";
 }
 
 /// Orders one run closes or archives at most (the next run takes the rest).
@@ -344,7 +351,28 @@ pub async fn tasks(
     Ok(fetch_page(db, query, replenishment_task::Column::Id, page, |t| t.id).await?)
 }
 
-/// The fulfilment KPIs of the Sydney dates `from`..=`to` (staff).
+/// What counts as an order needing a correction after placement: a staff
+/// cancellation (`order.cancelled` by anyone but the customer; a customer
+/// calling off its own just-placed order is a choice, not an error). Placed
+/// orders cannot be edited yet; an edit of a placed order's lines, address
+/// or charges joins this list when it exists.
+const CORRECTION_ACTIONS: [&str; 1] = ["order.cancelled"];
+
+/// The fulfilment KPIs of the Sydney dates `from`..=`to` (staff). Besides
+/// the order figures:
+/// - supplier on time: purchase orders with an `expected_on` whose
+///   completing receipt (the one that brought their last units, QC passed
+///   or not) is dated in the period; on time when dated on or before
+///   `expected_on`. Short-closed ones never completed and are left out.
+/// - receipt to ship: per purchase order sourced from a customer order,
+///   from its first passed-QC receipt being recorded to that order's first
+///   pickup at or after it, when that pickup is in the period.
+/// - order processing errors: the orders placed in the period that needed a
+///   correction after placement ([`CORRECTION_ACTIONS`], at any time since)
+///   plus the goods receipts dated in the period that failed QC, over those
+///   orders plus those receipts. Returns of wrong items join the errors when
+///   returns exist. Refused placements stay in the order entry error rate;
+///   refused reservations are an approver's decision, not counted.
 pub async fn fulfilment_kpis(
     db: &DatabaseConnection,
     ctx: &Ctx,
@@ -392,13 +420,24 @@ pub async fn fulfilment_kpis(
         })
         .collect();
 
-    // Each order's first package, when it left in the period.
+    // The orders with a package handed over in the period, and every
+    // pickup of theirs (earlier ones included, to tell which came first).
+    let picked_in_period = Query::select()
+        .column(shipment::Column::OrderId)
+        .from(shipment::Entity)
+        .and_where(shipment::Column::PickedUpAt.gte(start))
+        .and_where(shipment::Column::PickedUpAt.lt(end))
+        .to_owned();
+    let mut pickups: HashMap<Uuid, Vec<DateTime<Utc>>> = HashMap::new();
     let mut firsts: HashMap<Uuid, shipment::Model> = HashMap::new();
     for s in shipment::Entity::find()
+        .filter(shipment::Column::OrderId.in_subquery(picked_in_period.clone()))
         .filter(shipment::Column::PickedUpAt.is_not_null())
         .all(db)
         .await?
     {
+        let Some(at) = s.picked_up_at else { continue };
+        pickups.entry(s.order_id).or_default().push(at);
         let earlier = firsts
             .get(&s.order_id)
             .is_some_and(|f| f.picked_up_at <= s.picked_up_at);
@@ -406,6 +445,7 @@ pub async fn fulfilment_kpis(
             firsts.insert(s.order_id, s);
         }
     }
+    // Each order's first package, when it left in the period.
     firsts.retain(|_, s| s.picked_up_at.is_some_and(|t| t >= start && t < end));
     let order_ids: Vec<Uuid> = firsts.keys().copied().collect();
     let backorders = sales_order::Entity::find()
@@ -467,11 +507,150 @@ pub async fn fulfilment_kpis(
         .into_iter()
         .map(|r| r.rating)
         .collect();
-    Ok(kpis::compute(
-        &delivered,
-        &first_shipments,
-        refused,
+    // Goods bought for a customer order, to its next package leaving.
+    let sourced: HashMap<Uuid, Uuid> = purchase_order::Entity::find()
+        .filter(purchase_order::Column::SourceOrderId.in_subquery(picked_in_period))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|po| Some((po.id, po.source_order_id?)))
+        .collect();
+    let mut first_passed: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
+    for r in goods_receipt::Entity::find()
+        .filter(goods_receipt::Column::PurchaseOrderId.is_in(sourced.keys().copied()))
+        .filter(goods_receipt::Column::QcPassed.eq(true))
+        .all(db)
+        .await?
+    {
+        let at = first_passed
+            .entry(r.purchase_order_id)
+            .or_insert(r.created_at);
+        *at = (*at).min(r.created_at);
+    }
+    let receipts_to_shipment: Vec<kpis::ReceiptToShipment> = first_passed
+        .iter()
+        .filter_map(|(po, received_at)| {
+            let order = sourced.get(po)?;
+            let pickups = pickups.get(order).map(Vec::as_slice).unwrap_or_default();
+            kpis::receipt_to_shipment(*received_at, pickups, start, end)
+        })
+        .collect();
+
+    let supplier_deliveries = supplier_deliveries(db, from, to).await?;
+
+    // Orders placed in the period that needed a correction since.
+    let placed_in_period = Query::select()
+        .column(sales_order::Column::Id)
+        .from(sales_order::Entity)
+        .and_where(sales_order::Column::CreatedAt.gte(start))
+        .and_where(sales_order::Column::CreatedAt.lt(end))
+        .and_where(sales_order::Column::BackorderOf.is_null())
+        .to_owned();
+    let corrected: HashSet<Uuid> = audit_entry::Entity::find()
+        .select_only()
+        .column(audit_entry::Column::SubjectId)
+        .filter(audit_entry::Column::SubjectType.eq(crate::orders::SUBJECT_TYPE))
+        .filter(audit_entry::Column::Action.is_in(CORRECTION_ACTIONS))
+        .filter(audit_entry::Column::ActorRole.ne(Role::Customer.as_str()))
+        .filter(audit_entry::Column::SubjectId.in_subquery(placed_in_period))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let receipts_in_period = || {
+        goods_receipt::Entity::find()
+            .filter(goods_receipt::Column::ReceivedOn.gte(from))
+            .filter(goods_receipt::Column::ReceivedOn.lte(to))
+    };
+    let receipts = receipts_in_period().count(db).await? as i64;
+    let failed_receipts = receipts_in_period()
+        .filter(goods_receipt::Column::QcPassed.eq(false))
+        .count(db)
+        .await? as i64;
+
+    Ok(kpis::compute(&kpis::Facts {
+        delivered,
+        first_shipments,
+        refused_placements: refused,
         placed,
-        &ratings,
-    ))
+        corrected: corrected.len() as i64,
+        ratings,
+        supplier_deliveries,
+        receipts_to_shipment,
+        receipts,
+        failed_receipts,
+    }))
+}
+
+/// The purchase orders with a promised date that became fully received on
+/// a date in `from..=to`: those with a receipt dated in the period, each
+/// with all its lines and receipts.
+async fn supplier_deliveries(
+    db: &DatabaseConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<kpis::SupplierDelivery>, DomainError> {
+    let received_in_period = Query::select()
+        .column(goods_receipt::Column::PurchaseOrderId)
+        .from(goods_receipt::Entity)
+        .and_where(goods_receipt::Column::ReceivedOn.gte(from))
+        .and_where(goods_receipt::Column::ReceivedOn.lte(to))
+        .to_owned();
+    let promised = purchase_order::Entity::find()
+        .filter(purchase_order::Column::ExpectedOn.is_not_null())
+        .filter(purchase_order::Column::Id.in_subquery(received_in_period))
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = promised.iter().map(|po| po.id).collect();
+    let mut ordered: HashMap<Uuid, Vec<(Uuid, i64)>> = HashMap::new();
+    for line in purchase_order_line::Entity::find()
+        .filter(purchase_order_line::Column::PurchaseOrderId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+    {
+        ordered
+            .entry(line.purchase_order_id)
+            .or_default()
+            .push((line.id, i64::from(line.quantity)));
+    }
+    let receipts = goods_receipt::Entity::find()
+        .filter(goods_receipt::Column::PurchaseOrderId.is_in(ids.iter().copied()))
+        .order_by_asc(goods_receipt::Column::CreatedAt)
+        .order_by_asc(goods_receipt::Column::Id)
+        .all(db)
+        .await?;
+    let mut units: HashMap<Uuid, Vec<(Uuid, i64)>> = HashMap::new();
+    for line in goods_receipt_line::Entity::find()
+        .filter(goods_receipt_line::Column::ReceiptId.is_in(receipts.iter().map(|r| r.id)))
+        .all(db)
+        .await?
+    {
+        units
+            .entry(line.receipt_id)
+            .or_default()
+            .push((line.purchase_order_line_id, i64::from(line.quantity)));
+    }
+    let mut by_order: HashMap<Uuid, Vec<kpis::ReceiptUnits>> = HashMap::new();
+    for r in receipts {
+        by_order
+            .entry(r.purchase_order_id)
+            .or_default()
+            .push(kpis::ReceiptUnits {
+                received_on: r.received_on,
+                units: units.remove(&r.id).unwrap_or_default(),
+            });
+    }
+    Ok(promised
+        .into_iter()
+        .filter_map(|po| {
+            kpis::PromisedOrder {
+                supplier_id: po.supplier_id,
+                expected_on: po.expected_on?,
+                ordered: ordered.remove(&po.id).unwrap_or_default(),
+                receipts: by_order.remove(&po.id).unwrap_or_default(),
+            }
+            .delivery_in(from, to)
+        })
+        .collect())
 }

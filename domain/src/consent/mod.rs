@@ -40,26 +40,34 @@ pub fn purpose_of(kind: NotificationKind) -> Option<ConsentPurpose> {
     match kind {
         NotificationKind::NextPurchaseOffer => Some(ConsentPurpose::Offers),
         NotificationKind::ReviewRequest => Some(ConsentPurpose::ReviewRequests),
+        NotificationKind::WarrantyRenewal => Some(ConsentPurpose::Renewals),
         _ => None,
     }
 }
 
-/// The consent an email about an order needs, checked again just before
-/// it is sent (consent withdrawn since the decision stops it): `Sent` when
-/// it may go.
+/// The consent an email needs, checked again just before it is sent
+/// (consent withdrawn since the decision stops it): `Sent` when it may go.
+/// Its subject is an order, or an asset for a warranty renewal.
 pub async fn recheck<C: ConnectionTrait>(
     conn: &C,
     kind: NotificationKind,
-    order_id: Uuid,
+    subject_id: Uuid,
     address: &str,
 ) -> Result<SendOutcome, DbErr> {
     let Some(purpose) = purpose_of(kind) else {
         return Ok(SendOutcome::Sent);
     };
-    let customer = entity::sales_order::Entity::find_by_id(order_id)
-        .one(conn)
-        .await?
-        .and_then(|o| o.customer_id);
+    let customer = if kind == NotificationKind::WarrantyRenewal {
+        entity::customer_asset::Entity::find_by_id(subject_id)
+            .one(conn)
+            .await?
+            .and_then(|a| a.customer_id)
+    } else {
+        entity::sales_order::Entity::find_by_id(subject_id)
+            .one(conn)
+            .await?
+            .and_then(|o| o.customer_id)
+    };
     decide(conn, customer, address, purpose).await
 }
 

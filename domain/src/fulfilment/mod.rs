@@ -9,6 +9,7 @@
 //! (on hand and reserved both fall) with a SHIPMENT movement.
 
 pub mod couriers;
+pub mod drop_ship;
 pub mod polling;
 pub mod tracking;
 
@@ -552,7 +553,8 @@ pub async fn pack(
         id: Set(id),
         number: Set(format!("{}-{}", order.order.number, count + 1)),
         order_id: Set(order.order.id),
-        location_id: Set(input.location_id),
+        location_id: Set(Some(input.location_id)),
+        purchase_order_id: Set(None),
         stage: Set(ShipmentStage::Packed),
         weight_grams: Set(input.weight_grams),
         length_mm: Set(input.length_mm),
@@ -611,8 +613,8 @@ pub async fn pack(
                 id: Set(Uuid::now_v7()),
                 shipment_id: Set(id),
                 order_line_id: Set(item.order_line_id),
-                allocation_id: Set(allocation.id),
-                stock_level_id: Set(level.id),
+                allocation_id: Set(Some(allocation.id)),
+                stock_level_id: Set(Some(level.id)),
                 batch_code: Set(level.batch_code.clone()),
                 quantity: Set(take),
                 serials: Set(serde_json::to_string(&mine).map_err(DomainError::internal)?),
@@ -852,11 +854,30 @@ pub async fn confirm_pickup(
         Some(&after),
     )
     .await?;
+    handed_over(&mut w, calendar, &order, &after, &items, "shipmentId").await?;
+    let picked = find(w.conn(), before.id)
+        .await?
+        .ok_or_else(|| DomainError::internal("the package just picked up is missing"))?;
+    w.commit(picked).await
+}
 
-    let all = everything_shipped(w.conn(), &order).await?;
+/// A package is in a courier's hands (ours after pickup, or a supplier's
+/// dispatch): the order is SHIPPED when every unit of its goods has left,
+/// else PARTIALLY_SHIPPED, its late risk follows, accounting is told
+/// (`order.shipped`) and the customer emailed the tracking link. `field`
+/// names the input a refusal points at.
+async fn handed_over(
+    w: &mut Write<'_>,
+    calendar: &BusinessCalendar,
+    order: &crate::orders::Order,
+    package: &shipment::Model,
+    items: &[shipment_item::Model],
+    field: &str,
+) -> Result<(), DomainError> {
+    let all = everything_shipped(w.conn(), order).await?;
     let status = order_state::apply(order.order.status, Event::PickedUp { all }).map_err(|i| {
         DomainError::rejected(
-            &["shipmentId"],
+            &[field],
             ErrorCode::IllegalTransition,
             format!(
                 "{} cannot ship while it is {:?}",
@@ -869,19 +890,19 @@ pub async fn confirm_pickup(
     } else {
         "order.partially_shipped"
     };
-    let moved = move_order(&mut w, &order.order, status, action).await?;
-    refresh_late_risk(&mut w, calendar, &moved).await?;
+    let moved = move_order(w, &order.order, status, action).await?;
+    refresh_late_risk(w, calendar, &moved).await?;
     let shipped = OrderShipped {
         order_id: order.order.id,
         order_number: order.order.number.clone(),
-        shipment_id: before.id,
-        shipment_number: before.number.clone(),
-        courier: after
+        shipment_id: package.id,
+        shipment_number: package.number.clone(),
+        courier: package
             .courier
-            .ok_or_else(|| DomainError::internal("a labelled package has no courier"))?,
-        tracking_number: after.tracking_number.clone().unwrap_or_default(),
+            .ok_or_else(|| DomainError::internal("a package in transit has no courier"))?,
+        tracking_number: package.tracking_number.clone().unwrap_or_default(),
         order_status: status,
-        shipped_at: now,
+        shipped_at: package.picked_up_at.unwrap_or_else(|| w.now()),
         lines: items
             .iter()
             .map(|i| (i.order_line_id, i.quantity))
@@ -892,11 +913,7 @@ pub async fn confirm_pickup(
     let notice = Notice {
         kind: NotificationKind::ShipmentShipped,
     };
-    w.emit(topic::SHIPMENT_NOTICE, before.id, &notice).await?;
-    let picked = find(w.conn(), before.id)
-        .await?
-        .ok_or_else(|| DomainError::internal("the package just picked up is missing"))?;
-    w.commit(picked).await
+    w.emit(topic::SHIPMENT_NOTICE, package.id, &notice).await
 }
 
 /// Units leave the shelf: on hand and reserved both fall (conditionally, so
@@ -907,6 +924,10 @@ async fn take_off_shelf(
     package: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DomainError> {
+    // A supplier's own package (drop-ship) leaves no shelf of ours.
+    let Some(level_id) = item.stock_level_id else {
+        return Ok(());
+    };
     let moved = stock_level::Entity::update_many()
         .col_expr(
             stock_level::Column::OnHand,
@@ -917,7 +938,7 @@ async fn take_off_shelf(
             Expr::col(stock_level::Column::Reserved).sub(item.quantity),
         )
         .col_expr(stock_level::Column::UpdatedAt, Expr::value(now))
-        .filter(stock_level::Column::Id.eq(item.stock_level_id))
+        .filter(stock_level::Column::Id.eq(level_id))
         .filter(stock_level::Column::Reserved.gte(item.quantity))
         .filter(stock_level::Column::OnHand.gte(item.quantity))
         .exec(w.conn())
@@ -927,7 +948,7 @@ async fn take_off_shelf(
             "a packed unit is no longer reserved on its shelf",
         ));
     }
-    let level = stock_level::Entity::find_by_id(item.stock_level_id)
+    let level = stock_level::Entity::find_by_id(level_id)
         .one(w.conn())
         .await?
         .ok_or_else(|| DomainError::internal("the stock level vanished"))?;
@@ -1000,7 +1021,9 @@ async fn refresh_late_risk(
     calendar: &BusinessCalendar,
     order: &sales_order::Model,
 ) -> Result<(), DomainError> {
-    let estimate = latest_estimate(w.conn(), order.id).await?;
+    let estimate = latest_estimate(w.conn(), order.id)
+        .await?
+        .or(order.estimated_delivery);
     let risk = crate::orders::risk::risk(
         calendar,
         order.status,

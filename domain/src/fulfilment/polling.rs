@@ -305,6 +305,7 @@ async fn order_follows(
             })
             .await?;
         crate::closeout::plan_follow_up(w.conn(), order.id, delivered_at, w.now()).await?;
+        crate::closeout::assets::on_delivered(w, calendar, &after, delivered_at).await?;
         w.audit(
             crate::orders::SUBJECT_TYPE,
             order.id,

@@ -502,6 +502,7 @@ async fn place_in(
             quantity: line.quantity,
             discount_basis_points: *bp,
             reserved_quantity: 0,
+            drop_ship_po_id: None,
         })
         .collect();
     let charges = pricing::Charges {
@@ -546,6 +547,7 @@ async fn place_in(
             reserved_until: Set(None),
             placed_by: Set(ctx.actor.id.clone()),
             late_risk: Set(entity::LateRisk::OnTrack),
+            estimated_delivery: Set(None),
             backorder_of: Set(None),
             delivered_at: Set(None),
             closed_at: Set(None),
@@ -1084,9 +1086,11 @@ async fn release(w: &mut Write<'_>, order: &Order, now: DateTime<Utc>) -> Result
         .update(w.conn())
         .await?;
     }
+    // Lines a supplier ships (drop-ship) stay held by their purchase order.
     order_line::Entity::update_many()
         .col_expr(order_line::Column::ReservedQuantity, Expr::value(0))
         .filter(order_line::Column::OrderId.eq(order.order.id))
+        .filter(order_line::Column::DropShipPoId.is_null())
         .exec(w.conn())
         .await?;
     timers::cancel_planned(w.conn(), timer_kind::RESERVATION_EXPIRY, order.order.id).await?;
@@ -1573,6 +1577,49 @@ pub(crate) async fn move_for_payment(
     Ok(after)
 }
 
+/// Backordered goods arrived for an order (the worker, as it serves the
+/// receipt): the delivery estimate they now allow is stored (the customer
+/// is told it in the arrival email) and the late risk re-read with it, so
+/// an estimate after the required date makes the order AT_RISK.
+pub async fn note_arrival_estimate(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    calendar: &BusinessCalendar,
+    id: Uuid,
+) -> Result<Committed<Option<NaiveDate>>, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::ManageOrders).await?;
+    let Some(before) =
+        crate::kernel::db::find_for_update::<sales_order::Entity, _>(w.conn(), id).await?
+    else {
+        return w.commit(None).await;
+    };
+    let now = w.now();
+    let estimate =
+        risk::estimate_after_arrival(calendar, calendar.local_date(now), before.shipping_speed);
+    let late_risk = risk::risk(
+        calendar,
+        before.status,
+        before.required_delivery_date,
+        before.shipping_speed,
+        Some(estimate),
+        now,
+    );
+    let after = update_order(&mut w, &before, |o| {
+        o.estimated_delivery = Set(Some(estimate));
+        o.late_risk = Set(late_risk);
+    })
+    .await?;
+    w.audit(
+        SUBJECT_TYPE,
+        id,
+        "order.arrival_estimated",
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    w.commit(Some(estimate)).await
+}
+
 /// What a late-risk review found: the risk when it changed (the customer is
 /// then told, once per risk), and the records touched.
 pub struct Review {
@@ -1597,7 +1644,9 @@ pub async fn review_late_risk(
     };
     let o = &before.order;
     let now = w.now();
-    let estimate = crate::fulfilment::latest_estimate(w.conn(), id).await?;
+    let estimate = crate::fulfilment::latest_estimate(w.conn(), id)
+        .await?
+        .or(o.estimated_delivery);
     let risk_now = risk::risk(
         calendar,
         o.status,
@@ -1666,6 +1715,7 @@ mod tests {
             quantity,
             discount_basis_points: 0,
             reserved_quantity: reserved,
+            drop_ship_po_id: None,
         }
     }
 

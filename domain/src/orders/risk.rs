@@ -28,6 +28,16 @@ fn business_days_before(cal: &BusinessCalendar, date: NaiveDate, n: u32) -> Naiv
     day
 }
 
+/// When goods that arrived `today` reach the customer: they leave the next
+/// business day and travel the speed's transit days.
+pub fn estimate_after_arrival(
+    cal: &BusinessCalendar,
+    today: NaiveDate,
+    speed: ShippingSpeed,
+) -> NaiveDate {
+    cal.add_business_days(today, 1 + transit_days(speed))
+}
+
 /// The last business day it may ship and still arrive on time.
 pub fn ship_by(cal: &BusinessCalendar, required: NaiveDate, speed: ShippingSpeed) -> NaiveDate {
     business_days_before(cal, required, transit_days(speed))
@@ -45,7 +55,9 @@ fn shipped(status: OrderStatus) -> bool {
 }
 
 /// The risk at `now`. A shipped order follows its courier's latest
-/// `estimate`: LATE when that is after the required date.
+/// `estimate`: LATE when that is after the required date. An unshipped
+/// order whose `estimate` (told when its backordered goods arrived) is
+/// after the required date is at least AT_RISK.
 pub fn risk(
     cal: &BusinessCalendar,
     status: OrderStatus,
@@ -70,7 +82,9 @@ pub fn risk(
     let last = ship_by(cal, required, speed);
     if today > last {
         LateRisk::Late
-    } else if today >= business_days_before(cal, last, 1) {
+    } else if today >= business_days_before(cal, last, 1)
+        || estimate.is_some_and(|day| day > required)
+    {
         LateRisk::AtRisk
     } else {
         LateRisk::OnTrack
@@ -182,6 +196,38 @@ mod tests {
         };
         assert_eq!(slipped(18), LateRisk::OnTrack);
         assert_eq!(slipped(19), LateRisk::Late);
+        // Not shipped, but its late goods now arrive after the required date.
+        let told = |estimate: u32| {
+            risk(
+                &cal(),
+                OrderStatus::Reserved,
+                date(2026, 12, 18),
+                ShippingSpeed::Express,
+                Some(date(2026, 12, estimate)),
+                syd(2026, 12, 14, 10, 0),
+            )
+        };
+        assert_eq!(told(18), LateRisk::OnTrack);
+        assert_eq!(told(21), LateRisk::AtRisk);
+    }
+
+    #[test]
+    fn goods_that_arrive_leave_the_next_business_day_and_travel_their_transit_days() {
+        // Arrived Thursday 17 December: leaves Friday, express lands Monday.
+        assert_eq!(
+            estimate_after_arrival(&cal(), date(2026, 12, 17), ShippingSpeed::Express),
+            date(2026, 12, 21)
+        );
+        // Standard: Friday + 3 business days = Wednesday 23 December.
+        assert_eq!(
+            estimate_after_arrival(&cal(), date(2026, 12, 17), ShippingSpeed::Standard),
+            date(2026, 12, 23)
+        );
+        // Across Christmas and Boxing Day (Monday 28th is the additional day).
+        assert_eq!(
+            estimate_after_arrival(&cal(), date(2026, 12, 24), ShippingSpeed::Express),
+            date(2026, 12, 30)
+        );
     }
 
     #[test]

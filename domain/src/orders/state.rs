@@ -79,8 +79,11 @@ pub fn apply(from: OrderStatus, event: Event) -> Result<OrderStatus, Illegal> {
         (S::Invoiced, Event::NothingDue) => S::Paid,
         (S::Paid | S::Packing, Event::Packed) => S::Packing,
         (S::PartiallyShipped, Event::Packed) => S::PartiallyShipped,
-        (S::Packing | S::PartiallyShipped, Event::PickedUp { all: true }) => S::Shipped,
-        (S::Packing | S::PartiallyShipped, Event::PickedUp { all: false }) => S::PartiallyShipped,
+        // A paid order's first package may be its supplier's (drop-ship).
+        (S::Paid | S::Packing | S::PartiallyShipped, Event::PickedUp { all: true }) => S::Shipped,
+        (S::Paid | S::Packing | S::PartiallyShipped, Event::PickedUp { all: false }) => {
+            S::PartiallyShipped
+        }
         (S::Shipped, Event::AllDelivered) => S::Delivered,
         (S::Delivered, Event::Close) => S::Closed,
         (S::Reserved | S::PartiallyReserved, Event::Invoice) => S::Invoiced,
@@ -296,6 +299,15 @@ mod tests {
             apply(S::Packing, Event::PickedUp { all: true }),
             Ok(S::Shipped)
         );
+        // A supplier's package ships a paid order without our packing.
+        assert_eq!(
+            apply(S::Paid, Event::PickedUp { all: true }),
+            Ok(S::Shipped)
+        );
+        assert_eq!(
+            apply(S::Paid, Event::PickedUp { all: false }),
+            Ok(S::PartiallyShipped)
+        );
         assert_eq!(apply(S::Shipped, Event::AllDelivered), Ok(S::Delivered));
         assert_eq!(apply(S::Delivered, Event::Close), Ok(S::Closed));
         assert_eq!(
@@ -306,7 +318,7 @@ mod tests {
         // partly shipped one is not delivered.
         for (from, event) in [
             (S::Invoiced, Event::Packed),
-            (S::Paid, Event::PickedUp { all: true }),
+            (S::Invoiced, Event::PickedUp { all: true }),
             (S::Shipped, Event::Packed),
             (S::PartiallyShipped, Event::AllDelivered),
             (S::Packing, Event::Cancel),

@@ -34,8 +34,16 @@ pub mod topic {
     /// Goods passed QC into a warehouse: reserve them for the orders
     /// waiting on them, earliest required date first.
     pub const GOODS_RECEIVED: &str = "goods.received";
+    /// Quarantined goods were released into a warehouse (subject: the
+    /// warehouse stock level): reserve them for the orders waiting on them,
+    /// as for goods received.
+    pub const STOCK_RELEASED: &str = "stock.released";
     /// A package's customer email is due (payload: its notification kind).
     pub const SHIPMENT_NOTICE: &str = "shipment.notice";
+    /// An order with on-site services was delivered: tell the service team.
+    pub const ORDER_ON_SITE: &str = "order.on_site";
+    /// An asset's warranty ends soon (payload: who to tell).
+    pub const ASSET_RENEWAL_REMINDER: &str = "asset.renewal_reminder";
 }
 
 // ---- Relay side: claiming, marking, recovering. Times here are wall-clock

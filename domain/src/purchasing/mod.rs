@@ -2,9 +2,12 @@
 //! they supply, purchase orders (by hand or sourcing a backordered order)
 //! sent through the PURCHASE_ORDER approval and emailed to the supplier,
 //! goods receipts with a QC inspection (passed goods land in a warehouse,
-//! failed ones in quarantine, never reservable), and the hand-over of
-//! passed goods to the orders waiting on them.
+//! failed ones in quarantine, never reservable), the hand-over of passed
+//! goods to the orders waiting on them, quarantined goods released after a
+//! re-inspection or returned to the supplier (`quarantine`), and closing
+//! (or short-closing) a received purchase order.
 
+pub mod quarantine;
 pub mod state;
 
 use crate::approvals::{self, NewApproval};
@@ -471,6 +474,8 @@ async fn create_in(
             source_task_id: Set(None),
             status_reason: Set(None),
             sent_at: Set(None),
+            drop_ship: Set(false),
+            ship_to: Set(None),
             created_by: Set(w.ctx().actor.id.clone()),
             version: Set(1),
             created_at: Set(now),
@@ -543,6 +548,110 @@ pub async fn source_backorder(
     };
     let po = create_in(&mut w, &input, Some(order_id)).await?;
     w.commit(po).await
+}
+
+/// Source a BACKORDERED order's waiting goods as a drop-ship: a DRAFT
+/// purchase order to a supplier that drop-ships, carrying the customer's
+/// ship-to address. The lines it covers count as held by the supplier for
+/// the order (they need no stock of ours), so the order's next reservation
+/// can complete; its supplier's tracking number later ships them
+/// (`fulfilment::drop_ship::record_dispatch`).
+pub async fn source_drop_ship(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    order_id: Uuid,
+    supplier_id: Uuid,
+) -> Result<Committed<PurchaseOrder>, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::Purchase).await?;
+    let order = crate::kernel::db::find_for_update::<sales_order::Entity, _>(w.conn(), order_id)
+        .await?
+        .ok_or_else(|| DomainError::not_found("orderId", "order"))?;
+    if order.status != OrderStatus::Backordered {
+        return Err(DomainError::rejected(
+            &["orderId"],
+            ErrorCode::IllegalTransition,
+            format!("{} is {:?}, not BACKORDERED", order.number, order.status),
+        ));
+    }
+    let drop_ships = supplier(w.conn(), supplier_id)
+        .await?
+        .ok_or_else(|| DomainError::not_found("supplierId", "supplier"))?
+        .drop_ships;
+    if !drop_ships {
+        return Err(DomainError::rejected(
+            &["supplierId"],
+            ErrorCode::InvalidState,
+            "this supplier does not drop-ship",
+        ));
+    }
+    let waiting: Vec<order_line::Model> = order_line::Entity::find()
+        .filter(order_line::Column::OrderId.eq(order_id))
+        .filter(order_line::Column::Kind.eq(ProductKind::Goods))
+        .filter(order_line::Column::DropShipPoId.is_null())
+        .order_by_asc(order_line::Column::LineNo)
+        .all(w.conn())
+        .await?
+        .into_iter()
+        .filter(|l| l.quantity > l.reserved_quantity)
+        .collect();
+    // A line partly reserved from our shelves ships from them; the supplier
+    // ships whole lines only.
+    let lines: Vec<LineInput> = waiting
+        .iter()
+        .filter(|l| l.reserved_quantity == 0)
+        .map(|l| LineInput {
+            product_id: l.product_id,
+            quantity: l.quantity,
+            unit_cost: None,
+        })
+        .collect();
+    let input = NewPurchaseOrder {
+        supplier_id,
+        lines,
+        expected_on: None,
+    };
+    let mut po = create_in(&mut w, &input, Some(order_id)).await?;
+    let ship_to = ship_to(&order);
+    po.order = w
+        .change::<purchase_order::Entity>(po.order.id, po.order.version, |o| {
+            o.drop_ship = Set(true);
+            o.ship_to = Set(Some(ship_to));
+        })
+        .await?;
+    for line in waiting.iter().filter(|l| l.reserved_quantity == 0) {
+        order_line::Entity::update_many()
+            .col_expr(order_line::Column::DropShipPoId, Expr::value(po.order.id))
+            .col_expr(
+                order_line::Column::ReservedQuantity,
+                Expr::value(line.quantity),
+            )
+            .filter(order_line::Column::Id.eq(line.id))
+            .exec(w.conn())
+            .await?;
+    }
+    w.audit(
+        crate::orders::SUBJECT_TYPE,
+        order_id,
+        "order.drop_ship_sourced",
+        None,
+        Some(&po),
+    )
+    .await?;
+    w.touch(order_id);
+    w.commit(po).await
+}
+
+/// The address a drop-ship supplier ships to, as it is printed.
+fn ship_to(order: &sales_order::Model) -> String {
+    let mut lines = vec![order.contact_name.clone(), order.ship_line1.clone()];
+    lines.extend(order.ship_line2.clone().filter(|l| !l.trim().is_empty()));
+    lines.push(format!(
+        "{} {} {}",
+        order.ship_suburb, order.ship_state, order.ship_postcode
+    ));
+    lines.push(order.ship_country.clone());
+    lines.extend(order.contact_phone.clone());
+    lines.join("\n")
 }
 
 /// Answer an OPEN replenishment task: a DRAFT purchase order to
@@ -742,6 +851,9 @@ pub async fn cancel(
     let before = load_locked(&w, id).await?;
     let status =
         state::apply(before.order.status, Event::Cancel).map_err(|i| illegal(&before.order, i))?;
+    if before.order.drop_ship {
+        release_drop_ship(&mut w, &before.order).await?;
+    }
     if let Some(approval) = before.order.approval_id {
         approvals::withdraw_in(&mut w, approval).await?;
     }
@@ -755,6 +867,94 @@ pub async fn cancel(
         SUBJECT_TYPE,
         id,
         "purchase_order.cancelled",
+        Some(&before.order),
+        Some(&after),
+    )
+    .await?;
+    let po = find(w.conn(), id)
+        .await?
+        .ok_or_else(|| DomainError::internal("the purchase order vanished"))?;
+    w.commit(po).await
+}
+
+/// A cancelled drop-ship no longer holds its order's lines: they wait for
+/// stock again. Refused once the order went on counting on it (reserved,
+/// invoiced, paid): cancel or re-source the order first.
+async fn release_drop_ship(
+    w: &mut Write<'_>,
+    po: &purchase_order::Model,
+) -> Result<(), DomainError> {
+    let Some(order_id) = po.source_order_id else {
+        return Ok(());
+    };
+    let order = crate::kernel::db::find_for_update::<sales_order::Entity, _>(w.conn(), order_id)
+        .await?
+        .ok_or_else(|| DomainError::internal("a drop-ship's order is missing"))?;
+    let waiting = matches!(
+        order.status,
+        OrderStatus::Backordered | OrderStatus::ReservationRejected | OrderStatus::Cancelled
+    );
+    if !waiting {
+        return Err(DomainError::rejected(
+            &["purchaseOrderId"],
+            ErrorCode::InvalidState,
+            format!(
+                "{} counts on this drop-ship ({:?}): cancel the order first",
+                order.number, order.status
+            ),
+        ));
+    }
+    order_line::Entity::update_many()
+        .col_expr(order_line::Column::DropShipPoId, Expr::value(None::<Uuid>))
+        .col_expr(order_line::Column::ReservedQuantity, Expr::value(0))
+        .filter(order_line::Column::DropShipPoId.eq(po.id))
+        .exec(w.conn())
+        .await?;
+    w.touch(order_id);
+    Ok(())
+}
+
+/// Finish with a purchase order that received goods: a RECEIVED one
+/// becomes CLOSED; a PARTIALLY_RECEIVED one is short-closed (the rest will
+/// not come), which needs a reason. Anything else is ILLEGAL_TRANSITION;
+/// nothing is received against a CLOSED order.
+pub async fn close(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    id: Uuid,
+    reason: Option<&str>,
+) -> Result<Committed<PurchaseOrder>, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::Purchase).await?;
+    let before = load_locked(&w, id).await?;
+    let status =
+        state::apply(before.order.status, Event::Close).map_err(|i| illegal(&before.order, i))?;
+    let mut fields = Fields::new();
+    let reason = match reason.filter(|r| !r.trim().is_empty()) {
+        Some(r) => fields.text("reason", r, 500),
+        None => {
+            fields.ensure(
+                before.order.status != PurchaseOrderStatus::PartiallyReceived,
+                "reason",
+                ErrorCode::Required,
+                format!(
+                    "{} is partly received: say why the rest will not come",
+                    before.order.number
+                ),
+            );
+            None
+        }
+    };
+    fields.finish(|| Some(()))?;
+    let after = w
+        .change::<purchase_order::Entity>(id, before.order.version, |o| {
+            o.status = Set(status);
+            o.status_reason = Set(reason);
+        })
+        .await?;
+    w.audit(
+        SUBJECT_TYPE,
+        id,
+        "purchase_order.closed",
         Some(&before.order),
         Some(&after),
     )
@@ -1144,9 +1344,7 @@ pub async fn receipts_of<C: ConnectionTrait>(
 }
 
 /// Serve the orders waiting on a receipt's goods (the worker, after a
-/// passed receipt): BACKORDERED orders with goods lines of its products,
-/// earliest required date first, each ask for their reservation (through
-/// the same approval and no-oversell rule as by hand). The orders asked for.
+/// passed receipt): see [`allocate_waiting`]. The orders asked for.
 pub async fn allocate_receipt(
     db: &DatabaseConnection,
     ctx: &Ctx,
@@ -1160,8 +1358,25 @@ pub async fn allocate_receipt(
         .into_iter()
         .map(|l| l.product_id)
         .collect();
+    allocate_waiting(db, ctx, calendar, &products).await
+}
+
+/// Serve the orders waiting on goods of `products` that became sellable (a
+/// passed receipt, a release from quarantine): BACKORDERED orders with
+/// goods lines of those products, earliest required date first, each ask
+/// for their reservation (through the same approval and no-oversell rule
+/// as by hand). The orders asked for.
+pub async fn allocate_waiting(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    calendar: &BusinessCalendar,
+    products: &HashSet<Uuid>,
+) -> Result<Vec<Uuid>, DomainError> {
+    if products.is_empty() {
+        return Ok(Vec::new());
+    }
     let waiting: HashSet<Uuid> = order_line::Entity::find()
-        .filter(order_line::Column::ProductId.is_in(products))
+        .filter(order_line::Column::ProductId.is_in(products.iter().copied()))
         .filter(
             Expr::col(order_line::Column::ReservedQuantity)
                 .lt(Expr::col(order_line::Column::Quantity)),
@@ -1223,6 +1438,8 @@ mod tests {
                 source_task_id: None,
                 status_reason: None,
                 sent_at: None,
+                drop_ship: false,
+                ship_to: None,
                 created_by: "t".into(),
                 version: 1,
                 created_at: at,

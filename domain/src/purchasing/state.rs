@@ -70,4 +70,13 @@ mod tests {
         }
         assert_eq!(apply(S::Sent, Event::Send), Err(Illegal { from: S::Sent }));
     }
+
+    #[test]
+    fn only_an_order_that_received_goods_is_closed_and_only_once() {
+        assert_eq!(apply(S::PartiallyReceived, Event::Close), Ok(S::Closed));
+        assert_eq!(apply(S::Received, Event::Close), Ok(S::Closed));
+        for from in [S::Draft, S::Sent, S::Cancelled, S::Closed] {
+            assert_eq!(apply(from, Event::Close), Err(Illegal { from }));
+        }
+    }
 }

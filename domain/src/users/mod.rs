@@ -9,8 +9,8 @@ use crate::kernel::{
 use crate::rules::email::Email;
 use entity::{app_user, party};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
-    Unchanged,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set, Unchanged,
 };
 use uuid::Uuid;
 
@@ -197,6 +197,22 @@ pub async fn ensure(
         Some(user) => Ok(user),
         None => Ok(create(db, ctx, input, None).await?.value),
     }
+}
+
+/// The addresses of the enabled logins of a staff role, oldest first.
+pub async fn emails_of_role<C: ConnectionTrait>(
+    conn: &C,
+    role: entity::Role,
+) -> Result<Vec<String>, DbErr> {
+    Ok(app_user::Entity::find()
+        .filter(app_user::Column::Role.eq(role))
+        .filter(app_user::Column::Disabled.eq(false))
+        .order_by_asc(app_user::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| u.email)
+        .collect())
 }
 
 /// The customer party a CUSTOMER login belongs to.

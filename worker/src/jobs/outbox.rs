@@ -78,6 +78,7 @@ async fn process(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
             super::send_notification::email_supplier(deps, row.subject_id).await?
         }
         topic::GOODS_RECEIVED => super::purchasing::goods_received(deps, row.subject_id).await?,
+        topic::STOCK_RELEASED => super::purchasing::stock_released(deps, row.subject_id).await?,
         topic::ORDER_FOLLOW_UP => {
             let notice: domain::closeout::FollowUpNotice = serde_json::from_str(&row.payload)?;
             super::send_notification::email_order_contact(deps, notice.kind, row.subject_id).await?
@@ -85,6 +86,24 @@ async fn process(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
         topic::SHIPMENT_NOTICE => {
             let notice: domain::fulfilment::Notice = serde_json::from_str(&row.payload)?;
             super::send_notification::email_shipment(deps, notice.kind, row.subject_id).await?
+        }
+        topic::ORDER_ON_SITE => {
+            let kind = notifications::NotificationKind::ServiceOnSite;
+            let to = domain::users::emails_of_role(&deps.db, entity::Role::DeliveryTeam).await?;
+            if to.is_empty() {
+                tracing::warn!(order_id = %row.subject_id, "no DELIVERY_TEAM login to tell the order's goods are on site");
+            }
+            super::send_notification::email_each(deps, kind, row.subject_id, &to).await?
+        }
+        topic::ASSET_RENEWAL_REMINDER => {
+            let reminder: domain::closeout::assets::RenewalReminder =
+                serde_json::from_str(&row.payload)?;
+            let asset = row.subject_id;
+            let to_customer: Vec<String> = reminder.customer.into_iter().collect();
+            let renewal = notifications::NotificationKind::WarrantyRenewal;
+            super::send_notification::email_each(deps, renewal, asset, &to_customer).await?;
+            let ending = notifications::NotificationKind::WarrantyEnding;
+            super::send_notification::email_each(deps, ending, asset, &reminder.staff).await?
         }
         // Kept as the record accounting reads; integrators get it once
         // outbound webhooks exist.

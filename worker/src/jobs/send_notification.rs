@@ -156,6 +156,30 @@ async fn compose(deps: &Deps, n: &notification::Model) -> Result<Composed, BoxDy
     Ok(Composed { from, rendered })
 }
 
+/// Email each address `kind` about `subject_id`, once each however often
+/// it is asked (a repeated job plans nothing new), and send them now.
+pub async fn email_each(
+    deps: &Deps,
+    kind: notifications::NotificationKind,
+    subject_id: Uuid,
+    recipients: &[String],
+) -> Result<(), BoxDynError> {
+    let now = chrono::Utc::now();
+    for recipient in recipients {
+        let n = notifications::ensure(
+            &deps.db,
+            kind,
+            subject_id,
+            recipient,
+            now,
+            &deps.mail_domain,
+        )
+        .await?;
+        deliver(deps, n.id).await?;
+    }
+    Ok(())
+}
+
 /// Email an order's contact (`kind` about the order), once per kind, and
 /// send it now. Nothing for an order without an address.
 pub async fn email_order_contact(

@@ -1,14 +1,14 @@
 //! A timer came due (its outbox row, written when the sweep fired it): do
 //! what its kind names. Each area that plans timers adds its kind here.
 
-use super::send_notification::deliver;
+use super::send_notification::email_each;
 use crate::deps::Deps;
 use apalis::prelude::BoxDynError;
 use domain::Ctx;
 use domain::approvals::{self, timer_kind};
 use domain::business_time::daily::DailyRun;
 use domain::business_time::timers::{TimerFired, kind};
-use domain::platform::notifications::{self, NotificationKind};
+use domain::platform::notifications::NotificationKind;
 use entity::outbox;
 
 pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError> {
@@ -33,7 +33,7 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
         }
         timer_kind::FOLLOW_UP => {
             let to = approvals::reminder_recipients(&deps.db, fired.subject_id).await?;
-            notify(
+            email_each(
                 deps,
                 NotificationKind::ApprovalReminder,
                 fired.subject_id,
@@ -49,7 +49,7 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
             {
                 let to = approvals::recipients(&deps.db, &approval.request, role).await?;
                 let kind = NotificationKind::ApprovalEscalated;
-                notify(deps, kind, fired.subject_id, &to).await?;
+                email_each(deps, kind, fired.subject_id, &to).await?;
             }
         }
         domain::orders::timer_kind::RESERVATION_EXPIRY => {
@@ -80,6 +80,12 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
             let ctx = Ctx::system(deps.clock.clone());
             domain::closeout::follow_up(&deps.db, &ctx, fired.subject_id).await?;
         }
+        domain::closeout::timer_kind::WARRANTY_REMINDER => {
+            // Decided (and its emails queued) once, in one transaction.
+            let ctx = Ctx::system(deps.clock.clone());
+            let calendar = deps.calendar.current();
+            domain::closeout::assets::remind(&deps.db, &ctx, &calendar, fired.subject_id).await?;
+        }
         domain::fulfilment::timer_kind::TRACKING_POLL => {
             let ctx = Ctx::system(deps.clock.clone());
             let calendar = deps.calendar.current();
@@ -100,30 +106,6 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
         other => {
             tracing::warn!(timer_id = %fired.timer_id, kind = other, "no handler for timer kind")
         }
-    }
-    Ok(())
-}
-
-/// Email each address about the request, once each (a repeated job plans
-/// nothing new), and send them now.
-async fn notify(
-    deps: &Deps,
-    kind: NotificationKind,
-    approval_id: uuid::Uuid,
-    recipients: &[String],
-) -> Result<(), BoxDynError> {
-    let now = chrono::Utc::now();
-    for recipient in recipients {
-        let n = notifications::ensure(
-            &deps.db,
-            kind,
-            approval_id,
-            recipient,
-            now,
-            &deps.mail_domain,
-        )
-        .await?;
-        deliver(deps, n.id).await?;
     }
     Ok(())
 }

@@ -1,8 +1,12 @@
-//! The customer order the mailers' tests render from: one shape, varied
-//! with struct update syntax where a test needs something else.
+//! What the mailers' tests render from (the customer order, its lines, an
+//! asset it left, the business, a customer's consent, the link signer): one shape each, varied with struct update
+//! syntax where a test needs something else.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{Channel, LateRisk, OrderStatus, Region, ShippingSpeed, sales_order};
+use entity::{
+    Channel, ConsentPurpose, ConsentStatus, LateRisk, OrderStatus, ProductKind, Region,
+    ShippingSpeed, consent, customer_asset, order_line, sales_order,
+};
 use uuid::Uuid;
 
 pub fn utc(text: &str) -> DateTime<Utc> {
@@ -46,6 +50,7 @@ pub fn sales_order() -> sales_order::Model {
         reserved_until: None,
         placed_by: "guest".into(),
         late_risk: LateRisk::OnTrack,
+        estimated_delivery: None,
         backorder_of: None,
         delivered_at: None,
         closed_at: None,
@@ -54,5 +59,89 @@ pub fn sales_order() -> sales_order::Model {
         version: 1,
         created_at: at,
         updated_at: at,
+    }
+}
+
+/// The business as the mailers' tests sign off: a name HTML must escape.
+pub fn business() -> super::purchasing::Business {
+    super::purchasing::Business {
+        name: "Harbour & Co Homewares".into(),
+        abn: Some("51 824 753 556".into()),
+        email: "orders@harbour.example.com.au".into(),
+    }
+}
+
+/// Line `no` of order 30.
+pub fn order_line(
+    no: i32,
+    sku: &str,
+    name: &str,
+    kind: ProductKind,
+    quantity: i32,
+) -> order_line::Model {
+    order_line::Model {
+        id: Uuid::from_u128(300 + no as u128),
+        order_id: Uuid::from_u128(30),
+        line_no: no,
+        product_id: Uuid::from_u128(400 + no as u128),
+        sku: sku.into(),
+        name: name.into(),
+        kind,
+        tax_code: "TAXABLE".into(),
+        unit_price_cents: 12995,
+        quantity,
+        discount_basis_points: 0,
+        reserved_quantity: 0,
+        drop_ship_po_id: None,
+    }
+}
+
+/// What line 1 of `sales_order()` left with its customer: delivered on
+/// Monday 7 December 2026, under warranty until Monday 6 December 2027.
+pub fn customer_asset(serial: &str, quantity: i32) -> customer_asset::Model {
+    customer_asset::Model {
+        id: Uuid::from_u128(50),
+        customer_id: None,
+        order_id: Uuid::from_u128(1),
+        order_line_id: Uuid::from_u128(301),
+        product_id: Uuid::from_u128(401),
+        serial: serial.into(),
+        quantity,
+        delivered_on: NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+        warranty_starts_on: NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+        warranty_ends_on: NaiveDate::from_ymd_opt(2027, 12, 6),
+        created_at: utc("2026-12-07T03:15:00Z"),
+    }
+}
+
+/// Customer 9's consent (id 60) to `purpose`, given on 1 November 2026
+/// and, when `status` says so, withdrawn since.
+pub fn consent(purpose: ConsentPurpose, status: ConsentStatus) -> consent::Model {
+    let at = utc("2026-11-01T00:00:00Z");
+    consent::Model {
+        id: Uuid::from_u128(60),
+        customer_id: Uuid::from_u128(9),
+        purpose,
+        status,
+        given_at: at,
+        given_how: "checkout checkbox".into(),
+        given_by: "test".into(),
+        withdrawn_at: (status == ConsentStatus::Withdrawn).then(|| utc("2026-11-15T00:00:00Z")),
+        withdrawn_how: (status == ConsentStatus::Withdrawn).then(|| "unsubscribe link".into()),
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+/// Where the tests' emails link: the shop's public site, signing with a
+/// test key on 1 December 2027.
+pub const PUBLIC_BASE_URL: &str = "https://shop.example.com.au";
+
+pub fn links() -> super::Links<'static> {
+    super::Links {
+        signer: domain::platform::links::LinkSigner::new("a test signing key"),
+        public_base_url: PUBLIC_BASE_URL,
+        now: utc("2027-12-01T00:00:00Z"),
     }
 }

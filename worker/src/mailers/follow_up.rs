@@ -14,14 +14,12 @@
 //! `List-Unsubscribe` headers. Without a standing consent they are never
 //! rendered, so never sent.
 
-use super::{Links, Rendered, render_pair};
+use super::{Links, Rendered, purpose_words, render_pair, standing};
 use apalis::prelude::BoxDynError;
 use domain::orders::{self, Order};
 use domain::platform::links::LinkPurpose;
 use domain::rules::abn::Abn;
-use entity::{
-    ConsentPurpose, ConsentStatus, NotificationKind, business_settings, consent, notification,
-};
+use entity::{ConsentPurpose, NotificationKind, business_settings, consent, notification};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use uuid::Uuid;
@@ -99,22 +97,15 @@ impl FollowUp {
     }
 }
 
-/// The consent a commercial follow-up goes out under, if it may: it must
-/// exist and stand (a withdrawal is honoured at once, even for an email
-/// already planned). `Ok(None)` for the transactional feedback request.
+/// The consent a commercial follow-up goes out under, if it may (see
+/// `super::standing`). `Ok(None)` for the transactional feedback request.
 pub fn standing_consent(
     follow_up: FollowUp,
     consent: Option<&consent::Model>,
 ) -> Result<Option<&consent::Model>, &'static str> {
-    let Some(_) = follow_up.purpose() else {
-        return Ok(None);
-    };
-    match consent {
-        None => Err("no consent recorded for this commercial email; it must not be sent"),
-        Some(c) if c.status == ConsentStatus::Withdrawn => {
-            Err("the customer withdrew consent for this commercial email; it must not be sent")
-        }
-        Some(c) => Ok(Some(c)),
+    match follow_up.purpose() {
+        None => Ok(None),
+        Some(purpose) => standing(purpose, consent).map(Some),
     }
 }
 
@@ -148,14 +139,6 @@ pub struct FollowUpContext {
     pub business_abn: Option<String>,
     /// The address replies reach (the sender's).
     pub contact_email: Option<String>,
-}
-
-/// What a consent purpose covers, in words.
-fn purpose_words(purpose: ConsentPurpose) -> &'static str {
-    match purpose {
-        ConsentPurpose::Offers => "offers and discounts",
-        ConsentPurpose::ReviewRequests => "requests to review your purchases",
-    }
 }
 
 /// The order's products, once each, in line order.
@@ -264,8 +247,8 @@ mod tests {
     use super::*;
     use chrono::{DateTime, Utc};
     use entity::{
-        FollowUpKind, GstBasis, GstRounding, OrderStatus, ProductKind, ShippingSpeed, order_line,
-        sales_order,
+        ConsentStatus, FollowUpKind, GstBasis, GstRounding, OrderStatus, ProductKind,
+        ShippingSpeed, order_line, sales_order,
     };
 
     const SURVEY: &str = "https://shop.example.com.au/links/survey/s-token";
@@ -317,6 +300,7 @@ mod tests {
             quantity: 1,
             discount_basis_points: 0,
             reserved_quantity: 1,
+            drop_ship_po_id: None,
         }
     }
 
@@ -356,21 +340,7 @@ mod tests {
     }
 
     fn consent(status: ConsentStatus) -> consent::Model {
-        let at = utc("2026-11-01T00:00:00Z");
-        consent::Model {
-            id: Uuid::from_u128(50),
-            customer_id: Uuid::from_u128(9),
-            purpose: ConsentPurpose::Offers,
-            status,
-            given_at: at,
-            given_how: "checkout checkbox".into(),
-            given_by: "test".into(),
-            withdrawn_at: None,
-            withdrawn_how: None,
-            version: 1,
-            created_at: at,
-            updated_at: at,
-        }
+        super::super::fixtures::consent(ConsentPurpose::Offers, status)
     }
 
     #[test]
@@ -447,6 +417,10 @@ mod tests {
         let withdrawn = consent(ConsentStatus::Withdrawn);
         assert!(standing_consent(FollowUp::Offer, Some(&withdrawn)).is_err());
         let given = consent(ConsentStatus::Given);
+        assert!(
+            standing_consent(FollowUp::Review, Some(&given)).is_err(),
+            "a consent to offers is not one to review requests"
+        );
         assert_eq!(
             standing_consent(FollowUp::Offer, Some(&given))
                 .unwrap()

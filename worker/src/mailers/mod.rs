@@ -2,6 +2,7 @@
 //! templates), rendered with minijinja. HTML templates escape what they insert.
 
 mod approvals;
+mod closeout;
 #[cfg(test)]
 mod fixtures;
 mod follow_up;
@@ -15,7 +16,9 @@ mod welcome;
 
 use apalis::prelude::BoxDynError;
 use domain::platform::links::{LinkPurpose, LinkSigner};
-use entity::{NotificationKind, business_settings, notification};
+use entity::{
+    ConsentPurpose, ConsentStatus, NotificationKind, business_settings, consent, notification,
+};
 use minijinja::Environment;
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
@@ -45,7 +48,8 @@ fn environment() -> &'static Environment<'static> {
             .chain(receipt::TEMPLATES)
             .chain(shipment::TEMPLATES)
             .chain(follow_up::TEMPLATES)
-            .chain(purchasing::TEMPLATES);
+            .chain(purchasing::TEMPLATES)
+            .chain(closeout::TEMPLATES);
         for (name, source) in all {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("template {name} parses: {e}"));
@@ -84,6 +88,36 @@ impl Links<'_> {
     }
 }
 
+/// What a consent purpose covers, in words: what a commercial email says the
+/// customer agreed to receive.
+pub(super) fn purpose_words(purpose: ConsentPurpose) -> &'static str {
+    match purpose {
+        ConsentPurpose::Offers => "offers and discounts",
+        ConsentPurpose::ReviewRequests => "requests to review your purchases",
+        ConsentPurpose::Renewals => "renewal and extension offers for what you bought",
+    }
+}
+
+/// The consent a commercial email of `purpose` goes out under, if it may:
+/// it must exist, be to that purpose and stand (a withdrawal is honoured at
+/// once, even for an email already planned). An error means the email must
+/// not be rendered, so is never sent.
+pub(super) fn standing(
+    purpose: ConsentPurpose,
+    consent: Option<&consent::Model>,
+) -> Result<&consent::Model, &'static str> {
+    match consent {
+        None => Err("no consent recorded for this commercial email; it must not be sent"),
+        Some(c) if c.purpose != purpose => Err(
+            "the consent recorded is to another purpose; this commercial email must not be sent",
+        ),
+        Some(c) if c.status == ConsentStatus::Withdrawn => {
+            Err("the customer withdrew consent for this commercial email; it must not be sent")
+        }
+        Some(c) => Ok(c),
+    }
+}
+
 /// The email a notification stands for, with the business's current settings.
 pub async fn render(
     db: &DatabaseConnection,
@@ -115,6 +149,11 @@ pub async fn render(
         NotificationKind::BackorderArrived => {
             purchasing::render_backorder_arrived(db, settings, n).await
         }
+        NotificationKind::WarrantyRenewal => {
+            closeout::render_warranty_renewal(db, settings, links, n).await
+        }
+        NotificationKind::WarrantyEnding => closeout::render_warranty_ending(db, settings, n).await,
+        NotificationKind::ServiceOnSite => closeout::render_service_on_site(db, settings, n).await,
     }
 }
 

@@ -1,8 +1,10 @@
 //! Purchasing's two emails: the purchase order a supplier gets once it is
 //! approved (the business, the lines at their ex-GST costs, subtotal, GST
-//! and total, and a request to confirm by reply), and the good news a
-//! customer gets when the goods their backordered order waits for arrived.
-//! Neither carries a link.
+//! and total, where to ship a drop-shipped order, and a request to confirm
+//! by reply), and the good news a customer gets when the goods their
+//! backordered order waits for arrived (with the new delivery estimate, and
+//! honestly when that misses the date they asked for). Neither carries a
+//! link.
 
 use super::{Rendered, render_pair};
 use apalis::prelude::BoxDynError;
@@ -10,7 +12,7 @@ use chrono::NaiveDate;
 use domain::orders::{self, Order};
 use domain::purchasing::{self, PurchaseOrder};
 use domain::rules::money::Money;
-use entity::{ProductKind, business_settings, notification, party, product};
+use entity::{LateRisk, ProductKind, business_settings, notification, party, product};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -71,7 +73,7 @@ fn dollars(cents: i64) -> String {
     format!("${}", Money::from_cents(cents))
 }
 
-fn day(date: NaiveDate) -> String {
+pub(super) fn day(date: NaiveDate) -> String {
     date.format("%A %-d %B %Y").to_string()
 }
 
@@ -100,6 +102,11 @@ pub struct PurchaseOrderContext {
     pub subtotal: String,
     pub gst: String,
     pub total: String,
+    /// The supplier ships straight to the customer at `ship_to`.
+    pub drop_ship: bool,
+    /// The customer's address, a line each (a drop-shipped order; empty
+    /// when the purchase order does not say).
+    pub ship_to: Vec<String>,
     pub business: Business,
 }
 
@@ -139,6 +146,19 @@ pub fn purchase_order_context(
         // The purchase order's own total decides; GST is what it adds.
         gst: dollars(total - subtotal),
         total: dollars(total),
+        drop_ship: o.drop_ship,
+        ship_to: o
+            .ship_to
+            .as_deref()
+            .filter(|_| o.drop_ship)
+            .map(|a| {
+                a.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
         business,
     }
 }
@@ -163,7 +183,36 @@ pub struct BackorderArrivedContext {
     /// The order it was split from, when it is the rest of another order.
     pub split_from: Option<String>,
     pub items: Vec<ItemContext>,
+    /// The delivery date we now expect, when there is one.
+    pub estimated_delivery: Option<String>,
+    /// Said plainly when delivery is, or may be, later than they asked.
+    pub lateness: Option<String>,
     pub business: Business,
+}
+
+/// What to say when the order is, or may be, later than the customer
+/// asked: later when it is LATE or its estimate is past the required date,
+/// possibly later when it is AT_RISK.
+fn lateness(o: &entity::sales_order::Model) -> Option<String> {
+    let required_by = day(o.required_delivery_date);
+    let later = o.late_risk == LateRisk::Late
+        || o.estimated_delivery
+            .is_some_and(|e| e > o.required_delivery_date);
+    let sorry = "We are sorry. If you no longer need the order, reply to this email and we will cancel it and refund you in full.";
+    if later {
+        Some(match o.estimated_delivery {
+            Some(_) => format!("That is later than {required_by}, the date you asked for. {sorry}"),
+            None => format!(
+                "Your order will reach you later than {required_by}, the date you asked for. {sorry}"
+            ),
+        })
+    } else if o.late_risk == LateRisk::AtRisk {
+        Some(format!(
+            "Your order may reach you later than {required_by}, the date you asked for. {sorry}"
+        ))
+    } else {
+        None
+    }
 }
 
 pub fn backorder_arrived_context(
@@ -187,6 +236,8 @@ pub fn backorder_arrived_context(
                 quantity: l.quantity,
             })
             .collect(),
+        estimated_delivery: o.estimated_delivery.map(day),
+        lateness: lateness(o),
         business,
     }
 }
@@ -240,7 +291,7 @@ mod tests {
     use super::*;
     use chrono::{DateTime, Utc};
     use entity::{
-        OrderStatus, PartyKind, PurchaseOrderStatus, ShippingSpeed, order_line, purchase_order,
+        OrderStatus, PartyKind, PurchaseOrderStatus, ShippingSpeed, purchase_order,
         purchase_order_line, sales_order,
     };
 
@@ -250,13 +301,7 @@ mod tests {
             .with_timezone(&Utc)
     }
 
-    fn business() -> Business {
-        Business {
-            name: "Harbour & Co Homewares".into(),
-            abn: Some("51 824 753 556".into()),
-            email: "orders@harbour.example.com.au".into(),
-        }
-    }
+    use super::super::fixtures::{business, order_line as line};
 
     fn po_line(
         no: i32,
@@ -291,6 +336,8 @@ mod tests {
                 source_task_id: None,
                 status_reason: None,
                 sent_at: Some(at()),
+                drop_ship: false,
+                ship_to: None,
                 created_by: "u1".into(),
                 version: 2,
                 created_at: at(),
@@ -405,23 +452,6 @@ mod tests {
         }
     }
 
-    fn line(no: i32, sku: &str, name: &str, kind: ProductKind, quantity: i32) -> order_line::Model {
-        order_line::Model {
-            id: Uuid::from_u128(300 + no as u128),
-            order_id: Uuid::from_u128(30),
-            line_no: no,
-            product_id: Uuid::from_u128(400 + no as u128),
-            sku: sku.into(),
-            name: name.into(),
-            kind,
-            tax_code: "TAXABLE".into(),
-            unit_price_cents: 12995,
-            quantity,
-            discount_basis_points: 0,
-            reserved_quantity: 0,
-        }
-    }
-
     fn backorder() -> Order {
         Order {
             order: sales_order::Model {
@@ -476,5 +506,126 @@ mod tests {
         let alone =
             backorder_arrived(&backorder_arrived_context(&backorder(), None, business())).unwrap();
         assert!(!alone.text.contains("split"));
+    }
+
+    #[test]
+    fn a_drop_shipped_purchase_order_says_where_to_ship_line_by_line() {
+        let mut po = po();
+        po.order.drop_ship = true;
+        po.order.ship_to = Some(
+            "Tom & <Jerry>\n1 George St\r\nLevel 3\n\nSydney NSW 2000\nAU\n0400 000 000".into(),
+        );
+        let ctx = purchase_order_context(&po, &supplier(), &names(), business());
+        assert_eq!(
+            ctx.ship_to,
+            [
+                "Tom & <Jerry>",
+                "1 George St",
+                "Level 3",
+                "Sydney NSW 2000",
+                "AU",
+                "0400 000 000"
+            ]
+        );
+        let rendered = purchase_order(&ctx).unwrap();
+        let html = &rendered.html;
+        assert!(
+            html.contains("Tom &amp; &lt;Jerry&gt;<br>1 George St<br>Level 3<br>Sydney NSW 2000<br>AU<br>0400 000 000"),
+            "{html}"
+        );
+        assert!(!html.contains("<Jerry>"));
+        for body in [html, &rendered.text] {
+            assert!(body.contains("not to our warehouse"), "{body}");
+            assert!(!body.contains("address is missing"));
+        }
+        assert!(html.contains("Ship directly to the customer"));
+        let text = &rendered.text;
+        assert!(text.contains("SHIP DIRECTLY TO THE CUSTOMER"));
+        assert!(
+            text.contains("    Tom & <Jerry>\n    1 George St\n    Level 3\n    Sydney NSW 2000\n"),
+            "{text}"
+        );
+        // The block comes before the lines it is about.
+        assert!(text.find("SHIP DIRECTLY").unwrap() < text.find("ACME-TEA").unwrap());
+    }
+
+    #[test]
+    fn a_drop_shipped_purchase_order_without_an_address_asks_for_it_and_others_say_nothing() {
+        let mut missing = po();
+        missing.order.drop_ship = true;
+        let ctx = purchase_order_context(&missing, &supplier(), &names(), business());
+        let rendered = purchase_order(&ctx).unwrap();
+        for body in [&rendered.html, &rendered.text] {
+            assert!(body.contains("address is missing"), "{body}");
+        }
+        // An address on a purchase order that is not drop-shipped is not shown.
+        let mut plain = po();
+        plain.order.ship_to = Some("1 George St".into());
+        let ctx = purchase_order_context(&plain, &supplier(), &names(), business());
+        assert!(ctx.ship_to.is_empty());
+        let rendered = purchase_order(&ctx).unwrap();
+        for body in [&rendered.html, &rendered.text] {
+            assert!(!body.contains("George St"), "{body}");
+            assert!(!body.to_lowercase().contains("ship directly"));
+        }
+    }
+
+    fn with(estimate: Option<(i32, u32, u32)>, late_risk: LateRisk) -> Rendered {
+        let mut order = backorder();
+        order.order.estimated_delivery =
+            estimate.map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap());
+        order.order.late_risk = late_risk;
+        backorder_arrived(&backorder_arrived_context(&order, None, business())).unwrap()
+    }
+
+    #[test]
+    fn the_backorder_email_gives_the_new_estimate_and_on_track_makes_no_apology() {
+        let rendered = with(Some((2026, 12, 16)), LateRisk::OnTrack);
+        for body in [&rendered.html, &rendered.text] {
+            assert!(
+                body.contains("We now expect to deliver your order by"),
+                "{body}"
+            );
+            assert!(body.contains("Wednesday 16 December 2026"));
+            assert!(!body.contains("asked for") && !body.contains("sorry"));
+        }
+        let none = with(None, LateRisk::OnTrack);
+        for body in [&none.html, &none.text] {
+            assert!(!body.contains("expect to deliver") && !body.contains("asked for"));
+        }
+    }
+
+    #[test]
+    fn a_late_backorder_says_honestly_it_is_later_than_asked() {
+        // Asked for Friday 18 December; now expected Tuesday 22 December.
+        let late = with(Some((2026, 12, 22)), LateRisk::Late);
+        let at_risk_but_later = with(Some((2026, 12, 22)), LateRisk::AtRisk);
+        for rendered in [&late, &at_risk_but_later] {
+            for body in [&rendered.html, &rendered.text] {
+                assert!(body.contains("Tuesday 22 December 2026"), "{body}");
+                assert!(
+                    body.contains(
+                        "That is later than Friday 18 December 2026, the date you asked for."
+                    ),
+                    "{body}"
+                );
+                assert!(body.contains("cancel it and refund you in full"));
+            }
+        }
+        let no_estimate = with(None, LateRisk::Late);
+        assert!(no_estimate.text.contains(
+            "Your order will reach you later than Friday 18 December 2026, the date you asked for."
+        ));
+        // At risk with an estimate still on time: it may be later, not it is.
+        let may = with(Some((2026, 12, 18)), LateRisk::AtRisk);
+        for body in [&may.html, &may.text] {
+            assert!(
+                body.contains(
+                    "Your order may reach you later than Friday 18 December 2026, the date you asked for."
+                ),
+                "{body}"
+            );
+            assert!(!body.contains("That is later"));
+        }
     }
 }

@@ -402,6 +402,7 @@ mod tests {
                 quantity: 2,
                 discount_basis_points: 0,
                 reserved_quantity: 2,
+                drop_ship_po_id: None,
             }],
         }
     }
@@ -437,7 +438,8 @@ mod tests {
                 id: Uuid::from_u128(10),
                 number: "SO-000012-1".into(),
                 order_id: Uuid::from_u128(1),
-                location_id: Uuid::from_u128(20),
+                location_id: Some(Uuid::from_u128(20)),
+                purchase_order_id: None,
                 stage: ShipmentStage::PickedUp,
                 weight_grams: 5200,
                 length_mm: None,
@@ -466,8 +468,8 @@ mod tests {
                 id: Uuid::from_u128(11),
                 shipment_id: Uuid::from_u128(10),
                 order_line_id: Uuid::from_u128(2),
-                allocation_id: Uuid::from_u128(12),
-                stock_level_id: Uuid::from_u128(13),
+                allocation_id: Some(Uuid::from_u128(12)),
+                stock_level_id: Some(Uuid::from_u128(13)),
                 batch_code: String::new(),
                 quantity: 2,
                 serials: "[]".into(),
