@@ -114,6 +114,50 @@ const BOUNDED: &[(&str, &str, &str)] = &[
         "serials",
         "one per unit of one receipt line",
     ),
+    (
+        "ProcessTemplate",
+        "stages",
+        "a template has at most 40 stages",
+    ),
+    (
+        "ProcessTemplate",
+        "qualityChecklist",
+        "a quality checklist has at most 50 checks",
+    ),
+    ("ProcessStage", "inputs", "a stage has at most 50 inputs"),
+    ("ProcessStage", "outputs", "a stage has at most 50 outputs"),
+    (
+        "ProcessStage",
+        "decisions",
+        "a stage has at most 50 decision points",
+    ),
+    (
+        "StageProgress",
+        "outputs",
+        "one per output of one stage (at most 50)",
+    ),
+    (
+        "StageProgress",
+        "decisions",
+        "one per decision point of one stage (at most 50)",
+    ),
+    ("Engagement", "team", "a team has at most 50 members"),
+    (
+        "Engagement",
+        "decisions",
+        "one engagement's answers: at most 500 are kept (MAX_ANSWERS)",
+    ),
+    (
+        "Engagement",
+        "actions",
+        "at most 20 per answer, and at most 500 answers per engagement",
+    ),
+    ("Engagement", "nextActions", "the few steps a status allows"),
+    (
+        "Engagement",
+        "timeline",
+        "the steps of one engagement's flow (the first 500 shown)",
+    ),
 ];
 
 fn is_list(ty: &Value) -> bool {

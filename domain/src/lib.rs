@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod closeout;
 pub mod consent;
 pub mod customers;
+pub mod engagements;
 pub mod fulfilment;
 pub mod invoices;
 pub mod kernel;

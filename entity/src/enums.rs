@@ -173,6 +173,12 @@ pub enum NotificationKind {
     /// its on-site services can be booked.
     #[sea_orm(string_value = "SERVICE_ON_SITE")]
     ServiceOnSite,
+    /// To the customer: a stage of their engagement started.
+    #[sea_orm(string_value = "ENGAGEMENT_STAGE_STARTED")]
+    EngagementStageStarted,
+    /// To the owners of an engagement's current stage: it is overdue.
+    #[sea_orm(string_value = "ENGAGEMENT_STAGE_OVERDUE")]
+    EngagementStageOverdue,
 }
 
 /// Where a notification is in its delivery.
@@ -576,6 +582,45 @@ pub enum GstBasis {
     Cash,
 }
 
+/// Where an engagement is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EngagementStatus {
+    /// Set up, not started.
+    #[sea_orm(string_value = "PLANNED")]
+    Planned,
+    /// Work runs in its current stage.
+    #[sea_orm(string_value = "ACTIVE")]
+    Active,
+    /// Paused, with a reason.
+    #[sea_orm(string_value = "ON_HOLD")]
+    OnHold,
+    /// Its last stage was left.
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+    /// Called off, with a reason.
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+/// Whether a process template version may be used.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TemplateStatus {
+    /// Being prepared; no engagement follows it yet.
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    /// New engagements follow the latest published version.
+    #[sea_orm(string_value = "PUBLISHED")]
+    Published,
+}
+
 /// Each enum shows as the string the database keeps.
 macro_rules! display_as_stored {
     ($($enum:ty),*) => {$(
@@ -587,6 +632,8 @@ macro_rules! display_as_stored {
     )*};
 }
 display_as_stored!(
+    EngagementStatus,
+    TemplateStatus,
     PartyKind,
     NotificationKind,
     NotificationStatus,

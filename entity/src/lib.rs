@@ -13,6 +13,11 @@ pub mod consent;
 pub mod customer_asset;
 pub mod dead_job;
 pub mod document_counter;
+pub mod engagement;
+pub mod engagement_action;
+pub mod engagement_decision;
+pub mod engagement_member;
+pub mod engagement_output;
 pub mod enums;
 pub mod goods_receipt;
 pub mod goods_receipt_line;
@@ -26,6 +31,7 @@ pub mod order_line;
 pub mod outbox;
 pub mod party;
 pub mod payment;
+pub mod process_template;
 pub mod product;
 pub mod proof_of_delivery;
 pub mod provider_charge;
@@ -50,9 +56,9 @@ pub mod tracking_checkpoint;
 
 pub use enums::{
     ApprovalKind, ApprovalStatus, Channel, ConsentPurpose, ConsentStatus, CourierCode,
-    FollowUpKind, GstBasis, GstRounding, InvoiceLineKind, LateRisk, LocationKind, MovementKind,
-    NotificationKind, NotificationStatus, OnDue, OrderStatus, OutboxStatus, PartyKind,
-    PaymentMethod, PaymentStatus, ProductKind, PurchaseOrderStatus, RefundStatus, Region,
-    ReplenishmentStatus, Role, SendOutcome, ShipmentStage, ShippingSpeed, TimerStatus,
-    TrackingStatus, TrackingSubStatus, Verdict,
+    EngagementStatus, FollowUpKind, GstBasis, GstRounding, InvoiceLineKind, LateRisk, LocationKind,
+    MovementKind, NotificationKind, NotificationStatus, OnDue, OrderStatus, OutboxStatus,
+    PartyKind, PaymentMethod, PaymentStatus, ProductKind, PurchaseOrderStatus, RefundStatus,
+    Region, ReplenishmentStatus, Role, SendOutcome, ShipmentStage, ShippingSpeed, TemplateStatus,
+    TimerStatus, TrackingStatus, TrackingSubStatus, Verdict,
 };

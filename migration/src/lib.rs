@@ -22,6 +22,7 @@ mod m20261205_000015_fulfilment;
 mod m20261205_000016_closeout;
 mod m20261205_000017_purchasing;
 mod m20261205_000018_drop_ship_closeout;
+mod m20261205_000019_engagements;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000016_closeout::Migration),
             Box::new(m20261205_000017_purchasing::Migration),
             Box::new(m20261205_000018_drop_ship_closeout::Migration),
+            Box::new(m20261205_000019_engagements::Migration),
         ]
     }
 }
@@ -83,7 +85,8 @@ mod tests {
                 "m20261205_000015_fulfilment",
                 "m20261205_000016_closeout",
                 "m20261205_000017_purchasing",
-                "m20261205_000018_drop_ship_closeout"
+                "m20261205_000018_drop_ship_closeout",
+                "m20261205_000019_engagements"
             ]
         );
     }

@@ -377,6 +377,7 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
     let mut follow_up_order: Option<String> = None;
     let mut closeout_order: Option<String> = None;
     let mut warranty_asset: Option<uuid::Uuid> = None;
+    let mut engagement: Option<uuid::Uuid> = None;
     for kind in <entity::NotificationKind as sea_orm::Iterable>::iter() {
         let raw = match kind {
             entity::NotificationKind::ShipmentShipped
@@ -402,6 +403,13 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
             | entity::NotificationKind::WarrantyEnding
             | entity::NotificationKind::ServiceOnSite => {
                 closeout_email(&app, &mut closeout_order, &mut warranty_asset, kind).await
+            }
+            // Neither carries a link (checked in their mailer's tests);
+            // sending them here checks they go to whom they should and
+            // render from real rows.
+            entity::NotificationKind::EngagementStageStarted
+            | entity::NotificationKind::EngagementStageOverdue => {
+                engagement_email(&app, &mut engagement, kind).await
             }
             entity::NotificationKind::Welcome => {
                 let id = create_customer(&app, "Link Checker", Some("links@example.com")).await;
@@ -845,6 +853,119 @@ async fn closeout_email(
             assert!(!unsubscribe, "{kind:?} is not commercial");
         }
         _ => assert!(!unsubscribe, "{kind:?} is not commercial"),
+    }
+    raw
+}
+
+/// A service-delivery engagement once (its customer has an address, its
+/// team one PROJECT_MANAGER, who owns Kickoff), set up and started through
+/// the domain as the API does, then the engagement email of `kind`, caused
+/// as the engagement causes it: ENGAGEMENT_STAGE_STARTED (to the customer)
+/// by starting it, ENGAGEMENT_STAGE_OVERDUE (to the stage's owners) by its
+/// stage-due timer, fired by moving the clock past Kickoff's due time.
+/// Both are about Kickoff's stage entry.
+async fn engagement_email(
+    app: &TestApp,
+    engagement: &mut Option<uuid::Uuid>,
+    kind: entity::NotificationKind,
+) -> Vec<u8> {
+    use domain::engagements::{self, MemberInput, NewEngagement, StageNotice};
+    use sea_orm::EntityTrait;
+    let customer = "engagement-links@example.com";
+    let pm = "pm-links@harbour.example";
+    let ctx = domain::Ctx::system(std::sync::Arc::new(app.clock.clone()));
+    if engagement.is_none() {
+        let customer_id = create_customer(app, "Engagement & <Links>", Some(customer)).await;
+        let created = app
+            .admin()
+            .create_user(json!({ "email": pm, "password": "a long enough password", "role": "PROJECT_MANAGER" }))
+            .await;
+        assert!(tests::user_errors(&created).is_empty(), "{created}");
+        let pm_id = created["user"]["id"].as_str().unwrap();
+        let input = NewEngagement {
+            customer_id: uuid::Uuid::parse_str(&customer_id).unwrap(),
+            template_key: engagements::template::SERVICE_DELIVERY.into(),
+            name: "Links <check>".into(),
+            scope_reference: "SOW-LINKS-1".into(),
+            planned_start: app.clock.now_utc().date_naive(),
+            team: vec![MemberInput {
+                user_id: uuid::Uuid::parse_str(pm_id).unwrap(),
+            }],
+        };
+        let id = engagements::create(app.db(), &ctx, &input)
+            .await
+            .expect("the engagement is set up")
+            .value
+            .engagement
+            .id;
+        let calendar = app.app.state.calendar.current();
+        engagements::start(app.db(), &ctx, &calendar, id)
+            .await
+            .expect("the engagement starts");
+        *engagement = Some(id);
+    }
+    let id = engagement.unwrap();
+    let kickoff = StageNotice {
+        stage_index: 0,
+        round: 0,
+    };
+    let entry = engagements::stage_entry(app.db(), id, kickoff)
+        .await
+        .unwrap()
+        .expect("Kickoff was entered");
+    if kind == entity::NotificationKind::EngagementStageOverdue {
+        let row = entity::engagement::Entity::find_by_id(id)
+            .one(app.db())
+            .await
+            .unwrap()
+            .expect("the engagement");
+        assert_eq!(row.stage_due_at, Some(entry.due_at));
+        app.clock.set(entry.due_at + chrono::Duration::minutes(1));
+    }
+    let subject = entry.id.to_string();
+    let sent = wait_for_value(&format!("the {kind:?} email"), PATIENCE, async || {
+        let planned = app.notifications_of(kind, &subject).await;
+        let all_sent = !planned.is_empty()
+            && planned
+                .iter()
+                .all(|n| n.status == entity::NotificationStatus::Sent);
+        all_sent.then_some(planned)
+    })
+    .await;
+    let recipients: Vec<&str> = sent.iter().map(|n| n.recipient.as_str()).collect();
+    let raw = email_with_id(app, &sent[0].message_id);
+    let message = mail_parser::MessageParser::default()
+        .parse(&raw)
+        .expect("an email");
+    let title = message.subject().unwrap_or_default().to_owned();
+    assert!(
+        message.header_raw("List-Unsubscribe").is_none(),
+        "{kind:?} is not commercial"
+    );
+    if kind == entity::NotificationKind::EngagementStageStarted {
+        assert_eq!(recipients, [customer], "{kind:?}");
+        assert!(
+            title.starts_with("ENG-") && title.ends_with(" Links <check>: Kickoff has started"),
+            "{title}"
+        );
+    } else {
+        // The Kickoff owner on the team, never the customer; flagged once.
+        assert_eq!(recipients, [pm], "{kind:?}");
+        assert!(
+            title.starts_with("ENG-") && title.ends_with(": Kickoff is overdue"),
+            "{title}"
+        );
+        let row = entity::engagement::Entity::find_by_id(id)
+            .one(app.db())
+            .await
+            .unwrap()
+            .expect("the engagement");
+        assert!(row.stage_overdue, "flagged");
+        let body = message.body_text(0).unwrap_or_default();
+        assert!(
+            body.contains("Kickoff meeting completed"),
+            "still missing: {body}"
+        );
     }
     raw
 }

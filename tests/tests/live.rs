@@ -606,3 +606,68 @@ async fn an_order_follower_sees_its_reservation_and_its_lapse_from_the_worker() 
         "{lapsed}"
     );
 }
+
+#[tokio::test]
+async fn an_engagement_follower_sees_it_start_and_the_worker_flag_its_stage_overdue() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    let customer = app
+        .admin()
+        .new_customer(json!({ "name": "Harbour Bakery", "email": "owner@harbourbakery.com.au" }))
+        .await;
+    let created = app
+        .person("pm-1", Role::ProjectManager)
+        .data(
+            Op { field: "createEngagement", document: "mutation($input: CreateEngagementInput!) { createEngagement(input: $input) { engagement { id } userErrors { code } } }" },
+            json!({ "input": { "customerId": customer, "templateKey": "service_delivery", "name": "Ordering system",
+                "scopeReference": "SOW-1", "plannedStart": "2026-11-23" } }),
+        )
+        .await;
+    let id = created["engagement"]["id"].as_str().unwrap().to_owned();
+
+    // The customer follows its engagement.
+    let token = app.token_for(Role::Customer, Some(customer.parse().unwrap()));
+    let mut socket = connect(&app.base_url, json!({ "token": token }))
+        .await
+        .unwrap();
+    socket
+        .send(Message::text(
+            json!({ "id": "engagement", "type": "subscribe", "payload": {
+                "query": "subscription($id: ID!) { engagementUpdated(id: $id) { status stageDueAt stageOverdue currentStage { stage { key } } } }",
+                "variables": { "id": id } } })
+            .to_string(),
+        ))
+        .await
+        .unwrap();
+    let now = next_json(&mut socket, Duration::from_secs(10))
+        .await
+        .expect("the current engagement");
+    assert_eq!(
+        now["payload"]["data"]["engagementUpdated"]["status"], "PLANNED",
+        "{now}"
+    );
+    app.person("pm-1", Role::ProjectManager)
+        .data(
+            Op { field: "startEngagement", document: "mutation($id: ID!) { startEngagement(input: { engagementId: $id }) { engagement { status } } }" },
+            json!({ "id": id }),
+        )
+        .await;
+    let started = next_json(&mut socket, Duration::from_secs(10))
+        .await
+        .expect("an event");
+    let started = &started["payload"]["data"]["engagementUpdated"];
+    assert_eq!(started["status"], "ACTIVE", "{started}");
+    assert_eq!(started["currentStage"]["stage"]["key"], "kickoff");
+
+    // The worker flags the stage overdue at its due time; the follower hears.
+    let due =
+        chrono::DateTime::parse_from_rfc3339(started["stageDueAt"].as_str().unwrap()).unwrap();
+    app.clock.set(due.to_utc() + chrono::Duration::minutes(1));
+    let overdue = next_json(&mut socket, Duration::from_secs(30))
+        .await
+        .expect("an event");
+    assert_eq!(
+        overdue["payload"]["data"]["engagementUpdated"]["stageOverdue"], true,
+        "{overdue}"
+    );
+}

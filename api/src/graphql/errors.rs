@@ -85,6 +85,8 @@ pub enum UserErrorCode {
     AmountMismatch,
     /// The courier did not answer or refused the request; try again, or choose another courier.
     CourierUnavailable,
+    /// Only the role that owns an engagement's current stage (or ADMIN) may do this.
+    NotStageOwner,
 }
 
 /// An input the operation refused; nothing was written.

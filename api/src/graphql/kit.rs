@@ -247,3 +247,46 @@ impl async_graphql::Guard for Require {
         }
     }
 }
+
+/// Follow one record for a subscription: `current` first, then each newer
+/// version (by `version`) as the broker announces changes to `id` (or asks
+/// everyone to re-check), read again through `read`, which applies the
+/// caller's visibility. Subscribe to `events` before reading `current`, so
+/// no change falls in between.
+pub fn follow_record<T, R, Fut>(
+    mut events: tokio::sync::broadcast::Receiver<worker::broker::TimelineGrew>,
+    id: Uuid,
+    current: T,
+    version: fn(&T) -> i32,
+    read: R,
+    what: &'static str,
+) -> impl futures::Stream<Item = T>
+where
+    R: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, sea_orm::DbErr>>,
+{
+    use tokio::sync::broadcast::error::RecvError;
+    async_stream::stream! {
+        let mut last_version = version(&current);
+        yield current;
+        loop {
+            match events.recv().await {
+                Ok(event) if event.subject_id.is_some_and(|s| s != id) => continue,
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => break,
+            }
+            match read().await {
+                // Several events may announce one change: send each version once.
+                Ok(Some(found)) if version(&found) > last_version => {
+                    last_version = version(&found);
+                    yield found;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, what, "reading an updated record failed");
+                    break;
+                }
+            }
+        }
+    }
+}

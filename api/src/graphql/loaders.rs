@@ -4,8 +4,8 @@
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use domain::catalogue::stock::{self, Level};
-use entity::{party, product, tax_invoice};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use entity::{app_user, audit_entry, party, product, tax_invoice};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -137,6 +137,67 @@ impl Loader<Uuid> for ProofOfDeliveryLoader {
     }
 }
 
+/// Process template versions by id (an engagement's template).
+pub struct TemplateLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for TemplateLoader {
+    type Value = domain::engagements::Template;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
+        domain::engagements::templates_by_ids(&self.0, keys)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
+/// Logins by id (a team member's or an action owner's email); what to show
+/// of them is the resolver's to decide.
+pub struct UserLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for UserLoader {
+    type Value = app_user::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, app_user::Model>, LoadError> {
+        let rows = app_user::Entity::find()
+            .filter(app_user::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.0)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|u| (u.id, u)).collect())
+    }
+}
+
+/// Most audit entries a record's timeline shows (as an order's does).
+pub const TIMELINE_STEPS: usize = 500;
+
+/// The audit trail of each record (by subject id), oldest first, its first
+/// `TIMELINE_STEPS` entries; visibility is the resolver's to check.
+pub struct TimelineLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for TimelineLoader {
+    type Value = Vec<audit_entry::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
+        let rows = audit_entry::Entity::find()
+            .filter(audit_entry::Column::SubjectId.is_in(keys.iter().copied()))
+            .order_by_asc(audit_entry::Column::Id)
+            .all(&self.0)
+            .await
+            .map_err(Arc::new)?;
+        let mut trails: HashMap<Uuid, Self::Value> = HashMap::new();
+        for entry in rows {
+            let trail = trails.entry(entry.subject_id).or_default();
+            if trail.len() < TIMELINE_STEPS {
+                trail.push(entry);
+            }
+        }
+        Ok(trails)
+    }
+}
+
 /// How long a loader gathers keys before it queries: long enough that a
 /// page's resolvers land in one batch on a busy machine, short against a
 /// query's own cost.
@@ -156,6 +217,9 @@ pub fn attach<Q, M, S>(
         .data(DataLoader::new(LocationLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(ShipmentsOfOrderLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(ProofOfDeliveryLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
+        .data(DataLoader::new(TemplateLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
+        .data(DataLoader::new(UserLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
+        .data(DataLoader::new(TimelineLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(
             DataLoader::new(super::purchasing::SuppliesLoader(db.clone()), tokio::spawn)
                 .delay(BATCH_WINDOW),

@@ -9,6 +9,7 @@ mod closeout_records;
 mod consent;
 mod customers;
 mod date;
+mod engagements;
 mod errors;
 mod fulfilment;
 mod invoices;
@@ -84,6 +85,7 @@ pub struct QueryRoot(
     closeout::CloseoutQuery,
     closeout_records::CloseoutRecordsQuery,
     purchasing::PurchasingQuery,
+    engagements::EngagementQuery,
 );
 
 /// Everything that changes something; each answers with a payload whose
@@ -104,6 +106,7 @@ pub struct MutationRoot(
     fulfilment::FulfilmentMutation,
     purchasing::PurchasingMutation,
     closeout_records::CloseoutRecordsMutation,
+    engagements::EngagementMutation,
 );
 
 /// Live updates over WebSocket (graphql-transport-ws).
@@ -112,6 +115,7 @@ pub struct SubscriptionRoot(
     audit::AuditSubscription,
     approvals::ApprovalSubscription,
     orders::OrderSubscription,
+    engagements::EngagementSubscription,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

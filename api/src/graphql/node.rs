@@ -38,6 +38,7 @@ pub enum Node {
     AuditEntry(AuditEntry),
     Customer(Customer),
     DeadJob(DeadJob),
+    Engagement(super::engagements::Engagement),
     Invoice(Invoice),
     Order(Order),
     Payment(Payment),
@@ -90,6 +91,9 @@ async fn find(db: &DatabaseConnection, ctx: &Ctx, id: Uuid) -> Result<Option<Nod
         return Ok(Some(Node::PurchaseOrder(super::purchasing::PurchaseOrder(
             m,
         ))));
+    }
+    if let Some(m) = domain::engagements::find_visible(db, ctx, id).await? {
+        return Ok(Some(Node::Engagement(super::engagements::Engagement(m))));
     }
     if let Some(m) = products::find(db, id).await? {
         return Ok(Some(Node::Product(Product(m))));

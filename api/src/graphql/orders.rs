@@ -6,8 +6,8 @@ use super::approvals::Approval;
 use super::catalogue::{ProductKind, TaxCode};
 use super::customers::Customer;
 use super::kit::{
-    ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, optional_input_id,
-    page_request, payload, respond,
+    ContextExt, Require, answer, arg_id, arg_id_opt, connection, follow_record, input_id,
+    optional_input_id, page_request, payload, respond,
 };
 use super::money::Money;
 use super::users::Role;
@@ -18,7 +18,6 @@ use domain::kernel::Permission;
 use domain::orders::{self, state};
 use entity::order_line;
 use futures::{Stream, StreamExt};
-use tokio::sync::broadcast::error::RecvError;
 
 /// Where an order is (hold and archive are flags, not states).
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -835,34 +834,18 @@ impl OrderSubscription {
         let domain_ctx = ctx.domain_ctx()?;
         let services = ctx.services().clone();
         // Subscribe before reading, so a change in between is not missed.
-        let mut events = services.broker.subscribe();
+        let events = services.broker.subscribe();
         let current = orders::find_visible(&services.db, &domain_ctx, id).await;
         let Some(current) = answer(ctx, current)? else {
             return Ok(futures::stream::pending().left_stream());
         };
-        Ok(async_stream::stream! {
-            let mut last_version = current.order.version;
-            yield Order(current);
-            loop {
-                match events.recv().await {
-                    Ok(event) if event.subject_id.is_some_and(|s| s != id) => continue,
-                    Ok(_) | Err(RecvError::Lagged(_)) => {}
-                    Err(RecvError::Closed) => break,
-                }
-                match orders::find_visible(&services.db, &domain_ctx, id).await {
-                    // Several events may announce one change: send each version once.
-                    Ok(Some(order)) if order.order.version > last_version => {
-                        last_version = order.order.version;
-                        yield Order(order);
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::error!(error = %e, "reading an updated order failed");
-                        break;
-                    }
-                }
-            }
-        }
-        .right_stream())
+        let read = move || {
+            let (db, ctx) = (services.db.clone(), domain_ctx.clone());
+            async move { orders::find_visible(&db, &ctx, id).await }
+        };
+        let version: fn(&orders::Order) -> i32 = |r| r.order.version;
+        Ok(follow_record(events, id, current, version, read, "order")
+            .map(Order)
+            .right_stream())
     }
 }

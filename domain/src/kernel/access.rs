@@ -48,6 +48,11 @@ pub enum Permission {
     Fulfil,
     /// Suppliers, purchase orders and goods receipts (FULFILMENT, FINANCE, ADMIN).
     Purchase,
+    /// Set up, start, pause and cancel engagements (PROJECT_MANAGER, ADMIN).
+    ManageEngagements,
+    /// Work an engagement's stages: outputs, decisions, leaving a stage (the
+    /// delivery roles; each step also needs the stage's owner role).
+    WorkEngagements,
 }
 
 impl Permission {
@@ -84,6 +89,11 @@ impl Permission {
             Permission::Purchase => {
                 matches!(role, Role::Admin | Role::Fulfilment | Role::Finance)
             }
+            Permission::ManageEngagements => matches!(role, Role::Admin | Role::ProjectManager),
+            Permission::WorkEngagements => matches!(
+                role,
+                Role::Admin | Role::ProjectManager | Role::DeliveryTeam | Role::QaLead
+            ),
         }
     }
 }

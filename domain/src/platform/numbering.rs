@@ -34,6 +34,11 @@ pub const PURCHASE_ORDER: Series = Series {
     prefix: "PO",
 };
 
+pub const ENGAGEMENT: Series = Series {
+    counter: "engagement",
+    prefix: "ENG",
+};
+
 /// Take the next number of `series` in this transaction, formatted.
 pub async fn next<C: ConnectionTrait>(conn: &C, series: Series) -> Result<String, DbErr> {
     document_counter::Entity::update_many()

@@ -42,6 +42,10 @@ pub mod topic {
     pub const SHIPMENT_NOTICE: &str = "shipment.notice";
     /// An order with on-site services was delivered: tell the service team.
     pub const ORDER_ON_SITE: &str = "order.on_site";
+    /// An engagement's stage started: tell the customer (payload: the stage).
+    pub const ENGAGEMENT_STAGE_STARTED: &str = "engagement.stage_started";
+    /// An engagement's stage passed its due time: tell its owners.
+    pub const ENGAGEMENT_STAGE_OVERDUE: &str = "engagement.stage_overdue";
     /// An asset's warranty ends soon (payload: who to tell).
     pub const ASSET_RENEWAL_REMINDER: &str = "asset.renewal_reminder";
 }

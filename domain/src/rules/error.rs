@@ -49,6 +49,8 @@ pub enum ErrorCode {
     AmountMismatch,
     /// A courier did not answer or refused a request; try again or choose another.
     CourierUnavailable,
+    /// Only the role that owns an engagement's current stage (or ADMIN) may do this.
+    NotStageOwner,
 }
 
 /// The codes a value rule refuses with (the same enum, by its older name).

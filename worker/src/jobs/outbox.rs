@@ -95,6 +95,14 @@ async fn process(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
             }
             super::send_notification::email_each(deps, kind, row.subject_id, &to).await?
         }
+        topic::ENGAGEMENT_STAGE_STARTED => {
+            let notice: domain::engagements::StageNotice = serde_json::from_str(&row.payload)?;
+            super::engagements::stage_started(deps, row.subject_id, notice).await?
+        }
+        topic::ENGAGEMENT_STAGE_OVERDUE => {
+            let notice: domain::engagements::StageNotice = serde_json::from_str(&row.payload)?;
+            super::engagements::stage_overdue(deps, row.subject_id, notice).await?
+        }
         topic::ASSET_RENEWAL_REMINDER => {
             let reminder: domain::closeout::assets::RenewalReminder =
                 serde_json::from_str(&row.payload)?;

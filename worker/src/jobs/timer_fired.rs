@@ -103,6 +103,18 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
                 deps.broker.publish(id).await;
             }
         }
+        domain::engagements::timer_kind::STAGE_DUE => {
+            // Flagged once; the outbox row it writes emails the stage's owners.
+            let ctx = Ctx::system(deps.clock.clone());
+            let flagged =
+                domain::engagements::on_stage_due(&deps.db, &ctx, fired.subject_id).await?;
+            if flagged.value {
+                tracing::info!(engagement_id = %fired.subject_id, "engagement stage overdue");
+            }
+            for id in flagged.touched {
+                deps.broker.publish(id).await;
+            }
+        }
         other => {
             tracing::warn!(timer_id = %fired.timer_id, kind = other, "no handler for timer kind")
         }

@@ -66,7 +66,7 @@ fn short_day(date: NaiveDate) -> String {
 
 /// A moment in the business's timezone (the calendar's): "Monday 7
 /// December 2026 at 2:15 pm AEDT".
-fn local(at: DateTime<Utc>) -> String {
+pub(super) fn local(at: DateTime<Utc>) -> String {
     let t = at.with_timezone(&DEFAULT_TZ);
     format!(
         "{} at {} {}",

@@ -1,6 +1,7 @@
 //! What the mailers' tests render from (the customer order, its lines, an
-//! asset it left, the business, a customer's consent, the link signer): one shape each, varied with struct update
-//! syntax where a test needs something else.
+//! asset it left, the business, a customer's consent, the link signer, an
+//! engagement and one of its stage entries): one shape each, varied with
+//! struct update syntax where a test needs something else.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
@@ -143,5 +144,51 @@ pub fn links() -> super::Links<'static> {
         signer: domain::platform::links::LinkSigner::new("a test signing key"),
         public_base_url: PUBLIC_BASE_URL,
         now: utc("2027-12-01T00:00:00Z"),
+    }
+}
+
+/// ENG-000003 "Website <rebuild> & care" (a name HTML must escape) for
+/// customer 9, on the service delivery template, in the stage at
+/// `stage_index` of `round` since Tuesday 24 November 2026 10:00 in Sydney,
+/// with nothing done yet.
+pub fn engagement(stage_index: i32, round: i32) -> domain::engagements::Engagement {
+    let at = utc("2026-11-23T23:00:00Z");
+    domain::engagements::Engagement {
+        engagement: entity::engagement::Model {
+            id: Uuid::from_u128(70),
+            number: "ENG-000003".into(),
+            customer_id: Uuid::from_u128(9),
+            template_id: Uuid::from_u128(71),
+            name: "Website <rebuild> & care".into(),
+            scope_reference: "SOW-2026-014".into(),
+            planned_start: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+            status: entity::EngagementStatus::Active,
+            stage_index,
+            round,
+            stage_started_at: Some(at),
+            stage_due_at: Some(at),
+            stage_overdue: false,
+            revised_end_date: None,
+            status_reason: None,
+            created_by: "pm".into(),
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        },
+        team: vec![],
+        outputs: vec![],
+        decisions: vec![],
+        actions: vec![],
+    }
+}
+
+/// Engagement 70's entry (id 72) into the stage at `stage_index` of
+/// `round`, due at `due` (RFC 3339).
+pub fn stage_entry(stage_index: i32, round: i32, due: &str) -> domain::engagements::StageEntry {
+    domain::engagements::StageEntry {
+        id: Uuid::from_u128(72),
+        engagement_id: Uuid::from_u128(70),
+        notice: domain::engagements::StageNotice { stage_index, round },
+        due_at: utc(due),
     }
 }

@@ -3,6 +3,7 @@
 
 mod approvals;
 mod closeout;
+mod engagements;
 #[cfg(test)]
 mod fixtures;
 mod follow_up;
@@ -49,7 +50,8 @@ fn environment() -> &'static Environment<'static> {
             .chain(shipment::TEMPLATES)
             .chain(follow_up::TEMPLATES)
             .chain(purchasing::TEMPLATES)
-            .chain(closeout::TEMPLATES);
+            .chain(closeout::TEMPLATES)
+            .chain(engagements::TEMPLATES);
         for (name, source) in all {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("template {name} parses: {e}"));
@@ -154,6 +156,12 @@ pub async fn render(
         }
         NotificationKind::WarrantyEnding => closeout::render_warranty_ending(db, settings, n).await,
         NotificationKind::ServiceOnSite => closeout::render_service_on_site(db, settings, n).await,
+        NotificationKind::EngagementStageStarted => {
+            engagements::render_stage_started(db, settings, n).await
+        }
+        NotificationKind::EngagementStageOverdue => {
+            engagements::render_stage_overdue(db, settings, n).await
+        }
     }
 }
 

@@ -1,0 +1,1253 @@
+//! Engagements, part 1: versioned process templates (ADMIN drafts and
+//! publishes), engagements that walk a template's stages (outputs done with
+//! evidence, decisions answered with their consequences, stages left only
+//! when done), pausing, resuming and cancelling, and live changes.
+//! Resolvers only translate; the rules are in `domain::engagements`.
+
+use super::customers::Customer;
+use super::date::Date;
+use super::kit::{
+    ContextExt, Require, answer, arg_id, arg_id_opt, connection, follow_record, input_id,
+    page_request, payload, respond,
+};
+use super::loaders::{TemplateLoader, TimelineLoader, UserLoader, load_one};
+use super::orders::TimelineStep;
+use super::users::Role;
+use async_graphql::connection::Connection;
+use async_graphql::{
+    Context, Enum, ErrorExtensions, ID, InputObject, Object, SimpleObject, Subscription,
+};
+use chrono::{DateTime, Utc};
+use domain::engagements::{self, state::Event, template};
+use domain::kernel::{Permission, Scope};
+use entity::{engagement_action, engagement_decision, engagement_member};
+use futures::{Stream, StreamExt};
+
+/// Whether a process template version may be used.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::TemplateStatus")]
+pub enum TemplateStatus {
+    /// Being prepared; no engagement follows it yet (`publishProcessTemplate`).
+    Draft,
+    /// New engagements follow the latest published version of its key.
+    Published,
+}
+
+/// Where an engagement is.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::EngagementStatus")]
+pub enum EngagementStatus {
+    /// Set up, not started (`startEngagement`).
+    Planned,
+    /// Work runs in its current stage.
+    Active,
+    /// Paused (see `statusReason`).
+    OnHold,
+    /// Its last stage was left.
+    Closed,
+    /// Called off (see `statusReason`).
+    Cancelled,
+}
+
+/// The unit of a stage's planned duration.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::engagements::template::DurationUnit")]
+pub enum DurationUnit {
+    /// Business hours (09:00–17:00 on business days).
+    BusinessHours,
+    /// Business days; a stage is due at the close of its last one.
+    BusinessDays,
+}
+
+/// What an answer to a decision point leads to.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::engagements::template::Consequence")]
+pub enum Consequence {
+    /// Nothing more is needed.
+    Proceed,
+    /// A revised timeline must be given (`revisedEndDate`).
+    ReviseTimeline,
+    /// At least one mitigation action (owner, due date) must be given.
+    MitigationActions,
+    /// Leaving the stage starts a revision round back to `reviseFrom`.
+    ReviseFrom,
+    /// The stage cannot be left while this is the answer (escalate).
+    Stay,
+}
+
+/// A step that may be taken on an engagement.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum EngagementAction {
+    /// `startEngagement`.
+    Start,
+    /// `completeStageOutput` (the current stage's owner role).
+    CompleteOutput,
+    /// `recordDecision` (the current stage's owner role).
+    RecordDecision,
+    /// `advanceStage` (the current stage's owner role).
+    AdvanceStage,
+    /// `holdEngagement`.
+    Hold,
+    /// `resumeEngagement`.
+    Resume,
+    /// `cancelEngagement`.
+    Cancel,
+}
+
+impl From<engagements::Action> for EngagementAction {
+    fn from(a: engagements::Action) -> Self {
+        match a {
+            engagements::Action::Start => EngagementAction::Start,
+            engagements::Action::CompleteOutput => EngagementAction::CompleteOutput,
+            engagements::Action::RecordDecision => EngagementAction::RecordDecision,
+            engagements::Action::AdvanceStage => EngagementAction::AdvanceStage,
+            engagements::Action::Hold => EngagementAction::Hold,
+            engagements::Action::Resume => EngagementAction::Resume,
+            engagements::Action::Cancel => EngagementAction::Cancel,
+        }
+    }
+}
+
+/// A step that may be taken next on an engagement, and who may take it.
+#[derive(SimpleObject)]
+pub struct EngagementNextAction {
+    /// The step.
+    pub action: EngagementAction,
+    /// The role that may take it (ADMIN may too).
+    pub role: Role,
+}
+
+// ---------------------------------------------------------------- templates
+
+/// One required output of a stage.
+#[derive(SimpleObject)]
+pub struct StageOutput {
+    /// Stable key (`completeStageOutput` names it).
+    pub key: String,
+    /// What must be done.
+    pub name: String,
+}
+
+/// A question a stage's owner answers before leaving it, and what each
+/// answer leads to.
+#[derive(SimpleObject)]
+pub struct DecisionPoint {
+    /// Stable key (`recordDecision` names it).
+    pub key: String,
+    /// The question.
+    pub question: String,
+    /// What a yes leads to.
+    pub if_yes: Consequence,
+    /// What a no leads to.
+    pub if_no: Consequence,
+    /// For REVISE_FROM: the key of the stage a revision round goes back to.
+    pub revise_from: Option<String>,
+}
+
+pub struct ProcessStage(pub template::Stage);
+
+/// One stage of a process template.
+#[Object]
+impl ProcessStage {
+    /// Stable key, unique in its template.
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+    /// Its name, e.g. `Quality Review`.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Its phase, for templates grouped in phases (e.g. `1 Discovery and planning`).
+    async fn phase(&self) -> Option<&str> {
+        self.0.phase.as_deref()
+    }
+    /// The role that owns it: only this role (or ADMIN) completes its
+    /// outputs, answers its decisions and leaves it.
+    async fn owner_role(&self) -> Role {
+        self.0.owner_role.into()
+    }
+    /// The shortest planned duration, in `durationUnit`.
+    async fn min_duration(&self) -> i32 {
+        i32::try_from(self.0.min_duration).unwrap_or(i32::MAX)
+    }
+    /// The longest planned duration, in `durationUnit`: the stage is due
+    /// (and then flagged overdue) this long after it starts.
+    async fn max_duration(&self) -> i32 {
+        i32::try_from(self.0.max_duration).unwrap_or(i32::MAX)
+    }
+    /// The unit of its durations.
+    async fn duration_unit(&self) -> DurationUnit {
+        self.0.duration_unit.into()
+    }
+    /// What it starts from (a checklist, not gated).
+    async fn inputs(&self) -> &[String] {
+        &self.0.inputs
+    }
+    /// The outputs that must be done (with evidence) before it may be left.
+    async fn outputs(&self) -> Vec<StageOutput> {
+        self.0
+            .outputs
+            .iter()
+            .map(|o| StageOutput {
+                key: o.key.clone(),
+                name: o.name.clone(),
+            })
+            .collect()
+    }
+    /// The questions that must be answered before it may be left.
+    async fn decisions(&self) -> Vec<DecisionPoint> {
+        self.0.decisions.iter().map(decision_point).collect()
+    }
+}
+
+fn decision_point(d: &template::DecisionPoint) -> DecisionPoint {
+    DecisionPoint {
+        key: d.key.clone(),
+        question: d.question.clone(),
+        if_yes: d.if_yes.into(),
+        if_no: d.if_no.into(),
+        revise_from: d.revise_from.clone(),
+    }
+}
+
+pub struct ProcessTemplate(pub engagements::Template);
+
+/// One version of a process template: its stages in order and the quality
+/// review's checklist. Engagements keep the version they were set up on.
+#[Object]
+impl ProcessTemplate {
+    /// Stable identifier of this version.
+    async fn id(&self) -> ID {
+        ID(self.0.row.id.to_string())
+    }
+    /// The template's key, shared by its versions (`createEngagement` names it).
+    async fn key(&self) -> &str {
+        &self.0.row.key
+    }
+    /// 1, 2, … per key.
+    async fn version(&self) -> i32 {
+        self.0.row.version
+    }
+    /// Its name.
+    async fn name(&self) -> &str {
+        &self.0.row.name
+    }
+    /// Draft or published.
+    async fn status(&self) -> TemplateStatus {
+        self.0.row.status.into()
+    }
+    /// When it was published (UTC).
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.row.published_at
+    }
+    /// When it was drafted (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.row.created_at
+    }
+    /// Its stages, in the order an engagement walks them.
+    async fn stages(&self) -> Vec<ProcessStage> {
+        self.0
+            .definition
+            .stages
+            .iter()
+            .cloned()
+            .map(ProcessStage)
+            .collect()
+    }
+    /// What the quality review checks each deliverable against.
+    async fn quality_checklist(&self) -> &[String] {
+        &self.0.definition.quality_checklist
+    }
+}
+
+impl From<engagements::Template> for ProcessTemplate {
+    fn from(t: engagements::Template) -> Self {
+        ProcessTemplate(t)
+    }
+}
+
+// ---------------------------------------------------------------- engagements
+
+/// One required output of the current stage in the current round.
+#[derive(SimpleObject)]
+pub struct OutputProgress {
+    /// The output's key.
+    pub key: String,
+    /// What must be done.
+    pub name: String,
+    /// Done in this round.
+    pub done: bool,
+    /// The note, link or document reference it was done with.
+    pub evidence: Option<String>,
+    /// Who completed it (a user id).
+    pub completed_by: Option<String>,
+    /// When (UTC).
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// One decision point of the current stage with its latest answer in the
+/// current round.
+#[derive(SimpleObject)]
+pub struct DecisionProgress {
+    /// The decision point's key.
+    pub key: String,
+    /// The question.
+    pub question: String,
+    /// The latest answer in this round; null until answered.
+    pub answer: Option<bool>,
+    /// What that answer leads to; null until answered.
+    pub consequence: Option<Consequence>,
+    /// The note given with it.
+    pub note: Option<String>,
+    /// Who answered (a user id).
+    pub decided_by: Option<String>,
+    /// When (UTC).
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// Where an engagement is in its template: the stage, and what of it is
+/// done in the current round.
+#[derive(SimpleObject)]
+pub struct StageProgress {
+    /// The stage as its template version defines it.
+    pub stage: ProcessStage,
+    /// Its place among the template's stages, from 0.
+    pub index: i32,
+    /// Each required output, in template order, and whether it is done.
+    pub outputs: Vec<OutputProgress>,
+    /// Each decision point, in template order, with its latest answer.
+    pub decisions: Vec<DecisionProgress>,
+}
+
+pub struct EngagementMember(pub engagement_member::Model);
+
+/// A member of an engagement's team.
+#[Object]
+impl EngagementMember {
+    /// Their login's id.
+    async fn user_id(&self) -> ID {
+        ID(self.0.user_id.to_string())
+    }
+    /// Their sign-in email, the team's work contact (staff only; null for
+    /// customers).
+    async fn email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        staff_email(ctx, self.0.user_id).await
+    }
+    /// Their role on the engagement (their login's role).
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+}
+
+pub struct EngagementDecision(pub engagement_decision::Model);
+
+/// One recorded answer to a decision point (append-only; a later answer in
+/// the same stage and round supersedes an earlier one).
+#[Object]
+impl EngagementDecision {
+    /// Stable identifier.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The stage it was asked in.
+    async fn stage_key(&self) -> &str {
+        &self.0.stage_key
+    }
+    /// The revision round it was asked in (0 before any).
+    async fn round(&self) -> i32 {
+        self.0.round
+    }
+    /// The decision point's key.
+    async fn decision_key(&self) -> &str {
+        &self.0.decision_key
+    }
+    /// Yes or no.
+    async fn answer(&self) -> bool {
+        self.0.answer
+    }
+    /// The note given with it.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    /// The revised timeline's end date, when the answer asked for one.
+    async fn revised_end_date(&self) -> Option<Date> {
+        self.0.revised_end_date.map(Date)
+    }
+    /// Who answered (a user id).
+    async fn decided_by(&self) -> &str {
+        &self.0.decided_by
+    }
+    /// When (UTC).
+    async fn decided_at(&self) -> DateTime<Utc> {
+        self.0.decided_at
+    }
+}
+
+pub struct MitigationAction(pub engagement_action::Model);
+
+/// An action recorded to mitigate a risk (until part 2's risk register).
+#[Object]
+impl MitigationAction {
+    /// Stable identifier.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// What is to be done.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// Who owns it (a staff login's id).
+    async fn owner_user_id(&self) -> ID {
+        ID(self.0.owner_user_id.to_string())
+    }
+    /// The owner's sign-in email (staff only; null for customers).
+    async fn owner_email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        staff_email(ctx, self.0.owner_user_id).await
+    }
+    /// When it is due.
+    async fn due_on(&self) -> Date {
+        Date(self.0.due_on)
+    }
+    /// When it was done (UTC); null while open.
+    async fn done_at(&self) -> Option<DateTime<Utc>> {
+        self.0.done_at
+    }
+    /// The answer that required it.
+    async fn decision_id(&self) -> Option<ID> {
+        self.0.decision_id.map(|id| ID(id.to_string()))
+    }
+    /// When it was recorded (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+pub struct Engagement(pub engagements::Engagement);
+
+impl Engagement {
+    /// Its template version, through the page's loader.
+    async fn load_template(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<engagements::Template> {
+        let id = self.0.engagement.template_id;
+        load_one::<TemplateLoader, _>(ctx, id)
+            .await?
+            .ok_or_else(|| {
+                super::ApiError::internal(
+                    &ctx.request().request_id,
+                    &format!("engagement template {id} is missing"),
+                )
+                .extend()
+            })
+    }
+
+    /// Its current stage in its template version.
+    async fn stage(&self, ctx: &Context<'_>) -> async_graphql::Result<template::Stage> {
+        let template = self.load_template(ctx).await?;
+        let index = self.0.engagement.stage_index;
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| template.definition.stage(i))
+            .cloned()
+            .ok_or_else(|| {
+                super::ApiError::internal(
+                    &ctx.request().request_id,
+                    &format!("engagement stage {index} is past its template"),
+                )
+                .extend()
+            })
+    }
+}
+
+/// A service engagement for a customer, walking the stages of the template
+/// version it was set up on.
+#[Object]
+impl Engagement {
+    /// Stable identifier.
+    pub(crate) async fn id(&self) -> ID {
+        ID(self.0.engagement.id.to_string())
+    }
+    /// Gap-free number, e.g. `ENG-000001`.
+    async fn number(&self) -> &str {
+        &self.0.engagement.number
+    }
+    /// The customer (null for a customer the caller may not see).
+    async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
+        let id = self.0.engagement.customer_id;
+        if !Scope::of_ctx(&ctx.domain_ctx()?).permits(id) {
+            return Ok(None);
+        }
+        let found = load_one::<super::loaders::CustomerLoader, _>(ctx, id).await?;
+        Ok(found.map(Customer))
+    }
+    /// The template version it follows (kept when newer versions are published).
+    async fn template(&self, ctx: &Context<'_>) -> async_graphql::Result<ProcessTemplate> {
+        Ok(ProcessTemplate(self.load_template(ctx).await?))
+    }
+    /// Its name.
+    async fn name(&self) -> &str {
+        &self.0.engagement.name
+    }
+    /// The scope of work it delivers (a reference to the signed document).
+    async fn scope_reference(&self) -> &str {
+        &self.0.engagement.scope_reference
+    }
+    /// When work is planned to start.
+    async fn planned_start(&self) -> Date {
+        Date(self.0.engagement.planned_start)
+    }
+    /// Where it is.
+    async fn status(&self) -> EngagementStatus {
+        self.0.engagement.status.into()
+    }
+    /// Why it was paused or cancelled (or last resumed).
+    async fn status_reason(&self) -> Option<&str> {
+        self.0.engagement.status_reason.as_deref()
+    }
+    /// The stage it is in (while PLANNED the first, not yet started; once
+    /// CLOSED the last it left), with what of it is done in this round.
+    async fn current_stage(&self, ctx: &Context<'_>) -> async_graphql::Result<StageProgress> {
+        let stage = self.stage(ctx).await?;
+        let e = &self.0;
+        let outputs = e
+            .output_progress(&stage)
+            .into_iter()
+            .map(|(o, row)| OutputProgress {
+                key: o.key.clone(),
+                name: o.name.clone(),
+                done: row.is_some(),
+                evidence: row.map(|r| r.evidence.clone()),
+                completed_by: row.map(|r| r.completed_by.clone()),
+                completed_at: row.map(|r| r.completed_at),
+            })
+            .collect();
+        let decisions = e
+            .decision_progress(&stage)
+            .into_iter()
+            .map(|(d, row)| DecisionProgress {
+                key: d.key.clone(),
+                question: d.question.clone(),
+                answer: row.map(|r| r.answer),
+                consequence: row.map(|r| d.consequence(r.answer).into()),
+                note: row.and_then(|r| r.note.clone()),
+                decided_by: row.map(|r| r.decided_by.clone()),
+                decided_at: row.map(|r| r.decided_at),
+            })
+            .collect();
+        Ok(StageProgress {
+            stage: ProcessStage(stage),
+            index: e.engagement.stage_index,
+            outputs,
+            decisions,
+        })
+    }
+    /// Revision rounds so far (0 until a "no" sends work back).
+    async fn round(&self) -> i32 {
+        self.0.engagement.round
+    }
+    /// When the current stage started (UTC); null while PLANNED.
+    async fn stage_started_at(&self) -> Option<DateTime<Utc>> {
+        self.0.engagement.stage_started_at
+    }
+    /// When the current stage is due, from business time (UTC).
+    async fn stage_due_at(&self) -> Option<DateTime<Utc>> {
+        self.0.engagement.stage_due_at
+    }
+    /// The current stage passed its due time (flagged once per stage, when
+    /// its owners are told).
+    async fn stage_overdue(&self) -> bool {
+        self.0.engagement.stage_overdue
+    }
+    /// The end date of the latest revised timeline.
+    async fn revised_end_date(&self) -> Option<Date> {
+        self.0.engagement.revised_end_date.map(Date)
+    }
+    /// The team, in the order named.
+    async fn team(&self) -> Vec<EngagementMember> {
+        self.0.team.iter().cloned().map(EngagementMember).collect()
+    }
+    /// Every recorded answer, every stage and round, oldest first.
+    async fn decisions(&self) -> Vec<EngagementDecision> {
+        self.0
+            .decisions
+            .iter()
+            .cloned()
+            .map(EngagementDecision)
+            .collect()
+    }
+    /// Mitigation actions recorded with its answers, oldest first.
+    async fn actions(&self) -> Vec<MitigationAction> {
+        self.0
+            .actions
+            .iter()
+            .cloned()
+            .map(MitigationAction)
+            .collect()
+    }
+    /// What may happen next and who may do it (empty for a customer, who
+    /// may do nothing here).
+    async fn next_actions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<EngagementNextAction>> {
+        let viewer = ctx.domain_ctx()?.actor.role;
+        if viewer == domain::Role::Customer {
+            return Ok(vec![]);
+        }
+        let owner = self.stage(ctx).await?.owner_role;
+        Ok(
+            engagements::next_actions(self.0.engagement.status, owner, viewer)
+                .into_iter()
+                .map(|(action, role)| EngagementNextAction {
+                    action: action.into(),
+                    role: role.into(),
+                })
+                .collect(),
+        )
+    }
+    /// Every step so far, with who and when (from the audit trail).
+    async fn timeline(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TimelineStep>> {
+        let found = load_one::<TimelineLoader, _>(ctx, self.0.engagement.id).await?;
+        Ok(found
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| TimelineStep {
+                action: e.action,
+                actor_id: e.actor_id,
+                at: e.occurred_at,
+            })
+            .collect())
+    }
+    /// Incremented by every change.
+    async fn version(&self) -> i32 {
+        self.0.engagement.version
+    }
+    /// When it was set up (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.engagement.created_at
+    }
+    /// When it last changed (UTC).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.engagement.updated_at
+    }
+}
+
+impl From<engagements::Engagement> for Engagement {
+    fn from(e: engagements::Engagement) -> Self {
+        Engagement(e)
+    }
+}
+
+// ---------------------------------------------------------------- inputs
+
+/// One required output of a stage.
+#[derive(InputObject)]
+pub struct StageOutputInput {
+    /// Stable key, unique in its stage.
+    pub key: String,
+    /// What must be done.
+    pub name: String,
+}
+
+/// A decision point of a stage.
+#[derive(InputObject)]
+pub struct DecisionPointInput {
+    /// Stable key, unique in its stage.
+    pub key: String,
+    /// The question.
+    pub question: String,
+    /// What a yes leads to.
+    pub if_yes: Consequence,
+    /// What a no leads to.
+    pub if_no: Consequence,
+    /// For REVISE_FROM: the key of this or an earlier stage.
+    pub revise_from: Option<String>,
+}
+
+/// One stage of a template being drafted.
+#[derive(InputObject)]
+pub struct ProcessStageInput {
+    /// Stable key, unique in the template.
+    pub key: String,
+    /// Its name.
+    pub name: String,
+    /// Its phase, when the template groups stages in phases.
+    pub phase: Option<String>,
+    /// The staff role that owns it.
+    pub owner_role: Role,
+    /// The shortest planned duration (at least 1).
+    pub min_duration: i32,
+    /// The longest planned duration (at least `minDuration`): the stage is
+    /// due this long after it starts.
+    pub max_duration: i32,
+    /// The unit of both durations.
+    pub duration_unit: DurationUnit,
+    /// What it starts from (a checklist; at most 50).
+    #[graphql(default)]
+    pub inputs: Vec<String>,
+    /// The outputs that gate leaving it (at most 50).
+    #[graphql(default)]
+    pub outputs: Vec<StageOutputInput>,
+    /// The questions answered before leaving it (at most 50).
+    #[graphql(default)]
+    pub decisions: Vec<DecisionPointInput>,
+}
+
+/// A template version's whole definition.
+#[derive(InputObject)]
+pub struct ProcessTemplateDefinitionInput {
+    /// The stages, in order (1 to 40).
+    pub stages: Vec<ProcessStageInput>,
+    /// The quality review's checklist (at most 50 checks).
+    #[graphql(default)]
+    pub quality_checklist: Vec<String>,
+}
+
+impl ProcessTemplateDefinitionInput {
+    fn into_definition(self) -> template::Definition {
+        // A negative duration reads as 0, which the definition's rules refuse.
+        let duration = |d: i32| u32::try_from(d).unwrap_or(0);
+        template::Definition {
+            stages: self
+                .stages
+                .into_iter()
+                .map(|s| template::Stage {
+                    key: s.key,
+                    name: s.name,
+                    phase: s.phase,
+                    owner_role: s.owner_role.into(),
+                    min_duration: duration(s.min_duration),
+                    max_duration: duration(s.max_duration),
+                    duration_unit: s.duration_unit.into(),
+                    inputs: s.inputs,
+                    outputs: s
+                        .outputs
+                        .into_iter()
+                        .map(|o| template::Output {
+                            key: o.key,
+                            name: o.name,
+                        })
+                        .collect(),
+                    decisions: s
+                        .decisions
+                        .into_iter()
+                        .map(|d| template::DecisionPoint {
+                            key: d.key,
+                            question: d.question,
+                            if_yes: d.if_yes.into(),
+                            if_no: d.if_no.into(),
+                            revise_from: d.revise_from,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            quality_checklist: self.quality_checklist,
+        }
+    }
+}
+
+/// The next version of a template (a new key starts at version 1).
+#[derive(InputObject)]
+pub struct DraftProcessTemplateInput {
+    /// The template's key.
+    pub key: String,
+    /// Its name.
+    pub name: String,
+    /// Its stages and checklist; each problem is refused at its path.
+    pub definition: ProcessTemplateDefinitionInput,
+}
+
+/// Which draft to publish.
+#[derive(InputObject)]
+pub struct PublishProcessTemplateInput {
+    /// The DRAFT version.
+    pub template_id: ID,
+}
+
+/// A member of a new engagement's team.
+#[derive(InputObject)]
+pub struct EngagementMemberInput {
+    /// An enabled staff login; they serve in their login's role.
+    pub user_id: ID,
+}
+
+/// A new engagement.
+#[derive(InputObject)]
+pub struct CreateEngagementInput {
+    /// The customer.
+    pub customer_id: ID,
+    /// The template's key; the engagement follows its latest published version.
+    pub template_key: String,
+    /// Its name.
+    pub name: String,
+    /// The scope of work it delivers (a reference to the signed document).
+    pub scope_reference: String,
+    /// When work is planned to start.
+    pub planned_start: Date,
+    /// The team (at most 50, each once).
+    #[graphql(default)]
+    pub team: Vec<EngagementMemberInput>,
+}
+
+/// Which engagement to start.
+#[derive(InputObject)]
+pub struct StartEngagementInput {
+    /// A PLANNED engagement.
+    pub engagement_id: ID,
+}
+
+/// An output of the current stage, done.
+#[derive(InputObject)]
+pub struct CompleteStageOutputInput {
+    /// An ACTIVE engagement.
+    pub engagement_id: ID,
+    /// The output's key (`currentStage.outputs.key`).
+    pub output_key: String,
+    /// A note, link or document reference showing it is done.
+    pub evidence: String,
+}
+
+/// A mitigation action recorded with an answer.
+#[derive(InputObject)]
+pub struct MitigationActionInput {
+    /// What is to be done.
+    pub description: String,
+    /// Who owns it (an enabled staff login).
+    pub owner_user_id: ID,
+    /// When it is due (today or later).
+    pub due_on: Date,
+}
+
+/// An answer to a decision point of the current stage.
+#[derive(InputObject)]
+pub struct RecordDecisionInput {
+    /// An ACTIVE engagement.
+    pub engagement_id: ID,
+    /// The decision point's key (`currentStage.decisions.key`).
+    pub decision_key: String,
+    /// Yes or no.
+    pub answer: bool,
+    /// A note for the record.
+    pub note: Option<String>,
+    /// Required when the answer asks for a revised timeline: its end date
+    /// (today or later).
+    pub revised_end_date: Option<Date>,
+    /// Required (1 to 20) when the answer asks for mitigation actions.
+    #[graphql(default)]
+    pub actions: Vec<MitigationActionInput>,
+}
+
+/// Which engagement's current stage to leave.
+#[derive(InputObject)]
+pub struct AdvanceStageInput {
+    /// An ACTIVE engagement.
+    pub engagement_id: ID,
+}
+
+/// Which engagement to pause, and why.
+#[derive(InputObject)]
+pub struct HoldEngagementInput {
+    /// An ACTIVE engagement.
+    pub engagement_id: ID,
+    /// Why (required, for the record).
+    pub reason: String,
+}
+
+/// Which engagement to resume, and why.
+#[derive(InputObject)]
+pub struct ResumeEngagementInput {
+    /// An ON_HOLD engagement.
+    pub engagement_id: ID,
+    /// Why (required, for the record).
+    pub reason: String,
+}
+
+/// Which engagement to cancel, and why.
+#[derive(InputObject)]
+pub struct CancelEngagementInput {
+    /// A PLANNED, ACTIVE or ON_HOLD engagement.
+    pub engagement_id: ID,
+    /// Why (required, for the record).
+    pub reason: String,
+}
+
+/// Which engagements to list; every given condition must hold.
+#[derive(InputObject, Default)]
+pub struct EngagementFilter {
+    /// Only in this state.
+    pub status: Option<EngagementStatus>,
+    /// Only this customer's.
+    pub customer_id: Option<ID>,
+}
+
+payload!(
+    "Result of `draftProcessTemplate`.",
+    DraftProcessTemplatePayload,
+    process_template: ProcessTemplate
+);
+payload!(
+    "Result of `publishProcessTemplate`.",
+    PublishProcessTemplatePayload,
+    process_template: ProcessTemplate
+);
+payload!("Result of `createEngagement`.", CreateEngagementPayload, engagement: Engagement);
+payload!("Result of `startEngagement`.", StartEngagementPayload, engagement: Engagement);
+payload!(
+    "Result of `completeStageOutput`.",
+    CompleteStageOutputPayload,
+    engagement: Engagement
+);
+payload!("Result of `recordDecision`.", RecordDecisionPayload, engagement: Engagement);
+payload!("Result of `advanceStage`.", AdvanceStagePayload, engagement: Engagement);
+payload!("Result of `holdEngagement`.", HoldEngagementPayload, engagement: Engagement);
+payload!("Result of `resumeEngagement`.", ResumeEngagementPayload, engagement: Engagement);
+payload!("Result of `cancelEngagement`.", CancelEngagementPayload, engagement: Engagement);
+
+// ---------------------------------------------------------------- roots
+
+#[derive(Default)]
+pub struct EngagementQuery;
+
+#[Object]
+impl EngagementQuery {
+    /// One engagement; null when missing or another customer's.
+    #[graphql(guard = "Require::signed_in()")]
+    async fn engagement(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The engagement's id.")] id: ID,
+    ) -> async_graphql::Result<Option<Engagement>> {
+        let id = arg_id(&id, "id")?;
+        let found = engagements::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
+        Ok(answer(ctx, found)?.map(Engagement))
+    }
+
+    /// Engagements the caller may see (customers: their own), oldest first.
+    #[graphql(
+        guard = "Require::signed_in()",
+        complexity = "super::limits::connection_cost(first, child_complexity)"
+    )]
+    async fn engagements(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which engagements; all visible ones when omitted.")] filter: Option<
+            EngagementFilter,
+        >,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Engagement>> {
+        let page = page_request(first, after)?;
+        let filter = filter.unwrap_or_default();
+        let filter = engagements::EngagementFilter {
+            status: filter.status.map(Into::into),
+            customer_id: arg_id_opt(filter.customer_id.as_ref(), "filter.customerId")?,
+        };
+        let found = engagements::list(&ctx.services().db, &ctx.domain_ctx()?, &filter, page).await;
+        Ok(connection(answer(ctx, found)?, Engagement))
+    }
+
+    /// Process template versions, oldest first (staff who read settings).
+    #[graphql(
+        guard = "Require::to(Permission::ReadSettings)",
+        complexity = "super::limits::connection_cost(first, child_complexity)"
+    )]
+    async fn process_templates(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, ProcessTemplate>> {
+        let page = page_request(first, after)?;
+        let found = engagements::templates(&ctx.services().db, &ctx.domain_ctx()?, page).await;
+        Ok(connection(answer(ctx, found)?, ProcessTemplate))
+    }
+}
+
+#[derive(Default)]
+pub struct EngagementMutation;
+
+#[Object]
+impl EngagementMutation {
+    /// Draft the next version of a process template (ADMIN): a DRAFT that
+    /// no engagement follows until it is published; refused while another
+    /// draft of the key waits.
+    #[graphql(guard = "Require::to(Permission::ManageSettings)")]
+    async fn draft_process_template(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: DraftProcessTemplateInput,
+    ) -> async_graphql::Result<DraftProcessTemplatePayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let definition = input.definition.into_definition();
+        let result = engagements::draft_template(
+            &ctx.services().db,
+            &domain_ctx,
+            &input.key,
+            &input.name,
+            &definition,
+        )
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// Publish a DRAFT version (ADMIN): new engagements follow it; running
+    /// ones keep the version they were set up on.
+    #[graphql(guard = "Require::to(Permission::ManageSettings)")]
+    async fn publish_process_template(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: PublishProcessTemplateInput,
+    ) -> async_graphql::Result<PublishProcessTemplatePayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let result = async {
+            let id = input_id(&input.template_id, "templateId")?;
+            engagements::publish_template(&ctx.services().db, &domain_ctx, id).await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// Set up an engagement (PROJECT_MANAGER, ADMIN): PLANNED, on the latest
+    /// published version of its template, with its team.
+    #[graphql(guard = "Require::to(Permission::ManageEngagements)")]
+    async fn create_engagement(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: CreateEngagementInput,
+    ) -> async_graphql::Result<CreateEngagementPayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let result = async {
+            let mut team = Vec::with_capacity(input.team.len());
+            for (i, member) in input.team.iter().enumerate() {
+                team.push(engagements::MemberInput {
+                    user_id: input_id(&member.user_id, &format!("team.{i}.userId"))?,
+                });
+            }
+            let new = engagements::NewEngagement {
+                customer_id: input_id(&input.customer_id, "customerId")?,
+                template_key: input.template_key,
+                name: input.name,
+                scope_reference: input.scope_reference,
+                planned_start: input.planned_start.0,
+                team,
+            };
+            engagements::create(&ctx.services().db, &domain_ctx, &new).await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// Start a PLANNED engagement at its first stage (PROJECT_MANAGER,
+    /// ADMIN): the stage's due time comes from business time and the
+    /// customer is told.
+    #[graphql(guard = "Require::to(Permission::ManageEngagements)")]
+    async fn start_engagement(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: StartEngagementInput,
+    ) -> async_graphql::Result<StartEngagementPayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let services = ctx.services();
+        let result = async {
+            let id = input_id(&input.engagement_id, "engagementId")?;
+            let calendar = services.calendar.current();
+            engagements::start(&services.db, &domain_ctx, &calendar, id).await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// Complete one required output of the current stage with its evidence
+    /// (the stage's owner role or ADMIN), once per round.
+    #[graphql(guard = "Require::to(Permission::WorkEngagements)")]
+    async fn complete_stage_output(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: CompleteStageOutputInput,
+    ) -> async_graphql::Result<CompleteStageOutputPayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let result = async {
+            let done = engagements::OutputInput {
+                engagement_id: input_id(&input.engagement_id, "engagementId")?,
+                output_key: input.output_key,
+                evidence: input.evidence,
+            };
+            engagements::complete_output(&ctx.services().db, &domain_ctx, &done).await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// Answer a decision point of the current stage (the stage's owner role
+    /// or ADMIN). The answer's consequence is enforced: a revised timeline
+    /// needs `revisedEndDate`, mitigation at least one action; a revision
+    /// round starts when the stage is left.
+    #[graphql(guard = "Require::to(Permission::WorkEngagements)")]
+    async fn record_decision(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: RecordDecisionInput,
+    ) -> async_graphql::Result<RecordDecisionPayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let services = ctx.services();
+        let result = async {
+            let mut actions = Vec::with_capacity(input.actions.len());
+            for (i, action) in input.actions.iter().enumerate() {
+                actions.push(engagements::ActionInput {
+                    description: action.description.clone(),
+                    owner_user_id: input_id(
+                        &action.owner_user_id,
+                        &format!("actions.{i}.ownerUserId"),
+                    )?,
+                    due_on: action.due_on.0,
+                });
+            }
+            let decision = engagements::DecisionInput {
+                engagement_id: input_id(&input.engagement_id, "engagementId")?,
+                decision_key: input.decision_key,
+                answer: input.answer,
+                note: input.note,
+                revised_end_date: input.revised_end_date.map(|d| d.0),
+                actions,
+            };
+            let calendar = services.calendar.current();
+            engagements::record_decision(&services.db, &domain_ctx, &calendar, &decision).await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// Leave the current stage (the stage's owner role or ADMIN): refused
+    /// with one userError per missing output (`["input", "outputs", key]`)
+    /// and per unanswered or holding decision (`["input", "decisions",
+    /// key]`); otherwise on to the next stage, back to an earlier one for a
+    /// revision round, or, from the last, CLOSED.
+    #[graphql(guard = "Require::to(Permission::WorkEngagements)")]
+    async fn advance_stage(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: AdvanceStageInput,
+    ) -> async_graphql::Result<AdvanceStagePayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let services = ctx.services();
+        let result = async {
+            let id = input_id(&input.engagement_id, "engagementId")?;
+            let calendar = services.calendar.current();
+            engagements::advance(&services.db, &domain_ctx, &calendar, id).await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// Pause an ACTIVE engagement (PROJECT_MANAGER, ADMIN), with a reason.
+    #[graphql(guard = "Require::to(Permission::ManageEngagements)")]
+    async fn hold_engagement(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: HoldEngagementInput,
+    ) -> async_graphql::Result<HoldEngagementPayload> {
+        change_status(ctx, &input.engagement_id, Event::Hold, &input.reason).await
+    }
+
+    /// Resume an ON_HOLD engagement (PROJECT_MANAGER, ADMIN), with a reason.
+    #[graphql(guard = "Require::to(Permission::ManageEngagements)")]
+    async fn resume_engagement(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: ResumeEngagementInput,
+    ) -> async_graphql::Result<ResumeEngagementPayload> {
+        change_status(ctx, &input.engagement_id, Event::Resume, &input.reason).await
+    }
+
+    /// Cancel an engagement that has not closed (PROJECT_MANAGER, ADMIN),
+    /// with a reason; its stage's overdue timer is dropped.
+    #[graphql(guard = "Require::to(Permission::ManageEngagements)")]
+    async fn cancel_engagement(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: CancelEngagementInput,
+    ) -> async_graphql::Result<CancelEngagementPayload> {
+        change_status(ctx, &input.engagement_id, Event::Cancel, &input.reason).await
+    }
+}
+
+/// Hold, resume or cancel, answered with the payload `P`.
+async fn change_status<P>(
+    ctx: &Context<'_>,
+    engagement_id: &ID,
+    event: Event,
+    reason: &str,
+) -> async_graphql::Result<P>
+where
+    P: super::kit::Payload<Node = Engagement>,
+{
+    let domain_ctx = ctx.domain_ctx()?;
+    let result = async {
+        let id = input_id(engagement_id, "engagementId")?;
+        engagements::change_status(&ctx.services().db, &domain_ctx, id, event, reason).await
+    }
+    .await;
+    respond(ctx, result).await
+}
+
+#[derive(Default)]
+pub struct EngagementSubscription;
+
+#[Subscription]
+impl EngagementSubscription {
+    /// The engagement as it is now, then each time it changes, through any
+    /// api or worker process (the first event also tells the client it is
+    /// listening, so no change falls between a fetch and the subscription).
+    /// Customers may follow only their own engagements; another looks like
+    /// one that never changes.
+    #[graphql(guard = "Require::signed_in()")]
+    async fn engagement_updated(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The engagement's id.")] id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = Engagement> + use<>> {
+        let id = arg_id(&id, "id")?;
+        let domain_ctx = ctx.domain_ctx()?;
+        let services = ctx.services().clone();
+        // Subscribe before reading, so a change in between is not missed.
+        let events = services.broker.subscribe();
+        let current = engagements::find_visible(&services.db, &domain_ctx, id).await;
+        let Some(current) = answer(ctx, current)? else {
+            return Ok(futures::stream::pending().left_stream());
+        };
+        let read = move || {
+            let (db, ctx) = (services.db.clone(), domain_ctx.clone());
+            async move { engagements::find_visible(&db, &ctx, id).await }
+        };
+        let version: fn(&engagements::Engagement) -> i32 = |r| r.engagement.version;
+        Ok(
+            follow_record(events, id, current, version, read, "engagement")
+                .map(Engagement)
+                .right_stream(),
+        )
+    }
+}
+
+/// A staff login's email, for staff callers only (customers see the team by
+/// role, not by address).
+async fn staff_email(
+    ctx: &Context<'_>,
+    user_id: uuid::Uuid,
+) -> async_graphql::Result<Option<String>> {
+    if !ctx.domain_ctx()?.actor.role.is_staff() {
+        return Ok(None);
+    }
+    let found = load_one::<UserLoader, _>(ctx, user_id).await?;
+    Ok(found.map(|u| u.email))
+}

@@ -1,0 +1,537 @@
+//! An engagement's stage emails. Both are about one stage entry (a stage in
+//! its round: the notification's subject is `StageEntry::id`), so they
+//! describe that stage of the template version the engagement follows even
+//! when it has moved on since.
+//!
+//! - ENGAGEMENT_STAGE_STARTED (transactional, to the customer): a stage of
+//!   their engagement started, its planned duration range, when it is due
+//!   (in the business's timezone), what it produces, and who the business is.
+//! - ENGAGEMENT_STAGE_OVERDUE (internal, to the stage's owners): the stage
+//!   passed its due time; what still keeps it from being left (outputs not
+//!   done this round, decisions unanswered or holding it), as leaving it
+//!   would say, and whose engagement it is.
+//!
+//! Neither carries a link.
+
+use super::closeout::local;
+use super::purchasing::Business;
+use super::{Rendered, render_pair};
+use apalis::prelude::BoxDynError;
+use domain::engagements::template::{Definition, DurationUnit, Stage};
+use domain::engagements::{self, Engagement, StageEntry, Template};
+use entity::{business_settings, notification};
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+
+pub(super) const TEMPLATES: [(&str, &str); 4] = [
+    (
+        "engagement_stage_started.html",
+        include_str!("../../templates/engagement_stage_started.html"),
+    ),
+    (
+        "engagement_stage_started.txt",
+        include_str!("../../templates/engagement_stage_started.txt"),
+    ),
+    (
+        "engagement_stage_overdue.html",
+        include_str!("../../templates/engagement_stage_overdue.html"),
+    ),
+    (
+        "engagement_stage_overdue.txt",
+        include_str!("../../templates/engagement_stage_overdue.txt"),
+    ),
+];
+
+/// A stage's planned duration range: "3–5 business days", "1 business hour".
+pub fn duration(stage: &Stage) -> String {
+    let unit = match stage.duration_unit {
+        DurationUnit::BusinessDays => "business day",
+        DurationUnit::BusinessHours => "business hour",
+    };
+    let plural = if stage.max_duration == 1 { "" } else { "s" };
+    if stage.min_duration == stage.max_duration {
+        format!("{} {unit}{plural}", stage.max_duration)
+    } else {
+        format!(
+            "{}–{} {unit}{plural}",
+            stage.min_duration, stage.max_duration
+        )
+    }
+}
+
+/// Where a stage sits: "3 of 6".
+fn position(entry: &StageEntry, definition: &Definition) -> String {
+    format!(
+        "{} of {}",
+        entry.notice.stage_index + 1,
+        definition.stages.len()
+    )
+}
+
+/// The customer's email that a stage of their engagement started.
+#[derive(Debug, Clone, Serialize)]
+pub struct StartedContext {
+    pub subject: String,
+    /// The customer, as greeted.
+    pub name: String,
+    pub number: String,
+    pub engagement_name: String,
+    pub scope_reference: String,
+    pub stage: String,
+    /// Its phase, for templates grouped in phases.
+    pub phase: Option<String>,
+    /// "3 of 6".
+    pub position: String,
+    /// The revision round (0 for the first pass).
+    pub round: i32,
+    /// "3–5 business days".
+    pub duration: String,
+    /// In the business's timezone.
+    pub due: String,
+    /// What the stage produces (its required outputs' names).
+    pub outputs: Vec<String>,
+    pub business: Business,
+}
+
+/// The customer's email about `entry` of `engagement` (which follows
+/// `definition`); `None` when the template has no such stage.
+pub fn started_context(
+    engagement: &entity::engagement::Model,
+    customer_name: &str,
+    definition: &Definition,
+    entry: &StageEntry,
+    business: Business,
+) -> Option<StartedContext> {
+    let stage = definition.stage(usize::try_from(entry.notice.stage_index).ok()?)?;
+    Some(StartedContext {
+        subject: format!(
+            "{} {}: {} has started",
+            engagement.number, engagement.name, stage.name
+        ),
+        name: customer_name.to_owned(),
+        number: engagement.number.clone(),
+        engagement_name: engagement.name.clone(),
+        scope_reference: engagement.scope_reference.clone(),
+        stage: stage.name.clone(),
+        phase: stage.phase.clone(),
+        position: position(entry, definition),
+        round: entry.notice.round,
+        duration: duration(stage),
+        due: local(entry.due_at),
+        outputs: stage.outputs.iter().map(|o| o.name.clone()).collect(),
+        business,
+    })
+}
+
+pub fn stage_started(ctx: &StartedContext) -> Result<Rendered, minijinja::Error> {
+    render_pair("engagement_stage_started", ctx.subject.clone(), ctx)
+}
+
+/// The stage owners' email that their stage is overdue.
+#[derive(Debug, Clone, Serialize)]
+pub struct OverdueContext {
+    pub subject: String,
+    pub number: String,
+    pub engagement_name: String,
+    pub customer_name: String,
+    pub stage: String,
+    pub phase: Option<String>,
+    /// "3 of 6".
+    pub position: String,
+    /// The revision round (0 for the first pass).
+    pub round: i32,
+    /// The role that owns it, e.g. `DELIVERY_TEAM`.
+    pub owner_role: String,
+    pub duration: String,
+    /// In the business's timezone.
+    pub started: Option<String>,
+    pub due: String,
+    /// The engagement has left this stage (or this round) since.
+    pub left: bool,
+    /// Required outputs not done this round (their names).
+    pub missing_outputs: Vec<String>,
+    /// Decision points not answered this round (their questions).
+    pub unanswered: Vec<String>,
+    /// Decisions answered so that the stage stays (their questions).
+    pub holding: Vec<String>,
+    pub business_name: String,
+}
+
+/// The owners' email about `entry` of `found` (which follows `definition`);
+/// `None` when the template has no such stage.
+pub fn overdue_context(
+    found: &Engagement,
+    customer_name: &str,
+    definition: &Definition,
+    entry: &StageEntry,
+    business_name: &str,
+) -> Option<OverdueContext> {
+    let e = &found.engagement;
+    let stage = definition.stage(usize::try_from(entry.notice.stage_index).ok()?)?;
+    let left = (e.stage_index, e.round) != (entry.notice.stage_index, entry.notice.round);
+    let blocked = if left {
+        Default::default()
+    } else {
+        engagements::still_missing(found, definition)
+    };
+    Some(OverdueContext {
+        subject: format!("{}: {} is overdue", e.number, stage.name),
+        number: e.number.clone(),
+        engagement_name: e.name.clone(),
+        customer_name: customer_name.to_owned(),
+        stage: stage.name.clone(),
+        phase: stage.phase.clone(),
+        position: position(entry, definition),
+        round: entry.notice.round,
+        owner_role: stage.owner_role.to_string(),
+        duration: duration(stage),
+        started: e.stage_started_at.filter(|_| !left).map(local),
+        due: local(entry.due_at),
+        left,
+        missing_outputs: blocked.missing_outputs,
+        unanswered: blocked.unanswered,
+        holding: blocked.holding,
+        business_name: business_name.to_owned(),
+    })
+}
+
+pub fn stage_overdue(ctx: &OverdueContext) -> Result<Rendered, minijinja::Error> {
+    render_pair("engagement_stage_overdue", ctx.subject.clone(), ctx)
+}
+
+/// The stage entry `n` is about, its engagement, the template version that
+/// follows and the customer's name.
+async fn entry_of(
+    db: &DatabaseConnection,
+    n: &notification::Model,
+) -> Result<(StageEntry, Engagement, Template, String), BoxDynError> {
+    let entry = engagements::stage_entry_by_id(db, n.subject_id)
+        .await?
+        .ok_or("stage of an engagement email not found")?;
+    let found = engagements::find(db, entry.engagement_id)
+        .await?
+        .ok_or("engagement of a stage email not found")?;
+    let template = engagements::template(db, found.engagement.template_id)
+        .await?
+        .ok_or("template of an engagement not found")?;
+    let customer = domain::customers::find(db, found.engagement.customer_id)
+        .await?
+        .ok_or("customer of an engagement not found")?;
+    Ok((entry, found, template, customer.name))
+}
+
+/// ENGAGEMENT_STAGE_STARTED: the notification's subject is the stage entry.
+pub(super) async fn render_stage_started(
+    db: &DatabaseConnection,
+    settings: &business_settings::Model,
+    n: &notification::Model,
+) -> Result<Rendered, BoxDynError> {
+    let (entry, found, template, customer) = entry_of(db, n).await?;
+    let business = Business::of(settings);
+    let ctx = started_context(
+        &found.engagement,
+        &customer,
+        &template.definition,
+        &entry,
+        business,
+    )
+    .ok_or("an engagement's stage is past its template")?;
+    Ok(stage_started(&ctx)?)
+}
+
+/// ENGAGEMENT_STAGE_OVERDUE: the notification's subject is the stage entry.
+pub(super) async fn render_stage_overdue(
+    db: &DatabaseConnection,
+    settings: &business_settings::Model,
+    n: &notification::Model,
+) -> Result<Rendered, BoxDynError> {
+    let (entry, found, template, customer) = entry_of(db, n).await?;
+    let ctx = overdue_context(
+        &found,
+        &customer,
+        &template.definition,
+        &entry,
+        &settings.legal_name,
+    )
+    .ok_or("an engagement's stage is past its template")?;
+    Ok(stage_overdue(&ctx)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures;
+    use super::*;
+    use domain::engagements::template::{automation, service_delivery};
+    use entity::{engagement_decision, engagement_output};
+
+    #[test]
+    fn a_duration_range_reads_in_business_days_or_hours() {
+        let d = service_delivery();
+        let a = automation();
+        assert_eq!(duration(&d.stages[0]), "1–2 business days");
+        assert_eq!(duration(&d.stages[1]), "3–5 business days");
+        assert_eq!(duration(&a.stages[0]), "1 business hour");
+        assert_eq!(duration(&a.stages[1]), "2–4 business hours");
+        let one_day = Stage {
+            min_duration: 1,
+            max_duration: 1,
+            duration_unit: DurationUnit::BusinessDays,
+            ..d.stages[0].clone()
+        };
+        assert_eq!(duration(&one_day), "1 business day");
+    }
+
+    /// The customer's email that Detailed Planning (3–5 business days) of
+    /// the first pass started, due Friday 27 November 2026 at 5 pm.
+    fn planning_started() -> StartedContext {
+        started_context(
+            &fixtures::engagement(1, 0).engagement,
+            "Tom & <Jerry>",
+            &service_delivery(),
+            &fixtures::stage_entry(1, 0, "2026-11-27T06:00:00Z"),
+            fixtures::business(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_customer_is_told_the_stage_its_duration_due_time_and_what_it_produces() {
+        let ctx = planning_started();
+        assert_eq!(
+            ctx.subject,
+            "ENG-000003 Website <rebuild> & care: Detailed Planning has started"
+        );
+        let rendered = stage_started(&ctx).unwrap();
+        assert_eq!(rendered.unsubscribe_url, None, "transactional");
+        let html = &rendered.html;
+        assert!(html.contains("Hello Tom &amp; &lt;Jerry&gt;,"), "{html}");
+        assert!(html.contains("Website &lt;rebuild&gt; &amp; care"));
+        assert!(html.contains("Harbour &amp; Co Homewares"));
+        assert!(!html.contains("<Jerry>") && !html.contains("<rebuild>"));
+        assert!(!html.contains("href"));
+        for body in [html, &rendered.text] {
+            assert!(body.contains("ENG-000003"), "{body}");
+            assert!(body.contains("Detailed Planning"));
+            assert!(body.contains("2 of 6"));
+            assert!(body.contains("SOW-2026-014"));
+            assert!(body.contains("3–5 business days"));
+            assert!(body.contains("Friday 27 November 2026 at 5:00 pm AEDT"));
+            for output in [
+                "Detailed project plan",
+                "Resource allocation",
+                "Initial risk assessment",
+                "Acceptance criteria agreed",
+            ] {
+                assert!(body.contains(output), "{output}: {body}");
+            }
+            // Another stage's outputs are not this one's.
+            assert!(!body.contains("Kickoff meeting completed"));
+            assert!(!body.contains("evision round"), "the first pass");
+            assert!(!body.contains("Phase"), "no phases in this template");
+            assert!(body.contains("ABN 51 824 753 556"));
+            assert!(body.contains("orders@harbour.example.com.au"));
+            assert!(body.contains("not marketing"));
+            assert!(!body.contains("http"));
+        }
+        let text = &rendered.text;
+        assert!(text.contains("Hello Tom & <Jerry>,"), "{text}");
+        assert!(text.contains("\n- Detailed project plan\n"));
+        assert!(text.contains("Due by: Friday 27 November 2026 at 5:00 pm AEDT\n"));
+        assert!(text.contains("From Harbour & Co Homewares · ABN 51 824 753 556"));
+        assert!(!text.contains("\n\n\n"), "no runs of blank lines: {text}");
+    }
+
+    #[test]
+    fn a_stage_in_hours_of_a_revision_round_says_so_with_its_phase() {
+        // Technical assessment (2–4 business hours) in revision round 1,
+        // due Monday 23 November 2026 at 2 pm.
+        let ctx = started_context(
+            &fixtures::engagement(1, 1).engagement,
+            "Acme",
+            &automation(),
+            &fixtures::stage_entry(1, 1, "2026-11-23T03:00:00Z"),
+            purchasing_business_without_abn(),
+        )
+        .unwrap();
+        assert_eq!(
+            ctx.subject,
+            "ENG-000003 Website <rebuild> & care: Technical assessment has started"
+        );
+        let rendered = stage_started(&ctx).unwrap();
+        for body in [&rendered.html, &rendered.text] {
+            assert!(body.contains("2–4 business hours"), "{body}");
+            assert!(body.contains("Monday 23 November 2026 at 2:00 pm AEDT"));
+            assert!(body.contains("1 Discovery and planning"));
+            assert!(body.contains("revision round 1"));
+            assert!(body.contains("2 of 14"));
+            assert!(!body.contains("ABN"), "no ABN to give");
+        }
+        assert!(rendered.text.contains("Revision round: 1\n"));
+    }
+
+    fn purchasing_business_without_abn() -> Business {
+        Business {
+            abn: None,
+            ..fixtures::business()
+        }
+    }
+
+    #[test]
+    fn a_stage_past_the_template_has_no_email() {
+        let entry = fixtures::stage_entry(6, 0, "2026-11-27T06:00:00Z");
+        let found = fixtures::engagement(6, 0);
+        let d = service_delivery();
+        assert!(
+            started_context(&found.engagement, "A", &d, &entry, fixtures::business()).is_none()
+        );
+        assert!(overdue_context(&found, "A", &d, &entry, "Harbour").is_none());
+    }
+
+    fn done(stage: &str, round: i32, key: &str) -> engagement_output::Model {
+        engagement_output::Model {
+            id: uuid::Uuid::now_v7(),
+            engagement_id: uuid::Uuid::from_u128(70),
+            stage_key: stage.into(),
+            round,
+            output_key: key.into(),
+            evidence: "status-report-1.pdf".into(),
+            completed_by: "team".into(),
+            completed_at: fixtures::utc("2026-11-25T00:00:00Z"),
+        }
+    }
+
+    fn answered(stage: &str, round: i32, key: &str, answer: bool) -> engagement_decision::Model {
+        engagement_decision::Model {
+            id: uuid::Uuid::now_v7(),
+            engagement_id: uuid::Uuid::from_u128(70),
+            stage_key: stage.into(),
+            round,
+            decision_key: key.into(),
+            answer,
+            note: None,
+            revised_end_date: None,
+            decided_by: "team".into(),
+            decided_at: fixtures::utc("2026-11-25T00:00:00Z"),
+        }
+    }
+
+    /// Execution (DELIVERY_TEAM, 5–20 business days) in revision round 1,
+    /// due Friday 18 December 2026 at 5 pm: status reports done this round
+    /// (deliverables only in the first pass), risks answered this round.
+    fn execution_overdue() -> Engagement {
+        let mut found = fixtures::engagement(2, 1);
+        found.outputs = vec![
+            done("execution", 0, "deliverables_produced"),
+            done("execution", 0, "status_reports"),
+            done("execution", 1, "status_reports"),
+        ];
+        found.decisions = vec![
+            answered("execution", 0, "on_track", true),
+            answered("execution", 1, "risks_need_mitigation", false),
+        ];
+        found
+    }
+
+    fn overdue(found: &Engagement, d: &Definition, stage_index: i32, round: i32) -> OverdueContext {
+        let entry = fixtures::stage_entry(stage_index, round, "2026-12-18T06:00:00Z");
+        overdue_context(found, "Tom & <Jerry>", d, &entry, "Harbour & Co Homewares").unwrap()
+    }
+
+    #[test]
+    fn the_owners_are_told_what_still_keeps_the_overdue_stage_open() {
+        let ctx = overdue(&execution_overdue(), &service_delivery(), 2, 1);
+        assert_eq!(ctx.subject, "ENG-000003: Execution is overdue");
+        assert_eq!(ctx.missing_outputs, ["Deliverables produced"]);
+        assert_eq!(ctx.unanswered, ["Are deliverables on track?"]);
+        assert!(ctx.holding.is_empty());
+        let rendered = stage_overdue(&ctx).unwrap();
+        assert_eq!(rendered.unsubscribe_url, None, "internal");
+        let html = &rendered.html;
+        assert!(html.contains("Tom &amp; &lt;Jerry&gt;"), "{html}");
+        assert!(html.contains("Website &lt;rebuild&gt; &amp; care"));
+        assert!(html.contains("Harbour &amp; Co Homewares"));
+        assert!(!html.contains("<Jerry>") && !html.contains("<rebuild>"));
+        assert!(!html.contains("href"));
+        for body in [html, &rendered.text] {
+            assert!(body.contains("ENG-000003"), "{body}");
+            assert!(body.contains("Execution"));
+            assert!(body.contains("3 of 6"));
+            assert!(body.contains("DELIVERY_TEAM"));
+            assert!(body.contains("Revision round"));
+            assert!(body.contains("5–20 business days"));
+            assert!(body.contains("Friday 18 December 2026 at 5:00 pm AEDT"));
+            assert!(
+                body.contains("Tuesday 24 November 2026 at 10:00 am AEDT"),
+                "started"
+            );
+            assert!(body.contains("Deliverables produced"));
+            assert!(body.contains("Are deliverables on track?"));
+            // Done this round, or answered: not missing.
+            assert!(!body.contains("Status reports issued"));
+            assert!(!body.contains("Do any risks require mitigation action?"));
+            assert!(!body.contains("holds the stage"));
+            assert!(!body.contains("nsubscribe") && !body.contains("http"));
+        }
+        let text = &rendered.text;
+        assert!(text.contains("Customer: Tom & <Jerry>\n"), "{text}");
+        assert!(
+            text.contains("Outputs not done (each needs its evidence):\n- Deliverables produced\n")
+        );
+        assert!(text.contains("Decisions not answered:\n- Are deliverables on track?\n"));
+        assert!(!text.contains("\n\n\n"), "no runs of blank lines: {text}");
+    }
+
+    #[test]
+    fn an_answer_that_holds_the_stage_is_named_and_a_finished_stage_just_needs_leaving() {
+        // Go-live with everything done but production not stable.
+        let a = automation();
+        let go_live = &a.stages[12];
+        let mut found = fixtures::engagement(12, 0);
+        found.outputs = go_live
+            .outputs
+            .iter()
+            .map(|o| done(&go_live.key, 0, &o.key))
+            .collect();
+        found.decisions = vec![answered(&go_live.key, 0, "production_stable", false)];
+        let ctx = overdue(&found, &a, 12, 0);
+        assert_eq!(ctx.holding, ["Is production stable?"]);
+        assert!(ctx.missing_outputs.is_empty() && ctx.unanswered.is_empty());
+        let rendered = stage_overdue(&ctx).unwrap();
+        for body in [&rendered.html, &rendered.text] {
+            assert!(body.contains("holds the stage"), "{body}");
+            assert!(body.contains("Is production stable?"));
+            assert!(!body.contains("Outputs not done"));
+            assert!(!body.contains("Decisions not answered"));
+            assert!(!body.contains("Revision round"), "the first pass");
+        }
+        // Answered yes: nothing keeps it open.
+        found.decisions = vec![answered(&go_live.key, 0, "production_stable", true)];
+        let rendered = stage_overdue(&overdue(&found, &a, 12, 0)).unwrap();
+        for body in [&rendered.html, &rendered.text] {
+            assert!(body.contains("everything it needs is done"), "{body}");
+            assert!(!body.contains("Still missing"));
+        }
+    }
+
+    #[test]
+    fn a_stage_left_since_lists_nothing_to_chase() {
+        // The email is about Execution in round 1; the engagement is in
+        // Quality Review now.
+        let mut found = execution_overdue();
+        found.engagement.stage_index = 3;
+        let ctx = overdue(&found, &service_delivery(), 2, 1);
+        assert!(ctx.left);
+        assert!(ctx.missing_outputs.is_empty() && ctx.unanswered.is_empty());
+        assert_eq!(
+            ctx.started, None,
+            "the engagement's start is another stage's"
+        );
+        let rendered = stage_overdue(&ctx).unwrap();
+        for body in [&rendered.html, &rendered.text] {
+            assert!(body.contains("has left this stage since"), "{body}");
+            assert!(body.contains("Execution"));
+            assert!(!body.contains("Deliverables produced"));
+            assert!(!body.contains("Still missing"));
+        }
+    }
+}
