@@ -158,6 +158,36 @@ const BOUNDED: &[(&str, &str, &str)] = &[
         "timeline",
         "the steps of one engagement's flow (the first 500 shown)",
     ),
+    (
+        "Engagement",
+        "deliverables",
+        "an engagement has at most 50 deliverables (MAX_DELIVERABLES)",
+    ),
+    (
+        "Deliverable",
+        "versions",
+        "a deliverable has at most 50 versions (MAX_VERSIONS)",
+    ),
+    (
+        "Deliverable",
+        "reviews",
+        "one per version at most (a review needs a newly submitted version), so at most 50",
+    ),
+    (
+        "Deliverable",
+        "acceptanceRounds",
+        "a deliverable is put to the customer at most 20 times (MAX_ROUNDS)",
+    ),
+    (
+        "QualityReview",
+        "checklist",
+        "one per check of the template's quality checklist (at most 50)",
+    ),
+    (
+        "QualityReview",
+        "metrics",
+        "a review records at most 20 metrics (MAX_METRICS)",
+    ),
 ];
 
 fn is_list(ty: &Value) -> bool {

@@ -179,6 +179,9 @@ pub enum NotificationKind {
     /// To the owners of an engagement's current stage: it is overdue.
     #[sea_orm(string_value = "ENGAGEMENT_STAGE_OVERDUE")]
     EngagementStageOverdue,
+    /// To the customer: a deliverable awaits their acceptance.
+    #[sea_orm(string_value = "DELIVERABLE_AWAITING_ACCEPTANCE")]
+    DeliverableAwaitingAcceptance,
 }
 
 /// Where a notification is in its delivery.
@@ -606,6 +609,56 @@ pub enum EngagementStatus {
     Cancelled,
 }
 
+/// Where a deliverable is between its versions, review and acceptance.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeliverableStatus {
+    /// Named, no version yet.
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    /// Its latest version awaits quality review.
+    #[sea_orm(string_value = "SUBMITTED")]
+    Submitted,
+    /// Its latest version failed review: a new version is needed.
+    #[sea_orm(string_value = "REVIEW_FAILED")]
+    ReviewFailed,
+    /// Its latest version passed review.
+    #[sea_orm(string_value = "REVIEWED")]
+    Reviewed,
+    /// The customer is asked to accept it.
+    #[sea_orm(string_value = "AWAITING_ACCEPTANCE")]
+    AwaitingAcceptance,
+    /// The customer accepted its reviewed version.
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    /// The customer rejected it with feedback: a new version is needed.
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+}
+
+/// How one acceptance round ended.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AcceptanceOutcome {
+    /// Awaiting the customer.
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    /// Rejected with feedback (a revision round follows).
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+    /// Its approval expired or was cancelled: it may be asked again.
+    #[sea_orm(string_value = "LAPSED")]
+    Lapsed,
+}
+
 /// Whether a process template version may be used.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
@@ -632,6 +685,7 @@ macro_rules! display_as_stored {
     )*};
 }
 display_as_stored!(
+    DeliverableStatus,
     EngagementStatus,
     TemplateStatus,
     PartyKind,

@@ -23,6 +23,7 @@ mod m20261205_000016_closeout;
 mod m20261205_000017_purchasing;
 mod m20261205_000018_drop_ship_closeout;
 mod m20261205_000019_engagements;
+mod m20261205_000020_deliverables;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000017_purchasing::Migration),
             Box::new(m20261205_000018_drop_ship_closeout::Migration),
             Box::new(m20261205_000019_engagements::Migration),
+            Box::new(m20261205_000020_deliverables::Migration),
         ]
     }
 }
@@ -86,7 +88,8 @@ mod tests {
                 "m20261205_000016_closeout",
                 "m20261205_000017_purchasing",
                 "m20261205_000018_drop_ship_closeout",
-                "m20261205_000019_engagements"
+                "m20261205_000019_engagements",
+                "m20261205_000020_deliverables"
             ]
         );
     }

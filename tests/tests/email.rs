@@ -411,6 +411,9 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
             | entity::NotificationKind::EngagementStageOverdue => {
                 engagement_email(&app, &mut engagement, kind).await
             }
+            // Links only a version reference that is an http(s) address;
+            // the one put to the customer here is a document reference.
+            entity::NotificationKind::DeliverableAwaitingAcceptance => acceptance_email(&app).await,
             entity::NotificationKind::Welcome => {
                 let id = create_customer(&app, "Link Checker", Some("links@example.com")).await;
                 wait_for("the welcome email recorded SENT", PATIENCE, async || {
@@ -968,6 +971,234 @@ async fn engagement_email(
         );
     }
     raw
+}
+
+/// A service-delivery engagement of its own (its customer has an address)
+/// walked through the domain as the API does (as the system, an ADMIN) to
+/// Customer Review and Acceptance: a deliverable added and its version 1 (a
+/// document reference) submitted in Execution, passed in Quality Review,
+/// and put to the customer. The customer rejects it with feedback (a
+/// revision round back to Execution), and version 2 goes the same way. Each
+/// round's DELIVERABLE_AWAITING_ACCEPTANCE email goes to the customer once,
+/// about that round's approval; the second round's email.
+async fn acceptance_email(app: &TestApp) -> Vec<u8> {
+    use domain::approvals::{self, Decision};
+    use domain::engagements::{self, NewEngagement, deliverables};
+    use sea_orm::EntityTrait;
+    let customer = "acceptance-links@example.com";
+    let ctx = domain::Ctx::system(std::sync::Arc::new(app.clock.clone()));
+    let calendar = app.app.state.calendar.current();
+    let customer_id = create_customer(app, "Acceptance & <Links>", Some(customer)).await;
+    let customer_id = uuid::Uuid::parse_str(&customer_id).unwrap();
+    let input = NewEngagement {
+        customer_id,
+        template_key: engagements::template::SERVICE_DELIVERY.into(),
+        name: "Acceptance <check>".into(),
+        scope_reference: "SOW-LINKS-2".into(),
+        planned_start: app.clock.now_utc().date_naive(),
+        team: vec![],
+    };
+    let id = engagements::create(app.db(), &ctx, &input)
+        .await
+        .expect("the engagement is set up")
+        .value
+        .engagement
+        .id;
+    engagements::start(app.db(), &ctx, &calendar, id)
+        .await
+        .expect("the engagement starts");
+    let kind = entity::NotificationKind::DeliverableAwaitingAcceptance;
+    let mut deliverable = None;
+    let mut emails = Vec::new();
+    for version in 1..=2 {
+        let asked = walk_to_acceptance(app, &ctx, id, &mut deliverable, version).await;
+        deliverables::request_acceptance(app.db(), &ctx, &calendar, asked)
+            .await
+            .expect("acceptance is requested");
+        let approval = entity::deliverable::Entity::find_by_id(asked)
+            .one(app.db())
+            .await
+            .unwrap()
+            .and_then(|d| d.approval_id)
+            .expect("the deliverable's approval");
+        let subject = approval.to_string();
+        let sent = wait_for_value(
+            &format!("the {kind:?} email of round {version}"),
+            PATIENCE,
+            async || {
+                app.notifications_of(kind, &subject)
+                    .await
+                    .into_iter()
+                    .find(|n| n.status == entity::NotificationStatus::Sent)
+            },
+        )
+        .await;
+        assert_eq!(sent.recipient, customer, "{kind:?}");
+        let raw = email_with_id(app, &sent.message_id);
+        let message = mail_parser::MessageParser::default()
+            .parse(&raw)
+            .expect("an email");
+        let title = message.subject().unwrap_or_default().to_owned();
+        assert!(
+            title.starts_with("ENG-")
+                && title.ends_with(&format!(
+                    ": Online order form (version {version}) awaits your acceptance"
+                )),
+            "{title}"
+        );
+        assert!(
+            message.header_raw("List-Unsubscribe").is_none(),
+            "{kind:?} is not commercial"
+        );
+        let body = message.body_text(0).unwrap_or_default().into_owned();
+        assert!(
+            body.lines()
+                .any(|l| l.trim_end() == format!("Where to find it: DOC-LINKS-{version}")),
+            "{body}"
+        );
+        assert!(
+            body.contains("Orders for pickup in under two minutes"),
+            "{body}"
+        );
+        emails.push((approval, raw, body));
+        if version == 1 {
+            // Rejected with feedback: a revision round back to Execution.
+            let as_customer = domain::Ctx {
+                actor: domain::Actor {
+                    id: "acceptance-links-customer".into(),
+                    role: entity::Role::Customer,
+                    party: Some(customer_id),
+                },
+                clock: std::sync::Arc::new(app.clock.clone()),
+            };
+            let decision = Decision {
+                id: approval,
+                verdict: entity::Verdict::Reject,
+                comment: Some("Add a gluten-free filter".into()),
+                evidence: None,
+            };
+            approvals::decide(app.db(), &as_customer, &decision)
+                .await
+                .expect("the customer rejects it");
+        }
+    }
+    assert_ne!(emails[0].0, emails[1].0, "a new approval each round");
+    assert!(
+        emails[1].2.contains("Add a gluten-free filter"),
+        "the feedback: {}",
+        emails[1].2
+    );
+    // One email per round, however often its event is handled.
+    for (approval, _, _) in &emails {
+        let planned = app.notifications_of(kind, &approval.to_string()).await;
+        assert_eq!(planned.len(), 1, "{planned:?}");
+    }
+    emails.pop().unwrap().1
+}
+
+/// Walk engagement `id` (as `ctx`, an ADMIN) to the stage where its
+/// customer accepts deliverables: each stage's decisions answered so that it
+/// proceeds and its outputs done; where deliverables are made, `deliverable`
+/// added (once) and its version `version` submitted (`DOC-LINKS-<version>`);
+/// where they are reviewed, passed on the template's checklist. The
+/// deliverable's id.
+async fn walk_to_acceptance(
+    app: &TestApp,
+    ctx: &domain::Ctx,
+    id: uuid::Uuid,
+    deliverable: &mut Option<uuid::Uuid>,
+    version: i32,
+) -> uuid::Uuid {
+    use domain::engagements::deliverables::{self, Check, NewDeliverable, NewReview, NewVersion};
+    use domain::engagements::template::{Consequence, DeliverableGate};
+    use domain::engagements::{self, DecisionInput, OutputInput};
+    let calendar = app.app.state.calendar.current();
+    loop {
+        let found = engagements::find(app.db(), id)
+            .await
+            .unwrap()
+            .expect("the engagement");
+        let template = engagements::template(app.db(), found.engagement.template_id)
+            .await
+            .unwrap()
+            .expect("its template");
+        let definition = &template.definition;
+        let stage = definition
+            .stage(found.engagement.stage_index as usize)
+            .expect("a stage of the template")
+            .clone();
+        match stage.gate {
+            Some(DeliverableGate::Accepted) => return deliverable.expect("a deliverable"),
+            Some(DeliverableGate::Submitted) => {
+                if deliverable.is_none() {
+                    let input = NewDeliverable {
+                        engagement_id: id,
+                        name: "Online order form".into(),
+                        acceptance_criteria: "Orders for pickup in under two minutes".into(),
+                    };
+                    deliverables::add(app.db(), ctx, &input)
+                        .await
+                        .expect("the deliverable is added");
+                    let rows = deliverables::of_engagements(app.db(), &[id]).await.unwrap();
+                    *deliverable = Some(rows[&id][0].deliverable.id);
+                }
+                let input = NewVersion {
+                    deliverable_id: deliverable.unwrap(),
+                    reference: format!("DOC-LINKS-{version}"),
+                    note: None,
+                };
+                deliverables::submit_version(app.db(), ctx, &input)
+                    .await
+                    .expect("the version is submitted");
+            }
+            Some(DeliverableGate::Reviewed) => {
+                let input = NewReview {
+                    deliverable_id: deliverable.expect("a deliverable"),
+                    checklist: definition
+                        .quality_checklist
+                        .iter()
+                        .map(|item| Check {
+                            item: item.clone(),
+                            passed: true,
+                        })
+                        .collect(),
+                    metrics: vec![("defects found".into(), "0".into())],
+                    findings: None,
+                };
+                deliverables::review(app.db(), ctx, &calendar, &input)
+                    .await
+                    .expect("the version passes review");
+            }
+            None => {}
+        }
+        for point in &stage.decisions {
+            let input = DecisionInput {
+                engagement_id: id,
+                decision_key: point.key.clone(),
+                answer: point.consequence(true) == Consequence::Proceed,
+                note: None,
+                revised_end_date: None,
+                actions: vec![],
+            };
+            engagements::record_decision(app.db(), ctx, &calendar, &input)
+                .await
+                .expect("the decision is answered");
+        }
+        let done = found.done(&stage.key);
+        for output in stage.outputs.iter().filter(|o| !done.contains(&o.key)) {
+            let input = OutputInput {
+                engagement_id: id,
+                output_key: output.key.clone(),
+                evidence: "DOC-LINKS evidence".into(),
+            };
+            engagements::complete_output(app.db(), ctx, &input)
+                .await
+                .expect("the output is done");
+        }
+        engagements::advance(app.db(), ctx, &calendar, id)
+            .await
+            .unwrap_or_else(|e| panic!("{} is left: {e:?}", stage.name));
+    }
 }
 
 /// The raw email in the mail folder with this Message-ID.

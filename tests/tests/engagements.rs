@@ -1,10 +1,11 @@
 //! Engagements, part 1, through GraphQL and the worker: a service-delivery
-//! engagement walked from kickoff to closure with a revision round after
-//! the customer's "no", stages that refuse to be left with outputs missing
-//! (listing exactly what), decisions whose consequences are enforced,
-//! template versions that running engagements keep, the automation
-//! template's fourteen steps walked to go-live, and an overdue stage
-//! flagged once on the controllable clock.
+//! engagement walked from kickoff to closure through a failed quality review
+//! and a revision round after the customer rejected a deliverable with
+//! feedback, stages that refuse to be left with outputs or deliverables
+//! missing (listing exactly what), decisions whose consequences are
+//! enforced, template versions that running engagements keep, the
+//! automation template's fourteen steps walked to go-live, and an overdue
+//! stage flagged once on the controllable clock.
 
 use chrono::Duration as Days;
 use serde_json::{Value, json};
@@ -14,7 +15,7 @@ use tests::{Op, Role, TestApp, nodes, user_errors, wait_for};
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
-const ENGAGEMENT_FIELDS: &str = "id number status round stageOverdue stageDueAt revisedEndDate template { key version } currentStage { stage { key name ownerRole } outputs { key name done evidence } decisions { key question answer } } actions { description dueOn } nextActions { action role }";
+const ENGAGEMENT_FIELDS: &str = "id number status round stageOverdue stageDueAt revisedEndDate template { key version } currentStage { stage { key name ownerRole } outputs { key name done evidence } decisions { key question answer } } actions { description dueOn } nextActions { action role } deliverables { id status currentVersion acceptedVersion findings approvalId acceptanceRounds { versionNumber outcome feedback } reviews { versionNumber passed } }";
 
 fn engagement_op(field: &'static str, input: &'static str) -> Op {
     let document: &'static str = Box::leak(
@@ -143,12 +144,42 @@ async fn finish_stage(app: &TestApp, id: &str, now: &Value) -> Value {
     left["engagement"].clone()
 }
 
+/// Read helpers for this file's tests.
+trait Reads {
+    /// The engagement as an admin reads it.
+    async fn data_of(&self, id: &str) -> Value;
+    /// The pending DELIVERABLE_ACCEPTANCE approval the customer may decide.
+    async fn data_of_deliverable_approval(&self, customer: &str) -> String;
+}
+
+impl Reads for TestApp {
+    async fn data_of(&self, id: &str) -> Value {
+        self.admin()
+            .data(engagement_query(), json!({ "id": id }))
+            .await
+    }
+
+    async fn data_of_deliverable_approval(&self, customer: &str) -> String {
+        let found = self
+            .as_customer(customer)
+            .data(
+                op("approvals", "query { approvals(first: 20, filter: { status: PENDING, kind: DELIVERABLE_ACCEPTANCE }) { edges { node { id } } } }"),
+                json!({}),
+            )
+            .await;
+        let pending = nodes(&found);
+        assert_eq!(pending.len(), 1, "{found}");
+        pending[0]["id"].as_str().unwrap().to_owned()
+    }
+}
+
 fn stage_key(e: &Value) -> &str {
     e["currentStage"]["stage"]["key"].as_str().unwrap()
 }
 
 #[tokio::test]
-async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_with_a_revision_round() {
+async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_failed_review_and_a_rejection()
+ {
     let app = TestApp::spawn().await;
     let _worker = app.ensure_worker().await;
     let team = team(&app).await;
@@ -274,34 +305,90 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_with_a_revi
         mitigated["engagement"]["actions"][0]["description"],
         "Mock the supplier API"
     );
-    now = finish_stage(&app, &id, &mitigated["engagement"]).await;
-    assert_eq!(stage_key(&now), "quality_review");
-    now = finish_stage(&app, &id, &now).await;
-    assert_eq!(stage_key(&now), "customer_acceptance");
+    now = complete_outputs(&app, &id, &mitigated["engagement"]).await;
 
-    // The customer says no: a revision round back to Execution.
-    let rejected = decide(
-        &app,
-        &id,
-        &now,
-        json!({ "decisionKey": "accepted", "answer": false,
-        "note": "The order form misses delivery slots" }),
+    // Execution is left only with a deliverable submitted for review.
+    let refused = advance(&app, &id, &now).await;
+    assert_eq!(
+        user_errors(&refused),
+        [(
+            vec!["input".into(), "deliverables".into()],
+            "REQUIRED".into()
+        )]
+    );
+    let team_member = app.person("dev-1", Role::DeliveryTeam);
+    let added = team_member
+        .data(
+            engagement_op("addDeliverable", "AddDeliverableInput"),
+            json!({ "input": { "engagementId": id, "name": "Online order form",
+                "acceptanceCriteria": "Customers order for pickup or delivery in under two minutes" } }),
+        )
+        .await;
+    assert!(user_errors(&added).is_empty(), "{added}");
+    let deliverable = added["engagement"]["deliverables"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let submit = |reference: &'static str| {
+        let team_member = &team_member;
+        let deliverable = deliverable.clone();
+        async move {
+            let submitted = team_member
+                .data(
+                    engagement_op("submitDeliverableVersion", "SubmitDeliverableVersionInput"),
+                    json!({ "input": { "deliverableId": deliverable, "reference": reference } }),
+                )
+                .await;
+            assert!(user_errors(&submitted).is_empty(), "{submitted}");
+            submitted["engagement"].clone()
+        }
+    };
+    now = submit("https://git.example.com.au/bakery/order-form/tree/v1").await;
+    let left = advance(&app, &id, &now).await;
+    assert!(user_errors(&left).is_empty(), "{left}");
+    now = left["engagement"].clone();
+    assert_eq!(stage_key(&now), "quality_review");
+
+    // Quality review fails version 1: back to Execution with the findings.
+    let qa = app.person("qa-1", Role::QaLead);
+    let checklist = |passed: bool| {
+        json!([
+            { "item": "Meets the acceptance criteria", "passed": passed },
+            { "item": "Reviewed by someone other than its author", "passed": true },
+            { "item": "Documentation complete", "passed": true }
+        ])
+    };
+    let review = |passed: bool, findings: Option<&'static str>| {
+        let qa = &qa;
+        let deliverable = deliverable.clone();
+        async move {
+            let reviewed = qa
+                .data(
+                    engagement_op("reviewDeliverable", "ReviewDeliverableInput"),
+                    json!({ "input": { "deliverableId": deliverable, "checklist": checklist(passed),
+                        "metrics": [{ "name": "defects found", "value": if passed { "0" } else { "4" } },
+                                    { "name": "test pass rate", "value": if passed { "100%" } else { "82%" } }],
+                        "findings": findings } }),
+                )
+                .await;
+            assert!(user_errors(&reviewed).is_empty(), "{reviewed}");
+            reviewed["engagement"].clone()
+        }
+    };
+    now = review(
+        false,
+        Some("Delivery slots missing; checkout fails on mobile"),
     )
     .await;
-    assert!(user_errors(&rejected).is_empty(), "{rejected}");
-    let back = advance(&app, &id, &rejected["engagement"]).await;
-    assert!(user_errors(&back).is_empty(), "{back}");
-    now = back["engagement"].clone();
     assert_eq!(stage_key(&now), "execution");
     assert_eq!(now["round"], 1);
-    assert!(
-        now["currentStage"]["outputs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|o| o["done"] == false),
-        "a new round starts its outputs again: {now}"
+    assert_eq!(now["deliverables"][0]["status"], "REVIEW_FAILED");
+    assert_eq!(
+        now["deliverables"][0]["findings"],
+        "Delivery slots missing; checkout fails on mobile"
     );
+
+    // Version 2 passes, and goes to the customer.
     for (key, answer) in [("on_track", true), ("risks_need_mitigation", false)] {
         let answered = decide(
             &app,
@@ -311,11 +398,87 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_with_a_revi
         )
         .await;
         assert!(user_errors(&answered).is_empty(), "{answered}");
-        now = answered["engagement"].clone();
     }
-    now = finish_stage(&app, &id, &now).await;
+    submit("https://git.example.com.au/bakery/order-form/tree/v2").await;
+    now = finish_stage(&app, &id, &app.data_of(&id).await).await;
+    assert_eq!(stage_key(&now), "quality_review");
+    now = review(true, None).await;
     now = finish_stage(&app, &id, &now).await;
     assert_eq!(stage_key(&now), "customer_acceptance");
+    let ask = || {
+        let pm = &pm;
+        let deliverable = deliverable.clone();
+        async move {
+            let asked = pm
+                .data(
+                    engagement_op(
+                        "requestDeliverableAcceptance",
+                        "RequestDeliverableAcceptanceInput",
+                    ),
+                    json!({ "input": { "deliverableId": deliverable } }),
+                )
+                .await;
+            assert!(user_errors(&asked).is_empty(), "{asked}");
+            asked["engagement"].clone()
+        }
+    };
+    let decide_as_customer = |verdict: &'static str, comment: &'static str| {
+        let app = &app;
+        let customer = customer.clone();
+        async move {
+            let approval = app.data_of_deliverable_approval(&customer).await;
+            let decided = app
+                .as_customer(&customer)
+                .data(
+                    op("decideApproval", "mutation($input: DecideApprovalInput!) { decideApproval(input: $input) { approval { status } userErrors { code message } } }"),
+                    json!({ "input": { "id": approval, "decision": verdict, "comment": comment } }),
+                )
+                .await;
+            assert!(user_errors(&decided).is_empty(), "{decided}");
+        }
+    };
+    now = ask().await;
+    assert_eq!(now["deliverables"][0]["status"], "AWAITING_ACCEPTANCE");
+    // The customer rejects with feedback: a revision round back to Execution.
+    decide_as_customer("REJECT", "Please add a gluten-free filter").await;
+    now = app.data_of(&id).await;
+    assert_eq!(stage_key(&now), "execution");
+    assert_eq!(now["round"], 2);
+    assert_eq!(now["deliverables"][0]["status"], "REJECTED");
+    assert_eq!(
+        now["deliverables"][0]["acceptanceRounds"][0]["feedback"],
+        "Please add a gluten-free filter"
+    );
+
+    // Version 3 is reviewed and accepted; the engagement closes.
+    for (key, answer) in [("on_track", true), ("risks_need_mitigation", false)] {
+        decide(
+            &app,
+            &id,
+            &now,
+            json!({ "decisionKey": key, "answer": answer }),
+        )
+        .await;
+    }
+    submit("https://git.example.com.au/bakery/order-form/tree/v3").await;
+    now = finish_stage(&app, &id, &app.data_of(&id).await).await;
+    assert_eq!(stage_key(&now), "quality_review");
+    review(true, None).await;
+    now = finish_stage(&app, &id, &app.data_of(&id).await).await;
+    assert_eq!(stage_key(&now), "customer_acceptance");
+    ask().await;
+    decide_as_customer("APPROVE", "Looks great").await;
+    now = app.data_of(&id).await;
+    assert_eq!(now["deliverables"][0]["status"], "ACCEPTED");
+    assert_eq!(now["deliverables"][0]["acceptedVersion"], 3);
+    assert_eq!(
+        now["deliverables"][0]["acceptanceRounds"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "each round is kept"
+    );
     let accepted = decide(
         &app,
         &id,
@@ -330,9 +493,9 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_with_a_revi
     assert_eq!(now["nextActions"], json!([]));
 
     // The customer heard each stage start, once per stage and round: the
-    // Execution of the revision round too.
+    // Execution of each revision round too.
     let engagement_id = uuid::Uuid::parse_str(&id).unwrap();
-    for (stage_index, round) in [(0, 0), (2, 0), (2, 1), (5, 1)] {
+    for (stage_index, round) in [(0, 0), (2, 0), (2, 1), (2, 2), (5, 2)] {
         let notice = domain::engagements::StageNotice { stage_index, round };
         let entry = domain::engagements::stage_entry(app.db(), engagement_id, notice)
             .await
@@ -372,7 +535,7 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_with_a_revi
             .iter()
             .filter(|a| *a == "engagement.revision_round")
             .count(),
-        1
+        2
     );
     assert_eq!(trail.last().map(String::as_str), Some("engagement.closed"));
 }

@@ -1,7 +1,9 @@
 //! Engagements, part 1: versioned process templates (ADMIN drafts and
 //! publishes), engagements that walk a template's stages (outputs done with
 //! evidence, decisions answered with their consequences, stages left only
-//! when done), pausing, resuming and cancelling, and live changes.
+//! when done), pausing, resuming and cancelling, and live changes; their
+//! deliverables (versions, quality reviews, the customer's acceptance
+//! rounds), which gate the stages that name them.
 //! Resolvers only translate; the rules are in `domain::engagements`.
 
 use super::customers::Customer;
@@ -10,7 +12,7 @@ use super::kit::{
     ContextExt, Require, answer, arg_id, arg_id_opt, connection, follow_record, input_id,
     page_request, payload, respond,
 };
-use super::loaders::{TemplateLoader, TimelineLoader, UserLoader, load_one};
+use super::loaders::{DeliverablesLoader, TemplateLoader, TimelineLoader, UserLoader, load_one};
 use super::orders::TimelineStep;
 use super::users::Role;
 use async_graphql::connection::Connection;
@@ -18,9 +20,12 @@ use async_graphql::{
     Context, Enum, ErrorExtensions, ID, InputObject, Object, SimpleObject, Subscription,
 };
 use chrono::{DateTime, Utc};
-use domain::engagements::{self, state::Event, template};
+use domain::engagements::{self, deliverables, state::Event, template};
 use domain::kernel::{Permission, Scope};
-use entity::{engagement_action, engagement_decision, engagement_member};
+use entity::{
+    acceptance_round, deliverable_version, engagement_action, engagement_decision,
+    engagement_member, quality_review,
+};
 use futures::{Stream, StreamExt};
 
 /// Whether a process template version may be used.
@@ -73,6 +78,58 @@ pub enum Consequence {
     ReviseFrom,
     /// The stage cannot be left while this is the answer (escalate).
     Stay,
+}
+
+/// What a stage needs of the engagement's deliverables before it is left
+/// (and so where they are submitted, reviewed and accepted).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::engagements::template::DeliverableGate")]
+pub enum DeliverableGate {
+    /// Deliverables are made here (`addDeliverable`,
+    /// `submitDeliverableVersion`): each needs a version submitted for review.
+    Submitted,
+    /// Deliverables are reviewed here (`reviewDeliverable`): each latest
+    /// version must pass.
+    Reviewed,
+    /// The customer accepts here (`requestDeliverableAcceptance`, then
+    /// `decideApproval`): each must be accepted.
+    Accepted,
+}
+
+/// Where a deliverable is between its versions, review and acceptance.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::DeliverableStatus")]
+pub enum DeliverableStatus {
+    /// Named, no version yet.
+    Draft,
+    /// Its latest version awaits quality review.
+    Submitted,
+    /// Its latest version failed review: a new version is needed (see
+    /// `findings`).
+    ReviewFailed,
+    /// Its latest version passed review.
+    Reviewed,
+    /// The customer is asked to accept it (see `approvalId`).
+    AwaitingAcceptance,
+    /// The customer accepted its reviewed version (`acceptedVersion`).
+    Accepted,
+    /// The customer rejected it with feedback (see `findings`): a new
+    /// version is needed.
+    Rejected,
+}
+
+/// How one acceptance round ended.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::AcceptanceOutcome")]
+pub enum AcceptanceOutcome {
+    /// Awaiting the customer.
+    Pending,
+    /// The customer accepted the version.
+    Accepted,
+    /// The customer rejected it with feedback (a revision round follows).
+    Rejected,
+    /// Its approval expired or was cancelled: acceptance may be asked again.
+    Lapsed,
 }
 
 /// A step that may be taken on an engagement.
@@ -197,6 +254,11 @@ impl ProcessStage {
     /// The questions that must be answered before it may be left.
     async fn decisions(&self) -> Vec<DecisionPoint> {
         self.0.decisions.iter().map(decision_point).collect()
+    }
+    /// What it needs of the engagement's deliverables before it may be
+    /// left, and so which deliverable steps happen in it; null when none.
+    async fn gate(&self) -> Option<DeliverableGate> {
+        self.0.gate.map(Into::into)
     }
 }
 
@@ -422,6 +484,211 @@ impl MitigationAction {
     }
 }
 
+// ---------------------------------------------------------------- deliverables
+
+pub struct DeliverableVersion(pub deliverable_version::Model);
+
+/// One version of a deliverable, as submitted for quality review (each
+/// revision is a new one).
+#[Object]
+impl DeliverableVersion {
+    /// 1, 2, … per deliverable.
+    async fn number(&self) -> i32 {
+        self.0.number
+    }
+    /// The link or document reference submitted.
+    async fn reference(&self) -> &str {
+        &self.0.reference
+    }
+    /// The note submitted with it.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    /// Who submitted it (a user id).
+    async fn submitted_by(&self) -> &str {
+        &self.0.submitted_by
+    }
+    /// When (UTC).
+    async fn submitted_at(&self) -> DateTime<Utc> {
+        self.0.submitted_at
+    }
+}
+
+/// One check of a quality review's checklist.
+#[derive(SimpleObject)]
+pub struct ReviewCheck {
+    /// The item of the template's quality checklist.
+    pub item: String,
+    /// Whether the version passed it.
+    pub passed: bool,
+}
+
+/// One metric a quality review recorded.
+#[derive(SimpleObject)]
+pub struct ReviewMetric {
+    /// What was measured, e.g. `defects found`.
+    pub name: String,
+    /// Its value as recorded, e.g. `3`.
+    pub value: String,
+}
+
+pub struct QualityReview(pub quality_review::Model);
+
+/// A quality review of one version of a deliverable against its template's
+/// quality checklist.
+#[Object]
+impl QualityReview {
+    /// The version reviewed.
+    async fn version_number(&self) -> i32 {
+        self.0.version_number
+    }
+    /// Every check passed.
+    async fn passed(&self) -> bool {
+        self.0.passed
+    }
+    /// Each item of the template's checklist, as ticked.
+    async fn checklist(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReviewCheck>> {
+        let checks: Vec<deliverables::Check> = serde_json::from_str(&self.0.checklist)
+            .map_err(|e| stored_unreadable(ctx, "checklist", &self.0, &e))?;
+        Ok(checks
+            .into_iter()
+            .map(|c| ReviewCheck {
+                item: c.item,
+                passed: c.passed,
+            })
+            .collect())
+    }
+    /// The metrics it recorded, by name.
+    async fn metrics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReviewMetric>> {
+        let metrics: std::collections::BTreeMap<String, String> =
+            serde_json::from_str(&self.0.metrics)
+                .map_err(|e| stored_unreadable(ctx, "metrics", &self.0, &e))?;
+        Ok(metrics
+            .into_iter()
+            .map(|(name, value)| ReviewMetric { name, value })
+            .collect())
+    }
+    /// What to change (required when it failed).
+    async fn findings(&self) -> Option<&str> {
+        self.0.findings.as_deref()
+    }
+    /// Who reviewed (a user id).
+    async fn reviewed_by(&self) -> &str {
+        &self.0.reviewed_by
+    }
+    /// When (UTC).
+    async fn reviewed_at(&self) -> DateTime<Utc> {
+        self.0.reviewed_at
+    }
+}
+
+/// A review's stored JSON that no longer reads: an INTERNAL error.
+fn stored_unreadable(
+    ctx: &Context<'_>,
+    column: &str,
+    review: &quality_review::Model,
+    cause: &serde_json::Error,
+) -> async_graphql::Error {
+    super::ApiError::internal(
+        &ctx.request().request_id,
+        &format!("quality review {} {column} unreadable: {cause}", review.id),
+    )
+    .extend()
+}
+
+pub struct AcceptanceRound(pub acceptance_round::Model);
+
+/// One round of the customer's acceptance of a deliverable version (a
+/// DELIVERABLE_ACCEPTANCE approval); every round is kept.
+#[Object]
+impl AcceptanceRound {
+    /// The version put to the customer.
+    async fn version_number(&self) -> i32 {
+        self.0.version_number
+    }
+    /// Its DELIVERABLE_ACCEPTANCE approval (the customer decides it with
+    /// `decideApproval`).
+    async fn approval_id(&self) -> ID {
+        ID(self.0.approval_id.to_string())
+    }
+    /// How it ended; PENDING while the customer decides.
+    async fn outcome(&self) -> AcceptanceOutcome {
+        self.0.outcome.into()
+    }
+    /// The customer's feedback (on a rejection, what to change).
+    async fn feedback(&self) -> Option<&str> {
+        self.0.feedback.as_deref()
+    }
+    /// When acceptance was asked (UTC).
+    async fn requested_at(&self) -> DateTime<Utc> {
+        self.0.requested_at
+    }
+    /// When it was decided, expired or cancelled (UTC); null while PENDING.
+    async fn decided_at(&self) -> Option<DateTime<Utc>> {
+        self.0.decided_at
+    }
+}
+
+pub struct Deliverable(pub deliverables::Deliverable);
+
+/// Something an engagement delivers: versions submitted while work runs,
+/// a quality review of each, and the customer's acceptance of a reviewed
+/// version.
+#[Object]
+impl Deliverable {
+    /// Stable identifier.
+    async fn id(&self) -> ID {
+        ID(self.0.deliverable.id.to_string())
+    }
+    /// Its name.
+    async fn name(&self) -> &str {
+        &self.0.deliverable.name
+    }
+    /// What the customer accepts it against.
+    async fn acceptance_criteria(&self) -> &str {
+        &self.0.deliverable.acceptance_criteria
+    }
+    /// Where it is.
+    async fn status(&self) -> DeliverableStatus {
+        self.0.deliverable.status.into()
+    }
+    /// The latest version submitted (0 before the first).
+    async fn current_version(&self) -> i32 {
+        self.0.deliverable.current_version
+    }
+    /// The version the customer accepted; null until accepted.
+    async fn accepted_version(&self) -> Option<i32> {
+        self.0.deliverable.accepted_version
+    }
+    /// What the last failed review or the customer's rejection asked to
+    /// change.
+    async fn findings(&self) -> Option<&str> {
+        self.0.deliverable.findings.as_deref()
+    }
+    /// The pending (or last) DELIVERABLE_ACCEPTANCE approval; null until
+    /// acceptance is first asked.
+    async fn approval_id(&self) -> Option<ID> {
+        self.0.deliverable.approval_id.map(|id| ID(id.to_string()))
+    }
+    /// Its versions, oldest first.
+    async fn versions(&self) -> Vec<DeliverableVersion> {
+        self.0
+            .versions
+            .iter()
+            .cloned()
+            .map(DeliverableVersion)
+            .collect()
+    }
+    /// Its quality reviews, oldest first (one per version reviewed).
+    async fn reviews(&self) -> Vec<QualityReview> {
+        self.0.reviews.iter().cloned().map(QualityReview).collect()
+    }
+    /// Its acceptance rounds, oldest first.
+    async fn acceptance_rounds(&self) -> Vec<AcceptanceRound> {
+        self.0.rounds.iter().cloned().map(AcceptanceRound).collect()
+    }
+}
+
 pub struct Engagement(pub engagements::Engagement);
 
 impl Engagement {
@@ -606,6 +873,16 @@ impl Engagement {
                 .collect(),
         )
     }
+    /// Its deliverables, oldest first (at most 50), each with its versions,
+    /// quality reviews and acceptance rounds.
+    async fn deliverables(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Deliverable>> {
+        let found = load_one::<DeliverablesLoader, _>(ctx, self.0.engagement.id).await?;
+        Ok(found
+            .unwrap_or_default()
+            .into_iter()
+            .map(Deliverable)
+            .collect())
+    }
     /// Every step so far, with who and when (from the audit trail).
     async fn timeline(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TimelineStep>> {
         let found = load_one::<TimelineLoader, _>(ctx, self.0.engagement.id).await?;
@@ -692,6 +969,10 @@ pub struct ProcessStageInput {
     /// The questions answered before leaving it (at most 50).
     #[graphql(default)]
     pub decisions: Vec<DecisionPointInput>,
+    /// What it needs of the deliverables before it is left: gated stages
+    /// come in the order SUBMITTED, REVIEWED, ACCEPTED (each at most once,
+    /// SUBMITTED first).
+    pub gate: Option<DeliverableGate>,
 }
 
 /// A template version's whole definition.
@@ -740,6 +1021,7 @@ impl ProcessTemplateDefinitionInput {
                             revise_from: d.revise_from,
                         })
                         .collect(),
+                    gate: s.gate.map(Into::into),
                 })
                 .collect(),
             quality_checklist: self.quality_checklist,
@@ -872,6 +1154,71 @@ pub struct CancelEngagementInput {
     pub reason: String,
 }
 
+/// A new deliverable of an engagement.
+#[derive(InputObject)]
+pub struct AddDeliverableInput {
+    /// An ACTIVE engagement in the stage where deliverables are submitted
+    /// (at most 50 deliverables each).
+    pub engagement_id: ID,
+    /// Its name.
+    pub name: String,
+    /// What the customer will accept it against.
+    pub acceptance_criteria: String,
+}
+
+/// A new version of a deliverable, for quality review.
+#[derive(InputObject)]
+pub struct SubmitDeliverableVersionInput {
+    /// A deliverable of an ACTIVE engagement in the stage where
+    /// deliverables are submitted (at most 50 versions each).
+    pub deliverable_id: ID,
+    /// A link or document reference to the version.
+    pub reference: String,
+    /// A note for the reviewer.
+    pub note: Option<String>,
+}
+
+/// One check of a quality review, as the reviewer ticks it.
+#[derive(InputObject)]
+pub struct ReviewCheckInput {
+    /// An item of the template's quality checklist.
+    pub item: String,
+    /// Whether the version passes it.
+    pub passed: bool,
+}
+
+/// One metric a quality review records.
+#[derive(InputObject)]
+pub struct ReviewMetricInput {
+    /// What was measured, e.g. `defects found`.
+    pub name: String,
+    /// Its value, e.g. `3`.
+    pub value: String,
+}
+
+/// A quality review of a deliverable's latest version.
+#[derive(InputObject)]
+pub struct ReviewDeliverableInput {
+    /// A SUBMITTED deliverable of an ACTIVE engagement in the stage where
+    /// deliverables are reviewed.
+    pub deliverable_id: ID,
+    /// Every item of the template's quality checklist, each once.
+    pub checklist: Vec<ReviewCheckInput>,
+    /// The metrics measured (at most 20).
+    #[graphql(default)]
+    pub metrics: Vec<ReviewMetricInput>,
+    /// What to change; required when a check failed.
+    pub findings: Option<String>,
+}
+
+/// Which deliverable to put to the customer.
+#[derive(InputObject)]
+pub struct RequestDeliverableAcceptanceInput {
+    /// A REVIEWED deliverable of an ACTIVE engagement in the stage where
+    /// the customer accepts (at most 20 rounds each).
+    pub deliverable_id: ID,
+}
+
 /// Which engagements to list; every given condition must hold.
 #[derive(InputObject, Default)]
 pub struct EngagementFilter {
@@ -903,6 +1250,18 @@ payload!("Result of `advanceStage`.", AdvanceStagePayload, engagement: Engagemen
 payload!("Result of `holdEngagement`.", HoldEngagementPayload, engagement: Engagement);
 payload!("Result of `resumeEngagement`.", ResumeEngagementPayload, engagement: Engagement);
 payload!("Result of `cancelEngagement`.", CancelEngagementPayload, engagement: Engagement);
+payload!("Result of `addDeliverable`.", AddDeliverablePayload, engagement: Engagement);
+payload!(
+    "Result of `submitDeliverableVersion`.",
+    SubmitDeliverableVersionPayload,
+    engagement: Engagement
+);
+payload!("Result of `reviewDeliverable`.", ReviewDeliverablePayload, engagement: Engagement);
+payload!(
+    "Result of `requestDeliverableAcceptance`.",
+    RequestDeliverableAcceptancePayload,
+    engagement: Engagement
+);
 
 // ---------------------------------------------------------------- roots
 
@@ -1179,6 +1538,114 @@ impl EngagementMutation {
         input: CancelEngagementInput,
     ) -> async_graphql::Result<CancelEngagementPayload> {
         change_status(ctx, &input.engagement_id, Event::Cancel, &input.reason).await
+    }
+
+    /// Add a deliverable to an ACTIVE engagement, in the stage where
+    /// deliverables are submitted (its owner role or ADMIN): DRAFT until
+    /// its first version.
+    #[graphql(guard = "Require::to(Permission::WorkEngagements)")]
+    async fn add_deliverable(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: AddDeliverableInput,
+    ) -> async_graphql::Result<AddDeliverablePayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let result = async {
+            let new = deliverables::NewDeliverable {
+                engagement_id: input_id(&input.engagement_id, "engagementId")?,
+                name: input.name,
+                acceptance_criteria: input.acceptance_criteria,
+            };
+            deliverables::add(&ctx.services().db, &domain_ctx, &new).await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// Submit a new version of a deliverable for quality review, in the
+    /// stage where deliverables are submitted (its owner role or ADMIN);
+    /// each revision is a new version.
+    #[graphql(guard = "Require::to(Permission::WorkEngagements)")]
+    async fn submit_deliverable_version(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: SubmitDeliverableVersionInput,
+    ) -> async_graphql::Result<SubmitDeliverableVersionPayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let result = async {
+            let new = deliverables::NewVersion {
+                deliverable_id: input_id(&input.deliverable_id, "deliverableId")?,
+                reference: input.reference,
+                note: input.note,
+            };
+            deliverables::submit_version(&ctx.services().db, &domain_ctx, &new).await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// Review a deliverable's latest version against the template's quality
+    /// checklist, in the stage where deliverables are reviewed (its owner
+    /// role or ADMIN). It passes when every check passed; a failed review
+    /// needs its findings and sends the engagement back to the stage where
+    /// deliverables are submitted, in a new round.
+    #[graphql(guard = "Require::to(Permission::WorkEngagements)")]
+    async fn review_deliverable(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: ReviewDeliverableInput,
+    ) -> async_graphql::Result<ReviewDeliverablePayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let services = ctx.services();
+        let result = async {
+            let review = deliverables::NewReview {
+                deliverable_id: input_id(&input.deliverable_id, "deliverableId")?,
+                checklist: input
+                    .checklist
+                    .into_iter()
+                    .map(|c| deliverables::Check {
+                        item: c.item,
+                        passed: c.passed,
+                    })
+                    .collect(),
+                metrics: input
+                    .metrics
+                    .into_iter()
+                    .map(|m| (m.name, m.value))
+                    .collect(),
+                findings: input.findings,
+            };
+            let calendar = services.calendar.current();
+            deliverables::review(&services.db, &domain_ctx, &calendar, &review).await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// Ask the customer to accept a REVIEWED deliverable, in the stage where
+    /// the customer accepts (its owner role or ADMIN): a
+    /// DELIVERABLE_ACCEPTANCE approval owned by the engagement's customer,
+    /// who is emailed and decides it with `decideApproval` (a rejection's
+    /// comment is their feedback and starts a revision round).
+    #[graphql(guard = "Require::to(Permission::WorkEngagements)")]
+    async fn request_deliverable_acceptance(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: RequestDeliverableAcceptanceInput,
+    ) -> async_graphql::Result<RequestDeliverableAcceptancePayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let services = ctx.services();
+        let result = async {
+            let id = input_id(&input.deliverable_id, "deliverableId")?;
+            let calendar = services.calendar.current();
+            deliverables::request_acceptance(&services.db, &domain_ctx, &calendar, id).await
+        }
+        .await;
+        respond(ctx, result).await
     }
 }
 

@@ -151,6 +151,22 @@ impl Loader<Uuid> for TemplateLoader {
     }
 }
 
+/// The deliverables of each engagement (by engagement id), oldest first,
+/// with their versions, reviews and acceptance rounds: four queries for a
+/// page of engagements; visibility is the resolver's to check.
+pub struct DeliverablesLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for DeliverablesLoader {
+    type Value = Vec<domain::engagements::deliverables::Deliverable>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
+        domain::engagements::deliverables::of_engagements(&self.0, keys)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
 /// Logins by id (a team member's or an action owner's email); what to show
 /// of them is the resolver's to decide.
 pub struct UserLoader(pub DatabaseConnection);
@@ -218,6 +234,7 @@ pub fn attach<Q, M, S>(
         .data(DataLoader::new(ShipmentsOfOrderLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(ProofOfDeliveryLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(TemplateLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
+        .data(DataLoader::new(DeliverablesLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(UserLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(TimelineLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(

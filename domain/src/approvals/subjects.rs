@@ -27,6 +27,13 @@ pub async fn on_closed(
         // until then nothing raises them, so there is nothing to move.
         // The purchase order is sent (its email goes after commit) or stays DRAFT.
         ApprovalKind::PurchaseOrder => crate::purchasing::on_approval_closed(w, request).await,
-        ApprovalKind::ScopeChange | ApprovalKind::DeliverableAcceptance => Ok(()),
+        // The deliverable is accepted, or rejected with feedback (a revision round).
+        ApprovalKind::DeliverableAcceptance => {
+            let calendar = crate::business_time::calendar::SharedCalendar::load(w.conn())
+                .await?
+                .current();
+            crate::engagements::deliverables::on_approval_closed(w, &calendar, request).await
+        }
+        ApprovalKind::ScopeChange => Ok(()),
     }
 }

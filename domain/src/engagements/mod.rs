@@ -6,6 +6,7 @@
 //! mitigation actions, a revision round), and each stage's due time on the
 //! business calendar (a timer flags it overdue once).
 
+pub mod deliverables;
 pub mod state;
 pub mod template;
 
@@ -944,9 +945,23 @@ pub async fn advance(
         |key| template.definition.index_of(key),
     );
     let index = e.stage_index as usize;
+    // A revision round needs nothing more; moving on needs the stage's
+    // deliverables too.
+    let gate = match leave {
+        Ok(Leave::ReviseFrom(_)) => vec![],
+        _ => deliverables::gate_errors(w.conn(), &before, &template.definition).await?,
+    };
+    let leave = match leave {
+        Err(blocked) => {
+            let mut errors = blocked_errors(stage, &blocked);
+            errors.extend(gate);
+            return Err(DomainError::Rejected(errors));
+        }
+        Ok(_) if !gate.is_empty() => return Err(DomainError::Rejected(gate)),
+        Ok(leave) => leave,
+    };
     let (after, action) = match leave {
-        Err(blocked) => return Err(DomainError::Rejected(blocked_errors(stage, &blocked))),
-        Ok(Leave::ReviseFrom(to)) => {
+        Leave::ReviseFrom(to) => {
             let after = enter_stage(
                 &mut w,
                 calendar,
@@ -959,7 +974,7 @@ pub async fn advance(
             .await?;
             (after, "engagement.revision_round")
         }
-        Ok(Leave::Next) if index + 1 < template.definition.stages.len() => {
+        Leave::Next if index + 1 < template.definition.stages.len() => {
             let after = enter_stage(
                 &mut w,
                 calendar,
@@ -972,7 +987,7 @@ pub async fn advance(
             .await?;
             (after, "engagement.stage_left")
         }
-        Ok(Leave::Next) => {
+        Leave::Next => {
             let status = state::apply(e.status, Event::Finish).map_err(|i| illegal(e, i))?;
             let after = w
                 .change::<engagement::Entity>(e.id, e.version, |m| {

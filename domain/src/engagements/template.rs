@@ -18,6 +18,18 @@ pub enum DurationUnit {
     BusinessDays,
 }
 
+/// What a stage needs of the engagement's deliverables before it is left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeliverableGate {
+    /// Deliverables are made here: each has a version submitted for review.
+    Submitted,
+    /// Deliverables are reviewed here: each latest version passed.
+    Reviewed,
+    /// The customer accepts here: each is accepted.
+    Accepted,
+}
+
 /// What an answer to a decision point leads to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -78,6 +90,10 @@ pub struct Stage {
     pub inputs: Vec<String>,
     pub outputs: Vec<Output>,
     pub decisions: Vec<DecisionPoint>,
+    /// What it needs of the deliverables (and where they are submitted,
+    /// reviewed or accepted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<DeliverableGate>,
 }
 
 /// A template's whole definition (stored as JSON with each version).
@@ -196,6 +212,37 @@ impl Definition {
                 }
             }
         }
+        // Each gate at most once, in the order work flows.
+        let gates: Vec<(usize, DeliverableGate)> = self
+            .stages
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.gate.map(|g| (i, g)))
+            .collect();
+        let order = |g: DeliverableGate| match g {
+            DeliverableGate::Submitted => 0,
+            DeliverableGate::Reviewed => 1,
+            DeliverableGate::Accepted => 2,
+        };
+        for pair in gates.windows(2) {
+            if order(pair[1].1) <= order(pair[0].1) {
+                let at = pair[1].0.to_string();
+                out.push(invalid(
+                    &["stages", &at, "gate"],
+                    "deliverables are submitted, then reviewed, then accepted, each in one stage",
+                ));
+            }
+        }
+        if gates
+            .first()
+            .is_some_and(|(_, g)| *g != DeliverableGate::Submitted)
+        {
+            let at = gates[0].0.to_string();
+            out.push(invalid(
+                &["stages", &at, "gate"],
+                "deliverables are submitted in an earlier stage before they are reviewed or accepted",
+            ));
+        }
         out
     }
 
@@ -249,6 +296,7 @@ fn stage(
         inputs: texts(inputs),
         outputs: outputs(outs),
         decisions,
+        gate: None,
     }
 }
 
@@ -274,115 +322,121 @@ use DurationUnit::{BusinessDays as D, BusinessHours as H};
 /// The seed process: Kickoff → Detailed Planning → Execution → Quality
 /// Review → Customer Review and Acceptance → Closure.
 pub fn service_delivery() -> Definition {
-    Definition {
-        stages: vec![
-            stage(
-                "kickoff",
-                "Kickoff",
-                None,
-                Role::ProjectManager,
-                (1, 2, D),
-                &["Signed scope of work", "Customer contacts"],
-                &[
-                    ("kickoff_meeting", "Kickoff meeting completed"),
-                    ("charter_signed", "Project charter signed"),
-                    ("communication_plan", "Communication plan established"),
-                ],
-                vec![],
-            ),
-            stage(
-                "detailed_planning",
-                "Detailed Planning",
-                None,
-                Role::ProjectManager,
-                (3, 5, D),
-                &["Project charter", "Communication plan"],
-                &[
-                    ("project_plan", "Detailed project plan"),
-                    ("resource_plan", "Resource allocation"),
-                    ("risk_register", "Initial risk assessment"),
-                    ("acceptance_criteria", "Acceptance criteria agreed"),
-                ],
-                vec![],
-            ),
-            stage(
-                "execution",
-                "Execution",
-                None,
-                Role::DeliveryTeam,
-                (5, 20, D),
-                &["Detailed project plan", "Acceptance criteria"],
-                &[
-                    ("deliverables_produced", "Deliverables produced"),
-                    ("status_reports", "Status reports issued"),
-                ],
-                vec![
-                    decision(
-                        "on_track",
-                        "Are deliverables on track?",
-                        C::Proceed,
-                        C::ReviseTimeline,
-                        None,
-                    ),
-                    decision(
-                        "risks_need_mitigation",
-                        "Do any risks require mitigation action?",
-                        C::MitigationActions,
-                        C::Proceed,
-                        None,
-                    ),
-                ],
-            ),
-            stage(
-                "quality_review",
-                "Quality Review",
-                None,
-                Role::QaLead,
-                (2, 5, D),
-                &["Deliverables"],
-                &[
-                    ("quality_checks", "Quality checks completed"),
-                    ("review_report", "Review report with metrics"),
-                ],
-                vec![],
-            ),
-            stage(
-                "customer_acceptance",
-                "Customer Review and Acceptance",
-                None,
-                Role::ProjectManager,
-                (3, 7, D),
-                &["Reviewed deliverables", "Acceptance criteria"],
-                &[
-                    (
-                        "deliverables_presented",
-                        "Deliverables presented to the customer",
-                    ),
-                    ("acceptance_recorded", "Customer acceptance recorded"),
-                ],
-                vec![decision(
-                    "accepted",
-                    "Has the customer accepted the deliverables?",
+    let mut stages = vec![
+        stage(
+            "kickoff",
+            "Kickoff",
+            None,
+            Role::ProjectManager,
+            (1, 2, D),
+            &["Signed scope of work", "Customer contacts"],
+            &[
+                ("kickoff_meeting", "Kickoff meeting completed"),
+                ("charter_signed", "Project charter signed"),
+                ("communication_plan", "Communication plan established"),
+            ],
+            vec![],
+        ),
+        stage(
+            "detailed_planning",
+            "Detailed Planning",
+            None,
+            Role::ProjectManager,
+            (3, 5, D),
+            &["Project charter", "Communication plan"],
+            &[
+                ("project_plan", "Detailed project plan"),
+                ("resource_plan", "Resource allocation"),
+                ("risk_register", "Initial risk assessment"),
+                ("acceptance_criteria", "Acceptance criteria agreed"),
+            ],
+            vec![],
+        ),
+        stage(
+            "execution",
+            "Execution",
+            None,
+            Role::DeliveryTeam,
+            (5, 20, D),
+            &["Detailed project plan", "Acceptance criteria"],
+            &[
+                ("deliverables_produced", "Deliverables produced"),
+                ("status_reports", "Status reports issued"),
+            ],
+            vec![
+                decision(
+                    "on_track",
+                    "Are deliverables on track?",
                     C::Proceed,
-                    C::ReviseFrom,
-                    Some("execution"),
-                )],
-            ),
-            stage(
-                "closure",
-                "Closure",
-                None,
-                Role::ProjectManager,
-                (2, 3, D),
-                &["Customer acceptance"],
-                &[
-                    ("final_invoice", "Final invoice issued"),
-                    ("lessons_learned", "Lessons learned recorded"),
-                    ("handover", "Handover and sign-off completed"),
-                ],
-                vec![],
-            ),
-        ],
+                    C::ReviseTimeline,
+                    None,
+                ),
+                decision(
+                    "risks_need_mitigation",
+                    "Do any risks require mitigation action?",
+                    C::MitigationActions,
+                    C::Proceed,
+                    None,
+                ),
+            ],
+        ),
+        stage(
+            "quality_review",
+            "Quality Review",
+            None,
+            Role::QaLead,
+            (2, 5, D),
+            &["Deliverables"],
+            &[
+                ("quality_checks", "Quality checks completed"),
+                ("review_report", "Review report with metrics"),
+            ],
+            vec![],
+        ),
+        stage(
+            "customer_acceptance",
+            "Customer Review and Acceptance",
+            None,
+            Role::ProjectManager,
+            (3, 7, D),
+            &["Reviewed deliverables", "Acceptance criteria"],
+            &[
+                (
+                    "deliverables_presented",
+                    "Deliverables presented to the customer",
+                ),
+                ("acceptance_recorded", "Customer acceptance recorded"),
+            ],
+            vec![decision(
+                "accepted",
+                "Has the customer accepted the deliverables?",
+                C::Proceed,
+                C::ReviseFrom,
+                Some("execution"),
+            )],
+        ),
+        stage(
+            "closure",
+            "Closure",
+            None,
+            Role::ProjectManager,
+            (2, 3, D),
+            &["Customer acceptance"],
+            &[
+                ("final_invoice", "Final invoice issued"),
+                ("lessons_learned", "Lessons learned recorded"),
+                ("handover", "Handover and sign-off completed"),
+            ],
+            vec![],
+        ),
+    ];
+    // Deliverables are made in Execution, reviewed in Quality Review and
+    // accepted by the customer in Customer Review and Acceptance.
+    stages[2].gate = Some(DeliverableGate::Submitted);
+    stages[3].gate = Some(DeliverableGate::Reviewed);
+    stages[4].gate = Some(DeliverableGate::Accepted);
+    Definition {
+        stages,
         quality_checklist: texts(&[
             "Meets the acceptance criteria",
             "Reviewed by someone other than its author",
@@ -638,6 +692,7 @@ pub fn automation() -> Definition {
                 inputs: std::mem::take(&mut previous),
                 outputs: outs,
                 decisions,
+                gate: None,
             };
             previous = deliverables.iter().map(|d| (*d).to_owned()).collect();
             stage

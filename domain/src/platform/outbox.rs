@@ -46,6 +46,8 @@ pub mod topic {
     pub const ENGAGEMENT_STAGE_STARTED: &str = "engagement.stage_started";
     /// An engagement's stage passed its due time: tell its owners.
     pub const ENGAGEMENT_STAGE_OVERDUE: &str = "engagement.stage_overdue";
+    /// A deliverable awaits the customer's acceptance: tell the customer.
+    pub const DELIVERABLE_AWAITING_ACCEPTANCE: &str = "deliverable.awaiting_acceptance";
     /// An asset's warranty ends soon (payload: who to tell).
     pub const ASSET_RENEWAL_REMINDER: &str = "asset.renewal_reminder";
 }

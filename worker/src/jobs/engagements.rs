@@ -1,14 +1,19 @@
-//! An engagement's stage emails (DESIGN "Engagements"): the customer told
-//! when a stage starts, the stage's owners when it is overdue. Each is about
-//! the stage entry (the stage in its round, see
-//! `domain::engagements::StageEntry`), so each recipient gets it once per
-//! stage and round however often the event is handled.
+//! An engagement's emails (DESIGN "Engagements"): the customer told when a
+//! stage starts, the stage's owners when it is overdue, each about the stage
+//! entry (the stage in its round, see `domain::engagements::StageEntry`), so
+//! each recipient gets it once per stage and round however often the event
+//! is handled; and the customer asked to accept a deliverable, about the
+//! acceptance round's approval, so once per round (a new round after a
+//! rejection is emailed again).
 
 use super::send_notification::email_each;
 use crate::deps::Deps;
 use apalis::prelude::BoxDynError;
 use domain::engagements::{self, StageNotice};
 use domain::platform::notifications::NotificationKind;
+use entity::{AcceptanceOutcome, acceptance_round, deliverable};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::Deserialize;
 use uuid::Uuid;
 
 /// A stage started: email the engagement's customer (nothing when the
@@ -62,4 +67,49 @@ pub async fn stage_overdue(
     }
     let kind = NotificationKind::EngagementStageOverdue;
     email_each(deps, kind, entry.id, &to).await
+}
+
+/// The payload of a `deliverable.awaiting_acceptance` outbox row: the
+/// acceptance round's DELIVERABLE_ACCEPTANCE approval.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AcceptanceNotice {
+    pub approval_id: Uuid,
+}
+
+/// A deliverable awaits the customer's acceptance: email the engagement's
+/// customer, about the round's approval (nothing when the customer has no
+/// address, or the round is already over: answered, expired or cancelled).
+pub async fn awaiting_acceptance(
+    deps: &Deps,
+    deliverable_id: Uuid,
+    notice: AcceptanceNotice,
+) -> Result<(), BoxDynError> {
+    let approval_id = notice.approval_id;
+    let Some(row) = deliverable::Entity::find_by_id(deliverable_id)
+        .one(&deps.db)
+        .await?
+    else {
+        tracing::warn!(%deliverable_id, "deliverable awaiting acceptance not found");
+        return Ok(());
+    };
+    let round = acceptance_round::Entity::find()
+        .filter(acceptance_round::Column::ApprovalId.eq(approval_id))
+        .one(&deps.db)
+        .await?;
+    if round.is_some_and(|r| r.outcome != AcceptanceOutcome::Pending) {
+        tracing::info!(%deliverable_id, %approval_id, "this acceptance round is already over; the customer is not asked");
+        return Ok(());
+    }
+    let Some(found) = engagements::find(&deps.db, row.engagement_id).await? else {
+        tracing::warn!(%deliverable_id, "engagement of a deliverable awaiting acceptance not found");
+        return Ok(());
+    };
+    let customer = domain::customers::find(&deps.db, found.engagement.customer_id).await?;
+    let Some(email) = customer.and_then(|c| c.email) else {
+        tracing::info!(%deliverable_id, "the engagement's customer has no email address; not asked by email to accept");
+        return Ok(());
+    };
+    let kind = NotificationKind::DeliverableAwaitingAcceptance;
+    email_each(deps, kind, approval_id, &[email]).await
 }

@@ -103,6 +103,10 @@ async fn process(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
             let notice: domain::engagements::StageNotice = serde_json::from_str(&row.payload)?;
             super::engagements::stage_overdue(deps, row.subject_id, notice).await?
         }
+        topic::DELIVERABLE_AWAITING_ACCEPTANCE => {
+            let notice: super::engagements::AcceptanceNotice = serde_json::from_str(&row.payload)?;
+            super::engagements::awaiting_acceptance(deps, row.subject_id, notice).await?
+        }
         topic::ASSET_RENEWAL_REMINDER => {
             let reminder: domain::closeout::assets::RenewalReminder =
                 serde_json::from_str(&row.payload)?;

@@ -11,7 +11,19 @@
 //!   done this round, decisions unanswered or holding it), as leaving it
 //!   would say, and whose engagement it is.
 //!
-//! Neither carries a link.
+//! - DELIVERABLE_AWAITING_ACCEPTANCE (transactional, to the customer; the
+//!   subject is the acceptance round's DELIVERABLE_ACCEPTANCE approval): a
+//!   reviewed version of a deliverable awaits their acceptance: where to
+//!   find it (its reference), the acceptance criteria, what they asked to
+//!   change last time, when to answer by, how to answer (signed in, from
+//!   their approvals: accept, or reject with feedback; or reply with a
+//!   signed acceptance), and who the business is. It describes the version
+//!   that round asked about even when a newer one exists since, and says so
+//!   when the round was answered before the email went.
+//!
+//! The stage emails carry no link; the acceptance email links only a
+//! version reference that is an http(s) address (any other reference is
+//! text).
 
 use super::closeout::local;
 use super::purchasing::Business;
@@ -19,11 +31,15 @@ use super::{Rendered, render_pair};
 use apalis::prelude::BoxDynError;
 use domain::engagements::template::{Definition, DurationUnit, Stage};
 use domain::engagements::{self, Engagement, StageEntry, Template};
-use entity::{business_settings, notification};
-use sea_orm::DatabaseConnection;
+use entity::{
+    AcceptanceOutcome, DeliverableStatus, acceptance_round, approval_request, business_settings,
+    deliverable, deliverable_version, notification,
+};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
+use uuid::Uuid;
 
-pub(super) const TEMPLATES: [(&str, &str); 4] = [
+pub(super) const TEMPLATES: [(&str, &str); 6] = [
     (
         "engagement_stage_started.html",
         include_str!("../../templates/engagement_stage_started.html"),
@@ -39,6 +55,14 @@ pub(super) const TEMPLATES: [(&str, &str); 4] = [
     (
         "engagement_stage_overdue.txt",
         include_str!("../../templates/engagement_stage_overdue.txt"),
+    ),
+    (
+        "deliverable_awaiting_acceptance.html",
+        include_str!("../../templates/deliverable_awaiting_acceptance.html"),
+    ),
+    (
+        "deliverable_awaiting_acceptance.txt",
+        include_str!("../../templates/deliverable_awaiting_acceptance.txt"),
     ),
 ];
 
@@ -255,6 +279,187 @@ pub(super) async fn render_stage_overdue(
     )
     .ok_or("an engagement's stage is past its template")?;
     Ok(stage_overdue(&ctx)?)
+}
+
+/// The customer's email that a deliverable version awaits their acceptance.
+#[derive(Debug, Clone, Serialize)]
+pub struct AcceptanceContext {
+    pub subject: String,
+    /// The customer, as greeted.
+    pub name: String,
+    pub number: String,
+    pub engagement_name: String,
+    pub scope_reference: String,
+    pub deliverable: String,
+    /// The version this round asks about.
+    pub version: i32,
+    /// Where to find it: a link or a document reference, shown as text.
+    pub reference: String,
+    /// The reference when it is an http(s) address (the HTML links it).
+    pub reference_url: Option<String>,
+    /// The team's note on the version.
+    pub note: Option<String>,
+    pub acceptance_criteria: String,
+    /// What the customer asked to change when they rejected an earlier
+    /// version (the latest such feedback).
+    pub earlier_feedback: Option<String>,
+    /// When an answer is due, in the business's timezone.
+    pub answer_by: Option<String>,
+    /// How the round ended, when it did before the email went: "accepted",
+    /// "rejected", "closed" (expired or cancelled); the email then says so
+    /// instead of asking.
+    pub answered: Option<&'static str>,
+    pub business: Business,
+}
+
+/// `reference` as a link target, when it is one address with the http or
+/// https scheme (anything else is only ever shown as text).
+pub fn web_address(reference: &str) -> Option<String> {
+    let r = reference.trim();
+    let lower = r.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))?;
+    let one_address = !rest.is_empty() && !r.chars().any(char::is_whitespace);
+    one_address.then(|| r.to_owned())
+}
+
+/// The customer's email about `round` (one of the deliverable's `rounds`,
+/// oldest first) of `deliverable` of `engagement`, asking about `version`;
+/// `answer_by` is the approval's due time.
+#[allow(clippy::too_many_arguments)]
+pub fn acceptance_context(
+    engagement: &entity::engagement::Model,
+    customer_name: &str,
+    deliverable: &deliverable::Model,
+    version: &deliverable_version::Model,
+    round: &acceptance_round::Model,
+    rounds: &[acceptance_round::Model],
+    answer_by: Option<chrono::DateTime<chrono::Utc>>,
+    business: Business,
+) -> AcceptanceContext {
+    let earlier_feedback = rounds
+        .iter()
+        .take_while(|r| r.approval_id != round.approval_id)
+        .filter(|r| {
+            r.outcome == AcceptanceOutcome::Rejected && r.version_number < round.version_number
+        })
+        .filter_map(|r| r.feedback.clone())
+        .filter(|f| !f.trim().is_empty())
+        .last();
+    let answered = match round.outcome {
+        AcceptanceOutcome::Pending => None,
+        AcceptanceOutcome::Accepted => Some("accepted"),
+        AcceptanceOutcome::Rejected => Some("rejected"),
+        AcceptanceOutcome::Lapsed => Some("closed"),
+    };
+    AcceptanceContext {
+        subject: format!(
+            "{}: {} (version {}) awaits your acceptance",
+            engagement.number, deliverable.name, round.version_number
+        ),
+        name: customer_name.to_owned(),
+        number: engagement.number.clone(),
+        engagement_name: engagement.name.clone(),
+        scope_reference: engagement.scope_reference.clone(),
+        deliverable: deliverable.name.clone(),
+        version: round.version_number,
+        reference: version.reference.clone(),
+        reference_url: web_address(&version.reference),
+        note: version.note.clone().filter(|n| !n.trim().is_empty()),
+        acceptance_criteria: deliverable.acceptance_criteria.clone(),
+        earlier_feedback,
+        answer_by: answer_by.filter(|_| answered.is_none()).map(local),
+        answered,
+        business,
+    }
+}
+
+pub fn awaiting_acceptance(ctx: &AcceptanceContext) -> Result<Rendered, minijinja::Error> {
+    render_pair("deliverable_awaiting_acceptance", ctx.subject.clone(), ctx)
+}
+
+/// The round of `approval_id` when its row is missing but the deliverable's
+/// ask (`approval_id`) is that approval: its current version, and how the
+/// deliverable's status says the ask ended.
+fn round_of_deliverable(d: &deliverable::Model, approval_id: Uuid) -> acceptance_round::Model {
+    let outcome = match d.status {
+        DeliverableStatus::AwaitingAcceptance => AcceptanceOutcome::Pending,
+        DeliverableStatus::Accepted => AcceptanceOutcome::Accepted,
+        DeliverableStatus::Rejected => AcceptanceOutcome::Rejected,
+        _ => AcceptanceOutcome::Lapsed,
+    };
+    acceptance_round::Model {
+        id: approval_id,
+        deliverable_id: d.id,
+        version_number: d.current_version,
+        approval_id,
+        outcome,
+        feedback: None,
+        requested_at: d.updated_at,
+        decided_at: None,
+    }
+}
+
+/// DELIVERABLE_AWAITING_ACCEPTANCE: the notification's subject is the
+/// round's approval.
+pub(super) async fn render_awaiting_acceptance(
+    db: &DatabaseConnection,
+    settings: &business_settings::Model,
+    n: &notification::Model,
+) -> Result<Rendered, BoxDynError> {
+    let approval_id = n.subject_id;
+    let round = acceptance_round::Entity::find()
+        .filter(acceptance_round::Column::ApprovalId.eq(approval_id))
+        .one(db)
+        .await?;
+    let deliverable = match &round {
+        Some(r) => {
+            deliverable::Entity::find_by_id(r.deliverable_id)
+                .one(db)
+                .await?
+        }
+        None => {
+            deliverable::Entity::find()
+                .filter(deliverable::Column::ApprovalId.eq(approval_id))
+                .one(db)
+                .await?
+        }
+    }
+    .ok_or("deliverable of an acceptance email not found")?;
+    let round = round.unwrap_or_else(|| round_of_deliverable(&deliverable, approval_id));
+    let rounds = acceptance_round::Entity::find()
+        .filter(acceptance_round::Column::DeliverableId.eq(deliverable.id))
+        .order_by_asc(acceptance_round::Column::Id)
+        .all(db)
+        .await?;
+    let version = deliverable_version::Entity::find()
+        .filter(deliverable_version::Column::DeliverableId.eq(deliverable.id))
+        .filter(deliverable_version::Column::Number.eq(round.version_number))
+        .one(db)
+        .await?
+        .ok_or("the deliverable version of an acceptance email not found")?;
+    let found = engagements::find(db, deliverable.engagement_id)
+        .await?
+        .ok_or("engagement of a deliverable not found")?;
+    let customer = domain::customers::find(db, found.engagement.customer_id)
+        .await?
+        .ok_or("customer of an engagement not found")?;
+    let answer_by = approval_request::Entity::find_by_id(approval_id)
+        .one(db)
+        .await?
+        .map(|a| a.due_at);
+    let ctx = acceptance_context(
+        &found.engagement,
+        &customer.name,
+        &deliverable,
+        &version,
+        &round,
+        &rounds,
+        answer_by,
+        Business::of(settings),
+    );
+    Ok(awaiting_acceptance(&ctx)?)
 }
 
 #[cfg(test)]
@@ -533,5 +738,217 @@ mod tests {
             assert!(!body.contains("Deliverables produced"));
             assert!(!body.contains("Still missing"));
         }
+    }
+
+    /// The first ask of deliverable 80's version 1 (a document reference),
+    /// to answer by Friday 11 December 2026 at 5 pm.
+    fn first_ask(reference: &str) -> AcceptanceContext {
+        let round = fixtures::acceptance_round(1, 1, AcceptanceOutcome::Pending, None);
+        acceptance_context(
+            &fixtures::engagement(4, 0).engagement,
+            "Tom & <Jerry>",
+            &fixtures::deliverable(DeliverableStatus::AwaitingAcceptance, 1),
+            &fixtures::deliverable_version(1, reference),
+            &round,
+            std::slice::from_ref(&round),
+            Some(fixtures::utc("2026-12-11T06:00:00Z")),
+            fixtures::business(),
+        )
+    }
+
+    #[test]
+    fn the_customer_is_asked_to_accept_a_version_against_its_criteria_and_told_how() {
+        let ctx = first_ask("DOC-2026-118 rev B <final>");
+        assert_eq!(
+            ctx.subject,
+            "ENG-000003: Online <order> & pickup form (version 1) awaits your acceptance"
+        );
+        assert_eq!(ctx.reference_url, None, "a document reference");
+        let rendered = awaiting_acceptance(&ctx).unwrap();
+        assert_eq!(rendered.unsubscribe_url, None, "transactional");
+        let html = &rendered.html;
+        assert!(html.contains("Hello Tom &amp; &lt;Jerry&gt;,"), "{html}");
+        assert!(html.contains("Online &lt;order&gt; &amp; pickup form"));
+        assert!(html.contains("Website &lt;rebuild&gt; &amp; care"));
+        assert!(html.contains("DOC-2026-118 rev B &lt;final&gt;"));
+        assert!(html.contains("Works on phones &amp; &lt;tablets&gt;."));
+        assert!(html.contains("Harbour &amp; Co Homewares"));
+        for raw in ["<Jerry>", "<order>", "<rebuild>", "<final>", "<tablets>"] {
+            assert!(!html.contains(raw), "{raw} unescaped");
+        }
+        assert!(!html.contains("href"), "nothing to link");
+        for body in [html, &rendered.text] {
+            assert!(body.contains("ENG-000003"), "{body}");
+            assert!(body.contains("SOW-2026-014"));
+            assert!(body.contains("Version 1 of"));
+            assert!(body.contains("Customers order for pickup or delivery in under 2 minutes."));
+            assert!(body.contains("Acceptance criteria"));
+            assert!(body.contains("Please answer by"));
+            assert!(body.contains("Friday 11 December 2026 at 5:00 pm AEDT"));
+            assert!(body.contains("open your approvals"));
+            assert!(body.contains("reject it with feedback"));
+            assert!(body.contains("reply to this email with a signed acceptance"));
+            assert!(
+                !body.contains("revised it after your feedback"),
+                "the first ask"
+            );
+            assert!(!body.contains("answered since"));
+            assert!(body.contains("ABN 51 824 753 556"));
+            assert!(body.contains("orders@harbour.example.com.au"));
+            assert!(body.contains("not marketing"));
+            assert!(!body.contains("http"));
+        }
+        let text = &rendered.text;
+        assert!(text.contains("Hello Tom & <Jerry>,"), "{text}");
+        assert!(text.contains("Where to find it: DOC-2026-118 rev B <final>\n"));
+        assert!(text.contains(
+            "Acceptance criteria:\nCustomers order for pickup or delivery in under 2 minutes.\nWorks on phones & <tablets>.\n"
+        ));
+        assert!(text.contains("From Harbour & Co Homewares · ABN 51 824 753 556"));
+        assert!(!text.contains("\n\n\n"), "no runs of blank lines: {text}");
+    }
+
+    #[test]
+    fn a_second_round_after_a_rejection_names_the_feedback_and_links_a_web_address() {
+        let rounds = [
+            fixtures::acceptance_round(
+                1,
+                1,
+                AcceptanceOutcome::Rejected,
+                Some("Add a gluten-free filter & <allergens>"),
+            ),
+            fixtures::acceptance_round(2, 2, AcceptanceOutcome::Pending, None),
+        ];
+        let version = fixtures::deliverable_version(
+            2,
+            "https://git.example.com.au/bakery/order-form/tree/v2?a=1&b=2",
+        );
+        let version = deliverable_version::Model {
+            note: Some("Filter added; see the release notes".into()),
+            ..version
+        };
+        let ctx = acceptance_context(
+            &fixtures::engagement(4, 1).engagement,
+            "Acme",
+            &fixtures::deliverable(DeliverableStatus::AwaitingAcceptance, 2),
+            &version,
+            &rounds[1],
+            &rounds,
+            Some(fixtures::utc("2026-12-11T06:00:00Z")),
+            fixtures::business(),
+        );
+        assert_eq!(
+            ctx.subject,
+            "ENG-000003: Online <order> & pickup form (version 2) awaits your acceptance"
+        );
+        let rendered = awaiting_acceptance(&ctx).unwrap();
+        let html = &rendered.html;
+        assert!(
+            html.contains(
+                "href=\"https:&#x2f;&#x2f;git.example.com.au&#x2f;bakery&#x2f;order-form&#x2f;tree&#x2f;v2?a=1&amp;b=2\""
+            ),
+            "{html}"
+        );
+        assert_eq!(
+            html.matches("href").count(),
+            1,
+            "only the version is linked"
+        );
+        assert!(html.contains("Add a gluten-free filter &amp; &lt;allergens&gt;"));
+        let text = &rendered.text;
+        assert!(text.contains(
+            "Where to find it: https://git.example.com.au/bakery/order-form/tree/v2?a=1&b=2\n"
+        ));
+        assert!(text.contains(
+            "We revised it after your feedback on an earlier version:\n\"Add a gluten-free filter & <allergens>\"\n"
+        ), "{text}");
+        assert!(text.contains("Note from our team: Filter added; see the release notes\n"));
+        for body in [html, text] {
+            assert!(body.contains("Version 2 of"), "{body}");
+            assert!(body.contains("open your approvals"));
+        }
+        assert!(!text.contains("\n\n\n"), "no runs of blank lines: {text}");
+    }
+
+    #[test]
+    fn only_one_http_or_https_address_is_a_link() {
+        assert_eq!(
+            web_address(" HTTPS://Docs.example.com/a b"),
+            None,
+            "two words"
+        );
+        assert_eq!(
+            web_address(" http://docs.example.com/x "),
+            Some("http://docs.example.com/x".into())
+        );
+        assert_eq!(
+            web_address("HTTPS://Docs.example.com/A"),
+            Some("HTTPS://Docs.example.com/A".into())
+        );
+        for not_a_link in [
+            "javascript:alert(1)",
+            "ftp://files.example.com/v1.zip",
+            "www.example.com/v1",
+            "https://",
+            "SharePoint: Projects/Bakery/Order form v1.docx",
+            "DOC-118",
+        ] {
+            assert_eq!(web_address(not_a_link), None, "{not_a_link}");
+        }
+    }
+
+    #[test]
+    fn a_round_answered_before_the_email_went_says_so_instead_of_asking() {
+        // Round 1 asked about version 1; the deliverable has a version 2
+        // since, never asked about.
+        for (outcome, says) in [
+            (
+                AcceptanceOutcome::Accepted,
+                "You have accepted this version since we wrote",
+            ),
+            (
+                AcceptanceOutcome::Rejected,
+                "You have rejected this version with feedback since we wrote",
+            ),
+            (
+                AcceptanceOutcome::Lapsed,
+                "This request was closed since we wrote",
+            ),
+        ] {
+            let round = fixtures::acceptance_round(1, 1, outcome, None);
+            let ctx = acceptance_context(
+                &fixtures::engagement(4, 0).engagement,
+                "Acme",
+                &fixtures::deliverable(DeliverableStatus::Submitted, 2),
+                &fixtures::deliverable_version(1, "DOC-118"),
+                &round,
+                std::slice::from_ref(&round),
+                Some(fixtures::utc("2026-12-11T06:00:00Z")),
+                fixtures::business(),
+            );
+            assert!(ctx.subject.contains("(version 1)"), "the round's version");
+            let rendered = awaiting_acceptance(&ctx).unwrap();
+            for body in [&rendered.html, &rendered.text] {
+                assert!(body.contains(says), "{outcome:?}: {body}");
+                assert!(body.contains("Online"));
+                assert!(!body.contains("How to answer"));
+                assert!(!body.contains("Please answer by"));
+                assert!(!body.contains("open your approvals"));
+                assert!(body.contains("DOC-118"));
+                assert!(body.contains("Version 1 of"));
+            }
+            assert!(!rendered.text.contains("\n\n\n"), "{}", rendered.text);
+        }
+    }
+
+    #[test]
+    fn the_round_of_a_deliverable_without_its_row_is_its_current_ask() {
+        let d = fixtures::deliverable(DeliverableStatus::AwaitingAcceptance, 3);
+        let round = round_of_deliverable(&d, uuid::Uuid::from_u128(99));
+        assert_eq!(round.version_number, 3);
+        assert_eq!(round.outcome, AcceptanceOutcome::Pending);
+        let d = fixtures::deliverable(DeliverableStatus::Rejected, 3);
+        let round = round_of_deliverable(&d, uuid::Uuid::from_u128(99));
+        assert_eq!(round.outcome, AcceptanceOutcome::Rejected);
     }
 }

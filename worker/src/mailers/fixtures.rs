@@ -1,6 +1,7 @@
 //! What the mailers' tests render from (the customer order, its lines, an
 //! asset it left, the business, a customer's consent, the link signer, an
-//! engagement and one of its stage entries): one shape each, varied with
+//! engagement, one of its stage entries, and a deliverable with its versions
+//! and acceptance rounds): one shape each, varied with
 //! struct update syntax where a test needs something else.
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -190,5 +191,65 @@ pub fn stage_entry(stage_index: i32, round: i32, due: &str) -> domain::engagemen
         engagement_id: Uuid::from_u128(70),
         notice: domain::engagements::StageNotice { stage_index, round },
         due_at: utc(due),
+    }
+}
+
+/// Deliverable 80 of engagement 70, "Online <order> & pickup form" (a
+/// name HTML must escape), at `status` with `current_version` submitted, its
+/// multi-line acceptance criteria HTML must escape too.
+pub fn deliverable(
+    status: entity::DeliverableStatus,
+    current_version: i32,
+) -> entity::deliverable::Model {
+    let at = utc("2026-12-01T00:00:00Z");
+    entity::deliverable::Model {
+        id: Uuid::from_u128(80),
+        engagement_id: Uuid::from_u128(70),
+        name: "Online <order> & pickup form".into(),
+        acceptance_criteria:
+            "Customers order for pickup or delivery in under 2 minutes.\nWorks on phones & <tablets>."
+                .into(),
+        status,
+        current_version,
+        accepted_version: None,
+        approval_id: None,
+        findings: None,
+        created_by: "team".into(),
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+/// Version `number` of deliverable 80, found at `reference`.
+pub fn deliverable_version(number: i32, reference: &str) -> entity::deliverable_version::Model {
+    entity::deliverable_version::Model {
+        id: Uuid::from_u128(800 + number as u128),
+        deliverable_id: Uuid::from_u128(80),
+        number,
+        reference: reference.into(),
+        note: None,
+        submitted_by: "team".into(),
+        submitted_at: utc("2026-12-01T00:00:00Z"),
+    }
+}
+
+/// Acceptance round `n` (1, 2, ...) of deliverable 80, asking about
+/// `version`, its approval id `90 + n`.
+pub fn acceptance_round(
+    n: u128,
+    version: i32,
+    outcome: entity::AcceptanceOutcome,
+    feedback: Option<&str>,
+) -> entity::acceptance_round::Model {
+    entity::acceptance_round::Model {
+        id: Uuid::from_u128(850 + n),
+        deliverable_id: Uuid::from_u128(80),
+        version_number: version,
+        approval_id: Uuid::from_u128(90 + n),
+        outcome,
+        feedback: feedback.map(str::to_owned),
+        requested_at: utc("2026-12-01T00:00:00Z"),
+        decided_at: None,
     }
 }

@@ -162,6 +162,9 @@ pub async fn render(
         NotificationKind::EngagementStageOverdue => {
             engagements::render_stage_overdue(db, settings, n).await
         }
+        NotificationKind::DeliverableAwaitingAcceptance => {
+            engagements::render_awaiting_acceptance(db, settings, n).await
+        }
     }
 }
 
