@@ -538,6 +538,15 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_f
         2
     );
     assert_eq!(trail.last().map(String::as_str), Some("engagement.closed"));
+    // The timeline holds the deliverable's steps too.
+    for step in [
+        "deliverable.added",
+        "deliverable.review_failed",
+        "deliverable.rejected",
+        "deliverable.accepted",
+    ] {
+        assert!(trail.iter().any(|a| a == step), "{step} in {trail:?}");
+    }
 }
 
 const TEMPLATES: Op = Op {

@@ -332,8 +332,15 @@ async fn change(
     let after = w
         .change::<deliverable::Entity>(before.id, before.version, edit)
         .await?;
-    w.audit(SUBJECT_TYPE, before.id, action, Some(before), Some(&after))
-        .await?;
+    // Filed under the engagement, so its timeline shows every step.
+    w.audit(
+        ENGAGEMENT,
+        before.engagement_id,
+        action,
+        Some(before),
+        Some(&after),
+    )
+    .await?;
     w.touch(before.engagement_id);
     Ok(after)
 }
@@ -405,8 +412,14 @@ pub async fn add(
             updated_at: Set(now),
         })
         .await?;
-    w.audit(SUBJECT_TYPE, row.id, "deliverable.added", None, Some(&row))
-        .await?;
+    w.audit(
+        ENGAGEMENT,
+        row.engagement_id,
+        "deliverable.added",
+        None,
+        Some(&row),
+    )
+    .await?;
     w.touch(input.engagement_id);
     read_back(w, input.engagement_id).await
 }
@@ -570,8 +583,8 @@ pub async fn review(
     })
     .await?;
     w.audit(
-        SUBJECT_TYPE,
-        before.id,
+        ENGAGEMENT,
+        before.engagement_id,
         "deliverable.reviewed",
         None,
         Some(&row),
