@@ -368,6 +368,15 @@ async fn a_drop_ship_is_tracked_from_its_supplier_to_delivery_and_the_customer_s
             .any(|s| s.outcome == entity::SendOutcome::NoConsent)
     })
     .await;
+    // Its emails leave through the reminder's outbox row: once that is
+    // handled, the customer has none.
+    wait_for("the reminder's emails handled", PATIENCE, async || {
+        app.outbox_rows(&asset.to_string())
+            .await
+            .iter()
+            .any(|r| r.topic == "asset.renewal_reminder" && r.processed_at.is_some())
+    })
+    .await;
     assert!(
         app.notifications_of(
             entity::NotificationKind::WarrantyRenewal,

@@ -5,7 +5,7 @@
 use async_graphql::dataloader::{DataLoader, Loader};
 use domain::catalogue::stock::{self, Level};
 use entity::{app_user, audit_entry, party, product, tax_invoice};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -185,11 +185,9 @@ impl Loader<Uuid> for UserLoader {
     }
 }
 
-/// Most audit entries a record's timeline shows (as an order's does).
-pub const TIMELINE_STEPS: usize = 500;
-
 /// The audit trail of each record (by subject id), oldest first, its first
-/// `TIMELINE_STEPS` entries; visibility is the resolver's to check.
+/// entries (`domain::platform::audit::timelines`); visibility is the
+/// resolver's to check.
 pub struct TimelineLoader(pub DatabaseConnection);
 
 impl Loader<Uuid> for TimelineLoader {
@@ -197,20 +195,9 @@ impl Loader<Uuid> for TimelineLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
-        let rows = audit_entry::Entity::find()
-            .filter(audit_entry::Column::SubjectId.is_in(keys.iter().copied()))
-            .order_by_asc(audit_entry::Column::Id)
-            .all(&self.0)
+        domain::platform::audit::timelines(&self.0, keys)
             .await
-            .map_err(Arc::new)?;
-        let mut trails: HashMap<Uuid, Self::Value> = HashMap::new();
-        for entry in rows {
-            let trail = trails.entry(entry.subject_id).or_default();
-            if trail.len() < TIMELINE_STEPS {
-                trail.push(entry);
-            }
-        }
-        Ok(trails)
+            .map_err(Arc::new)
     }
 }
 

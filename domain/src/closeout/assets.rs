@@ -236,7 +236,7 @@ pub async fn remind(
         consent::record_send(w.conn(), &send, decided, None, w.now()).await?;
         outcome = Some(decided);
     }
-    let staff = crate::users::emails_of_role(w.conn(), Role::DeliveryTeam).await?;
+    let staff = service_team(w.conn()).await?;
     let record = serde_json::json!({ "customer": outcome, "staff": staff.len() });
     w.audit::<serde_json::Value>(
         ASSET_SUBJECT_TYPE,
@@ -251,6 +251,12 @@ pub async fn remind(
     w.emit(topic::ASSET_RENEWAL_REMINDER, asset_id, &reminder)
         .await?;
     w.commit(reminder).await
+}
+
+/// The service team's addresses (DELIVERY_TEAM logins): told when goods
+/// with on-site services arrive and when a customer's warranty ends.
+pub async fn service_team<C: ConnectionTrait>(conn: &C) -> Result<Vec<String>, DbErr> {
+    crate::users::emails_of_role(conn, Role::DeliveryTeam).await
 }
 
 /// Proof of delivery as staff enter it.

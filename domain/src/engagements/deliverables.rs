@@ -236,6 +236,25 @@ async fn rows_of<C: ConnectionTrait>(
         .await
 }
 
+/// The deliverable whose acceptance round `approval_id` still awaits the
+/// customer; `None` once that round is over (answered, expired, cancelled).
+pub async fn awaiting_round<C: ConnectionTrait>(
+    conn: &C,
+    deliverable_id: Uuid,
+    approval_id: Uuid,
+) -> Result<Option<deliverable::Model>, DbErr> {
+    let round = acceptance_round::Entity::find()
+        .filter(acceptance_round::Column::ApprovalId.eq(approval_id))
+        .one(conn)
+        .await?;
+    if round.is_some_and(|r| r.outcome != AcceptanceOutcome::Pending) {
+        return Ok(None);
+    }
+    deliverable::Entity::find_by_id(deliverable_id)
+        .one(conn)
+        .await
+}
+
 /// The userErrors of a stage whose deliverable gate is not met (none for a
 /// stage without a gate), for `advance`.
 pub(super) async fn gate_errors<C: ConnectionTrait>(

@@ -1111,6 +1111,17 @@ pub async fn on_stage_due(
     w.commit(true).await
 }
 
+/// The address an engagement's customer is emailed at (its customer
+/// record's), if any.
+pub async fn customer_address<C: ConnectionTrait>(
+    conn: &C,
+    found: &Engagement,
+) -> Result<Option<String>, DbErr> {
+    Ok(crate::customers::find(conn, found.engagement.customer_id)
+        .await?
+        .and_then(|c| c.email))
+}
+
 /// Who owns an engagement's current stage, to email when it is overdue: the
 /// team members of the stage's owner role, else every login of that role.
 pub async fn stage_owners<C: ConnectionTrait>(

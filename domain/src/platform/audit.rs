@@ -5,6 +5,7 @@
 use crate::kernel::{Ctx, Page, PageRequest, Scope, fetch_page};
 use entity::audit_entry;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// May the caller follow this record's timeline? Customers only their own
@@ -50,6 +51,31 @@ pub async fn latest_id<C: ConnectionTrait>(
         .map(|e| e.id))
 }
 
+/// Most entries a record's timeline shows.
+pub const TIMELINE_STEPS: usize = 500;
+
+/// The timelines of many records (by subject id), oldest first, each its
+/// first `TIMELINE_STEPS` entries: one query for any number; visibility is
+/// the caller's to check.
+pub async fn timelines<C: ConnectionTrait>(
+    conn: &C,
+    subject_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<audit_entry::Model>>, sea_orm::DbErr> {
+    let rows = audit_entry::Entity::find()
+        .filter(audit_entry::Column::SubjectId.is_in(subject_ids.iter().copied()))
+        .order_by_asc(audit_entry::Column::Id)
+        .all(conn)
+        .await?;
+    let mut trails: HashMap<Uuid, Vec<audit_entry::Model>> = HashMap::new();
+    for entry in rows {
+        let trail = trails.entry(entry.subject_id).or_default();
+        if trail.len() < TIMELINE_STEPS {
+            trail.push(entry);
+        }
+    }
+    Ok(trails)
+}
+
 /// Entries appended to a record after `after` (all when `None`), oldest first.
 pub async fn appended_since<C: ConnectionTrait>(
     conn: &C,
@@ -62,5 +88,5 @@ pub async fn appended_since<C: ConnectionTrait>(
     if let Some(after) = after {
         query = query.filter(audit_entry::Column::Id.gt(after));
     }
-    query.limit(500).all(conn).await
+    query.limit(TIMELINE_STEPS as u64).all(conn).await
 }

@@ -11,8 +11,6 @@ use crate::deps::Deps;
 use apalis::prelude::BoxDynError;
 use domain::engagements::{self, StageNotice};
 use domain::platform::notifications::NotificationKind;
-use entity::{AcceptanceOutcome, acceptance_round, deliverable};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -27,8 +25,7 @@ pub async fn stage_started(
         tracing::warn!(%engagement_id, "engagement of a stage-started event not found");
         return Ok(());
     };
-    let customer = domain::customers::find(&deps.db, found.engagement.customer_id).await?;
-    let Some(email) = customer.and_then(|c| c.email) else {
+    let Some(email) = engagements::customer_address(&deps.db, &found).await? else {
         tracing::info!(%engagement_id, "the engagement's customer has no email address; not told the stage started");
         return Ok(());
     };
@@ -86,27 +83,17 @@ pub async fn awaiting_acceptance(
     notice: AcceptanceNotice,
 ) -> Result<(), BoxDynError> {
     let approval_id = notice.approval_id;
-    let Some(row) = deliverable::Entity::find_by_id(deliverable_id)
-        .one(&deps.db)
-        .await?
+    let Some(row) =
+        engagements::deliverables::awaiting_round(&deps.db, deliverable_id, approval_id).await?
     else {
-        tracing::warn!(%deliverable_id, "deliverable awaiting acceptance not found");
+        tracing::info!(%deliverable_id, %approval_id, "no acceptance round awaits the customer; not asked");
         return Ok(());
     };
-    let round = acceptance_round::Entity::find()
-        .filter(acceptance_round::Column::ApprovalId.eq(approval_id))
-        .one(&deps.db)
-        .await?;
-    if round.is_some_and(|r| r.outcome != AcceptanceOutcome::Pending) {
-        tracing::info!(%deliverable_id, %approval_id, "this acceptance round is already over; the customer is not asked");
-        return Ok(());
-    }
     let Some(found) = engagements::find(&deps.db, row.engagement_id).await? else {
         tracing::warn!(%deliverable_id, "engagement of a deliverable awaiting acceptance not found");
         return Ok(());
     };
-    let customer = domain::customers::find(&deps.db, found.engagement.customer_id).await?;
-    let Some(email) = customer.and_then(|c| c.email) else {
+    let Some(email) = engagements::customer_address(&deps.db, &found).await? else {
         tracing::info!(%deliverable_id, "the engagement's customer has no email address; not asked by email to accept");
         return Ok(());
     };

@@ -89,7 +89,7 @@ async fn process(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
         }
         topic::ORDER_ON_SITE => {
             let kind = notifications::NotificationKind::ServiceOnSite;
-            let to = domain::users::emails_of_role(&deps.db, entity::Role::DeliveryTeam).await?;
+            let to = domain::closeout::assets::service_team(&deps.db).await?;
             if to.is_empty() {
                 tracing::warn!(order_id = %row.subject_id, "no DELIVERY_TEAM login to tell the order's goods are on site");
             }
