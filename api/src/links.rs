@@ -1,9 +1,10 @@
 //! The pages signed links open (`/links/{purpose}/{token}`). Each area's
 //! page starts with [`open`]: a link that is tampered with, made for another
 //! purpose or expired gets a short page (404 or 410), never an error trace.
-//! Invoice, tracking, survey and unsubscribe pages are served here; the
-//! survey and unsubscribe pages also take a POST at the same address (the
-//! survey's answer; the unsubscribe button and RFC 8058 one-click).
+//! Invoice, tracking, survey, NPS and unsubscribe pages are served here;
+//! the survey, NPS and unsubscribe pages also take a POST at the same
+//! address (the surveys' answers; the unsubscribe button and RFC 8058
+//! one-click).
 
 use crate::state::AppState;
 use axum::extract::{FromRequest, Path, Request, State};
@@ -70,6 +71,7 @@ pub async fn signed_page(
                 crate::pages::payer::approval_page(&state, link.subject, &token).await
             }
             LinkPurpose::Survey => crate::pages::survey::show(&state, link.subject, &token).await,
+            LinkPurpose::Nps => crate::pages::nps::show(&state, link.subject, &token).await,
             LinkPurpose::Unsubscribe => {
                 crate::pages::unsubscribe::show(&state, link.subject, &token).await
             }
@@ -85,8 +87,12 @@ pub async fn signed_post(
     Path((purpose, token)): Path<(String, String)>,
     request: Request,
 ) -> Response {
-    let purpose = LinkPurpose::from_path_segment(&purpose)
-        .filter(|p| matches!(p, LinkPurpose::Survey | LinkPurpose::Unsubscribe));
+    let purpose = LinkPurpose::from_path_segment(&purpose).filter(|p| {
+        matches!(
+            p,
+            LinkPurpose::Survey | LinkPurpose::Nps | LinkPurpose::Unsubscribe
+        )
+    });
     let Some(purpose) = purpose else {
         return page(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -105,6 +111,14 @@ pub async fn signed_post(
             .map(|axum::Form(form)| form)
             .unwrap_or_default();
         return crate::pages::survey::submit(&state, link.subject, &token, form).await;
+    }
+    if purpose == LinkPurpose::Nps {
+        // A body that is not a form is an answer without a score.
+        let form = axum::Form::<crate::pages::nps::NpsForm>::from_request(request, &state)
+            .await
+            .map(|axum::Form(form)| form)
+            .unwrap_or_default();
+        return crate::pages::nps::submit(&state, link.subject, &token, form).await;
     }
     // One-click POSTs carry `List-Unsubscribe=One-Click`; the button nothing.
     let body = axum::body::Bytes::from_request(request, &state)

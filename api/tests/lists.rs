@@ -144,6 +144,16 @@ const BOUNDED: &[(&str, &str, &str)] = &[
     ("Engagement", "team", "a team has at most 50 members"),
     (
         "Engagement",
+        "scopeChanges",
+        "an engagement has at most 100 scope changes (MAX_SCOPE_CHANGES)",
+    ),
+    (
+        "Engagement",
+        "feeLines",
+        "at most 20 set up plus one per approved scope change (at most 100)",
+    ),
+    (
+        "Engagement",
         "decisions",
         "one engagement's answers: at most 500 are kept (MAX_ANSWERS)",
     ),
@@ -187,6 +197,61 @@ const BOUNDED: &[(&str, &str, &str)] = &[
         "QualityReview",
         "metrics",
         "a review records at most 20 metrics (MAX_METRICS)",
+    ),
+    (
+        "Engagement",
+        "risks",
+        "an engagement's register holds at most 200 risks (register::MAX_RISKS)",
+    ),
+    (
+        "Engagement",
+        "issues",
+        "an engagement's issue log holds at most 200 issues (register::MAX_ISSUES)",
+    ),
+    (
+        "Engagement",
+        "milestones",
+        "an engagement's plan has at most 100 milestones (register::MAX_MILESTONES)",
+    ),
+    (
+        "Engagement",
+        "delays",
+        "an engagement records at most 100 delays (delays::MAX_DELAYS)",
+    ),
+    (
+        "Engagement",
+        "escalations",
+        "the latest 200 escalations are shown (delays::MAX_ESCALATIONS_SHOWN)",
+    ),
+    (
+        "MonthlyServiceReport",
+        "performance",
+        "a month's report holds at most 50 figures (reports::MAX_FIGURES)",
+    ),
+    (
+        "MonthlyServiceReport",
+        "usage",
+        "a month's report holds at most 50 figures (reports::MAX_FIGURES)",
+    ),
+    (
+        "ServiceMonthActivity",
+        "stagesLeft",
+        "one engagement's month, at most 100 listed (reports::MAX_ACTIVITY)",
+    ),
+    (
+        "ServiceMonthActivity",
+        "deliverablesAccepted",
+        "one engagement's month, at most 100 listed (reports::MAX_ACTIVITY)",
+    ),
+    (
+        "ServiceMonthActivity",
+        "scopeChangesDecided",
+        "one engagement's month, at most 100 listed (reports::MAX_ACTIVITY)",
+    ),
+    (
+        "ServiceMonthActivity",
+        "delaysRecorded",
+        "one engagement's month, at most 100 listed (reports::MAX_ACTIVITY)",
     ),
 ];
 

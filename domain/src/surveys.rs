@@ -24,14 +24,15 @@ pub const RATINGS: std::ops::RangeInclusive<i32> = 1..=5;
 /// proof), as the order's timeline names it.
 pub const SURVEY_ACTOR: &str = "survey-link";
 
-/// What became of an answer.
+/// What became of an answer to a once-only survey (the order's here; the
+/// engagement's NPS survey answers the same way).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Answered {
-    /// Stored: the order's one answer.
-    Recorded(survey_response::Model),
-    /// The order was answered before; that answer stands and this one is
+pub enum Answered<T = survey_response::Model> {
+    /// Stored: the subject's one answer.
+    Recorded(T),
+    /// The subject was answered before; that answer stands and this one is
     /// not stored.
-    AlreadyAnswered(survey_response::Model),
+    AlreadyAnswered(T),
 }
 
 /// A valid answer.
@@ -53,28 +54,7 @@ fn parse(rating: i32, comment: Option<&str>) -> Result<Answer, DomainError> {
         ErrorCode::OutOfRange,
         "choose a rating from 1 to 5",
     );
-    let comment = comment
-        .map(|c| c.replace("\r\n", "\n").replace('\r', "\n"))
-        .map(|c| c.trim().to_owned())
-        .filter(|c| !c.is_empty());
-    if let Some(text) = &comment {
-        if text.chars().count() > MAX_COMMENT_LEN {
-            fields.refuse(
-                "comment",
-                ErrorCode::TooLong,
-                format!("the comment must be at most {MAX_COMMENT_LEN} characters"),
-            );
-        } else if text
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t')
-        {
-            fields.refuse(
-                "comment",
-                ErrorCode::InvalidText,
-                "the comment holds characters that cannot be stored",
-            );
-        }
-    }
+    let comment = fields.free_text(&["comment"], "comment", comment, MAX_COMMENT_LEN);
     fields.finish(|| Some(Answer { rating, comment }))
 }
 

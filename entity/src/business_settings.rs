@@ -34,6 +34,11 @@ pub struct Model {
     pub close_after_days: i32,
     /// Days after closure a closed order is archived.
     pub archive_after_days: i32,
+    /// Business hours an overdue engagement stage waits before ADMIN is told.
+    pub escalation_grace_hours: i32,
+    /// A recorded engagement delay of this many business days or more
+    /// escalates to ADMIN at once.
+    pub significant_delay_days: i32,
     pub version: i32,
     pub updated_at: DateTimeUtc,
 }

@@ -28,6 +28,11 @@ pub struct Model {
     /// The end date of the latest revised timeline.
     pub revised_end_date: Option<Date>,
     pub status_reason: Option<String>,
+    pub lessons_learned: Option<String>,
+    pub lessons_recorded_by: Option<String>,
+    pub lessons_recorded_at: Option<DateTimeUtc>,
+    /// When it was formally closed (read-only since).
+    pub closed_at: Option<DateTimeUtc>,
     pub created_by: String,
     pub version: i32,
     pub created_at: DateTimeUtc,

@@ -182,6 +182,20 @@ pub enum NotificationKind {
     /// To the customer: a deliverable awaits their acceptance.
     #[sea_orm(string_value = "DELIVERABLE_AWAITING_ACCEPTANCE")]
     DeliverableAwaitingAcceptance,
+    /// To the customer: a scope change request was approved or rejected.
+    #[sea_orm(string_value = "SCOPE_CHANGE_DECIDED")]
+    ScopeChangeDecided,
+    /// To the customer: their engagement is delayed, with the new dates.
+    #[sea_orm(string_value = "ENGAGEMENT_DELAYED")]
+    EngagementDelayed,
+    /// To ADMIN: an engagement stayed overdue past the grace period, or a
+    /// significant delay was recorded.
+    #[sea_orm(string_value = "ENGAGEMENT_ESCALATED")]
+    EngagementEscalated,
+    /// To the customer contact, at closure: how likely are you to recommend
+    /// us (transactional; its link opens the NPS survey).
+    #[sea_orm(string_value = "ENGAGEMENT_NPS_SURVEY")]
+    EngagementNpsSurvey,
 }
 
 /// Where a notification is in its delivery.
@@ -609,6 +623,96 @@ pub enum EngagementStatus {
     Cancelled,
 }
 
+/// Where a risk in an engagement's register is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RiskStatus {
+    /// Identified, nothing done yet.
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    /// Its mitigation is under way.
+    #[sea_orm(string_value = "MITIGATING")]
+    Mitigating,
+    /// No longer a risk.
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+}
+
+/// How badly an engagement issue hurts.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum IssueSeverity {
+    /// A nuisance; work goes on.
+    #[sea_orm(string_value = "LOW")]
+    Low,
+    /// Slows work down.
+    #[sea_orm(string_value = "MEDIUM")]
+    Medium,
+    /// Blocks part of the work.
+    #[sea_orm(string_value = "HIGH")]
+    High,
+    /// Blocks the engagement.
+    #[sea_orm(string_value = "CRITICAL")]
+    Critical,
+}
+
+/// Where an engagement issue is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum IssueStatus {
+    /// Being worked on.
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    /// Resolved, with its resolution.
+    #[sea_orm(string_value = "RESOLVED")]
+    Resolved,
+}
+
+/// Where a scope change request is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ScopeChangeStatus {
+    /// Its SCOPE_CHANGE approval is open.
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    /// Approved: the plan and the final invoice include it.
+    #[sea_orm(string_value = "APPROVED")]
+    Approved,
+    /// Rejected, with the reason (kept).
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+    /// Its approval expired or was cancelled before a decision.
+    #[sea_orm(string_value = "WITHDRAWN")]
+    Withdrawn,
+}
+
+/// Why an engagement was escalated to ADMIN.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EscalationCause {
+    /// A stage stayed overdue past the grace period.
+    #[sea_orm(string_value = "OVERDUE_STAGE")]
+    OverdueStage,
+    /// A delay of the significant-delay threshold or more was recorded.
+    #[sea_orm(string_value = "SIGNIFICANT_DELAY")]
+    SignificantDelay,
+}
+
 /// Where a deliverable is between its versions, review and acceptance.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
@@ -686,6 +790,11 @@ macro_rules! display_as_stored {
 }
 display_as_stored!(
     DeliverableStatus,
+    RiskStatus,
+    IssueSeverity,
+    IssueStatus,
+    ScopeChangeStatus,
+    EscalationCause,
     EngagementStatus,
     TemplateStatus,
     PartyKind,

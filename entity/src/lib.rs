@@ -19,8 +19,15 @@ pub mod document_counter;
 pub mod engagement;
 pub mod engagement_action;
 pub mod engagement_decision;
+pub mod engagement_delay;
+pub mod engagement_escalation;
+pub mod engagement_fee_line;
+pub mod engagement_issue;
 pub mod engagement_member;
+pub mod engagement_milestone;
 pub mod engagement_output;
+pub mod engagement_risk;
+pub mod engagement_stage_exit;
 pub mod enums;
 pub mod goods_receipt;
 pub mod goods_receipt_line;
@@ -28,6 +35,7 @@ pub mod idempotency_key;
 pub mod login_failure;
 pub mod mail_address;
 pub mod notification;
+pub mod nps_response;
 pub mod order_allocation;
 pub mod order_entry_error;
 pub mod order_line;
@@ -45,7 +53,9 @@ pub mod quality_review;
 pub mod refund;
 pub mod replenishment_task;
 pub mod sales_order;
+pub mod scope_change;
 pub mod serial_number;
+pub mod service_report;
 pub mod shipment;
 pub mod shipment_item;
 pub mod stock_level;
@@ -60,10 +70,10 @@ pub mod tracking_checkpoint;
 
 pub use enums::{
     AcceptanceOutcome, ApprovalKind, ApprovalStatus, Channel, ConsentPurpose, ConsentStatus,
-    CourierCode, DeliverableStatus, EngagementStatus, FollowUpKind, GstBasis, GstRounding,
-    InvoiceLineKind, LateRisk, LocationKind, MovementKind, NotificationKind, NotificationStatus,
-    OnDue, OrderStatus, OutboxStatus, PartyKind, PaymentMethod, PaymentStatus, ProductKind,
-    PurchaseOrderStatus, RefundStatus, Region, ReplenishmentStatus, Role, SendOutcome,
-    ShipmentStage, ShippingSpeed, TemplateStatus, TimerStatus, TrackingStatus, TrackingSubStatus,
-    Verdict,
+    CourierCode, DeliverableStatus, EngagementStatus, EscalationCause, FollowUpKind, GstBasis,
+    GstRounding, InvoiceLineKind, IssueSeverity, IssueStatus, LateRisk, LocationKind, MovementKind,
+    NotificationKind, NotificationStatus, OnDue, OrderStatus, OutboxStatus, PartyKind,
+    PaymentMethod, PaymentStatus, ProductKind, PurchaseOrderStatus, RefundStatus, Region,
+    ReplenishmentStatus, RiskStatus, Role, ScopeChangeStatus, SendOutcome, ShipmentStage,
+    ShippingSpeed, TemplateStatus, TimerStatus, TrackingStatus, TrackingSubStatus, Verdict,
 };

@@ -24,6 +24,7 @@ mod m20261205_000017_purchasing;
 mod m20261205_000018_drop_ship_closeout;
 mod m20261205_000019_engagements;
 mod m20261205_000020_deliverables;
+mod m20261206_000021_engagement_control;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000018_drop_ship_closeout::Migration),
             Box::new(m20261205_000019_engagements::Migration),
             Box::new(m20261205_000020_deliverables::Migration),
+            Box::new(m20261206_000021_engagement_control::Migration),
         ]
     }
 }
@@ -89,7 +91,8 @@ mod tests {
                 "m20261205_000017_purchasing",
                 "m20261205_000018_drop_ship_closeout",
                 "m20261205_000019_engagements",
-                "m20261205_000020_deliverables"
+                "m20261205_000020_deliverables",
+                "m20261206_000021_engagement_control"
             ]
         );
     }

@@ -5,6 +5,7 @@
 
 pub mod contract;
 pub mod courier;
+pub mod engagements;
 pub mod fulfil;
 pub mod kit;
 pub mod purchasing;

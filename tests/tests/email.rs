@@ -378,6 +378,7 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
     let mut closeout_order: Option<String> = None;
     let mut warranty_asset: Option<uuid::Uuid> = None;
     let mut engagement: Option<uuid::Uuid> = None;
+    let mut delay: Option<uuid::Uuid> = None;
     for kind in <entity::NotificationKind as sea_orm::Iterable>::iter() {
         let raw = match kind {
             entity::NotificationKind::ShipmentShipped
@@ -414,6 +415,19 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
             // Links only a version reference that is an http(s) address;
             // the one put to the customer here is a document reference.
             entity::NotificationKind::DeliverableAwaitingAcceptance => acceptance_email(&app).await,
+            // Carries no link (checked in its mailer's tests); sending it
+            // here checks it goes to the customer and renders from real rows.
+            entity::NotificationKind::ScopeChangeDecided => Box::pin(scope_email(&app)).await,
+            // Neither carries a link (checked in their mailer's tests);
+            // sending them here checks they go to whom they should and
+            // render from real rows.
+            entity::NotificationKind::EngagementDelayed
+            | entity::NotificationKind::EngagementEscalated => {
+                // Boxed: the test's future is large enough already.
+                Box::pin(delay_email(&app, &mut delay, kind)).await
+            }
+            // Its one link, the signed NPS page (boxed like its neighbours).
+            entity::NotificationKind::EngagementNpsSurvey => Box::pin(nps_email(&app)).await,
             entity::NotificationKind::Welcome => {
                 let id = create_customer(&app, "Link Checker", Some("links@example.com")).await;
                 wait_for("the welcome email recorded SENT", PATIENCE, async || {
@@ -894,6 +908,7 @@ async fn engagement_email(
             team: vec![MemberInput {
                 user_id: uuid::Uuid::parse_str(pm_id).unwrap(),
             }],
+            fees: vec![],
         };
         let id = engagements::create(app.db(), &ctx, &input)
             .await
@@ -973,6 +988,80 @@ async fn engagement_email(
     raw
 }
 
+/// The NPS survey email of a closed engagement. Closing walks every stage
+/// (tests/engagement_reports.rs does, with the closure mutations); here the
+/// engagement is closed as closure leaves it and its closure event
+/// recorded, so the worker sends the survey from real rows.
+async fn nps_email(app: &TestApp) -> Vec<u8> {
+    use domain::engagements::{self, Closed, NewEngagement};
+    use domain::platform::outbox::topic;
+    use sea_orm::{ActiveModelTrait, Set, Unchanged};
+    let customer = "nps-links@example.com";
+    let ctx = domain::Ctx::system(std::sync::Arc::new(app.clock.clone()));
+    let customer_id = create_customer(app, "NPS & <Links>", Some(customer)).await;
+    let input = NewEngagement {
+        customer_id: uuid::Uuid::parse_str(&customer_id).unwrap(),
+        template_key: engagements::template::SERVICE_DELIVERY.into(),
+        name: "NPS <check>".into(),
+        scope_reference: "SOW-LINKS-3".into(),
+        planned_start: app.clock.now_utc().date_naive(),
+        team: vec![],
+        fees: vec![],
+    };
+    let id = engagements::create(app.db(), &ctx, &input)
+        .await
+        .expect("the engagement is set up")
+        .value
+        .engagement
+        .id;
+    entity::engagement::ActiveModel {
+        id: Unchanged(id),
+        status: Set(entity::EngagementStatus::Closed),
+        closed_at: Set(Some(app.clock.now_utc())),
+        ..Default::default()
+    }
+    .update(app.db())
+    .await
+    .expect("the engagement closed");
+    let closed = serde_json::to_string(&Closed { engagement_id: id }).unwrap();
+    let mut event = tests::an_outbox_row(topic::ENGAGEMENT_CLOSED, &closed);
+    event.subject_id = Set(id);
+    event.insert(app.db()).await.expect("the closure event");
+    let kind = entity::NotificationKind::EngagementNpsSurvey;
+    let subject = id.to_string();
+    let sent = wait_for_value(&format!("the {kind:?} email"), PATIENCE, async || {
+        app.notifications_of(kind, &subject)
+            .await
+            .into_iter()
+            .find(|n| n.status == entity::NotificationStatus::Sent)
+    })
+    .await;
+    assert_eq!(sent.recipient, customer, "{kind:?}");
+    let raw = email_with_id(app, &sent.message_id);
+    let message = mail_parser::MessageParser::default()
+        .parse(&raw)
+        .expect("an email");
+    let title = message.subject().unwrap_or_default().to_owned();
+    assert!(
+        title.starts_with("ENG-")
+            && title.ends_with(" NPS <check> is complete: would you recommend us?"),
+        "{title}"
+    );
+    assert!(
+        message.header_raw("List-Unsubscribe").is_none(),
+        "{kind:?} is not commercial"
+    );
+    let links = links_in(&raw);
+    assert_eq!(links.len(), 2, "one link, in both parts: {links:?}");
+    assert!(
+        links
+            .iter()
+            .all(|l| l.starts_with("http://hub.test/links/nps/")),
+        "{links:?}"
+    );
+    raw
+}
+
 /// A service-delivery engagement of its own (its customer has an address)
 /// walked through the domain as the API does (as the system, an ADMIN) to
 /// Customer Review and Acceptance: a deliverable added and its version 1 (a
@@ -997,6 +1086,7 @@ async fn acceptance_email(app: &TestApp) -> Vec<u8> {
         scope_reference: "SOW-LINKS-2".into(),
         planned_start: app.clock.now_utc().date_naive(),
         team: vec![],
+        fees: vec![],
     };
     let id = engagements::create(app.db(), &ctx, &input)
         .await
@@ -1265,4 +1355,189 @@ async fn approval_email(
 fn links_are_found_in_both_parts() {
     let raw = b"From: a@b.example\r\nTo: c@d.example\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nSee https://hub.test/a here\r\n--B\r\nContent-Type: text/html\r\n\r\n<a href=\"https://hub.test/b\">b</a>\r\n--B--\r\n";
     assert_eq!(links_in(raw), ["https://hub.test/b", "https://hub.test/a"]);
+}
+
+/// A significant delay once (of a service-delivery engagement of its own,
+/// whose customer has an address, with an ADMIN login to escalate to),
+/// recorded through the domain as the API does; then the email of `kind`
+/// it caused: ENGAGEMENT_DELAYED to the customer (about the delay) or
+/// ENGAGEMENT_ESCALATED to ADMIN (about the escalation).
+async fn delay_email(
+    app: &TestApp,
+    delay: &mut Option<uuid::Uuid>,
+    kind: entity::NotificationKind,
+) -> Vec<u8> {
+    use domain::engagements::{self, NewEngagement, delays};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let customer = "delay-links@example.com";
+    let admin = "admin-links@harbour.example";
+    let ctx = domain::Ctx::system(std::sync::Arc::new(app.clock.clone()));
+    let calendar = app.app.state.calendar.current();
+    if delay.is_none() {
+        let customer_id = create_customer(app, "Delay & <Links>", Some(customer)).await;
+        let created = app
+            .admin()
+            .create_user(
+                json!({ "email": admin, "password": "a long enough password", "role": "ADMIN" }),
+            )
+            .await;
+        assert!(tests::user_errors(&created).is_empty(), "{created}");
+        let input = NewEngagement {
+            customer_id: uuid::Uuid::parse_str(&customer_id).unwrap(),
+            template_key: engagements::template::SERVICE_DELIVERY.into(),
+            name: "Delay <check>".into(),
+            scope_reference: "SOW-LINKS-3".into(),
+            planned_start: app.clock.now_utc().date_naive(),
+            team: vec![],
+            fees: vec![],
+        };
+        let id = Box::pin(engagements::create(app.db(), &ctx, &input))
+            .await
+            .expect("the engagement is set up")
+            .value
+            .engagement
+            .id;
+        let found = engagements::find(app.db(), id).await.unwrap().unwrap();
+        let template = engagements::template(app.db(), found.engagement.template_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let end = engagements::plan::end(&calendar, &found.engagement, &template.definition);
+        let new = delays::NewDelay {
+            engagement_id: id,
+            revised_end_date: Some(calendar.add_business_days(end, 10)),
+            reason: "Supplier <late> & sorry".into(),
+            mitigation: "A second team".into(),
+        };
+        let recorded = Box::pin(delays::record_delay(app.db(), &ctx, &calendar, &new))
+            .await
+            .expect("the delay is recorded");
+        *delay = Some(recorded.value.record.id);
+    }
+    let delay_id = delay.unwrap();
+    let (subject, to) = if kind == entity::NotificationKind::EngagementDelayed {
+        (delay_id, customer)
+    } else {
+        let escalation = entity::engagement_escalation::Entity::find()
+            .filter(entity::engagement_escalation::Column::DelayId.eq(delay_id))
+            .one(app.db())
+            .await
+            .unwrap()
+            .expect("a significant delay escalates");
+        (escalation.id, admin)
+    };
+    let subject = subject.to_string();
+    let sent = wait_for_value(&format!("the {kind:?} email"), PATIENCE, async || {
+        app.notifications_of(kind, &subject)
+            .await
+            .into_iter()
+            .find(|n| n.recipient == to && n.status == entity::NotificationStatus::Sent)
+    })
+    .await;
+    let raw = email_with_id(app, &sent.message_id);
+    let message = mail_parser::MessageParser::default()
+        .parse(&raw)
+        .expect("an email");
+    assert!(
+        message.header_raw("List-Unsubscribe").is_none(),
+        "{kind:?} is not commercial"
+    );
+    let title = message.subject().unwrap_or_default().to_owned();
+    if kind == entity::NotificationKind::EngagementDelayed {
+        assert!(title.contains("Delay <check>: revised timeline"), "{title}");
+    } else {
+        assert!(title.starts_with("Escalated: ENG-"), "{title}");
+        assert!(
+            app.notifications_of(kind, &subject)
+                .await
+                .iter()
+                .all(|n| n.recipient != customer),
+            "never to the customer"
+        );
+    }
+    raw
+}
+
+/// Ask for a scope change of a new engagement and approve it as a project
+/// manager: the SCOPE_CHANGE_DECIDED email its customer gets, once sent.
+async fn scope_email(app: &TestApp) -> Vec<u8> {
+    use domain::approvals::{self, Decision};
+    use domain::engagements::{self, NewEngagement, scope};
+    let customer = "scope-links@example.com";
+    let ctx = domain::Ctx::system(std::sync::Arc::new(app.clock.clone()));
+    let calendar = app.app.state.calendar.current();
+    let customer_id = create_customer(app, "Scope & <Links>", Some(customer)).await;
+    let input = NewEngagement {
+        customer_id: uuid::Uuid::parse_str(&customer_id).unwrap(),
+        template_key: engagements::template::SERVICE_DELIVERY.into(),
+        name: "Scope <check>".into(),
+        scope_reference: "SOW-LINKS-3".into(),
+        planned_start: app.clock.now_utc().date_naive(),
+        team: vec![],
+        fees: vec![domain::engagements::fees::FeeLineInput {
+            description: "Implementation".into(),
+            amount: "1000.00".into(),
+            tax_code: None,
+        }],
+    };
+    let id = engagements::create(app.db(), &ctx, &input)
+        .await
+        .expect("the engagement is set up")
+        .value
+        .engagement
+        .id;
+    let change = scope::NewScopeChange {
+        engagement_id: id,
+        description: "Add a gift card page".into(),
+        cost_impact: "250.00".into(),
+        schedule_impact_days: 2,
+        risk_impact: "None".into(),
+    };
+    let (_, change) = scope::request_scope_change(app.db(), &ctx, &calendar, &change)
+        .await
+        .expect("the scope change is asked for")
+        .value;
+    let pm = domain::Ctx {
+        actor: domain::Actor {
+            id: "scope-links-pm".into(),
+            role: entity::Role::ProjectManager,
+            party: None,
+        },
+        clock: std::sync::Arc::new(app.clock.clone()),
+    };
+    let decision = Decision {
+        id: change.approval_id,
+        verdict: entity::Verdict::Approve,
+        comment: Some("Agreed".into()),
+        evidence: None,
+    };
+    approvals::decide(app.db(), &pm, &decision)
+        .await
+        .expect("a project manager approves it");
+    let kind = entity::NotificationKind::ScopeChangeDecided;
+    let subject = change.id.to_string();
+    let sent = wait_for_value(&format!("the {kind:?} email"), PATIENCE, async || {
+        app.notifications_of(kind, &subject)
+            .await
+            .into_iter()
+            .find(|n| n.status == entity::NotificationStatus::Sent)
+    })
+    .await;
+    assert_eq!(sent.recipient, customer, "{kind:?}");
+    let raw = email_with_id(app, &sent.message_id);
+    let message = mail_parser::MessageParser::default()
+        .parse(&raw)
+        .expect("an email");
+    let title = message.subject().unwrap_or_default().to_owned();
+    assert!(
+        title.starts_with("ENG-") && title.ends_with(" Scope <check>: scope change 1 approved"),
+        "{title}"
+    );
+    assert!(
+        message.header_raw("List-Unsubscribe").is_none(),
+        "{kind:?} is not commercial"
+    );
+    let body = message.body_text(0).unwrap_or_default().into_owned();
+    assert!(body.contains("Total ex-GST: $1,250.00"), "{body}");
+    raw
 }

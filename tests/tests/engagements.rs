@@ -10,139 +10,14 @@
 use chrono::Duration as Days;
 use serde_json::{Value, json};
 use std::time::Duration;
+use tests::engagements::{
+    advance, complete_outputs, decide, engagement, engagement_op, engagement_query, finish_stage,
+    stage_key, team,
+};
 use tests::shop::op;
 use tests::{Op, Role, TestApp, nodes, user_errors, wait_for};
 
 const PATIENCE: Duration = Duration::from_secs(60);
-
-const ENGAGEMENT_FIELDS: &str = "id number status round stageOverdue stageDueAt revisedEndDate template { key version } currentStage { stage { key name ownerRole } outputs { key name done evidence } decisions { key question answer } } actions { description dueOn } nextActions { action role } deliverables { id status currentVersion acceptedVersion findings approvalId acceptanceRounds { versionNumber outcome feedback } reviews { versionNumber passed } }";
-
-fn engagement_op(field: &'static str, input: &'static str) -> Op {
-    let document: &'static str = Box::leak(
-        format!(
-            "mutation($input: {input}!) {{ {field}(input: $input) {{ engagement {{ {ENGAGEMENT_FIELDS} }} userErrors {{ field code message }} }} }}"
-        )
-        .into_boxed_str(),
-    );
-    Op { field, document }
-}
-
-fn engagement_query() -> Op {
-    let document: &'static str = Box::leak(
-        format!("query($id: ID!) {{ engagement(id: $id) {{ {ENGAGEMENT_FIELDS} }} }}")
-            .into_boxed_str(),
-    );
-    Op {
-        field: "engagement",
-        document,
-    }
-}
-
-/// A staff login of `role`: its user id.
-async fn staff(app: &TestApp, email: &str, role: &str) -> String {
-    let created = app
-        .admin()
-        .create_user(json!({ "email": email, "password": "a long enough password", "role": role }))
-        .await;
-    assert!(user_errors(&created).is_empty(), "{created}");
-    created["user"]["id"].as_str().unwrap().to_owned()
-}
-
-struct Team {
-    pm: String,
-    delivery: String,
-    qa: String,
-}
-
-async fn team(app: &TestApp) -> Team {
-    Team {
-        pm: staff(app, "pm@example.com.au", "PROJECT_MANAGER").await,
-        delivery: staff(app, "delivery@example.com.au", "DELIVERY_TEAM").await,
-        qa: staff(app, "qa@example.com.au", "QA_LEAD").await,
-    }
-}
-
-/// A PLANNED engagement of `template` for a new customer: (engagement, customer).
-async fn engagement(app: &TestApp, template: &str, team: &Team, email: &str) -> (Value, String) {
-    let customer = app
-        .admin()
-        .new_customer(json!({ "name": "Harbour Bakery", "email": email }))
-        .await;
-    let created = app
-        .person("pm-1", Role::ProjectManager)
-        .data(
-            engagement_op("createEngagement", "CreateEngagementInput"),
-            json!({ "input": { "customerId": customer, "templateKey": template, "name": "Ordering system",
-                "scopeReference": "SOW-2026-114", "plannedStart": "2026-11-23",
-                "team": [{ "userId": team.pm }, { "userId": team.delivery }, { "userId": team.qa }] } }),
-        )
-        .await;
-    assert!(user_errors(&created).is_empty(), "{created}");
-    (created["engagement"].clone(), customer)
-}
-
-fn as_role(role: &str) -> Role {
-    match role {
-        "PROJECT_MANAGER" => Role::ProjectManager,
-        "DELIVERY_TEAM" => Role::DeliveryTeam,
-        "QA_LEAD" => Role::QaLead,
-        other => panic!("no stage is owned by {other}"),
-    }
-}
-
-/// The current stage's owner completes every output still open.
-async fn complete_outputs(app: &TestApp, id: &str, now: &Value) -> Value {
-    let owner = as_role(now["currentStage"]["stage"]["ownerRole"].as_str().unwrap());
-    let mut latest = now.clone();
-    for output in now["currentStage"]["outputs"].as_array().unwrap() {
-        if output["done"] == true {
-            continue;
-        }
-        let done = app
-            .person("owner", owner)
-            .data(
-                engagement_op("completeStageOutput", "CompleteStageOutputInput"),
-                json!({ "input": { "engagementId": id, "outputKey": output["key"],
-                    "evidence": format!("https://docs.example.com.au/{}", output["key"].as_str().unwrap()) } }),
-            )
-            .await;
-        assert!(user_errors(&done).is_empty(), "{done}");
-        latest = done["engagement"].clone();
-    }
-    latest
-}
-
-/// The current stage's owner answers a decision.
-async fn decide(app: &TestApp, id: &str, now: &Value, input: Value) -> Value {
-    let owner = as_role(now["currentStage"]["stage"]["ownerRole"].as_str().unwrap());
-    let mut input = input;
-    input["engagementId"] = json!(id);
-    app.person("owner", owner)
-        .data(
-            engagement_op("recordDecision", "RecordDecisionInput"),
-            json!({ "input": input }),
-        )
-        .await
-}
-
-/// The current stage's owner leaves the stage.
-async fn advance(app: &TestApp, id: &str, now: &Value) -> Value {
-    let owner = as_role(now["currentStage"]["stage"]["ownerRole"].as_str().unwrap());
-    app.person("owner", owner)
-        .data(
-            engagement_op("advanceStage", "AdvanceStageInput"),
-            json!({ "input": { "engagementId": id } }),
-        )
-        .await
-}
-
-/// Complete the stage's outputs and leave it (its decisions answered before).
-async fn finish_stage(app: &TestApp, id: &str, now: &Value) -> Value {
-    let now = complete_outputs(app, id, now).await;
-    let left = advance(app, id, &now).await;
-    assert!(user_errors(&left).is_empty(), "{left}");
-    left["engagement"].clone()
-}
 
 /// Read helpers for this file's tests.
 trait Reads {
@@ -173,10 +48,6 @@ impl Reads for TestApp {
     }
 }
 
-fn stage_key(e: &Value) -> &str {
-    e["currentStage"]["stage"]["key"].as_str().unwrap()
-}
-
 #[tokio::test]
 async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_failed_review_and_a_rejection()
  {
@@ -188,6 +59,7 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_f
         "service_delivery",
         &team,
         "owner@harbourbakery.com.au",
+        Some("12500.00"),
     )
     .await;
     assert_eq!(planned["status"], "PLANNED");
@@ -286,6 +158,21 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_f
     .await;
     assert!(user_errors(&revised).is_empty(), "{revised}");
     assert_eq!(revised["engagement"]["revisedEndDate"], "2027-01-29");
+    // "Risks need mitigation" needs a risk with its mitigation in the
+    // register first (engagement_delays.rs shows the refusal without one).
+    let risk = app
+        .person("dev-1", Role::DeliveryTeam)
+        .data(
+            tests::engagements::mutation(
+                "addEngagementRisk",
+                "AddEngagementRiskInput",
+                "risk { id }",
+            ),
+            json!({ "input": { "engagementId": id, "title": "Supplier API late", "likelihood": 4,
+                "impact": 3, "ownerUserId": team.delivery, "mitigation": "Mock the supplier API" } }),
+        )
+        .await;
+    assert!(user_errors(&risk).is_empty(), "{risk}");
     let no_action = decide(
         &app,
         &id,
@@ -488,6 +375,23 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_f
     .await;
     now = finish_stage(&app, &id, &accepted["engagement"]).await;
     assert_eq!(stage_key(&now), "closure");
+    // Closure needs the lessons learned and the final invoice; each records
+    // its output of the stage as done.
+    now = close_out(&app, &id).await;
+    let evidence = |key: &str| {
+        now["currentStage"]["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["key"] == key && o["done"] == true)
+            .map(|o| o["evidence"].as_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    assert!(evidence("final_invoice").starts_with("INV-"), "{now}");
+    assert!(
+        evidence("lessons_learned").starts_with("Lessons learned: "),
+        "{now}"
+    );
     now = finish_stage(&app, &id, &now).await;
     assert_eq!(now["status"], "CLOSED");
     assert_eq!(now["nextActions"], json!([]));
@@ -549,6 +453,30 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_f
     }
 }
 
+/// What closing needs, by the project manager: the lessons learned and the
+/// final invoice (the engagement was set up with a fee). The engagement now.
+async fn close_out(app: &TestApp, id: &str) -> Value {
+    let pm = app.person("pm-1", Role::ProjectManager);
+    let lessons = pm
+        .data(
+            engagement_op("recordLessonsLearned", "RecordLessonsLearnedInput"),
+            json!({ "input": { "engagementId": id, "lessonsLearned": "Book the customer's reviewers early." } }),
+        )
+        .await;
+    assert!(user_errors(&lessons).is_empty(), "{lessons}");
+    let invoiced = pm
+        .data(
+            engagement_op(
+                "issueEngagementFinalInvoice",
+                "IssueEngagementFinalInvoiceInput",
+            ),
+            json!({ "input": { "engagementId": id } }),
+        )
+        .await;
+    assert!(user_errors(&invoiced).is_empty(), "{invoiced}");
+    invoiced["engagement"].clone()
+}
+
 const TEMPLATES: Op = Op {
     field: "processTemplates",
     document: "query { processTemplates(first: 50) { edges { node { id key version status stages { key outputs { key } } } } } }",
@@ -558,7 +486,7 @@ const TEMPLATES: Op = Op {
 async fn a_running_engagement_keeps_its_template_version_after_a_new_one_is_published() {
     let app = TestApp::spawn().await;
     let team = team(&app).await;
-    let (before, _) = engagement(&app, "service_delivery", &team, "a@example.com.au").await;
+    let (before, _) = engagement(&app, "service_delivery", &team, "a@example.com.au", None).await;
 
     // ADMIN drafts version 2 (a shorter kickoff); a bad definition is refused
     // at its path; nobody else may draft.
@@ -617,7 +545,7 @@ async fn a_running_engagement_keeps_its_template_version_after_a_new_one_is_publ
     assert_eq!(drafted["processTemplate"]["version"], 2);
     assert_eq!(drafted["processTemplate"]["status"], "DRAFT");
     // A draft is not followed yet.
-    let (still_v1, _) = engagement(&app, "service_delivery", &team, "b@example.com.au").await;
+    let (still_v1, _) = engagement(&app, "service_delivery", &team, "b@example.com.au", None).await;
     assert_eq!(still_v1["template"]["version"], 1);
     let published = app
         .admin()
@@ -631,7 +559,7 @@ async fn a_running_engagement_keeps_its_template_version_after_a_new_one_is_publ
         "{published}"
     );
 
-    let (after, _) = engagement(&app, "service_delivery", &team, "c@example.com.au").await;
+    let (after, _) = engagement(&app, "service_delivery", &team, "c@example.com.au", None).await;
     assert_eq!(after["template"]["version"], 2);
     // The one set up on version 1 starts and runs on version 1.
     let started = app
@@ -660,6 +588,7 @@ async fn the_automation_template_walks_its_fourteen_steps_to_go_live() {
         "automation_implementation",
         &team,
         "ops@example.com.au",
+        Some("48000.00"),
     )
     .await;
     let id = planned["id"].as_str().unwrap().to_owned();
@@ -713,6 +642,10 @@ async fn the_automation_template_walks_its_fourteen_steps_to_go_live() {
             assert!(user_errors(&answered).is_empty(), "{answered}");
             now = answered["engagement"].clone();
         }
+        if stage_key(&now) == "5.2" {
+            // The last step: lessons learned and the final invoice first.
+            now = close_out(&app, &id).await;
+        }
         now = finish_stage(&app, &id, &now).await;
         if now["status"] == "ACTIVE" {
             walked.push(stage_key(&now).to_owned());
@@ -733,7 +666,8 @@ async fn an_overdue_stage_is_flagged_once_and_its_owner_told() {
     let app = TestApp::spawn().await;
     let _worker = app.ensure_worker().await;
     let team = team(&app).await;
-    let (planned, _) = engagement(&app, "service_delivery", &team, "late@example.com.au").await;
+    let (planned, _) =
+        engagement(&app, "service_delivery", &team, "late@example.com.au", None).await;
     let id = planned["id"].as_str().unwrap().to_owned();
     let started = app
         .person("pm-1", Role::ProjectManager)

@@ -26,13 +26,21 @@ pub fn init(config: &Config) {
     }
 }
 
+/// Each runtime thread's stack: a debug build's GraphQL resolver futures
+/// (nested under the merged Query/Mutation roots) need more than tokio's
+/// 2 MiB default; release builds use far less.
+const THREAD_STACK: usize = 16 * 1024 * 1024;
+
 /// Run a binary's main work on a new async runtime: success is exit 0, a
 /// failure is logged, printed as one line after `name` and exit 1.
 pub fn run_to_exit(
     name: &str,
     work: impl std::future::Future<Output = anyhow::Result<()>>,
 ) -> ExitCode {
-    let result = tokio::runtime::Runtime::new()
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(THREAD_STACK)
+        .build()
         .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))
         .and_then(|runtime| runtime.block_on(work));
     match result {

@@ -883,6 +883,101 @@ impl Engagement {
             .map(Deliverable)
             .collect())
     }
+    // ANCHOR(register): risks, issues, milestones, delays, escalations, plan end.
+    /// Its risk register, oldest first (at most 200; staff only: empty for
+    /// a customer).
+    async fn risks(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::engagement_register::EngagementRisk>> {
+        super::engagement_register::risks(ctx, &self.0).await
+    }
+    /// Its issue log, oldest first (at most 200; staff only: empty for a
+    /// customer).
+    async fn issues(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::engagement_register::EngagementIssue>> {
+        super::engagement_register::issues(ctx, &self.0).await
+    }
+    /// Its milestones, by due date (at most 100).
+    async fn milestones(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::engagement_register::EngagementMilestone>> {
+        super::engagement_register::milestones(ctx, &self.0).await
+    }
+    /// Its recorded delays, oldest first (at most 100).
+    async fn delays(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::engagement_register::EngagementDelay>> {
+        super::engagement_register::delays(ctx, &self.0).await
+    }
+    /// Its escalations to ADMIN, oldest first (the latest 200; staff only:
+    /// empty for a customer).
+    async fn escalations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::engagement_register::EngagementEscalation>> {
+        super::engagement_register::escalations(ctx, &self.0).await
+    }
+    /// When its plan ends now: the latest revised timeline's end, else its
+    /// template's stages at their longest from its planned start (business
+    /// days).
+    async fn plan_end_date(&self, ctx: &Context<'_>) -> async_graphql::Result<Date> {
+        super::engagement_register::plan_end_date(ctx, &self.0).await
+    }
+    // ANCHOR(closure): fee, scope changes, final invoice, lessons learned, closed at.
+    /// The agreed fee ex-GST: the fee lines it was set up with (approved
+    /// scope changes add lines of their own, see `feeLines`).
+    async fn fee(&self) -> super::money::Money {
+        super::engagement_closure::fee(&self.0)
+    }
+    /// Its fee lines in order (at most 20 set up, then one per approved
+    /// scope change): what the final invoice bills.
+    async fn fee_lines(&self) -> Vec<super::engagement_closure::FeeLine> {
+        super::engagement_closure::fee_lines(&self.0)
+    }
+    /// Its scope changes by number (at most 100), each with its impact on
+    /// cost, schedule and risk and how its approval ended.
+    async fn scope_changes(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::engagement_closure::ScopeChange>> {
+        super::engagement_closure::scope_changes(ctx, &self.0).await
+    }
+    /// What the final invoice bills ex-GST as things stand: its fee lines
+    /// (the agreed fee plus every approved scope change; GST is added by
+    /// each line's tax code when the business is registered).
+    async fn billable_total(&self) -> super::money::Money {
+        super::engagement_closure::billable_total(&self.0)
+    }
+    /// Its final invoice, once issued (`issueEngagementFinalInvoice`).
+    async fn final_invoice(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::invoices::Invoice>> {
+        super::engagement_closure::final_invoice(ctx, &self.0).await
+    }
+    /// The lessons learned recorded for closure (staff only; null for
+    /// customers).
+    async fn lessons_learned(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        super::engagement_closure::lessons_learned(ctx, &self.0)
+    }
+    /// When it was formally closed (UTC); null until CLOSED.
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.engagement.closed_at
+    }
+    // ANCHOR(reports): NPS answer.
+    /// The customer's answer to the NPS survey sent at closure; null until
+    /// they answer.
+    async fn nps_response(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::engagement_reports::NpsResponse>> {
+        super::engagement_reports::nps_response(ctx, self.0.engagement.id).await
+    }
     /// Every step so far, with who and when (from the audit trail).
     async fn timeline(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TimelineStep>> {
         let found = load_one::<TimelineLoader, _>(ctx, self.0.engagement.id).await?;
@@ -1070,6 +1165,21 @@ pub struct CreateEngagementInput {
     /// The team (at most 50, each once).
     #[graphql(default)]
     pub team: Vec<EngagementMemberInput>,
+    /// Its fee lines (at most 20): the agreed fee ex-GST; approved scope
+    /// changes add lines and the final invoice bills them all.
+    #[graphql(default)]
+    pub fees: Vec<EngagementFeeLineInput>,
+}
+
+/// One fee line an engagement is set up with.
+#[derive(InputObject)]
+pub struct EngagementFeeLineInput {
+    /// What it bills (at most 200 characters).
+    pub description: String,
+    /// Its amount ex-GST in dollars (`12500.00`; $0 to $10,000,000).
+    pub amount: String,
+    /// `TAXABLE` (the default), `GST_FREE` or `INPUT_TAXED`.
+    pub tax_code: Option<String>,
 }
 
 /// Which engagement to start.
@@ -1393,6 +1503,15 @@ impl EngagementMutation {
                 scope_reference: input.scope_reference,
                 planned_start: input.planned_start.0,
                 team,
+                fees: input
+                    .fees
+                    .into_iter()
+                    .map(|f| engagements::fees::FeeLineInput {
+                        description: f.description,
+                        amount: f.amount,
+                        tax_code: f.tax_code,
+                    })
+                    .collect(),
             };
             engagements::create(&ctx.services().db, &domain_ctx, &new).await
         }

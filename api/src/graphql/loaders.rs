@@ -167,6 +167,56 @@ impl Loader<Uuid> for DeliverablesLoader {
     }
 }
 
+/// Declare a loader of one engagement part list (by engagement id) read
+/// by `$read(conn, &[ids])`: one query for a page of engagements;
+/// visibility is the resolver's to check.
+macro_rules! engagement_parts_loader {
+    ($(#[$doc:meta])* $name:ident, $value:ty, $read:path) => {
+        $(#[$doc])*
+        pub struct $name(pub DatabaseConnection);
+
+        impl Loader<Uuid> for $name {
+            type Value = Vec<$value>;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
+                $read(&self.0, keys).await.map_err(Arc::new)
+            }
+        }
+    };
+}
+
+engagement_parts_loader!(
+    /// The risk register of each engagement, oldest first.
+    RisksLoader,
+    entity::engagement_risk::Model,
+    domain::engagements::register::risks_of
+);
+engagement_parts_loader!(
+    /// The issue log of each engagement, oldest first.
+    IssuesLoader,
+    entity::engagement_issue::Model,
+    domain::engagements::register::issues_of
+);
+engagement_parts_loader!(
+    /// The milestones of each engagement, by due date.
+    MilestonesLoader,
+    entity::engagement_milestone::Model,
+    domain::engagements::register::milestones_of
+);
+engagement_parts_loader!(
+    /// The recorded delays of each engagement, oldest first.
+    DelaysLoader,
+    entity::engagement_delay::Model,
+    domain::engagements::delays::delays_of
+);
+engagement_parts_loader!(
+    /// The escalations of each engagement, oldest first.
+    EscalationsLoader,
+    entity::engagement_escalation::Model,
+    domain::engagements::delays::escalations_of
+);
+
 /// Logins by id (a team member's or an action owner's email); what to show
 /// of them is the resolver's to decide.
 pub struct UserLoader(pub DatabaseConnection);
@@ -201,6 +251,21 @@ impl Loader<Uuid> for TimelineLoader {
     }
 }
 
+/// The NPS answer of each engagement (by engagement id); visibility is the
+/// resolver's to check.
+pub struct NpsLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for NpsLoader {
+    type Value = entity::nps_response::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
+        domain::engagements::nps::of_engagements(&self.0, keys)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
 /// How long a loader gathers keys before it queries: long enough that a
 /// page's resolvers land in one batch on a busy machine, short against a
 /// query's own cost.
@@ -211,7 +276,7 @@ pub fn attach<Q, M, S>(
     builder: async_graphql::SchemaBuilder<Q, M, S>,
     db: &DatabaseConnection,
 ) -> async_graphql::SchemaBuilder<Q, M, S> {
-    builder
+    super::engagement_closure::loaders(builder, db)
         .data(DataLoader::new(StockLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(CustomerLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(ProductLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
@@ -224,6 +289,12 @@ pub fn attach<Q, M, S>(
         .data(DataLoader::new(DeliverablesLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(UserLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(TimelineLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
+        .data(DataLoader::new(NpsLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
+        .data(DataLoader::new(RisksLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
+        .data(DataLoader::new(IssuesLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
+        .data(DataLoader::new(MilestonesLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
+        .data(DataLoader::new(DelaysLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
+        .data(DataLoader::new(EscalationsLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(
             DataLoader::new(super::purchasing::SuppliesLoader(db.clone()), tokio::spawn)
                 .delay(BATCH_WINDOW),

@@ -9,6 +9,9 @@ mod closeout_records;
 mod consent;
 mod customers;
 mod date;
+mod engagement_closure;
+mod engagement_register;
+mod engagement_reports;
 mod engagements;
 mod errors;
 mod fulfilment;
@@ -86,6 +89,8 @@ pub struct QueryRoot(
     closeout_records::CloseoutRecordsQuery,
     purchasing::PurchasingQuery,
     engagements::EngagementQuery,
+    engagement_reports::EngagementReportQuery,
+    engagement_closure::EngagementClosureQuery,
 );
 
 /// Everything that changes something; each answers with a payload whose
@@ -107,6 +112,9 @@ pub struct MutationRoot(
     purchasing::PurchasingMutation,
     closeout_records::CloseoutRecordsMutation,
     engagements::EngagementMutation,
+    engagement_reports::EngagementReportMutation,
+    engagement_closure::EngagementClosureMutation,
+    engagement_register::EngagementRegisterMutation,
 );
 
 /// Live updates over WebSocket (graphql-transport-ws).

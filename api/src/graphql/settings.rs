@@ -81,6 +81,16 @@ impl BusinessSettings {
     async fn archive_after_days(&self) -> i32 {
         self.0.archive_after_days
     }
+    /// Business hours an overdue engagement stage waits before ADMIN is
+    /// told.
+    async fn escalation_grace_hours(&self) -> i32 {
+        self.0.escalation_grace_hours
+    }
+    /// A recorded engagement delay of this many business days or more
+    /// escalates to ADMIN at once.
+    async fn significant_delay_days(&self) -> i32 {
+        self.0.significant_delay_days
+    }
     /// Sender of customer email.
     async fn mail_from(&self) -> &str {
         &self.0.mail_from
@@ -156,6 +166,11 @@ pub struct UpdateBusinessSettingsInput {
     pub close_after_days: Option<i32>,
     /// Days after closure a closed order is archived (1 to 3650).
     pub archive_after_days: Option<i32>,
+    /// Business hours an overdue engagement stage waits before ADMIN is
+    /// told (1 to 400).
+    pub escalation_grace_hours: Option<i32>,
+    /// Business days of delay that escalate to ADMIN at once (1 to 250).
+    pub significant_delay_days: Option<i32>,
 }
 
 payload!(
@@ -216,6 +231,8 @@ impl SettingsMutation {
             follow_up_after_days: input.follow_up_after_days,
             close_after_days: input.close_after_days,
             archive_after_days: input.archive_after_days,
+            escalation_grace_hours: input.escalation_grace_hours,
+            significant_delay_days: input.significant_delay_days,
         };
         let result =
             domain::settings::update(&ctx.services().db, &ctx.domain_ctx()?, &update).await;

@@ -3,6 +3,7 @@
 //! browser). Each purpose plugs its page in here.
 
 pub mod invoice;
+pub mod nps;
 pub mod packing_slip;
 pub mod payer;
 pub mod survey;
@@ -21,6 +22,7 @@ fn environment() -> &'static Environment<'static> {
             .chain(tracking::TEMPLATES)
             .chain(packing_slip::TEMPLATES)
             .chain(survey::TEMPLATES)
+            .chain(nps::TEMPLATES)
             .chain(unsubscribe::TEMPLATES);
         for (name, source) in all {
             env.add_template(name, source)
@@ -38,6 +40,31 @@ fn render(name: &str, ctx: impl serde::Serialize) -> Result<String, minijinja::E
 }
 
 /// Hand-built records the pages' tests render.
+/// A validation message as a sentence on a page: capitalised, full stop.
+fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    let first = chars.next().map(|c| c.to_uppercase().collect::<String>());
+    format!("{}{}.", first.unwrap_or_default(), chars.as_str())
+}
+
+/// A survey page that could not be shown or stored just now.
+fn survey_unavailable() -> axum::response::Response {
+    crate::links::page(
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        "We could not show this survey just now. Please try again shortly.",
+    )
+}
+
+/// A survey link whose subject is gone (or never could be answered).
+fn survey_no_longer_valid() -> axum::response::Response {
+    crate::links::page(
+        axum::http::StatusCode::NOT_FOUND,
+        "Link no longer valid",
+        "This survey link is no longer valid. Thank you all the same.",
+    )
+}
+
 #[cfg(test)]
 mod fixtures {
     use chrono::{DateTime, NaiveDate, Utc};

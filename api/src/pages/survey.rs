@@ -4,7 +4,7 @@
 //! the order's one answer, or shows the form again with what to fix. A
 //! second answer is refused politely. Nothing runs in the browser.
 
-use crate::links::{page, with_page_headers};
+use crate::links::with_page_headers;
 use crate::state::AppState;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -84,7 +84,7 @@ impl SurveyView {
         self.comment = sent.comment.clone().unwrap_or_default();
         for e in errors {
             match e.field.first().map(String::as_str) {
-                Some("comment") => self.comment_error = Some(sentence(&e.message)),
+                Some("comment") => self.comment_error = Some(super::sentence(&e.message)),
                 _ => self.rating_error = Some(rating_message(e.code, &e.message)),
             }
         }
@@ -92,16 +92,10 @@ impl SurveyView {
     }
 }
 
-fn sentence(message: &str) -> String {
-    let mut chars = message.chars();
-    let first = chars.next().map(|c| c.to_uppercase().collect::<String>());
-    format!("{}{}.", first.unwrap_or_default(), chars.as_str())
-}
-
 fn rating_message(code: ErrorCode, message: &str) -> String {
     match code {
         ErrorCode::OutOfRange => "Please choose a rating from 1 to 5.".to_owned(),
-        _ => sentence(message),
+        _ => super::sentence(message),
     }
 }
 
@@ -117,20 +111,12 @@ pub struct SurveyForm {
     pub comment: Option<String>,
 }
 
-fn unavailable() -> Response {
-    page(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong",
-        "We could not show this survey just now. Please try again shortly.",
-    )
-}
-
 fn html(status: StatusCode, view: &SurveyView, order_id: Uuid) -> Response {
     match render(view) {
         Ok(html) => with_page_headers((status, Html(html)).into_response()),
         Err(e) => {
             tracing::error!(error = %e, %order_id, "rendering the survey page failed");
-            unavailable()
+            super::survey_unavailable()
         }
     }
 }
@@ -146,14 +132,6 @@ async fn about(
     };
     let settings = domain::settings::current(&state.db).await?;
     Ok(Some((order.order.number, settings.legal_name)))
-}
-
-fn no_longer_valid() -> Response {
-    page(
-        StatusCode::NOT_FOUND,
-        "Link no longer valid",
-        "This survey link is no longer valid. Thank you all the same.",
-    )
 }
 
 /// GET: the form, or thanks when the order was answered before.
@@ -178,10 +156,10 @@ pub async fn show(state: &AppState, order_id: Uuid, token: &str) -> Response {
                 order_id,
             )
         }
-        Ok(None) => no_longer_valid(),
+        Ok(None) => super::survey_no_longer_valid(),
         Err(e) => {
             tracing::error!(error = %e, %order_id, "reading an order for its survey page failed");
-            unavailable()
+            super::survey_unavailable()
         }
     }
 }
@@ -191,10 +169,10 @@ pub async fn show(state: &AppState, order_id: Uuid, token: &str) -> Response {
 pub async fn submit(state: &AppState, order_id: Uuid, token: &str, form: SurveyForm) -> Response {
     let (number, business) = match about(state, order_id).await {
         Ok(Some(about)) => about,
-        Ok(None) => return no_longer_valid(),
+        Ok(None) => return super::survey_no_longer_valid(),
         Err(e) => {
             tracing::error!(error = %e, %order_id, "reading an order for its survey answer failed");
-            return unavailable();
+            return super::survey_unavailable();
         }
     };
     // Anything but a whole number is no rating at all (refused like 0).
@@ -224,10 +202,10 @@ pub async fn submit(state: &AppState, order_id: Uuid, token: &str, form: SurveyF
             let again = view(Stage::Form).refused(&form, rating, errors);
             html(StatusCode::UNPROCESSABLE_ENTITY, &again, order_id)
         }
-        Err(DomainError::Rejected(_)) => no_longer_valid(),
+        Err(DomainError::Rejected(_)) => super::survey_no_longer_valid(),
         Err(e) => {
             tracing::error!(error = %e, %order_id, "storing a survey answer failed");
-            unavailable()
+            super::survey_unavailable()
         }
     }
 }

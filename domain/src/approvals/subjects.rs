@@ -34,6 +34,13 @@ pub async fn on_closed(
                 .current();
             crate::engagements::deliverables::on_approval_closed(w, &calendar, request).await
         }
-        ApprovalKind::ScopeChange => Ok(()),
+        // The plan and the final invoice take the change in, or it is kept
+        // rejected with the reason (or withdrawn).
+        ApprovalKind::ScopeChange => {
+            let calendar = crate::business_time::calendar::SharedCalendar::load(w.conn())
+                .await?
+                .current();
+            crate::engagements::scope::on_approval_closed(w, &calendar, request).await
+        }
     }
 }

@@ -6,7 +6,15 @@
 //! mitigation actions, a revision round), and each stage's due time on the
 //! business calendar (a timer flags it overdue once).
 
+pub mod closure;
+pub mod delays;
 pub mod deliverables;
+pub mod fees;
+pub mod nps;
+pub mod plan;
+pub mod register;
+pub mod reports;
+pub mod scope;
 pub mod state;
 pub mod template;
 
@@ -22,7 +30,8 @@ use crate::rules::calendar::BusinessCalendar;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     EngagementStatus, TemplateStatus, app_user, engagement, engagement_action, engagement_decision,
-    engagement_member, engagement_output, process_template, timer,
+    engagement_fee_line, engagement_member, engagement_output, engagement_stage_exit,
+    process_template, timer,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -39,9 +48,11 @@ pub const TEMPLATE_SUBJECT_TYPE: &str = "process_template";
 
 crate::stamped!(engagement);
 
-/// The timer of a stage's due time.
+/// The timers of a stage: its due time, and the end of the grace an
+/// overdue stage gets before ADMIN hears of it.
 pub mod timer_kind {
     pub const STAGE_DUE: &str = "engagement_stage_due";
+    pub const STAGE_ESCALATE: &str = "engagement_stage_escalate";
 }
 
 /// Most members of a team.
@@ -252,6 +263,8 @@ pub struct Engagement {
     /// Every answer, oldest first.
     pub decisions: Vec<engagement_decision::Model>,
     pub actions: Vec<engagement_action::Model>,
+    /// Its fee lines, in line order.
+    pub fees: Vec<engagement_fee_line::Model>,
 }
 
 impl Engagement {
@@ -335,7 +348,7 @@ async fn load<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<Engagemen
     Ok(Some(with_parts(conn, vec![row]).await?.remove(0)))
 }
 
-/// Engagements with their parts: four queries for any number.
+/// Engagements with their parts: five queries for any number.
 async fn with_parts<C: ConnectionTrait>(
     conn: &C,
     rows: Vec<engagement::Model>,
@@ -377,9 +390,11 @@ async fn with_parts<C: ConnectionTrait>(
     {
         actions.entry(a.engagement_id).or_default().push(a);
     }
+    let mut fee_lines = fees::lines_of(conn, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|e| Engagement {
+            fees: fee_lines.remove(&e.id).unwrap_or_default(),
             team: team.remove(&e.id).unwrap_or_default(),
             outputs: outputs.remove(&e.id).unwrap_or_default(),
             decisions: decisions.remove(&e.id).unwrap_or_default(),
@@ -456,6 +471,9 @@ pub struct NewEngagement {
     pub scope_reference: String,
     pub planned_start: NaiveDate,
     pub team: Vec<MemberInput>,
+    /// Its fee lines (ex-GST); approved scope changes add to them and the
+    /// final invoice bills them.
+    pub fees: Vec<fees::FeeLineInput>,
 }
 
 /// Set up an engagement (PROJECT_MANAGER, ADMIN): PLANNED, on the latest
@@ -470,6 +488,7 @@ pub async fn create(
     let mut fields = Fields::new();
     let name = fields.text("name", &input.name, 200);
     let scope = fields.text("scopeReference", &input.scope_reference, 200);
+    let fee_lines = fees::parse(&mut fields, &input.fees);
     if crate::customers::find(w.conn(), input.customer_id)
         .await?
         .is_none()
@@ -540,12 +559,18 @@ pub async fn create(
             stage_overdue: Set(false),
             revised_end_date: Set(None),
             status_reason: Set(None),
+            lessons_learned: Set(None),
+            lessons_recorded_by: Set(None),
+            lessons_recorded_at: Set(None),
+            closed_at: Set(None),
             created_by: Set(w.ctx().actor.id.clone()),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
         })
         .await?;
+    let fee_lines = fee_lines.into_iter().map(|l| (l, None)).collect();
+    fees::append_in(&mut w, id, 0, fee_lines).await?;
     for (user_id, role) in roster {
         engagement_member::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -575,6 +600,15 @@ async fn lock(w: &Write<'_>, id: Uuid) -> Result<(Engagement, Template), DomainE
     let template = template(w.conn(), found.engagement.template_id)
         .await?
         .ok_or_else(|| DomainError::internal("an engagement's template is missing"))?;
+    Ok((found, template))
+}
+
+/// A locked engagement whose records may still change (refused with
+/// ILLEGAL_TRANSITION once it is closed or cancelled: it is read-only).
+async fn lock_editable(w: &Write<'_>, id: Uuid) -> Result<(Engagement, Template), DomainError> {
+    let (found, template) = lock(w, id).await?;
+    state::apply(found.engagement.status, Event::Edit)
+        .map_err(|i| illegal(&found.engagement, i))?;
     Ok((found, template))
 }
 
@@ -640,6 +674,7 @@ async fn enter_stage(
         payload: serde_json::json!({ "stageIndex": index, "round": round }),
     };
     timers::plan(w.conn(), &plan, now).await?;
+    timers::cancel_planned(w.conn(), timer_kind::STAGE_ESCALATE, before.id).await?;
     let notice = StageNotice {
         stage_index: index as i32,
         round,
@@ -733,21 +768,35 @@ pub async fn complete_output(
         "already done in this round",
     );
     let evidence = fields.finish(|| evidence)?;
+    record_output(&mut w, e, &stage.key, &input.output_key, evidence).await?;
+    // Bumps the version (and `updated_at`), so concurrent steps serialise.
+    w.change::<engagement::Entity>(e.id, e.version, |_| {})
+        .await?;
+    finish_write(w, e.id).await
+}
+
+/// Record output `output_key` of `stage_key` done in `e`'s current round,
+/// with its evidence, audited under the engagement (the caller checked it
+/// may be, and bumps the engagement's version).
+async fn record_output(
+    w: &mut Write<'_>,
+    e: &engagement::Model,
+    stage_key: &str,
+    output_key: &str,
+    evidence: String,
+) -> Result<engagement_output::Model, DomainError> {
     let row = engagement_output::ActiveModel {
         id: Set(Uuid::now_v7()),
         engagement_id: Set(e.id),
-        stage_key: Set(stage.key.clone()),
+        stage_key: Set(stage_key.to_owned()),
         round: Set(e.round),
-        output_key: Set(input.output_key.clone()),
+        output_key: Set(output_key.to_owned()),
         evidence: Set(evidence),
         completed_by: Set(w.ctx().actor.id.clone()),
         completed_at: Set(w.now()),
     }
     .insert(w.conn())
     .await?;
-    // Bumps the version (and `updated_at`), so concurrent steps serialise.
-    w.change::<engagement::Entity>(e.id, e.version, |_| {})
-        .await?;
     w.audit(
         SUBJECT_TYPE,
         e.id,
@@ -756,7 +805,30 @@ pub async fn complete_output(
         Some(&row),
     )
     .await?;
-    finish_write(w, e.id).await
+    Ok(row)
+}
+
+/// Record output `output_key` done with `evidence` when `found` is ACTIVE
+/// in a stage that has it and it is not done this round yet (a step that
+/// is that output, e.g. issuing the final invoice); whether it was.
+async fn record_output_if_due(
+    w: &mut Write<'_>,
+    found: &Engagement,
+    template: &Template,
+    output_key: &str,
+    evidence: String,
+) -> Result<bool, DomainError> {
+    let e = &found.engagement;
+    let Some(stage) = template.definition.stage(e.stage_index as usize) else {
+        return Ok(false);
+    };
+    let due = e.status == EngagementStatus::Active
+        && stage.outputs.iter().any(|o| o.key == output_key)
+        && !found.done(&stage.key).contains(output_key);
+    if due {
+        record_output(w, e, &stage.key, output_key, evidence).await?;
+    }
+    Ok(due)
 }
 
 /// A mitigation action as the decider records it.
@@ -824,14 +896,22 @@ pub async fn record_decision(
             ErrorCode::Required,
             "not on track: give the revised timeline's end date (today or later)",
         ),
-        Consequence::MitigationActions => fields.ensure(
-            !input.actions.is_empty() && input.actions.len() <= MAX_ACTIONS,
-            "actions",
-            ErrorCode::Required,
-            format!(
-                "risks need mitigation: give 1 to {MAX_ACTIONS} actions with an owner and due date"
-            ),
-        ),
+        Consequence::MitigationActions => {
+            fields.ensure(
+                !input.actions.is_empty() && input.actions.len() <= MAX_ACTIONS,
+                "actions",
+                ErrorCode::Required,
+                format!(
+                    "risks need mitigation: give 1 to {MAX_ACTIONS} actions with an owner and due date"
+                ),
+            );
+            fields.ensure(
+                register::has_mitigated_risk(w.conn(), e.id).await?,
+                "risks",
+                ErrorCode::Required,
+                "risks need mitigation: the risk register needs an open risk with its mitigation",
+            );
+        }
         Consequence::Proceed | Consequence::ReviseFrom | Consequence::Stay => {}
     }
     let owners: HashMap<Uuid, app_user::Model> = app_user::Entity::find()
@@ -933,10 +1013,29 @@ pub async fn advance(
     calendar: &BusinessCalendar,
     id: Uuid,
 ) -> Result<Committed<Engagement>, DomainError> {
+    leave_stage(db, ctx, calendar, id, false).await
+}
+
+/// Leave the current stage; `closing` only from the last (see [`close`]).
+async fn leave_stage(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    calendar: &BusinessCalendar,
+    id: Uuid,
+    closing: bool,
+) -> Result<Committed<Engagement>, DomainError> {
     let mut w = Write::begin(db, ctx, Permission::WorkEngagements).await?;
     let (before, template) = lock(&w, id).await?;
     let e = &before.engagement;
     state::apply(e.status, Event::Work).map_err(|i| illegal(e, i))?;
+    let last = template.definition.stages.len().saturating_sub(1);
+    if closing && e.stage_index as usize != last {
+        return Err(DomainError::rejected(
+            &["engagementId"],
+            ErrorCode::IllegalTransition,
+            format!("{} is not at its last stage yet", e.number),
+        ));
+    }
     let stage = current_stage(ctx, e, &template)?;
     let leave = state::leave(
         stage,
@@ -960,6 +1059,10 @@ pub async fn advance(
         Ok(_) if !gate.is_empty() => return Err(DomainError::Rejected(gate)),
         Ok(leave) => leave,
     };
+    if matches!(leave, Leave::Next) && index + 1 >= template.definition.stages.len() {
+        closure_errors(w.conn(), e).await?;
+    }
+    record_exit(&mut w, e).await?;
     let (after, action) = match leave {
         Leave::ReviseFrom(to) => {
             let after = enter_stage(
@@ -989,20 +1092,122 @@ pub async fn advance(
         }
         Leave::Next => {
             let status = state::apply(e.status, Event::Finish).map_err(|i| illegal(e, i))?;
+            let now = w.now();
             let after = w
                 .change::<engagement::Entity>(e.id, e.version, |m| {
                     m.status = Set(status);
                     m.stage_due_at = Set(None);
                     m.stage_overdue = Set(false);
+                    m.closed_at = Set(Some(now));
                 })
                 .await?;
-            timers::cancel_planned(w.conn(), timer_kind::STAGE_DUE, e.id).await?;
+            stop_stage_timers(&w, e.id).await?;
+            let closed = Closed {
+                engagement_id: e.id,
+            };
+            w.emit(topic::ENGAGEMENT_CLOSED, e.id, &closed).await?;
             (after, "engagement.closed")
         }
     };
     w.audit(SUBJECT_TYPE, id, action, Some(e), Some(&after))
         .await?;
     finish_write(w, id).await
+}
+
+/// Formally close an engagement at its last stage (its owner role or
+/// ADMIN): refused until the stage is done, lessons learned are recorded
+/// and the final invoice is issued; then CLOSED and read-only, and the NPS
+/// survey goes to the customer. Leaving the last stage with `advance` is
+/// the same step.
+pub async fn close(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    calendar: &BusinessCalendar,
+    id: Uuid,
+) -> Result<Committed<Engagement>, DomainError> {
+    leave_stage(db, ctx, calendar, id, true).await
+}
+
+/// The payload of an `engagement.closed` outbox row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Closed {
+    pub engagement_id: Uuid,
+}
+
+/// Refuse closing an engagement without its lessons learned or its final
+/// invoice (both named at once).
+async fn closure_errors<C: ConnectionTrait>(
+    conn: &C,
+    e: &engagement::Model,
+) -> Result<(), DomainError> {
+    let mut errors = Vec::new();
+    if e.lessons_learned.is_none() {
+        errors.push(FieldError::new(
+            &["lessonsLearned"],
+            ErrorCode::Required,
+            "record the lessons learned before closing",
+        ));
+    }
+    if crate::invoices::of_subject(conn, SUBJECT_TYPE, e.id)
+        .await?
+        .is_none()
+    {
+        errors.push(FieldError::new(
+            &["finalInvoice"],
+            ErrorCode::Required,
+            "issue the final invoice before closing",
+        ));
+    }
+    if let Some(pending) = scope::pending_of(conn, e.id).await? {
+        errors.push(FieldError::new(
+            &["scopeChanges"],
+            ErrorCode::InvalidState,
+            format!(
+                "scope change {} awaits its approval: decide it (or cancel its approval) before closing",
+                pending.seq
+            ),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(DomainError::Rejected(errors))
+    }
+}
+
+/// Keep the stage being left, against its due time (the on-time KPI).
+async fn record_exit(w: &mut Write<'_>, e: &engagement::Model) -> Result<(), DomainError> {
+    let (Some(started_at), Some(due_at)) = (e.stage_started_at, e.stage_due_at) else {
+        return Ok(());
+    };
+    let template = template(w.conn(), e.template_id)
+        .await?
+        .ok_or_else(|| DomainError::internal("an engagement's template is missing"))?;
+    let Some(stage) = template.definition.stage(e.stage_index as usize) else {
+        return Ok(());
+    };
+    let left_at = w.now();
+    engagement_stage_exit::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        engagement_id: Set(e.id),
+        stage_key: Set(stage.key.clone()),
+        round: Set(e.round),
+        started_at: Set(started_at),
+        due_at: Set(due_at),
+        left_at: Set(left_at),
+        on_time: Set(left_at <= due_at),
+    }
+    .insert(w.conn())
+    .await?;
+    Ok(())
+}
+
+/// No more chasing of the current stage: its due and escalation timers.
+async fn stop_stage_timers(w: &Write<'_>, id: Uuid) -> Result<(), DomainError> {
+    timers::cancel_planned(w.conn(), timer_kind::STAGE_DUE, id).await?;
+    timers::cancel_planned(w.conn(), timer_kind::STAGE_ESCALATE, id).await?;
+    Ok(())
 }
 
 /// One userError per thing that keeps a stage from being left.
@@ -1067,7 +1272,7 @@ pub async fn change_status(
         })
         .await?;
     if status == EngagementStatus::Cancelled {
-        timers::cancel_planned(w.conn(), timer_kind::STAGE_DUE, id).await?;
+        stop_stage_timers(&w, id).await?;
     }
     let action = format!("engagement.{}", status.to_string().to_lowercase());
     w.audit(SUBJECT_TYPE, id, &action, Some(e), Some(&after))
@@ -1108,6 +1313,20 @@ pub async fn on_stage_due(
         round: before.round,
     };
     w.emit(topic::ENGAGEMENT_STAGE_OVERDUE, id, &notice).await?;
+    // ADMIN hears of it if it is still overdue after the grace period.
+    let grace = crate::settings::current(w.conn())
+        .await?
+        .escalation_grace_hours;
+    let calendar = crate::business_time::calendar::SharedCalendar::load(w.conn())
+        .await?
+        .current();
+    let plan = TimerPlan {
+        kind: timer_kind::STAGE_ESCALATE,
+        subject_id: id,
+        due_at: calendar.add_business_hours(now, grace.max(0) as u32),
+        payload: serde_json::to_value(notice).map_err(DomainError::internal)?,
+    };
+    timers::plan(w.conn(), &plan, now).await?;
     w.commit(true).await
 }
 
@@ -1318,6 +1537,10 @@ mod tests {
                 stage_overdue: false,
                 revised_end_date: None,
                 status_reason: None,
+                lessons_learned: None,
+                lessons_recorded_by: None,
+                lessons_recorded_at: None,
+                closed_at: None,
                 created_by: "pm".into(),
                 version: 1,
                 created_at: now,
@@ -1327,6 +1550,7 @@ mod tests {
             outputs: vec![],
             decisions: vec![],
             actions: vec![],
+            fees: vec![],
         }
     }
 

@@ -21,6 +21,10 @@ pub enum Event {
     /// A stage's output or decision was recorded, or a stage was left: only
     /// while work runs.
     Work,
+    /// The plan's records change (risks, issues, milestones, scope changes,
+    /// delays, reports, the final invoice, lessons learned): until it is
+    /// closed or cancelled, when it becomes read-only.
+    Edit,
 }
 
 /// A step the current status does not allow.
@@ -36,6 +40,7 @@ pub fn apply(from: EngagementStatus, event: Event) -> Result<EngagementStatus, I
         (S::OnHold, Event::Resume) => S::Active,
         (S::Active, Event::Finish) => S::Closed,
         (S::Active, Event::Work) => S::Active,
+        (S::Planned | S::Active | S::OnHold, Event::Edit) => from,
         (S::Planned | S::Active | S::OnHold, Event::Cancel) => S::Cancelled,
         _ => return Err(Illegal { from }),
     };
@@ -138,7 +143,12 @@ mod tests {
         for from in [S::Planned, S::OnHold, S::Closed, S::Cancelled] {
             assert_eq!(apply(from, Event::Work), Err(Illegal { from }));
         }
+        for from in [S::Planned, S::Active, S::OnHold] {
+            assert_eq!(apply(from, Event::Edit), Ok(from));
+        }
         for from in [S::Closed, S::Cancelled] {
+            // Read-only: its records are kept as they were.
+            assert_eq!(apply(from, Event::Edit), Err(Illegal { from }));
             assert_eq!(apply(from, Event::Cancel), Err(Illegal { from }));
             assert_eq!(apply(from, Event::Start), Err(Illegal { from }));
         }

@@ -227,6 +227,8 @@ mod tests {
             follow_up_after_days: 3,
             close_after_days: 14,
             archive_after_days: 90,
+            escalation_grace_hours: 8,
+            significant_delay_days: 5,
             version: 1,
             updated_at: chrono::DateTime::UNIX_EPOCH,
         }

@@ -85,6 +85,44 @@ impl Fields {
         }
     }
 
+    /// Optional free text of several lines (a comment, notes): blank is
+    /// `None`; line breaks are kept (CR LF and CR read as LF) and the text
+    /// trimmed; longer than `max` characters is TOO_LONG and other control
+    /// characters INVALID_TEXT, each refused at `path` with `what` (e.g.
+    /// "comment") named in its message.
+    pub fn free_text(
+        &mut self,
+        path: &[&str],
+        what: &str,
+        raw: Option<&str>,
+        max: usize,
+    ) -> Option<String> {
+        let text = raw
+            .map(|c| c.replace("\r\n", "\n").replace('\r', "\n"))
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty())?;
+        if text.chars().count() > max {
+            self.refuse_at(
+                path,
+                ErrorCode::TooLong,
+                format!("the {what} must be at most {max} characters"),
+            );
+            None
+        } else if text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            self.refuse_at(
+                path,
+                ErrorCode::InvalidText,
+                format!("the {what} holds characters that cannot be stored"),
+            );
+            None
+        } else {
+            Some(text)
+        }
+    }
+
     /// A value that must be present: blank is REQUIRED.
     pub fn required<T>(
         &mut self,
@@ -267,6 +305,46 @@ mod tests {
                     ErrorCode::TooLong
                 ),
                 (vec!["guest".into(), "name".into()], ErrorCode::InvalidText),
+            ]
+        );
+    }
+
+    #[test]
+    fn free_text_keeps_its_lines_and_refuses_at_its_path() {
+        let mut fields = Fields::new();
+        assert_eq!(fields.free_text(&["note"], "note", None, 5), None);
+        assert_eq!(fields.free_text(&["note"], "note", Some(" \r\n "), 5), None);
+        assert_eq!(
+            fields
+                .free_text(&["note"], "note", Some(" A\r\nB\rC\t "), 10)
+                .as_deref(),
+            Some("A\nB\nC")
+        );
+        assert_eq!(
+            fields.free_text(&["a", "0"], "note", Some("123456"), 5),
+            None
+        );
+        assert_eq!(fields.free_text(&["b"], "note", Some("nul\0"), 50), None);
+        let Err(DomainError::Rejected(errors)) = fields.finish(|| Some(())) else {
+            panic!("refused");
+        };
+        let got: Vec<(Vec<String>, ErrorCode, String)> = errors
+            .into_iter()
+            .map(|e| (e.field, e.code, e.message))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    vec!["a".into(), "0".into()],
+                    ErrorCode::TooLong,
+                    "the note must be at most 5 characters".into()
+                ),
+                (
+                    vec!["b".into()],
+                    ErrorCode::InvalidText,
+                    "the note holds characters that cannot be stored".into()
+                ),
             ]
         );
     }

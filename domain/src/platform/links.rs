@@ -1,5 +1,6 @@
 //! Signed links: what a customer email links to when the page opens without
-//! logging in (an invoice, tracking, a survey, unsubscribe). The token
+//! logging in (an invoice, tracking, a survey, unsubscribe, an engagement's
+//! NPS survey). The token
 //! carries its purpose, subject and expiry under an HMAC-SHA256 with
 //! `LINK_SIGNING_KEY`, so nothing is stored per link and nobody can make one
 //! for another subject, purpose or date. Pure: the caller passes the time.
@@ -32,15 +33,19 @@ pub enum LinkPurpose {
     /// The simulated PayPal-style provider's approval page a payer is sent
     /// to (subject: the payment).
     PayerApproval,
+    /// The NPS survey sent when an engagement closes (subject: the
+    /// engagement).
+    Nps,
 }
 
 impl LinkPurpose {
-    pub const ALL: [LinkPurpose; 5] = [
+    pub const ALL: [LinkPurpose; 6] = [
         LinkPurpose::Invoice,
         LinkPurpose::Tracking,
         LinkPurpose::Survey,
         LinkPurpose::Unsubscribe,
         LinkPurpose::PayerApproval,
+        LinkPurpose::Nps,
     ];
 
     /// How long a link stays valid. Unsubscribe links must keep working for
@@ -48,7 +53,7 @@ impl LinkPurpose {
     pub fn validity(self) -> TimeDelta {
         match self {
             LinkPurpose::Unsubscribe => TimeDelta::days(365),
-            LinkPurpose::Invoice | LinkPurpose::Tracking => TimeDelta::days(30),
+            LinkPurpose::Invoice | LinkPurpose::Tracking | LinkPurpose::Nps => TimeDelta::days(30),
             LinkPurpose::Survey => TimeDelta::days(14),
             LinkPurpose::PayerApproval => TimeDelta::hours(3),
         }
@@ -62,6 +67,7 @@ impl LinkPurpose {
             LinkPurpose::Survey => "survey",
             LinkPurpose::Unsubscribe => "unsubscribe",
             LinkPurpose::PayerApproval => "payer-approval",
+            LinkPurpose::Nps => "nps",
         }
     }
 
@@ -79,6 +85,7 @@ impl LinkPurpose {
             LinkPurpose::Survey => 3,
             LinkPurpose::Unsubscribe => 4,
             LinkPurpose::PayerApproval => 5,
+            LinkPurpose::Nps => 6,
         }
     }
 
@@ -233,6 +240,42 @@ mod tests {
     #[test]
     fn unsubscribe_links_last_a_year() {
         assert_eq!(LinkPurpose::Unsubscribe.validity(), TimeDelta::days(365));
+    }
+
+    #[test]
+    fn nps_links_open_the_nps_page_for_thirty_days() {
+        assert_eq!(LinkPurpose::Nps.validity(), TimeDelta::days(30));
+        assert_eq!(LinkPurpose::Nps.path_segment(), "nps");
+        assert_eq!(
+            LinkPurpose::from_path_segment("nps"),
+            Some(LinkPurpose::Nps)
+        );
+        // Its own code: an NPS link is no satisfaction survey link for the
+        // same subject, nor the other way round.
+        let subject = Uuid::now_v7();
+        let nps = signer().issue(LinkPurpose::Nps, subject, now());
+        assert_eq!(
+            signer().verify(&nps, LinkPurpose::Survey, now()),
+            Err(LinkError::Invalid)
+        );
+        let survey = signer().issue(LinkPurpose::Survey, subject, now());
+        assert_eq!(
+            signer().verify(&survey, LinkPurpose::Nps, now()),
+            Err(LinkError::Invalid)
+        );
+    }
+
+    #[test]
+    fn every_purpose_has_its_own_code_and_path() {
+        let codes: std::collections::HashSet<u8> =
+            LinkPurpose::ALL.iter().map(|p| p.code()).collect();
+        let paths: std::collections::HashSet<&str> =
+            LinkPurpose::ALL.iter().map(|p| p.path_segment()).collect();
+        assert_eq!(codes.len(), LinkPurpose::ALL.len());
+        assert_eq!(paths.len(), LinkPurpose::ALL.len());
+        for purpose in LinkPurpose::ALL {
+            assert_eq!(LinkPurpose::from_code(purpose.code()), Some(purpose));
+        }
     }
 
     #[test]

@@ -48,6 +48,17 @@ pub mod topic {
     pub const ENGAGEMENT_STAGE_OVERDUE: &str = "engagement.stage_overdue";
     /// A deliverable awaits the customer's acceptance: tell the customer.
     pub const DELIVERABLE_AWAITING_ACCEPTANCE: &str = "deliverable.awaiting_acceptance";
+    /// A scope change was approved or rejected: tell the customer (subject:
+    /// the scope change).
+    pub const SCOPE_CHANGE_DECIDED: &str = "scope_change.decided";
+    /// A delay was recorded: tell the customer the new dates (subject: the
+    /// delay).
+    pub const ENGAGEMENT_DELAYED: &str = "engagement.delayed";
+    /// An engagement was escalated: tell ADMIN (subject: the escalation).
+    pub const ENGAGEMENT_ESCALATED: &str = "engagement.escalated";
+    /// An engagement was formally closed: the NPS survey goes to the
+    /// customer contact (subject: the engagement).
+    pub const ENGAGEMENT_CLOSED: &str = "engagement.closed";
     /// An asset's warranty ends soon (payload: who to tell).
     pub const ASSET_RENEWAL_REMINDER: &str = "asset.renewal_reminder";
 }

@@ -164,6 +164,21 @@ impl BusinessCalendar {
         (0..n).fold(date, |d, _| self.next_business_day(d))
     }
 
+    /// How many business days lie after `from` up to and including `to` (0
+    /// when `to` is not after `from`): the inverse of [`Self::add_business_days`]
+    /// for a business day `from`.
+    pub fn business_days_between(&self, from: NaiveDate, to: NaiveDate) -> u32 {
+        let mut count = 0;
+        let mut day = from;
+        while day < to {
+            day = day.succ_opt().expect("a date before `to` has a successor");
+            if self.is_business_day(day) {
+                count += 1;
+            }
+        }
+        count
+    }
+
     /// The calendar-local date of an instant.
     pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
         at.with_timezone(&self.tz).date_naive()
@@ -574,7 +589,36 @@ mod tests {
         );
     }
 
+    #[test]
+    fn business_days_between_counts_the_days_after_the_first() {
+        let cal = nsw_calendar();
+        // Thu 2 April 2026 to Tue 7 April: Good Friday, the weekend and
+        // Easter Monday fall between; only Tuesday counts.
+        assert_eq!(
+            cal.business_days_between(date(2026, 4, 2), date(2026, 4, 7)),
+            1
+        );
+        assert_eq!(
+            cal.business_days_between(date(2026, 4, 7), date(2026, 4, 7)),
+            0
+        );
+        assert_eq!(
+            cal.business_days_between(date(2026, 4, 8), date(2026, 4, 7)),
+            0
+        );
+    }
+
     proptest! {
+        #[test]
+        fn business_days_between_undoes_adding_business_days(
+            offset in 0i64..(3 * 366),
+            n in 0u32..300,
+        ) {
+            let cal = nsw_calendar();
+            let start = cal.business_day_on_or_after(date(2026, 1, 1) + TimeDelta::days(offset));
+            prop_assert_eq!(cal.business_days_between(start, cal.add_business_days(start, n)), n);
+        }
+
         #[test]
         fn adding_business_hours_lands_within_working_hours(
             offset_min in 0i64..(3 * 366 * 24 * 60),

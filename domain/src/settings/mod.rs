@@ -64,6 +64,9 @@ pub async fn ensure_seeded<C: ConnectionTrait>(
         follow_up_after_days: Set(3),
         close_after_days: Set(14),
         archive_after_days: Set(90),
+        // As the engagement-control migration seeds them.
+        escalation_grace_hours: Set(8),
+        significant_delay_days: Set(5),
         version: Set(1),
         updated_at: Set(Utc::now()),
     };
@@ -121,6 +124,11 @@ pub struct SettingsUpdate {
     pub close_after_days: Option<i32>,
     /// Days after closure a closed order is archived (1–3650).
     pub archive_after_days: Option<i32>,
+    /// Business hours an overdue engagement stage waits before ADMIN is
+    /// told (1–400).
+    pub escalation_grace_hours: Option<i32>,
+    /// Business days of delay that escalate at once (1–250).
+    pub significant_delay_days: Option<i32>,
 }
 
 /// A shipping charge as given: dollars, not negative, at most $10,000.
@@ -185,6 +193,11 @@ pub async fn update(
         ("followUpAfterDays", input.follow_up_after_days, 0..=60),
         ("closeAfterDays", input.close_after_days, 1..=365),
         ("archiveAfterDays", input.archive_after_days, 1..=3650),
+        (
+            "significantDelayDays",
+            input.significant_delay_days,
+            1..=250,
+        ),
     ] {
         fields.ensure(
             value.is_none_or(|d| range.contains(&d)),
@@ -193,6 +206,14 @@ pub async fn update(
             format!("{name} is {} to {} days", range.start(), range.end()),
         );
     }
+    fields.ensure(
+        input
+            .escalation_grace_hours
+            .is_none_or(|h| (1..=400).contains(&h)),
+        "escalationGraceHours",
+        ErrorCode::OutOfRange,
+        "escalationGraceHours is 1 to 400 business hours",
+    );
     fields.finish(|| Some(()))?;
 
     let before = current(w.conn()).await?;
@@ -224,6 +245,12 @@ pub async fn update(
         archive_after_days: Set(input
             .archive_after_days
             .unwrap_or(before.archive_after_days)),
+        escalation_grace_hours: Set(input
+            .escalation_grace_hours
+            .unwrap_or(before.escalation_grace_hours)),
+        significant_delay_days: Set(input
+            .significant_delay_days
+            .unwrap_or(before.significant_delay_days)),
         updated_at: Set(w.now()),
         ..Default::default()
     };

@@ -103,9 +103,15 @@ async fn process(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
             let notice: domain::engagements::StageNotice = serde_json::from_str(&row.payload)?;
             super::engagements::stage_overdue(deps, row.subject_id, notice).await?
         }
+        topic::ENGAGEMENT_DELAYED => super::engagements::delayed(deps, row.subject_id).await?,
+        topic::ENGAGEMENT_ESCALATED => super::engagements::escalated(deps, row.subject_id).await?,
+        topic::ENGAGEMENT_CLOSED => super::engagements::closed(deps, row.subject_id).await?,
         topic::DELIVERABLE_AWAITING_ACCEPTANCE => {
             let notice: super::engagements::AcceptanceNotice = serde_json::from_str(&row.payload)?;
             super::engagements::awaiting_acceptance(deps, row.subject_id, notice).await?
+        }
+        topic::SCOPE_CHANGE_DECIDED => {
+            super::engagements::scope_change_decided(deps, row.subject_id).await?
         }
         topic::ASSET_RENEWAL_REMINDER => {
             let reminder: domain::closeout::assets::RenewalReminder =

@@ -115,6 +115,25 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
                 deps.broker.publish(id).await;
             }
         }
+        domain::engagements::timer_kind::STAGE_ESCALATE => {
+            // Escalated once, if still overdue; its outbox row emails ADMIN.
+            let notice: domain::engagements::StageNotice = serde_json::from_value(fired.payload)?;
+            let ctx = Ctx::system(deps.clock.clone());
+            // Boxed: keeps this handler's future (and stack frame) small.
+            let escalated = Box::pin(domain::engagements::delays::on_escalation_due(
+                &deps.db,
+                &ctx,
+                fired.subject_id,
+                notice,
+            ))
+            .await?;
+            if escalated.value {
+                tracing::info!(engagement_id = %fired.subject_id, "overdue engagement stage escalated");
+            }
+            for id in escalated.touched {
+                deps.broker.publish(id).await;
+            }
+        }
         other => {
             tracing::warn!(timer_id = %fired.timer_id, kind = other, "no handler for timer kind")
         }

@@ -171,6 +171,10 @@ pub fn engagement(stage_index: i32, round: i32) -> domain::engagements::Engageme
             stage_overdue: false,
             revised_end_date: None,
             status_reason: None,
+            lessons_learned: None,
+            lessons_recorded_by: None,
+            lessons_recorded_at: None,
+            closed_at: None,
             created_by: "pm".into(),
             version: 1,
             created_at: at,
@@ -180,6 +184,7 @@ pub fn engagement(stage_index: i32, round: i32) -> domain::engagements::Engageme
         outputs: vec![],
         decisions: vec![],
         actions: vec![],
+        fees: vec![],
     }
 }
 

@@ -281,6 +281,8 @@ mod tests {
             follow_up_after_days: 3,
             close_after_days: 14,
             archive_after_days: 90,
+            escalation_grace_hours: 8,
+            significant_delay_days: 5,
             version: 1,
             updated_at: utc("2026-11-01T00:00:00Z"),
         }

@@ -29,6 +29,8 @@ pub struct InvoiceContext {
     pub name: String,
     pub number: String,
     pub reference: String,
+    /// What it bills: `order` or `engagement` (an engagement's final invoice).
+    pub subject_kind: &'static str,
     pub issued_on: String,
     pub total: String,
     /// The GST amount, or the "includes GST" statement where that stands in.
@@ -50,12 +52,21 @@ pub fn context(invoice: &invoices::Invoice, link: String) -> InvoiceContext {
         (true, true) => Some("Total price includes GST".to_owned()),
         (true, false) => Some(format!("GST {}", dollars(i.gst_cents))),
     };
+    let subject_kind = if i.subject_type == domain::engagements::SUBJECT_TYPE {
+        "engagement"
+    } else {
+        "order"
+    };
     InvoiceContext {
-        subject: format!("{} {} for order {}", i.title, i.number, i.reference),
+        subject: format!(
+            "{} {} for {subject_kind} {}",
+            i.title, i.number, i.reference
+        ),
         title: i.title.clone(),
         name: i.buyer_name.clone(),
         number: i.number.clone(),
         reference: i.reference.clone(),
+        subject_kind,
         issued_on: i.issued_on.format("%-d %B %Y").to_string(),
         total: dollars(i.total_cents),
         gst_line,
@@ -98,6 +109,7 @@ mod tests {
             name: "Tom & <Jerry>".into(),
             number: "INV-000001".into(),
             reference: "SO-000001".into(),
+            subject_kind: "order",
             issued_on: "4 December 2026".into(),
             total: "$279.35".into(),
             gst_line: gst_line.map(Into::into),
@@ -127,5 +139,27 @@ mod tests {
         }
         let plain = issued(&ctx(None)).unwrap();
         assert!(!plain.text.contains("GST"));
+        for body in [&rendered.html, &rendered.text] {
+            assert!(body.contains("for order"), "{body}");
+            assert!(body.contains("because you placed an order"));
+        }
+    }
+
+    #[test]
+    fn an_engagements_final_invoice_says_it_bills_the_engagement() {
+        let ctx = InvoiceContext {
+            subject: "Tax invoice INV-000002 for engagement ENG-000001".into(),
+            reference: "ENG-000001".into(),
+            subject_kind: "engagement",
+            ..ctx(Some("GST $1,500.00"))
+        };
+        let rendered = issued(&ctx).unwrap();
+        for body in [&rendered.html, &rendered.text] {
+            assert!(body.contains("for engagement"), "{body}");
+            assert!(body.contains("ENG-000001"));
+            assert!(!body.contains("for order"), "{body}");
+            assert!(!body.contains("placed an order"));
+            assert!(body.contains("it bills your engagement with us"));
+        }
     }
 }

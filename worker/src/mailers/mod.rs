@@ -3,6 +3,9 @@
 
 mod approvals;
 mod closeout;
+mod engagement_delays;
+mod engagement_nps;
+mod engagement_scope;
 mod engagements;
 #[cfg(test)]
 mod fixtures;
@@ -51,7 +54,10 @@ fn environment() -> &'static Environment<'static> {
             .chain(follow_up::TEMPLATES)
             .chain(purchasing::TEMPLATES)
             .chain(closeout::TEMPLATES)
-            .chain(engagements::TEMPLATES);
+            .chain(engagements::TEMPLATES)
+            .chain(engagement_nps::TEMPLATES)
+            .chain(engagement_scope::TEMPLATES)
+            .chain(engagement_delays::TEMPLATES);
         for (name, source) in all {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("template {name} parses: {e}"));
@@ -164,6 +170,18 @@ pub async fn render(
         }
         NotificationKind::DeliverableAwaitingAcceptance => {
             engagements::render_awaiting_acceptance(db, settings, n).await
+        }
+        NotificationKind::ScopeChangeDecided => {
+            engagement_scope::render_scope_change_decided(db, settings, links, n).await
+        }
+        NotificationKind::EngagementDelayed => {
+            engagement_delays::render_delayed(db, settings, links, n).await
+        }
+        NotificationKind::EngagementEscalated => {
+            engagement_delays::render_escalated(db, settings, links, n).await
+        }
+        NotificationKind::EngagementNpsSurvey => {
+            engagement_nps::render_nps_survey(db, settings, links, n).await
         }
     }
 }
