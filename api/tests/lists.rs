@@ -16,6 +16,11 @@ fragment Wrapped on __Type { kind name ofType { kind name ofType { kind name ofT
 /// (`*Payload` is every mutation payload).
 const BOUNDED: &[(&str, &str, &str)] = &[
     (
+        "SlaPolicy",
+        "pauseStatuses",
+        "at most the two waiting statuses",
+    ),
+    (
         "*Payload",
         "userErrors",
         "one per refused input field of one mutation",
@@ -253,6 +258,17 @@ const BOUNDED: &[(&str, &str, &str)] = &[
         "delaysRecorded",
         "one engagement's month, at most 100 listed (reports::MAX_ACTIVITY)",
     ),
+    (
+        "Ticket",
+        "messages",
+        "one ticket's thread, at most 500 messages (support::MAX_MESSAGES)",
+    ),
+    (
+        "Ticket",
+        "history",
+        "one ticket's history, at most 2,000 steps (support::MAX_HISTORY)",
+    ),
+    ("Ticket", "slaTargets", "the three targets of one ticket"),
 ];
 
 fn is_list(ty: &Value) -> bool {

@@ -22,6 +22,7 @@ pub mod platform;
 pub mod purchasing;
 pub mod rules;
 pub mod settings;
+pub mod support;
 pub mod surveys;
 pub mod users;
 

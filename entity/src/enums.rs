@@ -196,6 +196,16 @@ pub enum NotificationKind {
     /// us (transactional; its link opens the NPS survey).
     #[sea_orm(string_value = "ENGAGEMENT_NPS_SURVEY")]
     EngagementNpsSurvey,
+    /// To the customer: their support ticket was opened (its number and
+    /// when a first response is due).
+    #[sea_orm(string_value = "TICKET_OPENED")]
+    TicketOpened,
+    /// To the customer: staff replied on their ticket.
+    #[sea_orm(string_value = "TICKET_REPLY")]
+    TicketReply,
+    /// To the customer: their ticket was resolved (a reply reopens it).
+    #[sea_orm(string_value = "TICKET_RESOLVED")]
+    TicketResolved,
 }
 
 /// Where a notification is in its delivery.
@@ -713,6 +723,93 @@ pub enum EscalationCause {
     SignificantDelay,
 }
 
+/// How urgent a support ticket is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TicketPriority {
+    /// Business stopped: around the clock.
+    #[sea_orm(string_value = "CRITICAL")]
+    Critical,
+    /// Badly affected.
+    #[sea_orm(string_value = "HIGH")]
+    High,
+    /// Affected; work goes on.
+    #[sea_orm(string_value = "MEDIUM")]
+    Medium,
+    /// A question or a nuisance.
+    #[sea_orm(string_value = "LOW")]
+    Low,
+}
+
+/// Where a support ticket is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TicketStatus {
+    /// Opened, not yet answered by staff.
+    #[sea_orm(string_value = "NEW")]
+    New,
+    /// Being worked on.
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    /// Waiting for the customer (the clock may pause).
+    #[sea_orm(string_value = "WAITING_ON_CUSTOMER")]
+    WaitingOnCustomer,
+    /// Waiting for a supplier or other party (the clock may pause).
+    #[sea_orm(string_value = "WAITING_ON_THIRD_PARTY")]
+    WaitingOnThirdParty,
+    /// Resolved; reopens if the customer replies in time.
+    #[sea_orm(string_value = "RESOLVED")]
+    Resolved,
+    /// Closed for good.
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+}
+
+/// The clock an SLA policy counts in.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SlaCalendar {
+    /// Around the clock, every day.
+    #[sea_orm(string_value = "ALWAYS")]
+    Always,
+    /// The business's hours on business days (public holidays excluded).
+    #[sea_orm(string_value = "BUSINESS_HOURS")]
+    BusinessHours,
+}
+
+/// What a step of a ticket's history was.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TicketEventKind {
+    /// The ticket was opened.
+    #[sea_orm(string_value = "CREATED")]
+    Created,
+    /// Its status changed.
+    #[sea_orm(string_value = "STATUS")]
+    Status,
+    /// Its priority changed (its targets count from the change on).
+    #[sea_orm(string_value = "PRIORITY")]
+    Priority,
+    /// Staff replied to the customer.
+    #[sea_orm(string_value = "STAFF_REPLY")]
+    StaffReply,
+    /// The customer replied.
+    #[sea_orm(string_value = "CUSTOMER_REPLY")]
+    CustomerReply,
+}
+
 /// Where a deliverable is between its versions, review and acceptance.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
@@ -790,6 +887,10 @@ macro_rules! display_as_stored {
 }
 display_as_stored!(
     DeliverableStatus,
+    TicketPriority,
+    TicketStatus,
+    SlaCalendar,
+    TicketEventKind,
     RiskStatus,
     IssueSeverity,
     IssueStatus,

@@ -58,6 +58,7 @@ pub mod serial_number;
 pub mod service_report;
 pub mod shipment;
 pub mod shipment_item;
+pub mod sla_policy;
 pub mod stock_level;
 pub mod stock_location;
 pub mod stock_movement;
@@ -65,6 +66,9 @@ pub mod supplier_product;
 pub mod survey_response;
 pub mod tax_invoice;
 pub mod tax_invoice_line;
+pub mod ticket;
+pub mod ticket_event;
+pub mod ticket_message;
 pub mod timer;
 pub mod tracking_checkpoint;
 
@@ -77,3 +81,4 @@ pub use enums::{
     ReplenishmentStatus, RiskStatus, Role, ScopeChangeStatus, SendOutcome, ShipmentStage,
     ShippingSpeed, TemplateStatus, TimerStatus, TrackingStatus, TrackingSubStatus, Verdict,
 };
+pub use enums::{SlaCalendar, TicketEventKind, TicketPriority, TicketStatus};

@@ -25,6 +25,7 @@ mod m20261205_000018_drop_ship_closeout;
 mod m20261205_000019_engagements;
 mod m20261205_000020_deliverables;
 mod m20261206_000021_engagement_control;
+mod m20261206_000022_support;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000019_engagements::Migration),
             Box::new(m20261205_000020_deliverables::Migration),
             Box::new(m20261206_000021_engagement_control::Migration),
+            Box::new(m20261206_000022_support::Migration),
         ]
     }
 }
@@ -92,7 +94,8 @@ mod tests {
                 "m20261205_000018_drop_ship_closeout",
                 "m20261205_000019_engagements",
                 "m20261205_000020_deliverables",
-                "m20261206_000021_engagement_control"
+                "m20261206_000021_engagement_control",
+                "m20261206_000022_support"
             ]
         );
     }

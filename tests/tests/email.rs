@@ -379,6 +379,7 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
     let mut warranty_asset: Option<uuid::Uuid> = None;
     let mut engagement: Option<uuid::Uuid> = None;
     let mut delay: Option<uuid::Uuid> = None;
+    let mut ticket: Option<TicketMail> = None;
     for kind in <entity::NotificationKind as sea_orm::Iterable>::iter() {
         let raw = match kind {
             entity::NotificationKind::ShipmentShipped
@@ -427,6 +428,14 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
                 Box::pin(delay_email(&app, &mut delay, kind)).await
             }
             // Its one link, the signed NPS page (boxed like its neighbours).
+            // None carries a link (checked in their mailer's tests:
+            // `no links`); sending them here checks they go to the
+            // customer and render from real rows.
+            entity::NotificationKind::TicketOpened
+            | entity::NotificationKind::TicketReply
+            | entity::NotificationKind::TicketResolved => {
+                Box::pin(ticket_email(&app, &mut ticket, kind)).await
+            }
             entity::NotificationKind::EngagementNpsSurvey => Box::pin(nps_email(&app)).await,
             entity::NotificationKind::Welcome => {
                 let id = create_customer(&app, "Link Checker", Some("links@example.com")).await;
@@ -1539,5 +1548,112 @@ async fn scope_email(app: &TestApp) -> Vec<u8> {
     );
     let body = message.body_text(0).unwrap_or_default().into_owned();
     assert!(body.contains("Total ex-GST: $1,250.00"), "{body}");
+    raw
+}
+
+/// The records a ticket's emails are about: the ticket, a staff reply and
+/// the resolving history step.
+struct TicketMail {
+    ticket: uuid::Uuid,
+    reply: uuid::Uuid,
+    resolution: uuid::Uuid,
+}
+
+/// A ticket opened by its customer, answered and resolved (once), and the
+/// email of `kind` about it, checked to reach the customer.
+async fn ticket_email(
+    app: &TestApp,
+    state: &mut Option<TicketMail>,
+    kind: entity::NotificationKind,
+) -> Vec<u8> {
+    use domain::support::{self, NewReply, NewTicket};
+    let customer = "ticket-links@example.com";
+    if state.is_none() {
+        let clock: std::sync::Arc<dyn domain::Clock> = std::sync::Arc::new(app.clock.clone());
+        let customer_id = create_customer(app, "Ticket & <Links>", Some(customer)).await;
+        let party = uuid::Uuid::parse_str(&customer_id).unwrap();
+        let as_customer = domain::Ctx {
+            actor: domain::Actor {
+                id: "ticket-links-customer".into(),
+                role: entity::Role::Customer,
+                party: Some(party),
+            },
+            clock: clock.clone(),
+        };
+        let staff = domain::Ctx {
+            actor: domain::Actor {
+                id: "ticket-links-staff".into(),
+                role: entity::Role::DeliveryTeam,
+                party: None,
+            },
+            clock,
+        };
+        let new = NewTicket {
+            customer_id: None,
+            subject: "Links <check>".into(),
+            description: "Does it link?".into(),
+            priority: entity::TicketPriority::Medium,
+            category: "links".into(),
+            order_id: None,
+            engagement_id: None,
+        };
+        let opened = support::open(app.db(), &as_customer, &new)
+            .await
+            .expect("the customer opens a ticket")
+            .value;
+        let reply = NewReply {
+            ticket_id: opened.id,
+            body: "It does not.".into(),
+            internal: false,
+        };
+        let replied = support::reply(app.db(), &staff, &reply)
+            .await
+            .expect("staff reply")
+            .value;
+        let resolved = support::change_status(
+            app.db(),
+            &staff,
+            opened.id,
+            entity::TicketStatus::Resolved,
+            replied.ticket.version,
+        )
+        .await
+        .expect("staff resolve it")
+        .value;
+        let history = support::history_of(app.db(), &[resolved.id])
+            .await
+            .unwrap()
+            .remove(&resolved.id)
+            .unwrap();
+        *state = Some(TicketMail {
+            ticket: opened.id,
+            reply: replied.message.id,
+            resolution: history.last().unwrap().id,
+        });
+    }
+    let mail = state.as_ref().unwrap();
+    let subject = match kind {
+        entity::NotificationKind::TicketOpened => mail.ticket,
+        entity::NotificationKind::TicketReply => mail.reply,
+        _ => mail.resolution,
+    }
+    .to_string();
+    let sent = wait_for_value(&format!("the {kind:?} email"), PATIENCE, async || {
+        app.notifications_of(kind, &subject)
+            .await
+            .into_iter()
+            .find(|n| n.status == entity::NotificationStatus::Sent)
+    })
+    .await;
+    assert_eq!(sent.recipient, customer, "{kind:?}");
+    let raw = email_with_id(app, &sent.message_id);
+    let message = mail_parser::MessageParser::default()
+        .parse(&raw)
+        .expect("an email");
+    let title = message.subject().unwrap_or_default().to_owned();
+    assert!(
+        title.starts_with("TKT-") && title.ends_with("Links <check>"),
+        "{title}"
+    );
     raw
 }

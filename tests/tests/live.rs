@@ -671,3 +671,73 @@ async fn an_engagement_follower_sees_it_start_and_the_worker_flag_its_stage_over
         "{overdue}"
     );
 }
+
+/// A customer follows their ticket: the current ticket first, then staff's
+/// reply (an internal note stays hidden from them).
+#[tokio::test]
+async fn a_customer_follows_their_ticket_as_staff_answer_it() {
+    let app = TestApp::spawn().await;
+    let customer = app
+        .admin()
+        .new_customer(json!({ "name": "Corner Cafe", "email": "cafe@example.com.au" }))
+        .await;
+    let token = app.token_for(Role::Customer, Some(customer.parse().unwrap()));
+    let opened = app
+        .with_token(&token)
+        .data(
+            Op { field: "openTicket", document: "mutation($input: OpenTicketInput!) { openTicket(input: $input) { ticket { id } userErrors { code } } }" },
+            json!({ "input": { "subject": "Till offline", "description": "It is.", "priority": "MEDIUM", "category": "hardware" } }),
+        )
+        .await;
+    let id = opened["ticket"]["id"].as_str().unwrap().to_owned();
+    let mut socket = connect(&app.base_url, json!({ "token": token }))
+        .await
+        .unwrap();
+    socket
+        .send(Message::text(
+            json!({ "id": "ticket", "type": "subscribe", "payload": {
+                "query": "subscription($id: ID!) { ticketUpdated(id: $id) { status messages { body internal } } }",
+                "variables": { "id": id } } })
+            .to_string(),
+        ))
+        .await
+        .unwrap();
+    let now = next_json(&mut socket, Duration::from_secs(10))
+        .await
+        .expect("the current ticket");
+    assert_eq!(
+        now["payload"]["data"]["ticketUpdated"]["status"], "NEW",
+        "{now}"
+    );
+    let reply = Op {
+        field: "replyToTicket",
+        document: "mutation($input: ReplyToTicketInput!) { replyToTicket(input: $input) { ticket { status } userErrors { code } } }",
+    };
+    let staff = app.as_role(Role::DeliveryTeam);
+    staff
+        .data(
+            reply,
+            json!({ "input": { "ticketId": id, "body": "note to self", "internal": true } }),
+        )
+        .await;
+    staff
+        .data(
+            reply,
+            json!({ "input": { "ticketId": id, "body": "On our way." } }),
+        )
+        .await;
+    // The note changed the ticket too: the customer hears of it without the note.
+    let mut last = Value::Null;
+    while last["status"] != "OPEN" {
+        let event = next_json(&mut socket, Duration::from_secs(10))
+            .await
+            .expect("an event");
+        last = event["payload"]["data"]["ticketUpdated"].clone();
+        let bodies = last["messages"].to_string();
+        assert!(!bodies.contains("note to self"), "{event}");
+    }
+    assert_eq!(
+        last["messages"],
+        json!([{ "body": "On our way.", "internal": false }])
+    );
+}

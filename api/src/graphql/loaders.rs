@@ -217,6 +217,36 @@ engagement_parts_loader!(
     domain::engagements::delays::escalations_of
 );
 
+/// The thread of each ticket (by ticket id), oldest first, internal notes
+/// included: the resolver hides them from customers.
+pub struct TicketMessagesLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for TicketMessagesLoader {
+    type Value = Vec<entity::ticket_message::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
+        domain::support::messages_of(&self.0, keys, true)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
+/// The history of each ticket (by ticket id), oldest first; visibility is
+/// the resolver's to check.
+pub struct TicketHistoryLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for TicketHistoryLoader {
+    type Value = Vec<entity::ticket_event::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
+        domain::support::history_of(&self.0, keys)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
 /// Logins by id (a team member's or an action owner's email); what to show
 /// of them is the resolver's to decide.
 pub struct UserLoader(pub DatabaseConnection);
@@ -295,6 +325,8 @@ pub fn attach<Q, M, S>(
         .data(DataLoader::new(MilestonesLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(DelaysLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(EscalationsLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
+        .data(DataLoader::new(TicketMessagesLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
+        .data(DataLoader::new(TicketHistoryLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(
             DataLoader::new(super::purchasing::SuppliesLoader(db.clone()), tokio::spawn)
                 .delay(BATCH_WINDOW),

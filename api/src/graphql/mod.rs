@@ -26,6 +26,8 @@ mod orders;
 mod payments;
 mod purchasing;
 mod settings;
+mod sla;
+mod support;
 mod users;
 
 pub use errors::{ApiError, UserError, UserErrorCode};
@@ -91,6 +93,8 @@ pub struct QueryRoot(
     engagements::EngagementQuery,
     engagement_reports::EngagementReportQuery,
     engagement_closure::EngagementClosureQuery,
+    support::SupportQuery,
+    sla::SlaQuery,
 );
 
 /// Everything that changes something; each answers with a payload whose
@@ -115,6 +119,8 @@ pub struct MutationRoot(
     engagement_reports::EngagementReportMutation,
     engagement_closure::EngagementClosureMutation,
     engagement_register::EngagementRegisterMutation,
+    support::SupportMutation,
+    sla::SlaMutation,
 );
 
 /// Live updates over WebSocket (graphql-transport-ws).
@@ -124,6 +130,7 @@ pub struct SubscriptionRoot(
     approvals::ApprovalSubscription,
     orders::OrderSubscription,
     engagements::EngagementSubscription,
+    support::SupportSubscription,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

@@ -47,6 +47,7 @@ pub enum Node {
     Refund(Refund),
     Shipment(super::fulfilment::Shipment),
     StockLocation(StockLocation),
+    Ticket(super::support::Ticket),
     Timer(Timer),
     User(User),
 }
@@ -94,6 +95,9 @@ async fn find(db: &DatabaseConnection, ctx: &Ctx, id: Uuid) -> Result<Option<Nod
     }
     if let Some(m) = domain::engagements::find_visible(db, ctx, id).await? {
         return Ok(Some(Node::Engagement(super::engagements::Engagement(m))));
+    }
+    if let Some(m) = domain::support::find_visible(db, ctx, id).await? {
+        return Ok(Some(Node::Ticket(super::support::Ticket(m))));
     }
     if let Some(m) = products::find(db, id).await? {
         return Ok(Some(Node::Product(Product(m))));

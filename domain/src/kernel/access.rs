@@ -53,6 +53,11 @@ pub enum Permission {
     /// Work an engagement's stages: outputs, decisions, leaving a stage (the
     /// delivery roles; each step also needs the stage's owner role).
     WorkEngagements,
+    /// Open support tickets and reply to them: customers their own, staff
+    /// any (and triage, assign, resolve).
+    UseTickets,
+    /// Change SLA policies (ADMIN).
+    ManageSlaPolicies,
 }
 
 impl Permission {
@@ -90,6 +95,8 @@ impl Permission {
                 matches!(role, Role::Admin | Role::Fulfilment | Role::Finance)
             }
             Permission::ManageEngagements => matches!(role, Role::Admin | Role::ProjectManager),
+            Permission::UseTickets => true,
+            Permission::ManageSlaPolicies => role == Role::Admin,
             Permission::WorkEngagements => matches!(
                 role,
                 Role::Admin | Role::ProjectManager | Role::DeliveryTeam | Role::QaLead

@@ -39,6 +39,11 @@ pub const ENGAGEMENT: Series = Series {
     prefix: "ENG",
 };
 
+pub const TICKET: Series = Series {
+    counter: "ticket",
+    prefix: "TKT",
+};
+
 /// Take the next number of `series` in this transaction, formatted.
 pub async fn next<C: ConnectionTrait>(conn: &C, series: Series) -> Result<String, DbErr> {
     document_counter::Entity::update_many()

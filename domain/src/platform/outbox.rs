@@ -59,6 +59,15 @@ pub mod topic {
     /// An engagement was formally closed: the NPS survey goes to the
     /// customer contact (subject: the engagement).
     pub const ENGAGEMENT_CLOSED: &str = "engagement.closed";
+    /// A support ticket was opened: acknowledge it to the customer
+    /// (subject: the ticket).
+    pub const TICKET_OPENED: &str = "ticket.opened";
+    /// Staff replied on a ticket: send the reply to the customer (subject:
+    /// the message).
+    pub const TICKET_REPLIED: &str = "ticket.replied";
+    /// A ticket was resolved: tell the customer (subject: the ticket event
+    /// that resolved it).
+    pub const TICKET_RESOLVED: &str = "ticket.resolved";
     /// An asset's warranty ends soon (payload: who to tell).
     pub const ASSET_RENEWAL_REMINDER: &str = "asset.renewal_reminder";
 }

@@ -6,6 +6,7 @@ pub mod outbox;
 pub mod payment;
 pub mod purchasing;
 pub mod send_notification;
+pub mod support;
 pub mod timer_fired;
 
 use crate::metrics;

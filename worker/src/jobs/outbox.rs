@@ -110,6 +110,18 @@ async fn process(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
             let notice: super::engagements::AcceptanceNotice = serde_json::from_str(&row.payload)?;
             super::engagements::awaiting_acceptance(deps, row.subject_id, notice).await?
         }
+        topic::TICKET_OPENED => {
+            let notice: domain::support::TicketNotice = serde_json::from_str(&row.payload)?;
+            super::support::opened(deps, row.subject_id, notice).await?
+        }
+        topic::TICKET_REPLIED => {
+            let notice: domain::support::TicketNotice = serde_json::from_str(&row.payload)?;
+            super::support::replied(deps, row.subject_id, notice).await?
+        }
+        topic::TICKET_RESOLVED => {
+            let notice: domain::support::TicketNotice = serde_json::from_str(&row.payload)?;
+            super::support::resolved(deps, row.subject_id, notice).await?
+        }
         topic::SCOPE_CHANGE_DECIDED => {
             super::engagements::scope_change_decided(deps, row.subject_id).await?
         }

@@ -134,6 +134,17 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
                 deps.broker.publish(id).await;
             }
         }
+        domain::support::timer_kind::AUTO_CLOSE => {
+            // Closed once, if still resolved past its reopen window.
+            let ctx = Ctx::system(deps.clock.clone());
+            let closed = domain::support::auto_close(&deps.db, &ctx, fired.subject_id).await?;
+            if closed.value {
+                tracing::info!(ticket_id = %fired.subject_id, "resolved ticket closed after its reopen window");
+            }
+            for id in closed.touched {
+                deps.broker.publish(id).await;
+            }
+        }
         other => {
             tracing::warn!(timer_id = %fired.timer_id, kind = other, "no handler for timer kind")
         }

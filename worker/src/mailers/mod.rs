@@ -16,6 +16,7 @@ mod order_late;
 mod purchasing;
 mod receipt;
 mod shipment;
+mod support;
 mod welcome;
 
 use apalis::prelude::BoxDynError;
@@ -57,7 +58,8 @@ fn environment() -> &'static Environment<'static> {
             .chain(engagements::TEMPLATES)
             .chain(engagement_nps::TEMPLATES)
             .chain(engagement_scope::TEMPLATES)
-            .chain(engagement_delays::TEMPLATES);
+            .chain(engagement_delays::TEMPLATES)
+            .chain(support::TEMPLATES);
         for (name, source) in all {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("template {name} parses: {e}"));
@@ -182,6 +184,13 @@ pub async fn render(
         }
         NotificationKind::EngagementNpsSurvey => {
             engagement_nps::render_nps_survey(db, settings, links, n).await
+        }
+        NotificationKind::TicketOpened => {
+            support::render_ticket_opened(db, settings, links, n).await
+        }
+        NotificationKind::TicketReply => support::render_ticket_reply(db, settings, links, n).await,
+        NotificationKind::TicketResolved => {
+            support::render_ticket_resolved(db, settings, links, n).await
         }
     }
 }

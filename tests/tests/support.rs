@@ -1,0 +1,579 @@
+//! Support tickets through GraphQL and the worker: a customer opens a
+//! ticket and is emailed; staff reply (emailed) and write internal notes
+//! (never shown to the customer, never emailed); waiting, resolving,
+//! reopening on a reply within the window and closing once it ends; a
+//! message on a closed ticket refused with nothing written; another
+//! customer's ticket NOT_FOUND; bad input with its codes.
+
+use chrono::Duration as Days;
+use entity::{NotificationKind, NotificationStatus};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+use std::time::Duration;
+use tests::shop::op;
+use tests::{Op, Role, TestApp, nodes, user_errors, wait_for};
+
+const PATIENCE: Duration = Duration::from_secs(60);
+
+const TICKET_FIELDS: &str = "id number customerId subject description priority category orderId engagementId assigneeId status firstResponseAt resolvedAt closedAt version slaPolicyName messages { id fromStaff internal body } history { kind status priority at }";
+
+fn open_op() -> Op {
+    op(
+        "openTicket",
+        Box::leak(
+            format!("mutation($input: OpenTicketInput!) {{ openTicket(input: $input) {{ ticket {{ {TICKET_FIELDS} }} userErrors {{ field code message }} }} }}")
+                .into_boxed_str(),
+        ),
+    )
+}
+
+fn mutation(field: &'static str, input: &str) -> Op {
+    op(
+        field,
+        Box::leak(
+            format!("mutation($input: {input}!) {{ {field}(input: $input) {{ ticket {{ {TICKET_FIELDS} }} userErrors {{ field code message }} }} }}")
+                .into_boxed_str(),
+        ),
+    )
+}
+
+fn ticket_query() -> Op {
+    op(
+        "ticket",
+        Box::leak(
+            format!("query($id: ID!) {{ ticket(id: $id) {{ {TICKET_FIELDS} }} }}").into_boxed_str(),
+        ),
+    )
+}
+
+const TICKETS: Op = Op {
+    field: "tickets",
+    document: "query($filter: TicketFilter) { tickets(first: 50, filter: $filter) { edges { node { id number status } } } }",
+};
+
+async fn message_count(app: &TestApp) -> u64 {
+    entity::ticket_message::Entity::find()
+        .count(app.db())
+        .await
+        .unwrap()
+}
+
+/// Wait for exactly one sent `kind` email about `subject` to `to`.
+async fn emailed(app: &TestApp, kind: NotificationKind, subject: &str, to: &str) {
+    wait_for(&format!("the {kind:?} email"), PATIENCE, async || {
+        let rows = app.notifications_of(kind, subject).await;
+        assert!(rows.len() <= 1, "one {kind:?} email: {rows:?}");
+        rows.first()
+            .is_some_and(|n| n.status == NotificationStatus::Sent && n.recipient == to)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_ticket_is_opened_answered_waited_on_resolved_reopened_and_closed_with_its_emails() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    let customer = app
+        .admin()
+        .new_customer(json!({ "name": "Harbour Bakery", "email": "owner@harbourbakery.com.au" }))
+        .await;
+    let me = app.as_customer(&customer);
+    let opened = me
+        .data(
+            open_op(),
+            json!({ "input": {
+                "subject": "Oven door won't close",
+                "description": "Since the install the door springs open.\nPlease help.",
+                "priority": "HIGH",
+                "category": "installation"
+            }}),
+        )
+        .await;
+    assert!(user_errors(&opened).is_empty(), "{opened}");
+    let ticket = opened["ticket"].clone();
+    assert_eq!(ticket["number"], "TKT-000001");
+    assert_eq!(ticket["status"], "NEW");
+    assert_eq!(ticket["priority"], "HIGH");
+    assert_eq!(ticket["customerId"], customer.as_str());
+    assert!(
+        ticket["slaPolicyName"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()),
+        "{ticket}"
+    );
+    assert_eq!(ticket["history"][0]["kind"], "CREATED");
+    let id = ticket["id"].as_str().unwrap().to_owned();
+    emailed(
+        &app,
+        NotificationKind::TicketOpened,
+        &id,
+        "owner@harbourbakery.com.au",
+    )
+    .await;
+
+    // Staff answer: a response (emailed), the ticket opens.
+    let staff = app.as_role(Role::DeliveryTeam);
+    let replied = staff
+        .data(
+            mutation("replyToTicket", "ReplyToTicketInput"),
+            json!({ "input": { "ticketId": id, "body": "We'll send a technician. Is Tuesday OK?" } }),
+        )
+        .await;
+    assert!(user_errors(&replied).is_empty(), "{replied}");
+    let t = &replied["ticket"];
+    assert_eq!(t["status"], "OPEN");
+    assert!(t["firstResponseAt"].is_string(), "{t}");
+    let first_response_at = t["firstResponseAt"].clone();
+    let reply_id = t["messages"][0]["id"].as_str().unwrap().to_owned();
+    let kinds: Vec<&str> = t["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["CREATED", "STAFF_REPLY", "STATUS"]);
+    emailed(
+        &app,
+        NotificationKind::TicketReply,
+        &reply_id,
+        "owner@harbourbakery.com.au",
+    )
+    .await;
+
+    // An internal note: staff see it, the customer never does, nobody is emailed.
+    let noted = staff
+        .data(
+            mutation("replyToTicket", "ReplyToTicketInput"),
+            json!({ "input": { "ticketId": id, "body": "Customer is on the slow list.", "internal": true } }),
+        )
+        .await;
+    assert!(user_errors(&noted).is_empty(), "{noted}");
+    let note = &noted["ticket"]["messages"][1];
+    assert_eq!(note["internal"], true);
+    let note_id = note["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        noted["ticket"]["firstResponseAt"], first_response_at,
+        "a note is no response"
+    );
+    let seen = me.data(ticket_query(), json!({ "id": id })).await;
+    let bodies: Vec<&str> = seen["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bodies,
+        ["We'll send a technician. Is Tuesday OK?"],
+        "{seen}"
+    );
+    let customer_note = me
+        .run(
+            mutation("replyToTicket", "ReplyToTicketInput"),
+            json!({ "input": { "ticketId": id, "body": "sneaky", "internal": true } }),
+        )
+        .await;
+    assert_eq!(
+        tests::error_code(&customer_note).as_deref(),
+        Some("FORBIDDEN"),
+        "{customer_note}"
+    );
+
+    // Waiting on the customer; their reply opens it again.
+    let version = noted["ticket"]["version"].as_i64().unwrap();
+    let waiting = staff
+        .data(
+            mutation("changeTicketStatus", "ChangeTicketStatusInput"),
+            json!({ "input": { "ticketId": id, "status": "WAITING_ON_CUSTOMER", "expectedVersion": version } }),
+        )
+        .await;
+    assert_eq!(
+        waiting["ticket"]["status"], "WAITING_ON_CUSTOMER",
+        "{waiting}"
+    );
+    let stale = staff
+        .data(
+            mutation("changeTicketStatus", "ChangeTicketStatusInput"),
+            json!({ "input": { "ticketId": id, "status": "RESOLVED", "expectedVersion": version } }),
+        )
+        .await;
+    assert_eq!(
+        user_errors(&stale),
+        [(
+            vec!["input".to_owned(), "expectedVersion".to_owned()],
+            "CONFLICT".to_owned()
+        )]
+    );
+    let answered = me
+        .data(
+            mutation("replyToTicket", "ReplyToTicketInput"),
+            json!({ "input": { "ticketId": id, "body": "Tuesday is fine." } }),
+        )
+        .await;
+    assert_eq!(answered["ticket"]["status"], "OPEN", "{answered}");
+
+    // Resolved: the customer is told what a reply within the window does.
+    let version = answered["ticket"]["version"].as_i64().unwrap();
+    let resolved = staff
+        .data(
+            mutation("changeTicketStatus", "ChangeTicketStatusInput"),
+            json!({ "input": { "ticketId": id, "status": "RESOLVED", "expectedVersion": version } }),
+        )
+        .await;
+    assert_eq!(resolved["ticket"]["status"], "RESOLVED", "{resolved}");
+    let step = resolved_step(&app, &id).await;
+    emailed(
+        &app,
+        NotificationKind::TicketResolved,
+        &step,
+        "owner@harbourbakery.com.au",
+    )
+    .await;
+
+    // A reply six days later reopens it.
+    app.clock.advance(Days::days(6));
+    let reopened = me
+        .data(
+            mutation("replyToTicket", "ReplyToTicketInput"),
+            json!({ "input": { "ticketId": id, "body": "It sprang open again." } }),
+        )
+        .await;
+    assert_eq!(reopened["ticket"]["status"], "OPEN", "{reopened}");
+    assert!(reopened["ticket"]["resolvedAt"].is_null());
+
+    // Resolved again; eight days on it closes by itself.
+    let version = reopened["ticket"]["version"].as_i64().unwrap();
+    let resolved = staff
+        .data(
+            mutation("changeTicketStatus", "ChangeTicketStatusInput"),
+            json!({ "input": { "ticketId": id, "status": "RESOLVED", "expectedVersion": version } }),
+        )
+        .await;
+    assert_eq!(resolved["ticket"]["status"], "RESOLVED", "{resolved}");
+    app.clock.advance(Days::days(8));
+    wait_for(
+        "the ticket closed after its reopen window",
+        PATIENCE,
+        async || me.data(ticket_query(), json!({ "id": id })).await["status"] == "CLOSED",
+    )
+    .await;
+
+    // Closed is final: a message is refused and nothing is written.
+    let before = message_count(&app).await;
+    for (who, body) in [(&me, "Hello?"), (&staff, "Following up")] {
+        let refused = who
+            .data(
+                mutation("replyToTicket", "ReplyToTicketInput"),
+                json!({ "input": { "ticketId": id, "body": body } }),
+            )
+            .await;
+        assert_eq!(
+            user_errors(&refused),
+            [(
+                vec!["input".to_owned(), "ticketId".to_owned()],
+                "ILLEGAL_TRANSITION".to_owned()
+            )],
+            "{refused}"
+        );
+    }
+    assert_eq!(message_count(&app).await, before);
+    // Internal notes were never emailed.
+    assert!(
+        app.notifications_of(NotificationKind::TicketReply, &note_id)
+            .await
+            .is_empty()
+    );
+    let actions = app.audit_actions(&id).await;
+    assert!(actions.contains(&"ticket.opened".to_owned()), "{actions:?}");
+    assert!(actions.contains(&"ticket.closed".to_owned()), "{actions:?}");
+}
+
+/// The id of the latest STATUS step to RESOLVED of a ticket.
+async fn resolved_step(app: &TestApp, ticket: &str) -> String {
+    entity::ticket_event::Entity::find()
+        .filter(entity::ticket_event::Column::TicketId.eq(uuid::Uuid::parse_str(ticket).unwrap()))
+        .filter(entity::ticket_event::Column::Kind.eq(entity::TicketEventKind::Status))
+        .filter(entity::ticket_event::Column::Status.eq(entity::TicketStatus::Resolved))
+        .all(app.db())
+        .await
+        .unwrap()
+        .last()
+        .expect("a resolution")
+        .id
+        .to_string()
+}
+
+#[tokio::test]
+async fn another_customers_ticket_is_not_found_and_bad_input_is_refused_with_codes() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin();
+    let ana = admin
+        .new_customer(json!({ "name": "Ana", "email": "ana@example.com.au" }))
+        .await;
+    let bo = admin
+        .new_customer(json!({ "name": "Bo", "email": "bo@example.com.au" }))
+        .await;
+    let opened = app
+        .as_role(Role::ProjectManager)
+        .data(
+            open_op(),
+            json!({ "input": { "customerId": ana, "subject": "Invoice question", "description": "Why GST?", "priority": "LOW", "category": "billing" } }),
+        )
+        .await;
+    assert!(user_errors(&opened).is_empty(), "{opened}");
+    let id = opened["ticket"]["id"].as_str().unwrap().to_owned();
+
+    let bob = app.as_customer(&bo);
+    assert_eq!(
+        bob.data(ticket_query(), json!({ "id": id })).await,
+        Value::Null
+    );
+    assert!(nodes(&bob.data(TICKETS, json!({})).await).is_empty());
+    const NODE: Op = Op {
+        field: "node",
+        document: "query($id: ID!) { node(id: $id) { id ... on Ticket { number } } }",
+    };
+    assert_eq!(bob.data(NODE, json!({ "id": id })).await, Value::Null);
+    let refetched = app.as_customer(&ana).data(NODE, json!({ "id": id })).await;
+    assert_eq!(refetched["number"], "TKT-000001", "{refetched}");
+    let before = message_count(&app).await;
+    let refused = bob
+        .data(
+            mutation("replyToTicket", "ReplyToTicketInput"),
+            json!({ "input": { "ticketId": id, "body": "mine now" } }),
+        )
+        .await;
+    assert_eq!(
+        user_errors(&refused),
+        [(
+            vec!["input".to_owned(), "ticketId".to_owned()],
+            "NOT_FOUND".to_owned()
+        )]
+    );
+    assert_eq!(message_count(&app).await, before);
+    // A customer cannot open one for someone else either.
+    let foreign = bob
+        .data(
+            open_op(),
+            json!({ "input": { "customerId": ana, "subject": "x", "description": "y", "priority": "LOW", "category": "z" } }),
+        )
+        .await;
+    assert_eq!(
+        user_errors(&foreign),
+        [(
+            vec!["input".to_owned(), "customerId".to_owned()],
+            "NOT_FOUND".to_owned()
+        )]
+    );
+    // Ana sees hers.
+    let mine = nodes(&app.as_customer(&ana).data(TICKETS, json!({})).await);
+    assert_eq!(mine.len(), 1);
+
+    // Every field error at once; nothing written.
+    let tickets_before = app.count(entity::ticket::Entity).await;
+    let bad = app
+        .as_customer(&ana)
+        .data(
+            open_op(),
+            json!({ "input": { "subject": "  ", "description": "", "priority": "HIGH", "category": "", "orderId": uuid::Uuid::now_v7().to_string() } }),
+        )
+        .await;
+    let mut errors = user_errors(&bad);
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            (
+                vec!["input".to_owned(), "category".to_owned()],
+                "REQUIRED".to_owned()
+            ),
+            (
+                vec!["input".to_owned(), "description".to_owned()],
+                "REQUIRED".to_owned()
+            ),
+            (
+                vec!["input".to_owned(), "orderId".to_owned()],
+                "NOT_FOUND".to_owned()
+            ),
+            (
+                vec!["input".to_owned(), "subject".to_owned()],
+                "REQUIRED".to_owned()
+            ),
+        ]
+    );
+    // An unknown priority is not a value of the enum: a bad request.
+    let unknown = app
+        .as_customer(&ana)
+        .run(
+            open_op(),
+            json!({ "input": { "subject": "s", "description": "d", "priority": "URGENT", "category": "c" } }),
+        )
+        .await;
+    assert!(unknown.get("errors").is_some(), "{unknown}");
+    assert_eq!(app.count(entity::ticket::Entity).await, tickets_before);
+    // Customers do not move tickets.
+    let moved = app
+        .as_customer(&ana)
+        .run(
+            mutation("changeTicketStatus", "ChangeTicketStatusInput"),
+            json!({ "input": { "ticketId": id, "status": "CLOSED", "expectedVersion": 1 } }),
+        )
+        .await;
+    assert_eq!(
+        tests::error_code(&moved).as_deref(),
+        Some("FORBIDDEN"),
+        "{moved}"
+    );
+}
+
+const SLA: Op = Op {
+    field: "ticket",
+    document: "query($id: ID!) { ticket(id: $id) { slaPolicyName slaTargets { kind dueAt state remainingMinutes } } }",
+};
+
+/// Open a ticket of `priority` for `customer` as staff at the clock's now;
+/// its id.
+async fn open_at(app: &TestApp, customer: &str, priority: &str) -> String {
+    let opened = app
+        .as_role(Role::DeliveryTeam)
+        .data(
+            open_op(),
+            json!({ "input": { "customerId": customer, "subject": "Till offline", "description": "The till is offline.", "priority": priority, "category": "hardware" } }),
+        )
+        .await;
+    assert!(user_errors(&opened).is_empty(), "{opened}");
+    opened["ticket"]["id"].as_str().unwrap().to_owned()
+}
+
+/// The due time (UTC, RFC 3339) of each SLA target of a ticket, by kind.
+async fn due_times(app: &TestApp, id: &str) -> Vec<(String, String)> {
+    let t = app.admin().data(SLA, json!({ "id": id })).await;
+    t["slaTargets"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{t}"))
+        .iter()
+        .map(|target| {
+            (
+                target["kind"].as_str().unwrap().to_owned(),
+                target["dueAt"].as_str().unwrap_or("-").to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn due(times: &[(String, String)], kind: &str) -> chrono::DateTime<chrono::Utc> {
+    let (_, at) = times
+        .iter()
+        .find(|(k, _)| k == kind)
+        .unwrap_or_else(|| panic!("no {kind} in {times:?}"));
+    chrono::DateTime::parse_from_rfc3339(at)
+        .unwrap_or_else(|e| panic!("{kind} due {at}: {e}"))
+        .with_timezone(&chrono::Utc)
+}
+
+fn sydney(text: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+#[tokio::test]
+async fn a_high_ticket_opened_friday_afternoon_is_due_monday_and_a_new_holiday_moves_the_next() {
+    let app = TestApp::spawn().await;
+    let customer = app
+        .admin()
+        .new_customer(json!({ "name": "Corner Cafe", "email": "cafe@example.com.au" }))
+        .await;
+    // Friday 4 December 2026, 16:00 in Sydney (AEDT).
+    app.clock.set(sydney("2026-12-04T16:00:00+11:00"));
+    let high = open_at(&app, &customer, "HIGH").await;
+    let times = due_times(&app, &high).await;
+    // 4 business hours: one on Friday, three on Monday.
+    assert_eq!(
+        due(&times, "FIRST_RESPONSE"),
+        sydney("2026-12-07T12:00:00+11:00"),
+        "{times:?}"
+    );
+    // 16 business hours: one on Friday, eight on Monday, seven on Tuesday.
+    assert_eq!(
+        due(&times, "RESOLUTION"),
+        sydney("2026-12-08T16:00:00+11:00"),
+        "{times:?}"
+    );
+
+    // A week later, the same again: due Monday 14 December...
+    app.clock.set(sydney("2026-12-11T16:00:00+11:00"));
+    let before = open_at(&app, &customer, "HIGH").await;
+    assert_eq!(
+        due(&due_times(&app, &before).await, "FIRST_RESPONSE"),
+        sydney("2026-12-14T12:00:00+11:00")
+    );
+    // ...until that Monday is declared a public holiday through the API:
+    // the next ticket is due on Tuesday.
+    let added = app
+        .admin()
+        .data(
+            tests::ops::ADD_PUBLIC_HOLIDAY,
+            json!({ "date": "2026-12-14", "name": "Declared holiday" }),
+        )
+        .await;
+    assert!(user_errors(&added).is_empty(), "{added}");
+    let next = open_at(&app, &customer, "HIGH").await;
+    let mut moved = None;
+    wait_for("the holiday in the calendar", PATIENCE, async || {
+        moved = Some(due(&due_times(&app, &next).await, "FIRST_RESPONSE"));
+        moved == Some(sydney("2026-12-15T12:00:00+11:00"))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_day_waiting_on_the_customer_does_not_count_against_the_first_response() {
+    let app = TestApp::spawn().await;
+    let customer = app
+        .admin()
+        .new_customer(json!({ "name": "Corner Cafe", "email": "cafe@example.com.au" }))
+        .await;
+    // Monday 23 November 2026, 10:00 in Sydney: 24 business hours → Thursday 10:00.
+    app.clock.set(sydney("2026-11-23T10:00:00+11:00"));
+    let id = open_at(&app, &customer, "MEDIUM").await;
+    assert_eq!(
+        due(&due_times(&app, &id).await, "FIRST_RESPONSE"),
+        sydney("2026-11-26T10:00:00+11:00")
+    );
+    // An hour later staff wait on the customer: the clock pauses.
+    app.clock.set(sydney("2026-11-23T11:00:00+11:00"));
+    let waiting = app
+        .as_role(Role::DeliveryTeam)
+        .data(
+            mutation("changeTicketStatus", "ChangeTicketStatusInput"),
+            json!({ "input": { "ticketId": id, "status": "WAITING_ON_CUSTOMER", "expectedVersion": 1 } }),
+        )
+        .await;
+    assert!(user_errors(&waiting).is_empty(), "{waiting}");
+    let paused = app.admin().data(SLA, json!({ "id": id })).await;
+    let first = paused["slaTargets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "FIRST_RESPONSE")
+        .unwrap()
+        .clone();
+    assert_eq!(first["state"], "PAUSED", "{paused}");
+    assert!(first["dueAt"].is_null(), "{paused}");
+    // A business day later the customer answers: 23 business hours are
+    // left, so it is due on Friday 10:00 instead.
+    app.clock.set(sydney("2026-11-24T11:00:00+11:00"));
+    let answered = app
+        .as_customer(&customer)
+        .data(
+            mutation("replyToTicket", "ReplyToTicketInput"),
+            json!({ "input": { "ticketId": id, "body": "Model TX-200." } }),
+        )
+        .await;
+    assert_eq!(answered["ticket"]["status"], "OPEN", "{answered}");
+    assert_eq!(
+        due(&due_times(&app, &id).await, "FIRST_RESPONSE"),
+        sydney("2026-11-27T10:00:00+11:00")
+    );
+}
