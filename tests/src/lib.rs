@@ -244,6 +244,19 @@ impl TestApp {
         self.app.state.config.data_dir.join("mail")
     }
 
+    /// The raw email the file transport wrote with this Message-ID (as a
+    /// SENT notification records it); wait for SENT before asking.
+    pub fn email_with_id(&self, message_id: &str) -> Vec<u8> {
+        eml_files(&self.mail_dir())
+            .into_iter()
+            .map(|f| std::fs::read(f).unwrap())
+            .find(|raw| {
+                let message = mail_parser::MessageParser::default().parse(raw).unwrap();
+                message.message_id() == Some(message_id.trim_matches(['<', '>']))
+            })
+            .expect("the email was written")
+    }
+
     pub fn db(&self) -> &DatabaseConnection {
         &self.app.state.db
     }
@@ -416,6 +429,18 @@ fn binary(name: &'static str) -> std::path::PathBuf {
     }
     checked.push(name);
     binary
+}
+
+/// The `.eml` files in a mail folder (none when it does not exist yet).
+pub fn eml_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

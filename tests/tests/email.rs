@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 use tests::smtp::SmtpSink;
 use tests::{
-    Role, TestApp, error_code, nodes, ops, services, user_error_codes, wait_for, wait_for_value,
+    Role, TestApp, eml_files, error_code, nodes, ops, services, user_error_codes, wait_for,
+    wait_for_value,
 };
 
 /// How long the job path may take on a busy machine.
@@ -15,17 +16,6 @@ async fn create_customer(app: &TestApp, name: &str, email: Option<&str>) -> Stri
     app.admin()
         .new_customer(json!({ "name": name, "email": email }))
         .await
-}
-
-fn eml_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 async fn notification_for(app: &TestApp, customer_id: &str) -> entity::notification::Model {
@@ -691,7 +681,7 @@ async fn shipment_email(
             .find(|n| n.status == entity::NotificationStatus::Sent)
     })
     .await;
-    email_with_id(app, &sent.message_id)
+    app.email_with_id(&sent.message_id)
 }
 
 /// An order whose customer consented to every commercial purpose, then the
@@ -740,7 +730,7 @@ async fn follow_up_email(
             .find(|n| n.status == entity::NotificationStatus::Sent)
     })
     .await;
-    email_with_id(app, &sent.message_id)
+    app.email_with_id(&sent.message_id)
 }
 
 /// An invoiced order once (its customer consented to RENEWALS, a
@@ -848,7 +838,7 @@ async fn closeout_email(
             .find(|n| n.status == entity::NotificationStatus::Sent)
     })
     .await;
-    let raw = email_with_id(app, &sent.message_id);
+    let raw = app.email_with_id(&sent.message_id);
     let unsubscribe = mail_parser::MessageParser::default()
         .parse(&raw)
         .expect("an email")
@@ -960,7 +950,7 @@ async fn engagement_email(
     })
     .await;
     let recipients: Vec<&str> = sent.iter().map(|n| n.recipient.as_str()).collect();
-    let raw = email_with_id(app, &sent[0].message_id);
+    let raw = app.email_with_id(&sent[0].message_id);
     let message = mail_parser::MessageParser::default()
         .parse(&raw)
         .expect("an email");
@@ -1046,7 +1036,7 @@ async fn nps_email(app: &TestApp) -> Vec<u8> {
     })
     .await;
     assert_eq!(sent.recipient, customer, "{kind:?}");
-    let raw = email_with_id(app, &sent.message_id);
+    let raw = app.email_with_id(&sent.message_id);
     let message = mail_parser::MessageParser::default()
         .parse(&raw)
         .expect("an email");
@@ -1133,7 +1123,7 @@ async fn acceptance_email(app: &TestApp) -> Vec<u8> {
         )
         .await;
         assert_eq!(sent.recipient, customer, "{kind:?}");
-        let raw = email_with_id(app, &sent.message_id);
+        let raw = app.email_with_id(&sent.message_id);
         let message = mail_parser::MessageParser::default()
             .parse(&raw)
             .expect("an email");
@@ -1300,18 +1290,6 @@ async fn walk_to_acceptance(
     }
 }
 
-/// The raw email in the mail folder with this Message-ID.
-fn email_with_id(app: &TestApp, message_id: &str) -> Vec<u8> {
-    eml_files(&app.mail_dir())
-        .into_iter()
-        .map(|f| std::fs::read(f).unwrap())
-        .find(|raw| {
-            let message = mail_parser::MessageParser::default().parse(raw).unwrap();
-            message.message_id() == Some(message_id.trim_matches(['<', '>']))
-        })
-        .expect("the email was written")
-}
-
 /// The raw email in the mail folder whose subject `matches`.
 fn written_email(app: &TestApp, matches: impl Fn(&str) -> bool) -> Vec<u8> {
     eml_files(&app.mail_dir())
@@ -1443,7 +1421,7 @@ async fn delay_email(
             .find(|n| n.recipient == to && n.status == entity::NotificationStatus::Sent)
     })
     .await;
-    let raw = email_with_id(app, &sent.message_id);
+    let raw = app.email_with_id(&sent.message_id);
     let message = mail_parser::MessageParser::default()
         .parse(&raw)
         .expect("an email");
@@ -1533,7 +1511,7 @@ async fn scope_email(app: &TestApp) -> Vec<u8> {
     })
     .await;
     assert_eq!(sent.recipient, customer, "{kind:?}");
-    let raw = email_with_id(app, &sent.message_id);
+    let raw = app.email_with_id(&sent.message_id);
     let message = mail_parser::MessageParser::default()
         .parse(&raw)
         .expect("an email");
@@ -1646,7 +1624,7 @@ async fn ticket_email(
     })
     .await;
     assert_eq!(sent.recipient, customer, "{kind:?}");
-    let raw = email_with_id(app, &sent.message_id);
+    let raw = app.email_with_id(&sent.message_id);
     let message = mail_parser::MessageParser::default()
         .parse(&raw)
         .expect("an email");

@@ -144,17 +144,7 @@ async fn decided_email(app: &TestApp, change: &str, customer_email: &str) -> (St
         1,
         "once per scope change"
     );
-    let raw = std::fs::read_dir(app.mail_dir())
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-        .map(|p| std::fs::read(p).unwrap())
-        .find(|raw| {
-            mail_parser::MessageParser::default()
-                .parse(raw)
-                .is_some_and(|m| m.message_id() == Some(sent.message_id.trim_matches(['<', '>'])))
-        })
-        .expect("the email was written");
+    let raw = app.email_with_id(&sent.message_id);
     let message = mail_parser::MessageParser::default()
         .parse(&raw)
         .expect("an email");

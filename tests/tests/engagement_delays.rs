@@ -98,17 +98,11 @@ async fn running(app: &TestApp, email: &str) -> (String, String, tests::engageme
 
 /// The raw email whose Message-ID is `message_id`, from the mail folder.
 fn email_with_id(app: &TestApp, message_id: &str) -> String {
-    let dir = app.mail_dir();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let raw = std::fs::read(entry.unwrap().path()).unwrap();
-        let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
-        if message.message_id() == Some(message_id.trim_matches(['<', '>'])) {
-            let subject = message.subject().unwrap_or_default().to_owned();
-            let text = message.body_text(0).unwrap_or_default().to_string();
-            return format!("Subject: {subject}\n\n{text}");
-        }
-    }
-    panic!("no email {message_id} in {}", dir.display())
+    let raw = app.email_with_id(message_id);
+    let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    let subject = message.subject().unwrap_or_default().to_owned();
+    let text = message.body_text(0).unwrap_or_default().to_string();
+    format!("Subject: {subject}\n\n{text}")
 }
 
 /// The one SENT notification of `kind` about `subject`, to `to`: its email.

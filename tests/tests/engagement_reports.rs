@@ -58,29 +58,6 @@ fn input_error(path: &str, code: &str) -> (Vec<String>, String) {
     (field, code.to_owned())
 }
 
-fn eml_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The raw email in the mail folder with `message_id`.
-fn email_with_id(app: &TestApp, message_id: &str) -> Vec<u8> {
-    eml_files(&app.mail_dir())
-        .into_iter()
-        .map(|f| std::fs::read(f).unwrap())
-        .find(|raw| {
-            let message = mail_parser::MessageParser::default().parse(raw).unwrap();
-            message.message_id() == Some(message_id.trim_matches(['<', '>']))
-        })
-        .expect("the email was written")
-}
-
 /// The NPS page address an email's text part carries.
 fn nps_link_in(raw: &[u8]) -> String {
     let message = mail_parser::MessageParser::default()
@@ -185,7 +162,7 @@ async fn the_customer_answers_the_nps_survey_once_through_the_link_emailed_at_cl
     .await;
     assert_eq!(sent.recipient, customer_email);
     assert_eq!(app.notifications_of(kind, &id).await.len(), 1);
-    let raw = email_with_id(&app, &sent.message_id);
+    let raw = app.email_with_id(&sent.message_id);
     let message = mail_parser::MessageParser::default()
         .parse(&raw)
         .expect("an email");

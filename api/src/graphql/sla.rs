@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use domain::DomainError;
 use domain::kernel::{Patch, Permission};
 use domain::support::policies::{self, NewPolicy, PolicyChange};
-use domain::support::sla::{self, Terms};
+use domain::support::sla;
 use entity::{sla_policy, ticket, ticket_event};
 
 /// The clock an SLA policy counts in.
@@ -99,14 +99,14 @@ pub fn targets(
     ticket: &ticket::Model,
     history: &[ticket_event::Model],
 ) -> async_graphql::Result<Vec<SlaTarget>> {
-    let terms = answer(ctx, Terms::from_json(&ticket.sla_terms))?;
     let services = ctx.services();
     let calendar = services.calendar.current();
     let now = services.clock.now();
-    Ok(sla::clocks(&terms, history, &calendar, now)
-        .into_iter()
-        .map(Into::into)
-        .collect())
+    let targets = answer(
+        ctx,
+        domain::support::targets(ticket, history, &calendar, now),
+    )?;
+    Ok(targets.into_iter().map(Into::into).collect())
 }
 
 pub struct SlaPolicy(sla_policy::Model);
