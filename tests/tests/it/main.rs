@@ -1,0 +1,40 @@
+//! The integration suite, one test binary: each module is one area's tests
+//! against a real server, database, queue and mail drop. One binary links
+//! once and stays one file on disk (a binary per area cost about 240 MB
+//! each); `statement_count` keeps its own binary because its statement
+//! watch is process-wide.
+
+mod approvals;
+mod auth;
+mod business_time;
+mod catalogue;
+mod closeout;
+mod consent;
+mod contract_customers;
+mod customers;
+mod deliverability;
+mod edges;
+mod email;
+mod engagement_closure;
+mod engagement_delays;
+mod engagement_reports;
+mod engagements;
+mod fulfilment;
+mod housekeeping;
+mod http;
+mod idempotency;
+mod invoices;
+mod kernel;
+mod live;
+mod login_guessing;
+mod order_closeout;
+mod orders;
+mod payments;
+mod poison;
+mod process;
+mod purchasing;
+mod quarantine;
+mod settings;
+mod sla_policies;
+mod support;
+mod worker_process;
