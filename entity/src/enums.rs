@@ -206,6 +206,12 @@ pub enum NotificationKind {
     /// To the customer: their ticket was resolved (a reply reopens it).
     #[sea_orm(string_value = "TICKET_RESOLVED")]
     TicketResolved,
+    /// To the assignee: a ticket's SLA target is about to be breached.
+    #[sea_orm(string_value = "TICKET_SLA_WARNING")]
+    TicketSlaWarning,
+    /// To the policy's escalation role: a ticket's SLA target was breached.
+    #[sea_orm(string_value = "TICKET_SLA_BREACHED")]
+    TicketSlaBreached,
 }
 
 /// Where a notification is in its delivery.
@@ -810,6 +816,39 @@ pub enum TicketEventKind {
     CustomerReply,
 }
 
+/// Which SLA target of a ticket.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SlaTargetKind {
+    /// The first staff reply.
+    #[sea_orm(string_value = "FIRST_RESPONSE")]
+    FirstResponse,
+    /// The next staff reply after the last one.
+    #[sea_orm(string_value = "NEXT_UPDATE")]
+    NextUpdate,
+    /// The ticket resolved.
+    #[sea_orm(string_value = "RESOLUTION")]
+    Resolution,
+}
+
+/// What an SLA alarm told: a breach is near, or it happened.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SlaAlarmKind {
+    /// The assignee is warned the policy's warning lead before the due time.
+    #[sea_orm(string_value = "WARNING")]
+    Warning,
+    /// The policy's role is told the target was breached.
+    #[sea_orm(string_value = "BREACH")]
+    Breach,
+}
+
 /// Where a deliverable is between its versions, review and acceptance.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
@@ -886,6 +925,8 @@ macro_rules! display_as_stored {
     )*};
 }
 display_as_stored!(
+    SlaTargetKind,
+    SlaAlarmKind,
     DeliverableStatus,
     TicketPriority,
     TicketStatus,

@@ -69,6 +69,7 @@ pub mod tax_invoice_line;
 pub mod ticket;
 pub mod ticket_event;
 pub mod ticket_message;
+pub mod ticket_sla_alarm;
 pub mod timer;
 pub mod tracking_checkpoint;
 
@@ -81,4 +82,6 @@ pub use enums::{
     ReplenishmentStatus, RiskStatus, Role, ScopeChangeStatus, SendOutcome, ShipmentStage,
     ShippingSpeed, TemplateStatus, TimerStatus, TrackingStatus, TrackingSubStatus, Verdict,
 };
-pub use enums::{SlaCalendar, TicketEventKind, TicketPriority, TicketStatus};
+pub use enums::{
+    SlaAlarmKind, SlaCalendar, SlaTargetKind, TicketEventKind, TicketPriority, TicketStatus,
+};

@@ -26,6 +26,7 @@ mod m20261205_000019_engagements;
 mod m20261205_000020_deliverables;
 mod m20261206_000021_engagement_control;
 mod m20261206_000022_support;
+mod m20261206_000023_sla_alarms;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000020_deliverables::Migration),
             Box::new(m20261206_000021_engagement_control::Migration),
             Box::new(m20261206_000022_support::Migration),
+            Box::new(m20261206_000023_sla_alarms::Migration),
         ]
     }
 }
@@ -95,7 +97,8 @@ mod tests {
                 "m20261205_000019_engagements",
                 "m20261205_000020_deliverables",
                 "m20261206_000021_engagement_control",
-                "m20261206_000022_support"
+                "m20261206_000022_support",
+                "m20261206_000023_sla_alarms"
             ]
         );
     }

@@ -12,6 +12,7 @@ pub mod purchasing;
 pub mod services;
 pub mod shop;
 pub mod smtp;
+pub mod support;
 
 pub use domain::Role;
 pub use kit::*;

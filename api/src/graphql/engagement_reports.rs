@@ -269,8 +269,8 @@ pub struct MonthlyServiceReport(pub reports::MonthlyReport);
 
 /// One month of an engagement's support phase: the performance and usage
 /// figures staff recorded, optimisation notes, and what the month saw on
-/// the engagement. Support tickets and SLA attainment join it with the
-/// support desk.
+/// the engagement, and how its support tickets opened in the month stand
+/// against their SLAs.
 #[Object]
 impl MonthlyServiceReport {
     /// The engagement.
@@ -314,19 +314,28 @@ impl MonthlyServiceReport {
     async fn updated_at(&self) -> Option<DateTime<Utc>> {
         self.0.report.as_ref().map(|r| r.updated_at)
     }
-    /// Support tickets of the month: null until the support desk exists
-    /// (see `supportNote`).
-    async fn support_tickets(&self) -> Option<i32> {
-        self.0.support_tickets.map(count)
+    /// Support tickets opened on the engagement in the month (Sydney
+    /// dates), whatever they stand at now.
+    async fn support_tickets(&self) -> i32 {
+        count(self.0.support.tickets)
     }
-    /// Share of the month's tickets within their SLA, 0 to 1: null until the
-    /// support desk exists (see `supportNote`).
+    /// Of those, resolved (or closed) with every SLA target that applied
+    /// met in time.
+    async fn support_tickets_met(&self) -> i32 {
+        count(self.0.support.met)
+    }
+    /// Of those, with an SLA target breached or met late.
+    async fn support_tickets_breached(&self) -> i32 {
+        count(self.0.support.breached)
+    }
+    /// Of those, still open with nothing breached yet.
+    async fn support_tickets_open_in_time(&self) -> i32 {
+        count(self.0.support.open_in_time)
+    }
+    /// `supportTicketsMet ÷ (supportTicketsMet + supportTicketsBreached)`,
+    /// 0 to 1, four decimal places; null while none is decided either way.
     async fn sla_attainment(&self) -> Option<f64> {
-        self.0.sla_attainment
-    }
-    /// Why support tickets and SLA attainment are null.
-    async fn support_note(&self) -> &str {
-        &self.0.support_note
+        float(self.0.sla_attainment)
     }
     /// What the month saw on the engagement.
     async fn activity(&self) -> ServiceMonthActivity {

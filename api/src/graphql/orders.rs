@@ -381,7 +381,31 @@ impl Order {
     ) -> async_graphql::Result<Option<super::invoices::Invoice>> {
         super::invoices::of_order(ctx, self.0.order.id).await
     }
-    /// When its last package was delivered (UTC).
+    /// The support ticket its services are done under, opened when it was
+    /// paid; it is DELIVERED once its goods are and this ticket is resolved
+    /// or closed. Null for an order without services (or not yet paid).
+    async fn service_ticket(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::support::Ticket>> {
+        if !self
+            .0
+            .lines
+            .iter()
+            .any(|l| l.kind == entity::ProductKind::Service)
+        {
+            return Ok(None);
+        }
+        let found = domain::support::services::visible_ticket_of(
+            &ctx.services().db,
+            &ctx.domain_ctx()?,
+            self.0.order.id,
+        )
+        .await;
+        Ok(answer(ctx, found)?.map(super::support::Ticket))
+    }
+    /// When it was delivered (UTC): its last package's delivery, or, for an
+    /// order with services, when its services ticket was done if later.
     async fn delivered_at(&self) -> Option<DateTime<Utc>> {
         self.0.order.delivered_at
     }

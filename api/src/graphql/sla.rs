@@ -1,7 +1,10 @@
-//! SLA policies (read by staff, created and changed by ADMIN) and the SLA
-//! targets a ticket shows. Resolvers only translate; the rules are in
-//! `domain::support::policies` and the clocks in `domain::support::sla`.
+//! SLA policies (read by staff, created and changed by ADMIN), the SLA
+//! targets a ticket shows and the SLA attainment report. Resolvers only
+//! translate; the rules are in `domain::support::policies`, the clocks in
+//! `domain::support::sla` and attainment in `domain::support::report`.
 
+use super::date::Date;
+use super::errors::split_domain_error;
 use super::kit::{
     ContextExt, Require, answer, connection, input_id, optional_input_id, page_request, patch,
     payload, respond,
@@ -14,7 +17,7 @@ use chrono::{DateTime, Utc};
 use domain::DomainError;
 use domain::kernel::{Patch, Permission};
 use domain::support::policies::{self, NewPolicy, PolicyChange};
-use domain::support::sla;
+use domain::support::{report, sla};
 use entity::{sla_policy, ticket, ticket_event};
 
 /// The clock an SLA policy counts in.
@@ -277,6 +280,79 @@ payload!(
     policy: SlaPolicy
 );
 
+/// One priority's SLA attainment over the report's dates.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct SlaReportRow {
+    /// The tickets' priority (as it is now).
+    pub priority: TicketPriority,
+    /// Tickets of this priority opened on the report's dates.
+    pub tickets: i32,
+    /// Of those, resolved (or closed) with every SLA target that applied
+    /// met in time.
+    pub met: i32,
+    /// Of those, with an SLA target breached or met late.
+    pub breached: i32,
+    /// Of those, still open with nothing breached yet.
+    pub open_in_time: i32,
+    /// Of those, how many have had a first staff reply (the base of the
+    /// first-response figures).
+    pub responded: i32,
+    /// Median time from opening to the first staff reply, in business
+    /// minutes (the business's hours, weekends and public holidays
+    /// excluded; nearest rank, whole minutes rounded down); null without
+    /// replies.
+    pub median_first_response_minutes: Option<i32>,
+    /// 90th percentile (nearest rank) of the same; null without replies.
+    pub p90_first_response_minutes: Option<i32>,
+}
+
+fn count(n: i64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+impl From<report::Row> for SlaReportRow {
+    fn from(r: report::Row) -> Self {
+        SlaReportRow {
+            priority: r.priority.into(),
+            tickets: count(r.tally.tickets),
+            met: count(r.tally.met),
+            breached: count(r.tally.breached),
+            open_in_time: count(r.tally.open_in_time),
+            responded: count(r.responded),
+            median_first_response_minutes: r.median_first_response_minutes.map(count),
+            p90_first_response_minutes: r.p90_first_response_minutes.map(count),
+        }
+    }
+}
+
+/// SLA attainment of the tickets opened on a range of Sydney dates, judged
+/// at the time of reading, each ticket on the SLA terms it was given.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct SlaReport {
+    /// The first date.
+    pub from: Date,
+    /// The last date (inclusive).
+    pub to: Date,
+    /// One row per priority, every priority present, CRITICAL first.
+    pub rows: Vec<SlaReportRow>,
+}
+
+impl From<report::Report> for SlaReport {
+    fn from(r: report::Report) -> Self {
+        SlaReport {
+            from: Date(r.from),
+            to: Date(r.to),
+            rows: r.rows.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+payload!(
+    "Result of `slaReport`: the report, or why the dates were refused.",
+    SlaReportPayload,
+    report: SlaReport
+);
+
 fn statuses(list: Vec<TicketStatus>) -> Vec<entity::TicketStatus> {
     list.into_iter().map(Into::into).collect()
 }
@@ -300,6 +376,34 @@ impl SlaQuery {
         let page = page_request(first, after)?;
         let found = policies::list(&ctx.services().db, &ctx.domain_ctx()?, page).await;
         Ok(connection(answer(ctx, found)?, SlaPolicy))
+    }
+
+    /// SLA attainment per priority of the tickets opened on the Sydney
+    /// dates `from` to `to` inclusive (staff; customers get FORBIDDEN):
+    /// tickets, met, breached, and median and 90th-percentile first-response
+    /// time in business minutes. `to` before `from` is refused
+    /// (OUT_OF_RANGE on `to`), as is a range over 366 days (LIMIT_EXCEEDED).
+    #[graphql(guard = "Require::to(Permission::UseTickets)")]
+    async fn sla_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The first date (Australia/Sydney).")] from: Date,
+        #[graphql(desc = "The last date (Australia/Sydney, inclusive).")] to: Date,
+    ) -> async_graphql::Result<SlaReportPayload> {
+        let services = ctx.services();
+        let calendar = services.calendar.current();
+        let result =
+            report::sla_report(&services.db, &ctx.domain_ctx()?, &calendar, from.0, to.0).await;
+        Ok(match result {
+            Ok(r) => SlaReportPayload {
+                report: Some(r.into()),
+                user_errors: vec![],
+            },
+            Err(e) => SlaReportPayload {
+                report: None,
+                user_errors: split_domain_error(e, &ctx.request().request_id)?,
+            },
+        })
     }
 }
 

@@ -63,8 +63,8 @@ pub fn units_of(quantity: i32, serials: &[String]) -> Vec<(String, i32)> {
 
 /// Record a just-delivered order's assets and plan their renewal reminders
 /// (in the delivering transaction; repeated delivery records nothing
-/// twice). When the order includes services, the service team is told its
-/// goods are on site (`order.on_site`).
+/// twice); warranties start on the day its goods were delivered
+/// (`delivered_at`).
 pub(crate) async fn on_delivered(
     w: &mut Write<'_>,
     calendar: &BusinessCalendar,
@@ -151,7 +151,22 @@ pub(crate) async fn on_delivered(
             }
         }
     }
-    if lines.iter().any(|l| l.kind == ProductKind::Service) {
+    Ok(())
+}
+
+/// An order's goods were all delivered (in that transaction): when it
+/// includes services, the service team is told they are on site
+/// (`order.on_site`), whether or not the order is DELIVERED yet.
+pub(crate) async fn on_site(
+    w: &mut Write<'_>,
+    order: &sales_order::Model,
+) -> Result<(), DomainError> {
+    let services = order_line::Entity::find()
+        .filter(order_line::Column::OrderId.eq(order.id))
+        .filter(order_line::Column::Kind.eq(ProductKind::Service))
+        .count(w.conn())
+        .await?;
+    if services > 0 {
         w.emit(topic::ORDER_ON_SITE, order.id, &serde_json::json!({}))
             .await?;
     }

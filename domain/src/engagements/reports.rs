@@ -5,8 +5,9 @@
 //! A monthly service report holds the performance and usage figures staff
 //! record for one month, with optimisation notes, and what the month saw
 //! on the engagement (stages left, deliverables accepted, scope changes
-//! decided, delays recorded). Support tickets and SLA attainment are
-//! explicitly unavailable until the support desk lands.
+//! decided, delays recorded), and the support tickets opened on the
+//! engagement in the month with how they stand against their SLAs (judged
+//! by `support::report`, the same rule as the SLA report).
 //!
 //! The KPIs of a period: stages finished on time, revision rounds per
 //! deliverable, scope changes and their approved cost, and the NPS. Every
@@ -21,6 +22,7 @@ use crate::kernel::{
 use crate::rules::calendar::BusinessCalendar;
 use crate::rules::error::ValueError;
 use crate::rules::money::Money;
+use crate::support::report::{self as attainment, Tally};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::{
     AcceptanceOutcome, EngagementStatus, ScopeChangeStatus, acceptance_round, deliverable,
@@ -56,8 +58,6 @@ pub const MAX_SCALE: u32 = 4;
 pub const MAX_ACTIVITY: u64 = 100;
 /// Longest KPI period, in days.
 pub const MAX_PERIOD_DAYS: i64 = 366;
-/// Why a report carries no support tickets or SLA attainment yet.
-pub const SUPPORT_DESK_NOTE: &str = "support tickets arrive with the support desk";
 
 // ---- Pure rules --------------------------------------------------------
 
@@ -289,10 +289,12 @@ pub struct MonthlyReport {
     pub report: Option<service_report::Model>,
     pub performance: Vec<Figure>,
     pub usage: Vec<Figure>,
-    /// Unavailable until the support desk lands (see `support_note`).
-    pub support_tickets: Option<i64>,
-    pub sla_attainment: Option<f64>,
-    pub support_note: String,
+    /// The engagement's tickets opened in the month (Sydney dates), by how
+    /// they stand against their SLAs at the time of reading.
+    pub support: Tally,
+    /// `met ÷ (met + breached)`, four decimal places; `None` while no
+    /// ticket of the month is decided either way.
+    pub sla_attainment: Option<Decimal>,
     pub activity: MonthActivity,
 }
 
@@ -310,10 +312,12 @@ fn window(calendar: &BusinessCalendar, month: NaiveDate) -> (DateTime<Utc>, Date
     (midnight(month), midnight(next_month(month)))
 }
 
-/// The report of `found` for `month`: its figures and the month's activity.
+/// The report of `found` for `month` at `now`: its figures, the month's
+/// activity and its support tickets.
 async fn assemble<C: ConnectionTrait>(
     conn: &C,
     calendar: &BusinessCalendar,
+    now: DateTime<Utc>,
     found: Engagement,
     template: &Template,
     month: NaiveDate,
@@ -407,15 +411,21 @@ async fn assemble<C: ConnectionTrait>(
         .limit(MAX_ACTIVITY)
         .all(conn)
         .await?;
+    let last_day = next_month(month)
+        .pred_opt()
+        .expect("a month has a last day");
+    let tickets = attainment::entries_between(conn, start, end, Some(id), "month").await?;
+    let support = Tally::of_rows(&attainment::attainment(
+        &tickets, calendar, now, month, last_day,
+    )?);
     Ok(MonthlyReport {
         engagement: found,
         month,
         performance: of_kind(&figures, FigureKind::Performance),
         usage: of_kind(&figures, FigureKind::Usage),
         report,
-        support_tickets: None,
-        sla_attainment: None,
-        support_note: SUPPORT_DESK_NOTE.to_owned(),
+        sla_attainment: ratio(support.met, support.met + support.breached, 4),
+        support,
         activity: MonthActivity {
             stages_left,
             deliverables_accepted,
@@ -459,7 +469,7 @@ pub async fn monthly_service_report(
     if support_phase_start(&template.definition).is_none() {
         return Err(no_support_phase(&found, &template));
     }
-    assemble(db, calendar, found, &template, month)
+    assemble(db, calendar, ctx.now(), found, &template, month)
         .await
         .map(Some)
 }
@@ -615,7 +625,8 @@ pub async fn record_service_report(
             .await?;
         }
     }
-    let report = assemble(w.conn(), calendar, found, &template, month).await?;
+    let now = w.now();
+    let report = assemble(w.conn(), calendar, now, found, &template, month).await?;
     w.commit(report).await
 }
 

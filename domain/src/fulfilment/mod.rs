@@ -1014,6 +1014,67 @@ async fn plan_poll<C: ConnectionTrait>(
     timers::plan(conn, &plan, now).await.map(|_| ())
 }
 
+/// When a fully shipped (SHIPPED) order's goods were all delivered: its
+/// last package's delivery (`now` if none says), once every package is
+/// delivered; else `None`.
+pub(crate) async fn goods_delivered_at<C: ConnectionTrait>(
+    conn: &C,
+    order: &sales_order::Model,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    if order.status != OrderStatus::Shipped {
+        return Ok(None);
+    }
+    let packages = shipment::Entity::find()
+        .filter(shipment::Column::OrderId.eq(order.id))
+        .all(conn)
+        .await?;
+    let all_delivered = !packages.is_empty()
+        && packages
+            .iter()
+            .all(|s| s.tracking_status == TrackingStatus::Delivered);
+    Ok(all_delivered.then(|| {
+        packages
+            .iter()
+            .filter_map(|s| s.delivered_at)
+            .max()
+            .unwrap_or(now)
+    }))
+}
+
+/// Make an order DELIVERED (the machine moved it there) in the caller's
+/// transaction, with everything delivery causes, whichever step completed
+/// it (its last package, or its services ticket): delivered at
+/// `delivered_at` (the closure run and the follow-up count from it), its
+/// assets and warranties recorded from `goods_delivered_at`, its follow-up
+/// planned, audited, and live subscribers told.
+pub(crate) async fn deliver(
+    w: &mut Write<'_>,
+    calendar: &BusinessCalendar,
+    before: &sales_order::Model,
+    delivered_at: DateTime<Utc>,
+    goods_delivered_at: DateTime<Utc>,
+) -> Result<sales_order::Model, DomainError> {
+    let after = w
+        .change::<sales_order::Entity>(before.id, before.version, |o| {
+            o.status = Set(OrderStatus::Delivered);
+            o.delivered_at = Set(Some(delivered_at));
+        })
+        .await?;
+    crate::closeout::plan_follow_up(w.conn(), before.id, delivered_at, w.now()).await?;
+    crate::closeout::assets::on_delivered(w, calendar, &after, goods_delivered_at).await?;
+    w.audit(
+        crate::orders::SUBJECT_TYPE,
+        before.id,
+        "order.delivered",
+        Some(before),
+        Some(&after),
+    )
+    .await?;
+    refresh_late_risk(w, calendar, &after).await?;
+    Ok(after)
+}
+
 /// Store the order's late risk as it now stands (shipped orders follow
 /// their packages' estimated delivery).
 async fn refresh_late_risk(

@@ -3,7 +3,8 @@
 //! along (one call per courier batch), asks the courier outside any
 //! transaction, then records each package's answer in its own transaction:
 //! new checkpoints (a repeat is ignored by identity), the status they give,
-//! the order moved on (all packages delivered: DELIVERED), its late risk,
+//! the order moved on (all packages delivered: DELIVERED, or on site while
+//! its services ticket is open), its late risk,
 //! the customer emails due (as outbox rows; each email is sent once per
 //! package), and the next poll. A courier that fails backs its packages'
 //! polls off; nothing is lost, and the first good answer restores the pace.
@@ -264,60 +265,43 @@ async fn record(
     }
     w.touch(before.id);
     if was != now_is {
-        order_follows(&mut w, calendar, before.order_id).await?;
+        let just_delivered =
+            was.status != TrackingStatus::Delivered && now_is.status == TrackingStatus::Delivered;
+        order_follows(&mut w, calendar, before.order_id, just_delivered).await?;
     }
     Ok(w.commit(()).await?.touched)
 }
 
-/// The order after one of its packages changed: DELIVERED once it is fully
-/// shipped and every package is delivered; its late risk re-read.
+/// The order after one of its packages changed (`just_delivered`: this
+/// change delivered it): once it is fully shipped and every package is
+/// delivered, the service team is told its goods are on site (when it has
+/// services), and it is DELIVERED unless its services ticket is still
+/// open; its late risk re-read.
 async fn order_follows(
     w: &mut Write<'_>,
     calendar: &BusinessCalendar,
     order_id: Uuid,
+    just_delivered: bool,
 ) -> Result<(), DomainError> {
     let Some(order) =
         crate::kernel::db::find_for_update::<sales_order::Entity, _>(w.conn(), order_id).await?
     else {
         return Ok(());
     };
-    let packages = shipment::Entity::find()
-        .filter(shipment::Column::OrderId.eq(order_id))
-        .all(w.conn())
-        .await?;
-    let all_delivered = !packages.is_empty()
-        && packages
-            .iter()
-            .all(|s| s.tracking_status == TrackingStatus::Delivered);
-    let order = if order.status == OrderStatus::Shipped && all_delivered {
-        let status = order_state::apply(order.status, Event::AllDelivered)
-            .map_err(|i| DomainError::internal(format!("delivery from {:?}", i.from)))?;
-        // Delivered when its last package was.
-        let delivered_at = packages
-            .iter()
-            .filter_map(|s| s.delivered_at)
-            .max()
-            .unwrap_or_else(|| w.now());
-        let after = w
-            .change::<sales_order::Entity>(order.id, order.version, |o| {
-                o.status = Set(status);
-                o.delivered_at = Set(Some(delivered_at));
-            })
-            .await?;
-        crate::closeout::plan_follow_up(w.conn(), order.id, delivered_at, w.now()).await?;
-        crate::closeout::assets::on_delivered(w, calendar, &after, delivered_at).await?;
-        w.audit(
-            crate::orders::SUBJECT_TYPE,
-            order.id,
-            "order.delivered",
-            Some(&order),
-            Some(&after),
-        )
-        .await?;
-        after
-    } else {
-        order
-    };
     w.touch(order.id);
-    refresh_late_risk(w, calendar, &order).await
+    let Some(goods_at) = super::goods_delivered_at(w.conn(), &order, w.now()).await? else {
+        return refresh_late_risk(w, calendar, &order).await;
+    };
+    // Told once: only the delivery that completed the goods tells.
+    if just_delivered {
+        crate::closeout::assets::on_site(w, &order).await?;
+    }
+    let services_done = crate::support::services::done(w.conn(), order.id).await?;
+    let status = order_state::apply(order.status, Event::AllDelivered { services_done })
+        .map_err(|i| DomainError::internal(format!("delivery from {:?}", i.from)))?;
+    if status != OrderStatus::Delivered {
+        return refresh_late_risk(w, calendar, &order).await;
+    }
+    super::deliver(w, calendar, &order, goods_at, goods_at).await?;
+    Ok(())
 }

@@ -1527,7 +1527,8 @@ async fn split_off_backorder(
 }
 
 /// Move an order for its payment (`PaymentRequested`, `PaymentFailed`,
-/// `Paid`) in the payment's write, saying why; audited as `actor`.
+/// `Paid`) in the payment's write, saying why; audited as `actor`. A paid
+/// order with services opens their support ticket.
 pub(crate) async fn move_for_payment(
     w: &mut Write<'_>,
     before: &sales_order::Model,
@@ -1564,6 +1565,8 @@ pub(crate) async fn move_for_payment(
     .await?;
     if status == OrderStatus::Paid {
         timers::cancel_planned(w.conn(), timer_kind::RESERVATION_EXPIRY, before.id).await?;
+        // Its services (if any) get their ticket with the payment.
+        crate::support::services::open_for(w, &after).await?;
     }
     w.audit_as(
         actor,

@@ -39,8 +39,14 @@ pub enum Event {
     /// Packages were handed to the courier: `all` when every unit of its
     /// goods is now shipped.
     PickedUp { all: bool },
-    /// Every package of a fully shipped order was delivered.
-    AllDelivered,
+    /// Every package of a fully shipped order was delivered; `services_done`
+    /// when it has no services or their ticket is resolved or closed (else
+    /// it waits for that ticket, DESIGN "Services in orders").
+    AllDelivered { services_done: bool },
+    /// Its services ticket was resolved or closed; `goods_delivered` when
+    /// every package of its fully shipped goods was delivered (true for an
+    /// order of services only, which has none).
+    ServicesDone { goods_delivered: bool },
     /// The closure run closed it, some days after delivery.
     Close,
 }
@@ -84,7 +90,33 @@ pub fn apply(from: OrderStatus, event: Event) -> Result<OrderStatus, Illegal> {
         (S::Paid | S::Packing | S::PartiallyShipped, Event::PickedUp { all: false }) => {
             S::PartiallyShipped
         }
-        (S::Shipped, Event::AllDelivered) => S::Delivered,
+        (
+            S::Shipped,
+            Event::AllDelivered {
+                services_done: true,
+            },
+        ) => S::Delivered,
+        // Goods on site, services still to do: it stays shipped until they are.
+        (
+            S::Shipped,
+            Event::AllDelivered {
+                services_done: false,
+            },
+        ) => S::Shipped,
+        // An order of services only has no goods to wait for (PAID); one with
+        // goods waits until they are all delivered (SHIPPED).
+        (
+            S::Paid | S::Shipped,
+            Event::ServicesDone {
+                goods_delivered: true,
+            },
+        ) => S::Delivered,
+        (
+            S::Paid | S::Packing | S::PartiallyShipped | S::Shipped,
+            Event::ServicesDone {
+                goods_delivered: false,
+            },
+        ) => from,
         (S::Delivered, Event::Close) => S::Closed,
         (S::Reserved | S::PartiallyReserved, Event::Invoice) => S::Invoiced,
         (from, Event::Cancel) if BEFORE_INVOICE.contains(&from) => S::Cancelled,
@@ -308,7 +340,15 @@ mod tests {
             apply(S::Paid, Event::PickedUp { all: false }),
             Ok(S::PartiallyShipped)
         );
-        assert_eq!(apply(S::Shipped, Event::AllDelivered), Ok(S::Delivered));
+        assert_eq!(
+            apply(
+                S::Shipped,
+                Event::AllDelivered {
+                    services_done: true
+                }
+            ),
+            Ok(S::Delivered)
+        );
         assert_eq!(apply(S::Delivered, Event::Close), Ok(S::Closed));
         assert_eq!(
             apply(S::Shipped, Event::Close),
@@ -320,7 +360,12 @@ mod tests {
             (S::Invoiced, Event::Packed),
             (S::Invoiced, Event::PickedUp { all: true }),
             (S::Shipped, Event::Packed),
-            (S::PartiallyShipped, Event::AllDelivered),
+            (
+                S::PartiallyShipped,
+                Event::AllDelivered {
+                    services_done: true,
+                },
+            ),
             (S::Packing, Event::Cancel),
             (S::Shipped, Event::Cancel),
         ] {
@@ -330,5 +375,56 @@ mod tests {
                 "{from:?} {event:?}"
             );
         }
+    }
+
+    #[test]
+    fn an_order_with_services_is_delivered_when_its_goods_are_and_its_ticket_is_done() {
+        let waiting = Event::AllDelivered {
+            services_done: false,
+        };
+        // Goods delivered first: it stays shipped until the ticket is done.
+        assert_eq!(apply(S::Shipped, waiting), Ok(S::Shipped));
+        let done = Event::ServicesDone {
+            goods_delivered: true,
+        };
+        assert_eq!(apply(S::Shipped, done), Ok(S::Delivered));
+        // Ticket done first: the last delivery delivers it.
+        let not_yet = Event::ServicesDone {
+            goods_delivered: false,
+        };
+        for from in [S::Paid, S::Packing, S::PartiallyShipped, S::Shipped] {
+            assert_eq!(apply(from, not_yet), Ok(from), "{from:?}");
+        }
+        assert_eq!(
+            apply(
+                S::Shipped,
+                Event::AllDelivered {
+                    services_done: true
+                }
+            ),
+            Ok(S::Delivered)
+        );
+        // An order of services only goes from PAID to DELIVERED.
+        assert_eq!(apply(S::Paid, done), Ok(S::Delivered));
+        // A ticket reopened and resolved again after delivery, or one of an
+        // order never paid or cancelled, moves nothing.
+        for from in [
+            S::Delivered,
+            S::Closed,
+            S::Cancelled,
+            S::Invoiced,
+            S::AwaitingPayment,
+        ] {
+            assert_eq!(apply(from, done), Err(Illegal { from }), "{from:?}");
+            assert_eq!(apply(from, not_yet), Err(Illegal { from }), "{from:?}");
+        }
+        // Partly shipped goods are never all delivered.
+        assert_eq!(
+            apply(S::PartiallyShipped, done),
+            Err(Illegal {
+                from: S::PartiallyShipped
+            })
+        );
+        assert_eq!(apply(S::Paid, waiting), Err(Illegal { from: S::Paid }));
     }
 }

@@ -68,6 +68,12 @@ pub mod topic {
     /// A ticket was resolved: tell the customer (subject: the ticket event
     /// that resolved it).
     pub const TICKET_RESOLVED: &str = "ticket.resolved";
+    /// A ticket's SLA target is about to be breached: warn the assignee
+    /// (subject: the `ticket_sla_alarm` row).
+    pub const TICKET_SLA_WARNING: &str = "ticket.sla_warning";
+    /// A ticket's SLA target was breached: tell the policy's escalation
+    /// role (subject: the `ticket_sla_alarm` row).
+    pub const TICKET_SLA_BREACHED: &str = "ticket.sla_breached";
     /// An asset's warranty ends soon (payload: who to tell).
     pub const ASSET_RENEWAL_REMINDER: &str = "asset.renewal_reminder";
 }

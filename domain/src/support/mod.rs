@@ -4,7 +4,10 @@
 //! and priority change and response, from which the SLA clocks are derived
 //! (`sla.rs`, pure) under the policy each ticket was given (`policies.rs`).
 
+pub mod alarms;
 pub mod policies;
+pub mod report;
+pub mod services;
 pub mod sla;
 pub mod state;
 
@@ -365,7 +368,47 @@ pub async fn open(
     }
     let (subject, description, category, customer_id) =
         fields.finish(|| Some((subject?, description?, category?, customer_id?)))?;
-    let (policy, terms) = policy_for(w.conn(), input.priority, &category, customer_id).await?;
+    let valid = Valid {
+        customer_id,
+        subject,
+        description,
+        priority: input.priority,
+        category,
+        order_id: input.order_id,
+        engagement_id: input.engagement_id,
+    };
+    let row = create(&mut w, valid).await?;
+    w.commit(row).await
+}
+
+/// A ticket's fields once checked.
+#[derive(Debug, Clone)]
+pub(crate) struct Valid {
+    pub customer_id: Uuid,
+    pub subject: String,
+    pub description: String,
+    pub priority: TicketPriority,
+    pub category: String,
+    pub order_id: Option<Uuid>,
+    pub engagement_id: Option<Uuid>,
+}
+
+/// Create a checked ticket in the caller's transaction (a customer's, or
+/// one another area opens, such as an order's services): NEW, numbered,
+/// with the SLA policy chosen for it and its terms as they are now, its
+/// first history step, audit and the TICKET_OPENED event (the customer is
+/// told).
+pub(crate) async fn create(w: &mut Write<'_>, valid: Valid) -> Result<ticket::Model, DomainError> {
+    let Valid {
+        customer_id,
+        subject,
+        description,
+        priority,
+        category,
+        order_id,
+        engagement_id,
+    } = valid;
+    let (policy, terms) = policy_for(w.conn(), priority, &category, customer_id).await?;
     let now = w.now();
     let number = numbering::next(w.conn(), numbering::TICKET).await?;
     let row = w
@@ -375,10 +418,10 @@ pub async fn open(
             customer_id: Set(customer_id),
             subject: Set(subject),
             description: Set(description),
-            priority: Set(input.priority),
+            priority: Set(priority),
             category: Set(category),
-            order_id: Set(input.order_id),
-            engagement_id: Set(input.engagement_id),
+            order_id: Set(order_id),
+            engagement_id: Set(engagement_id),
             assignee_user_id: Set(None),
             status: Set(TicketStatus::New),
             sla_policy_id: Set(policy.id),
@@ -392,12 +435,13 @@ pub async fn open(
             updated_at: Set(now),
         })
         .await?;
-    record(&mut w, &row, TicketEventKind::Created).await?;
+    record(w, &row, TicketEventKind::Created).await?;
     w.audit(SUBJECT_TYPE, row.id, "ticket.opened", None, Some(&row))
         .await?;
     let notice = TicketNotice { ticket_id: row.id };
     w.emit(topic::TICKET_OPENED, row.id, &notice).await?;
-    w.commit(row).await
+    alarms::replan(w, &row).await?;
+    Ok(row)
 }
 
 /// A reply or internal note as written.
@@ -512,6 +556,7 @@ pub async fn reply(
         };
         w.emit(topic::TICKET_REPLIED, message.id, &notice).await?;
     }
+    alarms::replan(&mut w, &after).await?;
     w.commit(Replied {
         ticket: after,
         message,
@@ -562,6 +607,7 @@ pub async fn assign(
         Some(&after),
     )
     .await?;
+    alarms::replan(&mut w, &after).await?;
     w.commit(after).await
 }
 
@@ -604,6 +650,8 @@ pub async fn change_status(
     let after = find(w.conn(), ticket_id)
         .await?
         .ok_or_else(|| DomainError::internal("the ticket just changed is missing"))?;
+    // An order's services ticket done: the order may be delivered now.
+    services::on_ticket_done(&mut w, &after).await?;
     w.commit(after).await
 }
 
@@ -649,6 +697,7 @@ async fn move_to(
         }
         _ => {}
     }
+    alarms::replan(w, &after).await?;
     Ok(after)
 }
 
@@ -698,6 +747,7 @@ pub async fn change_priority(
         Some(&after),
     )
     .await?;
+    alarms::replan(&mut w, &after).await?;
     w.commit(after).await
 }
 

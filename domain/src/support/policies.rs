@@ -183,6 +183,30 @@ impl PolicyChange {
     }
 }
 
+impl NewPolicy {
+    /// The policy's own columns (a create adds id, version and times; a
+    /// change adds id and its time).
+    fn columns(self) -> sla_policy::ActiveModel {
+        sla_policy::ActiveModel {
+            name: Set(self.name),
+            priority: Set(self.priority),
+            category: Set(self.category),
+            customer_id: Set(self.customer_id),
+            is_default: Set(self.is_default),
+            rank: Set(self.rank),
+            first_response_minutes: Set(self.first_response_minutes),
+            next_update_minutes: Set(self.next_update_minutes),
+            resolution_minutes: Set(self.resolution_minutes),
+            calendar: Set(self.calendar),
+            pause_statuses: Set(pause_statuses_json(&self.pause_statuses)),
+            warning_minutes: Set(self.warning_minutes),
+            escalate_role: Set(self.escalate_role),
+            active: Set(self.active),
+            ..Default::default()
+        }
+    }
+}
+
 /// Checks a policy's values, every refusal at its field; the checked policy
 /// with its text trimmed and its pause statuses deduplicated.
 pub fn check(fields: &mut Fields, p: &NewPolicy) -> NewPolicy {
@@ -304,23 +328,10 @@ pub async fn create_policy(
     let row = w
         .insert(sla_policy::ActiveModel {
             id: Set(Uuid::now_v7()),
-            name: Set(p.name),
-            priority: Set(p.priority),
-            category: Set(p.category),
-            customer_id: Set(p.customer_id),
-            is_default: Set(p.is_default),
-            rank: Set(p.rank),
-            first_response_minutes: Set(p.first_response_minutes),
-            next_update_minutes: Set(p.next_update_minutes),
-            resolution_minutes: Set(p.resolution_minutes),
-            calendar: Set(p.calendar),
-            pause_statuses: Set(pause_statuses_json(&p.pause_statuses)),
-            warning_minutes: Set(p.warning_minutes),
-            escalate_role: Set(p.escalate_role),
-            active: Set(p.active),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
+            ..p.columns()
         })
         .await?;
     w.audit(SUBJECT_TYPE, row.id, "sla_policy.created", None, Some(&row))
@@ -346,22 +357,8 @@ pub async fn update_policy(
     fields.finish(|| Some(()))?;
     let changed = sla_policy::ActiveModel {
         id: Set(before.id),
-        name: Set(p.name),
-        priority: Set(p.priority),
-        category: Set(p.category),
-        customer_id: Set(p.customer_id),
-        is_default: Set(p.is_default),
-        rank: Set(p.rank),
-        first_response_minutes: Set(p.first_response_minutes),
-        next_update_minutes: Set(p.next_update_minutes),
-        resolution_minutes: Set(p.resolution_minutes),
-        calendar: Set(p.calendar),
-        pause_statuses: Set(pause_statuses_json(&p.pause_statuses)),
-        warning_minutes: Set(p.warning_minutes),
-        escalate_role: Set(p.escalate_role),
-        active: Set(p.active),
         updated_at: Set(w.now()),
-        ..Default::default()
+        ..p.columns()
     };
     let after = w
         .update_versioned::<sla_policy::Entity>(changed, change.expected_version)

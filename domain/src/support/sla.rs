@@ -148,25 +148,15 @@ impl Terms {
     }
 }
 
-/// Which SLA target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum TargetKind {
-    /// The first staff reply.
-    FirstResponse,
-    /// The next staff reply after the last one.
-    NextUpdate,
-    /// The ticket resolved.
-    Resolution,
-}
+/// Which SLA target (stored on alarm rows, hence an entity enum).
+pub use entity::SlaTargetKind as TargetKind;
 
-impl TargetKind {
-    pub const ALL: [TargetKind; 3] = [
-        TargetKind::FirstResponse,
-        TargetKind::NextUpdate,
-        TargetKind::Resolution,
-    ];
-}
+/// Every target, in the order a ticket shows them.
+pub const ALL_TARGETS: [TargetKind; 3] = [
+    TargetKind::FirstResponse,
+    TargetKind::NextUpdate,
+    TargetKind::Resolution,
+];
 
 /// Where one target stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -370,6 +370,7 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
     let mut engagement: Option<uuid::Uuid> = None;
     let mut delay: Option<uuid::Uuid> = None;
     let mut ticket: Option<TicketMail> = None;
+    let mut sla_ticket: Option<uuid::Uuid> = None;
     for kind in <entity::NotificationKind as sea_orm::Iterable>::iter() {
         let raw = match kind {
             entity::NotificationKind::ShipmentShipped
@@ -427,6 +428,13 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
                 Box::pin(ticket_email(&app, &mut ticket, kind)).await
             }
             entity::NotificationKind::EngagementNpsSurvey => Box::pin(nps_email(&app)).await,
+            // Staff emails without links (checked in their mailer's tests);
+            // sending them here checks they go to whom they should and
+            // render from real rows. Last in the loop: they move the clock.
+            entity::NotificationKind::TicketSlaWarning
+            | entity::NotificationKind::TicketSlaBreached => {
+                Box::pin(sla_alarm_email(&app, &mut sla_ticket, kind)).await
+            }
             entity::NotificationKind::Welcome => {
                 let id = create_customer(&app, "Link Checker", Some("links@example.com")).await;
                 wait_for("the welcome email recorded SENT", PATIENCE, async || {
@@ -1631,6 +1639,95 @@ async fn ticket_email(
     let title = message.subject().unwrap_or_default().to_owned();
     assert!(
         title.starts_with("TKT-") && title.ends_with("Links <check>"),
+        "{title}"
+    );
+    raw
+}
+
+/// A HIGH ticket assigned to a staff login (once), the clock moved to its
+/// first response's warning or breach, and the email of `kind` about that
+/// alarm, checked to reach the assignee (warning) or an ADMIN (breach).
+async fn sla_alarm_email(
+    app: &TestApp,
+    state: &mut Option<uuid::Uuid>,
+    kind: entity::NotificationKind,
+) -> Vec<u8> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let assignee = "sla-assignee@example.com";
+    if state.is_none() {
+        let user = tests::engagements::staff(app, assignee, "DELIVERY_TEAM").await;
+        tests::engagements::staff(app, "sla-boss@example.com", "ADMIN").await;
+        let customer = create_customer(app, "SLA & <Links>", Some("sla-links@example.com")).await;
+        let ticket = tests::support::open_ticket(app, &customer, "HIGH").await;
+        let assigned = app
+            .as_role(Role::DeliveryTeam)
+            .data(
+                tests::Op {
+                    field: "assignTicket",
+                    document: "mutation($input: AssignTicketInput!) { assignTicket(input: $input) { ticket { id } userErrors { field code message } } }",
+                },
+                json!({ "input": { "ticketId": ticket["id"], "assigneeId": user, "expectedVersion": ticket["version"] } }),
+            )
+            .await;
+        assert!(tests::user_errors(&assigned).is_empty(), "{assigned}");
+        *state = Some(uuid::Uuid::parse_str(ticket["id"].as_str().unwrap()).unwrap());
+    }
+    let ticket = state.unwrap();
+    let (timer_kind, alarm) = match kind {
+        entity::NotificationKind::TicketSlaWarning => (
+            domain::support::alarms::timer_kind::WARNING_FIRST_RESPONSE,
+            entity::SlaAlarmKind::Warning,
+        ),
+        _ => (
+            domain::support::alarms::timer_kind::BREACH_FIRST_RESPONSE,
+            entity::SlaAlarmKind::Breach,
+        ),
+    };
+    // Its moment: the timer planned for it.
+    let planned = entity::timer::Entity::find()
+        .filter(entity::timer::Column::Kind.eq(timer_kind))
+        .filter(entity::timer::Column::SubjectId.eq(ticket))
+        .filter(entity::timer::Column::Status.eq(entity::TimerStatus::Planned))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("a {timer_kind} timer planned"));
+    app.clock.set(planned.due_at.max(app.clock.now_utc()));
+    let told = wait_for_value(&format!("the {alarm} alarm"), PATIENCE, async || {
+        entity::ticket_sla_alarm::Entity::find()
+            .filter(entity::ticket_sla_alarm::Column::TicketId.eq(ticket))
+            .filter(entity::ticket_sla_alarm::Column::Alarm.eq(alarm))
+            .one(app.db())
+            .await
+            .unwrap()
+    })
+    .await;
+    let sent = wait_for_value(&format!("the {kind:?} email"), PATIENCE, async || {
+        app.notifications_of(kind, &told.id.to_string())
+            .await
+            .into_iter()
+            .find(|n| n.status == entity::NotificationStatus::Sent)
+    })
+    .await;
+    if alarm == entity::SlaAlarmKind::Warning {
+        assert_eq!(sent.recipient, assignee, "{kind:?}");
+    } else {
+        let admins = domain::users::emails_of_role(app.db(), entity::Role::Admin)
+            .await
+            .unwrap();
+        assert!(
+            admins.contains(&sent.recipient),
+            "{kind:?} to {}",
+            sent.recipient
+        );
+    }
+    let raw = app.email_with_id(&sent.message_id);
+    let message = mail_parser::MessageParser::default()
+        .parse(&raw)
+        .expect("an email");
+    let title = message.subject().unwrap_or_default().to_owned();
+    assert!(
+        title.starts_with("TKT-") && title.contains(": first response "),
         "{title}"
     );
     raw

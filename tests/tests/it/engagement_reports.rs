@@ -3,7 +3,8 @@
 //! engagement and in the KPIs; a second answer keeps the first; a bad score,
 //! a forged or an expired link refused); the monthly service report of an
 //! automation engagement in its support phase (refused before it and for a
-//! month to come; a customer reads their own, another customer nothing);
+//! month to come; its tickets of the month met, breached and in time; a
+//! customer reads their own, another customer nothing);
 //! and the KPIs across engagements counting stages left on time and late.
 
 use chrono::Duration as Days;
@@ -15,12 +16,13 @@ use tests::engagements::{
     mutation, read, stage_key, start, team,
 };
 use tests::shop::op;
+use tests::support::{open_ticket_with, resolve, staff_reply};
 use tests::{Op, Role, TestApp, user_errors, wait_for_value};
 
 /// How long the job path may take on a busy machine.
 const PATIENCE: Duration = Duration::from_secs(60);
 
-const REPORT_FIELDS: &str = "month recorded version performance { kind name value unit } usage { kind name value unit } optimisationNotes supportTickets slaAttainment supportNote engagement { id number } activity { stagesLeft { stageKey stageName round onTime } deliverablesAccepted { name versionNumber } scopeChangesDecided { seq approved } delaysRecorded { delayDays } }";
+const REPORT_FIELDS: &str = "month recorded version performance { kind name value unit } usage { kind name value unit } optimisationNotes supportTickets supportTicketsMet supportTicketsBreached supportTicketsOpenInTime slaAttainment engagement { id number } activity { stagesLeft { stageKey stageName round onTime } deliverablesAccepted { name versionNumber } scopeChangesDecided { seq approved } delaysRecorded { delayDays } }";
 
 fn report_query() -> Op {
     let document: &'static str = Box::leak(
@@ -414,8 +416,21 @@ async fn staff_record_a_monthly_service_report_in_the_support_phase_and_its_cust
     assert!(user_errors(&replaced).is_empty(), "{replaced}");
     assert_eq!(replaced["report"]["version"], 2);
 
-    // Read back: the figures, the notes, support tickets explicitly not
-    // there yet, and what the month saw (every stage 1.1 to 4.3 left).
+    // Three tickets on the engagement this month (Mon 23 Nov, 10:00): a
+    // HIGH one answered and resolved at once (met), a CRITICAL one left
+    // unanswered past its 2 hours (breached), a LOW one still in time; and
+    // one on no engagement, which the report leaves out.
+    let on = |priority: &'static str| json!({ "customerId": customer, "priority": priority, "engagementId": id });
+    let high = open_ticket_with(&app, on("HIGH")).await;
+    let high = staff_reply(&app, high["id"].as_str().unwrap()).await;
+    assert_eq!(resolve(&app, &high).await["status"], "RESOLVED");
+    open_ticket_with(&app, on("CRITICAL")).await;
+    open_ticket_with(&app, on("LOW")).await;
+    open_ticket_with(&app, json!({ "customerId": customer, "priority": "LOW" })).await;
+    app.clock.advance(Days::hours(3));
+
+    // Read back: the figures, the notes, the month's support tickets, and
+    // what the month saw (every stage 1.1 to 4.3 left).
     let read = app
         .admin()
         .data(report_query(), json!({ "id": id, "month": "2026-11" }))
@@ -428,12 +443,18 @@ async fn staff_record_a_monthly_service_report_in_the_support_phase_and_its_cust
         json!({ "kind": "USAGE", "name": "Active users", "value": "42", "unit": null })
     );
     assert_eq!(read["optimisationNotes"], "Batch the nightly stock sync.");
-    assert_eq!(read["supportTickets"], Value::Null);
-    assert_eq!(read["slaAttainment"], Value::Null);
     assert_eq!(
-        read["supportNote"],
-        "support tickets arrive with the support desk"
+        (
+            &read["supportTickets"],
+            &read["supportTicketsMet"],
+            &read["supportTicketsBreached"],
+            &read["supportTicketsOpenInTime"],
+        ),
+        (&json!(3), &json!(1), &json!(1), &json!(1)),
+        "{read}"
     );
+    // Met ÷ (met + breached).
+    assert_eq!(read["slaAttainment"], 0.5);
     let left: Vec<&str> = read["activity"]["stagesLeft"]
         .as_array()
         .unwrap()
@@ -458,6 +479,8 @@ async fn staff_record_a_monthly_service_report_in_the_support_phase_and_its_cust
     assert_eq!(october["recorded"], false);
     assert_eq!(october["performance"], json!([]));
     assert_eq!(october["activity"]["stagesLeft"], json!([]));
+    assert_eq!(october["supportTickets"], 0);
+    assert_eq!(october["slaAttainment"], Value::Null);
 
     // The customer reads their own; another customer gets nothing.
     let own = app

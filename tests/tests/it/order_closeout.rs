@@ -1,8 +1,9 @@
 //! The product-fulfilment process end to end (step 2): a backordered order
 //! sourced, received with a batch and a passing QC, reserved and shipped
 //! from the receipt, delivered, and closed with proof of delivery, warranty
-//! records (with their renewal reminders), the service team told, and a
-//! survey answer; and a drop-ship tracked from its supplier to delivery.
+//! records (with their renewal reminders), the service team told, its
+//! installation ticket resolved, and a survey answer; and a drop-ship
+//! tracked from its supplier to delivery.
 
 use chrono::Duration as Days;
 use serde_json::{Value, json};
@@ -47,6 +48,29 @@ async fn deliver(app: &TestApp, courier: &FakeCourier, package: &str, tracking: 
         s["order"]["status"] == "DELIVERED"
     })
     .await;
+}
+
+/// Staff resolve the order's services ticket.
+async fn resolve_services(app: &TestApp, order: &str) {
+    let ticket = app
+        .admin()
+        .data(
+            op(
+                "order",
+                "query($id: ID!) { order(id: $id) { serviceTicket { id version } } }",
+            ),
+            json!({ "id": order }),
+        )
+        .await["serviceTicket"]
+        .clone();
+    let resolved = app
+        .as_role(Role::DeliveryTeam)
+        .data(
+            op("changeTicketStatus", "mutation($input: ChangeTicketStatusInput!) { changeTicketStatus(input: $input) { ticket { status } userErrors { code message } } }"),
+            json!({ "input": { "ticketId": ticket["id"], "status": "RESOLVED", "expectedVersion": ticket["version"] } }),
+        )
+        .await;
+    assert!(user_errors(&resolved).is_empty(), "{resolved}");
 }
 
 #[tokio::test]
@@ -124,7 +148,17 @@ async fn a_backorder_is_sourced_received_shipped_delivered_and_closed_with_proof
     capture(&app, &order).await;
     let lines = line_ids(&app, &order).await;
     let (package, tracking) = ship(&app, &order, &location, &[(&lines[0], 2)], "B").await;
-    deliver(&app, &courier, &package, &tracking).await;
+    // Its goods delivered, it waits for its installation: staff resolve the
+    // services ticket its payment opened, and it is DELIVERED.
+    let at = app.clock.now_utc() + Days::hours(1);
+    courier.report(&tracking, at, "DELIVERED", Some("SIGNED_FOR"), "DL", None);
+    let polled = poll_until(&app, &package, "the delivery", |s| {
+        s["status"] == "DELIVERED"
+    })
+    .await;
+    assert_eq!(polled["order"]["status"], "SHIPPED", "{polled}");
+    resolve_services(&app, &order).await;
+    assert_eq!(order_of(&app, &order).await["status"], "DELIVERED");
     let delivered = closeout_of(&app, &order).await;
     assert_eq!(delivered["shipments"][0]["items"][0]["batchCode"], "LOT-5");
 

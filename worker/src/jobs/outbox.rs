@@ -122,6 +122,9 @@ async fn process(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
             let notice: domain::support::TicketNotice = serde_json::from_str(&row.payload)?;
             super::support::resolved(deps, row.subject_id, notice).await?
         }
+        topic::TICKET_SLA_WARNING | topic::TICKET_SLA_BREACHED => {
+            super::support::sla_alarm(deps, row.subject_id).await?
+        }
         topic::SCOPE_CHANGE_DECIDED => {
             super::engagements::scope_change_decided(deps, row.subject_id).await?
         }

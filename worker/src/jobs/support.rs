@@ -2,7 +2,8 @@
 //! on opening (about the ticket), on each staff reply (about the message)
 //! and on resolution (about the resolving history step), so each is sent
 //! once however often the event is handled. Internal notes are never
-//! emailed: the domain emits nothing for them.
+//! emailed: the domain emits nothing for them. Staff hear of SLA warnings
+//! and breaches (about the alarm row, so each is sent once).
 
 use super::send_notification::email_each;
 use crate::deps::Deps;
@@ -59,4 +60,22 @@ pub async fn resolved(
     notice: TicketNotice,
 ) -> Result<(), BoxDynError> {
     tell_customer(deps, NotificationKind::TicketResolved, notice, event_id).await
+}
+
+/// A ticket's SLA warning or breach was recorded (subject: the alarm row):
+/// email those it names, once each.
+pub async fn sla_alarm(deps: &Deps, alarm_id: Uuid) -> Result<(), BoxDynError> {
+    let Some(alarm) = support::alarms::find_alarm(&deps.db, alarm_id).await? else {
+        tracing::warn!(%alarm_id, "SLA alarm not found; nobody told");
+        return Ok(());
+    };
+    let to = support::alarms::recipients_of(&alarm)?;
+    if to.is_empty() {
+        tracing::warn!(%alarm_id, ticket_id = %alarm.ticket_id, "no staff login to tell of an SLA alarm");
+    }
+    let kind = match alarm.alarm {
+        entity::SlaAlarmKind::Warning => NotificationKind::TicketSlaWarning,
+        entity::SlaAlarmKind::Breach => NotificationKind::TicketSlaBreached,
+    };
+    email_each(deps, kind, alarm_id, &to).await
 }

@@ -145,6 +145,24 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
                 deps.broker.publish(id).await;
             }
         }
+        k if domain::support::alarms::timer_kind::ALL.contains(&k) => {
+            // Told once per target, alarm and cycle, if the clocks still say so.
+            let due: domain::support::alarms::AlarmDue = serde_json::from_value(fired.payload)?;
+            let ctx = Ctx::system(deps.clock.clone());
+            let told = Box::pin(domain::support::alarms::on_alarm_due(
+                &deps.db,
+                &ctx,
+                fired.subject_id,
+                due,
+            ))
+            .await?;
+            if let Some(alarm) = &told.value {
+                tracing::info!(ticket_id = %fired.subject_id, target = %alarm.target, alarm = %alarm.alarm, "ticket SLA alarm");
+            }
+            for id in told.touched {
+                deps.broker.publish(id).await;
+            }
+        }
         other => {
             tracing::warn!(timer_id = %fired.timer_id, kind = other, "no handler for timer kind")
         }

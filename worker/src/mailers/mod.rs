@@ -17,6 +17,7 @@ mod purchasing;
 mod receipt;
 mod shipment;
 mod support;
+mod support_alarms;
 mod welcome;
 
 use apalis::prelude::BoxDynError;
@@ -59,7 +60,8 @@ fn environment() -> &'static Environment<'static> {
             .chain(engagement_nps::TEMPLATES)
             .chain(engagement_scope::TEMPLATES)
             .chain(engagement_delays::TEMPLATES)
-            .chain(support::TEMPLATES);
+            .chain(support::TEMPLATES)
+            .chain(support_alarms::TEMPLATES);
         for (name, source) in all {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("template {name} parses: {e}"));
@@ -191,6 +193,9 @@ pub async fn render(
         NotificationKind::TicketReply => support::render_ticket_reply(db, settings, links, n).await,
         NotificationKind::TicketResolved => {
             support::render_ticket_resolved(db, settings, links, n).await
+        }
+        NotificationKind::TicketSlaWarning | NotificationKind::TicketSlaBreached => {
+            support_alarms::render_sla_alarm(db, settings, links, n).await
         }
     }
 }

@@ -1,0 +1,270 @@
+//! Services in orders (DESIGN "Where issues meet") through GraphQL, the
+//! worker and the fake courier: a paid order with services opens one
+//! support ticket (the customer is emailed); its goods delivered tell the
+//! service team they are on site but leave it SHIPPED until staff resolve
+//! the ticket, which delivers it with the usual follow-ups; a ticket
+//! reopened and resolved again changes nothing; an order of services only
+//! goes from PAID to DELIVERED with its ticket; an order of goods opens none.
+
+use chrono::Duration as Days;
+use entity::{NotificationKind, NotificationStatus};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+use tests::fulfil::*;
+use tests::purchasing::wait_for_sent_email;
+use tests::shop::{op, warehouse};
+use tests::{Op, Role, TestApp, nodes, user_errors, wait_for};
+
+const ORDER_SERVICES: Op = Op {
+    field: "order",
+    document: "query($id: ID!) { order(id: $id) { id number status deliveredAt timeline { action } serviceTicket { id number status category subject description priority orderId customerId version } } }",
+};
+const CHANGE_STATUS: Op = Op {
+    field: "changeTicketStatus",
+    document: "mutation($input: ChangeTicketStatusInput!) { changeTicketStatus(input: $input) { ticket { id status version } userErrors { field code message } } }",
+};
+const REPLY: Op = Op {
+    field: "replyToTicket",
+    document: "mutation($input: ReplyToTicketInput!) { replyToTicket(input: $input) { ticket { id status version } userErrors { field code message } } }",
+};
+const ASSETS: Op = Op {
+    field: "customerAssets",
+    document: "query($id: ID!) { customerAssets(customerId: $id) { edges { node { product { sku } quantity } } } }",
+};
+
+/// A SERVICE product (no stock); its id.
+async fn service(app: &TestApp, sku: &str, name: &str) -> String {
+    let created = app
+        .as_role(Role::Fulfilment)
+        .data(
+            op("createProduct", "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } userErrors { code } } }"),
+            json!({ "input": { "sku": sku, "name": name, "kind": "SERVICE", "taxCode": "TAXABLE", "price": "30.00", "pricesIncludeGst": true, "weightGrams": 0 } }),
+        )
+        .await;
+    created["product"]["id"]
+        .as_str()
+        .expect("created")
+        .to_owned()
+}
+
+async fn services_of(app: &TestApp, order: &str) -> Value {
+    app.admin()
+        .data(ORDER_SERVICES, json!({ "id": order }))
+        .await
+}
+
+/// Staff move the ticket to `status`; the ticket after.
+async fn set_status(app: &TestApp, ticket: &Value, status: &str) -> Value {
+    let moved = app
+        .as_role(Role::DeliveryTeam)
+        .data(
+            CHANGE_STATUS,
+            json!({ "input": { "ticketId": ticket["id"], "status": status, "expectedVersion": ticket["version"] } }),
+        )
+        .await;
+    assert!(user_errors(&moved).is_empty(), "{moved}");
+    assert_eq!(moved["ticket"]["status"], status, "{moved}");
+    moved["ticket"].clone()
+}
+
+/// The one sent `kind` email about `subject` went to `to`.
+async fn emailed(app: &TestApp, kind: NotificationKind, subject: &str, to: &str) {
+    wait_for(&format!("the {kind:?} email"), PATIENCE, async || {
+        let rows = app.notifications_of(kind, subject).await;
+        assert!(rows.len() <= 1, "one {kind:?} email: {rows:?}");
+        rows.first()
+            .is_some_and(|n| n.status == NotificationStatus::Sent && n.recipient == to)
+    })
+    .await;
+}
+
+fn count(timeline: &Value, action: &str) -> usize {
+    timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["action"] == action)
+        .count()
+}
+
+async fn tickets_about(app: &TestApp, order: &str) -> u64 {
+    entity::ticket::Entity::find()
+        .filter(entity::ticket::Column::OrderId.eq(uuid::Uuid::parse_str(order).unwrap()))
+        .count(app.db())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_order_with_services_is_delivered_once_its_goods_are_and_its_ticket_is_resolved() {
+    let (app, courier) = with_fake_courier(None).await;
+    let _worker = app.ensure_worker().await;
+    app.admin()
+        .change_business_settings(json!({ "followUpAfterDays": 1 }))
+        .await;
+    let team = app
+        .admin()
+        .create_user(json!({ "email": "service@example.com.au", "password": "a long enough password", "role": "DELIVERY_TEAM" }))
+        .await;
+    assert!(user_errors(&team).is_empty(), "{team}");
+    let location = warehouse(&app).await;
+    let heater = stocked(&app, &location, "HEATER-1", json!({ "warrantyMonths": 12 })).await;
+    let install = service(&app, "INSTALL-1", "On-site installation").await;
+
+    // Paid: its services ticket is opened with the payment and the customer told.
+    let (order, customer) =
+        paid_order(&app, "kim@example.com.au", &[(&heater, 1), (&install, 1)]).await;
+    let paid = services_of(&app, &order).await;
+    let ticket = paid["serviceTicket"].clone();
+    let number = paid["number"].as_str().unwrap();
+    assert_eq!(ticket["category"], "services", "{paid}");
+    assert_eq!(ticket["status"], "NEW");
+    assert_eq!(ticket["priority"], "MEDIUM");
+    assert_eq!(ticket["orderId"], order.as_str());
+    assert_eq!(ticket["customerId"], customer.as_str());
+    assert_eq!(ticket["subject"], format!("Services for order {number}"));
+    assert_eq!(
+        ticket["description"],
+        format!("Services ordered on {number}:\n1 × On-site installation")
+    );
+    assert_eq!(tickets_about(&app, &order).await, 1);
+    let theirs = app
+        .as_customer(&customer)
+        .data(ORDER_SERVICES, json!({ "id": order }))
+        .await;
+    assert_eq!(theirs["serviceTicket"]["id"], ticket["id"], "{theirs}");
+    let ticket_id = ticket["id"].as_str().unwrap();
+    emailed(
+        &app,
+        NotificationKind::TicketOpened,
+        ticket_id,
+        "kim@example.com.au",
+    )
+    .await;
+
+    // Goods delivered: the service team hears they are on site; the order
+    // waits for its services (SHIPPED, not delivered).
+    let lines = line_ids(&app, &order).await;
+    let (package, tracking) = ship(&app, &order, &location, &[(&lines[0], 1)], "B").await;
+    let at = app.clock.now_utc() + Days::hours(1);
+    courier.report(&tracking, at, "DELIVERED", Some("SIGNED_FOR"), "DL", None);
+    let polled = poll_until(&app, &package, "the delivery", |s| {
+        s["status"] == "DELIVERED"
+    })
+    .await;
+    assert_eq!(polled["order"]["status"], "SHIPPED", "{polled}");
+    emailed(
+        &app,
+        NotificationKind::ServiceOnSite,
+        &order,
+        "service@example.com.au",
+    )
+    .await;
+    let on_site = services_of(&app, &order).await;
+    assert_eq!(on_site["status"], "SHIPPED");
+    assert_eq!(on_site["deliveredAt"], Value::Null);
+    assert_eq!(count(&on_site["timeline"], "order.delivered"), 0);
+
+    // Staff resolve the ticket: DELIVERED in the same change, with its
+    // assets, audit and follow-up.
+    let open = set_status(&app, &on_site["serviceTicket"], "OPEN").await;
+    let resolved = set_status(&app, &open, "RESOLVED").await;
+    let delivered = services_of(&app, &order).await;
+    assert_eq!(delivered["status"], "DELIVERED", "{delivered}");
+    assert!(delivered["deliveredAt"].is_string(), "{delivered}");
+    assert_eq!(count(&delivered["timeline"], "order.delivered"), 1);
+    let assets = nodes(&app.admin().data(ASSETS, json!({ "id": customer })).await);
+    assert_eq!(assets.len(), 1, "goods only: {assets:?}");
+    assert_eq!(assets[0]["product"]["sku"], "HEATER-1");
+    app.clock.advance(Days::days(1) + Days::hours(2));
+    wait_for_sent(&app, NotificationKind::DeliveryFeedback, &order).await;
+
+    // Reopened by the customer and resolved again: the order stays as it was.
+    let reopened = app
+        .as_customer(&customer)
+        .data(
+            REPLY,
+            json!({ "input": { "ticketId": resolved["id"], "body": "The heater trips the breaker." } }),
+        )
+        .await;
+    assert_eq!(reopened["ticket"]["status"], "OPEN", "{reopened}");
+    set_status(&app, &reopened["ticket"], "RESOLVED").await;
+    let after = services_of(&app, &order).await;
+    assert_eq!(after["status"], "DELIVERED");
+    assert_eq!(after["deliveredAt"], delivered["deliveredAt"]);
+    assert_eq!(count(&after["timeline"], "order.delivered"), 1);
+    let on_site_rows = app
+        .outbox_rows(&order)
+        .await
+        .into_iter()
+        .filter(|r| r.topic == "order.on_site")
+        .count();
+    assert_eq!(on_site_rows, 1, "the service team is told once");
+    assert_eq!(tickets_about(&app, &order).await, 1);
+}
+
+#[tokio::test]
+async fn an_order_of_services_only_goes_from_paid_to_delivered_when_its_ticket_is_closed() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    let setup = service(&app, "SETUP-1", "Network setup").await;
+    let (order, customer) = paid_order(&app, "lee@example.com.au", &[(&setup, 2)]).await;
+    let paid = services_of(&app, &order).await;
+    assert_eq!(paid["status"], "PAID");
+    let ticket = paid["serviceTicket"].clone();
+    assert_eq!(
+        ticket["description"],
+        format!(
+            "Services ordered on {}:\n2 × Network setup",
+            paid["number"].as_str().unwrap()
+        )
+    );
+    emailed(
+        &app,
+        NotificationKind::TicketOpened,
+        ticket["id"].as_str().unwrap(),
+        "lee@example.com.au",
+    )
+    .await;
+
+    // Work in progress moves nothing; closing it delivers the order.
+    let waiting = set_status(&app, &ticket, "WAITING_ON_CUSTOMER").await;
+    assert_eq!(services_of(&app, &order).await["status"], "PAID");
+    set_status(&app, &waiting, "CLOSED").await;
+    let delivered = services_of(&app, &order).await;
+    assert_eq!(delivered["status"], "DELIVERED", "{delivered}");
+    assert!(delivered["deliveredAt"].is_string());
+    assert_eq!(count(&delivered["timeline"], "order.delivered"), 1);
+    // No goods: nothing on site, no assets.
+    let on_site = app
+        .outbox_rows(&order)
+        .await
+        .into_iter()
+        .filter(|r| r.topic == "order.on_site")
+        .count();
+    assert_eq!(on_site, 0);
+    let assets = nodes(&app.admin().data(ASSETS, json!({ "id": customer })).await);
+    assert!(assets.is_empty(), "{assets:?}");
+}
+
+#[tokio::test]
+async fn an_order_of_goods_only_opens_no_ticket_and_is_delivered_with_its_goods() {
+    let (app, courier) = with_fake_courier(None).await;
+    let _worker = app.ensure_worker().await;
+    let location = warehouse(&app).await;
+    let mug = stocked(&app, &location, "MUG-1", json!({})).await;
+    let (order, _) = paid_order(&app, "gail@example.com.au", &[(&mug, 1)]).await;
+    let paid = services_of(&app, &order).await;
+    assert_eq!(paid["serviceTicket"], Value::Null, "{paid}");
+    assert_eq!(tickets_about(&app, &order).await, 0);
+    let lines = line_ids(&app, &order).await;
+    let (package, tracking) = ship(&app, &order, &location, &[(&lines[0], 1)], "B").await;
+    let at = app.clock.now_utc() + Days::hours(1);
+    courier.report(&tracking, at, "DELIVERED", Some("SIGNED_FOR"), "DL", None);
+    poll_until(&app, &package, "the delivery", |s| {
+        s["order"]["status"] == "DELIVERED"
+    })
+    .await;
+    assert_eq!(tickets_about(&app, &order).await, 0);
+    wait_for_sent_email(&app, NotificationKind::ShipmentDelivered, &package).await;
+}
