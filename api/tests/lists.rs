@@ -15,6 +15,7 @@ fragment Wrapped on __Type { kind name ofType { kind name ofType { kind name ofT
 /// A type name ending in `*` matches every type with that prefix's suffix rule
 /// (`*Payload` is every mutation payload).
 const BOUNDED: &[(&str, &str, &str)] = &[
+    ("SlaReport", "rows", "one per ticket priority (four)"),
     (
         "SlaPolicy",
         "pauseStatuses",
