@@ -6,6 +6,7 @@ use crate::kernel::{
     Committed, Ctx, DomainError, ErrorCode, Fields, Page, PageRequest, Permission, Write,
     fetch_page,
 };
+use crate::platform::outbox::topic;
 use chrono::NaiveDate;
 use entity::public_holiday;
 use sea_orm::{
@@ -109,6 +110,8 @@ pub async fn add(
     )
     .await?;
     w.touch(CHANGED);
+    w.emit(topic::CALENDAR_CHANGED, holiday.id, &serde_json::json!({}))
+        .await?;
     w.commit(holiday).await
 }
 
@@ -134,6 +137,8 @@ pub async fn remove(
     )
     .await?;
     w.touch(CHANGED);
+    w.emit(topic::CALENDAR_CHANGED, holiday.id, &serde_json::json!({}))
+        .await?;
     w.commit(holiday).await
 }
 

@@ -76,6 +76,9 @@ pub mod topic {
     pub const TICKET_SLA_BREACHED: &str = "ticket.sla_breached";
     /// An asset's warranty ends soon (payload: who to tell).
     pub const ASSET_RENEWAL_REMINDER: &str = "asset.renewal_reminder";
+    /// A public holiday was added or removed: business-time waits planned
+    /// on the old calendar are planned again (subject: the holiday).
+    pub const CALENDAR_CHANGED: &str = "calendar.changed";
 }
 
 // ---- Relay side: claiming, marking, recovering. Times here are wall-clock

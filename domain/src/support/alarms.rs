@@ -26,7 +26,7 @@ use entity::{
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -310,6 +310,29 @@ pub async fn replan(w: &mut Write<'_>, t: &ticket::Model) -> Result<(), DomainEr
     let now = w.now();
     let (history, targets, sent) = clocks_of(w.conn(), t, now).await?;
     apply(w.conn(), t.id, &plan(&targets, &history, now, &sent), now).await
+}
+
+/// Re-plan the alarms of every ticket still counting (not resolved or
+/// closed), each in its own transaction with the ticket locked: after a
+/// public holiday is added or removed, due times move and so must their
+/// timers (a removed holiday makes them earlier). How many were re-planned.
+pub async fn replan_open(db: &DatabaseConnection, ctx: &Ctx) -> Result<usize, DomainError> {
+    let open: Vec<Uuid> = ticket::Entity::find()
+        .select_only()
+        .column(ticket::Column::Id)
+        .filter(ticket::Column::Status.is_not_in([TicketStatus::Resolved, TicketStatus::Closed]))
+        .order_by_asc(ticket::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for id in &open {
+        let mut w = Write::begin(db, ctx, Permission::UseTickets).await?;
+        if let Some(t) = find_for_update::<ticket::Entity, _>(w.conn(), *id).await? {
+            replan(&mut w, &t).await?;
+        }
+        w.commit(()).await?;
+    }
+    Ok(open.len())
 }
 
 /// An alarm timer of a ticket fired (the worker): with the ticket locked,

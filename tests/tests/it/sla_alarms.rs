@@ -301,3 +301,64 @@ async fn a_staff_reply_before_the_warning_cancels_the_first_responses_alarms() {
         "{first_response:?}"
     );
 }
+
+/// The planned timer of `kind` about a ticket, if any.
+async fn planned(app: &TestApp, kind: &str, ticket: &str) -> Option<timer::Model> {
+    timer::Entity::find()
+        .filter(timer::Column::Kind.eq(kind))
+        .filter(timer::Column::SubjectId.eq(uuid::Uuid::parse_str(ticket).unwrap()))
+        .filter(timer::Column::Status.eq(TimerStatus::Planned))
+        .one(app.db())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn removing_a_public_holiday_brings_the_alarms_of_open_tickets_forward() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    // Thursday 24 December 2026, 16:00: one business hour that day; Friday
+    // 25 (Christmas), the weekend and Monday 28 (the additional day for
+    // Boxing Day) are closed, so 4 business hours end Tuesday 29 at 12:00
+    // and the warning (15 minutes before) is 11:45.
+    app.clock.set(at("2026-12-24T16:00:00+11:00"));
+    let customer = app
+        .admin()
+        .new_customer(json!({ "name": "Holiday Hampers", "email": "orders@hampers.example.com.au" }))
+        .await;
+    let ticket = open_ticket(&app, &customer, "HIGH").await;
+    let id = ticket["id"].as_str().unwrap().to_owned();
+    let warning = "ticket_sla_warning.first_response";
+    let breach = "ticket_sla_breach.first_response";
+    assert_eq!(
+        planned(&app, warning, &id).await.map(|t| t.due_at),
+        Some(at("2026-12-29T11:45:00+11:00"))
+    );
+    assert_eq!(
+        planned(&app, breach, &id).await.map(|t| t.due_at),
+        Some(at("2026-12-29T12:00:00+11:00"))
+    );
+
+    // The business opens on Monday 28 after all: both alarms move a day
+    // earlier without the ticket changing.
+    let removed = app
+        .admin()
+        .data(
+            op(
+                "removePublicHoliday",
+                "mutation($input: RemovePublicHolidayInput!) { removePublicHoliday(input: $input) { userErrors { code message } } }",
+            ),
+            json!({ "input": { "date": "2026-12-28" } }),
+        )
+        .await;
+    assert!(user_errors(&removed).is_empty(), "{removed}");
+    wait_for("the warning re-planned for Monday", PATIENCE, async || {
+        planned(&app, warning, &id).await.map(|t| t.due_at)
+            == Some(at("2026-12-28T11:45:00+11:00"))
+    })
+    .await;
+    assert_eq!(
+        planned(&app, breach, &id).await.map(|t| t.due_at),
+        Some(at("2026-12-28T12:00:00+11:00"))
+    );
+}

@@ -125,6 +125,12 @@ async fn process(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
         topic::TICKET_SLA_WARNING | topic::TICKET_SLA_BREACHED => {
             super::support::sla_alarm(deps, row.subject_id).await?
         }
+        topic::CALENDAR_CHANGED => {
+            // Due times moved with the calendar: so must the SLA alarms.
+            let ctx = domain::Ctx::system(deps.clock.clone());
+            let replanned = domain::support::alarms::replan_open(&deps.db, &ctx).await?;
+            tracing::info!(replanned, "SLA alarms re-planned on the changed calendar");
+        }
         topic::SCOPE_CHANGE_DECIDED => {
             super::engagements::scope_change_decided(deps, row.subject_id).await?
         }
