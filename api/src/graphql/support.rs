@@ -172,13 +172,13 @@ impl Ticket {
     /// Its thread, oldest first (at most 500 messages): replies, and for
     /// staff also internal notes (customers never see them).
     async fn messages(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TicketMessage>> {
-        let staff = ctx.domain_ctx()?.actor.role.is_staff();
+        let caller = ctx.domain_ctx()?;
         let all = load_one::<TicketMessagesLoader, _>(ctx, self.0.id)
             .await?
             .unwrap_or_default();
         Ok(all
             .into_iter()
-            .filter(|m| staff || !m.internal)
+            .filter(|m| support::may_read(&caller, m))
             .map(TicketMessage)
             .collect())
     }

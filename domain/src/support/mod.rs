@@ -158,6 +158,12 @@ pub async fn messages_of<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// Whether the caller may read `message`: staff read every message; a
+/// customer never reads an internal note.
+pub fn may_read(ctx: &Ctx, message: &ticket_message::Model) -> bool {
+    ctx.actor.role.is_staff() || !message.internal
+}
+
 /// A message by id, whoever asks (background work).
 pub async fn message<C: ConnectionTrait>(
     conn: &C,
