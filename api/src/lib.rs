@@ -1,5 +1,7 @@
 //! The HTTP/GraphQL surface: translates requests into `domain` calls. Holds no
 //! business rules.
+// The merged GraphQL roots nest one level per area.
+#![recursion_limit = "256"]
 
 pub mod app;
 pub mod auth;

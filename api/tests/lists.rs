@@ -17,6 +17,11 @@ fragment Wrapped on __Type { kind name ofType { kind name ofType { kind name ofT
 const BOUNDED: &[(&str, &str, &str)] = &[
     ("SlaReport", "rows", "one per ticket priority (four)"),
     (
+        "ComplianceDashboard",
+        "items",
+        "what is due to the ACCC, at most 500 (the soonest; `truncated` says when more)",
+    ),
+    (
         "SlaPolicy",
         "pauseStatuses",
         "at most the two waiting statuses",
@@ -27,6 +32,16 @@ const BOUNDED: &[(&str, &str, &str)] = &[
         "one per refused input field of one mutation",
     ),
     ("UserError", "field", "the path to one input field"),
+    (
+        "ProductSafety",
+        "mandatoryStandards",
+        "at most 20 standards per safety record",
+    ),
+    (
+        "OrderTraceEntry",
+        "receipts",
+        "a batch's first 10 goods receipts",
+    ),
     (
         "FulfilmentKpis",
         "supplierOnTimeBySupplier",
@@ -270,6 +285,16 @@ const BOUNDED: &[(&str, &str, &str)] = &[
         "one ticket's history, at most 2,000 steps (support::MAX_HISTORY)",
     ),
     ("Ticket", "slaTargets", "the three targets of one ticket"),
+    (
+        "Recall",
+        "batches",
+        "a recall names at most 100 batches (recalls::MAX_BATCHES)",
+    ),
+    (
+        "RecallSummary",
+        "batchCodes",
+        "a recall names at most 100 batches (recalls::MAX_BATCHES)",
+    ),
 ];
 
 fn is_list(ty: &Value) -> bool {

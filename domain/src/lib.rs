@@ -21,6 +21,7 @@ pub mod payments;
 pub mod platform;
 pub mod purchasing;
 pub mod rules;
+pub mod safety;
 pub mod settings;
 pub mod support;
 pub mod surveys;

@@ -212,6 +212,21 @@ pub enum NotificationKind {
     /// To the policy's escalation role: a ticket's SLA target was breached.
     #[sea_orm(string_value = "TICKET_SLA_BREACHED")]
     TicketSlaBreached,
+    /// To a customer who bought an affected batch: the recall notice.
+    #[sea_orm(string_value = "RECALL_NOTICE")]
+    RecallNotice,
+    /// To COMPLIANCE: a recall's ACCC notification is due soon.
+    #[sea_orm(string_value = "RECALL_ACCC_REMINDER")]
+    RecallAcccReminder,
+    /// To ADMIN: a recall's ACCC notification is overdue.
+    #[sea_orm(string_value = "RECALL_ACCC_OVERDUE")]
+    RecallAcccOverdue,
+    /// To COMPLIANCE: a mandatory injury report is due soon.
+    #[sea_orm(string_value = "INJURY_REPORT_REMINDER")]
+    InjuryReportReminder,
+    /// To ADMIN: a mandatory injury report is overdue.
+    #[sea_orm(string_value = "INJURY_REPORT_OVERDUE")]
+    InjuryReportOverdue,
 }
 
 /// Where a notification is in its delivery.
@@ -816,6 +831,111 @@ pub enum TicketEventKind {
     CustomerReply,
 }
 
+/// Whether a product is banned from sale (ACL bans).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum BanKind {
+    /// Not banned.
+    #[sea_orm(string_value = "NONE")]
+    NotBanned,
+    /// An interim ban (up to 60 days, with an end date).
+    #[sea_orm(string_value = "INTERIM")]
+    Interim,
+    /// A permanent ban.
+    #[sea_orm(string_value = "PERMANENT")]
+    Permanent,
+}
+
+/// Whether a batch may be sold.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum BatchStatus {
+    /// May be ordered, reserved and packed.
+    #[sea_orm(string_value = "ACTIVE")]
+    Active,
+    /// Recalled: cannot be ordered, reserved or packed.
+    #[sea_orm(string_value = "RECALLED")]
+    Recalled,
+}
+
+/// Where a recall is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RecallStatus {
+    /// Under way: its batches are blocked and its customers told.
+    #[sea_orm(string_value = "ACTIVE")]
+    Active,
+    /// Finished (its batches stay blocked).
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+}
+
+/// Where one customer's recall notice is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RecallNoticeStatus {
+    /// Found through order history; the notice is being sent.
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    /// The recall notice was sent.
+    #[sea_orm(string_value = "NOTIFIED")]
+    Notified,
+    /// The customer answered.
+    #[sea_orm(string_value = "RESPONDED")]
+    Responded,
+    /// The customer received the remedy.
+    #[sea_orm(string_value = "REMEDIED")]
+    Remedied,
+    /// No email address, or the notice bounced.
+    #[sea_orm(string_value = "UNREACHABLE")]
+    Unreachable,
+}
+
+/// How serious an incident reported to the ACCC is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum InjurySeverity {
+    /// A death.
+    #[sea_orm(string_value = "DEATH")]
+    Death,
+    /// A serious injury.
+    #[sea_orm(string_value = "SERIOUS_INJURY")]
+    SeriousInjury,
+    /// A serious illness.
+    #[sea_orm(string_value = "ILLNESS")]
+    Illness,
+}
+
+/// Where a mandatory injury report is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum InjuryReportStatus {
+    /// Recorded; not yet submitted to the ACCC.
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    /// Submitted to the ACCC (its reference recorded).
+    #[sea_orm(string_value = "SUBMITTED")]
+    Submitted,
+}
+
 /// Which SLA target of a ticket.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
@@ -925,6 +1045,12 @@ macro_rules! display_as_stored {
     )*};
 }
 display_as_stored!(
+    BanKind,
+    BatchStatus,
+    RecallStatus,
+    RecallNoticeStatus,
+    InjurySeverity,
+    InjuryReportStatus,
     SlaTargetKind,
     SlaAlarmKind,
     DeliverableStatus,

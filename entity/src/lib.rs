@@ -32,6 +32,7 @@ pub mod enums;
 pub mod goods_receipt;
 pub mod goods_receipt_line;
 pub mod idempotency_key;
+pub mod injury_report;
 pub mod login_failure;
 pub mod mail_address;
 pub mod notification;
@@ -44,12 +45,16 @@ pub mod party;
 pub mod payment;
 pub mod process_template;
 pub mod product;
+pub mod product_batch;
+pub mod product_safety;
 pub mod proof_of_delivery;
 pub mod provider_charge;
 pub mod public_holiday;
 pub mod purchase_order;
 pub mod purchase_order_line;
 pub mod quality_review;
+pub mod recall;
+pub mod recall_notice;
 pub mod refund;
 pub mod replenishment_task;
 pub mod sales_order;
@@ -83,5 +88,6 @@ pub use enums::{
     ShippingSpeed, TemplateStatus, TimerStatus, TrackingStatus, TrackingSubStatus, Verdict,
 };
 pub use enums::{
+    BanKind, BatchStatus, InjuryReportStatus, InjurySeverity, RecallNoticeStatus, RecallStatus,
     SlaAlarmKind, SlaCalendar, SlaTargetKind, TicketEventKind, TicketPriority, TicketStatus,
 };

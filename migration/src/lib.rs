@@ -27,6 +27,7 @@ mod m20261205_000020_deliverables;
 mod m20261206_000021_engagement_control;
 mod m20261206_000022_support;
 mod m20261206_000023_sla_alarms;
+mod m20261206_000024_product_safety;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000021_engagement_control::Migration),
             Box::new(m20261206_000022_support::Migration),
             Box::new(m20261206_000023_sla_alarms::Migration),
+            Box::new(m20261206_000024_product_safety::Migration),
         ]
     }
 }
@@ -98,7 +100,8 @@ mod tests {
                 "m20261205_000020_deliverables",
                 "m20261206_000021_engagement_control",
                 "m20261206_000022_support",
-                "m20261206_000023_sla_alarms"
+                "m20261206_000023_sla_alarms",
+                "m20261206_000024_product_safety"
             ]
         );
     }

@@ -180,6 +180,19 @@ impl Product {
             .map(StockLevel)
             .collect())
     }
+    /// Its product safety record: supplier, standards, ban (staff).
+    #[graphql(guard = "Require::to(Permission::ReadSafety)")]
+    async fn safety(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::safety::ProductSafety>> {
+        super::safety::product_safety(ctx, self.0.id).await
+    }
+    /// The warning online listings must show (its mandatory standards'
+    /// warnings, joined); null when none applies.
+    async fn listing_warning(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        super::safety::listing_warning(ctx, self.0.id).await
+    }
 }
 
 impl From<product::Model> for Product {

@@ -87,6 +87,10 @@ pub enum UserErrorCode {
     CourierUnavailable,
     /// Only the role that owns an engagement's current stage (or ADMIN) may do this.
     NotStageOwner,
+    /// The product is banned (interim or permanent) and cannot be ordered, reserved or packed; the message names the ban and its reason.
+    ProductBanned,
+    /// The batch is recalled and cannot be reserved or packed; the message names the recall.
+    BatchRecalled,
 }
 
 /// An input the operation refused; nothing was written.

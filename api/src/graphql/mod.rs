@@ -15,6 +15,7 @@ mod engagement_reports;
 mod engagements;
 mod errors;
 mod fulfilment;
+mod injuries;
 mod invoices;
 mod jobs;
 pub(crate) mod kit;
@@ -25,6 +26,8 @@ mod node;
 mod orders;
 mod payments;
 mod purchasing;
+mod recalls;
+mod safety;
 mod settings;
 mod sla;
 mod support;
@@ -95,6 +98,9 @@ pub struct QueryRoot(
     engagement_closure::EngagementClosureQuery,
     support::SupportQuery,
     sla::SlaQuery,
+    recalls::RecallQuery,
+    safety::SafetyQuery,
+    injuries::InjuryQuery,
 );
 
 /// Everything that changes something; each answers with a payload whose
@@ -121,6 +127,9 @@ pub struct MutationRoot(
     engagement_register::EngagementRegisterMutation,
     support::SupportMutation,
     sla::SlaMutation,
+    recalls::RecallMutation,
+    safety::SafetyMutation,
+    injuries::InjuryMutation,
 );
 
 /// Live updates over WebSocket (graphql-transport-ws).

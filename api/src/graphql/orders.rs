@@ -478,7 +478,12 @@ impl Order {
     ) -> async_graphql::Result<Vec<LineProposal>> {
         let plans = answer(
             ctx,
-            orders::allocation_proposal(&ctx.services().db, &self.0).await,
+            orders::allocation_proposal(
+                &ctx.services().db,
+                &self.0,
+                domain::invoices::local_date(ctx.services().clock.now()),
+            )
+            .await,
         )?;
         let line_no = |id| {
             self.0

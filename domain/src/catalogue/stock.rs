@@ -178,6 +178,16 @@ pub(crate) async fn change_in(
         )
         .exec_without_returning(w.conn())
         .await?;
+    // A batch code entering stock for the first time (an adjustment; a
+    // receipt records its supplier first) becomes a batch on record.
+    if change.quantity > 0 {
+        let origin = crate::safety::batches::Origin {
+            supplier_party_id: None,
+            received_on: Some(crate::invoices::local_date(now)),
+        };
+        crate::safety::batches::ensure(w.conn(), change.product_id, &batch_code, &origin, now)
+            .await?;
+    }
     let same = || {
         sea_orm::Condition::all()
             .add(stock_level::Column::ProductId.eq(change.product_id))

@@ -481,6 +481,17 @@ pub async fn pack(
     }
     let products = products_of(w.conn(), order.lines.iter().map(|l| l.product_id)).await?;
     let available = unpacked_at(w.conn(), input.location_id, Some(&[order.order.id])).await?;
+    // Neither a recalled batch nor a banned product is packed.
+    let recalled = crate::safety::batches::recalled(w.conn(), products.keys().copied()).await?;
+    let recall_numbers =
+        crate::safety::batches::recall_numbers(w.conn(), recalled.values().flatten().copied())
+            .await?;
+    let bans = crate::safety::records::bans_in_force(
+        w.conn(),
+        products.keys().copied(),
+        crate::invoices::local_date(w.now()),
+    )
+    .await?;
     let mut seen_lines = HashSet::new();
     let mut serials_taken = HashSet::new();
     let mut plan: Vec<(&PackItemInput, Vec<String>)> = Vec::new();
@@ -538,6 +549,40 @@ pub async fn pack(
         let Some(product) = products.get(&line.product_id) else {
             return Err(DomainError::internal("an order line's product is missing"));
         };
+        if let Some(ban) = bans.get(&line.product_id) {
+            fields.refuse_at(
+                &[at[0], at[1], "orderLineId"],
+                ErrorCode::ProductBanned,
+                ban.describe(&product.sku),
+            );
+            continue;
+        }
+        // The reservations this item would be packed from (oldest first, as below).
+        let mut want = item.quantity;
+        let blocked = available
+            .iter()
+            .filter(|(a, _)| a.order_line_id == line.id)
+            .take_while(|(a, _)| {
+                let more = want > 0;
+                want -= a.quantity - a.packed_quantity;
+                more
+            })
+            .find_map(|(_, level)| {
+                recalled
+                    .get(&(line.product_id, level.batch_code.clone()))
+                    .map(|recall| (level, recall))
+            });
+        if let Some((level, recall)) = blocked {
+            let number = recall
+                .and_then(|r| recall_numbers.get(&r))
+                .map(String::as_str);
+            fields.refuse_at(
+                &[at[0], at[1], "orderLineId"],
+                ErrorCode::BatchRecalled,
+                crate::safety::batches::recalled_message(&level.batch_code, &product.sku, number),
+            );
+            continue;
+        }
         let serials = check_serials(&mut fields, &at, item, product, &mut serials_taken);
         plan.push((item, serials));
     }

@@ -58,6 +58,12 @@ pub enum Permission {
     UseTickets,
     /// Change SLA policies (ADMIN).
     ManageSlaPolicies,
+    /// Keep product safety records, start and run recalls, record injury
+    /// reports and their ACCC submissions (COMPLIANCE, ADMIN).
+    ManageSafety,
+    /// Read product safety records, traceability, recalls and injury
+    /// reports (staff; a customer reads its own recall notices elsewhere).
+    ReadSafety,
 }
 
 impl Permission {
@@ -97,6 +103,8 @@ impl Permission {
             Permission::ManageEngagements => matches!(role, Role::Admin | Role::ProjectManager),
             Permission::UseTickets => true,
             Permission::ManageSlaPolicies => role == Role::Admin,
+            Permission::ManageSafety => matches!(role, Role::Admin | Role::Compliance),
+            Permission::ReadSafety => role.is_staff(),
             Permission::WorkEngagements => matches!(
                 role,
                 Role::Admin | Role::ProjectManager | Role::DeliveryTeam | Role::QaLead

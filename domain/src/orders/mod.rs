@@ -412,6 +412,13 @@ async fn place_in(
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
+    // A product under a ban in force cannot be ordered (AU-RULES "Product safety").
+    let bans = crate::safety::records::bans_in_force(
+        w.conn(),
+        products.keys().copied(),
+        calendar.local_date(now),
+    )
+    .await?;
     let mut priced = Vec::new();
     for (i, line) in input.lines.iter().enumerate() {
         let n = i.to_string();
@@ -423,6 +430,11 @@ async fn place_in(
                 &at("productId"),
                 ErrorCode::InvalidState,
                 format!("{} is not for sale", p.sku),
+            ),
+            Some(p) if bans.contains_key(&p.id) => fields.refuse_at(
+                &at("productId"),
+                ErrorCode::ProductBanned,
+                bans[&p.id].describe(&p.sku),
             ),
             Some(_) => {}
         }
@@ -783,17 +795,27 @@ pub async fn allocations<C: ConnectionTrait>(
 }
 
 /// Stock that can be reserved now for these products (warehouses only).
+/// Never a recalled batch, nor any stock of a product under a ban in force
+/// on `today`.
 async fn available_stock<C: ConnectionTrait>(
     conn: &C,
     product_ids: &[Uuid],
+    today: NaiveDate,
 ) -> Result<HashMap<Uuid, Vec<Available>>, DbErr> {
     let levels = crate::catalogue::stock::levels_of(conn, product_ids).await?;
+    let recalled = crate::safety::batches::recalled(conn, product_ids.iter().copied()).await?;
+    let banned =
+        crate::safety::records::bans_in_force(conn, product_ids.iter().copied(), today).await?;
     Ok(levels
         .into_iter()
         .map(|(product, levels)| {
             let rows = levels
                 .into_iter()
                 .filter(|l| l.location.kind == LocationKind::Warehouse && l.available() > 0)
+                .filter(|l| !banned.contains_key(&l.level.product_id))
+                .filter(|l| {
+                    !recalled.contains_key(&(l.level.product_id, l.level.batch_code.clone()))
+                })
                 .map(|l| Available {
                     quantity: l.available(),
                     level_id: l.level.id,
@@ -827,10 +849,11 @@ fn needs(order: &Order) -> Vec<Need> {
 pub async fn allocation_proposal<C: ConnectionTrait>(
     conn: &C,
     order: &Order,
+    today: NaiveDate,
 ) -> Result<Vec<allocation::LinePlan>, DbErr> {
     let needs = needs(order);
     let products: Vec<Uuid> = needs.iter().map(|n| n.product_id).collect();
-    let stock = available_stock(conn, &products).await?;
+    let stock = available_stock(conn, &products, today).await?;
     Ok(allocation::propose(&needs, &stock, order.order.region))
 }
 
@@ -856,6 +879,32 @@ pub async fn request_reservation(
             format!("not possible while the order is {}", i.from),
         )
     })?;
+    // A banned product's lines are not reserved: staff hear why (the
+    // automatic path after a receipt skips the order, which stays waiting).
+    let open_goods = before
+        .lines
+        .iter()
+        .filter(|l| l.kind == ProductKind::Goods && l.reserved_quantity < l.quantity);
+    let bans = crate::safety::records::bans_in_force(
+        w.conn(),
+        open_goods.clone().map(|l| l.product_id),
+        calendar.local_date(w.now()),
+    )
+    .await?;
+    if let Some(line) = open_goods
+        .clone()
+        .find(|l| bans.contains_key(&l.product_id))
+    {
+        return Err(DomainError::rejected(
+            &["orderId"],
+            ErrorCode::ProductBanned,
+            format!(
+                "line {}: {}",
+                line.line_no,
+                bans[&line.product_id].describe(&line.sku)
+            ),
+        ));
+    }
     let new = NewApproval {
         kind: ApprovalKind::InventoryReservation,
         subject_type: SUBJECT_TYPE.into(),
@@ -980,7 +1029,8 @@ async fn reserve(
     order: &Order,
     now: DateTime<Utc>,
 ) -> Result<(bool, bool), DomainError> {
-    let plans = allocation_proposal(w.conn(), order).await?;
+    let today = crate::invoices::local_date(now);
+    let plans = allocation_proposal(w.conn(), order, today).await?;
     let mut picks: Vec<(Uuid, allocation::Pick)> = plans
         .into_iter()
         .flat_map(|p| p.picks.into_iter().map(move |pick| (p.line_id, pick)))

@@ -44,6 +44,16 @@ pub const TICKET: Series = Series {
     prefix: "TKT",
 };
 
+pub const RECALL: Series = Series {
+    counter: "recall",
+    prefix: "RCL",
+};
+
+pub const INJURY_REPORT: Series = Series {
+    counter: "injury_report",
+    prefix: "INJ",
+};
+
 /// Take the next number of `series` in this transaction, formatted.
 pub async fn next<C: ConnectionTrait>(conn: &C, series: Series) -> Result<String, DbErr> {
     document_counter::Entity::update_many()

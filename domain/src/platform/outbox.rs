@@ -76,6 +76,12 @@ pub mod topic {
     pub const TICKET_SLA_BREACHED: &str = "ticket.sla_breached";
     /// An asset's warranty ends soon (payload: who to tell).
     pub const ASSET_RENEWAL_REMINDER: &str = "asset.renewal_reminder";
+    /// A recall started: find and notify its customers (subject: the
+    /// recall).
+    pub const RECALL_STARTED: &str = "recall.started";
+    /// A customer's recall notice was created: email it (subject: the
+    /// notice).
+    pub const RECALL_NOTICE: &str = "recall.notice";
     /// A public holiday was added or removed: business-time waits planned
     /// on the old calendar are planned again (subject: the holiday).
     pub const CALENDAR_CHANGED: &str = "calendar.changed";

@@ -1242,6 +1242,12 @@ pub async fn receive(
             kind: MovementKind::Receipt,
             reason: &reason,
         };
+        // The batch's first receipt names its supplier and date.
+        let origin = crate::safety::batches::Origin {
+            supplier_party_id: Some(po.order.supplier_id),
+            received_on: Some(input.received_on),
+        };
+        crate::safety::batches::ensure(w.conn(), p.id, &batch, &origin, now).await?;
         let level = change_in(&mut w, &change).await?;
         let marked = purchase_order_line::Entity::update_many()
             .col_expr(

@@ -51,6 +51,10 @@ pub enum ErrorCode {
     CourierUnavailable,
     /// Only the role that owns an engagement's current stage (or ADMIN) may do this.
     NotStageOwner,
+    /// The product is under a ban (interim or permanent) and cannot be sold.
+    ProductBanned,
+    /// The batch is recalled and cannot be reserved or packed.
+    BatchRecalled,
 }
 
 /// The codes a value rule refuses with (the same enum, by its older name).

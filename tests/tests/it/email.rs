@@ -371,6 +371,8 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
     let mut delay: Option<uuid::Uuid> = None;
     let mut ticket: Option<TicketMail> = None;
     let mut sla_ticket: Option<uuid::Uuid> = None;
+    let mut injury: Option<uuid::Uuid> = None;
+    let mut recall: Option<uuid::Uuid> = None;
     for kind in <entity::NotificationKind as sea_orm::Iterable>::iter() {
         let raw = match kind {
             entity::NotificationKind::ShipmentShipped
@@ -431,6 +433,15 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
             // Staff emails without links (checked in their mailer's tests);
             // sending them here checks they go to whom they should and
             // render from real rows. Last in the loop: they move the clock.
+            entity::NotificationKind::RecallNotice
+            | entity::NotificationKind::RecallAcccReminder
+            | entity::NotificationKind::RecallAcccOverdue => {
+                Box::pin(crate::recalls::recall_email(&app, &mut recall, kind)).await
+            }
+            entity::NotificationKind::InjuryReportReminder
+            | entity::NotificationKind::InjuryReportOverdue => {
+                Box::pin(injury_email(&app, &mut injury, kind)).await
+            }
             entity::NotificationKind::TicketSlaWarning
             | entity::NotificationKind::TicketSlaBreached => {
                 Box::pin(sla_alarm_email(&app, &mut sla_ticket, kind)).await
@@ -1728,6 +1739,89 @@ async fn sla_alarm_email(
     let title = message.subject().unwrap_or_default().to_owned();
     assert!(
         title.starts_with("TKT-") && title.contains(": first response "),
+        "{title}"
+    );
+    raw
+}
+
+/// A mandatory injury report about a product sold today (once), the clock
+/// moved to its reminder or overdue timer, and the email of `kind` about
+/// it, checked to reach COMPLIANCE (reminder) or ADMIN (overdue).
+async fn injury_email(
+    app: &TestApp,
+    state: &mut Option<uuid::Uuid>,
+    kind: entity::NotificationKind,
+) -> Vec<u8> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    if state.is_none() {
+        tests::engagements::staff(app, "injury-compliance@example.com", "COMPLIANCE").await;
+        tests::engagements::staff(app, "injury-admin@example.com", "ADMIN").await;
+        let location = tests::shop::warehouse(app).await;
+        let product =
+            tests::shop::product(app, &location, "INJ-LINK", "10.00", "TAXABLE", true).await;
+        let customer =
+            create_customer(app, "Injury & <Links>", Some("injury-links@example.com")).await;
+        tests::shop::place(app, &customer, &[(&product, 1)], None).await;
+        let today = app
+            .clock
+            .now_utc()
+            .with_timezone(&chrono_tz::Australia::Sydney)
+            .date_naive();
+        let reported = app
+            .as_role(Role::Compliance)
+            .data(
+                tests::Op {
+                    field: "reportInjury",
+                    document: "mutation($input: ReportInjuryInput!) { reportInjury(input: $input) { injuryReport { id } userErrors { field code message } } }",
+                },
+                json!({ "input": { "productId": product, "supplyDetails": "Sold online", "incidentOn": today.to_string(),
+                    "incidentPlace": "Home <kitchen>", "affectedPerson": "A customer", "severity": "SERIOUS_INJURY",
+                    "actionsTaken": "Sales stopped", "awareOn": today.to_string() } }),
+            )
+            .await;
+        assert!(tests::user_errors(&reported).is_empty(), "{reported}");
+        let id = reported["injuryReport"]["id"].as_str().unwrap();
+        *state = Some(uuid::Uuid::parse_str(id).unwrap());
+    }
+    let report = state.unwrap();
+    let (timer_kind, role) = match kind {
+        entity::NotificationKind::InjuryReportReminder => (
+            domain::safety::injuries::timer_kind::REMINDER,
+            entity::Role::Compliance,
+        ),
+        _ => (
+            domain::safety::injuries::timer_kind::OVERDUE,
+            entity::Role::Admin,
+        ),
+    };
+    let planned = entity::timer::Entity::find()
+        .filter(entity::timer::Column::Kind.eq(timer_kind))
+        .filter(entity::timer::Column::SubjectId.eq(report))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("a {timer_kind} timer planned"));
+    app.clock.set(planned.due_at.max(app.clock.now_utc()));
+    let sent = wait_for_value(&format!("the {kind:?} email"), PATIENCE, async || {
+        app.notifications_of(kind, &report.to_string())
+            .await
+            .into_iter()
+            .find(|n| n.status == entity::NotificationStatus::Sent)
+    })
+    .await;
+    let staff = domain::users::emails_of_role(app.db(), role).await.unwrap();
+    assert!(
+        staff.contains(&sent.recipient),
+        "{kind:?} to {}",
+        sent.recipient
+    );
+    let raw = app.email_with_id(&sent.message_id);
+    let message = mail_parser::MessageParser::default()
+        .parse(&raw)
+        .expect("an email");
+    let title = message.subject().unwrap_or_default().to_owned();
+    assert!(
+        title.starts_with("INJ-") && title.contains("mandatory injury report"),
         "{title}"
     );
     raw

@@ -324,7 +324,9 @@ async fn removing_a_public_holiday_brings_the_alarms_of_open_tickets_forward() {
     app.clock.set(at("2026-12-24T16:00:00+11:00"));
     let customer = app
         .admin()
-        .new_customer(json!({ "name": "Holiday Hampers", "email": "orders@hampers.example.com.au" }))
+        .new_customer(
+            json!({ "name": "Holiday Hampers", "email": "orders@hampers.example.com.au" }),
+        )
         .await;
     let ticket = open_ticket(&app, &customer, "HIGH").await;
     let id = ticket["id"].as_str().unwrap().to_owned();
@@ -353,8 +355,7 @@ async fn removing_a_public_holiday_brings_the_alarms_of_open_tickets_forward() {
         .await;
     assert!(user_errors(&removed).is_empty(), "{removed}");
     wait_for("the warning re-planned for Monday", PATIENCE, async || {
-        planned(&app, warning, &id).await.map(|t| t.due_at)
-            == Some(at("2026-12-28T11:45:00+11:00"))
+        planned(&app, warning, &id).await.map(|t| t.due_at) == Some(at("2026-12-28T11:45:00+11:00"))
     })
     .await;
     assert_eq!(

@@ -2,9 +2,11 @@
 //! work already done, so a job delivered twice has one effect.
 
 pub mod engagements;
+pub mod injuries;
 pub mod outbox;
 pub mod payment;
 pub mod purchasing;
+pub mod recalls;
 pub mod send_notification;
 pub mod support;
 pub mod timer_fired;

@@ -144,6 +144,8 @@ async fn process(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
             let ending = notifications::NotificationKind::WarrantyEnding;
             super::send_notification::email_each(deps, ending, asset, &reminder.staff).await?
         }
+        topic::RECALL_STARTED => super::recalls::started(deps, row.subject_id).await?,
+        topic::RECALL_NOTICE => super::recalls::notice(deps, row.subject_id).await?,
         // Kept as the record accounting reads; integrators get it once
         // outbound webhooks exist.
         topic::ORDER_SHIPPED => {

@@ -76,6 +76,7 @@ pub async fn deliver(deps: &Deps, notification_id: Uuid) -> Result<(), BoxDynErr
         if notifications::mark_sent(&deps.db, &n, now).await? {
             metrics::email_sent();
             tracing::info!(notification_id = %n.id, kind = %n.kind, "email sent");
+            super::recalls::email_outcome(deps, &n, true).await?;
         } else {
             tracing::warn!(notification_id = %n.id, "sent, but the claim was taken over meanwhile");
         }
@@ -105,6 +106,7 @@ pub async fn deliver(deps: &Deps, notification_id: Uuid) -> Result<(), BoxDynErr
         Some(AfterFailure::Dead) => {
             metrics::dead_letter();
             tracing::error!(notification_id = %n.id, %error, "email is a dead letter");
+            super::recalls::email_outcome(deps, &n, false).await?;
         }
         None => {
             tracing::warn!(notification_id = %n.id, %error, "failed, but the claim was taken over meanwhile")

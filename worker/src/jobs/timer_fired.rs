@@ -163,6 +163,17 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
                 deps.broker.publish(id).await;
             }
         }
+        domain::safety::injuries::timer_kind::REMINDER
+        | domain::safety::injuries::timer_kind::OVERDUE => {
+            // Once per recipient (about the report), and only while open.
+            super::injuries::deadline(deps, &fired.kind, fired.subject_id).await?;
+        }
+        domain::safety::recalls::timer_kind::ACCC_REMINDER => {
+            super::recalls::accc_due(deps, fired.subject_id, false).await?
+        }
+        domain::safety::recalls::timer_kind::ACCC_OVERDUE => {
+            super::recalls::accc_due(deps, fired.subject_id, true).await?
+        }
         other => {
             tracing::warn!(timer_id = %fired.timer_id, kind = other, "no handler for timer kind")
         }

@@ -15,6 +15,8 @@ mod order_confirmation;
 mod order_late;
 mod purchasing;
 mod receipt;
+mod safety_injuries;
+mod safety_recalls;
 mod shipment;
 mod support;
 mod support_alarms;
@@ -61,7 +63,9 @@ fn environment() -> &'static Environment<'static> {
             .chain(engagement_scope::TEMPLATES)
             .chain(engagement_delays::TEMPLATES)
             .chain(support::TEMPLATES)
-            .chain(support_alarms::TEMPLATES);
+            .chain(support_alarms::TEMPLATES)
+            .chain(safety_injuries::TEMPLATES)
+            .chain(safety_recalls::TEMPLATES);
         for (name, source) in all {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("template {name} parses: {e}"));
@@ -196,6 +200,15 @@ pub async fn render(
         }
         NotificationKind::TicketSlaWarning | NotificationKind::TicketSlaBreached => {
             support_alarms::render_sla_alarm(db, settings, links, n).await
+        }
+        NotificationKind::RecallNotice => {
+            safety_recalls::render_recall_notice(db, settings, links, n).await
+        }
+        NotificationKind::RecallAcccReminder | NotificationKind::RecallAcccOverdue => {
+            safety_recalls::render_recall_deadline(db, settings, links, n).await
+        }
+        NotificationKind::InjuryReportReminder | NotificationKind::InjuryReportOverdue => {
+            safety_injuries::render_injury_deadline(db, settings, links, n).await
         }
     }
 }

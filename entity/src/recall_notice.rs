@@ -1,0 +1,31 @@
+use crate::enums::RecallNoticeStatus;
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// One affected customer of a recall (at most one per recall and customer,
+/// a unique index): the notice sent and how the customer stands.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+#[sea_orm(table_name = "recall_notice")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub recall_id: Uuid,
+    pub customer_id: Uuid,
+    /// The address the notice went to (none: unreachable).
+    pub email: Option<String>,
+    pub status: RecallNoticeStatus,
+    /// Affected units the customer bought (over all their orders).
+    pub units: i32,
+    pub notified_at: Option<DateTimeUtc>,
+    pub responded_at: Option<DateTimeUtc>,
+    pub remedied_at: Option<DateTimeUtc>,
+    pub note: Option<String>,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
