@@ -4,10 +4,11 @@
 
 use crate::kernel::{Ctx, DomainError, Page, PageRequest, Permission, Write, fetch_page};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{BatchStatus, product_batch, recall};
+use entity::{BatchStatus, order_allocation, product_batch, recall, stock_level};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    ExprTrait, QueryFilter, QueryOrder, Set, Unchanged,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -34,6 +35,149 @@ pub async fn block(
         .filter(product_batch::Column::Status.eq(BatchStatus::Active))
         .exec(w.conn())
         .await?;
+    Ok(())
+}
+
+/// Of `candidates` (stock levels of the same product at the same
+/// location), the one an unpacked reservation of `quantity` moves to: not
+/// `from`, not a recalled batch, with that much free, the batch that
+/// expires first (as reservation picks), unbatched or undated last.
+pub fn replacement<'a>(
+    candidates: &'a [stock_level::Model],
+    from: &stock_level::Model,
+    quantity: i32,
+    is_recalled: impl Fn(&str) -> bool,
+) -> Option<&'a stock_level::Model> {
+    candidates
+        .iter()
+        .filter(|l| l.id != from.id && l.product_id == from.product_id)
+        .filter(|l| l.location_id == from.location_id)
+        .filter(|l| l.batch_code.is_empty() || !is_recalled(&l.batch_code))
+        .filter(|l| l.on_hand - l.reserved >= quantity)
+        .min_by_key(|l| {
+            (
+                l.expires_on.is_none(),
+                l.expires_on,
+                l.batch_code.clone(),
+                l.id,
+            )
+        })
+}
+
+/// Move what is reserved but not yet packed from `batch_ids` (just
+/// recalled, in the caller's transaction) to other stock of the same
+/// product at the same location, so those orders can still be packed; a
+/// reservation with no such stock stays where it is (packing it is refused,
+/// naming the recall) and staff see it in the batch's trace. Each move is
+/// audited on its order. How many reservations moved.
+pub async fn move_reservations_off(
+    w: &mut Write<'_>,
+    batch_ids: &[Uuid],
+) -> Result<usize, DomainError> {
+    let batches = product_batch::Entity::find()
+        .filter(product_batch::Column::Id.is_in(batch_ids.iter().copied()))
+        .all(w.conn())
+        .await?;
+    let mut moved = 0;
+    for batch in batches {
+        let levels = stock_level::Entity::find()
+            .filter(stock_level::Column::ProductId.eq(batch.product_id))
+            .all(w.conn())
+            .await?;
+        let recalled = recalled(w.conn(), [batch.product_id]).await?;
+        let is_recalled = |code: &str| recalled.contains_key(&(batch.product_id, code.to_owned()));
+        let from_levels: Vec<&stock_level::Model> = levels
+            .iter()
+            .filter(|l| l.batch_code == batch.batch_code)
+            .collect();
+        for from in from_levels {
+            let live = order_allocation::Entity::find()
+                .filter(order_allocation::Column::StockLevelId.eq(from.id))
+                .filter(order_allocation::Column::ReleasedAt.is_null())
+                .filter(
+                    Expr::col(order_allocation::Column::PackedQuantity)
+                        .lt(Expr::col(order_allocation::Column::Quantity)),
+                )
+                .order_by_asc(order_allocation::Column::ReservedAt)
+                .order_by_asc(order_allocation::Column::Id)
+                .all(w.conn())
+                .await?;
+            for allocation in live {
+                let unpacked = allocation.quantity - allocation.packed_quantity;
+                // Read afresh: earlier moves in this loop reserved stock.
+                let current = stock_level::Entity::find()
+                    .filter(stock_level::Column::ProductId.eq(batch.product_id))
+                    .filter(stock_level::Column::LocationId.eq(from.location_id))
+                    .all(w.conn())
+                    .await?;
+                let Some(to) = replacement(&current, from, unpacked, is_recalled) else {
+                    continue;
+                };
+                shift_reserved(w, from.id, to.id, unpacked).await?;
+                let after = if allocation.packed_quantity == 0 {
+                    order_allocation::ActiveModel {
+                        id: Unchanged(allocation.id),
+                        stock_level_id: Set(to.id),
+                        ..Default::default()
+                    }
+                    .update(w.conn())
+                    .await?
+                } else {
+                    order_allocation::ActiveModel {
+                        id: Unchanged(allocation.id),
+                        quantity: Set(allocation.packed_quantity),
+                        ..Default::default()
+                    }
+                    .update(w.conn())
+                    .await?;
+                    order_allocation::ActiveModel {
+                        id: Set(Uuid::now_v7()),
+                        order_id: Set(allocation.order_id),
+                        order_line_id: Set(allocation.order_line_id),
+                        stock_level_id: Set(to.id),
+                        quantity: Set(unpacked),
+                        reserved_at: Set(w.now()),
+                        packed_quantity: Set(0),
+                        released_at: Set(None),
+                    }
+                    .insert(w.conn())
+                    .await?
+                };
+                w.audit(
+                    crate::orders::SUBJECT_TYPE,
+                    allocation.order_id,
+                    "order.reservation_moved_off_recalled_batch",
+                    Some(&allocation),
+                    Some(&after),
+                )
+                .await?;
+                w.touch(allocation.order_id);
+                moved += 1;
+            }
+        }
+    }
+    Ok(moved)
+}
+
+/// Move `quantity` reserved units from one stock level to another (the
+/// target's free stock was checked in this transaction).
+async fn shift_reserved(
+    w: &mut Write<'_>,
+    from: Uuid,
+    to: Uuid,
+    quantity: i32,
+) -> Result<(), DomainError> {
+    for (id, delta) in [(from, -quantity), (to, quantity)] {
+        stock_level::Entity::update_many()
+            .col_expr(
+                stock_level::Column::Reserved,
+                Expr::col(stock_level::Column::Reserved).add(delta),
+            )
+            .col_expr(stock_level::Column::UpdatedAt, Expr::value(w.now()))
+            .filter(stock_level::Column::Id.eq(id))
+            .exec(w.conn())
+            .await?;
+    }
     Ok(())
 }
 
@@ -149,6 +293,47 @@ pub fn recalled_message(batch_code: &str, sku: &str, recall_number: Option<&str>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn level(
+        batch: &str,
+        location: u128,
+        on_hand: i32,
+        reserved: i32,
+        expires: Option<&str>,
+    ) -> stock_level::Model {
+        stock_level::Model {
+            id: Uuid::now_v7(),
+            product_id: Uuid::from_u128(1),
+            location_id: Uuid::from_u128(location),
+            batch_code: batch.to_owned(),
+            expires_on: expires.map(|d| d.parse().unwrap()),
+            on_hand,
+            reserved,
+            updated_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_reservation_moves_to_free_unrecalled_stock_at_its_location_expiring_first() {
+        let from = level("A", 1, 5, 5, Some("2027-01-01"));
+        let candidates = vec![
+            from.clone(),
+            level("B", 1, 10, 0, Some("2028-01-01")),
+            level("C", 1, 10, 5, Some("2027-06-01")),
+            level("D", 2, 10, 0, Some("2027-02-01")),
+            level("E", 1, 10, 9, Some("2027-03-01")),
+            level("F", 1, 10, 0, Some("2027-04-01")),
+            level("", 1, 10, 0, None),
+        ];
+        let recalled = |code: &str| code == "A" || code == "F";
+        // D is elsewhere, E has one free, F is recalled too: C expires first.
+        let to = replacement(&candidates, &from, 2, recalled).unwrap();
+        assert_eq!(to.batch_code, "C");
+        // Ten free only in B and the unbatched stock: B, which has a date.
+        let to = replacement(&candidates, &from, 10, recalled).unwrap();
+        assert_eq!(to.batch_code, "B");
+        assert!(replacement(&candidates, &from, 11, recalled).is_none());
+    }
 
     #[test]
     fn the_recalled_message_names_the_recall() {

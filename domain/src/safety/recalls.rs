@@ -485,6 +485,8 @@ pub async fn start(
         })
         .await?;
     super::batches::block(&mut w, id, &batch_ids).await?;
+    // Orders reserved from the batches still ship, from other stock.
+    super::batches::move_reservations_off(&mut w, &batch_ids).await?;
     for (kind, due_at) in [
         (timer_kind::ACCC_REMINDER, reminder_at(calendar, due, now)),
         (timer_kind::ACCC_OVERDUE, overdue_at(calendar, due)),

@@ -176,8 +176,8 @@ async fn a_recalled_batch_reaches_each_buyer_once_and_the_accc_clock_runs() {
         let package = sold(&app, customer, &heater, &location, units).await;
         assert_eq!(package["items"][0]["batchCode"], "LOT-A", "{package}");
     }
-    // A fifth unit of A reserved (paid) but not packed: never reaches its
-    // customer once A is blocked, so that customer is not one of A's.
+    // A fifth unit of A reserved (paid) but not packed: once A is blocked
+    // it ships from other stock, so that customer is not one of A's.
     let c5 = admin
         .new_customer(json!({ "name": "Eve Waiting", "email": "eve@example.com" }))
         .await;
@@ -222,9 +222,23 @@ async fn a_recalled_batch_reaches_each_buyer_once_and_the_accc_clock_runs() {
     );
     assert_eq!(compliance.data(FIND, by_batch(b)).await["nodes"], json!([]));
 
-    // A recalled batch cannot be packed; a new reservation takes B.
+    // The waiting order's unit of A moved to B in the recall's transaction:
+    // it packs from B; a new reservation passes over A too.
+    const ALLOCATIONS: Op = Op {
+        field: "order",
+        document: "query($id: ID!) { order(id: $id) { allocations { batchCode quantity } } }",
+    };
+    let moved = app
+        .admin()
+        .data(ALLOCATIONS, json!({ "id": waiting }))
+        .await;
+    assert_eq!(
+        moved["allocations"],
+        json!([{ "batchCode": "LOT-B", "quantity": 1 }]),
+        "{moved}"
+    );
     let line = line_ids(&app, &waiting).await.remove(0);
-    let refused = app
+    let packed = app
         .as_role(Role::Fulfilment)
         .data(
             PACK,
@@ -233,9 +247,10 @@ async fn a_recalled_batch_reaches_each_buyer_once_and_the_accc_clock_runs() {
             "weightGrams": 1500, "lengthMm": 300, "widthMm": 200, "heightMm": 100 } }),
         )
         .await;
+    assert!(user_errors(&packed).is_empty(), "{packed}");
     assert_eq!(
-        refused["userErrors"][0]["code"], "BATCH_RECALLED",
-        "{refused}"
+        packed["shipment"]["items"][0]["batchCode"], "LOT-B",
+        "{packed}"
     );
     stock_batch(&app, &heater, &location, "LOT-A", 3).await;
     let package = sold(&app, &c5, &heater, &location, 1).await;
