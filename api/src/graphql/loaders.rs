@@ -75,6 +75,21 @@ impl Loader<Uuid> for ProductLoader {
     }
 }
 
+/// Products' safety records, by product id (a page of products' listing
+/// warnings in one query).
+pub struct SafetyOfProductLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for SafetyOfProductLoader {
+    type Value = entity::product_safety::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
+        domain::safety::records::of_products(&self.0, keys)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
 /// Orders with their lines, by id; visibility is the resolver's to check.
 pub struct OrderLoader(pub DatabaseConnection);
 
@@ -310,6 +325,7 @@ pub fn attach<Q, M, S>(
         .data(DataLoader::new(StockLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(CustomerLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(ProductLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
+        .data(DataLoader::new(SafetyOfProductLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(InvoiceOfOrderLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(OrderLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(LocationLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))

@@ -8,6 +8,7 @@ use super::kit::{
     ContextExt, Require, answer, arg_id, connection, input_id, optional_input_id, page_request,
     payload, respond,
 };
+use super::loaders::{SafetyOfProductLoader, load_one};
 use super::purchasing::Supplier;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
@@ -416,8 +417,8 @@ pub async fn product_safety(
     ctx: &Context<'_>,
     product_id: Uuid,
 ) -> async_graphql::Result<Option<ProductSafety>> {
-    let found = records::of_product(&ctx.services().db, product_id).await;
-    Ok(answer(ctx, found)?.map(ProductSafety))
+    let found = load_one::<SafetyOfProductLoader, _>(ctx, product_id).await?;
+    Ok(found.map(ProductSafety))
 }
 
 /// The warning online listings of a product must show, for the Product
@@ -426,8 +427,8 @@ pub async fn listing_warning(
     ctx: &Context<'_>,
     product_id: Uuid,
 ) -> async_graphql::Result<Option<String>> {
-    let found = records::of_product(&ctx.services().db, product_id).await;
-    Ok(answer(ctx, found)?.and_then(|r| records::listing_warning(&r)))
+    let found = load_one::<SafetyOfProductLoader, _>(ctx, product_id).await?;
+    Ok(found.and_then(|r| records::listing_warning(&r)))
 }
 
 #[derive(Default)]

@@ -338,6 +338,21 @@ pub async fn of_product<C: ConnectionTrait>(
         .await
 }
 
+/// The safety records of `product_ids` (by product): one query for a page
+/// of products.
+pub async fn of_products<C: ConnectionTrait>(
+    conn: &C,
+    product_ids: &[Uuid],
+) -> Result<HashMap<Uuid, product_safety::Model>, DbErr> {
+    Ok(product_safety::Entity::find()
+        .filter(product_safety::Column::ProductId.is_in(product_ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.product_id, r))
+        .collect())
+}
+
 /// The bans in force on `today` among `product_ids` (by product).
 pub async fn bans_in_force<C: ConnectionTrait>(
     conn: &C,
