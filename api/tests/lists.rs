@@ -74,6 +74,16 @@ const BOUNDED: &[(&str, &str, &str)] = &[
         "one level per location and batch of one product",
     ),
     ("Order", "lines", "an order has at most 100 lines"),
+    (
+        "ReturnRequest",
+        "lines",
+        "one per line of one order (100 at most)",
+    ),
+    (
+        "ReturnRequest",
+        "steps",
+        "a return's few steps (a refund started again adds two)",
+    ),
     ("Order", "allocations", "a few places per line of one order"),
     ("Order", "allocationProposal", "one plan per line"),
     ("LineProposal", "picks", "a few places per line"),
@@ -294,6 +304,21 @@ const BOUNDED: &[(&str, &str, &str)] = &[
         "RecallSummary",
         "batchCodes",
         "a recall names at most 100 batches (recalls::MAX_BATCHES)",
+    ),
+    (
+        "Claim",
+        "majorReasons",
+        "at most the four reasons a failure is major",
+    ),
+    (
+        "Claim",
+        "allowedRemedies",
+        "at most the three remedies the law allows for one failure",
+    ),
+    (
+        "Claim",
+        "steps",
+        "one claim's steps: lodged, assessed, and one or two per remedy tried",
     ),
 ];
 

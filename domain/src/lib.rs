@@ -6,6 +6,7 @@
 //! business area has its own folder (`customers`, `users`, `settings`,
 //! `business_time`).
 
+pub mod aftersales;
 pub mod approvals;
 pub mod business_time;
 pub mod catalogue;

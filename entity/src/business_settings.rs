@@ -39,6 +39,12 @@ pub struct Model {
     /// A recorded engagement delay of this many business days or more
     /// escalates to ADMIN at once.
     pub significant_delay_days: i32,
+    /// Days after delivery a change-of-mind return is accepted (0: the
+    /// business does not accept them; the law does not require it).
+    pub change_of_mind_return_days: i32,
+    /// Business days the business gives itself to remedy a minor failure
+    /// before the customer may reject the goods.
+    pub claim_remedy_business_days: i32,
     pub version: i32,
     pub updated_at: DateTimeUtc,
 }

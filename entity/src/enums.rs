@@ -227,6 +227,13 @@ pub enum NotificationKind {
     /// To ADMIN: a mandatory injury report is overdue.
     #[sea_orm(string_value = "INJURY_REPORT_OVERDUE")]
     InjuryReportOverdue,
+    /// To the buyer: a step of their consumer-guarantee claim (subject: the
+    /// step, so a step repeated is told again).
+    #[sea_orm(string_value = "CLAIM_UPDATE")]
+    ClaimUpdate,
+    /// To the buyer: a step of their return (subject: the step).
+    #[sea_orm(string_value = "RETURN_UPDATE")]
+    ReturnUpdate,
 }
 
 /// Where a notification is in its delivery.
@@ -1045,6 +1052,17 @@ macro_rules! display_as_stored {
     )*};
 }
 display_as_stored!(
+    SupplyKind,
+    Guarantee,
+    MajorFailureReason,
+    FailureSeverity,
+    Remedy,
+    Chooser,
+    ClaimStatus,
+    ReturnReason,
+    ReturnResolution,
+    ReturnStatus,
+    ReturnDisposition,
     BanKind,
     BatchStatus,
     RecallStatus,
@@ -1300,4 +1318,234 @@ pub enum PurchaseOrderStatus {
     /// Called off before anything was received.
     #[sea_orm(string_value = "CANCELLED")]
     Cancelled,
+}
+
+// ---- Consumer guarantees (ACL), claims and returns ----------------
+
+/// Whether a supply is goods or services (the guarantees differ).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SupplyKind {
+    #[sea_orm(string_value = "GOODS")]
+    Goods,
+    #[sea_orm(string_value = "SERVICES")]
+    Services,
+}
+
+/// The consumer guarantee that failed (ACL Sch 2 Part 3-2 Div 1).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Guarantee {
+    #[sea_orm(string_value = "ACCEPTABLE_QUALITY")]
+    AcceptableQuality,
+    #[sea_orm(string_value = "FIT_FOR_DISCLOSED_PURPOSE")]
+    FitForDisclosedPurpose,
+    #[sea_orm(string_value = "MATCHES_DESCRIPTION")]
+    MatchesDescription,
+    #[sea_orm(string_value = "MATCHES_SAMPLE")]
+    MatchesSample,
+    #[sea_orm(string_value = "TITLE")]
+    Title,
+    #[sea_orm(string_value = "EXPRESS_WARRANTY")]
+    ExpressWarranty,
+    #[sea_orm(string_value = "REPAIRS_AND_SPARE_PARTS")]
+    RepairsAndSpareParts,
+    #[sea_orm(string_value = "DUE_CARE_AND_SKILL")]
+    DueCareAndSkill,
+    #[sea_orm(string_value = "SERVICE_FIT_FOR_PURPOSE")]
+    ServiceFitForPurpose,
+    #[sea_orm(string_value = "REASONABLE_TIME")]
+    ReasonableTime,
+}
+
+/// Why a failure is major: any one makes it major (ACL s260, s268).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MajorFailureReason {
+    /// A reasonable consumer fully aware of it would not have bought it.
+    #[sea_orm(string_value = "WOULD_NOT_HAVE_BOUGHT")]
+    WouldNotHaveBought,
+    #[sea_orm(string_value = "SIGNIFICANTLY_DIFFERENT_FROM_DESCRIPTION")]
+    SignificantlyDifferentFromDescription,
+    #[sea_orm(string_value = "SUBSTANTIALLY_UNFIT_AND_NOT_EASILY_FIXED")]
+    SubstantiallyUnfitAndNotEasilyFixed,
+    #[sea_orm(string_value = "UNSAFE")]
+    Unsafe,
+}
+
+/// How serious a guarantee failure is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FailureSeverity {
+    #[sea_orm(string_value = "MAJOR")]
+    Major,
+    #[sea_orm(string_value = "MINOR")]
+    Minor,
+}
+
+/// A remedy the law allows for a guarantee failure.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Remedy {
+    /// Goods returned (rejected), money back.
+    #[sea_orm(string_value = "REFUND")]
+    Refund,
+    /// Goods returned, identical goods supplied.
+    #[sea_orm(string_value = "REPLACEMENT")]
+    Replacement,
+    /// The goods are fixed.
+    #[sea_orm(string_value = "REPAIR")]
+    Repair,
+    /// The customer keeps the goods and is compensated for their drop in value.
+    #[sea_orm(string_value = "KEEP_WITH_COMPENSATION")]
+    KeepWithCompensation,
+    /// The service is fixed or supplied again.
+    #[sea_orm(string_value = "RESUPPLY_SERVICE")]
+    ResupplyService,
+    /// The service contract is cancelled and the unused part refunded.
+    #[sea_orm(string_value = "CANCEL_WITH_REFUND")]
+    CancelWithRefund,
+    /// The customer keeps the service and is compensated for its drop in value.
+    #[sea_orm(string_value = "COMPENSATION_FOR_REDUCED_VALUE")]
+    CompensationForReducedValue,
+    /// Someone else fixes it and the supplier pays the reasonable cost.
+    #[sea_orm(string_value = "REMEDY_ELSEWHERE_AT_SUPPLIER_COST")]
+    RemedyElsewhereAtSupplierCost,
+}
+
+/// Who picks among the remedies.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Chooser {
+    #[sea_orm(string_value = "CUSTOMER")]
+    Customer,
+    #[sea_orm(string_value = "SUPPLIER")]
+    Supplier,
+}
+
+/// Where a consumer-guarantee claim is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ClaimStatus {
+    /// Lodged; staff assess it.
+    #[sea_orm(string_value = "LODGED")]
+    Lodged,
+    /// Assessed as a failure; the chooser picks a remedy.
+    #[sea_orm(string_value = "AWAITING_REMEDY")]
+    AwaitingRemedy,
+    /// A remedy was chosen and is under way (a refund, a replacement order, a repair).
+    #[sea_orm(string_value = "REMEDY_IN_PROGRESS")]
+    RemedyInProgress,
+    /// The remedy was delivered.
+    #[sea_orm(string_value = "REMEDIED")]
+    Remedied,
+    /// Assessed: no guarantee failed (with the reason).
+    #[sea_orm(string_value = "NOT_FAILED")]
+    NotFailed,
+    /// The customer withdrew it.
+    #[sea_orm(string_value = "WITHDRAWN")]
+    Withdrawn,
+}
+
+/// Why goods come back.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReturnReason {
+    /// We sent the wrong item (a processing error).
+    #[sea_orm(string_value = "WRONG_ITEM")]
+    WrongItem,
+    /// It arrived damaged (a processing error).
+    #[sea_orm(string_value = "DAMAGED_IN_TRANSIT")]
+    DamagedInTransit,
+    /// It is faulty.
+    #[sea_orm(string_value = "FAULTY")]
+    Faulty,
+    /// The customer changed their mind (only where the business's policy accepts it).
+    #[sea_orm(string_value = "CHANGE_OF_MIND")]
+    ChangeOfMind,
+}
+
+/// What a return ends in.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReturnResolution {
+    #[sea_orm(string_value = "REFUND")]
+    Refund,
+    #[sea_orm(string_value = "REPLACEMENT")]
+    Replacement,
+}
+
+/// Where a return is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReturnStatus {
+    /// Asked for; staff decide.
+    #[sea_orm(string_value = "REQUESTED")]
+    Requested,
+    /// Approved: the customer sends the goods back as instructed.
+    #[sea_orm(string_value = "APPROVED")]
+    Approved,
+    /// Refused, with the reason.
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+    /// The goods came back and were inspected.
+    #[sea_orm(string_value = "RECEIVED")]
+    Received,
+    /// The refund awaits its approval or the provider.
+    #[sea_orm(string_value = "REFUNDING")]
+    Refunding,
+    /// The replacement order is under way.
+    #[sea_orm(string_value = "REPLACING")]
+    Replacing,
+    /// Refunded or replaced.
+    #[sea_orm(string_value = "COMPLETED")]
+    Completed,
+    /// Withdrawn before the goods came back.
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+/// Where returned units went after inspection.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReturnDisposition {
+    /// Back into a warehouse, sellable.
+    #[sea_orm(string_value = "RESTOCK")]
+    Restock,
+    /// Held in quarantine (damaged or faulty).
+    #[sea_orm(string_value = "QUARANTINE")]
+    Quarantine,
 }

@@ -31,6 +31,7 @@ pub mod engagement_stage_exit;
 pub mod enums;
 pub mod goods_receipt;
 pub mod goods_receipt_line;
+pub mod guarantee_claim;
 pub mod idempotency_key;
 pub mod injury_report;
 pub mod login_failure;
@@ -56,7 +57,10 @@ pub mod quality_review;
 pub mod recall;
 pub mod recall_notice;
 pub mod refund;
+pub mod remedy_step;
 pub mod replenishment_task;
+pub mod return_line;
+pub mod return_request;
 pub mod sales_order;
 pub mod scope_change;
 pub mod serial_number;
@@ -90,4 +94,8 @@ pub use enums::{
 pub use enums::{
     BanKind, BatchStatus, InjuryReportStatus, InjurySeverity, RecallNoticeStatus, RecallStatus,
     SlaAlarmKind, SlaCalendar, SlaTargetKind, TicketEventKind, TicketPriority, TicketStatus,
+};
+pub use enums::{
+    Chooser, ClaimStatus, FailureSeverity, Guarantee, MajorFailureReason, Remedy,
+    ReturnDisposition, ReturnReason, ReturnResolution, ReturnStatus, SupplyKind,
 };

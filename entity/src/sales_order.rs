@@ -53,6 +53,9 @@ pub struct Model {
     pub estimated_delivery: Option<Date>,
     /// The order this backorder was split from when that one was invoiced.
     pub backorder_of: Option<Uuid>,
+    /// The order this one replaces at no charge (a claim's or a return's
+    /// replacement).
+    pub replacement_of: Option<Uuid>,
     /// When its last package was delivered.
     pub delivered_at: Option<DateTimeUtc>,
     /// When the closure run closed it.

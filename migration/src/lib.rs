@@ -28,6 +28,7 @@ mod m20261206_000021_engagement_control;
 mod m20261206_000022_support;
 mod m20261206_000023_sla_alarms;
 mod m20261206_000024_product_safety;
+mod m20261206_000025_claims_returns;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000022_support::Migration),
             Box::new(m20261206_000023_sla_alarms::Migration),
             Box::new(m20261206_000024_product_safety::Migration),
+            Box::new(m20261206_000025_claims_returns::Migration),
         ]
     }
 }
@@ -101,7 +103,8 @@ mod tests {
                 "m20261206_000021_engagement_control",
                 "m20261206_000022_support",
                 "m20261206_000023_sla_alarms",
-                "m20261206_000024_product_safety"
+                "m20261206_000024_product_safety",
+                "m20261206_000025_claims_returns"
             ]
         );
     }

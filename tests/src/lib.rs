@@ -9,6 +9,7 @@ pub mod engagements;
 pub mod fulfil;
 pub mod kit;
 pub mod purchasing;
+pub mod returns;
 pub mod services;
 pub mod shop;
 pub mod smtp;

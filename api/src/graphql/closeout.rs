@@ -144,14 +144,17 @@ impl SupplierOnTime {
 /// Errors made processing orders and goods, with the counts behind them.
 #[derive(SimpleObject)]
 pub struct OrderProcessingErrors {
-    /// (corrections + qcFailures) ÷ (ordersPlaced + receipts).
+    /// (corrections + qcFailures + errorReturns) ÷ (ordersPlaced + receipts).
     pub rate: KpiRate,
     /// Orders placed in the period that needed a correction after placement
-    /// (so far): cancelled by staff. Edits of a placed order and returns of
-    /// wrong items join this figure when they exist.
+    /// (so far): cancelled by staff. Edits of a placed order join this
+    /// figure when they exist.
     pub corrections: i32,
     /// Goods receipts dated in the period that failed QC.
     pub qc_failures: i32,
+    /// Returns asked for in the period because we sent the wrong item
+    /// (WRONG_ITEM; not cancelled or rejected).
+    pub error_returns: i32,
     /// Orders placed in the period (backorders are not placed).
     pub orders_placed: i32,
     /// Goods receipts dated in the period.
@@ -195,9 +198,14 @@ pub struct FulfilmentKpis {
     /// Goods bought for a customer order: their first passed-QC receipt →
     /// the order's next pickup, for pickups in the period.
     pub receipt_to_ship: ReceiptToShipTime,
-    /// Orders needing a correction after placement and goods receipts that
-    /// failed QC ÷ orders placed and goods receipts in the period.
+    /// Orders needing a correction after placement, goods receipts that
+    /// failed QC and wrong-item returns ÷ orders placed and goods receipts
+    /// in the period.
     pub order_processing_errors: OrderProcessingErrors,
+    /// Returns asked for in the period because of an error of ours (WRONG_ITEM
+    /// or DAMAGED_IN_TRANSIT; not cancelled or rejected) ÷ orders delivered
+    /// in the period.
+    pub return_rate_due_to_errors: KpiRate,
 }
 
 fn hours(h: Option<f64>) -> Option<f64> {
@@ -282,9 +290,11 @@ impl CloseoutQuery {
                 rate: k.order_processing_errors.rate.into(),
                 corrections: k.order_processing_errors.corrections as i32,
                 qc_failures: k.order_processing_errors.qc_failures as i32,
+                error_returns: k.order_processing_errors.error_returns as i32,
                 orders_placed: k.order_processing_errors.orders_placed as i32,
                 receipts: k.order_processing_errors.receipts as i32,
             },
+            return_rate_due_to_errors: k.return_rate_due_to_errors.into(),
         })
     }
 }

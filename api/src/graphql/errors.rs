@@ -91,6 +91,12 @@ pub enum UserErrorCode {
     ProductBanned,
     /// The batch is recalled and cannot be reserved or packed; the message names the recall.
     BatchRecalled,
+    /// The law does not offer that remedy for this claim's failure; the claim's `allowedRemedies` lists those it does.
+    RemedyNotAllowed,
+    /// The other party chooses this claim's remedy: the customer for a major failure, the business for a minor one until its reasonable time has passed.
+    NotRemedyChooser,
+    /// The business's return policy does not accept this return (change of mind outside its window, or not accepted at all); faults are claims and always accepted.
+    ReturnNotAccepted,
 }
 
 /// An input the operation refused; nothing was written.

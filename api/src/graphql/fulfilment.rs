@@ -373,6 +373,23 @@ pub struct PickListItem {
     pub quantity: i32,
     /// Packing it needs one serial number per unit.
     pub serial_tracked: bool,
+    /// Set when these units must not be picked (packing them is refused
+    /// with the same code): a recalled batch left reserved for want of
+    /// other stock, or a product under a ban in force. Null: pick them.
+    pub blocked_by: Option<PickListBlock>,
+}
+
+/// Why units on a pick list must not be picked.
+#[derive(SimpleObject)]
+pub struct PickListBlock {
+    /// BATCH_RECALLED or PRODUCT_BANNED: the code packing them is refused with.
+    pub code: super::errors::UserErrorCode,
+    /// The recall that blocks the batch (BATCH_RECALLED; null for a ban).
+    pub recall_id: Option<ID>,
+    /// That recall's number, e.g. `RCL-000001`.
+    pub recall_number: Option<String>,
+    /// A sentence for the picker naming the recall or the ban.
+    pub message: String,
 }
 
 /// One order of a pick list, with what to pick for it.
@@ -399,6 +416,12 @@ impl PickListOrder {
                 batch_code: i.batch_code.clone(),
                 quantity: i.quantity,
                 serial_tracked: i.serial_tracked,
+                blocked_by: i.blocked_by.as_ref().map(|b| PickListBlock {
+                    code: b.reason.code().into(),
+                    recall_id: b.recall_id.map(|id| ID(id.to_string())),
+                    recall_number: b.recall_number.clone(),
+                    message: b.message.clone(),
+                }),
             })
             .collect()
     }

@@ -6,8 +6,8 @@ use super::audit::AuditEntry;
 use super::catalogue::Product;
 use super::date::Date;
 use super::kit::{
-    ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, optional_input_id,
-    page_request, payload, respond,
+    ContextExt, Require, answer, arg_id, connection, input_id, optional_input_id, page_request,
+    payload, respond,
 };
 use super::safety::ProductBatch;
 use async_graphql::connection::Connection;
@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use domain::kernel::Permission;
 use domain::platform::audit;
 use domain::safety::dashboard::{self, DueKind};
-use domain::safety::injuries::{self, InjuryReportFilter as DomainFilter, NewInjuryReport};
+use domain::safety::injuries::{self, NewInjuryReport};
 use entity::{injury_report, product_batch};
 use sea_orm::EntityTrait;
 
@@ -161,19 +161,7 @@ impl From<injury_report::Model> for InjuryReport {
 }
 
 /// Which injury reports to list.
-#[derive(InputObject, Default)]
-pub struct InjuryReportFilter {
-    /// Only about this product.
-    pub product_id: Option<ID>,
-    /// Only naming this batch.
-    pub batch_id: Option<ID>,
-    /// Only in this status.
-    pub status: Option<InjuryReportStatus>,
-    /// Only due on or before this date.
-    pub due_before: Option<Date>,
-    /// Only due on or after this date.
-    pub due_after: Option<Date>,
-}
+pub type InjuryReportFilter = super::safety::RecordFilter<InjuryReportStatus>;
 
 /// A mandatory injury or illness report as recorded.
 #[derive(InputObject)]
@@ -344,15 +332,8 @@ impl InjuryQuery {
         #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<String, InjuryReport>> {
-        let filter = filter.unwrap_or_default();
         let page = page_request(first, after)?;
-        let domain_filter = DomainFilter {
-            product_id: arg_id_opt(filter.product_id.as_ref(), "filter.productId")?,
-            batch_id: arg_id_opt(filter.batch_id.as_ref(), "filter.batchId")?,
-            status: filter.status.map(Into::into),
-            due_before: filter.due_before.map(|d| d.0),
-            due_after: filter.due_after.map(|d| d.0),
-        };
+        let domain_filter = InjuryReportFilter::to_domain(filter)?;
         let found =
             injuries::list(&ctx.services().db, &ctx.domain_ctx()?, &domain_filter, page).await;
         Ok(connection(answer(ctx, found)?, InjuryReport))

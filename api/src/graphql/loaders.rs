@@ -232,6 +232,13 @@ engagement_parts_loader!(
     domain::engagements::delays::escalations_of
 );
 
+engagement_parts_loader!(
+    /// The steps of each claim or return (by its id), oldest first.
+    RemedyStepsLoader,
+    entity::remedy_step::Model,
+    domain::aftersales::steps_by_subject
+);
+
 /// The thread of each ticket (by ticket id), oldest first, internal notes
 /// included: the resolver hides them from customers.
 pub struct TicketMessagesLoader(pub DatabaseConnection);
@@ -337,6 +344,7 @@ pub fn attach<Q, M, S>(
         .data(DataLoader::new(TimelineLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(NpsLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(RisksLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
+        .data(DataLoader::new(RemedyStepsLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(IssuesLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(MilestonesLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(DelaysLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))

@@ -4,6 +4,7 @@ mod approvals;
 mod audit;
 mod business_time;
 mod catalogue;
+mod claims;
 mod closeout;
 mod closeout_records;
 mod consent;
@@ -27,6 +28,7 @@ mod orders;
 mod payments;
 mod purchasing;
 mod recalls;
+mod returns;
 mod safety;
 mod settings;
 mod sla;
@@ -101,6 +103,8 @@ pub struct QueryRoot(
     recalls::RecallQuery,
     safety::SafetyQuery,
     injuries::InjuryQuery,
+    claims::ClaimQuery,
+    returns::ReturnQuery,
 );
 
 /// Everything that changes something; each answers with a payload whose
@@ -130,6 +134,8 @@ pub struct MutationRoot(
     recalls::RecallMutation,
     safety::SafetyMutation,
     injuries::InjuryMutation,
+    claims::ClaimMutation,
+    returns::ReturnMutation,
 );
 
 /// Live updates over WebSocket (graphql-transport-ws).

@@ -9,18 +9,18 @@ use super::audit::AuditEntry;
 use super::catalogue::Product;
 use super::date::Date;
 use super::kit::{
-    ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, page_request, payload,
-    respond,
+    ContextExt, Require, answer, arg_id, connection, input_id, page_request, payload, respond,
 };
 use super::loaders::{ProductLoader, load_one};
 use super::safety::ProductBatch;
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, MergedObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::kernel::Permission;
 use domain::platform::audit;
-use domain::safety::recalls::{self, NewRecall, NoticeEvent, RecallFilter as DomainFilter};
+use domain::safety::recalls::{self, NewRecall, NoticeEvent};
 use entity::{recall, recall_notice};
+use std::sync::Arc;
 
 /// Where a recall is.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -60,7 +60,8 @@ pub enum RecallResponse {
 /// How a recall's notices stand.
 #[derive(SimpleObject)]
 pub struct RecallProgress {
-    /// Customers found through order history (one notice each).
+    /// Buyers found through order history, one notice each: customers, and
+    /// guest orders' addresses (one per address).
     pub affected_customers: u64,
     /// Notices being emailed.
     pub pending: u64,
@@ -74,47 +75,22 @@ pub struct RecallProgress {
     pub unreachable: u64,
 }
 
-pub struct Recall(pub recall::Model);
+/// What a recall says about itself, to staff and customers alike: the
+/// fields `Recall` and `RecallSummary` share (merged into each).
+pub struct RecallFacts(Arc<recall::Model>);
 
-/// A product recall (ACL s128): what is recalled and why, what customers
-/// should do, the remedy, the ACCC notification and its customers' notices.
+/// What a recall says about itself, to staff and customers alike.
 #[Object]
-impl Recall {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
+impl RecallFacts {
     /// Gap-free number, e.g. `RCL-000001`.
     async fn number(&self) -> &str {
         &self.0.number
-    }
-    /// The recalled product's id.
-    async fn product_id(&self) -> ID {
-        ID(self.0.product_id.to_string())
     }
     /// The recalled product.
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
         Ok(load_one::<ProductLoader, _>(ctx, self.0.product_id)
             .await?
             .map(Product))
-    }
-    /// The recalled batches (blocked: they cannot be reserved or packed).
-    async fn batches(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProductBatch>> {
-        let found = recalls::batches_of(&ctx.services().db, &self.0).await?;
-        Ok(found.into_iter().map(ProductBatch).collect())
-    }
-    /// Its audit trail, oldest first: started, batches blocked, customers
-    /// found, submission, responses.
-    #[graphql(complexity = "super::limits::connection_cost(first, child_complexity)")]
-    async fn audit_trail(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, AuditEntry>> {
-        let page = page_request(first, after)?;
-        let found = audit::trail(&ctx.services().db, &ctx.domain_ctx()?, self.0.id, page).await;
-        Ok(connection(answer(ctx, found)?, AuditEntry))
     }
     /// The defect.
     async fn defect(&self) -> &str {
@@ -147,6 +123,52 @@ impl Recall {
     /// Where it is.
     async fn status(&self) -> RecallStatus {
         self.0.status.into()
+    }
+}
+
+/// A product recall (ACL s128): what is recalled and why, what customers
+/// should do, the remedy, the ACCC notification and its customers' notices.
+#[derive(MergedObject)]
+pub struct Recall(RecallFacts, RecallStaffFields);
+
+impl From<recall::Model> for Recall {
+    fn from(m: recall::Model) -> Self {
+        let m = Arc::new(m);
+        Recall(RecallFacts(m.clone()), RecallStaffFields(m))
+    }
+}
+
+/// The fields of a recall only staff read (merged into `Recall`).
+pub struct RecallStaffFields(Arc<recall::Model>);
+
+/// The fields of a recall only staff read.
+#[Object]
+impl RecallStaffFields {
+    /// Stable identifier.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The recalled product's id.
+    async fn product_id(&self) -> ID {
+        ID(self.0.product_id.to_string())
+    }
+    /// The recalled batches (blocked: they cannot be reserved or packed).
+    async fn batches(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProductBatch>> {
+        let found = recalls::batches_of(&ctx.services().db, &self.0).await?;
+        Ok(found.into_iter().map(ProductBatch).collect())
+    }
+    /// Its audit trail, oldest first: started, batches blocked, customers
+    /// found, submission, responses.
+    #[graphql(complexity = "super::limits::connection_cost(first, child_complexity)")]
+    async fn audit_trail(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, AuditEntry>> {
+        let page = page_request(first, after)?;
+        let found = audit::trail(&ctx.services().db, &ctx.domain_ctx()?, self.0.id, page).await;
+        Ok(connection(answer(ctx, found)?, AuditEntry))
     }
     /// The Sydney date recall action started.
     async fn started_on(&self) -> Date {
@@ -224,9 +246,9 @@ impl RecallNotice {
     async fn recall_id(&self) -> ID {
         ID(self.0.recall_id.to_string())
     }
-    /// The customer's id.
-    async fn customer_id(&self) -> ID {
-        ID(self.0.customer_id.to_string())
+    /// The customer's id (null for a guest buyer, told at the order's address).
+    async fn customer_id(&self) -> Option<ID> {
+        self.0.customer_id.map(|id| ID(id.to_string()))
     }
     /// The address the notice went to (null: unreachable).
     async fn email(&self) -> Option<&str> {
@@ -264,78 +286,36 @@ impl RecallNotice {
     async fn recall(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<RecallSummary>> {
         Ok(recalls::find(&ctx.services().db, self.0.recall_id)
             .await?
-            .map(RecallSummary))
+            .map(RecallSummary::from))
     }
 }
 
-pub struct RecallSummary(recall::Model);
-
 /// A recall as its customers see it.
+#[derive(MergedObject)]
+pub struct RecallSummary(RecallFacts, RecallBatchCodes);
+
+impl From<recall::Model> for RecallSummary {
+    fn from(m: recall::Model) -> Self {
+        let m = Arc::new(m);
+        RecallSummary(RecallFacts(m.clone()), RecallBatchCodes(m))
+    }
+}
+
+/// A recall's batch codes (merged into `RecallSummary`).
+pub struct RecallBatchCodes(Arc<recall::Model>);
+
+/// A recall's batch codes.
 #[Object]
-impl RecallSummary {
-    /// Gap-free number, e.g. `RCL-000001`.
-    async fn number(&self) -> &str {
-        &self.0.number
-    }
-    /// The recalled product.
-    async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
-        Ok(load_one::<ProductLoader, _>(ctx, self.0.product_id)
-            .await?
-            .map(Product))
-    }
+impl RecallBatchCodes {
     /// The recalled batch codes.
     async fn batch_codes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
         let found = recalls::batches_of(&ctx.services().db, &self.0).await?;
         Ok(found.into_iter().map(|b| b.batch_code).collect())
     }
-    /// The defect.
-    async fn defect(&self) -> &str {
-        &self.0.defect
-    }
-    /// The hazard it causes.
-    async fn hazard(&self) -> &str {
-        &self.0.hazard
-    }
-    /// Where it was sold.
-    async fn sold_where(&self) -> &str {
-        &self.0.sold_where
-    }
-    /// The first day it was sold.
-    async fn sold_from(&self) -> Date {
-        Date(self.0.sold_from)
-    }
-    /// The last day it was sold.
-    async fn sold_to(&self) -> Date {
-        Date(self.0.sold_to)
-    }
-    /// What customers should do.
-    async fn customer_action(&self) -> &str {
-        &self.0.customer_action
-    }
-    /// How customers get the remedy.
-    async fn remedy(&self) -> &str {
-        &self.0.remedy
-    }
-    /// Where it is.
-    async fn status(&self) -> RecallStatus {
-        self.0.status.into()
-    }
 }
 
 /// Which recalls to list.
-#[derive(InputObject, Default)]
-pub struct RecallFilter {
-    /// Only this product's.
-    pub product_id: Option<ID>,
-    /// Only those naming this batch.
-    pub batch_id: Option<ID>,
-    /// Only those in this status.
-    pub status: Option<RecallStatus>,
-    /// Only those whose ACCC notification is due on or before this date.
-    pub due_before: Option<Date>,
-    /// Only those whose ACCC notification is due on or after this date.
-    pub due_after: Option<Date>,
-}
+pub type RecallFilter = super::safety::RecordFilter<RecallStatus>;
 
 /// A recall as COMPLIANCE starts it.
 #[derive(InputObject)]
@@ -404,12 +384,6 @@ payload!(
     notice: RecallNotice
 );
 
-impl From<recall::Model> for Recall {
-    fn from(m: recall::Model) -> Self {
-        Recall(m)
-    }
-}
-
 impl From<recall_notice::Model> for RecallNotice {
     fn from(m: recall_notice::Model) -> Self {
         RecallNotice(m)
@@ -430,7 +404,7 @@ impl RecallQuery {
     ) -> async_graphql::Result<Option<Recall>> {
         let id = arg_id(&id, "id")?;
         let found = recalls::find_staff(&ctx.services().db, &ctx.domain_ctx()?, id).await;
-        Ok(answer(ctx, found)?.map(Recall))
+        Ok(answer(ctx, found)?.map(Recall::from))
     }
 
     /// Recalls, oldest first (staff).
@@ -446,16 +420,9 @@ impl RecallQuery {
         #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Recall>> {
         let page = page_request(first, after)?;
-        let filter = filter.unwrap_or_default();
-        let filter = DomainFilter {
-            product_id: arg_id_opt(filter.product_id.as_ref(), "filter.productId")?,
-            batch_id: arg_id_opt(filter.batch_id.as_ref(), "filter.batchId")?,
-            status: filter.status.map(Into::into),
-            due_before: filter.due_before.map(|d| d.0),
-            due_after: filter.due_after.map(|d| d.0),
-        };
+        let filter = RecallFilter::to_domain(filter)?;
         let found = recalls::list(&ctx.services().db, &ctx.domain_ctx()?, &filter, page).await;
-        Ok(connection(answer(ctx, found)?, Recall))
+        Ok(connection(answer(ctx, found)?, Recall::from))
     }
 
     /// Recall notices the caller may see, oldest first: a customer its own,

@@ -5,13 +5,13 @@
 use super::catalogue::Product;
 use super::date::Date;
 use super::kit::{
-    ContextExt, Require, answer, arg_id, connection, input_id, optional_input_id, page_request,
-    payload, respond,
+    ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, optional_input_id,
+    page_request, payload, respond,
 };
 use super::loaders::{SafetyOfProductLoader, load_one};
 use super::purchasing::Supplier;
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, InputType, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::DomainError;
 use domain::kernel::Permission;
@@ -367,6 +367,50 @@ impl OrderTraceEntry {
             .cloned()
             .map(TraceReceiptEntry)
             .collect()
+    }
+}
+
+/// Which recalls or injury reports to list: every condition given must hold.
+#[derive(InputObject)]
+#[graphql(
+    concrete(name = "RecallFilter", params(super::recalls::RecallStatus)),
+    concrete(
+        name = "InjuryReportFilter",
+        params(super::injuries::InjuryReportStatus)
+    )
+)]
+pub struct RecordFilter<S: InputType> {
+    /// Only those about this product.
+    pub product_id: Option<ID>,
+    /// Only those naming this batch.
+    pub batch_id: Option<ID>,
+    /// Only those in this status.
+    pub status: Option<S>,
+    /// Only those due to the ACCC on or before this date.
+    pub due_before: Option<Date>,
+    /// Only those due to the ACCC on or after this date.
+    pub due_after: Option<Date>,
+}
+
+impl<S: InputType> RecordFilter<S> {
+    /// The domain's filter (all records when omitted); an ID that does not
+    /// parse is BAD_REQUEST naming `filter.<field>`.
+    pub fn to_domain<D>(
+        filter: Option<Self>,
+    ) -> async_graphql::Result<domain::safety::RecordFilter<D>>
+    where
+        S: Into<D>,
+    {
+        let Some(f) = filter else {
+            return Ok(domain::safety::RecordFilter::default());
+        };
+        Ok(domain::safety::RecordFilter {
+            product_id: arg_id_opt(f.product_id.as_ref(), "filter.productId")?,
+            batch_id: arg_id_opt(f.batch_id.as_ref(), "filter.batchId")?,
+            status: f.status.map(Into::into),
+            due_before: f.due_before.map(|d| d.0),
+            due_after: f.due_after.map(|d| d.0),
+        })
     }
 }
 

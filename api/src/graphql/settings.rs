@@ -91,6 +91,16 @@ impl BusinessSettings {
     async fn significant_delay_days(&self) -> i32 {
         self.0.significant_delay_days
     }
+    /// Days after delivery a change-of-mind return is accepted; 0 when the
+    /// business does not accept them (faulty goods are claims, always accepted).
+    async fn change_of_mind_return_days(&self) -> i32 {
+        self.0.change_of_mind_return_days
+    }
+    /// Business days the business gives itself to remedy a minor failure
+    /// before the customer may reject the goods.
+    async fn claim_remedy_business_days(&self) -> i32 {
+        self.0.claim_remedy_business_days
+    }
     /// Sender of customer email.
     async fn mail_from(&self) -> &str {
         &self.0.mail_from
@@ -171,6 +181,12 @@ pub struct UpdateBusinessSettingsInput {
     pub escalation_grace_hours: Option<i32>,
     /// Business days of delay that escalate to ADMIN at once (1 to 250).
     pub significant_delay_days: Option<i32>,
+    /// Days after delivery a change-of-mind return is accepted (0 to 365;
+    /// 0: not accepted).
+    pub change_of_mind_return_days: Option<i32>,
+    /// Business days to remedy a minor failure before the customer may
+    /// reject the goods (1 to 60).
+    pub claim_remedy_business_days: Option<i32>,
 }
 
 payload!(
@@ -233,6 +249,8 @@ impl SettingsMutation {
             archive_after_days: input.archive_after_days,
             escalation_grace_hours: input.escalation_grace_hours,
             significant_delay_days: input.significant_delay_days,
+            change_of_mind_return_days: input.change_of_mind_return_days,
+            claim_remedy_business_days: input.claim_remedy_business_days,
         };
         let result =
             domain::settings::update(&ctx.services().db, &ctx.domain_ctx()?, &update).await;

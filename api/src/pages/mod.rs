@@ -137,6 +137,7 @@ mod fixtures {
                 late_risk: LateRisk::OnTrack,
                 estimated_delivery: None,
                 backorder_of: None,
+                replacement_of: None,
                 delivered_at: None,
                 closed_at: None,
                 archived: false,

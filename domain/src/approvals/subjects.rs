@@ -21,8 +21,13 @@ pub async fn on_closed(
         }
         // The payment is captured (after commit) or fails.
         ApprovalKind::PaymentProcessing => crate::payments::on_approval_closed(w, request).await,
-        // The refund is paid back (after commit) or ends without a note.
-        ApprovalKind::Refund => crate::payments::refunds::on_approval_closed(w, request).await,
+        // The refund is paid back (after commit) or ends without a note; a
+        // claim's or return's own REFUND approval (money paid outside the
+        // hub) gives it its adjustment note or sends it back.
+        ApprovalKind::Refund if request.subject_type == crate::payments::refunds::SUBJECT_TYPE => {
+            crate::payments::refunds::on_approval_closed(w, request).await
+        }
+        ApprovalKind::Refund => crate::aftersales::on_approval_closed(w, request).await,
         // The flows that raise these kinds add their handlers as they land;
         // until then nothing raises them, so there is nothing to move.
         // The purchase order is sent (its email goes after commit) or stays DRAFT.

@@ -142,6 +142,11 @@ pub struct Facts {
     pub receipts: i64,
     /// Of those, the ones that failed QC.
     pub failed_receipts: i64,
+    /// Returns asked for in the period because we sent the wrong item or
+    /// it arrived damaged (not cancelled or rejected).
+    pub returns_due_to_errors: i64,
+    /// Of those, the wrong items (a processing error of ours).
+    pub wrong_item_returns: i64,
 }
 
 /// A share with what it is a share of.
@@ -196,17 +201,19 @@ pub struct SupplierOnTime {
     pub on_time: Rate,
 }
 
-/// Errors made while processing orders and goods, with their parts. Returns
-/// of wrong items join the errors (and returns the measured) once returns
-/// exist.
+/// Errors made while processing orders and goods, with their parts: the
+/// orders corrected, the receipts failing QC and the wrong items sent back.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ProcessingErrors {
-    /// (corrections + QC failures) ÷ (orders placed + receipts).
+    /// (corrections + QC failures + wrong-item returns) ÷ (orders placed +
+    /// receipts).
     pub rate: Rate,
     /// Orders placed in the period that needed a correction after placement.
     pub corrections: i64,
     /// Goods receipts in the period that failed QC.
     pub qc_failures: i64,
+    /// Returns asked for in the period because we sent the wrong item.
+    pub error_returns: i64,
     pub orders_placed: i64,
     pub receipts: i64,
 }
@@ -232,8 +239,12 @@ pub struct Kpis {
     /// First passed-QC receipt → the customer order's next pickup, per
     /// purchase order sourced from a customer order.
     pub receipt_to_ship: CycleTime,
-    /// Corrections and QC failures ÷ orders placed and receipts.
+    /// Corrections, QC failures and wrong-item returns ÷ orders placed and
+    /// receipts.
     pub order_processing_errors: ProcessingErrors,
+    /// Returns asked for because of a wrong item or damage in transit ÷
+    /// orders delivered, in the period.
+    pub return_rate_due_to_errors: Rate,
 }
 
 /// The value at rank `ceil(p × n)` of sorted `values` (nearest rank).
@@ -275,7 +286,7 @@ pub fn compute(facts: &Facts) -> Kpis {
         rate.denominator += 1;
         rate.numerator += i64::from(d.completed_on <= d.expected_on);
     }
-    let errors = facts.corrected + facts.failed_receipts;
+    let errors = facts.corrected + facts.failed_receipts + facts.wrong_item_returns;
     Kpis {
         on_time_delivery: Rate {
             numerator: on_time,
@@ -323,8 +334,13 @@ pub fn compute(facts: &Facts) -> Kpis {
             },
             corrections: facts.corrected,
             qc_failures: facts.failed_receipts,
+            error_returns: facts.wrong_item_returns,
             orders_placed: facts.placed,
             receipts: facts.receipts,
+        },
+        return_rate_due_to_errors: Rate {
+            numerator: facts.returns_due_to_errors,
+            denominator: delivered.len() as i64,
         },
     }
 }
@@ -437,6 +453,7 @@ mod tests {
         );
         assert_eq!(kpis.order_processing_errors.rate.value(), None);
         assert_eq!(kpis.order_processing_errors.corrections, 0);
+        assert_eq!(kpis.return_rate_due_to_errors.value(), None);
     }
 
     fn day(d: u32) -> NaiveDate {
@@ -636,6 +653,7 @@ mod tests {
                 },
                 corrections: 1,
                 qc_failures: 1,
+                error_returns: 0,
                 orders_placed: 8,
                 receipts: 2
             }
@@ -659,6 +677,44 @@ mod tests {
             receipts_only.order_processing_errors.rate.value(),
             Some(0.25)
         );
+    }
+
+    #[test]
+    fn wrong_items_are_processing_errors_and_errors_of_ours_set_the_return_rate() {
+        let four_delivered: Vec<Delivered> = (0..4).map(|_| delivered(at(2, 0), 24, 10)).collect();
+        let kpis = compute(&Facts {
+            delivered: four_delivered,
+            placed: 8,
+            corrected: 1,
+            receipts: 2,
+            // Two returns of ours: one wrong item, one damaged in transit.
+            returns_due_to_errors: 2,
+            wrong_item_returns: 1,
+            ..Facts::default()
+        });
+        assert_eq!(
+            kpis.return_rate_due_to_errors,
+            Rate {
+                numerator: 2,
+                denominator: 4
+            }
+        );
+        let errors = kpis.order_processing_errors;
+        assert_eq!(errors.error_returns, 1);
+        assert_eq!(
+            errors.rate,
+            Rate {
+                numerator: 2,
+                denominator: 10
+            },
+            "the wrong item joins the correction"
+        );
+        // Returns without deliveries in the period: nothing to measure.
+        let none_delivered = compute(&Facts {
+            returns_due_to_errors: 1,
+            ..Facts::default()
+        });
+        assert_eq!(none_delivered.return_rate_due_to_errors.value(), None);
     }
 
     #[test]

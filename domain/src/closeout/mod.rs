@@ -206,8 +206,12 @@ async fn close(db: &DatabaseConnection, ctx: &Ctx, id: Uuid) -> Result<bool, Dom
     else {
         return Ok(false);
     };
-    // Claims outlive closure (DESIGN): closing never waits on them, and a
-    // claim is accepted on a closed order.
+    // An open claim or return keeps its order from closing (it closes on a
+    // later run once they end); claims outlive closure (DESIGN): one is
+    // still accepted on a closed or archived order.
+    if crate::aftersales::holds_closure(w.conn(), id).await? {
+        return Ok(false);
+    }
     let status = order_state::apply(before.status, Event::Close)
         .map_err(|i| DomainError::internal(format!("closing from {:?}", i.from)))?;
     let now = w.now();
@@ -370,9 +374,12 @@ const CORRECTION_ACTIONS: [&str; 1] = ["order.cancelled"];
 /// - order processing errors: the orders placed in the period that needed a
 ///   correction after placement ([`CORRECTION_ACTIONS`], at any time since)
 ///   plus the goods receipts dated in the period that failed QC, over those
-///   orders plus those receipts. Returns of wrong items join the errors when
-///   returns exist. Refused placements stay in the order entry error rate;
+///   orders plus those receipts, plus the WRONG_ITEM returns asked for in
+///   the period. Refused placements stay in the order entry error rate;
 ///   refused reservations are an approver's decision, not counted.
+/// - return rate due to errors: returns asked for in the period as
+///   WRONG_ITEM or DAMAGED_IN_TRANSIT (not cancelled or rejected) over the
+///   orders delivered in the period.
 pub async fn fulfilment_kpis(
     db: &DatabaseConnection,
     ctx: &Ctx,
@@ -569,6 +576,9 @@ pub async fn fulfilment_kpis(
         .count(db)
         .await? as i64;
 
+    let (returns_due_to_errors, wrong_item_returns) =
+        crate::aftersales::returns::error_returns(db, start, end).await?;
+
     Ok(kpis::compute(&kpis::Facts {
         delivered,
         first_shipments,
@@ -580,6 +590,8 @@ pub async fn fulfilment_kpis(
         receipts_to_shipment,
         receipts,
         failed_receipts,
+        returns_due_to_errors,
+        wrong_item_returns,
     }))
 }
 

@@ -407,6 +407,8 @@ mod tests {
             archive_after_days: 90,
             escalation_grace_hours: 8,
             significant_delay_days: 5,
+            change_of_mind_return_days: 0,
+            claim_remedy_business_days: 10,
             version: 1,
             updated_at: chrono::DateTime::UNIX_EPOCH,
         }

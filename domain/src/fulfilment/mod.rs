@@ -213,6 +213,38 @@ pub struct PickItem {
     pub quantity: i32,
     /// Serials must be recorded when packing it.
     pub serial_tracked: bool,
+    /// Why these units must not be picked (packing them is refused).
+    pub blocked_by: Option<PickBlock>,
+}
+
+/// Why reserved units must not be picked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum PickBlockReason {
+    /// Their batch is recalled.
+    BatchRecalled,
+    /// Their product is under a ban in force.
+    ProductBanned,
+}
+
+impl PickBlockReason {
+    /// The code packing them is refused with.
+    pub fn code(self) -> ErrorCode {
+        match self {
+            PickBlockReason::BatchRecalled => ErrorCode::BatchRecalled,
+            PickBlockReason::ProductBanned => ErrorCode::ProductBanned,
+        }
+    }
+}
+
+/// Why reserved units must not be picked, as packing them would be refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PickBlock {
+    pub reason: PickBlockReason,
+    /// The recall blocking the batch (BATCH_RECALLED with a recall on file).
+    pub recall_id: Option<Uuid>,
+    pub recall_number: Option<String>,
+    /// A sentence naming the recall or the ban.
+    pub message: String,
 }
 
 /// One order of a pick list.
@@ -263,7 +295,9 @@ const PACKABLE: [OrderStatus; 3] = [
 
 /// The pick list of a stock location (FULFILMENT): paid orders with reserved
 /// units there not yet packed, oldest order first, each with what to pick
-/// (line, product, batch, units).
+/// (line, product, batch, units). Units that packing would refuse (a
+/// recalled batch left reserved for want of other stock, a product under a
+/// ban in force) stay listed, blocked with the reason, never to be picked.
 pub async fn pick_list(
     db: &DatabaseConnection,
     ctx: &Ctx,
@@ -287,10 +321,42 @@ pub async fn pick_list(
         .map(|l| (l.id, l))
         .collect();
     let products = products_of(db, lines.values().map(|l| l.product_id)).await?;
+    let recalled = crate::safety::batches::recalled(db, products.keys().copied()).await?;
+    let recall_numbers =
+        crate::safety::batches::recall_numbers(db, recalled.values().flatten().copied()).await?;
+    let bans = crate::safety::records::bans_in_force(
+        db,
+        products.keys().copied(),
+        crate::invoices::local_date(ctx.now()),
+    )
+    .await?;
     let mut items: HashMap<Uuid, Vec<PickItem>> = HashMap::new();
     for (allocation, level) in waiting {
         let Some(line) = lines.get(&allocation.order_line_id) else {
             continue;
+        };
+        let recall = recalled.get(&(line.product_id, level.batch_code.clone()));
+        let blocked_by = if let Some(ban) = bans.get(&line.product_id) {
+            Some(PickBlock {
+                reason: PickBlockReason::ProductBanned,
+                recall_id: None,
+                recall_number: None,
+                message: ban.describe(&line.sku),
+            })
+        } else {
+            recall.map(|recall_id| {
+                let number = recall_id.and_then(|r| recall_numbers.get(&r)).cloned();
+                PickBlock {
+                    reason: PickBlockReason::BatchRecalled,
+                    recall_id: *recall_id,
+                    message: crate::safety::batches::recalled_message(
+                        &level.batch_code,
+                        &line.sku,
+                        number.as_deref(),
+                    ),
+                    recall_number: number,
+                }
+            })
         };
         items
             .entry(allocation.order_id)
@@ -306,6 +372,7 @@ pub async fn pick_list(
                 serial_tracked: products
                     .get(&line.product_id)
                     .is_some_and(|p| p.serial_tracked),
+                blocked_by,
             });
     }
     Ok(Page {
@@ -1108,6 +1175,7 @@ pub(crate) async fn deliver(
         .await?;
     crate::closeout::plan_follow_up(w.conn(), before.id, delivered_at, w.now()).await?;
     crate::closeout::assets::on_delivered(w, calendar, &after, goods_delivered_at).await?;
+    crate::aftersales::on_replacement_delivered(w, &after).await?;
     w.audit(
         crate::orders::SUBJECT_TYPE,
         before.id,

@@ -64,6 +64,13 @@ pub enum Permission {
     /// Read product safety records, traceability, recalls and injury
     /// reports (staff; a customer reads its own recall notices elsewhere).
     ReadSafety,
+    /// Lodge consumer-guarantee claims and ask for returns: customers on
+    /// their own orders and engagements, staff on any.
+    LodgeClaims,
+    /// Assess claims, choose the business's remedies, decide, receive and
+    /// inspect returns (ADMIN, FULFILMENT, COMPLIANCE; PROJECT_MANAGER for
+    /// engagements' services).
+    ManageClaims,
 }
 
 impl Permission {
@@ -105,6 +112,11 @@ impl Permission {
             Permission::ManageSlaPolicies => role == Role::Admin,
             Permission::ManageSafety => matches!(role, Role::Admin | Role::Compliance),
             Permission::ReadSafety => role.is_staff(),
+            Permission::LodgeClaims => true,
+            Permission::ManageClaims => matches!(
+                role,
+                Role::Admin | Role::Fulfilment | Role::Compliance | Role::ProjectManager
+            ),
             Permission::WorkEngagements => matches!(
                 role,
                 Role::Admin | Role::ProjectManager | Role::DeliveryTeam | Role::QaLead

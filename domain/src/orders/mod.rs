@@ -561,6 +561,7 @@ async fn place_in(
             late_risk: Set(entity::LateRisk::OnTrack),
             estimated_delivery: Set(None),
             backorder_of: Set(None),
+            replacement_of: Set(None),
             delivered_at: Set(None),
             closed_at: Set(None),
             archived: Set(false),
@@ -1538,6 +1539,7 @@ async fn split_off_backorder(
             reserved_until: None,
             placed_by: actor.id.clone(),
             backorder_of: Some(from.id),
+            replacement_of: None,
             delivered_at: None,
             closed_at: None,
             archived: false,
@@ -1574,6 +1576,124 @@ async fn split_off_backorder(
     )
     .await?;
     Ok(backorder.order)
+}
+
+/// Business days a replacement's required delivery date is set after today.
+const REPLACEMENT_LEAD_BUSINESS_DAYS: u32 = 5;
+
+/// A no-charge order replacing `lines` (order line id, units) of `original`
+/// under a claim or a return, in the caller's write: same customer,
+/// contact and delivery details, each unit at $0.00 and no shipping charge,
+/// linked by `replacementOf`. It is PLACED and runs the normal flow
+/// (reservation, a $0.00 invoice paid at once, packing, tracking). Only
+/// goods are replaced; a service is resupplied, not reordered.
+pub async fn place_replacement_in(
+    w: &mut Write<'_>,
+    calendar: &BusinessCalendar,
+    original: &Order,
+    lines: &[(Uuid, i32)],
+    reason: &str,
+) -> Result<Order, DomainError> {
+    let now = w.now();
+    let id = Uuid::now_v7();
+    let mut replaced = Vec::with_capacity(lines.len());
+    for (i, (line_id, quantity)) in lines.iter().enumerate() {
+        let Some(line) = original.lines.iter().find(|l| l.id == *line_id) else {
+            return Err(DomainError::not_found("orderLineId", "order line"));
+        };
+        if line.kind != entity::ProductKind::Goods {
+            return Err(DomainError::rejected(
+                &["orderLineId"],
+                ErrorCode::InvalidState,
+                format!("{} is a service: it is resupplied, not replaced", line.sku),
+            ));
+        }
+        if !(1..=line.quantity).contains(quantity) {
+            return Err(DomainError::rejected(
+                &["quantity"],
+                ErrorCode::OutOfRange,
+                format!("between 1 and the {} units ordered", line.quantity),
+            ));
+        }
+        replaced.push(order_line::Model {
+            id: Uuid::now_v7(),
+            order_id: id,
+            line_no: i as i32 + 1,
+            quantity: *quantity,
+            unit_price_cents: 0,
+            discount_basis_points: 0,
+            reserved_quantity: 0,
+            drop_ship_po_id: None,
+            ..line.clone()
+        });
+    }
+    if replaced.is_empty() {
+        return Err(DomainError::rejected(
+            &["lines"],
+            ErrorCode::Required,
+            "a replacement replaces at least one line",
+        ));
+    }
+    let from = &original.order;
+    let today = calendar.local_date(now);
+    let number = numbering::next(w.conn(), numbering::SALES_ORDER).await?;
+    let order = w
+        .insert(sales_order::ActiveModel::from(sales_order::Model {
+            id,
+            number,
+            status: OrderStatus::Placed,
+            on_hold: false,
+            required_delivery_date: calendar
+                .add_business_days(today, REPLACEMENT_LEAD_BUSINESS_DAYS),
+            shipping_cents: 0,
+            order_discount_cents: 0,
+            total_cents: 0,
+            reservation_approval_id: None,
+            status_reason: Some(format!("replaces goods of {}: {reason}", from.number)),
+            reserved_until: None,
+            placed_by: w.ctx().actor.id.clone(),
+            late_risk: entity::LateRisk::OnTrack,
+            estimated_delivery: None,
+            backorder_of: None,
+            replacement_of: Some(from.id),
+            delivered_at: None,
+            closed_at: None,
+            archived: false,
+            archived_at: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            ..from.clone()
+        }))
+        .await?;
+    let mut stored = Vec::with_capacity(replaced.len());
+    for line in replaced {
+        stored.push(order_line::ActiveModel::from(line).insert(w.conn()).await?);
+    }
+    if let Some(due_at) = risk::next_review(
+        calendar,
+        order.status,
+        order.required_delivery_date,
+        order.shipping_speed,
+        now,
+    ) {
+        let plan = TimerPlan {
+            kind: timer_kind::LATE_RISK,
+            subject_id: id,
+            due_at,
+            payload: serde_json::json!({}),
+        };
+        timers::plan(w.conn(), &plan, now).await?;
+    }
+    let placed = Order {
+        order,
+        lines: stored,
+    };
+    w.audit(SUBJECT_TYPE, id, "order.placed", None, Some(&placed))
+        .await?;
+    let event = OrderPlaced { order_id: id };
+    w.emit(topic::ORDER_PLACED, id, &event).await?;
+    Ok(placed)
 }
 
 /// Move an order for its payment (`PaymentRequested`, `PaymentFailed`,

@@ -249,7 +249,8 @@ pub async fn on_approval_closed(
             Some(&before),
             Some(&after),
         )
-        .await
+        .await?;
+        crate::aftersales::on_refund_outcome(w, &after).await
     }
 }
 
@@ -322,6 +323,7 @@ pub async fn run(
                 Some(&after),
             )
             .await?;
+            crate::aftersales::on_refund_outcome(&mut w, &after).await?;
             true
         }
         RefundOutcome::Refused { reason } => {
@@ -339,6 +341,7 @@ pub async fn run(
                 Some(&after),
             )
             .await?;
+            crate::aftersales::on_refund_outcome(&mut w, &after).await?;
             false
         }
     };

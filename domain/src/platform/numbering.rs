@@ -54,6 +54,16 @@ pub const INJURY_REPORT: Series = Series {
     prefix: "INJ",
 };
 
+pub const CLAIM: Series = Series {
+    counter: "guarantee_claim",
+    prefix: "CLM",
+};
+
+pub const RETURN: Series = Series {
+    counter: "return_request",
+    prefix: "RMA",
+};
+
 /// Take the next number of `series` in this transaction, formatted.
 pub async fn next<C: ConnectionTrait>(conn: &C, series: Series) -> Result<String, DbErr> {
     document_counter::Entity::update_many()

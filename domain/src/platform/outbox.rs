@@ -85,6 +85,10 @@ pub mod topic {
     /// A public holiday was added or removed: business-time waits planned
     /// on the old calendar are planned again (subject: the holiday).
     pub const CALENDAR_CHANGED: &str = "calendar.changed";
+    /// A claim passed a step its customer is told of (subject: the step).
+    pub const CLAIM_STEP: &str = "claim.step";
+    /// A return passed a step its customer is told of (subject: the step).
+    pub const RETURN_STEP: &str = "return.step";
 }
 
 // ---- Relay side: claiming, marking, recovering. Times here are wall-clock

@@ -55,6 +55,15 @@ pub enum ErrorCode {
     ProductBanned,
     /// The batch is recalled and cannot be reserved or packed.
     BatchRecalled,
+    /// The law does not offer that remedy for this failure (see the claim's
+    /// allowed remedies).
+    RemedyNotAllowed,
+    /// The other party chooses this claim's remedy (the customer for a major
+    /// failure, the business for a minor one within its reasonable time).
+    NotRemedyChooser,
+    /// The business's return policy does not accept this return (a
+    /// change-of-mind return outside its window, or not accepted at all).
+    ReturnNotAccepted,
 }
 
 /// The codes a value rule refuses with (the same enum, by its older name).

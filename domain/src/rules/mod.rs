@@ -1,7 +1,9 @@
 //! Pure business rules: value types, GST, business calendar, deadlines and
 //! consumer-guarantee remedies. No database, no transport. Modules refer to each
-//! other through `super::` only, so this tree also builds as a standalone crate
-//! (the tests' fixtures aside: they read the seeded NSW holidays from the migration).
+//! other through `super::` only, and to nothing else but the `entity` crate's
+//! column enums (a claim stores the guarantee and remedy the remedy rules name,
+//! so they are one type), and the tests' fixtures, which read the seeded NSW
+//! holidays from the migration.
 //! Public holidays are data (the `public_holiday` table); the calendar takes them as input.
 
 pub mod abn;
@@ -17,3 +19,4 @@ pub mod phone;
 pub mod postcode;
 pub mod remedies;
 pub mod tax_code;
+pub mod webhooks;

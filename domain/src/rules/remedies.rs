@@ -14,67 +14,24 @@ major failure and compensation for any other reasonably foreseeable loss or dama
 also entitled to have the goods repaired or replaced if the goods fail to be of acceptable \
 quality and the failure does not amount to a major failure.";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum SupplyKind {
-    Goods,
-    Services,
-}
+pub use entity::{Chooser, FailureSeverity, Guarantee, MajorFailureReason, Remedy, SupplyKind};
 
-/// The consumer guarantee that failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Guarantee {
-    AcceptableQuality,
-    FitForDisclosedPurpose,
-    MatchesDescription,
-    MatchesSample,
-    Title,
-    ExpressWarranty,
-    RepairsAndSpareParts,
-    DueCareAndSkill,
-    ServiceFitForPurpose,
-    ReasonableTime,
-}
-
-impl Guarantee {
-    /// Which kind of supply the guarantee belongs to.
-    pub const fn applies_to(self) -> SupplyKind {
-        match self {
-            Guarantee::DueCareAndSkill
-            | Guarantee::ServiceFitForPurpose
-            | Guarantee::ReasonableTime => SupplyKind::Services,
-            _ => SupplyKind::Goods,
-        }
+/// Which kind of supply a guarantee belongs to.
+pub const fn supply_of(guarantee: Guarantee) -> SupplyKind {
+    match guarantee {
+        Guarantee::DueCareAndSkill
+        | Guarantee::ServiceFitForPurpose
+        | Guarantee::ReasonableTime => SupplyKind::Services,
+        _ => SupplyKind::Goods,
     }
 }
 
-/// Why a failure is major: any one makes it major (ACL s260, s268).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum MajorFailureReason {
-    /// A reasonable consumer fully aware of it would not have bought it.
-    WouldNotHaveBought,
-    SignificantlyDifferentFromDescription,
-    SubstantiallyUnfitAndNotEasilyFixed,
-    Unsafe,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum FailureSeverity {
-    Major,
-    Minor,
-}
-
-impl FailureSeverity {
-    /// Major when any reason applies, minor otherwise.
-    pub fn classify(reasons: &[MajorFailureReason]) -> FailureSeverity {
-        if reasons.is_empty() {
-            FailureSeverity::Minor
-        } else {
-            FailureSeverity::Major
-        }
+/// Major when any reason applies, minor otherwise.
+pub fn classify(reasons: &[MajorFailureReason]) -> FailureSeverity {
+    if reasons.is_empty() {
+        FailureSeverity::Minor
+    } else {
+        FailureSeverity::Major
     }
 }
 
@@ -95,7 +52,7 @@ impl Failure {
         supply: SupplyKind,
         severity: FailureSeverity,
     ) -> Result<Failure, ValueError> {
-        if guarantee.applies_to() != supply {
+        if supply_of(guarantee) != supply {
             return Err(ValueError::new(
                 ValueErrorCode::OutOfRange,
                 format!("the {guarantee:?} guarantee does not apply to {supply:?}"),
@@ -109,41 +66,9 @@ impl Failure {
     }
 }
 
-/// A remedy the law allows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Remedy {
-    /// Goods returned (rejected), money back.
-    Refund,
-    /// Goods returned, identical goods supplied.
-    Replacement,
-    /// The goods are fixed.
-    Repair,
-    /// The customer keeps the goods and is compensated for their drop in value.
-    KeepWithCompensation,
-    /// The service is fixed or supplied again.
-    ResupplyService,
-    /// The service contract is cancelled and the unused part refunded.
-    CancelWithRefund,
-    /// The customer keeps the service and is compensated for its drop in value.
-    CompensationForReducedValue,
-    /// Someone else fixes it and the supplier pays the reasonable cost.
-    RemedyElsewhereAtSupplierCost,
-}
-
-impl Remedy {
-    /// Whether the customer gets money back for the supply itself.
-    pub const fn is_refund(self) -> bool {
-        matches!(self, Remedy::Refund | Remedy::CancelWithRefund)
-    }
-}
-
-/// Who picks among the options.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Chooser {
-    Customer,
-    Supplier,
+/// Whether the customer gets money back for the supply itself.
+pub const fn is_refund(remedy: Remedy) -> bool {
+    matches!(remedy, Remedy::Refund | Remedy::CancelWithRefund)
 }
 
 /// What the law allows for a failure.
@@ -165,7 +90,7 @@ impl Remedies {
         self.options
             .iter()
             .chain(&self.if_not_remedied)
-            .any(|r| r.is_refund())
+            .any(|r| is_refund(*r))
     }
 }
 
@@ -410,9 +335,9 @@ mod tests {
 
     #[test]
     fn classification_and_guarantees() {
-        assert_eq!(FailureSeverity::classify(&[]), FailureSeverity::Minor);
+        assert_eq!(classify(&[]), FailureSeverity::Minor);
         assert_eq!(
-            FailureSeverity::classify(&[MajorFailureReason::Unsafe]),
+            classify(&[MajorFailureReason::Unsafe]),
             FailureSeverity::Major
         );
         assert!(
@@ -433,8 +358,8 @@ mod tests {
             .code,
             ValueErrorCode::OutOfRange
         );
-        assert_eq!(Guarantee::ReasonableTime.applies_to(), SupplyKind::Services);
-        assert_eq!(Guarantee::Title.applies_to(), SupplyKind::Goods);
+        assert_eq!(supply_of(Guarantee::ReasonableTime), SupplyKind::Services);
+        assert_eq!(supply_of(Guarantee::Title), SupplyKind::Goods);
     }
 
     #[test]

@@ -148,16 +148,7 @@ pub async fn find_visible(
 }
 
 /// Which reports to list.
-#[derive(Debug, Clone, Default)]
-pub struct InjuryReportFilter {
-    pub product_id: Option<Uuid>,
-    pub batch_id: Option<Uuid>,
-    pub status: Option<InjuryReportStatus>,
-    /// Due on or before.
-    pub due_before: Option<NaiveDate>,
-    /// Due on or after.
-    pub due_after: Option<NaiveDate>,
-}
+pub type InjuryReportFilter = super::RecordFilter<InjuryReportStatus>;
 
 /// Reports matching `filter`, oldest first (staff).
 pub async fn list(

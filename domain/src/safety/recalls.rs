@@ -3,15 +3,19 @@
 //! Starting a recall blocks its batches, computes the ACCC notification's
 //! due date (2 days, business calendar) and plans a reminder (COMPLIANCE)
 //! and an overdue escalation (ADMIN), all in one transaction; its
-//! `recall.started` event finds every customer whose packages carried units
-//! of an affected batch and inserts one notice each (unique per recall and
-//! customer, so a repeated event adds nobody), each emailed once.
+//! `recall.started` event finds every buyer whose packages carried units of
+//! an affected batch and inserts one notice each (unique per recall and
+//! customer, and per recall and address, so a repeated event adds nobody),
+//! each emailed once.
 //!
 //! Decisions: only units packed into a package count (packed, shipped or
 //! delivered): units merely reserved from a batch are blocked by the recall
-//! and never reach the customer. Guest orders have no customer to hold a
-//! notice; they are counted on the recall (`guest_orders` in the audit
-//! entry and the log) and reached another way.
+//! and never reach the customer. A guest order's buyer is its contact
+//! address: one notice per address (compared and stored lower-cased) over
+//! all that address's guest orders; an address that is also an affected
+//! customer's belongs to that customer's notice. A guest order without an
+//! address cannot be reached: it is counted (`guest_orders_without_email`
+//! in the audit entry and the log).
 
 use crate::business_time::timers::{self, TimerPlan};
 use crate::kernel::db::find_for_update;
@@ -114,23 +118,102 @@ pub struct SoldUnits {
     pub order_id: Uuid,
     /// `None` for a guest order.
     pub customer_id: Option<Uuid>,
+    /// The order's contact: how a guest order's buyer is reached.
+    pub contact_name: String,
+    pub contact_email: Option<String>,
     pub units: i32,
 }
 
-/// The affected customers (units summed over their orders, by customer id)
-/// and how many guest orders received affected units.
-pub fn affected_customers(sold: &[SoldUnits]) -> (BTreeMap<Uuid, i32>, usize) {
+/// An address as recall notices compare and store it.
+pub fn notice_address(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// One buyer a recall notices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Buyer {
+    /// `None` for a guest buyer (an address only).
+    pub customer_id: Option<Uuid>,
+    /// Lower-cased; `None` for a customer without an address (unreachable).
+    pub email: Option<String>,
+    /// Affected units over all the buyer's orders.
+    pub units: i32,
+}
+
+/// Who a recall notices: the buyers (customers by id first, then guest
+/// addresses) and the guest orders it found, with and without an address.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Affected {
+    pub buyers: Vec<Buyer>,
+    pub guest_orders: usize,
+    pub guest_orders_without_email: usize,
+}
+
+/// The affected buyers of `sold`: customers by id (units summed over their
+/// orders, addressed at `customer_email`), and guest orders by address
+/// (compared without case; units summed); a guest address that is an
+/// affected customer's adds its units to that customer instead.
+pub fn affected_buyers(
+    sold: &[SoldUnits],
+    customer_email: &HashMap<Uuid, Option<String>>,
+) -> Affected {
     let mut customers: BTreeMap<Uuid, i32> = BTreeMap::new();
-    let mut guests = BTreeSet::new();
+    let mut guests: BTreeMap<String, i32> = BTreeMap::new();
+    let mut guest_orders = BTreeSet::new();
+    let mut unreachable_orders = BTreeSet::new();
     for s in sold {
-        match s.customer_id {
-            Some(c) => *customers.entry(c).or_default() += s.units,
-            None => {
-                guests.insert(s.order_id);
+        match (s.customer_id, s.contact_email.as_deref()) {
+            (Some(c), _) => *customers.entry(c).or_default() += s.units,
+            (None, Some(email)) => {
+                guest_orders.insert(s.order_id);
+                *guests.entry(notice_address(email)).or_default() += s.units;
+            }
+            (None, None) => {
+                guest_orders.insert(s.order_id);
+                unreachable_orders.insert(s.order_id);
             }
         }
     }
-    (customers, guests.len())
+    let address_of = |c: &Uuid| {
+        customer_email
+            .get(c)
+            .cloned()
+            .flatten()
+            .map(|e| notice_address(&e))
+    };
+    let owner: HashMap<String, Uuid> = customers
+        .keys()
+        .filter_map(|c| address_of(c).map(|e| (e, *c)))
+        .collect();
+    for (email, units) in guests.iter_mut() {
+        if let Some(c) = owner.get(email) {
+            *customers.entry(*c).or_default() += *units;
+            *units = 0;
+        }
+    }
+    let mut buyers: Vec<Buyer> = customers
+        .into_iter()
+        .map(|(c, units)| Buyer {
+            customer_id: Some(c),
+            email: address_of(&c),
+            units,
+        })
+        .collect();
+    buyers.extend(
+        guests
+            .into_iter()
+            .filter(|(email, _)| !owner.contains_key(email))
+            .map(|(email, units)| Buyer {
+                customer_id: None,
+                email: Some(email),
+                units,
+            }),
+    );
+    Affected {
+        buyers,
+        guest_orders: guest_orders.len(),
+        guest_orders_without_email: unreachable_orders.len(),
+    }
 }
 
 /// How a recall's notices stand.
@@ -190,16 +273,7 @@ pub async fn find_staff(
 }
 
 /// Which recalls to list.
-#[derive(Debug, Clone, Default)]
-pub struct RecallFilter {
-    pub product_id: Option<Uuid>,
-    /// Only recalls naming this batch.
-    pub batch_id: Option<Uuid>,
-    pub status: Option<RecallStatus>,
-    /// ACCC notification due on or before / on or after (Sydney dates).
-    pub due_before: Option<NaiveDate>,
-    pub due_after: Option<NaiveDate>,
-}
+pub type RecallFilter = super::RecordFilter<RecallStatus>;
 
 /// Recalls, oldest first (staff).
 pub async fn list(
@@ -317,24 +391,60 @@ async fn sold_units<C: ConnectionTrait>(
         .map(|s| (s.id, s.order_id))
         .collect();
     let order_ids: BTreeSet<Uuid> = order_of.values().copied().collect();
-    let customer_of: HashMap<Uuid, Option<Uuid>> = sales_order::Entity::find()
+    let orders: HashMap<Uuid, sales_order::Model> = sales_order::Entity::find()
         .filter(sales_order::Column::Id.is_in(order_ids))
         .all(conn)
         .await?
         .into_iter()
-        .map(|o| (o.id, o.customer_id))
+        .map(|o| (o.id, o))
         .collect();
     Ok(items
         .into_iter()
         .filter_map(|i| {
-            let order_id = *order_of.get(&i.shipment_id)?;
+            let order = orders.get(order_of.get(&i.shipment_id)?)?;
             Some(SoldUnits {
-                order_id,
-                customer_id: customer_of.get(&order_id).copied().flatten(),
+                order_id: order.id,
+                customer_id: order.customer_id,
+                contact_name: order.contact_name.clone(),
+                contact_email: order.contact_email.clone(),
                 units: i.quantity,
             })
         })
         .collect())
+}
+
+/// Every order that received units of `r`'s batches, as `sold_units`.
+async fn sold_units_of<C: ConnectionTrait>(
+    conn: &C,
+    r: &recall::Model,
+) -> Result<Vec<SoldUnits>, DbErr> {
+    let codes: Vec<String> = batches_of(conn, r)
+        .await?
+        .into_iter()
+        .map(|b| b.batch_code)
+        .collect();
+    sold_units(conn, r.product_id, &codes).await
+}
+
+/// The name a notice's email greets: its customer's, or for a guest
+/// address the contact name on that address's latest affected order.
+pub async fn recipient_name<C: ConnectionTrait>(
+    conn: &C,
+    n: &recall_notice::Model,
+) -> Result<Option<String>, DbErr> {
+    if let Some(id) = n.customer_id {
+        return Ok(crate::customers::find(conn, id).await?.map(|c| c.name));
+    }
+    let (Some(email), Some(r)) = (n.email.as_deref(), find(conn, n.recall_id).await?) else {
+        return Ok(None);
+    };
+    Ok(sold_units_of(conn, &r)
+        .await?
+        .into_iter()
+        .filter(|s| s.customer_id.is_none())
+        .filter(|s| s.contact_email.as_deref().map(notice_address).as_deref() == Some(email))
+        .max_by_key(|s| s.order_id)
+        .map(|s| s.contact_name))
 }
 
 // ---- Writing -----------------------------------------------------------
@@ -506,26 +616,31 @@ pub async fn start(
     w.commit(row).await
 }
 
-/// A notice newly inserted for a customer with an address (to email).
+/// A notice newly inserted for a buyer with an address (to email).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NewNotice {
     pub notice_id: Uuid,
     pub email: String,
 }
 
-/// What notifying a recall's customers did.
+/// What notifying a recall's buyers did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Notified {
     /// Notices inserted now (none when the event repeats).
     pub inserted: usize,
+    /// Of them, guest addresses.
+    pub guests: usize,
     /// Of them, customers without an address (UNREACHABLE at once).
     pub unreachable: usize,
-    /// Guest orders that received affected units (no customer to notice).
+    /// Guest orders that received affected units.
     pub guest_orders: usize,
+    /// Of them, orders without an address (nobody to notice).
+    pub guest_orders_without_email: usize,
 }
 
-/// The `recall.started` work (the worker): one notice per affected
-/// customer, inserted once (a repeated event inserts nothing); each new
+/// The `recall.started` work (the worker): one notice per affected buyer
+/// (customer, or guest address), inserted once (a repeated event inserts
+/// nothing, nor a second notice for an address already noticed); each new
 /// notice with an address is PENDING and gets a `recall.notice` event that
 /// emails it, one without is UNREACHABLE.
 pub async fn notify_customers(
@@ -537,28 +652,44 @@ pub async fn notify_customers(
     let Some(r) = find(w.conn(), recall_id).await? else {
         return w.commit(Notified::default()).await;
     };
-    let codes: Vec<String> = batches_of(w.conn(), &r)
-        .await?
-        .into_iter()
-        .map(|b| b.batch_code)
-        .collect();
-    let sold = sold_units(w.conn(), r.product_id, &codes).await?;
-    let (customers, guest_orders) = affected_customers(&sold);
+    let sold = sold_units_of(w.conn(), &r).await?;
+    let customer_ids: BTreeSet<Uuid> = sold.iter().filter_map(|s| s.customer_id).collect();
     let emails: HashMap<Uuid, Option<String>> = party::Entity::find()
-        .filter(party::Column::Id.is_in(customers.keys().copied()))
+        .filter(party::Column::Id.is_in(customer_ids))
         .all(w.conn())
         .await?
         .into_iter()
         .map(|p| (p.id, p.email))
         .collect();
+    let affected = affected_buyers(&sold, &emails);
+    // Who already has a notice (an earlier delivery of this event).
+    let existing = recall_notice::Entity::find()
+        .filter(recall_notice::Column::RecallId.eq(recall_id))
+        .all(w.conn())
+        .await?;
+    let noticed_customers: BTreeSet<Uuid> = existing.iter().filter_map(|n| n.customer_id).collect();
+    let noticed_addresses: BTreeSet<String> = existing
+        .iter()
+        .filter_map(|n| n.email.as_deref().map(notice_address))
+        .collect();
     let now = w.now();
     let mut done = Notified {
-        guest_orders,
+        guest_orders: affected.guest_orders,
+        guest_orders_without_email: affected.guest_orders_without_email,
         ..Notified::default()
     };
-    for (customer_id, units) in customers {
-        let email = emails.get(&customer_id).cloned().flatten();
-        let status = if email.is_some() {
+    for buyer in affected.buyers {
+        let known = buyer
+            .customer_id
+            .is_some_and(|c| noticed_customers.contains(&c))
+            || buyer
+                .email
+                .as_ref()
+                .is_some_and(|e| noticed_addresses.contains(e));
+        if known {
+            continue;
+        }
+        let status = if buyer.email.is_some() {
             RecallNoticeStatus::Pending
         } else {
             RecallNoticeStatus::Unreachable
@@ -567,10 +698,10 @@ pub async fn notify_customers(
         let row = recall_notice::ActiveModel {
             id: Set(id),
             recall_id: Set(recall_id),
-            customer_id: Set(customer_id),
-            email: Set(email.clone()),
+            customer_id: Set(buyer.customer_id),
+            email: Set(buyer.email.clone()),
             status: Set(status),
-            units: Set(units),
+            units: Set(buyer.units),
             notified_at: Set(None),
             responded_at: Set(None),
             remedied_at: Set(None),
@@ -579,23 +710,21 @@ pub async fn notify_customers(
             created_at: Set(now),
             updated_at: Set(now),
         };
+        // Unique per (recall, customer) and per (recall, address): a
+        // concurrent delivery of the event inserts nothing twice.
         let inserted = recall_notice::Entity::insert(row)
-            .on_conflict(
-                OnConflict::columns([
-                    recall_notice::Column::RecallId,
-                    recall_notice::Column::CustomerId,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
+            .on_conflict(OnConflict::new().do_nothing().to_owned())
             .exec_without_returning(w.conn())
             .await?;
         if inserted == 0 {
             continue;
         }
         done.inserted += 1;
-        w.touch(customer_id);
-        match email {
+        match buyer.customer_id {
+            Some(customer_id) => w.touch(customer_id),
+            None => done.guests += 1,
+        }
+        match buyer.email {
             Some(email) => {
                 w.emit(
                     topic::RECALL_NOTICE,
@@ -610,10 +739,11 @@ pub async fn notify_customers(
             None => done.unreachable += 1,
         }
     }
-    if guest_orders > 0 {
-        tracing::warn!(%recall_id, guest_orders, "guest orders received recalled units; no customer record to notify");
+    if done.guest_orders_without_email > 0 {
+        tracing::warn!(%recall_id, orders = done.guest_orders_without_email, "guest orders without an address received recalled units; nobody to notify");
     }
-    if done.inserted > 0 || guest_orders > 0 {
+    let first_run = existing.is_empty();
+    if done.inserted > 0 || (first_run && done.guest_orders_without_email > 0) {
         w.audit(
             SUBJECT_TYPE,
             recall_id,
@@ -622,6 +752,9 @@ pub async fn notify_customers(
             Some(&done),
         )
         .await?;
+    }
+    if done.inserted > 0 {
+        w.touch(recall_id);
     }
     w.commit(done).await
 }
@@ -878,53 +1011,62 @@ mod tests {
         }
     }
 
+    fn sold(order: Uuid, customer: Option<Uuid>, email: Option<&str>, units: i32) -> SoldUnits {
+        SoldUnits {
+            order_id: order,
+            customer_id: customer,
+            contact_name: "Contact".into(),
+            contact_email: email.map(str::to_owned),
+            units,
+        }
+    }
+
     #[test]
-    fn affected_customers_sum_units_over_their_orders_and_count_guest_orders() {
-        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-        let (o1, o2, o3, o4) = (
-            Uuid::now_v7(),
-            Uuid::now_v7(),
-            Uuid::now_v7(),
-            Uuid::now_v7(),
-        );
+    fn affected_buyers_sum_units_per_customer_and_per_guest_address() {
+        let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let o: Vec<Uuid> = (0..8).map(|_| Uuid::now_v7()).collect();
+        let emails = HashMap::from([
+            (a, Some("Ana@example.com".to_owned())),
+            (b, Some("ben@example.com".to_owned())),
+            (c, None),
+        ]);
         let sold = [
-            SoldUnits {
-                order_id: o1,
-                customer_id: Some(a),
-                units: 2,
-            },
             // Two packages of one order, and a second order of the same customer.
-            SoldUnits {
-                order_id: o1,
-                customer_id: Some(a),
-                units: 1,
-            },
-            SoldUnits {
-                order_id: o2,
-                customer_id: Some(a),
-                units: 1,
-            },
-            SoldUnits {
-                order_id: o3,
-                customer_id: Some(b),
-                units: 1,
-            },
-            SoldUnits {
-                order_id: o4,
-                customer_id: None,
-                units: 3,
-            },
-            SoldUnits {
-                order_id: o4,
-                customer_id: None,
-                units: 1,
-            },
+            sold(o[0], Some(a), Some("ana@example.com"), 2),
+            sold(o[0], Some(a), Some("ana@example.com"), 1),
+            sold(o[1], Some(a), Some("ana@example.com"), 1),
+            sold(o[2], Some(b), Some("ben@example.com"), 1),
+            sold(o[3], Some(c), None, 1),
+            // One guest, two orders, the address spelt two ways.
+            sold(o[4], None, Some("Gus@Example.com"), 3),
+            sold(o[5], None, Some("gus@example.com"), 1),
+            // A guest order at a customer's address is that customer's.
+            sold(o[6], None, Some("ANA@example.com"), 5),
+            // A guest order with no address reaches nobody.
+            sold(o[7], None, None, 1),
         ];
-        let (customers, guests) = affected_customers(&sold);
-        assert_eq!(customers.len(), 2);
-        assert_eq!(customers[&a], 4);
-        assert_eq!(customers[&b], 1);
-        assert_eq!(guests, 1);
+        let got = affected_buyers(&sold, &emails);
+        let buyer = |customer_id, email: Option<&str>, units| Buyer {
+            customer_id,
+            email: email.map(str::to_owned),
+            units,
+        };
+        let mut customers = vec![
+            buyer(Some(a), Some("ana@example.com"), 9),
+            buyer(Some(b), Some("ben@example.com"), 1),
+            buyer(Some(c), None, 1),
+        ];
+        customers.sort_by_key(|b| b.customer_id);
+        customers.push(buyer(None, Some("gus@example.com"), 4));
+        assert_eq!(
+            got,
+            Affected {
+                buyers: customers,
+                guest_orders: 4,
+                guest_orders_without_email: 1,
+            }
+        );
+        assert_eq!(notice_address(" Jo@Example.COM "), "jo@example.com");
     }
 
     #[test]

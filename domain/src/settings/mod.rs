@@ -67,6 +67,9 @@ pub async fn ensure_seeded<C: ConnectionTrait>(
         // As the engagement-control migration seeds them.
         escalation_grace_hours: Set(8),
         significant_delay_days: Set(5),
+        // As the claims-and-returns migration seeds them.
+        change_of_mind_return_days: Set(0),
+        claim_remedy_business_days: Set(10),
         version: Set(1),
         updated_at: Set(Utc::now()),
     };
@@ -129,6 +132,12 @@ pub struct SettingsUpdate {
     pub escalation_grace_hours: Option<i32>,
     /// Business days of delay that escalate at once (1–250).
     pub significant_delay_days: Option<i32>,
+    /// Days after delivery a change-of-mind return is accepted (0: not
+    /// accepted; 0–365).
+    pub change_of_mind_return_days: Option<i32>,
+    /// Business days to remedy a minor failure before the customer may
+    /// reject the goods (1–60).
+    pub claim_remedy_business_days: Option<i32>,
 }
 
 /// A shipping charge as given: dollars, not negative, at most $10,000.
@@ -198,6 +207,16 @@ pub async fn update(
             input.significant_delay_days,
             1..=250,
         ),
+        (
+            "changeOfMindReturnDays",
+            input.change_of_mind_return_days,
+            0..=365,
+        ),
+        (
+            "claimRemedyBusinessDays",
+            input.claim_remedy_business_days,
+            1..=60,
+        ),
     ] {
         fields.ensure(
             value.is_none_or(|d| range.contains(&d)),
@@ -251,6 +270,12 @@ pub async fn update(
         significant_delay_days: Set(input
             .significant_delay_days
             .unwrap_or(before.significant_delay_days)),
+        change_of_mind_return_days: Set(input
+            .change_of_mind_return_days
+            .unwrap_or(before.change_of_mind_return_days)),
+        claim_remedy_business_days: Set(input
+            .claim_remedy_business_days
+            .unwrap_or(before.claim_remedy_business_days)),
         updated_at: Set(w.now()),
         ..Default::default()
     };

@@ -442,6 +442,13 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
             | entity::NotificationKind::InjuryReportOverdue => {
                 Box::pin(injury_email(&app, &mut injury, kind)).await
             }
+            // A step of a claim and of a return, to their customer.
+            entity::NotificationKind::ClaimUpdate => {
+                Box::pin(crate::claims::claim_email(&app)).await
+            }
+            entity::NotificationKind::ReturnUpdate => {
+                Box::pin(crate::returns::return_email(&app)).await
+            }
             entity::NotificationKind::TicketSlaWarning
             | entity::NotificationKind::TicketSlaBreached => {
                 Box::pin(sla_alarm_email(&app, &mut sla_ticket, kind)).await

@@ -289,11 +289,37 @@ async fn reminder_and_overdue_emails_go_once_each_with_two_workers_and_submissio
     })
     .await;
     // Later sweeps change nothing: still one email per recipient and kind.
+    // A later report (aware Tuesday 24, due Thursday 26) whose reminder and
+    // escalation are both due at once is the positive signal: once its
+    // emails are sent, sweeps at the new time ran and their work is done.
     app.clock.set(sydney("2026-11-27"));
-    wait_for("the sweeps to pass", PATIENCE, async || {
-        timer_status(&app, timer_kind::OVERDUE, &open_id).await == entity::TimerStatus::Fired
-    })
+    let marker = report(&app, input(&product, "2026-11-23", "2026-11-24")).await;
+    assert!(user_errors(&marker).is_empty(), "{marker}");
+    let marker_id = marker["injuryReport"]["id"].as_str().unwrap().to_owned();
+    wait_for(
+        "a later report's reminder and escalation sent",
+        PATIENCE,
+        async || {
+            let sent = |rows: Vec<entity::notification::Model>, want: usize| {
+                rows.len() == want
+                    && rows
+                        .iter()
+                        .all(|n| n.status == entity::NotificationStatus::Sent)
+            };
+            sent(
+                notified(&app, InjuryReportReminder, &marker_id).await,
+                compliance.len(),
+            ) && sent(
+                notified(&app, InjuryReportOverdue, &marker_id).await,
+                admins.len(),
+            )
+        },
+    )
     .await;
+    assert_eq!(
+        timer_status(&app, timer_kind::OVERDUE, &open_id).await,
+        entity::TimerStatus::Fired
+    );
     assert_eq!(
         notified(&app, InjuryReportOverdue, &open_id).await.len(),
         admins.len()

@@ -109,8 +109,36 @@ pub(crate) async fn batch_id(app: &TestApp, product: &str, batch: &str) -> Uuid 
 /// A paid order of `units` for `customer`, packed: the package's id.
 async fn sold(app: &TestApp, customer: &str, product: &str, location: &str, units: i32) -> Value {
     let order = place(app, customer, &[(product, units)], None).await;
-    pay(app, &order).await;
-    let line = line_ids(app, &order).await.remove(0);
+    packed(app, &order, location, units).await
+}
+
+/// A guest's order (`name`, `email`) of `units`, paid and packed: the package.
+async fn sold_to_guest(
+    app: &TestApp,
+    (name, email): (&str, &str),
+    product: &str,
+    location: &str,
+    units: i32,
+) -> Value {
+    let placed = app
+        .as_role(Role::Fulfilment)
+        .data(
+            op("placeOrder", "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } userErrors { field code message } } }"),
+            json!({ "input": { "guest": { "name": name, "email": email },
+                "lines": [{ "productId": product, "quantity": units }],
+                "shippingAddress": { "line1": "1 George St", "suburb": "Sydney", "state": "NSW", "postcode": "2000" },
+                "requiredDeliveryDate": "2026-12-24", "shippingSpeed": "STANDARD" } }),
+        )
+        .await;
+    assert!(user_errors(&placed).is_empty(), "{placed}");
+    let order = placed["order"]["id"].as_str().unwrap().to_owned();
+    packed(app, &order, location, units).await
+}
+
+/// `order` paid, and its `units` of its first line packed: the package.
+async fn packed(app: &TestApp, order: &str, location: &str, units: i32) -> Value {
+    pay(app, order).await;
+    let line = line_ids(app, order).await.remove(0);
     let packed = app
         .as_role(Role::Fulfilment)
         .data(
@@ -137,6 +165,56 @@ async fn notices(app: &TestApp, recall: &str) -> Value {
     app.as_role(Role::Compliance)
         .data(RECALL, json!({ "id": recall }))
         .await
+}
+
+/// Recall notice emails in the mail folder, by recipient (the `To:` line).
+fn recall_emails(app: &TestApp) -> Vec<String> {
+    let mut to: Vec<String> = eml_files(&app.mail_dir())
+        .iter()
+        .filter_map(|p| {
+            let raw = std::fs::read_to_string(p).ok()?;
+            if !raw.contains("Product safety recall") {
+                return None;
+            }
+            raw.lines()
+                .find_map(|l| l.strip_prefix("To: "))
+                .map(str::to_owned)
+        })
+        .collect();
+    to.sort();
+    to
+}
+
+/// Deliver the recall's `recall.started` event again (as a relay that lost
+/// its lease would) and wait until it is processed.
+async fn deliver_started_again(app: &TestApp, recall: &str) {
+    let first = app
+        .outbox_rows(recall)
+        .await
+        .into_iter()
+        .find(|r| r.topic == "recall.started")
+        .expect("the recall.started row");
+    let again = sea_orm::ActiveModelTrait::insert(
+        entity::outbox::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ..domain::kernel::write::pending_outbox_row(
+                &first.topic,
+                first.subject_id,
+                first.payload.clone(),
+            )
+        },
+        app.db(),
+    )
+    .await
+    .unwrap();
+    wait_for("the repeated event processed", PATIENCE, async || {
+        entity::outbox::Entity::find_by_id(again.id)
+            .one(app.db())
+            .await
+            .unwrap()
+            .is_some_and(|r| r.processed_at.is_some())
+    })
+    .await;
 }
 
 fn eml_count(app: &TestApp, to: &str) -> usize {
@@ -298,33 +376,7 @@ async fn a_recalled_batch_reaches_each_buyer_once_and_the_accc_clock_runs() {
     assert_eq!(eml_count(&app, "dee@example.com"), 0);
 
     // The event delivered again: processed (a positive signal), nothing new.
-    let first = app
-        .outbox_rows(&id)
-        .await
-        .into_iter()
-        .find(|r| r.topic == "recall.started")
-        .expect("the recall.started row");
-    let again = sea_orm::ActiveModelTrait::insert(
-        entity::outbox::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            ..domain::kernel::write::pending_outbox_row(
-                &first.topic,
-                first.subject_id,
-                first.payload.clone(),
-            )
-        },
-        app.db(),
-    )
-    .await
-    .unwrap();
-    wait_for("the repeated event processed", PATIENCE, async || {
-        entity::outbox::Entity::find_by_id(again.id)
-            .one(app.db())
-            .await
-            .unwrap()
-            .is_some_and(|r| r.processed_at.is_some())
-    })
-    .await;
+    deliver_started_again(&app, &id).await;
     let after = notices(&app, &id).await;
     assert_eq!(after["progress"], seen["progress"], "no new notices");
     assert_eq!(eml_count(&app, "ana@example.com"), 1, "no second email");
@@ -415,6 +467,178 @@ async fn a_recalled_batch_reaches_each_buyer_once_and_the_accc_clock_runs() {
     let again = compliance.data(START, recall_input(&heater, &[a])).await;
     assert_eq!(again["userErrors"][0]["code"], "BATCH_RECALLED", "{again}");
     let _ = b;
+}
+
+#[tokio::test]
+async fn guest_buyers_are_noticed_once_per_address_alongside_the_customers() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    let location = warehouse(&app).await;
+    let heater = batch_product(&app, "HEAT-G1").await;
+    let admin = app.admin();
+    let ana = admin
+        .new_customer(json!({ "name": "Ana Member", "email": "ana@example.com" }))
+        .await;
+    let ben = admin
+        .new_customer(json!({ "name": "Ben Member", "email": "ben@example.com" }))
+        .await;
+    let batch = stock_batch(&app, &heater, &location, "LOT-G", 10).await;
+    sold(&app, &ana, &heater, &location, 1).await;
+    sold(&app, &ben, &heater, &location, 2).await;
+    // One guest, two orders, the address spelt two ways.
+    let gus = ("Gus Guest & <Co>", "Gus@example.com");
+    sold_to_guest(&app, gus, &heater, &location, 1).await;
+    sold_to_guest(&app, ("Gus G.", "gus@example.com"), &heater, &location, 2).await;
+    // A guest order at Ana's address (another spelling) is Ana's notice.
+    sold_to_guest(&app, ("Ana", "ANA@example.com"), &heater, &location, 3).await;
+
+    let started = app
+        .as_role(Role::Compliance)
+        .data(START, recall_input(&heater, &[batch]))
+        .await;
+    assert!(user_errors(&started).is_empty(), "{started}");
+    let id = started["recall"]["id"].as_str().unwrap().to_owned();
+    let mut seen = Value::Null;
+    wait_for("the three notices emailed", PATIENCE, async || {
+        seen = notices(&app, &id).await;
+        seen["progress"]["notified"] == 3
+    })
+    .await;
+    assert_eq!(
+        seen["progress"],
+        json!({ "affectedCustomers": 3, "pending": 0, "notified": 3, "responded": 0, "remedied": 0, "unreachable": 0 }),
+        "{seen}"
+    );
+    let mut got: Vec<(Value, Value, Value)> = seen["notices"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let n = &e["node"];
+            (
+                n["email"].clone(),
+                n["customerId"].clone(),
+                n["units"].clone(),
+            )
+        })
+        .collect();
+    got.sort_by_key(|(email, _, _)| email.to_string());
+    assert_eq!(
+        got,
+        [
+            (json!("ana@example.com"), json!(ana), json!(4)),
+            (json!("ben@example.com"), json!(ben), json!(2)),
+            (json!("gus@example.com"), Value::Null, json!(3)),
+        ]
+    );
+    let all = ["ana@example.com", "ben@example.com", "gus@example.com"];
+    wait_for("the three emails written", PATIENCE, async || {
+        recall_emails(&app).len() >= 3
+    })
+    .await;
+    assert_eq!(recall_emails(&app), all);
+    // The guest is greeted by the name on its latest order.
+    let guest_notice = entity::recall_notice::Entity::find()
+        .filter(entity::recall_notice::Column::Email.eq("gus@example.com"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("the guest's notice");
+    let rows = app
+        .notifications_of(
+            entity::NotificationKind::RecallNotice,
+            &guest_notice.id.to_string(),
+        )
+        .await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let mail = String::from_utf8(app.email_with_id(&rows[0].message_id)).unwrap();
+    let parsed = mail_parser::MessageParser::default()
+        .parse(mail.as_bytes())
+        .unwrap();
+    let text = parsed.body_text(0).unwrap_or_default().into_owned();
+    assert!(text.contains("Dear Gus G.,"), "{text}");
+    assert!(text.contains("3 units"), "{text}");
+
+    // The event delivered again: nothing inserted, nobody emailed twice.
+    deliver_started_again(&app, &id).await;
+    let after = notices(&app, &id).await;
+    assert_eq!(after["progress"], seen["progress"], "no new notices");
+    assert_eq!(recall_emails(&app), all, "no second email");
+    assert_eq!(app.count(entity::recall_notice::Entity).await, 3);
+    // Customers see their own notice only: the guest's is nobody's.
+    let mine = app.as_customer(&ben).data(MY_NOTICES, json!({})).await;
+    assert_eq!(mine["edges"].as_array().unwrap().len(), 1, "{mine}");
+}
+
+#[tokio::test]
+async fn a_reservation_left_on_a_recalled_batch_is_blocked_on_the_pick_list() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    let location = warehouse(&app).await;
+    let heater = batch_product(&app, "HEAT-P1").await;
+    let kettle = batch_product(&app, "KETTLE-P1").await;
+    let batch = stock_batch(&app, &heater, &location, "LOT-P", 2).await;
+    stock_batch(&app, &kettle, &location, "LOT-K", 2).await;
+    let customer = app
+        .admin()
+        .new_customer(json!({ "name": "Pia Picker", "email": "pia@example.com" }))
+        .await;
+    // Reserved and paid from the only stock there is: LOT-P.
+    let order = place(&app, &customer, &[(&heater, 1), (&kettle, 1)], None).await;
+    pay(&app, &order).await;
+    let pick_list = async || {
+        let list = app
+            .as_role(Role::Fulfilment)
+            .data(
+                op("pickList", "query($location: ID!) { pickList(locationId: $location) { edges { node { order { id } items { sku batchCode quantity blockedBy { code recallId recallNumber message } } } } } }"),
+                json!({ "location": location }),
+            )
+            .await;
+        let edges = list["edges"].as_array().unwrap().clone();
+        assert_eq!(edges.len(), 1, "{list}");
+        assert_eq!(edges[0]["node"]["order"]["id"], order.as_str());
+        edges[0]["node"]["items"].clone()
+    };
+    let before = pick_list().await;
+    assert_eq!(before[0]["batchCode"], "LOT-P", "{before}");
+    assert_eq!(before[0]["blockedBy"], Value::Null, "{before}");
+
+    let started = app
+        .as_role(Role::Compliance)
+        .data(START, recall_input(&heater, &[batch]))
+        .await;
+    assert!(user_errors(&started).is_empty(), "{started}");
+    let (recall_id, number) = (
+        started["recall"]["id"].as_str().unwrap(),
+        started["recall"]["number"].as_str().unwrap(),
+    );
+    // No other stock to move to: the line stays, blocked by the recall;
+    // the other line is still to be picked.
+    let after = pick_list().await;
+    assert_eq!(
+        after,
+        json!([
+            { "sku": "HEAT-P1", "batchCode": "LOT-P", "quantity": 1, "blockedBy": {
+                "code": "BATCH_RECALLED", "recallId": recall_id, "recallNumber": number,
+                "message": format!("batch LOT-P of HEAT-P1 is recalled ({number}) and cannot be packed") } },
+            { "sku": "KETTLE-P1", "batchCode": "LOT-K", "quantity": 1, "blockedBy": null },
+        ]),
+        "{after}"
+    );
+    // Packing it is refused with the same code.
+    let line = line_ids(&app, &order).await.remove(0);
+    let refused = app
+        .as_role(Role::Fulfilment)
+        .data(
+            PACK,
+            json!({ "input": { "orderId": order, "locationId": location,
+            "items": [{ "orderLineId": line, "quantity": 1 }], "weightGrams": 500 } }),
+        )
+        .await;
+    assert_eq!(
+        refused["userErrors"][0]["code"], "BATCH_RECALLED",
+        "{refused}"
+    );
 }
 
 #[tokio::test]

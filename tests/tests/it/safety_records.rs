@@ -190,6 +190,50 @@ async fn an_interim_ban_stops_orders_until_its_end_date() {
     assert!(user_errors(&placed).is_empty(), "{placed}");
 }
 
+#[tokio::test]
+async fn a_ban_recorded_after_an_order_refuses_its_reservation() {
+    let app = TestApp::spawn().await;
+    let location = warehouse(&app).await;
+    let id = product(&app, &location, "CRIB-2", "120.00", "TAXABLE", true).await;
+    let customer = app
+        .admin()
+        .new_customer(json!({ "name": "Cy Ng", "email": "cy@example.com.au" }))
+        .await;
+    let order = place(&app, &customer, &[(&id, 1)], None).await;
+    let banned = app
+        .as_role(Role::Compliance)
+        .data(
+            RECORD,
+            json!({ "input": { "productId": id, "supplierName": "Cots R Us", "ban": "PERMANENT",
+            "banReason": "entrapment hazard" } }),
+        )
+        .await;
+    assert!(user_errors(&banned).is_empty(), "{banned}");
+    const REQUEST: Op = Op {
+        field: "requestReservation",
+        document: "mutation($id: ID!) { requestReservation(input: { orderId: $id }) { approval { id } userErrors { field code message } } }",
+    };
+    let refused = app
+        .as_role(Role::Fulfilment)
+        .data(REQUEST, json!({ "id": order }))
+        .await;
+    assert_eq!(
+        codes(&refused),
+        [("orderId".to_owned(), "PRODUCT_BANNED".to_owned())],
+        "{refused}"
+    );
+    assert_eq!(
+        message(&refused),
+        "line 1: CRIB-2 is under a permanent ban: entrapment hazard"
+    );
+    assert_eq!(refused["approval"], Value::Null);
+    // Nothing was reserved and no approval asked for.
+    let after = app.admin().data(ALLOCATIONS, json!({ "id": order })).await;
+    assert_eq!(after["status"], "PLACED", "{after}");
+    assert_eq!(after["allocations"], json!([]), "{after}");
+    assert_eq!(app.count(entity::approval_request::Entity).await, 0);
+}
+
 /// Block `batch` for a recall numbered `number`, as starting a recall does.
 async fn recall_batch(app: &TestApp, product: &str, batch: &str, number: &str) {
     let ctx = domain::Ctx {

@@ -1,6 +1,7 @@
 //! Job handlers, one module per job. Handlers re-read the database and skip
 //! work already done, so a job delivered twice has one effect.
 
+pub mod aftersales;
 pub mod engagements;
 pub mod injuries;
 pub mod outbox;

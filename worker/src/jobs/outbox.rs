@@ -146,6 +146,9 @@ async fn process(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
         }
         topic::RECALL_STARTED => super::recalls::started(deps, row.subject_id).await?,
         topic::RECALL_NOTICE => super::recalls::notice(deps, row.subject_id).await?,
+        topic::CLAIM_STEP | topic::RETURN_STEP => {
+            super::aftersales::step(deps, row.subject_id).await?
+        }
         // Kept as the record accounting reads; integrators get it once
         // outbound webhooks exist.
         topic::ORDER_SHIPPED => {

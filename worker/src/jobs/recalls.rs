@@ -1,5 +1,6 @@
 //! A recall's work: its `recall.started` event finds and notices its
-//! customers (once each, however often it is delivered), each notice's
+//! buyers, customers and guest addresses (once each, however often it is
+//! delivered), each notice's
 //! `recall.notice` event emails it (once, the notice being the email's
 //! subject), the email's outcome moves the notice (sent: NOTIFIED; bounced
 //! or dead-lettered: UNREACHABLE), and its ACCC timers remind COMPLIANCE and
@@ -14,18 +15,19 @@ use domain::safety::recalls::{self, NoticeEvent};
 use entity::{RecallNoticeStatus, notification};
 use uuid::Uuid;
 
-/// `recall.started`: one notice per affected customer.
+/// `recall.started`: one notice per affected customer and guest address.
 pub async fn started(deps: &Deps, recall_id: Uuid) -> Result<(), BoxDynError> {
     let ctx = Ctx::system(deps.clock.clone());
     let done = recalls::notify_customers(&deps.db, &ctx, recall_id).await?;
-    tracing::info!(%recall_id, inserted = done.value.inserted, unreachable = done.value.unreachable, guest_orders = done.value.guest_orders, "recall customers noticed");
+    let v = &done.value;
+    tracing::info!(%recall_id, inserted = v.inserted, guests = v.guests, unreachable = v.unreachable, guest_orders = v.guest_orders, guest_orders_without_email = v.guest_orders_without_email, "recall buyers noticed");
     for id in done.touched {
         deps.broker.publish(id).await;
     }
     Ok(())
 }
 
-/// `recall.notice`: email the notice to its customer, once.
+/// `recall.notice`: email the notice to its buyer, once.
 pub async fn notice(deps: &Deps, notice_id: Uuid) -> Result<(), BoxDynError> {
     let Some(n) = recalls::find_notice(&deps.db, notice_id).await? else {
         tracing::warn!(%notice_id, "recall notice of a recall-notice event not found");

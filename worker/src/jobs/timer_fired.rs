@@ -174,6 +174,9 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
         domain::safety::recalls::timer_kind::ACCC_OVERDUE => {
             super::recalls::accc_due(deps, fired.subject_id, true).await?
         }
+        domain::aftersales::claims::timer_kind::REMEDY_DUE => {
+            super::aftersales::remedy_due(deps, fired.subject_id).await?
+        }
         other => {
             tracing::warn!(timer_id = %fired.timer_id, kind = other, "no handler for timer kind")
         }

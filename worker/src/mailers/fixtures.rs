@@ -54,6 +54,7 @@ pub fn sales_order() -> sales_order::Model {
         late_risk: LateRisk::OnTrack,
         estimated_delivery: None,
         backorder_of: None,
+        replacement_of: None,
         delivered_at: None,
         closed_at: None,
         archived: false,

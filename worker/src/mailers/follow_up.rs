@@ -283,6 +283,8 @@ mod tests {
             archive_after_days: 90,
             escalation_grace_hours: 8,
             significant_delay_days: 5,
+            change_of_mind_return_days: 0,
+            claim_remedy_business_days: 10,
             version: 1,
             updated_at: utc("2026-11-01T00:00:00Z"),
         }

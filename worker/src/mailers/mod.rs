@@ -2,6 +2,7 @@
 //! templates), rendered with minijinja. HTML templates escape what they insert.
 
 mod approvals;
+mod claims;
 mod closeout;
 mod engagement_delays;
 mod engagement_nps;
@@ -15,6 +16,7 @@ mod order_confirmation;
 mod order_late;
 mod purchasing;
 mod receipt;
+mod returns;
 mod safety_injuries;
 mod safety_recalls;
 mod shipment;
@@ -65,7 +67,9 @@ fn environment() -> &'static Environment<'static> {
             .chain(support::TEMPLATES)
             .chain(support_alarms::TEMPLATES)
             .chain(safety_injuries::TEMPLATES)
-            .chain(safety_recalls::TEMPLATES);
+            .chain(safety_recalls::TEMPLATES)
+            .chain(claims::TEMPLATES)
+            .chain(returns::TEMPLATES);
         for (name, source) in all {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("template {name} parses: {e}"));
@@ -209,6 +213,10 @@ pub async fn render(
         }
         NotificationKind::InjuryReportReminder | NotificationKind::InjuryReportOverdue => {
             safety_injuries::render_injury_deadline(db, settings, links, n).await
+        }
+        NotificationKind::ClaimUpdate => claims::render_claim_update(db, settings, links, n).await,
+        NotificationKind::ReturnUpdate => {
+            returns::render_return_update(db, settings, links, n).await
         }
     }
 }

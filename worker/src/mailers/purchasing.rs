@@ -463,6 +463,7 @@ mod tests {
                 shipping_cents: 0,
                 total_cents: 38985,
                 backorder_of: Some(Uuid::from_u128(29)),
+                replacement_of: None,
                 created_at: at(),
                 updated_at: at(),
                 ..super::super::fixtures::sales_order()

@@ -1,7 +1,8 @@
 //! Recall emails (AU-RULES "Product safety"):
 //!
-//! - RECALL_NOTICE (to a customer who bought an affected batch; subject:
-//!   the customer's `recall_notice`, so once per customer and recall): the
+//! - RECALL_NOTICE (to a buyer of an affected batch, a customer or a guest
+//!   order's address; subject: the buyer's `recall_notice`, so once per
+//!   buyer and recall): the
 //!   product and batches, the defect and hazard, where and when it was sold,
 //!   what to do, the remedy and how to reach the business. A safety notice:
 //!   transactional, no marketing consent, no unsubscribe link.
@@ -86,7 +87,13 @@ pub struct NoticeContext {
     pub recall: RecallFacts,
 }
 
-pub fn notice_context(facts: RecallFacts, customer: &str, units: i32) -> NoticeContext {
+/// `customer`: the name to greet (a customer's, or a guest order's contact
+/// name); without one the notice greets "customer".
+pub fn notice_context(facts: RecallFacts, customer: Option<&str>, units: i32) -> NoticeContext {
+    let customer = customer
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .unwrap_or("customer");
     NoticeContext {
         subject: format!(
             "Product safety recall: {} ({})",
@@ -170,11 +177,12 @@ pub(super) async fn render_recall_notice(
     let r = recalls::find(db, notice.recall_id)
         .await?
         .ok_or("recall of a recall notice not found")?;
-    let customer = domain::customers::find(db, notice.customer_id)
-        .await?
-        .map(|c| c.name)
-        .unwrap_or_default();
-    let ctx = notice_context(facts(db, settings, &r).await?, &customer, notice.units);
+    let customer = recalls::recipient_name(db, &notice).await?;
+    let ctx = notice_context(
+        facts(db, settings, &r).await?,
+        customer.as_deref(),
+        notice.units,
+    );
     Ok(recall_notice(&ctx)?)
 }
 
@@ -238,7 +246,7 @@ mod tests {
 
     #[test]
     fn a_notice_names_the_product_batches_hazard_what_to_do_and_the_remedy() {
-        let r = recall_notice(&notice_context(facts(), "Tom & <Jerry>", 3)).unwrap();
+        let r = recall_notice(&notice_context(facts(), Some("Tom & <Jerry>"), 3)).unwrap();
         assert_eq!(
             r.subject,
             "Product safety recall: Heater \"Cosy\" <2000W> (RCL-000001)"
@@ -267,6 +275,16 @@ mod tests {
         );
         assert!(!r.text.to_lowercase().contains("unsubscribe"), "{}", r.text);
         assert!(!r.text.contains("\n\n\n"), "{}", r.text);
+    }
+
+    #[test]
+    fn a_notice_without_a_name_greets_the_customer() {
+        for name in [None, Some("  ")] {
+            let r = recall_notice(&notice_context(facts(), name, 1)).unwrap();
+            assert!(r.text.contains("Dear customer,"), "{}", r.text);
+            assert!(r.text.contains("1 unit of"), "{}", r.text);
+            assert!(r.html.contains("Dear customer,"), "{}", r.html);
+        }
     }
 
     #[test]

@@ -1,0 +1,151 @@
+//! A consumer-guarantee claim's life as a pure function over (status, event).
+//!
+//! LODGED → (assessed as a failure) AWAITING_REMEDY → (a remedy chosen)
+//! REMEDY_IN_PROGRESS → (delivered) REMEDIED. A remedy that falls through
+//! (a refund refused or failed) or a minor failure's repair not done in its
+//! reasonable time goes back to AWAITING_REMEDY; so does a supplier's choice
+//! not made in that time (the choice passes to the customer). A claim ends
+//! without a remedy only as NOT_FAILED (assessed: no guarantee failed, with
+//! the reason) or WITHDRAWN by its customer before a remedy is under way.
+
+use ClaimStatus as S;
+use entity::ClaimStatus;
+
+/// The statuses of a claim still open (it keeps its order from closing).
+pub const OPEN: [ClaimStatus; 3] = [
+    ClaimStatus::Lodged,
+    ClaimStatus::AwaitingRemedy,
+    ClaimStatus::RemedyInProgress,
+];
+
+/// What happens to a claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// Staff assessed it: a guarantee failed (MAJOR or MINOR), or not.
+    Assess { failed: bool },
+    /// The chooser picked a remedy the law allows.
+    RemedyChosen,
+    /// The remedy was delivered (refund paid, replacement delivered, repair done).
+    RemedyDelivered,
+    /// The remedy fell through (a refund refused or failed): choose again.
+    RemedyFellThrough,
+    /// A minor failure's reasonable time passed without its remedy.
+    ReasonableTimePassed,
+    /// The customer withdrew it.
+    Withdraw,
+}
+
+/// A step the claim's current status does not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Illegal {
+    pub from: ClaimStatus,
+    pub event: Event,
+}
+
+/// The claim's status after `event`, or why it cannot happen now.
+pub fn apply(status: ClaimStatus, event: Event) -> Result<ClaimStatus, Illegal> {
+    let next = match (status, event) {
+        (S::Lodged, Event::Assess { failed: true }) => S::AwaitingRemedy,
+        (S::Lodged, Event::Assess { failed: false }) => S::NotFailed,
+        (S::AwaitingRemedy, Event::RemedyChosen) => S::RemedyInProgress,
+        (S::RemedyInProgress, Event::RemedyDelivered) => S::Remedied,
+        (S::RemedyInProgress, Event::RemedyFellThrough) => S::AwaitingRemedy,
+        (S::RemedyInProgress | S::AwaitingRemedy, Event::ReasonableTimePassed) => S::AwaitingRemedy,
+        (S::Lodged | S::AwaitingRemedy, Event::Withdraw) => S::Withdrawn,
+        (from, event) => return Err(Illegal { from, event }),
+    };
+    Ok(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::Iterable;
+
+    const EVENTS: [Event; 7] = [
+        Event::Assess { failed: true },
+        Event::Assess { failed: false },
+        Event::RemedyChosen,
+        Event::RemedyDelivered,
+        Event::RemedyFellThrough,
+        Event::ReasonableTimePassed,
+        Event::Withdraw,
+    ];
+
+    #[test]
+    fn the_happy_path_runs_from_lodged_to_remedied() {
+        let mut s = S::Lodged;
+        for e in [
+            Event::Assess { failed: true },
+            Event::RemedyChosen,
+            Event::RemedyDelivered,
+        ] {
+            s = apply(s, e).unwrap();
+        }
+        assert_eq!(s, S::Remedied);
+    }
+
+    #[test]
+    fn exactly_these_transitions_are_allowed() {
+        use Event as E;
+        let allowed = [
+            (S::Lodged, E::Assess { failed: true }, S::AwaitingRemedy),
+            (S::Lodged, E::Assess { failed: false }, S::NotFailed),
+            (S::Lodged, E::Withdraw, S::Withdrawn),
+            (S::AwaitingRemedy, E::RemedyChosen, S::RemedyInProgress),
+            (
+                S::AwaitingRemedy,
+                E::ReasonableTimePassed,
+                S::AwaitingRemedy,
+            ),
+            (S::AwaitingRemedy, E::Withdraw, S::Withdrawn),
+            (S::RemedyInProgress, E::RemedyDelivered, S::Remedied),
+            (S::RemedyInProgress, E::RemedyFellThrough, S::AwaitingRemedy),
+            (
+                S::RemedyInProgress,
+                E::ReasonableTimePassed,
+                S::AwaitingRemedy,
+            ),
+        ];
+        for from in ClaimStatus::iter() {
+            for event in EVENTS {
+                let expected = allowed
+                    .iter()
+                    .find(|(f, e, _)| *f == from && *e == event)
+                    .map(|(_, _, to)| *to);
+                match expected {
+                    Some(to) => assert_eq!(apply(from, event), Ok(to), "{from:?} {event:?}"),
+                    None => assert_eq!(
+                        apply(from, event),
+                        Err(Illegal { from, event }),
+                        "{from:?} {event:?}"
+                    ),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ended_claims_stay_ended_and_only_an_assessment_ends_one_without_a_remedy() {
+        for end in [S::Remedied, S::NotFailed, S::Withdrawn] {
+            assert!(!OPEN.contains(&end));
+            for event in EVENTS {
+                assert!(apply(end, event).is_err(), "{end:?} {event:?}");
+            }
+        }
+        // A remedy under way cannot be withdrawn or dropped: it is delivered
+        // or falls back to choosing another.
+        assert!(apply(S::RemedyInProgress, Event::Withdraw).is_err());
+        for from in OPEN {
+            for event in EVENTS {
+                if let Ok(to) = apply(from, event) {
+                    let ends_without_remedy = to == S::NotFailed;
+                    assert!(
+                        !ends_without_remedy || event == (Event::Assess { failed: false }),
+                        "{from:?} {event:?}"
+                    );
+                }
+            }
+        }
+    }
+}

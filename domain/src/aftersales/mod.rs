@@ -1,0 +1,317 @@
+//! After the sale: consumer-guarantee claims (the remedies the law allows,
+//! AU-RULES "Consumer guarantees") and returns (RMA). What both share
+//! lives here: the steps a customer follows (each emailed once), money paid
+//! back (a card refund through the REFUND approval, or, where the hub holds
+//! no card payment to refund, a REFUND approval on the claim or return
+//! itself and an adjustment note once approved), no-charge replacement
+//! orders, and the rule that an open claim or return keeps its order from
+//! closing (DESIGN "Claims outlive closure").
+
+pub mod claim_state;
+pub mod claims;
+pub mod return_state;
+pub mod returns;
+
+use crate::approvals::{self, NewApproval};
+use crate::invoices::{self, Invoice, notes};
+use crate::kernel::{Actor, DomainError, Write};
+use crate::payments::refunds;
+use crate::platform::outbox::topic;
+use crate::rules::calendar::BusinessCalendar;
+use crate::rules::money::Money;
+use entity::{
+    ApprovalKind, PaymentMethod, PaymentStatus, approval_request, guarantee_claim, payment, refund,
+    remedy_step, return_request, sales_order,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+// ---- Steps ------------------------------------------------------------
+
+/// The `claim.step` / `return.step` event (subject: the step).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StepNotice {
+    pub step_id: Uuid,
+    pub subject_type: String,
+    pub subject_id: Uuid,
+}
+
+/// Record a step of a claim or return and, when `tell` is set, queue the
+/// email telling its customer (about the step, so it is sent once).
+pub async fn record_step(
+    w: &mut Write<'_>,
+    subject_type: &str,
+    subject_id: Uuid,
+    step: &str,
+    status_after: &str,
+    note: Option<String>,
+    tell: bool,
+) -> Result<remedy_step::Model, DomainError> {
+    let now = w.now();
+    let actor = w.ctx().actor.id.clone();
+    let row = w
+        .insert(remedy_step::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            subject_type: Set(subject_type.to_owned()),
+            subject_id: Set(subject_id),
+            step: Set(step.to_owned()),
+            status_after: Set(status_after.to_owned()),
+            note: Set(note),
+            actor: Set(actor),
+            at: Set(now),
+        })
+        .await?;
+    if tell {
+        let notice = StepNotice {
+            step_id: row.id,
+            subject_type: subject_type.to_owned(),
+            subject_id,
+        };
+        let topic = if subject_type == claims::SUBJECT_TYPE {
+            topic::CLAIM_STEP
+        } else {
+            topic::RETURN_STEP
+        };
+        w.emit(topic, row.id, &notice).await?;
+    }
+    Ok(row)
+}
+
+/// The steps of each of `subject_ids` (claims or returns: their ids never
+/// collide), oldest first, in one query for a page of them.
+pub async fn steps_by_subject<C: ConnectionTrait>(
+    conn: &C,
+    subject_ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<remedy_step::Model>>, DbErr> {
+    let rows = remedy_step::Entity::find()
+        .filter(remedy_step::Column::SubjectId.is_in(subject_ids.iter().copied()))
+        .order_by_asc(remedy_step::Column::Id)
+        .all(conn)
+        .await?;
+    let mut by_subject: std::collections::HashMap<Uuid, Vec<remedy_step::Model>> =
+        std::collections::HashMap::new();
+    for row in rows {
+        by_subject.entry(row.subject_id).or_default().push(row);
+    }
+    Ok(by_subject)
+}
+
+/// One step (the worker's email reads it).
+pub async fn find_step<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+) -> Result<Option<remedy_step::Model>, DbErr> {
+    remedy_step::Entity::find_by_id(id).one(conn).await
+}
+
+/// The address a claim's or return's customer is emailed at: the
+/// customer's, or a guest order's contact address.
+pub async fn recipient_of<C: ConnectionTrait>(
+    conn: &C,
+    customer_id: Option<Uuid>,
+    order_id: Option<Uuid>,
+) -> Result<Option<String>, DbErr> {
+    if let Some(customer) = customer_id {
+        return Ok(crate::customers::find(conn, customer)
+            .await?
+            .and_then(|c| c.email));
+    }
+    let Some(order) = order_id else {
+        return Ok(None);
+    };
+    Ok(sales_order::Entity::find_by_id(order)
+        .one(conn)
+        .await?
+        .and_then(|o| o.contact_email))
+}
+
+/// The address a step's customer is emailed at (none: not told).
+pub async fn step_recipient<C: ConnectionTrait>(
+    conn: &C,
+    step: &remedy_step::Model,
+) -> Result<Option<String>, DbErr> {
+    let (customer, order) = match step.subject_type.as_str() {
+        claims::SUBJECT_TYPE => match guarantee_claim::Entity::find_by_id(step.subject_id)
+            .one(conn)
+            .await?
+        {
+            Some(c) => (c.customer_id, c.order_id),
+            None => return Ok(None),
+        },
+        _ => match return_request::Entity::find_by_id(step.subject_id)
+            .one(conn)
+            .await?
+        {
+            Some(r) => (r.customer_id, Some(r.order_id)),
+            None => return Ok(None),
+        },
+    };
+    recipient_of(conn, customer, order).await
+}
+
+// ---- Money back -------------------------------------------------------
+
+/// How money goes back to the customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoneyBack {
+    /// A refund of a card payment (its REFUND approval, then the provider;
+    /// the adjustment note follows the provider's confirmation).
+    CardRefund { refund_id: Uuid },
+    /// A REFUND approval on the claim or return itself: approved, an
+    /// adjustment note is issued and the money is paid outside the hub
+    /// (a bank transfer, or an engagement's invoice paid outside it).
+    Approval { approval_id: Uuid },
+}
+
+/// Who is paid back, for what, on which subject.
+pub struct PayBack<'a> {
+    /// `claims::SUBJECT_TYPE` or `returns::SUBJECT_TYPE`.
+    pub subject_type: &'a str,
+    pub subject_id: Uuid,
+    /// The order paid (none for an engagement's services).
+    pub order_id: Option<Uuid>,
+    pub owner_party: Option<Uuid>,
+    pub amount: Money,
+    pub reason: String,
+}
+
+/// Start paying `amount` back, in the caller's write: a card refund when
+/// the order has a card payment with that much still refundable, else a
+/// REFUND approval on the subject. Either way nothing is paid until the
+/// approval is granted.
+pub async fn pay_back(
+    w: &mut Write<'_>,
+    calendar: &BusinessCalendar,
+    back: &PayBack<'_>,
+) -> Result<MoneyBack, DomainError> {
+    if let Some(order_id) = back.order_id {
+        let paid = payment::Entity::find()
+            .filter(payment::Column::OrderId.eq(order_id))
+            .filter(payment::Column::Status.eq(PaymentStatus::Succeeded))
+            .filter(payment::Column::Method.eq(PaymentMethod::Card))
+            .order_by_asc(payment::Column::Id)
+            .all(w.conn())
+            .await?;
+        for payment in paid {
+            let left =
+                payment.amount_cents - refunds::committed_cents(w.conn(), payment.id).await?;
+            if left >= back.amount.cents() {
+                let row =
+                    refunds::request_in(w, calendar, &payment, back.amount, back.reason.clone())
+                        .await?;
+                return Ok(MoneyBack::CardRefund { refund_id: row.id });
+            }
+        }
+    }
+    let approval_id = Uuid::now_v7();
+    let new = NewApproval {
+        kind: ApprovalKind::Refund,
+        subject_type: back.subject_type.to_owned(),
+        subject_id: back.subject_id,
+        owner_party: back.owner_party,
+        amount: Some(back.amount.to_string()),
+        reason: back.reason.clone(),
+    };
+    approvals::request_in_with_id(w, calendar, &new, approval_id).await?;
+    Ok(MoneyBack::Approval { approval_id })
+}
+
+/// The invoice money is paid back against: the order's, or the
+/// engagement's latest.
+pub async fn invoice_of<C: ConnectionTrait>(
+    conn: &C,
+    order_id: Option<Uuid>,
+    engagement_id: Option<Uuid>,
+) -> Result<Option<Invoice>, DbErr> {
+    let found = match (order_id, engagement_id) {
+        (Some(order), _) => invoices::of_subject(conn, crate::orders::SUBJECT_TYPE, order).await?,
+        (None, Some(engagement)) => {
+            invoices::of_subject(conn, crate::engagements::SUBJECT_TYPE, engagement).await?
+        }
+        (None, None) => None,
+    };
+    let Some(invoice) = found else {
+        return Ok(None);
+    };
+    let lines = invoices::lines_of(conn, &[invoice.id]).await?;
+    Ok(Some(Invoice { invoice, lines }))
+}
+
+/// What can still be paid back on an invoice (not yet adjusted).
+pub async fn refundable<C: ConnectionTrait>(conn: &C, invoice: &Invoice) -> Result<Money, DbErr> {
+    notes::remaining(conn, &invoice.invoice).await
+}
+
+/// The adjustment note for money paid back outside the hub (an approved
+/// REFUND approval on a claim or return), in the deciding write.
+pub async fn note_for_approved(
+    w: &mut Write<'_>,
+    invoice: &Invoice,
+    amount: Money,
+    reason: &str,
+) -> Result<Uuid, DomainError> {
+    let left = notes::remaining(w.conn(), &invoice.invoice).await?;
+    let change = if left.cents() == amount.cents() {
+        notes::Change::Remaining
+    } else {
+        notes::Change::Decrease(amount)
+    };
+    let note = notes::issue_in(w, invoice, change, reason, &Actor::system()).await?;
+    Ok(note.note.id)
+}
+
+// ---- Seams the other flows call ---------------------------------------
+
+/// A REFUND approval on a claim or return closed (in the deciding write).
+pub async fn on_approval_closed(
+    w: &mut Write<'_>,
+    request: &approval_request::Model,
+) -> Result<(), DomainError> {
+    match request.subject_type.as_str() {
+        claims::SUBJECT_TYPE => claims::on_approval_closed(w, request).await,
+        returns::SUBJECT_TYPE => returns::on_approval_closed(w, request).await,
+        _ => Ok(()),
+    }
+}
+
+/// A refund ended (SUCCEEDED, or FAILED: refused at approval or by the
+/// provider), in the write that recorded it: the claim or return it pays
+/// moves on.
+pub async fn on_refund_outcome(
+    w: &mut Write<'_>,
+    refund: &refund::Model,
+) -> Result<(), DomainError> {
+    claims::on_refund_outcome(w, refund).await?;
+    returns::on_refund_outcome(w, refund).await
+}
+
+/// A replacement order was delivered, in the write that recorded it.
+pub async fn on_replacement_delivered(
+    w: &mut Write<'_>,
+    order: &sales_order::Model,
+) -> Result<(), DomainError> {
+    if order.replacement_of.is_none() {
+        return Ok(());
+    }
+    claims::on_replacement_delivered(w, order).await?;
+    returns::on_replacement_delivered(w, order).await
+}
+
+/// Whether an open claim or return keeps the order from closing.
+pub async fn holds_closure<C: ConnectionTrait>(conn: &C, order_id: Uuid) -> Result<bool, DbErr> {
+    let open_claims = guarantee_claim::Entity::find()
+        .filter(guarantee_claim::Column::OrderId.eq(order_id))
+        .filter(guarantee_claim::Column::Status.is_in(claim_state::OPEN))
+        .one(conn)
+        .await?;
+    if open_claims.is_some() {
+        return Ok(true);
+    }
+    let open_returns = return_request::Entity::find()
+        .filter(return_request::Column::OrderId.eq(order_id))
+        .filter(return_request::Column::Status.is_in(return_state::OPEN))
+        .one(conn)
+        .await?;
+    Ok(open_returns.is_some())
+}

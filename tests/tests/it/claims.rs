@@ -1,0 +1,824 @@
+//! Consumer-guarantee claims end to end: every MAJOR/MINOR × remedy
+//! combination for goods and services allowed or refused with
+//! REMEDY_NOT_ALLOWED; a minor failure left past its reasonable time hands
+//! the choice to the customer; a refund remedy gets its adjustment note once
+//! its approval is granted and the provider pays; a replacement runs through
+//! the order flow; an open claim keeps its order from closing and a claim is
+//! accepted on a closed order; a customer sees only its own claims.
+
+use chrono::Duration as Days;
+use serde_json::{Value, json};
+use tests::fulfil::{
+    PATIENCE, instant, line_ids, order_of, pay, poll_until, ship, with_fake_courier,
+};
+use tests::shop::{op, place, reserve, warehouse};
+use tests::{Op, Role, TestApp, input_error, nodes, user_errors, wait_for, wait_for_value};
+
+macro_rules! claim_fields {
+    () => {
+        "id number status supply chooser severity supplierFailedToRemedy remedyDueAt allowedRemedies remedy remedyAmount { amount } refundId approvalId adjustmentNoteId replacementOrderId adjustmentNote { number total { amount } reason } customerId orderId steps { id step statusAfter note }"
+    };
+}
+
+const LODGE: Op = Op {
+    field: "lodgeClaim",
+    document: concat!(
+        "mutation($input: LodgeClaimInput!) { lodgeClaim(input: $input) { claim { ",
+        claim_fields!(),
+        " } userErrors { field code message } } }"
+    ),
+};
+const ASSESS: Op = Op {
+    field: "assessClaim",
+    document: concat!(
+        "mutation($input: AssessClaimInput!) { assessClaim(input: $input) { claim { ",
+        claim_fields!(),
+        " } userErrors { field code message } } }"
+    ),
+};
+const CHOOSE: Op = Op {
+    field: "chooseClaimRemedy",
+    document: concat!(
+        "mutation($input: ChooseClaimRemedyInput!) { chooseClaimRemedy(input: $input) { claim { ",
+        claim_fields!(),
+        " } userErrors { field code message } } }"
+    ),
+};
+const COMPLETE: Op = Op {
+    field: "completeClaimRemedy",
+    document: concat!(
+        "mutation($input: CompleteClaimRemedyInput!) { completeClaimRemedy(input: $input) { claim { ",
+        claim_fields!(),
+        " } userErrors { field code message } } }"
+    ),
+};
+const WITHDRAW: Op = Op {
+    field: "withdrawClaim",
+    document: concat!(
+        "mutation($input: WithdrawClaimInput!) { withdrawClaim(input: $input) { claim { ",
+        claim_fields!(),
+        " } userErrors { field code message } } }"
+    ),
+};
+const CLAIM: Op = Op {
+    field: "claim",
+    document: concat!(
+        "query($id: ID!) { claim(id: $id) { ",
+        claim_fields!(),
+        " } }"
+    ),
+};
+const CLAIMS: Op = Op {
+    field: "claims",
+    document: "query($filter: ClaimFilter) { claims(filter: $filter, first: 100) { edges { node { id number } } } }",
+};
+
+const REMEDIES: [&str; 8] = [
+    "REFUND",
+    "REPLACEMENT",
+    "REPAIR",
+    "KEEP_WITH_COMPENSATION",
+    "RESUPPLY_SERVICE",
+    "CANCEL_WITH_REFUND",
+    "COMPENSATION_FOR_REDUCED_VALUE",
+    "REMEDY_ELSEWHERE_AT_SUPPLIER_COST",
+];
+
+/// A SERVICE product (no stock); its id.
+async fn service(app: &TestApp, sku: &str, price: &str) -> String {
+    let created = app
+        .as_role(Role::Fulfilment)
+        .data(
+            op("createProduct", "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } userErrors { code } } }"),
+            json!({ "input": { "sku": sku, "name": format!("Service {sku}"), "kind": "SERVICE", "taxCode": "TAXABLE", "price": price, "pricesIncludeGst": true, "weightGrams": 0 } }),
+        )
+        .await;
+    created["product"]["id"]
+        .as_str()
+        .expect("created")
+        .to_owned()
+}
+
+/// A customer with an order of `lines`, paid by card and its goods
+/// (the first line) shipped with courier `courier`: (customer, order, line ids).
+async fn shipped_order(
+    app: &TestApp,
+    location: &str,
+    email: &str,
+    lines: &[(&str, i32)],
+    courier: &str,
+) -> (String, String, Vec<String>) {
+    let customer = app
+        .admin()
+        .new_customer(json!({ "name": "Claire & <Co>", "email": email }))
+        .await;
+    let order = place(app, &customer, lines, None).await;
+    pay(app, &order).await;
+    let ids = line_ids(app, &order).await;
+    ship(app, &order, location, &[(&ids[0], lines[0].1)], courier).await;
+    wait_for("the goods shipped", PATIENCE, async || {
+        order_of(app, &order).await["status"] == "SHIPPED"
+    })
+    .await;
+    (customer, order, ids)
+}
+
+async fn lodge(app: &TestApp, input: Value) -> Value {
+    let lodged = app.admin().data(LODGE, json!({ "input": input })).await;
+    assert!(user_errors(&lodged).is_empty(), "{lodged}");
+    assert_eq!(lodged["claim"]["status"], "LODGED");
+    lodged["claim"].clone()
+}
+
+/// Lodge a claim on `line` with `guarantee` and assess it `severity`.
+async fn assessed(app: &TestApp, line: &str, guarantee: &str, severity: &str) -> Value {
+    let claim = lodge(
+        app,
+        json!({ "orderLineId": line, "guarantee": guarantee, "facts": "It failed within a week" }),
+    )
+    .await;
+    let reasons: Vec<&str> = if severity == "MAJOR" {
+        vec!["UNSAFE"]
+    } else {
+        vec![]
+    };
+    let done = app
+        .as_role(Role::Compliance)
+        .data(
+            ASSESS,
+            json!({ "input": { "claimId": claim["id"], "failed": true, "majorReasons": reasons, "reason": "Confirmed by our technician" } }),
+        )
+        .await;
+    assert!(user_errors(&done).is_empty(), "{done}");
+    assert_eq!(done["claim"]["status"], "AWAITING_REMEDY");
+    assert_eq!(done["claim"]["severity"], severity);
+    done["claim"].clone()
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn claim_of(app: &TestApp, id: &Value) -> Value {
+    app.admin().data(CLAIM, json!({ "id": id })).await
+}
+
+#[tokio::test]
+async fn every_major_and_minor_remedy_for_goods_and_services_is_allowed_or_refused_by_law() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    let location = warehouse(&app).await;
+    let kettle = tests::shop::product(&app, &location, "CLM-KET", "5.00", "TAXABLE", true).await;
+    let install = service(&app, "CLM-INS", "10.00").await;
+    let (customer, _, lines) = shipped_order(
+        &app,
+        &location,
+        "claire@example.com",
+        &[(&kettle, 8), (&install, 4)],
+        "A",
+    )
+    .await;
+    let (goods, services) = (&lines[0], &lines[1]);
+    let as_customer = app.as_customer(&customer);
+    let staff = app.as_role(Role::Fulfilment);
+
+    // (line, guarantee, severity, chooser, allowed remedies)
+    let cases: [(&str, &str, &str, &str, &[&str]); 4] = [
+        (
+            goods,
+            "ACCEPTABLE_QUALITY",
+            "MAJOR",
+            "CUSTOMER",
+            &["REFUND", "REPLACEMENT", "KEEP_WITH_COMPENSATION"],
+        ),
+        (
+            goods,
+            "ACCEPTABLE_QUALITY",
+            "MINOR",
+            "SUPPLIER",
+            &["REPAIR", "REPLACEMENT", "REFUND"],
+        ),
+        (
+            services,
+            "DUE_CARE_AND_SKILL",
+            "MAJOR",
+            "CUSTOMER",
+            &["CANCEL_WITH_REFUND", "COMPENSATION_FOR_REDUCED_VALUE"],
+        ),
+        (
+            services,
+            "DUE_CARE_AND_SKILL",
+            "MINOR",
+            "SUPPLIER",
+            &["RESUPPLY_SERVICE"],
+        ),
+    ];
+    let mut checked = 0;
+    for (line, guarantee, severity, chooser, allowed) in cases {
+        let chooser_caller = if chooser == "CUSTOMER" {
+            &as_customer
+        } else {
+            &staff
+        };
+        let case = format!("{guarantee} {severity}");
+        // One claim takes every refused remedy: a refusal changes nothing.
+        let claim = assessed(&app, line, guarantee, severity).await;
+        assert_eq!(claim["chooser"], chooser, "{case}");
+        let mut offered = strings(&claim["allowedRemedies"]);
+        offered.sort();
+        let mut expected: Vec<String> = allowed.iter().map(|s| s.to_string()).collect();
+        expected.sort();
+        assert_eq!(offered, expected, "{case}");
+        for remedy in REMEDIES.iter().filter(|r| !allowed.contains(r)) {
+            let refused = chooser_caller
+                .data(
+                    CHOOSE,
+                    json!({ "input": { "claimId": claim["id"], "remedy": remedy, "amount": "1.00" } }),
+                )
+                .await;
+            assert_eq!(
+                user_errors(&refused),
+                [input_error("remedy", "REMEDY_NOT_ALLOWED")],
+                "{case} {remedy}"
+            );
+            checked += 1;
+        }
+        assert_eq!(
+            claim_of(&app, &claim["id"]).await["status"],
+            "AWAITING_REMEDY"
+        );
+        // Each allowed remedy is accepted on a claim of its own.
+        for remedy in allowed {
+            let claim = assessed(&app, line, guarantee, severity).await;
+            let chosen = chooser_caller
+                .data(
+                    CHOOSE,
+                    json!({ "input": { "claimId": claim["id"], "remedy": remedy, "amount": "1.00", "note": "As agreed" } }),
+                )
+                .await;
+            assert!(user_errors(&chosen).is_empty(), "{case} {remedy}: {chosen}");
+            let c = &chosen["claim"];
+            assert_eq!(c["remedy"], *remedy, "{case}");
+            assert!(
+                c["status"] == "REMEDY_IN_PROGRESS" || c["status"] == "REMEDIED",
+                "{case} {remedy}: {c}"
+            );
+            match *remedy {
+                // The claimed unit's price, incl. GST.
+                "REFUND" => {
+                    assert_eq!(c["remedyAmount"]["amount"], "5.00", "{case}");
+                    assert!(
+                        !c["refundId"].is_null() || !c["approvalId"].is_null(),
+                        "{c}"
+                    );
+                }
+                "REPLACEMENT" => assert!(!c["replacementOrderId"].is_null(), "{c}"),
+                "REPAIR" | "RESUPPLY_SERVICE" => {
+                    assert_eq!(c["status"], "REMEDY_IN_PROGRESS");
+                    let done = staff
+                        .data(
+                            COMPLETE,
+                            json!({ "input": { "claimId": c["id"], "note": "Fixed on site" } }),
+                        )
+                        .await;
+                    assert!(user_errors(&done).is_empty(), "{done}");
+                    assert_eq!(done["claim"]["status"], "REMEDIED");
+                }
+                _ => {
+                    assert_eq!(c["remedyAmount"]["amount"], "1.00", "{case} {remedy}");
+                    assert!(
+                        !c["refundId"].is_null() || !c["approvalId"].is_null(),
+                        "{c}"
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 32, "8 remedies × MAJOR/MINOR × GOODS/SERVICES");
+
+    // Money remedies need an amount within what is refundable.
+    let claim = assessed(&app, goods, "ACCEPTABLE_QUALITY", "MAJOR").await;
+    for (amount, code) in [
+        (None, "REQUIRED"),
+        (Some("0"), "OUT_OF_RANGE"),
+        (Some("9999.00"), "OUT_OF_RANGE"),
+    ] {
+        let refused = as_customer
+            .data(CHOOSE, json!({ "input": { "claimId": claim["id"], "remedy": "KEEP_WITH_COMPENSATION", "amount": amount } }))
+            .await;
+        assert_eq!(
+            user_errors(&refused),
+            [input_error("amount", code)],
+            "{amount:?}"
+        );
+    }
+    // A guarantee of the other supply is refused, and so are too many units.
+    let wrong = app
+        .admin()
+        .data(LODGE, json!({ "input": { "orderLineId": goods, "guarantee": "DUE_CARE_AND_SKILL", "facts": "x" } }))
+        .await;
+    assert_eq!(
+        user_errors(&wrong),
+        [input_error("guarantee", "OUT_OF_RANGE")]
+    );
+    let many = app
+        .admin()
+        .data(LODGE, json!({ "input": { "orderLineId": goods, "guarantee": "TITLE", "quantity": 9, "facts": "x" } }))
+        .await;
+    assert_eq!(
+        user_errors(&many),
+        [input_error("quantity", "OUT_OF_RANGE")]
+    );
+}
+
+#[tokio::test]
+async fn a_minor_failure_left_past_its_reasonable_time_lets_the_customer_reject() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    let location = warehouse(&app).await;
+    let kettle = tests::shop::product(&app, &location, "CLM-MIN", "30.00", "TAXABLE", true).await;
+    let (customer, order, lines) =
+        shipped_order(&app, &location, "minor@example.com", &[(&kettle, 2)], "A").await;
+    let as_customer = app.as_customer(&customer);
+
+    // The customer lodges it on its own order.
+    let lodged = as_customer
+        .data(LODGE, json!({ "input": { "orderLineId": lines[0], "guarantee": "ACCEPTABLE_QUALITY", "facts": "The lid <won't> close" } }))
+        .await;
+    assert!(user_errors(&lodged).is_empty(), "{lodged}");
+    let id = lodged["claim"]["id"].clone();
+    assert_eq!(lodged["claim"]["customerId"], customer.as_str());
+    let claim = app
+        .as_role(Role::Compliance)
+        .data(
+            ASSESS,
+            json!({ "input": { "claimId": id, "failed": true, "reason": "A loose hinge" } }),
+        )
+        .await["claim"]
+        .clone();
+    assert_eq!(claim["severity"], "MINOR");
+    assert_eq!(claim["chooser"], "SUPPLIER");
+    let due = instant(&claim["remedyDueAt"]);
+    assert!(
+        due > app.clock.now_utc() + Days::days(10),
+        "ten business days: {due}"
+    );
+
+    // Within the reasonable time the business chooses.
+    let early = as_customer
+        .data(
+            CHOOSE,
+            json!({ "input": { "claimId": id, "remedy": "REFUND" } }),
+        )
+        .await;
+    assert_eq!(
+        user_errors(&early),
+        [input_error("remedy", "NOT_REMEDY_CHOOSER")]
+    );
+
+    // Another customer neither sees it nor lodges on this order.
+    let other = app
+        .admin()
+        .new_customer(json!({ "name": "Other", "email": "other@example.com" }))
+        .await;
+    let stranger = app.as_customer(&other);
+    let hidden = stranger.run(CLAIM, json!({ "id": id })).await;
+    assert!(hidden["data"]["claim"].is_null(), "{hidden}");
+    assert!(nodes(&stranger.data(CLAIMS, json!({})).await).is_empty());
+    let theirs = stranger
+        .data(
+            CHOOSE,
+            json!({ "input": { "claimId": id, "remedy": "REFUND" } }),
+        )
+        .await;
+    assert_eq!(user_errors(&theirs), [input_error("claimId", "NOT_FOUND")]);
+    let foreign = stranger
+        .data(
+            LODGE,
+            json!({ "input": { "orderLineId": lines[0], "guarantee": "TITLE", "facts": "x" } }),
+        )
+        .await;
+    assert_eq!(
+        user_errors(&foreign),
+        [input_error("orderLineId", "NOT_FOUND")]
+    );
+    let own = nodes(
+        &as_customer
+            .data(CLAIMS, json!({ "filter": { "orderId": order } }))
+            .await,
+    );
+    assert_eq!(own.len(), 1);
+    assert_eq!(own[0]["id"], id);
+
+    // The reasonable time passes without a remedy: the choice is the customer's.
+    app.clock.set(due + Days::minutes(1));
+    let passed = wait_for_value("the reasonable time to pass", PATIENCE, async || {
+        let c = claim_of(&app, &id).await;
+        (c["chooser"] == "CUSTOMER").then_some(c)
+    })
+    .await;
+    assert_eq!(passed["supplierFailedToRemedy"], true);
+    assert_eq!(passed["status"], "AWAITING_REMEDY");
+    let mut offered = strings(&passed["allowedRemedies"]);
+    offered.sort();
+    assert_eq!(
+        offered,
+        ["REFUND", "REMEDY_ELSEWHERE_AT_SUPPLIER_COST", "REPLACEMENT"]
+    );
+    let step = passed["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "claim.reasonable_time_passed")
+        .expect("the step")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sent =
+        tests::fulfil::wait_for_sent(&app, entity::NotificationKind::ClaimUpdate, &step).await;
+    assert_eq!(sent.recipient, "minor@example.com");
+
+    // The customer rejects the goods: a refund of the claimed unit.
+    let chosen = as_customer
+        .data(
+            CHOOSE,
+            json!({ "input": { "claimId": id, "remedy": "REFUND" } }),
+        )
+        .await;
+    assert!(user_errors(&chosen).is_empty(), "{chosen}");
+    assert_eq!(chosen["claim"]["remedy"], "REFUND");
+    assert_eq!(chosen["claim"]["remedyAmount"]["amount"], "30.00");
+    wait_for("the refund to remedy the claim", PATIENCE, async || {
+        claim_of(&app, &id).await["status"] == "REMEDIED"
+    })
+    .await;
+    let done = claim_of(&app, &id).await;
+    assert_eq!(
+        done["adjustmentNote"]["total"]["amount"], "-30.00",
+        "{done}"
+    );
+    // Each step was recorded, the customer told of each.
+    let steps: Vec<&str> = done["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "claim.lodged",
+            "claim.assessed",
+            "claim.reasonable_time_passed",
+            "claim.remedy_chosen",
+            "claim.remedied"
+        ]
+    );
+}
+
+fn decide(verdict: &str) -> Op {
+    let document = if verdict == "APPROVE" {
+        "mutation($id: ID!) { decideApproval(input: { id: $id, decision: APPROVE }) { approval { status } userErrors { code } } }"
+    } else {
+        "mutation($id: ID!) { decideApproval(input: { id: $id, decision: REJECT, comment: \"not this time\" }) { approval { status } userErrors { code } } }"
+    };
+    op("decideApproval", document)
+}
+
+const REFUND_OF: Op = Op {
+    field: "refund",
+    document: "query($id: ID!) { refund(id: $id) { status approval { id status } adjustmentNote { id } } }",
+};
+
+#[tokio::test]
+async fn a_refund_remedy_issues_its_adjustment_note_only_after_its_approval() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    let location = warehouse(&app).await;
+    let chair = tests::shop::product(&app, &location, "CLM-CHR", "60.00", "TAXABLE", true).await;
+    let (customer, _, lines) =
+        shipped_order(&app, &location, "refund@example.com", &[(&chair, 2)], "A").await;
+    let as_customer = app.as_customer(&customer);
+    let claim = lodge(
+        &app,
+        json!({ "orderLineId": lines[0], "guarantee": "MATCHES_DESCRIPTION", "quantity": 2, "facts": "Both chairs are the wrong colour" }),
+    )
+    .await;
+    let id = claim["id"].clone();
+    let assessed = app
+        .as_role(Role::Compliance)
+        .data(ASSESS, json!({ "input": { "claimId": id, "failed": true, "majorReasons": ["SIGNIFICANTLY_DIFFERENT_FROM_DESCRIPTION"], "reason": "Not the colour described" } }))
+        .await;
+    assert_eq!(assessed["claim"]["chooser"], "CUSTOMER");
+    // A major failure: the customer chooses.
+    let chosen = as_customer
+        .data(
+            CHOOSE,
+            json!({ "input": { "claimId": id, "remedy": "REFUND" } }),
+        )
+        .await;
+    assert!(user_errors(&chosen).is_empty(), "{chosen}");
+    let c = &chosen["claim"];
+    assert_eq!(c["status"], "REMEDY_IN_PROGRESS");
+    assert_eq!(c["remedyAmount"]["amount"], "120.00");
+    assert!(c["adjustmentNote"].is_null());
+    let refund = c["refundId"].as_str().expect("a card refund").to_owned();
+
+    // $120 needs FINANCE: nothing paid back, and no note, until approved.
+    let pending = app.admin().data(REFUND_OF, json!({ "id": refund })).await;
+    assert_eq!(pending["status"], "AWAITING_APPROVAL");
+    assert!(pending["adjustmentNote"].is_null());
+    let decided = app
+        .person("finance-2", Role::Finance)
+        .data(
+            decide("APPROVE"),
+            json!({ "id": pending["approval"]["id"] }),
+        )
+        .await;
+    assert_eq!(decided["approval"]["status"], "APPROVED", "{decided}");
+    let done = wait_for_value("the claim remedied", PATIENCE, async || {
+        let c = claim_of(&app, &id).await;
+        (c["status"] == "REMEDIED").then_some(c)
+    })
+    .await;
+    assert_eq!(
+        done["adjustmentNote"]["total"]["amount"], "-120.00",
+        "{done}"
+    );
+    let paid = app.admin().data(REFUND_OF, json!({ "id": refund })).await;
+    assert_eq!(paid["status"], "SUCCEEDED");
+    assert_eq!(done["adjustmentNoteId"], paid["adjustmentNote"]["id"]);
+}
+
+#[tokio::test]
+async fn a_refused_refund_sends_the_claim_back_to_choosing_and_a_new_refund_works() {
+    let app = TestApp::spawn().await;
+    let _worker = app.ensure_worker().await;
+    let location = warehouse(&app).await;
+    let desk = tests::shop::product(&app, &location, "CLM-DSK", "110.00", "TAXABLE", true).await;
+    let (customer, _, lines) =
+        shipped_order(&app, &location, "again@example.com", &[(&desk, 1)], "A").await;
+    let claim = assessed(&app, &lines[0], "ACCEPTABLE_QUALITY", "MAJOR").await;
+    let id = claim["id"].clone();
+    let as_customer = app.as_customer(&customer);
+    let first = as_customer
+        .data(
+            CHOOSE,
+            json!({ "input": { "claimId": id, "remedy": "REFUND" } }),
+        )
+        .await;
+    let refund = first["claim"]["refundId"].as_str().unwrap().to_owned();
+    let pending = app.admin().data(REFUND_OF, json!({ "id": refund })).await;
+    let rejected = app
+        .person("finance-2", Role::Finance)
+        .data(decide("REJECT"), json!({ "id": pending["approval"]["id"] }))
+        .await;
+    assert_eq!(rejected["approval"]["status"], "REJECTED", "{rejected}");
+    let back = claim_of(&app, &id).await;
+    assert_eq!(back["status"], "AWAITING_REMEDY");
+    assert!(
+        back["remedy"].is_null() && back["refundId"].is_null(),
+        "{back}"
+    );
+    assert!(back["adjustmentNote"].is_null());
+    // Never a dead end: a withdrawal is the customer's, but choosing again works.
+    let again = as_customer
+        .data(
+            CHOOSE,
+            json!({ "input": { "claimId": id, "remedy": "REFUND" } }),
+        )
+        .await;
+    assert!(user_errors(&again).is_empty(), "{again}");
+    let second = again["claim"]["refundId"].as_str().unwrap().to_owned();
+    assert_ne!(second, refund);
+    let pending = app.admin().data(REFUND_OF, json!({ "id": second })).await;
+    app.person("finance-2", Role::Finance)
+        .data(
+            decide("APPROVE"),
+            json!({ "id": pending["approval"]["id"] }),
+        )
+        .await;
+    wait_for(
+        "the second refund to remedy the claim",
+        PATIENCE,
+        async || claim_of(&app, &id).await["status"] == "REMEDIED",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_replacement_runs_through_the_order_flow_and_an_open_claim_keeps_its_order_from_closing()
+{
+    let (app, courier) = with_fake_courier(None).await;
+    let _worker = app.ensure_worker().await;
+    let location = warehouse(&app).await;
+    let lamp = tests::shop::product(&app, &location, "CLM-LMP", "40.00", "TAXABLE", true).await;
+    let customer = app
+        .admin()
+        .new_customer(json!({ "name": "Rae", "email": "rae@example.com" }))
+        .await;
+    let order = place(&app, &customer, &[(&lamp, 1)], None).await;
+    pay(&app, &order).await;
+    let lines = line_ids(&app, &order).await;
+    let (package, tracking) = ship(&app, &order, &location, &[(&lines[0], 1)], "B").await;
+    courier.report(
+        &tracking,
+        app.clock.now_utc() + Days::hours(1),
+        "DELIVERED",
+        Some("SIGNED_FOR"),
+        "DL",
+        None,
+    );
+    poll_until(&app, &package, "the delivery", |s| {
+        s["order"]["status"] == "DELIVERED"
+    })
+    .await;
+
+    // The customer picks a replacement for a major failure.
+    let claim = assessed(&app, &lines[0], "ACCEPTABLE_QUALITY", "MAJOR").await;
+    let id = claim["id"].clone();
+    let chosen = app
+        .as_customer(&customer)
+        .data(
+            CHOOSE,
+            json!({ "input": { "claimId": id, "remedy": "REPLACEMENT" } }),
+        )
+        .await;
+    assert!(user_errors(&chosen).is_empty(), "{chosen}");
+    let replacement = chosen["claim"]["replacementOrderId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let placed = app
+        .admin()
+        .data(
+            op("order", "query($id: ID!) { order(id: $id) { status total { amount } lines { id quantity } } }"),
+            json!({ "id": replacement }),
+        )
+        .await;
+    assert_eq!(placed["status"], "PLACED");
+    assert_eq!(placed["total"]["amount"], "0.00");
+
+    // The closure run leaves the original open while the claim is.
+    let ctx = domain::Ctx::system(std::sync::Arc::new(app.clock.clone()));
+    app.clock.advance(Days::days(20));
+    let today = app
+        .clock
+        .now_utc()
+        .with_timezone(&chrono_tz::Australia::Sydney)
+        .date_naive();
+    let run = domain::closeout::run_daily(app.db(), &ctx, today)
+        .await
+        .unwrap();
+    let original = uuid::Uuid::parse_str(&order).unwrap();
+    assert!(!run.closed.contains(&original));
+    assert_eq!(order_of(&app, &order).await["status"], "DELIVERED");
+
+    // Reserved (by its approval), invoiced for $0 and paid at once, packed,
+    // shipped and delivered: the claim is remedied.
+    reserve(&app, &replacement).await;
+    wait_for("the replacement paid at once", PATIENCE, async || {
+        order_of(&app, &replacement).await["status"] == "PAID"
+    })
+    .await;
+    let repl_lines = line_ids(&app, &replacement).await;
+    let (package, tracking) =
+        ship(&app, &replacement, &location, &[(&repl_lines[0], 1)], "B").await;
+    courier.report(
+        &tracking,
+        app.clock.now_utc() + Days::hours(1),
+        "DELIVERED",
+        Some("SIGNED_FOR"),
+        "DL",
+        None,
+    );
+    poll_until(&app, &package, "the replacement's delivery", |s| {
+        s["order"]["status"] == "DELIVERED"
+    })
+    .await;
+    wait_for("the claim remedied", PATIENCE, async || {
+        claim_of(&app, &id).await["status"] == "REMEDIED"
+    })
+    .await;
+
+    // With the claim remedied the original closes; a claim is still
+    // accepted on the closed order.
+    domain::closeout::run_daily(app.db(), &ctx, today)
+        .await
+        .unwrap();
+    wait_for("the original closed", PATIENCE, async || {
+        order_of(&app, &order).await["status"] == "CLOSED"
+    })
+    .await;
+    let late = lodge(
+        &app,
+        json!({ "orderLineId": lines[0], "guarantee": "REPAIRS_AND_SPARE_PARTS", "facts": "No spare bulbs to be had" }),
+    )
+    .await;
+    let withdrawn = app
+        .as_customer(&customer)
+        .data(
+            WITHDRAW,
+            json!({ "input": { "claimId": late["id"], "reason": "Found one" } }),
+        )
+        .await;
+    assert_eq!(withdrawn["claim"]["status"], "WITHDRAWN", "{withdrawn}");
+}
+
+/// One step email of a claim, as the email test's link check reads it
+/// (the .eml bytes): a claim lodged by staff on a shipped order.
+pub(crate) async fn claim_email(app: &TestApp) -> Vec<u8> {
+    let location = warehouse(app).await;
+    let product = tests::shop::product(app, &location, "CLM-LINK", "12.00", "TAXABLE", true).await;
+    let (_, _, lines) = shipped_order(
+        app,
+        &location,
+        "claim-links@example.com",
+        &[(&product, 1)],
+        "A",
+    )
+    .await;
+    let claim = lodge(
+        app,
+        json!({ "orderLineId": lines[0], "guarantee": "ACCEPTABLE_QUALITY", "facts": "Cracked <lid> & base" }),
+    )
+    .await;
+    let step = claim["steps"][0]["id"].as_str().unwrap().to_owned();
+    let sent =
+        tests::fulfil::wait_for_sent(app, entity::NotificationKind::ClaimUpdate, &step).await;
+    assert_eq!(sent.recipient, "claim-links@example.com");
+    app.email_with_id(&sent.message_id)
+}
+
+#[tokio::test]
+async fn services_of_an_engagement_are_claimed_once_it_has_started_and_resupplied_by_the_business()
+{
+    let app = TestApp::spawn().await;
+    let team = tests::engagements::team(&app).await;
+    let (engagement, customer) = tests::engagements::engagement(
+        &app,
+        "service_delivery",
+        &team,
+        "bakery@example.com",
+        Some("1000.00"),
+    )
+    .await;
+    let id = engagement["id"].as_str().unwrap().to_owned();
+    let as_customer = app.as_customer(&customer);
+    let input = json!({ "input": { "engagementId": id, "guarantee": "DUE_CARE_AND_SKILL", "facts": "The integration drops orders" } });
+    let early = as_customer.data(LODGE, input.clone()).await;
+    assert_eq!(
+        user_errors(&early),
+        [input_error("engagementId", "INVALID_STATE")]
+    );
+    tests::engagements::start(&app, &id).await;
+    let goods_guarantee = as_customer
+        .data(
+            LODGE,
+            json!({ "input": { "engagementId": id, "guarantee": "TITLE", "facts": "x" } }),
+        )
+        .await;
+    assert_eq!(
+        user_errors(&goods_guarantee),
+        [input_error("guarantee", "OUT_OF_RANGE")]
+    );
+    let lodged = as_customer.data(LODGE, input).await;
+    assert!(user_errors(&lodged).is_empty(), "{lodged}");
+    assert_eq!(lodged["claim"]["supply"], "SERVICES");
+    let claim = lodged["claim"]["id"].clone();
+    let assessed = app
+        .person("pm-1", Role::ProjectManager)
+        .data(
+            ASSESS,
+            json!({ "input": { "claimId": claim, "failed": true, "reason": "A mapping error" } }),
+        )
+        .await;
+    assert_eq!(
+        assessed["claim"]["allowedRemedies"],
+        json!(["RESUPPLY_SERVICE"])
+    );
+    let chosen = app
+        .person("pm-1", Role::ProjectManager)
+        .data(CHOOSE, json!({ "input": { "claimId": claim, "remedy": "RESUPPLY_SERVICE", "note": "We fix the mapping" } }))
+        .await;
+    assert_eq!(chosen["claim"]["status"], "REMEDY_IN_PROGRESS", "{chosen}");
+    let done = app
+        .person("pm-1", Role::ProjectManager)
+        .data(
+            COMPLETE,
+            json!({ "input": { "claimId": claim, "note": "Mapping fixed and re-run" } }),
+        )
+        .await;
+    assert_eq!(done["claim"]["status"], "REMEDIED", "{done}");
+    let mine = nodes(
+        &as_customer
+            .data(CLAIMS, json!({ "filter": { "engagementId": id } }))
+            .await,
+    );
+    assert_eq!(mine.len(), 1);
+}
