@@ -17,6 +17,21 @@ fragment Wrapped on __Type { kind name ofType { kind name ofType { kind name ofT
 const BOUNDED: &[(&str, &str, &str)] = &[
     ("SlaReport", "rows", "one per ticket priority (four)"),
     (
+        "WebhookEventCatalogue",
+        "types",
+        "the fixed catalogue of webhook event types (about a dozen)",
+    ),
+    (
+        "WebhookSubscription",
+        "eventTypes",
+        "at most one of each webhook event type",
+    ),
+    (
+        "WebhookDelivery",
+        "attemptLog",
+        "at most 8 attempts per round (rules::webhooks::MAX_ATTEMPTS); replays add rounds only by ADMIN's hand",
+    ),
+    (
         "ComplianceDashboard",
         "items",
         "what is due to the ACCC, at most 500 (the soonest; `truncated` says when more)",

@@ -27,6 +27,7 @@ pub mod settings;
 pub mod support;
 pub mod surveys;
 pub mod users;
+pub mod webhooks;
 
 pub use kernel::{
     Actor, Clock, Committed, Ctx, DomainError, ErrorCode, FieldError, ManualClock, Role,

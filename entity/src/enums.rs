@@ -234,6 +234,10 @@ pub enum NotificationKind {
     /// To the buyer: a step of their return (subject: the step).
     #[sea_orm(string_value = "RETURN_UPDATE")]
     ReturnUpdate,
+    /// To ADMIN: a webhook subscription kept failing and was disabled
+    /// (subject: the delivery whose failure disabled it).
+    #[sea_orm(string_value = "WEBHOOK_SUBSCRIPTION_DISABLED")]
+    WebhookSubscriptionDisabled,
 }
 
 /// Where a notification is in its delivery.
@@ -1041,6 +1045,64 @@ pub enum TemplateStatus {
     Published,
 }
 
+/// Where a webhook delivery is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WebhookDeliveryStatus {
+    /// Due at `next_attempt_at` (first attempt or a retry).
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    /// The target answered 2xx.
+    #[sea_orm(string_value = "SUCCEEDED")]
+    Succeeded,
+    /// The target gave a final answer (4xx other than 408/429, a redirect)
+    /// or may not be called.
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+    /// Every attempt failed with a retryable answer.
+    #[sea_orm(string_value = "DEAD")]
+    Dead,
+}
+
+/// An event integrators can subscribe to; the stored value is its wire name.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WebhookEventType {
+    #[sea_orm(string_value = "order.placed")]
+    OrderPlaced,
+    #[sea_orm(string_value = "order.reserved")]
+    OrderReserved,
+    #[sea_orm(string_value = "invoice.issued")]
+    InvoiceIssued,
+    #[sea_orm(string_value = "payment.captured")]
+    PaymentCaptured,
+    #[sea_orm(string_value = "order.shipped")]
+    OrderShipped,
+    #[sea_orm(string_value = "shipment.updated")]
+    ShipmentUpdated,
+    #[sea_orm(string_value = "order.delivered")]
+    OrderDelivered,
+    #[sea_orm(string_value = "approval.requested")]
+    ApprovalRequested,
+    #[sea_orm(string_value = "approval.decided")]
+    ApprovalDecided,
+    #[sea_orm(string_value = "engagement.stage_changed")]
+    EngagementStageChanged,
+    #[sea_orm(string_value = "recall.started")]
+    RecallStarted,
+    #[sea_orm(string_value = "ticket.breached")]
+    TicketBreached,
+    /// A test delivery ADMIN asked for (`sendTestWebhook`).
+    #[sea_orm(string_value = "webhook.test")]
+    Test,
+}
+
 /// Each enum shows as the string the database keeps.
 macro_rules! display_as_stored {
     ($($enum:ty),*) => {$(
@@ -1052,6 +1114,8 @@ macro_rules! display_as_stored {
     )*};
 }
 display_as_stored!(
+    WebhookDeliveryStatus,
+    WebhookEventType,
     SupplyKind,
     Guarantee,
     MajorFailureReason,

@@ -81,6 +81,9 @@ pub mod ticket_message;
 pub mod ticket_sla_alarm;
 pub mod timer;
 pub mod tracking_checkpoint;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_subscription;
 
 pub use enums::{
     AcceptanceOutcome, ApprovalKind, ApprovalStatus, Channel, ConsentPurpose, ConsentStatus,
@@ -99,3 +102,4 @@ pub use enums::{
     Chooser, ClaimStatus, FailureSeverity, Guarantee, MajorFailureReason, Remedy,
     ReturnDisposition, ReturnReason, ReturnResolution, ReturnStatus, SupplyKind,
 };
+pub use enums::{WebhookDeliveryStatus, WebhookEventType};

@@ -29,6 +29,7 @@ mod m20261206_000022_support;
 mod m20261206_000023_sla_alarms;
 mod m20261206_000024_product_safety;
 mod m20261206_000025_claims_returns;
+mod m20261206_000026_webhooks;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000023_sla_alarms::Migration),
             Box::new(m20261206_000024_product_safety::Migration),
             Box::new(m20261206_000025_claims_returns::Migration),
+            Box::new(m20261206_000026_webhooks::Migration),
         ]
     }
 }
@@ -104,7 +106,8 @@ mod tests {
                 "m20261206_000022_support",
                 "m20261206_000023_sla_alarms",
                 "m20261206_000024_product_safety",
-                "m20261206_000025_claims_returns"
+                "m20261206_000025_claims_returns",
+                "m20261206_000026_webhooks"
             ]
         );
     }

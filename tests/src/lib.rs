@@ -14,6 +14,7 @@ pub mod services;
 pub mod shop;
 pub mod smtp;
 pub mod support;
+pub mod webhooks;
 
 pub use domain::Role;
 pub use kit::*;

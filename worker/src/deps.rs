@@ -27,4 +27,8 @@ pub struct Deps {
     pub payments: Arc<dyn domain::payments::provider::PaymentProvider>,
     /// The configured couriers (simulated unless an HTTP endpoint is set).
     pub couriers: domain::fulfilment::couriers::Couriers,
+    /// Wakes the webhook sender (right after a fan-out).
+    pub webhooks_due: Arc<tokio::sync::Notify>,
+    /// The HTTP client webhooks are posted with.
+    pub webhooks_client: reqwest::Client,
 }

@@ -122,6 +122,8 @@ pub async fn start(
         queues: queues.clone(),
         calendar: calendar.clone(),
         broker,
+        webhooks_due: Arc::new(tokio::sync::Notify::new()),
+        webhooks_client: jobs::webhooks::client(),
     });
     let (stop, stopped) = watch::channel(false);
     let name_for_run = name.clone();
@@ -151,6 +153,7 @@ async fn run(deps: Arc<Deps>, name: String, stopped: watch::Receiver<bool>) {
     let relay = tokio::spawn(relay_loop(deps.clone(), name.clone(), stopped.clone()));
     let sweep = tokio::spawn(sweep_loop(deps.clone(), stopped.clone()));
     let timers = tokio::spawn(timer_loop(deps.clone(), stopped.clone()));
+    let webhooks = tokio::spawn(webhook_loop(deps.clone(), stopped.clone()));
     let signal = {
         let stopped = stopped.clone();
         async move {
@@ -204,6 +207,7 @@ async fn run(deps: Arc<Deps>, name: String, stopped: watch::Receiver<bool>) {
     let _ = relay.await;
     let _ = sweep.await;
     let _ = timers.await;
+    let _ = webhooks.await;
     tracing::info!(worker = %name, "worker stopped");
 }
 
@@ -299,6 +303,24 @@ async fn timer_loop(deps: Arc<Deps>, mut stopped: watch::Receiver<bool>) {
             Ok(0) => {}
             Ok(n) => tracing::debug!(timers = n, "timers fired"),
             Err(e) => tracing::warn!(error = %e, "timer sweep failed"),
+        }
+    }
+}
+
+/// Send due webhook deliveries on the sweep interval, and at once when a
+/// fan-out planned new ones.
+async fn webhook_loop(deps: Arc<Deps>, mut stopped: watch::Receiver<bool>) {
+    let interval = deps.config.sweep_interval;
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => { if *stopped.borrow() { break; } }
+            _ = tokio::time::sleep(interval) => {}
+            _ = deps.webhooks_due.notified() => {}
+        }
+        match jobs::webhooks::send_due(&deps).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(deliveries = n, "webhook deliveries attempted"),
+            Err(e) => tracing::warn!(error = %e, "webhook sweep failed"),
         }
     }
 }

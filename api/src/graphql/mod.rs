@@ -34,6 +34,7 @@ mod settings;
 mod sla;
 mod support;
 mod users;
+mod webhooks;
 
 pub use errors::{ApiError, UserError, UserErrorCode};
 
@@ -105,6 +106,7 @@ pub struct QueryRoot(
     injuries::InjuryQuery,
     claims::ClaimQuery,
     returns::ReturnQuery,
+    webhooks::WebhookQuery,
 );
 
 /// Everything that changes something; each answers with a payload whose
@@ -136,6 +138,7 @@ pub struct MutationRoot(
     injuries::InjuryMutation,
     claims::ClaimMutation,
     returns::ReturnMutation,
+    webhooks::WebhookMutation,
 );
 
 /// Live updates over WebSocket (graphql-transport-ws).

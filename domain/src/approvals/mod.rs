@@ -278,6 +278,12 @@ pub async fn request_in_with_id(
         Some(&approval),
     )
     .await?;
+    crate::webhooks::events::record(
+        w,
+        entity::WebhookEventType::ApprovalRequested,
+        approval.request.id,
+    )
+    .await?;
     Ok(approval)
 }
 
@@ -446,6 +452,12 @@ pub async fn decide(
         "approval.decided",
         Some(&before),
         Some(&after),
+    )
+    .await?;
+    crate::webhooks::events::record(
+        &mut w,
+        entity::WebhookEventType::ApprovalDecided,
+        after.request.id,
     )
     .await?;
     w.commit(after).await

@@ -681,6 +681,12 @@ async fn enter_stage(
     };
     w.emit(topic::ENGAGEMENT_STAGE_STARTED, before.id, &notice)
         .await?;
+    crate::webhooks::events::record(
+        w,
+        entity::WebhookEventType::EngagementStageChanged,
+        before.id,
+    )
+    .await?;
     Ok(after)
 }
 

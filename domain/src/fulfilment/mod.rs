@@ -1022,6 +1022,7 @@ async fn handed_over(
     };
     w.emit(topic::ORDER_SHIPPED, order.order.id, &shipped)
         .await?;
+    crate::webhooks::events::record(w, entity::WebhookEventType::OrderShipped, package.id).await?;
     let notice = Notice {
         kind: NotificationKind::ShipmentShipped,
     };
@@ -1184,6 +1185,7 @@ pub(crate) async fn deliver(
         Some(&after),
     )
     .await?;
+    crate::webhooks::events::record(w, entity::WebhookEventType::OrderDelivered, before.id).await?;
     refresh_late_risk(w, calendar, &after).await?;
     Ok(after)
 }

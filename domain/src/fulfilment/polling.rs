@@ -250,6 +250,12 @@ async fn record(
         }
     }
     if was != now_is {
+        crate::webhooks::events::record(
+            &mut w,
+            entity::WebhookEventType::ShipmentUpdated,
+            before.id,
+        )
+        .await?;
         w.audit(
             SUBJECT_TYPE,
             before.id,

@@ -99,6 +99,12 @@ pub async fn issue_in(
     };
     w.emit(topic::INVOICE_ISSUED, issued.invoice.id, &event)
         .await?;
+    crate::webhooks::events::record(
+        w,
+        entity::WebhookEventType::InvoiceIssued,
+        issued.invoice.id,
+    )
+    .await?;
     Ok(issued)
 }
 

@@ -71,6 +71,9 @@ pub enum Permission {
     /// inspect returns (ADMIN, FULFILMENT, COMPLIANCE; PROJECT_MANAGER for
     /// engagements' services).
     ManageClaims,
+    /// Webhook subscriptions, their deliveries, replays and test events
+    /// (ADMIN).
+    ManageWebhooks,
 }
 
 impl Permission {
@@ -109,7 +112,7 @@ impl Permission {
             }
             Permission::ManageEngagements => matches!(role, Role::Admin | Role::ProjectManager),
             Permission::UseTickets => true,
-            Permission::ManageSlaPolicies => role == Role::Admin,
+            Permission::ManageSlaPolicies | Permission::ManageWebhooks => role == Role::Admin,
             Permission::ManageSafety => matches!(role, Role::Admin | Role::Compliance),
             Permission::ReadSafety => role.is_staff(),
             Permission::LodgeClaims => true,

@@ -607,6 +607,12 @@ async fn place_in(
         order_id: placed.order.id,
     };
     w.emit(topic::ORDER_PLACED, placed.order.id, &event).await?;
+    crate::webhooks::events::record(
+        &mut w,
+        entity::WebhookEventType::OrderPlaced,
+        placed.order.id,
+    )
+    .await?;
     w.commit(placed).await
 }
 
@@ -997,6 +1003,8 @@ pub async fn on_reservation_closed(
             Some(&after),
         )
         .await?;
+        crate::webhooks::events::record(w, entity::WebhookEventType::OrderReserved, after.order.id)
+            .await?;
         if any {
             invoice_automatically(w, &after).await?;
         }
@@ -1693,6 +1701,7 @@ pub async fn place_replacement_in(
         .await?;
     let event = OrderPlaced { order_id: id };
     w.emit(topic::ORDER_PLACED, id, &event).await?;
+    crate::webhooks::events::record(w, entity::WebhookEventType::OrderPlaced, id).await?;
     Ok(placed)
 }
 

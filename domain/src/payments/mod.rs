@@ -382,6 +382,7 @@ async fn succeed(
         payment_id: after.id,
     };
     w.emit(topic::PAYMENT_SUCCEEDED, after.id, &event).await?;
+    crate::webhooks::events::record(w, entity::WebhookEventType::PaymentCaptured, after.id).await?;
     Ok(after)
 }
 

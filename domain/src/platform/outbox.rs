@@ -89,6 +89,13 @@ pub mod topic {
     pub const CLAIM_STEP: &str = "claim.step";
     /// A return passed a step its customer is told of (subject: the step).
     pub const RETURN_STEP: &str = "return.step";
+    /// Something integrators subscribe to happened: fan it out to the
+    /// webhook subscriptions wanting it (subject: the record; payload:
+    /// `webhooks::events::WebhookEvent`).
+    pub const WEBHOOK_EVENT: &str = "webhook.event";
+    /// A webhook subscription kept failing and was disabled: tell ADMIN
+    /// (subject: the delivery whose failure disabled it).
+    pub const WEBHOOK_DISABLED: &str = "webhook.disabled";
 }
 
 // ---- Relay side: claiming, marking, recovering. Times here are wall-clock

@@ -613,6 +613,7 @@ pub async fn start(
         .await?;
     w.emit(topic::RECALL_STARTED, id, &RecallRef { recall_id: id })
         .await?;
+    crate::webhooks::events::record(&mut w, entity::WebhookEventType::RecallStarted, id).await?;
     w.commit(row).await
 }
 

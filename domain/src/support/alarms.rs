@@ -406,6 +406,14 @@ pub async fn on_alarm_due(
     w.audit(super::SUBJECT_TYPE, ticket_id, action, None, Some(&row))
         .await?;
     w.emit(topic, row.id, &AlarmNotice { ticket_id }).await?;
+    if due.alarm == SlaAlarmKind::Breach {
+        crate::webhooks::events::record(
+            &mut w,
+            entity::WebhookEventType::TicketBreached,
+            ticket_id,
+        )
+        .await?;
+    }
     w.commit(Some(row)).await
 }
 

@@ -46,4 +46,5 @@ mod sla_due_times;
 mod sla_policies;
 mod sla_report;
 mod support;
+mod webhooks;
 mod worker_process;

@@ -11,6 +11,7 @@ pub mod recalls;
 pub mod send_notification;
 pub mod support;
 pub mod timer_fired;
+pub mod webhooks;
 
 use crate::metrics;
 use apalis::prelude::BoxDynError;

@@ -149,8 +149,10 @@ async fn process(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
         topic::CLAIM_STEP | topic::RETURN_STEP => {
             super::aftersales::step(deps, row.subject_id).await?
         }
-        // Kept as the record accounting reads; integrators get it once
-        // outbound webhooks exist.
+        topic::WEBHOOK_EVENT => super::webhooks::fan_out(deps, row.id, &row.payload).await?,
+        topic::WEBHOOK_DISABLED => super::webhooks::disabled(deps, row.subject_id).await?,
+        // Kept as the record accounting reads; integrators get it as the
+        // `order.shipped` webhook (recorded with it).
         topic::ORDER_SHIPPED => {
             tracing::info!(order_id = %row.subject_id, "order shipped (accounting event recorded)")
         }

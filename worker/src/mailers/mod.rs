@@ -22,6 +22,7 @@ mod safety_recalls;
 mod shipment;
 mod support;
 mod support_alarms;
+mod webhooks;
 mod welcome;
 
 use apalis::prelude::BoxDynError;
@@ -69,7 +70,8 @@ fn environment() -> &'static Environment<'static> {
             .chain(safety_injuries::TEMPLATES)
             .chain(safety_recalls::TEMPLATES)
             .chain(claims::TEMPLATES)
-            .chain(returns::TEMPLATES);
+            .chain(returns::TEMPLATES)
+            .chain(webhooks::TEMPLATES);
         for (name, source) in all {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("template {name} parses: {e}"));
@@ -217,6 +219,9 @@ pub async fn render(
         NotificationKind::ClaimUpdate => claims::render_claim_update(db, settings, links, n).await,
         NotificationKind::ReturnUpdate => {
             returns::render_return_update(db, settings, links, n).await
+        }
+        NotificationKind::WebhookSubscriptionDisabled => {
+            webhooks::render_disabled(db, settings, n).await
         }
     }
 }
