@@ -42,9 +42,12 @@ pub fn issue_token(
     .expect("HS256 signing of plain claims cannot fail")
 }
 
-/// Why a token was refused (logged; the client sees only UNAUTHENTICATED).
+/// Why a token was refused (logged; the client sees only UNAUTHENTICATED,
+/// or INTERNAL when `Lookup` could not check it).
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
+    #[error("the Authorization header must be 'Bearer <token>'")]
+    Scheme,
     #[error("malformed, forged or expired token: {0}")]
     Invalid(#[from] jsonwebtoken::errors::Error),
     #[error("unknown role in token")]

@@ -2,7 +2,7 @@
 //! policed before anything runs), GraphiQL, health, readiness and the pages
 //! signed links open.
 
-use crate::auth::{Bearer, check_subject, verify_token};
+use crate::auth::{Bearer, TokenError, check_subject, verify_token};
 use crate::graphql::{LoginBudget, RequestCtx, limits};
 use crate::state::AppState;
 use async_graphql::http::GraphiQLSource;
@@ -72,23 +72,22 @@ async fn readyz(State(state): State<AppState>) -> Response {
 
 /// Who is calling: nobody (no Authorization header) or the actor of a valid
 /// bearer token. A bad token, or one whose subject may not act (see
-/// `check_subject`), is refused before anything runs.
+/// `check_subject`), is refused before anything runs. `TokenError::Lookup`
+/// means the token could not be checked (the database is unreachable), not
+/// that it is bad.
 pub async fn authenticate(
     state: &AppState,
     authorization: Option<&str>,
-) -> Result<Option<Bearer>, String> {
+) -> Result<Option<Bearer>, TokenError> {
     let Some(value) = authorization else {
         return Ok(None);
     };
     let token = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
-        .ok_or_else(|| "the Authorization header must be 'Bearer <token>'".to_owned())?;
-    let bearer = verify_token(&state.config.jwt_secret, token.trim(), state.clock.now())
-        .map_err(|e| e.to_string())?;
-    check_subject(&state.db, state.config.is_production(), &bearer.actor)
-        .await
-        .map_err(|e| e.to_string())?;
+        .ok_or(TokenError::Scheme)?;
+    let bearer = verify_token(&state.config.jwt_secret, token.trim(), state.clock.now())?;
+    check_subject(&state.db, state.config.is_production(), &bearer.actor).await?;
     Ok(Some(bearer))
 }
 
@@ -264,6 +263,18 @@ async fn execute(
         .and_then(|v| v.to_str().ok());
     let actor = match authenticate(&state, authorization).await {
         Ok(bearer) => bearer.map(|b| b.actor),
+        // A valid token must not read as a bad one while the database is
+        // down: the client would drop it and sign in again.
+        Err(TokenError::Lookup(cause)) => {
+            let request_id = uuid::Uuid::now_v7().to_string();
+            tracing::error!(request_id, error = %cause, "could not check a request's token");
+            return error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                modern,
+                "INTERNAL",
+                &format!("internal error (request id {request_id})"),
+            );
+        }
         Err(reason) => {
             tracing::info!(%reason, "refused a request's token");
             return error_response(
@@ -294,11 +305,10 @@ async fn execute(
     } else {
         "application/json"
     };
-    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| {
-        serde_json::json!({ "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL" } }] })
-    });
-    if status == StatusCode::BAD_REQUEST {
+    let internal = || serde_json::json!({ "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL" } }] });
+    let body = if status == StatusCode::BAD_REQUEST {
         // GraphQL over HTTP: a document that never ran has no `data` entry.
+        let mut body = serde_json::to_value(&response).unwrap_or_else(|_| internal());
         let without_data = |entry: &mut serde_json::Value| {
             if let Some(object) = entry.as_object_mut() {
                 object.remove("data");
@@ -308,8 +318,11 @@ async fn execute(
             serde_json::Value::Array(entries) => entries.iter_mut().for_each(without_data),
             single => without_data(single),
         }
-    }
-    let body = body.to_string();
+        body.to_string()
+    } else {
+        // Straight to text: no intermediate JSON tree on the common path.
+        serde_json::to_string(&response).unwrap_or_else(|_| internal().to_string())
+    };
     (
         status,
         [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],

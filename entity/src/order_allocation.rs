@@ -18,7 +18,22 @@ pub struct Model {
     pub released_at: Option<DateTimeUtc>,
 }
 
+/// Declared for the one-statement read of an order's allocations with
+/// their places (`domain::orders::allocations`).
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::stock_level::Entity",
+        from = "Column::StockLevelId",
+        to = "super::stock_level::Column::Id"
+    )]
+    StockLevel,
+}
+
+impl Related<super::stock_level::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::StockLevel.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -19,6 +19,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::stock_location::Entity",
+        from = "Column::LocationId",
+        to = "super::stock_location::Column::Id"
+    )]
+    Location,
+}
+
+impl Related<super::stock_location::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Location.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

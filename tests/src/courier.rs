@@ -1,7 +1,8 @@
 //! A fake courier on loopback speaking the HTTP contract of
 //! docs/courier-api.md: it issues labels (one per reference), answers
 //! tracking calls with what the test told it, checks the API key, and can
-//! be taken down (503) to test an outage.
+//! be taken down (503), made to fail (500) or to hang past the client's
+//! timeout, to test an outage.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -12,9 +13,27 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// The key the fake courier expects.
 pub const API_KEY: &str = "fake-courier-key";
+
+/// How the fake courier misbehaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fault {
+    #[default]
+    None,
+    /// Every call answers 503 (down for maintenance).
+    Down,
+    /// Every call answers 500.
+    Failing,
+    /// Every call gets no answer for longer than the client waits.
+    Hanging,
+}
+
+/// How long a hanging call waits before answering: far past the 2 s client
+/// timeout `config` sets.
+const HANG: Duration = Duration::from_secs(30);
 
 #[derive(Default)]
 struct Books {
@@ -24,7 +43,7 @@ struct Books {
     tracking: HashMap<String, (Vec<Value>, Option<NaiveDate>)>,
     /// The tracking numbers of each tracking call, in order.
     calls: Vec<Vec<String>>,
-    down: bool,
+    fault: Fault,
 }
 
 #[derive(Clone)]
@@ -97,7 +116,12 @@ impl FakeCourier {
 
     /// Take the courier down (every call answers 503) or bring it back.
     pub fn set_down(&self, down: bool) {
-        self.books().down = down;
+        self.set_fault(if down { Fault::Down } else { Fault::None });
+    }
+
+    /// Make every call fail this way from now on (`Fault::None`: answer).
+    pub fn set_fault(&self, fault: Fault) {
+        self.books().fault = fault;
     }
 
     /// The tracking numbers asked in each tracking call so far.
@@ -113,10 +137,26 @@ impl FakeCourier {
 
 type SharedBooks = Arc<Mutex<Books>>;
 
-fn refused(headers: &HeaderMap, books: &Books) -> Option<Response> {
-    if books.down {
-        return Some((StatusCode::SERVICE_UNAVAILABLE, "down for maintenance").into_response());
+/// A failure to answer with instead of the real answer, if the courier is
+/// set to fail; a hanging call has waited (without the books) first.
+async fn fault(books: &SharedBooks) -> Option<Response> {
+    let fault = books.lock().unwrap_or_else(|e| e.into_inner()).fault;
+    match fault {
+        Fault::None => None,
+        Fault::Down => {
+            Some((StatusCode::SERVICE_UNAVAILABLE, "down for maintenance").into_response())
+        }
+        Fault::Failing => {
+            Some((StatusCode::INTERNAL_SERVER_ERROR, "internal server error").into_response())
+        }
+        Fault::Hanging => {
+            tokio::time::sleep(HANG).await;
+            Some((StatusCode::GATEWAY_TIMEOUT, "gave up").into_response())
+        }
     }
+}
+
+fn refused(headers: &HeaderMap) -> Option<Response> {
     let expected = format!("Bearer {API_KEY}");
     let given = headers
         .get("authorization")
@@ -130,10 +170,13 @@ async fn label(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    let mut books = books.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(refusal) = refused(&headers, &books) {
+    if let Some(failure) = fault(&books).await {
+        return failure;
+    }
+    if let Some(refusal) = refused(&headers) {
         return refusal;
     }
+    let mut books = books.lock().unwrap_or_else(|e| e.into_inner());
     let Some(reference) = body["reference"].as_str().map(str::to_owned) else {
         return (StatusCode::BAD_REQUEST, "reference is required").into_response();
     };
@@ -166,10 +209,13 @@ async fn track(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    let mut books = books.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(refusal) = refused(&headers, &books) {
+    if let Some(failure) = fault(&books).await {
+        return failure;
+    }
+    if let Some(refusal) = refused(&headers) {
         return refusal;
     }
+    let mut books = books.lock().unwrap_or_else(|e| e.into_inner());
     let asked: Vec<String> = body["packages"]
         .as_array()
         .map(|a| {

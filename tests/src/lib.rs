@@ -6,6 +6,7 @@
 pub mod contract;
 pub mod courier;
 pub mod engagements;
+pub mod faults;
 pub mod fulfil;
 pub mod kit;
 pub mod purchasing;
@@ -14,6 +15,7 @@ pub mod services;
 pub mod shop;
 pub mod smtp;
 pub mod support;
+pub mod sweeps;
 pub mod webhooks;
 
 pub use domain::Role;

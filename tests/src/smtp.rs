@@ -16,6 +16,8 @@ pub struct Received {
     pub from: String,
     pub to: Vec<String>,
     pub data: Vec<u8>,
+    /// When the sink answered 250 to the message (benchmarks time it).
+    pub accepted_at: std::time::SystemTime,
 }
 
 impl Received {
@@ -87,6 +89,11 @@ impl SmtpSink {
 
     pub fn accept(&self, address: &str) {
         self.lock().rejected.remove(&address.to_lowercase());
+    }
+
+    /// How many messages arrived (cheap: `received` copies every message).
+    pub fn count(&self) -> usize {
+        self.lock().received.len()
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -194,6 +201,7 @@ async fn session(stream: TcpStream, state: Arc<Mutex<State>>) {
                     from: from.clone(),
                     to: std::mem::take(&mut to),
                     data,
+                    accepted_at: std::time::SystemTime::now(),
                 });
             b"250 OK queued\r\n"
         } else if upper == "QUIT" {

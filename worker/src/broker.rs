@@ -12,6 +12,12 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
+/// How long publishing may hold up the write that caused it. With Redis
+/// unreachable the connection manager retries for about 10 s per call, and a
+/// mutation publishes once per record it touched: unbounded, a committed
+/// write would outlast the request timeout.
+const PUBLISH_TIMEOUT: Duration = Duration::from_millis(500);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineGrew {
     /// The record; `None` asks every subscriber to re-check (after a
@@ -71,13 +77,13 @@ impl Broker {
             Some(side) => {
                 let payload = serde_json::to_string(&event).unwrap_or_default();
                 let mut conn = side.publisher.clone();
-                let sent: redis::RedisResult<()> = redis::cmd("PUBLISH")
-                    .arg(&side.channel)
-                    .arg(payload)
-                    .query_async(&mut conn)
-                    .await;
-                if let Err(e) = sent {
-                    tracing::warn!(error = %e, "publishing a live update failed");
+                let mut command = redis::cmd("PUBLISH");
+                command.arg(&side.channel).arg(payload);
+                let publish = command.query_async::<()>(&mut conn);
+                match tokio::time::timeout(PUBLISH_TIMEOUT, publish).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "publishing a live update failed"),
+                    Err(_) => tracing::warn!("publishing a live update timed out"),
                 }
             }
         }

@@ -34,6 +34,10 @@ pub enum Queues {
     },
 }
 
+/// Jobs one fetch takes. apalis's default of 10 per poll capped a queue at
+/// 10 jobs per relay interval (20/s) when a backlog waited (BENCHMARKS.md, P5).
+const FETCH_BATCH: usize = 100;
+
 /// How often an embedded-mode job worker proves it is alive (see `sqlite`).
 const SQLITE_HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -52,6 +56,7 @@ impl Queues {
             apalis_sqlite::Config::default()
                 .queue(queue_name(prefix, q))
                 .heartbeat_interval(SQLITE_HEARTBEAT)
+                .batch_size(FETCH_BATCH)
         };
         Ok(Queues::Sqlite {
             db: db.clone(),
@@ -70,6 +75,7 @@ impl Queues {
             apalis_redis::Config::default()
                 .queue(queue_name(prefix, q))
                 .persist_results(false)
+                .batch_size(FETCH_BATCH)
         };
         let (outbox_config, send_config) = (config(OUTBOX_QUEUE), config(EMAIL_QUEUE));
         Ok(Queues::Redis {

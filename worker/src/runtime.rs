@@ -149,6 +149,15 @@ async fn wait_for_stop(mut stopped: watch::Receiver<bool>) {
     }
 }
 
+/// Jobs one embedded worker runs at once per queue: one SQLite writer at a
+/// time, so more only queues on the lock.
+pub const SQLITE_JOB_CONCURRENCY: usize = 4;
+/// Jobs one worker process runs at once per queue on Redis. Jobs mostly
+/// wait (database, SMTP); 8 held the notification path near 130 messages/s,
+/// 24 near 300 (BENCHMARKS.md, P5). Also the most emails a killed worker
+/// can have in flight, hence may repeat (at least once).
+pub const REDIS_JOB_CONCURRENCY: usize = 24;
+
 async fn run(deps: Arc<Deps>, name: String, stopped: watch::Receiver<bool>) {
     let relay = tokio::spawn(relay_loop(deps.clone(), name.clone(), stopped.clone()));
     let sweep = tokio::spawn(sweep_loop(deps.clone(), stopped.clone()));
@@ -188,7 +197,18 @@ async fn run(deps: Arc<Deps>, name: String, stopped: watch::Receiver<bool>) {
                     }
                 }};
             }
+            // A job worker whose backend fails (Redis went away) ends with an
+            // error; without a restart this process would stop taking jobs
+            // for good. Each restart waits on the connection's own retries.
+            let running = stopped.clone();
             Monitor::new()
+                .should_restart(move |worker, error| {
+                    let restart = !*running.borrow();
+                    if restart {
+                        tracing::warn!(worker = %worker.name(), restarts = worker.restarts(), %error, "job worker failed; restarting it");
+                    }
+                    restart
+                })
                 .register(job_worker!("outbox", outbox, jobs::outbox::handle))
                 .register(job_worker!("email", send, jobs::send_notification::handle))
                 .shutdown_timeout(SHUTDOWN_GRACE)
@@ -197,9 +217,8 @@ async fn run(deps: Arc<Deps>, name: String, stopped: watch::Receiver<bool>) {
         }};
     }
     let result = match deps.queues.clone() {
-        // One SQLite writer at a time: more concurrency only queues on the lock.
-        Queues::Sqlite { outbox, send, .. } => run_workers!(outbox, send, 4),
-        Queues::Redis { outbox, send, .. } => run_workers!(outbox, send, 8),
+        Queues::Sqlite { outbox, send, .. } => run_workers!(outbox, send, SQLITE_JOB_CONCURRENCY),
+        Queues::Redis { outbox, send, .. } => run_workers!(outbox, send, REDIS_JOB_CONCURRENCY),
     };
     if let Err(e) = result {
         tracing::error!(error = %e, "job workers stopped with an error");
@@ -217,14 +236,25 @@ async fn run(deps: Arc<Deps>, name: String, stopped: watch::Receiver<bool>) {
 async fn relay_loop(deps: Arc<Deps>, owner: String, mut stopped: watch::Receiver<bool>) {
     let interval = deps.config.relay_interval;
     let mut last_requeue = std::time::Instant::now();
+    // After a full batch more rows are likely waiting: go again at once.
+    let mut backlog = false;
     loop {
-        tokio::select! {
-            _ = stopped.changed() => { if *stopped.borrow() { break; } }
-            _ = tokio::time::sleep(interval) => {}
+        if *stopped.borrow() {
+            break;
         }
-        if let Err(e) = relay_once(&deps, &owner).await {
-            tracing::warn!(error = %e, "outbox relay pass failed");
+        if !backlog {
+            tokio::select! {
+                _ = stopped.changed() => { if *stopped.borrow() { break; } }
+                _ = tokio::time::sleep(interval) => {}
+            }
         }
+        backlog = match relay_once(&deps, &owner).await {
+            Ok(relayed) => relayed as u64 >= RELAY_BATCH,
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox relay pass failed");
+                false
+            }
+        };
         let recovery = deps.config.recovery_after;
         if last_requeue.elapsed() >= recovery.to_std().unwrap_or(Duration::from_secs(120)) / 4 {
             last_requeue = std::time::Instant::now();

@@ -163,6 +163,7 @@ pub struct CloseoutRecordsQuery;
 impl CloseoutRecordsQuery {
     /// A customer's assets and warranties, oldest first: staff see anyone's,
     /// a customer only its own.
+    #[graphql(complexity = "super::limits::connection_cost(first, child_complexity)")]
     async fn customer_assets(
         &self,
         ctx: &Context<'_>,

@@ -39,9 +39,11 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 
 /// Counting the statements that touch given tables, so a test can hold a
 /// read to a fixed number of queries (DataLoader batching). Off unless a
-/// watch is running; one watch at a time per process.
+/// watch is running; one watch at a time per process. A running total of
+/// every statement is always kept (one relaxed atomic add) for benchmarks.
 pub mod statements {
     use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
     struct Watch {
         tables: Vec<String>,
@@ -49,8 +51,21 @@ pub mod statements {
     }
 
     static WATCH: Mutex<Option<Watch>> = Mutex::new(None);
+    /// Whether a watch runs: read on every statement, so the mutex is only
+    /// taken while a test watches.
+    static WATCHING: AtomicBool = AtomicBool::new(false);
+    static TOTAL: AtomicU64 = AtomicU64::new(0);
+
+    /// Statements this process has run since it started.
+    pub fn total() -> u64 {
+        TOTAL.load(Ordering::Relaxed)
+    }
 
     pub(super) fn observe(info: &sea_orm::metric::Info<'_>) {
+        TOTAL.fetch_add(1, Ordering::Relaxed);
+        if !WATCHING.load(Ordering::Acquire) {
+            return;
+        }
         let mut watch = WATCH.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(w) = watch.as_mut() {
             let sql = &info.statement.sql;
@@ -68,10 +83,12 @@ pub mod statements {
             tables,
             seen: Vec::new(),
         });
+        WATCHING.store(true, Ordering::Release);
     }
 
     /// Stop counting; the statements counted (their first 160 characters).
     pub fn finish() -> Vec<String> {
+        WATCHING.store(false, Ordering::Release);
         WATCH
             .lock()
             .unwrap_or_else(|e| e.into_inner())

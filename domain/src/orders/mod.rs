@@ -765,39 +765,24 @@ pub async fn list(
     })
 }
 
-/// The live allocations of an order (what is reserved where).
+/// The live allocations of an order (what is reserved where), with each
+/// one's location and batch: one statement (a page of orders reads them per
+/// order, and `order(id)` is the hottest read).
 pub async fn allocations<C: ConnectionTrait>(
     conn: &C,
     order_id: Uuid,
 ) -> Result<Vec<(order_allocation::Model, stock_location::Model, String)>, DbErr> {
-    let allocations = order_allocation::Entity::find()
+    let rows = order_allocation::Entity::find()
+        .find_also_related(stock_level::Entity)
+        .and_also_related(stock_location::Entity)
         .filter(order_allocation::Column::OrderId.eq(order_id))
         .filter(order_allocation::Column::ReleasedAt.is_null())
         .order_by_asc(order_allocation::Column::Id)
         .all(conn)
         .await?;
-    let levels: HashMap<Uuid, stock_level::Model> = stock_level::Entity::find()
-        .filter(stock_level::Column::Id.is_in(allocations.iter().map(|a| a.stock_level_id)))
-        .all(conn)
-        .await?
+    Ok(rows
         .into_iter()
-        .map(|l| (l.id, l))
-        .collect();
-    let locations: HashMap<Uuid, stock_location::Model> = stock_location::Entity::find()
-        .filter(stock_location::Column::Id.is_in(levels.values().map(|l| l.location_id)))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|l| (l.id, l))
-        .collect();
-    Ok(allocations
-        .into_iter()
-        .filter_map(|a| {
-            let level = levels.get(&a.stock_level_id)?;
-            let location = locations.get(&level.location_id)?.clone();
-            let batch = level.batch_code.clone();
-            Some((a, location, batch))
-        })
+        .filter_map(|(a, level, location)| Some((a, location?, level?.batch_code)))
         .collect())
 }
 

@@ -7,6 +7,7 @@
 use chrono::Duration as Days;
 use entity::NotificationKind;
 use serde_json::{Value, json};
+use tests::courier::Fault;
 use tests::fulfil::*;
 use tests::shop::{op, warehouse};
 use tests::smtp::SmtpSink;
@@ -364,13 +365,28 @@ async fn a_courier_outage_during_tracking_loses_nothing_backs_off_and_recovers()
     // and backs nothing off twice.
     redeliver_poll(&app, &package).await;
     assert_eq!(shipment_of(&app, &package).await["pollFailures"], 1);
-    let failed = poll_until(&app, &package, "a second failed poll", |s| {
+    // Then it answers 500s, then nothing at all past the client's timeout:
+    // each a failed poll, backed off no further than the cap.
+    courier.set_fault(Fault::Failing);
+    let failed = poll_until(&app, &package, "a poll answered 500", |s| {
         s["pollFailures"] == 2
     })
     .await;
     assert_eq!(failed["checkpoints"].as_array().unwrap().len(), 0);
+    courier.set_fault(Fault::Hanging);
+    let timed_out = poll_until(&app, &package, "a poll that timed out", |s| {
+        s["pollFailures"] == 3
+    })
+    .await;
+    assert_eq!(timed_out["checkpoints"].as_array().unwrap().len(), 0);
+    assert_eq!(timed_out["status"], "PENDING");
+    let waited = instant(&timed_out["nextPollAt"]) - app.clock.now_utc();
+    assert!(
+        waited >= Days::hours(12) && waited <= Days::hours(12) + Days::minutes(72),
+        "backed off to the 12 h cap (plus under 10% jitter): {waited}"
+    );
 
-    courier.set_down(false);
+    courier.set_fault(Fault::None);
     let recovered = poll_until(&app, &package, "recovery", |s| s["pollFailures"] == 0).await;
     assert_eq!(recovered["status"], "OUT_FOR_DELIVERY");
     let codes: Vec<&str> = recovered["checkpoints"]
@@ -379,6 +395,12 @@ async fn a_courier_outage_during_tracking_loses_nothing_backs_off_and_recovers()
         .iter()
         .map(|c| c["rawCode"].as_str().unwrap())
         .collect();
+    println!(
+        "fault courier-outage: failed_polls=3 (503, 500, timeout) checkpoints reported=2 recorded={} lost={} duplicated={}",
+        codes.len(),
+        ["IT", "OD"].iter().filter(|c| !codes.contains(c)).count(),
+        codes.len().saturating_sub(2)
+    );
     assert_eq!(codes, ["IT", "OD"], "nothing the courier said was lost");
     let next = instant(&recovered["nextPollAt"]) - app.clock.now_utc();
     assert!(

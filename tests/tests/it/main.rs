@@ -46,5 +46,6 @@ mod sla_due_times;
 mod sla_policies;
 mod sla_report;
 mod support;
+mod sweeps;
 mod webhooks;
 mod worker_process;
