@@ -262,6 +262,23 @@ async fn locked<C: ConnectionTrait>(
     find_row::<guarantee_claim::Entity, _>(conn, id, true).await
 }
 
+/// The claim whose `column` holds `value` (a refund or replacement paying
+/// its remedy), locked for this write; `None` when no claim has it.
+async fn locked_where(
+    w: &Write<'_>,
+    column: guarantee_claim::Column,
+    value: Uuid,
+) -> Result<Option<guarantee_claim::Model>, DbErr> {
+    let found = guarantee_claim::Entity::find()
+        .filter(column.eq(value))
+        .one(w.conn())
+        .await?;
+    match found {
+        Some(found) => locked(w.conn(), found.id).await,
+        None => Ok(None),
+    }
+}
+
 /// Change a claim, audit it, and record the step (telling the customer).
 async fn save(
     w: &mut Write<'_>,
@@ -964,14 +981,7 @@ pub async fn on_refund_outcome(
     w: &mut Write<'_>,
     refund: &refund::Model,
 ) -> Result<(), DomainError> {
-    let found = guarantee_claim::Entity::find()
-        .filter(guarantee_claim::Column::RefundId.eq(refund.id))
-        .one(w.conn())
-        .await?;
-    let Some(found) = found else {
-        return Ok(());
-    };
-    let Some(claim) = locked(w.conn(), found.id).await? else {
+    let Some(claim) = locked_where(w, guarantee_claim::Column::RefundId, refund.id).await? else {
         return Ok(());
     };
     if claim.status != ClaimStatus::RemedyInProgress || claim.refund_id != Some(refund.id) {
@@ -1001,14 +1011,9 @@ pub async fn on_replacement_delivered(
     w: &mut Write<'_>,
     order: &sales_order::Model,
 ) -> Result<(), DomainError> {
-    let found = guarantee_claim::Entity::find()
-        .filter(guarantee_claim::Column::ReplacementOrderId.eq(order.id))
-        .one(w.conn())
-        .await?;
-    let Some(found) = found else {
-        return Ok(());
-    };
-    let Some(claim) = locked(w.conn(), found.id).await? else {
+    let Some(claim) =
+        locked_where(w, guarantee_claim::Column::ReplacementOrderId, order.id).await?
+    else {
         return Ok(());
     };
     if claim.status != ClaimStatus::RemedyInProgress {
