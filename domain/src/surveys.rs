@@ -10,8 +10,10 @@ use crate::orders;
 use chrono::{DateTime, Utc};
 use entity::survey_response;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, IntoActiveModel, QueryFilter, Set,
 };
+use serde::Serialize;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -72,37 +74,71 @@ pub async fn answer(
     let Some(order) = orders::find(db, order_id).await? else {
         return Err(DomainError::not_found("orderId", "order"));
     };
+    let link = LinkAnswer {
+        actor: SURVEY_ACTOR,
+        party: order.order.customer_id,
+        subject_type: orders::SUBJECT_TYPE,
+        subject_id: order_id,
+        action: "order.survey_answered",
+        now,
+    };
+    let row = survey_response::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        order_id: Set(order_id),
+        rating: Set(answer.rating),
+        comment: Set(answer.comment),
+        answered_at: Set(now),
+    };
+    store_once(db, &link, survey_response::Column::OrderId, row).await
+}
+
+/// A once-only answer given through a signed link: who it is filed as (no
+/// login: the link is the proof) and the subject whose timeline it joins.
+pub(crate) struct LinkAnswer {
+    pub actor: &'static str,
+    pub party: Option<Uuid>,
+    pub subject_type: &'static str,
+    pub subject_id: Uuid,
+    pub action: &'static str,
+    pub now: DateTime<Utc>,
+}
+
+/// Store `row` as the subject's one answer unless `subject_column` already
+/// holds one for it: then that answer stands, also when another tab stored
+/// it at the same moment (the unique index refuses the second).
+pub(crate) async fn store_once<A>(
+    db: &DatabaseConnection,
+    link: &LinkAnswer,
+    subject_column: <A::Entity as EntityTrait>::Column,
+    row: A,
+) -> Result<Answered<<A::Entity as EntityTrait>::Model>, DomainError>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A> + Serialize + Send + Sync,
+{
     let ctx = Ctx {
         actor: Actor {
-            id: SURVEY_ACTOR.to_owned(),
+            id: link.actor.to_owned(),
             role: Role::Customer,
-            party: order.order.customer_id,
+            party: link.party,
         },
-        clock: Arc::new(ManualClock::new(now)),
+        clock: Arc::new(ManualClock::new(link.now)),
     };
     let mut w = Write::begin(db, &ctx, Permission::ReadCustomers).await?;
-    if let Some(earlier) = of_order(w.conn(), order_id).await? {
+    if let Some(earlier) =
+        answer_of::<A::Entity, _>(w.conn(), subject_column, link.subject_id).await?
+    {
         return Ok(Answered::AlreadyAnswered(earlier));
     }
-    let inserted = w
-        .insert(survey_response::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            order_id: Set(order_id),
-            rating: Set(answer.rating),
-            comment: Set(answer.comment),
-            answered_at: Set(now),
-        })
-        .await;
-    let response = match inserted {
+    let response = match w.insert(row).await {
         Err(DomainError::Db(e))
             if matches!(
                 e.sql_err(),
                 Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
             ) =>
         {
-            // Answered at the same moment in another tab: that one stands.
             drop(w);
-            return match of_order(db, order_id).await? {
+            return match answer_of::<A::Entity, _>(db, subject_column, link.subject_id).await? {
                 Some(earlier) => Ok(Answered::AlreadyAnswered(earlier)),
                 None => Err(DomainError::internal("a survey answer vanished")),
             };
@@ -110,9 +146,9 @@ pub async fn answer(
         other => other?,
     };
     w.audit(
-        orders::SUBJECT_TYPE,
-        order_id,
-        "order.survey_answered",
+        link.subject_type,
+        link.subject_id,
+        link.action,
         None,
         Some(&response),
     )
@@ -120,15 +156,21 @@ pub async fn answer(
     Ok(Answered::Recorded(w.commit(response).await?.value))
 }
 
+/// The answer `subject_column` holds for `subject`, if any.
+pub(crate) async fn answer_of<E: EntityTrait, C: ConnectionTrait>(
+    conn: &C,
+    subject_column: E::Column,
+    subject: Uuid,
+) -> Result<Option<E::Model>, DbErr> {
+    E::find().filter(subject_column.eq(subject)).one(conn).await
+}
+
 /// The answer to an order's survey, if it was answered.
 pub async fn of_order<C: ConnectionTrait>(
     conn: &C,
     order_id: Uuid,
 ) -> Result<Option<survey_response::Model>, DbErr> {
-    survey_response::Entity::find()
-        .filter(survey_response::Column::OrderId.eq(order_id))
-        .one(conn)
-        .await
+    answer_of::<survey_response::Entity, _>(conn, survey_response::Column::OrderId, order_id).await
 }
 
 #[cfg(test)]

@@ -77,10 +77,7 @@ pub async fn engagement(
     email: &str,
     fee: Option<&str>,
 ) -> (Value, String) {
-    let customer = app
-        .admin()
-        .new_customer(json!({ "name": "Harbour Bakery", "email": email }))
-        .await;
+    let customer = app.customer_named("Harbour Bakery", email).await;
     // The agreed fee as one taxable fee line.
     let fees: Vec<Value> = fee
         .map(|amount| json!({ "description": "Ordering system — agreed fee", "amount": amount }))
@@ -88,14 +85,13 @@ pub async fn engagement(
         .collect();
     let created = app
         .person("pm-1", Role::ProjectManager)
-        .data(
+        .accepted(
             engagement_op("createEngagement", "CreateEngagementInput"),
             json!({ "input": { "customerId": customer, "templateKey": template, "name": "Ordering system",
                 "scopeReference": "SOW-2026-114", "plannedStart": "2026-11-23", "fees": fees,
                 "team": [{ "userId": team.pm }, { "userId": team.delivery }, { "userId": team.qa }] } }),
         )
         .await;
-    assert!(user_errors(&created).is_empty(), "{created}");
     (created["engagement"].clone(), customer)
 }
 
@@ -103,12 +99,11 @@ pub async fn engagement(
 pub async fn start(app: &TestApp, id: &str) -> Value {
     let started = app
         .person("pm-1", Role::ProjectManager)
-        .data(
+        .accepted(
             engagement_op("startEngagement", "StartEngagementInput"),
             json!({ "input": { "engagementId": id } }),
         )
         .await;
-    assert!(user_errors(&started).is_empty(), "{started}");
     started["engagement"].clone()
 }
 
@@ -142,13 +137,12 @@ pub async fn complete_outputs(app: &TestApp, id: &str, now: &Value) -> Value {
         }
         let done = app
             .person("owner", owner)
-            .data(
+            .accepted(
                 engagement_op("completeStageOutput", "CompleteStageOutputInput"),
                 json!({ "input": { "engagementId": id, "outputKey": output["key"],
                     "evidence": format!("https://docs.example.com.au/{}", output["key"].as_str().unwrap()) } }),
             )
             .await;
-        assert!(user_errors(&done).is_empty(), "{done}");
         latest = done["engagement"].clone();
     }
     latest
@@ -191,8 +185,9 @@ pub async fn read(app: &TestApp, id: &str) -> Value {
         .await
 }
 
-/// The customer decides the pending DELIVERABLE_ACCEPTANCE approval.
-pub async fn customer_decides_acceptance(app: &TestApp, customer: &str, verdict: &str) {
+/// The pending DELIVERABLE_ACCEPTANCE approval the customer may decide (the
+/// one there is).
+pub async fn pending_acceptance(app: &TestApp, customer: &str) -> String {
     let found = app
         .as_customer(customer)
         .data(
@@ -202,14 +197,156 @@ pub async fn customer_decides_acceptance(app: &TestApp, customer: &str, verdict:
         .await;
     let pending = nodes(&found);
     assert_eq!(pending.len(), 1, "{found}");
-    let decided = app
+    pending[0]["id"].as_str().unwrap().to_owned()
+}
+
+/// The customer decides the pending DELIVERABLE_ACCEPTANCE approval.
+pub async fn customer_decides_acceptance(
+    app: &TestApp,
+    customer: &str,
+    verdict: &str,
+    comment: &str,
+) {
+    let approval = pending_acceptance(app, customer).await;
+    app
         .as_customer(customer)
-        .data(
+        .accepted(
             op("decideApproval", "mutation($input: DecideApprovalInput!) { decideApproval(input: $input) { approval { status } userErrors { code message } } }"),
-            json!({ "input": { "id": pending[0]["id"], "decision": verdict, "comment": "Reviewed" } }),
+            json!({ "input": { "id": approval, "decision": verdict, "comment": comment } }),
         )
         .await;
-    assert!(user_errors(&decided).is_empty(), "{decided}");
+}
+
+/// Execution's questions answered so that it proceeds (on track, no risks
+/// needing mitigation): the engagement now.
+pub async fn on_track(app: &TestApp, id: &str, now: &Value) -> Value {
+    let mut now = now.clone();
+    for (key, answer) in [("on_track", true), ("risks_need_mitigation", false)] {
+        let answered = decide(
+            app,
+            id,
+            &now,
+            json!({ "decisionKey": key, "answer": answer }),
+        )
+        .await;
+        assert!(user_errors(&answered).is_empty(), "{answered}");
+        now = answered["engagement"].clone();
+    }
+    now
+}
+
+/// A team member adds the online order form as a deliverable: its id.
+pub async fn add_deliverable(app: &TestApp, id: &str) -> String {
+    let added = app
+        .person("dev-1", Role::DeliveryTeam)
+        .accepted(
+            engagement_op("addDeliverable", "AddDeliverableInput"),
+            json!({ "input": { "engagementId": id, "name": "Online order form",
+                "acceptanceCriteria": "Customers order for pickup or delivery in under two minutes" } }),
+        )
+        .await;
+    added["engagement"]["deliverables"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A team member submits the version at `reference` of `deliverable`: the
+/// engagement now.
+pub async fn submit_version(app: &TestApp, deliverable: &str, reference: &str) -> Value {
+    let submitted = app
+        .person("dev-1", Role::DeliveryTeam)
+        .accepted(
+            engagement_op("submitDeliverableVersion", "SubmitDeliverableVersionInput"),
+            json!({ "input": { "deliverableId": deliverable, "reference": reference } }),
+        )
+        .await;
+    submitted["engagement"].clone()
+}
+
+/// The service-delivery quality checklist, its first item `passed` and the
+/// others passed.
+pub fn checklist(passed: bool) -> Value {
+    json!([
+        { "item": "Meets the acceptance criteria", "passed": passed },
+        { "item": "Reviewed by someone other than its author", "passed": true },
+        { "item": "Documentation complete", "passed": true }
+    ])
+}
+
+/// The QA lead reviews `deliverable` on `checklist` with `metrics` (and
+/// `findings`): the engagement now.
+pub async fn review(
+    app: &TestApp,
+    deliverable: &str,
+    checklist: Value,
+    metrics: Value,
+    findings: Option<&str>,
+) -> Value {
+    let mut input =
+        json!({ "deliverableId": deliverable, "checklist": checklist, "metrics": metrics });
+    if let Some(findings) = findings {
+        input["findings"] = json!(findings);
+    }
+    let reviewed = app
+        .person("qa-1", Role::QaLead)
+        .accepted(
+            engagement_op("reviewDeliverable", "ReviewDeliverableInput"),
+            json!({ "input": input }),
+        )
+        .await;
+    reviewed["engagement"].clone()
+}
+
+/// The project manager puts `deliverable` to the customer: the engagement
+/// now.
+pub async fn request_acceptance(app: &TestApp, deliverable: &str) -> Value {
+    let asked = app
+        .person("pm-1", Role::ProjectManager)
+        .accepted(
+            engagement_op(
+                "requestDeliverableAcceptance",
+                "RequestDeliverableAcceptanceInput",
+            ),
+            json!({ "input": { "deliverableId": deliverable } }),
+        )
+        .await;
+    asked["engagement"].clone()
+}
+
+/// The id of the engagement's entry into stage `stage_index` in `round`
+/// (what stage emails are about).
+pub async fn stage_entry(app: &TestApp, id: &str, stage_index: i32, round: i32) -> String {
+    let notice = domain::engagements::StageNotice { stage_index, round };
+    let id = uuid::Uuid::parse_str(id).expect("an engagement id");
+    domain::engagements::stage_entry(app.db(), id, notice)
+        .await
+        .unwrap()
+        .expect("the stage was entered")
+        .id
+        .to_string()
+}
+
+/// What closing needs, by the project manager: `lessons` learned recorded
+/// and the final invoice issued (the engagement was set up with a fee). The
+/// engagement now.
+pub async fn close_out(app: &TestApp, id: &str, lessons: &str) -> Value {
+    let pm = app.person("pm-1", Role::ProjectManager);
+    pm.accepted(
+        engagement_op("recordLessonsLearned", "RecordLessonsLearnedInput"),
+        json!({ "input": { "engagementId": id, "lessonsLearned": lessons } }),
+    )
+    .await;
+    let invoiced = pm
+        .accepted(
+            engagement_op(
+                "issueEngagementFinalInvoice",
+                "IssueEngagementFinalInvoiceInput",
+            ),
+            json!({ "input": { "engagementId": id } }),
+        )
+        .await;
+    invoiced["engagement"].clone()
 }
 
 /// A service-delivery engagement walked to its Closure stage.
@@ -234,67 +371,17 @@ pub async fn at_closure(app: &TestApp, email: &str, fee: Option<&str>) -> Walk {
     now = finish_stage(app, &id, &now).await;
     now = finish_stage(app, &id, &now).await;
     assert_eq!(stage_key(&now), "execution");
-    for (key, answer) in [("on_track", true), ("risks_need_mitigation", false)] {
-        let answered = decide(
-            app,
-            &id,
-            &now,
-            json!({ "decisionKey": key, "answer": answer }),
-        )
-        .await;
-        assert!(user_errors(&answered).is_empty(), "{answered}");
-        now = answered["engagement"].clone();
-    }
-    let team_member = app.person("dev-1", Role::DeliveryTeam);
-    let added = team_member
-        .data(
-            engagement_op("addDeliverable", "AddDeliverableInput"),
-            json!({ "input": { "engagementId": id, "name": "Online order form",
-                "acceptanceCriteria": "Customers order for pickup or delivery in under two minutes" } }),
-        )
-        .await;
-    assert!(user_errors(&added).is_empty(), "{added}");
-    let deliverable = added["engagement"]["deliverables"][0]["id"].clone();
-    let submitted = team_member
-        .data(
-            engagement_op("submitDeliverableVersion", "SubmitDeliverableVersionInput"),
-            json!({ "input": { "deliverableId": deliverable, "reference": "DOC-ORDER-FORM-1" } }),
-        )
-        .await;
-    assert!(user_errors(&submitted).is_empty(), "{submitted}");
-    now = finish_stage(app, &id, &submitted["engagement"]).await;
+    on_track(app, &id, &now).await;
+    let deliverable = add_deliverable(app, &id).await;
+    now = submit_version(app, &deliverable, "DOC-ORDER-FORM-1").await;
+    now = finish_stage(app, &id, &now).await;
     assert_eq!(stage_key(&now), "quality_review");
-    let checklist: Vec<Value> = [
-        "Meets the acceptance criteria",
-        "Reviewed by someone other than its author",
-        "Documentation complete",
-    ]
-    .iter()
-    .map(|item| json!({ "item": item, "passed": true }))
-    .collect();
-    let reviewed = app
-        .person("qa-1", Role::QaLead)
-        .data(
-            engagement_op("reviewDeliverable", "ReviewDeliverableInput"),
-            json!({ "input": { "deliverableId": deliverable, "checklist": checklist,
-                "metrics": [{ "name": "defects found", "value": "0" }] } }),
-        )
-        .await;
-    assert!(user_errors(&reviewed).is_empty(), "{reviewed}");
-    now = finish_stage(app, &id, &reviewed["engagement"]).await;
+    let metrics = json!([{ "name": "defects found", "value": "0" }]);
+    now = review(app, &deliverable, checklist(true), metrics, None).await;
+    now = finish_stage(app, &id, &now).await;
     assert_eq!(stage_key(&now), "customer_acceptance");
-    let asked = app
-        .person("pm-1", Role::ProjectManager)
-        .data(
-            engagement_op(
-                "requestDeliverableAcceptance",
-                "RequestDeliverableAcceptanceInput",
-            ),
-            json!({ "input": { "deliverableId": deliverable } }),
-        )
-        .await;
-    assert!(user_errors(&asked).is_empty(), "{asked}");
-    customer_decides_acceptance(app, &customer, "APPROVE").await;
+    request_acceptance(app, &deliverable).await;
+    customer_decides_acceptance(app, &customer, "APPROVE", "Reviewed").await;
     now = read(app, &id).await;
     let accepted = decide(
         app,

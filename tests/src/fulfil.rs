@@ -3,9 +3,9 @@
 //! to each package's next poll.
 
 use crate::courier::FakeCourier;
-use crate::shop::{op, place, reserve};
+use crate::shop::{add_stock, create_product, op, place, reserve};
 use crate::smtp::SmtpSink;
-use crate::{Op, Role, TestApp, user_errors, wait_for};
+use crate::{Op, Role, TestApp, wait_for, with_fields};
 use chrono::{DateTime, Duration as Days, Utc};
 use domain::payments::provider::test_cards;
 use entity::NotificationKind;
@@ -39,8 +39,11 @@ pub const PICK_LIST: Op = Op {
     document: "query($location: ID!) { pickList(locationId: $location) { edges { node { order { id } items { orderLineId sku quantity batchCode serialTracked } } } } }",
 };
 
-/// The app with courier B at a fake courier over HTTP (and email to `sink`).
-pub async fn with_fake_courier(sink: Option<&SmtpSink>) -> (TestApp, FakeCourier) {
+/// The app with courier B at a fake courier over HTTP (and email to `sink`)
+/// and a worker running, kept alive by the guard returned with them.
+pub async fn with_fake_courier(
+    sink: Option<&SmtpSink>,
+) -> (TestApp, FakeCourier, Option<worker::RunningWorker>) {
     let courier = FakeCourier::start().await;
     let mut config = courier.config("B");
     if let Some(sink) = sink {
@@ -50,50 +53,31 @@ pub async fn with_fake_courier(sink: Option<&SmtpSink>) -> (TestApp, FakeCourier
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    (TestApp::spawn_with(&config).await, courier)
+    let app = TestApp::spawn_with(&config).await;
+    let worker = app.ensure_worker().await;
+    (app, courier, worker)
 }
 
 /// A stocked product; its id.
 pub async fn stocked(app: &TestApp, location: &str, sku: &str, extra: Value) -> String {
-    let staff = app.as_role(Role::Fulfilment);
-    let mut input = json!({ "sku": sku, "name": format!("Product {sku}"), "taxCode": "TAXABLE",
-        "price": "20.00", "pricesIncludeGst": true, "weightGrams": 500 });
-    let batch = extra["batchTracked"] == true;
-    input
-        .as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().unwrap().clone());
-    let created = staff
-        .data(
-            op("createProduct", "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } userErrors { field code } } }"),
-            json!({ "input": input }),
-        )
-        .await;
-    let id = created["product"]["id"]
-        .as_str()
-        .expect("created")
-        .to_owned();
-    let mut adjust =
-        json!({ "productId": id, "locationId": location, "quantity": 100, "reason": "count" });
-    if batch {
-        adjust["batchCode"] = json!("LOT-7");
-    }
-    let adjusted = staff
-        .data(
-            op("adjustStock", "mutation($input: AdjustStockInput!) { adjustStock(input: $input) { stockLevel { onHand } userErrors { field code } } }"),
-            json!({ "input": adjust }),
-        )
-        .await;
-    assert!(user_errors(&adjusted).is_empty(), "{adjusted}");
+    let batch = if extra["batchTracked"] == true {
+        json!({ "batchCode": "LOT-7" })
+    } else {
+        json!({})
+    };
+    let input = with_fields(
+        json!({ "sku": sku, "name": format!("Product {sku}"), "taxCode": "TAXABLE",
+        "price": "20.00", "pricesIncludeGst": true, "weightGrams": 500 }),
+        &extra,
+    );
+    let id = create_product(app, input).await;
+    add_stock(app, &id, location, 100, batch).await;
     id
 }
 
 /// A paid order of `lines` (product, quantity): (order, customer).
 pub async fn paid_order(app: &TestApp, email: &str, lines: &[(&str, i32)]) -> (String, String) {
-    let customer = app
-        .admin()
-        .new_customer(json!({ "name": "Alice Nguyen", "email": email }))
-        .await;
+    let customer = app.customer_named("Alice Nguyen", email).await;
     let order = place(app, &customer, lines, None).await;
     pay(app, &order).await;
     (order, customer)
@@ -107,14 +91,12 @@ pub async fn pay(app: &TestApp, order: &str) {
 
 /// Pay an invoiced order by card (under $200 with delivery: approved at once).
 pub async fn capture(app: &TestApp, order: &str) {
-    let paid = app
-        .as_role(Role::Finance)
-        .data(
+    app.as_role(Role::Finance)
+        .accepted(
             op("capturePayment", "mutation($input: CapturePaymentInput!) { capturePayment(input: $input) { payment { id } userErrors { code message } } }"),
             json!({ "input": { "orderId": order, "method": "CARD", "cardNumber": test_cards::SUCCESS } }),
         )
         .await;
-    assert!(user_errors(&paid).is_empty(), "{paid}");
     wait_for("the order to be paid", PATIENCE, async || {
         order_of(app, order).await["status"] == "PAID"
     })
@@ -154,24 +136,21 @@ pub async fn ship(
         .map(|(line, q)| json!({ "orderLineId": line, "quantity": q }))
         .collect();
     let packed = packer
-        .data(PACK, json!({ "input": { "orderId": order, "locationId": location, "items": items, "weightGrams": 1500, "lengthMm": 300, "widthMm": 200, "heightMm": 100 } }))
+        .accepted(PACK, json!({ "input": { "orderId": order, "locationId": location, "items": items, "weightGrams": 1500, "lengthMm": 300, "widthMm": 200, "heightMm": 100 } }))
         .await;
-    assert!(user_errors(&packed).is_empty(), "{packed}");
     assert_eq!(packed["shipment"]["stage"], "PACKED");
     let id = packed["shipment"]["id"].as_str().unwrap().to_owned();
     let labelled = packer
-        .data(LABEL, json!({ "input": { "shipmentId": id, "courier": courier, "serviceLevel": "STANDARD" } }))
+        .accepted(LABEL, json!({ "input": { "shipmentId": id, "courier": courier, "serviceLevel": "STANDARD" } }))
         .await;
-    assert!(user_errors(&labelled).is_empty(), "{labelled}");
     assert_eq!(labelled["shipment"]["stage"], "LABELLED");
     let tracking = labelled["shipment"]["trackingNumber"]
         .as_str()
         .unwrap()
         .to_owned();
     let picked = packer
-        .data(PICKUP, json!({ "input": { "shipmentId": id } }))
+        .accepted(PICKUP, json!({ "input": { "shipmentId": id } }))
         .await;
-    assert!(user_errors(&picked).is_empty(), "{picked}");
     assert_eq!(picked["shipment"]["stage"], "PICKED_UP");
     (id, tracking)
 }
@@ -198,6 +177,50 @@ pub async fn poll_until(
     })
     .await;
     seen
+}
+
+/// Whether a polled package's order is DELIVERED.
+pub fn order_delivered(package: &Value) -> bool {
+    package["order"]["status"] == "DELIVERED"
+}
+
+/// Whether a polled package is DELIVERED.
+pub fn package_delivered(package: &Value) -> bool {
+    package["status"] == "DELIVERED"
+}
+
+/// Ship `units` of the paid order's first line from `location` in one
+/// package with courier B, which reports it DELIVERED and signed for an hour
+/// from now; move the clock to its polls until `done` holds: the package's
+/// id and the package then.
+pub async fn ship_delivered(
+    app: &TestApp,
+    courier: &FakeCourier,
+    location: &str,
+    order: &str,
+    units: i32,
+    done: impl Fn(&Value) -> bool,
+) -> (String, Value) {
+    ship_reported(app, courier, location, order, units, "SIGNED_FOR", done).await
+}
+
+/// [`ship_delivered`], the courier reporting the delivery `how` (e.g.
+/// LEFT_SAFE).
+pub async fn ship_reported(
+    app: &TestApp,
+    courier: &FakeCourier,
+    location: &str,
+    order: &str,
+    units: i32,
+    how: &str,
+    done: impl Fn(&Value) -> bool,
+) -> (String, Value) {
+    let lines = line_ids(app, order).await;
+    let (package, tracking) = ship(app, order, location, &[(&lines[0], units)], "B").await;
+    let at = app.clock.now_utc() + Days::hours(1);
+    courier.report(&tracking, at, "DELIVERED", Some(how), "DL", None);
+    let polled = poll_until(app, &package, "the delivery", done).await;
+    (package, polled)
 }
 
 /// Every email of `kind` about the package reached the sink exactly once.

@@ -16,6 +16,31 @@ pub struct Op {
     pub field: &'static str,
 }
 
+/// `const $name: Op` answering in `$field`, its document the concatenation
+/// of the rest (literals, or macros giving them).
+#[macro_export]
+macro_rules! op_const {
+    ($vis:vis $name:ident = $field:literal: $($document:tt)*) => {
+        $vis const $name: $crate::Op = $crate::Op {
+            field: $field,
+            document: concat!($($document)*),
+        };
+    };
+}
+
+/// `const $name: Op` for the mutation `$field(input: $input)` answering its
+/// `$record` with `$fields` (a literal or a macro giving one) and the
+/// userErrors.
+#[macro_export]
+macro_rules! record_mutation {
+    ($vis:vis $name:ident = $field:literal($input:literal) $record:literal { $($fields:tt)* }) => {
+        $crate::op_const!($vis $name = $field:
+            "mutation($input: ", $input, "!) { ", $field, "(input: $input) { ", $record,
+            " { ", $($fields)*, " } userErrors { field code message } } }"
+        );
+    };
+}
+
 /// The documents, each written once. Selections are the union of what the
 /// tests read.
 pub mod ops {
@@ -25,13 +50,10 @@ pub mod ops {
     /// userErrors every payload carries, one line each.
     macro_rules! mutations {
         ($($name:ident = $field:literal($variables:literal, $arguments:literal) { $selection:literal })*) => {$(
-            pub const $name: Op = Op {
-                field: $field,
-                document: concat!(
-                    "mutation(", $variables, ") {\n  ", $field, "(", $arguments, ") {\n    ",
-                    $selection, "\n    userErrors { field code message }\n  }\n}"
-                ),
-            };
+            crate::op_const!(pub $name = $field:
+                "mutation(", $variables, ") {\n  ", $field, "(", $arguments, ") {\n    ",
+                $selection, "\n    userErrors { field code message }\n  }\n}"
+            );
         )*};
     }
 
@@ -39,14 +61,11 @@ pub mod ops {
     /// variables and arguments, the node selection, and the whole pageInfo.
     macro_rules! connections {
         ($($name:ident = $field:literal($variables:literal, $arguments:literal) { $node:literal })*) => {$(
-            pub const $name: Op = Op {
-                field: $field,
-                document: concat!(
-                    "query($first: Int, $after: String", $variables, ") {\n  ", $field,
-                    "(first: $first, after: $after", $arguments, ") {\n    edges { cursor node { ",
-                    $node, " } }\n    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }\n  }\n}"
-                ),
-            };
+            crate::op_const!(pub $name = $field:
+                "query($first: Int, $after: String", $variables, ") {\n  ", $field,
+                "(first: $first, after: $after", $arguments, ") {\n    edges { cursor node { ",
+                $node, " } }\n    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }\n  }\n}"
+            );
         )*};
     }
 
@@ -75,6 +94,8 @@ pub mod ops {
         CANCEL_APPROVAL = "cancelApproval"("$id: ID!", "input: { id: $id }") { "approval { id status }" }
         UPDATE_APPROVAL_POLICY = "updateApprovalPolicy"("$input: UpdateApprovalPolicyInput!", "input: $input") { "policy { kind version onDue escalateToRole autoApproveBelow { amount } singleApproverUpTo { amount } secondApproverRole }" }
         CANCEL_TIMER = "cancelTimer"("$id: ID!", "input: { id: $id }") { "timer { id status }" }
+        DECIDE = "decideApproval"("$input: DecideApprovalInput!", "input: $input") { "approval { id status }" }
+        GIVE_CONSENT = "giveConsent"("$input: GiveConsentInput!", "input: $input") { "consent { id }" }
     }
 
     pub const APPROVAL: Op = Op {
@@ -189,6 +210,13 @@ impl Caller<'_> {
         body["data"][op.field].clone()
     }
 
+    /// Run `op`, whose payload must carry no userErrors: the payload.
+    pub async fn accepted(&self, op: Op, variables: Value) -> Value {
+        let payload = self.data(op, variables).await;
+        assert!(user_errors(&payload).is_empty(), "{payload}");
+        payload
+    }
+
     /// `createCustomer` payload.
     pub async fn create_customer(&self, input: Value) -> Value {
         self.data(ops::CREATE_CUSTOMER, json!({ "input": input }))
@@ -275,6 +303,16 @@ impl Caller<'_> {
         changed["settings"].clone()
     }
 
+    /// Consent for `customer` to `purpose`, given `how`, which must be
+    /// accepted: the consent's id.
+    pub async fn give_consent(&self, customer: &str, purpose: &str, how: &str) -> String {
+        let input = json!({ "customerId": customer, "purpose": purpose, "how": how });
+        let given = self
+            .accepted(ops::GIVE_CONSENT, json!({ "input": input }))
+            .await;
+        id_of(&given["consent"])
+    }
+
     /// The first 100 dead jobs (the connection).
     pub async fn dead_jobs(&self) -> Value {
         self.data(ops::DEAD_JOBS, json!({ "first": 100 })).await
@@ -309,6 +347,18 @@ pub async fn post_json(
         .json()
         .await
         .expect("JSON response")
+}
+
+/// `base` (an object) with the fields of `extra` (an object) added, or
+/// replacing its own.
+pub fn with_fields(mut base: Value, extra: &Value) -> Value {
+    let extra = extra
+        .as_object()
+        .unwrap_or_else(|| panic!("an object: {extra}"));
+    base.as_object_mut()
+        .unwrap_or_else(|| panic!("an object"))
+        .extend(extra.clone());
+    base
 }
 
 /// The `id` of a record as a string.
@@ -357,7 +407,21 @@ pub fn user_error_codes(payload: &Value) -> Vec<String> {
 
 /// `(["input", field], code)`, the shape of most expected userErrors.
 pub fn input_error(field: &str, code: &str) -> (Vec<String>, String) {
-    (vec!["input".to_owned(), field.to_owned()], code.to_owned())
+    path_error(&["input", field], code)
+}
+
+/// `(["input", a, b, …], code)` for a dotted path `a.b.…` inside the input.
+pub fn input_path_error(dotted: &str, code: &str) -> (Vec<String>, String) {
+    let path: Vec<&str> = std::iter::once("input").chain(dotted.split('.')).collect();
+    path_error(&path, code)
+}
+
+/// `(path, code)`: an expected userError at any field path.
+pub fn path_error(path: &[&str], code: &str) -> (Vec<String>, String) {
+    (
+        path.iter().map(|p| (*p).to_owned()).collect(),
+        code.to_owned(),
+    )
 }
 
 /// The first top-level error's `extensions.code`.
@@ -490,6 +554,205 @@ impl TestApp {
                 .expect("install the breaking trigger");
         }
     }
+}
+
+/// How long tests wait for the worker (to send an email, to drain the outbox).
+const WORKER_PATIENCE: Duration = Duration::from_secs(60);
+
+impl TestApp {
+    /// `subject`, a distinct person of `role`, decides the approval `id`
+    /// (`APPROVE` or `REJECT`, with an optional comment): the payload.
+    pub async fn decide_approval(
+        &self,
+        subject: &str,
+        role: Role,
+        id: impl serde::Serialize,
+        decision: &str,
+        comment: Option<&str>,
+    ) -> Value {
+        let input = json!({ "id": id, "decision": decision, "comment": comment });
+        self.person(subject, role)
+            .data(ops::DECIDE, json!({ "input": input }))
+            .await
+    }
+
+    /// `subject`, a distinct person of `role`, approves the approval `id`,
+    /// which is APPROVED then.
+    pub async fn approve(&self, subject: &str, role: Role, id: impl serde::Serialize) {
+        let decided = self
+            .decide_approval(subject, role, id, "APPROVE", None)
+            .await;
+        assert_eq!(decided["approval"]["status"], "APPROVED", "{decided}");
+    }
+
+    /// A customer with a name and an email address, created by ADMIN; its id.
+    pub async fn customer_named(&self, name: &str, email: &str) -> String {
+        self.admin()
+            .new_customer(json!({ "name": name, "email": email }))
+            .await
+    }
+
+    /// The first notification of `kind` about `subject_id` recorded SENT,
+    /// once there is one.
+    pub async fn sent_notification(
+        &self,
+        kind: entity::NotificationKind,
+        subject_id: &str,
+    ) -> notification::Model {
+        wait_for_value(
+            &format!("the {kind:?} email"),
+            WORKER_PATIENCE,
+            async || {
+                self.notifications_of(kind, subject_id)
+                    .await
+                    .into_iter()
+                    .find(|n| n.status == entity::NotificationStatus::Sent)
+            },
+        )
+        .await
+    }
+
+    /// The notification of `kind` about `subject_id` to `recipient`, once it
+    /// is recorded SENT.
+    pub async fn sent_notification_to(
+        &self,
+        kind: entity::NotificationKind,
+        subject_id: &str,
+        recipient: &str,
+    ) -> notification::Model {
+        let what = format!("the {kind:?} email to {recipient}");
+        wait_for_value(&what, WORKER_PATIENCE, async || {
+            self.notifications_of(kind, subject_id)
+                .await
+                .into_iter()
+                .find(|n| n.recipient == recipient && n.status == entity::NotificationStatus::Sent)
+        })
+        .await
+    }
+
+    /// Wait until the one notification of `kind` about `subject_id` (never a
+    /// second) is SENT to `recipient`.
+    pub async fn emailed_once_to(
+        &self,
+        kind: entity::NotificationKind,
+        subject_id: &str,
+        recipient: &str,
+    ) {
+        wait_for(
+            &format!("the {kind:?} email"),
+            WORKER_PATIENCE,
+            async || {
+                let rows = self.notifications_of(kind, subject_id).await;
+                assert!(rows.len() <= 1, "one {kind:?} email: {rows:?}");
+                rows.first().is_some_and(|n| {
+                    n.status == entity::NotificationStatus::Sent && n.recipient == recipient
+                })
+            },
+        )
+        .await;
+    }
+
+    /// GET an absolute `url` that must answer: its body as text.
+    pub async fn fetch_text(&self, url: &str) -> String {
+        self.client
+            .get(url)
+            .send()
+            .await
+            .expect("request sent")
+            .text()
+            .await
+            .expect("a text body")
+    }
+
+    /// Wait (as `what`) until the worker has processed every outbox row.
+    pub async fn outbox_drained(&self, what: &str) {
+        use sea_orm::PaginatorTrait;
+        wait_for(what, WORKER_PATIENCE, async || {
+            outbox::Entity::find()
+                .filter(outbox::Column::ProcessedAt.is_null())
+                .count(self.db())
+                .await
+                .expect("count unprocessed outbox rows")
+                == 0
+        })
+        .await
+    }
+
+    /// Wait (as `what`) until the worker has processed the outbox row `row`.
+    pub async fn outbox_processed(&self, what: &str, row: &outbox::Model) {
+        wait_for(what, WORKER_PATIENCE, async || {
+            outbox::Entity::find_by_id(row.id)
+                .one(self.db())
+                .await
+                .expect("read the outbox row")
+                .expect("the outbox row")
+                .processed_at
+                .is_some()
+        })
+        .await
+    }
+
+    /// Record an outbox event about `subject_id`, as the code that causes
+    /// it would, for the worker to handle.
+    pub async fn record_event(
+        &self,
+        topic: &str,
+        subject_id: uuid::Uuid,
+        payload: &str,
+    ) -> outbox::Model {
+        use sea_orm::{ActiveModelTrait, Set};
+        let mut row = an_outbox_row(topic, payload);
+        row.subject_id = Set(subject_id);
+        row.insert(self.db())
+            .await
+            .expect("record the outbox event")
+    }
+
+    /// The email the SENT notification of `kind` about `subject_id` wrote,
+    /// raw, once sent.
+    pub async fn sent_email(&self, kind: entity::NotificationKind, subject_id: &str) -> Vec<u8> {
+        let sent = self.sent_notification(kind, subject_id).await;
+        self.email_with_id(&sent.message_id)
+    }
+}
+
+/// The parts of an email tests read.
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// Whether it carries a `List-Unsubscribe` header (commercial email does).
+    pub unsubscribe: bool,
+}
+
+impl Email {
+    /// Parse a raw email.
+    pub fn parse(raw: &[u8]) -> Email {
+        let message = mail_parser::MessageParser::default()
+            .parse(raw)
+            .expect("an email");
+        Email {
+            subject: message.subject().unwrap_or_default().to_owned(),
+            text: message.body_text(0).unwrap_or_default().into_owned(),
+            html: message.body_html(0).unwrap_or_default().into_owned(),
+            unsubscribe: message.header_raw("List-Unsubscribe").is_some(),
+        }
+    }
+}
+
+/// The string at `key` of every item of a JSON array, in order.
+pub fn strings<'a>(items: &'a Value, key: &str) -> Vec<&'a str> {
+    items
+        .as_array()
+        .unwrap_or_else(|| panic!("an array: {items}"))
+        .iter()
+        .map(|item| {
+            item[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("a string at {key}: {item}"))
+        })
+        .collect()
 }
 
 /// An outbox row as the kernel writes one (PENDING, no attempts, created

@@ -108,6 +108,16 @@ impl TestApp {
         Self::spawn_with(&[]).await
     }
 
+    /// Start the app with extra configuration keys and a worker running (its
+    /// own in production mode), kept alive by the guard returned with it.
+    pub async fn spawn_with_worker(
+        extra: &[(&str, &str)],
+    ) -> (TestApp, Option<worker::RunningWorker>) {
+        let app = Self::spawn_with(extra).await;
+        let worker = app.ensure_worker().await;
+        (app, worker)
+    }
+
     /// Start the app with extra configuration keys.
     pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
         let mut vars: HashMap<String, String> = HashMap::new();
@@ -164,6 +174,36 @@ impl TestApp {
             _data_dir: data_dir,
             _database: database,
         }
+    }
+
+    /// The app as production runs it (its secrets `secret`, SMTP and a
+    /// public address set) with one ADMIN login created through the domain:
+    /// in production a token must name a login. The app and the login's id.
+    pub async fn spawn_production(secret: &str) -> (TestApp, String) {
+        let app = Self::spawn_with(&[
+            ("APP_ENV", "production"),
+            ("SMTP_URL", "smtps://mailer:pw@mail.example.com.au"),
+            ("PUBLIC_BASE_URL", "https://hub.example.com.au"),
+            ("JWT_SECRET", secret),
+            ("LINK_SIGNING_KEY", secret),
+        ])
+        .await;
+        let ctx = domain::Ctx::system(Arc::new(app.clock.clone()));
+        let user = domain::users::create(
+            app.db(),
+            &ctx,
+            &domain::users::NewUserInput {
+                email: "ops@hub.example.com.au".into(),
+                password: "correct horse battery".into(),
+                role: Role::Admin,
+                party_id: None,
+            },
+            None,
+        )
+        .await
+        .expect("create a login")
+        .value;
+        (app, user.id.to_string())
     }
 
     /// A token the app accepts, for a development subject with `role`.

@@ -3,8 +3,8 @@
 //! backorder or made by hand), QC checklists and the documents they use.
 
 use crate::fulfil::{PATIENCE, order_of};
-use crate::shop::{op, place, reserve};
-use crate::{Op, Role, TestApp, user_errors, wait_for};
+use crate::shop::{create_product, op, place, reserve};
+use crate::{Caller, Op, Role, TestApp, wait_for, with_fields};
 use serde_json::{Value, json};
 
 pub const SOURCE: Op = Op {
@@ -49,47 +49,56 @@ pub async fn sourced_product(
     extra: Value,
 ) -> (String, String) {
     let buyer = app.as_role(Role::Finance);
-    let mut input = json!({ "sku": sku, "name": format!("Product {sku}"), "taxCode": "TAXABLE",
-        "price": "50.00", "pricesIncludeGst": true, "weightGrams": 900 });
-    input
-        .as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().unwrap().clone());
-    let product = app
-        .as_role(Role::Fulfilment)
-        .data(
-            op("createProduct", "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } } }"),
-            json!({ "input": input }),
-        )
-        .await["product"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let supplier = buyer
+    let input = with_fields(
+        json!({ "sku": sku, "name": format!("Product {sku}"), "taxCode": "TAXABLE",
+        "price": "50.00", "pricesIncludeGst": true, "weightGrams": 900 }),
+        &extra,
+    );
+    let product = create_product(app, input).await;
+    let supplier = new_supplier(
+        &buyer,
+        json!({ "name": format!("Supplier of {sku}"), "email": format!("orders-{}@supplier.example.com", sku.to_lowercase()), "abn": "51 824 753 556" }),
+    )
+    .await;
+    supplies(&buyer, &supplier, &product, &format!("S-{sku}"), cost, 5).await;
+    (product, supplier)
+}
+
+/// `buyer` creates a supplier from `input`: its id.
+pub async fn new_supplier(buyer: &Caller<'_>, input: Value) -> String {
+    buyer
         .data(
             op("createSupplier", "mutation($input: CreateSupplierInput!) { createSupplier(input: $input) { supplier { id } userErrors { code } } }"),
-            json!({ "input": { "name": format!("Supplier of {sku}"), "email": format!("orders-{}@supplier.example.com", sku.to_lowercase()), "abn": "51 824 753 556" } }),
+            json!({ "input": input }),
         )
         .await["supplier"]["id"]
         .as_str()
         .unwrap()
-        .to_owned();
-    let set = buyer
-        .data(
+        .to_owned()
+}
+
+/// `buyer` records that `supplier` supplies `product` (as `supplier_sku`, at
+/// `cost`, in `lead_days` days).
+pub async fn supplies(
+    buyer: &Caller<'_>,
+    supplier: &str,
+    product: &str,
+    supplier_sku: &str,
+    cost: &str,
+    lead_days: i32,
+) {
+    buyer
+        .accepted(
             op("setSupplierProduct", "mutation($input: SetSupplierProductInput!) { setSupplierProduct(input: $input) { userErrors { field code } } }"),
-            json!({ "input": { "supplierId": supplier, "productId": product, "supplierSku": format!("S-{sku}"), "unitCost": cost, "leadTimeDays": 5 } }),
+            json!({ "input": { "supplierId": supplier, "productId": product, "supplierSku": supplier_sku,
+                "unitCost": cost, "leadTimeDays": lead_days } }),
         )
         .await;
-    assert!(user_errors(&set).is_empty(), "{set}");
-    (product, supplier)
 }
 
 /// A customer's order of `quantity` with nothing in stock: BACKORDERED.
 pub async fn backordered(app: &TestApp, product: &str, quantity: i32, email: &str) -> String {
-    let customer = app
-        .admin()
-        .new_customer(json!({ "name": "Kim Lee", "email": email }))
-        .await;
+    let customer = app.customer_named("Kim Lee", email).await;
     let order = place(app, &customer, &[(product, quantity)], None).await;
     reserve(app, &order).await;
     assert_eq!(order_of(app, &order).await["status"], "BACKORDERED");
@@ -100,18 +109,11 @@ pub async fn backordered(app: &TestApp, product: &str, quantity: i32, email: &st
 pub async fn send_and_approve(app: &TestApp, po: &Value) {
     let sent = app
         .person("buyer-1", Role::Fulfilment)
-        .data(SEND, json!({ "id": po["id"] }))
+        .accepted(SEND, json!({ "id": po["id"] }))
         .await;
-    assert!(user_errors(&sent).is_empty(), "{sent}");
     if sent["purchaseOrder"]["status"] != "SENT" {
-        let decided = app
-            .person("finance-1", Role::Finance)
-            .data(
-                op("decideApproval", "mutation($id: ID!) { decideApproval(input: { id: $id, decision: APPROVE }) { approval { status } userErrors { code } } }"),
-                json!({ "id": sent["purchaseOrder"]["approval"]["id"] }),
-            )
-            .await;
-        assert_eq!(decided["approval"]["status"], "APPROVED", "{decided}");
+        let approval = &sent["purchaseOrder"]["approval"]["id"];
+        app.approve("finance-1", Role::Finance, approval).await;
     }
     let now = app
         .admin()
@@ -124,12 +126,11 @@ pub async fn send_and_approve(app: &TestApp, po: &Value) {
 pub async fn sent_purchase_order(app: &TestApp, order: &str, supplier: &str) -> Value {
     let sourced = app
         .person("buyer-1", Role::Fulfilment)
-        .data(
+        .accepted(
             SOURCE,
             json!({ "input": { "orderId": order, "supplierId": supplier } }),
         )
         .await;
-    assert!(user_errors(&sourced).is_empty(), "{sourced}");
     let po = sourced["purchaseOrder"].clone();
     send_and_approve(app, &po).await;
     po
@@ -139,12 +140,11 @@ pub async fn sent_purchase_order(app: &TestApp, order: &str, supplier: &str) -> 
 pub async fn sent_by_hand(app: &TestApp, supplier: &str, product: &str, quantity: i32) -> Value {
     let created = app
         .person("buyer-1", Role::Fulfilment)
-        .data(
+        .accepted(
             CREATE_PURCHASE_ORDER,
             json!({ "input": { "supplierId": supplier, "lines": [{ "productId": product, "quantity": quantity }] } }),
         )
         .await;
-    assert!(user_errors(&created).is_empty(), "{created}");
     let po = created["purchaseOrder"].clone();
     send_and_approve(app, &po).await;
     po
@@ -168,17 +168,24 @@ pub async fn invoiced_after_arrival(app: &TestApp, order: &str) {
             .unwrap()
             .unwrap();
         let approval = row.reservation_approval_id.unwrap().to_string();
-        app.person("fulfil-2", Role::Fulfilment)
-            .data(
-                op("decideApproval", "mutation($id: ID!) { decideApproval(input: { id: $id, decision: APPROVE }) { approval { status } } }"),
-                json!({ "id": approval }),
-            )
+        app.decide_approval("fulfil-2", Role::Fulfilment, approval, "APPROVE", None)
             .await;
     }
     wait_for("the order invoiced", PATIENCE, async || {
         order_of(app, order).await["status"] == "INVOICED"
     })
     .await;
+}
+
+/// The `receiveGoods` variables receiving `quantity` of a purchase order's
+/// first line (with `extra` fields) at `at` on 24 November, with `checklist`.
+pub fn receipt(po: &Value, at: &str, quantity: i32, checklist: Value, extra: Value) -> Value {
+    let line = with_fields(
+        json!({ "purchaseOrderLineId": po["lines"][0]["id"], "quantity": quantity }),
+        &extra,
+    );
+    json!({ "input": { "purchaseOrderId": po["id"], "receivedOn": "2026-11-24", "locationId": at,
+        "lines": [line], "checklist": checklist } })
 }
 
 /// A QC checklist every check of which passed.

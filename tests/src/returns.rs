@@ -3,7 +3,7 @@
 //! email about a return's step.
 
 use crate::fulfil::{PATIENCE, instant, line_ids, paid_order, ship, shipment_of};
-use crate::{Op, TestApp, wait_for, wait_for_value};
+use crate::{Op, TestApp, wait_for};
 use chrono::Duration as Days;
 use serde_json::{Value, json};
 
@@ -14,30 +14,12 @@ macro_rules! return_fields {
     };
 }
 
-/// A returns mutation answering `{ returnRequest userErrors }`.
-macro_rules! return_mutation {
-    ($name:ident = $field:literal($input:literal)) => {
-        pub const $name: Op = Op {
-            field: $field,
-            document: concat!(
-                "mutation($input: ",
-                $input,
-                "!) { ",
-                $field,
-                "(input: $input) { returnRequest { ",
-                return_fields!(),
-                " } userErrors { field code message } } }"
-            ),
-        };
-    };
-}
-
-return_mutation!(REQUEST = "requestReturn"("RequestReturnInput"));
-return_mutation!(APPROVE = "approveReturn"("ApproveReturnInput"));
-return_mutation!(REJECT = "rejectReturn"("RejectReturnInput"));
-return_mutation!(CANCEL = "cancelReturn"("CancelReturnInput"));
-return_mutation!(RECEIVE = "receiveReturn"("ReceiveReturnInput"));
-return_mutation!(RESOLVE = "resolveReturn"("ResolveReturnInput"));
+crate::record_mutation!(pub REQUEST = "requestReturn"("RequestReturnInput") "returnRequest" { return_fields!() });
+crate::record_mutation!(pub APPROVE = "approveReturn"("ApproveReturnInput") "returnRequest" { return_fields!() });
+crate::record_mutation!(pub REJECT = "rejectReturn"("RejectReturnInput") "returnRequest" { return_fields!() });
+crate::record_mutation!(pub CANCEL = "cancelReturn"("CancelReturnInput") "returnRequest" { return_fields!() });
+crate::record_mutation!(pub RECEIVE = "receiveReturn"("ReceiveReturnInput") "returnRequest" { return_fields!() });
+crate::record_mutation!(pub RESOLVE = "resolveReturn"("ResolveReturnInput") "returnRequest" { return_fields!() });
 
 /// One return.
 pub const RETURN: Op = Op {
@@ -120,12 +102,6 @@ pub async fn step_email(app: &TestApp, return_id: &str, step: &str) -> Vec<u8> {
         .as_str()
         .unwrap()
         .to_owned();
-    let sent = wait_for_value(&format!("the {step} email"), PATIENCE, async || {
-        app.notifications_of(entity::NotificationKind::ReturnUpdate, &step_id)
-            .await
-            .into_iter()
-            .find(|n| n.status == entity::NotificationStatus::Sent)
-    })
-    .await;
-    app.email_with_id(&sent.message_id)
+    app.sent_email(entity::NotificationKind::ReturnUpdate, &step_id)
+        .await
 }

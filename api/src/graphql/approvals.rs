@@ -4,7 +4,7 @@
 
 use super::kit::{
     ContextExt, Require, answer, arg_id, connection, input_id, page_request, patch, payload,
-    respond,
+    record_object, respond,
 };
 use super::money::Money;
 use super::users::Role;
@@ -73,7 +73,7 @@ pub enum ApprovalOnDue {
     Expire,
 }
 
-pub struct Approval(pub Model);
+record_object! { pub struct Approval(pub Model); }
 
 /// A request for approval of one subject, decided under the policy terms of
 /// its creation.
@@ -170,12 +170,6 @@ impl Approval {
     }
 }
 
-impl From<Model> for Approval {
-    fn from(m: Model) -> Self {
-        Approval(m)
-    }
-}
-
 pub struct ApprovalDecision(approval_decision::Model);
 
 /// One decision on an approval request.
@@ -211,7 +205,7 @@ impl ApprovalDecision {
     }
 }
 
-pub struct ApprovalPolicy(approval_policy::Model);
+record_object! { pub struct ApprovalPolicy(approval_policy::Model); }
 
 /// How one kind of approval is decided. ADMIN may decide every kind; the
 /// requester never decides its own request.
@@ -264,12 +258,6 @@ impl ApprovalPolicy {
     /// When it last changed (UTC).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
-    }
-}
-
-impl From<approval_policy::Model> for ApprovalPolicy {
-    fn from(m: approval_policy::Model) -> Self {
-        ApprovalPolicy(m)
     }
 }
 

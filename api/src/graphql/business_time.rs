@@ -2,7 +2,8 @@
 //! calculator for frontends, and the timers ADMIN can inspect and cancel.
 
 use super::kit::{
-    ContextExt, Require, answer, connection, input_id, page_request, payload, respond,
+    ContextExt, Require, answer, connection, input_id, page_request, payload, record_object,
+    respond,
 };
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ErrorExtensions, ID, InputObject, Json, Object};
@@ -12,8 +13,10 @@ use domain::kernel::Permission;
 use domain::rules::deadlines::{SlaClock, SlaTarget, sla_due};
 use entity::{public_holiday, timer};
 
-/// A day the business calendar treats as closed, like a weekend.
-pub struct PublicHoliday(pub public_holiday::Model);
+record_object! {
+    /// A day the business calendar treats as closed, like a weekend.
+    pub struct PublicHoliday(pub public_holiday::Model);
+}
 
 /// A public holiday of the business calendar.
 #[Object]
@@ -32,12 +35,6 @@ impl PublicHoliday {
     }
 }
 
-impl From<public_holiday::Model> for PublicHoliday {
-    fn from(m: public_holiday::Model) -> Self {
-        PublicHoliday(m)
-    }
-}
-
 /// Where a timer is in its life.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::TimerStatus")]
@@ -52,7 +49,7 @@ pub enum TimerStatus {
     Cancelled,
 }
 
-pub struct Timer(pub timer::Model);
+record_object! { pub struct Timer(pub timer::Model); }
 
 /// A planned point in business time (a reminder, an escalation, a daily run).
 #[Object]
@@ -92,12 +89,6 @@ impl Timer {
     /// When it fired (UTC), if it has.
     async fn fired_at(&self) -> Option<DateTime<Utc>> {
         self.0.fired_at
-    }
-}
-
-impl From<timer::Model> for Timer {
-    fn from(m: timer::Model) -> Self {
-        Timer(m)
     }
 }
 

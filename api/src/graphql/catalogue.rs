@@ -3,7 +3,8 @@
 //! products with their stock costs a fixed number of queries.
 
 use super::kit::{
-    ContextExt, Require, answer, arg_id, connection, input_id, page_request, payload, respond,
+    ContextExt, Require, answer, arg_id, connection, input_id, page_request, payload,
+    record_object, respond,
 };
 use super::money::Money;
 use async_graphql::connection::Connection;
@@ -82,7 +83,15 @@ pub enum MovementKind {
     SupplierReturn,
 }
 
-pub struct Product(pub product::Model);
+record_object! { pub struct Product(pub product::Model); }
+
+impl Product {
+    /// The product `id` (batched per page of records that name products).
+    pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> async_graphql::Result<Option<Self>> {
+        let found = super::loaders::load_one::<super::loaders::ProductLoader, _>(ctx, id).await?;
+        Ok(found.map(Product))
+    }
+}
 
 /// A catalogue product.
 #[Object]
@@ -195,13 +204,7 @@ impl Product {
     }
 }
 
-impl From<product::Model> for Product {
-    fn from(m: product::Model) -> Self {
-        Product(m)
-    }
-}
-
-pub struct StockLocation(pub stock_location::Model);
+record_object! { pub struct StockLocation(pub stock_location::Model); }
 
 /// A place stock is kept.
 #[Object]
@@ -256,12 +259,6 @@ impl StockLocation {
     }
 }
 
-impl From<stock_location::Model> for StockLocation {
-    fn from(m: stock_location::Model) -> Self {
-        StockLocation(m)
-    }
-}
-
 pub struct StockLevel(Level);
 
 /// Stock of one product at one location (and batch).
@@ -274,12 +271,7 @@ impl StockLevel {
     }
     /// The product.
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
-        let found = super::loaders::load_one::<super::loaders::ProductLoader, _>(
-            ctx,
-            self.0.level.product_id,
-        )
-        .await?;
-        Ok(found.map(Product))
+        Product::load(ctx, self.0.level.product_id).await
     }
     /// Where.
     async fn location(&self) -> StockLocation {

@@ -6,7 +6,7 @@
 use super::approvals::Approval;
 use super::kit::{
     ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, optional_input_id,
-    page_request, payload, respond,
+    page_request, payload, record_object, respond,
 };
 use super::money::Money;
 use super::orders::Order;
@@ -162,8 +162,10 @@ impl ClaimStep {
     }
 }
 
-/// A consumer-guarantee claim.
-pub struct Claim(pub guarantee_claim::Model);
+record_object! {
+    /// A consumer-guarantee claim.
+    pub struct Claim(pub guarantee_claim::Model);
+}
 
 fn id_of(id: Option<uuid::Uuid>) -> Option<ID> {
     id.map(|id| ID(id.to_string()))
@@ -306,12 +308,7 @@ impl Claim {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<super::invoices::AdjustmentNote>> {
-        let Some(id) = self.0.adjustment_note_id else {
-            return Ok(None);
-        };
-        let found =
-            domain::invoices::notes::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
-        Ok(answer(ctx, found)?.map(super::invoices::AdjustmentNote))
+        super::invoices::AdjustmentNote::visible(ctx, self.0.adjustment_note_id).await
     }
     /// Id of the adjustment note for the money paid back.
     async fn adjustment_note_id(&self) -> Option<ID> {
@@ -354,12 +351,6 @@ impl Claim {
     /// When it was lodged (UTC).
     async fn lodged_at(&self) -> DateTime<Utc> {
         self.0.created_at
-    }
-}
-
-impl From<guarantee_claim::Model> for Claim {
-    fn from(m: guarantee_claim::Model) -> Self {
-        Claim(m)
     }
 }
 

@@ -37,10 +37,7 @@ impl ReplenishmentTask {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<super::catalogue::Product>> {
-        let found =
-            super::loaders::load_one::<super::loaders::ProductLoader, _>(ctx, self.0.product_id)
-                .await?;
-        Ok(found.map(super::catalogue::Product))
+        super::catalogue::Product::load(ctx, self.0.product_id).await
     }
     /// The business date of the run that raised it.
     async fn business_date(&self) -> Date {

@@ -7,7 +7,8 @@
 use super::date::Date;
 use super::fulfilment::{CourierCode, Shipment};
 use super::kit::{
-    ContextExt, Require, answer, connection, input_id, page_request, payload, respond,
+    ContextExt, Require, answer, connection, input_id, page_request, payload, record_object,
+    respond,
 };
 use super::purchasing::PurchaseOrder;
 use async_graphql::connection::Connection;
@@ -18,8 +19,10 @@ use domain::fulfilment::drop_ship;
 use domain::kernel::Permission;
 use entity::{customer_asset, proof_of_delivery};
 
-/// Signed proof that an order was delivered.
-pub struct ProofOfDelivery(pub proof_of_delivery::Model);
+record_object! {
+    /// Signed proof that an order was delivered.
+    pub struct ProofOfDelivery(pub proof_of_delivery::Model);
+}
 
 /// Signed proof that an order was delivered (one per order).
 #[Object]
@@ -67,10 +70,7 @@ impl CustomerAsset {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<super::catalogue::Product>> {
-        let found =
-            super::loaders::load_one::<super::loaders::ProductLoader, _>(ctx, self.0.product_id)
-                .await?;
-        Ok(found.map(super::catalogue::Product))
+        super::catalogue::Product::load(ctx, self.0.product_id).await
     }
     /// The order it was delivered on.
     async fn order_id(&self) -> ID {
@@ -149,12 +149,6 @@ payload!(
     RecordProofOfDeliveryPayload,
     proof_of_delivery: ProofOfDelivery
 );
-
-impl From<proof_of_delivery::Model> for ProofOfDelivery {
-    fn from(m: proof_of_delivery::Model) -> Self {
-        ProofOfDelivery(m)
-    }
-}
 
 #[derive(Default)]
 pub struct CloseoutRecordsQuery;

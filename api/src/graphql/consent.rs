@@ -5,7 +5,7 @@
 
 use super::kit::{
     ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, page_request, payload,
-    respond,
+    record_object, respond,
 };
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ErrorExtensions, ID, InputObject, Object};
@@ -71,13 +71,7 @@ impl CommercialEmailKind {
     }
 }
 
-pub struct Consent(pub entity::consent::Model);
-
-impl From<entity::consent::Model> for Consent {
-    fn from(m: entity::consent::Model) -> Self {
-        Consent(m)
-    }
-}
+record_object! { pub struct Consent(pub entity::consent::Model); }
 
 /// A customer's consent to commercial email for one purpose: when, how and
 /// by whom it was given, and when and how it was withdrawn.

@@ -3,7 +3,7 @@
 
 use super::kit::{
     ContextExt, Require, answer, arg_id, connection, input_id, page_request, patch, payload,
-    respond,
+    record_object, respond,
 };
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
@@ -12,7 +12,7 @@ use domain::customers::{self, CustomerInput, CustomerUpdateInput};
 use domain::kernel::Permission;
 use entity::party;
 
-pub struct Customer(pub party::Model);
+record_object! { pub struct Customer(pub party::Model); }
 
 /// A customer of the business (a party of kind CUSTOMER).
 #[Object]
@@ -91,12 +91,6 @@ payload!(
     UpdateCustomerPayload,
     customer: Customer
 );
-
-impl From<party::Model> for Customer {
-    fn from(m: party::Model) -> Self {
-        Customer(m)
-    }
-}
 
 #[derive(Default)]
 pub struct CustomerQuery;

@@ -4,7 +4,7 @@
 
 use super::date::Date;
 use super::engagements::Engagement;
-use super::kit::{ContextExt, Require, input_id, patch, respond};
+use super::kit::{ContextExt, Require, input_id, patch, record_object, respond};
 use super::loaders::{
     DelaysLoader, EscalationsLoader, IssuesLoader, MilestonesLoader, RisksLoader, TemplateLoader,
     UserLoader, load_one,
@@ -82,7 +82,7 @@ fn id(id: uuid::Uuid) -> ID {
     ID(id.to_string())
 }
 
-pub struct EngagementRisk(pub engagement_risk::Model);
+record_object! { pub struct EngagementRisk(pub engagement_risk::Model); }
 
 /// An entry of an engagement's risk register (staff only).
 #[Object]
@@ -145,13 +145,7 @@ impl EngagementRisk {
     }
 }
 
-impl From<engagement_risk::Model> for EngagementRisk {
-    fn from(m: engagement_risk::Model) -> Self {
-        EngagementRisk(m)
-    }
-}
-
-pub struct EngagementIssue(pub engagement_issue::Model);
+record_object! { pub struct EngagementIssue(pub engagement_issue::Model); }
 
 /// An entry of an engagement's issue log (staff only).
 #[Object]
@@ -210,13 +204,7 @@ impl EngagementIssue {
     }
 }
 
-impl From<engagement_issue::Model> for EngagementIssue {
-    fn from(m: engagement_issue::Model) -> Self {
-        EngagementIssue(m)
-    }
-}
-
-pub struct EngagementMilestone(pub engagement_milestone::Model);
+record_object! { pub struct EngagementMilestone(pub engagement_milestone::Model); }
 
 /// A dated milestone of an engagement's plan (approved scope changes and
 /// recorded delays move the open ones).
@@ -256,13 +244,7 @@ impl EngagementMilestone {
     }
 }
 
-impl From<engagement_milestone::Model> for EngagementMilestone {
-    fn from(m: engagement_milestone::Model) -> Self {
-        EngagementMilestone(m)
-    }
-}
-
-pub struct EngagementDelay(pub engagement_delay::Model);
+record_object! { pub struct EngagementDelay(pub engagement_delay::Model); }
 
 /// A recorded delay: the revised timeline, why, and how it is mitigated
 /// (the customer is emailed the new dates).
@@ -307,12 +289,6 @@ impl EngagementDelay {
     /// When (UTC).
     async fn recorded_at(&self) -> DateTime<Utc> {
         self.0.recorded_at
-    }
-}
-
-impl From<engagement_delay::Model> for EngagementDelay {
-    fn from(m: engagement_delay::Model) -> Self {
-        EngagementDelay(m)
     }
 }
 

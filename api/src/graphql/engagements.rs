@@ -12,7 +12,7 @@ use super::kit::{
     ContextExt, Require, answer, arg_id, arg_id_opt, connection, follow_record, input_id,
     page_request, payload, respond,
 };
-use super::loaders::{DeliverablesLoader, TemplateLoader, TimelineLoader, UserLoader, load_one};
+use super::loaders::{DeliverablesLoader, TemplateLoader, UserLoader, load_one};
 use super::orders::TimelineStep;
 use super::users::Role;
 use async_graphql::connection::Connection;
@@ -980,16 +980,7 @@ impl Engagement {
     }
     /// Every step so far, with who and when (from the audit trail).
     async fn timeline(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TimelineStep>> {
-        let found = load_one::<TimelineLoader, _>(ctx, self.0.engagement.id).await?;
-        Ok(found
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| TimelineStep {
-                action: e.action,
-                actor_id: e.actor_id,
-                at: e.occurred_at,
-            })
-            .collect())
+        TimelineStep::of(ctx, self.0.engagement.id).await
     }
     /// Incremented by every change.
     async fn version(&self) -> i32 {

@@ -7,7 +7,7 @@ use super::catalogue::Product;
 use super::date::Date;
 use super::kit::{
     ContextExt, Require, answer, arg_id, connection, input_id, optional_input_id, page_request,
-    payload, respond,
+    payload, record_object, respond,
 };
 use super::safety::ProductBatch;
 use async_graphql::connection::Connection;
@@ -42,7 +42,7 @@ pub enum InjuryReportStatus {
     Submitted,
 }
 
-pub struct InjuryReport(pub injury_report::Model);
+record_object! { pub struct InjuryReport(pub injury_report::Model); }
 
 /// A mandatory injury or illness report (ACL s131): the incident, when the
 /// business became aware, its due date by the ACCC rule, and its submission.
@@ -58,10 +58,7 @@ impl InjuryReport {
     }
     /// The product that caused or may have caused the harm.
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
-        let found =
-            super::loaders::load_one::<super::loaders::ProductLoader, _>(ctx, self.0.product_id)
-                .await?;
-        Ok(found.map(Product))
+        super::catalogue::Product::load(ctx, self.0.product_id).await
     }
     /// The batch, when known.
     async fn batch(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ProductBatch>> {
@@ -151,12 +148,6 @@ impl InjuryReport {
         let page = page_request(first, after)?;
         let found = audit::trail(&ctx.services().db, &ctx.domain_ctx()?, self.0.id, page).await;
         Ok(connection(answer(ctx, found)?, AuditEntry))
-    }
-}
-
-impl From<injury_report::Model> for InjuryReport {
-    fn from(m: injury_report::Model) -> Self {
-        InjuryReport(m)
     }
 }
 

@@ -290,6 +290,20 @@ impl From<invoices::Invoice> for Invoice {
 /// Amounts are signed: a decrease is negative.
 pub struct AdjustmentNote(pub notes::Note);
 
+impl AdjustmentNote {
+    /// The note `id` if the caller may see it (none when `id` is none).
+    pub async fn visible(
+        ctx: &Context<'_>,
+        id: Option<uuid::Uuid>,
+    ) -> async_graphql::Result<Option<Self>> {
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        let found = notes::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
+        Ok(answer(ctx, found)?.map(AdjustmentNote))
+    }
+}
+
 /// An issued adjustment note: the change to one invoice's price and GST.
 #[Object]
 impl AdjustmentNote {
@@ -600,9 +614,7 @@ impl InvoiceQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The note's id.")] id: ID,
     ) -> async_graphql::Result<Option<AdjustmentNote>> {
-        let id = arg_id(&id, "id")?;
-        let found = notes::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
-        Ok(answer(ctx, found)?.map(AdjustmentNote))
+        AdjustmentNote::visible(ctx, Some(arg_id(&id, "id")?)).await
     }
 
     /// Adjustment notes the caller may see (customers: their own), oldest first.

@@ -1,7 +1,8 @@
 //! Dead letters (ADMIN): jobs that ran out of attempts or failed for good.
 
 use super::kit::{
-    ContextExt, Require, answer, connection, input_id, page_request, payload, respond,
+    ContextExt, Require, answer, connection, input_id, page_request, payload, record_object,
+    respond,
 };
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object};
@@ -10,7 +11,7 @@ use domain::kernel::Permission;
 use domain::platform::dead_letters;
 use entity::dead_job;
 
-pub struct DeadJob(pub dead_job::Model);
+record_object! { pub struct DeadJob(pub dead_job::Model); }
 
 /// A job that will not run again until an ADMIN retries it.
 #[Object]
@@ -57,12 +58,6 @@ payload!(
     RetryDeadJobPayload,
     dead_job: DeadJob
 );
-
-impl From<dead_job::Model> for DeadJob {
-    fn from(m: dead_job::Model) -> Self {
-        DeadJob(m)
-    }
-}
 
 #[derive(Default)]
 pub struct JobQuery;

@@ -94,6 +94,23 @@ macro_rules! payload {
 }
 pub(crate) use payload;
 
+/// A GraphQL object over one record: the newtype and the `From` that
+/// payloads and connections build it with:
+/// `record_object!(pub struct Customer(pub party::Model);)`.
+macro_rules! record_object {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident($field_vis:vis $model:ty);) => {
+        $(#[$meta])*
+        $vis struct $name($field_vis $model);
+
+        impl From<$model> for $name {
+            fn from(m: $model) -> Self {
+                $name(m)
+            }
+        }
+    };
+}
+pub(crate) use record_object;
+
 /// Answer a mutation: on commit, tell live subscribers of every touched
 /// record and return the record; expected refusals become userErrors, the
 /// rest top-level errors.

@@ -158,6 +158,23 @@ pub struct TimelineStep {
     pub at: DateTime<Utc>,
 }
 
+impl TimelineStep {
+    /// The timeline of the record `subject_id` (batched per page of records).
+    pub async fn of(ctx: &Context<'_>, subject_id: uuid::Uuid) -> async_graphql::Result<Vec<Self>> {
+        let found =
+            super::loaders::load_one::<super::loaders::TimelineLoader, _>(ctx, subject_id).await?;
+        Ok(found
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| TimelineStep {
+                action: e.action,
+                actor_id: e.actor_id,
+                at: e.occurred_at,
+            })
+            .collect())
+    }
+}
+
 /// Where an order ships to.
 #[derive(SimpleObject)]
 pub struct Address {
@@ -221,10 +238,7 @@ impl OrderLine {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<super::catalogue::Product>> {
-        let found =
-            super::loaders::load_one::<super::loaders::ProductLoader, _>(ctx, self.0.product_id)
-                .await?;
-        Ok(found.map(super::catalogue::Product))
+        super::catalogue::Product::load(ctx, self.0.product_id).await
     }
     /// SKU at placing.
     async fn sku(&self) -> &str {
@@ -523,18 +537,7 @@ impl Order {
     }
     /// Every step so far, with who and when (from the audit trail).
     async fn timeline(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TimelineStep>> {
-        let entries =
-            super::loaders::load_one::<super::loaders::TimelineLoader, _>(ctx, self.0.order.id)
-                .await?;
-        Ok(entries
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| TimelineStep {
-                action: e.action,
-                actor_id: e.actor_id,
-                at: e.occurred_at,
-            })
-            .collect())
+        TimelineStep::of(ctx, self.0.order.id).await
     }
     /// Incremented by every change.
     async fn version(&self) -> i32 {

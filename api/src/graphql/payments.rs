@@ -5,7 +5,7 @@
 use super::approvals::Approval;
 use super::kit::{
     ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, page_request, payload,
-    respond,
+    record_object, respond,
 };
 use super::money::Money;
 use super::orders::Order;
@@ -60,8 +60,10 @@ pub enum RefundStatus {
     Failed,
 }
 
-/// Money paid back on one payment.
-pub struct Refund(pub refund::Model);
+record_object! {
+    /// Money paid back on one payment.
+    pub struct Refund(pub refund::Model);
+}
 
 /// Money paid back on one payment.
 #[Object]
@@ -101,12 +103,7 @@ impl Refund {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<super::invoices::AdjustmentNote>> {
-        let Some(id) = self.0.adjustment_note_id else {
-            return Ok(None);
-        };
-        let found =
-            domain::invoices::notes::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
-        Ok(answer(ctx, found)?.map(super::invoices::AdjustmentNote))
+        super::invoices::AdjustmentNote::visible(ctx, self.0.adjustment_note_id).await
     }
     /// Its REFUND approval; null when the caller may not see it.
     async fn approval(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Approval>> {
@@ -119,12 +116,6 @@ impl Refund {
     /// When it was asked for (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
-    }
-}
-
-impl From<refund::Model> for Refund {
-    fn from(m: refund::Model) -> Self {
-        Refund(m)
     }
 }
 
@@ -148,8 +139,10 @@ pub struct RefundFilter {
     pub payment_id: Option<ID>,
 }
 
-/// One attempt to take payment for an order.
-pub struct Payment(pub payment::Model);
+record_object! {
+    /// One attempt to take payment for an order.
+    pub struct Payment(pub payment::Model);
+}
 
 /// One attempt to take payment for an order.
 #[Object]
@@ -229,12 +222,6 @@ impl Payment {
     /// When it last changed (UTC).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
-    }
-}
-
-impl From<payment::Model> for Payment {
-    fn from(m: payment::Model) -> Self {
-        Payment(m)
     }
 }
 

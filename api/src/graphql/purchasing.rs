@@ -8,7 +8,8 @@ use super::approvals::Approval;
 use super::catalogue::{Product, StockLevel, StockLocation, TaxCode};
 use super::date::Date;
 use super::kit::{
-    ContextExt, Require, answer, arg_id, connection, input_id, page_request, payload, respond,
+    ContextExt, Require, answer, arg_id, connection, input_id, page_request, payload,
+    record_object, respond,
 };
 use super::money::Money;
 use super::orders::Order;
@@ -76,8 +77,10 @@ impl Loader<Uuid> for ReceiptsLoader {
 
 // ---------------------------------------------------------------- suppliers
 
-/// A product a supplier supplies.
-pub struct SupplierProduct(pub supplier_product::Model);
+record_object! {
+    /// A product a supplier supplies.
+    pub struct SupplierProduct(pub supplier_product::Model);
+}
 
 /// A product a supplier supplies: its SKU there, its unit cost and how
 /// long it takes to arrive.
@@ -85,7 +88,7 @@ pub struct SupplierProduct(pub supplier_product::Model);
 impl SupplierProduct {
     /// The catalogue product.
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
-        load_product(ctx, self.0.product_id).await
+        Product::load(ctx, self.0.product_id).await
     }
     /// The supplier's own SKU for it (printed on purchase orders).
     async fn supplier_sku(&self) -> &str {
@@ -101,14 +104,10 @@ impl SupplierProduct {
     }
 }
 
-impl From<supplier_product::Model> for SupplierProduct {
-    fn from(m: supplier_product::Model) -> Self {
-        SupplierProduct(m)
-    }
+record_object! {
+    /// A supplier (a party of kind SUPPLIER).
+    pub struct Supplier(pub party::Model);
 }
-
-/// A supplier (a party of kind SUPPLIER).
-pub struct Supplier(pub party::Model);
 
 /// A business the shop buys goods from.
 #[Object]
@@ -145,17 +144,6 @@ impl Supplier {
     }
 }
 
-impl From<party::Model> for Supplier {
-    fn from(m: party::Model) -> Self {
-        Supplier(m)
-    }
-}
-
-async fn load_product(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Product>> {
-    let found = super::loaders::load_one::<super::loaders::ProductLoader, _>(ctx, id).await?;
-    Ok(found.map(Product))
-}
-
 // ---------------------------------------------------------------- purchase orders
 
 /// One product ordered from a supplier.
@@ -174,7 +162,7 @@ impl PurchaseOrderLine {
     }
     /// The catalogue product.
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
-        load_product(ctx, self.0.product_id).await
+        Product::load(ctx, self.0.product_id).await
     }
     /// The supplier's SKU (the product's own SKU when the supplier has none recorded).
     async fn supplier_sku(&self) -> &str {
@@ -347,7 +335,7 @@ impl GoodsReceiptLine {
     }
     /// The catalogue product.
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
-        load_product(ctx, self.0.product_id).await
+        Product::load(ctx, self.0.product_id).await
     }
     /// How many units.
     async fn quantity(&self) -> i32 {

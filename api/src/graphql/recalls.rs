@@ -9,9 +9,9 @@ use super::audit::AuditEntry;
 use super::catalogue::Product;
 use super::date::Date;
 use super::kit::{
-    ContextExt, Require, answer, arg_id, connection, input_id, page_request, payload, respond,
+    ContextExt, Require, answer, arg_id, connection, input_id, page_request, payload,
+    record_object, respond,
 };
-use super::loaders::{ProductLoader, load_one};
 use super::safety::ProductBatch;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, MergedObject, Object, SimpleObject};
@@ -88,9 +88,7 @@ impl RecallFacts {
     }
     /// The recalled product.
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
-        Ok(load_one::<ProductLoader, _>(ctx, self.0.product_id)
-            .await?
-            .map(Product))
+        Product::load(ctx, self.0.product_id).await
     }
     /// The defect.
     async fn defect(&self) -> &str {
@@ -232,7 +230,7 @@ impl RecallStaffFields {
     }
 }
 
-pub struct RecallNotice(pub recall_notice::Model);
+record_object! { pub struct RecallNotice(pub recall_notice::Model); }
 
 /// One customer's notice of a recall: what the customer was told and how
 /// they stand.
@@ -383,12 +381,6 @@ payload!(
     RecordRecallNoticeResponsePayload,
     notice: RecallNotice
 );
-
-impl From<recall_notice::Model> for RecallNotice {
-    fn from(m: recall_notice::Model) -> Self {
-        RecallNotice(m)
-    }
-}
 
 #[derive(Default)]
 pub struct RecallQuery;

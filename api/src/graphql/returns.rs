@@ -94,10 +94,8 @@ impl ReturnLine {
     }
     /// The product's SKU.
     async fn sku(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        let found =
-            super::loaders::load_one::<super::loaders::ProductLoader, _>(ctx, self.0.product_id)
-                .await?;
-        Ok(found.map(|p| p.sku))
+        let found = super::catalogue::Product::load(ctx, self.0.product_id).await?;
+        Ok(found.map(|p| p.0.sku))
     }
     /// Units coming back.
     async fn quantity(&self) -> i32 {

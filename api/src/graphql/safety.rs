@@ -6,7 +6,7 @@ use super::catalogue::Product;
 use super::date::Date;
 use super::kit::{
     ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, optional_input_id,
-    page_request, payload, respond,
+    page_request, payload, record_object, respond,
 };
 use super::loaders::{SafetyOfProductLoader, load_one};
 use super::purchasing::Supplier;
@@ -54,14 +54,10 @@ pub struct MandatoryStandard {
     pub warning: Option<String>,
 }
 
-/// A product's safety record (staff): supplier or importer, country of
-/// manufacture, the mandatory standards that apply, and any ban.
-pub struct ProductSafety(pub product_safety::Model);
-
-impl From<product_safety::Model> for ProductSafety {
-    fn from(m: product_safety::Model) -> Self {
-        ProductSafety(m)
-    }
+record_object! {
+    /// A product's safety record (staff): supplier or importer, country of
+    /// manufacture, the mandatory standards that apply, and any ban.
+    pub struct ProductSafety(pub product_safety::Model);
 }
 
 /// A product's safety record: who supplied or imported it, where it was
@@ -74,7 +70,7 @@ impl ProductSafety {
     }
     /// The product.
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
-        load_product(ctx, self.0.product_id).await
+        Product::load(ctx, self.0.product_id).await
     }
     /// The supplier or importer, when it is a supplier on file.
     async fn supplier(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Supplier>> {
@@ -134,13 +130,9 @@ impl ProductSafety {
     }
 }
 
-/// One batch (lot) of a batch-tracked product, as received.
-pub struct ProductBatch(pub product_batch::Model);
-
-impl From<product_batch::Model> for ProductBatch {
-    fn from(m: product_batch::Model) -> Self {
-        ProductBatch(m)
-    }
+record_object! {
+    /// One batch (lot) of a batch-tracked product, as received.
+    pub struct ProductBatch(pub product_batch::Model);
 }
 
 /// A batch (lot) of a product: where and when it came from, and whether it
@@ -153,7 +145,7 @@ impl ProductBatch {
     }
     /// The product.
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
-        load_product(ctx, self.0.product_id).await
+        Product::load(ctx, self.0.product_id).await
     }
     /// The batch code as received (upper case).
     async fn batch_code(&self) -> &str {
@@ -183,11 +175,6 @@ impl ProductBatch {
     async fn country_of_manufacture(&self) -> Option<&str> {
         self.0.country_of_manufacture.as_deref()
     }
-}
-
-async fn load_product(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Product>> {
-    let found = super::loaders::load_one::<super::loaders::ProductLoader, _>(ctx, id).await?;
-    Ok(found.map(Product))
 }
 
 async fn load_supplier(

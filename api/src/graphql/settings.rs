@@ -1,6 +1,6 @@
 //! The business this deployment serves (one settings row).
 
-use super::kit::{ContextExt, Require, answer, patch, payload, respond};
+use super::kit::{ContextExt, Require, answer, patch, payload, record_object, respond};
 use super::money::Money;
 use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
@@ -40,7 +40,7 @@ pub enum FollowUpKind {
     Review,
 }
 
-pub struct BusinessSettings(pub business_settings::Model);
+record_object! { pub struct BusinessSettings(pub business_settings::Model); }
 
 /// Legal identity and defaults of the business.
 #[Object]
@@ -194,12 +194,6 @@ payload!(
     UpdateBusinessSettingsPayload,
     settings: BusinessSettings
 );
-
-impl From<business_settings::Model> for BusinessSettings {
-    fn from(m: business_settings::Model) -> Self {
-        BusinessSettings(m)
-    }
-}
 
 #[derive(Default)]
 pub struct SettingsQuery;

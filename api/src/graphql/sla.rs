@@ -7,7 +7,7 @@ use super::date::Date;
 use super::errors::split_domain_error;
 use super::kit::{
     ContextExt, Require, answer, connection, input_id, optional_input_id, page_request, patch,
-    payload, respond,
+    payload, record_object, respond,
 };
 use super::support::{TicketPriority, TicketStatus};
 use super::users::Role;
@@ -112,13 +112,7 @@ pub fn targets(
     Ok(targets.into_iter().map(Into::into).collect())
 }
 
-pub struct SlaPolicy(sla_policy::Model);
-
-impl From<sla_policy::Model> for SlaPolicy {
-    fn from(m: sla_policy::Model) -> Self {
-        SlaPolicy(m)
-    }
-}
+record_object! { pub struct SlaPolicy(sla_policy::Model); }
 
 /// An SLA policy: the conditions that choose it, its targets, its clock,
 /// the statuses that pause it, its warning lead and who is told at breach.

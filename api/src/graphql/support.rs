@@ -7,7 +7,7 @@
 use super::customers::Customer;
 use super::kit::{
     ContextExt, Require, answer, arg_id, arg_id_opt, connection, follow_record, input_id,
-    optional_input_id, page_request, payload, respond,
+    optional_input_id, page_request, payload, record_object, respond,
 };
 use super::loaders::{
     CustomerLoader, TicketHistoryLoader, TicketMessagesLoader, UserLoader, load_one,
@@ -70,7 +70,7 @@ pub enum TicketEventKind {
     CustomerReply,
 }
 
-pub struct Ticket(pub ticket::Model);
+record_object! { pub struct Ticket(pub ticket::Model); }
 
 /// A support ticket: a customer's request with its thread, history and SLA.
 #[Object]
@@ -352,12 +352,6 @@ payload!(
     ChangeTicketPriorityPayload,
     ticket: Ticket
 );
-
-impl From<ticket::Model> for Ticket {
-    fn from(m: ticket::Model) -> Self {
-        Ticket(m)
-    }
-}
 
 impl From<support::Replied> for Ticket {
     fn from(r: support::Replied) -> Self {

@@ -1,7 +1,9 @@
 //! Logins: `login`, `me`, and ADMIN's `createUser` / `disableUser`.
 
 use super::errors::{UserError, UserErrorCode, split_domain_error};
-use super::kit::{ContextExt, Require, answer, input_id, optional_input_id, payload, respond};
+use super::kit::{
+    ContextExt, Require, answer, input_id, optional_input_id, payload, record_object, respond,
+};
 use crate::auth::issue_token;
 use crate::graphql::customers::Customer;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
@@ -32,7 +34,7 @@ pub enum Role {
     Customer,
 }
 
-pub struct User(pub app_user::Model);
+record_object! { pub struct User(pub app_user::Model); }
 
 /// A login.
 #[Object]
@@ -101,12 +103,6 @@ pub struct CreateUserInput {
 
 payload!("Result of `createUser`.", CreateUserPayload, user: User);
 payload!("Result of `disableUser`.", DisableUserPayload, user: User);
-
-impl From<app_user::Model> for User {
-    fn from(m: app_user::Model) -> Self {
-        User(m)
-    }
-}
 
 /// Which login to disable.
 #[derive(InputObject)]

@@ -13,12 +13,20 @@ pub mod unsubscribe;
 use minijinja::Environment;
 use std::sync::OnceLock;
 
+/// The frame (head, base styles, the business's name above the content)
+/// the survey, NPS, tracking and unsubscribe pages extend.
+const PAGE_LAYOUT: (&str, &str) = (
+    "page_layout.html",
+    include_str!("../../templates/page_layout.html"),
+);
+
 fn environment() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let all = invoice::TEMPLATES
+        let all = [PAGE_LAYOUT]
             .into_iter()
+            .chain(invoice::TEMPLATES)
             .chain(tracking::TEMPLATES)
             .chain(packing_slip::TEMPLATES)
             .chain(survey::TEMPLATES)

@@ -172,12 +172,9 @@ fn status_str(s: ClaimStatus) -> String {
 
 // ---- Reading -----------------------------------------------------------
 
-/// A claim by id, whoever asks (background work, emails).
-pub async fn find<C: ConnectionTrait>(
-    conn: &C,
-    id: Uuid,
-) -> Result<Option<guarantee_claim::Model>, DbErr> {
-    guarantee_claim::Entity::find_by_id(id).one(conn).await
+crate::find_by_id! {
+    /// A claim by id, whoever asks (background work, emails).
+    pub fn find -> guarantee_claim
 }
 
 fn visible_to(ctx: &Ctx, c: &guarantee_claim::Model) -> bool {

@@ -27,6 +27,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+crate::children! {
+    remedy_step: SubjectId / subject_id by Id;
+}
+
 // ---- Steps ------------------------------------------------------------
 
 /// The `claim.step` / `return.step` event (subject: the step).
@@ -84,25 +88,12 @@ pub async fn steps_by_subject<C: ConnectionTrait>(
     conn: &C,
     subject_ids: &[Uuid],
 ) -> Result<std::collections::HashMap<Uuid, Vec<remedy_step::Model>>, DbErr> {
-    let rows = remedy_step::Entity::find()
-        .filter(remedy_step::Column::SubjectId.is_in(subject_ids.iter().copied()))
-        .order_by_asc(remedy_step::Column::Id)
-        .all(conn)
-        .await?;
-    let mut by_subject: std::collections::HashMap<Uuid, Vec<remedy_step::Model>> =
-        std::collections::HashMap::new();
-    for row in rows {
-        by_subject.entry(row.subject_id).or_default().push(row);
-    }
-    Ok(by_subject)
+    crate::kernel::db::children_of::<remedy_step::Entity, _>(conn, subject_ids).await
 }
 
-/// One step (the worker's email reads it).
-pub async fn find_step<C: ConnectionTrait>(
-    conn: &C,
-    id: Uuid,
-) -> Result<Option<remedy_step::Model>, DbErr> {
-    remedy_step::Entity::find_by_id(id).one(conn).await
+crate::find_by_id! {
+    /// One step (the worker's email reads it).
+    pub fn find_step -> remedy_step
 }
 
 /// The address a claim's or return's customer is emailed at: the

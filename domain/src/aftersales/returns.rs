@@ -25,6 +25,7 @@ use super::return_state::{self, Event, Illegal};
 use super::{MoneyBack, PayBack, invoice_of, note_for_approved, pay_back, record_step, refundable};
 use crate::catalogue::stock::{self, Change};
 use crate::kernel::db::find_row;
+use crate::kernel::db::group_rows;
 use crate::kernel::{
     Committed, Ctx, DomainError, ErrorCode, Fields, Page, PageRequest, Permission, Scope, Write,
     fetch_page_sorted,
@@ -251,28 +252,11 @@ pub async fn list(
     }
     let page =
         fetch_page_sorted(db, query, return_request::Column::Id, page, false, |r| r.id).await?;
-    let ids: Vec<Uuid> = page.items.iter().map(|(id, _)| *id).collect();
-    let mut lines = lines_of(db, &ids).await?;
-    let items = page
-        .items
-        .into_iter()
-        .map(|(id, request)| {
-            let (mine, rest) = lines.drain(..).partition(|l| l.return_id == id);
-            lines = rest;
-            (
-                id,
-                Return {
-                    request,
-                    lines: mine,
-                },
-            )
-        })
-        .collect();
-    Ok(Page {
-        items,
-        has_next_page: page.has_next_page,
-        has_previous_page: page.has_previous_page,
-    })
+    let mut lines = group_rows(lines_of(db, &page.ids()).await?, |l| l.return_id);
+    Ok(page.map(|id, request| Return {
+        request,
+        lines: lines.remove(&id).unwrap_or_default(),
+    }))
 }
 
 /// The returns asked for in `[start, end)` because of an error of ours
@@ -590,7 +574,7 @@ pub async fn approve(
     id: Uuid,
     instructions: Option<&str>,
 ) -> Result<Committed<Return>, DomainError> {
-    let mut w = Write::begin(db, ctx, Permission::ManageClaims).await?;
+    let w = Write::begin(db, ctx, Permission::ManageClaims).await?;
     let before = locked(&w, id).await?;
     let mut fields = Fields::new();
     let given = fields.free_text(&["instructions"], "instructions", instructions, MAX_TEXT);
@@ -619,16 +603,46 @@ pub async fn approve(
             default_instructions(&before.request.number, &settings.legal_name, &items)
         }
     };
+    let decision = Decision {
+        status,
+        action: "return.approved",
+        step: step::APPROVED,
+        text: instructions,
+    };
+    decide(w, before, decision, |r, text| {
+        r.instructions = Set(Some(text))
+    })
+    .await
+}
+
+/// Staff's decision on a return: where it goes, what the audit and the
+/// customer's step call it, and the text it carries.
+struct Decision {
+    status: ReturnStatus,
+    action: &'static str,
+    step: &'static str,
+    text: String,
+}
+
+/// Record `decision` on `before` (who decided and when; `keep_text` stores
+/// its text on the request), tell the customer its step, and commit.
+async fn decide(
+    mut w: Write<'_>,
+    before: Return,
+    decision: Decision,
+    keep_text: impl FnOnce(&mut return_request::ActiveModel, String),
+) -> Result<Committed<Return>, DomainError> {
     let now = w.now();
-    let actor = ctx.actor.id.clone();
-    let after = update(&mut w, &before.request, "return.approved", |r| {
-        r.status = Set(status);
-        r.instructions = Set(Some(instructions.clone()));
+    let actor = w.ctx().actor.id.clone();
+    let text = decision.text.clone();
+    let after = update(&mut w, &before.request, decision.action, |r| {
+        r.status = Set(decision.status);
+        keep_text(r, text);
         r.decided_by = Set(Some(actor));
         r.decided_at = Set(Some(now));
     })
     .await?;
-    step(&mut w, &after, step::APPROVED, Some(instructions), true).await?;
+    step(&mut w, &after, decision.step, Some(decision.text), true).await?;
     w.commit(Return {
         request: after,
         lines: before.lines,
@@ -644,7 +658,7 @@ pub async fn reject(
     id: Uuid,
     reason: &str,
 ) -> Result<Committed<Return>, DomainError> {
-    let mut w = Write::begin(db, ctx, Permission::ManageClaims).await?;
+    let w = Write::begin(db, ctx, Permission::ManageClaims).await?;
     let before = locked(&w, id).await?;
     let mut fields = Fields::new();
     let reason = if reason.trim().is_empty() {
@@ -666,19 +680,14 @@ pub async fn reject(
         ));
     }
     let status = next(&before.request, Event::Reject)?;
-    let now = w.now();
-    let actor = ctx.actor.id.clone();
-    let after = update(&mut w, &before.request, "return.rejected", |r| {
-        r.status = Set(status);
-        r.decision_reason = Set(Some(reason.clone()));
-        r.decided_by = Set(Some(actor));
-        r.decided_at = Set(Some(now));
-    })
-    .await?;
-    step(&mut w, &after, step::REJECTED, Some(reason), true).await?;
-    w.commit(Return {
-        request: after,
-        lines: before.lines,
+    let decision = Decision {
+        status,
+        action: "return.rejected",
+        step: step::REJECTED,
+        text: reason,
+    };
+    decide(w, before, decision, |r, text| {
+        r.decision_reason = Set(Some(text))
     })
     .await
 }

@@ -29,6 +29,10 @@ use serde::Serialize;
 use state::{Event, Refusal, State, Transition};
 use uuid::Uuid;
 
+crate::children! {
+    approval_decision: ApprovalId / approval_id by Step, Id;
+}
+
 pub const SUBJECT_TYPE: &str = "approval";
 const MAX_REASON_LEN: usize = 2_000;
 const MAX_SUBJECT_TYPE_LEN: usize = 50;
@@ -522,15 +526,8 @@ pub async fn cancel(
         decisions: before.decisions.clone(),
     };
     close_if_done(&mut w, &after).await?;
-    w.audit(
-        SUBJECT_TYPE,
-        id,
-        "approval.cancelled",
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    w.commit(after).await
+    w.commit_audited(SUBJECT_TYPE, id, "approval.cancelled", Some(&before), after)
+        .await
 }
 
 fn optional_text(fields: &mut Fields, field: &str, raw: Option<&str>) -> Option<String> {
@@ -742,14 +739,13 @@ pub async fn recipients<C: ConnectionTrait>(
     let Some(owner) = request.owner_party_id else {
         return Ok(vec![]);
     };
-    let users = app_user::Entity::find()
-        .filter(app_user::Column::Role.eq(role))
-        .filter(app_user::Column::Disabled.eq(false))
-        .filter(app_user::Column::PartyId.eq(owner))
-        .order_by_asc(app_user::Column::Id)
-        .all(conn)
-        .await?;
-    Ok(users.into_iter().map(|u| u.email).collect())
+    crate::users::enabled_emails(
+        conn,
+        sea_orm::Condition::all()
+            .add(app_user::Column::Role.eq(role))
+            .add(app_user::Column::PartyId.eq(owner)),
+    )
+    .await
 }
 
 /// A page of requests with their decisions, read in one query.
@@ -757,33 +753,12 @@ pub async fn with_decisions<C: ConnectionTrait>(
     conn: &C,
     page: Page<approval_request::Model>,
 ) -> Result<Page<Approval>, DbErr> {
-    let ids: Vec<Uuid> = page.items.iter().map(|(id, _)| *id).collect();
-    let mut decisions = approval_decision::Entity::find()
-        .filter(approval_decision::Column::ApprovalId.is_in(ids))
-        .order_by_asc(approval_decision::Column::Step)
-        .order_by_asc(approval_decision::Column::Id)
-        .all(conn)
-        .await?;
-    let items = page
-        .items
-        .into_iter()
-        .map(|(id, request)| {
-            let (mine, rest) = decisions.drain(..).partition(|d| d.approval_id == id);
-            decisions = rest;
-            (
-                id,
-                Approval {
-                    request,
-                    decisions: mine,
-                },
-            )
-        })
-        .collect();
-    Ok(Page {
-        items,
-        has_next_page: page.has_next_page,
-        has_previous_page: page.has_previous_page,
-    })
+    let mut decisions =
+        crate::kernel::db::children_of::<approval_decision::Entity, _>(conn, &page.ids()).await?;
+    Ok(page.map(|id, request| Approval {
+        request,
+        decisions: decisions.remove(&id).unwrap_or_default(),
+    }))
 }
 
 /// A request by id, whoever asks (background work).

@@ -211,13 +211,12 @@ pub async fn update(
     let after = w
         .update_versioned::<approval_policy::Entity>(changed, change.expected_version)
         .await?;
-    w.audit(
+    w.commit_audited(
         SUBJECT_TYPE,
         after.id,
         "approval_policy.updated",
         Some(&before),
-        Some(&after),
+        after,
     )
-    .await?;
-    w.commit(after).await
+    .await
 }

@@ -262,7 +262,7 @@ pub async fn cancel(
     ctx: &Ctx,
     id: Uuid,
 ) -> Result<Committed<timer::Model>, DomainError> {
-    let mut w = Write::begin(db, ctx, Permission::ManageTimers).await?;
+    let w = Write::begin(db, ctx, Permission::ManageTimers).await?;
     let before = timer::Entity::find_by_id(id)
         .one(w.conn())
         .await?
@@ -284,13 +284,6 @@ pub async fn cancel(
         status: TimerStatus::Cancelled,
         ..before.clone()
     };
-    w.audit(
-        SUBJECT_TYPE,
-        id,
-        "timer.cancelled",
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    w.commit(after).await
+    w.commit_audited(SUBJECT_TYPE, id, "timer.cancelled", Some(&before), after)
+        .await
 }

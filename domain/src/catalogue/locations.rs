@@ -7,7 +7,7 @@ use crate::kernel::{
     fetch_page,
 };
 use entity::{LocationKind, Region, stock_location};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Set};
+use sea_orm::{DatabaseConnection, EntityTrait, Set};
 use uuid::Uuid;
 
 pub const SUBJECT_TYPE: &str = "stock_location";
@@ -95,22 +95,18 @@ pub async fn create(
         }
         other => other?,
     };
-    w.audit(
+    w.commit_audited(
         SUBJECT_TYPE,
         location.id,
         "stock_location.created",
         None,
-        Some(&location),
+        location,
     )
-    .await?;
-    w.commit(location).await
+    .await
 }
 
-pub async fn find<C: ConnectionTrait>(
-    conn: &C,
-    id: Uuid,
-) -> Result<Option<stock_location::Model>, DbErr> {
-    stock_location::Entity::find_by_id(id).one(conn).await
+crate::find_by_id! {
+    pub fn find -> stock_location
 }
 
 /// Every location, oldest first (staff).

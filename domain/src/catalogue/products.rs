@@ -9,9 +9,7 @@ use crate::kernel::{
 use crate::rules::money::Money;
 use crate::rules::tax_code::TaxCode;
 use entity::{ProductKind, product};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 pub const SUBJECT_TYPE: &str = "product";
@@ -176,15 +174,8 @@ pub async fn create(
         Err(e) if unique_violation(&e) => return Err(sku_taken()),
         other => other?,
     };
-    w.audit(
-        SUBJECT_TYPE,
-        product.id,
-        "product.created",
-        None,
-        Some(&product),
-    )
-    .await?;
-    w.commit(product).await
+    w.commit_audited(SUBJECT_TYPE, product.id, "product.created", None, product)
+        .await
 }
 
 impl ProductInput {
@@ -241,19 +232,12 @@ pub async fn update(
         Err(e) if unique_violation(&e) => return Err(sku_taken()),
         other => other?,
     };
-    w.audit(
-        SUBJECT_TYPE,
-        id,
-        "product.updated",
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    w.commit(after).await
+    w.commit_audited(SUBJECT_TYPE, id, "product.updated", Some(&before), after)
+        .await
 }
 
-pub async fn find<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<product::Model>, DbErr> {
-    product::Entity::find_by_id(id).one(conn).await
+crate::find_by_id! {
+    pub fn find -> product
 }
 
 /// Which products to list.

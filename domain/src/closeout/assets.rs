@@ -173,12 +173,9 @@ pub(crate) async fn on_site(
     Ok(())
 }
 
-/// An asset by id, whoever asks (background work).
-pub async fn find<C: ConnectionTrait>(
-    conn: &C,
-    id: Uuid,
-) -> Result<Option<customer_asset::Model>, DbErr> {
-    customer_asset::Entity::find_by_id(id).one(conn).await
+crate::find_by_id! {
+    /// An asset by id, whoever asks (background work).
+    pub fn find -> customer_asset
 }
 
 /// A customer's assets, oldest first: staff see anyone's, a customer its

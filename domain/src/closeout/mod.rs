@@ -388,27 +388,13 @@ pub async fn fulfilment_kpis(
     to: NaiveDate,
 ) -> Result<kpis::Kpis, DomainError> {
     Permission::ManageOrders.require(ctx)?;
-    if to < from {
-        return Err(DomainError::rejected(
-            &["to"],
-            ErrorCode::OutOfRange,
-            "to is before from",
-        ));
-    }
-    if (to - from).num_days() > 366 {
-        return Err(DomainError::rejected(
-            &["to"],
-            ErrorCode::OutOfRange,
-            "a period is at most 366 days",
-        ));
-    }
-    let start = calendar.local_to_utc(from.and_hms_opt(0, 0, 0).expect("midnight"));
-    let end = calendar.local_to_utc(
-        to.succ_opt()
-            .unwrap_or(to)
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight"),
-    );
+    let (start, end) = crate::kernel::input::period(
+        calendar,
+        from,
+        to,
+        366,
+        (ErrorCode::OutOfRange, "a period is at most 366 days"),
+    )?;
 
     let delivered: Vec<kpis::Delivered> = sales_order::Entity::find()
         .filter(sales_order::Column::DeliveredAt.gte(start))

@@ -209,15 +209,14 @@ pub async fn give(
                     c.withdrawn_how = Set(None);
                 })
                 .await?;
-            w.audit(
+            w.commit_audited(
                 SUBJECT_TYPE,
                 after.id,
                 "consent.given",
                 Some(&before),
-                Some(&after),
+                after,
             )
-            .await?;
-            w.commit(after).await
+            .await
         }
         _ => {
             let inserted = w
@@ -246,9 +245,8 @@ pub async fn give(
                 }
                 other => other?,
             };
-            w.audit(SUBJECT_TYPE, row.id, "consent.given", None, Some(&row))
-                .await?;
-            w.commit(row).await
+            w.commit_audited(SUBJECT_TYPE, row.id, "consent.given", None, row)
+                .await
         }
     }
 }
@@ -320,20 +318,19 @@ async fn withdraw_row(
             c.withdrawn_how = Set(Some(how));
         })
         .await?;
-    w.audit(
+    w.commit_audited(
         SUBJECT_TYPE,
         after.id,
         "consent.withdrawn",
         Some(&before),
-        Some(&after),
+        after,
     )
-    .await?;
-    w.commit(after).await
+    .await
 }
 
-/// A consent by id, whoever asks (the unsubscribe page, the mailers).
-pub async fn find<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<consent::Model>, DbErr> {
-    consent::Entity::find_by_id(id).one(conn).await
+crate::find_by_id! {
+    /// A consent by id, whoever asks (the unsubscribe page, the mailers).
+    pub fn find -> consent
 }
 
 /// A customer's consents (one per purpose ever recorded), oldest first;

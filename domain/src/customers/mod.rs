@@ -180,15 +180,14 @@ pub async fn update(
     let after = w
         .update_versioned::<party::Entity>(changed, input.expected_version)
         .await?;
-    w.audit(
+    w.commit_audited(
         SUBJECT_TYPE,
         after.id,
         "customer.updated",
         Some(&before),
-        Some(&after),
+        after,
     )
-    .await?;
-    w.commit(after).await
+    .await
 }
 
 fn customers() -> Select<party::Entity> {

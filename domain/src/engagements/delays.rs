@@ -10,6 +10,7 @@
 
 use super::register::{Recorded, finish_with};
 use super::{SUBJECT_TYPE as ENGAGEMENT, StageNotice, lock_editable, plan};
+use crate::kernel::db::children_of;
 use crate::kernel::db::find_for_update;
 use crate::kernel::{Committed, Ctx, DomainError, ErrorCode, Fields, Permission, Write};
 use crate::platform::outbox::topic;
@@ -20,11 +21,16 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    QueryFilter, Set,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use uuid::Uuid;
+
+crate::children! {
+    engagement_delay: EngagementId / engagement_id by Id;
+    engagement_escalation: EngagementId / engagement_id by Id;
+}
 
 /// Most delays one engagement records.
 pub const MAX_DELAYS: u64 = 100;
@@ -67,16 +73,7 @@ pub async fn delays_of<C: ConnectionTrait>(
     conn: &C,
     engagement_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<engagement_delay::Model>>, DbErr> {
-    let mut out: HashMap<Uuid, Vec<engagement_delay::Model>> = HashMap::new();
-    for d in engagement_delay::Entity::find()
-        .filter(engagement_delay::Column::EngagementId.is_in(engagement_ids.iter().copied()))
-        .order_by_asc(engagement_delay::Column::Id)
-        .all(conn)
-        .await?
-    {
-        out.entry(d.engagement_id).or_default().push(d);
-    }
-    Ok(out)
+    children_of::<engagement_delay::Entity, _>(conn, engagement_ids).await
 }
 
 /// The escalations of many engagements (by engagement id), oldest first,
@@ -85,15 +82,7 @@ pub async fn escalations_of<C: ConnectionTrait>(
     conn: &C,
     engagement_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<engagement_escalation::Model>>, DbErr> {
-    let mut out: HashMap<Uuid, Vec<engagement_escalation::Model>> = HashMap::new();
-    for x in engagement_escalation::Entity::find()
-        .filter(engagement_escalation::Column::EngagementId.is_in(engagement_ids.iter().copied()))
-        .order_by_asc(engagement_escalation::Column::Id)
-        .all(conn)
-        .await?
-    {
-        out.entry(x.engagement_id).or_default().push(x);
-    }
+    let mut out = children_of::<engagement_escalation::Entity, _>(conn, engagement_ids).await?;
     for list in out.values_mut() {
         let extra = list.len().saturating_sub(MAX_ESCALATIONS_SHOWN);
         list.drain(..extra);
@@ -101,12 +90,9 @@ pub async fn escalations_of<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// A delay by id (for its email).
-pub async fn find_delay<C: ConnectionTrait>(
-    conn: &C,
-    id: Uuid,
-) -> Result<Option<engagement_delay::Model>, DbErr> {
-    engagement_delay::Entity::find_by_id(id).one(conn).await
+crate::find_by_id! {
+    /// A delay by id (for its email).
+    pub fn find_delay -> engagement_delay
 }
 
 /// An escalation by id (for its email).
@@ -156,16 +142,14 @@ pub async fn record_delay(
     let current_end = plan::end(calendar, &e, &template.definition);
     let today = calendar.local_date(w.now());
     let mut fields = Fields::new();
-    let count = engagement_delay::Entity::find()
-        .filter(engagement_delay::Column::EngagementId.eq(e.id))
-        .count(w.conn())
-        .await?;
-    fields.ensure(
-        count < MAX_DELAYS,
-        "engagementId",
-        ErrorCode::LimitExceeded,
+    super::ensure_room::<engagement_delay::Entity>(
+        &w,
+        &mut fields,
+        e.id,
+        MAX_DELAYS,
         format!("an engagement records at most {MAX_DELAYS} delays"),
-    );
+    )
+    .await?;
     let slipped = match input.revised_end_date {
         None => {
             fields.refuse(
@@ -352,29 +336,10 @@ mod tests {
     fn running(stage_index: i32, round: i32, overdue: bool) -> engagement::Model {
         let at = chrono::DateTime::<chrono::Utc>::MIN_UTC;
         engagement::Model {
-            id: Uuid::from_u128(7),
-            number: "ENG-000001".into(),
-            customer_id: Uuid::from_u128(9),
-            template_id: Uuid::from_u128(8),
             name: "Website".into(),
-            scope_reference: "SOW-1".into(),
             planned_start: day("2026-11-23"),
-            status: EngagementStatus::Active,
-            stage_index,
-            round,
-            stage_started_at: Some(at),
-            stage_due_at: Some(at),
             stage_overdue: overdue,
-            revised_end_date: None,
-            status_reason: None,
-            lessons_learned: None,
-            lessons_recorded_by: None,
-            lessons_recorded_at: None,
-            closed_at: None,
-            created_by: "pm".into(),
-            version: 1,
-            created_at: at,
-            updated_at: at,
+            ..super::super::Engagement::example(stage_index, round, at).engagement
         }
     }
 

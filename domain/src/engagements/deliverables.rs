@@ -9,6 +9,7 @@
 use super::template::{Definition, DeliverableGate};
 use super::{Engagement, SUBJECT_TYPE as ENGAGEMENT, Template, lock};
 use crate::approvals::{self, NewApproval};
+use crate::kernel::db::children_of;
 use crate::kernel::db::find_for_update;
 use crate::kernel::{
     Committed, Ctx, DomainError, ErrorCode, FieldError, Fields, Permission, Write,
@@ -27,6 +28,12 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
+
+crate::children! {
+    deliverable_version: DeliverableId / deliverable_id by Number;
+    quality_review: DeliverableId / deliverable_id by Id;
+    acceptance_round: DeliverableId / deliverable_id by Id;
+}
 
 pub const SUBJECT_TYPE: &str = "deliverable";
 
@@ -186,33 +193,9 @@ pub async fn of_engagements<C: ConnectionTrait>(
         .all(conn)
         .await?;
     let ids: Vec<Uuid> = rows.iter().map(|d| d.id).collect();
-    let mut versions: HashMap<Uuid, Vec<deliverable_version::Model>> = HashMap::new();
-    for v in deliverable_version::Entity::find()
-        .filter(deliverable_version::Column::DeliverableId.is_in(ids.iter().copied()))
-        .order_by_asc(deliverable_version::Column::Number)
-        .all(conn)
-        .await?
-    {
-        versions.entry(v.deliverable_id).or_default().push(v);
-    }
-    let mut reviews: HashMap<Uuid, Vec<quality_review::Model>> = HashMap::new();
-    for r in quality_review::Entity::find()
-        .filter(quality_review::Column::DeliverableId.is_in(ids.iter().copied()))
-        .order_by_asc(quality_review::Column::Id)
-        .all(conn)
-        .await?
-    {
-        reviews.entry(r.deliverable_id).or_default().push(r);
-    }
-    let mut rounds: HashMap<Uuid, Vec<acceptance_round::Model>> = HashMap::new();
-    for r in acceptance_round::Entity::find()
-        .filter(acceptance_round::Column::DeliverableId.is_in(ids.iter().copied()))
-        .order_by_asc(acceptance_round::Column::Id)
-        .all(conn)
-        .await?
-    {
-        rounds.entry(r.deliverable_id).or_default().push(r);
-    }
+    let mut versions = children_of::<deliverable_version::Entity, _>(conn, &ids).await?;
+    let mut reviews = children_of::<quality_review::Entity, _>(conn, &ids).await?;
+    let mut rounds = children_of::<acceptance_round::Entity, _>(conn, &ids).await?;
     let mut out: HashMap<Uuid, Vec<Deliverable>> = HashMap::new();
     for d in rows {
         out.entry(d.engagement_id).or_default().push(Deliverable {

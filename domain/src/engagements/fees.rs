@@ -2,17 +2,19 @@
 //! ex-GST and tax code, set when the engagement is set up and added to only
 //! by approved scope changes (one line each); the final invoice bills them.
 
+use crate::kernel::db::children_of;
 use crate::kernel::{ErrorCode, Fields, Write};
 use crate::rules::error::ValueError;
 use crate::rules::money::Money;
 use crate::rules::tax_code::TaxCode;
 use entity::{engagement_fee_line, scope_change};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
 use std::collections::HashMap;
 use uuid::Uuid;
+
+crate::children! {
+    engagement_fee_line: EngagementId / engagement_id by LineNo;
+}
 
 /// Most fee lines an engagement is set up with.
 pub const MAX_SET_UP_LINES: usize = 20;
@@ -133,17 +135,7 @@ pub async fn lines_of<C: ConnectionTrait>(
     conn: &C,
     engagement_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<engagement_fee_line::Model>>, DbErr> {
-    let mut out: HashMap<Uuid, Vec<engagement_fee_line::Model>> = HashMap::new();
-    for line in engagement_fee_line::Entity::find()
-        .filter(engagement_fee_line::Column::EngagementId.is_in(engagement_ids.iter().copied()))
-        .order_by_asc(engagement_fee_line::Column::EngagementId)
-        .order_by_asc(engagement_fee_line::Column::LineNo)
-        .all(conn)
-        .await?
-    {
-        out.entry(line.engagement_id).or_default().push(line);
-    }
-    Ok(out)
+    children_of::<engagement_fee_line::Entity, _>(conn, engagement_ids).await
 }
 
 #[cfg(test)]

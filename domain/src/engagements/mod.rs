@@ -19,6 +19,7 @@ pub mod state;
 pub mod template;
 
 use crate::business_time::timers::{self, TimerPlan};
+use crate::kernel::db::children_of;
 use crate::kernel::db::find_for_update;
 use crate::kernel::{
     Committed, Ctx, DomainError, ErrorCode, FieldError, Fields, Page, PageRequest, Permission,
@@ -42,6 +43,13 @@ use state::{Event, Leave};
 use std::collections::{BTreeSet, HashMap};
 use template::{Consequence, Definition};
 use uuid::Uuid;
+
+crate::children! {
+    engagement_member: EngagementId / engagement_id by Id;
+    engagement_output: EngagementId / engagement_id by Id;
+    engagement_decision: EngagementId / engagement_id by Id;
+    engagement_action: EngagementId / engagement_id by Id;
+}
 
 pub const SUBJECT_TYPE: &str = "engagement";
 pub const TEMPLATE_SUBJECT_TYPE: &str = "process_template";
@@ -268,6 +276,45 @@ pub struct Engagement {
 }
 
 impl Engagement {
+    /// ENG-000001 for customer 9 on template 8, ACTIVE in the stage at
+    /// `stage_index` of `round` since `at`, with nothing done yet: what
+    /// email previews and unit tests start from (overriding what they are
+    /// about).
+    pub fn example(stage_index: i32, round: i32, at: DateTime<Utc>) -> Engagement {
+        Engagement {
+            engagement: engagement::Model {
+                id: Uuid::from_u128(7),
+                number: "ENG-000001".into(),
+                customer_id: Uuid::from_u128(9),
+                template_id: Uuid::from_u128(8),
+                name: "Website rebuild".into(),
+                scope_reference: "SOW-1".into(),
+                planned_start: at.date_naive(),
+                status: EngagementStatus::Active,
+                stage_index,
+                round,
+                stage_started_at: Some(at),
+                stage_due_at: Some(at),
+                stage_overdue: false,
+                revised_end_date: None,
+                status_reason: None,
+                lessons_learned: None,
+                lessons_recorded_by: None,
+                lessons_recorded_at: None,
+                closed_at: None,
+                created_by: "pm".into(),
+                version: 1,
+                created_at: at,
+                updated_at: at,
+            },
+            team: vec![],
+            outputs: vec![],
+            decisions: vec![],
+            actions: vec![],
+            fees: vec![],
+        }
+    }
+
     /// The outputs recorded for `stage` in the current round.
     fn outputs_now<'a>(
         &'a self,
@@ -354,42 +401,10 @@ async fn with_parts<C: ConnectionTrait>(
     rows: Vec<engagement::Model>,
 ) -> Result<Vec<Engagement>, DbErr> {
     let ids: Vec<Uuid> = rows.iter().map(|e| e.id).collect();
-    let mut team: HashMap<Uuid, Vec<engagement_member::Model>> = HashMap::new();
-    for m in engagement_member::Entity::find()
-        .filter(engagement_member::Column::EngagementId.is_in(ids.iter().copied()))
-        .order_by_asc(engagement_member::Column::Id)
-        .all(conn)
-        .await?
-    {
-        team.entry(m.engagement_id).or_default().push(m);
-    }
-    let mut outputs: HashMap<Uuid, Vec<engagement_output::Model>> = HashMap::new();
-    for o in engagement_output::Entity::find()
-        .filter(engagement_output::Column::EngagementId.is_in(ids.iter().copied()))
-        .order_by_asc(engagement_output::Column::Id)
-        .all(conn)
-        .await?
-    {
-        outputs.entry(o.engagement_id).or_default().push(o);
-    }
-    let mut decisions: HashMap<Uuid, Vec<engagement_decision::Model>> = HashMap::new();
-    for d in engagement_decision::Entity::find()
-        .filter(engagement_decision::Column::EngagementId.is_in(ids.iter().copied()))
-        .order_by_asc(engagement_decision::Column::Id)
-        .all(conn)
-        .await?
-    {
-        decisions.entry(d.engagement_id).or_default().push(d);
-    }
-    let mut actions: HashMap<Uuid, Vec<engagement_action::Model>> = HashMap::new();
-    for a in engagement_action::Entity::find()
-        .filter(engagement_action::Column::EngagementId.is_in(ids.iter().copied()))
-        .order_by_asc(engagement_action::Column::Id)
-        .all(conn)
-        .await?
-    {
-        actions.entry(a.engagement_id).or_default().push(a);
-    }
+    let mut team = children_of::<engagement_member::Entity, _>(conn, &ids).await?;
+    let mut outputs = children_of::<engagement_output::Entity, _>(conn, &ids).await?;
+    let mut decisions = children_of::<engagement_decision::Entity, _>(conn, &ids).await?;
+    let mut actions = children_of::<engagement_action::Entity, _>(conn, &ids).await?;
     let mut fee_lines = fees::lines_of(conn, &ids).await?;
     Ok(rows
         .into_iter()
@@ -446,14 +461,31 @@ pub async fn list(
         return Ok(Page::empty(page));
     };
     let page = fetch_page(db, query, engagement::Column::Id, page, |e| e.id).await?;
-    let ids: Vec<Uuid> = page.items.iter().map(|(id, _)| *id).collect();
+    let ids = page.ids();
     let rows = page.items.into_iter().map(|(_, e)| e).collect();
-    let items = ids.into_iter().zip(with_parts(db, rows).await?).collect();
     Ok(Page {
-        items,
+        items: ids.into_iter().zip(with_parts(db, rows).await?).collect(),
         has_next_page: page.has_next_page,
         has_previous_page: page.has_previous_page,
     })
+}
+
+/// Refuse on `engagementId` (LIMIT_EXCEEDED, saying `limit`) another row
+/// of `E` for an engagement that has `max` of them already.
+pub(crate) async fn ensure_room<E>(
+    w: &Write<'_>,
+    fields: &mut Fields,
+    engagement_id: Uuid,
+    max: u64,
+    limit: String,
+) -> Result<(), DomainError>
+where
+    E: crate::kernel::db::ChildRows,
+    E::Model: Sync,
+{
+    let count = crate::kernel::db::count_children::<E, _>(w.conn(), engagement_id).await?;
+    fields.ensure(count < max, "engagementId", ErrorCode::LimitExceeded, limit);
+    Ok(())
 }
 
 /// A team member as the PM names them.
@@ -1374,15 +1406,7 @@ pub async fn stage_owners<C: ConnectionTrait>(
     if members.is_empty() {
         return Ok(crate::users::emails_of_role(conn, stage.owner_role).await?);
     }
-    Ok(app_user::Entity::find()
-        .filter(app_user::Column::Id.is_in(members))
-        .filter(app_user::Column::Disabled.eq(false))
-        .order_by_asc(app_user::Column::Id)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|u| u.email)
-        .collect())
+    Ok(crate::users::enabled_emails(conn, app_user::Column::Id.is_in(members)).await?)
 }
 
 /// What still keeps an engagement's current stage from being left, as
@@ -1525,39 +1549,7 @@ mod tests {
 
     /// Engagement 7 at `stage_index` in `round`, with nothing done.
     fn engagement_at(stage_index: i32, round: i32) -> Engagement {
-        let now = at("2026-11-23T00:00:00Z");
-        Engagement {
-            engagement: engagement::Model {
-                id: Uuid::from_u128(7),
-                number: "ENG-000001".into(),
-                customer_id: Uuid::from_u128(9),
-                template_id: Uuid::from_u128(8),
-                name: "Website rebuild".into(),
-                scope_reference: "SOW-1".into(),
-                planned_start: now.date_naive(),
-                status: EngagementStatus::Active,
-                stage_index,
-                round,
-                stage_started_at: Some(now),
-                stage_due_at: Some(now),
-                stage_overdue: false,
-                revised_end_date: None,
-                status_reason: None,
-                lessons_learned: None,
-                lessons_recorded_by: None,
-                lessons_recorded_at: None,
-                closed_at: None,
-                created_by: "pm".into(),
-                version: 1,
-                created_at: now,
-                updated_at: now,
-            },
-            team: vec![],
-            outputs: vec![],
-            decisions: vec![],
-            actions: vec![],
-            fees: vec![],
-        }
+        Engagement::example(stage_index, round, at("2026-11-23T00:00:00Z"))
     }
 
     fn output(stage: &str, round: i32, key: &str) -> engagement_output::Model {

@@ -6,16 +6,13 @@
 //! category and the NPS of a set of answers.
 
 use super::SUBJECT_TYPE;
-use crate::kernel::{
-    Actor, Ctx, DomainError, ErrorCode, Fields, ManualClock, Permission, Role, Write,
-};
+use crate::kernel::{DomainError, ErrorCode, Fields};
 use chrono::{DateTime, Utc};
 use entity::{EngagementStatus, nps_response};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
 };
 use std::collections::HashMap;
-use std::sync::Arc;
 use uuid::Uuid;
 
 /// Longest comment, in characters (as the satisfaction survey's).
@@ -148,52 +145,22 @@ pub async fn answer(
             format!("{} is not closed: its survey opens at closure", e.number),
         ));
     }
-    let ctx = Ctx {
-        actor: Actor {
-            id: NPS_ACTOR.to_owned(),
-            role: Role::Customer,
-            party: Some(e.customer_id),
-        },
-        clock: Arc::new(ManualClock::new(now)),
+    let link = crate::surveys::LinkAnswer {
+        actor: NPS_ACTOR,
+        party: Some(e.customer_id),
+        subject_type: SUBJECT_TYPE,
+        subject_id: engagement_id,
+        action: "engagement.nps_answered",
+        now,
     };
-    let mut w = Write::begin(db, &ctx, Permission::ReadCustomers).await?;
-    if let Some(earlier) = of_engagement(w.conn(), engagement_id).await? {
-        return Ok(Answered::AlreadyAnswered(earlier));
-    }
-    let inserted = w
-        .insert(nps_response::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            engagement_id: Set(engagement_id),
-            score: Set(answer.score),
-            comment: Set(answer.comment),
-            answered_at: Set(now),
-        })
-        .await;
-    let response = match inserted {
-        Err(DomainError::Db(e))
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) =>
-        {
-            // Answered at the same moment in another tab: that one stands.
-            drop(w);
-            return match of_engagement(db, engagement_id).await? {
-                Some(earlier) => Ok(Answered::AlreadyAnswered(earlier)),
-                None => Err(DomainError::internal("an NPS answer vanished")),
-            };
-        }
-        other => other?,
+    let row = nps_response::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        engagement_id: Set(engagement_id),
+        score: Set(answer.score),
+        comment: Set(answer.comment),
+        answered_at: Set(now),
     };
-    w.audit(
-        SUBJECT_TYPE,
-        engagement_id,
-        "engagement.nps_answered",
-        None,
-        Some(&response),
-    )
-    .await?;
-    Ok(Answered::Recorded(w.commit(response).await?.value))
+    crate::surveys::store_once(db, &link, nps_response::Column::EngagementId, row).await
 }
 
 /// The answer to an engagement's NPS survey, if it was answered.
@@ -201,10 +168,12 @@ pub async fn of_engagement<C: ConnectionTrait>(
     conn: &C,
     engagement_id: Uuid,
 ) -> Result<Option<nps_response::Model>, DbErr> {
-    nps_response::Entity::find()
-        .filter(nps_response::Column::EngagementId.eq(engagement_id))
-        .one(conn)
-        .await
+    crate::surveys::answer_of::<nps_response::Entity, _>(
+        conn,
+        nps_response::Column::EngagementId,
+        engagement_id,
+    )
+    .await
 }
 
 /// The answers of engagements (by engagement id): one query for a page.

@@ -7,6 +7,7 @@
 //! its version, and is refused once it is closed or cancelled (read-only).
 
 use super::{Engagement, SUBJECT_TYPE as ENGAGEMENT, lock_editable};
+use crate::kernel::db::children_of;
 use crate::kernel::db::find_for_update;
 use crate::kernel::{Committed, Ctx, DomainError, ErrorCode, Fields, Patch, Permission, Write};
 use crate::rules::calendar::BusinessCalendar;
@@ -18,11 +19,17 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    QueryFilter, Set,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use uuid::Uuid;
+
+crate::children! {
+    engagement_risk: EngagementId / engagement_id by Id;
+    engagement_issue: EngagementId / engagement_id by Id;
+    engagement_milestone: EngagementId / engagement_id by DueOn, Id;
+}
 
 crate::stamped!(engagement_risk, engagement_issue);
 
@@ -154,16 +161,7 @@ pub async fn risks_of<C: ConnectionTrait>(
     conn: &C,
     engagement_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<engagement_risk::Model>>, DbErr> {
-    let mut out: HashMap<Uuid, Vec<engagement_risk::Model>> = HashMap::new();
-    for r in engagement_risk::Entity::find()
-        .filter(engagement_risk::Column::EngagementId.is_in(engagement_ids.iter().copied()))
-        .order_by_asc(engagement_risk::Column::Id)
-        .all(conn)
-        .await?
-    {
-        out.entry(r.engagement_id).or_default().push(r);
-    }
-    Ok(out)
+    children_of::<engagement_risk::Entity, _>(conn, engagement_ids).await
 }
 
 /// The issues of many engagements (by engagement id), oldest first: one query.
@@ -171,16 +169,7 @@ pub async fn issues_of<C: ConnectionTrait>(
     conn: &C,
     engagement_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<engagement_issue::Model>>, DbErr> {
-    let mut out: HashMap<Uuid, Vec<engagement_issue::Model>> = HashMap::new();
-    for i in engagement_issue::Entity::find()
-        .filter(engagement_issue::Column::EngagementId.is_in(engagement_ids.iter().copied()))
-        .order_by_asc(engagement_issue::Column::Id)
-        .all(conn)
-        .await?
-    {
-        out.entry(i.engagement_id).or_default().push(i);
-    }
-    Ok(out)
+    children_of::<engagement_issue::Entity, _>(conn, engagement_ids).await
 }
 
 /// The milestones of many engagements (by engagement id), by due date: one
@@ -189,17 +178,7 @@ pub async fn milestones_of<C: ConnectionTrait>(
     conn: &C,
     engagement_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<engagement_milestone::Model>>, DbErr> {
-    let mut out: HashMap<Uuid, Vec<engagement_milestone::Model>> = HashMap::new();
-    for m in engagement_milestone::Entity::find()
-        .filter(engagement_milestone::Column::EngagementId.is_in(engagement_ids.iter().copied()))
-        .order_by_asc(engagement_milestone::Column::DueOn)
-        .order_by_asc(engagement_milestone::Column::Id)
-        .all(conn)
-        .await?
-    {
-        out.entry(m.engagement_id).or_default().push(m);
-    }
-    Ok(out)
+    children_of::<engagement_milestone::Entity, _>(conn, engagement_ids).await
 }
 
 // ---- Writing -----------------------------------------------------------
@@ -290,16 +269,14 @@ pub async fn add_risk(
     let (found, _) = lock_editable(&w, input.engagement_id).await?;
     let e = found.engagement;
     let mut fields = Fields::new();
-    let count = engagement_risk::Entity::find()
-        .filter(engagement_risk::Column::EngagementId.eq(e.id))
-        .count(w.conn())
-        .await?;
-    fields.ensure(
-        count < MAX_RISKS,
-        "engagementId",
-        ErrorCode::LimitExceeded,
+    super::ensure_room::<engagement_risk::Entity>(
+        &w,
+        &mut fields,
+        e.id,
+        MAX_RISKS,
         format!("an engagement's register holds at most {MAX_RISKS} risks"),
-    );
+    )
+    .await?;
     let title = fields.text("title", &input.title, 200);
     let description = optional_text(
         &mut fields,
@@ -494,16 +471,14 @@ pub async fn add_issue(
     let (found, _) = lock_editable(&w, input.engagement_id).await?;
     let e = found.engagement;
     let mut fields = Fields::new();
-    let count = engagement_issue::Entity::find()
-        .filter(engagement_issue::Column::EngagementId.eq(e.id))
-        .count(w.conn())
-        .await?;
-    fields.ensure(
-        count < MAX_ISSUES,
-        "engagementId",
-        ErrorCode::LimitExceeded,
+    super::ensure_room::<engagement_issue::Entity>(
+        &w,
+        &mut fields,
+        e.id,
+        MAX_ISSUES,
         format!("an engagement's issue log holds at most {MAX_ISSUES} issues"),
-    );
+    )
+    .await?;
     let title = fields.text("title", &input.title, 200);
     let description = optional_text(
         &mut fields,
@@ -665,16 +640,14 @@ pub async fn add_milestone(
     let (found, _) = lock_editable(&w, input.engagement_id).await?;
     let e = found.engagement;
     let mut fields = Fields::new();
-    let count = engagement_milestone::Entity::find()
-        .filter(engagement_milestone::Column::EngagementId.eq(e.id))
-        .count(w.conn())
-        .await?;
-    fields.ensure(
-        count < MAX_MILESTONES,
-        "engagementId",
-        ErrorCode::LimitExceeded,
+    super::ensure_room::<engagement_milestone::Entity>(
+        &w,
+        &mut fields,
+        e.id,
+        MAX_MILESTONES,
         format!("an engagement's plan has at most {MAX_MILESTONES} milestones"),
-    );
+    )
+    .await?;
     let name = fields.text("name", &input.name, 200);
     fields.ensure(
         input.due_on >= calendar.local_date(w.now()),

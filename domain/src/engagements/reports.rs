@@ -308,8 +308,10 @@ fn stored_figures(row: &service_report::Model) -> Result<Vec<Figure>, DomainErro
 /// The month `month` in UTC: from its first midnight to the next month's,
 /// in the business's timezone.
 fn window(calendar: &BusinessCalendar, month: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
-    let midnight = |d: NaiveDate| calendar.local_to_utc(d.and_hms_opt(0, 0, 0).expect("midnight"));
-    (midnight(month), midnight(next_month(month)))
+    (
+        calendar.start_of_day(month),
+        calendar.start_of_day(next_month(month)),
+    )
 }
 
 /// The report of `found` for `month` at `now`: its figures, the month's
@@ -710,23 +712,16 @@ pub async fn engagement_kpis(
     if ctx.actor.role == Role::Customer {
         return Err(DomainError::Forbidden);
     }
-    if to < from {
-        return Err(DomainError::rejected(
-            &["to"],
+    let (start, end) = crate::kernel::input::period(
+        calendar,
+        from,
+        to,
+        MAX_PERIOD_DAYS,
+        (
             ErrorCode::OutOfRange,
-            "to is before from",
-        ));
-    }
-    if (to - from).num_days() > MAX_PERIOD_DAYS {
-        return Err(DomainError::rejected(
-            &["to"],
-            ErrorCode::OutOfRange,
-            format!("a period is at most {MAX_PERIOD_DAYS} days"),
-        ));
-    }
-    let midnight = |d: NaiveDate| calendar.local_to_utc(d.and_hms_opt(0, 0, 0).expect("midnight"));
-    let start = midnight(from);
-    let end = midnight(to.succ_opt().unwrap_or(to));
+            &format!("a period is at most {MAX_PERIOD_DAYS} days"),
+        ),
+    )?;
 
     let exits = || {
         engagement_stage_exit::Entity::find()

@@ -10,6 +10,7 @@
 
 use super::{Engagement, SUBJECT_TYPE as ENGAGEMENT, lock, lock_editable, plan, state};
 use crate::approvals::{self, NewApproval};
+use crate::kernel::db::children_of;
 use crate::kernel::db::find_for_update;
 use crate::kernel::{Committed, Ctx, DomainError, ErrorCode, Fields, Permission, Write};
 use crate::platform::outbox::topic;
@@ -22,11 +23,15 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use uuid::Uuid;
+
+crate::children! {
+    scope_change: EngagementId / engagement_id by Seq;
+}
 
 /// The approval subject type of a scope change.
 pub const SUBJECT_TYPE: &str = "scope_change";
@@ -133,17 +138,7 @@ pub async fn of_engagements<C: ConnectionTrait>(
     conn: &C,
     engagement_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<scope_change::Model>>, DbErr> {
-    let mut out: HashMap<Uuid, Vec<scope_change::Model>> = HashMap::new();
-    for row in scope_change::Entity::find()
-        .filter(scope_change::Column::EngagementId.is_in(engagement_ids.iter().copied()))
-        .order_by_asc(scope_change::Column::EngagementId)
-        .order_by_asc(scope_change::Column::Seq)
-        .all(conn)
-        .await?
-    {
-        out.entry(row.engagement_id).or_default().push(row);
-    }
-    Ok(out)
+    children_of::<scope_change::Entity, _>(conn, engagement_ids).await
 }
 
 /// One engagement's scope changes, by number.
@@ -157,12 +152,9 @@ pub async fn of_engagement<C: ConnectionTrait>(
         .unwrap_or_default())
 }
 
-/// A scope change by id, whoever asks (background work).
-pub async fn find<C: ConnectionTrait>(
-    conn: &C,
-    id: Uuid,
-) -> Result<Option<scope_change::Model>, DbErr> {
-    scope_change::Entity::find_by_id(id).one(conn).await
+crate::find_by_id! {
+    /// A scope change by id, whoever asks (background work).
+    pub fn find -> scope_change
 }
 
 /// A scope change the caller may see: staff any, a customer those of its
@@ -231,10 +223,8 @@ pub async fn request_scope_change(
         check_days(input.schedule_impact_days),
     );
     let risk = fields.text("riskImpact", &input.risk_impact, MAX_RISK_IMPACT);
-    let count = scope_change::Entity::find()
-        .filter(scope_change::Column::EngagementId.eq(e.id))
-        .count(w.conn())
-        .await?;
+    let count =
+        crate::kernel::db::count_children::<scope_change::Entity, _>(w.conn(), e.id).await?;
     fields.ensure(
         count < MAX_SCOPE_CHANGES,
         "engagementId",

@@ -14,6 +14,7 @@ pub mod polling;
 pub mod tracking;
 
 use crate::business_time::timers::{self, TimerPlan};
+use crate::kernel::db::children_of;
 use crate::kernel::db::find_for_update;
 use crate::kernel::{
     Committed, Ctx, DomainError, ErrorCode, Fields, Page, PageRequest, Permission, Write,
@@ -38,6 +39,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use tracking::PollSchedule;
 use uuid::Uuid;
+
+crate::children! {
+    shipment_item: ShipmentId / shipment_id by Id;
+    tracking_checkpoint: ShipmentId / shipment_id by OccurredAt, RawCode;
+}
 
 pub const SUBJECT_TYPE: &str = "shipment";
 
@@ -96,25 +102,8 @@ async fn with_parts<C: ConnectionTrait>(
     rows: Vec<shipment::Model>,
 ) -> Result<Vec<Shipment>, DbErr> {
     let ids: Vec<Uuid> = rows.iter().map(|s| s.id).collect();
-    let mut items: HashMap<Uuid, Vec<shipment_item::Model>> = HashMap::new();
-    for item in shipment_item::Entity::find()
-        .filter(shipment_item::Column::ShipmentId.is_in(ids.iter().copied()))
-        .order_by_asc(shipment_item::Column::Id)
-        .all(conn)
-        .await?
-    {
-        items.entry(item.shipment_id).or_default().push(item);
-    }
-    let mut checkpoints: HashMap<Uuid, Vec<tracking_checkpoint::Model>> = HashMap::new();
-    for c in tracking_checkpoint::Entity::find()
-        .filter(tracking_checkpoint::Column::ShipmentId.is_in(ids.iter().copied()))
-        .order_by_asc(tracking_checkpoint::Column::OccurredAt)
-        .order_by_asc(tracking_checkpoint::Column::RawCode)
-        .all(conn)
-        .await?
-    {
-        checkpoints.entry(c.shipment_id).or_default().push(c);
-    }
+    let mut items = children_of::<shipment_item::Entity, _>(conn, &ids).await?;
+    let mut checkpoints = children_of::<tracking_checkpoint::Entity, _>(conn, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|s| Shipment {

@@ -208,31 +208,9 @@ mod tests {
 
     fn settings(abn: Option<&str>, registered: bool) -> business_settings::Model {
         business_settings::Model {
-            id: 1,
-            legal_name: "Harbour Homewares Pty Ltd".into(),
             abn: abn.map(Into::into),
             gst_registered: registered,
-            gst_rounding: GstRounding::PerLine,
-            mail_from: "hello@example.com.au".into(),
-            public_base_url: "https://shop.example.com.au".into(),
-            timezone: "Australia/Sydney".into(),
-            support_hours_open: "09:00".into(),
-            support_hours_close: "17:00".into(),
-            shipping_standard_cents: 995,
-            shipping_express_cents: 1995,
-            shipping_overnight_cents: 3495,
-            reservation_hold_hours: 48,
-            gst_basis: entity::GstBasis::Accrual,
-            follow_up_kind: entity::FollowUpKind::Feedback,
-            follow_up_after_days: 3,
-            close_after_days: 14,
-            archive_after_days: 90,
-            escalation_grace_hours: 8,
-            significant_delay_days: 5,
-            change_of_mind_return_days: 0,
-            claim_remedy_business_days: 10,
-            version: 1,
-            updated_at: chrono::DateTime::UNIX_EPOCH,
+            ..crate::settings::example()
         }
     }
 

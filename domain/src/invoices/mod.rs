@@ -10,6 +10,7 @@ pub mod document;
 pub mod notes;
 pub mod summary;
 
+use crate::kernel::db::group_rows;
 use crate::kernel::{
     Ctx, DomainError, ErrorCode, Page, PageRequest, Permission, Scope, Write, fetch_page_sorted,
 };
@@ -211,26 +212,9 @@ pub async fn list(
         query = query.filter(tax_invoice::Column::Id.is_in(ids.iter().copied()));
     }
     let page = fetch_page_sorted(db, query, tax_invoice::Column::Id, page, false, |i| i.id).await?;
-    let ids: Vec<Uuid> = page.items.iter().map(|(id, _)| *id).collect();
-    let mut lines = lines_of(db, &ids).await?;
-    let items = page
-        .items
-        .into_iter()
-        .map(|(id, invoice)| {
-            let (mine, rest) = lines.drain(..).partition(|l| l.invoice_id == id);
-            lines = rest;
-            (
-                id,
-                Invoice {
-                    invoice,
-                    lines: mine,
-                },
-            )
-        })
-        .collect();
-    Ok(Page {
-        items,
-        has_next_page: page.has_next_page,
-        has_previous_page: page.has_previous_page,
-    })
+    let mut lines = group_rows(lines_of(db, &page.ids()).await?, |l| l.invoice_id);
+    Ok(page.map(|id, invoice| Invoice {
+        invoice,
+        lines: lines.remove(&id).unwrap_or_default(),
+    }))
 }

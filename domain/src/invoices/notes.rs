@@ -5,6 +5,7 @@
 //! "Credit note" with no GST effect.
 
 use super::{Invoice, local_date};
+use crate::kernel::db::group_rows;
 use crate::kernel::{
     Actor, Ctx, DomainError, ErrorCode, Fields, Page, PageRequest, Permission, Scope, Write,
     fetch_page_sorted,
@@ -542,22 +543,11 @@ pub async fn list(
         n.id
     })
     .await?;
-    let ids: Vec<Uuid> = page.items.iter().map(|(id, _)| *id).collect();
-    let mut lines = super::lines_of(db, &ids).await?;
-    let items = page
-        .items
-        .into_iter()
-        .map(|(id, note)| {
-            let (mine, rest) = lines.drain(..).partition(|l| l.invoice_id == id);
-            lines = rest;
-            (id, Note { note, lines: mine })
-        })
-        .collect();
-    Ok(Page {
-        items,
-        has_next_page: page.has_next_page,
-        has_previous_page: page.has_previous_page,
-    })
+    let mut lines = group_rows(super::lines_of(db, &page.ids()).await?, |l| l.invoice_id);
+    Ok(page.map(|id, note| Note {
+        note,
+        lines: lines.remove(&id).unwrap_or_default(),
+    }))
 }
 
 #[cfg(test)]

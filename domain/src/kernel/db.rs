@@ -4,7 +4,10 @@ use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
+use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
+use std::collections::HashMap;
 use std::time::Duration;
+use uuid::Uuid;
 
 /// Open a pool for `url` (sqlite: or postgres:).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
@@ -35,6 +38,110 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         }
         _ => db.begin().await,
     }
+}
+
+/// Declare a read of one row by id with no permission check (the worker's
+/// and the loaders' read): `find_by_id! { pub fn find -> recall }`.
+#[macro_export]
+macro_rules! find_by_id {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident -> $table:ident) => {
+        $(#[$meta])*
+        $vis async fn $name<C: sea_orm::ConnectionTrait>(
+            conn: &C,
+            id: uuid::Uuid,
+        ) -> Result<Option<entity::$table::Model>, sea_orm::DbErr> {
+            <entity::$table::Entity as sea_orm::EntityTrait>::find_by_id(id)
+                .one(conn)
+                .await
+        }
+    };
+}
+
+/// Rows that belong to a parent record (an engagement's risks, an order's
+/// lines): the column naming the parent and the order within a parent,
+/// declared once per table with [`children!`](crate::children).
+pub trait ChildRows: EntityTrait {
+    /// The column holding the parent's id.
+    const PARENT: Self::Column;
+    /// How the rows of one parent are sorted.
+    const ORDER: &'static [Self::Column];
+    /// The parent a row belongs to.
+    fn parent_of(row: &Self::Model) -> Uuid;
+}
+
+/// Declare tables' rows as children of a parent:
+/// `children! { engagement_risk: EngagementId / engagement_id by Id; }`
+/// (table: parent column / its field by the sort columns).
+#[macro_export]
+macro_rules! children {
+    ($($table:ident: $column:ident / $field:ident by $($order:ident),+;)*) => {$(
+        impl $crate::kernel::db::ChildRows for entity::$table::Entity {
+            const PARENT: entity::$table::Column = entity::$table::Column::$column;
+            const ORDER: &'static [entity::$table::Column] =
+                &[$(entity::$table::Column::$order),+];
+            fn parent_of(row: &entity::$table::Model) -> uuid::Uuid {
+                row.$field
+            }
+        }
+    )*};
+}
+
+/// The rows of `E` belonging to any of `parents`, grouped by parent and
+/// sorted as `E` declares: one query for a page of parents, as DataLoaders
+/// want.
+pub async fn children_of<E, C>(
+    conn: &C,
+    parents: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<E::Model>>, DbErr>
+where
+    E: ChildRows,
+    C: ConnectionTrait,
+{
+    let mut query = E::find().filter(sea_orm::ColumnTrait::is_in(
+        &E::PARENT,
+        parents.iter().copied(),
+    ));
+    for column in E::ORDER {
+        query = query.order_by_asc(*column);
+    }
+    grouped(conn, query, E::parent_of).await
+}
+
+/// How many rows of `E` belong to `parent`.
+pub async fn count_children<E, C>(conn: &C, parent: Uuid) -> Result<u64, DbErr>
+where
+    E: ChildRows,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    sea_orm::PaginatorTrait::count(
+        E::find().filter(sea_orm::ColumnTrait::eq(&E::PARENT, parent)),
+        conn,
+    )
+    .await
+}
+
+/// The rows `query` finds, grouped by the parent `parent_of` reads from each
+/// (in the query's order within each parent).
+pub async fn grouped<E, C>(
+    conn: &C,
+    query: sea_orm::Select<E>,
+    parent_of: fn(&E::Model) -> Uuid,
+) -> Result<HashMap<Uuid, Vec<E::Model>>, DbErr>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    Ok(group_rows(query.all(conn).await?, parent_of))
+}
+
+/// `rows` grouped by the parent `parent_of` reads from each, in their order.
+pub fn group_rows<M>(rows: Vec<M>, parent_of: fn(&M) -> Uuid) -> HashMap<Uuid, Vec<M>> {
+    let mut out: HashMap<Uuid, Vec<M>> = HashMap::new();
+    for row in rows {
+        out.entry(parent_of(&row)).or_default().push(row);
+    }
+    out
 }
 
 /// Counting the statements that touch given tables, so a test can hold a

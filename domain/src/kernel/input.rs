@@ -202,6 +202,30 @@ impl Fields {
     }
 }
 
+/// A reporting period of whole local dates `from` to `to` (inclusive),
+/// checked and turned into the instants `[start, end)` it covers: `to`
+/// before `from` is OUT_OF_RANGE on `to`; more than `max_days` is refused on
+/// `to` as `too_long` says (its code and message).
+pub fn period(
+    calendar: &crate::rules::calendar::BusinessCalendar,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    max_days: i64,
+    too_long: (ErrorCode, &str),
+) -> Result<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>), DomainError> {
+    if to < from {
+        return Err(DomainError::rejected(
+            &["to"],
+            ErrorCode::OutOfRange,
+            "to is before from",
+        ));
+    }
+    if (to - from).num_days() > max_days {
+        return Err(DomainError::rejected(&["to"], too_long.0, too_long.1));
+    }
+    Ok(calendar.days_window(from, to))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -98,6 +98,26 @@ pub fn text_contains<C: ColumnTrait>(
 }
 
 impl<T> Page<T> {
+    /// The ids of the page's items, in order (to load what belongs to them
+    /// in one query).
+    pub fn ids(&self) -> Vec<Uuid> {
+        self.items.iter().map(|(id, _)| *id).collect()
+    }
+
+    /// The same page with each item made into another (joined with what was
+    /// loaded for it, or shown another way).
+    pub fn map<U>(self, mut f: impl FnMut(Uuid, T) -> U) -> Page<U> {
+        Page {
+            items: self
+                .items
+                .into_iter()
+                .map(|(id, item)| (id, f(id, item)))
+                .collect(),
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+        }
+    }
+
     /// A page with nothing on it (e.g. for a caller who may see nothing).
     pub fn empty(req: PageRequest) -> Self {
         Page {

@@ -208,20 +208,24 @@ impl<'a> Write<'a> {
         before: Option<&S>,
         after: Option<&S>,
     ) -> Result<(), DomainError> {
-        append_audit(
-            &self.txn,
-            self.ctx,
-            subject_type,
-            subject_id,
-            action,
-            before,
-            after,
-        )
-        .await?;
-        if !self.touched.contains(&subject_id) {
-            self.touched.push(subject_id);
-        }
-        Ok(())
+        let actor = self.ctx.actor.clone();
+        self.audit_as(&actor, subject_type, subject_id, action, before, after)
+            .await
+    }
+
+    /// Audit the change of one record (`before` → `after`) and commit,
+    /// answering `after`: how most single-record writes end.
+    pub async fn commit_audited<S: Serialize>(
+        mut self,
+        subject_type: &str,
+        subject_id: Uuid,
+        action: &str,
+        before: Option<&S>,
+        after: S,
+    ) -> Result<Committed<S>, DomainError> {
+        self.audit(subject_type, subject_id, action, before, Some(&after))
+            .await?;
+        self.commit(after).await
     }
 
     /// Append an audit entry made by `actor` rather than the caller: an

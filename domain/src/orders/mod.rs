@@ -12,6 +12,7 @@ use crate::approvals::{self, NewApproval};
 use crate::business_time::timers::{self, TimerPlan};
 use crate::invoices::document::{Bill, BillLine, Buyer};
 use crate::invoices::{self, Invoice};
+use crate::kernel::db::group_rows;
 use crate::kernel::{
     Committed, Ctx, DomainError, ErrorCode, Fields, IdempotencyKey, Page, PageRequest, Permission,
     Scope, Write, fetch_page_sorted,
@@ -747,22 +748,11 @@ pub async fn list(
         |o| o.id,
     )
     .await?;
-    let ids: Vec<Uuid> = page.items.iter().map(|(id, _)| *id).collect();
-    let mut lines = lines_of(db, &ids).await?;
-    let items = page
-        .items
-        .into_iter()
-        .map(|(id, order)| {
-            let (mine, rest) = lines.drain(..).partition(|l| l.order_id == id);
-            lines = rest;
-            (id, Order { order, lines: mine })
-        })
-        .collect();
-    Ok(Page {
-        items,
-        has_next_page: page.has_next_page,
-        has_previous_page: page.has_previous_page,
-    })
+    let mut lines = group_rows(lines_of(db, &page.ids()).await?, |l| l.order_id);
+    Ok(page.map(|id, order| Order {
+        order,
+        lines: lines.remove(&id).unwrap_or_default(),
+    }))
 }
 
 /// The live allocations of an order (what is reserved where), with each
@@ -1487,6 +1477,38 @@ pub(crate) async fn invoice_in(
     Ok((after, invoice))
 }
 
+/// Store an order derived from another (a backorder, a replacement) with
+/// its lines: `order` gets its own number and starts a life of its own
+/// (no reservation, nothing delivered, closed or archived, version 1).
+async fn insert_derived(
+    w: &mut Write<'_>,
+    order: sales_order::Model,
+    lines: Vec<order_line::Model>,
+) -> Result<(sales_order::Model, Vec<order_line::Model>), DomainError> {
+    let now = w.now();
+    let number = numbering::next(w.conn(), numbering::SALES_ORDER).await?;
+    let order = w
+        .insert(sales_order::ActiveModel::from(sales_order::Model {
+            number,
+            reservation_approval_id: None,
+            reserved_until: None,
+            delivered_at: None,
+            closed_at: None,
+            archived: false,
+            archived_at: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            ..order
+        }))
+        .await?;
+    let mut stored = Vec::with_capacity(lines.len());
+    for line in lines {
+        stored.push(order_line::ActiveModel::from(line).insert(w.conn()).await?);
+    }
+    Ok((order, stored))
+}
+
 /// A new BACKORDERED order for `remainder` (same customer, prices and
 /// delivery details; no second shipping charge), linked to `from`.
 async fn split_off_backorder(
@@ -1518,35 +1540,19 @@ async fn split_off_backorder(
     };
     let totals = pricing::totals(&charges, &lines, settings)
         .map_err(|e| DomainError::internal(e.message))?;
-    let number = numbering::next(w.conn(), numbering::SALES_ORDER).await?;
-    let order = w
-        .insert(sales_order::ActiveModel::from(sales_order::Model {
-            id,
-            number,
-            status: OrderStatus::Backordered,
-            shipping_cents: 0,
-            order_discount_cents: discount.cents(),
-            total_cents: totals.inclusive.cents(),
-            reservation_approval_id: None,
-            status_reason: Some(format!("split from {} when it was invoiced", from.number)),
-            reserved_until: None,
-            placed_by: actor.id.clone(),
-            backorder_of: Some(from.id),
-            replacement_of: None,
-            delivered_at: None,
-            closed_at: None,
-            archived: false,
-            archived_at: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            ..from.clone()
-        }))
-        .await?;
-    let mut stored = Vec::with_capacity(lines.len());
-    for line in lines {
-        stored.push(order_line::ActiveModel::from(line).insert(w.conn()).await?);
-    }
+    let derived = sales_order::Model {
+        id,
+        status: OrderStatus::Backordered,
+        shipping_cents: 0,
+        order_discount_cents: discount.cents(),
+        total_cents: totals.inclusive.cents(),
+        status_reason: Some(format!("split from {} when it was invoiced", from.number)),
+        placed_by: actor.id.clone(),
+        backorder_of: Some(from.id),
+        replacement_of: None,
+        ..from.clone()
+    };
+    let (order, stored) = insert_derived(w, derived, lines).await?;
     // Its late risk is its own from now on.
     let plan = TimerPlan {
         kind: timer_kind::LATE_RISK,
@@ -1629,40 +1635,23 @@ pub async fn place_replacement_in(
     }
     let from = &original.order;
     let today = calendar.local_date(now);
-    let number = numbering::next(w.conn(), numbering::SALES_ORDER).await?;
-    let order = w
-        .insert(sales_order::ActiveModel::from(sales_order::Model {
-            id,
-            number,
-            status: OrderStatus::Placed,
-            on_hold: false,
-            required_delivery_date: calendar
-                .add_business_days(today, REPLACEMENT_LEAD_BUSINESS_DAYS),
-            shipping_cents: 0,
-            order_discount_cents: 0,
-            total_cents: 0,
-            reservation_approval_id: None,
-            status_reason: Some(format!("replaces goods of {}: {reason}", from.number)),
-            reserved_until: None,
-            placed_by: w.ctx().actor.id.clone(),
-            late_risk: entity::LateRisk::OnTrack,
-            estimated_delivery: None,
-            backorder_of: None,
-            replacement_of: Some(from.id),
-            delivered_at: None,
-            closed_at: None,
-            archived: false,
-            archived_at: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            ..from.clone()
-        }))
-        .await?;
-    let mut stored = Vec::with_capacity(replaced.len());
-    for line in replaced {
-        stored.push(order_line::ActiveModel::from(line).insert(w.conn()).await?);
-    }
+    let derived = sales_order::Model {
+        id,
+        status: OrderStatus::Placed,
+        on_hold: false,
+        required_delivery_date: calendar.add_business_days(today, REPLACEMENT_LEAD_BUSINESS_DAYS),
+        shipping_cents: 0,
+        order_discount_cents: 0,
+        total_cents: 0,
+        status_reason: Some(format!("replaces goods of {}: {reason}", from.number)),
+        placed_by: w.ctx().actor.id.clone(),
+        late_risk: entity::LateRisk::OnTrack,
+        estimated_delivery: None,
+        backorder_of: None,
+        replacement_of: Some(from.id),
+        ..from.clone()
+    };
+    let (order, stored) = insert_derived(w, derived, replaced).await?;
     if let Some(due_at) = risk::next_review(
         calendar,
         order.status,

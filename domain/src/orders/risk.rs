@@ -103,7 +103,7 @@ pub fn next_review(
     if finished(status) {
         return None;
     }
-    let midnight = |d: NaiveDate| cal.local_to_utc(d.and_hms_opt(0, 0, 0).expect("midnight"));
+    let midnight = |d: NaiveDate| cal.start_of_day(d);
     let last = ship_by(cal, required, speed);
     let at_risk = business_days_before(cal, last, 1);
     let late = last.succ_opt()?.min(required.succ_opt()?);

@@ -121,11 +121,8 @@ async fn find_by_kind<C: ConnectionTrait>(
         .await
 }
 
-pub async fn find<C: ConnectionTrait>(
-    conn: &C,
-    id: Uuid,
-) -> Result<Option<notification::Model>, DbErr> {
-    notification::Entity::find_by_id(id).one(conn).await
+crate::find_by_id! {
+    pub fn find -> notification
 }
 
 /// A claim to send: the row as claimed (its `attempts` counts this one), and

@@ -14,55 +14,32 @@ pub struct Series {
     pub prefix: &'static str,
 }
 
-pub const SALES_ORDER: Series = Series {
-    counter: "sales_order",
-    prefix: "SO",
-};
+impl Series {
+    /// The series counted in the counter row `counter`, numbered `PREFIX-000001`.
+    pub const fn new(counter: &'static str, prefix: &'static str) -> Series {
+        Series { counter, prefix }
+    }
+}
 
-pub const TAX_INVOICE: Series = Series {
-    counter: "tax_invoice",
-    prefix: "INV",
-};
+pub const SALES_ORDER: Series = Series::new("sales_order", "SO");
 
-pub const ADJUSTMENT_NOTE: Series = Series {
-    counter: "adjustment_note",
-    prefix: "ADJ",
-};
+pub const TAX_INVOICE: Series = Series::new("tax_invoice", "INV");
 
-pub const PURCHASE_ORDER: Series = Series {
-    counter: "purchase_order",
-    prefix: "PO",
-};
+pub const ADJUSTMENT_NOTE: Series = Series::new("adjustment_note", "ADJ");
 
-pub const ENGAGEMENT: Series = Series {
-    counter: "engagement",
-    prefix: "ENG",
-};
+pub const PURCHASE_ORDER: Series = Series::new("purchase_order", "PO");
 
-pub const TICKET: Series = Series {
-    counter: "ticket",
-    prefix: "TKT",
-};
+pub const ENGAGEMENT: Series = Series::new("engagement", "ENG");
 
-pub const RECALL: Series = Series {
-    counter: "recall",
-    prefix: "RCL",
-};
+pub const TICKET: Series = Series::new("ticket", "TKT");
 
-pub const INJURY_REPORT: Series = Series {
-    counter: "injury_report",
-    prefix: "INJ",
-};
+pub const RECALL: Series = Series::new("recall", "RCL");
 
-pub const CLAIM: Series = Series {
-    counter: "guarantee_claim",
-    prefix: "CLM",
-};
+pub const INJURY_REPORT: Series = Series::new("injury_report", "INJ");
 
-pub const RETURN: Series = Series {
-    counter: "return_request",
-    prefix: "RMA",
-};
+pub const CLAIM: Series = Series::new("guarantee_claim", "CLM");
+
+pub const RETURN: Series = Series::new("return_request", "RMA");
 
 /// Take the next number of `series` in this transaction, formatted.
 pub async fn next<C: ConnectionTrait>(conn: &C, series: Series) -> Result<String, DbErr> {

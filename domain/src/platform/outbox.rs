@@ -343,8 +343,8 @@ pub async fn lag<C: ConnectionTrait>(
     Ok((pending, oldest))
 }
 
-pub async fn find<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<outbox::Model>, DbErr> {
-    outbox::Entity::find_by_id(id).one(conn).await
+crate::find_by_id! {
+    pub fn find -> outbox
 }
 
 /// Hand a dead-lettered row to the relay again with a fresh set of attempts.

@@ -70,13 +70,12 @@ pub async fn retry(
         .one(w.conn())
         .await?
         .ok_or_else(|| DomainError::internal("dead job vanished"))?;
-    w.audit(
+    w.commit_audited(
         &dead.job_kind,
         dead.reference_id,
         "dead_job.retried",
         Some(&dead),
-        Some(&after),
+        after,
     )
-    .await?;
-    w.commit(after).await
+    .await
 }

@@ -12,6 +12,7 @@ pub mod state;
 
 use crate::approvals::{self, NewApproval};
 use crate::catalogue::stock::{Change, change_in};
+use crate::kernel::db::children_of;
 use crate::kernel::{
     Committed, Ctx, DomainError, ErrorCode, Fields, Page, PageRequest, Permission, Write,
     fetch_page_sorted,
@@ -40,6 +41,12 @@ use serde::{Deserialize, Serialize};
 use state::Event;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
+
+crate::children! {
+    supplier_product: SupplierId / supplier_id by Id;
+    purchase_order_line: PurchaseOrderId / purchase_order_id by LineNo;
+    goods_receipt_line: ReceiptId / receipt_id by Id;
+}
 
 pub const SUBJECT_TYPE: &str = "purchase_order";
 pub const SUPPLIER_SUBJECT_TYPE: &str = "supplier";
@@ -92,15 +99,14 @@ pub async fn create_supplier(
             updated_at: Set(now),
         })
         .await?;
-    w.audit(
+    w.commit_audited(
         SUPPLIER_SUBJECT_TYPE,
         supplier.id,
         "supplier.created",
         None,
-        Some(&supplier),
+        supplier,
     )
-    .await?;
-    w.commit(supplier).await
+    .await
 }
 
 /// A supplier by id (`None` for other kinds of party).
@@ -130,16 +136,7 @@ pub async fn products_of<C: ConnectionTrait>(
     conn: &C,
     supplier_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<supplier_product::Model>>, DbErr> {
-    let mut out: HashMap<Uuid, Vec<supplier_product::Model>> = HashMap::new();
-    for row in supplier_product::Entity::find()
-        .filter(supplier_product::Column::SupplierId.is_in(supplier_ids.iter().copied()))
-        .order_by_asc(supplier_product::Column::Id)
-        .all(conn)
-        .await?
-    {
-        out.entry(row.supplier_id).or_default().push(row);
-    }
-    Ok(out)
+    children_of::<supplier_product::Entity, _>(conn, supplier_ids).await
 }
 
 /// What a supplier supplies, as staff enter it.
@@ -159,7 +156,7 @@ pub async fn set_supplier_product(
     ctx: &Ctx,
     input: &SupplierProductInput,
 ) -> Result<Committed<supplier_product::Model>, DomainError> {
-    let mut w = Write::begin(db, ctx, Permission::Purchase).await?;
+    let w = Write::begin(db, ctx, Permission::Purchase).await?;
     let mut fields = Fields::new();
     let sku = fields.text("supplierSku", &input.supplier_sku, 100);
     let cost = fields.optional("unitCost", Some(input.unit_cost.as_str()), Money::parse);
@@ -219,15 +216,14 @@ pub async fn set_supplier_product(
         .one(w.conn())
         .await?
         .ok_or_else(|| DomainError::internal("the supplier product just stored is missing"))?;
-    w.audit(
+    w.commit_audited(
         SUPPLIER_SUBJECT_TYPE,
         input.supplier_id,
         "supplier.product_set",
         None,
-        Some(&stored),
+        stored,
     )
-    .await?;
-    w.commit(stored).await
+    .await
 }
 
 /// A purchase order with its lines.
@@ -294,29 +290,11 @@ pub async fn list(
     }
     let page =
         fetch_page_sorted(db, query, purchase_order::Column::Id, page, true, |o| o.id).await?;
-    let ids: Vec<Uuid> = page.items.iter().map(|(id, _)| *id).collect();
-    let mut lines: HashMap<Uuid, Vec<purchase_order_line::Model>> = HashMap::new();
-    for line in purchase_order_line::Entity::find()
-        .filter(purchase_order_line::Column::PurchaseOrderId.is_in(ids))
-        .order_by_asc(purchase_order_line::Column::LineNo)
-        .all(db)
-        .await?
-    {
-        lines.entry(line.purchase_order_id).or_default().push(line);
-    }
-    let items = page
-        .items
-        .into_iter()
-        .map(|(id, order)| {
-            let lines = lines.remove(&id).unwrap_or_default();
-            (id, PurchaseOrder { order, lines })
-        })
-        .collect();
-    Ok(Page {
-        items,
-        has_next_page: page.has_next_page,
-        has_previous_page: page.has_previous_page,
-    })
+    let mut lines = children_of::<purchase_order_line::Entity, _>(db, &page.ids()).await?;
+    Ok(page.map(|id, order| PurchaseOrder {
+        order,
+        lines: lines.remove(&id).unwrap_or_default(),
+    }))
 }
 
 /// One line as staff enter it.
@@ -780,10 +758,7 @@ pub async fn send(
     };
     approvals::request_in_with_id(&mut w, calendar, &new, approval_id).await?;
     // An approval given at once has sent it already; read it as it is now.
-    let po = find(w.conn(), id)
-        .await?
-        .ok_or_else(|| DomainError::internal("the purchase order vanished"))?;
-    w.commit(po).await
+    commit_as_now(w, id).await
 }
 
 /// The PURCHASE_ORDER approval closed (in the deciding write): approved
@@ -857,20 +832,38 @@ pub async fn cancel(
     if let Some(approval) = before.order.approval_id {
         approvals::withdraw_in(&mut w, approval).await?;
     }
+    settle(
+        w,
+        &before.order,
+        status,
+        Some(reason),
+        "purchase_order.cancelled",
+    )
+    .await
+}
+
+/// Move `before` to `status`, saying why, audited as `action`, and commit
+/// with the purchase order as it is now.
+async fn settle(
+    mut w: Write<'_>,
+    before: &purchase_order::Model,
+    status: PurchaseOrderStatus,
+    reason: Option<String>,
+    action: &str,
+) -> Result<Committed<PurchaseOrder>, DomainError> {
     let after = w
-        .change::<purchase_order::Entity>(id, before.order.version, |o| {
+        .change::<purchase_order::Entity>(before.id, before.version, |o| {
             o.status = Set(status);
-            o.status_reason = Set(Some(reason));
+            o.status_reason = Set(reason);
         })
         .await?;
-    w.audit(
-        SUBJECT_TYPE,
-        id,
-        "purchase_order.cancelled",
-        Some(&before.order),
-        Some(&after),
-    )
-    .await?;
+    w.audit(SUBJECT_TYPE, before.id, action, Some(before), Some(&after))
+        .await?;
+    commit_as_now(w, before.id).await
+}
+
+/// Commit with purchase order `id` as the write left it.
+async fn commit_as_now(w: Write<'_>, id: Uuid) -> Result<Committed<PurchaseOrder>, DomainError> {
     let po = find(w.conn(), id)
         .await?
         .ok_or_else(|| DomainError::internal("the purchase order vanished"))?;
@@ -924,7 +917,7 @@ pub async fn close(
     id: Uuid,
     reason: Option<&str>,
 ) -> Result<Committed<PurchaseOrder>, DomainError> {
-    let mut w = Write::begin(db, ctx, Permission::Purchase).await?;
+    let w = Write::begin(db, ctx, Permission::Purchase).await?;
     let before = load_locked(&w, id).await?;
     let status =
         state::apply(before.order.status, Event::Close).map_err(|i| illegal(&before.order, i))?;
@@ -945,24 +938,7 @@ pub async fn close(
         }
     };
     fields.finish(|| Some(()))?;
-    let after = w
-        .change::<purchase_order::Entity>(id, before.order.version, |o| {
-            o.status = Set(status);
-            o.status_reason = Set(reason);
-        })
-        .await?;
-    w.audit(
-        SUBJECT_TYPE,
-        id,
-        "purchase_order.closed",
-        Some(&before.order),
-        Some(&after),
-    )
-    .await?;
-    let po = find(w.conn(), id)
-        .await?
-        .ok_or_else(|| DomainError::internal("the purchase order vanished"))?;
-    w.commit(po).await
+    settle(w, &before.order, status, reason, "purchase_order.closed").await
 }
 
 /// Units of one line as received.
@@ -1330,15 +1306,8 @@ pub async fn receipts_of<C: ConnectionTrait>(
         .order_by_asc(goods_receipt::Column::Id)
         .all(conn)
         .await?;
-    let mut lines: HashMap<Uuid, Vec<goods_receipt_line::Model>> = HashMap::new();
-    for l in goods_receipt_line::Entity::find()
-        .filter(goods_receipt_line::Column::ReceiptId.is_in(receipts.iter().map(|r| r.id)))
-        .order_by_asc(goods_receipt_line::Column::Id)
-        .all(conn)
-        .await?
-    {
-        lines.entry(l.receipt_id).or_default().push(l);
-    }
+    let receipt_ids: Vec<Uuid> = receipts.iter().map(|r| r.id).collect();
+    let mut lines = children_of::<goods_receipt_line::Entity, _>(conn, &receipt_ids).await?;
     let mut out: HashMap<Uuid, Vec<Receipt>> = HashMap::new();
     for r in receipts {
         out.entry(r.purchase_order_id).or_default().push(Receipt {

@@ -206,6 +206,20 @@ impl BusinessCalendar {
         Utc.from_utc_datetime(&local)
     }
 
+    /// The instant `date` begins (its local midnight).
+    pub fn start_of_day(&self, date: NaiveDate) -> DateTime<Utc> {
+        self.local_to_utc(date.and_hms_opt(0, 0, 0).expect("midnight"))
+    }
+
+    /// The instants `[start, end)` that the local dates `from` to `to`
+    /// (inclusive) cover.
+    pub fn days_window(&self, from: NaiveDate, to: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+        (
+            self.start_of_day(from),
+            self.start_of_day(to.succ_opt().unwrap_or(to)),
+        )
+    }
+
     /// Opening instant on `date` (whether or not it is a business day).
     pub fn open_at(&self, date: NaiveDate) -> DateTime<Utc> {
         self.local_to_utc(date.and_time(self.open))

@@ -231,12 +231,9 @@ pub async fn ensure<C: ConnectionTrait>(
     Ok(())
 }
 
-/// One batch by id.
-pub async fn find<C: ConnectionTrait>(
-    conn: &C,
-    id: Uuid,
-) -> Result<Option<product_batch::Model>, DbErr> {
-    product_batch::Entity::find_by_id(id).one(conn).await
+crate::find_by_id! {
+    /// One batch by id.
+    pub fn find -> product_batch
 }
 
 /// A product's batches (staff), oldest first.

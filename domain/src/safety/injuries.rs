@@ -129,12 +129,9 @@ pub fn is_overdue(status: InjuryReportStatus, due_on: NaiveDate, today: NaiveDat
 
 // ---- Reading -----------------------------------------------------------
 
-/// A report by id (no permission check: the worker's and loaders' read).
-pub async fn find<C: ConnectionTrait>(
-    conn: &C,
-    id: Uuid,
-) -> Result<Option<injury_report::Model>, DbErr> {
-    injury_report::Entity::find_by_id(id).one(conn).await
+crate::find_by_id! {
+    /// A report by id (no permission check: the worker's and loaders' read).
+    pub fn find -> injury_report
 }
 
 /// A report by id, for staff.
@@ -358,15 +355,14 @@ pub async fn report(
         };
         timers::plan(w.conn(), &plan, now).await?;
     }
-    w.audit(
+    w.commit_audited(
         SUBJECT_TYPE,
         report.id,
         "injury_report.reported",
         None,
-        Some(&report),
+        report,
     )
-    .await?;
-    w.commit(report).await
+    .await
 }
 
 /// The ACCC's acknowledgement of a submitted report.
@@ -408,15 +404,14 @@ pub async fn record_submission(
     for kind in [timer_kind::REMINDER, timer_kind::OVERDUE] {
         timers::cancel_planned(w.conn(), kind, before.id).await?;
     }
-    w.audit(
+    w.commit_audited(
         SUBJECT_TYPE,
         before.id,
         "injury_report.submitted",
         Some(&before),
-        Some(&after),
+        after,
     )
-    .await?;
-    w.commit(after).await
+    .await
 }
 
 #[cfg(test)]

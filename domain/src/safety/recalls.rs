@@ -251,15 +251,12 @@ pub fn batch_ids_of(r: &recall::Model) -> Vec<Uuid> {
 
 // ---- Reading -----------------------------------------------------------
 
-pub async fn find<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<recall::Model>, DbErr> {
-    recall::Entity::find_by_id(id).one(conn).await
+crate::find_by_id! {
+    pub fn find -> recall
 }
 
-pub async fn find_notice<C: ConnectionTrait>(
-    conn: &C,
-    id: Uuid,
-) -> Result<Option<recall_notice::Model>, DbErr> {
-    recall_notice::Entity::find_by_id(id).one(conn).await
+crate::find_by_id! {
+    pub fn find_notice -> recall_notice
 }
 
 /// One recall (staff).
@@ -891,15 +888,8 @@ pub async fn record_submission(
     for kind in [timer_kind::ACCC_REMINDER, timer_kind::ACCC_OVERDUE] {
         timers::cancel_planned(w.conn(), kind, r.id).await?;
     }
-    w.audit(
-        SUBJECT_TYPE,
-        r.id,
-        "recall.accc_submitted",
-        Some(&r),
-        Some(&after),
-    )
-    .await?;
-    w.commit(after).await
+    w.commit_audited(SUBJECT_TYPE, r.id, "recall.accc_submitted", Some(&r), after)
+        .await
 }
 
 /// Close a recall (COMPLIANCE, ADMIN): its batches stay blocked.
@@ -923,9 +913,8 @@ pub async fn close(
             m.status = Set(RecallStatus::Closed);
         })
         .await?;
-    w.audit(SUBJECT_TYPE, r.id, "recall.closed", Some(&r), Some(&after))
-        .await?;
-    w.commit(after).await
+    w.commit_audited(SUBJECT_TYPE, r.id, "recall.closed", Some(&r), after)
+        .await
 }
 
 /// Whether a recall's ACCC reminder or escalation is still needed: it

@@ -24,6 +24,39 @@ pub struct SettingsSeed {
     pub public_base_url: String,
 }
 
+/// A settings row as the migration seeds it, for a registered seller with
+/// an example name and addresses: what previews and unit tests start from
+/// (overriding the fields they are about).
+pub fn example() -> business_settings::Model {
+    business_settings::Model {
+        id: SETTINGS_ID,
+        legal_name: "Harbour Homewares Pty Ltd".into(),
+        abn: Some("51824753556".into()),
+        gst_registered: true,
+        gst_rounding: entity::GstRounding::PerLine,
+        mail_from: "hello@example.com.au".into(),
+        public_base_url: "https://shop.example.com.au".into(),
+        timezone: "Australia/Sydney".into(),
+        support_hours_open: "09:00".into(),
+        support_hours_close: "17:00".into(),
+        shipping_standard_cents: 995,
+        shipping_express_cents: 1995,
+        shipping_overnight_cents: 3495,
+        reservation_hold_hours: 48,
+        gst_basis: entity::GstBasis::Accrual,
+        follow_up_kind: entity::FollowUpKind::Feedback,
+        follow_up_after_days: 3,
+        close_after_days: 14,
+        archive_after_days: 90,
+        escalation_grace_hours: 8,
+        significant_delay_days: 5,
+        change_of_mind_return_days: 0,
+        claim_remedy_business_days: 10,
+        version: 1,
+        updated_at: chrono::DateTime::UNIX_EPOCH,
+    }
+}
+
 impl Versioned for business_settings::Entity {
     fn version_column() -> business_settings::Column {
         business_settings::Column::Version
@@ -282,13 +315,12 @@ pub async fn update(
     let after = w
         .update_versioned::<business_settings::Entity>(changed, input.expected_version)
         .await?;
-    w.audit(
+    w.commit_audited(
         SUBJECT_TYPE,
         uuid::Uuid::nil(),
         "settings.updated",
         Some(&before),
-        Some(&after),
+        after,
     )
-    .await?;
-    w.commit(after).await
+    .await
 }

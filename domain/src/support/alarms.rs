@@ -189,12 +189,9 @@ pub async fn alarms_of<C: ConnectionTrait>(
         .await
 }
 
-/// An alarm by id (for its email).
-pub async fn find_alarm<C: ConnectionTrait>(
-    conn: &C,
-    id: Uuid,
-) -> Result<Option<ticket_sla_alarm::Model>, DbErr> {
-    ticket_sla_alarm::Entity::find_by_id(id).one(conn).await
+crate::find_by_id! {
+    /// An alarm by id (for its email).
+    pub fn find_alarm -> ticket_sla_alarm
 }
 
 /// The addresses an alarm row was told to.

@@ -12,6 +12,7 @@ pub mod sla;
 pub mod state;
 
 use crate::business_time::timers::{self, TimerPlan};
+use crate::kernel::db::children_of;
 use crate::kernel::db::find_for_update;
 use crate::kernel::{
     Committed, Ctx, DomainError, ErrorCode, Fields, Page, PageRequest, Permission, Scope, Write,
@@ -33,6 +34,10 @@ use serde::{Deserialize, Serialize};
 use state::Event;
 use std::collections::HashMap;
 use uuid::Uuid;
+
+crate::children! {
+    ticket_event: TicketId / ticket_id by Id;
+}
 
 pub const SUBJECT_TYPE: &str = "ticket";
 
@@ -65,9 +70,9 @@ pub struct TicketNotice {
 
 // ---- Reading -----------------------------------------------------------
 
-/// A ticket by id, whoever asks (background work).
-pub async fn find<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<ticket::Model>, DbErr> {
-    ticket::Entity::find_by_id(id).one(conn).await
+crate::find_by_id! {
+    /// A ticket by id, whoever asks (background work).
+    pub fn find -> ticket
 }
 
 /// A ticket the caller may see: staff any, a customer their own (another's
@@ -123,16 +128,7 @@ pub async fn history_of<C: ConnectionTrait>(
     conn: &C,
     ticket_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<ticket_event::Model>>, DbErr> {
-    let mut out: HashMap<Uuid, Vec<ticket_event::Model>> = HashMap::new();
-    for e in ticket_event::Entity::find()
-        .filter(ticket_event::Column::TicketId.is_in(ticket_ids.iter().copied()))
-        .order_by_asc(ticket_event::Column::Id)
-        .all(conn)
-        .await?
-    {
-        out.entry(e.ticket_id).or_default().push(e);
-    }
-    Ok(out)
+    children_of::<ticket_event::Entity, _>(conn, ticket_ids).await
 }
 
 /// The threads of many tickets (by ticket id), oldest first, with internal
@@ -147,15 +143,10 @@ pub async fn messages_of<C: ConnectionTrait>(
     if !with_internal {
         query = query.filter(ticket_message::Column::Internal.eq(false));
     }
-    let mut out: HashMap<Uuid, Vec<ticket_message::Model>> = HashMap::new();
-    for m in query
-        .order_by_asc(ticket_message::Column::Id)
-        .all(conn)
-        .await?
-    {
-        out.entry(m.ticket_id).or_default().push(m);
-    }
-    Ok(out)
+    crate::kernel::db::grouped(conn, query.order_by_asc(ticket_message::Column::Id), |m| {
+        m.ticket_id
+    })
+    .await
 }
 
 /// Whether the caller may read `message`: staff read every message; a
@@ -164,20 +155,14 @@ pub fn may_read(ctx: &Ctx, message: &ticket_message::Model) -> bool {
     ctx.actor.role.is_staff() || !message.internal
 }
 
-/// A message by id, whoever asks (background work).
-pub async fn message<C: ConnectionTrait>(
-    conn: &C,
-    id: Uuid,
-) -> Result<Option<ticket_message::Model>, DbErr> {
-    ticket_message::Entity::find_by_id(id).one(conn).await
+crate::find_by_id! {
+    /// A message by id, whoever asks (background work).
+    pub fn message -> ticket_message
 }
 
-/// A history step by id, whoever asks (background work).
-pub async fn event<C: ConnectionTrait>(
-    conn: &C,
-    id: Uuid,
-) -> Result<Option<ticket_event::Model>, DbErr> {
-    ticket_event::Entity::find_by_id(id).one(conn).await
+crate::find_by_id! {
+    /// A history step by id, whoever asks (background work).
+    pub fn event -> ticket_event
 }
 
 /// The address a ticket's customer is emailed at (its customer record's),

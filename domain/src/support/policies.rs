@@ -334,9 +334,8 @@ pub async fn create_policy(
             ..p.columns()
         })
         .await?;
-    w.audit(SUBJECT_TYPE, row.id, "sla_policy.created", None, Some(&row))
-        .await?;
-    w.commit(row).await
+    w.commit_audited(SUBJECT_TYPE, row.id, "sla_policy.created", None, row)
+        .await
 }
 
 /// Change a policy (ADMIN, audited) if `expected_version` is current.
@@ -363,15 +362,14 @@ pub async fn update_policy(
     let after = w
         .update_versioned::<sla_policy::Entity>(changed, change.expected_version)
         .await?;
-    w.audit(
+    w.commit_audited(
         SUBJECT_TYPE,
         after.id,
         "sla_policy.updated",
         Some(&before),
-        Some(&after),
+        after,
     )
-    .await?;
-    w.commit(after).await
+    .await
 }
 
 #[cfg(test)]

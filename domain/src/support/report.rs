@@ -197,17 +197,6 @@ pub struct Report {
     pub rows: Vec<Row>,
 }
 
-/// The UTC instants of the business timezone's midnights starting `from`
-/// and ending `to` (the day after `to`).
-pub fn window(
-    calendar: &BusinessCalendar,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> (DateTime<Utc>, DateTime<Utc>) {
-    let midnight = |d: NaiveDate| calendar.local_to_utc(d.and_hms_opt(0, 0, 0).expect("midnight"));
-    (midnight(from), midnight(to.succ_opt().unwrap_or(to)))
-}
-
 /// The tickets `scope` selects among those created in `[start, end)`, with
 /// their histories: two queries (the histories through a sub-select, so no
 /// list of ids is sent). Refused (LIMIT_EXCEEDED on `field`) over
@@ -240,15 +229,14 @@ pub async fn entries_between<C: ConnectionTrait>(
         ));
     }
     let tickets = tickets.order_by_asc(ticket::Column::Id).all(conn).await?;
-    let mut histories: HashMap<Uuid, Vec<ticket_event::Model>> = HashMap::new();
-    for e in ticket_event::Entity::find()
-        .filter(ticket_event::Column::TicketId.in_subquery(ids))
-        .order_by_asc(ticket_event::Column::Id)
-        .all(conn)
-        .await?
-    {
-        histories.entry(e.ticket_id).or_default().push(e);
-    }
+    let mut histories = crate::kernel::db::grouped(
+        conn,
+        ticket_event::Entity::find()
+            .filter(ticket_event::Column::TicketId.in_subquery(ids))
+            .order_by_asc(ticket_event::Column::Id),
+        |e| e.ticket_id,
+    )
+    .await?;
     Ok(tickets
         .into_iter()
         .map(|t| {
@@ -273,21 +261,16 @@ pub async fn sla_report(
     if !ctx.actor.role.is_staff() {
         return Err(DomainError::Forbidden);
     }
-    if to < from {
-        return Err(DomainError::rejected(
-            &["to"],
-            ErrorCode::OutOfRange,
-            "to is before from",
-        ));
-    }
-    if (to - from).num_days() > MAX_RANGE_DAYS {
-        return Err(DomainError::rejected(
-            &["to"],
+    let (start, end) = crate::kernel::input::period(
+        calendar,
+        from,
+        to,
+        MAX_RANGE_DAYS,
+        (
             ErrorCode::LimitExceeded,
-            format!("a report covers at most {MAX_RANGE_DAYS} days"),
-        ));
-    }
-    let (start, end) = window(calendar, from, to);
+            &format!("a report covers at most {MAX_RANGE_DAYS} days"),
+        ),
+    )?;
     let entries = entries_between(db, start, end, None, "to").await?;
     let rows = attainment(&entries, calendar, ctx.now(), from, to)?;
     Ok(Report { from, to, rows })
@@ -547,7 +530,7 @@ mod tests {
         let december =
             attainment(&entries, &cal, now, date(2026, 12, 1), date(2026, 12, 1)).unwrap();
         assert_eq!(row(&december, TicketPriority::Low).tally.tickets, 1);
-        let (start, end) = window(&cal, date(2026, 11, 1), date(2026, 11, 30));
+        let (start, end) = cal.days_window(date(2026, 11, 1), date(2026, 11, 30));
         assert_eq!(start, syd(2026, 11, 1, 0, 0));
         assert_eq!(end, syd(2026, 12, 1, 0, 0));
     }

@@ -110,9 +110,8 @@ pub async fn create(
             }
             other => other,
         })?;
-    w.audit(SUBJECT_TYPE, user.id, "user.created", None, Some(&user))
-        .await?;
-    w.commit(user).await
+    w.commit_audited(SUBJECT_TYPE, user.id, "user.created", None, user)
+        .await
 }
 
 fn email_taken() -> DomainError {
@@ -146,15 +145,8 @@ pub async fn disable(
     let after = w
         .update_versioned::<app_user::Entity>(changed, before.version)
         .await?;
-    w.audit(
-        SUBJECT_TYPE,
-        id,
-        "user.disabled",
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    w.commit(after).await
+    w.commit_audited(SUBJECT_TYPE, id, "user.disabled", Some(&before), after)
+        .await
 }
 
 async fn find_by_email<C: ConnectionTrait>(
@@ -167,11 +159,8 @@ async fn find_by_email<C: ConnectionTrait>(
         .await
 }
 
-pub async fn find<C: ConnectionTrait>(
-    conn: &C,
-    id: Uuid,
-) -> Result<Option<app_user::Model>, DbErr> {
-    app_user::Entity::find_by_id(id).one(conn).await
+crate::find_by_id! {
+    pub fn find -> app_user
 }
 
 /// A login the caller may see: ADMIN sees every login, anyone else only
@@ -204,8 +193,16 @@ pub async fn emails_of_role<C: ConnectionTrait>(
     conn: &C,
     role: entity::Role,
 ) -> Result<Vec<String>, DbErr> {
+    enabled_emails(conn, app_user::Column::Role.eq(role)).await
+}
+
+/// The addresses of the enabled logins `which` selects, oldest first.
+pub async fn enabled_emails<C: ConnectionTrait>(
+    conn: &C,
+    which: impl sea_orm::sea_query::IntoCondition,
+) -> Result<Vec<String>, DbErr> {
     Ok(app_user::Entity::find()
-        .filter(app_user::Column::Role.eq(role))
+        .filter(which)
         .filter(app_user::Column::Disabled.eq(false))
         .order_by_asc(app_user::Column::Id)
         .all(conn)

@@ -423,7 +423,7 @@ pub async fn replay(
     ctx: &Ctx,
     id: Uuid,
 ) -> Result<Committed<webhook_delivery::Model>, DomainError> {
-    let mut w = Write::begin(db, ctx, Permission::ManageWebhooks).await?;
+    let w = Write::begin(db, ctx, Permission::ManageWebhooks).await?;
     let before = webhook_delivery::Entity::find_by_id(id)
         .one(w.conn())
         .await?
@@ -459,15 +459,14 @@ pub async fn replay(
     }
     .update(w.conn())
     .await?;
-    w.audit(
+    w.commit_audited(
         SUBJECT_TYPE,
         id,
         "webhook.delivery_replayed",
         Some(&before),
-        Some(&after),
+        after,
     )
-    .await?;
-    w.commit(after).await
+    .await
 }
 
 /// Send a `webhook.test` event to one subscription only (ADMIN; audited on
@@ -496,15 +495,14 @@ pub async fn send_test(
             now,
         ))
         .await?;
-    w.audit(
+    w.commit_audited(
         SUBSCRIPTION,
         subscription.id,
         "webhook.test_sent",
         None,
-        Some(&row),
+        row,
     )
-    .await?;
-    w.commit(row).await
+    .await
 }
 
 /// Which deliveries to list.
@@ -551,12 +549,9 @@ pub async fn attempts_of<C: ConnectionTrait>(
         .await
 }
 
-/// A delivery by id (no permission check).
-pub async fn find<C: ConnectionTrait>(
-    conn: &C,
-    id: Uuid,
-) -> Result<Option<webhook_delivery::Model>, DbErr> {
-    webhook_delivery::Entity::find_by_id(id).one(conn).await
+crate::find_by_id! {
+    /// A delivery by id (no permission check).
+    pub fn find -> webhook_delivery
 }
 
 #[cfg(test)]

@@ -20,8 +20,7 @@ use chrono::Utc;
 use entity::{WebhookDeliveryStatus, WebhookEventType, webhook_delivery, webhook_subscription};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ModelTrait, QueryFilter,
-    Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter, Set,
 };
 use serde::Serialize;
 use std::net::IpAddr;
@@ -360,12 +359,9 @@ async fn find_in<C: ConnectionTrait>(
         .ok_or_else(|| DomainError::not_found("id", "webhook subscription"))
 }
 
-/// A subscription by id (no permission check: the worker's read).
-pub async fn find<C: ConnectionTrait>(
-    conn: &C,
-    id: Uuid,
-) -> Result<Option<webhook_subscription::Model>, DbErr> {
-    webhook_subscription::Entity::find_by_id(id).one(conn).await
+crate::find_by_id! {
+    /// A subscription by id (no permission check: the worker's read).
+    pub fn find -> webhook_subscription
 }
 
 /// A subscription (ADMIN).
@@ -393,15 +389,7 @@ pub async fn list(
         |s| s.id,
     )
     .await?;
-    Ok(Page {
-        items: page
-            .items
-            .into_iter()
-            .map(|(id, s)| (id, Subscription::of(s)))
-            .collect(),
-        has_next_page: page.has_next_page,
-        has_previous_page: page.has_previous_page,
-    })
+    Ok(page.map(|_, s| Subscription::of(s)))
 }
 
 #[cfg(test)]

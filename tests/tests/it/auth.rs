@@ -241,29 +241,7 @@ async fn tokens_from_the_cli_are_accepted() {
 #[tokio::test]
 async fn in_production_a_token_must_name_an_enabled_login() {
     let secret = "a-production-secret-of-at-least-32-characters";
-    let app = TestApp::spawn_with(&[
-        ("APP_ENV", "production"),
-        ("SMTP_URL", "smtps://mailer:pw@mail.example.com.au"),
-        ("PUBLIC_BASE_URL", "https://hub.example.com.au"),
-        ("JWT_SECRET", secret),
-        ("LINK_SIGNING_KEY", secret),
-    ])
-    .await;
-    let ctx = domain::Ctx::system(std::sync::Arc::new(app.clock.clone()));
-    let user = domain::users::create(
-        app.db(),
-        &ctx,
-        &domain::users::NewUserInput {
-            email: "ops@hub.example.com.au".into(),
-            password: "correct horse battery".into(),
-            role: Role::Admin,
-            party_id: None,
-        },
-        None,
-    )
-    .await
-    .expect("create a login")
-    .value;
+    let (app, user) = TestApp::spawn_production(secret).await;
     let token_for = |subject: &str| {
         api::auth::issue_token(
             secret,
@@ -276,8 +254,8 @@ async fn in_production_a_token_must_name_an_enabled_login() {
     };
 
     // A login's own token works.
-    let me = app.with_token(&token_for(&user.id.to_string())).me().await;
-    assert_eq!(me["id"], user.id.to_string(), "{me}");
+    let me = app.with_token(&token_for(&user)).me().await;
+    assert_eq!(me["id"], user, "{me}");
 
     // Validly signed, but naming nobody: no way to revoke it, so refused.
     for subject in ["ops-script", &uuid::Uuid::now_v7().to_string()] {

@@ -9,7 +9,8 @@
 use chrono::Duration as Days;
 use serde_json::{Value, json};
 use tests::fulfil::{
-    PATIENCE, instant, line_ids, order_of, pay, poll_until, ship, with_fake_courier,
+    PATIENCE, instant, line_ids, order_delivered, order_of, pay, ship, ship_delivered,
+    with_fake_courier,
 };
 use tests::shop::{op, place, reserve, warehouse};
 use tests::{Op, Role, TestApp, input_error, nodes, user_errors, wait_for, wait_for_value};
@@ -20,46 +21,11 @@ macro_rules! claim_fields {
     };
 }
 
-const LODGE: Op = Op {
-    field: "lodgeClaim",
-    document: concat!(
-        "mutation($input: LodgeClaimInput!) { lodgeClaim(input: $input) { claim { ",
-        claim_fields!(),
-        " } userErrors { field code message } } }"
-    ),
-};
-const ASSESS: Op = Op {
-    field: "assessClaim",
-    document: concat!(
-        "mutation($input: AssessClaimInput!) { assessClaim(input: $input) { claim { ",
-        claim_fields!(),
-        " } userErrors { field code message } } }"
-    ),
-};
-const CHOOSE: Op = Op {
-    field: "chooseClaimRemedy",
-    document: concat!(
-        "mutation($input: ChooseClaimRemedyInput!) { chooseClaimRemedy(input: $input) { claim { ",
-        claim_fields!(),
-        " } userErrors { field code message } } }"
-    ),
-};
-const COMPLETE: Op = Op {
-    field: "completeClaimRemedy",
-    document: concat!(
-        "mutation($input: CompleteClaimRemedyInput!) { completeClaimRemedy(input: $input) { claim { ",
-        claim_fields!(),
-        " } userErrors { field code message } } }"
-    ),
-};
-const WITHDRAW: Op = Op {
-    field: "withdrawClaim",
-    document: concat!(
-        "mutation($input: WithdrawClaimInput!) { withdrawClaim(input: $input) { claim { ",
-        claim_fields!(),
-        " } userErrors { field code message } } }"
-    ),
-};
+tests::record_mutation!(LODGE = "lodgeClaim"("LodgeClaimInput") "claim" { claim_fields!() });
+tests::record_mutation!(ASSESS = "assessClaim"("AssessClaimInput") "claim" { claim_fields!() });
+tests::record_mutation!(CHOOSE = "chooseClaimRemedy"("ChooseClaimRemedyInput") "claim" { claim_fields!() });
+tests::record_mutation!(COMPLETE = "completeClaimRemedy"("CompleteClaimRemedyInput") "claim" { claim_fields!() });
+tests::record_mutation!(WITHDRAW = "withdrawClaim"("WithdrawClaimInput") "claim" { claim_fields!() });
 const CLAIM: Op = Op {
     field: "claim",
     document: concat!(
@@ -86,17 +52,7 @@ const REMEDIES: [&str; 8] = [
 
 /// A SERVICE product (no stock); its id.
 async fn service(app: &TestApp, sku: &str, price: &str) -> String {
-    let created = app
-        .as_role(Role::Fulfilment)
-        .data(
-            op("createProduct", "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } userErrors { code } } }"),
-            json!({ "input": { "sku": sku, "name": format!("Service {sku}"), "kind": "SERVICE", "taxCode": "TAXABLE", "price": price, "pricesIncludeGst": true, "weightGrams": 0 } }),
-        )
-        .await;
-    created["product"]["id"]
-        .as_str()
-        .expect("created")
-        .to_owned()
+    tests::shop::service(app, sku, &format!("Service {sku}"), price).await
 }
 
 /// A customer with an order of `lines`, paid by card and its goods
@@ -108,10 +64,7 @@ async fn shipped_order(
     lines: &[(&str, i32)],
     courier: &str,
 ) -> (String, String, Vec<String>) {
-    let customer = app
-        .admin()
-        .new_customer(json!({ "name": "Claire & <Co>", "email": email }))
-        .await;
+    let customer = app.customer_named("Claire & <Co>", email).await;
     let order = place(app, &customer, lines, None).await;
     pay(app, &order).await;
     let ids = line_ids(app, &order).await;
@@ -124,8 +77,7 @@ async fn shipped_order(
 }
 
 async fn lodge(app: &TestApp, input: Value) -> Value {
-    let lodged = app.admin().data(LODGE, json!({ "input": input })).await;
-    assert!(user_errors(&lodged).is_empty(), "{lodged}");
+    let lodged = app.admin().accepted(LODGE, json!({ "input": input })).await;
     assert_eq!(lodged["claim"]["status"], "LODGED");
     lodged["claim"].clone()
 }
@@ -144,12 +96,11 @@ async fn assessed(app: &TestApp, line: &str, guarantee: &str, severity: &str) ->
     };
     let done = app
         .as_role(Role::Compliance)
-        .data(
+        .accepted(
             ASSESS,
             json!({ "input": { "claimId": claim["id"], "failed": true, "majorReasons": reasons, "reason": "Confirmed by our technician" } }),
         )
         .await;
-    assert!(user_errors(&done).is_empty(), "{done}");
     assert_eq!(done["claim"]["status"], "AWAITING_REMEDY");
     assert_eq!(done["claim"]["severity"], severity);
     done["claim"].clone()
@@ -169,8 +120,7 @@ async fn claim_of(app: &TestApp, id: &Value) -> Value {
 
 #[tokio::test]
 async fn every_major_and_minor_remedy_for_goods_and_services_is_allowed_or_refused_by_law() {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
     let location = warehouse(&app).await;
     let kettle = tests::shop::product(&app, &location, "CLM-KET", "5.00", "TAXABLE", true).await;
     let install = service(&app, "CLM-INS", "10.00").await;
@@ -280,12 +230,11 @@ async fn every_major_and_minor_remedy_for_goods_and_services_is_allowed_or_refus
                 "REPAIR" | "RESUPPLY_SERVICE" => {
                     assert_eq!(c["status"], "REMEDY_IN_PROGRESS");
                     let done = staff
-                        .data(
+                        .accepted(
                             COMPLETE,
                             json!({ "input": { "claimId": c["id"], "note": "Fixed on site" } }),
                         )
                         .await;
-                    assert!(user_errors(&done).is_empty(), "{done}");
                     assert_eq!(done["claim"]["status"], "REMEDIED");
                 }
                 _ => {
@@ -338,8 +287,7 @@ async fn every_major_and_minor_remedy_for_goods_and_services_is_allowed_or_refus
 
 #[tokio::test]
 async fn a_minor_failure_left_past_its_reasonable_time_lets_the_customer_reject() {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
     let location = warehouse(&app).await;
     let kettle = tests::shop::product(&app, &location, "CLM-MIN", "30.00", "TAXABLE", true).await;
     let (customer, order, lines) =
@@ -348,9 +296,8 @@ async fn a_minor_failure_left_past_its_reasonable_time_lets_the_customer_reject(
 
     // The customer lodges it on its own order.
     let lodged = as_customer
-        .data(LODGE, json!({ "input": { "orderLineId": lines[0], "guarantee": "ACCEPTABLE_QUALITY", "facts": "The lid <won't> close" } }))
+        .accepted(LODGE, json!({ "input": { "orderLineId": lines[0], "guarantee": "ACCEPTABLE_QUALITY", "facts": "The lid <won't> close" } }))
         .await;
-    assert!(user_errors(&lodged).is_empty(), "{lodged}");
     let id = lodged["claim"]["id"].clone();
     assert_eq!(lodged["claim"]["customerId"], customer.as_str());
     let claim = app
@@ -382,10 +329,7 @@ async fn a_minor_failure_left_past_its_reasonable_time_lets_the_customer_reject(
     );
 
     // Another customer neither sees it nor lodges on this order.
-    let other = app
-        .admin()
-        .new_customer(json!({ "name": "Other", "email": "other@example.com" }))
-        .await;
+    let other = app.customer_named("Other", "other@example.com").await;
     let stranger = app.as_customer(&other);
     let hidden = stranger.run(CLAIM, json!({ "id": id })).await;
     assert!(hidden["data"]["claim"].is_null(), "{hidden}");
@@ -445,12 +389,11 @@ async fn a_minor_failure_left_past_its_reasonable_time_lets_the_customer_reject(
 
     // The customer rejects the goods: a refund of the claimed unit.
     let chosen = as_customer
-        .data(
+        .accepted(
             CHOOSE,
             json!({ "input": { "claimId": id, "remedy": "REFUND" } }),
         )
         .await;
-    assert!(user_errors(&chosen).is_empty(), "{chosen}");
     assert_eq!(chosen["claim"]["remedy"], "REFUND");
     assert_eq!(chosen["claim"]["remedyAmount"]["amount"], "30.00");
     wait_for("the refund to remedy the claim", PATIENCE, async || {
@@ -463,12 +406,7 @@ async fn a_minor_failure_left_past_its_reasonable_time_lets_the_customer_reject(
         "{done}"
     );
     // Each step was recorded, the customer told of each.
-    let steps: Vec<&str> = done["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["step"].as_str().unwrap())
-        .collect();
+    let steps = tests::strings(&done["steps"], "step");
     assert_eq!(
         steps,
         [
@@ -481,15 +419,6 @@ async fn a_minor_failure_left_past_its_reasonable_time_lets_the_customer_reject(
     );
 }
 
-fn decide(verdict: &str) -> Op {
-    let document = if verdict == "APPROVE" {
-        "mutation($id: ID!) { decideApproval(input: { id: $id, decision: APPROVE }) { approval { status } userErrors { code } } }"
-    } else {
-        "mutation($id: ID!) { decideApproval(input: { id: $id, decision: REJECT, comment: \"not this time\" }) { approval { status } userErrors { code } } }"
-    };
-    op("decideApproval", document)
-}
-
 const REFUND_OF: Op = Op {
     field: "refund",
     document: "query($id: ID!) { refund(id: $id) { status approval { id status } adjustmentNote { id } } }",
@@ -497,8 +426,7 @@ const REFUND_OF: Op = Op {
 
 #[tokio::test]
 async fn a_refund_remedy_issues_its_adjustment_note_only_after_its_approval() {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
     let location = warehouse(&app).await;
     let chair = tests::shop::product(&app, &location, "CLM-CHR", "60.00", "TAXABLE", true).await;
     let (customer, _, lines) =
@@ -517,12 +445,11 @@ async fn a_refund_remedy_issues_its_adjustment_note_only_after_its_approval() {
     assert_eq!(assessed["claim"]["chooser"], "CUSTOMER");
     // A major failure: the customer chooses.
     let chosen = as_customer
-        .data(
+        .accepted(
             CHOOSE,
             json!({ "input": { "claimId": id, "remedy": "REFUND" } }),
         )
         .await;
-    assert!(user_errors(&chosen).is_empty(), "{chosen}");
     let c = &chosen["claim"];
     assert_eq!(c["status"], "REMEDY_IN_PROGRESS");
     assert_eq!(c["remedyAmount"]["amount"], "120.00");
@@ -533,14 +460,8 @@ async fn a_refund_remedy_issues_its_adjustment_note_only_after_its_approval() {
     let pending = app.admin().data(REFUND_OF, json!({ "id": refund })).await;
     assert_eq!(pending["status"], "AWAITING_APPROVAL");
     assert!(pending["adjustmentNote"].is_null());
-    let decided = app
-        .person("finance-2", Role::Finance)
-        .data(
-            decide("APPROVE"),
-            json!({ "id": pending["approval"]["id"] }),
-        )
+    app.approve("finance-2", Role::Finance, &pending["approval"]["id"])
         .await;
-    assert_eq!(decided["approval"]["status"], "APPROVED", "{decided}");
     let done = wait_for_value("the claim remedied", PATIENCE, async || {
         let c = claim_of(&app, &id).await;
         (c["status"] == "REMEDIED").then_some(c)
@@ -557,8 +478,7 @@ async fn a_refund_remedy_issues_its_adjustment_note_only_after_its_approval() {
 
 #[tokio::test]
 async fn a_refused_refund_sends_the_claim_back_to_choosing_and_a_new_refund_works() {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
     let location = warehouse(&app).await;
     let desk = tests::shop::product(&app, &location, "CLM-DSK", "110.00", "TAXABLE", true).await;
     let (customer, _, lines) =
@@ -575,8 +495,13 @@ async fn a_refused_refund_sends_the_claim_back_to_choosing_and_a_new_refund_work
     let refund = first["claim"]["refundId"].as_str().unwrap().to_owned();
     let pending = app.admin().data(REFUND_OF, json!({ "id": refund })).await;
     let rejected = app
-        .person("finance-2", Role::Finance)
-        .data(decide("REJECT"), json!({ "id": pending["approval"]["id"] }))
+        .decide_approval(
+            "finance-2",
+            Role::Finance,
+            &pending["approval"]["id"],
+            "REJECT",
+            Some("not this time"),
+        )
         .await;
     assert_eq!(rejected["approval"]["status"], "REJECTED", "{rejected}");
     let back = claim_of(&app, &id).await;
@@ -588,20 +513,15 @@ async fn a_refused_refund_sends_the_claim_back_to_choosing_and_a_new_refund_work
     assert!(back["adjustmentNote"].is_null());
     // Never a dead end: a withdrawal is the customer's, but choosing again works.
     let again = as_customer
-        .data(
+        .accepted(
             CHOOSE,
             json!({ "input": { "claimId": id, "remedy": "REFUND" } }),
         )
         .await;
-    assert!(user_errors(&again).is_empty(), "{again}");
     let second = again["claim"]["refundId"].as_str().unwrap().to_owned();
     assert_ne!(second, refund);
     let pending = app.admin().data(REFUND_OF, json!({ "id": second })).await;
-    app.person("finance-2", Role::Finance)
-        .data(
-            decide("APPROVE"),
-            json!({ "id": pending["approval"]["id"] }),
-        )
+    app.approve("finance-2", Role::Finance, &pending["approval"]["id"])
         .await;
     wait_for(
         "the second refund to remedy the claim",
@@ -614,42 +534,25 @@ async fn a_refused_refund_sends_the_claim_back_to_choosing_and_a_new_refund_work
 #[tokio::test]
 async fn a_replacement_runs_through_the_order_flow_and_an_open_claim_keeps_its_order_from_closing()
 {
-    let (app, courier) = with_fake_courier(None).await;
-    let _worker = app.ensure_worker().await;
+    let (app, courier, _worker) = with_fake_courier(None).await;
     let location = warehouse(&app).await;
     let lamp = tests::shop::product(&app, &location, "CLM-LMP", "40.00", "TAXABLE", true).await;
-    let customer = app
-        .admin()
-        .new_customer(json!({ "name": "Rae", "email": "rae@example.com" }))
-        .await;
+    let customer = app.customer_named("Rae", "rae@example.com").await;
     let order = place(&app, &customer, &[(&lamp, 1)], None).await;
     pay(&app, &order).await;
     let lines = line_ids(&app, &order).await;
-    let (package, tracking) = ship(&app, &order, &location, &[(&lines[0], 1)], "B").await;
-    courier.report(
-        &tracking,
-        app.clock.now_utc() + Days::hours(1),
-        "DELIVERED",
-        Some("SIGNED_FOR"),
-        "DL",
-        None,
-    );
-    poll_until(&app, &package, "the delivery", |s| {
-        s["order"]["status"] == "DELIVERED"
-    })
-    .await;
+    ship_delivered(&app, &courier, &location, &order, 1, order_delivered).await;
 
     // The customer picks a replacement for a major failure.
     let claim = assessed(&app, &lines[0], "ACCEPTABLE_QUALITY", "MAJOR").await;
     let id = claim["id"].clone();
     let chosen = app
         .as_customer(&customer)
-        .data(
+        .accepted(
             CHOOSE,
             json!({ "input": { "claimId": id, "remedy": "REPLACEMENT" } }),
         )
         .await;
-    assert!(user_errors(&chosen).is_empty(), "{chosen}");
     let replacement = chosen["claim"]["replacementOrderId"]
         .as_str()
         .unwrap()
@@ -686,21 +589,7 @@ async fn a_replacement_runs_through_the_order_flow_and_an_open_claim_keeps_its_o
         order_of(&app, &replacement).await["status"] == "PAID"
     })
     .await;
-    let repl_lines = line_ids(&app, &replacement).await;
-    let (package, tracking) =
-        ship(&app, &replacement, &location, &[(&repl_lines[0], 1)], "B").await;
-    courier.report(
-        &tracking,
-        app.clock.now_utc() + Days::hours(1),
-        "DELIVERED",
-        Some("SIGNED_FOR"),
-        "DL",
-        None,
-    );
-    poll_until(&app, &package, "the replacement's delivery", |s| {
-        s["order"]["status"] == "DELIVERED"
-    })
-    .await;
+    ship_delivered(&app, &courier, &location, &replacement, 1, order_delivered).await;
     wait_for("the claim remedied", PATIENCE, async || {
         claim_of(&app, &id).await["status"] == "REMEDIED"
     })
@@ -787,8 +676,7 @@ async fn services_of_an_engagement_are_claimed_once_it_has_started_and_resupplie
         user_errors(&goods_guarantee),
         [input_error("guarantee", "OUT_OF_RANGE")]
     );
-    let lodged = as_customer.data(LODGE, input).await;
-    assert!(user_errors(&lodged).is_empty(), "{lodged}");
+    let lodged = as_customer.accepted(LODGE, input).await;
     assert_eq!(lodged["claim"]["supply"], "SERVICES");
     let claim = lodged["claim"]["id"].clone();
     let assessed = app

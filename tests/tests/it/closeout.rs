@@ -12,8 +12,8 @@ use std::time::Duration;
 use tests::courier::FakeCourier;
 use tests::fulfil::*;
 use tests::purchasing::{
-    CREATE_PURCHASE_ORDER, RECEIVE, backordered, failed, invoiced_after_arrival, passed,
-    quarantine, send_and_approve, sent_purchase_order, sourced_product,
+    CREATE_PURCHASE_ORDER, RECEIVE, backordered, failed, invoiced_after_arrival, new_supplier,
+    passed, quarantine, send_and_approve, sent_purchase_order, sourced_product, supplies,
 };
 use tests::shop::{op, place, warehouse};
 use tests::{Role, TestApp, nodes, user_errors, wait_for};
@@ -31,14 +31,7 @@ async fn delivered_order(
 ) -> (String, String) {
     let item = stocked(app, location, sku, json!({})).await;
     let (order, customer) = paid_order(app, email, &[(&item, 1)]).await;
-    let lines = line_ids(app, &order).await;
-    let (package, tracking) = ship(app, &order, location, &[(&lines[0], 1)], "B").await;
-    let at = app.clock.now_utc() + Days::hours(1);
-    courier.report(&tracking, at, "DELIVERED", Some("SIGNED_FOR"), "DL", None);
-    poll_until(app, &package, "the delivery", |s| {
-        s["order"]["status"] == "DELIVERED"
-    })
-    .await;
+    ship_delivered(app, courier, location, &order, 1, order_delivered).await;
     (order, customer)
 }
 
@@ -92,8 +85,7 @@ async fn days_until(app: &TestApp, what: &str, mut done: impl AsyncFnMut() -> bo
 
 #[tokio::test]
 async fn a_delivered_order_gets_one_follow_up_and_two_workers_close_and_archive_it_once() {
-    let (app, courier) = with_fake_courier(None).await;
-    let _worker = app.ensure_worker().await;
+    let (app, courier, _worker) = with_fake_courier(None).await;
     let _second = app.start_worker().await;
     app.admin()
         .change_business_settings(
@@ -161,8 +153,7 @@ async fn a_delivered_order_gets_one_follow_up_and_two_workers_close_and_archive_
 
 #[tokio::test]
 async fn commercial_follow_ups_go_only_to_consenting_customers_until_they_unsubscribe() {
-    let (app, courier) = with_fake_courier(None).await;
-    let _worker = app.ensure_worker().await;
+    let (app, courier, _worker) = with_fake_courier(None).await;
     app.admin()
         .change_business_settings(json!({ "followUpKind": "DISCOUNT", "followUpAfterDays": 1 }))
         .await;
@@ -188,18 +179,10 @@ async fn commercial_follow_ups_go_only_to_consenting_customers_until_they_unsubs
     );
 
     // With consent: sent, with the one-click unsubscribe headers.
-    let customer = app
-        .admin()
-        .new_customer(json!({ "name": "Ivy Chen", "email": "ivy@example.com.au" }))
+    let customer = app.customer_named("Ivy Chen", "ivy@example.com.au").await;
+    app.as_customer(&customer)
+        .give_consent(&customer, "OFFERS", "checkout checkbox")
         .await;
-    let given = app
-        .as_customer(&customer)
-        .data(
-            op("giveConsent", "mutation($input: GiveConsentInput!) { giveConsent(input: $input) { userErrors { code } } }"),
-            json!({ "input": { "customerId": customer, "purpose": "OFFERS", "how": "checkout checkbox" } }),
-        )
-        .await;
-    assert!(user_errors(&given).is_empty(), "{given}");
     let first = order_for(&app, &courier, &location, &customer, "INK-1").await;
     app.clock.advance(Days::days(1) + Days::hours(1));
     let offer = wait_for_sent(&app, NotificationKind::NextPurchaseOffer, &first).await;
@@ -278,13 +261,15 @@ async fn order_for(
     let item = stocked(app, location, sku, json!({})).await;
     let order = place(app, customer, &[(&item, 1)], None).await;
     pay(app, &order).await;
-    let lines = line_ids(app, &order).await;
-    let (package, tracking) = ship(app, &order, location, &[(&lines[0], 1)], "B").await;
-    let at = app.clock.now_utc() + Days::hours(1);
-    courier.report(&tracking, at, "DELIVERED", Some("LEFT_SAFE"), "DL", None);
-    poll_until(app, &package, "the delivery", |s| {
-        s["order"]["status"] == "DELIVERED"
-    })
+    ship_reported(
+        app,
+        courier,
+        location,
+        &order,
+        1,
+        "LEFT_SAFE",
+        order_delivered,
+    )
     .await;
     order
 }
@@ -320,8 +305,7 @@ fn eml_with_id(app: &TestApp, message_id: &str) -> Option<std::path::PathBuf> {
 
 #[tokio::test]
 async fn products_under_their_reorder_point_raise_one_replenishment_task() {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
     let location = warehouse(&app).await;
     // 100 on hand: under a reorder point of 150, over one of 50.
     let short = stocked(
@@ -369,31 +353,23 @@ async fn products_under_their_reorder_point_raise_one_replenishment_task() {
 
     // Purchasing answers it with a purchase order for the suggested quantity.
     let buyer = app.as_role(Role::Finance);
-    let supplier = buyer
-        .data(
-            op("createSupplier", "mutation { createSupplier(input: { name: \"Tape Co\", email: \"orders@tape.example.com\" }) { supplier { id } } }"),
-            json!({}),
-        )
-        .await["supplier"]["id"]
-        .clone();
-    buyer
-        .data(
-            op("setSupplierProduct", "mutation($input: SetSupplierProductInput!) { setSupplierProduct(input: $input) { userErrors { code } } }"),
-            json!({ "input": { "supplierId": supplier, "productId": short, "supplierSku": "T-1", "unitCost": "1.50", "leadTimeDays": 3 } }),
-        )
-        .await;
+    let supplier = new_supplier(
+        &buyer,
+        json!({ "name": "Tape Co", "email": "orders@tape.example.com" }),
+    )
+    .await;
+    supplies(&buyer, &supplier, &short, "T-1", "1.50", 3).await;
     let source = op(
         "sourceReplenishment",
         "mutation($input: SourceReplenishmentInput!) { sourceReplenishment(input: $input) { purchaseOrder { status sourceTaskId lines { quantity unitCost { amount } } } userErrors { field code } } }",
     );
     let task = open[0]["id"].clone();
     let sourced = buyer
-        .data(
+        .accepted(
             source,
             json!({ "input": { "taskId": task, "supplierId": supplier } }),
         )
         .await;
-    assert!(user_errors(&sourced).is_empty(), "{sourced}");
     let po = &sourced["purchaseOrder"];
     assert_eq!(po["status"], "DRAFT");
     assert_eq!(po["sourceTaskId"], task);
@@ -414,8 +390,7 @@ async fn products_under_their_reorder_point_raise_one_replenishment_task() {
 
 #[tokio::test]
 async fn the_kpis_of_a_seeded_period_match_hand_computed_figures() {
-    let (app, courier) = with_fake_courier(None).await;
-    let _worker = app.ensure_worker().await;
+    let (app, courier, _worker) = with_fake_courier(None).await;
     let location = warehouse(&app).await;
     let item = stocked(&app, &location, "BOWL-1", json!({})).await;
     let placed_at = app.clock.now_utc();
@@ -541,24 +516,15 @@ async fn the_kpis_of_a_seeded_period_match_hand_computed_figures() {
 
 #[tokio::test]
 async fn a_bouncing_address_gets_no_commercial_follow_up_even_with_consent() {
-    let (app, courier) = with_fake_courier(None).await;
-    let _worker = app.ensure_worker().await;
+    let (app, courier, _worker) = with_fake_courier(None).await;
     app.admin()
         .change_business_settings(json!({ "followUpKind": "REVIEW", "followUpAfterDays": 1 }))
         .await;
     let location = warehouse(&app).await;
-    let customer = app
-        .admin()
-        .new_customer(json!({ "name": "Jo Park", "email": "jo@example.com.au" }))
+    let customer = app.customer_named("Jo Park", "jo@example.com.au").await;
+    app.admin()
+        .give_consent(&customer, "REVIEW_REQUESTS", "phone call")
         .await;
-    let given = app
-        .admin()
-        .data(
-            op("giveConsent", "mutation($input: GiveConsentInput!) { giveConsent(input: $input) { userErrors { code } } }"),
-            json!({ "input": { "customerId": customer, "purpose": "REVIEW_REQUESTS", "how": "phone call" } }),
-        )
-        .await;
-    assert!(user_errors(&given).is_empty(), "{given}");
     // The mail server refused the address for good earlier.
     domain::platform::deliverability::mark_bouncing(
         app.db(),
@@ -609,12 +575,11 @@ async fn promised(
 ) -> (String, String) {
     let created = app
         .as_role(Role::Fulfilment)
-        .data(
+        .accepted(
             CREATE_PURCHASE_ORDER,
             json!({ "input": { "supplierId": supplier, "expectedOn": expected_on, "lines": [{ "productId": product, "quantity": quantity }] } }),
         )
         .await;
-    assert!(user_errors(&created).is_empty(), "{created}");
     let po = created["purchaseOrder"].clone();
     send_and_approve(app, &po).await;
     (
@@ -634,21 +599,18 @@ async fn receive(
     qc_passed: bool,
 ) {
     let checklist = if qc_passed { passed() } else { failed() };
-    let received = app
-        .as_role(Role::Fulfilment)
-        .data(
+    app.as_role(Role::Fulfilment)
+        .accepted(
             RECEIVE,
             json!({ "input": { "purchaseOrderId": po, "receivedOn": received_on, "locationId": at,
                 "lines": [{ "purchaseOrderLineId": line, "quantity": quantity }], "checklist": checklist } }),
         )
         .await;
-    assert!(user_errors(&received).is_empty(), "{received}");
 }
 
 #[tokio::test]
 async fn supplier_receipt_and_processing_kpis_follow_purchase_orders_and_corrections() {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
     let location = warehouse(&app).await;
     let hold = quarantine(&app).await;
     let (bowl, bowls) = sourced_product(&app, "BOWL-2", "20.00", json!({})).await;
@@ -694,10 +656,7 @@ async fn supplier_receipt_and_processing_kpis_follow_purchase_orders_and_correct
         "mutation($id: ID!) { cancelOrder(input: { id: $id, reason: \"changed plans\" }) { order { status } userErrors { code } } }",
     );
     for (email, by_staff) in [("lee@example.com.au", true), ("max@example.com.au", false)] {
-        let customer = app
-            .admin()
-            .new_customer(json!({ "name": "Lee Tan", "email": email }))
-            .await;
+        let customer = app.customer_named("Lee Tan", email).await;
         let placed = place(&app, &customer, &[(&lamp, 1)], None).await;
         let caller = if by_staff {
             app.as_role(Role::Fulfilment)

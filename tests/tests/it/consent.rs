@@ -50,9 +50,7 @@ async fn consents(app: &TestApp, customer: &str) -> Vec<Value> {
 }
 
 async fn customer(app: &TestApp, name: &str, email: &str) -> String {
-    app.admin()
-        .new_customer(json!({ "name": name, "email": email }))
-        .await
+    app.customer_named(name, email).await
 }
 
 /// The path of a signed link the app makes (links carry PUBLIC_BASE_URL).

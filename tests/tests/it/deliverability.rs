@@ -8,7 +8,6 @@ use mail_auth::{
     AuthenticatedMessage, DkimResult, MessageAuthenticator, Parameters, ResolverCache, Txt,
 };
 use sea_orm::EntityTrait;
-use serde_json::json;
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -165,9 +164,7 @@ async fn spawn(extra: &[(&str, String)]) -> TestApp {
 }
 
 async fn create_customer(app: &TestApp, name: &str, email: &str) -> String {
-    app.admin()
-        .new_customer(json!({ "name": name, "email": email }))
-        .await
+    app.customer_named(name, email).await
 }
 
 #[tokio::test]

@@ -1,11 +1,12 @@
 //! The job path end to end: outbox → relay → queue → handler → email.
 
+use domain::engagements::NewEngagement;
 use serde_json::json;
 use std::collections::HashSet;
 use std::time::Duration;
 use tests::smtp::SmtpSink;
 use tests::{
-    Role, TestApp, eml_files, error_code, nodes, ops, services, user_error_codes, wait_for,
+    Email, Role, TestApp, eml_files, error_code, nodes, ops, services, user_error_codes, wait_for,
     wait_for_value,
 };
 
@@ -44,8 +45,8 @@ async fn finished_outbox_jobs(app: &TestApp) -> Option<i64> {
 
 #[tokio::test]
 async fn a_new_customer_gets_exactly_one_welcome_email_file() {
-    let app = TestApp::spawn_with(&[("PUBLIC_BASE_URL", "https://shop.example.com.au")]).await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) =
+        TestApp::spawn_with_worker(&[("PUBLIC_BASE_URL", "https://shop.example.com.au")]).await;
     let id = create_customer(&app, "Harbour Homewares", Some("orders@harbour.example")).await;
     create_customer(&app, "No Email Traders", None).await;
 
@@ -128,9 +129,9 @@ async fn with_smtp_down_sends_retry_and_all_arrive_once_it_is_back() {
     // before the first email runs out of attempts (after about 45 s), even
     // when the SQLite queue takes its 30 s poll to pick a job up on a busy
     // machine.
-    let app =
-        TestApp::spawn_with(&[("SMTP_URL", &sink.url()), ("EMAIL_RETRY_BASE_MS", "3000")]).await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) =
+        TestApp::spawn_with_worker(&[("SMTP_URL", &sink.url()), ("EMAIL_RETRY_BASE_MS", "3000")])
+            .await;
     sink.stop();
     let mut ids = Vec::new();
     for i in 0..5 {
@@ -219,8 +220,7 @@ async fn with_smtp_down_sends_retry_and_all_arrive_once_it_is_back() {
 async fn a_rejected_recipient_becomes_a_dead_letter_and_retry_delivers_it() {
     let sink = SmtpSink::start().await;
     sink.reject("bounce@dead.example");
-    let app = TestApp::spawn_with(&[("SMTP_URL", &sink.url())]).await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[("SMTP_URL", &sink.url())]).await;
     let id = create_customer(&app, "Bouncy Pty Ltd", Some("bounce@dead.example")).await;
 
     let admin = app.admin();
@@ -267,8 +267,7 @@ async fn a_rejected_recipient_becomes_a_dead_letter_and_retry_delivers_it() {
 
 #[tokio::test]
 async fn metrics_and_readiness_cover_the_job_path() {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
     let id = create_customer(&app, "Metric Pty Ltd", Some("m@metric.example")).await;
     // SENT is recorded after the file is written: wait for the record.
     wait_for("the email recorded SENT", PATIENCE, async || {
@@ -281,14 +280,8 @@ async fn metrics_and_readiness_cover_the_job_path() {
     // Metrics live on their own address, not on the public API port.
     assert_eq!(app.get("/metrics").await.status(), 404);
     let metrics = app
-        .client
-        .get(format!("http://{}/metrics", app.app.metrics_addr))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .fetch_text(&format!("http://{}/metrics", app.app.metrics_addr))
+        .await;
     for name in [
         "hub_outbox_pending",
         "hub_outbox_lag_seconds",
@@ -321,8 +314,7 @@ async fn two_hundred_customers_with_two_workers_get_two_hundred_messages() {
         .for_each_concurrent(20, |i| {
             let app = &app;
             async move {
-                app.admin()
-                    .new_customer(json!({ "name": format!("Bulk {i}"), "email": format!("bulk{i}@bulk.example") }))
+                app.customer_named(&format!("Bulk {i}"), &format!("bulk{i}@bulk.example"))
                     .await;
             }
         })
@@ -346,14 +338,9 @@ async fn two_hundred_customers_with_two_workers_get_two_hundred_messages() {
 /// The addresses an email points at: `href`s of its HTML part and bare
 /// `http(s)://` addresses of its text part.
 fn links_in(raw: &[u8]) -> Vec<String> {
-    let message = mail_parser::MessageParser::default()
-        .parse(raw)
-        .expect("an email");
-    let html = message
-        .body_html(0)
-        .unwrap_or_default()
-        .replace("&#x2f;", "/");
-    let text = message.body_text(0).unwrap_or_default();
+    let email = Email::parse(raw);
+    let html = email.html.replace("&#x2f;", "/");
+    let text = email.text;
     let mut links: Vec<String> = html
         .split("href=\"")
         .skip(1)
@@ -372,8 +359,8 @@ fn links_in(raw: &[u8]) -> Vec<String> {
 /// email must be added here.
 #[tokio::test]
 async fn every_link_in_every_kind_of_email_opens_a_real_page() {
-    let app = TestApp::spawn_with(&[("PUBLIC_BASE_URL", "http://hub.test")]).await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) =
+        TestApp::spawn_with_worker(&[("PUBLIC_BASE_URL", "http://hub.test")]).await;
     let mut package: Option<String> = None;
     let mut follow_up_order: Option<String> = None;
     let mut closeout_order: Option<String> = None;
@@ -572,19 +559,13 @@ async fn order_email(
         app.clock
             .set(calendar.open_at(required) + chrono::Duration::hours(1));
     }
-    wait_for("the order email recorded SENT", PATIENCE, async || {
-        app.notifications_of(kind, &id)
-            .await
-            .iter()
-            .any(|n| n.status == entity::NotificationStatus::Sent)
-    })
-    .await;
+    app.sent_notification(kind, &id).await;
     written_email(app, |subject| subject.ends_with(subject_ends))
 }
 
 /// Stock one product, order it and have the reservation approved at once
-/// (under $500): the order and its tax invoice's id.
-async fn invoiced_order(app: &TestApp, sku: &str) -> (String, String) {
+/// (under $500): the order, its tax invoice's id and the warehouse.
+async fn invoiced_order(app: &TestApp, sku: &str) -> (String, String, String) {
     use tests::shop::{op, place, product, reserve, warehouse};
     let location = warehouse(app).await;
     let lamp = product(app, &location, sku, "49.00", "TAXABLE", true).await;
@@ -604,25 +585,20 @@ async fn invoiced_order(app: &TestApp, sku: &str) -> (String, String) {
         .as_str()
         .expect("the order was invoiced")
         .to_owned();
-    (order, invoice)
+    (order, invoice, location)
 }
 
 /// The tax invoice email the system sends when an order is invoiced.
 async fn invoice_email(app: &TestApp) -> Vec<u8> {
-    let (_, invoice) = invoiced_order(app, "invoice-links").await;
-    wait_for("the invoice email recorded SENT", PATIENCE, async || {
-        app.notifications_of(entity::NotificationKind::InvoiceIssued, &invoice)
-            .await
-            .iter()
-            .any(|n| n.status == entity::NotificationStatus::Sent)
-    })
-    .await;
+    let (_, invoice, _) = invoiced_order(app, "invoice-links").await;
+    app.sent_notification(entity::NotificationKind::InvoiceIssued, &invoice)
+        .await;
     written_email(app, |subject| subject.starts_with("Tax invoice INV-"))
 }
 
 /// The receipt of a card payment (under $200: approved at once).
 async fn receipt_email(app: &TestApp) -> Vec<u8> {
-    let (order, _) = invoiced_order(app, "receipt-links").await;
+    let (order, _, _) = invoiced_order(app, "receipt-links").await;
     let paid = app
         .admin()
         .data(
@@ -631,13 +607,8 @@ async fn receipt_email(app: &TestApp) -> Vec<u8> {
         )
         .await;
     let payment = paid["payment"]["id"].as_str().expect("captured").to_owned();
-    wait_for("the receipt recorded SENT", PATIENCE, async || {
-        app.notifications_of(entity::NotificationKind::PaymentReceipt, &payment)
-            .await
-            .iter()
-            .any(|n| n.status == entity::NotificationStatus::Sent)
-    })
-    .await;
+    app.sent_notification(entity::NotificationKind::PaymentReceipt, &payment)
+        .await;
     written_email(app, |subject| subject.starts_with("Receipt for order"))
 }
 
@@ -649,80 +620,49 @@ async fn shipment_email(
     package: &mut Option<String>,
     kind: entity::NotificationKind,
 ) -> Vec<u8> {
-    use sea_orm::{ActiveModelTrait, Set};
-    use tests::shop::op;
+    use tests::fulfil::{capture, line_ids, ship};
     if package.is_none() {
-        let (order, _) = invoiced_order(app, "shipment-links").await;
-        let fulfil = app.as_role(Role::Fulfilment);
-        app.admin()
-            .data(
-                op("capturePayment", "mutation($id: ID!) { capturePayment(input: { orderId: $id, method: CARD, cardNumber: \"4242424242424242\" }) { payment { id } } }"),
-                json!({ "id": order }),
-            )
-            .await;
-        let order_query = op(
-            "order",
-            "query($id: ID!) { order(id: $id) { status lines { id } } }",
-        );
-        wait_for("the order paid", PATIENCE, async || {
-            app.admin().data(order_query, json!({ "id": order })).await["status"] == "PAID"
-        })
-        .await;
-        let line =
-            app.admin().data(order_query, json!({ "id": order })).await["lines"][0]["id"].clone();
-        let location = app
-            .admin()
-            .data(
-                op(
-                    "stockLocations",
-                    "query { stockLocations(first: 100) { edges { node { id } } } }",
-                ),
-                json!({}),
-            )
-            .await["edges"]
-            .as_array()
-            .and_then(|edges| edges.last())
-            .expect("the newest warehouse stocks it")["node"]["id"]
-            .clone();
-        let packed = fulfil
-            .data(
-                op("packShipment", "mutation($input: PackShipmentInput!) { packShipment(input: $input) { shipment { id } userErrors { code message } } }"),
-                json!({ "input": { "orderId": order, "locationId": location, "weightGrams": 900, "items": [ { "orderLineId": line, "quantity": 1 } ] } }),
-            )
-            .await;
-        let id = packed["shipment"]["id"]
-            .as_str()
-            .expect("packed")
-            .to_owned();
-        fulfil
-            .data(
-                op("createShippingLabel", "mutation($id: ID!) { createShippingLabel(input: { shipmentId: $id, courier: A, serviceLevel: STANDARD }) { shipment { id } } }"),
-                json!({ "id": id }),
-            )
-            .await;
-        fulfil
-            .data(
-                op("confirmPickup", "mutation($id: ID!) { confirmPickup(input: { shipmentId: $id }) { shipment { id } } }"),
-                json!({ "id": id }),
-            )
-            .await;
+        let (order, _, location) = invoiced_order(app, "shipment-links").await;
+        capture(app, &order).await;
+        let line = line_ids(app, &order).await.remove(0);
+        let (id, _) = ship(app, &order, &location, &[(&line, 1)], "A").await;
         *package = Some(id);
     }
     let id = package.clone().unwrap();
     if kind != entity::NotificationKind::ShipmentShipped {
-        let payload = json!({ "kind": kind }).to_string();
-        let mut notice = tests::an_outbox_row("shipment.notice", &payload);
-        notice.subject_id = Set(uuid::Uuid::parse_str(&id).unwrap());
-        notice.insert(app.db()).await.unwrap();
+        record_notice(app, "shipment.notice", &id, kind).await;
     }
-    let sent = tests::wait_for_value(&format!("the {kind:?} email"), PATIENCE, async || {
-        app.notifications_of(kind, &id)
-            .await
-            .into_iter()
-            .find(|n| n.status == entity::NotificationStatus::Sent)
-    })
-    .await;
-    app.email_with_id(&sent.message_id)
+    app.sent_email(kind, &id).await
+}
+
+/// Record a `topic` event about `subject` asking for the email of `kind`.
+async fn record_notice(app: &TestApp, topic: &str, subject: &str, kind: entity::NotificationKind) {
+    let payload = json!({ "kind": kind }).to_string();
+    app.record_event(topic, uuid::Uuid::parse_str(subject).unwrap(), &payload)
+        .await;
+}
+
+/// The customer of `order` consents to each of `purposes`.
+async fn consent_to(app: &TestApp, order: &str, purposes: &[&str]) {
+    use tests::shop::op;
+    let customer = app
+        .admin()
+        .data(
+            op(
+                "order",
+                "query($id: ID!) { order(id: $id) { customer { id } } }",
+            ),
+            json!({ "id": order }),
+        )
+        .await["customer"]["id"]
+        .as_str()
+        .expect("the order's customer")
+        .to_owned();
+    for purpose in purposes {
+        app.admin()
+            .give_consent(&customer, purpose, "checkout checkbox")
+            .await;
+    }
 }
 
 /// An order whose customer consented to every commercial purpose, then the
@@ -732,46 +672,14 @@ async fn follow_up_email(
     order: &mut Option<String>,
     kind: entity::NotificationKind,
 ) -> Vec<u8> {
-    use sea_orm::{ActiveModelTrait, Set};
-    use tests::shop::op;
     if order.is_none() {
-        let (id, _) = invoiced_order(app, "follow-up-links").await;
-        let customer = app
-            .admin()
-            .data(
-                op(
-                    "order",
-                    "query($id: ID!) { order(id: $id) { customer { id } } }",
-                ),
-                json!({ "id": id }),
-            )
-            .await["customer"]["id"]
-            .clone();
-        for purpose in ["OFFERS", "REVIEW_REQUESTS"] {
-            let given = app
-                .admin()
-                .data(
-                    op("giveConsent", "mutation($input: GiveConsentInput!) { giveConsent(input: $input) { userErrors { code } } }"),
-                    json!({ "input": { "customerId": customer, "purpose": purpose, "how": "checkout checkbox" } }),
-                )
-                .await;
-            assert!(tests::user_errors(&given).is_empty(), "{given}");
-        }
+        let (id, _, _) = invoiced_order(app, "follow-up-links").await;
+        consent_to(app, &id, &["OFFERS", "REVIEW_REQUESTS"]).await;
         *order = Some(id);
     }
     let id = order.clone().unwrap();
-    let payload = json!({ "kind": kind }).to_string();
-    let mut notice = tests::an_outbox_row("order.follow_up", &payload);
-    notice.subject_id = Set(uuid::Uuid::parse_str(&id).unwrap());
-    notice.insert(app.db()).await.unwrap();
-    let sent = tests::wait_for_value(&format!("the {kind:?} email"), PATIENCE, async || {
-        app.notifications_of(kind, &id)
-            .await
-            .into_iter()
-            .find(|n| n.status == entity::NotificationStatus::Sent)
-    })
-    .await;
-    app.email_with_id(&sent.message_id)
+    record_notice(app, "order.follow_up", &id, kind).await;
+    app.sent_email(kind, &id).await
 }
 
 /// An invoiced order once (its customer consented to RENEWALS, a
@@ -788,40 +696,19 @@ async fn closeout_email(
     kind: entity::NotificationKind,
 ) -> Vec<u8> {
     use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-    use tests::shop::op;
     if order.is_none() {
-        let (id, _) = invoiced_order(app, "closeout-links").await;
+        let (id, _, _) = invoiced_order(app, "closeout-links").await;
         let team = app
             .admin()
             .create_user(json!({ "email": "service-team@harbour.example", "password": "a long enough password", "role": "DELIVERY_TEAM" }))
             .await;
         assert!(tests::user_errors(&team).is_empty(), "{team}");
-        let customer = app
-            .admin()
-            .data(
-                op(
-                    "order",
-                    "query($id: ID!) { order(id: $id) { customer { id } } }",
-                ),
-                json!({ "id": id }),
-            )
-            .await["customer"]["id"]
-            .clone();
-        let given = app
-            .admin()
-            .data(
-                op("giveConsent", "mutation($input: GiveConsentInput!) { giveConsent(input: $input) { userErrors { code } } }"),
-                json!({ "input": { "customerId": customer, "purpose": "RENEWALS", "how": "checkout checkbox" } }),
-            )
-            .await;
-        assert!(tests::user_errors(&given).is_empty(), "{given}");
+        consent_to(app, &id, &["RENEWALS"]).await;
         *order = Some(id);
     }
     let order_id = uuid::Uuid::parse_str(order.as_deref().unwrap()).unwrap();
     let subject = if kind == entity::NotificationKind::ServiceOnSite {
-        let mut row = tests::an_outbox_row("order.on_site", "{}");
-        row.subject_id = Set(order_id);
-        row.insert(app.db()).await.unwrap();
+        app.record_event("order.on_site", order_id, "{}").await;
         order_id
     } else if let Some(id) = *asset {
         // The timer already fired: it sent both warranty emails.
@@ -866,25 +753,12 @@ async fn closeout_email(
             payload: json!({}),
         };
         let payload = serde_json::to_string(&fired).unwrap();
-        let mut outbox = tests::an_outbox_row("timer.fired", &payload);
-        outbox.subject_id = Set(row.id);
-        outbox.insert(app.db()).await.unwrap();
+        app.record_event("timer.fired", row.id, &payload).await;
         *asset = Some(row.id);
         row.id
     };
-    let sent = wait_for_value(&format!("the {kind:?} email"), PATIENCE, async || {
-        app.notifications_of(kind, &subject.to_string())
-            .await
-            .into_iter()
-            .find(|n| n.status == entity::NotificationStatus::Sent)
-    })
-    .await;
-    let raw = app.email_with_id(&sent.message_id);
-    let unsubscribe = mail_parser::MessageParser::default()
-        .parse(&raw)
-        .expect("an email")
-        .header_raw("List-Unsubscribe")
-        .is_some();
+    let raw = app.sent_email(kind, &subject.to_string()).await;
+    let unsubscribe = Email::parse(&raw).unsubscribe;
     let customer = "closeout-links@example.com";
     let recipients: Vec<String> = app
         .notifications_of(kind, &subject.to_string())
@@ -926,36 +800,24 @@ async fn engagement_email(
     engagement: &mut Option<uuid::Uuid>,
     kind: entity::NotificationKind,
 ) -> Vec<u8> {
-    use domain::engagements::{self, MemberInput, NewEngagement, StageNotice};
+    use domain::engagements::{self, MemberInput, StageNotice};
     use sea_orm::EntityTrait;
     let customer = "engagement-links@example.com";
     let pm = "pm-links@harbour.example";
     let ctx = domain::Ctx::system(std::sync::Arc::new(app.clock.clone()));
     if engagement.is_none() {
-        let customer_id = create_customer(app, "Engagement & <Links>", Some(customer)).await;
-        let created = app
-            .admin()
-            .create_user(json!({ "email": pm, "password": "a long enough password", "role": "PROJECT_MANAGER" }))
-            .await;
-        assert!(tests::user_errors(&created).is_empty(), "{created}");
-        let pm_id = created["user"]["id"].as_str().unwrap();
-        let input = NewEngagement {
-            customer_id: uuid::Uuid::parse_str(&customer_id).unwrap(),
-            template_key: engagements::template::SERVICE_DELIVERY.into(),
-            name: "Links <check>".into(),
-            scope_reference: "SOW-LINKS-1".into(),
-            planned_start: app.clock.now_utc().date_naive(),
-            team: vec![MemberInput {
-                user_id: uuid::Uuid::parse_str(pm_id).unwrap(),
-            }],
-            fees: vec![],
-        };
-        let id = engagements::create(app.db(), &ctx, &input)
-            .await
-            .expect("the engagement is set up")
-            .value
-            .engagement
-            .id;
+        let pm_id = tests::engagements::staff(app, pm, "PROJECT_MANAGER").await;
+        let (_, mut new) = linked_engagement(
+            app,
+            ("Engagement & <Links>", customer),
+            "Links <check>",
+            "SOW-LINKS-1",
+        )
+        .await;
+        new.team = vec![MemberInput {
+            user_id: uuid::Uuid::parse_str(&pm_id).unwrap(),
+        }];
+        let id = set_up(app, &ctx, new).await;
         let calendar = app.app.state.calendar.current();
         engagements::start(app.db(), &ctx, &calendar, id)
             .await
@@ -991,15 +853,8 @@ async fn engagement_email(
     })
     .await;
     let recipients: Vec<&str> = sent.iter().map(|n| n.recipient.as_str()).collect();
-    let raw = app.email_with_id(&sent[0].message_id);
-    let message = mail_parser::MessageParser::default()
-        .parse(&raw)
-        .expect("an email");
-    let title = message.subject().unwrap_or_default().to_owned();
-    assert!(
-        message.header_raw("List-Unsubscribe").is_none(),
-        "{kind:?} is not commercial"
-    );
+    let (raw, message) = not_commercial(app, &sent[0], kind);
+    let title = &message.subject;
     if kind == entity::NotificationKind::EngagementStageStarted {
         assert_eq!(recipients, [customer], "{kind:?}");
         assert!(
@@ -1019,7 +874,7 @@ async fn engagement_email(
             .unwrap()
             .expect("the engagement");
         assert!(row.stage_overdue, "flagged");
-        let body = message.body_text(0).unwrap_or_default();
+        let body = &message.text;
         assert!(
             body.contains("Kickoff meeting completed"),
             "still missing: {body}"
@@ -1033,27 +888,19 @@ async fn engagement_email(
 /// engagement is closed as closure leaves it and its closure event
 /// recorded, so the worker sends the survey from real rows.
 async fn nps_email(app: &TestApp) -> Vec<u8> {
-    use domain::engagements::{self, Closed, NewEngagement};
+    use domain::engagements::Closed;
     use domain::platform::outbox::topic;
     use sea_orm::{ActiveModelTrait, Set, Unchanged};
     let customer = "nps-links@example.com";
     let ctx = domain::Ctx::system(std::sync::Arc::new(app.clock.clone()));
-    let customer_id = create_customer(app, "NPS & <Links>", Some(customer)).await;
-    let input = NewEngagement {
-        customer_id: uuid::Uuid::parse_str(&customer_id).unwrap(),
-        template_key: engagements::template::SERVICE_DELIVERY.into(),
-        name: "NPS <check>".into(),
-        scope_reference: "SOW-LINKS-3".into(),
-        planned_start: app.clock.now_utc().date_naive(),
-        team: vec![],
-        fees: vec![],
-    };
-    let id = engagements::create(app.db(), &ctx, &input)
-        .await
-        .expect("the engagement is set up")
-        .value
-        .engagement
-        .id;
+    let (_, new) = linked_engagement(
+        app,
+        ("NPS & <Links>", customer),
+        "NPS <check>",
+        "SOW-LINKS-3",
+    )
+    .await;
+    let id = set_up(app, &ctx, new).await;
     entity::engagement::ActiveModel {
         id: Unchanged(id),
         status: Set(entity::EngagementStatus::Closed),
@@ -1064,32 +911,15 @@ async fn nps_email(app: &TestApp) -> Vec<u8> {
     .await
     .expect("the engagement closed");
     let closed = serde_json::to_string(&Closed { engagement_id: id }).unwrap();
-    let mut event = tests::an_outbox_row(topic::ENGAGEMENT_CLOSED, &closed);
-    event.subject_id = Set(id);
-    event.insert(app.db()).await.expect("the closure event");
+    app.record_event(topic::ENGAGEMENT_CLOSED, id, &closed)
+        .await;
     let kind = entity::NotificationKind::EngagementNpsSurvey;
-    let subject = id.to_string();
-    let sent = wait_for_value(&format!("the {kind:?} email"), PATIENCE, async || {
-        app.notifications_of(kind, &subject)
-            .await
-            .into_iter()
-            .find(|n| n.status == entity::NotificationStatus::Sent)
-    })
-    .await;
-    assert_eq!(sent.recipient, customer, "{kind:?}");
-    let raw = app.email_with_id(&sent.message_id);
-    let message = mail_parser::MessageParser::default()
-        .parse(&raw)
-        .expect("an email");
-    let title = message.subject().unwrap_or_default().to_owned();
+    let (raw, message) = customer_email(app, kind, &id.to_string(), customer).await;
+    let title = &message.subject;
     assert!(
         title.starts_with("ENG-")
             && title.ends_with(" NPS <check> is complete: would you recommend us?"),
         "{title}"
-    );
-    assert!(
-        message.header_raw("List-Unsubscribe").is_none(),
-        "{kind:?} is not commercial"
     );
     let links = links_in(&raw);
     assert_eq!(links.len(), 2, "one link, in both parts: {links:?}");
@@ -1112,28 +942,19 @@ async fn nps_email(app: &TestApp) -> Vec<u8> {
 /// about that round's approval; the second round's email.
 async fn acceptance_email(app: &TestApp) -> Vec<u8> {
     use domain::approvals::{self, Decision};
-    use domain::engagements::{self, NewEngagement, deliverables};
+    use domain::engagements::{self, deliverables};
     use sea_orm::EntityTrait;
     let customer = "acceptance-links@example.com";
     let ctx = domain::Ctx::system(std::sync::Arc::new(app.clock.clone()));
     let calendar = app.app.state.calendar.current();
-    let customer_id = create_customer(app, "Acceptance & <Links>", Some(customer)).await;
-    let customer_id = uuid::Uuid::parse_str(&customer_id).unwrap();
-    let input = NewEngagement {
-        customer_id,
-        template_key: engagements::template::SERVICE_DELIVERY.into(),
-        name: "Acceptance <check>".into(),
-        scope_reference: "SOW-LINKS-2".into(),
-        planned_start: app.clock.now_utc().date_naive(),
-        team: vec![],
-        fees: vec![],
-    };
-    let id = engagements::create(app.db(), &ctx, &input)
-        .await
-        .expect("the engagement is set up")
-        .value
-        .engagement
-        .id;
+    let (customer_id, new) = linked_engagement(
+        app,
+        ("Acceptance & <Links>", customer),
+        "Acceptance <check>",
+        "SOW-LINKS-2",
+    )
+    .await;
+    let id = set_up(app, &ctx, new).await;
     engagements::start(app.db(), &ctx, &calendar, id)
         .await
         .expect("the engagement starts");
@@ -1151,24 +972,8 @@ async fn acceptance_email(app: &TestApp) -> Vec<u8> {
             .unwrap()
             .and_then(|d| d.approval_id)
             .expect("the deliverable's approval");
-        let subject = approval.to_string();
-        let sent = wait_for_value(
-            &format!("the {kind:?} email of round {version}"),
-            PATIENCE,
-            async || {
-                app.notifications_of(kind, &subject)
-                    .await
-                    .into_iter()
-                    .find(|n| n.status == entity::NotificationStatus::Sent)
-            },
-        )
-        .await;
-        assert_eq!(sent.recipient, customer, "{kind:?}");
-        let raw = app.email_with_id(&sent.message_id);
-        let message = mail_parser::MessageParser::default()
-            .parse(&raw)
-            .expect("an email");
-        let title = message.subject().unwrap_or_default().to_owned();
+        let (raw, message) = customer_email(app, kind, &approval.to_string(), customer).await;
+        let title = &message.subject;
         assert!(
             title.starts_with("ENG-")
                 && title.ends_with(&format!(
@@ -1176,11 +981,7 @@ async fn acceptance_email(app: &TestApp) -> Vec<u8> {
                 )),
             "{title}"
         );
-        assert!(
-            message.header_raw("List-Unsubscribe").is_none(),
-            "{kind:?} is not commercial"
-        );
-        let body = message.body_text(0).unwrap_or_default().into_owned();
+        let body = message.text;
         assert!(
             body.lines()
                 .any(|l| l.trim_end() == format!("Where to find it: DOC-LINKS-{version}")),
@@ -1193,14 +994,13 @@ async fn acceptance_email(app: &TestApp) -> Vec<u8> {
         emails.push((approval, raw, body));
         if version == 1 {
             // Rejected with feedback: a revision round back to Execution.
-            let as_customer = domain::Ctx {
-                actor: domain::Actor {
-                    id: "acceptance-links-customer".into(),
-                    role: entity::Role::Customer,
-                    party: Some(customer_id),
-                },
-                clock: std::sync::Arc::new(app.clock.clone()),
-            };
+            let party = uuid::Uuid::parse_str(&customer_id).unwrap();
+            let as_customer = acting_as(
+                app,
+                "acceptance-links-customer",
+                entity::Role::Customer,
+                Some(party),
+            );
             let decision = Decision {
                 id: approval,
                 verdict: entity::Verdict::Reject,
@@ -1395,36 +1195,22 @@ async fn delay_email(
     delay: &mut Option<uuid::Uuid>,
     kind: entity::NotificationKind,
 ) -> Vec<u8> {
-    use domain::engagements::{self, NewEngagement, delays};
+    use domain::engagements::{self, delays};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let customer = "delay-links@example.com";
     let admin = "admin-links@harbour.example";
     let ctx = domain::Ctx::system(std::sync::Arc::new(app.clock.clone()));
     let calendar = app.app.state.calendar.current();
     if delay.is_none() {
-        let customer_id = create_customer(app, "Delay & <Links>", Some(customer)).await;
-        let created = app
-            .admin()
-            .create_user(
-                json!({ "email": admin, "password": "a long enough password", "role": "ADMIN" }),
-            )
-            .await;
-        assert!(tests::user_errors(&created).is_empty(), "{created}");
-        let input = NewEngagement {
-            customer_id: uuid::Uuid::parse_str(&customer_id).unwrap(),
-            template_key: engagements::template::SERVICE_DELIVERY.into(),
-            name: "Delay <check>".into(),
-            scope_reference: "SOW-LINKS-3".into(),
-            planned_start: app.clock.now_utc().date_naive(),
-            team: vec![],
-            fees: vec![],
-        };
-        let id = Box::pin(engagements::create(app.db(), &ctx, &input))
-            .await
-            .expect("the engagement is set up")
-            .value
-            .engagement
-            .id;
+        tests::engagements::staff(app, admin, "ADMIN").await;
+        let (_, new) = linked_engagement(
+            app,
+            ("Delay & <Links>", customer),
+            "Delay <check>",
+            "SOW-LINKS-3",
+        )
+        .await;
+        let id = set_up(app, &ctx, new).await;
         let found = engagements::find(app.db(), id).await.unwrap().unwrap();
         let template = engagements::template(app.db(), found.engagement.template_id)
             .await
@@ -1455,22 +1241,9 @@ async fn delay_email(
         (escalation.id, admin)
     };
     let subject = subject.to_string();
-    let sent = wait_for_value(&format!("the {kind:?} email"), PATIENCE, async || {
-        app.notifications_of(kind, &subject)
-            .await
-            .into_iter()
-            .find(|n| n.recipient == to && n.status == entity::NotificationStatus::Sent)
-    })
-    .await;
-    let raw = app.email_with_id(&sent.message_id);
-    let message = mail_parser::MessageParser::default()
-        .parse(&raw)
-        .expect("an email");
-    assert!(
-        message.header_raw("List-Unsubscribe").is_none(),
-        "{kind:?} is not commercial"
-    );
-    let title = message.subject().unwrap_or_default().to_owned();
+    let sent = app.sent_notification_to(kind, &subject, to).await;
+    let (raw, message) = not_commercial(app, &sent, kind);
+    let title = &message.subject;
     if kind == entity::NotificationKind::EngagementDelayed {
         assert!(title.contains("Delay <check>: revised timeline"), "{title}");
     } else {
@@ -1490,30 +1263,23 @@ async fn delay_email(
 /// manager: the SCOPE_CHANGE_DECIDED email its customer gets, once sent.
 async fn scope_email(app: &TestApp) -> Vec<u8> {
     use domain::approvals::{self, Decision};
-    use domain::engagements::{self, NewEngagement, scope};
+    use domain::engagements::scope;
     let customer = "scope-links@example.com";
     let ctx = domain::Ctx::system(std::sync::Arc::new(app.clock.clone()));
     let calendar = app.app.state.calendar.current();
-    let customer_id = create_customer(app, "Scope & <Links>", Some(customer)).await;
-    let input = NewEngagement {
-        customer_id: uuid::Uuid::parse_str(&customer_id).unwrap(),
-        template_key: engagements::template::SERVICE_DELIVERY.into(),
-        name: "Scope <check>".into(),
-        scope_reference: "SOW-LINKS-3".into(),
-        planned_start: app.clock.now_utc().date_naive(),
-        team: vec![],
-        fees: vec![domain::engagements::fees::FeeLineInput {
-            description: "Implementation".into(),
-            amount: "1000.00".into(),
-            tax_code: None,
-        }],
-    };
-    let id = engagements::create(app.db(), &ctx, &input)
-        .await
-        .expect("the engagement is set up")
-        .value
-        .engagement
-        .id;
+    let (_, mut new) = linked_engagement(
+        app,
+        ("Scope & <Links>", customer),
+        "Scope <check>",
+        "SOW-LINKS-3",
+    )
+    .await;
+    new.fees = vec![domain::engagements::fees::FeeLineInput {
+        description: "Implementation".into(),
+        amount: "1000.00".into(),
+        tax_code: None,
+    }];
+    let id = set_up(app, &ctx, new).await;
     let change = scope::NewScopeChange {
         engagement_id: id,
         description: "Add a gift card page".into(),
@@ -1525,14 +1291,7 @@ async fn scope_email(app: &TestApp) -> Vec<u8> {
         .await
         .expect("the scope change is asked for")
         .value;
-    let pm = domain::Ctx {
-        actor: domain::Actor {
-            id: "scope-links-pm".into(),
-            role: entity::Role::ProjectManager,
-            party: None,
-        },
-        clock: std::sync::Arc::new(app.clock.clone()),
-    };
+    let pm = acting_as(app, "scope-links-pm", entity::Role::ProjectManager, None);
     let decision = Decision {
         id: change.approval_id,
         verdict: entity::Verdict::Approve,
@@ -1543,29 +1302,13 @@ async fn scope_email(app: &TestApp) -> Vec<u8> {
         .await
         .expect("a project manager approves it");
     let kind = entity::NotificationKind::ScopeChangeDecided;
-    let subject = change.id.to_string();
-    let sent = wait_for_value(&format!("the {kind:?} email"), PATIENCE, async || {
-        app.notifications_of(kind, &subject)
-            .await
-            .into_iter()
-            .find(|n| n.status == entity::NotificationStatus::Sent)
-    })
-    .await;
-    assert_eq!(sent.recipient, customer, "{kind:?}");
-    let raw = app.email_with_id(&sent.message_id);
-    let message = mail_parser::MessageParser::default()
-        .parse(&raw)
-        .expect("an email");
-    let title = message.subject().unwrap_or_default().to_owned();
+    let (raw, message) = customer_email(app, kind, &change.id.to_string(), customer).await;
+    let title = &message.subject;
     assert!(
         title.starts_with("ENG-") && title.ends_with(" Scope <check>: scope change 1 approved"),
         "{title}"
     );
-    assert!(
-        message.header_raw("List-Unsubscribe").is_none(),
-        "{kind:?} is not commercial"
-    );
-    let body = message.body_text(0).unwrap_or_default().into_owned();
+    let body = &message.text;
     assert!(body.contains("Total ex-GST: $1,250.00"), "{body}");
     raw
 }
@@ -1588,25 +1331,15 @@ async fn ticket_email(
     use domain::support::{self, NewReply, NewTicket};
     let customer = "ticket-links@example.com";
     if state.is_none() {
-        let clock: std::sync::Arc<dyn domain::Clock> = std::sync::Arc::new(app.clock.clone());
         let customer_id = create_customer(app, "Ticket & <Links>", Some(customer)).await;
         let party = uuid::Uuid::parse_str(&customer_id).unwrap();
-        let as_customer = domain::Ctx {
-            actor: domain::Actor {
-                id: "ticket-links-customer".into(),
-                role: entity::Role::Customer,
-                party: Some(party),
-            },
-            clock: clock.clone(),
-        };
-        let staff = domain::Ctx {
-            actor: domain::Actor {
-                id: "ticket-links-staff".into(),
-                role: entity::Role::DeliveryTeam,
-                party: None,
-            },
-            clock,
-        };
+        let as_customer = acting_as(
+            app,
+            "ticket-links-customer",
+            entity::Role::Customer,
+            Some(party),
+        );
+        let staff = acting_as(app, "ticket-links-staff", entity::Role::DeliveryTeam, None);
         let new = NewTicket {
             customer_id: None,
             subject: "Links <check>".into(),
@@ -1657,19 +1390,10 @@ async fn ticket_email(
         _ => mail.resolution,
     }
     .to_string();
-    let sent = wait_for_value(&format!("the {kind:?} email"), PATIENCE, async || {
-        app.notifications_of(kind, &subject)
-            .await
-            .into_iter()
-            .find(|n| n.status == entity::NotificationStatus::Sent)
-    })
-    .await;
+    let sent = app.sent_notification(kind, &subject).await;
     assert_eq!(sent.recipient, customer, "{kind:?}");
     let raw = app.email_with_id(&sent.message_id);
-    let message = mail_parser::MessageParser::default()
-        .parse(&raw)
-        .expect("an email");
-    let title = message.subject().unwrap_or_default().to_owned();
+    let title = Email::parse(&raw).subject;
     assert!(
         title.starts_with("TKT-") && title.ends_with("Links <check>"),
         "{title}"
@@ -1718,14 +1442,8 @@ async fn sla_alarm_email(
     };
     // Its moment: the timer planned for it.
     let planned = entity::timer::Entity::find()
-        .filter(entity::timer::Column::Kind.eq(timer_kind))
-        .filter(entity::timer::Column::SubjectId.eq(ticket))
-        .filter(entity::timer::Column::Status.eq(entity::TimerStatus::Planned))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap_or_else(|| panic!("a {timer_kind} timer planned"));
-    app.clock.set(planned.due_at.max(app.clock.now_utc()));
+        .filter(entity::timer::Column::Status.eq(entity::TimerStatus::Planned));
+    move_clock_to_timer(app, planned, timer_kind, ticket).await;
     let told = wait_for_value(&format!("the {alarm} alarm"), PATIENCE, async || {
         entity::ticket_sla_alarm::Entity::find()
             .filter(entity::ticket_sla_alarm::Column::TicketId.eq(ticket))
@@ -1735,13 +1453,7 @@ async fn sla_alarm_email(
             .unwrap()
     })
     .await;
-    let sent = wait_for_value(&format!("the {kind:?} email"), PATIENCE, async || {
-        app.notifications_of(kind, &told.id.to_string())
-            .await
-            .into_iter()
-            .find(|n| n.status == entity::NotificationStatus::Sent)
-    })
-    .await;
+    let sent = app.sent_notification(kind, &told.id.to_string()).await;
     if alarm == entity::SlaAlarmKind::Warning {
         assert_eq!(sent.recipient, assignee, "{kind:?}");
     } else {
@@ -1755,10 +1467,7 @@ async fn sla_alarm_email(
         );
     }
     let raw = app.email_with_id(&sent.message_id);
-    let message = mail_parser::MessageParser::default()
-        .parse(&raw)
-        .expect("an email");
-    let title = message.subject().unwrap_or_default().to_owned();
+    let title = Email::parse(&raw).subject;
     assert!(
         title.starts_with("TKT-") && title.contains(": first response "),
         "{title}"
@@ -1774,7 +1483,6 @@ async fn injury_email(
     state: &mut Option<uuid::Uuid>,
     kind: entity::NotificationKind,
 ) -> Vec<u8> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     if state.is_none() {
         tests::engagements::staff(app, "injury-compliance@example.com", "COMPLIANCE").await;
         tests::engagements::staff(app, "injury-admin@example.com", "ADMIN").await;
@@ -1816,21 +1524,14 @@ async fn injury_email(
             entity::Role::Admin,
         ),
     };
-    let planned = entity::timer::Entity::find()
-        .filter(entity::timer::Column::Kind.eq(timer_kind))
-        .filter(entity::timer::Column::SubjectId.eq(report))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap_or_else(|| panic!("a {timer_kind} timer planned"));
-    app.clock.set(planned.due_at.max(app.clock.now_utc()));
-    let sent = wait_for_value(&format!("the {kind:?} email"), PATIENCE, async || {
-        app.notifications_of(kind, &report.to_string())
-            .await
-            .into_iter()
-            .find(|n| n.status == entity::NotificationStatus::Sent)
-    })
+    move_clock_to_timer(
+        app,
+        <entity::timer::Entity as sea_orm::EntityTrait>::find(),
+        timer_kind,
+        report,
+    )
     .await;
+    let sent = app.sent_notification(kind, &report.to_string()).await;
     let staff = domain::users::emails_of_role(app.db(), role).await.unwrap();
     assert!(
         staff.contains(&sent.recipient),
@@ -1838,13 +1539,105 @@ async fn injury_email(
         sent.recipient
     );
     let raw = app.email_with_id(&sent.message_id);
-    let message = mail_parser::MessageParser::default()
-        .parse(&raw)
-        .expect("an email");
-    let title = message.subject().unwrap_or_default().to_owned();
+    let title = Email::parse(&raw).subject;
     assert!(
         title.starts_with("INJ-") && title.contains("mandatory injury report"),
         "{title}"
     );
     raw
+}
+
+/// Move the clock to the due time (if not past) of the one timer among
+/// `timers` of `timer_kind` about `subject`.
+async fn move_clock_to_timer(
+    app: &TestApp,
+    timers: sea_orm::Select<entity::timer::Entity>,
+    timer_kind: &str,
+    subject: uuid::Uuid,
+) {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let planned = timers
+        .filter(entity::timer::Column::Kind.eq(timer_kind))
+        .filter(entity::timer::Column::SubjectId.eq(subject))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("a {timer_kind} timer planned"));
+    app.clock.set(planned.due_at.max(app.clock.now_utc()));
+}
+
+/// A new customer (name, address) and, for them, a service-delivery
+/// engagement starting today, named `name` under `scope_reference`, with no
+/// team and no fees (yet): the customer's id and the engagement to set up.
+async fn linked_engagement(
+    app: &TestApp,
+    (customer_name, email): (&str, &str),
+    name: &str,
+    scope_reference: &str,
+) -> (String, NewEngagement) {
+    let customer_id = create_customer(app, customer_name, Some(email)).await;
+    let new = NewEngagement {
+        customer_id: uuid::Uuid::parse_str(&customer_id).unwrap(),
+        template_key: domain::engagements::template::SERVICE_DELIVERY.into(),
+        name: name.into(),
+        scope_reference: scope_reference.into(),
+        planned_start: app.clock.now_utc().date_naive(),
+        team: vec![],
+        fees: vec![],
+    };
+    (customer_id, new)
+}
+
+/// Set `new` up through the domain as the API does (as `ctx`); its id.
+async fn set_up(app: &TestApp, ctx: &domain::Ctx, new: NewEngagement) -> uuid::Uuid {
+    // Boxed: the futures of the tests calling it are large enough already.
+    Box::pin(domain::engagements::create(app.db(), ctx, &new))
+        .await
+        .expect("the engagement is set up")
+        .value
+        .engagement
+        .id
+}
+
+/// `id` acting as `role` (for the customer `party`) on the app's clock.
+fn acting_as(
+    app: &TestApp,
+    id: &str,
+    role: entity::Role,
+    party: Option<uuid::Uuid>,
+) -> domain::Ctx {
+    domain::Ctx {
+        actor: domain::Actor {
+            id: id.into(),
+            role,
+            party,
+        },
+        clock: std::sync::Arc::new(app.clock.clone()),
+    }
+}
+
+/// The email `sent` wrote, checked not to be commercial (no
+/// List-Unsubscribe): raw and read.
+fn not_commercial(
+    app: &TestApp,
+    sent: &entity::notification::Model,
+    kind: entity::NotificationKind,
+) -> (Vec<u8>, Email) {
+    let raw = app.email_with_id(&sent.message_id);
+    let message = Email::parse(&raw);
+    assert!(!message.unsubscribe, "{kind:?} is not commercial");
+    (raw, message)
+}
+
+/// The email of `kind` about `subject` once sent, checked to go to
+/// `customer` and not to be commercial: raw and read.
+async fn customer_email(
+    app: &TestApp,
+    kind: entity::NotificationKind,
+    subject: &str,
+    customer: &str,
+) -> (Vec<u8>, Email) {
+    let sent = app.sent_notification(kind, subject).await;
+    assert_eq!(sent.recipient, customer, "{kind:?}");
+    not_commercial(app, &sent, kind)
 }

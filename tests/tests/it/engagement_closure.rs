@@ -7,9 +7,8 @@
 
 use serde_json::{Value, json};
 use tests::engagements::{Walk, at_closure, complete_outputs, mutation};
-use tests::fulfil::PATIENCE;
 use tests::shop::op;
-use tests::{Role, TestApp, ops, user_errors, wait_for_value};
+use tests::{Email, Role, TestApp, ops, path_error, user_errors};
 
 const SCOPE_CHANGE_FIELDS: &str = "id seq description costImpact { amount currency } scheduleImpactDays riskImpact status approvalId decisionReason endBefore endAfter requestedBy decidedAt";
 const INVOICE_FIELDS: &str = "id number title pricesIncludeGst totalExGst { amount } gst { amount } total { amount } buyer { name email } lines { description quantity unitPrice { amount } taxCode gst { amount } total { amount } }";
@@ -81,13 +80,6 @@ fn complete_output() -> tests::Op {
     )
 }
 
-fn error(path: &[&str], code: &str) -> (Vec<String>, String) {
-    (
-        path.iter().map(|s| s.to_string()).collect(),
-        code.to_owned(),
-    )
-}
-
 /// The engagement as a project manager reads it (closure fields).
 async fn read(app: &TestApp, id: &str) -> Value {
     app.person("pm-1", Role::ProjectManager)
@@ -105,59 +97,64 @@ async fn close(app: &TestApp, id: &str) -> Value {
         .await
 }
 
-/// `who` (a distinct person of `role`) asks for a scope change.
-async fn ask(app: &TestApp, who: &str, role: Role, id: &str, change: Value) -> Value {
+/// A team member asks for a scope change.
+async fn ask(app: &TestApp, id: &str, change: Value) -> Value {
     let mut input = change;
     input["engagementId"] = json!(id);
-    app.person(who, role)
+    app.person("dev-1", Role::DeliveryTeam)
         .data(request_scope_change(), json!({ "input": input }))
+        .await
+}
+
+/// The project manager issues the final invoice (the payload).
+async fn issue_invoice(app: &TestApp, id: &str) -> Value {
+    app.person("pm-1", Role::ProjectManager)
+        .data(
+            issue_final_invoice(),
+            json!({ "input": { "engagementId": id } }),
+        )
+        .await
+}
+
+/// The project manager records `lessons` learned (the payload).
+async fn record_lessons_learned(app: &TestApp, id: &str, lessons: &str) -> Value {
+    app.person("pm-1", Role::ProjectManager)
+        .data(
+            record_lessons(),
+            json!({ "input": { "engagementId": id, "lessonsLearned": lessons } }),
+        )
         .await
 }
 
 /// A project manager other than the requester decides the approval.
 async fn pm_decides(app: &TestApp, approval: &Value, decision: &str, comment: &str) -> Value {
-    let decided = app
-        .person("pm-2", Role::ProjectManager)
-        .data(
+    app.person("pm-2", Role::ProjectManager)
+        .accepted(
             ops::DECIDE_APPROVAL,
             json!({ "input": { "id": approval, "decision": decision, "comment": comment } }),
         )
-        .await;
-    assert!(user_errors(&decided).is_empty(), "{decided}");
-    decided
+        .await
 }
 
 /// The text of the SCOPE_CHANGE_DECIDED email about `change`, once sent to
 /// the customer.
 async fn decided_email(app: &TestApp, change: &str, customer_email: &str) -> (String, String) {
     let kind = entity::NotificationKind::ScopeChangeDecided;
-    let sent = wait_for_value("the scope change's outcome emailed", PATIENCE, async || {
-        app.notifications_of(kind, change)
-            .await
-            .into_iter()
-            .find(|n| n.status == entity::NotificationStatus::Sent)
-    })
-    .await;
+    let sent = app.sent_notification(kind, change).await;
     assert_eq!(sent.recipient, customer_email);
     assert_eq!(
         app.notifications_of(kind, change).await.len(),
         1,
         "once per scope change"
     );
-    let raw = app.email_with_id(&sent.message_id);
-    let message = mail_parser::MessageParser::default()
-        .parse(&raw)
-        .expect("an email");
-    let subject = message.subject().unwrap_or_default().to_owned();
-    let text = message.body_text(0).unwrap_or_default().into_owned();
-    (subject, text)
+    let message = Email::parse(&app.email_with_id(&sent.message_id));
+    (message.subject, message.text)
 }
 
 #[tokio::test]
 async fn scope_changes_go_through_approvals_and_the_approved_one_is_billed_before_a_read_only_close()
  {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
     let customer_email = "owner@harbourbakery.com.au";
     let Walk { id, customer, .. } = at_closure(&app, customer_email, Some("12500.00")).await;
     let before = read(&app, &id).await;
@@ -169,8 +166,6 @@ async fn scope_changes_go_through_approvals_and_the_approved_one_is_billed_befor
     // Bad input: every field named at once.
     let refused = ask(
         &app,
-        "dev-1",
-        Role::DeliveryTeam,
         &id,
         json!({ "description": " ", "costImpact": "12.345", "scheduleImpactDays": 251, "riskImpact": "none" }),
     )
@@ -178,17 +173,15 @@ async fn scope_changes_go_through_approvals_and_the_approved_one_is_billed_befor
     assert_eq!(
         user_errors(&refused),
         [
-            error(&["input", "description"], "REQUIRED"),
-            error(&["input", "costImpact"], "INVALID_MONEY"),
-            error(&["input", "scheduleImpactDays"], "OUT_OF_RANGE"),
+            path_error(&["input", "description"], "REQUIRED"),
+            path_error(&["input", "costImpact"], "INVALID_MONEY"),
+            path_error(&["input", "scheduleImpactDays"], "OUT_OF_RANGE"),
         ]
     );
 
     // The team asks for three changes; each is PENDING under its approval.
     let gift_cards = ask(
         &app,
-        "dev-1",
-        Role::DeliveryTeam,
         &id,
         json!({ "description": "Add gift card checkout", "costImpact": "2500.00",
             "scheduleImpactDays": 5, "riskImpact": "Payment provider sandbox access needed" }),
@@ -204,8 +197,6 @@ async fn scope_changes_go_through_approvals_and_the_approved_one_is_billed_befor
     );
     let loyalty = ask(
         &app,
-        "dev-1",
-        Role::DeliveryTeam,
         &id,
         json!({ "description": "Add a loyalty programme", "costImpact": "9000.00",
             "scheduleImpactDays": 10, "riskImpact": "A second integration to test" }),
@@ -215,8 +206,6 @@ async fn scope_changes_go_through_approvals_and_the_approved_one_is_billed_befor
     assert_eq!(loyalty["seq"], 2);
     let scope_out = ask(
         &app,
-        "dev-1",
-        Role::DeliveryTeam,
         &id,
         json!({ "description": "Drop the printed menu export", "costImpact": "-800.00",
             "scheduleImpactDays": 0, "riskImpact": "None" }),
@@ -319,21 +308,16 @@ async fn scope_changes_go_through_approvals_and_the_approved_one_is_billed_befor
     assert_eq!(
         user_errors(&refused),
         [
-            error(&["input", "lessonsLearned"], "REQUIRED"),
-            error(&["input", "finalInvoice"], "REQUIRED"),
-            error(&["input", "scopeChanges"], "INVALID_STATE"),
+            path_error(&["input", "lessonsLearned"], "REQUIRED"),
+            path_error(&["input", "finalInvoice"], "REQUIRED"),
+            path_error(&["input", "scopeChanges"], "INVALID_STATE"),
         ]
     );
     let pm = app.person("pm-1", Role::ProjectManager);
-    let early = pm
-        .data(
-            issue_final_invoice(),
-            json!({ "input": { "engagementId": id } }),
-        )
-        .await;
+    let early = issue_invoice(&app, &id).await;
     assert_eq!(
         user_errors(&early),
-        [error(&["input", "scopeChanges"], "INVALID_STATE")]
+        [path_error(&["input", "scopeChanges"], "INVALID_STATE")]
     );
     // The scope-out's approval is cancelled: WITHDRAWN, billing nothing.
     let cancelled = app
@@ -349,12 +333,7 @@ async fn scope_changes_go_through_approvals_and_the_approved_one_is_billed_befor
     assert_eq!(now["billableTotal"]["amount"], "15000.00");
 
     // The final invoice: the fee and the approved change, GST 10% on top.
-    let issued = pm
-        .data(
-            issue_final_invoice(),
-            json!({ "input": { "engagementId": id } }),
-        )
-        .await;
+    let issued = issue_invoice(&app, &id).await;
     assert!(user_errors(&issued).is_empty(), "{issued}");
     let invoice = &issued["invoice"];
     assert_eq!(invoice["title"], "Tax invoice");
@@ -396,20 +375,13 @@ async fn scope_changes_go_through_approvals_and_the_approved_one_is_billed_befor
         invoice["number"]
     );
     // Once only; and no new scope change can be billed now.
-    let again = pm
-        .data(
-            issue_final_invoice(),
-            json!({ "input": { "engagementId": id } }),
-        )
-        .await;
+    let again = issue_invoice(&app, &id).await;
     assert_eq!(
         user_errors(&again),
-        [error(&["input", "engagementId"], "ALREADY_EXISTS")]
+        [path_error(&["input", "engagementId"], "ALREADY_EXISTS")]
     );
     let late = ask(
         &app,
-        "dev-1",
-        Role::DeliveryTeam,
         &id,
         json!({ "description": "One more page", "costImpact": "100.00",
             "scheduleImpactDays": 0, "riskImpact": "None" }),
@@ -417,37 +389,23 @@ async fn scope_changes_go_through_approvals_and_the_approved_one_is_billed_befor
     .await;
     assert_eq!(
         user_errors(&late),
-        [error(&["input", "engagementId"], "INVALID_STATE")]
+        [path_error(&["input", "engagementId"], "INVALID_STATE")]
     );
     // The invoice goes to the customer like every invoice.
     let invoice_id = invoice["id"].as_str().unwrap().to_owned();
-    let emailed = wait_for_value("the final invoice emailed", PATIENCE, async || {
-        app.notifications_of(entity::NotificationKind::InvoiceIssued, &invoice_id)
-            .await
-            .into_iter()
-            .find(|n| n.status == entity::NotificationStatus::Sent)
-    })
-    .await;
+    let emailed = app
+        .sent_notification(entity::NotificationKind::InvoiceIssued, &invoice_id)
+        .await;
     assert_eq!(emailed.recipient, customer_email);
 
     // Lessons learned: required; then recorded (and revisable until closure).
-    let blank = pm
-        .data(
-            record_lessons(),
-            json!({ "input": { "engagementId": id, "lessonsLearned": "  " } }),
-        )
-        .await;
+    let blank = record_lessons_learned(&app, &id, "  ").await;
     assert_eq!(
         user_errors(&blank),
-        [error(&["input", "lessonsLearned"], "REQUIRED")]
+        [path_error(&["input", "lessonsLearned"], "REQUIRED")]
     );
     let lessons = "Ask for payment provider access in week one.\nAgree scope changes in writing.";
-    let recorded = pm
-        .data(
-            record_lessons(),
-            json!({ "input": { "engagementId": id, "lessonsLearned": lessons } }),
-        )
-        .await;
+    let recorded = record_lessons_learned(&app, &id, lessons).await;
     assert!(user_errors(&recorded).is_empty(), "{recorded}");
     assert_eq!(recorded["engagement"]["lessonsLearned"], lessons);
 
@@ -458,8 +416,6 @@ async fn scope_changes_go_through_approvals_and_the_approved_one_is_billed_befor
     assert!(closed["engagement"]["closedAt"].is_string());
     let again = ask(
         &app,
-        "dev-1",
-        Role::DeliveryTeam,
         &id,
         json!({ "description": "After closure", "costImpact": "1.00",
             "scheduleImpactDays": 0, "riskImpact": "None" }),
@@ -467,17 +423,12 @@ async fn scope_changes_go_through_approvals_and_the_approved_one_is_billed_befor
     .await;
     assert_eq!(
         user_errors(&again),
-        [error(&["input", "engagementId"], "ILLEGAL_TRANSITION")]
+        [path_error(&["input", "engagementId"], "ILLEGAL_TRANSITION")]
     );
-    let revised = pm
-        .data(
-            record_lessons(),
-            json!({ "input": { "engagementId": id, "lessonsLearned": "Too late" } }),
-        )
-        .await;
+    let revised = record_lessons_learned(&app, &id, "Too late").await;
     assert_eq!(
         user_errors(&revised),
-        [error(&["input", "engagementId"], "ILLEGAL_TRANSITION")]
+        [path_error(&["input", "engagementId"], "ILLEGAL_TRANSITION")]
     );
     let output = pm
         .data(
@@ -487,22 +438,17 @@ async fn scope_changes_go_through_approvals_and_the_approved_one_is_billed_befor
         .await;
     assert_eq!(
         user_errors(&output),
-        [error(&["input", "engagementId"], "ILLEGAL_TRANSITION")]
+        [path_error(&["input", "engagementId"], "ILLEGAL_TRANSITION")]
     );
-    let reissue = pm
-        .data(
-            issue_final_invoice(),
-            json!({ "input": { "engagementId": id } }),
-        )
-        .await;
+    let reissue = issue_invoice(&app, &id).await;
     assert_eq!(
         user_errors(&reissue),
-        [error(&["input", "engagementId"], "ILLEGAL_TRANSITION")]
+        [path_error(&["input", "engagementId"], "ILLEGAL_TRANSITION")]
     );
     let reclose = close(&app, &id).await;
     assert_eq!(
         user_errors(&reclose),
-        [error(&["input", "engagementId"], "ILLEGAL_TRANSITION")]
+        [path_error(&["input", "engagementId"], "ILLEGAL_TRANSITION")]
     );
     let after = read(&app, &id).await;
     assert_eq!(after["lessonsLearned"], lessons, "unchanged");

@@ -11,48 +11,22 @@ use chrono::Duration as Days;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tests::engagements::{
-    advance, complete_outputs, decide, engagement, engagement_op, engagement_query, finish_stage,
-    stage_key, team,
+    add_deliverable, advance, checklist, close_out, complete_outputs, customer_decides_acceptance,
+    decide, engagement, engagement_op, engagement_query, finish_stage, on_track, read,
+    request_acceptance, stage_entry, stage_key, start, submit_version, team,
 };
 use tests::shop::op;
-use tests::{Op, Role, TestApp, nodes, user_errors, wait_for};
+use tests::{Op, Role, TestApp, input_error, nodes, path_error, user_errors, wait_for};
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
-/// Read helpers for this file's tests.
-trait Reads {
-    /// The engagement as an admin reads it.
-    async fn data_of(&self, id: &str) -> Value;
-    /// The pending DELIVERABLE_ACCEPTANCE approval the customer may decide.
-    async fn data_of_deliverable_approval(&self, customer: &str) -> String;
-}
-
-impl Reads for TestApp {
-    async fn data_of(&self, id: &str) -> Value {
-        self.admin()
-            .data(engagement_query(), json!({ "id": id }))
-            .await
-    }
-
-    async fn data_of_deliverable_approval(&self, customer: &str) -> String {
-        let found = self
-            .as_customer(customer)
-            .data(
-                op("approvals", "query { approvals(first: 20, filter: { status: PENDING, kind: DELIVERABLE_ACCEPTANCE }) { edges { node { id } } } }"),
-                json!({}),
-            )
-            .await;
-        let pending = nodes(&found);
-        assert_eq!(pending.len(), 1, "{found}");
-        pending[0]["id"].as_str().unwrap().to_owned()
-    }
-}
+/// What the project manager learned, recorded at closure.
+const LESSONS: &str = "Book the customer's reviewers early.";
 
 #[tokio::test]
 async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_failed_review_and_a_rejection()
  {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
     let team = team(&app).await;
     let (planned, customer) = engagement(
         &app,
@@ -69,14 +43,7 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_f
     );
     let id = planned["id"].as_str().unwrap().to_owned();
     let pm = app.person("pm-1", Role::ProjectManager);
-    let started = pm
-        .data(
-            engagement_op("startEngagement", "StartEngagementInput"),
-            json!({ "input": { "engagementId": id } }),
-        )
-        .await;
-    assert!(user_errors(&started).is_empty(), "{started}");
-    let mut now = started["engagement"].clone();
+    let mut now = start(&app, &id).await;
     assert_eq!(now["status"], "ACTIVE");
     assert_eq!(stage_key(&now), "kickoff");
 
@@ -84,24 +51,8 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_f
     let refused = advance(&app, &id, &now).await;
     assert_eq!(
         user_errors(&refused),
-        [
-            (
-                vec!["input".into(), "outputs".into(), "kickoff_meeting".into()],
-                "REQUIRED".into()
-            ),
-            (
-                vec!["input".into(), "outputs".into(), "charter_signed".into()],
-                "REQUIRED".into()
-            ),
-            (
-                vec![
-                    "input".into(),
-                    "outputs".into(),
-                    "communication_plan".into()
-                ],
-                "REQUIRED".into()
-            ),
-        ]
+        ["kickoff_meeting", "charter_signed", "communication_plan"]
+            .map(|output| path_error(&["input", "outputs", output], "REQUIRED"))
     );
     // Only the stage's owner role (or ADMIN) does its work.
     let not_theirs = app
@@ -113,18 +64,14 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_f
         .await;
     assert_eq!(
         user_errors(&not_theirs),
-        [(
-            vec!["input".into(), "engagementId".into()],
-            "NOT_STAGE_OWNER".into()
-        )]
+        [input_error("engagementId", "NOT_STAGE_OWNER")]
     );
     let one = pm
-        .data(
+        .accepted(
             engagement_op("completeStageOutput", "CompleteStageOutputInput"),
             json!({ "input": { "engagementId": id, "outputKey": "charter_signed", "evidence": "DOC-77 signed 23/11" } }),
         )
         .await;
-    assert!(user_errors(&one).is_empty(), "{one}");
     let refused = advance(&app, &id, &one["engagement"]).await;
     assert_eq!(user_errors(&refused).len(), 2, "{refused}");
     now = finish_stage(&app, &id, &one["engagement"]).await;
@@ -143,10 +90,7 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_f
     .await;
     assert_eq!(
         user_errors(&no_date),
-        [(
-            vec!["input".into(), "revisedEndDate".into()],
-            "REQUIRED".into()
-        )]
+        [input_error("revisedEndDate", "REQUIRED")]
     );
     let revised = decide(
         &app,
@@ -160,9 +104,8 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_f
     assert_eq!(revised["engagement"]["revisedEndDate"], "2027-01-29");
     // "Risks need mitigation" needs a risk with its mitigation in the
     // register first (engagement_delays.rs shows the refusal without one).
-    let risk = app
-        .person("dev-1", Role::DeliveryTeam)
-        .data(
+    app.person("dev-1", Role::DeliveryTeam)
+        .accepted(
             tests::engagements::mutation(
                 "addEngagementRisk",
                 "AddEngagementRiskInput",
@@ -172,7 +115,6 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_f
                 "impact": 3, "ownerUserId": team.delivery, "mitigation": "Mock the supplier API" } }),
         )
         .await;
-    assert!(user_errors(&risk).is_empty(), "{risk}");
     let no_action = decide(
         &app,
         &id,
@@ -182,7 +124,7 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_f
     .await;
     assert_eq!(
         user_errors(&no_action),
-        [(vec!["input".into(), "actions".into()], "REQUIRED".into())]
+        [input_error("actions", "REQUIRED")]
     );
     let mitigated = decide(&app, &id, &now, json!({ "decisionKey": "risks_need_mitigation", "answer": true,
         "actions": [{ "description": "Mock the supplier API", "ownerUserId": team.delivery, "dueOn": "2026-12-04" }] }))
@@ -198,38 +140,10 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_f
     let refused = advance(&app, &id, &now).await;
     assert_eq!(
         user_errors(&refused),
-        [(
-            vec!["input".into(), "deliverables".into()],
-            "REQUIRED".into()
-        )]
+        [input_error("deliverables", "REQUIRED")]
     );
-    let team_member = app.person("dev-1", Role::DeliveryTeam);
-    let added = team_member
-        .data(
-            engagement_op("addDeliverable", "AddDeliverableInput"),
-            json!({ "input": { "engagementId": id, "name": "Online order form",
-                "acceptanceCriteria": "Customers order for pickup or delivery in under two minutes" } }),
-        )
-        .await;
-    assert!(user_errors(&added).is_empty(), "{added}");
-    let deliverable = added["engagement"]["deliverables"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let submit = |reference: &'static str| {
-        let team_member = &team_member;
-        let deliverable = deliverable.clone();
-        async move {
-            let submitted = team_member
-                .data(
-                    engagement_op("submitDeliverableVersion", "SubmitDeliverableVersionInput"),
-                    json!({ "input": { "deliverableId": deliverable, "reference": reference } }),
-                )
-                .await;
-            assert!(user_errors(&submitted).is_empty(), "{submitted}");
-            submitted["engagement"].clone()
-        }
-    };
+    let deliverable = add_deliverable(&app, &id).await;
+    let submit = |reference| submit_version(&app, &deliverable, reference);
     now = submit("https://git.example.com.au/bakery/order-form/tree/v1").await;
     let left = advance(&app, &id, &now).await;
     assert!(user_errors(&left).is_empty(), "{left}");
@@ -237,30 +151,10 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_f
     assert_eq!(stage_key(&now), "quality_review");
 
     // Quality review fails version 1: back to Execution with the findings.
-    let qa = app.person("qa-1", Role::QaLead);
-    let checklist = |passed: bool| {
-        json!([
-            { "item": "Meets the acceptance criteria", "passed": passed },
-            { "item": "Reviewed by someone other than its author", "passed": true },
-            { "item": "Documentation complete", "passed": true }
-        ])
-    };
     let review = |passed: bool, findings: Option<&'static str>| {
-        let qa = &qa;
-        let deliverable = deliverable.clone();
-        async move {
-            let reviewed = qa
-                .data(
-                    engagement_op("reviewDeliverable", "ReviewDeliverableInput"),
-                    json!({ "input": { "deliverableId": deliverable, "checklist": checklist(passed),
-                        "metrics": [{ "name": "defects found", "value": if passed { "0" } else { "4" } },
-                                    { "name": "test pass rate", "value": if passed { "100%" } else { "82%" } }],
-                        "findings": findings } }),
-                )
-                .await;
-            assert!(user_errors(&reviewed).is_empty(), "{reviewed}");
-            reviewed["engagement"].clone()
-        }
+        let metrics = json!([{ "name": "defects found", "value": if passed { "0" } else { "4" } },
+            { "name": "test pass rate", "value": if passed { "100%" } else { "82%" } }]);
+        tests::engagements::review(&app, &deliverable, checklist(passed), metrics, findings)
     };
     now = review(
         false,
@@ -276,59 +170,21 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_f
     );
 
     // Version 2 passes, and goes to the customer.
-    for (key, answer) in [("on_track", true), ("risks_need_mitigation", false)] {
-        let answered = decide(
-            &app,
-            &id,
-            &now,
-            json!({ "decisionKey": key, "answer": answer }),
-        )
-        .await;
-        assert!(user_errors(&answered).is_empty(), "{answered}");
-    }
+    on_track(&app, &id, &now).await;
     submit("https://git.example.com.au/bakery/order-form/tree/v2").await;
-    now = finish_stage(&app, &id, &app.data_of(&id).await).await;
+    now = finish_stage(&app, &id, &read(&app, &id).await).await;
     assert_eq!(stage_key(&now), "quality_review");
     now = review(true, None).await;
     now = finish_stage(&app, &id, &now).await;
     assert_eq!(stage_key(&now), "customer_acceptance");
-    let ask = || {
-        let pm = &pm;
-        let deliverable = deliverable.clone();
-        async move {
-            let asked = pm
-                .data(
-                    engagement_op(
-                        "requestDeliverableAcceptance",
-                        "RequestDeliverableAcceptanceInput",
-                    ),
-                    json!({ "input": { "deliverableId": deliverable } }),
-                )
-                .await;
-            assert!(user_errors(&asked).is_empty(), "{asked}");
-            asked["engagement"].clone()
-        }
-    };
-    let decide_as_customer = |verdict: &'static str, comment: &'static str| {
-        let app = &app;
-        let customer = customer.clone();
-        async move {
-            let approval = app.data_of_deliverable_approval(&customer).await;
-            let decided = app
-                .as_customer(&customer)
-                .data(
-                    op("decideApproval", "mutation($input: DecideApprovalInput!) { decideApproval(input: $input) { approval { status } userErrors { code message } } }"),
-                    json!({ "input": { "id": approval, "decision": verdict, "comment": comment } }),
-                )
-                .await;
-            assert!(user_errors(&decided).is_empty(), "{decided}");
-        }
-    };
+    let ask = || request_acceptance(&app, &deliverable);
+    let decide_as_customer =
+        |verdict, comment| customer_decides_acceptance(&app, &customer, verdict, comment);
     now = ask().await;
     assert_eq!(now["deliverables"][0]["status"], "AWAITING_ACCEPTANCE");
     // The customer rejects with feedback: a revision round back to Execution.
     decide_as_customer("REJECT", "Please add a gluten-free filter").await;
-    now = app.data_of(&id).await;
+    now = read(&app, &id).await;
     assert_eq!(stage_key(&now), "execution");
     assert_eq!(now["round"], 2);
     assert_eq!(now["deliverables"][0]["status"], "REJECTED");
@@ -338,24 +194,16 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_f
     );
 
     // Version 3 is reviewed and accepted; the engagement closes.
-    for (key, answer) in [("on_track", true), ("risks_need_mitigation", false)] {
-        decide(
-            &app,
-            &id,
-            &now,
-            json!({ "decisionKey": key, "answer": answer }),
-        )
-        .await;
-    }
+    on_track(&app, &id, &now).await;
     submit("https://git.example.com.au/bakery/order-form/tree/v3").await;
-    now = finish_stage(&app, &id, &app.data_of(&id).await).await;
+    now = finish_stage(&app, &id, &read(&app, &id).await).await;
     assert_eq!(stage_key(&now), "quality_review");
     review(true, None).await;
-    now = finish_stage(&app, &id, &app.data_of(&id).await).await;
+    now = finish_stage(&app, &id, &read(&app, &id).await).await;
     assert_eq!(stage_key(&now), "customer_acceptance");
     ask().await;
     decide_as_customer("APPROVE", "Looks great").await;
-    now = app.data_of(&id).await;
+    now = read(&app, &id).await;
     assert_eq!(now["deliverables"][0]["status"], "ACCEPTED");
     assert_eq!(now["deliverables"][0]["acceptedVersion"], 3);
     assert_eq!(
@@ -377,7 +225,7 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_f
     assert_eq!(stage_key(&now), "closure");
     // Closure needs the lessons learned and the final invoice; each records
     // its output of the stage as done.
-    now = close_out(&app, &id).await;
+    now = close_out(&app, &id, LESSONS).await;
     let evidence = |key: &str| {
         now["currentStage"]["outputs"]
             .as_array()
@@ -398,15 +246,8 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_f
 
     // The customer heard each stage start, once per stage and round: the
     // Execution of each revision round too.
-    let engagement_id = uuid::Uuid::parse_str(&id).unwrap();
     for (stage_index, round) in [(0, 0), (2, 0), (2, 1), (2, 2), (5, 2)] {
-        let notice = domain::engagements::StageNotice { stage_index, round };
-        let entry = domain::engagements::stage_entry(app.db(), engagement_id, notice)
-            .await
-            .unwrap()
-            .expect("entered")
-            .id
-            .to_string();
+        let entry = stage_entry(&app, &id, stage_index, round).await;
         wait_for("the stage's start emailed", PATIENCE, async || {
             let sent = app
                 .notifications_of(entity::NotificationKind::EngagementStageStarted, &entry)
@@ -424,10 +265,7 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_f
         .data(engagement_query(), json!({ "id": id }))
         .await;
     assert_eq!(own["status"], "CLOSED");
-    let stranger = app
-        .admin()
-        .new_customer(json!({ "name": "Other", "email": "other@example.com.au" }))
-        .await;
+    let stranger = app.customer_named("Other", "other@example.com.au").await;
     let hidden = app
         .as_customer(&stranger)
         .post(engagement_query().document, json!({ "id": id }))
@@ -451,30 +289,6 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_f
     ] {
         assert!(trail.iter().any(|a| a == step), "{step} in {trail:?}");
     }
-}
-
-/// What closing needs, by the project manager: the lessons learned and the
-/// final invoice (the engagement was set up with a fee). The engagement now.
-async fn close_out(app: &TestApp, id: &str) -> Value {
-    let pm = app.person("pm-1", Role::ProjectManager);
-    let lessons = pm
-        .data(
-            engagement_op("recordLessonsLearned", "RecordLessonsLearnedInput"),
-            json!({ "input": { "engagementId": id, "lessonsLearned": "Book the customer's reviewers early." } }),
-        )
-        .await;
-    assert!(user_errors(&lessons).is_empty(), "{lessons}");
-    let invoiced = pm
-        .data(
-            engagement_op(
-                "issueEngagementFinalInvoice",
-                "IssueEngagementFinalInvoiceInput",
-            ),
-            json!({ "input": { "engagementId": id } }),
-        )
-        .await;
-    assert!(user_errors(&invoiced).is_empty(), "{invoiced}");
-    invoiced["engagement"].clone()
 }
 
 const TEMPLATES: Op = Op {
@@ -521,15 +335,9 @@ async fn a_running_engagement_keeps_its_template_version_after_a_new_one_is_publ
         .await;
     assert_eq!(
         user_errors(&refused),
-        [(
-            vec![
-                "input".into(),
-                "definition".into(),
-                "stages".into(),
-                "1".into(),
-                "minDuration".into()
-            ],
-            "INVALID_STATE".into()
+        [path_error(
+            &["input", "definition", "stages", "1", "minDuration"],
+            "INVALID_STATE"
         )]
     );
     let forbidden = app
@@ -539,9 +347,8 @@ async fn a_running_engagement_keeps_its_template_version_after_a_new_one_is_publ
     assert!(forbidden["errors"].is_array(), "{forbidden}");
     let drafted = app
         .admin()
-        .data(draft, json!({ "input": { "key": "service_delivery", "name": "Service delivery", "definition": definition } }))
+        .accepted(draft, json!({ "input": { "key": "service_delivery", "name": "Service delivery", "definition": definition } }))
         .await;
-    assert!(user_errors(&drafted).is_empty(), "{drafted}");
     assert_eq!(drafted["processTemplate"]["version"], 2);
     assert_eq!(drafted["processTemplate"]["status"], "DRAFT");
     // A draft is not followed yet.
@@ -562,19 +369,10 @@ async fn a_running_engagement_keeps_its_template_version_after_a_new_one_is_publ
     let (after, _) = engagement(&app, "service_delivery", &team, "c@example.com.au", None).await;
     assert_eq!(after["template"]["version"], 2);
     // The one set up on version 1 starts and runs on version 1.
-    let started = app
-        .person("pm-1", Role::ProjectManager)
-        .data(
-            engagement_op("startEngagement", "StartEngagementInput"),
-            json!({ "input": { "engagementId": before["id"] } }),
-        )
-        .await;
-    assert_eq!(started["engagement"]["template"]["version"], 1);
+    let started = start(&app, before["id"].as_str().unwrap()).await;
+    assert_eq!(started["template"]["version"], 1);
     assert_eq!(
-        started["engagement"]["currentStage"]["outputs"]
-            .as_array()
-            .unwrap()
-            .len(),
+        started["currentStage"]["outputs"].as_array().unwrap().len(),
         3
     );
 }
@@ -592,14 +390,7 @@ async fn the_automation_template_walks_its_fourteen_steps_to_go_live() {
     )
     .await;
     let id = planned["id"].as_str().unwrap().to_owned();
-    let started = app
-        .person("pm-1", Role::ProjectManager)
-        .data(
-            engagement_op("startEngagement", "StartEngagementInput"),
-            json!({ "input": { "engagementId": id } }),
-        )
-        .await;
-    let mut now = started["engagement"].clone();
+    let mut now = start(&app, &id).await;
     let mut walked = vec![stage_key(&now).to_owned()];
     while now["status"] == "ACTIVE" {
         if stage_key(&now) == "5.1" {
@@ -615,22 +406,16 @@ async fn the_automation_template_walks_its_fourteen_steps_to_go_live() {
             let held = advance(&app, &id, &unstable["engagement"]).await;
             assert_eq!(
                 user_errors(&held),
-                [(
-                    vec![
-                        "input".into(),
-                        "decisions".into(),
-                        "production_stable".into()
-                    ],
-                    "INVALID_STATE".into()
+                [path_error(
+                    &["input", "decisions", "production_stable"],
+                    "INVALID_STATE"
                 )]
             );
         }
-        let questions: Vec<String> = now["currentStage"]["decisions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["key"].as_str().unwrap().to_owned())
-            .collect();
+        let questions = tests::strings(&now["currentStage"]["decisions"], "key")
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<_>>();
         for key in questions {
             let answered = decide(
                 &app,
@@ -644,7 +429,7 @@ async fn the_automation_template_walks_its_fourteen_steps_to_go_live() {
         }
         if stage_key(&now) == "5.2" {
             // The last step: lessons learned and the final invoice first.
-            now = close_out(&app, &id).await;
+            now = close_out(&app, &id, LESSONS).await;
         }
         now = finish_stage(&app, &id, &now).await;
         if now["status"] == "ACTIVE" {
@@ -663,66 +448,31 @@ async fn the_automation_template_walks_its_fourteen_steps_to_go_live() {
 
 #[tokio::test]
 async fn an_overdue_stage_is_flagged_once_and_its_owner_told() {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
     let team = team(&app).await;
     let (planned, _) =
         engagement(&app, "service_delivery", &team, "late@example.com.au", None).await;
     let id = planned["id"].as_str().unwrap().to_owned();
-    let started = app
-        .person("pm-1", Role::ProjectManager)
-        .data(
-            engagement_op("startEngagement", "StartEngagementInput"),
-            json!({ "input": { "engagementId": id } }),
-        )
-        .await;
-    let due =
-        chrono::DateTime::parse_from_rfc3339(started["engagement"]["stageDueAt"].as_str().unwrap())
-            .unwrap()
-            .with_timezone(&chrono::Utc);
+    let started = start(&app, &id).await;
+    let due = chrono::DateTime::parse_from_rfc3339(started["stageDueAt"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
     // Kickoff takes up to two business days: Monday 10:00 → Wednesday's
     // close (17:00 AEDT).
     assert_eq!(due.to_rfc3339(), "2026-11-25T06:00:00+00:00");
-    assert_eq!(started["engagement"]["stageOverdue"], false);
+    assert_eq!(started["stageOverdue"], false);
     app.clock.set(due + Days::minutes(1));
     wait_for("the stage flagged overdue", PATIENCE, async || {
-        app.admin()
-            .data(engagement_query(), json!({ "id": id }))
-            .await["stageOverdue"]
-            == true
+        read(&app, &id).await["stageOverdue"] == true
     })
     .await;
     // Stage emails are about the stage's entry (once per stage and round).
-    let kickoff = domain::engagements::StageNotice {
-        stage_index: 0,
-        round: 0,
-    };
-    let entry =
-        domain::engagements::stage_entry(app.db(), uuid::Uuid::parse_str(&id).unwrap(), kickoff)
-            .await
-            .unwrap()
-            .expect("kickoff was entered")
-            .id
-            .to_string();
-    wait_for("the owner told", PATIENCE, async || {
-        app.notifications_of(entity::NotificationKind::EngagementStageOverdue, &entry)
-            .await
-            .iter()
-            .any(|n| n.status == entity::NotificationStatus::Sent)
-    })
-    .await;
+    let entry = stage_entry(&app, &id, 0, 0).await;
+    app.sent_notification(entity::NotificationKind::EngagementStageOverdue, &entry)
+        .await;
     // A day later nothing repeats.
     app.clock.advance(Days::days(1));
-    wait_for("the day's timers processed", PATIENCE, async || {
-        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-        entity::outbox::Entity::find()
-            .filter(entity::outbox::Column::ProcessedAt.is_null())
-            .count(app.db())
-            .await
-            .unwrap()
-            == 0
-    })
-    .await;
+    app.outbox_drained("the day's timers processed").await;
     let flagged = app
         .audit_actions(&id)
         .await

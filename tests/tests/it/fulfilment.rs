@@ -11,12 +11,12 @@ use tests::courier::Fault;
 use tests::fulfil::*;
 use tests::shop::{op, warehouse};
 use tests::smtp::SmtpSink;
-use tests::{Role, TestApp, input_error, user_errors, wait_for};
+use tests::{Role, TestApp, input_error, input_path_error, user_errors, wait_for};
 
 /// Deliver the package's last fired poll job once more, as a queue may,
 /// and wait until it was processed.
 async fn redeliver_poll(app: &TestApp, package: &str) {
-    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let fired = entity::outbox::Entity::find()
         .filter(entity::outbox::Column::Topic.eq("timer.fired"))
         .filter(entity::outbox::Column::Payload.contains(package))
@@ -25,33 +25,16 @@ async fn redeliver_poll(app: &TestApp, package: &str) {
         .await
         .unwrap()
         .expect("the poll's fired timer");
-    let mut again = tests::an_outbox_row("timer.fired", &fired.payload);
-    again.subject_id = Set(fired.subject_id);
-    let again = again.insert(app.db()).await.unwrap();
-    wait_for("the repeated poll job", PATIENCE, async || {
-        entity::outbox::Entity::find_by_id(again.id)
-            .one(app.db())
-            .await
-            .unwrap()
-            .unwrap()
-            .processed_at
-            .is_some()
-    })
-    .await;
-}
-
-/// `(["input", a, b, …], code)` for a dotted path `a.b.…`.
-fn path_error(path: &str, code: &str) -> (Vec<String>, String) {
-    let mut field = vec!["input".to_owned()];
-    field.extend(path.split('.').map(str::to_owned));
-    (field, code.to_owned())
+    let again = app
+        .record_event("timer.fired", fired.subject_id, &fired.payload)
+        .await;
+    app.outbox_processed("the repeated poll job", &again).await;
 }
 
 #[tokio::test]
 async fn a_paid_order_is_packed_labelled_shipped_and_tracked_to_delivered_over_http() {
     let sink = SmtpSink::start().await;
-    let (app, courier) = with_fake_courier(Some(&sink)).await;
-    let _worker = app.ensure_worker().await;
+    let (app, courier, _worker) = with_fake_courier(Some(&sink)).await;
     let location = warehouse(&app).await;
     let lamp = stocked(&app, &location, "LAMP-1", json!({ "batchTracked": true })).await;
     let desk = stocked(&app, &location, "DESK-1", json!({ "serialTracked": true })).await;
@@ -79,10 +62,9 @@ async fn a_paid_order_is_packed_labelled_shipped_and_tracked_to_delivered_over_h
     // One package: batch recorded from the reservation, serials given.
     let packer = app.as_role(Role::Fulfilment);
     let packed = packer
-        .data(PACK, json!({ "input": { "orderId": order, "locationId": location, "weightGrams": 2500,
+        .accepted(PACK, json!({ "input": { "orderId": order, "locationId": location, "weightGrams": 2500,
             "items": [ { "orderLineId": lines[0], "quantity": 2 }, { "orderLineId": lines[1], "quantity": 1, "serials": ["sn-0001"] } ] } }))
         .await;
-    assert!(user_errors(&packed).is_empty(), "{packed}");
     let package = packed["shipment"]["id"].as_str().unwrap().to_owned();
     assert_eq!(packed["shipment"]["order"]["status"], "PACKING");
     assert_eq!(packed["shipment"]["items"][0]["batchCode"], "LOT-7");
@@ -91,9 +73,8 @@ async fn a_paid_order_is_packed_labelled_shipped_and_tracked_to_delivered_over_h
         json!(["SN-0001"])
     );
     let labelled = packer
-        .data(LABEL, json!({ "input": { "shipmentId": package, "courier": "B", "serviceLevel": "EXPRESS" } }))
+        .accepted(LABEL, json!({ "input": { "shipmentId": package, "courier": "B", "serviceLevel": "EXPRESS" } }))
         .await;
-    assert!(user_errors(&labelled).is_empty(), "{labelled}");
     let tracking = labelled["shipment"]["trackingNumber"]
         .as_str()
         .unwrap()
@@ -115,9 +96,8 @@ async fn a_paid_order_is_packed_labelled_shipped_and_tracked_to_delivered_over_h
     assert_eq!(label["request"]["weight_grams"], 2500);
 
     let picked = packer
-        .data(PICKUP, json!({ "input": { "shipmentId": package } }))
+        .accepted(PICKUP, json!({ "input": { "shipmentId": package } }))
         .await;
-    assert!(user_errors(&picked).is_empty(), "{picked}");
     assert_eq!(picked["shipment"]["order"]["status"], "SHIPPED");
     assert_eq!(picked["shipment"]["status"], "PENDING");
     emailed_once(&app, &sink, NotificationKind::ShipmentShipped, &package).await;
@@ -202,24 +182,11 @@ async fn a_paid_order_is_packed_labelled_shipped_and_tracked_to_delivered_over_h
     );
 
     // The same event delivered twice by the queue emails nothing more.
-    use sea_orm::{ActiveModelTrait, Set};
-    let mut again = tests::an_outbox_row(
-        "shipment.notice",
-        &json!({ "kind": "SHIPMENT_DELIVERED" }).to_string(),
-    );
-    again.subject_id = Set(uuid::Uuid::parse_str(&package).unwrap());
-    let again = again.insert(app.db()).await.unwrap();
-    wait_for("the repeated event to be processed", PATIENCE, async || {
-        use sea_orm::EntityTrait;
-        entity::outbox::Entity::find_by_id(again.id)
-            .one(app.db())
-            .await
-            .unwrap()
-            .unwrap()
-            .processed_at
-            .is_some()
-    })
-    .await;
+    let notice = json!({ "kind": "SHIPMENT_DELIVERED" }).to_string();
+    let subject = uuid::Uuid::parse_str(&package).unwrap();
+    let again = app.record_event("shipment.notice", subject, &notice).await;
+    app.outbox_processed("the repeated event to be processed", &again)
+        .await;
     emailed_once(&app, &sink, NotificationKind::ShipmentDelivered, &package).await;
     assert_eq!(
         app.notifications_of(NotificationKind::ShipmentAttemptFailed, &package)
@@ -231,8 +198,7 @@ async fn a_paid_order_is_packed_labelled_shipped_and_tracked_to_delivered_over_h
 
 #[tokio::test]
 async fn a_split_shipment_is_delivered_in_two_parts_and_polled_in_one_batch() {
-    let (app, courier) = with_fake_courier(None).await;
-    let _worker = app.ensure_worker().await;
+    let (app, courier, _worker) = with_fake_courier(None).await;
     let location = warehouse(&app).await;
     let chair = stocked(&app, &location, "CHAIR-1", json!({})).await;
     let (order, _) = paid_order(&app, "bob@example.com.au", &[(&chair, 3)]).await;
@@ -326,8 +292,7 @@ async fn a_split_shipment_is_delivered_in_two_parts_and_polled_in_one_batch() {
 #[tokio::test]
 async fn a_courier_outage_during_tracking_loses_nothing_backs_off_and_recovers() {
     let sink = SmtpSink::start().await;
-    let (app, courier) = with_fake_courier(Some(&sink)).await;
-    let _worker = app.ensure_worker().await;
+    let (app, courier, _worker) = with_fake_courier(Some(&sink)).await;
     let location = warehouse(&app).await;
     let vase = stocked(&app, &location, "VASE-1", json!({})).await;
     let (order, _) = paid_order(&app, "carol@example.com.au", &[(&vase, 1)]).await;
@@ -389,12 +354,7 @@ async fn a_courier_outage_during_tracking_loses_nothing_backs_off_and_recovers()
     courier.set_fault(Fault::None);
     let recovered = poll_until(&app, &package, "recovery", |s| s["pollFailures"] == 0).await;
     assert_eq!(recovered["status"], "OUT_FOR_DELIVERY");
-    let codes: Vec<&str> = recovered["checkpoints"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["rawCode"].as_str().unwrap())
-        .collect();
+    let codes = tests::strings(&recovered["checkpoints"], "rawCode");
     println!(
         "fault courier-outage: failed_polls=3 (503, 500, timeout) checkpoints reported=2 recorded={} lost={} duplicated={}",
         codes.len(),
@@ -419,8 +379,8 @@ async fn a_courier_outage_during_tracking_loses_nothing_backs_off_and_recovers()
 #[tokio::test]
 async fn the_simulated_courier_drives_an_order_to_delivered_on_the_app_clock() {
     // Polls in transit twice a day (configurable), so the walk is short.
-    let app = TestApp::spawn_with(&[("TRACKING_POLL_MINUTES", "IN_TRANSIT=720")]).await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) =
+        TestApp::spawn_with_worker(&[("TRACKING_POLL_MINUTES", "IN_TRANSIT=720")]).await;
     let location = warehouse(&app).await;
     let rug = stocked(&app, &location, "RUG-1", json!({})).await;
     let (order, customer) = paid_order(&app, "dan@example.com.au", &[(&rug, 1)]).await;
@@ -443,12 +403,7 @@ async fn the_simulated_courier_drives_an_order_to_delivered_on_the_app_clock() {
         .await;
     }
     assert_eq!(seen["order"]["status"], "DELIVERED", "{seen}");
-    let statuses: Vec<&str> = seen["checkpoints"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["status"].as_str().unwrap())
-        .collect();
+    let statuses = tests::strings(&seen["checkpoints"], "status");
     assert_eq!(
         statuses,
         [
@@ -509,10 +464,7 @@ async fn the_simulated_courier_drives_an_order_to_delivered_on_the_app_clock() {
         .data(track, json!({ "n": tracking }))
         .await;
     assert_eq!(own["id"], package.as_str());
-    let stranger = app
-        .admin()
-        .new_customer(json!({ "name": "Eve", "email": "eve@example.com.au" }))
-        .await;
+    let stranger = app.customer_named("Eve", "eve@example.com.au").await;
     let other = app
         .as_customer(&stranger)
         .data(track, json!({ "n": tracking }))
@@ -522,8 +474,7 @@ async fn the_simulated_courier_drives_an_order_to_delivered_on_the_app_clock() {
 
 #[tokio::test]
 async fn bad_fulfilment_steps_are_refused_and_change_nothing() {
-    let (app, courier) = with_fake_courier(None).await;
-    let _worker = app.ensure_worker().await;
+    let (app, courier, _worker) = with_fake_courier(None).await;
     let location = warehouse(&app).await;
     let clock_ = stocked(&app, &location, "CLOCK-1", json!({ "serialTracked": true })).await;
     let (order, customer) = paid_order(&app, "fay@example.com.au", &[(&clock_, 2)]).await;
@@ -543,18 +494,18 @@ async fn bad_fulfilment_steps_are_refused_and_change_nothing() {
                 json!([{ "orderLineId": lines[0], "quantity": 3, "serials": ["A", "B", "C"] }]),
                 100,
             ),
-            path_error("items.0.quantity", "INSUFFICIENT_STOCK"),
+            input_path_error("items.0.quantity", "INSUFFICIENT_STOCK"),
         ),
         (
             pack(json!([{ "orderLineId": lines[0], "quantity": 2 }]), 100),
-            path_error("items.0.serials", "REQUIRED"),
+            input_path_error("items.0.serials", "REQUIRED"),
         ),
         (
             pack(
                 json!([{ "orderLineId": lines[0], "quantity": 2, "serials": ["A", "a"] }]),
                 100,
             ),
-            path_error("items.0.serials", "ALREADY_EXISTS"),
+            input_path_error("items.0.serials", "ALREADY_EXISTS"),
         ),
         (
             pack(
@@ -565,7 +516,7 @@ async fn bad_fulfilment_steps_are_refused_and_change_nothing() {
         ),
         (
             pack(json!([{ "orderLineId": location, "quantity": 1 }]), 100),
-            path_error("items.0.orderLineId", "NOT_FOUND"),
+            input_path_error("items.0.orderLineId", "NOT_FOUND"),
         ),
     ];
     for (input, expected) in refusals {
@@ -607,8 +558,8 @@ async fn bad_fulfilment_steps_are_refused_and_change_nothing() {
     );
     assert_eq!(shipment_of(&app, &package).await["stage"], "PACKED");
     courier.set_down(false);
-    let labelled = packer.data(LABEL, json!({ "input": { "shipmentId": package, "courier": "B", "serviceLevel": "STANDARD" } })).await;
-    assert!(user_errors(&labelled).is_empty(), "{labelled}");
+    packer.accepted(LABEL, json!({ "input": { "shipmentId": package, "courier": "B", "serviceLevel": "STANDARD" } }))
+    .await;
     let twice = packer.data(LABEL, json!({ "input": { "shipmentId": package, "courier": "B", "serviceLevel": "STANDARD" } })).await;
     assert_eq!(
         user_errors(&twice),

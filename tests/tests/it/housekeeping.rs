@@ -5,7 +5,6 @@ use chrono::{Duration as Span, Utc};
 use domain::platform::outbox::{RETENTION, purge_finished};
 use entity::{OutboxStatus, login_failure, outbox};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
-use serde_json::json;
 use std::time::Duration;
 use tests::{TestApp, an_outbox_row, wait_for};
 use uuid::Uuid;
@@ -74,8 +73,7 @@ async fn finished_job_rows_of_the_embedded_queue_are_forgotten() {
         return;
     }
     let id = app
-        .admin()
-        .new_customer(json!({ "name": "Kept Briefly", "email": "brief@example.com" }))
+        .customer_named("Kept Briefly", "brief@example.com")
         .await;
     wait_for(
         "the welcome email sent",

@@ -55,6 +55,34 @@ async fn next_json(socket: &mut Socket, wait: Duration) -> Option<Value> {
     }
 }
 
+/// Connect with `token`, subscribe (as `name`) to `query` about the record
+/// `id` and read its first event: the socket and the record as it is now
+/// (which also shows the subscription is listening).
+async fn follow(app: &TestApp, token: &str, name: &str, query: &str, id: &str) -> (Socket, Value) {
+    let mut socket = connect(&app.base_url, json!({ "token": token }))
+        .await
+        .unwrap();
+    socket
+        .send(Message::text(
+            json!({ "id": name, "type": "subscribe", "payload": {
+                "query": query, "variables": { "id": id } } })
+            .to_string(),
+        ))
+        .await
+        .unwrap();
+    let now = next_update(&mut socket, Duration::from_secs(10)).await;
+    (socket, now)
+}
+
+/// The record the next event on a `follow`ed socket carries.
+async fn next_update(socket: &mut Socket, wait: Duration) -> Value {
+    let event = next_json(socket, wait).await.expect("an event");
+    let data = event["payload"]["data"]
+        .as_object()
+        .unwrap_or_else(|| panic!("an event with data: {event}"));
+    data.values().next().expect("one field").clone()
+}
+
 async fn subscribe(socket: &mut Socket, subject: &str) {
     socket
         .send(Message::text(
@@ -543,10 +571,7 @@ async fn an_order_follower_sees_its_reservation_and_its_lapse_from_the_worker() 
             json!({ "input": { "productId": product, "locationId": location, "quantity": 3, "reason": "In" } }),
         )
         .await;
-    let alice = app
-        .admin()
-        .new_customer(json!({ "name": "Alice", "email": "alice@example.com.au" }))
-        .await;
+    let alice = app.customer_named("Alice", "alice@example.com.au").await;
     let placed = app
         .as_customer(&alice)
         .data(
@@ -559,26 +584,16 @@ async fn an_order_follower_sees_its_reservation_and_its_lapse_from_the_worker() 
     let id = placed["order"]["id"].as_str().unwrap().to_owned();
 
     let customer_token = app.token_for(Role::Customer, Some(alice.parse().unwrap()));
-    let mut socket = connect(&app.base_url, json!({ "token": customer_token }))
-        .await
-        .unwrap();
-    socket
-        .send(Message::text(
-            json!({ "id": "order", "type": "subscribe", "payload": {
-                "query": "subscription($id: ID!) { orderUpdated(id: $id) { status reservedUntil } }",
-                "variables": { "id": id } } })
-            .to_string(),
-        ))
-        .await
-        .unwrap();
     // The order as it is now comes first: the subscription is listening.
-    let now = next_json(&mut socket, Duration::from_secs(10))
-        .await
-        .expect("the current order");
-    assert_eq!(
-        now["payload"]["data"]["orderUpdated"]["status"], "PLACED",
-        "{now}"
-    );
+    let (mut socket, now) = follow(
+        &app,
+        &customer_token,
+        "order",
+        "subscription($id: ID!) { orderUpdated(id: $id) { status reservedUntil } }",
+        &id,
+    )
+    .await;
+    assert_eq!(now["status"], "PLACED", "{now}");
     // Under $500 the reservation is approved at once.
     let requested = app
         .person("fulfil-1", Role::Fulfilment)
@@ -588,32 +603,22 @@ async fn an_order_follower_sees_its_reservation_and_its_lapse_from_the_worker() 
         )
         .await;
     assert_eq!(requested["approval"]["status"], "APPROVED");
-    let reserved = next_json(&mut socket, Duration::from_secs(10))
-        .await
-        .expect("an event");
-    let reserved = &reserved["payload"]["data"]["orderUpdated"];
+    let reserved = next_update(&mut socket, Duration::from_secs(10)).await;
     assert_eq!(reserved["status"], "RESERVED", "{reserved}");
 
     // The worker lapses the unpaid reservation; the follower hears of it.
     let until =
         chrono::DateTime::parse_from_rfc3339(reserved["reservedUntil"].as_str().unwrap()).unwrap();
     app.clock.set(until.to_utc() + chrono::Duration::minutes(1));
-    let lapsed = next_json(&mut socket, Duration::from_secs(30))
-        .await
-        .expect("an event");
-    assert_eq!(
-        lapsed["payload"]["data"]["orderUpdated"]["status"], "CANCELLED",
-        "{lapsed}"
-    );
+    let lapsed = next_update(&mut socket, Duration::from_secs(30)).await;
+    assert_eq!(lapsed["status"], "CANCELLED", "{lapsed}");
 }
 
 #[tokio::test]
 async fn an_engagement_follower_sees_it_start_and_the_worker_flag_its_stage_overdue() {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
     let customer = app
-        .admin()
-        .new_customer(json!({ "name": "Harbour Bakery", "email": "owner@harbourbakery.com.au" }))
+        .customer_named("Harbour Bakery", "owner@harbourbakery.com.au")
         .await;
     let created = app
         .person("pm-1", Role::ProjectManager)
@@ -627,35 +632,22 @@ async fn an_engagement_follower_sees_it_start_and_the_worker_flag_its_stage_over
 
     // The customer follows its engagement.
     let token = app.token_for(Role::Customer, Some(customer.parse().unwrap()));
-    let mut socket = connect(&app.base_url, json!({ "token": token }))
-        .await
-        .unwrap();
-    socket
-        .send(Message::text(
-            json!({ "id": "engagement", "type": "subscribe", "payload": {
-                "query": "subscription($id: ID!) { engagementUpdated(id: $id) { status stageDueAt stageOverdue currentStage { stage { key } } } }",
-                "variables": { "id": id } } })
-            .to_string(),
-        ))
-        .await
-        .unwrap();
-    let now = next_json(&mut socket, Duration::from_secs(10))
-        .await
-        .expect("the current engagement");
-    assert_eq!(
-        now["payload"]["data"]["engagementUpdated"]["status"], "PLANNED",
-        "{now}"
-    );
+    let (mut socket, now) = follow(
+        &app,
+        &token,
+        "engagement",
+        "subscription($id: ID!) { engagementUpdated(id: $id) { status stageDueAt stageOverdue currentStage { stage { key } } } }",
+        &id,
+    )
+    .await;
+    assert_eq!(now["status"], "PLANNED", "{now}");
     app.person("pm-1", Role::ProjectManager)
         .data(
             Op { field: "startEngagement", document: "mutation($id: ID!) { startEngagement(input: { engagementId: $id }) { engagement { status } } }" },
             json!({ "id": id }),
         )
         .await;
-    let started = next_json(&mut socket, Duration::from_secs(10))
-        .await
-        .expect("an event");
-    let started = &started["payload"]["data"]["engagementUpdated"];
+    let started = next_update(&mut socket, Duration::from_secs(10)).await;
     assert_eq!(started["status"], "ACTIVE", "{started}");
     assert_eq!(started["currentStage"]["stage"]["key"], "kickoff");
 
@@ -663,13 +655,8 @@ async fn an_engagement_follower_sees_it_start_and_the_worker_flag_its_stage_over
     let due =
         chrono::DateTime::parse_from_rfc3339(started["stageDueAt"].as_str().unwrap()).unwrap();
     app.clock.set(due.to_utc() + chrono::Duration::minutes(1));
-    let overdue = next_json(&mut socket, Duration::from_secs(30))
-        .await
-        .expect("an event");
-    assert_eq!(
-        overdue["payload"]["data"]["engagementUpdated"]["stageOverdue"], true,
-        "{overdue}"
-    );
+    let overdue = next_update(&mut socket, Duration::from_secs(30)).await;
+    assert_eq!(overdue["stageOverdue"], true, "{overdue}");
 }
 
 /// A customer follows their ticket: the current ticket first, then staff's
@@ -678,8 +665,7 @@ async fn an_engagement_follower_sees_it_start_and_the_worker_flag_its_stage_over
 async fn a_customer_follows_their_ticket_as_staff_answer_it() {
     let app = TestApp::spawn().await;
     let customer = app
-        .admin()
-        .new_customer(json!({ "name": "Corner Cafe", "email": "cafe@example.com.au" }))
+        .customer_named("Corner Cafe", "cafe@example.com.au")
         .await;
     let token = app.token_for(Role::Customer, Some(customer.parse().unwrap()));
     let opened = app
@@ -690,25 +676,15 @@ async fn a_customer_follows_their_ticket_as_staff_answer_it() {
         )
         .await;
     let id = opened["ticket"]["id"].as_str().unwrap().to_owned();
-    let mut socket = connect(&app.base_url, json!({ "token": token }))
-        .await
-        .unwrap();
-    socket
-        .send(Message::text(
-            json!({ "id": "ticket", "type": "subscribe", "payload": {
-                "query": "subscription($id: ID!) { ticketUpdated(id: $id) { status messages { body internal } } }",
-                "variables": { "id": id } } })
-            .to_string(),
-        ))
-        .await
-        .unwrap();
-    let now = next_json(&mut socket, Duration::from_secs(10))
-        .await
-        .expect("the current ticket");
-    assert_eq!(
-        now["payload"]["data"]["ticketUpdated"]["status"], "NEW",
-        "{now}"
-    );
+    let (mut socket, now) = follow(
+        &app,
+        &token,
+        "ticket",
+        "subscription($id: ID!) { ticketUpdated(id: $id) { status messages { body internal } } }",
+        &id,
+    )
+    .await;
+    assert_eq!(now["status"], "NEW", "{now}");
     let reply = Op {
         field: "replyToTicket",
         document: "mutation($input: ReplyToTicketInput!) { replyToTicket(input: $input) { ticket { status } userErrors { code } } }",
@@ -729,12 +705,9 @@ async fn a_customer_follows_their_ticket_as_staff_answer_it() {
     // The note changed the ticket too: the customer hears of it without the note.
     let mut last = Value::Null;
     while last["status"] != "OPEN" {
-        let event = next_json(&mut socket, Duration::from_secs(10))
-            .await
-            .expect("an event");
-        last = event["payload"]["data"]["ticketUpdated"].clone();
+        last = next_update(&mut socket, Duration::from_secs(10)).await;
         let bodies = last["messages"].to_string();
-        assert!(!bodies.contains("note to self"), "{event}");
+        assert!(!bodies.contains("note to self"), "{last}");
     }
     assert_eq!(
         last["messages"],

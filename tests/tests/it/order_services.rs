@@ -7,13 +7,13 @@
 //! goes from PAID to DELIVERED with its ticket; an order of goods opens none.
 
 use chrono::Duration as Days;
-use entity::{NotificationKind, NotificationStatus};
+use entity::NotificationKind;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use tests::fulfil::*;
 use tests::purchasing::wait_for_sent_email;
-use tests::shop::{op, warehouse};
-use tests::{Op, Role, TestApp, nodes, user_errors, wait_for};
+use tests::shop::{service, warehouse};
+use tests::{Op, Role, TestApp, nodes, user_errors};
 
 const ORDER_SERVICES: Op = Op {
     field: "order",
@@ -32,21 +32,6 @@ const ASSETS: Op = Op {
     document: "query($id: ID!) { customerAssets(customerId: $id) { edges { node { product { sku } quantity } } } }",
 };
 
-/// A SERVICE product (no stock); its id.
-async fn service(app: &TestApp, sku: &str, name: &str) -> String {
-    let created = app
-        .as_role(Role::Fulfilment)
-        .data(
-            op("createProduct", "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } userErrors { code } } }"),
-            json!({ "input": { "sku": sku, "name": name, "kind": "SERVICE", "taxCode": "TAXABLE", "price": "30.00", "pricesIncludeGst": true, "weightGrams": 0 } }),
-        )
-        .await;
-    created["product"]["id"]
-        .as_str()
-        .expect("created")
-        .to_owned()
-}
-
 async fn services_of(app: &TestApp, order: &str) -> Value {
     app.admin()
         .data(ORDER_SERVICES, json!({ "id": order }))
@@ -57,25 +42,13 @@ async fn services_of(app: &TestApp, order: &str) -> Value {
 async fn set_status(app: &TestApp, ticket: &Value, status: &str) -> Value {
     let moved = app
         .as_role(Role::DeliveryTeam)
-        .data(
+        .accepted(
             CHANGE_STATUS,
             json!({ "input": { "ticketId": ticket["id"], "status": status, "expectedVersion": ticket["version"] } }),
         )
         .await;
-    assert!(user_errors(&moved).is_empty(), "{moved}");
     assert_eq!(moved["ticket"]["status"], status, "{moved}");
     moved["ticket"].clone()
-}
-
-/// The one sent `kind` email about `subject` went to `to`.
-async fn emailed(app: &TestApp, kind: NotificationKind, subject: &str, to: &str) {
-    wait_for(&format!("the {kind:?} email"), PATIENCE, async || {
-        let rows = app.notifications_of(kind, subject).await;
-        assert!(rows.len() <= 1, "one {kind:?} email: {rows:?}");
-        rows.first()
-            .is_some_and(|n| n.status == NotificationStatus::Sent && n.recipient == to)
-    })
-    .await;
 }
 
 fn count(timeline: &Value, action: &str) -> usize {
@@ -97,8 +70,7 @@ async fn tickets_about(app: &TestApp, order: &str) -> u64 {
 
 #[tokio::test]
 async fn an_order_with_services_is_delivered_once_its_goods_are_and_its_ticket_is_resolved() {
-    let (app, courier) = with_fake_courier(None).await;
-    let _worker = app.ensure_worker().await;
+    let (app, courier, _worker) = with_fake_courier(None).await;
     app.admin()
         .change_business_settings(json!({ "followUpAfterDays": 1 }))
         .await;
@@ -109,7 +81,7 @@ async fn an_order_with_services_is_delivered_once_its_goods_are_and_its_ticket_i
     assert!(user_errors(&team).is_empty(), "{team}");
     let location = warehouse(&app).await;
     let heater = stocked(&app, &location, "HEATER-1", json!({ "warrantyMonths": 12 })).await;
-    let install = service(&app, "INSTALL-1", "On-site installation").await;
+    let install = service(&app, "INSTALL-1", "On-site installation", "30.00").await;
 
     // Paid: its services ticket is opened with the payment and the customer told.
     let (order, customer) =
@@ -134,8 +106,7 @@ async fn an_order_with_services_is_delivered_once_its_goods_are_and_its_ticket_i
         .await;
     assert_eq!(theirs["serviceTicket"]["id"], ticket["id"], "{theirs}");
     let ticket_id = ticket["id"].as_str().unwrap();
-    emailed(
-        &app,
+    app.emailed_once_to(
         NotificationKind::TicketOpened,
         ticket_id,
         "kim@example.com.au",
@@ -144,17 +115,9 @@ async fn an_order_with_services_is_delivered_once_its_goods_are_and_its_ticket_i
 
     // Goods delivered: the service team hears they are on site; the order
     // waits for its services (SHIPPED, not delivered).
-    let lines = line_ids(&app, &order).await;
-    let (package, tracking) = ship(&app, &order, &location, &[(&lines[0], 1)], "B").await;
-    let at = app.clock.now_utc() + Days::hours(1);
-    courier.report(&tracking, at, "DELIVERED", Some("SIGNED_FOR"), "DL", None);
-    let polled = poll_until(&app, &package, "the delivery", |s| {
-        s["status"] == "DELIVERED"
-    })
-    .await;
+    let (_, polled) = ship_delivered(&app, &courier, &location, &order, 1, package_delivered).await;
     assert_eq!(polled["order"]["status"], "SHIPPED", "{polled}");
-    emailed(
-        &app,
+    app.emailed_once_to(
         NotificationKind::ServiceOnSite,
         &order,
         "service@example.com.au",
@@ -205,9 +168,8 @@ async fn an_order_with_services_is_delivered_once_its_goods_are_and_its_ticket_i
 
 #[tokio::test]
 async fn an_order_of_services_only_goes_from_paid_to_delivered_when_its_ticket_is_closed() {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
-    let setup = service(&app, "SETUP-1", "Network setup").await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
+    let setup = service(&app, "SETUP-1", "Network setup", "30.00").await;
     let (order, customer) = paid_order(&app, "lee@example.com.au", &[(&setup, 2)]).await;
     let paid = services_of(&app, &order).await;
     assert_eq!(paid["status"], "PAID");
@@ -219,8 +181,7 @@ async fn an_order_of_services_only_goes_from_paid_to_delivered_when_its_ticket_i
             paid["number"].as_str().unwrap()
         )
     );
-    emailed(
-        &app,
+    app.emailed_once_to(
         NotificationKind::TicketOpened,
         ticket["id"].as_str().unwrap(),
         "lee@example.com.au",
@@ -249,22 +210,14 @@ async fn an_order_of_services_only_goes_from_paid_to_delivered_when_its_ticket_i
 
 #[tokio::test]
 async fn an_order_of_goods_only_opens_no_ticket_and_is_delivered_with_its_goods() {
-    let (app, courier) = with_fake_courier(None).await;
-    let _worker = app.ensure_worker().await;
+    let (app, courier, _worker) = with_fake_courier(None).await;
     let location = warehouse(&app).await;
     let mug = stocked(&app, &location, "MUG-1", json!({})).await;
     let (order, _) = paid_order(&app, "gail@example.com.au", &[(&mug, 1)]).await;
     let paid = services_of(&app, &order).await;
     assert_eq!(paid["serviceTicket"], Value::Null, "{paid}");
     assert_eq!(tickets_about(&app, &order).await, 0);
-    let lines = line_ids(&app, &order).await;
-    let (package, tracking) = ship(&app, &order, &location, &[(&lines[0], 1)], "B").await;
-    let at = app.clock.now_utc() + Days::hours(1);
-    courier.report(&tracking, at, "DELIVERED", Some("SIGNED_FOR"), "DL", None);
-    poll_until(&app, &package, "the delivery", |s| {
-        s["order"]["status"] == "DELIVERED"
-    })
-    .await;
+    let (package, _) = ship_delivered(&app, &courier, &location, &order, 1, order_delivered).await;
     assert_eq!(tickets_about(&app, &order).await, 0);
     wait_for_sent_email(&app, NotificationKind::ShipmentDelivered, &package).await;
 }

@@ -61,8 +61,7 @@ async fn dead_letter_for(app: &TestApp, reference_id: Uuid) -> serde_json::Value
 
 #[tokio::test]
 async fn a_notification_that_cannot_be_prepared_ends_as_a_dead_letter_after_its_cap() {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
     // Its customer does not exist: rendering fails after every claim.
     let id = plan_welcome(&app, Uuid::now_v7(), Utc::now()).await;
 
@@ -81,8 +80,7 @@ async fn a_notification_that_cannot_be_prepared_ends_as_a_dead_letter_after_its_
 
 #[tokio::test]
 async fn an_outbox_row_whose_job_keeps_failing_ends_as_a_dead_letter_and_can_be_retried() {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
     // Not the payload its topic needs: its job fails on every attempt.
     let retry = domain::platform::outbox::topic::NOTIFICATION_RETRY;
     let row = an_outbox_row(retry, "not json")

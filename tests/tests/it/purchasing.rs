@@ -7,13 +7,12 @@
 use serde_json::{Value, json};
 use tests::fulfil::*;
 use tests::purchasing::*;
-use tests::shop::{op, warehouse};
-use tests::{Role, TestApp, input_error, user_errors};
+use tests::shop::{change_product, op, warehouse};
+use tests::{Role, TestApp, input_error, input_path_error, user_errors};
 
 #[tokio::test]
 async fn a_backorder_is_sourced_received_with_a_batch_and_shipped_from_the_receipt() {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
     let location = warehouse(&app).await;
     let (product, supplier) =
         sourced_product(&app, "HEATER-1", "180.00", json!({ "batchTracked": true })).await;
@@ -35,12 +34,12 @@ async fn a_backorder_is_sourced_received_with_a_batch_and_shipped_from_the_recei
         sourced_product(&app, "HEATER-2", "180.00", json!({ "batchTracked": true })).await;
     let stock_po = sent_by_hand(&app, &spare_supplier, &spare, 3).await;
     let receive = |po: &Value, quantity: i32| {
-        json!({ "input": { "purchaseOrderId": po["id"], "receivedOn": "2026-11-24", "locationId": location,
-            "lines": [{ "purchaseOrderLineId": po["lines"][0]["id"], "quantity": quantity, "batchCode": "lot-9", "expiresOn": "2028-01-31" }],
-            "checklist": passed(), "qcNotes": "all good" } })
+        let batch = json!({ "batchCode": "lot-9", "expiresOn": "2028-01-31" });
+        let mut variables = receipt(po, &location, quantity, passed(), batch);
+        variables["input"]["qcNotes"] = json!("all good");
+        variables
     };
-    let first = receiver.data(RECEIVE, receive(&stock_po, 2)).await;
-    assert!(user_errors(&first).is_empty(), "{first}");
+    let first = receiver.accepted(RECEIVE, receive(&stock_po, 2)).await;
     assert_eq!(first["goodsReceipt"]["lines"][0]["batchCode"], "LOT-9");
     let partly = app
         .admin()
@@ -50,18 +49,9 @@ async fn a_backorder_is_sourced_received_with_a_batch_and_shipped_from_the_recei
     let over = receiver.data(RECEIVE, receive(&stock_po, 2)).await;
     assert_eq!(
         user_errors(&over),
-        [(
-            vec![
-                "input".into(),
-                "lines".into(),
-                "0".into(),
-                "quantity".into()
-            ],
-            "OUT_OF_RANGE".into()
-        )]
+        [input_path_error("lines.0.quantity", "OUT_OF_RANGE")]
     );
-    let last = receiver.data(RECEIVE, receive(&stock_po, 1)).await;
-    assert!(user_errors(&last).is_empty(), "{last}");
+    receiver.accepted(RECEIVE, receive(&stock_po, 1)).await;
     let received = app
         .admin()
         .data(PURCHASE_ORDER, json!({ "id": stock_po["id"] }))
@@ -70,8 +60,7 @@ async fn a_backorder_is_sourced_received_with_a_batch_and_shipped_from_the_recei
     assert_eq!(received["lines"][0]["receivedQuantity"], 3);
 
     // The backorder's goods arrive in one receipt.
-    let all = receiver.data(RECEIVE, receive(&po, 3)).await;
-    assert!(user_errors(&all).is_empty(), "{all}");
+    receiver.accepted(RECEIVE, receive(&po, 3)).await;
 
     // The waiting order is reserved from the receipt (its approval decided
     // by a person when the policy asks for one), invoiced, and its customer told.
@@ -83,25 +72,23 @@ async fn a_backorder_is_sourced_received_with_a_batch_and_shipped_from_the_recei
     let lines = line_ids(&app, &order).await;
     let packed = app
         .as_role(Role::Fulfilment)
-        .data(PACK, json!({ "input": { "orderId": order, "locationId": location, "weightGrams": 2700, "items": [{ "orderLineId": lines[0], "quantity": 3 }] } }))
+        .accepted(PACK, json!({ "input": { "orderId": order, "locationId": location, "weightGrams": 2700, "items": [{ "orderLineId": lines[0], "quantity": 3 }] } }))
         .await;
-    assert!(user_errors(&packed).is_empty(), "{packed}");
     assert_eq!(packed["shipment"]["items"][0]["batchCode"], "LOT-9");
 }
 
 #[tokio::test]
 async fn goods_that_fail_qc_land_in_quarantine_and_are_never_reservable() {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
     let location = warehouse(&app).await;
     let hold = quarantine(&app).await;
     let (product, supplier) = sourced_product(&app, "FAN-1", "20.00", json!({})).await;
     let order = backordered(&app, &product, 2, "lou@example.com.au").await;
     let po = sent_purchase_order(&app, &order, &supplier).await;
-    let failed = json!([{ "item": "Packaging intact", "passed": true }, { "item": "Powers on", "passed": false }]);
     let receive = |at: &str| {
-        json!({ "input": { "purchaseOrderId": po["id"], "receivedOn": "2026-11-24", "locationId": at,
-            "lines": [{ "purchaseOrderLineId": po["lines"][0]["id"], "quantity": 2 }], "checklist": failed, "qcNotes": "two units dead on arrival" } })
+        let mut variables = receipt(&po, at, 2, failed(), json!({}));
+        variables["input"]["qcNotes"] = json!("two units dead on arrival");
+        variables
     };
     // Failed goods may not go to a warehouse.
     let wrong = app
@@ -114,25 +101,15 @@ async fn goods_that_fail_qc_land_in_quarantine_and_are_never_reservable() {
     );
     let held = app
         .as_role(Role::Fulfilment)
-        .data(RECEIVE, receive(&hold))
+        .accepted(RECEIVE, receive(&hold))
         .await;
-    assert!(user_errors(&held).is_empty(), "{held}");
     assert_eq!(held["goodsReceipt"]["qcPassed"], false);
 
     // Asked again, the order still finds nothing it may take.
-    let again = app
-        .person("fulfil-1", Role::Fulfilment)
-        .data(
-            op("requestReservation", "mutation($id: ID!) { requestReservation(input: { orderId: $id }) { approval { id status } userErrors { code } } }"),
-            json!({ "id": order }),
-        )
-        .await;
+    let again = tests::shop::request_reservation(&app, &order).await;
     if again["approval"]["status"] != "APPROVED" {
-        app.person("fulfil-2", Role::Fulfilment)
-            .data(
-                op("decideApproval", "mutation($id: ID!) { decideApproval(input: { id: $id, decision: APPROVE }) { approval { status } } }"),
-                json!({ "id": again["approval"]["id"] }),
-            )
+        let approval = &again["approval"]["id"];
+        app.decide_approval("fulfil-2", Role::Fulfilment, approval, "APPROVE", None)
             .await;
     }
     assert_eq!(order_of(&app, &order).await["status"], "BACKORDERED");
@@ -149,8 +126,7 @@ async fn goods_that_fail_qc_land_in_quarantine_and_are_never_reservable() {
 
 #[tokio::test]
 async fn bad_purchasing_steps_are_refused_and_write_nothing() {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
     let location = warehouse(&app).await;
     let (clock_, supplier) =
         sourced_product(&app, "CLOCK-9", "10.00", json!({ "serialTracked": true })).await;
@@ -163,47 +139,15 @@ async fn bad_purchasing_steps_are_refused_and_write_nothing() {
     let negative = buyer.data(create_op, create(&clock_, -2)).await;
     assert_eq!(
         user_errors(&negative),
-        [(
-            vec![
-                "input".into(),
-                "lines".into(),
-                "0".into(),
-                "quantity".into()
-            ],
-            "INVALID_QUANTITY".into()
-        )]
+        [input_path_error("lines.0.quantity", "INVALID_QUANTITY")]
     );
     // An inactive product is not purchased.
     let (retired, _) = sourced_product(&app, "OLD-1", "5.00", json!({})).await;
-    let version = app
-        .admin()
-        .data(
-            op(
-                "product",
-                "query($id: ID!) { product(id: $id) { version } }",
-            ),
-            json!({ "id": retired }),
-        )
-        .await["version"]
-        .clone();
-    app.as_role(Role::Fulfilment)
-        .data(
-            op("updateProduct", "mutation($input: UpdateProductInput!) { updateProduct(input: $input) { userErrors { code } } }"),
-            json!({ "input": { "id": retired, "expectedVersion": version, "active": false } }),
-        )
-        .await;
+    change_product(&app, &retired, json!({ "active": false })).await;
     let inactive = buyer.data(create_op, create(&retired, 1)).await;
     assert_eq!(
         user_errors(&inactive),
-        [(
-            vec![
-                "input".into(),
-                "lines".into(),
-                "0".into(),
-                "productId".into()
-            ],
-            "INVALID_STATE".into()
-        )]
+        [input_path_error("lines.0.productId", "INVALID_STATE")]
     );
 
     // Serials: one per unit, never twice for one product.
@@ -213,16 +157,12 @@ async fn bad_purchasing_steps_are_refused_and_write_nothing() {
         sent["purchaseOrder"]["status"], "SENT",
         "under $500: approved at once"
     );
-    let receive = |serials: Value| {
-        json!({ "input": { "purchaseOrderId": po["id"], "receivedOn": "2026-11-24", "locationId": location,
-            "lines": [{ "purchaseOrderLineId": po["lines"][0]["id"], "quantity": 2, "serials": serials }], "checklist": passed() } })
-    };
-    let first = buyer.data(RECEIVE, receive(json!(["c-1", "c-2"]))).await;
-    assert!(user_errors(&first).is_empty(), "{first}");
-    let serial_at = (
-        vec!["input".into(), "lines".into(), "0".into(), "serials".into()],
-        "ALREADY_EXISTS".to_owned(),
-    );
+    let receive =
+        |serials: Value| receipt(&po, &location, 2, passed(), json!({ "serials": serials }));
+    buyer
+        .accepted(RECEIVE, receive(json!(["c-1", "c-2"])))
+        .await;
+    let serial_at = input_path_error("lines.0.serials", "ALREADY_EXISTS");
     let twice = buyer.data(RECEIVE, receive(json!(["C-2", "c-3"]))).await;
     assert_eq!(user_errors(&twice), std::slice::from_ref(&serial_at));
     let doubled = buyer.data(RECEIVE, receive(json!(["c-4", "C-4"]))).await;
@@ -237,12 +177,9 @@ async fn bad_purchasing_steps_are_refused_and_write_nothing() {
         )
         .await;
     assert_eq!(cancelled["purchaseOrder"]["status"], "CANCELLED");
+    let serial = json!({ "serials": ["c-9"] });
     let refused = buyer
-        .data(
-            RECEIVE,
-            json!({ "input": { "purchaseOrderId": other["id"], "receivedOn": "2026-11-24", "locationId": location,
-                "lines": [{ "purchaseOrderLineId": other["lines"][0]["id"], "quantity": 1, "serials": ["c-9"] }], "checklist": passed() } }),
-        )
+        .data(RECEIVE, receipt(&other, &location, 1, passed(), serial))
         .await;
     assert_eq!(
         user_errors(&refused),

@@ -12,16 +12,33 @@ use tests::fulfil::{PATIENCE, stocked};
 use tests::purchasing::quarantine;
 use tests::returns::*;
 use tests::shop::{op, warehouse};
-use tests::{Role, TestApp, input_error, nodes, user_errors, wait_for};
+use tests::{Caller, Role, TestApp, input_error, input_path_error, nodes, user_errors, wait_for};
 
 /// Polls in transit twice a day, so deliveries take a few steps.
-async fn app() -> TestApp {
-    TestApp::spawn_with(&[("TRACKING_POLL_MINUTES", "IN_TRANSIT=720")]).await
+/// The app, its courier polls twelve hours apart in transit, with a worker
+/// running (kept alive by the guard).
+async fn app() -> (TestApp, Option<worker::RunningWorker>) {
+    TestApp::spawn_with_worker(&[("TRACKING_POLL_MINUTES", "IN_TRANSIT=720")]).await
 }
 
 fn returned(payload: &Value) -> Value {
     assert!(user_errors(payload).is_empty(), "{payload}");
     payload["returnRequest"].clone()
+}
+
+/// `who` asks to return `lines` (order line, units) of `order` for
+/// `reason`, wanting `resolution`: the return, which must be accepted.
+async fn ask(
+    who: &Caller<'_>,
+    order: &str,
+    lines: &[(&str, i32)],
+    reason: &str,
+    resolution: &str,
+) -> Value {
+    returned(
+        &who.data(REQUEST, request_input(order, lines, reason, resolution))
+            .await,
+    )
 }
 
 fn codes(payload: &Value) -> Vec<(Vec<String>, String)> {
@@ -63,8 +80,7 @@ async fn on_hand(app: &TestApp, product: &str, location: &str) -> i64 {
 
 #[tokio::test]
 async fn a_wrong_item_return_moves_the_error_kpis_and_a_fault_or_cancelled_one_does_not() {
-    let app = app().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = app().await;
     let location = warehouse(&app).await;
     let mug = stocked(&app, &location, "RET-MUG", json!({})).await;
     let (order, customer, lines) =
@@ -82,23 +98,11 @@ async fn a_wrong_item_return_moves_the_error_kpis_and_a_fault_or_cancelled_one_d
 
     // The customer sends one unit back as the wrong item, one as faulty.
     let me = app.as_customer(&customer);
-    let wrong = returned(
-        &me.data(
-            REQUEST,
-            request_input(&order, &[(&lines[0], 1)], "WRONG_ITEM", "REFUND"),
-        )
-        .await,
-    );
+    let wrong = ask(&me, &order, &[(&lines[0], 1)], "WRONG_ITEM", "REFUND").await;
     assert_eq!(wrong["status"], "REQUESTED");
     assert_eq!(wrong["customerId"], customer);
     assert!(wrong["number"].as_str().unwrap().starts_with("RMA-"));
-    returned(
-        &me.data(
-            REQUEST,
-            request_input(&order, &[(&lines[0], 1)], "FAULTY", "REFUND"),
-        )
-        .await,
-    );
+    ask(&me, &order, &[(&lines[0], 1)], "FAULTY", "REFUND").await;
     let after = kpis(&app).await;
     assert_eq!(
         after["returnRateDueToErrors"],
@@ -122,28 +126,21 @@ async fn a_wrong_item_return_moves_the_error_kpis_and_a_fault_or_cancelled_one_d
             )
             .await
         ),
-        [(
-            vec![
-                "input".to_owned(),
-                "lines".into(),
-                "0".into(),
-                "quantity".into()
-            ],
-            "OUT_OF_RANGE".to_owned()
-        )]
+        [input_path_error("lines.0.quantity", "OUT_OF_RANGE")]
     );
     let cancelled = returned(
         &me.data(CANCEL, json!({ "input": { "id": wrong["id"] } }))
             .await,
     );
     assert_eq!(cancelled["status"], "CANCELLED");
-    let damaged = returned(
-        &me.data(
-            REQUEST,
-            request_input(&order, &[(&lines[0], 2)], "DAMAGED_IN_TRANSIT", "REFUND"),
-        )
-        .await,
-    );
+    let damaged = ask(
+        &me,
+        &order,
+        &[(&lines[0], 2)],
+        "DAMAGED_IN_TRANSIT",
+        "REFUND",
+    )
+    .await;
     assert_eq!(damaged["lines"][0]["quantity"], 2);
     let last = kpis(&app).await;
     assert_eq!(
@@ -155,8 +152,7 @@ async fn a_wrong_item_return_moves_the_error_kpis_and_a_fault_or_cancelled_one_d
 
 #[tokio::test]
 async fn change_of_mind_is_accepted_only_within_the_policy_and_faults_always() {
-    let app = app().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = app().await;
     let location = warehouse(&app).await;
     let lamp = stocked(&app, &location, "RET-LAMP", json!({})).await;
     let (order, customer, lines) =
@@ -190,13 +186,7 @@ async fn change_of_mind_is_accepted_only_within_the_policy_and_faults_always() {
             .contains("within 14 days"),
         "{late}"
     );
-    let fault = returned(
-        &me.data(
-            REQUEST,
-            request_input(&order, &[(&lines[0], 1)], "FAULTY", "REPLACEMENT"),
-        )
-        .await,
-    );
+    let fault = ask(&me, &order, &[(&lines[0], 1)], "FAULTY", "REPLACEMENT").await;
     assert_eq!(fault["status"], "REQUESTED");
     assert_eq!(fault["resolution"], "REPLACEMENT");
 }
@@ -204,8 +194,7 @@ async fn change_of_mind_is_accepted_only_within_the_policy_and_faults_always() {
 #[tokio::test]
 async fn a_refund_return_is_approved_received_into_stock_and_quarantine_and_refunded_with_its_note()
 {
-    let app = app().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = app().await;
     let location = warehouse(&app).await;
     let held = quarantine(&app).await;
     let chair = stocked(&app, &location, "RET-CHAIR", json!({ "price": "60.00" })).await;
@@ -229,19 +218,14 @@ async fn a_refund_return_is_approved_received_into_stock_and_quarantine_and_refu
         .await["total"]["amount"]
         .clone();
 
-    let asked = returned(
-        &app.as_customer(&customer)
-            .data(
-                REQUEST,
-                request_input(
-                    &order,
-                    &[(&lines[0], 1), (&lines[1], 1)],
-                    "WRONG_ITEM",
-                    "REFUND",
-                ),
-            )
-            .await,
-    );
+    let asked = ask(
+        &app.as_customer(&customer),
+        &order,
+        &[(&lines[0], 1), (&lines[1], 1)],
+        "WRONG_ITEM",
+        "REFUND",
+    )
+    .await;
     let id = asked["id"].as_str().unwrap().to_owned();
     let number = asked["number"].as_str().unwrap().to_owned();
     // Goods come back only once approved.
@@ -303,15 +287,7 @@ async fn a_refund_return_is_approved_received_into_stock_and_quarantine_and_refu
         .await;
     assert_eq!(
         codes(&wrong_place),
-        [(
-            vec![
-                "input".to_owned(),
-                "lines".into(),
-                "1".into(),
-                "locationId".into()
-            ],
-            "INVALID_STATE".to_owned()
-        )]
+        [input_path_error("lines.1.locationId", "INVALID_STATE")]
     );
     let received = returned(
         &staff
@@ -351,14 +327,7 @@ async fn a_refund_return_is_approved_received_into_stock_and_quarantine_and_refu
     // Every unit of a wrong-item order comes back: the delivery charge too.
     assert_eq!(pending["amount"]["amount"], order_total, "{pending}");
 
-    let decided = app
-        .person("finance-2", Role::Finance)
-        .data(
-            op("decideApproval", "mutation($id: ID!) { decideApproval(input: { id: $id, decision: APPROVE }) { approval { status } userErrors { code } } }"),
-            json!({ "id": approval }),
-        )
-        .await;
-    assert_eq!(decided["approval"]["status"], "APPROVED", "{decided}");
+    app.approve("finance-2", Role::Finance, &approval).await;
     let mut done = Value::Null;
     wait_for("the return completed", PATIENCE, async || {
         done = app.admin().data(RETURN, json!({ "id": id })).await;
@@ -377,12 +346,7 @@ async fn a_refund_return_is_approved_received_into_stock_and_quarantine_and_refu
         format!("-{}", order_total.as_str().unwrap())
     );
     assert!(done["completedAt"].is_string());
-    let steps: Vec<&str> = done["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["step"].as_str().unwrap())
-        .collect();
+    let steps = tests::strings(&done["steps"], "step");
     assert_eq!(
         steps,
         [
@@ -412,21 +376,20 @@ async fn a_refund_return_is_approved_received_into_stock_and_quarantine_and_refu
 
 #[tokio::test]
 async fn a_replacement_return_places_a_no_charge_order_for_the_returned_units() {
-    let app = app().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = app().await;
     let location = warehouse(&app).await;
     let held = quarantine(&app).await;
     let kettle = stocked(&app, &location, "RET-KETTLE", json!({})).await;
     let (order, customer, lines) =
         delivered_order(&app, &location, &[(&kettle, 2)], "replace@example.com").await;
-    let asked = returned(
-        &app.as_customer(&customer)
-            .data(
-                REQUEST,
-                request_input(&order, &[(&lines[0], 1)], "FAULTY", "REPLACEMENT"),
-            )
-            .await,
-    );
+    let asked = ask(
+        &app.as_customer(&customer),
+        &order,
+        &[(&lines[0], 1)],
+        "FAULTY",
+        "REPLACEMENT",
+    )
+    .await;
     let id = asked["id"].as_str().unwrap().to_owned();
     let staff = app.as_role(Role::Compliance);
     returned(
@@ -508,8 +471,7 @@ async fn a_replacement_return_places_a_no_charge_order_for_the_returned_units() 
 
 #[tokio::test]
 async fn a_fault_is_never_refused_and_customers_see_only_their_own_returns() {
-    let app = app().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = app().await;
     let location = warehouse(&app).await;
     let vase = stocked(&app, &location, "RET-VASE", json!({})).await;
     let (order, ann, lines) =
@@ -521,14 +483,7 @@ async fn a_fault_is_never_refused_and_customers_see_only_their_own_returns() {
         .await;
 
     let anns = app.as_customer(&ann);
-    let fault = returned(
-        &anns
-            .data(
-                REQUEST,
-                request_input(&order, &[(&lines[0], 1)], "FAULTY", "REFUND"),
-            )
-            .await,
-    );
+    let fault = ask(&anns, &order, &[(&lines[0], 1)], "FAULTY", "REFUND").await;
     let staff = app.as_role(Role::Fulfilment);
     let refused = staff
         .data(
@@ -545,14 +500,7 @@ async fn a_fault_is_never_refused_and_customers_see_only_their_own_returns() {
         "{refused}"
     );
     // A change of mind may be refused, with the reason.
-    let mind = returned(
-        &anns
-            .data(
-                REQUEST,
-                request_input(&order, &[(&lines[0], 1)], "CHANGE_OF_MIND", "REFUND"),
-            )
-            .await,
-    );
+    let mind = ask(&anns, &order, &[(&lines[0], 1)], "CHANGE_OF_MIND", "REFUND").await;
     let no_reason = staff
         .data(
             REJECT,
@@ -582,19 +530,14 @@ async fn a_fault_is_never_refused_and_customers_see_only_their_own_returns() {
 
     // Bob's own return, and what each customer sees.
     let bobs = app.as_customer(&bob);
-    let his = returned(
-        &bobs
-            .data(
-                REQUEST,
-                request_input(
-                    &other_order,
-                    &[(&other_lines[0], 1)],
-                    "WRONG_ITEM",
-                    "REFUND",
-                ),
-            )
-            .await,
-    );
+    let his = ask(
+        &bobs,
+        &other_order,
+        &[(&other_lines[0], 1)],
+        "WRONG_ITEM",
+        "REFUND",
+    )
+    .await;
     assert!(
         bobs.data(RETURN, json!({ "id": fault["id"] }))
             .await
@@ -650,33 +593,32 @@ pub(crate) async fn return_email(app: &TestApp) -> Vec<u8> {
     let item = stocked(app, &location, "RET-LINKS", json!({})).await;
     let (order, customer, lines) =
         delivered_order(app, &location, &[(&item, 1)], "return-links@example.com").await;
-    let asked = returned(
-        &app.as_customer(&customer)
-            .data(
-                REQUEST,
-                request_input(&order, &[(&lines[0], 1)], "WRONG_ITEM", "REFUND"),
-            )
-            .await,
-    );
+    let asked = ask(
+        &app.as_customer(&customer),
+        &order,
+        &[(&lines[0], 1)],
+        "WRONG_ITEM",
+        "REFUND",
+    )
+    .await;
     step_email(app, asked["id"].as_str().unwrap(), "return.requested").await
 }
 
 #[tokio::test]
 async fn a_refused_refund_sends_the_return_back_to_received_and_it_is_resolved_again() {
-    let app = app().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = app().await;
     let location = warehouse(&app).await;
     let sofa = stocked(&app, &location, "RET-SOFA", json!({ "price": "120.00" })).await;
     let (order, customer, lines) =
         delivered_order(&app, &location, &[(&sofa, 1)], "refused@example.com").await;
-    let asked = returned(
-        &app.as_customer(&customer)
-            .data(
-                REQUEST,
-                request_input(&order, &[(&lines[0], 1)], "DAMAGED_IN_TRANSIT", "REFUND"),
-            )
-            .await,
-    );
+    let asked = ask(
+        &app.as_customer(&customer),
+        &order,
+        &[(&lines[0], 1)],
+        "DAMAGED_IN_TRANSIT",
+        "REFUND",
+    )
+    .await;
     let id = asked["id"].as_str().unwrap().to_owned();
     let staff = app.as_role(Role::Fulfilment);
     returned(&staff.data(APPROVE, json!({ "input": { "id": id } })).await);
@@ -700,10 +642,12 @@ async fn a_refused_refund_sends_the_return_back_to_received_and_it_is_resolved_a
         .await;
     assert_eq!(codes(&twice), [input_error("id", "ILLEGAL_TRANSITION")]);
     let decided = app
-        .person("finance-2", Role::Finance)
-        .data(
-            op("decideApproval", "mutation($id: ID!) { decideApproval(input: { id: $id, decision: REJECT, comment: \"call the customer first\" }) { approval { status } userErrors { code } } }"),
-            json!({ "id": received["approvalId"] }),
+        .decide_approval(
+            "finance-2",
+            Role::Finance,
+            &received["approvalId"],
+            "REJECT",
+            Some("call the customer first"),
         )
         .await;
     assert_eq!(decided["approval"]["status"], "REJECTED", "{decided}");

@@ -2,7 +2,7 @@
 //! them (every bad field at once, stale versions refused, audited).
 
 use serde_json::{Value, json};
-use tests::{Role, TestApp, error_code, id_of, input_error, nodes, user_errors};
+use tests::{Role, TestApp, error_code, id_of, input_error, input_path_error, nodes, user_errors};
 
 const FIELDS: &str = "id name priority category customerId isDefault rank firstResponseMinutes \
     nextUpdateMinutes resolutionMinutes calendar pauseStatuses warningMinutes escalateRole \
@@ -101,10 +101,7 @@ async fn the_seeded_policies_are_listed_for_staff_only() {
         .post(&list_query(), json!({}))
         .await;
     assert_eq!(nodes(&staff["data"]["slaPolicies"]).len(), 4);
-    let customer_id = app
-        .admin()
-        .new_customer(json!({ "name": "Acme Pty Ltd", "email": "ops@acme.example" }))
-        .await;
+    let customer_id = app.customer_named("Acme Pty Ltd", "ops@acme.example").await;
     let customer = app
         .as_customer(&customer_id)
         .post(&list_query(), json!({}))
@@ -138,10 +135,7 @@ async fn admin_changes_a_policy_with_every_error_at_once_and_versions() {
             input_error("name", "REQUIRED"),
             input_error("firstResponseMinutes", "OUT_OF_RANGE"),
             input_error("warningMinutes", "OUT_OF_RANGE"),
-            (
-                vec!["input".into(), "pauseStatuses".into(), "1".into()],
-                "OUT_OF_RANGE".into()
-            ),
+            input_path_error("pauseStatuses.1", "OUT_OF_RANGE"),
             input_error("escalateRole", "OUT_OF_RANGE"),
         ]
     );

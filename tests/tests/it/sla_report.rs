@@ -60,8 +60,7 @@ async fn ticket(
 async fn attainment_per_priority_over_sydney_dates() {
     let app = TestApp::spawn().await;
     let customer = app
-        .admin()
-        .new_customer(json!({ "name": "Corner Cafe", "email": "cafe@example.com.au" }))
+        .customer_named("Corner Cafe", "cafe@example.com.au")
         .await;
     // Fri 13 Nov 2026 to Fri 20 Nov 2026, in clock order.
     // MEDIUM, Fri 16:00, answered Mon 10:00: 1 + 1 business hours (the

@@ -16,7 +16,7 @@ use tests::support::{open_ticket_with, staff_reply};
 use tests::sweeps::{
     Call, Mode, Root, Schema, Slot, internals, messages, objects, outcome, run_all,
 };
-use tests::{Role, TestApp, post_json, user_errors, wait_for_value};
+use tests::{Role, TestApp, post_json, wait_for_value};
 
 /// Calls in flight at once: enough to finish quickly, few enough for two cores.
 const PARALLEL: usize = 4;
@@ -221,20 +221,18 @@ async fn owner_records(app: &TestApp) -> Owner {
     let me = app.as_customer(&customer);
 
     let returned = me
-        .data(
+        .accepted(
             REQUEST,
             request_input(&order, &[(&lines[0], 1)], "FAULTY", "REFUND"),
         )
         .await;
-    assert!(user_errors(&returned).is_empty(), "{returned}");
     let claimed = app
         .admin()
-        .data(
+        .accepted(
             op("lodgeClaim", "mutation($input: LodgeClaimInput!) { lodgeClaim(input: $input) { claim { id number } userErrors { field code message } } }"),
             json!({ "input": { "orderLineId": lines[0], "guarantee": "ACCEPTABLE_QUALITY", "facts": "Cracked glaze owner-secret" } }),
         )
         .await;
-    assert!(user_errors(&claimed).is_empty(), "{claimed}");
     let waiting = place(app, &customer, &[(&mug, 1)], None).await;
 
     let subject = "Owner-secret till offline";
@@ -249,7 +247,7 @@ async fn owner_records(app: &TestApp) -> Owner {
     let team = team(app).await;
     let created = app
         .person("pm-1", Role::ProjectManager)
-        .data(
+        .accepted(
             engagement_op("createEngagement", "CreateEngagementInput"),
             json!({ "input": { "customerId": customer, "templateKey": "service_delivery",
                 "name": "Owner-secret rollout", "scopeReference": "SOW-OWNER-SECRET",
@@ -257,17 +255,12 @@ async fn owner_records(app: &TestApp) -> Owner {
                 "team": [{ "userId": team.pm }, { "userId": team.delivery }, { "userId": team.qa }] } }),
         )
         .await;
-    assert!(user_errors(&created).is_empty(), "{created}");
     let engagement = created["engagement"]["id"].as_str().unwrap().to_owned();
     start(app, &engagement).await;
 
     let consent = me
-        .data(
-            op("giveConsent", "mutation($input: GiveConsentInput!) { giveConsent(input: $input) { consent { id } userErrors { code } } }"),
-            json!({ "input": { "customerId": customer, "purpose": "OFFERS", "how": "owner-secret form" } }),
-        )
+        .give_consent(&customer, "OFFERS", "owner-secret form")
         .await;
-    assert!(user_errors(&consent).is_empty(), "{consent}");
 
     let mut known = vec![
         customer.clone(),
@@ -277,7 +270,7 @@ async fn owner_records(app: &TestApp) -> Owner {
         engagement,
         id(&returned["returnRequest"]),
         id(&claimed["claim"]),
-        id(&consent["consent"]),
+        consent,
     ];
     known.extend(lines);
     Owner {
@@ -520,8 +513,7 @@ async fn a_second_customer_reaches_nothing_of_the_first_through_any_field_taking
     let _worker = app.ensure_worker().await;
     let mut owner = owner_records(&app).await;
     let outsider = app
-        .admin()
-        .new_customer(json!({ "name": "Bruno Outsider", "email": "outsider@example.com.au" }))
+        .customer_named("Bruno Outsider", "outsider@example.com.au")
         .await;
     let schema = Schema::introspect(&app.admin()).await;
     let mut said = vec![];

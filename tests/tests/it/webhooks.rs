@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tests::fulfil::PATIENCE;
 use tests::shop::{place, product, warehouse};
 use tests::webhooks::{Received, Receiver};
-use tests::{Op, Role, TestApp, input_error, nodes, user_errors, wait_for};
+use tests::{Op, Role, TestApp, input_error, input_path_error, nodes, user_errors, wait_for};
 
 const CREATE: Op = Op {
     field: "createWebhookSubscription",
@@ -58,12 +58,11 @@ const EVENT_TYPES: Op = Op {
 async fn subscribe(app: &TestApp, url: &str, types: &[&str]) -> (String, String) {
     let created = app
         .admin()
-        .data(
+        .accepted(
             CREATE,
             json!({ "input": { "url": url, "eventTypes": types, "description": "CRM sync" } }),
         )
         .await;
-    assert!(user_errors(&created).is_empty(), "{created}");
     let s = &created["webhookSubscription"];
     assert_eq!(s["active"], true);
     let secret = s["secret"].as_str().expect("the secret, shown once");
@@ -115,17 +114,15 @@ fn answered(received: &[Received]) -> Vec<u16> {
 async fn send_test(app: &TestApp, subscription: &str) -> Value {
     let sent = app
         .admin()
-        .data(SEND_TEST, json!({ "id": subscription }))
+        .accepted(SEND_TEST, json!({ "id": subscription }))
         .await;
-    assert!(user_errors(&sent).is_empty(), "{sent}");
     assert_eq!(sent["webhookDelivery"]["eventType"], "WEBHOOK_TEST");
     sent["webhookDelivery"].clone()
 }
 
 #[tokio::test]
 async fn a_placed_order_arrives_signed_as_the_api_shows_it() {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
     let receiver = Receiver::start(&app.clock).await;
     // Enum and wire names both name an event type.
     let (id, secret) = subscribe(&app, &receiver.url, &["ORDER_PLACED", "invoice.issued"]).await;
@@ -133,10 +130,7 @@ async fn a_placed_order_arrives_signed_as_the_api_shows_it() {
 
     let location = warehouse(&app).await;
     let item = product(&app, &location, "HOOK-1", "110.00", "TAXABLE", true).await;
-    let customer = app
-        .admin()
-        .new_customer(json!({ "name": "Hook Buyer", "email": "hook@example.com" }))
-        .await;
+    let customer = app.customer_named("Hook Buyer", "hook@example.com").await;
     let order = place(&app, &customer, &[(&item, 2)], None).await;
 
     wait_for("the order.placed webhook", PATIENCE, async || {
@@ -203,8 +197,7 @@ async fn a_placed_order_arrives_signed_as_the_api_shows_it() {
 
 #[tokio::test]
 async fn a_receiver_failing_twice_gets_the_event_once_as_a_success_after_three_attempts() {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
     let receiver = Receiver::start(&app.clock).await;
     let (id, secret) = subscribe(&app, &receiver.url, &["order.shipped"]).await;
     receiver.fail_next(2, 500);
@@ -255,8 +248,7 @@ async fn a_receiver_failing_twice_gets_the_event_once_as_a_success_after_three_a
 
 #[tokio::test]
 async fn a_dead_delivery_replays_with_the_same_webhook_id_and_succeeds() {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
     let receiver = Receiver::start(&app.clock).await;
     let (id, secret) = subscribe(&app, &receiver.url, &["ORDER_SHIPPED"]).await;
     receiver.always_fail(503);
@@ -272,9 +264,8 @@ async fn a_dead_delivery_replays_with_the_same_webhook_id_and_succeeds() {
     assert_eq!(dead["status"], "DEAD");
     let replaying = app
         .admin()
-        .data(REPLAY, json!({ "id": id_of_delivery(&dead) }))
+        .accepted(REPLAY, json!({ "id": id_of_delivery(&dead) }))
         .await;
-    assert!(user_errors(&replaying).is_empty(), "{replaying}");
     assert_eq!(replaying["webhookDelivery"]["status"], "PENDING");
 
     receiver.succeed();
@@ -311,16 +302,14 @@ fn id_of_delivery(d: &Value) -> String {
 
 #[tokio::test]
 async fn rotation_signs_with_the_new_secret_and_not_the_old() {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
     let receiver = Receiver::start(&app.clock).await;
     let (id, old) = subscribe(&app, &receiver.url, &["ORDER_PLACED"]).await;
     send_test(&app, &id).await;
     after_attempts(&app, &id, 1).await;
     assert!(receiver.received()[0].verifies_with(&old));
 
-    let rotated = app.admin().data(ROTATE, json!({ "id": id })).await;
-    assert!(user_errors(&rotated).is_empty(), "{rotated}");
+    let rotated = app.admin().accepted(ROTATE, json!({ "id": id })).await;
     let new = rotated["webhookSubscription"]["secret"]
         .as_str()
         .unwrap()
@@ -348,7 +337,7 @@ async fn rotation_signs_with_the_new_secret_and_not_the_old() {
     // Deleted: gone from the list, its delivery log kept.
     let deleted = app
         .admin()
-        .data(
+        .accepted(
             Op {
                 field: "deleteWebhookSubscription",
                 document: "mutation($id: ID!) { deleteWebhookSubscription(input: { id: $id }) { webhookSubscription { id secret } userErrors { field code } } }",
@@ -356,7 +345,6 @@ async fn rotation_signs_with_the_new_secret_and_not_the_old() {
             json!({ "id": id }),
         )
         .await;
-    assert!(user_errors(&deleted).is_empty(), "{deleted}");
     assert_eq!(deleted["webhookSubscription"]["secret"], Value::Null);
     assert!(nodes(&app.admin().data(SUBSCRIPTIONS, json!({})).await).is_empty());
     assert_eq!(deliveries(&app, &id).await.len(), 2);
@@ -364,8 +352,7 @@ async fn rotation_signs_with_the_new_secret_and_not_the_old() {
 
 #[tokio::test]
 async fn a_subscription_that_keeps_failing_is_disabled_and_admin_emailed_once() {
-    let app = TestApp::spawn().await;
-    let _worker = app.ensure_worker().await;
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
     let admin_user = app
         .admin()
         .create_user(json!({ "email": "ops@harbour.example.com", "password": "correct horse battery", "role": "ADMIN" }))
@@ -412,16 +399,9 @@ async fn a_subscription_that_keeps_failing_is_disabled_and_admin_emailed_once() 
             .all(|d| d["attemptLog"].as_array().unwrap().len() == 1)
     );
     let last = failed[0]["id"].as_str().unwrap().to_owned();
-    wait_for("ADMIN emailed", PATIENCE, async || {
-        app.notifications_of(entity::NotificationKind::WebhookSubscriptionDisabled, &last)
-            .await
-            .iter()
-            .any(|n| {
-                n.recipient == "ops@harbour.example.com"
-                    && n.status == entity::NotificationStatus::Sent
-            })
-    })
-    .await;
+    let kind = entity::NotificationKind::WebhookSubscriptionDisabled;
+    app.sent_notification_to(kind, &last, "ops@harbour.example.com")
+        .await;
     // Disabled: a test event is planned but not sent. A probe through a
     // second, active subscription planned after it arrives (so a sweep ran
     // with both due) while the disabled one's stays unsent.
@@ -438,12 +418,11 @@ async fn a_subscription_that_keeps_failing_is_disabled_and_admin_emailed_once() 
     let version = subscription["version"].as_i64().unwrap();
     let activated = app
         .admin()
-        .data(
+        .accepted(
             UPDATE,
             json!({ "input": { "id": id, "expectedVersion": version, "active": true } }),
         )
         .await;
-    assert!(user_errors(&activated).is_empty(), "{activated}");
     assert_eq!(activated["webhookSubscription"]["consecutiveFailures"], 0);
     wait_for("the waiting test event sent", PATIENCE, async || {
         receiver.received().len() == threshold + 2
@@ -465,10 +444,7 @@ async fn bad_input_is_refused_and_writes_nothing() {
         user_errors(&refused),
         [
             input_error("url", "OUT_OF_RANGE"),
-            (
-                vec!["input".into(), "eventTypes".into(), "1".into()],
-                "OUT_OF_RANGE".into()
-            ),
+            input_path_error("eventTypes.1", "OUT_OF_RANGE"),
             input_error("description", "TOO_LONG"),
         ]
     );
@@ -509,32 +485,10 @@ async fn bad_input_is_refused_and_writes_nothing() {
 #[tokio::test]
 async fn production_refuses_http_and_targets_resolving_to_private_addresses() {
     let secret = "a-production-secret-of-at-least-32-characters";
-    let app = TestApp::spawn_with(&[
-        ("APP_ENV", "production"),
-        ("SMTP_URL", "smtps://user:pw@mail.example.com.au"),
-        ("PUBLIC_BASE_URL", "https://hub.example.com.au/"),
-        ("JWT_SECRET", secret),
-        ("LINK_SIGNING_KEY", secret),
-    ])
-    .await;
+    let (app, user) = TestApp::spawn_production(secret).await;
     assert!(app.app.state.config.is_production());
     // In production a token must name a login.
-    let ctx = domain::Ctx::system(std::sync::Arc::new(app.clock.clone()));
-    let user = domain::users::create(
-        app.db(),
-        &ctx,
-        &domain::users::NewUserInput {
-            email: "ops@hub.example.com.au".into(),
-            password: "correct horse battery".into(),
-            role: Role::Admin,
-            party_id: None,
-        },
-        None,
-    )
-    .await
-    .expect("create a login")
-    .value;
-    let admin = app.person(&user.id.to_string(), Role::Admin);
+    let admin = app.person(&user, Role::Admin);
     // `10.1` is no IP literal to the URL check, but the resolver reads it
     // as 10.0.0.1: refused after resolution.
     for url in [

@@ -1,13 +1,12 @@
 //! Real `worker` processes on PostgreSQL + Redis + SMTP: a worker killed with
 //! SIGKILL mid-batch and replaced loses nothing.
 
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use tests::faults::WorkerProcess;
 use tests::smtp::SmtpSink;
-use tests::{TestApp, services, wait_for};
+use tests::{TestApp, services};
 
 #[tokio::test]
 async fn a_worker_killed_mid_batch_and_restarted_loses_nothing() {
@@ -69,19 +68,7 @@ async fn a_worker_killed_mid_batch_and_restarted_loses_nothing() {
     }
     // Every job finished: with each email SENT, nothing left can send again,
     // so what the sink holds now is final.
-    wait_for(
-        "every outbox row processed",
-        Duration::from_secs(60),
-        async || {
-            entity::outbox::Entity::find()
-                .filter(entity::outbox::Column::ProcessedAt.is_null())
-                .count(app.db())
-                .await
-                .unwrap()
-                == 0
-        },
-    )
-    .await;
+    app.outbox_drained("every outbox row processed").await;
     let received = sink.received();
     let mut per_message_id: HashMap<String, usize> = HashMap::new();
     for m in &received {

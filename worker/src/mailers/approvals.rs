@@ -1,41 +1,19 @@
 //! Staff emails about approvals: the reminder to the deciders at the
 //! follow-up time, and the escalation notice at the due time.
 
-use super::{Rendered, render_pair};
+use super::{Rendered, Source, render_pair};
 use apalis::prelude::BoxDynError;
 use domain::approvals::{self, Approval};
 use domain::rules::calendar::DEFAULT_TZ;
 use domain::rules::money::Money;
-use entity::{NotificationKind, Role, business_settings, notification};
-use sea_orm::DatabaseConnection;
+use entity::{NotificationKind, Role};
 use serde::Serialize;
 
-pub(super) const TEMPLATES: [(&str, &str); 6] = [
-    (
-        "approval_details.html",
-        include_str!("../../templates/approval_details.html"),
-    ),
-    (
-        "approval_details.txt",
-        include_str!("../../templates/approval_details.txt"),
-    ),
-    (
-        "approval_reminder.html",
-        include_str!("../../templates/approval_reminder.html"),
-    ),
-    (
-        "approval_reminder.txt",
-        include_str!("../../templates/approval_reminder.txt"),
-    ),
-    (
-        "approval_escalated.html",
-        include_str!("../../templates/approval_escalated.html"),
-    ),
-    (
-        "approval_escalated.txt",
-        include_str!("../../templates/approval_escalated.txt"),
-    ),
-];
+pub(super) const TEMPLATES: [(&str, &str); 6] = email_templates!(
+    "approval_details",
+    "approval_reminder",
+    "approval_escalated"
+);
 
 #[derive(Serialize)]
 pub struct ApprovalContext {
@@ -115,21 +93,22 @@ pub fn escalated(ctx: &ApprovalContext) -> Result<Rendered, minijinja::Error> {
     render_pair("approval_escalated", ctx.subject.clone(), ctx)
 }
 
-pub(super) async fn render(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let approval = approvals::find(db, n.subject_id)
+pub(super) async fn render(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let approval = approvals::find(source.db, source.n.subject_id)
         .await?
         .ok_or("approval of an approval email not found")?;
-    let escalation = n.kind == NotificationKind::ApprovalEscalated;
+    let escalation = source.n.kind == NotificationKind::ApprovalEscalated;
     let login = match approval.request.requester_id.parse() {
-        Ok(id) => domain::users::find(db, id).await?,
+        Ok(id) => domain::users::find(source.db, id).await?,
         Err(_) => None,
     };
     let requester = login.map_or(approval.request.requester_id.clone(), |u| u.email);
-    let ctx = context(&settings.legal_name, &approval, &requester, escalation);
+    let ctx = context(
+        &source.settings.legal_name,
+        &approval,
+        &requester,
+        escalation,
+    );
     Ok(if escalation {
         escalated(&ctx)?
     } else {

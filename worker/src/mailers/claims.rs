@@ -9,28 +9,18 @@
 //! replying or through the Hub's apps.
 
 use super::purchasing::{Business, day};
-use super::{Rendered, render_pair};
+use super::{Rendered, Source, render_pair};
 use apalis::prelude::BoxDynError;
 use domain::aftersales::{self, claims};
 use domain::rules::calendar::BusinessCalendar;
 use domain::rules::remedies::{Failure, remedies_for};
 use entity::{
-    FailureSeverity, SupplyKind, business_settings, engagement, guarantee_claim, notification,
-    order_line, remedy_step, sales_order,
+    FailureSeverity, SupplyKind, engagement, guarantee_claim, order_line, remedy_step, sales_order,
 };
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::EntityTrait;
 use serde::Serialize;
 
-pub(super) const TEMPLATES: [(&str, &str); 2] = [
-    (
-        "claim_update.html",
-        include_str!("../../templates/claim_update.html"),
-    ),
-    (
-        "claim_update.txt",
-        include_str!("../../templates/claim_update.txt"),
-    ),
-];
+pub(super) const TEMPLATES: [(&str, &str); 2] = email_templates!("claim_update");
 
 /// What the step was, for the templates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -158,26 +148,21 @@ pub fn claim_update(ctx: &ClaimUpdateContext) -> Result<Rendered, minijinja::Err
 }
 
 /// CLAIM_UPDATE: the notification's subject is the step.
-pub(super) async fn render_claim_update(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    _links: &super::Links<'_>,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let step = aftersales::find_step(db, n.subject_id)
+pub(super) async fn render_claim_update(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let step = aftersales::find_step(source.db, source.n.subject_id)
         .await?
         .ok_or("claim step of a claim email not found")?;
-    let c = claims::find(db, step.subject_id)
+    let c = claims::find(source.db, step.subject_id)
         .await?
         .ok_or("claim of a claim email not found")?;
     let order = match c.order_id {
-        Some(id) => sales_order::Entity::find_by_id(id).one(db).await?,
+        Some(id) => sales_order::Entity::find_by_id(id).one(source.db).await?,
         None => None,
     };
     let item = match (c.order_line_id, c.engagement_id) {
         (Some(line), _) => {
             let line = order_line::Entity::find_by_id(line)
-                .one(db)
+                .one(source.db)
                 .await?
                 .ok_or("order line of a claim not found")?;
             let from = order
@@ -188,7 +173,7 @@ pub(super) async fn render_claim_update(
         }
         (None, Some(id)) => {
             let e = engagement::Entity::find_by_id(id)
-                .one(db)
+                .one(source.db)
                 .await?
                 .ok_or("engagement of a claim not found")?;
             format!("{} ({})", e.name, e.number)
@@ -196,7 +181,9 @@ pub(super) async fn render_claim_update(
         (None, None) => "your purchase".to_owned(),
     };
     let customer = match c.customer_id {
-        Some(id) => domain::customers::find(db, id).await?.map(|p| p.name),
+        Some(id) => domain::customers::find(source.db, id)
+            .await?
+            .map(|p| p.name),
         None => None,
     };
     let name = customer
@@ -207,7 +194,7 @@ pub(super) async fn render_claim_update(
         &step,
         item,
         name,
-        Business::of(settings),
+        Business::of(source.settings),
     ))?)
 }
 

@@ -15,46 +15,23 @@
 //!   be booked. No link.
 
 use super::purchasing::{Business, day};
-use super::{Links, Rendered, purpose_words, render_pair, standing};
+use super::{Links, Rendered, Source, purpose_words, render_pair, standing};
 use apalis::prelude::BoxDynError;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::orders::{self, Order};
 use domain::platform::links::LinkPurpose;
 use domain::rules::calendar::DEFAULT_TZ;
 use domain::rules::remedies::WARRANTY_AGAINST_DEFECTS;
-use entity::{
-    ConsentPurpose, ProductKind, business_settings, consent, customer_asset, notification,
-    sales_order,
-};
+use entity::{ConsentPurpose, ProductKind, consent, customer_asset, notification, sales_order};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
-pub(super) const TEMPLATES: [(&str, &str); 6] = [
-    (
-        "warranty_renewal.html",
-        include_str!("../../templates/warranty_renewal.html"),
-    ),
-    (
-        "warranty_renewal.txt",
-        include_str!("../../templates/warranty_renewal.txt"),
-    ),
-    (
-        "warranty_ending.html",
-        include_str!("../../templates/warranty_ending.html"),
-    ),
-    (
-        "warranty_ending.txt",
-        include_str!("../../templates/warranty_ending.txt"),
-    ),
-    (
-        "service_on_site.html",
-        include_str!("../../templates/service_on_site.html"),
-    ),
-    (
-        "service_on_site.txt",
-        include_str!("../../templates/service_on_site.txt"),
-    ),
-];
+pub(super) const TEMPLATES: [(&str, &str); 8] = email_templates!(
+    "warranty_renewal",
+    "warranty_ending",
+    "warranty_rows",
+    "service_on_site"
+);
 
 /// The consent the customer's renewal reminder needs.
 pub const RENEWAL_PURPOSE: ConsentPurpose = ConsentPurpose::Renewals;
@@ -343,51 +320,38 @@ async fn asset_of(
 /// WARRANTY_RENEWAL: the notification's subject is the customer asset; its
 /// customer's consent is read now, so a withdrawal since it was planned
 /// stops it.
-pub(super) async fn render_warranty_renewal(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    links: &Links<'_>,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let (asset, order, product) = asset_of(db, n, "product").await?;
+pub(super) async fn render_warranty_renewal(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let (asset, order, product) = asset_of(source.db, source.n, "product").await?;
     let consent = match asset.customer_id {
-        Some(customer) => domain::consent::of(db, customer, RENEWAL_PURPOSE).await?,
+        Some(customer) => domain::consent::of(source.db, customer, RENEWAL_PURPOSE).await?,
         None => None,
     };
     renewal_reminder(
         &asset,
         &order.order,
         &product,
-        Business::of(settings),
+        Business::of(source.settings),
         consent.as_ref(),
-        links,
+        source.links,
     )
 }
 
 /// WARRANTY_ENDING: the notification's subject is the customer asset.
-pub(super) async fn render_warranty_ending(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let (asset, order, product) = asset_of(db, n, "an unnamed product").await?;
-    let ctx = ending_context(&asset, &order.order, &product, &settings.legal_name)
+pub(super) async fn render_warranty_ending(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let (asset, order, product) = asset_of(source.db, source.n, "an unnamed product").await?;
+    let ctx = ending_context(&asset, &order.order, &product, &source.settings.legal_name)
         .ok_or("a warranty email about an asset without a warranty")?;
     Ok(warranty_ending(&ctx)?)
 }
 
 /// SERVICE_ON_SITE: the notification's subject is the customer order.
-pub(super) async fn render_service_on_site(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let order = orders::find(db, n.subject_id)
+pub(super) async fn render_service_on_site(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let order = orders::find(source.db, source.n.subject_id)
         .await?
         .ok_or("order of an on-site services email not found")?;
     Ok(service_on_site(&on_site_context(
         &order,
-        &settings.legal_name,
+        &source.settings.legal_name,
     ))?)
 }
 

@@ -14,37 +14,21 @@
 //! Neither carries a link (their tests check it).
 
 use super::closeout::local;
+use super::engagements::engagement_with_template;
 use super::purchasing::{Business, day};
-use super::{Rendered, render_pair};
+use super::{Rendered, Source, render_pair};
 use apalis::prelude::BoxDynError;
 use chrono::{DateTime, Utc};
 use domain::engagements::template::Definition;
 use domain::engagements::{self, Engagement, StageNotice};
 use entity::{
-    EscalationCause, app_user, business_settings, engagement_delay, engagement_escalation,
-    engagement_milestone, notification,
+    EscalationCause, app_user, engagement_delay, engagement_escalation, engagement_milestone,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
-pub(super) const TEMPLATES: [(&str, &str); 4] = [
-    (
-        "engagement_delayed.html",
-        include_str!("../../templates/engagement_delayed.html"),
-    ),
-    (
-        "engagement_delayed.txt",
-        include_str!("../../templates/engagement_delayed.txt"),
-    ),
-    (
-        "engagement_escalated.html",
-        include_str!("../../templates/engagement_escalated.html"),
-    ),
-    (
-        "engagement_escalated.txt",
-        include_str!("../../templates/engagement_escalated.txt"),
-    ),
-];
+pub(super) const TEMPLATES: [(&str, &str); 4] =
+    email_templates!("engagement_delayed", "engagement_escalated");
 
 /// A milestone a delay moved, as the customer reads it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -249,54 +233,41 @@ async fn engagement_of(
     db: &DatabaseConnection,
     engagement_id: uuid::Uuid,
 ) -> Result<(Engagement, Definition, String), BoxDynError> {
-    let found = engagements::find(db, engagement_id)
-        .await?
-        .ok_or("engagement of a delay or escalation email not found")?;
-    let template = engagements::template(db, found.engagement.template_id)
-        .await?
-        .ok_or("template of an engagement not found")?;
-    let customer = domain::customers::find(db, found.engagement.customer_id)
-        .await?
-        .ok_or("customer of an engagement not found")?;
-    Ok((found, template.definition, customer.name))
+    let (found, template, customer) = engagement_with_template(
+        db,
+        engagement_id,
+        "engagement of a delay or escalation email not found",
+    )
+    .await?;
+    Ok((found, template.definition, customer))
 }
 
 /// ENGAGEMENT_DELAYED: the notification's subject is the delay.
-pub(super) async fn render_delayed(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    _links: &super::Links<'_>,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let delay = engagements::delays::find_delay(db, n.subject_id)
+pub(super) async fn render_delayed(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let delay = engagements::delays::find_delay(source.db, source.n.subject_id)
         .await?
         .ok_or("delay of an email not found")?;
-    let (found, definition, customer) = engagement_of(db, delay.engagement_id).await?;
-    let milestones = engagements::plan::milestones(db, delay.engagement_id).await?;
+    let (found, definition, customer) = engagement_of(source.db, delay.engagement_id).await?;
+    let milestones = engagements::plan::milestones(source.db, delay.engagement_id).await?;
     let ctx = delayed_context(
         &found.engagement,
         &customer,
         &definition,
         &delay,
         &milestones,
-        Business::of(settings),
+        Business::of(source.settings),
     );
     Ok(delayed(&ctx)?)
 }
 
 /// ENGAGEMENT_ESCALATED: the notification's subject is the escalation.
-pub(super) async fn render_escalated(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    _links: &super::Links<'_>,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let escalation = engagements::delays::find_escalation(db, n.subject_id)
+pub(super) async fn render_escalated(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let escalation = engagements::delays::find_escalation(source.db, source.n.subject_id)
         .await?
         .ok_or("escalation of an email not found")?;
-    let (found, definition, customer) = engagement_of(db, escalation.engagement_id).await?;
+    let (found, definition, customer) = engagement_of(source.db, escalation.engagement_id).await?;
     let delay = match escalation.delay_id {
-        Some(id) => engagements::delays::find_delay(db, id).await?,
+        Some(id) => engagements::delays::find_delay(source.db, id).await?,
         None => None,
     };
     let index = definition
@@ -309,7 +280,7 @@ pub(super) async fn render_escalated(
                 stage_index,
                 round: escalation.round,
             };
-            engagements::stage_entry(db, found.engagement.id, notice)
+            engagements::stage_entry(source.db, found.engagement.id, notice)
                 .await?
                 .map(|entry| entry.due_at)
         }
@@ -327,7 +298,7 @@ pub(super) async fn render_escalated(
     let owners = app_user::Entity::find()
         .filter(app_user::Column::Id.is_in(members))
         .order_by_asc(app_user::Column::Id)
-        .all(db)
+        .all(source.db)
         .await?
         .into_iter()
         .map(|u| u.email)
@@ -340,9 +311,9 @@ pub(super) async fn render_escalated(
         delay.as_ref(),
         due,
         owners,
-        settings.escalation_grace_hours,
-        settings.significant_delay_days,
-        &settings.legal_name,
+        source.settings.escalation_grace_hours,
+        source.settings.significant_delay_days,
+        &source.settings.legal_name,
     );
     Ok(escalated(&ctx)?)
 }
@@ -561,9 +532,7 @@ mod tests {
         let rendered = escalated(&ctx).unwrap();
         assert_eq!(rendered.unsubscribe_url, None, "internal");
         let html = &rendered.html;
-        assert!(html.contains("Tom &amp; &lt;Jerry&gt;"), "{html}");
-        assert!(html.contains("Website &lt;rebuild&gt; &amp; care"));
-        assert!(!html.contains("<Jerry>") && !html.contains("<rebuild>"));
+        fixtures::assert_escapes_engagement_names(html);
         assert!(!html.contains("href"));
         for body in [html, &rendered.text] {
             assert!(body.contains("ENG-000003"), "{body}");

@@ -6,24 +6,15 @@
 //! message about their engagement, not marketing (AU-RULES, Spam Act): no
 //! consent or unsubscribe link, and it says who the business is.
 
+use super::engagements::customer_name;
 use super::purchasing::Business;
-use super::{Links, Rendered, render_pair};
+use super::{Rendered, Source, render_pair};
 use apalis::prelude::BoxDynError;
 use domain::platform::links::LinkPurpose;
-use entity::{business_settings, engagement, notification};
-use sea_orm::DatabaseConnection;
+use entity::engagement;
 use serde::Serialize;
 
-pub(super) const TEMPLATES: [(&str, &str); 2] = [
-    (
-        "engagement_nps_survey.html",
-        include_str!("../../templates/engagement_nps_survey.html"),
-    ),
-    (
-        "engagement_nps_survey.txt",
-        include_str!("../../templates/engagement_nps_survey.txt"),
-    ),
-];
+pub(super) const TEMPLATES: [(&str, &str); 2] = email_templates!("engagement_nps_survey");
 
 /// What the NPS survey email shows.
 #[derive(Debug, Clone, Serialize)]
@@ -67,24 +58,17 @@ pub fn nps_survey(ctx: &NpsContext) -> Result<Rendered, minijinja::Error> {
     render_pair("engagement_nps_survey", ctx.subject.clone(), ctx)
 }
 
-pub(super) async fn render_nps_survey(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    links: &Links<'_>,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let found = domain::engagements::find(db, n.subject_id)
+pub(super) async fn render_nps_survey(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let found = domain::engagements::find(source.db, source.n.subject_id)
         .await?
         .ok_or("engagement of an NPS survey email not found")?;
-    let customer = domain::customers::find(db, found.engagement.customer_id)
-        .await?
-        .ok_or("customer of an engagement not found")?;
-    let link = links.url(LinkPurpose::Nps, found.engagement.id);
+    let customer = customer_name(source.db, &found.engagement).await?;
+    let link = source.links.url(LinkPurpose::Nps, found.engagement.id);
     let ctx = context(
         &found.engagement,
-        &customer.name,
+        &customer,
         link,
-        Business::of(settings),
+        Business::of(source.settings),
     );
     Ok(nps_survey(&ctx)?)
 }
@@ -137,9 +121,8 @@ mod tests {
         let (_, rendered) = email();
         let html = &rendered.html;
         assert!(html.contains("Hello Tom &amp; &lt;Jerry&gt;,"), "{html}");
-        assert!(html.contains("Website &lt;rebuild&gt; &amp; care"));
         assert!(html.contains("Harbour &amp; Co Homewares"));
-        assert!(!html.contains("<Jerry>") && !html.contains("<rebuild>"));
+        fixtures::assert_escapes_engagement_names(html);
         for body in [html, &rendered.text] {
             assert!(body.contains("ENG-000003"), "{body}");
             assert!(body.contains("0 to 10"), "{body}");

@@ -14,28 +14,16 @@
 //! `tests::an_approved_change_says_what_changed_and_what_the_final_invoice_now_bills`).
 
 use super::closeout::local;
+use super::engagements::customer_name;
 use super::purchasing::{Business, day};
-use super::{Rendered, render_pair};
+use super::{Rendered, Source, render_pair};
 use apalis::prelude::BoxDynError;
 use domain::engagements::{self, closure};
 use domain::rules::money::Money;
-use entity::{
-    ScopeChangeStatus, business_settings, engagement, engagement_fee_line, notification,
-    scope_change,
-};
-use sea_orm::DatabaseConnection;
+use entity::{ScopeChangeStatus, business_settings, engagement, engagement_fee_line, scope_change};
 use serde::Serialize;
 
-pub(super) const TEMPLATES: [(&str, &str); 2] = [
-    (
-        "scope_change_decided.html",
-        include_str!("../../templates/scope_change_decided.html"),
-    ),
-    (
-        "scope_change_decided.txt",
-        include_str!("../../templates/scope_change_decided.txt"),
-    ),
-];
+pub(super) const TEMPLATES: [(&str, &str); 2] = email_templates!("scope_change_decided");
 
 /// Dollars as an Australian reader expects them: `$12,500.00`, `-$800.00`.
 fn dollars(amount: Money) -> String {
@@ -191,12 +179,9 @@ pub fn decided(ctx: &ScopeDecidedContext) -> Result<Rendered, minijinja::Error> 
 }
 
 pub(super) async fn render_scope_change_decided(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    _links: &super::Links<'_>,
-    n: &notification::Model,
+    source: &Source<'_>,
 ) -> Result<Rendered, BoxDynError> {
-    let change = engagements::scope::find(db, n.subject_id)
+    let change = engagements::scope::find(source.db, source.n.subject_id)
         .await?
         .ok_or("scope change of a scope-change email not found")?;
     if !matches!(
@@ -205,19 +190,17 @@ pub(super) async fn render_scope_change_decided(
     ) {
         return Err("a scope change that was not decided has no decision to tell".into());
     }
-    let found = engagements::find(db, change.engagement_id)
+    let found = engagements::find(source.db, change.engagement_id)
         .await?
         .ok_or("engagement of a scope change not found")?;
-    let customer = domain::customers::find(db, found.engagement.customer_id)
-        .await?
-        .ok_or("customer of an engagement not found")?;
+    let customer = customer_name(source.db, &found.engagement).await?;
     let ctx = context(
         &found.engagement,
-        &customer.name,
+        &customer,
         &change,
         &found.fees,
-        settings,
-        Business::of(settings),
+        source.settings,
+        Business::of(source.settings),
     );
     Ok(decided(&ctx)?)
 }
@@ -232,31 +215,8 @@ mod tests {
 
     fn settings(registered: bool) -> business_settings::Model {
         business_settings::Model {
-            id: 1,
-            legal_name: "Harbour & Co Homewares".into(),
-            abn: Some("51824753556".into()),
             gst_registered: registered,
-            gst_rounding: entity::GstRounding::PerLine,
-            mail_from: "Harbour <orders@harbour.example.com.au>".into(),
-            public_base_url: "https://harbour.example.com.au".into(),
-            timezone: "Australia/Sydney".into(),
-            support_hours_open: "09:00".into(),
-            support_hours_close: "17:00".into(),
-            shipping_standard_cents: 995,
-            shipping_express_cents: 1995,
-            shipping_overnight_cents: 3495,
-            reservation_hold_hours: 48,
-            gst_basis: entity::GstBasis::Accrual,
-            follow_up_kind: entity::FollowUpKind::Feedback,
-            follow_up_after_days: 3,
-            close_after_days: 14,
-            archive_after_days: 90,
-            escalation_grace_hours: 8,
-            significant_delay_days: 5,
-            change_of_mind_return_days: 0,
-            claim_remedy_business_days: 10,
-            version: 1,
-            updated_at: chrono::DateTime::UNIX_EPOCH,
+            ..fixtures::business_settings()
         }
     }
 

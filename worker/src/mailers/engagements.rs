@@ -27,44 +27,23 @@
 
 use super::closeout::local;
 use super::purchasing::Business;
-use super::{Rendered, render_pair};
+use super::{Rendered, Source, render_pair};
 use apalis::prelude::BoxDynError;
 use domain::engagements::template::{Definition, DurationUnit, Stage};
 use domain::engagements::{self, Engagement, StageEntry, Template};
 use entity::{
-    AcceptanceOutcome, DeliverableStatus, acceptance_round, approval_request, business_settings,
-    deliverable, deliverable_version, notification,
+    AcceptanceOutcome, DeliverableStatus, acceptance_round, approval_request, deliverable,
+    deliverable_version, notification,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use uuid::Uuid;
 
-pub(super) const TEMPLATES: [(&str, &str); 6] = [
-    (
-        "engagement_stage_started.html",
-        include_str!("../../templates/engagement_stage_started.html"),
-    ),
-    (
-        "engagement_stage_started.txt",
-        include_str!("../../templates/engagement_stage_started.txt"),
-    ),
-    (
-        "engagement_stage_overdue.html",
-        include_str!("../../templates/engagement_stage_overdue.html"),
-    ),
-    (
-        "engagement_stage_overdue.txt",
-        include_str!("../../templates/engagement_stage_overdue.txt"),
-    ),
-    (
-        "deliverable_awaiting_acceptance.html",
-        include_str!("../../templates/deliverable_awaiting_acceptance.html"),
-    ),
-    (
-        "deliverable_awaiting_acceptance.txt",
-        include_str!("../../templates/deliverable_awaiting_acceptance.txt"),
-    ),
-];
+pub(super) const TEMPLATES: [(&str, &str); 6] = email_templates!(
+    "engagement_stage_started",
+    "engagement_stage_overdue",
+    "deliverable_awaiting_acceptance"
+);
 
 /// A stage's planned duration range: "3–5 business days", "1 business hour".
 pub fn duration(stage: &Stage) -> String {
@@ -232,26 +211,45 @@ async fn entry_of(
     let entry = engagements::stage_entry_by_id(db, n.subject_id)
         .await?
         .ok_or("stage of an engagement email not found")?;
-    let found = engagements::find(db, entry.engagement_id)
-        .await?
-        .ok_or("engagement of a stage email not found")?;
+    let (found, template, customer) = engagement_with_template(
+        db,
+        entry.engagement_id,
+        "engagement of a stage email not found",
+    )
+    .await?;
+    Ok((entry, found, template, customer))
+}
+
+/// Engagement `id` (`missing` is the error when it is gone), the template
+/// version it follows and its customer's name.
+pub(super) async fn engagement_with_template(
+    db: &DatabaseConnection,
+    id: Uuid,
+    missing: &'static str,
+) -> Result<(Engagement, Template, String), BoxDynError> {
+    let found = engagements::find(db, id).await?.ok_or(missing)?;
     let template = engagements::template(db, found.engagement.template_id)
         .await?
         .ok_or("template of an engagement not found")?;
-    let customer = domain::customers::find(db, found.engagement.customer_id)
+    let customer = customer_name(db, &found.engagement).await?;
+    Ok((found, template, customer))
+}
+
+/// The name of the customer an engagement is for.
+pub(super) async fn customer_name(
+    db: &DatabaseConnection,
+    engagement: &entity::engagement::Model,
+) -> Result<String, BoxDynError> {
+    let customer = domain::customers::find(db, engagement.customer_id)
         .await?
         .ok_or("customer of an engagement not found")?;
-    Ok((entry, found, template, customer.name))
+    Ok(customer.name)
 }
 
 /// ENGAGEMENT_STAGE_STARTED: the notification's subject is the stage entry.
-pub(super) async fn render_stage_started(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let (entry, found, template, customer) = entry_of(db, n).await?;
-    let business = Business::of(settings);
+pub(super) async fn render_stage_started(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let (entry, found, template, customer) = entry_of(source.db, source.n).await?;
+    let business = Business::of(source.settings);
     let ctx = started_context(
         &found.engagement,
         &customer,
@@ -264,18 +262,14 @@ pub(super) async fn render_stage_started(
 }
 
 /// ENGAGEMENT_STAGE_OVERDUE: the notification's subject is the stage entry.
-pub(super) async fn render_stage_overdue(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let (entry, found, template, customer) = entry_of(db, n).await?;
+pub(super) async fn render_stage_overdue(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let (entry, found, template, customer) = entry_of(source.db, source.n).await?;
     let ctx = overdue_context(
         &found,
         &customer,
         &template.definition,
         &entry,
-        &settings.legal_name,
+        &source.settings.legal_name,
     )
     .ok_or("an engagement's stage is past its template")?;
     Ok(stage_overdue(&ctx)?)
@@ -404,25 +398,23 @@ fn round_of_deliverable(d: &deliverable::Model, approval_id: Uuid) -> acceptance
 /// DELIVERABLE_AWAITING_ACCEPTANCE: the notification's subject is the
 /// round's approval.
 pub(super) async fn render_awaiting_acceptance(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    n: &notification::Model,
+    source: &Source<'_>,
 ) -> Result<Rendered, BoxDynError> {
-    let approval_id = n.subject_id;
+    let approval_id = source.n.subject_id;
     let round = acceptance_round::Entity::find()
         .filter(acceptance_round::Column::ApprovalId.eq(approval_id))
-        .one(db)
+        .one(source.db)
         .await?;
     let deliverable = match &round {
         Some(r) => {
             deliverable::Entity::find_by_id(r.deliverable_id)
-                .one(db)
+                .one(source.db)
                 .await?
         }
         None => {
             deliverable::Entity::find()
                 .filter(deliverable::Column::ApprovalId.eq(approval_id))
-                .one(db)
+                .one(source.db)
                 .await?
         }
     }
@@ -431,33 +423,31 @@ pub(super) async fn render_awaiting_acceptance(
     let rounds = acceptance_round::Entity::find()
         .filter(acceptance_round::Column::DeliverableId.eq(deliverable.id))
         .order_by_asc(acceptance_round::Column::Id)
-        .all(db)
+        .all(source.db)
         .await?;
     let version = deliverable_version::Entity::find()
         .filter(deliverable_version::Column::DeliverableId.eq(deliverable.id))
         .filter(deliverable_version::Column::Number.eq(round.version_number))
-        .one(db)
+        .one(source.db)
         .await?
         .ok_or("the deliverable version of an acceptance email not found")?;
-    let found = engagements::find(db, deliverable.engagement_id)
+    let found = engagements::find(source.db, deliverable.engagement_id)
         .await?
         .ok_or("engagement of a deliverable not found")?;
-    let customer = domain::customers::find(db, found.engagement.customer_id)
-        .await?
-        .ok_or("customer of an engagement not found")?;
+    let customer = customer_name(source.db, &found.engagement).await?;
     let answer_by = approval_request::Entity::find_by_id(approval_id)
-        .one(db)
+        .one(source.db)
         .await?
         .map(|a| a.due_at);
     let ctx = acceptance_context(
         &found.engagement,
-        &customer.name,
+        &customer,
         &deliverable,
         &version,
         &round,
         &rounds,
         answer_by,
-        Business::of(settings),
+        Business::of(source.settings),
     );
     Ok(awaiting_acceptance(&ctx)?)
 }
@@ -510,9 +500,8 @@ mod tests {
         assert_eq!(rendered.unsubscribe_url, None, "transactional");
         let html = &rendered.html;
         assert!(html.contains("Hello Tom &amp; &lt;Jerry&gt;,"), "{html}");
-        assert!(html.contains("Website &lt;rebuild&gt; &amp; care"));
         assert!(html.contains("Harbour &amp; Co Homewares"));
-        assert!(!html.contains("<Jerry>") && !html.contains("<rebuild>"));
+        fixtures::assert_escapes_engagement_names(html);
         assert!(!html.contains("href"));
         for body in [html, &rendered.text] {
             assert!(body.contains("ENG-000003"), "{body}");
@@ -652,10 +641,8 @@ mod tests {
         let rendered = stage_overdue(&ctx).unwrap();
         assert_eq!(rendered.unsubscribe_url, None, "internal");
         let html = &rendered.html;
-        assert!(html.contains("Tom &amp; &lt;Jerry&gt;"), "{html}");
-        assert!(html.contains("Website &lt;rebuild&gt; &amp; care"));
         assert!(html.contains("Harbour &amp; Co Homewares"));
-        assert!(!html.contains("<Jerry>") && !html.contains("<rebuild>"));
+        fixtures::assert_escapes_engagement_names(html);
         assert!(!html.contains("href"));
         for body in [html, &rendered.text] {
             assert!(body.contains("ENG-000003"), "{body}");

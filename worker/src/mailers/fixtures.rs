@@ -74,6 +74,46 @@ pub fn business() -> super::purchasing::Business {
     }
 }
 
+/// The business's settings as the mailers' tests read them: the business of
+/// `business()`, registered for GST, in Sydney.
+pub fn business_settings() -> entity::business_settings::Model {
+    entity::business_settings::Model {
+        legal_name: "Harbour & Co Homewares".into(),
+        mail_from: "Harbour <orders@harbour.example.com.au>".into(),
+        public_base_url: "https://harbour.example.com.au".into(),
+        ..domain::settings::example()
+    }
+}
+
+/// Ticket TKT-000042 of a new customer, "Oven <door> won't close & beeps"
+/// (a subject HTML must escape), high priority, at `status` since it was
+/// opened at `opened` (RFC 3339).
+pub fn ticket(status: entity::TicketStatus, opened: &str) -> entity::ticket::Model {
+    let at = utc(opened);
+    entity::ticket::Model {
+        id: Uuid::now_v7(),
+        number: "TKT-000042".into(),
+        customer_id: Uuid::now_v7(),
+        subject: "Oven <door> won't close & beeps".into(),
+        description: "It beeps.".into(),
+        priority: entity::TicketPriority::High,
+        category: "installation".into(),
+        order_id: None,
+        engagement_id: None,
+        assignee_user_id: None,
+        status,
+        sla_policy_id: Uuid::now_v7(),
+        sla_terms: "{}".into(),
+        first_response_at: None,
+        resolved_at: None,
+        closed_at: None,
+        created_by: "x".into(),
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
 /// Line `no` of order 30.
 pub fn order_line(
     no: i32,
@@ -154,39 +194,39 @@ pub fn links() -> super::Links<'static> {
 /// `stage_index` of `round` since Tuesday 24 November 2026 10:00 in Sydney,
 /// with nothing done yet.
 pub fn engagement(stage_index: i32, round: i32) -> domain::engagements::Engagement {
-    let at = utc("2026-11-23T23:00:00Z");
+    let example =
+        domain::engagements::Engagement::example(stage_index, round, utc("2026-11-23T23:00:00Z"));
     domain::engagements::Engagement {
         engagement: entity::engagement::Model {
             id: Uuid::from_u128(70),
             number: "ENG-000003".into(),
-            customer_id: Uuid::from_u128(9),
             template_id: Uuid::from_u128(71),
             name: "Website <rebuild> & care".into(),
             scope_reference: "SOW-2026-014".into(),
-            planned_start: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
-            status: entity::EngagementStatus::Active,
-            stage_index,
-            round,
-            stage_started_at: Some(at),
-            stage_due_at: Some(at),
-            stage_overdue: false,
-            revised_end_date: None,
-            status_reason: None,
-            lessons_learned: None,
-            lessons_recorded_by: None,
-            lessons_recorded_at: None,
-            closed_at: None,
-            created_by: "pm".into(),
-            version: 1,
-            created_at: at,
-            updated_at: at,
+            ..example.engagement
         },
-        team: vec![],
-        outputs: vec![],
-        decisions: vec![],
-        actions: vec![],
-        fees: vec![],
+        ..example
     }
+}
+
+/// Asserts that an email's HTML about engagement 70 for "Tom & <Jerry>"
+/// escapes both names and never shows either raw.
+pub fn assert_escapes_engagement_names(html: &str) {
+    assert!(html.contains("Tom &amp; &lt;Jerry&gt;"), "{html}");
+    assert!(html.contains("Website &lt;rebuild&gt; &amp; care"));
+    assert!(!html.contains("<Jerry>") && !html.contains("<rebuild>"));
+}
+
+/// Asserts that an email links nowhere and its text has no runs of blank
+/// lines.
+pub fn assert_unlinked_and_tidy(r: &super::Rendered) {
+    assert!(!r.html.contains("http"), "no links: {}", r.html);
+    assert!(!r.text.contains("http"), "no links: {}", r.text);
+    assert!(
+        !r.text.contains("\n\n\n"),
+        "no runs of blank lines: {}",
+        r.text
+    );
 }
 
 /// Engagement 70's entry (id 72) into the stage at `stage_index` of

@@ -14,42 +14,17 @@
 //! `List-Unsubscribe` headers. Without a standing consent they are never
 //! rendered, so never sent.
 
-use super::{Links, Rendered, purpose_words, render_pair, standing};
+use super::{Rendered, Source, purpose_words, render_pair, standing};
 use apalis::prelude::BoxDynError;
 use domain::orders::{self, Order};
 use domain::platform::links::LinkPurpose;
 use domain::rules::abn::Abn;
-use entity::{ConsentPurpose, NotificationKind, business_settings, consent, notification};
-use sea_orm::DatabaseConnection;
+use entity::{ConsentPurpose, NotificationKind, business_settings, consent};
 use serde::Serialize;
 use uuid::Uuid;
 
-pub(super) const TEMPLATES: [(&str, &str); 6] = [
-    (
-        "follow_up_feedback.html",
-        include_str!("../../templates/follow_up_feedback.html"),
-    ),
-    (
-        "follow_up_feedback.txt",
-        include_str!("../../templates/follow_up_feedback.txt"),
-    ),
-    (
-        "follow_up_offer.html",
-        include_str!("../../templates/follow_up_offer.html"),
-    ),
-    (
-        "follow_up_offer.txt",
-        include_str!("../../templates/follow_up_offer.txt"),
-    ),
-    (
-        "follow_up_review.html",
-        include_str!("../../templates/follow_up_review.html"),
-    ),
-    (
-        "follow_up_review.txt",
-        include_str!("../../templates/follow_up_review.txt"),
-    ),
-];
+pub(super) const TEMPLATES: [(&str, &str); 6] =
+    email_templates!("follow_up_feedback", "follow_up_offer", "follow_up_review");
 
 /// What the next-purchase offer gives.
 pub const OFFER: &str = "10% off your next order";
@@ -215,14 +190,9 @@ pub fn compose(follow_up: FollowUp, ctx: &FollowUpContext) -> Result<Rendered, m
     Ok(rendered)
 }
 
-pub(super) async fn render(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    links: &Links<'_>,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let follow_up = FollowUp::of(n.kind).ok_or("not a follow-up email")?;
-    let order = orders::find(db, n.subject_id)
+pub(super) async fn render(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let follow_up = FollowUp::of(source.n.kind).ok_or("not a follow-up email")?;
+    let order = orders::find(source.db, source.n.subject_id)
         .await?
         .ok_or("order of a follow-up email not found")?;
     let unsubscribe_link = match follow_up.purpose() {
@@ -231,14 +201,20 @@ pub(super) async fn render(
             let customer_id = order.order.customer_id.ok_or(
                 "a commercial email needs a customer who consented; a guest order has none",
             )?;
-            let consent = domain::consent::of(db, customer_id, purpose).await?;
+            let consent = domain::consent::of(source.db, customer_id, purpose).await?;
             standing_consent(follow_up, consent.as_ref())?
-                .map(|c| links.url(LinkPurpose::Unsubscribe, c.id))
+                .map(|c| source.links.url(LinkPurpose::Unsubscribe, c.id))
         }
     };
-    let survey_link =
-        (follow_up == FollowUp::Feedback).then(|| links.url(LinkPurpose::Survey, order.order.id));
-    let ctx = context(follow_up, &order, settings, survey_link, unsubscribe_link);
+    let survey_link = (follow_up == FollowUp::Feedback)
+        .then(|| source.links.url(LinkPurpose::Survey, order.order.id));
+    let ctx = context(
+        follow_up,
+        &order,
+        source.settings,
+        survey_link,
+        unsubscribe_link,
+    );
     Ok(compose(follow_up, &ctx)?)
 }
 
@@ -247,8 +223,8 @@ mod tests {
     use super::*;
     use chrono::{DateTime, Utc};
     use entity::{
-        ConsentStatus, FollowUpKind, GstBasis, GstRounding, OrderStatus, ProductKind,
-        ShippingSpeed, order_line, sales_order,
+        ConsentStatus, GstRounding, OrderStatus, ProductKind, ShippingSpeed, order_line,
+        sales_order,
     };
 
     const SURVEY: &str = "https://shop.example.com.au/links/survey/s-token";
@@ -262,31 +238,14 @@ mod tests {
 
     fn settings(abn: Option<&str>) -> business_settings::Model {
         business_settings::Model {
-            id: 1,
             legal_name: "Harbour <Homewares> Pty Ltd".into(),
             abn: abn.map(Into::into),
-            gst_registered: true,
             gst_rounding: GstRounding::PerInvoice,
             mail_from: "Harbour Homewares <orders@harbour.example.com.au>".into(),
             public_base_url: "https://shop.example.com.au".into(),
-            timezone: "Australia/Sydney".into(),
-            support_hours_open: "09:00".into(),
-            support_hours_close: "17:00".into(),
-            shipping_standard_cents: 995,
-            shipping_express_cents: 1995,
             shipping_overnight_cents: 2995,
-            reservation_hold_hours: 48,
-            gst_basis: GstBasis::Accrual,
-            follow_up_kind: FollowUpKind::Feedback,
-            follow_up_after_days: 3,
-            close_after_days: 14,
-            archive_after_days: 90,
-            escalation_grace_hours: 8,
-            significant_delay_days: 5,
-            change_of_mind_return_days: 0,
-            claim_remedy_business_days: 10,
-            version: 1,
             updated_at: utc("2026-11-01T00:00:00Z"),
+            ..super::super::fixtures::business_settings()
         }
     }
 

@@ -1,26 +1,15 @@
 //! The email that carries a tax invoice: its figures, a signed link to the
 //! printable HTML copy, and the warranty against defects the ACL requires.
 
-use super::{Links, Rendered, render_pair};
+use super::{Rendered, Source, formatted_abn, render_pair};
 use apalis::prelude::BoxDynError;
 use domain::invoices;
 use domain::platform::links::LinkPurpose;
 use domain::rules::money::Money;
 use domain::rules::remedies::WARRANTY_AGAINST_DEFECTS;
-use entity::{business_settings, notification};
-use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
-pub(super) const TEMPLATES: [(&str, &str); 2] = [
-    (
-        "invoice_issued.html",
-        include_str!("../../templates/invoice_issued.html"),
-    ),
-    (
-        "invoice_issued.txt",
-        include_str!("../../templates/invoice_issued.txt"),
-    ),
-];
+pub(super) const TEMPLATES: [(&str, &str); 2] = email_templates!("invoice_issued");
 
 #[derive(Serialize)]
 pub struct InvoiceContext {
@@ -73,11 +62,7 @@ pub fn context(invoice: &invoices::Invoice, link: String) -> InvoiceContext {
         link,
         warranty: WARRANTY_AGAINST_DEFECTS,
         business_name: i.seller_name.clone(),
-        business_abn: i
-            .seller_abn
-            .as_deref()
-            .and_then(|a| domain::rules::abn::Abn::parse(a).ok())
-            .map(|a| a.to_string()),
+        business_abn: formatted_abn(i.seller_abn.as_deref()),
     }
 }
 
@@ -85,16 +70,11 @@ pub fn issued(ctx: &InvoiceContext) -> Result<Rendered, minijinja::Error> {
     render_pair("invoice_issued", ctx.subject.clone(), ctx)
 }
 
-pub(super) async fn render(
-    db: &DatabaseConnection,
-    _settings: &business_settings::Model,
-    links: &Links<'_>,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let invoice = invoices::find(db, n.subject_id)
+pub(super) async fn render(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let invoice = invoices::find(source.db, source.n.subject_id)
         .await?
         .ok_or("invoice of an invoice email not found")?;
-    let link = links.url(LinkPurpose::Invoice, invoice.invoice.id);
+    let link = source.links.url(LinkPurpose::Invoice, invoice.invoice.id);
     Ok(issued(&context(&invoice, link))?)
 }
 

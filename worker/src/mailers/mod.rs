@@ -1,6 +1,23 @@
 //! Mailers: one module per kind (or family) of email (what it reads, its subject and its
 //! templates), rendered with minijinja. HTML templates escape what they insert.
 
+/// A mailer's `TEMPLATES`: each base name's `<base>.html` and `<base>.txt`
+/// from `worker/templates`, named as `render_pair` looks them up.
+macro_rules! email_templates {
+    ($($base:literal),+ $(,)?) => {
+        [$(
+            (
+                concat!($base, ".html"),
+                include_str!(concat!("../../templates/", $base, ".html")),
+            ),
+            (
+                concat!($base, ".txt"),
+                include_str!(concat!("../../templates/", $base, ".txt")),
+            ),
+        )+]
+    };
+}
+
 mod approvals;
 mod claims;
 mod closeout;
@@ -46,12 +63,19 @@ pub struct Rendered {
     pub unsubscribe_url: Option<String>,
 }
 
+/// The HTML frame (head, body style) the emails' HTML templates extend.
+const EMAIL_LAYOUT: (&str, &str) = (
+    "email_layout.html",
+    include_str!("../../templates/email_layout.html"),
+);
+
 fn environment() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let all = welcome::TEMPLATES
+        let all = [EMAIL_LAYOUT]
             .into_iter()
+            .chain(welcome::TEMPLATES)
             .chain(approvals::TEMPLATES)
             .chain(order_confirmation::TEMPLATES)
             .chain(order_late::TEMPLATES)
@@ -96,6 +120,13 @@ fn render_pair(
     })
 }
 
+/// An ABN as emails print it (`51 824 753 556`); `None` when there is none
+/// or it does not parse.
+fn formatted_abn(abn: Option<&str>) -> Option<String> {
+    abn.and_then(|a| domain::rules::abn::Abn::parse(a).ok())
+        .map(|a| a.to_string())
+}
+
 /// Makes the signed links emails carry (to the public site).
 pub struct Links<'a> {
     pub signer: LinkSigner,
@@ -108,6 +139,16 @@ impl Links<'_> {
         self.signer
             .url(self.public_base_url, purpose, subject, self.now)
     }
+}
+
+/// What every mailer renders from: the notification, the database holding
+/// what it is about, the business's settings and the link signer.
+#[derive(Clone, Copy)]
+pub(super) struct Source<'a> {
+    pub db: &'a DatabaseConnection,
+    pub settings: &'a business_settings::Model,
+    pub links: &'a Links<'a>,
+    pub n: &'a notification::Model,
 }
 
 /// What a consent purpose covers, in words: what a commercial email says the
@@ -147,82 +188,64 @@ pub async fn render(
     links: &Links<'_>,
     n: &notification::Model,
 ) -> Result<Rendered, BoxDynError> {
+    let source = &Source {
+        db,
+        settings,
+        links,
+        n,
+    };
     match n.kind {
-        NotificationKind::Welcome => welcome::render(db, settings, n).await,
+        NotificationKind::Welcome => welcome::render(source).await,
         NotificationKind::ApprovalReminder | NotificationKind::ApprovalEscalated => {
-            approvals::render(db, settings, n).await
+            approvals::render(source).await
         }
-        NotificationKind::OrderConfirmation => order_confirmation::render(db, settings, n).await,
+        NotificationKind::OrderConfirmation => order_confirmation::render(source).await,
         NotificationKind::OrderAtRisk | NotificationKind::OrderLate => {
-            order_late::render(db, settings, n).await
+            order_late::render(source).await
         }
-        NotificationKind::InvoiceIssued => invoice::render(db, settings, links, n).await,
-        NotificationKind::PaymentReceipt => receipt::render(db, settings, links, n).await,
+        NotificationKind::InvoiceIssued => invoice::render(source).await,
+        NotificationKind::PaymentReceipt => receipt::render(source).await,
         NotificationKind::ShipmentShipped
         | NotificationKind::ShipmentOutForDelivery
         | NotificationKind::ShipmentAttemptFailed
         | NotificationKind::ShipmentException
         | NotificationKind::ShipmentDelayed
-        | NotificationKind::ShipmentDelivered => shipment::render(db, settings, links, n).await,
+        | NotificationKind::ShipmentDelivered => shipment::render(source).await,
         NotificationKind::DeliveryFeedback
         | NotificationKind::NextPurchaseOffer
-        | NotificationKind::ReviewRequest => follow_up::render(db, settings, links, n).await,
-        NotificationKind::PurchaseOrder => purchasing::render_purchase_order(db, settings, n).await,
-        NotificationKind::BackorderArrived => {
-            purchasing::render_backorder_arrived(db, settings, n).await
-        }
-        NotificationKind::WarrantyRenewal => {
-            closeout::render_warranty_renewal(db, settings, links, n).await
-        }
-        NotificationKind::WarrantyEnding => closeout::render_warranty_ending(db, settings, n).await,
-        NotificationKind::ServiceOnSite => closeout::render_service_on_site(db, settings, n).await,
-        NotificationKind::EngagementStageStarted => {
-            engagements::render_stage_started(db, settings, n).await
-        }
-        NotificationKind::EngagementStageOverdue => {
-            engagements::render_stage_overdue(db, settings, n).await
-        }
+        | NotificationKind::ReviewRequest => follow_up::render(source).await,
+        NotificationKind::PurchaseOrder => purchasing::render_purchase_order(source).await,
+        NotificationKind::BackorderArrived => purchasing::render_backorder_arrived(source).await,
+        NotificationKind::WarrantyRenewal => closeout::render_warranty_renewal(source).await,
+        NotificationKind::WarrantyEnding => closeout::render_warranty_ending(source).await,
+        NotificationKind::ServiceOnSite => closeout::render_service_on_site(source).await,
+        NotificationKind::EngagementStageStarted => engagements::render_stage_started(source).await,
+        NotificationKind::EngagementStageOverdue => engagements::render_stage_overdue(source).await,
         NotificationKind::DeliverableAwaitingAcceptance => {
-            engagements::render_awaiting_acceptance(db, settings, n).await
+            engagements::render_awaiting_acceptance(source).await
         }
         NotificationKind::ScopeChangeDecided => {
-            engagement_scope::render_scope_change_decided(db, settings, links, n).await
+            engagement_scope::render_scope_change_decided(source).await
         }
-        NotificationKind::EngagementDelayed => {
-            engagement_delays::render_delayed(db, settings, links, n).await
-        }
-        NotificationKind::EngagementEscalated => {
-            engagement_delays::render_escalated(db, settings, links, n).await
-        }
-        NotificationKind::EngagementNpsSurvey => {
-            engagement_nps::render_nps_survey(db, settings, links, n).await
-        }
-        NotificationKind::TicketOpened => {
-            support::render_ticket_opened(db, settings, links, n).await
-        }
-        NotificationKind::TicketReply => support::render_ticket_reply(db, settings, links, n).await,
-        NotificationKind::TicketResolved => {
-            support::render_ticket_resolved(db, settings, links, n).await
-        }
+        NotificationKind::EngagementDelayed => engagement_delays::render_delayed(source).await,
+        NotificationKind::EngagementEscalated => engagement_delays::render_escalated(source).await,
+        NotificationKind::EngagementNpsSurvey => engagement_nps::render_nps_survey(source).await,
+        NotificationKind::TicketOpened => support::render_ticket_opened(source).await,
+        NotificationKind::TicketReply => support::render_ticket_reply(source).await,
+        NotificationKind::TicketResolved => support::render_ticket_resolved(source).await,
         NotificationKind::TicketSlaWarning | NotificationKind::TicketSlaBreached => {
-            support_alarms::render_sla_alarm(db, settings, links, n).await
+            support_alarms::render_sla_alarm(source).await
         }
-        NotificationKind::RecallNotice => {
-            safety_recalls::render_recall_notice(db, settings, links, n).await
-        }
+        NotificationKind::RecallNotice => safety_recalls::render_recall_notice(source).await,
         NotificationKind::RecallAcccReminder | NotificationKind::RecallAcccOverdue => {
-            safety_recalls::render_recall_deadline(db, settings, links, n).await
+            safety_recalls::render_recall_deadline(source).await
         }
         NotificationKind::InjuryReportReminder | NotificationKind::InjuryReportOverdue => {
-            safety_injuries::render_injury_deadline(db, settings, links, n).await
+            safety_injuries::render_injury_deadline(source).await
         }
-        NotificationKind::ClaimUpdate => claims::render_claim_update(db, settings, links, n).await,
-        NotificationKind::ReturnUpdate => {
-            returns::render_return_update(db, settings, links, n).await
-        }
-        NotificationKind::WebhookSubscriptionDisabled => {
-            webhooks::render_disabled(db, settings, n).await
-        }
+        NotificationKind::ClaimUpdate => claims::render_claim_update(source).await,
+        NotificationKind::ReturnUpdate => returns::render_return_update(source).await,
+        NotificationKind::WebhookSubscriptionDisabled => webhooks::render_disabled(source).await,
     }
 }
 

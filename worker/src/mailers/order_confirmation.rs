@@ -1,23 +1,12 @@
 //! The email a customer gets when an order is placed.
 
-use super::{Rendered, render_pair};
+use super::{Rendered, Source, formatted_abn, render_pair};
 use apalis::prelude::BoxDynError;
 use domain::orders;
 use domain::rules::money::Money;
-use entity::{business_settings, notification};
-use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
-pub(super) const TEMPLATES: [(&str, &str); 2] = [
-    (
-        "order_confirmation.html",
-        include_str!("../../templates/order_confirmation.html"),
-    ),
-    (
-        "order_confirmation.txt",
-        include_str!("../../templates/order_confirmation.txt"),
-    ),
-];
+pub(super) const TEMPLATES: [(&str, &str); 2] = email_templates!("order_confirmation");
 
 #[derive(Serialize)]
 pub struct LineContext {
@@ -112,20 +101,16 @@ pub fn confirmation(ctx: &OrderContext) -> Result<Rendered, minijinja::Error> {
     render_pair("order_confirmation", ctx.subject.clone(), ctx)
 }
 
-pub(super) async fn render(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let order = orders::find(db, n.subject_id)
+pub(super) async fn render(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let order = orders::find(source.db, source.n.subject_id)
         .await?
         .ok_or("order of a confirmation email not found")?;
-    let abn = settings
-        .abn
-        .as_deref()
-        .and_then(|a| domain::rules::abn::Abn::parse(a).ok())
-        .map(|a| a.to_string());
-    Ok(confirmation(&context(&order, &settings.legal_name, abn))?)
+    let abn = formatted_abn(source.settings.abn.as_deref());
+    Ok(confirmation(&context(
+        &order,
+        &source.settings.legal_name,
+        abn,
+    ))?)
 }
 
 #[cfg(test)]

@@ -1,23 +1,13 @@
 //! The email a customer gets, once each, when an order turns AT_RISK of
 //! missing its required delivery date and when it turns LATE.
 
-use super::{Rendered, render_pair};
+use super::{Rendered, Source, render_pair};
 use apalis::prelude::BoxDynError;
 use domain::orders;
-use entity::{NotificationKind, business_settings, notification};
-use sea_orm::DatabaseConnection;
+use entity::NotificationKind;
 use serde::Serialize;
 
-pub(super) const TEMPLATES: [(&str, &str); 2] = [
-    (
-        "order_late.html",
-        include_str!("../../templates/order_late.html"),
-    ),
-    (
-        "order_late.txt",
-        include_str!("../../templates/order_late.txt"),
-    ),
-];
+pub(super) const TEMPLATES: [(&str, &str); 2] = email_templates!("order_late");
 
 #[derive(Serialize)]
 pub struct LateContext {
@@ -65,14 +55,14 @@ pub fn late_notice(ctx: &LateContext) -> Result<Rendered, minijinja::Error> {
     render_pair("order_late", ctx.subject.clone(), ctx)
 }
 
-pub(super) async fn render(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let order = orders::find(db, n.subject_id)
+pub(super) async fn render(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let order = orders::find(source.db, source.n.subject_id)
         .await?
         .ok_or("order of a late-risk email not found")?;
-    let late = n.kind == NotificationKind::OrderLate;
-    Ok(late_notice(&context(&order, late, &settings.legal_name))?)
+    let late = source.n.kind == NotificationKind::OrderLate;
+    Ok(late_notice(&context(
+        &order,
+        late,
+        &source.settings.legal_name,
+    ))?)
 }

@@ -6,36 +6,20 @@
 //! honestly when that misses the date they asked for). Neither carries a
 //! link.
 
-use super::{Rendered, render_pair};
+use super::{Rendered, Source, formatted_abn, render_pair};
 use apalis::prelude::BoxDynError;
 use chrono::NaiveDate;
 use domain::orders::{self, Order};
 use domain::purchasing::{self, PurchaseOrder};
 use domain::rules::money::Money;
-use entity::{LateRisk, ProductKind, business_settings, notification, party, product};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use entity::{LateRisk, ProductKind, business_settings, party, product};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-pub(super) const TEMPLATES: [(&str, &str); 4] = [
-    (
-        "purchase_order.html",
-        include_str!("../../templates/purchase_order.html"),
-    ),
-    (
-        "purchase_order.txt",
-        include_str!("../../templates/purchase_order.txt"),
-    ),
-    (
-        "backorder_arrived.html",
-        include_str!("../../templates/backorder_arrived.html"),
-    ),
-    (
-        "backorder_arrived.txt",
-        include_str!("../../templates/backorder_arrived.txt"),
-    ),
-];
+pub(super) const TEMPLATES: [(&str, &str); 4] =
+    email_templates!("purchase_order", "backorder_arrived");
 
 /// The business as its emails sign off.
 #[derive(Debug, Clone, Serialize)]
@@ -51,11 +35,7 @@ impl Business {
     pub fn of(settings: &business_settings::Model) -> Business {
         Business {
             name: settings.legal_name.clone(),
-            abn: settings
-                .abn
-                .as_deref()
-                .and_then(|a| domain::rules::abn::Abn::parse(a).ok())
-                .map(|a| a.to_string()),
+            abn: formatted_abn(settings.abn.as_deref()),
             email: address_of(&settings.mail_from),
         }
     }
@@ -247,42 +227,34 @@ pub fn backorder_arrived(ctx: &BackorderArrivedContext) -> Result<Rendered, mini
 }
 
 /// PURCHASE_ORDER: the notification's subject is the purchase order.
-pub(super) async fn render_purchase_order(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let po = purchasing::find(db, n.subject_id)
+pub(super) async fn render_purchase_order(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let po = purchasing::find(source.db, source.n.subject_id)
         .await?
         .ok_or("purchase order of a purchase order email not found")?;
-    let supplier = purchasing::supplier(db, po.order.supplier_id)
+    let supplier = purchasing::supplier(source.db, po.order.supplier_id)
         .await?
         .ok_or("supplier of a purchase order email not found")?;
     let names: HashMap<Uuid, String> = product::Entity::find()
         .filter(product::Column::Id.is_in(po.lines.iter().map(|l| l.product_id)))
-        .all(db)
+        .all(source.db)
         .await?
         .into_iter()
         .map(|p| (p.id, p.name))
         .collect();
-    let ctx = purchase_order_context(&po, &supplier, &names, Business::of(settings));
+    let ctx = purchase_order_context(&po, &supplier, &names, Business::of(source.settings));
     Ok(purchase_order(&ctx)?)
 }
 
 /// BACKORDER_ARRIVED: the notification's subject is the customer order.
-pub(super) async fn render_backorder_arrived(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let order = orders::find(db, n.subject_id)
+pub(super) async fn render_backorder_arrived(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let order = orders::find(source.db, source.n.subject_id)
         .await?
         .ok_or("order of a backorder email not found")?;
     let split_from = match order.order.backorder_of {
-        Some(id) => orders::find(db, id).await?.map(|o| o.order.number),
+        Some(id) => orders::find(source.db, id).await?.map(|o| o.order.number),
         None => None,
     };
-    let ctx = backorder_arrived_context(&order, split_from, Business::of(settings));
+    let ctx = backorder_arrived_context(&order, split_from, Business::of(source.settings));
     Ok(backorder_arrived(&ctx)?)
 }
 

@@ -1,24 +1,14 @@
 //! The receipt of a payment: what was paid, how, for which order, and a
 //! link to the tax invoice's HTML copy.
 
-use super::{Links, Rendered, render_pair};
+use super::{Rendered, Source, formatted_abn, render_pair};
 use apalis::prelude::BoxDynError;
 use domain::platform::links::LinkPurpose;
 use domain::rules::money::Money;
-use entity::{PaymentMethod, business_settings, notification};
-use sea_orm::DatabaseConnection;
+use entity::PaymentMethod;
 use serde::Serialize;
 
-pub(super) const TEMPLATES: [(&str, &str); 2] = [
-    (
-        "payment_receipt.html",
-        include_str!("../../templates/payment_receipt.html"),
-    ),
-    (
-        "payment_receipt.txt",
-        include_str!("../../templates/payment_receipt.txt"),
-    ),
-];
+pub(super) const TEMPLATES: [(&str, &str); 2] = email_templates!("payment_receipt");
 
 #[derive(Serialize)]
 pub struct ReceiptContext {
@@ -37,20 +27,16 @@ pub fn receipt(ctx: &ReceiptContext) -> Result<Rendered, minijinja::Error> {
     render_pair("payment_receipt", ctx.subject.clone(), ctx)
 }
 
-pub(super) async fn render(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    links: &Links<'_>,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let payment = domain::payments::find(db, n.subject_id)
+pub(super) async fn render(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let payment = domain::payments::find(source.db, source.n.subject_id)
         .await?
         .ok_or("payment of a receipt not found")?;
-    let order = domain::orders::find(db, payment.order_id)
+    let order = domain::orders::find(source.db, payment.order_id)
         .await?
         .ok_or("order of a receipt not found")?;
     let invoice =
-        domain::invoices::of_subject(db, domain::orders::SUBJECT_TYPE, order.order.id).await?;
+        domain::invoices::of_subject(source.db, domain::orders::SUBJECT_TYPE, order.order.id)
+            .await?;
     let method = match (payment.method, payment.card_last4.as_deref()) {
         (PaymentMethod::Card, Some(last4)) => format!("card ending {last4}"),
         (PaymentMethod::Card, None) => "card".to_owned(),
@@ -66,13 +52,9 @@ pub(super) async fn render(
         invoice_number: invoice.as_ref().map(|i| i.number.clone()),
         invoice_link: invoice
             .as_ref()
-            .map(|i| links.url(LinkPurpose::Invoice, i.id)),
-        business_name: settings.legal_name.clone(),
-        business_abn: settings
-            .abn
-            .as_deref()
-            .and_then(|a| domain::rules::abn::Abn::parse(a).ok())
-            .map(|a| a.to_string()),
+            .map(|i| source.links.url(LinkPurpose::Invoice, i.id)),
+        business_name: source.settings.legal_name.clone(),
+        business_abn: formatted_abn(source.settings.abn.as_deref()),
     };
     Ok(receipt(&ctx)?)
 }

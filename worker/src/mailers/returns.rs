@@ -7,26 +7,14 @@
 //! by replying or through the Hub's apps.
 
 use super::purchasing::Business;
-use super::{Rendered, render_pair};
+use super::{Rendered, Source, render_pair};
 use apalis::prelude::BoxDynError;
 use domain::aftersales::{self, returns};
-use entity::{
-    ReturnResolution, business_settings, notification, order_line, remedy_step, return_request,
-    sales_order,
-};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use entity::{ReturnResolution, order_line, remedy_step, return_request, sales_order};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 
-pub(super) const TEMPLATES: [(&str, &str); 2] = [
-    (
-        "return_update.html",
-        include_str!("../../templates/return_update.html"),
-    ),
-    (
-        "return_update.txt",
-        include_str!("../../templates/return_update.txt"),
-    ),
-];
+pub(super) const TEMPLATES: [(&str, &str); 2] = email_templates!("return_update");
 
 /// What the step was, for the templates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -121,25 +109,20 @@ pub fn return_update(ctx: &ReturnUpdateContext) -> Result<Rendered, minijinja::E
 }
 
 /// RETURN_UPDATE: the notification's subject is the step.
-pub(super) async fn render_return_update(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    _links: &super::Links<'_>,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let step = aftersales::find_step(db, n.subject_id)
+pub(super) async fn render_return_update(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let step = aftersales::find_step(source.db, source.n.subject_id)
         .await?
         .ok_or("return step of a return email not found")?;
-    let r = returns::find(db, step.subject_id)
+    let r = returns::find(source.db, step.subject_id)
         .await?
         .ok_or("return of a return email not found")?;
     let order = sales_order::Entity::find_by_id(r.request.order_id)
-        .one(db)
+        .one(source.db)
         .await?
         .ok_or("order of a return not found")?;
     let ordered = order_line::Entity::find()
         .filter(order_line::Column::OrderId.eq(order.id))
-        .all(db)
+        .all(source.db)
         .await?;
     let items = r
         .lines
@@ -150,7 +133,9 @@ pub(super) async fn render_return_update(
         })
         .collect();
     let customer = match r.request.customer_id {
-        Some(id) => domain::customers::find(db, id).await?.map(|p| p.name),
+        Some(id) => domain::customers::find(source.db, id)
+            .await?
+            .map(|p| p.name),
         None => None,
     };
     let name = customer.unwrap_or_else(|| order.contact_name.clone());
@@ -160,7 +145,7 @@ pub(super) async fn render_return_update(
         order.number,
         items,
         name,
-        Business::of(settings),
+        Business::of(source.settings),
     ))?)
 }
 

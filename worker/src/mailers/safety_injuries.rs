@@ -9,25 +9,14 @@
 //!   said as overdue.
 
 use super::purchasing::{Business, day};
-use super::{Rendered, render_pair};
+use super::{Rendered, Source, render_pair};
 use apalis::prelude::BoxDynError;
 use domain::safety::injuries;
-use entity::{
-    InjurySeverity, NotificationKind, business_settings, injury_report, notification, product,
-};
-use sea_orm::{DatabaseConnection, EntityTrait};
+use entity::{InjurySeverity, NotificationKind, injury_report, product};
+use sea_orm::EntityTrait;
 use serde::Serialize;
 
-pub(super) const TEMPLATES: [(&str, &str); 2] = [
-    (
-        "injury_deadline.html",
-        include_str!("../../templates/injury_deadline.html"),
-    ),
-    (
-        "injury_deadline.txt",
-        include_str!("../../templates/injury_deadline.txt"),
-    ),
-];
+pub(super) const TEMPLATES: [(&str, &str); 2] = email_templates!("injury_deadline");
 
 /// Where the ACCC takes mandatory reports.
 pub const ACCC_FORM: &str =
@@ -100,25 +89,20 @@ pub fn injury_deadline(ctx: &InjuryDeadlineContext) -> Result<Rendered, minijinj
 
 /// INJURY_REPORT_REMINDER and INJURY_REPORT_OVERDUE: the notification's
 /// subject is the report.
-pub(super) async fn render_injury_deadline(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    _links: &super::Links<'_>,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let r = injuries::find(db, n.subject_id)
+pub(super) async fn render_injury_deadline(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let r = injuries::find(source.db, source.n.subject_id)
         .await?
         .ok_or("injury report of a deadline email not found")?;
     let p = product::Entity::find_by_id(r.product_id)
-        .one(db)
+        .one(source.db)
         .await?
         .ok_or("product of an injury report not found")?;
-    let overdue = n.kind == NotificationKind::InjuryReportOverdue;
+    let overdue = source.n.kind == NotificationKind::InjuryReportOverdue;
     Ok(injury_deadline(&deadline_context(
         &r,
         (&p.name, &p.sku),
         overdue,
-        Business::of(settings),
+        Business::of(source.settings),
     ))?)
 }
 

@@ -11,31 +11,15 @@
 //!   what to do. Internal, no links: staff act in the hub.
 
 use super::purchasing::{Business, day};
-use super::{Rendered, render_pair};
+use super::{Rendered, Source, render_pair};
 use apalis::prelude::BoxDynError;
 use domain::safety::recalls;
-use entity::{NotificationKind, business_settings, notification, product, recall};
+use entity::{NotificationKind, business_settings, product, recall};
 use sea_orm::{DatabaseConnection, EntityTrait};
 use serde::Serialize;
 
-pub(super) const TEMPLATES: [(&str, &str); 4] = [
-    (
-        "recall_notice.html",
-        include_str!("../../templates/recall_notice.html"),
-    ),
-    (
-        "recall_notice.txt",
-        include_str!("../../templates/recall_notice.txt"),
-    ),
-    (
-        "recall_deadline.html",
-        include_str!("../../templates/recall_deadline.html"),
-    ),
-    (
-        "recall_deadline.txt",
-        include_str!("../../templates/recall_deadline.txt"),
-    ),
-];
+pub(super) const TEMPLATES: [(&str, &str); 4] =
+    email_templates!("recall_notice", "recall_deadline");
 
 /// What a recall says about itself, for customers and staff alike.
 #[derive(Debug, Clone, Serialize)]
@@ -165,21 +149,16 @@ async fn facts(
 }
 
 /// RECALL_NOTICE: the notification's subject is the customer's notice.
-pub(super) async fn render_recall_notice(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    _links: &super::Links<'_>,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let notice = recalls::find_notice(db, n.subject_id)
+pub(super) async fn render_recall_notice(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let notice = recalls::find_notice(source.db, source.n.subject_id)
         .await?
         .ok_or("recall notice of a recall email not found")?;
-    let r = recalls::find(db, notice.recall_id)
+    let r = recalls::find(source.db, notice.recall_id)
         .await?
         .ok_or("recall of a recall notice not found")?;
-    let customer = recalls::recipient_name(db, &notice).await?;
+    let customer = recalls::recipient_name(source.db, &notice).await?;
     let ctx = notice_context(
-        facts(db, settings, &r).await?,
+        facts(source.db, source.settings, &r).await?,
         customer.as_deref(),
         notice.units,
     );
@@ -187,17 +166,12 @@ pub(super) async fn render_recall_notice(
 }
 
 /// RECALL_ACCC_REMINDER and RECALL_ACCC_OVERDUE: the subject is the recall.
-pub(super) async fn render_recall_deadline(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    _links: &super::Links<'_>,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let r = recalls::find(db, n.subject_id)
+pub(super) async fn render_recall_deadline(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let r = recalls::find(source.db, source.n.subject_id)
         .await?
         .ok_or("recall of a recall deadline email not found")?;
-    let overdue = n.kind == NotificationKind::RecallAcccOverdue;
-    let ctx = deadline_context(&r, facts(db, settings, &r).await?, overdue);
+    let overdue = source.n.kind == NotificationKind::RecallAcccOverdue;
+    let ctx = deadline_context(&r, facts(source.db, source.settings, &r).await?, overdue);
     Ok(recall_deadline(&ctx)?)
 }
 

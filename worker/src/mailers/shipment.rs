@@ -4,7 +4,7 @@
 //! template pair serves all six; each carries one link, the signed public
 //! tracking page.
 
-use super::{Links, Rendered, render_pair};
+use super::{Rendered, Source, render_pair};
 use apalis::prelude::BoxDynError;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::fulfilment::{self, Shipment, couriers};
@@ -13,20 +13,12 @@ use domain::platform::links::LinkPurpose;
 use domain::rules::calendar::DEFAULT_TZ;
 use domain::rules::remedies::WARRANTY_AGAINST_DEFECTS;
 use entity::{
-    CourierCode, NotificationKind, TrackingStatus, TrackingSubStatus, business_settings,
-    notification, tracking_checkpoint,
+    CourierCode, NotificationKind, TrackingStatus, TrackingSubStatus, tracking_checkpoint,
 };
-use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use uuid::Uuid;
 
-pub(super) const TEMPLATES: [(&str, &str); 2] = [
-    (
-        "shipment.html",
-        include_str!("../../templates/shipment.html"),
-    ),
-    ("shipment.txt", include_str!("../../templates/shipment.txt")),
-];
+pub(super) const TEMPLATES: [(&str, &str); 2] = email_templates!("shipment");
 
 /// Which shipment email.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -343,25 +335,22 @@ pub fn notice(ctx: &ShipmentContext) -> Result<Rendered, minijinja::Error> {
     render_pair("shipment", ctx.subject.clone(), ctx)
 }
 
-pub(super) async fn render(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    links: &Links<'_>,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let news = News::of(n.kind).ok_or("not a shipment email")?;
-    let shipment = fulfilment::find(db, n.subject_id)
+pub(super) async fn render(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let news = News::of(source.n.kind).ok_or("not a shipment email")?;
+    let shipment = fulfilment::find(source.db, source.n.subject_id)
         .await?
         .ok_or("package of a shipment email not found")?;
-    let order = orders::find(db, shipment.shipment.order_id)
+    let order = orders::find(source.db, shipment.shipment.order_id)
         .await?
         .ok_or("order of a shipment email not found")?;
-    let link = links.url(LinkPurpose::Tracking, shipment.shipment.id);
+    let link = source
+        .links
+        .url(LinkPurpose::Tracking, shipment.shipment.id);
     Ok(notice(&context(
         news,
         &order,
         &shipment,
-        &settings.legal_name,
+        &source.settings.legal_name,
         link,
     ))?)
 }

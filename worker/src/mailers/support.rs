@@ -13,40 +13,16 @@
 
 use super::closeout::local;
 use super::purchasing::Business;
-use super::{Rendered, render_pair};
+use super::{Rendered, Source, render_pair};
 use apalis::prelude::BoxDynError;
 use chrono::{DateTime, Utc};
 use domain::support::{self, sla, state};
-use entity::{TicketPriority, business_settings, notification, ticket};
+use entity::{TicketPriority, business_settings, ticket};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
-pub(super) const TEMPLATES: [(&str, &str); 6] = [
-    (
-        "ticket_opened.html",
-        include_str!("../../templates/ticket_opened.html"),
-    ),
-    (
-        "ticket_opened.txt",
-        include_str!("../../templates/ticket_opened.txt"),
-    ),
-    (
-        "ticket_reply.html",
-        include_str!("../../templates/ticket_reply.html"),
-    ),
-    (
-        "ticket_reply.txt",
-        include_str!("../../templates/ticket_reply.txt"),
-    ),
-    (
-        "ticket_resolved.html",
-        include_str!("../../templates/ticket_resolved.html"),
-    ),
-    (
-        "ticket_resolved.txt",
-        include_str!("../../templates/ticket_resolved.txt"),
-    ),
-];
+pub(super) const TEMPLATES: [(&str, &str); 6] =
+    email_templates!("ticket_opened", "ticket_reply", "ticket_resolved");
 
 /// A priority in words.
 fn priority_words(p: TicketPriority) -> &'static str {
@@ -202,31 +178,21 @@ async fn first_response_due(
 }
 
 /// TICKET_OPENED: the notification's subject is the ticket.
-pub(super) async fn render_ticket_opened(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    _links: &super::Links<'_>,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let (t, facts) = facts_of(db, settings, n.subject_id).await?;
-    let due = first_response_due(db, &t).await?;
+pub(super) async fn render_ticket_opened(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let (t, facts) = facts_of(source.db, source.settings, source.n.subject_id).await?;
+    let due = first_response_due(source.db, &t).await?;
     Ok(ticket_opened(&opened_context(facts, due))?)
 }
 
 /// TICKET_REPLY: the notification's subject is the staff reply.
-pub(super) async fn render_ticket_reply(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    _links: &super::Links<'_>,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let message = support::message(db, n.subject_id)
+pub(super) async fn render_ticket_reply(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let message = support::message(source.db, source.n.subject_id)
         .await?
         .ok_or("reply of a ticket email not found")?;
     if message.internal || !message.from_staff {
         return Err("only a staff reply is emailed, never an internal note".into());
     }
-    let (t, facts) = facts_of(db, settings, message.ticket_id).await?;
+    let (t, facts) = facts_of(source.db, source.settings, message.ticket_id).await?;
     let waiting = t.status == entity::TicketStatus::WaitingOnCustomer;
     Ok(ticket_reply(&reply_context(
         facts,
@@ -237,16 +203,11 @@ pub(super) async fn render_ticket_reply(
 }
 
 /// TICKET_RESOLVED: the notification's subject is the resolving history step.
-pub(super) async fn render_ticket_resolved(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    _links: &super::Links<'_>,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let step = support::event(db, n.subject_id)
+pub(super) async fn render_ticket_resolved(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let step = support::event(source.db, source.n.subject_id)
         .await?
         .ok_or("resolution of a ticket email not found")?;
-    let (_, facts) = facts_of(db, settings, step.ticket_id).await?;
+    let (_, facts) = facts_of(source.db, source.settings, step.ticket_id).await?;
     Ok(ticket_resolved(&resolved_context(facts, step.at))?)
 }
 
@@ -256,29 +217,7 @@ mod tests {
     use super::*;
 
     fn ticket() -> ticket::Model {
-        let at = fixtures::utc("2026-12-04T05:00:00Z");
-        ticket::Model {
-            id: uuid::Uuid::now_v7(),
-            number: "TKT-000042".into(),
-            customer_id: uuid::Uuid::now_v7(),
-            subject: "Oven <door> won't close & beeps".into(),
-            description: "It beeps.".into(),
-            priority: TicketPriority::High,
-            category: "installation".into(),
-            order_id: None,
-            engagement_id: None,
-            assignee_user_id: None,
-            status: entity::TicketStatus::New,
-            sla_policy_id: uuid::Uuid::now_v7(),
-            sla_terms: "{}".into(),
-            first_response_at: None,
-            resolved_at: None,
-            closed_at: None,
-            created_by: "x".into(),
-            version: 1,
-            created_at: at,
-            updated_at: at,
-        }
+        fixtures::ticket(entity::TicketStatus::New, "2026-12-04T05:00:00Z")
     }
 
     fn facts() -> TicketFacts {
@@ -300,15 +239,9 @@ mod tests {
         assert!(r.html.contains("TKT-000042"));
         assert!(r.html.contains("ABN 51 824 753 556"));
         assert!(r.html.contains("orders@harbour.example.com.au"));
-        assert!(!r.html.contains("http"), "no links: {}", r.html);
-        assert!(!r.text.contains("http"), "no links: {}", r.text);
         assert!(r.text.contains("Hello Tom & <Jerry>,"), "{}", r.text);
         assert!(r.text.contains("TKT-000042"));
-        assert!(
-            !r.text.contains("\n\n\n"),
-            "no runs of blank lines: {}",
-            r.text
-        );
+        fixtures::assert_unlinked_and_tidy(r);
         assert!(r.unsubscribe_url.is_none(), "transactional");
     }
 

@@ -12,27 +12,14 @@
 use super::closeout::local;
 use super::purchasing::Business;
 use super::support::TicketFacts;
-use super::{Rendered, render_pair};
+use super::{Rendered, Source, render_pair};
 use apalis::prelude::BoxDynError;
 use chrono::TimeDelta;
 use domain::support::{self, alarms, sla};
-use entity::{
-    SlaAlarmKind, SlaCalendar, SlaTargetKind, TicketStatus, business_settings, notification,
-    ticket_sla_alarm,
-};
-use sea_orm::DatabaseConnection;
+use entity::{SlaAlarmKind, SlaCalendar, SlaTargetKind, TicketStatus, ticket_sla_alarm};
 use serde::Serialize;
 
-pub(super) const TEMPLATES: [(&str, &str); 2] = [
-    (
-        "ticket_sla_alarm.html",
-        include_str!("../../templates/ticket_sla_alarm.html"),
-    ),
-    (
-        "ticket_sla_alarm.txt",
-        include_str!("../../templates/ticket_sla_alarm.txt"),
-    ),
-];
+pub(super) const TEMPLATES: [(&str, &str); 2] = email_templates!("ticket_sla_alarm");
 
 /// A target in words, as a sentence starts it and within one.
 fn target_words(kind: SlaTargetKind) -> (&'static str, &'static str) {
@@ -191,24 +178,19 @@ pub fn sla_alarm(ctx: &AlarmContext) -> Result<Rendered, minijinja::Error> {
 
 /// TICKET_SLA_WARNING and TICKET_SLA_BREACHED: the notification's subject
 /// is the alarm row.
-pub(super) async fn render_sla_alarm(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    _links: &super::Links<'_>,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let alarm = alarms::find_alarm(db, n.subject_id)
+pub(super) async fn render_sla_alarm(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let alarm = alarms::find_alarm(source.db, source.n.subject_id)
         .await?
         .ok_or("SLA alarm of an SLA email not found")?;
-    let t = support::find(db, alarm.ticket_id)
+    let t = support::find(source.db, alarm.ticket_id)
         .await?
         .ok_or("ticket of an SLA alarm not found")?;
-    let customer = domain::customers::find(db, t.customer_id)
+    let customer = domain::customers::find(source.db, t.customer_id)
         .await?
         .ok_or("customer of a ticket not found")?;
     let terms = support::terms_of(&t)?;
-    let assignee = alarms::assignee(db, &t).await?.map(|u| u.email);
-    let facts = TicketFacts::of(&t, &customer.name, Business::of(settings));
+    let assignee = alarms::assignee(source.db, &t).await?.map(|u| u.email);
+    let facts = TicketFacts::of(&t, &customer.name, Business::of(source.settings));
     let ctx = alarm_context(&alarm, facts, t.status, &customer.name, &terms, assignee);
     Ok(sla_alarm(&ctx)?)
 }
@@ -217,33 +199,11 @@ pub(super) async fn render_sla_alarm(
 mod tests {
     use super::super::fixtures;
     use super::*;
-    use entity::{TicketPriority, ticket};
+    use entity::ticket;
     use uuid::Uuid;
 
     fn ticket() -> ticket::Model {
-        let at = fixtures::utc("2026-11-22T23:00:00Z");
-        ticket::Model {
-            id: Uuid::now_v7(),
-            number: "TKT-000042".into(),
-            customer_id: Uuid::now_v7(),
-            subject: "Oven <door> won't close & beeps".into(),
-            description: "It beeps.".into(),
-            priority: TicketPriority::High,
-            category: "installation".into(),
-            order_id: None,
-            engagement_id: None,
-            assignee_user_id: None,
-            status: TicketStatus::Open,
-            sla_policy_id: Uuid::now_v7(),
-            sla_terms: "{}".into(),
-            first_response_at: None,
-            resolved_at: None,
-            closed_at: None,
-            created_by: "x".into(),
-            version: 1,
-            created_at: at,
-            updated_at: at,
-        }
+        fixtures::ticket(TicketStatus::Open, "2026-11-22T23:00:00Z")
     }
 
     fn terms() -> sla::Terms {
@@ -305,13 +265,7 @@ mod tests {
             "{}",
             r.text
         );
-        assert!(!r.html.contains("http"), "no links: {}", r.html);
-        assert!(!r.text.contains("http"), "no links: {}", r.text);
-        assert!(
-            !r.text.contains("\n\n\n"),
-            "no runs of blank lines: {}",
-            r.text
-        );
+        fixtures::assert_unlinked_and_tidy(r);
         assert!(r.unsubscribe_url.is_none(), "internal");
     }
 

@@ -6,22 +6,12 @@
 
 use super::closeout::local;
 use super::purchasing::Business;
-use super::{Rendered, render_pair};
+use super::{Rendered, Source, render_pair};
 use apalis::prelude::BoxDynError;
-use entity::{business_settings, notification, webhook_delivery, webhook_subscription};
-use sea_orm::DatabaseConnection;
+use entity::{webhook_delivery, webhook_subscription};
 use serde::Serialize;
 
-pub(super) const TEMPLATES: [(&str, &str); 2] = [
-    (
-        "webhook_disabled.html",
-        include_str!("../../templates/webhook_disabled.html"),
-    ),
-    (
-        "webhook_disabled.txt",
-        include_str!("../../templates/webhook_disabled.txt"),
-    ),
-];
+pub(super) const TEMPLATES: [(&str, &str); 2] = email_templates!("webhook_disabled");
 
 /// The ADMIN email about one disabled subscription.
 #[derive(Debug, Clone, Serialize)]
@@ -63,21 +53,17 @@ pub fn webhook_disabled(ctx: &DisabledContext) -> Result<Rendered, minijinja::Er
 }
 
 /// WEBHOOK_SUBSCRIPTION_DISABLED: the notification's subject is the delivery.
-pub(super) async fn render_disabled(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let d = domain::webhooks::deliveries::find(db, n.subject_id)
+pub(super) async fn render_disabled(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let d = domain::webhooks::deliveries::find(source.db, source.n.subject_id)
         .await?
         .ok_or("webhook delivery of a disabled-subscription email not found")?;
-    let s = domain::webhooks::find(db, d.subscription_id)
+    let s = domain::webhooks::find(source.db, d.subscription_id)
         .await?
         .ok_or("subscription of a disabled-subscription email not found (deleted)")?;
     Ok(webhook_disabled(&disabled_context(
         &s,
         &d,
-        Business::of(settings),
+        Business::of(source.settings),
     ))?)
 }
 

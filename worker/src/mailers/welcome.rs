@@ -1,15 +1,10 @@
 //! The welcome email a new customer with an address gets.
 
-use super::{Rendered, render_pair};
+use super::{Rendered, Source, formatted_abn, render_pair};
 use apalis::prelude::BoxDynError;
-use entity::{business_settings, notification};
-use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
-pub(super) const TEMPLATES: [(&str, &str); 2] = [
-    ("welcome.html", include_str!("../../templates/welcome.html")),
-    ("welcome.txt", include_str!("../../templates/welcome.txt")),
-];
+pub(super) const TEMPLATES: [(&str, &str); 2] = email_templates!("welcome");
 
 #[derive(Serialize)]
 pub struct WelcomeContext<'a> {
@@ -26,22 +21,14 @@ pub fn welcome(data: &WelcomeContext<'_>) -> Result<Rendered, minijinja::Error> 
     )
 }
 
-pub(super) async fn render(
-    db: &DatabaseConnection,
-    settings: &business_settings::Model,
-    n: &notification::Model,
-) -> Result<Rendered, BoxDynError> {
-    let customer = domain::customers::find(db, n.subject_id)
+pub(super) async fn render(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let customer = domain::customers::find(source.db, source.n.subject_id)
         .await?
         .ok_or("customer of a welcome email not found")?;
-    let abn = settings
-        .abn
-        .as_deref()
-        .and_then(|a| domain::rules::abn::Abn::parse(a).ok())
-        .map(|a| a.to_string());
+    let abn = formatted_abn(source.settings.abn.as_deref());
     Ok(welcome(&WelcomeContext {
         customer_name: &customer.name,
-        business_name: &settings.legal_name,
+        business_name: &source.settings.legal_name,
         business_abn: abn.as_deref(),
     })?)
 }
