@@ -95,6 +95,17 @@ pub struct TestApp {
     _database: TestDatabase,
 }
 
+/// Print the server's errors (an INTERNAL's cause) beside the test that met
+/// them: libtest shows a test's output only when it fails. `TEST_LOG` sets
+/// the filter (default `error`).
+fn show_server_errors() {
+    let filter = std::env::var("TEST_LOG").unwrap_or_else(|_| "error".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_test_writer()
+        .try_init();
+}
+
 /// The instant every test clock starts at (a Monday, 10:00 in Sydney).
 pub fn test_epoch() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-23T10:00:00+11:00")
@@ -120,6 +131,7 @@ impl TestApp {
 
     /// Start the app with extra configuration keys.
     pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
+        show_server_errors();
         let mut vars: HashMap<String, String> = HashMap::new();
         let database = match services::postgres_url() {
             Some(admin_url) => {

@@ -11,15 +11,21 @@ use uuid::Uuid;
 
 /// Open a pool for `url` (sqlite: or postgres:).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let sqlite = url.starts_with("sqlite");
     let mut opts = ConnectOptions::new(url.to_owned());
+    // SQLite has one writer at a time, so a burst of writes queues behind it:
+    // waiting its turn (for a pooled connection, then for the write lock) must
+    // outlast the burst, or a write fails that would have run a moment later.
+    let wait = Duration::from_secs(if sqlite { 30 } else { 10 });
     opts.sqlx_logging(false)
-        .acquire_timeout(Duration::from_secs(10))
-        .max_connections(if url.starts_with("sqlite") { 8 } else { 20 });
+        .acquire_timeout(wait)
+        .max_connections(if sqlite { 8 } else { 20 })
+        .map_sqlx_sqlite_opts(move |o| o.busy_timeout(wait));
     let mut db = Database::connect(opts).await?;
     db.set_metric_callback(statements::observe);
     if db.get_database_backend() == DbBackend::Sqlite {
         // WAL (a property of the file) lets readers run beside the one writer.
-        // sqlx already sets busy_timeout and foreign_keys on every connection.
+        // sqlx sets foreign_keys on every connection (busy_timeout above).
         db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
     }
     Ok(db)
