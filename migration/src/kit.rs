@@ -1,7 +1,7 @@
 //! Small builders the migrations share, so a table reads as its columns and a
 //! new migration does not repeat the statement plumbing.
 
-use sea_orm_migration::prelude::*;
+use sea_orm_migration::{prelude::*, schema};
 
 /// `CREATE TABLE name (columns…)`.
 pub fn table(
@@ -14,6 +14,43 @@ pub fn table(
         statement.col(column);
     }
     statement.to_owned()
+}
+
+/// `CREATE TABLE name (columns…, version, created_at, updated_at)`: a record
+/// staff change under optimistic locking ends with the bookkeeping every such
+/// record carries (Rails' `t.timestamps`), declared once here.
+pub fn versioned_table(
+    name: &'static str,
+    columns: impl IntoIterator<Item = ColumnDef>,
+) -> TableCreateStatement {
+    let bookkeeping = [
+        schema::integer("version"),
+        schema::timestamp_with_time_zone("created_at"),
+        schema::timestamp_with_time_zone("updated_at"),
+    ];
+    table(name, columns.into_iter().chain(bookkeeping))
+}
+
+/// Start the numbering of a document kind (`INV-000001`, …) at 1.
+pub async fn add_counter(manager: &SchemaManager<'_>, name: &'static str) -> Result<(), DbErr> {
+    let seed = Query::insert()
+        .into_table("document_counter")
+        .columns(["name", "next_value"])
+        .values_panic([name.into(), 1_i64.into()])
+        .to_owned();
+    manager.exec_stmt(seed).await
+}
+
+/// Forget the numbering of document kinds (undoing [`add_counter`]).
+pub async fn remove_counters(
+    manager: &SchemaManager<'_>,
+    names: &[&'static str],
+) -> Result<(), DbErr> {
+    let forget = Query::delete()
+        .from_table("document_counter")
+        .and_where(Expr::col("name").is_in(names.iter().copied()))
+        .to_owned();
+    manager.exec_stmt(forget).await
 }
 
 /// Create an index (unique when asked) on `table(columns…)`.
@@ -33,6 +70,38 @@ pub async fn index(
         statement.unique();
     }
     manager.create_index(statement.to_owned()).await
+}
+
+/// `ALTER TABLE table ADD COLUMN column` (one column a statement, as SQLite
+/// requires).
+pub async fn add_column(
+    manager: &SchemaManager<'_>,
+    table: &'static str,
+    column: impl IntoColumnDef,
+) -> Result<(), DbErr> {
+    let add = Table::alter().table(table).add_column(column).to_owned();
+    manager.alter_table(add).await
+}
+
+/// `ALTER TABLE table DROP COLUMN column` (undoing [`add_column`]).
+pub async fn drop_column(
+    manager: &SchemaManager<'_>,
+    table: &'static str,
+    column: &'static str,
+) -> Result<(), DbErr> {
+    let drop = Table::alter().table(table).drop_column(column).to_owned();
+    manager.alter_table(drop).await
+}
+
+/// Drop the index `name` on `table` (undoing [`index`]).
+pub async fn drop_index(
+    manager: &SchemaManager<'_>,
+    name: &'static str,
+    table: &'static str,
+) -> Result<(), DbErr> {
+    manager
+        .drop_index(Index::drop().name(name).table(table).to_owned())
+        .await
 }
 
 /// Drop tables in the order given (dependents first).

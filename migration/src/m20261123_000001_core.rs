@@ -1,6 +1,6 @@
 //! Core tables: business settings, party, audit entry, outbox, idempotency key.
 
-use crate::kit::{drop_tables, execute, index, table};
+use crate::kit::{drop_tables, execute, index, table, versioned_table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
@@ -27,7 +27,7 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         .await?;
 
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "party",
             [
                 pk_uuid("id"),
@@ -37,9 +37,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 string_null("email"),
                 string_null("phone"),
                 string_null("abn"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;

@@ -1,12 +1,12 @@
 //! Logins.
 
-use crate::kit::{drop_tables, table};
+use crate::kit::{drop_tables, versioned_table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
 
 async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let mut logins = table(
+    let mut logins = versioned_table(
         "app_user",
         [
             pk_uuid("id"),
@@ -15,9 +15,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
             string("role"),
             uuid_null("party_id"),
             boolean("disabled"),
-            integer("version"),
-            timestamp_with_time_zone("created_at"),
-            timestamp_with_time_zone("updated_at"),
         ],
     );
     logins.foreign_key(

@@ -1,6 +1,6 @@
 //! Customer notifications, dead letters, and outbox processing marks.
 
-use crate::kit::{drop_tables, index, table};
+use crate::kit::{add_column, drop_column, drop_tables, index, table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
@@ -62,18 +62,10 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         .await?;
 
     let processed_at = timestamp_with_time_zone_null("processed_at");
-    let add = Table::alter()
-        .table("outbox")
-        .add_column(processed_at)
-        .to_owned();
-    manager.alter_table(add).await
+    add_column(manager, "outbox", processed_at).await
 }
 
 async fn down(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let drop = Table::alter()
-        .table("outbox")
-        .drop_column("processed_at")
-        .to_owned();
-    manager.alter_table(drop).await?;
+    drop_column(manager, "outbox", "processed_at").await?;
     drop_tables(manager, &["dead_job", "notification"]).await
 }

@@ -1,18 +1,14 @@
 //! Poison-job caps (the outbox keeps its last error), an index for the
 //! requeue scan, and failed sign-ins for the login throttle.
 
-use crate::kit::{drop_tables, index, table};
+use crate::kit::{add_column, drop_column, drop_index, drop_tables, index, table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
 
 async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     let last_error = text_null("last_error");
-    let add = Table::alter()
-        .table("outbox")
-        .add_column(last_error)
-        .to_owned();
-    manager.alter_table(add).await?;
+    add_column(manager, "outbox", last_error).await?;
     // The requeue sweep looks for RELAYED rows by age.
     let requeue = &["status", "relayed_at"];
     index(
@@ -57,14 +53,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
 
 async fn down(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     drop_tables(manager, &["login_failure"]).await?;
-    let drop_index = Index::drop()
-        .name("ix_outbox_status_relayed")
-        .table("outbox")
-        .to_owned();
-    manager.drop_index(drop_index).await?;
-    let drop = Table::alter()
-        .table("outbox")
-        .drop_column("last_error")
-        .to_owned();
-    manager.alter_table(drop).await
+    drop_index(manager, "ix_outbox_status_relayed", "outbox").await?;
+    drop_column(manager, "outbox", "last_error").await
 }

@@ -3,7 +3,7 @@
 //! decisions. Notifications may now go to several recipients about one
 //! subject (an approval reminder to every user of the deciding role).
 
-use crate::kit::{drop_tables, index, table};
+use crate::kit::{drop_index, drop_tables, index, table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
@@ -251,14 +251,7 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     .await?;
 
     // Several recipients may get one kind of email about one subject.
-    manager
-        .drop_index(
-            Index::drop()
-                .name("ux_notification_kind_subject")
-                .table("notification")
-                .to_owned(),
-        )
-        .await?;
+    drop_index(manager, "ux_notification_kind_subject", "notification").await?;
     let per_recipient = &["kind", "subject_id", "recipient"];
     index(
         manager,
@@ -271,14 +264,12 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
 }
 
 async fn down(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    manager
-        .drop_index(
-            Index::drop()
-                .name("ux_notification_kind_subject_recipient")
-                .table("notification")
-                .to_owned(),
-        )
-        .await?;
+    drop_index(
+        manager,
+        "ux_notification_kind_subject_recipient",
+        "notification",
+    )
+    .await?;
     let kind_subject = &["kind", "subject_id"];
     index(
         manager,

@@ -2,14 +2,14 @@
 //! location, batch) that can never go negative or over-reserved (a CHECK as
 //! well as the conditional updates), and the append-only movement ledger.
 
-use crate::kit::{drop_tables, index, table};
+use crate::kit::{drop_tables, index, table, versioned_table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
 
 async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "product",
             [
                 pk_uuid("id"),
@@ -30,14 +30,11 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 integer("warranty_months"),
                 boolean("active"),
                 string("search_text"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "stock_location",
             [
                 pk_uuid("id"),
@@ -51,9 +48,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 string_null("state"),
                 string_null("postcode"),
                 string("country"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;

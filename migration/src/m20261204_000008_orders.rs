@@ -3,7 +3,9 @@
 //! counter, refused placements for the order-entry-error KPI, and the
 //! shipping charges and reservation hold in the business settings.
 
-use crate::kit::{drop_tables, index, table};
+use crate::kit::{
+    add_column, add_counter, drop_column, drop_tables, index, table, versioned_table,
+};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
@@ -15,11 +17,12 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         ("shipping_overnight_cents", 3_495),
         ("reservation_hold_hours", 48),
     ] {
-        let add = Table::alter()
-            .table("business_settings")
-            .add_column(big_integer(column).default(default))
-            .to_owned();
-        manager.alter_table(add).await?;
+        add_column(
+            manager,
+            "business_settings",
+            big_integer(column).default(default),
+        )
+        .await?;
     }
 
     manager
@@ -31,15 +34,10 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
             ],
         ))
         .await?;
-    let seed = Query::insert()
-        .into_table("document_counter")
-        .columns(["name", "next_value"])
-        .values_panic(["sales_order".into(), 1_i64.into()])
-        .to_owned();
-    manager.exec_stmt(seed).await?;
+    add_counter(manager, "sales_order").await?;
 
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "sales_order",
             [
                 pk_uuid("id"),
@@ -71,9 +69,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 string_null("status_reason"),
                 timestamp_with_time_zone_null("reserved_until"),
                 string("placed_by"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;
@@ -174,11 +169,7 @@ async fn down(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         "shipping_overnight_cents",
         "reservation_hold_hours",
     ] {
-        let drop = Table::alter()
-            .table("business_settings")
-            .drop_column(column)
-            .to_owned();
-        manager.alter_table(drop).await?;
+        drop_column(manager, "business_settings", column).await?;
     }
     Ok(())
 }

@@ -1,17 +1,18 @@
 //! Orders carry their late risk (ON_TRACK, AT_RISK, LATE) against the
 //! required delivery date, kept current by timers so lists can filter by it.
 
-use crate::kit::index;
+use crate::kit::{add_column, drop_column, drop_index, index};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
 
 async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let add = Table::alter()
-        .table("sales_order")
-        .add_column(string("late_risk").default("ON_TRACK"))
-        .to_owned();
-    manager.alter_table(add).await?;
+    add_column(
+        manager,
+        "sales_order",
+        string("late_risk").default("ON_TRACK"),
+    )
+    .await?;
     let by_risk = &["late_risk", "id"];
     index(
         manager,
@@ -24,14 +25,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
 }
 
 async fn down(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let drop_index = Index::drop()
-        .name("ix_sales_order_late_risk")
-        .table("sales_order")
-        .to_owned();
-    manager.drop_index(drop_index).await?;
-    let drop = Table::alter()
-        .table("sales_order")
-        .drop_column("late_risk")
-        .to_owned();
-    manager.alter_table(drop).await
+    drop_index(manager, "ix_sales_order_late_risk", "sales_order").await?;
+    drop_column(manager, "sales_order", "late_risk").await
 }

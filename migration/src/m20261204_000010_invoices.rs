@@ -3,7 +3,10 @@
 //! gap-free document counter; orders remember the order a backorder was
 //! split from.
 
-use crate::kit::{drop_immutable, drop_tables, immutable, index, table};
+use crate::kit::{
+    add_column, add_counter, drop_column, drop_immutable, drop_tables, immutable, index,
+    remove_counters, table,
+};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
@@ -11,18 +14,9 @@ crate::transactional_migration!();
 const IMMUTABLE: [&str; 2] = ["tax_invoice", "tax_invoice_line"];
 
 async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let seed = Query::insert()
-        .into_table("document_counter")
-        .columns(["name", "next_value"])
-        .values_panic(["tax_invoice".into(), 1_i64.into()])
-        .to_owned();
-    manager.exec_stmt(seed).await?;
+    add_counter(manager, "tax_invoice").await?;
 
-    let add = Table::alter()
-        .table("sales_order")
-        .add_column(uuid_null("backorder_of"))
-        .to_owned();
-    manager.alter_table(add).await?;
+    add_column(manager, "sales_order", uuid_null("backorder_of")).await?;
 
     manager
         .create_table(table(
@@ -136,14 +130,6 @@ async fn down(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     for t in IMMUTABLE {
         drop_immutable(manager, t).await?;
     }
-    let drop = Table::alter()
-        .table("sales_order")
-        .drop_column("backorder_of")
-        .to_owned();
-    manager.alter_table(drop).await?;
-    let forget = Query::delete()
-        .from_table("document_counter")
-        .and_where(Expr::col("name").eq("tax_invoice"))
-        .to_owned();
-    manager.exec_stmt(forget).await
+    drop_column(manager, "sales_order", "backorder_of").await?;
+    remove_counters(manager, &["tax_invoice"]).await
 }

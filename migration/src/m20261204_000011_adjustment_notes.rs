@@ -3,7 +3,9 @@
 //! changed or deleted. Their lines share `tax_invoice_line` (one line shape
 //! for every GST document; `invoice_id` is the document's id).
 
-use crate::kit::{drop_immutable, drop_tables, immutable, index, table};
+use crate::kit::{
+    add_counter, drop_immutable, drop_tables, immutable, index, remove_counters, table,
+};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
@@ -11,12 +13,7 @@ crate::transactional_migration!();
 const TABLE: &str = "adjustment_note";
 
 async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let seed = Query::insert()
-        .into_table("document_counter")
-        .columns(["name", "next_value"])
-        .values_panic(["adjustment_note".into(), 1_i64.into()])
-        .to_owned();
-    manager.exec_stmt(seed).await?;
+    add_counter(manager, "adjustment_note").await?;
 
     manager
         .create_table(table(
@@ -73,9 +70,5 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
 async fn down(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     drop_tables(manager, &[TABLE]).await?;
     drop_immutable(manager, TABLE).await?;
-    let forget = Query::delete()
-        .from_table("document_counter")
-        .and_where(Expr::col("name").eq("adjustment_note"))
-        .to_owned();
-    manager.exec_stmt(forget).await
+    remove_counters(manager, &["adjustment_note"]).await
 }

@@ -3,14 +3,14 @@
 //! card provider's own ledger of charges, kept as a remote provider keeps
 //! it: one charge per idempotency key, whatever our side did after.
 
-use crate::kit::{drop_tables, index, table};
+use crate::kit::{drop_tables, index, table, versioned_table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
 
 async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "payment",
             [
                 pk_uuid("id"),
@@ -29,9 +29,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 string_null("remittance_reference"),
                 integer("attempts"),
                 string("requested_by"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;

@@ -2,14 +2,14 @@
 //! by the provider after commit (idempotent by the refund's id), and on the
 //! provider's confirmation gets its adjustment note in the same transaction.
 
-use crate::kit::{drop_tables, index, table};
+use crate::kit::{drop_tables, index, versioned_table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
 
 async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "refund",
             [
                 pk_uuid("id"),
@@ -25,9 +25,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 uuid_null("adjustment_note_id"),
                 integer("attempts"),
                 string("requested_by"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;

@@ -3,14 +3,14 @@
 //! and tracking, and the courier's checkpoints, kept with its raw code.
 //! An allocation records how much of it is packed, so a unit is packed once.
 
-use crate::kit::{drop_tables, index, table};
+use crate::kit::{add_column, drop_column, drop_tables, index, table, versioned_table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
 
 async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "shipment",
             [
                 pk_uuid("id"),
@@ -37,9 +37,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 integer("poll_failures"),
                 timestamp_with_time_zone_null("next_poll_at"),
                 string("packed_by"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;
@@ -109,19 +106,16 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     )
     .await?;
 
-    let packed = Table::alter()
-        .table("order_allocation")
-        .add_column(integer("packed_quantity").default(0))
-        .to_owned();
-    manager.alter_table(packed).await
+    add_column(
+        manager,
+        "order_allocation",
+        integer("packed_quantity").default(0),
+    )
+    .await
 }
 
 async fn down(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let packed = Table::alter()
-        .table("order_allocation")
-        .drop_column("packed_quantity")
-        .to_owned();
-    manager.alter_table(packed).await?;
+    drop_column(manager, "order_allocation", "packed_quantity").await?;
     drop_tables(
         manager,
         &["tracking_checkpoint", "shipment_item", "shipment"],

@@ -5,14 +5,14 @@
 //! closed and archived. Business settings gain the follow-up and closure
 //! schedule.
 
-use crate::kit::{drop_tables, execute, index, table};
+use crate::kit::{add_column, drop_column, drop_tables, execute, index, table, versioned_table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
 
 async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "consent",
             [
                 pk_uuid("id"),
@@ -25,9 +25,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 string("given_by"),
                 timestamp_with_time_zone_null("withdrawn_at"),
                 string_null("withdrawn_how"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;
@@ -123,33 +120,27 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         timestamp_with_time_zone_null("archived_at"),
     ] {
         let mut column = column;
-        let add = Table::alter()
-            .table("sales_order")
-            .add_column(&mut column)
-            .to_owned();
-        manager.alter_table(add).await?;
+        add_column(manager, "sales_order", &mut column).await?;
     }
-    let archived = Table::alter()
-        .table("sales_order")
-        .add_column(boolean("archived").default(false))
-        .to_owned();
-    manager.alter_table(archived).await?;
+    add_column(manager, "sales_order", boolean("archived").default(false)).await?;
 
-    let follow_up = Table::alter()
-        .table("business_settings")
-        .add_column(string("follow_up_kind").default("FEEDBACK"))
-        .to_owned();
-    manager.alter_table(follow_up).await?;
+    add_column(
+        manager,
+        "business_settings",
+        string("follow_up_kind").default("FEEDBACK"),
+    )
+    .await?;
     for (column, default) in [
         ("follow_up_after_days", 3),
         ("close_after_days", 14),
         ("archive_after_days", 90),
     ] {
-        let add = Table::alter()
-            .table("business_settings")
-            .add_column(integer(column).default(default))
-            .to_owned();
-        manager.alter_table(add).await?;
+        add_column(
+            manager,
+            "business_settings",
+            integer(column).default(default),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -161,18 +152,10 @@ async fn down(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         "close_after_days",
         "archive_after_days",
     ] {
-        let drop = Table::alter()
-            .table("business_settings")
-            .drop_column(column)
-            .to_owned();
-        manager.alter_table(drop).await?;
+        drop_column(manager, "business_settings", column).await?;
     }
     for column in ["delivered_at", "closed_at", "archived_at", "archived"] {
-        let drop = Table::alter()
-            .table("sales_order")
-            .drop_column(column)
-            .to_owned();
-        manager.alter_table(drop).await?;
+        drop_column(manager, "sales_order", column).await?;
     }
     drop_tables(
         manager,

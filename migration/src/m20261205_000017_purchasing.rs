@@ -4,17 +4,16 @@
 //! received (batch, expiry, serials), and every serial number once per
 //! product.
 
-use crate::kit::{drop_tables, index, table};
+use crate::kit::{
+    add_column, add_counter, drop_column, drop_tables, index, remove_counters, table,
+    versioned_table,
+};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
 
 async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let drop_ships = Table::alter()
-        .table("party")
-        .add_column(boolean("drop_ships").default(false))
-        .to_owned();
-    manager.alter_table(drop_ships).await?;
+    add_column(manager, "party", boolean("drop_ships").default(false)).await?;
 
     manager
         .create_table(table(
@@ -41,7 +40,7 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     .await?;
 
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "purchase_order",
             [
                 pk_uuid("id"),
@@ -56,9 +55,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 string_null("status_reason"),
                 timestamp_with_time_zone_null("sent_at"),
                 string("created_by"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;
@@ -146,20 +142,11 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     let serial = &["product_id", "serial"];
     index(manager, "ux_serial_number", "serial_number", serial, true).await?;
 
-    let seed = Query::insert()
-        .into_table("document_counter")
-        .columns(["name", "next_value"])
-        .values_panic(["purchase_order".into(), 1_i64.into()])
-        .to_owned();
-    manager.exec_stmt(seed).await
+    add_counter(manager, "purchase_order").await
 }
 
 async fn down(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let counter = Query::delete()
-        .from_table("document_counter")
-        .and_where(Expr::col("name").eq("purchase_order"))
-        .to_owned();
-    manager.exec_stmt(counter).await?;
+    remove_counters(manager, &["purchase_order"]).await?;
     drop_tables(
         manager,
         &[
@@ -172,9 +159,5 @@ async fn down(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         ],
     )
     .await?;
-    let drop = Table::alter()
-        .table("party")
-        .drop_column("drop_ships")
-        .to_owned();
-    manager.alter_table(drop).await
+    drop_column(manager, "party", "drop_ships").await
 }

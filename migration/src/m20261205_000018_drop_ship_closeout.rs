@@ -5,37 +5,23 @@
 //! per order, and the asset and warranty record of every delivered serial
 //! or line.
 
-use crate::kit::{drop_not_null, drop_tables, index, table};
+use crate::kit::{add_column, drop_column, drop_not_null, drop_tables, index, table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
 
 async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    for statement in [
-        Table::alter()
-            .table("purchase_order")
-            .add_column(boolean("drop_ship").default(false))
-            .to_owned(),
-        Table::alter()
-            .table("purchase_order")
-            .add_column(text_null("ship_to"))
-            .to_owned(),
-        Table::alter()
-            .table("order_line")
-            .add_column(uuid_null("drop_ship_po_id"))
-            .to_owned(),
-        Table::alter()
-            .table("shipment")
-            .add_column(uuid_null("purchase_order_id"))
-            .to_owned(),
-        // The delivery date last told to the customer before a package left.
-        Table::alter()
-            .table("sales_order")
-            .add_column(date_null("estimated_delivery"))
-            .to_owned(),
-    ] {
-        manager.alter_table(statement).await?;
-    }
+    add_column(
+        manager,
+        "purchase_order",
+        boolean("drop_ship").default(false),
+    )
+    .await?;
+    add_column(manager, "purchase_order", text_null("ship_to")).await?;
+    add_column(manager, "order_line", uuid_null("drop_ship_po_id")).await?;
+    add_column(manager, "shipment", uuid_null("purchase_order_id")).await?;
+    // The delivery date last told to the customer before a package left.
+    add_column(manager, "sales_order", date_null("estimated_delivery")).await?;
     // A supplier's package leaves no shelf of ours.
     drop_not_null(manager, "shipment", &["location_id"]).await?;
     drop_not_null(
@@ -103,9 +89,7 @@ async fn down(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         ("purchase_order", "ship_to"),
         ("purchase_order", "drop_ship"),
     ] {
-        manager
-            .alter_table(Table::alter().table(t).drop_column(c).to_owned())
-            .await?;
+        drop_column(manager, t, c).await?;
     }
     Ok(())
 }

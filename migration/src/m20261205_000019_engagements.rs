@@ -4,7 +4,7 @@
 //! stage and revision round (with evidence), decision answers with their
 //! consequences, and mitigation actions; engagement numbers `ENG-000001`.
 
-use crate::kit::{drop_tables, index, table};
+use crate::kit::{add_counter, drop_tables, index, remove_counters, table, versioned_table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
@@ -53,7 +53,7 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     .await?;
 
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "engagement",
             [
                 pk_uuid("id"),
@@ -72,9 +72,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 date_null("revised_end_date"),
                 string_null("status_reason"),
                 string("created_by"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;
@@ -185,12 +182,7 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     )
     .await?;
 
-    let counter = Query::insert()
-        .into_table("document_counter")
-        .columns(["name", "next_value"])
-        .values_panic(["engagement".into(), 1_i64.into()])
-        .to_owned();
-    manager.exec_stmt(counter).await?;
+    add_counter(manager, "engagement").await?;
     let now = chrono::Utc::now();
     for (key, name, definition) in SEEDS {
         let seed = Query::insert()
@@ -224,11 +216,7 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
 }
 
 async fn down(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let counter = Query::delete()
-        .from_table("document_counter")
-        .and_where(Expr::col("name").eq("engagement"))
-        .to_owned();
-    manager.exec_stmt(counter).await?;
+    remove_counters(manager, &["engagement"]).await?;
     drop_tables(
         manager,
         &[

@@ -3,14 +3,14 @@
 //! (checklist, metrics, findings) and the customer's acceptance rounds
 //! (each a DELIVERABLE_ACCEPTANCE approval, kept with its outcome).
 
-use crate::kit::{drop_tables, index, table};
+use crate::kit::{drop_tables, index, table, versioned_table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
 
 async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "deliverable",
             [
                 pk_uuid("id"),
@@ -23,9 +23,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 uuid_null("approval_id"),
                 text_null("findings"),
                 string("created_by"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;

@@ -4,7 +4,7 @@
 //! (for the on-time KPI); closure (the agreed fee, lessons learned, the
 //! NPS answer); and the monthly service report's figures.
 
-use crate::kit::{drop_tables, index, table};
+use crate::kit::{add_column, drop_column, drop_tables, index, table, versioned_table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
@@ -16,11 +16,7 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         timestamp_with_time_zone_null("lessons_recorded_at"),
         timestamp_with_time_zone_null("closed_at"),
     ] {
-        let add = Table::alter()
-            .table("engagement")
-            .add_column(column)
-            .to_owned();
-        manager.alter_table(add).await?;
+        add_column(manager, "engagement", column).await?;
     }
     for (column, default) in [
         // Business hours an overdue stage waits before ADMIN hears of it.
@@ -28,11 +24,12 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         // A delay of this many business days or more escalates at once.
         ("significant_delay_days", 5),
     ] {
-        let add = Table::alter()
-            .table("business_settings")
-            .add_column(integer(column).default(default))
-            .to_owned();
-        manager.alter_table(add).await?;
+        add_column(
+            manager,
+            "business_settings",
+            integer(column).default(default),
+        )
+        .await?;
     }
 
     let by_engagement = &["engagement_id", "id"];
@@ -65,7 +62,7 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     )
     .await?;
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "engagement_risk",
             [
                 pk_uuid("id"),
@@ -80,9 +77,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 // OPEN, MITIGATING or CLOSED.
                 string("status"),
                 string("created_by"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;
@@ -95,7 +89,7 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     )
     .await?;
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "engagement_issue",
             [
                 pk_uuid("id"),
@@ -110,9 +104,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 text_null("resolution"),
                 timestamp_with_time_zone_null("resolved_at"),
                 string("created_by"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;
@@ -125,7 +116,7 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     )
     .await?;
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "engagement_milestone",
             [
                 pk_uuid("id"),
@@ -136,9 +127,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 date("original_due_on"),
                 timestamp_with_time_zone_null("completed_at"),
                 string_null("completed_by"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;
@@ -279,7 +267,7 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         ))
         .await?;
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "service_report",
             [
                 pk_uuid("id"),
@@ -290,9 +278,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 text("figures"),
                 text_null("optimisation_notes"),
                 string("recorded_by"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;
@@ -324,11 +309,7 @@ async fn down(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     )
     .await?;
     for column in ["escalation_grace_hours", "significant_delay_days"] {
-        let drop = Table::alter()
-            .table("business_settings")
-            .drop_column(column)
-            .to_owned();
-        manager.alter_table(drop).await?;
+        drop_column(manager, "business_settings", column).await?;
     }
     for column in [
         "lessons_learned",
@@ -336,11 +317,7 @@ async fn down(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         "lessons_recorded_at",
         "closed_at",
     ] {
-        let drop = Table::alter()
-            .table("engagement")
-            .drop_column(column)
-            .to_owned();
-        manager.alter_table(drop).await?;
+        drop_column(manager, "engagement", column).await?;
     }
     Ok(())
 }

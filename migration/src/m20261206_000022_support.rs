@@ -5,7 +5,7 @@
 //! tickets with their thread of messages and their history (status and
 //! priority changes, responses), from which elapsed SLA time is derived.
 
-use crate::kit::{drop_tables, index, table};
+use crate::kit::{add_counter, drop_tables, index, remove_counters, table, versioned_table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
@@ -22,7 +22,7 @@ const SEEDS: [(&str, &str, i32, i32, &str); 4] = [
 
 async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "sla_policy",
             [
                 pk_uuid("id"),
@@ -45,14 +45,11 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 // The role told at breach.
                 string("escalate_role"),
                 boolean("active"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "ticket",
             [
                 pk_uuid("id"),
@@ -77,9 +74,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 timestamp_with_time_zone_null("resolved_at"),
                 timestamp_with_time_zone_null("closed_at"),
                 string("created_by"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;
@@ -142,12 +136,7 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         .await?;
     index(manager, "ix_ticket_event", "ticket_event", by_ticket, false).await?;
 
-    let counter = Query::insert()
-        .into_table("document_counter")
-        .columns(["name", "next_value"])
-        .values_panic(["ticket".into(), 1_i64.into()])
-        .to_owned();
-    manager.exec_stmt(counter).await?;
+    add_counter(manager, "ticket").await?;
     let now = chrono::Utc::now();
     let pauses = r#"["WAITING_ON_CUSTOMER","WAITING_ON_THIRD_PARTY"]"#;
     for (rank, (name, priority, first, resolution, calendar)) in SEEDS.into_iter().enumerate() {
@@ -197,11 +186,7 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
 }
 
 async fn down(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let counter = Query::delete()
-        .from_table("document_counter")
-        .and_where(Expr::col("name").eq("ticket"))
-        .to_owned();
-    manager.exec_stmt(counter).await?;
+    remove_counters(manager, &["ticket"]).await?;
     drop_tables(
         manager,
         &["ticket_event", "ticket_message", "ticket", "sla_policy"],

@@ -5,14 +5,14 @@
 //! recalls with one notice per affected customer, and mandatory injury
 //! reports on the ACCC clock.
 
-use crate::kit::{drop_tables, index, table};
+use crate::kit::{add_counter, drop_tables, index, remove_counters, table, versioned_table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
 
 async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "product_safety",
             [
                 pk_uuid("id"),
@@ -30,9 +30,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 string("ban"),
                 string_null("ban_reason"),
                 date_null("ban_ends_on"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;
@@ -66,7 +63,7 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     )
     .await?;
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "recall",
             [
                 pk_uuid("id"),
@@ -90,14 +87,11 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 timestamp_with_time_zone_null("accc_submitted_at"),
                 string_null("accc_reference"),
                 string("started_by"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "recall_notice",
             [
                 pk_uuid("id"),
@@ -113,9 +107,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 timestamp_with_time_zone_null("responded_at"),
                 timestamp_with_time_zone_null("remedied_at"),
                 text_null("note"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;
@@ -136,7 +127,7 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     )
     .await?;
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "injury_report",
             [
                 pk_uuid("id"),
@@ -159,20 +150,12 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 timestamp_with_time_zone_null("submitted_at"),
                 string_null("accc_reference"),
                 string("reported_by"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;
     backfill_batches(manager).await?;
-    for (name, prefix) in [("recall", 1_i64), ("injury_report", 1_i64)] {
-        let counter = Query::insert()
-            .into_table("document_counter")
-            .columns(["name", "next_value"])
-            .values_panic([name.into(), prefix.into()])
-            .to_owned();
-        manager.exec_stmt(counter).await?;
+    for name in ["recall", "injury_report"] {
+        add_counter(manager, name).await?;
     }
     Ok(())
 }
@@ -271,11 +254,7 @@ async fn backfill_batches(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
 }
 
 async fn down(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let counters = Query::delete()
-        .from_table("document_counter")
-        .and_where(Expr::col("name").is_in(["recall", "injury_report"]))
-        .to_owned();
-    manager.exec_stmt(counters).await?;
+    remove_counters(manager, &["recall", "injury_report"]).await?;
     drop_tables(
         manager,
         &[

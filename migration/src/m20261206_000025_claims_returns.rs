@@ -4,14 +4,17 @@
 //! reasonable time for a minor failure's remedy, and recall notices for
 //! guest buyers (no customer record, an address only).
 
-use crate::kit::{drop_not_null, drop_tables, index, table};
+use crate::kit::{
+    add_column, add_counter, drop_column, drop_index, drop_not_null, drop_tables, index,
+    remove_counters, table, versioned_table,
+};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
 
 async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "guarantee_claim",
             [
                 pk_uuid("id"),
@@ -56,9 +59,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 text_null("remedy_note"),
                 timestamp_with_time_zone_null("remedied_at"),
                 string("lodged_by"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;
@@ -95,7 +95,7 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     )
     .await?;
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "return_request",
             [
                 pk_uuid("id"),
@@ -121,9 +121,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 uuid_null("replacement_order_id"),
                 timestamp_with_time_zone_null("completed_at"),
                 string("requested_by"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;
@@ -221,11 +218,7 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     .await?;
     // A replacement supplied under a claim or return is an order of its own
     // (no charge), linked to the order it replaces.
-    let replacement = Table::alter()
-        .table("sales_order")
-        .add_column(uuid_null("replacement_of"))
-        .to_owned();
-    manager.alter_table(replacement).await?;
+    add_column(manager, "sales_order", uuid_null("replacement_of")).await?;
     // The business's return policy: days after delivery a change-of-mind
     // return is accepted (0: not accepted; the law does not require it),
     // and the business days it gives itself to remedy a minor failure.
@@ -233,19 +226,15 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         ("change_of_mind_return_days", 0),
         ("claim_remedy_business_days", 10),
     ] {
-        let add = Table::alter()
-            .table("business_settings")
-            .add_column(integer(column).default(default))
-            .to_owned();
-        manager.alter_table(add).await?;
+        add_column(
+            manager,
+            "business_settings",
+            integer(column).default(default),
+        )
+        .await?;
     }
     for name in ["guarantee_claim", "return_request"] {
-        let counter = Query::insert()
-            .into_table("document_counter")
-            .columns(["name", "next_value"])
-            .values_panic([name.into(), 1_i64.into()])
-            .to_owned();
-        manager.exec_stmt(counter).await?;
+        add_counter(manager, name).await?;
     }
     // A guest buyer's recall notice has no customer, only its address.
     drop_not_null(manager, "recall_notice", &["customer_id"]).await?;
@@ -261,31 +250,12 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
 }
 
 async fn down(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    manager
-        .drop_index(
-            Index::drop()
-                .name("ux_recall_notice_email")
-                .table("recall_notice")
-                .to_owned(),
-        )
-        .await?;
-    let counters = Query::delete()
-        .from_table("document_counter")
-        .and_where(Expr::col("name").is_in(["guarantee_claim", "return_request"]))
-        .to_owned();
-    manager.exec_stmt(counters).await?;
+    drop_index(manager, "ux_recall_notice_email", "recall_notice").await?;
+    remove_counters(manager, &["guarantee_claim", "return_request"]).await?;
     for column in ["change_of_mind_return_days", "claim_remedy_business_days"] {
-        let drop = Table::alter()
-            .table("business_settings")
-            .drop_column(column)
-            .to_owned();
-        manager.alter_table(drop).await?;
+        drop_column(manager, "business_settings", column).await?;
     }
-    let replacement = Table::alter()
-        .table("sales_order")
-        .drop_column("replacement_of")
-        .to_owned();
-    manager.alter_table(replacement).await?;
+    drop_column(manager, "sales_order", "replacement_of").await?;
     drop_tables(
         manager,
         &[

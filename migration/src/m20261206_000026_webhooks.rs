@@ -3,14 +3,14 @@
 //! attempt, its `webhook-id` kept across retries and replays), and the log
 //! of every attempt.
 
-use crate::kit::{drop_tables, index, table};
+use crate::kit::{drop_tables, index, table, versioned_table};
 use sea_orm_migration::{prelude::*, schema::*};
 
 crate::transactional_migration!();
 
 async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     manager
-        .create_table(table(
+        .create_table(versioned_table(
             "webhook_subscription",
             [
                 pk_uuid("id"),
@@ -26,9 +26,6 @@ async fn up(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 timestamp_with_time_zone_null("disabled_at"),
                 text_null("disabled_reason"),
                 string("created_by"),
-                integer("version"),
-                timestamp_with_time_zone("created_at"),
-                timestamp_with_time_zone("updated_at"),
             ],
         ))
         .await?;
