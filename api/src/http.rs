@@ -101,19 +101,18 @@ pub(crate) fn request_ctx(
         client: peer.ip().to_string(),
         login_budget: LoginBudget::default(),
         request_id: uuid::Uuid::now_v7().to_string(),
-        idempotency_key: headers
-            .get("idempotency-key")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+        idempotency_key: header_text(headers, "idempotency-key").map(str::to_owned),
     }
 }
 
 /// Does the client speak the GraphQL-over-HTTP response media type?
 fn wants_graphql_response(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains(GRAPHQL_RESPONSE_JSON))
+    header_text(headers, header::ACCEPT).is_some_and(|v| v.contains(GRAPHQL_RESPONSE_JSON))
+}
+
+/// A header's value as text (absent or not visible ASCII: `None`).
+fn header_text(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 fn error_response(status: StatusCode, modern: bool, code: &str, message: &str) -> Response {
@@ -146,10 +145,8 @@ async fn graphql_get(
 ) -> Response {
     let modern = wants_graphql_response(&headers);
     let query = uri.query().unwrap_or_default();
-    let accepts_html = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
+    let accepts_html =
+        header_text(&headers, header::ACCEPT).is_some_and(|v| v.contains("text/html"));
     if query.is_empty() && accepts_html {
         if state.config.graphiql {
             return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
@@ -206,9 +203,7 @@ async fn graphql_post(
     body: Bytes,
 ) -> Response {
     let modern = wants_graphql_response(&headers);
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
+    let json = header_text(&headers, header::CONTENT_TYPE)
         .and_then(|v| v.split(';').next())
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
     if !json {
@@ -258,9 +253,7 @@ async fn execute(
     batch: BatchRequest,
     modern: bool,
 ) -> Response {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+    let authorization = header_text(headers, header::AUTHORIZATION);
     let actor = match authenticate(&state, authorization).await {
         Ok(bearer) => bearer.map(|b| b.actor),
         // A valid token must not read as a bad one while the database is

@@ -106,18 +106,12 @@ pub async fn signed_post(
     };
     if purpose == LinkPurpose::Survey {
         // A body that is not a form is an answer without a rating.
-        let form = axum::Form::<crate::pages::survey::SurveyForm>::from_request(request, &state)
-            .await
-            .map(|axum::Form(form)| form)
-            .unwrap_or_default();
+        let form = form_or_default(request, &state).await;
         return crate::pages::survey::submit(&state, link.subject, &token, form).await;
     }
     if purpose == LinkPurpose::Nps {
         // A body that is not a form is an answer without a score.
-        let form = axum::Form::<crate::pages::nps::NpsForm>::from_request(request, &state)
-            .await
-            .map(|axum::Form(form)| form)
-            .unwrap_or_default();
+        let form = form_or_default(request, &state).await;
         return crate::pages::nps::submit(&state, link.subject, &token, form).await;
     }
     // One-click POSTs carry `List-Unsubscribe=One-Click`; the button nothing.
@@ -198,6 +192,17 @@ async fn tracking_page(state: &AppState, id: uuid::Uuid) -> Response {
             unavailable()
         }
     }
+}
+
+/// The form a request's body holds; an empty one when the body is not a form.
+async fn form_or_default<F>(request: Request, state: &AppState) -> F
+where
+    F: serde::de::DeserializeOwned + Default,
+{
+    axum::Form::<F>::from_request(request, state)
+        .await
+        .map(|axum::Form(form)| form)
+        .unwrap_or_default()
 }
 
 /// A short HTML page; never cached or indexed, and the token never leaks

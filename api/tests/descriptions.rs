@@ -1,6 +1,8 @@
 //! Every type, field, argument, input field and enum value of the schema has
 //! a description, so GraphiQL's docs stay the API reference.
 
+mod common;
+
 use serde_json::Value;
 
 const INTROSPECT: &str = r#"{ __schema { types {
@@ -48,10 +50,7 @@ fn undescribed(schema: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn every_part_of_the_schema_is_described() {
-    let schema = api::graphql::schema_builder().finish();
-    let response = schema.execute(INTROSPECT).await;
-    assert!(response.errors.is_empty(), "{:?}", response.errors);
-    let json = serde_json::to_value(&response.data).unwrap();
+    let json = common::introspect(INTROSPECT).await;
     let missing = undescribed(&json);
     assert!(
         missing.is_empty(),

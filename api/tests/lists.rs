@@ -3,6 +3,8 @@
 //! record (an order's lines, an approval's decisions, a payload's
 //! userErrors) are plain lists, and each is named here with why it is bounded.
 
+mod common;
+
 use serde_json::Value;
 
 const INTROSPECT: &str = r#"{ __schema {
@@ -386,10 +388,7 @@ fn plain_lists(schema: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn every_list_is_a_connection_or_a_bounded_part_of_one_record() {
-    let schema = api::graphql::schema_builder().finish();
-    let response = schema.execute(INTROSPECT).await;
-    assert!(response.errors.is_empty(), "{:?}", response.errors);
-    let json = serde_json::to_value(&response.data).unwrap();
+    let json = common::introspect(INTROSPECT).await;
     let found = plain_lists(&json);
     assert!(
         found.is_empty(),

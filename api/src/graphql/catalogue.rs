@@ -181,13 +181,8 @@ impl Product {
     /// Stock per location and batch (staff).
     #[graphql(guard = "Require::to(Permission::ReadStock)")]
     async fn stock(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StockLevel>> {
-        let levels =
-            super::loaders::load_one::<super::loaders::StockLoader, _>(ctx, self.0.id).await?;
-        Ok(levels
-            .unwrap_or_default()
-            .into_iter()
-            .map(StockLevel)
-            .collect())
+        super::loaders::load_list::<super::loaders::StockLoader, _, _>(ctx, self.0.id, StockLevel)
+            .await
     }
     /// Its product safety record: supplier, standards, ban (staff).
     #[graphql(guard = "Require::to(Permission::ReadSafety)")]

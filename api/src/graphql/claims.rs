@@ -335,14 +335,10 @@ impl Claim {
     }
     /// Its steps, oldest first, as its customer was told of them.
     async fn steps(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ClaimStep>> {
-        let found =
-            super::loaders::load_one::<super::loaders::RemedyStepsLoader, _>(ctx, self.0.id)
-                .await?;
-        Ok(found
-            .unwrap_or_default()
-            .into_iter()
-            .map(ClaimStep)
-            .collect())
+        super::loaders::load_list::<super::loaders::RemedyStepsLoader, _, _>(
+            ctx, self.0.id, ClaimStep,
+        )
+        .await
     }
     /// Optimistic-locking version.
     async fn version(&self) -> i32 {

@@ -273,20 +273,7 @@ impl ConsentMutation {
         #[graphql(desc = "The operation's input (each field is described on its type).")]
         input: GiveConsentInput,
     ) -> async_graphql::Result<GiveConsentPayload> {
-        let domain_ctx = ctx.domain_ctx()?;
-        let result = async {
-            let customer_id = input_id(&input.customer_id, "customerId")?;
-            consent::give(
-                &ctx.services().db,
-                &domain_ctx,
-                customer_id,
-                input.purpose.into(),
-                &input.how,
-            )
-            .await
-        }
-        .await;
-        respond(ctx, result).await
+        change_consent(ctx, true, &input.customer_id, input.purpose, &input.how).await
     }
 
     /// Withdraw a customer's consent for a purpose, at once. Staff may
@@ -299,19 +286,33 @@ impl ConsentMutation {
         #[graphql(desc = "The operation's input (each field is described on its type).")]
         input: WithdrawConsentInput,
     ) -> async_graphql::Result<WithdrawConsentPayload> {
-        let domain_ctx = ctx.domain_ctx()?;
-        let result = async {
-            let customer_id = input_id(&input.customer_id, "customerId")?;
-            consent::withdraw(
-                &ctx.services().db,
-                &domain_ctx,
-                customer_id,
-                input.purpose.into(),
-                &input.how,
-            )
-            .await
-        }
-        .await;
-        respond(ctx, result).await
+        change_consent(ctx, false, &input.customer_id, input.purpose, &input.how).await
     }
+}
+
+/// Give (`give`) or withdraw a customer's consent for a purpose: the two
+/// mutations differ only in the use case they call.
+async fn change_consent<P>(
+    ctx: &Context<'_>,
+    give: bool,
+    customer_id: &ID,
+    purpose: ConsentPurpose,
+    how: &str,
+) -> async_graphql::Result<P>
+where
+    P: super::kit::Payload,
+    P::Node: From<entity::consent::Model>,
+{
+    let domain_ctx = ctx.domain_ctx()?;
+    let result = async {
+        let customer_id = input_id(customer_id, "customerId")?;
+        let db = &ctx.services().db;
+        if give {
+            consent::give(db, &domain_ctx, customer_id, purpose.into(), how).await
+        } else {
+            consent::withdraw(db, &domain_ctx, customer_id, purpose.into(), how).await
+        }
+    }
+    .await;
+    respond(ctx, result).await
 }

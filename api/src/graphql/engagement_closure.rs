@@ -6,13 +6,14 @@
 
 use super::date::Date;
 use super::engagements::Engagement;
-use super::errors::UserError;
 use super::invoices::Invoice;
-use super::kit::{ContextExt, Payload, Require, answer, arg_id, input_id, payload, respond};
+use super::kit::{
+    ContextExt, Require, answer, arg_id, input_id, pair_payload, payload, record_object, respond,
+};
 use super::loaders::load_one;
 use super::money::Money;
 use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use domain::engagements::{self, closure, scope};
 use domain::kernel::Permission;
@@ -38,7 +39,7 @@ pub enum ScopeChangeStatus {
     Withdrawn,
 }
 
-pub struct ScopeChange(pub scope_change::Model);
+record_object! { pub struct ScopeChange(pub scope_change::Model); }
 
 /// A request to change an engagement's scope, with its impact on cost,
 /// schedule and risk, decided through a SCOPE_CHANGE approval.
@@ -293,80 +294,24 @@ pub struct CloseEngagementInput {
     pub engagement_id: ID,
 }
 
-/// Result of `requestScopeChange`.
-#[derive(SimpleObject)]
-pub struct RequestScopeChangePayload {
-    /// The engagement after the change; null when the input was refused.
-    pub engagement: Option<Engagement>,
-    /// The scope change requested (PENDING, unless the policy approved it
-    /// at once); null when the input was refused.
-    pub scope_change: Option<ScopeChange>,
-    /// Why the input was refused; empty on success.
-    pub user_errors: Vec<UserError>,
-}
-
-/// An engagement with the scope change just requested.
-pub struct Requested(Engagement, ScopeChange);
-
-impl From<(engagements::Engagement, scope_change::Model)> for Requested {
-    fn from((e, c): (engagements::Engagement, scope_change::Model)) -> Self {
-        Requested(Engagement(e), ScopeChange(c))
+pair_payload! {
+    /// Result of `requestScopeChange`.
+    RequestScopeChangePayload {
+        /// The engagement after the change; null when the input was refused.
+        engagement: Engagement,
+        /// The scope change requested (PENDING, unless the policy approved it
+        /// at once); null when the input was refused.
+        scope_change: ScopeChange,
     }
 }
 
-impl Payload for RequestScopeChangePayload {
-    type Node = Requested;
-    fn ok(node: Requested) -> Self {
-        Self {
-            engagement: Some(node.0),
-            scope_change: Some(node.1),
-            user_errors: vec![],
-        }
-    }
-    fn refused(user_errors: Vec<UserError>) -> Self {
-        Self {
-            engagement: None,
-            scope_change: None,
-            user_errors,
-        }
-    }
-}
-
-/// Result of `issueEngagementFinalInvoice`.
-#[derive(SimpleObject)]
-pub struct IssueEngagementFinalInvoicePayload {
-    /// The engagement after the change; null when the input was refused.
-    pub engagement: Option<Engagement>,
-    /// The final invoice issued; null when the input was refused.
-    pub invoice: Option<Invoice>,
-    /// Why the input was refused; empty on success.
-    pub user_errors: Vec<UserError>,
-}
-
-/// An engagement with its final invoice just issued.
-pub struct Invoiced(Engagement, Invoice);
-
-impl From<(engagements::Engagement, domain::invoices::Invoice)> for Invoiced {
-    fn from((e, i): (engagements::Engagement, domain::invoices::Invoice)) -> Self {
-        Invoiced(Engagement(e), Invoice(i))
-    }
-}
-
-impl Payload for IssueEngagementFinalInvoicePayload {
-    type Node = Invoiced;
-    fn ok(node: Invoiced) -> Self {
-        Self {
-            engagement: Some(node.0),
-            invoice: Some(node.1),
-            user_errors: vec![],
-        }
-    }
-    fn refused(user_errors: Vec<UserError>) -> Self {
-        Self {
-            engagement: None,
-            invoice: None,
-            user_errors,
-        }
+pair_payload! {
+    /// Result of `issueEngagementFinalInvoice`.
+    IssueEngagementFinalInvoicePayload {
+        /// The engagement after the change; null when the input was refused.
+        engagement: Engagement,
+        /// The final invoice issued; null when the input was refused.
+        invoice: Invoice,
     }
 }
 

@@ -4,10 +4,12 @@
 
 use super::date::Date;
 use super::engagements::Engagement;
-use super::kit::{ContextExt, Require, input_id, patch, record_object, respond};
+use super::kit::{
+    ContextExt, Pair, Require, input_id, pair_payload, patch, record_object, respond,
+};
 use super::loaders::{
     DelaysLoader, EscalationsLoader, IssuesLoader, MilestonesLoader, RisksLoader, TemplateLoader,
-    UserLoader, load_one,
+    load_list, load_one, staff_email,
 };
 use async_graphql::{Context, Enum, ErrorExtensions, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
@@ -63,19 +65,6 @@ pub enum EscalationCause {
     /// A delay of the significant-delay threshold (`significantDelayDays`)
     /// or more was recorded.
     SignificantDelay,
-}
-
-/// A staff login's email, for staff callers only.
-async fn staff_email(
-    ctx: &Context<'_>,
-    user_id: uuid::Uuid,
-) -> async_graphql::Result<Option<String>> {
-    if !ctx.domain_ctx()?.actor.role.is_staff() {
-        return Ok(None);
-    }
-    Ok(load_one::<UserLoader, _>(ctx, user_id)
-        .await?
-        .map(|u| u.email))
 }
 
 fn id(id: uuid::Uuid) -> ID {
@@ -337,12 +326,7 @@ pub(super) async fn risks(
     if !is_staff(ctx)? {
         return Ok(vec![]);
     }
-    let found = load_one::<RisksLoader, _>(ctx, e.engagement.id).await?;
-    Ok(found
-        .unwrap_or_default()
-        .into_iter()
-        .map(EngagementRisk)
-        .collect())
+    load_list::<RisksLoader, _, _>(ctx, e.engagement.id, EngagementRisk).await
 }
 
 pub(super) async fn issues(
@@ -352,36 +336,21 @@ pub(super) async fn issues(
     if !is_staff(ctx)? {
         return Ok(vec![]);
     }
-    let found = load_one::<IssuesLoader, _>(ctx, e.engagement.id).await?;
-    Ok(found
-        .unwrap_or_default()
-        .into_iter()
-        .map(EngagementIssue)
-        .collect())
+    load_list::<IssuesLoader, _, _>(ctx, e.engagement.id, EngagementIssue).await
 }
 
 pub(super) async fn milestones(
     ctx: &Context<'_>,
     e: &engagements::Engagement,
 ) -> async_graphql::Result<Vec<EngagementMilestone>> {
-    let found = load_one::<MilestonesLoader, _>(ctx, e.engagement.id).await?;
-    Ok(found
-        .unwrap_or_default()
-        .into_iter()
-        .map(EngagementMilestone)
-        .collect())
+    load_list::<MilestonesLoader, _, _>(ctx, e.engagement.id, EngagementMilestone).await
 }
 
 pub(super) async fn delays(
     ctx: &Context<'_>,
     e: &engagements::Engagement,
 ) -> async_graphql::Result<Vec<EngagementDelay>> {
-    let found = load_one::<DelaysLoader, _>(ctx, e.engagement.id).await?;
-    Ok(found
-        .unwrap_or_default()
-        .into_iter()
-        .map(EngagementDelay)
-        .collect())
+    load_list::<DelaysLoader, _, _>(ctx, e.engagement.id, EngagementDelay).await
 }
 
 pub(super) async fn escalations(
@@ -391,12 +360,7 @@ pub(super) async fn escalations(
     if !is_staff(ctx)? {
         return Ok(vec![]);
     }
-    let found = load_one::<EscalationsLoader, _>(ctx, e.engagement.id).await?;
-    Ok(found
-        .unwrap_or_default()
-        .into_iter()
-        .map(EngagementEscalation)
-        .collect())
+    load_list::<EscalationsLoader, _, _>(ctx, e.engagement.id, EngagementEscalation).await
 }
 
 pub(super) async fn plan_end_date(
@@ -538,50 +502,22 @@ pub struct RecordEngagementDelayInput {
 
 // ---------------------------------------------------------------- payloads
 
-/// A payload's engagement and record, after the change.
-pub struct Saved<R> {
-    engagement: Engagement,
-    record: R,
-}
-
-impl<M, R: From<M>> From<register::Recorded<M>> for Saved<R> {
+impl<M, R: From<M>> From<register::Recorded<M>> for Pair<Engagement, R> {
     fn from(r: register::Recorded<M>) -> Self {
-        Saved {
-            engagement: Engagement(r.engagement),
-            record: r.record.into(),
-        }
+        Pair(Engagement(r.engagement), r.record.into())
     }
 }
 
 /// Declare a payload with the engagement and the record changed.
 macro_rules! record_payload {
     ($doc:literal, $name:ident, $field:ident : $node:ty, $field_doc:literal) => {
-        #[doc = $doc]
-        #[derive(async_graphql::SimpleObject)]
-        pub struct $name {
-            /// The engagement after the change; null when the input was refused.
-            pub engagement: Option<Engagement>,
-            #[doc = $field_doc]
-            pub $field: Option<$node>,
-            /// Why the input was refused; empty on success.
-            pub user_errors: Vec<super::UserError>,
-        }
-
-        impl super::kit::Payload for $name {
-            type Node = Saved<$node>;
-            fn ok(node: Saved<$node>) -> Self {
-                Self {
-                    engagement: Some(node.engagement),
-                    $field: Some(node.record),
-                    user_errors: vec![],
-                }
-            }
-            fn refused(user_errors: Vec<super::UserError>) -> Self {
-                Self {
-                    engagement: None,
-                    $field: None,
-                    user_errors,
-                }
+        pair_payload! {
+            #[doc = $doc]
+            $name {
+                /// The engagement after the change; null when the input was refused.
+                engagement: Engagement,
+                #[doc = $field_doc]
+                $field: $node,
             }
         }
     };

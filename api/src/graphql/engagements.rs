@@ -9,10 +9,10 @@
 use super::customers::Customer;
 use super::date::Date;
 use super::kit::{
-    ContextExt, Require, answer, arg_id, arg_id_opt, connection, follow_record, input_id,
-    page_request, payload, respond,
+    ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, page_request, payload,
+    record_updates, respond,
 };
-use super::loaders::{DeliverablesLoader, TemplateLoader, UserLoader, load_one};
+use super::loaders::{DeliverablesLoader, TemplateLoader, load_list, load_one, staff_email};
 use super::orders::TimelineStep;
 use super::users::Role;
 use async_graphql::connection::Connection;
@@ -26,7 +26,7 @@ use entity::{
     acceptance_round, deliverable_version, engagement_action, engagement_decision,
     engagement_member, quality_review,
 };
-use futures::{Stream, StreamExt};
+use futures::Stream;
 
 /// Whether a process template version may be used.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -876,12 +876,7 @@ impl Engagement {
     /// Its deliverables, oldest first (at most 50), each with its versions,
     /// quality reviews and acceptance rounds.
     async fn deliverables(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Deliverable>> {
-        let found = load_one::<DeliverablesLoader, _>(ctx, self.0.engagement.id).await?;
-        Ok(found
-            .unwrap_or_default()
-            .into_iter()
-            .map(Deliverable)
-            .collect())
+        load_list::<DeliverablesLoader, _, _>(ctx, self.0.engagement.id, Deliverable).await
     }
     // ANCHOR(register): risks, issues, milestones, delays, escalations, plan end.
     /// Its risk register, oldest first (at most 200; staff only: empty for
@@ -1794,37 +1789,8 @@ impl EngagementSubscription {
         ctx: &Context<'_>,
         #[graphql(desc = "The engagement's id.")] id: ID,
     ) -> async_graphql::Result<impl Stream<Item = Engagement> + use<>> {
-        let id = arg_id(&id, "id")?;
-        let domain_ctx = ctx.domain_ctx()?;
-        let services = ctx.services().clone();
-        // Subscribe before reading, so a change in between is not missed.
-        let events = services.broker.subscribe();
-        let current = engagements::find_visible(&services.db, &domain_ctx, id).await;
-        let Some(current) = answer(ctx, current)? else {
-            return Ok(futures::stream::pending().left_stream());
-        };
-        let read = move || {
-            let (db, ctx) = (services.db.clone(), domain_ctx.clone());
-            async move { engagements::find_visible(&db, &ctx, id).await }
-        };
+        let find = |db, ctx, id| async move { engagements::find_visible(&db, &ctx, id).await };
         let version: fn(&engagements::Engagement) -> i32 = |r| r.engagement.version;
-        Ok(
-            follow_record(events, id, current, version, read, "engagement")
-                .map(Engagement)
-                .right_stream(),
-        )
+        record_updates(ctx, &id, find, version, Engagement, "engagement").await
     }
-}
-
-/// A staff login's email, for staff callers only (customers see the team by
-/// role, not by address).
-async fn staff_email(
-    ctx: &Context<'_>,
-    user_id: uuid::Uuid,
-) -> async_graphql::Result<Option<String>> {
-    if !ctx.domain_ctx()?.actor.role.is_staff() {
-        return Ok(None);
-    }
-    let found = load_one::<UserLoader, _>(ctx, user_id).await?;
-    Ok(found.map(|u| u.email))
 }

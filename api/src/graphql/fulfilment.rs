@@ -484,14 +484,10 @@ pub async fn of_order(
     ctx: &Context<'_>,
     order_id: uuid::Uuid,
 ) -> async_graphql::Result<Vec<Shipment>> {
-    let found =
-        super::loaders::load_one::<super::loaders::ShipmentsOfOrderLoader, _>(ctx, order_id)
-            .await?;
-    Ok(found
-        .unwrap_or_default()
-        .into_iter()
-        .map(Shipment)
-        .collect())
+    super::loaders::load_list::<super::loaders::ShipmentsOfOrderLoader, _, _>(
+        ctx, order_id, Shipment,
+    )
+    .await
 }
 
 #[derive(Default)]

@@ -94,6 +94,70 @@ macro_rules! payload {
 }
 pub(crate) use payload;
 
+/// A payload's two records after the change (see [`pair_payload`]), each
+/// wrapped for GraphQL.
+pub struct Pair<A, B>(pub A, pub B);
+
+impl<A: From<MA>, B: From<MB>, MA, MB> From<(MA, MB)> for Pair<A, B> {
+    fn from((a, b): (MA, MB)) -> Self {
+        Pair(a.into(), b.into())
+    }
+}
+
+/// Declare a mutation payload with two records, each with its description
+/// (the payload's node is a [`Pair`] of them):
+///
+/// ```ignore
+/// pair_payload! {
+///     /// Result of `requestScopeChange`.
+///     RequestScopeChangePayload {
+///         /// The engagement after the change; null when the input was refused.
+///         engagement: Engagement,
+///         /// The scope change requested; null when the input was refused.
+///         scope_change: ScopeChange,
+///     }
+/// }
+/// ```
+macro_rules! pair_payload {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $(#[$first_meta:meta])* $first:ident : $first_ty:ty,
+            $(#[$second_meta:meta])* $second:ident : $second_ty:ty $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $name {
+            $(#[$first_meta])*
+            pub $first: Option<$first_ty>,
+            $(#[$second_meta])*
+            pub $second: Option<$second_ty>,
+            /// Why the input was refused; empty on success.
+            pub user_errors: Vec<$crate::graphql::UserError>,
+        }
+
+        impl $crate::graphql::kit::Payload for $name {
+            type Node = $crate::graphql::kit::Pair<$first_ty, $second_ty>;
+            fn ok(node: Self::Node) -> Self {
+                Self {
+                    $first: Some(node.0),
+                    $second: Some(node.1),
+                    user_errors: vec![],
+                }
+            }
+            fn refused(user_errors: Vec<$crate::graphql::UserError>) -> Self {
+                Self {
+                    $first: None,
+                    $second: None,
+                    user_errors,
+                }
+            }
+        }
+    };
+}
+pub(crate) use pair_payload;
+
 /// A GraphQL object over one record: the newtype and the `From` that
 /// payloads and connections build it with:
 /// `record_object!(pub struct Customer(pub party::Model);)`.
@@ -263,6 +327,40 @@ impl async_graphql::Guard for Require {
             _ => Ok(()),
         }
     }
+}
+
+/// A subscription to one record (`id`, the field's argument): the record as
+/// the caller sees it now, then each newer version (see [`follow_record`]),
+/// each wrapped for GraphQL. `find(db, caller, id)` reads it with the
+/// caller's visibility; one the caller may not see looks like one that
+/// never changes.
+pub async fn record_updates<T, N, F, Fut>(
+    ctx: &Context<'_>,
+    id: &ID,
+    find: F,
+    version: fn(&T) -> i32,
+    wrap: fn(T) -> N,
+    what: &'static str,
+) -> async_graphql::Result<impl futures::Stream<Item = N> + use<T, N, F, Fut>>
+where
+    F: Fn(sea_orm::DatabaseConnection, Ctx, Uuid) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<Option<T>, sea_orm::DbErr>> + Send,
+    T: Send + 'static,
+{
+    use futures::StreamExt;
+    let id = arg_id(id, "id")?;
+    let domain_ctx = ctx.domain_ctx()?;
+    let services = ctx.services().clone();
+    // Subscribe before reading, so a change in between is not missed.
+    let events = services.broker.subscribe();
+    let current = find(services.db.clone(), domain_ctx.clone(), id).await;
+    let Some(current) = answer(ctx, current)? else {
+        return Ok(futures::stream::pending().left_stream());
+    };
+    let read = move || find(services.db.clone(), domain_ctx.clone(), id);
+    Ok(follow_record(events, id, current, version, read, what)
+        .map(wrap)
+        .right_stream())
 }
 
 /// Follow one record for a subscription: `current` first, then each newer

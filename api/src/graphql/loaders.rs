@@ -4,7 +4,7 @@
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use domain::catalogue::stock::{self, Level};
-use entity::{app_user, audit_entry, party, product, tax_invoice};
+use entity::{app_user, audit_entry, party, product, stock_location, tax_invoice};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,83 +12,70 @@ use uuid::Uuid;
 
 type LoadError = Arc<DbErr>;
 
-/// Stock levels (with their locations) per product.
-pub struct StockLoader(pub DatabaseConnection);
+/// Declare a loader whose values `$read(conn, &[keys])` reads for a whole
+/// batch of keys in one go, or (`by id`) the rows of an entity by `id`.
+macro_rules! loader {
+    ($(#[$doc:meta])* $name:ident, by id of $entity:ident) => {
+        $(#[$doc])*
+        pub struct $name(pub DatabaseConnection);
 
-impl Loader<Uuid> for StockLoader {
-    type Value = Vec<Level>;
-    type Error = LoadError;
+        impl Loader<Uuid> for $name {
+            type Value = $entity::Model;
+            type Error = LoadError;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<Level>>, LoadError> {
-        stock::levels_of(&self.0, keys).await.map_err(Arc::new)
-    }
+            async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
+                let rows = $entity::Entity::find()
+                    .filter($entity::Column::Id.is_in(keys.iter().copied()))
+                    .all(&self.0)
+                    .await
+                    .map_err(Arc::new)?;
+                Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+            }
+        }
+    };
+    ($(#[$doc:meta])* $name:ident, $value:ty, $read:path) => {
+        $(#[$doc])*
+        pub struct $name(pub DatabaseConnection);
+
+        impl Loader<Uuid> for $name {
+            type Value = $value;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
+                $read(&self.0, keys).await.map_err(Arc::new)
+            }
+        }
+    };
 }
 
-/// Customers (parties) by id; visibility is the resolver's to check.
-pub struct CustomerLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for CustomerLoader {
-    type Value = party::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, party::Model>, LoadError> {
-        let rows = party::Entity::find()
-            .filter(party::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.0)
-            .await
-            .map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|p| (p.id, p)).collect())
-    }
-}
-
-/// Stock locations by id.
-pub struct LocationLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for LocationLoader {
-    type Value = entity::stock_location::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
-        let rows = entity::stock_location::Entity::find()
-            .filter(entity::stock_location::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.0)
-            .await
-            .map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|l| (l.id, l)).collect())
-    }
-}
-
-/// Products by id.
-pub struct ProductLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for ProductLoader {
-    type Value = product::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, product::Model>, LoadError> {
-        let rows = product::Entity::find()
-            .filter(product::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.0)
-            .await
-            .map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|p| (p.id, p)).collect())
-    }
-}
-
-/// Products' safety records, by product id (a page of products' listing
-/// warnings in one query).
-pub struct SafetyOfProductLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for SafetyOfProductLoader {
-    type Value = entity::product_safety::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
-        domain::safety::records::of_products(&self.0, keys)
-            .await
-            .map_err(Arc::new)
-    }
-}
+loader!(
+    /// Stock levels (with their locations) per product.
+    StockLoader,
+    Vec<Level>,
+    stock::levels_of
+);
+loader!(
+    /// Customers (parties) by id; visibility is the resolver's to check.
+    CustomerLoader,
+    by id of party
+);
+loader!(
+    /// Stock locations by id.
+    LocationLoader,
+    by id of stock_location
+);
+loader!(
+    /// Products by id.
+    ProductLoader,
+    by id of product
+);
+loader!(
+    /// Products' safety records, by product id (a page of products' listing
+    /// warnings in one query).
+    SafetyOfProductLoader,
+    entity::product_safety::Model,
+    domain::safety::records::of_products
+);
 
 /// Orders with their lines, by id; visibility is the resolver's to check.
 pub struct OrderLoader(pub DatabaseConnection);
@@ -123,119 +110,71 @@ impl Loader<Uuid> for InvoiceOfOrderLoader {
     }
 }
 
-/// The packages of each order (by order id), oldest first; visibility is
-/// the resolver's to check.
-pub struct ShipmentsOfOrderLoader(pub DatabaseConnection);
+loader!(
+    /// The packages of each order (by order id), oldest first; visibility is
+    /// the resolver's to check.
+    ShipmentsOfOrderLoader,
+    Vec<domain::fulfilment::Shipment>,
+    domain::fulfilment::of_orders
+);
+loader!(
+    /// The proof of delivery of each order (by order id).
+    ProofOfDeliveryLoader,
+    entity::proof_of_delivery::Model,
+    domain::closeout::assets::proofs_of
+);
+loader!(
+    /// Process template versions by id (an engagement's template).
+    TemplateLoader,
+    domain::engagements::Template,
+    domain::engagements::templates_by_ids
+);
+loader!(
+    /// The deliverables of each engagement (by engagement id), oldest first,
+    /// with their versions, reviews and acceptance rounds: four queries for a
+    /// page of engagements; visibility is the resolver's to check.
+    DeliverablesLoader,
+    Vec<domain::engagements::deliverables::Deliverable>,
+    domain::engagements::deliverables::of_engagements
+);
 
-impl Loader<Uuid> for ShipmentsOfOrderLoader {
-    type Value = Vec<domain::fulfilment::Shipment>;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
-        domain::fulfilment::of_orders(&self.0, keys)
-            .await
-            .map_err(Arc::new)
-    }
-}
-
-/// The proof of delivery of each order (by order id).
-pub struct ProofOfDeliveryLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for ProofOfDeliveryLoader {
-    type Value = entity::proof_of_delivery::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
-        domain::closeout::assets::proofs_of(&self.0, keys)
-            .await
-            .map_err(Arc::new)
-    }
-}
-
-/// Process template versions by id (an engagement's template).
-pub struct TemplateLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for TemplateLoader {
-    type Value = domain::engagements::Template;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
-        domain::engagements::templates_by_ids(&self.0, keys)
-            .await
-            .map_err(Arc::new)
-    }
-}
-
-/// The deliverables of each engagement (by engagement id), oldest first,
-/// with their versions, reviews and acceptance rounds: four queries for a
-/// page of engagements; visibility is the resolver's to check.
-pub struct DeliverablesLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for DeliverablesLoader {
-    type Value = Vec<domain::engagements::deliverables::Deliverable>;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
-        domain::engagements::deliverables::of_engagements(&self.0, keys)
-            .await
-            .map_err(Arc::new)
-    }
-}
-
-/// Declare a loader of one engagement part list (by engagement id) read
-/// by `$read(conn, &[ids])`: one query for a page of engagements;
-/// visibility is the resolver's to check.
-macro_rules! engagement_parts_loader {
-    ($(#[$doc:meta])* $name:ident, $value:ty, $read:path) => {
-        $(#[$doc])*
-        pub struct $name(pub DatabaseConnection);
-
-        impl Loader<Uuid> for $name {
-            type Value = Vec<$value>;
-            type Error = LoadError;
-
-            async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
-                $read(&self.0, keys).await.map_err(Arc::new)
-            }
-        }
-    };
-}
-
-engagement_parts_loader!(
+// One engagement part list each (by engagement id): one query for a page
+// of engagements; visibility is the resolver's to check.
+loader!(
     /// The risk register of each engagement, oldest first.
     RisksLoader,
-    entity::engagement_risk::Model,
+    Vec<entity::engagement_risk::Model>,
     domain::engagements::register::risks_of
 );
-engagement_parts_loader!(
+loader!(
     /// The issue log of each engagement, oldest first.
     IssuesLoader,
-    entity::engagement_issue::Model,
+    Vec<entity::engagement_issue::Model>,
     domain::engagements::register::issues_of
 );
-engagement_parts_loader!(
+loader!(
     /// The milestones of each engagement, by due date.
     MilestonesLoader,
-    entity::engagement_milestone::Model,
+    Vec<entity::engagement_milestone::Model>,
     domain::engagements::register::milestones_of
 );
-engagement_parts_loader!(
+loader!(
     /// The recorded delays of each engagement, oldest first.
     DelaysLoader,
-    entity::engagement_delay::Model,
+    Vec<entity::engagement_delay::Model>,
     domain::engagements::delays::delays_of
 );
-engagement_parts_loader!(
+loader!(
     /// The escalations of each engagement, oldest first.
     EscalationsLoader,
-    entity::engagement_escalation::Model,
+    Vec<entity::engagement_escalation::Model>,
     domain::engagements::delays::escalations_of
 );
 
-engagement_parts_loader!(
+loader!(
     /// The steps of each claim or return (by its id), oldest first.
     RemedyStepsLoader,
-    entity::remedy_step::Model,
+    Vec<entity::remedy_step::Model>,
     domain::aftersales::steps_by_subject
 );
 
@@ -254,69 +193,34 @@ impl Loader<Uuid> for TicketMessagesLoader {
     }
 }
 
-/// The history of each ticket (by ticket id), oldest first; visibility is
-/// the resolver's to check.
-pub struct TicketHistoryLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for TicketHistoryLoader {
-    type Value = Vec<entity::ticket_event::Model>;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
-        domain::support::history_of(&self.0, keys)
-            .await
-            .map_err(Arc::new)
-    }
-}
-
-/// Logins by id (a team member's or an action owner's email); what to show
-/// of them is the resolver's to decide.
-pub struct UserLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for UserLoader {
-    type Value = app_user::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, app_user::Model>, LoadError> {
-        let rows = app_user::Entity::find()
-            .filter(app_user::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.0)
-            .await
-            .map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|u| (u.id, u)).collect())
-    }
-}
-
-/// The audit trail of each record (by subject id), oldest first, its first
-/// entries (`domain::platform::audit::timelines`); visibility is the
-/// resolver's to check.
-pub struct TimelineLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for TimelineLoader {
-    type Value = Vec<audit_entry::Model>;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
-        domain::platform::audit::timelines(&self.0, keys)
-            .await
-            .map_err(Arc::new)
-    }
-}
-
-/// The NPS answer of each engagement (by engagement id); visibility is the
-/// resolver's to check.
-pub struct NpsLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for NpsLoader {
-    type Value = entity::nps_response::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
-        domain::engagements::nps::of_engagements(&self.0, keys)
-            .await
-            .map_err(Arc::new)
-    }
-}
+loader!(
+    /// The history of each ticket (by ticket id), oldest first; visibility is
+    /// the resolver's to check.
+    TicketHistoryLoader,
+    Vec<entity::ticket_event::Model>,
+    domain::support::history_of
+);
+loader!(
+    /// Logins by id (a team member's or an action owner's email); what to show
+    /// of them is the resolver's to decide.
+    UserLoader,
+    by id of app_user
+);
+loader!(
+    /// The audit trail of each record (by subject id), oldest first, its first
+    /// entries (`domain::platform::audit::timelines`); visibility is the
+    /// resolver's to check.
+    TimelineLoader,
+    Vec<audit_entry::Model>,
+    domain::platform::audit::timelines
+);
+loader!(
+    /// The NPS answer of each engagement (by engagement id); visibility is the
+    /// resolver's to check.
+    NpsLoader,
+    entity::nps_response::Model,
+    domain::engagements::nps::of_engagements
+);
 
 /// How long a loader gathers keys before it queries: long enough that a
 /// page's resolvers land in one batch on a busy machine, short against a
@@ -376,4 +280,33 @@ where
         .load_one(key)
         .await
         .map_err(|e| super::ApiError::internal(&ctx.request().request_id, &e).extend())
+}
+
+/// Every value a list loader holds for `key` (none: an empty list), each
+/// wrapped for GraphQL.
+pub async fn load_list<L, M, N>(
+    ctx: &async_graphql::Context<'_>,
+    key: Uuid,
+    wrap: impl FnMut(M) -> N,
+) -> async_graphql::Result<Vec<N>>
+where
+    L: Loader<Uuid, Value = Vec<M>, Error = LoadError>,
+    M: Clone + Send + Sync + 'static,
+{
+    let found = load_one::<L, _>(ctx, key).await?;
+    Ok(found.unwrap_or_default().into_iter().map(wrap).collect())
+}
+
+/// A staff login's email, for staff callers only (customers see the team by
+/// role, not by address).
+pub async fn staff_email(
+    ctx: &async_graphql::Context<'_>,
+    user_id: Uuid,
+) -> async_graphql::Result<Option<String>> {
+    use super::kit::ContextExt;
+    if !ctx.domain_ctx()?.actor.role.is_staff() {
+        return Ok(None);
+    }
+    let found = load_one::<UserLoader, _>(ctx, user_id).await?;
+    Ok(found.map(|u| u.email))
 }

@@ -6,8 +6,8 @@ use super::approvals::Approval;
 use super::catalogue::{ProductKind, TaxCode};
 use super::customers::Customer;
 use super::kit::{
-    ContextExt, Require, answer, arg_id, arg_id_opt, connection, follow_record, input_id,
-    optional_input_id, page_request, payload, respond,
+    ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, optional_input_id,
+    page_request, payload, record_updates, respond,
 };
 use super::money::Money;
 use super::users::Role;
@@ -17,7 +17,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::kernel::Permission;
 use domain::orders::{self, state};
 use entity::order_line;
-use futures::{Stream, StreamExt};
+use futures::Stream;
 
 /// Where an order is (hold and archive are flags, not states).
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -863,22 +863,8 @@ impl OrderSubscription {
         ctx: &Context<'_>,
         #[graphql(desc = "The order's id.")] id: ID,
     ) -> async_graphql::Result<impl Stream<Item = Order> + use<>> {
-        let id = arg_id(&id, "id")?;
-        let domain_ctx = ctx.domain_ctx()?;
-        let services = ctx.services().clone();
-        // Subscribe before reading, so a change in between is not missed.
-        let events = services.broker.subscribe();
-        let current = orders::find_visible(&services.db, &domain_ctx, id).await;
-        let Some(current) = answer(ctx, current)? else {
-            return Ok(futures::stream::pending().left_stream());
-        };
-        let read = move || {
-            let (db, ctx) = (services.db.clone(), domain_ctx.clone());
-            async move { orders::find_visible(&db, &ctx, id).await }
-        };
+        let find = |db, ctx, id| async move { orders::find_visible(&db, &ctx, id).await };
         let version: fn(&orders::Order) -> i32 = |r| r.order.version;
-        Ok(follow_record(events, id, current, version, read, "order")
-            .map(Order)
-            .right_stream())
+        record_updates(ctx, &id, find, version, Order, "order").await
     }
 }

@@ -135,12 +135,7 @@ impl Supplier {
     }
     /// What it supplies, oldest first (one supplier's range).
     async fn products(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SupplierProduct>> {
-        let found = super::loaders::load_one::<SuppliesLoader, _>(ctx, self.0.id).await?;
-        Ok(found
-            .unwrap_or_default()
-            .into_iter()
-            .map(SupplierProduct)
-            .collect())
+        super::loaders::load_list::<SuppliesLoader, _, _>(ctx, self.0.id, SupplierProduct).await
     }
 }
 
@@ -278,12 +273,7 @@ impl PurchaseOrder {
     }
     /// The goods received against it, oldest first.
     async fn receipts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GoodsReceipt>> {
-        let found = super::loaders::load_one::<ReceiptsLoader, _>(ctx, self.0.order.id).await?;
-        Ok(found
-            .unwrap_or_default()
-            .into_iter()
-            .map(GoodsReceipt)
-            .collect())
+        super::loaders::load_list::<ReceiptsLoader, _, _>(ctx, self.0.order.id, GoodsReceipt).await
     }
     /// Incremented by every change.
     async fn version(&self) -> i32 {
@@ -530,6 +520,15 @@ pub struct QcCheckInput {
     pub item: String,
     /// Whether it passed.
     pub passed: bool,
+}
+
+impl From<QcCheckInput> for Check {
+    fn from(c: QcCheckInput) -> Self {
+        Check {
+            item: c.item,
+            passed: c.passed,
+        }
+    }
 }
 
 /// The input of `receiveGoods`.
@@ -900,14 +899,7 @@ impl PurchasingMutation {
                 received_on: input.received_on.0,
                 location_id: input_id(&input.location_id, "locationId")?,
                 lines,
-                checklist: input
-                    .checklist
-                    .into_iter()
-                    .map(|c| Check {
-                        item: c.item,
-                        passed: c.passed,
-                    })
-                    .collect(),
+                checklist: input.checklist.into_iter().map(Check::from).collect(),
                 qc_notes: input.qc_notes,
             };
             purchasing::receive(&ctx.services().db, &domain_ctx, &receive).await
@@ -953,14 +945,7 @@ impl PurchasingMutation {
                 stock_level_id: input_id(&input.stock_level_id, "stockLevelId")?,
                 quantity: input.quantity,
                 to_location_id: input_id(&input.to_location_id, "toLocationId")?,
-                checklist: input
-                    .checklist
-                    .into_iter()
-                    .map(|c| Check {
-                        item: c.item,
-                        passed: c.passed,
-                    })
-                    .collect(),
+                checklist: input.checklist.into_iter().map(Check::from).collect(),
                 notes: input.notes,
             };
             quarantine::release(&ctx.services().db, &domain_ctx, &release).await

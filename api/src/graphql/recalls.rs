@@ -124,20 +124,35 @@ impl RecallFacts {
     }
 }
 
-/// A product recall (ACL s128): what is recalled and why, what customers
-/// should do, the remedy, the ACCC notification and its customers' notices.
-#[derive(MergedObject)]
-pub struct Recall(RecallFacts, RecallStaffFields);
+/// Declare a recall object: [`RecallFacts`] merged with `$part`'s fields,
+/// both over one shared record.
+macro_rules! recall_object {
+    (
+        $(#[$meta:meta])* $name:ident = RecallFacts + $part:ident;
+        $(#[$part_meta:meta])*
+    ) => {
+        $(#[$meta])*
+        #[derive(MergedObject)]
+        pub struct $name(RecallFacts, $part);
 
-impl From<recall::Model> for Recall {
-    fn from(m: recall::Model) -> Self {
-        let m = Arc::new(m);
-        Recall(RecallFacts(m.clone()), RecallStaffFields(m))
-    }
+        impl From<recall::Model> for $name {
+            fn from(m: recall::Model) -> Self {
+                let m = Arc::new(m);
+                $name(RecallFacts(m.clone()), $part(m))
+            }
+        }
+
+        $(#[$part_meta])*
+        pub struct $part(Arc<recall::Model>);
+    };
 }
 
-/// The fields of a recall only staff read (merged into `Recall`).
-pub struct RecallStaffFields(Arc<recall::Model>);
+recall_object! {
+    /// A product recall (ACL s128): what is recalled and why, what customers
+    /// should do, the remedy, the ACCC notification and its customers' notices.
+    Recall = RecallFacts + RecallStaffFields;
+    /// The fields of a recall only staff read (merged into `Recall`).
+}
 
 /// The fields of a recall only staff read.
 #[Object]
@@ -288,19 +303,11 @@ impl RecallNotice {
     }
 }
 
-/// A recall as its customers see it.
-#[derive(MergedObject)]
-pub struct RecallSummary(RecallFacts, RecallBatchCodes);
-
-impl From<recall::Model> for RecallSummary {
-    fn from(m: recall::Model) -> Self {
-        let m = Arc::new(m);
-        RecallSummary(RecallFacts(m.clone()), RecallBatchCodes(m))
-    }
+recall_object! {
+    /// A recall as its customers see it.
+    RecallSummary = RecallFacts + RecallBatchCodes;
+    /// A recall's batch codes (merged into `RecallSummary`).
 }
-
-/// A recall's batch codes (merged into `RecallSummary`).
-pub struct RecallBatchCodes(Arc<recall::Model>);
 
 /// A recall's batch codes.
 #[Object]

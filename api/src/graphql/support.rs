@@ -6,11 +6,11 @@
 
 use super::customers::Customer;
 use super::kit::{
-    ContextExt, Require, answer, arg_id, arg_id_opt, connection, follow_record, input_id,
-    optional_input_id, page_request, payload, record_object, respond,
+    ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, optional_input_id,
+    page_request, payload, record_object, record_updates, respond,
 };
 use super::loaders::{
-    CustomerLoader, TicketHistoryLoader, TicketMessagesLoader, UserLoader, load_one,
+    CustomerLoader, TicketHistoryLoader, TicketMessagesLoader, load_one, staff_email,
 };
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Subscription};
@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use domain::kernel::{Permission, Scope};
 use domain::support::{self, NewReply, NewTicket, TicketFilter as DomainFilter};
 use entity::{ticket, ticket_event, ticket_message};
-use futures::{Stream, StreamExt};
+use futures::Stream;
 
 /// How urgent a support ticket is; its SLA policy is chosen by it.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -126,13 +126,10 @@ impl Ticket {
     }
     /// The assignee's email (staff callers only; null otherwise or when unassigned).
     async fn assignee_email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        let Some(id) = self.0.assignee_user_id else {
-            return Ok(None);
-        };
-        if !ctx.domain_ctx()?.actor.role.is_staff() {
-            return Ok(None);
+        match self.0.assignee_user_id {
+            Some(id) => staff_email(ctx, id).await,
+            None => Ok(None),
         }
-        Ok(load_one::<UserLoader, _>(ctx, id).await?.map(|u| u.email))
     }
     /// Where it is.
     async fn status(&self) -> TicketStatus {
@@ -551,22 +548,8 @@ impl SupportSubscription {
         ctx: &Context<'_>,
         #[graphql(desc = "The ticket's id.")] id: ID,
     ) -> async_graphql::Result<impl Stream<Item = Ticket> + use<>> {
-        let id = arg_id(&id, "id")?;
-        let domain_ctx = ctx.domain_ctx()?;
-        let services = ctx.services().clone();
-        // Subscribe before reading, so a change in between is not missed.
-        let events = services.broker.subscribe();
-        let current = support::find_visible(&services.db, &domain_ctx, id).await;
-        let Some(current) = answer(ctx, current)? else {
-            return Ok(futures::stream::pending().left_stream());
-        };
-        let read = move || {
-            let (db, ctx) = (services.db.clone(), domain_ctx.clone());
-            async move { support::find_visible(&db, &ctx, id).await }
-        };
+        let find = |db, ctx, id| async move { support::find_visible(&db, &ctx, id).await };
         let version: fn(&ticket::Model) -> i32 = |t| t.version;
-        Ok(follow_record(events, id, current, version, read, "ticket")
-            .map(Ticket)
-            .right_stream())
+        record_updates(ctx, &id, find, version, Ticket, "ticket").await
     }
 }

@@ -2,6 +2,7 @@
 //! server from what the domain stored (no login, nothing to run in the
 //! browser). Each purpose plugs its page in here.
 
+pub mod feedback;
 pub mod invoice;
 pub mod nps;
 pub mod packing_slip;
@@ -20,17 +21,25 @@ const PAGE_LAYOUT: (&str, &str) = (
     include_str!("../../templates/page_layout.html"),
 );
 
+/// The A4 sheet (head, print styles, the sheet's frame) the invoice and
+/// the packing slip extend.
+const SHEET_LAYOUT: (&str, &str) = (
+    "sheet_layout.html",
+    include_str!("../../templates/sheet_layout.html"),
+);
+
 fn environment() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let all = [PAGE_LAYOUT]
+        let all = [PAGE_LAYOUT, SHEET_LAYOUT]
             .into_iter()
             .chain(invoice::TEMPLATES)
             .chain(tracking::TEMPLATES)
             .chain(packing_slip::TEMPLATES)
             .chain(survey::TEMPLATES)
             .chain(nps::TEMPLATES)
+            .chain(feedback::TEMPLATES)
             .chain(unsubscribe::TEMPLATES);
         for (name, source) in all {
             env.add_template(name, source)
