@@ -25,7 +25,4 @@ pub struct Model {
     pub drop_ship_po_id: Option<Uuid>,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
+no_relations!();

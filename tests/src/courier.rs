@@ -4,15 +4,16 @@
 //! be taken down (503), made to fail (500) or to hang past the client's
 //! timeout, to test an outage.
 
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// The key the fake courier expects.
@@ -58,6 +59,7 @@ impl FakeCourier {
         let app = Router::new()
             .route("/v1/labels", post(label))
             .route("/v1/tracking", post(track))
+            .route_layer(middleware::from_fn_with_state(books.clone(), turned_away))
             .with_state(books.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -72,8 +74,8 @@ impl FakeCourier {
         }
     }
 
-    fn books(&self) -> std::sync::MutexGuard<'_, Books> {
-        self.books.lock().unwrap_or_else(|e| e.into_inner())
+    fn books(&self) -> MutexGuard<'_, Books> {
+        open(&self.books)
     }
 
     /// The configuration that points courier `code` (A–E) here.
@@ -137,10 +139,15 @@ impl FakeCourier {
 
 type SharedBooks = Arc<Mutex<Books>>;
 
+/// The books, whatever a panicking holder left them as.
+fn open(books: &SharedBooks) -> MutexGuard<'_, Books> {
+    books.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A failure to answer with instead of the real answer, if the courier is
 /// set to fail; a hanging call has waited (without the books) first.
 async fn fault(books: &SharedBooks) -> Option<Response> {
-    let fault = books.lock().unwrap_or_else(|e| e.into_inner()).fault;
+    let fault = open(books).fault;
     match fault {
         Fault::None => None,
         Fault::Down => {
@@ -165,18 +172,20 @@ fn refused(headers: &HeaderMap) -> Option<Response> {
     (given != expected).then(|| (StatusCode::UNAUTHORIZED, "bad key").into_response())
 }
 
-async fn label(
-    State(books): State<SharedBooks>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> Response {
+/// Every call passes here first: it gets the fault configured now, else
+/// the refusal of a wrong API key, else its answer.
+async fn turned_away(State(books): State<SharedBooks>, request: Request, next: Next) -> Response {
     if let Some(failure) = fault(&books).await {
         return failure;
     }
-    if let Some(refusal) = refused(&headers) {
+    if let Some(refusal) = refused(request.headers()) {
         return refusal;
     }
-    let mut books = books.lock().unwrap_or_else(|e| e.into_inner());
+    next.run(request).await
+}
+
+async fn label(State(books): State<SharedBooks>, Json(body): Json<Value>) -> Response {
+    let mut books = open(&books);
     let Some(reference) = body["reference"].as_str().map(str::to_owned) else {
         return (StatusCode::BAD_REQUEST, "reference is required").into_response();
     };
@@ -204,18 +213,8 @@ async fn label(
         .into_response()
 }
 
-async fn track(
-    State(books): State<SharedBooks>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> Response {
-    if let Some(failure) = fault(&books).await {
-        return failure;
-    }
-    if let Some(refusal) = refused(&headers) {
-        return refusal;
-    }
-    let mut books = books.lock().unwrap_or_else(|e| e.into_inner());
+async fn track(State(books): State<SharedBooks>, Json(body): Json<Value>) -> Response {
+    let mut books = open(&books);
     let asked: Vec<String> = body["packages"]
         .as_array()
         .map(|a| {

@@ -165,6 +165,14 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// What the domain runs as when the system (not a login) acts, on this
+    /// app's clock.
+    pub fn system_ctx(&self) -> domain::Ctx {
+        domain::Ctx::system(std::sync::Arc::new(self.clock.clone()))
+    }
+}
+
 impl Caller<'_> {
     /// The same caller sending an extra header on every request.
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
@@ -214,6 +222,18 @@ impl Caller<'_> {
     pub async fn accepted(&self, op: Op, variables: Value) -> Value {
         let payload = self.data(op, variables).await;
         assert!(user_errors(&payload).is_empty(), "{payload}");
+        payload
+    }
+
+    /// Run `op`, whose payload must carry exactly one userError: `code` at
+    /// the input's `field`. The payload.
+    pub async fn refused(&self, op: Op, variables: Value, field: &str, code: &str) -> Value {
+        let payload = self.data(op, variables).await;
+        assert_eq!(
+            user_errors(&payload),
+            [input_error(field, code)],
+            "{payload}"
+        );
         payload
     }
 
@@ -422,6 +442,11 @@ pub fn path_error(path: &[&str], code: &str) -> (Vec<String>, String) {
         path.iter().map(|p| (*p).to_owned()).collect(),
         code.to_owned(),
     )
+}
+
+/// A KPI rate as the API answers it: `{ rate, numerator, denominator }`.
+pub fn kpi_rate(rate: f64, numerator: i64, denominator: i64) -> Value {
+    json!({ "rate": rate, "numerator": numerator, "denominator": denominator })
 }
 
 /// The first top-level error's `extensions.code`.

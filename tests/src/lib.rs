@@ -200,7 +200,7 @@ impl TestApp {
             ("LINK_SIGNING_KEY", secret),
         ])
         .await;
-        let ctx = domain::Ctx::system(Arc::new(app.clock.clone()));
+        let ctx = app.system_ctx();
         let user = domain::users::create(
             app.db(),
             &ctx,

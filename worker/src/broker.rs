@@ -64,6 +64,13 @@ impl Broker {
         })
     }
 
+    /// `publish` each of `subject_ids`, in turn.
+    pub async fn publish_all(&self, subject_ids: impl IntoIterator<Item = Uuid>) {
+        for subject_id in subject_ids {
+            self.publish(subject_id).await;
+        }
+    }
+
     /// Tell every subscriber (on every instance) that a timeline grew. A
     /// failure is logged: live updates are best effort; the data is committed.
     pub async fn publish(&self, subject_id: Uuid) {

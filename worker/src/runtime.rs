@@ -230,6 +230,26 @@ async fn run(deps: Arc<Deps>, name: String, stopped: watch::Receiver<bool>) {
     tracing::info!(worker = %name, "worker stopped");
 }
 
+/// Waits for a loop's next round: `interval` passed, `wake` was notified,
+/// or `stopped` changed. `false` when the change is the worker stopping.
+async fn next_round(
+    stopped: &mut watch::Receiver<bool>,
+    interval: Duration,
+    wake: Option<&tokio::sync::Notify>,
+) -> bool {
+    let woken = async {
+        match wake {
+            Some(wake) => wake.notified().await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = stopped.changed() => !*stopped.borrow(),
+        _ = tokio::time::sleep(interval) => true,
+        _ = woken => true,
+    }
+}
+
 /// Move outbox rows to the queue: claim with a lease, push, mark relayed.
 /// Dying between push and mark leaves the lease to expire and the row is
 /// pushed again; handlers are idempotent.
@@ -242,11 +262,8 @@ async fn relay_loop(deps: Arc<Deps>, owner: String, mut stopped: watch::Receiver
         if *stopped.borrow() {
             break;
         }
-        if !backlog {
-            tokio::select! {
-                _ = stopped.changed() => { if *stopped.borrow() { break; } }
-                _ = tokio::time::sleep(interval) => {}
-            }
+        if !backlog && !next_round(&mut stopped, interval, None).await {
+            break;
         }
         backlog = match relay_once(&deps, &owner).await {
             Ok(relayed) => relayed as u64 >= RELAY_BATCH,
@@ -316,11 +333,7 @@ const TIMER_BATCH: u64 = 200;
 /// business wait ends within a relay interval of its due time.
 async fn timer_loop(deps: Arc<Deps>, mut stopped: watch::Receiver<bool>) {
     let interval = deps.config.relay_interval;
-    loop {
-        tokio::select! {
-            _ = stopped.changed() => { if *stopped.borrow() { break; } }
-            _ = tokio::time::sleep(interval) => {}
-        }
+    while next_round(&mut stopped, interval, None).await {
         let calendar = deps.calendar.current();
         match domain::business_time::timers::fire_due(
             &deps.db,
@@ -341,12 +354,7 @@ async fn timer_loop(deps: Arc<Deps>, mut stopped: watch::Receiver<bool>) {
 /// fan-out planned new ones.
 async fn webhook_loop(deps: Arc<Deps>, mut stopped: watch::Receiver<bool>) {
     let interval = deps.config.sweep_interval;
-    loop {
-        tokio::select! {
-            _ = stopped.changed() => { if *stopped.borrow() { break; } }
-            _ = tokio::time::sleep(interval) => {}
-            _ = deps.webhooks_due.notified() => {}
-        }
+    while next_round(&mut stopped, interval, Some(&*deps.webhooks_due)).await {
         match jobs::webhooks::send_due(&deps).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(deliveries = n, "webhook deliveries attempted"),
@@ -359,11 +367,7 @@ async fn webhook_loop(deps: Arc<Deps>, mut stopped: watch::Receiver<bool>) {
 /// crash, a lost push) are queued again.
 async fn sweep_loop(deps: Arc<Deps>, mut stopped: watch::Receiver<bool>) {
     let interval = deps.config.sweep_interval;
-    loop {
-        tokio::select! {
-            _ = stopped.changed() => { if *stopped.borrow() { break; } }
-            _ = tokio::time::sleep(interval) => {}
-        }
+    while next_round(&mut stopped, interval, None).await {
         let grace = deps.config.recovery_after / 4;
         match domain::platform::notifications::overdue(&deps.db, chrono::Utc::now(), grace, 500)
             .await

@@ -16,7 +16,7 @@ use tests::purchasing::{
     passed, quarantine, send_and_approve, sent_purchase_order, sourced_product, supplies,
 };
 use tests::shop::{op, place, warehouse};
-use tests::{Role, TestApp, nodes, user_errors, wait_for};
+use tests::{Role, TestApp, kpi_rate, nodes, user_errors, wait_for};
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
@@ -477,14 +477,8 @@ async fn the_kpis_of_a_seeded_period_match_hand_computed_figures() {
             json!({}),
         )
         .await;
-    assert_eq!(
-        kpis["onTimeDelivery"],
-        json!({ "rate": 0.5, "numerator": 1, "denominator": 2 })
-    );
-    assert_eq!(
-        kpis["fillRate"],
-        json!({ "rate": 0.8, "numerator": 4, "denominator": 5 })
-    );
+    assert_eq!(kpis["onTimeDelivery"], kpi_rate(0.5, 1, 2));
+    assert_eq!(kpis["fillRate"], kpi_rate(0.8, 4, 5));
     assert_eq!(
         kpis["cycleTime"],
         json!({ "orders": 2, "medianHours": 411.0, "p90Hours": 792.0 })
@@ -493,10 +487,7 @@ async fn the_kpis_of_a_seeded_period_match_hand_computed_figures() {
         kpis["clientSatisfaction"],
         json!({ "responses": 1, "averageRating": 4.0 })
     );
-    assert_eq!(
-        kpis["orderEntryErrorRate"],
-        json!({ "rate": 0.25, "numerator": 1, "denominator": 4 })
-    );
+    assert_eq!(kpis["orderEntryErrorRate"], kpi_rate(0.25, 1, 4));
 
     // A period before any of it measures nothing; a reversed one is refused.
     let empty = app
@@ -668,10 +659,7 @@ async fn supplier_receipt_and_processing_kpis_follow_purchase_orders_and_correct
     }
 
     let week = kpis_of(&app, "2026-11-23", "2026-11-30").await;
-    assert_eq!(
-        week["supplierOnTime"],
-        json!({ "rate": 0.6667, "numerator": 2, "denominator": 3 })
-    );
+    assert_eq!(week["supplierOnTime"], kpi_rate(0.6667, 2, 3));
     let by_supplier = week["supplierOnTimeBySupplier"].as_array().unwrap();
     assert_eq!(by_supplier.len(), 2, "{by_supplier:?}");
     let of = |supplier: &str| {
@@ -686,10 +674,7 @@ async fn supplier_receipt_and_processing_kpis_follow_purchase_orders_and_correct
         json!({ "supplierId": bowls, "supplierName": "Supplier of BOWL-2",
             "onTime": { "rate": 0.5, "numerator": 1, "denominator": 2 } })
     );
-    assert_eq!(
-        of(&lamps)["onTime"],
-        json!({ "rate": 1.0, "numerator": 1, "denominator": 1 })
-    );
+    assert_eq!(of(&lamps)["onTime"], kpi_rate(1.0, 1, 1));
     assert_eq!(
         week["receiptToShip"],
         json!({ "purchaseOrders": 1, "medianHours": 5.0, "p90Hours": 5.0 })
@@ -700,20 +685,14 @@ async fn supplier_receipt_and_processing_kpis_follow_purchase_orders_and_correct
         json!({ "rate": { "rate": 0.25, "numerator": 2, "denominator": 8 },
             "corrections": 1, "qcFailures": 1, "ordersPlaced": 3, "receipts": 5 })
     );
-    assert_eq!(
-        week["orderEntryErrorRate"],
-        json!({ "rate": 0.0, "numerator": 0, "denominator": 3 })
-    );
+    assert_eq!(week["orderEntryErrorRate"], kpi_rate(0.0, 0, 3));
 
     // Up to the 25th: the bowls promised then were not all in yet.
     let early = kpis_of(&app, "2026-11-23", "2026-11-25").await;
-    assert_eq!(
-        early["supplierOnTime"],
-        json!({ "rate": 1.0, "numerator": 1, "denominator": 1 })
-    );
+    assert_eq!(early["supplierOnTime"], kpi_rate(1.0, 1, 1));
     assert_eq!(
         early["orderProcessingErrors"]["rate"],
-        json!({ "rate": 0.1667, "numerator": 1, "denominator": 6 })
+        kpi_rate(0.1667, 1, 6)
     );
 
     // A period before any of it measures nothing.

@@ -804,7 +804,7 @@ async fn engagement_email(
     use sea_orm::EntityTrait;
     let customer = "engagement-links@example.com";
     let pm = "pm-links@harbour.example";
-    let ctx = domain::Ctx::system(std::sync::Arc::new(app.clock.clone()));
+    let ctx = app.system_ctx();
     if engagement.is_none() {
         let pm_id = tests::engagements::staff(app, pm, "PROJECT_MANAGER").await;
         let (_, mut new) = linked_engagement(
@@ -892,7 +892,7 @@ async fn nps_email(app: &TestApp) -> Vec<u8> {
     use domain::platform::outbox::topic;
     use sea_orm::{ActiveModelTrait, Set, Unchanged};
     let customer = "nps-links@example.com";
-    let ctx = domain::Ctx::system(std::sync::Arc::new(app.clock.clone()));
+    let ctx = app.system_ctx();
     let (_, new) = linked_engagement(
         app,
         ("NPS & <Links>", customer),
@@ -945,7 +945,7 @@ async fn acceptance_email(app: &TestApp) -> Vec<u8> {
     use domain::engagements::{self, deliverables};
     use sea_orm::EntityTrait;
     let customer = "acceptance-links@example.com";
-    let ctx = domain::Ctx::system(std::sync::Arc::new(app.clock.clone()));
+    let ctx = app.system_ctx();
     let calendar = app.app.state.calendar.current();
     let (customer_id, new) = linked_engagement(
         app,
@@ -1199,7 +1199,7 @@ async fn delay_email(
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let customer = "delay-links@example.com";
     let admin = "admin-links@harbour.example";
-    let ctx = domain::Ctx::system(std::sync::Arc::new(app.clock.clone()));
+    let ctx = app.system_ctx();
     let calendar = app.app.state.calendar.current();
     if delay.is_none() {
         tests::engagements::staff(app, admin, "ADMIN").await;
@@ -1265,7 +1265,7 @@ async fn scope_email(app: &TestApp) -> Vec<u8> {
     use domain::approvals::{self, Decision};
     use domain::engagements::scope;
     let customer = "scope-links@example.com";
-    let ctx = domain::Ctx::system(std::sync::Arc::new(app.clock.clone()));
+    let ctx = app.system_ctx();
     let calendar = app.app.state.calendar.current();
     let (_, mut new) = linked_engagement(
         app,

@@ -212,13 +212,14 @@ async fn a_split_shipment_is_delivered_in_two_parts_and_polled_in_one_batch() {
     assert_eq!(now["shipments"].as_array().unwrap().len(), 2);
     // Nothing is left to pack.
     let packer = app.as_role(Role::Fulfilment);
-    let more = packer
-        .data(PACK, json!({ "input": { "orderId": order, "locationId": location, "weightGrams": 100, "items": [ { "orderLineId": lines[0], "quantity": 1 } ] } }))
+    packer
+        .refused(
+            PACK,
+            json!({ "input": { "orderId": order, "locationId": location, "weightGrams": 100, "items": [ { "orderLineId": lines[0], "quantity": 1 } ] } }),
+            "orderId",
+            "ILLEGAL_TRANSITION",
+        )
         .await;
-    assert_eq!(
-        user_errors(&more),
-        [input_error("orderId", "ILLEGAL_TRANSITION")]
-    );
 
     let t0 = app.clock.now_utc();
     courier.report(
@@ -538,32 +539,42 @@ async fn bad_fulfilment_steps_are_refused_and_change_nothing() {
     let package = packed["shipment"]["id"].as_str().unwrap().to_owned();
     // Not yet labelled: no pickup. A level the courier does not offer, or a
     // courier that is down, labels nothing.
-    let early = packer
-        .data(PICKUP, json!({ "input": { "shipmentId": package } }))
+    packer
+        .refused(
+            PICKUP,
+            json!({ "input": { "shipmentId": package } }),
+            "shipmentId",
+            "ILLEGAL_TRANSITION",
+        )
         .await;
-    assert_eq!(
-        user_errors(&early),
-        [input_error("shipmentId", "ILLEGAL_TRANSITION")]
-    );
-    let level = packer.data(LABEL, json!({ "input": { "shipmentId": package, "courier": "C", "serviceLevel": "OVERNIGHT" } })).await;
-    assert_eq!(
-        user_errors(&level),
-        [input_error("serviceLevel", "OUT_OF_RANGE")]
-    );
+    packer
+        .refused(
+            LABEL,
+            json!({ "input": { "shipmentId": package, "courier": "C", "serviceLevel": "OVERNIGHT" } }),
+            "serviceLevel",
+            "OUT_OF_RANGE",
+        )
+        .await;
     courier.set_down(true);
-    let down = packer.data(LABEL, json!({ "input": { "shipmentId": package, "courier": "B", "serviceLevel": "STANDARD" } })).await;
-    assert_eq!(
-        user_errors(&down),
-        [input_error("courier", "COURIER_UNAVAILABLE")]
-    );
+    packer
+        .refused(
+            LABEL,
+            json!({ "input": { "shipmentId": package, "courier": "B", "serviceLevel": "STANDARD" } }),
+            "courier",
+            "COURIER_UNAVAILABLE",
+        )
+        .await;
     assert_eq!(shipment_of(&app, &package).await["stage"], "PACKED");
     courier.set_down(false);
     packer.accepted(LABEL, json!({ "input": { "shipmentId": package, "courier": "B", "serviceLevel": "STANDARD" } }))
     .await;
-    let twice = packer.data(LABEL, json!({ "input": { "shipmentId": package, "courier": "B", "serviceLevel": "STANDARD" } })).await;
-    assert_eq!(
-        user_errors(&twice),
-        [input_error("shipmentId", "ILLEGAL_TRANSITION")]
-    );
+    packer
+        .refused(
+            LABEL,
+            json!({ "input": { "shipmentId": package, "courier": "B", "serviceLevel": "STANDARD" } }),
+            "shipmentId",
+            "ILLEGAL_TRANSITION",
+        )
+        .await;
     assert_eq!(courier.labels_issued(), 1);
 }

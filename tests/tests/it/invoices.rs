@@ -233,11 +233,14 @@ async fn fifty_concurrent_issues_get_fifty_consecutive_numbers_and_bad_issues_ar
     }
 
     // Issuing twice, for a cancelled order, or without the role: refused.
-    let twice = finance.data(issue, json!({ "id": orders[0] })).await;
-    assert_eq!(
-        user_errors(&twice),
-        [input_error("orderId", "ALREADY_EXISTS")]
-    );
+    finance
+        .refused(
+            issue,
+            json!({ "id": orders[0] }),
+            "orderId",
+            "ALREADY_EXISTS",
+        )
+        .await;
     let placed = place(&app, &alice, &[(&lamp, 1)], None).await;
     app.as_role(Role::Fulfilment)
         .data(
@@ -245,11 +248,14 @@ async fn fifty_concurrent_issues_get_fifty_consecutive_numbers_and_bad_issues_ar
             json!({ "id": placed }),
         )
         .await;
-    let cancelled = finance.data(issue, json!({ "id": placed })).await;
-    assert_eq!(
-        user_errors(&cancelled),
-        [input_error("orderId", "ILLEGAL_TRANSITION")]
-    );
+    finance
+        .refused(
+            issue,
+            json!({ "id": placed }),
+            "orderId",
+            "ILLEGAL_TRANSITION",
+        )
+        .await;
     let clerk = app
         .as_role(Role::Fulfilment)
         .run(issue, json!({ "id": orders[1] }))
@@ -582,16 +588,14 @@ async fn adjustment_notes_reduce_an_invoice_never_below_zero_and_show_in_the_gst
             "{amount}"
         );
     }
-    let unknown = finance
-        .data(
+    finance
+        .refused(
             ISSUE_NOTE,
             json!({ "input": { "invoiceId": uuid::Uuid::now_v7(), "reason": "x" } }),
+            "invoiceId",
+            "NOT_FOUND",
         )
         .await;
-    assert_eq!(
-        user_errors(&unknown),
-        [input_error("invoiceId", "NOT_FOUND")]
-    );
     let clerk = app
         .as_role(Role::Fulfilment)
         .run(
@@ -627,16 +631,14 @@ async fn adjustment_notes_reduce_an_invoice_never_below_zero_and_show_in_the_gst
         )
         .await;
     assert_eq!(stock["stock"][0]["reserved"], 0);
-    let nothing_left = finance
-        .data(
+    finance
+        .refused(
             ISSUE_NOTE,
             json!({ "input": { "invoiceId": invoice_id, "amount": "0.01", "reason": "x" } }),
+            "amount",
+            "OUT_OF_RANGE",
         )
         .await;
-    assert_eq!(
-        user_errors(&nothing_left),
-        [input_error("amount", "OUT_OF_RANGE")]
-    );
 
     // The summary keeps the notes apart: G1 unchanged, the GST they took
     // back at 1B, each note listed.

@@ -8,7 +8,7 @@ use entity::{
     NotificationKind, NotificationStatus, SlaAlarmKind, SlaTargetKind, TimerStatus,
     ticket_sla_alarm, timer,
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Select};
 use serde_json::json;
 use std::time::Duration;
 use tests::engagements::staff;
@@ -122,14 +122,29 @@ fn emails_titled(app: &TestApp, prefix: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The ticket's SLA alarm timers of `target`.
-async fn timers_of(app: &TestApp, ticket: &str, target: &str) -> Vec<timer::Model> {
+/// The timers about a ticket, to narrow.
+fn timers_about(ticket: &str) -> Select<timer::Entity> {
     timer::Entity::find()
         .filter(timer::Column::SubjectId.eq(uuid::Uuid::parse_str(ticket).unwrap()))
+}
+
+/// The ticket's SLA alarm timers of `target`.
+async fn timers_of(app: &TestApp, ticket: &str, target: &str) -> Vec<timer::Model> {
+    timers_about(ticket)
         .filter(timer::Column::Kind.like(format!("ticket_sla_%.{target}")))
         .all(app.db())
         .await
         .unwrap()
+}
+
+/// Asserts that every SLA alarm timer of the ticket's `target` was
+/// cancelled.
+async fn assert_timers_cancelled(app: &TestApp, ticket: &str, target: &str) {
+    let timers = timers_of(app, ticket, target).await;
+    assert!(
+        timers.iter().all(|t| t.status == TimerStatus::Cancelled),
+        "{timers:?}"
+    );
 }
 
 #[tokio::test]
@@ -267,13 +282,7 @@ async fn a_staff_reply_before_the_warning_cancels_the_first_responses_alarms() {
     // (due 15:00, warned 14:45).
     app.clock.set(at("2026-11-23T11:00:00+11:00"));
     staff_reply(&app, &id).await;
-    let first_response = timers_of(&app, &id, "first_response").await;
-    assert!(
-        first_response
-            .iter()
-            .all(|t| t.status == TimerStatus::Cancelled),
-        "{first_response:?}"
-    );
+    assert_timers_cancelled(&app, &id, "first_response").await;
 
     // Past both: the next update's warning is told, the first response never.
     app.clock.set(at("2026-11-23T14:50:00+11:00"));
@@ -287,20 +296,13 @@ async fn a_staff_reply_before_the_warning_cancels_the_first_responses_alarms() {
             .iter()
             .all(|a| a.target != SlaTargetKind::FirstResponse)
     );
-    let first_response = timers_of(&app, &id, "first_response").await;
-    assert!(
-        first_response
-            .iter()
-            .all(|t| t.status == TimerStatus::Cancelled),
-        "{first_response:?}"
-    );
+    assert_timers_cancelled(&app, &id, "first_response").await;
 }
 
 /// The planned timer of `kind` about a ticket, if any.
 async fn planned(app: &TestApp, kind: &str, ticket: &str) -> Option<timer::Model> {
-    timer::Entity::find()
+    timers_about(ticket)
         .filter(timer::Column::Kind.eq(kind))
-        .filter(timer::Column::SubjectId.eq(uuid::Uuid::parse_str(ticket).unwrap()))
         .filter(timer::Column::Status.eq(TimerStatus::Planned))
         .one(app.db())
         .await

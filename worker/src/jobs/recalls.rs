@@ -21,9 +21,7 @@ pub async fn started(deps: &Deps, recall_id: Uuid) -> Result<(), BoxDynError> {
     let done = recalls::notify_customers(&deps.db, &ctx, recall_id).await?;
     let v = &done.value;
     tracing::info!(%recall_id, inserted = v.inserted, guests = v.guests, unreachable = v.unreachable, guest_orders = v.guest_orders, guest_orders_without_email = v.guest_orders_without_email, "recall buyers noticed");
-    for id in done.touched {
-        deps.broker.publish(id).await;
-    }
+    deps.broker.publish_all(done.touched).await;
     Ok(())
 }
 
@@ -59,9 +57,7 @@ pub async fn email_outcome(
     };
     let ctx = Ctx::system(deps.clock.clone());
     let moved = recalls::on_email_outcome(&deps.db, &ctx, n.subject_id, event).await?;
-    for id in moved.touched {
-        deps.broker.publish(id).await;
-    }
+    deps.broker.publish_all(moved.touched).await;
     Ok(())
 }
 

@@ -195,9 +195,7 @@ pub async fn email_order_contact(
     let Some(email) = order.order.contact_email.as_deref() else {
         return Ok(());
     };
-    let now = chrono::Utc::now();
-    let n = notifications::ensure(&deps.db, kind, order_id, email, now, &deps.mail_domain).await?;
-    deliver(deps, n.id).await
+    email_each(deps, kind, order_id, &[email.to_owned()]).await
 }
 
 /// Email an invoice to its buyer, once, and send it now. Nothing when the
@@ -209,11 +207,8 @@ pub async fn email_invoice(deps: &Deps, invoice_id: Uuid) -> Result<(), BoxDynEr
     let Some(email) = invoice.invoice.buyer_email.as_deref() else {
         return Ok(());
     };
-    let now = chrono::Utc::now();
     let kind = notifications::NotificationKind::InvoiceIssued;
-    let n =
-        notifications::ensure(&deps.db, kind, invoice_id, email, now, &deps.mail_domain).await?;
-    deliver(deps, n.id).await
+    email_each(deps, kind, invoice_id, &[email.to_owned()]).await
 }
 
 /// Email the customer of a package about it (`kind`), once per package and
@@ -233,10 +228,7 @@ pub async fn email_shipment(
     let Some(email) = order.order.contact_email.as_deref() else {
         return Ok(());
     };
-    let now = chrono::Utc::now();
-    let n =
-        notifications::ensure(&deps.db, kind, shipment_id, email, now, &deps.mail_domain).await?;
-    deliver(deps, n.id).await
+    email_each(deps, kind, shipment_id, &[email.to_owned()]).await
 }
 
 /// Email an approved purchase order to its supplier, once, and send it now.
@@ -250,16 +242,6 @@ pub async fn email_supplier(deps: &Deps, purchase_order_id: Uuid) -> Result<(), 
         tracing::warn!(%purchase_order_id, "supplier has no email address; the purchase order was not emailed");
         return Ok(());
     };
-    let now = chrono::Utc::now();
     let kind = notifications::NotificationKind::PurchaseOrder;
-    let n = notifications::ensure(
-        &deps.db,
-        kind,
-        purchase_order_id,
-        &email,
-        now,
-        &deps.mail_domain,
-    )
-    .await?;
-    deliver(deps, n.id).await
+    email_each(deps, kind, purchase_order_id, &[email]).await
 }

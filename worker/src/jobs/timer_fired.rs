@@ -27,9 +27,9 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
                 replenishment_tasks = done.tasks.len(),
                 "daily run"
             );
-            for id in done.closed.into_iter().chain(done.archived) {
-                deps.broker.publish(id).await;
-            }
+            deps.broker
+                .publish_all(done.closed.into_iter().chain(done.archived))
+                .await;
         }
         timer_kind::FOLLOW_UP => {
             let to = approvals::reminder_recipients(&deps.db, fired.subject_id).await?;
@@ -56,9 +56,7 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
             let ctx = Ctx::system(deps.clock.clone());
             let committed =
                 domain::orders::lapse_reservation(&deps.db, &ctx, fired.subject_id).await?;
-            for id in committed.touched {
-                deps.broker.publish(id).await;
-            }
+            deps.broker.publish_all(committed.touched).await;
         }
         domain::orders::timer_kind::LATE_RISK => {
             let ctx = Ctx::system(deps.clock.clone());
@@ -66,9 +64,7 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
             let review =
                 domain::orders::review_late_risk(&deps.db, &ctx, &calendar, fired.subject_id)
                     .await?;
-            for id in review.committed.touched {
-                deps.broker.publish(id).await;
-            }
+            deps.broker.publish_all(review.committed.touched).await;
             let kind = match review.turned {
                 Some(entity::LateRisk::AtRisk) => NotificationKind::OrderAtRisk,
                 Some(entity::LateRisk::Late) => NotificationKind::OrderLate,
@@ -99,9 +95,7 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
             )
             .await?;
             crate::metrics::tracking_poll(polled.asked, polled.failure.is_some());
-            for id in polled.touched {
-                deps.broker.publish(id).await;
-            }
+            deps.broker.publish_all(polled.touched).await;
         }
         domain::engagements::timer_kind::STAGE_DUE => {
             // Flagged once; the outbox row it writes emails the stage's owners.
@@ -111,9 +105,7 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
             if flagged.value {
                 tracing::info!(engagement_id = %fired.subject_id, "engagement stage overdue");
             }
-            for id in flagged.touched {
-                deps.broker.publish(id).await;
-            }
+            deps.broker.publish_all(flagged.touched).await;
         }
         domain::engagements::timer_kind::STAGE_ESCALATE => {
             // Escalated once, if still overdue; its outbox row emails ADMIN.
@@ -130,9 +122,7 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
             if escalated.value {
                 tracing::info!(engagement_id = %fired.subject_id, "overdue engagement stage escalated");
             }
-            for id in escalated.touched {
-                deps.broker.publish(id).await;
-            }
+            deps.broker.publish_all(escalated.touched).await;
         }
         domain::support::timer_kind::AUTO_CLOSE => {
             // Closed once, if still resolved past its reopen window.
@@ -141,9 +131,7 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
             if closed.value {
                 tracing::info!(ticket_id = %fired.subject_id, "resolved ticket closed after its reopen window");
             }
-            for id in closed.touched {
-                deps.broker.publish(id).await;
-            }
+            deps.broker.publish_all(closed.touched).await;
         }
         k if domain::support::alarms::timer_kind::ALL.contains(&k) => {
             // Told once per target, alarm and cycle, if the clocks still say so.
@@ -159,9 +147,7 @@ pub async fn handle(deps: &Deps, row: &outbox::Model) -> Result<(), BoxDynError>
             if let Some(alarm) = &told.value {
                 tracing::info!(ticket_id = %fired.subject_id, target = %alarm.target, alarm = %alarm.alarm, "ticket SLA alarm");
             }
-            for id in told.touched {
-                deps.broker.publish(id).await;
-            }
+            deps.broker.publish_all(told.touched).await;
         }
         domain::safety::injuries::timer_kind::REMINDER
         | domain::safety::injuries::timer_kind::OVERDUE => {

@@ -53,11 +53,10 @@ pub(super) fn local(at: DateTime<Utc>) -> String {
     )
 }
 
-/// The customer's renewal reminder.
+/// What both warranty emails say about the asset (the rows of
+/// `warranty_rows`, and the product they are about).
 #[derive(Debug, Clone, Serialize)]
-pub struct WarrantyContext {
-    pub subject: String,
-    pub name: String,
+pub struct WarrantyRows {
     pub product: String,
     /// `None` for untracked units.
     pub serial: Option<String>,
@@ -65,6 +64,43 @@ pub struct WarrantyContext {
     pub order_number: String,
     pub delivered_on: String,
     pub ends_on: String,
+}
+
+impl WarrantyRows {
+    /// `asset` (of `order`), whose product is called `product` and whose
+    /// warranty `ends`.
+    fn of(
+        asset: &customer_asset::Model,
+        order: &sales_order::Model,
+        product: &str,
+        ends: NaiveDate,
+    ) -> WarrantyRows {
+        WarrantyRows {
+            product: product.to_owned(),
+            serial: serial_of(asset),
+            quantity: asset.quantity,
+            order_number: order.number.clone(),
+            delivered_on: day(asset.delivered_on),
+            ends_on: day(ends),
+        }
+    }
+
+    /// `product (serial X)`, or the product alone for untracked units.
+    fn described(&self) -> String {
+        match &self.serial {
+            Some(serial) => format!("{} (serial {serial})", self.product),
+            None => self.product.clone(),
+        }
+    }
+}
+
+/// The customer's renewal reminder.
+#[derive(Debug, Clone, Serialize)]
+pub struct WarrantyContext {
+    pub subject: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub asset: WarrantyRows,
     /// The consumer guarantees, which outlast the warranty.
     pub guarantees: &'static str,
     pub business: Business,
@@ -81,14 +117,6 @@ fn serial_of(asset: &customer_asset::Model) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// `product (serial X)`, or the product alone for untracked units.
-fn described(product: &str, serial: Option<&str>) -> String {
-    match serial {
-        Some(serial) => format!("{product} (serial {serial})"),
-        None => product.to_owned(),
-    }
-}
-
 /// The customer's renewal reminder about `asset` (of `order`), whose
 /// product is called `product`; `unsubscribe_link` is the signed
 /// unsubscribe page of their consent. `None` for an asset without a
@@ -101,20 +129,15 @@ pub fn warranty_context(
     unsubscribe_link: String,
 ) -> Option<WarrantyContext> {
     let ends = asset.warranty_ends_on?;
-    let serial = serial_of(asset);
+    let rows = WarrantyRows::of(asset, order, product, ends);
     Some(WarrantyContext {
         subject: format!(
             "Your warranty for {} ends on {}",
-            described(product, serial.as_deref()),
+            rows.described(),
             short_day(ends)
         ),
         name: order.contact_name.clone(),
-        product: product.to_owned(),
-        serial,
-        quantity: asset.quantity,
-        order_number: order.number.clone(),
-        delivered_on: day(asset.delivered_on),
-        ends_on: day(ends),
+        asset: rows,
         guarantees: WARRANTY_AGAINST_DEFECTS,
         business,
         unsubscribe_link,
@@ -161,13 +184,8 @@ pub fn renewal_reminder(
 #[derive(Debug, Clone, Serialize)]
 pub struct EndingContext {
     pub subject: String,
-    pub product: String,
-    /// `None` for untracked units.
-    pub serial: Option<String>,
-    pub quantity: i32,
-    pub order_number: String,
-    pub delivered_on: String,
-    pub ends_on: String,
+    #[serde(flatten)]
+    pub asset: WarrantyRows,
     pub contact_name: String,
     pub contact_phone: Option<String>,
     pub contact_email: Option<String>,
@@ -185,21 +203,16 @@ pub fn ending_context(
     business_name: &str,
 ) -> Option<EndingContext> {
     let ends = asset.warranty_ends_on?;
-    let serial = serial_of(asset);
+    let rows = WarrantyRows::of(asset, order, product, ends);
     Some(EndingContext {
         subject: format!(
             "{} of {}, {}: warranty ends {}",
-            described(product, serial.as_deref()),
+            rows.described(),
             order.contact_name,
             order.number,
             short_day(ends)
         ),
-        product: product.to_owned(),
-        serial,
-        quantity: asset.quantity,
-        order_number: order.number.clone(),
-        delivered_on: day(asset.delivered_on),
-        ends_on: day(ends),
+        asset: rows,
         contact_name: order.contact_name.clone(),
         contact_phone: given(&order.contact_phone),
         contact_email: given(&order.contact_email),

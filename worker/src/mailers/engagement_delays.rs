@@ -460,9 +460,7 @@ mod tests {
             assert!(body.contains("Friday 8 January 2027"), "moved milestone");
             assert!(body.contains("Thursday 31 December 2026"), "first agreed");
             assert!(body.contains("What we are doing about it"));
-            assert!(body.contains("ABN 51 824 753 556"));
-            assert!(body.contains("orders@harbour.example.com.au"));
-            assert!(body.contains("not marketing"));
+            fixtures::assert_transactional_sign_off(body);
             assert!(!body.contains("http"));
         }
         let text = &rendered.text;
@@ -530,15 +528,9 @@ mod tests {
             "Escalated: ENG-000003 Website <rebuild> & care: Execution overdue past the grace period"
         );
         let rendered = escalated(&ctx).unwrap();
-        assert_eq!(rendered.unsubscribe_url, None, "internal");
-        let html = &rendered.html;
-        fixtures::assert_escapes_engagement_names(html);
-        assert!(!html.contains("href"));
-        for body in [html, &rendered.text] {
-            assert!(body.contains("ENG-000003"), "{body}");
-            assert!(body.contains("Execution"));
-            assert!(body.contains("3 of 6"));
-            assert!(body.contains("Revision round"));
+        fixtures::assert_internal_stage_email(&rendered, "Execution", "3 of 6");
+        for body in [&rendered.html, &rendered.text] {
+            assert!(body.contains("Revision round"), "{body}");
             assert!(body.contains("DELIVERY_TEAM: dev@harbour.example"));
             assert!(
                 body.contains("Friday 18 December 2026 at 5:00 pm AEDT"),

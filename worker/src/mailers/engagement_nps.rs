@@ -127,9 +127,7 @@ mod tests {
             assert!(body.contains("ENG-000003"), "{body}");
             assert!(body.contains("0 to 10"), "{body}");
             assert!(body.contains("30 days"), "{body}");
-            assert!(body.contains("ABN 51 824 753 556"), "{body}");
-            assert!(body.contains("orders@harbour.example.com.au"), "{body}");
-            assert!(body.contains("not marketing"), "{body}");
+            fixtures::assert_transactional_sign_off(body);
         }
         assert!(rendered.text.contains("Hello Tom & <Jerry>,"));
     }

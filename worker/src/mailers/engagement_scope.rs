@@ -368,9 +368,7 @@ mod tests {
                 "a rejected change bills nothing"
             );
             assert!(!body.contains("declined"));
-            assert!(body.contains("ABN 51 824 753 556"));
-            assert!(body.contains("orders@harbour.example.com.au"));
-            assert!(body.contains("not marketing"));
+            fixtures::assert_transactional_sign_off(body);
             assert!(!body.contains("http"), "no link");
         }
         let text = &rendered.text;

@@ -522,9 +522,7 @@ mod tests {
             assert!(!body.contains("Kickoff meeting completed"));
             assert!(!body.contains("evision round"), "the first pass");
             assert!(!body.contains("Phase"), "no phases in this template");
-            assert!(body.contains("ABN 51 824 753 556"));
-            assert!(body.contains("orders@harbour.example.com.au"));
-            assert!(body.contains("not marketing"));
+            fixtures::assert_transactional_sign_off(body);
             assert!(!body.contains("http"));
         }
         let text = &rendered.text;
@@ -639,16 +637,10 @@ mod tests {
         assert_eq!(ctx.unanswered, ["Are deliverables on track?"]);
         assert!(ctx.holding.is_empty());
         let rendered = stage_overdue(&ctx).unwrap();
-        assert_eq!(rendered.unsubscribe_url, None, "internal");
-        let html = &rendered.html;
-        assert!(html.contains("Harbour &amp; Co Homewares"));
-        fixtures::assert_escapes_engagement_names(html);
-        assert!(!html.contains("href"));
-        for body in [html, &rendered.text] {
-            assert!(body.contains("ENG-000003"), "{body}");
-            assert!(body.contains("Execution"));
-            assert!(body.contains("3 of 6"));
-            assert!(body.contains("DELIVERY_TEAM"));
+        fixtures::assert_internal_stage_email(&rendered, "Execution", "3 of 6");
+        assert!(rendered.html.contains("Harbour &amp; Co Homewares"));
+        for body in [&rendered.html, &rendered.text] {
+            assert!(body.contains("DELIVERY_TEAM"), "{body}");
             assert!(body.contains("Revision round"));
             assert!(body.contains("5–20 business days"));
             assert!(body.contains("Friday 18 December 2026 at 5:00 pm AEDT"));
@@ -780,9 +772,7 @@ mod tests {
                 "the first ask"
             );
             assert!(!body.contains("answered since"));
-            assert!(body.contains("ABN 51 824 753 556"));
-            assert!(body.contains("orders@harbour.example.com.au"));
-            assert!(body.contains("not marketing"));
+            fixtures::assert_transactional_sign_off(body);
             assert!(!body.contains("http"));
         }
         let text = &rendered.text;

@@ -217,6 +217,30 @@ pub fn assert_escapes_engagement_names(html: &str) {
     assert!(!html.contains("<Jerry>") && !html.contains("<rebuild>"));
 }
 
+/// Asserts that `r` is an internal email (no unsubscribe link, no link in
+/// its HTML) about engagement 70 for "Tom & <Jerry>" that escapes both
+/// names and, in both bodies, names the engagement, `stage` and where the
+/// stage stands (`position`, "3 of 6").
+pub fn assert_internal_stage_email(r: &super::Rendered, stage: &str, position: &str) {
+    assert_eq!(r.unsubscribe_url, None, "internal");
+    assert_escapes_engagement_names(&r.html);
+    assert!(!r.html.contains("href"));
+    for body in [&r.html, &r.text] {
+        assert!(body.contains("ENG-000003"), "{body}");
+        assert!(body.contains(stage), "{body}");
+        assert!(body.contains(position), "{body}");
+    }
+}
+
+/// Asserts that an email body (HTML or text) signs off as `business()`
+/// does in a transactional email: its ABN, its email address and that it
+/// is not marketing.
+pub fn assert_transactional_sign_off(body: &str) {
+    assert!(body.contains("ABN 51 824 753 556"), "{body}");
+    assert!(body.contains("orders@harbour.example.com.au"), "{body}");
+    assert!(body.contains("not marketing"), "{body}");
+}
+
 /// Asserts that an email links nowhere and its text has no runs of blank
 /// lines.
 pub fn assert_unlinked_and_tidy(r: &super::Rendered) {

@@ -220,8 +220,8 @@ pub(super) async fn render(source: &Source<'_>) -> Result<Rendered, BoxDynError>
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::utc;
     use super::*;
-    use chrono::{DateTime, Utc};
     use entity::{
         ConsentStatus, GstRounding, OrderStatus, ProductKind, ShippingSpeed, order_line,
         sales_order,
@@ -229,12 +229,6 @@ mod tests {
 
     const SURVEY: &str = "https://shop.example.com.au/links/survey/s-token";
     const UNSUBSCRIBE: &str = "https://shop.example.com.au/links/unsubscribe/u-token";
-
-    fn utc(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .unwrap()
-            .with_timezone(&Utc)
-    }
 
     fn settings(abn: Option<&str>) -> business_settings::Model {
         business_settings::Model {

@@ -4,13 +4,13 @@
 //! template pair serves all six; each carries one link, the signed public
 //! tracking page.
 
+use super::closeout::local;
+use super::purchasing::day;
 use super::{Rendered, Source, render_pair};
 use apalis::prelude::BoxDynError;
-use chrono::{DateTime, NaiveDate, Utc};
 use domain::fulfilment::{self, Shipment, couriers};
 use domain::orders::{self, Order};
 use domain::platform::links::LinkPurpose;
-use domain::rules::calendar::DEFAULT_TZ;
 use domain::rules::remedies::WARRANTY_AGAINST_DEFECTS;
 use entity::{
     CourierCode, NotificationKind, TrackingStatus, TrackingSubStatus, tracking_checkpoint,
@@ -94,21 +94,6 @@ fn courier_name(code: Option<CourierCode>) -> Option<String> {
         .into_iter()
         .find(|c| c.code == code)
         .map(|c| c.name)
-}
-
-fn day(date: NaiveDate) -> String {
-    date.format("%A %-d %B %Y").to_string()
-}
-
-/// A moment as a Sydney reader says it: "Monday 30 November 2026 at 2:15 pm AEDT".
-fn local(at: DateTime<Utc>) -> String {
-    let t = at.with_timezone(&DEFAULT_TZ);
-    format!(
-        "{} at {} {}",
-        t.format("%A %-d %B %Y"),
-        t.format("%-I:%M %p").to_string().to_lowercase(),
-        t.format("%Z")
-    )
 }
 
 fn capitalised(text: &str) -> String {
@@ -357,18 +342,14 @@ pub(super) async fn render(source: &Source<'_>) -> Result<Rendered, BoxDynError>
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::utc;
     use super::*;
+    use chrono::NaiveDate;
     use entity::{
         ProductKind, ShipmentStage, ShippingSpeed, order_line, sales_order, shipment, shipment_item,
     };
 
     const LINK: &str = "https://shop.example.com.au/links/tracking/abc";
-
-    fn utc(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .unwrap()
-            .with_timezone(&Utc)
-    }
 
     fn order(authority_to_leave: bool) -> Order {
         let id = Uuid::from_u128(1);
@@ -414,6 +395,18 @@ mod tests {
             raw_code: message.into(),
             recorded_at: utc(at),
         }
+    }
+
+    /// A package whose courier reported one checkpoint, its status now.
+    fn reported(
+        at: &str,
+        status: TrackingStatus,
+        sub_status: Option<TrackingSubStatus>,
+        location: &str,
+        message: &str,
+    ) -> Shipment {
+        let only = checkpoint(at, status, sub_status, location, message);
+        package(status, sub_status, vec![only])
     }
 
     fn package(
@@ -534,16 +527,12 @@ mod tests {
 
     #[test]
     fn a_failed_attempt_says_what_happens_next() {
-        let s = package(
+        let s = reported(
+            "2026-11-25T03:00:00Z",
             TrackingStatus::AttemptFail,
             Some(TrackingSubStatus::NoOneHome),
-            vec![checkpoint(
-                "2026-11-25T03:00:00Z",
-                TrackingStatus::AttemptFail,
-                Some(TrackingSubStatus::NoOneHome),
-                "Local depot",
-                "Delivery attempted; nobody home",
-            )],
+            "Local depot",
+            "Delivery attempted; nobody home",
         );
         let rendered = email(News::AttemptFailed, &s, false);
         assert_tracking_link_only(&rendered);
@@ -619,16 +608,12 @@ mod tests {
 
     #[test]
     fn delivery_gives_the_sydney_time_and_the_warranty() {
-        let s = package(
+        let s = reported(
+            "2026-11-25T03:15:00Z",
             TrackingStatus::Delivered,
             Some(TrackingSubStatus::LeftSafe),
-            vec![checkpoint(
-                "2026-11-25T03:15:00Z",
-                TrackingStatus::Delivered,
-                Some(TrackingSubStatus::LeftSafe),
-                "Delivery address",
-                "Delivered",
-            )],
+            "Delivery address",
+            "Delivered",
         );
         let rendered = email(News::Delivered, &s, true);
         assert_eq!(rendered.subject, "Your order SO-000012 has been delivered");
