@@ -37,27 +37,52 @@ pub enum Answered<T = survey_response::Model> {
     AlreadyAnswered(T),
 }
 
-/// A valid answer.
+/// A valid answer to a survey: its rating or score, and its comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Answer {
-    rating: i32,
-    comment: Option<String>,
+pub(crate) struct Answer {
+    pub value: i32,
+    pub comment: Option<String>,
 }
 
-/// Check a rating and comment, reporting both at once: the rating must be
-/// 1 to 5 (OUT_OF_RANGE on `rating`); the comment is optional (blank is
-/// none), keeps its line breaks, and holds at most [`MAX_COMMENT_LEN`]
-/// characters (TOO_LONG) and no other control characters (INVALID_TEXT).
-fn parse(rating: i32, comment: Option<&str>) -> Result<Answer, DomainError> {
+/// Check an answer's rating or score (`field`, within `range`: else
+/// OUT_OF_RANGE saying `hint`) and its comment, reporting both at once: the
+/// comment is optional (blank is none), keeps its line breaks, and holds at
+/// most [`MAX_COMMENT_LEN`] characters (TOO_LONG) and no other control
+/// characters (INVALID_TEXT).
+pub(crate) fn parse_answer(
+    field: &str,
+    value: i32,
+    range: std::ops::RangeInclusive<i32>,
+    hint: &str,
+    comment: Option<&str>,
+) -> Result<Answer, DomainError> {
     let mut fields = Fields::new();
-    fields.ensure(
-        RATINGS.contains(&rating),
-        "rating",
-        ErrorCode::OutOfRange,
-        "choose a rating from 1 to 5",
-    );
+    fields.ensure(range.contains(&value), field, ErrorCode::OutOfRange, hint);
     let comment = fields.free_text(&["comment"], "comment", comment, MAX_COMMENT_LEN);
-    fields.finish(|| Some(Answer { rating, comment }))
+    fields.finish(|| Some(Answer { value, comment }))
+}
+
+/// The fields and codes an answer was refused with (for tests).
+#[cfg(test)]
+pub(crate) fn refusals(parsed: Result<Answer, DomainError>) -> Vec<(String, ErrorCode)> {
+    match parsed {
+        Err(DomainError::Rejected(errors)) => errors
+            .into_iter()
+            .map(|e| (e.field.join("."), e.code))
+            .collect(),
+        other => panic!("not refused: {other:?}"),
+    }
+}
+
+/// Check a rating (1 to 5, on `rating`) and comment (see [`parse_answer`]).
+fn parse(rating: i32, comment: Option<&str>) -> Result<Answer, DomainError> {
+    parse_answer(
+        "rating",
+        rating,
+        RATINGS,
+        "choose a rating from 1 to 5",
+        comment,
+    )
 }
 
 /// Store the answer to `order_id`'s survey, unless the order was answered
@@ -85,7 +110,7 @@ pub async fn answer(
     let row = survey_response::ActiveModel {
         id: Set(Uuid::now_v7()),
         order_id: Set(order_id),
-        rating: Set(answer.rating),
+        rating: Set(answer.value),
         comment: Set(answer.comment),
         answered_at: Set(now),
     };
@@ -178,19 +203,13 @@ mod tests {
     use super::*;
 
     fn refused(rating: i32, comment: Option<&str>) -> Vec<(String, ErrorCode)> {
-        let Err(DomainError::Rejected(errors)) = parse(rating, comment) else {
-            panic!("{rating} {comment:?} accepted");
-        };
-        errors
-            .into_iter()
-            .map(|e| (e.field.join("."), e.code))
-            .collect()
+        refusals(parse(rating, comment))
     }
 
     #[test]
     fn ratings_run_from_one_to_five() {
         for rating in 1..=5 {
-            assert_eq!(parse(rating, None).unwrap().rating, rating);
+            assert_eq!(parse(rating, None).unwrap().value, rating);
         }
         for rating in [0, 6, -1, i32::MAX] {
             assert_eq!(

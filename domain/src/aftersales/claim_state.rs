@@ -60,7 +60,7 @@ pub fn apply(status: ClaimStatus, event: Event) -> Result<ClaimStatus, Illegal> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sea_orm::Iterable;
+    use crate::aftersales::{assert_ended, assert_exactly};
 
     const EVENTS: [Event; 7] = [
         Event::Assess { failed: true },
@@ -107,32 +107,20 @@ mod tests {
                 S::AwaitingRemedy,
             ),
         ];
-        for from in ClaimStatus::iter() {
-            for event in EVENTS {
-                let expected = allowed
-                    .iter()
-                    .find(|(f, e, _)| *f == from && *e == event)
-                    .map(|(_, _, to)| *to);
-                match expected {
-                    Some(to) => assert_eq!(apply(from, event), Ok(to), "{from:?} {event:?}"),
-                    None => assert_eq!(
-                        apply(from, event),
-                        Err(Illegal { from, event }),
-                        "{from:?} {event:?}"
-                    ),
-                }
-            }
-        }
+        assert_exactly(&EVENTS, &allowed, apply, |from, event| Illegal {
+            from,
+            event,
+        });
     }
 
     #[test]
     fn ended_claims_stay_ended_and_only_an_assessment_ends_one_without_a_remedy() {
-        for end in [S::Remedied, S::NotFailed, S::Withdrawn] {
-            assert!(!OPEN.contains(&end));
-            for event in EVENTS {
-                assert!(apply(end, event).is_err(), "{end:?} {event:?}");
-            }
-        }
+        assert_ended(
+            &[S::Remedied, S::NotFailed, S::Withdrawn],
+            &OPEN,
+            &EVENTS,
+            apply,
+        );
         // A remedy under way cannot be withdrawn or dropped: it is delivered
         // or falls back to choosing another.
         assert!(apply(S::RemedyInProgress, Event::Withdraw).is_err());

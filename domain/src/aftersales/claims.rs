@@ -18,7 +18,7 @@ use crate::invoices::Invoice;
 use crate::kernel::db::find_row;
 use crate::kernel::{
     Committed, Ctx, DomainError, ErrorCode, Fields, Page, PageRequest, Permission, Scope, Write,
-    fetch_page_sorted,
+    fetch_scoped_page,
 };
 use crate::platform::numbering;
 use crate::rules::calendar::BusinessCalendar;
@@ -178,10 +178,7 @@ crate::find_by_id! {
 }
 
 fn visible_to(ctx: &Ctx, c: &guarantee_claim::Model) -> bool {
-    match Scope::of_ctx(ctx) {
-        Scope::All => true,
-        scope => c.customer_id.is_some_and(|p| scope.permits(p)),
-    }
+    Scope::of_ctx(ctx).sees(c.customer_id)
 }
 
 /// A claim the caller may see: staff any, a customer its own (another's
@@ -213,12 +210,7 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<guarantee_claim::Model>, DomainError> {
     Permission::LodgeClaims.require(ctx)?;
-    let Some(mut query) = Scope::of_ctx(ctx).restrict(
-        guarantee_claim::Entity::find(),
-        guarantee_claim::Column::CustomerId,
-    ) else {
-        return Ok(Page::empty(page));
-    };
+    let mut query = guarantee_claim::Entity::find();
     if let Some(s) = filter.status {
         query = query.filter(guarantee_claim::Column::Status.eq(s));
     }
@@ -234,12 +226,12 @@ pub async fn list(
     if let Some(s) = filter.severity {
         query = query.filter(guarantee_claim::Column::Severity.eq(s));
     }
-    Ok(
-        fetch_page_sorted(db, query, guarantee_claim::Column::Id, page, false, |c| {
-            c.id
-        })
-        .await?,
-    )
+    let scope = Scope::of_ctx(ctx);
+    let (party, id) = (
+        guarantee_claim::Column::CustomerId,
+        guarantee_claim::Column::Id,
+    );
+    Ok(fetch_scoped_page(db, scope, query, party, id, page, |c| c.id).await?)
 }
 
 // ---- Writing -----------------------------------------------------------
@@ -365,10 +357,7 @@ pub async fn lodge(
                 }
                 None => None,
             };
-            let own = |o: &sales_order::Model| match scope {
-                Scope::All => true,
-                s => o.customer_id.is_some_and(|c| s.permits(c)),
-            };
+            let own = |o: &sales_order::Model| scope.sees(o.customer_id);
             match (line, order) {
                 (Some(line), Some(order)) if own(&order) => {
                     if supplied(order.status, line.kind) {
@@ -584,12 +573,7 @@ pub async fn assess(
     })
     .await?;
     if let Some(due_at) = due_at {
-        let plan = TimerPlan {
-            kind: timer_kind::REMEDY_DUE,
-            subject_id: after.id,
-            due_at,
-            payload: serde_json::json!({}),
-        };
+        let plan = TimerPlan::new(timer_kind::REMEDY_DUE, after.id, due_at);
         timers::plan(w.conn(), &plan, now).await?;
     }
     w.commit(after).await

@@ -31,6 +31,38 @@ crate::children! {
     remedy_step: SubjectId / subject_id by Id;
 }
 
+/// Assert that a status machine's `apply` allows exactly the `allowed`
+/// (from, event, to) steps among every status and every event of `events`,
+/// and refuses every other with `illegal(from, event)`.
+#[cfg(test)]
+pub(crate) fn assert_exactly<S, E, I>(
+    events: &[E],
+    allowed: &[(S, E, S)],
+    apply: impl Fn(S, E) -> Result<S, I>,
+    illegal: impl Fn(S, E) -> I,
+) where
+    S: sea_orm::Iterable + Copy + PartialEq + std::fmt::Debug,
+    E: Copy + PartialEq + std::fmt::Debug,
+    I: PartialEq + std::fmt::Debug,
+{
+    for from in S::iter() {
+        for &event in events {
+            let expected = allowed
+                .iter()
+                .find(|(f, e, _)| *f == from && *e == event)
+                .map(|(_, _, to)| *to);
+            match expected {
+                Some(to) => assert_eq!(apply(from, event), Ok(to), "{from:?} {event:?}"),
+                None => assert_eq!(
+                    apply(from, event),
+                    Err(illegal(from, event)),
+                    "{from:?} {event:?}"
+                ),
+            }
+        }
+    }
+}
+
 // ---- Steps ------------------------------------------------------------
 
 /// The `claim.step` / `return.step` event (subject: the step).
@@ -305,4 +337,76 @@ pub async fn holds_closure<C: ConnectionTrait>(conn: &C, order_id: Uuid) -> Resu
         .one(conn)
         .await?;
     Ok(open_returns.is_some())
+}
+
+/// Assert that every status of `ended` is not among `open` and that `apply`
+/// refuses every event of `events` from it.
+#[cfg(test)]
+pub(crate) fn assert_ended<S, E, T, I>(
+    ended: &[S],
+    open: &[S],
+    events: &[E],
+    apply: impl Fn(S, E) -> Result<T, I>,
+) where
+    S: Copy + PartialEq + std::fmt::Debug,
+    E: Copy + std::fmt::Debug,
+{
+    for &end in ended {
+        assert!(!open.contains(&end));
+        for &event in events {
+            assert!(apply(end, event).is_err(), "{end:?} {event:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{assert_ended, assert_exactly};
+    use Light::{Broken, Off, On};
+
+    /// A light switch, which may also be broken for good.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, sea_orm::EnumIter)]
+    enum Light {
+        Off,
+        On,
+        Broken,
+    }
+
+    /// Switch to `to`: ON only from OFF, OFF only from ON.
+    fn flip(from: Light, to: Light) -> Result<Light, (Light, Light)> {
+        match (from, to) {
+            (Off, On) | (On, Off) => Ok(to),
+            _ => Err((from, to)),
+        }
+    }
+
+    const ALLOWED: [(Light, Light, Light); 2] = [(Off, On, On), (On, Off, Off)];
+
+    #[test]
+    fn exactly_the_allowed_steps_pass() {
+        assert_exactly(&[Off, On], &ALLOWED, flip, |s, e| (s, e));
+    }
+
+    #[test]
+    #[should_panic]
+    fn a_missing_step_fails() {
+        assert_exactly(&[Off, On], &ALLOWED[..1], flip, |s, e| (s, e));
+    }
+
+    #[test]
+    #[should_panic]
+    fn a_wrong_refusal_fails() {
+        assert_exactly(&[Off, On], &ALLOWED, flip, |s, _| (s, s));
+    }
+
+    #[test]
+    fn an_ended_status_allows_nothing() {
+        assert_ended(&[Broken], &[Off, On], &[Off, On], flip);
+    }
+
+    #[test]
+    #[should_panic]
+    fn an_ended_status_that_allows_a_step_fails() {
+        assert_ended(&[Off], &[On], &[Off, On], flip);
+    }
 }

@@ -68,7 +68,7 @@ pub fn apply(status: ReturnStatus, event: Event) -> Result<ReturnStatus, Illegal
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sea_orm::Iterable;
+    use crate::aftersales::{assert_ended, assert_exactly};
 
     const EVENTS: [Event; 9] = [
         Event::Approve,
@@ -128,32 +128,20 @@ mod tests {
             (S::Refunding, E::RefundFailed, S::Received),
             (S::Replacing, E::ReplacementDelivered, S::Completed),
         ];
-        for from in ReturnStatus::iter() {
-            for event in EVENTS {
-                let expected = allowed
-                    .iter()
-                    .find(|(f, e, _)| *f == from && *e == event)
-                    .map(|(_, _, to)| *to);
-                match expected {
-                    Some(to) => assert_eq!(apply(from, event), Ok(to), "{from:?} {event:?}"),
-                    None => assert_eq!(
-                        apply(from, event),
-                        Err(Illegal { from, event }),
-                        "{from:?} {event:?}"
-                    ),
-                }
-            }
-        }
+        assert_exactly(&EVENTS, &allowed, apply, |from, event| Illegal {
+            from,
+            event,
+        });
     }
 
     #[test]
     fn ended_returns_stay_ended_and_received_goods_cannot_be_cancelled() {
-        for end in [S::Completed, S::Rejected, S::Cancelled] {
-            assert!(!OPEN.contains(&end));
-            for event in EVENTS {
-                assert!(apply(end, event).is_err(), "{end:?} {event:?}");
-            }
-        }
+        assert_ended(
+            &[S::Completed, S::Rejected, S::Cancelled],
+            &OPEN,
+            &EVENTS,
+            apply,
+        );
         for open in OPEN {
             // Every open status has a way on.
             assert!(EVENTS.iter().any(|e| apply(open, *e).is_ok()), "{open:?}");

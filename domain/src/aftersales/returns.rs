@@ -28,7 +28,7 @@ use crate::kernel::db::find_row;
 use crate::kernel::db::group_rows;
 use crate::kernel::{
     Committed, Ctx, DomainError, ErrorCode, Fields, Page, PageRequest, Permission, Scope, Write,
-    fetch_page_sorted,
+    fetch_scoped_page,
 };
 use crate::orders::{self, Order};
 use crate::platform::numbering;
@@ -199,10 +199,7 @@ pub async fn find<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<Retur
 }
 
 fn visible(ctx: &Ctx, request: &return_request::Model) -> bool {
-    match Scope::of_ctx(ctx) {
-        Scope::All => true,
-        scope => request.customer_id.is_some_and(|c| scope.permits(c)),
-    }
+    Scope::of_ctx(ctx).sees(request.customer_id)
 }
 
 /// A return the caller may see; another customer's looks missing.
@@ -232,12 +229,7 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<Return>, DomainError> {
     Permission::LodgeClaims.require(ctx)?;
-    let Some(mut query) = Scope::of_ctx(ctx).restrict(
-        return_request::Entity::find(),
-        return_request::Column::CustomerId,
-    ) else {
-        return Ok(Page::empty(page));
-    };
+    let mut query = return_request::Entity::find();
     if let Some(s) = filter.status {
         query = query.filter(return_request::Column::Status.eq(s));
     }
@@ -250,8 +242,12 @@ pub async fn list(
     if let Some(c) = filter.customer_id {
         query = query.filter(return_request::Column::CustomerId.eq(c));
     }
-    let page =
-        fetch_page_sorted(db, query, return_request::Column::Id, page, false, |r| r.id).await?;
+    let scope = Scope::of_ctx(ctx);
+    let (party, id) = (
+        return_request::Column::CustomerId,
+        return_request::Column::Id,
+    );
+    let page = fetch_scoped_page(db, scope, query, party, id, page, |r| r.id).await?;
     let mut lines = group_rows(lines_of(db, &page.ids()).await?, |l| l.return_id);
     Ok(page.map(|id, request| Return {
         request,
@@ -1208,20 +1204,30 @@ pub async fn on_approval_closed(
     }
 }
 
+/// The return whose `column` holds `value` (a refund or replacement order
+/// settling it), locked for this write; `None` when no return has it.
+async fn locked_where(
+    w: &Write<'_>,
+    column: return_request::Column,
+    value: Uuid,
+) -> Result<Option<Return>, DbErr> {
+    let Some(found) = return_request::Entity::find()
+        .filter(column.eq(value))
+        .one(w.conn())
+        .await?
+    else {
+        return Ok(None);
+    };
+    load(w.conn(), found.id, true).await
+}
+
 /// A card refund paying a return ended: SUCCEEDED completes it with the
 /// refund's adjustment note; FAILED sends it back to RECEIVED.
 pub async fn on_refund_outcome(
     w: &mut Write<'_>,
     refund: &refund::Model,
 ) -> Result<(), DomainError> {
-    let Some(found) = return_request::Entity::find()
-        .filter(return_request::Column::RefundId.eq(refund.id))
-        .one(w.conn())
-        .await?
-    else {
-        return Ok(());
-    };
-    let Some(r) = load(w.conn(), found.id, true).await? else {
+    let Some(r) = locked_where(w, return_request::Column::RefundId, refund.id).await? else {
         return Ok(());
     };
     let before = r.request;
@@ -1252,14 +1258,8 @@ pub async fn on_replacement_delivered(
     w: &mut Write<'_>,
     order: &sales_order::Model,
 ) -> Result<(), DomainError> {
-    let Some(found) = return_request::Entity::find()
-        .filter(return_request::Column::ReplacementOrderId.eq(order.id))
-        .one(w.conn())
-        .await?
-    else {
-        return Ok(());
-    };
-    let Some(r) = load(w.conn(), found.id, true).await? else {
+    let column = return_request::Column::ReplacementOrderId;
+    let Some(r) = locked_where(w, column, order.id).await? else {
         return Ok(());
     };
     if r.request.status != ReturnStatus::Replacing {
@@ -1271,10 +1271,7 @@ pub async fn on_replacement_delivered(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn day(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
+    use crate::rules::fixtures::day;
 
     #[test]
     fn change_of_mind_is_refused_without_a_policy_and_after_its_window() {

@@ -11,7 +11,7 @@ pub mod subjects;
 use crate::business_time::timers::{self, TimerPlan};
 use crate::kernel::{
     Actor, Committed, Ctx, DomainError, ErrorCode, Fields, Page, PageRequest, Permission, Scope,
-    Versioned, Write, fetch_page,
+    Versioned, Write, fetch_scoped_page,
 };
 use crate::rules::calendar::BusinessCalendar;
 use crate::rules::money::Money;
@@ -264,12 +264,7 @@ pub async fn request_in_with_id(
             (timer_kind::FOLLOW_UP, follow_up_at),
             (timer_kind::DUE, due_at),
         ] {
-            let plan = TimerPlan {
-                kind,
-                subject_id: request.id,
-                due_at: due,
-                payload: serde_json::json!({}),
-            };
+            let plan = TimerPlan::new(kind, request.id, due);
             timers::plan(w.conn(), &plan, now).await?;
         }
     }
@@ -365,10 +360,7 @@ async fn decisions_of<C: ConnectionTrait>(
 /// The ownership rule for requests: staff see all; a customer only those
 /// about its own subjects.
 fn visible_to(ctx: &Ctx, request: &approval_request::Model) -> bool {
-    match Scope::of_ctx(ctx) {
-        Scope::All => true,
-        scope => request.owner_party_id.is_some_and(|p| scope.permits(p)),
-    }
+    Scope::of_ctx(ctx).sees(request.owner_party_id)
 }
 
 /// A request the caller may see: staff see all; a customer only those about
@@ -478,20 +470,7 @@ pub async fn withdraw_in(w: &mut Write<'_>, id: Uuid) -> Result<(), DomainError>
         return Ok(());
     }
     let now = w.now();
-    let request = update_request(
-        w,
-        &before.request,
-        ApprovalStatus::Cancelled,
-        None,
-        before.request.escalated_to_role,
-        now,
-    )
-    .await?;
-    let after = Approval {
-        request,
-        decisions: before.decisions.clone(),
-    };
-    close_if_done(w, &after).await?;
+    let after = close_as(w, &before, ApprovalStatus::Cancelled, now).await?;
     w.audit(
         SUBJECT_TYPE,
         id,
@@ -512,20 +491,7 @@ pub async fn cancel(
     let before = visible_for_update(w.conn(), ctx, id).await?;
     state::apply(&before.state(), Event::Cancel { actor: &ctx.actor }).map_err(refusal)?;
     let now = w.now();
-    let request = update_request(
-        &mut w,
-        &before.request,
-        ApprovalStatus::Cancelled,
-        None,
-        before.request.escalated_to_role,
-        now,
-    )
-    .await?;
-    let after = Approval {
-        request,
-        decisions: before.decisions.clone(),
-    };
-    close_if_done(&mut w, &after).await?;
+    let after = close_as(&mut w, &before, ApprovalStatus::Cancelled, now).await?;
     w.commit_audited(SUBJECT_TYPE, id, "approval.cancelled", Some(&before), after)
         .await
 }
@@ -571,6 +537,25 @@ async fn update_request(
         .await
 }
 
+/// Close `before` as `status` (CANCELLED, EXPIRED) at `now`, awaiting no
+/// one, with the decisions it has; it waits for nothing more, and its
+/// subject moves on.
+async fn close_as(
+    w: &mut Write<'_>,
+    before: &Approval,
+    status: ApprovalStatus,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Approval, DomainError> {
+    let escalated_to = before.request.escalated_to_role;
+    let request = update_request(w, &before.request, status, None, escalated_to, now).await?;
+    let after = Approval {
+        request,
+        decisions: before.decisions.clone(),
+    };
+    close_if_done(w, &after).await?;
+    Ok(after)
+}
+
 /// A closed request waits for nothing more, and its subject moves on.
 async fn close_if_done(w: &mut Write<'_>, approval: &Approval) -> Result<(), DomainError> {
     if approval.request.status == ApprovalStatus::Pending {
@@ -600,12 +585,7 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<approval_request::Model>, DomainError> {
     Permission::UseApprovals.require(ctx)?;
-    let Some(mut query) = Scope::of_ctx(ctx).restrict(
-        approval_request::Entity::find(),
-        approval_request::Column::OwnerPartyId,
-    ) else {
-        return Ok(Page::empty(page));
-    };
+    let mut query = approval_request::Entity::find();
     if let Some(kind) = filter.kind {
         query = query.filter(approval_request::Column::Kind.eq(kind));
     }
@@ -618,7 +598,12 @@ pub async fn list(
     if filter.awaiting_me {
         query = query.filter(awaiting(&ctx.actor));
     }
-    Ok(fetch_page(db, query, approval_request::Column::Id, page, |r| r.id).await?)
+    let scope = Scope::of_ctx(ctx);
+    let (party, id) = (
+        approval_request::Column::OwnerPartyId,
+        approval_request::Column::Id,
+    );
+    Ok(fetch_scoped_page(db, scope, query, party, id, page, |r| r.id).await?)
 }
 
 /// Pending requests `actor` may decide now (the SQL twin of `State::awaits`).
@@ -688,20 +673,7 @@ pub async fn on_due(
             )
         }
         _ => {
-            let request = update_request(
-                &mut w,
-                &before.request,
-                ApprovalStatus::Expired,
-                None,
-                before.request.escalated_to_role,
-                now,
-            )
-            .await?;
-            let after = Approval {
-                request,
-                decisions: before.decisions.clone(),
-            };
-            close_if_done(&mut w, &after).await?;
+            let after = close_as(&mut w, &before, ApprovalStatus::Expired, now).await?;
             (after, "approval.expired", None)
         }
     };

@@ -56,7 +56,17 @@ pub struct TimerPlan<'a> {
     pub payload: serde_json::Value,
 }
 
-impl TimerPlan<'_> {
+impl<'a> TimerPlan<'a> {
+    /// A plan whose handler needs nothing but the subject (an empty payload).
+    pub fn new(kind: &'a str, subject_id: Uuid, due_at: DateTime<Utc>) -> Self {
+        TimerPlan {
+            kind,
+            subject_id,
+            due_at,
+            payload: serde_json::json!({}),
+        }
+    }
+
     fn row(&self, generation: i32, now: DateTime<Utc>) -> timer::ActiveModel {
         timer::ActiveModel {
             id: Set(Uuid::now_v7()),

@@ -145,6 +145,27 @@ pub(crate) struct Change<'a> {
     pub reason: &'a str,
 }
 
+impl<'a> Change<'a> {
+    /// `quantity` units (negative: out) at an existing `level`, its product,
+    /// location, batch and expiry, as a `kind` movement.
+    pub(crate) fn at(
+        level: &'a stock_level::Model,
+        quantity: i32,
+        kind: MovementKind,
+        reason: &'a str,
+    ) -> Self {
+        Change {
+            product_id: level.product_id,
+            location_id: level.location_id,
+            batch_code: &level.batch_code,
+            expires_on: level.expires_on,
+            quantity,
+            kind,
+            reason,
+        }
+    }
+}
+
 /// Apply a change: the level exists from the first change on, on hand moves
 /// by one conditional update that keeps it covering what is reserved (else
 /// INSUFFICIENT_STOCK on `quantity`), and the movement and audit entry are

@@ -9,7 +9,7 @@ use crate::consent::{self, CommercialSend};
 use crate::kernel::db::find_for_update;
 use crate::kernel::{
     Committed, Ctx, DomainError, ErrorCode, Fields, Page, PageRequest, Permission, Scope, Write,
-    fetch_page,
+    fetch_scoped_page,
 };
 use crate::platform::outbox::topic;
 use crate::rules::calendar::BusinessCalendar;
@@ -140,13 +140,9 @@ pub(crate) async fn on_delivered(
             }
             if let Some(ends) = ends {
                 let day = reminder_on(starts, ends);
-                let plan = TimerPlan {
-                    kind: super::timer_kind::WARRANTY_REMINDER,
-                    subject_id: id,
-                    due_at: calendar
-                        .local_to_utc(day.and_hms_opt(REMINDER_HOUR, 0, 0).expect("a valid hour")),
-                    payload: serde_json::json!({}),
-                };
+                let due_at = calendar
+                    .local_to_utc(day.and_hms_opt(REMINDER_HOUR, 0, 0).expect("a valid hour"));
+                let plan = TimerPlan::new(super::timer_kind::WARRANTY_REMINDER, id, due_at);
                 timers::plan_once(w.conn(), &plan, now).await?;
             }
         }
@@ -188,10 +184,12 @@ pub async fn of_customer(
 ) -> Result<Page<customer_asset::Model>, DomainError> {
     let query =
         customer_asset::Entity::find().filter(customer_asset::Column::CustomerId.eq(customer_id));
-    let Some(query) = Scope::of_ctx(ctx).restrict(query, customer_asset::Column::CustomerId) else {
-        return Ok(Page::empty(page));
-    };
-    Ok(fetch_page(db, query, customer_asset::Column::Id, page, |a| a.id).await?)
+    let scope = Scope::of_ctx(ctx);
+    let (party, id) = (
+        customer_asset::Column::CustomerId,
+        customer_asset::Column::Id,
+    );
+    Ok(fetch_scoped_page(db, scope, query, party, id, page, |a| a.id).await?)
 }
 
 /// Who a warranty's renewal reminder goes to (the payload of its

@@ -62,12 +62,11 @@ pub async fn plan_follow_up<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let settings = crate::settings::current(conn).await?;
-    let plan = TimerPlan {
-        kind: timer_kind::FOLLOW_UP,
-        subject_id: order_id,
-        due_at: delivered_at + Duration::days(i64::from(settings.follow_up_after_days)),
-        payload: serde_json::json!({}),
-    };
+    let plan = TimerPlan::new(
+        timer_kind::FOLLOW_UP,
+        order_id,
+        delivered_at + Duration::days(i64::from(settings.follow_up_after_days)),
+    );
     timers::plan_once(conn, &plan, now).await.map(|_| ())
 }
 
@@ -199,7 +198,7 @@ pub async fn run_daily(
 
 /// Close one delivered order; `false` when it is no longer DELIVERED.
 async fn close(db: &DatabaseConnection, ctx: &Ctx, id: Uuid) -> Result<bool, DomainError> {
-    let mut w = Write::begin(db, ctx, Permission::ManageOrders).await?;
+    let w = Write::begin(db, ctx, Permission::ManageOrders).await?;
     let Some(before) = crate::kernel::db::find_for_update::<sales_order::Entity, _>(w.conn(), id)
         .await?
         .filter(|o| o.status == OrderStatus::Delivered)
@@ -215,27 +214,16 @@ async fn close(db: &DatabaseConnection, ctx: &Ctx, id: Uuid) -> Result<bool, Dom
     let status = order_state::apply(before.status, Event::Close)
         .map_err(|i| DomainError::internal(format!("closing from {:?}", i.from)))?;
     let now = w.now();
-    let after = w
-        .change::<sales_order::Entity>(id, before.version, |o| {
-            o.status = Set(status);
-            o.closed_at = Set(Some(now));
-        })
-        .await?;
-    w.audit(
-        crate::orders::SUBJECT_TYPE,
-        id,
-        "order.closed",
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    w.commit(()).await?;
-    Ok(true)
+    commit_change(w, &before, "order.closed", |o| {
+        o.status = Set(status);
+        o.closed_at = Set(Some(now));
+    })
+    .await
 }
 
 /// Archive one closed order; `false` when it is not a closed, unarchived one.
 async fn archive(db: &DatabaseConnection, ctx: &Ctx, id: Uuid) -> Result<bool, DomainError> {
-    let mut w = Write::begin(db, ctx, Permission::ManageOrders).await?;
+    let w = Write::begin(db, ctx, Permission::ManageOrders).await?;
     let Some(before) = crate::kernel::db::find_for_update::<sales_order::Entity, _>(w.conn(), id)
         .await?
         .filter(|o| o.status == OrderStatus::Closed && !o.archived)
@@ -243,20 +231,27 @@ async fn archive(db: &DatabaseConnection, ctx: &Ctx, id: Uuid) -> Result<bool, D
         return Ok(false);
     };
     let now = w.now();
+    commit_change(w, &before, "order.archived", |o| {
+        o.archived = Set(true);
+        o.archived_at = Set(Some(now));
+    })
+    .await
+}
+
+/// Change the locked order `before` as the daily run moves it on (audited
+/// as `action`) and commit; `true`: it moved.
+async fn commit_change(
+    mut w: Write<'_>,
+    before: &sales_order::Model,
+    action: &str,
+    change: impl FnOnce(&mut sales_order::ActiveModel),
+) -> Result<bool, DomainError> {
     let after = w
-        .change::<sales_order::Entity>(id, before.version, |o| {
-            o.archived = Set(true);
-            o.archived_at = Set(Some(now));
-        })
+        .change::<sales_order::Entity>(before.id, before.version, change)
         .await?;
-    w.audit(
-        crate::orders::SUBJECT_TYPE,
-        id,
-        "order.archived",
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
+    let subject = crate::orders::SUBJECT_TYPE;
+    w.audit(subject, before.id, action, Some(before), Some(&after))
+        .await?;
     w.commit(()).await?;
     Ok(true)
 }

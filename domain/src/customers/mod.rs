@@ -5,7 +5,7 @@
 
 use crate::kernel::{
     Committed, Ctx, DomainError, Fields, IdempotencyKey, Page, PageRequest, Patch, Permission,
-    Scope, Versioned, Write, fetch_page, text_contains,
+    Scope, Versioned, Write, fetch_scoped_page, text_contains,
 };
 use crate::platform::outbox::topic;
 use crate::rules::abn::Abn;
@@ -219,13 +219,12 @@ pub async fn list(
     search: Option<&str>,
     page: PageRequest,
 ) -> Result<Page<party::Model>, DbErr> {
-    let Some(mut query) = Scope::of_ctx(ctx).restrict(customers(), party::Column::Id) else {
-        return Ok(Page::empty(page));
-    };
+    let mut query = customers();
     if let Some(matches) = text_contains(party::Column::SearchText, search) {
         query = query.filter(matches);
     }
-    fetch_page(db, query, party::Column::Id, page, |m| m.id).await
+    let (scope, id) = (Scope::of_ctx(ctx), party::Column::Id);
+    fetch_scoped_page(db, scope, query, id, id, page, |m| m.id).await
 }
 
 #[cfg(test)]

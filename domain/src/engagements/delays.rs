@@ -306,13 +306,7 @@ pub async fn on_escalation_due(
 mod tests {
     use super::*;
 
-    fn day(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
-    fn cal() -> BusinessCalendar {
-        BusinessCalendar::sydney([])
-    }
+    use crate::rules::fixtures::{day, weekends_only as cal};
 
     #[test]
     fn a_delay_slips_the_plan_by_business_days_and_is_significant_at_the_threshold() {

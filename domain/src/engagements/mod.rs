@@ -23,7 +23,7 @@ use crate::kernel::db::children_of;
 use crate::kernel::db::find_for_update;
 use crate::kernel::{
     Committed, Ctx, DomainError, ErrorCode, FieldError, Fields, Page, PageRequest, Permission,
-    Role, Scope, Write, fetch_page, fetch_page_sorted,
+    Role, Scope, Write, fetch_page_sorted, fetch_scoped_page,
 };
 use crate::platform::numbering;
 use crate::platform::outbox::topic;
@@ -457,10 +457,9 @@ pub async fn list(
     if let Some(customer) = filter.customer_id {
         query = query.filter(engagement::Column::CustomerId.eq(customer));
     }
-    let Some(query) = Scope::of_ctx(ctx).restrict(query, engagement::Column::CustomerId) else {
-        return Ok(Page::empty(page));
-    };
-    let page = fetch_page(db, query, engagement::Column::Id, page, |e| e.id).await?;
+    let scope = Scope::of_ctx(ctx);
+    let (party, id) = (engagement::Column::CustomerId, engagement::Column::Id);
+    let page = fetch_scoped_page(db, scope, query, party, id, page, |e| e.id).await?;
     let ids = page.ids();
     let rows = page.items.into_iter().map(|(_, e)| e).collect();
     Ok(Page {
@@ -644,6 +643,21 @@ async fn lock_editable(w: &Write<'_>, id: Uuid) -> Result<(Engagement, Template)
     Ok((found, template))
 }
 
+/// An open write on an engagement whose stages are being worked
+/// (WORK_ENGAGEMENTS), locked with its template; refused with
+/// ILLEGAL_TRANSITION unless its status lets work go on.
+async fn begin_work<'a>(
+    db: &DatabaseConnection,
+    ctx: &'a Ctx,
+    id: Uuid,
+) -> Result<(Write<'a>, Engagement, Template), DomainError> {
+    let w = Write::begin(db, ctx, Permission::WorkEngagements).await?;
+    let (found, template) = lock(&w, id).await?;
+    state::apply(found.engagement.status, Event::Work)
+        .map_err(|i| illegal(&found.engagement, i))?;
+    Ok((w, found, template))
+}
+
 fn illegal(e: &engagement::Model, i: state::Illegal) -> DomainError {
     DomainError::rejected(
         &["engagementId"],
@@ -785,10 +799,8 @@ pub async fn complete_output(
     ctx: &Ctx,
     input: &OutputInput,
 ) -> Result<Committed<Engagement>, DomainError> {
-    let mut w = Write::begin(db, ctx, Permission::WorkEngagements).await?;
-    let (before, template) = lock(&w, input.engagement_id).await?;
+    let (mut w, before, template) = begin_work(db, ctx, input.engagement_id).await?;
     let e = &before.engagement;
-    state::apply(e.status, Event::Work).map_err(|i| illegal(e, i))?;
     let stage = current_stage(ctx, e, &template)?;
     let mut fields = Fields::new();
     let evidence = fields.text("evidence", &input.evidence, 2000);
@@ -901,10 +913,8 @@ pub async fn record_decision(
     calendar: &BusinessCalendar,
     input: &DecisionInput,
 ) -> Result<Committed<Engagement>, DomainError> {
-    let mut w = Write::begin(db, ctx, Permission::WorkEngagements).await?;
-    let (before, template) = lock(&w, input.engagement_id).await?;
+    let (mut w, before, template) = begin_work(db, ctx, input.engagement_id).await?;
     let e = &before.engagement;
-    state::apply(e.status, Event::Work).map_err(|i| illegal(e, i))?;
     let stage = current_stage(ctx, e, &template)?;
     let today = calendar.local_date(w.now());
     let mut fields = Fields::new();
@@ -1062,10 +1072,8 @@ async fn leave_stage(
     id: Uuid,
     closing: bool,
 ) -> Result<Committed<Engagement>, DomainError> {
-    let mut w = Write::begin(db, ctx, Permission::WorkEngagements).await?;
-    let (before, template) = lock(&w, id).await?;
+    let (mut w, before, template) = begin_work(db, ctx, id).await?;
     let e = &before.engagement;
-    state::apply(e.status, Event::Work).map_err(|i| illegal(e, i))?;
     let last = template.definition.stages.len().saturating_sub(1);
     if closing && e.stage_index as usize != last {
         return Err(DomainError::rejected(

@@ -6,7 +6,8 @@
 //! category and the NPS of a set of answers.
 
 use super::SUBJECT_TYPE;
-use crate::kernel::{DomainError, ErrorCode, Fields};
+use crate::kernel::{DomainError, ErrorCode};
+use crate::surveys::Answer;
 use chrono::{DateTime, Utc};
 use entity::{EngagementStatus, nps_response};
 use sea_orm::{
@@ -98,27 +99,16 @@ pub fn nps(promoters: i64, detractors: i64, responses: i64) -> Option<i32> {
 /// that stands.
 pub type Answered = crate::surveys::Answered<nps_response::Model>;
 
-/// A valid answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Answer {
-    score: i32,
-    comment: Option<String>,
-}
-
-/// Check a score and comment, reporting both at once: the score must be
-/// 0 to 10 (OUT_OF_RANGE on `score`); the comment follows the satisfaction
-/// survey's rules (optional, keeps its line breaks, at most
-/// [`MAX_COMMENT_LEN`] characters, no other control characters).
+/// Check a score (0 to 10, on `score`) and comment: the comment follows
+/// the satisfaction survey's rules (see [`crate::surveys::parse_answer`]).
 fn parse(score: i32, comment: Option<&str>) -> Result<Answer, DomainError> {
-    let mut fields = Fields::new();
-    fields.ensure(
-        SCORES.contains(&score),
+    crate::surveys::parse_answer(
         "score",
-        ErrorCode::OutOfRange,
+        score,
+        SCORES,
         "choose a score from 0 to 10",
-    );
-    let comment = fields.free_text(&["comment"], "comment", comment, MAX_COMMENT_LEN);
-    fields.finish(|| Some(Answer { score, comment }))
+        comment,
+    )
 }
 
 /// Store the answer to `engagement_id`'s NPS survey, unless it was answered
@@ -156,7 +146,7 @@ pub async fn answer(
     let row = nps_response::ActiveModel {
         id: Set(Uuid::now_v7()),
         engagement_id: Set(engagement_id),
-        score: Set(answer.score),
+        score: Set(answer.value),
         comment: Set(answer.comment),
         answered_at: Set(now),
     };
@@ -195,19 +185,13 @@ mod tests {
     use super::*;
 
     fn refused(score: i32, comment: Option<&str>) -> Vec<(String, ErrorCode)> {
-        let Err(DomainError::Rejected(errors)) = parse(score, comment) else {
-            panic!("{score} {comment:?} accepted");
-        };
-        errors
-            .into_iter()
-            .map(|e| (e.field.join("."), e.code))
-            .collect()
+        crate::surveys::refusals(parse(score, comment))
     }
 
     #[test]
     fn scores_run_from_zero_to_ten() {
         for score in SCORES {
-            assert_eq!(parse(score, None).unwrap().score, score);
+            assert_eq!(parse(score, None).unwrap().value, score);
         }
         for score in [-1, 11, i32::MIN, i32::MAX] {
             assert_eq!(

@@ -97,14 +97,7 @@ mod tests {
     use super::*;
     use crate::engagements::template::{automation, service_delivery};
 
-    fn day(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
-    fn cal() -> BusinessCalendar {
-        // No holidays: weekends only, so the figures are easy to follow.
-        BusinessCalendar::sydney([])
-    }
+    use crate::rules::fixtures::{day, weekends_only as cal};
 
     #[test]
     fn a_plan_ends_after_every_stage_at_its_longest() {

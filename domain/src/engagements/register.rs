@@ -33,6 +33,47 @@ crate::children! {
 
 crate::stamped!(engagement_risk, engagement_issue);
 
+/// What the register knows of one kind of entry: who adds and changes it,
+/// how many one engagement holds, and how its id field and name read when
+/// it is missing.
+trait Entry: crate::kernel::db::ChildRows<Model: Sync> {
+    const PERMISSION: Permission;
+    const MAX: u64;
+    const ID_FIELD: &'static str;
+    const NAME: &'static str;
+    /// The refusal of one more than [`Entry::MAX`].
+    fn limit() -> String;
+    fn version(row: &Self::Model) -> i32;
+}
+
+/// Declare [`Entry`] for tables:
+/// `entries! { engagement_risk: WorkEngagements, MAX_RISKS, "riskId" / "risk", "at most {} risks"; }`.
+macro_rules! entries {
+    ($($table:ident: $permission:ident, $max:ident, $field:literal / $name:literal, $limit:literal;)*) => {$(
+        impl Entry for $table::Entity {
+            const PERMISSION: Permission = Permission::$permission;
+            const MAX: u64 = $max;
+            const ID_FIELD: &'static str = $field;
+            const NAME: &'static str = $name;
+            fn limit() -> String {
+                format!($limit, $max)
+            }
+            fn version(row: &$table::Model) -> i32 {
+                row.version
+            }
+        }
+    )*};
+}
+
+entries! {
+    engagement_risk: WorkEngagements, MAX_RISKS, "riskId" / "risk",
+        "an engagement's register holds at most {} risks";
+    engagement_issue: WorkEngagements, MAX_ISSUES, "issueId" / "issue",
+        "an engagement's issue log holds at most {} issues";
+    engagement_milestone: ManageEngagements, MAX_MILESTONES, "milestoneId" / "milestone",
+        "an engagement's plan has at most {} milestones";
+}
+
 /// Most risks one engagement's register holds.
 pub const MAX_RISKS: u64 = 200;
 /// Most issues one engagement's log holds.
@@ -191,6 +232,61 @@ pub struct Recorded<T> {
     pub record: T,
 }
 
+/// Audit `action` on the register entry (`before` → `after`) under the
+/// engagement, then [`finish_with`]: how every register step ends.
+async fn finish_audited<T: Serialize>(
+    mut w: Write<'_>,
+    e: &engagement::Model,
+    action: &str,
+    before: Option<&T>,
+    after: T,
+) -> Result<Committed<Recorded<T>>, DomainError> {
+    w.audit(ENGAGEMENT, e.id, action, before, Some(&after))
+        .await?;
+    finish_with(w, e, after).await
+}
+
+/// An open write on an editable engagement, locked, with room for one
+/// more `E` (past [`Entry::MAX`], refused): how adding a register entry
+/// starts. The fields are for the rest of the input.
+async fn begin_adding<'a, E: Entry>(
+    db: &DatabaseConnection,
+    ctx: &'a Ctx,
+    engagement_id: Uuid,
+) -> Result<(Write<'a>, engagement::Model, Fields), DomainError> {
+    let w = Write::begin(db, ctx, E::PERMISSION).await?;
+    let (found, _) = lock_editable(&w, engagement_id).await?;
+    let e = found.engagement;
+    let mut fields = Fields::new();
+    super::ensure_room::<E>(&w, &mut fields, e.id, E::MAX, E::limit()).await?;
+    Ok((w, e, fields))
+}
+
+/// An open write on register entry `id`, locked for a change at `expected`
+/// (stale: CONFLICT), with its engagement, which must still be editable:
+/// how changing a register entry starts.
+async fn begin_change<'a, E: Entry>(
+    db: &DatabaseConnection,
+    ctx: &'a Ctx,
+    id: Uuid,
+    expected: i32,
+) -> Result<(Write<'a>, engagement::Model, E::Model), DomainError>
+where
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
+    let w = Write::begin(db, ctx, E::PERMISSION).await?;
+    let missing = || DomainError::not_found(E::ID_FIELD, E::NAME);
+    let row = E::find_by_id(id).one(w.conn()).await?.ok_or_else(missing)?;
+    let (found, _) = lock_editable(&w, E::parent_of(&row)).await?;
+    let before = find_for_update::<E, _>(w.conn(), id)
+        .await?
+        .ok_or_else(missing)?;
+    if E::version(&before) != expected {
+        return Err(DomainError::conflict());
+    }
+    Ok((w, found.engagement, before))
+}
+
 /// Bump the (locked) engagement's version, so its followers hear of the
 /// change, and commit with the engagement as it is now and `record`.
 pub(super) async fn finish_with<T: Serialize>(
@@ -265,18 +361,8 @@ pub async fn add_risk(
     ctx: &Ctx,
     input: &NewRisk,
 ) -> Result<Committed<Recorded<engagement_risk::Model>>, DomainError> {
-    let mut w = Write::begin(db, ctx, Permission::WorkEngagements).await?;
-    let (found, _) = lock_editable(&w, input.engagement_id).await?;
-    let e = found.engagement;
-    let mut fields = Fields::new();
-    super::ensure_room::<engagement_risk::Entity>(
-        &w,
-        &mut fields,
-        e.id,
-        MAX_RISKS,
-        format!("an engagement's register holds at most {MAX_RISKS} risks"),
-    )
-    .await?;
+    let (mut w, e, mut fields) =
+        begin_adding::<engagement_risk::Entity>(db, ctx, input.engagement_id).await?;
     let title = fields.text("title", &input.title, 200);
     let description = optional_text(
         &mut fields,
@@ -307,35 +393,7 @@ pub async fn add_risk(
             updated_at: Set(now),
         })
         .await?;
-    w.audit(ENGAGEMENT, e.id, "engagement.risk_added", None, Some(&row))
-        .await?;
-    finish_with(w, &e, row).await
-}
-
-/// A register entry (risk, issue, milestone) locked for a change at
-/// `expected` (stale: CONFLICT), with its engagement, which must still be
-/// editable; `field` and `what` name it when it is missing.
-async fn lock_entry<E>(
-    w: &Write<'_>,
-    id: Uuid,
-    expected: i32,
-    (field, what): (&str, &str),
-    owner_and_version: fn(&E::Model) -> (Uuid, i32),
-) -> Result<(engagement::Model, E::Model), DomainError>
-where
-    E: EntityTrait,
-    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
-{
-    let missing = || DomainError::not_found(field, what);
-    let row = E::find_by_id(id).one(w.conn()).await?.ok_or_else(missing)?;
-    let (found, _) = lock_editable(w, owner_and_version(&row).0).await?;
-    let before = find_for_update::<E, _>(w.conn(), id)
-        .await?
-        .ok_or_else(missing)?;
-    if owner_and_version(&before).1 != expected {
-        return Err(DomainError::conflict());
-    }
-    Ok((found.engagement, before))
+    finish_audited(w, &e, "engagement.risk_added", None, row).await
 }
 
 /// A change to a risk; what is not given stays.
@@ -360,15 +418,9 @@ pub async fn update_risk(
     ctx: &Ctx,
     input: &RiskChange,
 ) -> Result<Committed<Recorded<engagement_risk::Model>>, DomainError> {
-    let mut w = Write::begin(db, ctx, Permission::WorkEngagements).await?;
-    let (e, before) = lock_entry::<engagement_risk::Entity>(
-        &w,
-        input.risk_id,
-        input.expected_version,
-        ("riskId", "risk"),
-        |m| (m.engagement_id, m.version),
-    )
-    .await?;
+    let (mut w, e, before) =
+        begin_change::<engagement_risk::Entity>(db, ctx, input.risk_id, input.expected_version)
+            .await?;
     let mut fields = Fields::new();
     let title = input.title.as_deref().map(|t| fields.text("title", t, 200));
     let description = patch_text(&mut fields, "description", &input.description, 4000);
@@ -440,15 +492,7 @@ pub async fn update_risk(
             m.status = Set(status);
         })
         .await?;
-    w.audit(
-        ENGAGEMENT,
-        e.id,
-        "engagement.risk_updated",
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    finish_with(w, &e, after).await
+    finish_audited(w, &e, "engagement.risk_updated", Some(&before), after).await
 }
 
 /// A new issue as staff log it.
@@ -467,18 +511,8 @@ pub async fn add_issue(
     ctx: &Ctx,
     input: &NewIssue,
 ) -> Result<Committed<Recorded<engagement_issue::Model>>, DomainError> {
-    let mut w = Write::begin(db, ctx, Permission::WorkEngagements).await?;
-    let (found, _) = lock_editable(&w, input.engagement_id).await?;
-    let e = found.engagement;
-    let mut fields = Fields::new();
-    super::ensure_room::<engagement_issue::Entity>(
-        &w,
-        &mut fields,
-        e.id,
-        MAX_ISSUES,
-        format!("an engagement's issue log holds at most {MAX_ISSUES} issues"),
-    )
-    .await?;
+    let (mut w, e, mut fields) =
+        begin_adding::<engagement_issue::Entity>(db, ctx, input.engagement_id).await?;
     let title = fields.text("title", &input.title, 200);
     let description = optional_text(
         &mut fields,
@@ -506,9 +540,7 @@ pub async fn add_issue(
             updated_at: Set(now),
         })
         .await?;
-    w.audit(ENGAGEMENT, e.id, "engagement.issue_added", None, Some(&row))
-        .await?;
-    finish_with(w, &e, row).await
+    finish_audited(w, &e, "engagement.issue_added", None, row).await
 }
 
 /// A change to an issue; what is not given stays.
@@ -533,15 +565,9 @@ pub async fn update_issue(
     ctx: &Ctx,
     input: &IssueChange,
 ) -> Result<Committed<Recorded<engagement_issue::Model>>, DomainError> {
-    let mut w = Write::begin(db, ctx, Permission::WorkEngagements).await?;
-    let (e, before) = lock_entry::<engagement_issue::Entity>(
-        &w,
-        input.issue_id,
-        input.expected_version,
-        ("issueId", "issue"),
-        |m| (m.engagement_id, m.version),
-    )
-    .await?;
+    let (mut w, e, before) =
+        begin_change::<engagement_issue::Entity>(db, ctx, input.issue_id, input.expected_version)
+            .await?;
     let mut fields = Fields::new();
     let title = input.title.as_deref().map(|t| fields.text("title", t, 200));
     let description = patch_text(&mut fields, "description", &input.description, 4000);
@@ -615,9 +641,7 @@ pub async fn update_issue(
     } else {
         "engagement.issue_updated"
     };
-    w.audit(ENGAGEMENT, e.id, action, Some(&before), Some(&after))
-        .await?;
-    finish_with(w, &e, after).await
+    finish_audited(w, &e, action, Some(&before), after).await
 }
 
 /// A new milestone as the PM sets it.
@@ -636,18 +660,8 @@ pub async fn add_milestone(
     calendar: &BusinessCalendar,
     input: &NewMilestone,
 ) -> Result<Committed<Recorded<engagement_milestone::Model>>, DomainError> {
-    let mut w = Write::begin(db, ctx, Permission::ManageEngagements).await?;
-    let (found, _) = lock_editable(&w, input.engagement_id).await?;
-    let e = found.engagement;
-    let mut fields = Fields::new();
-    super::ensure_room::<engagement_milestone::Entity>(
-        &w,
-        &mut fields,
-        e.id,
-        MAX_MILESTONES,
-        format!("an engagement's plan has at most {MAX_MILESTONES} milestones"),
-    )
-    .await?;
+    let (mut w, e, mut fields) =
+        begin_adding::<engagement_milestone::Entity>(db, ctx, input.engagement_id).await?;
     let name = fields.text("name", &input.name, 200);
     fields.ensure(
         input.due_on >= calendar.local_date(w.now()),
@@ -671,15 +685,7 @@ pub async fn add_milestone(
             updated_at: Set(now),
         })
         .await?;
-    w.audit(
-        ENGAGEMENT,
-        e.id,
-        "engagement.milestone_added",
-        None,
-        Some(&row),
-    )
-    .await?;
-    finish_with(w, &e, row).await
+    finish_audited(w, &e, "engagement.milestone_added", None, row).await
 }
 
 /// Complete a milestone (PM, ADMIN) at `expected_version` (stale: CONFLICT),
@@ -690,15 +696,9 @@ pub async fn complete_milestone(
     milestone_id: Uuid,
     expected_version: i32,
 ) -> Result<Committed<Recorded<engagement_milestone::Model>>, DomainError> {
-    let mut w = Write::begin(db, ctx, Permission::ManageEngagements).await?;
-    let (e, before) = lock_entry::<engagement_milestone::Entity>(
-        &w,
-        milestone_id,
-        expected_version,
-        ("milestoneId", "milestone"),
-        |m| (m.engagement_id, m.version),
-    )
-    .await?;
+    let (mut w, e, before) =
+        begin_change::<engagement_milestone::Entity>(db, ctx, milestone_id, expected_version)
+            .await?;
     if before.completed_at.is_some() {
         return Err(DomainError::rejected(
             &["milestoneId"],
@@ -714,15 +714,8 @@ pub async fn complete_milestone(
             m.completed_by = Set(Some(by));
         })
         .await?;
-    w.audit(
-        ENGAGEMENT,
-        e.id,
-        "engagement.milestone_completed",
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    finish_with(w, &e, after).await
+    let action = "engagement.milestone_completed";
+    finish_audited(w, &e, action, Some(&before), after).await
 }
 
 #[cfg(test)]

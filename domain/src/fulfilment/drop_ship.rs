@@ -4,7 +4,7 @@
 //! purchase order (nothing comes through our warehouse).
 
 use super::tracking::PollSchedule;
-use super::{SUBJECT_TYPE, Shipment, find, handed_over, plan_poll};
+use super::{SUBJECT_TYPE, Shipment, find, handed_over, new_package, plan_poll};
 use crate::kernel::db::find_for_update;
 use crate::kernel::{Committed, Ctx, DomainError, ErrorCode, Fields, Permission, Write};
 use crate::purchasing::state::{self as po_state, Event as PoEvent};
@@ -98,40 +98,19 @@ pub async fn record_dispatch(
     }
 
     let now = w.now();
-    let count = shipment::Entity::find()
-        .filter(shipment::Column::OrderId.eq(order_id))
-        .count(w.conn())
-        .await?;
     let id = Uuid::now_v7();
+    let base = new_package(&w, &order.order, id, now).await?;
     let next_poll = schedule.next_poll(id, TrackingStatus::Pending, 0, now, now);
     let package = shipment::ActiveModel {
-        id: Set(id),
-        number: Set(format!("{}-{}", order.order.number, count + 1)),
-        order_id: Set(order_id),
-        location_id: Set(None),
         purchase_order_id: Set(Some(po.id)),
         stage: Set(ShipmentStage::PickedUp),
-        weight_grams: Set(0),
-        length_mm: Set(None),
-        width_mm: Set(None),
-        height_mm: Set(None),
         courier: Set(Some(input.courier)),
         service_level: Set(Some(order.order.shipping_speed)),
         tracking_number: Set(Some(tracking)),
-        label_reference: Set(None),
-        label_data: Set(None),
-        tracking_status: Set(TrackingStatus::Pending),
-        sub_status: Set(None),
-        estimated_delivery: Set(None),
         picked_up_at: Set(Some(now)),
-        delivered_at: Set(None),
         last_news_at: Set(Some(now)),
-        poll_failures: Set(0),
         next_poll_at: Set(next_poll),
-        packed_by: Set(ctx.actor.id.clone()),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
+        ..base
     }
     .insert(w.conn())
     .await?;

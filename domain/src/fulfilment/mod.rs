@@ -644,40 +644,15 @@ pub async fn pack(
     }
     fields.finish(|| Some(()))?;
 
-    let now = w.now();
-    let count = shipment::Entity::find()
-        .filter(shipment::Column::OrderId.eq(order.order.id))
-        .count(w.conn())
-        .await?;
     let id = Uuid::now_v7();
+    let base = new_package(&w, &order.order, id, w.now()).await?;
     let row = shipment::ActiveModel {
-        id: Set(id),
-        number: Set(format!("{}-{}", order.order.number, count + 1)),
-        order_id: Set(order.order.id),
         location_id: Set(Some(input.location_id)),
-        purchase_order_id: Set(None),
-        stage: Set(ShipmentStage::Packed),
         weight_grams: Set(input.weight_grams),
         length_mm: Set(input.length_mm),
         width_mm: Set(input.width_mm),
         height_mm: Set(input.height_mm),
-        courier: Set(None),
-        service_level: Set(None),
-        tracking_number: Set(None),
-        label_reference: Set(None),
-        label_data: Set(None),
-        tracking_status: Set(TrackingStatus::Pending),
-        sub_status: Set(None),
-        estimated_delivery: Set(None),
-        picked_up_at: Set(None),
-        delivered_at: Set(None),
-        last_news_at: Set(None),
-        poll_failures: Set(0),
-        next_poll_at: Set(None),
-        packed_by: Set(ctx.actor.id.clone()),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
+        ..base
     }
     .insert(w.conn())
     .await?;
@@ -732,6 +707,51 @@ pub async fn pack(
         .await?
         .ok_or_else(|| DomainError::internal("the package just packed is missing"))?;
     w.commit(packed).await
+}
+
+/// A new package `id` of `order`, numbered after the packages it has, as
+/// the caller packs it at `now`: PACKED at no location, with no weight,
+/// dimensions, courier, label or tracking news yet (the caller sets what it
+/// knows).
+async fn new_package(
+    w: &Write<'_>,
+    order: &sales_order::Model,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<shipment::ActiveModel, DbErr> {
+    let count = shipment::Entity::find()
+        .filter(shipment::Column::OrderId.eq(order.id))
+        .count(w.conn())
+        .await?;
+    Ok(shipment::ActiveModel {
+        id: Set(id),
+        number: Set(format!("{}-{}", order.number, count + 1)),
+        order_id: Set(order.id),
+        location_id: Set(None),
+        purchase_order_id: Set(None),
+        stage: Set(ShipmentStage::Packed),
+        weight_grams: Set(0),
+        length_mm: Set(None),
+        width_mm: Set(None),
+        height_mm: Set(None),
+        courier: Set(None),
+        service_level: Set(None),
+        tracking_number: Set(None),
+        label_reference: Set(None),
+        label_data: Set(None),
+        tracking_status: Set(TrackingStatus::Pending),
+        sub_status: Set(None),
+        estimated_delivery: Set(None),
+        picked_up_at: Set(None),
+        delivered_at: Set(None),
+        last_news_at: Set(None),
+        poll_failures: Set(0),
+        next_poll_at: Set(None),
+        packed_by: Set(w.ctx().actor.id.clone()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
 }
 
 /// Move an order to `status` (recording `action`), or only bump its version
@@ -1107,12 +1127,7 @@ async fn plan_poll<C: ConnectionTrait>(
     due_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let plan = TimerPlan {
-        kind: timer_kind::TRACKING_POLL,
-        subject_id: shipment_id,
-        due_at,
-        payload: serde_json::json!({}),
-    };
+    let plan = TimerPlan::new(timer_kind::TRACKING_POLL, shipment_id, due_at);
     timers::plan(conn, &plan, now).await.map(|_| ())
 }
 

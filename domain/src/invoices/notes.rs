@@ -8,7 +8,7 @@ use super::{Invoice, local_date};
 use crate::kernel::db::group_rows;
 use crate::kernel::{
     Actor, Ctx, DomainError, ErrorCode, Fields, Page, PageRequest, Permission, Scope, Write,
-    fetch_page_sorted,
+    fetch_scoped_page,
 };
 use crate::platform::numbering;
 use crate::rules::gst::{self, InvoiceInput, InvoiceTotals, LineInput, PriceBasis, Seller, Supply};
@@ -481,10 +481,7 @@ pub async fn issue(
 // ---- Reading ----------------------------------------------------------
 
 fn visible_to(ctx: &Ctx, note: &adjustment_note::Model) -> bool {
-    match Scope::of_ctx(ctx) {
-        Scope::All => true,
-        scope => note.customer_id.is_some_and(|c| scope.permits(c)),
-    }
+    Scope::of_ctx(ctx).sees(note.customer_id)
 }
 
 /// A note the caller may see (staff; a customer its own).
@@ -521,28 +518,22 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<Note>, DomainError> {
     Permission::ReadInvoices.require(ctx)?;
-    let Some(mut query) = Scope::of_ctx(ctx).restrict(
-        adjustment_note::Entity::find(),
-        adjustment_note::Column::CustomerId,
-    ) else {
-        return Ok(Page::empty(page));
-    };
+    let mut query = adjustment_note::Entity::find();
     if let Some(invoice) = filter.invoice_id {
         query = query.filter(adjustment_note::Column::InvoiceId.eq(invoice));
     }
-    if let Some(from) = filter.issued_from {
-        query = query.filter(adjustment_note::Column::IssuedOn.gte(from));
-    }
-    if let Some(to) = filter.issued_to {
-        query = query.filter(adjustment_note::Column::IssuedOn.lte(to));
-    }
-    if let Some(ids) = &filter.ids {
-        query = query.filter(adjustment_note::Column::Id.is_in(ids.iter().copied()));
-    }
-    let page = fetch_page_sorted(db, query, adjustment_note::Column::Id, page, false, |n| {
-        n.id
-    })
-    .await?;
+    let columns = (
+        adjustment_note::Column::IssuedOn,
+        adjustment_note::Column::Id,
+    );
+    let (from, to) = (filter.issued_from, filter.issued_to);
+    let query = super::issued_within(query, columns, from, to, filter.ids.as_deref());
+    let scope = Scope::of_ctx(ctx);
+    let (party, id) = (
+        adjustment_note::Column::CustomerId,
+        adjustment_note::Column::Id,
+    );
+    let page = fetch_scoped_page(db, scope, query, party, id, page, |n| n.id).await?;
     let mut lines = group_rows(super::lines_of(db, &page.ids()).await?, |l| l.invoice_id);
     Ok(page.map(|id, note| Note {
         note,

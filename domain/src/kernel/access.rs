@@ -161,6 +161,15 @@ impl Scope {
         }
     }
 
+    /// May the caller see a record owned by `owner` (`None`: a record no
+    /// customer owns, which only staff see)?
+    pub fn sees(self, owner: Option<Uuid>) -> bool {
+        match self {
+            Scope::All => true,
+            scope => owner.is_some_and(|p| scope.permits(p)),
+        }
+    }
+
     /// Limit `query` to what the caller may see, `party_column` naming the
     /// owning party; `None` when the caller may see nothing at all.
     pub fn restrict<E: EntityTrait>(
@@ -193,6 +202,18 @@ mod tests {
         assert!(own.permits(party));
         assert!(!own.permits(Uuid::now_v7()));
         assert!(!Scope::of(&actor(Role::Customer, None)).permits(party));
+    }
+
+    #[test]
+    fn unowned_records_are_for_staff_only() {
+        let party = Uuid::now_v7();
+        assert!(Scope::All.sees(None));
+        assert!(Scope::All.sees(Some(party)));
+        assert!(Scope::Party(party).sees(Some(party)));
+        assert!(!Scope::Party(party).sees(Some(Uuid::now_v7())));
+        assert!(!Scope::Party(party).sees(None));
+        assert!(!Scope::Nothing.sees(Some(party)));
+        assert!(!Scope::Nothing.sees(None));
     }
 
     #[test]

@@ -18,5 +18,7 @@ pub use context::{Actor, Ctx, Role};
 pub use error::{DomainError, ErrorCode, FieldError};
 pub use idempotency::IdempotencyKey;
 pub use input::{Fields, Patch};
-pub use paging::{Page, PageRequest, fetch_page, fetch_page_sorted, text_contains};
+pub use paging::{
+    Page, PageRequest, fetch_page, fetch_page_sorted, fetch_scoped_page, text_contains,
+};
 pub use write::{Committed, Stamped, Versioned, Write};

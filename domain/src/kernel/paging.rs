@@ -1,5 +1,6 @@
 //! Keyset pagination over UUIDv7 ids (which sort by creation time).
 
+use super::access::Scope;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
@@ -78,6 +79,28 @@ where
     }
     let rows = query.limit(page.first as u64 + 1).all(conn).await?;
     Ok(Page::from_overfetch(rows, page, id_of))
+}
+
+/// [`fetch_page`] of what `scope` lets the caller see of `query`,
+/// `party_column` naming the owning party: an empty page for a caller who
+/// may see nothing at all.
+pub async fn fetch_scoped_page<E, C>(
+    conn: &C,
+    scope: Scope,
+    query: Select<E>,
+    party_column: E::Column,
+    id: E::Column,
+    page: PageRequest,
+    id_of: impl Fn(&E::Model) -> Uuid,
+) -> Result<Page<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    match scope.restrict(query, party_column) {
+        Some(query) => fetch_page(conn, query, id, page, id_of).await,
+        None => Ok(Page::empty(page)),
+    }
 }
 
 /// `column` (lower-cased search text) contains `term`, case-insensitively,

@@ -587,12 +587,7 @@ async fn place_in(
         risk::next_review(calendar, order.status, required, speed, now)
     };
     if let Some(due_at) = first_review {
-        let plan = TimerPlan {
-            kind: timer_kind::LATE_RISK,
-            subject_id: order.id,
-            due_at,
-            payload: serde_json::json!({}),
-        };
+        let plan = TimerPlan::new(timer_kind::LATE_RISK, order.id, due_at);
         timers::plan(w.conn(), &plan, now).await?;
     }
     let placed = Order { order, lines };
@@ -649,10 +644,7 @@ pub(crate) async fn load<C: ConnectionTrait>(
 }
 
 pub(crate) fn visible_to(ctx: &Ctx, order: &sales_order::Model) -> bool {
-    match Scope::of_ctx(ctx) {
-        Scope::All => true,
-        scope => order.customer_id.is_some_and(|c| scope.permits(c)),
-    }
+    Scope::of_ctx(ctx).sees(order.customer_id)
 }
 
 /// An order by id, whoever asks (background work).
@@ -957,12 +949,7 @@ pub async fn on_reservation_closed(
         })
         .await?;
         if let Some(due_at) = held_until {
-            let plan = TimerPlan {
-                kind: timer_kind::RESERVATION_EXPIRY,
-                subject_id: after.id,
-                due_at,
-                payload: serde_json::json!({}),
-            };
+            let plan = TimerPlan::new(timer_kind::RESERVATION_EXPIRY, after.id, due_at);
             timers::plan(w.conn(), &plan, now).await?;
         }
         let lines = lines_of(w.conn(), &[after.id]).await?;
@@ -1554,12 +1541,7 @@ async fn split_off_backorder(
     };
     let (order, stored) = insert_derived(w, derived, lines).await?;
     // Its late risk is its own from now on.
-    let plan = TimerPlan {
-        kind: timer_kind::LATE_RISK,
-        subject_id: id,
-        due_at: now,
-        payload: serde_json::json!({}),
-    };
+    let plan = TimerPlan::new(timer_kind::LATE_RISK, id, now);
     timers::plan(w.conn(), &plan, now).await?;
     let backorder = Order {
         order,
@@ -1659,12 +1641,7 @@ pub async fn place_replacement_in(
         order.shipping_speed,
         now,
     ) {
-        let plan = TimerPlan {
-            kind: timer_kind::LATE_RISK,
-            subject_id: id,
-            due_at,
-            payload: serde_json::json!({}),
-        };
+        let plan = TimerPlan::new(timer_kind::LATE_RISK, id, due_at);
         timers::plan(w.conn(), &plan, now).await?;
     }
     let placed = Order {
@@ -1830,12 +1807,7 @@ pub async fn review_late_risk(
         o.shipping_speed,
         now,
     ) {
-        let plan = TimerPlan {
-            kind: timer_kind::LATE_RISK,
-            subject_id: id,
-            due_at: std::cmp::max(due_at, now),
-            payload: serde_json::json!({}),
-        };
+        let plan = TimerPlan::new(timer_kind::LATE_RISK, id, std::cmp::max(due_at, now));
         timers::plan(w.conn(), &plan, now).await?;
     }
     Ok(Review {

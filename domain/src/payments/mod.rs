@@ -19,7 +19,7 @@ use crate::invoices;
 use crate::kernel::db::find_row;
 use crate::kernel::{
     Actor, Committed, Ctx, DomainError, ErrorCode, Fields, IdempotencyKey, Page, PageRequest,
-    Permission, Scope, Write, fetch_page_sorted,
+    Permission, Scope, Write, fetch_scoped_page,
 };
 use crate::orders::{self, state::Event as OrderEvent};
 use crate::platform::outbox::topic;
@@ -539,10 +539,7 @@ pub async fn record_remittance(
 // ---- Reading ----------------------------------------------------------
 
 fn visible_to(ctx: &Ctx, p: &payment::Model) -> bool {
-    match Scope::of_ctx(ctx) {
-        Scope::All => true,
-        scope => p.customer_id.is_some_and(|c| scope.permits(c)),
-    }
+    Scope::of_ctx(ctx).sees(p.customer_id)
 }
 
 /// A payment the caller may see (staff; a customer its own).
@@ -567,15 +564,13 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<payment::Model>, DomainError> {
     Permission::PlaceOrders.require(ctx)?;
-    let Some(mut query) =
-        Scope::of_ctx(ctx).restrict(payment::Entity::find(), payment::Column::CustomerId)
-    else {
-        return Ok(Page::empty(page));
-    };
+    let mut query = payment::Entity::find();
     if let Some(order) = order_id {
         query = query.filter(payment::Column::OrderId.eq(order));
     }
-    Ok(fetch_page_sorted(db, query, payment::Column::Id, page, false, |p| p.id).await?)
+    let scope = Scope::of_ctx(ctx);
+    let (party, id) = (payment::Column::CustomerId, payment::Column::Id);
+    Ok(fetch_scoped_page(db, scope, query, party, id, page, |p| p.id).await?)
 }
 
 /// How many successful charges the provider holds for a payment (for

@@ -11,7 +11,7 @@ use crate::invoices::{self, Invoice, notes};
 use crate::kernel::db::{find_for_update, find_row};
 use crate::kernel::{
     Actor, Committed, Ctx, DomainError, ErrorCode, Fields, Page, PageRequest, Permission, Scope,
-    Write, fetch_page_sorted,
+    Write, fetch_scoped_page,
 };
 use crate::platform::outbox::topic;
 use crate::rules::calendar::BusinessCalendar;
@@ -308,45 +308,39 @@ pub async fn run(
     let refunded = match outcome {
         RefundOutcome::Refunded { reference } => {
             let note = note_for(&mut w, &before, &ctx.actor).await?;
-            let after = update(&mut w, &before, |r| {
+            settle(&mut w, &before, "refund.succeeded", |r| {
                 r.status = Set(RefundStatus::Succeeded);
                 r.provider_reference = Set(Some(reference));
                 r.adjustment_note_id = Set(note);
             })
             .await?;
-            w.audit_as(
-                &ctx.actor,
-                SUBJECT_TYPE,
-                after.id,
-                "refund.succeeded",
-                Some(&before),
-                Some(&after),
-            )
-            .await?;
-            crate::aftersales::on_refund_outcome(&mut w, &after).await?;
             true
         }
         RefundOutcome::Refused { reason } => {
-            let after = update(&mut w, &before, |r| {
+            settle(&mut w, &before, "refund.failed", |r| {
                 r.status = Set(RefundStatus::Failed);
                 r.failure_reason = Set(Some(reason));
             })
             .await?;
-            w.audit_as(
-                &ctx.actor,
-                SUBJECT_TYPE,
-                after.id,
-                "refund.failed",
-                Some(&before),
-                Some(&after),
-            )
-            .await?;
-            crate::aftersales::on_refund_outcome(&mut w, &after).await?;
             false
         }
     };
     w.commit(()).await?;
     Ok(Some(refunded))
+}
+
+/// Record the provider's answer on a refunding refund (`change`, audited as
+/// `action` by the caller) and tell the claim or return it pays.
+async fn settle(
+    w: &mut Write<'_>,
+    before: &refund::Model,
+    action: &str,
+    change: impl FnOnce(&mut refund::ActiveModel),
+) -> Result<(), DomainError> {
+    let after = update(w, before, change).await?;
+    w.audit(SUBJECT_TYPE, after.id, action, Some(before), Some(&after))
+        .await?;
+    crate::aftersales::on_refund_outcome(w, &after).await
 }
 
 /// The adjustment note of a confirmed refund, against the order's invoice.
@@ -377,10 +371,7 @@ async fn note_for(
 // ---- Reading ----------------------------------------------------------
 
 fn visible_to(ctx: &Ctx, r: &refund::Model) -> bool {
-    match Scope::of_ctx(ctx) {
-        Scope::All => true,
-        scope => r.customer_id.is_some_and(|c| scope.permits(c)),
-    }
+    Scope::of_ctx(ctx).sees(r.customer_id)
 }
 
 /// A refund the caller may see (staff; a customer its own).
@@ -400,13 +391,11 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<refund::Model>, DomainError> {
     Permission::PlaceOrders.require(ctx)?;
-    let Some(mut query) =
-        Scope::of_ctx(ctx).restrict(refund::Entity::find(), refund::Column::CustomerId)
-    else {
-        return Ok(Page::empty(page));
-    };
+    let mut query = refund::Entity::find();
     if let Some(payment) = payment_id {
         query = query.filter(refund::Column::PaymentId.eq(payment));
     }
-    Ok(fetch_page_sorted(db, query, refund::Column::Id, page, false, |r| r.id).await?)
+    let scope = Scope::of_ctx(ctx);
+    let (party, id) = (refund::Column::CustomerId, refund::Column::Id);
+    Ok(fetch_scoped_page(db, scope, query, party, id, page, |r| r.id).await?)
 }

@@ -200,15 +200,7 @@ pub async fn release(
         "Released from {} to {} after re-inspection",
         from.location.code, to.code
     );
-    let out = Change {
-        product_id: from.level.product_id,
-        location_id: from.level.location_id,
-        batch_code: &from.level.batch_code,
-        expires_on: from.level.expires_on,
-        quantity: -input.quantity,
-        kind: MovementKind::Release,
-        reason: &reason,
-    };
+    let out = Change::at(&from.level, -input.quantity, MovementKind::Release, &reason);
     change_in(&mut w, &out).await?;
     let into = Change {
         location_id: to.id,
@@ -268,15 +260,12 @@ pub async fn return_to_supplier(
         "Returned to the supplier from {}: {reason}",
         from.location.code
     );
-    let out = Change {
-        product_id: from.level.product_id,
-        location_id: from.level.location_id,
-        batch_code: &from.level.batch_code,
-        expires_on: from.level.expires_on,
-        quantity: -input.quantity,
-        kind: MovementKind::SupplierReturn,
-        reason: &ledger,
-    };
+    let out = Change::at(
+        &from.level,
+        -input.quantity,
+        MovementKind::SupplierReturn,
+        &ledger,
+    );
     let after = change_in(&mut w, &out).await?;
     let record = Returned {
         quantity: input.quantity,

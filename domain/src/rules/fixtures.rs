@@ -28,6 +28,17 @@ pub fn nsw_holidays() -> Vec<NaiveDate> {
         .collect()
 }
 
+/// A date written as ISO text (`2027-01-22`).
+pub fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+/// Sydney business hours with no holidays: weekends only, so the figures
+/// are easy to follow.
+pub fn weekends_only() -> BusinessCalendar {
+    BusinessCalendar::sydney([])
+}
+
 /// Sydney business hours with the seeded NSW holidays.
 pub fn nsw_calendar() -> BusinessCalendar {
     BusinessCalendar::sydney(nsw_holidays())

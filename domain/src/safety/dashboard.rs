@@ -171,10 +171,7 @@ pub async fn compliance_dashboard(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn day(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
+    use crate::rules::fixtures::day;
 
     fn cal() -> BusinessCalendar {
         BusinessCalendar::sydney([day("2027-03-26"), day("2027-03-29")])

@@ -347,12 +347,7 @@ pub async fn report(
         (timer_kind::REMINDER, reminder_at(&cal, due_on, now)),
         (timer_kind::OVERDUE, overdue_at(&cal, due_on)),
     ] {
-        let plan = TimerPlan {
-            kind,
-            subject_id: report.id,
-            due_at,
-            payload: serde_json::json!({}),
-        };
+        let plan = TimerPlan::new(kind, report.id, due_at);
         timers::plan(w.conn(), &plan, now).await?;
     }
     w.commit_audited(
@@ -417,10 +412,7 @@ pub async fn record_submission(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn day(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
+    use crate::rules::fixtures::day;
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

@@ -21,7 +21,7 @@ use crate::business_time::timers::{self, TimerPlan};
 use crate::kernel::db::find_for_update;
 use crate::kernel::{
     Committed, Ctx, DomainError, ErrorCode, Fields, Page, PageRequest, Permission, Scope, Write,
-    fetch_page,
+    fetch_page, fetch_scoped_page,
 };
 use crate::platform::numbering;
 use crate::platform::outbox::topic;
@@ -349,17 +349,10 @@ pub async fn visible_notices(
     ctx: &Ctx,
     page: PageRequest,
 ) -> Result<Page<recall_notice::Model>, DomainError> {
-    let Some(q) = Scope::of_ctx(ctx).restrict(
-        recall_notice::Entity::find(),
-        recall_notice::Column::CustomerId,
-    ) else {
-        return Ok(Page {
-            items: vec![],
-            has_next_page: false,
-            has_previous_page: page.after.is_some(),
-        });
-    };
-    Ok(fetch_page(db, q, recall_notice::Column::Id, page, |n| n.id).await?)
+    let query = recall_notice::Entity::find();
+    let scope = Scope::of_ctx(ctx);
+    let (party, id) = (recall_notice::Column::CustomerId, recall_notice::Column::Id);
+    Ok(fetch_scoped_page(db, scope, query, party, id, page, |n| n.id).await?)
 }
 
 /// Every order that received units of `codes` of `product_id` in a

@@ -165,34 +165,22 @@ pub async fn batch_trace(
             Source::Reserved(_) => None,
         })
         .collect();
-    let lines = by_id(
-        order_line::Entity::find()
-            .filter(order_line::Column::Id.is_in(line_ids))
-            .all(db)
-            .await?,
-        |l| l.id,
-    );
-    let orders = by_id(
-        sales_order::Entity::find()
-            .filter(sales_order::Column::Id.is_in(lines.values().map(|l| l.order_id)))
-            .all(db)
-            .await?,
+    let lines = by_ids(db, order_line::Column::Id, line_ids, |l| l.id).await?;
+    let orders = by_ids(
+        db,
+        sales_order::Column::Id,
+        lines.values().map(|l| l.order_id),
         |o| o.id,
-    );
-    let customers = by_id(
-        party::Entity::find()
-            .filter(party::Column::Id.is_in(orders.values().filter_map(|o| o.customer_id)))
-            .all(db)
-            .await?,
+    )
+    .await?;
+    let customers = by_ids(
+        db,
+        party::Column::Id,
+        orders.values().filter_map(|o| o.customer_id),
         |p| p.id,
-    );
-    let shipments = by_id(
-        shipment::Entity::find()
-            .filter(shipment::Column::Id.is_in(shipment_ids))
-            .all(db)
-            .await?,
-        |s| s.id,
-    );
+    )
+    .await?;
+    let shipments = by_ids(db, shipment::Column::Id, shipment_ids, |s| s.id).await?;
     let mut out = Vec::new();
     for (id, (_, source)) in page.items {
         let (line_id, shipment, quantity, status) = match source {
@@ -234,8 +222,23 @@ pub async fn batch_trace(
     })
 }
 
-fn by_id<T>(rows: Vec<T>, id: impl Fn(&T) -> Uuid) -> HashMap<Uuid, T> {
-    rows.into_iter().map(|r| (id(&r), r)).collect()
+/// The rows whose `id` column holds one of `ids` (one query), by id.
+async fn by_ids<I, C>(
+    conn: &C,
+    id: I,
+    ids: impl IntoIterator<Item = Uuid>,
+    id_of: fn(&<I::EntityName as EntityTrait>::Model) -> Uuid,
+) -> Result<HashMap<Uuid, <I::EntityName as EntityTrait>::Model>, DbErr>
+where
+    I: ColumnTrait,
+    I::EntityName: EntityTrait,
+    C: ConnectionTrait,
+{
+    let rows = <I::EntityName as EntityTrait>::find()
+        .filter(id.is_in(ids))
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|r| (id_of(&r), r)).collect())
 }
 
 /// The id of an order trace row: stable for its line and batch.
@@ -295,13 +298,13 @@ pub async fn order_trace(
         .filter(order_allocation::Column::ReleasedAt.is_null())
         .all(db)
         .await?;
-    let levels = by_id(
-        stock_level::Entity::find()
-            .filter(stock_level::Column::Id.is_in(allocations.iter().map(|a| a.stock_level_id)))
-            .all(db)
-            .await?,
+    let levels = by_ids(
+        db,
+        stock_level::Column::Id,
+        allocations.iter().map(|a| a.stock_level_id),
         |l| l.id,
-    );
+    )
+    .await?;
     let reservations: Vec<(order_allocation::Model, String)> = allocations
         .into_iter()
         .filter_map(|a| {
@@ -376,20 +379,20 @@ async fn receipts_of<C: ConnectionTrait>(
         .limit(MAX_RECEIPTS)
         .all(conn)
         .await?;
-    let pos = by_id(
-        purchase_order::Entity::find()
-            .filter(purchase_order::Column::Id.is_in(receipts.iter().map(|r| r.purchase_order_id)))
-            .all(conn)
-            .await?,
+    let pos = by_ids(
+        conn,
+        purchase_order::Column::Id,
+        receipts.iter().map(|r| r.purchase_order_id),
         |p| p.id,
-    );
-    let suppliers = by_id(
-        party::Entity::find()
-            .filter(party::Column::Id.is_in(pos.values().map(|p| p.supplier_id)))
-            .all(conn)
-            .await?,
+    )
+    .await?;
+    let suppliers = by_ids(
+        conn,
+        party::Column::Id,
+        pos.values().map(|p| p.supplier_id),
         |p| p.id,
-    );
+    )
+    .await?;
     Ok(receipts
         .into_iter()
         .filter_map(|receipt| {

@@ -16,7 +16,7 @@ use crate::kernel::db::children_of;
 use crate::kernel::db::find_for_update;
 use crate::kernel::{
     Committed, Ctx, DomainError, ErrorCode, Fields, Page, PageRequest, Permission, Scope, Write,
-    fetch_page,
+    fetch_scoped_page,
 };
 use crate::platform::numbering;
 use crate::platform::outbox::topic;
@@ -27,8 +27,8 @@ use entity::{
     ticket_message,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
 };
 use serde::{Deserialize, Serialize};
 use state::Event;
@@ -37,6 +37,7 @@ use uuid::Uuid;
 
 crate::children! {
     ticket_event: TicketId / ticket_id by Id;
+    ticket_message: TicketId / ticket_id by Id;
 }
 
 pub const SUBJECT_TYPE: &str = "ticket";
@@ -117,10 +118,9 @@ pub async fn list(
     if let Some(assignee) = filter.assignee_user_id {
         query = query.filter(ticket::Column::AssigneeUserId.eq(assignee));
     }
-    let Some(query) = Scope::of_ctx(ctx).restrict(query, ticket::Column::CustomerId) else {
-        return Ok(Page::empty(page));
-    };
-    Ok(fetch_page(db, query, ticket::Column::Id, page, |t| t.id).await?)
+    let scope = Scope::of_ctx(ctx);
+    let (party, id) = (ticket::Column::CustomerId, ticket::Column::Id);
+    Ok(fetch_scoped_page(db, scope, query, party, id, page, |t| t.id).await?)
 }
 
 /// The histories of many tickets (by ticket id), oldest first: one query.
@@ -241,20 +241,13 @@ async fn record(
     t: &ticket::Model,
     kind: TicketEventKind,
 ) -> Result<ticket_event::Model, DomainError> {
-    let steps = ticket_event::Entity::find()
-        .filter(ticket_event::Column::TicketId.eq(t.id))
-        .count(w.conn())
-        .await?;
-    if steps >= MAX_HISTORY {
-        return Err(DomainError::rejected(
-            &["ticketId"],
-            ErrorCode::LimitExceeded,
-            format!(
-                "{} has {MAX_HISTORY} history steps: open a new ticket",
-                t.number
-            ),
-        ));
-    }
+    ensure_room::<ticket_event::Entity>(w, t.id, MAX_HISTORY, || {
+        format!(
+            "{} has {MAX_HISTORY} history steps: open a new ticket",
+            t.number
+        )
+    })
+    .await?;
     let row = ticket_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         ticket_id: Set(t.id),
@@ -265,6 +258,29 @@ async fn record(
         at: Set(w.now()),
     };
     w.insert(row).await
+}
+
+/// Refuse (LIMIT_EXCEEDED, saying `limit`) once ticket `ticket_id` holds
+/// `max` rows of `E` (its history steps, its messages).
+async fn ensure_room<E>(
+    w: &Write<'_>,
+    ticket_id: Uuid,
+    max: u64,
+    limit: impl FnOnce() -> String,
+) -> Result<(), DomainError>
+where
+    E: crate::kernel::db::ChildRows,
+    E::Model: Sync,
+{
+    let count = crate::kernel::db::count_children::<E, _>(w.conn(), ticket_id).await?;
+    if count >= max {
+        return Err(DomainError::rejected(
+            &["ticketId"],
+            ErrorCode::LimitExceeded,
+            limit(),
+        ));
+    }
+    Ok(())
 }
 
 /// A locked ticket the caller may see (another customer's looks missing).
@@ -484,17 +500,10 @@ pub async fn reply(
         },
     };
     let status = state::apply(before.status, event).map_err(|i| illegal(&before, i))?;
-    let count = ticket_message::Entity::find()
-        .filter(ticket_message::Column::TicketId.eq(before.id))
-        .count(w.conn())
-        .await?;
-    if count >= MAX_MESSAGES {
-        return Err(DomainError::rejected(
-            &["ticketId"],
-            ErrorCode::LimitExceeded,
-            format!("a ticket holds at most {MAX_MESSAGES} messages: open a new one"),
-        ));
-    }
+    ensure_room::<ticket_message::Entity>(&w, before.id, MAX_MESSAGES, || {
+        format!("a ticket holds at most {MAX_MESSAGES} messages: open a new one")
+    })
+    .await?;
     let message = w
         .insert(ticket_message::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -671,12 +680,11 @@ async fn move_to(
         .await?;
     match status {
         TicketStatus::Resolved => {
-            let plan = TimerPlan {
-                kind: timer_kind::AUTO_CLOSE,
-                subject_id: before.id,
-                due_at: state::reopen_deadline(now),
-                payload: serde_json::json!({}),
-            };
+            let plan = TimerPlan::new(
+                timer_kind::AUTO_CLOSE,
+                before.id,
+                state::reopen_deadline(now),
+            );
             timers::plan(w.conn(), &plan, now).await?;
             let notice = TicketNotice {
                 ticket_id: before.id,

@@ -373,11 +373,13 @@ pub async fn update_policy(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use chrono::Utc;
 
-    fn policy(
+    /// A policy as tests write it: one hour to respond and update, ten to
+    /// resolve, in business hours, never paused.
+    pub(crate) fn policy(
         name: &str,
         rank: i32,
         priority: Option<TicketPriority>,

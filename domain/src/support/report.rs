@@ -280,31 +280,7 @@ pub async fn sla_report(
 mod tests {
     use super::*;
     use crate::rules::fixtures::{date, nsw_calendar, syd};
-    use crate::support::sla::Terms;
-    use entity::SlaCalendar;
-
-    fn terms(priority: TicketPriority) -> Terms {
-        let (first, resolution, calendar) = match priority {
-            TicketPriority::Critical => (120, 480, SlaCalendar::Always),
-            TicketPriority::High => (240, 960, SlaCalendar::BusinessHours),
-            TicketPriority::Medium => (1440, 2400, SlaCalendar::BusinessHours),
-            TicketPriority::Low => (4320, 4800, SlaCalendar::BusinessHours),
-        };
-        Terms {
-            policy_id: Uuid::nil(),
-            policy_name: priority.to_string(),
-            first_response_minutes: first,
-            next_update_minutes: first,
-            resolution_minutes: resolution,
-            calendar,
-            pause_statuses: vec![
-                TicketStatus::WaitingOnCustomer,
-                TicketStatus::WaitingOnThirdParty,
-            ],
-            warning_minutes: 15,
-            escalate_role: crate::Role::Admin,
-        }
-    }
+    use crate::support::sla::seeded_terms as terms;
 
     /// A ticket of `priority` opened at `opened`, answered at `answered`
     /// (if given) and resolved at `resolved` (if given).

@@ -476,36 +476,43 @@ fn target(
     }
 }
 
+/// The seeded policies' terms (for tests).
+#[cfg(test)]
+pub(crate) fn seeded_terms(priority: entity::TicketPriority) -> Terms {
+    use entity::TicketPriority;
+    let (first, resolution, calendar) = match priority {
+        TicketPriority::Critical => (120, 480, SlaCalendar::Always),
+        TicketPriority::High => (240, 960, SlaCalendar::BusinessHours),
+        TicketPriority::Medium => (1440, 2400, SlaCalendar::BusinessHours),
+        TicketPriority::Low => (4320, 4800, SlaCalendar::BusinessHours),
+    };
+    Terms {
+        policy_id: Uuid::nil(),
+        policy_name: priority.to_string(),
+        first_response_minutes: first,
+        next_update_minutes: first,
+        resolution_minutes: resolution,
+        calendar,
+        pause_statuses: vec![
+            TicketStatus::WaitingOnCustomer,
+            TicketStatus::WaitingOnThirdParty,
+        ],
+        warning_minutes: 15,
+        escalate_role: Role::Admin,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::rules::fixtures::{date, nsw_calendar, nsw_holidays, syd, utc};
-    use SlaCalendar::{Always, BusinessHours};
+    use SlaCalendar::BusinessHours;
     use TicketEventKind as K;
     use TicketStatus as S;
     use entity::TicketPriority;
     use proptest::prelude::*;
 
-    /// The seeded policies' terms.
-    fn terms(priority: TicketPriority) -> Terms {
-        let (first, resolution, calendar) = match priority {
-            TicketPriority::Critical => (120, 480, Always),
-            TicketPriority::High => (240, 960, BusinessHours),
-            TicketPriority::Medium => (1440, 2400, BusinessHours),
-            TicketPriority::Low => (4320, 4800, BusinessHours),
-        };
-        Terms {
-            policy_id: Uuid::nil(),
-            policy_name: priority.to_string(),
-            first_response_minutes: first,
-            next_update_minutes: first,
-            resolution_minutes: resolution,
-            calendar,
-            pause_statuses: vec![S::WaitingOnCustomer, S::WaitingOnThirdParty],
-            warning_minutes: 15,
-            escalate_role: Role::Admin,
-        }
-    }
+    use super::seeded_terms as terms;
 
     fn event(kind: K, status: S, at: DateTime<Utc>) -> ticket_event::Model {
         ticket_event::Model {
@@ -927,25 +934,16 @@ mod tests {
     #[test]
     fn terms_come_from_a_policy_and_round_trip_as_json() {
         let now = utc(2026, 12, 6, 0, 0);
+        let high = Some(TicketPriority::High);
         let policy = sla_policy::Model {
-            id: Uuid::now_v7(),
-            name: "High".into(),
-            priority: Some(TicketPriority::High),
-            category: None,
-            customer_id: None,
-            is_default: false,
-            rank: 20,
             first_response_minutes: 240,
             next_update_minutes: 240,
             resolution_minutes: 960,
             calendar: BusinessHours,
             pause_statuses: r#"["WAITING_ON_CUSTOMER","WAITING_ON_THIRD_PARTY"]"#.into(),
-            warning_minutes: 15,
-            escalate_role: Role::Admin,
-            active: true,
-            version: 1,
             created_at: now,
             updated_at: now,
+            ..crate::support::policies::tests::policy("High", 20, high, None, None, false)
         };
         let t = Terms::of(&policy).unwrap();
         assert_eq!(
