@@ -46,21 +46,7 @@ struct InvoiceView {
 }
 
 fn dollars(cents: i64) -> String {
-    let m = Money::from_cents(cents);
-    // Thousands separated, as an Australian reader expects: $1,234.50.
-    let text = m.to_string();
-    let (sign, digits) = text
-        .strip_prefix('-')
-        .map_or(("", text.as_str()), |d| ("-", d));
-    let (whole, cents) = digits.split_once('.').unwrap_or((digits, "00"));
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}${grouped}.{cents}")
+    Money::from_cents(cents).dollars()
 }
 
 fn abn(raw: Option<&str>) -> Option<String> {

@@ -88,9 +88,9 @@ mod fixtures {
     use domain::fulfilment::Shipment;
     use domain::orders::Order;
     use entity::{
-        Channel, CourierCode, LateRisk, LocationKind, OrderStatus, ProductKind, Region,
-        ShipmentStage, ShippingSpeed, TrackingStatus, TrackingSubStatus, order_line, sales_order,
-        shipment, shipment_item, stock_location, tracking_checkpoint,
+        CourierCode, LocationKind, ProductKind, Region, ShipmentStage, ShippingSpeed,
+        TrackingStatus, TrackingSubStatus, order_line, sales_order, shipment, shipment_item,
+        stock_location, tracking_checkpoint,
     };
     use uuid::Uuid;
 
@@ -119,49 +119,15 @@ mod fixtures {
     }
 
     pub fn order() -> Order {
-        let at = utc("2026-11-20T01:00:00Z");
         Order {
             order: sales_order::Model {
-                id: Uuid::from_u128(1),
-                number: "SO-000012".into(),
-                status: OrderStatus::Shipped,
-                on_hold: false,
-                customer_id: None,
-                contact_name: "Tom & <Jerry>".into(),
-                contact_email: Some("tom@example.com.au".into()),
-                contact_phone: None,
-                customer_abn: None,
                 ship_line1: "Unit 4, 12 Harbour St".into(),
                 ship_line2: Some("Level 2".into()),
                 ship_suburb: "Pyrmont".into(),
-                ship_state: "NSW".into(),
                 ship_postcode: "2009".into(),
-                ship_country: "AU".into(),
-                region: Region::Australia,
-                required_delivery_date: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
                 authority_to_leave: true,
                 delivery_instructions: Some("Leave behind the <side> gate".into()),
-                shipping_speed: ShippingSpeed::Express,
-                shipping_cents: 1995,
-                order_discount_cents: 0,
-                prices_include_gst: true,
-                total_cents: 27935,
-                channel: Channel::Web,
-                reservation_approval_id: None,
-                status_reason: None,
-                reserved_until: None,
-                placed_by: "guest".into(),
-                late_risk: LateRisk::OnTrack,
-                estimated_delivery: None,
-                backorder_of: None,
-                replacement_of: None,
-                delivered_at: None,
-                closed_at: None,
-                archived: false,
-                archived_at: None,
-                version: 1,
-                created_at: at,
-                updated_at: at,
+                ..domain::orders::example()
             },
             lines: vec![
                 line(1, 1, "CHAIR-01", "Oak dining chair", 4),

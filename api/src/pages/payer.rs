@@ -47,7 +47,10 @@ pub async fn approval_page(state: &AppState, payment_id: uuid::Uuid, token: &str
             "This payment has already been answered.",
         );
     }
-    let amount = escape(&format!("${} AUD", Money::from_cents(payment.amount_cents)));
+    let amount = escape(&format!(
+        "{} AUD",
+        Money::from_cents(payment.amount_cents).dollars()
+    ));
     let token = escape(token);
     let body = format!(
         r#"<!doctype html>

@@ -9,8 +9,7 @@ use crate::links::{page, with_page_headers};
 use crate::state::AppState;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use chrono::{DateTime, Utc};
-use domain::rules::calendar::DEFAULT_TZ;
+use domain::rules::calendar::local_moment;
 use entity::{ConsentPurpose, ConsentStatus, consent};
 use serde::Serialize;
 use uuid::Uuid;
@@ -69,17 +68,6 @@ pub fn purpose_words(purpose: ConsentPurpose) -> (&'static str, &'static str) {
     }
 }
 
-/// "Friday 4 December 2026 at 9:00 am AEDT".
-fn local(at: DateTime<Utc>) -> String {
-    let t = at.with_timezone(&DEFAULT_TZ);
-    format!(
-        "{} at {} {}",
-        t.format("%A %-d %B %Y"),
-        t.format("%-I:%M %p").to_string().to_lowercase(),
-        t.format("%Z")
-    )
-}
-
 /// The page's view of `consent` at `stage`.
 pub fn view(
     stage: Stage,
@@ -95,7 +83,7 @@ pub fn view(
         what,
         title,
         email,
-        withdrawn_at: consent.withdrawn_at.map(local),
+        withdrawn_at: consent.withdrawn_at.map(local_moment),
         token: token.to_owned(),
     }
 }

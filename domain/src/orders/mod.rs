@@ -4,6 +4,7 @@
 //! on cancel or when an unpaid reservation lapses.
 
 pub mod allocation;
+mod example;
 pub mod pricing;
 pub mod risk;
 pub mod state;
@@ -34,6 +35,7 @@ use entity::{
     approval_request, order_allocation, order_entry_error, order_line, product, sales_order,
     stock_level, stock_location,
 };
+pub use example::example;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{

@@ -14,6 +14,18 @@ use std::collections::BTreeSet;
 /// Where the business is: Australia/Sydney (AEST/AEDT).
 pub const DEFAULT_TZ: Tz = chrono_tz::Australia::Sydney;
 
+/// A moment as the business's customers read it, in its timezone: "Monday 7
+/// December 2026 at 2:15 pm AEDT" (emails and pages).
+pub fn local_moment(at: DateTime<Utc>) -> String {
+    let t = at.with_timezone(&DEFAULT_TZ);
+    format!(
+        "{} at {} {}",
+        t.format("%A %-d %B %Y"),
+        t.format("%-I:%M %p").to_string().to_lowercase(),
+        t.format("%Z")
+    )
+}
+
 /// Default opening hours, 09:00–17:00.
 pub const DEFAULT_OPEN: NaiveTime = match NaiveTime::from_hms_opt(9, 0, 0) {
     Some(t) => t,
@@ -320,6 +332,19 @@ fn next_day(d: NaiveDate) -> NaiveDate {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_moment_reads_in_sydney_time_with_its_zone() {
+        let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        assert_eq!(
+            super::local_moment(at("2026-12-07T03:15:00Z")),
+            "Monday 7 December 2026 at 2:15 pm AEDT"
+        );
+        assert_eq!(
+            super::local_moment(at("2026-06-01T00:05:00Z")),
+            "Monday 1 June 2026 at 10:05 am AEST"
+        );
+    }
+
     use super::super::fixtures::{date, nsw_calendar, nsw_holidays, syd, utc};
     use super::*;
     use proptest::prelude::*;

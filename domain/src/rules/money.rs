@@ -125,6 +125,24 @@ impl Money {
     }
 }
 
+impl Money {
+    /// Dollars as a person reads them, thousands grouped: `$12,500.00`,
+    /// `-$800.00` (pages and emails; the API keeps the plain decimal).
+    pub fn dollars(&self) -> String {
+        let sign = if self.cents < 0 { "-" } else { "" };
+        let abs = self.cents.unsigned_abs();
+        let whole = (abs / 100).to_string();
+        let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+        for (i, digit) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i).is_multiple_of(3) {
+                grouped.push(',');
+            }
+            grouped.push(digit);
+        }
+        format!("{sign}${grouped}.{:02}", abs % 100)
+    }
+}
+
 /// "12.34", "-0.50": the form the API and documents use (no currency sign).
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -149,6 +167,19 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn dollars_group_thousands_for_a_reader() {
+        let shown = |cents| Money::from_cents(cents).dollars();
+        assert_eq!(shown(0), "$0.00");
+        assert_eq!(shown(5), "$0.05");
+        assert_eq!(shown(99_950), "$999.50");
+        assert_eq!(shown(125_000), "$1,250.00");
+        assert_eq!(shown(1_250_000), "$12,500.00");
+        assert_eq!(shown(123_456_789), "$1,234,567.89");
+        assert_eq!(shown(-80_000), "-$800.00");
+        assert_eq!(shown(-123_456_700), "-$1,234,567.00");
+    }
 
     #[test]
     fn parses_dollar_strings() {

@@ -68,7 +68,7 @@ pub fn context(
         business_name: business_name.to_owned(),
         approval_id: r.id.to_string(),
         reason: r.reason.clone(),
-        amount: r.amount_cents.map(|c| format!("${}", Money::from_cents(c))),
+        amount: r.amount_cents.map(|c| Money::from_cents(c).dollars()),
         requester: format!("{requester} ({})", human(r.requester_role.as_str())),
         needs: if needs.is_empty() {
             "nothing more".into()
@@ -127,7 +127,7 @@ mod tests {
             approval_id: "0193-abc".into(),
             kind: "General".into(),
             reason: "Pay <Acme> & co".into(),
-            amount: Some("$1250.00".into()),
+            amount: Some("$1,250.00".into()),
             requester: "u1 (Fulfilment)".into(),
             needs: "Admin".into(),
             due: "Thu 26 Nov 2026, 10:00 AEDT".into(),
@@ -156,7 +156,7 @@ mod tests {
             assert!(rendered.html.contains("Pay &lt;Acme&gt; &amp; co"));
             assert!(rendered.text.contains("Reason:    Pay <Acme> & co"));
             assert!(rendered.text.contains("Reference: 0193-abc\n\n--"));
-            assert!(rendered.html.contains("$1250.00") && rendered.text.contains("$1250.00"));
+            assert!(rendered.html.contains("$1,250.00") && rendered.text.contains("$1,250.00"));
             assert!(
                 !rendered.html.contains("href"),
                 "no staff page to link to yet"

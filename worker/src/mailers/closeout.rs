@@ -17,10 +17,10 @@
 use super::purchasing::{Business, day};
 use super::{Links, Rendered, Source, purpose_words, render_pair, standing};
 use apalis::prelude::BoxDynError;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use domain::orders::{self, Order};
 use domain::platform::links::LinkPurpose;
-use domain::rules::calendar::DEFAULT_TZ;
+use domain::rules::calendar::local_moment;
 use domain::rules::remedies::WARRANTY_AGAINST_DEFECTS;
 use entity::{ConsentPurpose, ProductKind, consent, customer_asset, notification, sales_order};
 use sea_orm::DatabaseConnection;
@@ -39,18 +39,6 @@ pub const RENEWAL_PURPOSE: ConsentPurpose = ConsentPurpose::Renewals;
 /// A date as a subject line says it: "6 December 2027".
 fn short_day(date: NaiveDate) -> String {
     date.format("%-d %B %Y").to_string()
-}
-
-/// A moment in the business's timezone (the calendar's): "Monday 7
-/// December 2026 at 2:15 pm AEDT".
-pub(super) fn local(at: DateTime<Utc>) -> String {
-    let t = at.with_timezone(&DEFAULT_TZ);
-    format!(
-        "{} at {} {}",
-        t.format("%A %-d %B %Y"),
-        t.format("%-I:%M %p").to_string().to_lowercase(),
-        t.format("%Z")
-    )
 }
 
 /// What both warranty emails say about the asset (the rows of
@@ -281,7 +269,7 @@ pub fn on_site_context(order: &Order, business_name: &str) -> OnSiteContext {
     OnSiteContext {
         subject: format!("{}: goods delivered on site — book its services", o.number),
         number: o.number.clone(),
-        delivered_at: o.delivered_at.map(local),
+        delivered_at: o.delivered_at.map(local_moment),
         services: order
             .lines
             .iter()

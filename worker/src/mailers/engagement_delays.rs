@@ -13,7 +13,6 @@
 //!
 //! Neither carries a link (their tests check it).
 
-use super::closeout::local;
 use super::engagements::engagement_with_template;
 use super::purchasing::{Business, day};
 use super::{Rendered, Source, render_pair};
@@ -21,6 +20,7 @@ use apalis::prelude::BoxDynError;
 use chrono::{DateTime, Utc};
 use domain::engagements::template::Definition;
 use domain::engagements::{self, Engagement, StageNotice};
+use domain::rules::calendar::local_moment;
 use entity::{
     EscalationCause, app_user, engagement_delay, engagement_escalation, engagement_milestone,
 };
@@ -216,10 +216,10 @@ pub fn escalated_context(
         round: escalation.round,
         owner_role: stage.map_or("—".to_owned(), |s| s.owner_role.to_string()),
         owners,
-        due: due.filter(|_| delay.is_none()).map(local),
+        due: due.filter(|_| delay.is_none()).map(local_moment),
         grace_hours,
         delay,
-        escalated_at: local(escalation.escalated_at),
+        escalated_at: local_moment(escalation.escalated_at),
         business_name: business_name.to_owned(),
     }
 }

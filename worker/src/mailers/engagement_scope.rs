@@ -13,34 +13,17 @@
 //! Both say who the business is. The email carries no link (see
 //! `tests::an_approved_change_says_what_changed_and_what_the_final_invoice_now_bills`).
 
-use super::closeout::local;
 use super::engagements::customer_name;
 use super::purchasing::{Business, day};
 use super::{Rendered, Source, render_pair};
 use apalis::prelude::BoxDynError;
 use domain::engagements::{self, closure};
+use domain::rules::calendar::local_moment;
 use domain::rules::money::Money;
 use entity::{ScopeChangeStatus, business_settings, engagement, engagement_fee_line, scope_change};
 use serde::Serialize;
 
 pub(super) const TEMPLATES: [(&str, &str); 2] = email_templates!("scope_change_decided");
-
-/// Dollars as an Australian reader expects them: `$12,500.00`, `-$800.00`.
-fn dollars(amount: Money) -> String {
-    let text = amount.to_string();
-    let (sign, digits) = text
-        .strip_prefix('-')
-        .map_or(("", text.as_str()), |d| ("-", d));
-    let (whole, cents) = digits.split_once('.').unwrap_or((digits, "00"));
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}${grouped}.{cents}")
-}
 
 /// One line of the final bill as the email lists it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -95,8 +78,8 @@ fn cost_words(cents: i64) -> String {
     let amount = Money::from_cents(cents.abs());
     match cents {
         0 => "does not change the fee".to_owned(),
-        c if c > 0 => format!("adds {} (ex-GST) to the fee", dollars(amount)),
-        _ => format!("takes {} (ex-GST) off the fee", dollars(amount)),
+        c if c > 0 => format!("adds {} (ex-GST) to the fee", amount.dollars()),
+        _ => format!("takes {} (ex-GST) off the fee", amount.dollars()),
     }
 }
 
@@ -129,19 +112,19 @@ pub fn context(
         let lines = closure::final_lines(&counted);
         let ex_gst = closure::billable_total(&lines);
         let (gst, total) = match closure::totals(&lines, settings) {
-            Ok(t) if settings.gst_registered => (Some(dollars(t.gst)), dollars(t.inclusive)),
-            Ok(t) => (None, dollars(t.inclusive)),
-            Err(_) => (None, dollars(ex_gst)),
+            Ok(t) if settings.gst_registered => (Some(t.gst.dollars()), t.inclusive.dollars()),
+            Ok(t) => (None, t.inclusive.dollars()),
+            Err(_) => (None, ex_gst.dollars()),
         };
         BillContext {
             lines: lines
                 .iter()
                 .map(|l| BillLineContext {
                     description: l.description.clone(),
-                    amount: dollars(l.amount),
+                    amount: l.amount.dollars(),
                 })
                 .collect(),
-            ex_gst: dollars(ex_gst),
+            ex_gst: ex_gst.dollars(),
             gst,
             total,
         }
@@ -168,7 +151,7 @@ pub fn context(
             .decision_reason
             .clone()
             .filter(|r| !r.trim().is_empty()),
-        decided: change.decided_at.map(local),
+        decided: change.decided_at.map(local_moment),
         bill,
         business,
     }
@@ -284,14 +267,6 @@ mod tests {
             ));
         }
         lines
-    }
-
-    #[test]
-    fn amounts_read_with_thousands_separators() {
-        assert_eq!(dollars(Money::from_cents(0)), "$0.00");
-        assert_eq!(dollars(Money::from_cents(123_456)), "$1,234.56");
-        assert_eq!(dollars(Money::from_cents(-80_000)), "-$800.00");
-        assert_eq!(dollars(Money::from_cents(1_000_000_000)), "$10,000,000.00");
     }
 
     #[test]

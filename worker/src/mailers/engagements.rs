@@ -25,12 +25,12 @@
 //! version reference that is an http(s) address (any other reference is
 //! text).
 
-use super::closeout::local;
 use super::purchasing::Business;
 use super::{Rendered, Source, render_pair};
 use apalis::prelude::BoxDynError;
 use domain::engagements::template::{Definition, DurationUnit, Stage};
 use domain::engagements::{self, Engagement, StageEntry, Template};
+use domain::rules::calendar::local_moment;
 use entity::{
     AcceptanceOutcome, DeliverableStatus, acceptance_round, approval_request, deliverable,
     deliverable_version, notification,
@@ -120,7 +120,7 @@ pub fn started_context(
         position: position(entry, definition),
         round: entry.notice.round,
         duration: duration(stage),
-        due: local(entry.due_at),
+        due: local_moment(entry.due_at),
         outputs: stage.outputs.iter().map(|o| o.name.clone()).collect(),
         business,
     })
@@ -188,8 +188,8 @@ pub fn overdue_context(
         round: entry.notice.round,
         owner_role: stage.owner_role.to_string(),
         duration: duration(stage),
-        started: e.stage_started_at.filter(|_| !left).map(local),
-        due: local(entry.due_at),
+        started: e.stage_started_at.filter(|_| !left).map(local_moment),
+        due: local_moment(entry.due_at),
         left,
         missing_outputs: blocked.missing_outputs,
         unanswered: blocked.unanswered,
@@ -363,7 +363,7 @@ pub fn acceptance_context(
         note: version.note.clone().filter(|n| !n.trim().is_empty()),
         acceptance_criteria: deliverable.acceptance_criteria.clone(),
         earlier_feedback,
-        answer_by: answer_by.filter(|_| answered.is_none()).map(local),
+        answer_by: answer_by.filter(|_| answered.is_none()).map(local_moment),
         answered,
         business,
     }

@@ -31,7 +31,7 @@ pub struct InvoiceContext {
 }
 
 fn dollars(cents: i64) -> String {
-    format!("${}", Money::from_cents(cents))
+    Money::from_cents(cents).dollars()
 }
 
 pub fn context(invoice: &invoices::Invoice, link: String) -> InvoiceContext {

@@ -48,7 +48,7 @@ fn percent(basis_points: i32) -> String {
 }
 
 fn dollars(cents: i64) -> String {
-    format!("${}", Money::from_cents(cents))
+    Money::from_cents(cents).dollars()
 }
 
 pub fn context(

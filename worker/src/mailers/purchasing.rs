@@ -50,7 +50,7 @@ fn address_of(mailbox: &str) -> String {
 }
 
 fn dollars(cents: i64) -> String {
-    format!("${}", Money::from_cents(cents))
+    Money::from_cents(cents).dollars()
 }
 
 pub(super) fn day(date: NaiveDate) -> String {

@@ -46,7 +46,7 @@ pub(super) async fn render(source: &Source<'_>) -> Result<Rendered, BoxDynError>
     let ctx = ReceiptContext {
         subject: format!("Receipt for order {}", order.order.number),
         name: order.order.contact_name.clone(),
-        amount: format!("${}", Money::from_cents(payment.amount_cents)),
+        amount: Money::from_cents(payment.amount_cents).dollars(),
         method,
         order_number: order.order.number.clone(),
         invoice_number: invoice.as_ref().map(|i| i.number.clone()),

@@ -4,13 +4,13 @@
 //! template pair serves all six; each carries one link, the signed public
 //! tracking page.
 
-use super::closeout::local;
 use super::purchasing::day;
 use super::{Rendered, Source, render_pair};
 use apalis::prelude::BoxDynError;
 use domain::fulfilment::{self, Shipment, couriers};
 use domain::orders::{self, Order};
 use domain::platform::links::LinkPurpose;
+use domain::rules::calendar::local_moment;
 use domain::rules::remedies::WARRANTY_AGAINST_DEFECTS;
 use entity::{
     CourierCode, NotificationKind, TrackingStatus, TrackingSubStatus, tracking_checkpoint,
@@ -115,7 +115,7 @@ fn latest_of(shipment: &Shipment, status: TrackingStatus) -> Option<&tracking_ch
 
 fn checkpoint_context(c: &tracking_checkpoint::Model) -> CheckpointContext {
     CheckpointContext {
-        at: local(c.occurred_at),
+        at: local_moment(c.occurred_at),
         location: c.location.clone().filter(|l| !l.trim().is_empty()),
         message: c.message.clone(),
     }
@@ -278,8 +278,10 @@ pub fn context(
             warranty = Some(WARRANTY_AGAINST_DEFECTS);
             let delivered = latest_of(shipment, TrackingStatus::Delivered);
             let at = s.delivered_at.or(delivered.map(|c| c.occurred_at));
-            delivered_at = at.map(local);
-            let when = at.map(|t| format!(" on {}", local(t))).unwrap_or_default();
+            delivered_at = at.map(local_moment);
+            let when = at
+                .map(|t| format!(" on {}", local_moment(t)))
+                .unwrap_or_default();
             let how = match delivered.and_then(|c| c.sub_status).or(s.sub_status) {
                 Some(TrackingSubStatus::LeftSafe) => {
                     ", leaving it in a safe place at the delivery address"

@@ -11,11 +11,11 @@
 //!   resolved, and that a reply within the reopen window (until when)
 //!   opens it again, after which it closes.
 
-use super::closeout::local;
 use super::purchasing::Business;
 use super::{Rendered, Source, render_pair};
 use apalis::prelude::BoxDynError;
 use chrono::{DateTime, Utc};
+use domain::rules::calendar::local_moment;
 use domain::support::{self, sla, state};
 use entity::{TicketPriority, business_settings, ticket};
 use sea_orm::DatabaseConnection;
@@ -74,7 +74,7 @@ pub fn opened_context(
 ) -> OpenedContext {
     OpenedContext {
         subject: format!("{} received: {}", facts.number, facts.ticket_subject),
-        first_response_due: first_response_due.map(local),
+        first_response_due: first_response_due.map(local_moment),
         ticket: facts,
     }
 }
@@ -101,7 +101,7 @@ pub fn reply_context(
     ReplyContext {
         subject: format!("{} new reply: {}", facts.number, facts.ticket_subject),
         reply: reply.to_owned(),
-        written: local(written),
+        written: local_moment(written),
         waiting_on_you,
         ticket: facts,
     }
@@ -121,9 +121,9 @@ pub struct ResolvedContext {
 pub fn resolved_context(facts: TicketFacts, resolved_at: DateTime<Utc>) -> ResolvedContext {
     ResolvedContext {
         subject: format!("{} resolved: {}", facts.number, facts.ticket_subject),
-        resolved: local(resolved_at),
+        resolved: local_moment(resolved_at),
         reopen_days: state::REOPEN_WINDOW_DAYS,
-        reopen_until: local(state::reopen_deadline(resolved_at)),
+        reopen_until: local_moment(state::reopen_deadline(resolved_at)),
         ticket: facts,
     }
 }

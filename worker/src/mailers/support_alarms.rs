@@ -9,12 +9,12 @@
 //! - TICKET_SLA_BREACHED (to the policy's escalation role): which target
 //!   was breached when, how late it was, who has the ticket, and what to do.
 
-use super::closeout::local;
 use super::purchasing::Business;
 use super::support::TicketFacts;
 use super::{Rendered, Source, render_pair};
 use apalis::prelude::BoxDynError;
 use chrono::TimeDelta;
+use domain::rules::calendar::local_moment;
 use domain::support::{self, alarms, sla};
 use entity::{SlaAlarmKind, SlaCalendar, SlaTargetKind, TicketStatus, ticket_sla_alarm};
 use serde::Serialize;
@@ -104,7 +104,7 @@ pub fn alarm_context(
     let (target, target_lower) = target_words(alarm.target);
     let breach = alarm.alarm == SlaAlarmKind::Breach;
     let remaining = TimeDelta::seconds(alarm.remaining_seconds);
-    let due = local(alarm.due_at);
+    let due = local_moment(alarm.due_at);
     let left = (!breach).then(|| span(remaining.max(TimeDelta::zero())));
     let late = (breach && remaining <= -TimeDelta::minutes(1)).then(|| span(remaining));
     let clock = match terms.calendar {

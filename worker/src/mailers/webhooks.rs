@@ -4,10 +4,10 @@
 //! failure disabled the subscription, so each disabling is told once per
 //! ADMIN.
 
-use super::closeout::local;
 use super::purchasing::Business;
 use super::{Rendered, Source, render_pair};
 use apalis::prelude::BoxDynError;
+use domain::rules::calendar::local_moment;
 use entity::{webhook_delivery, webhook_subscription};
 use serde::Serialize;
 
@@ -36,7 +36,7 @@ pub fn disabled_context(
         subject: format!("Webhook subscription disabled: {}", s.url),
         url: s.url.clone(),
         description: s.description.clone(),
-        disabled_at: local(s.disabled_at.unwrap_or(d.updated_at)),
+        disabled_at: local_moment(s.disabled_at.unwrap_or(d.updated_at)),
         reason: s
             .disabled_reason
             .clone()
