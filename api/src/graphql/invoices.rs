@@ -9,7 +9,7 @@ use super::kit::{
     ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, page_request, payload,
     respond,
 };
-use super::loaders::{InvoiceOfOrderLoader, load_one};
+use super::loaders::{AdjustmentNoteLoader, InvoiceOfOrderLoader, load_one};
 use super::money::Money;
 use super::orders::Order;
 use super::settings::{GstBasis, GstRounding};
@@ -299,8 +299,11 @@ impl AdjustmentNote {
         let Some(id) = id else {
             return Ok(None);
         };
-        let found = notes::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
-        Ok(answer(ctx, found)?.map(AdjustmentNote))
+        let caller = ctx.domain_ctx()?;
+        let found = load_one::<AdjustmentNoteLoader, _>(ctx, id).await?;
+        Ok(found
+            .filter(|note| notes::is_visible(&caller, note))
+            .map(AdjustmentNote))
     }
 }
 

@@ -77,6 +77,14 @@ loader!(
     domain::safety::records::of_products
 );
 
+loader!(
+    /// Adjustment notes with their lines, by id (a page of refunds' or
+    /// claims' notes in two queries); visibility is the resolver's to check.
+    AdjustmentNoteLoader,
+    domain::invoices::notes::Note,
+    domain::invoices::notes::find_many
+);
+
 /// Orders with their lines, by id; visibility is the resolver's to check.
 pub struct OrderLoader(pub DatabaseConnection);
 
@@ -237,6 +245,7 @@ pub fn attach<Q, M, S>(
         .data(DataLoader::new(CustomerLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(ProductLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(SafetyOfProductLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
+        .data(DataLoader::new(AdjustmentNoteLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(InvoiceOfOrderLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(OrderLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(DataLoader::new(LocationLoader(db.clone()), tokio::spawn).delay(BATCH_WINDOW))

@@ -21,6 +21,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 pub const SUBJECT_TYPE: &str = "adjustment_note";
@@ -490,14 +491,34 @@ pub async fn find_visible<C: ConnectionTrait>(
     ctx: &Ctx,
     id: Uuid,
 ) -> Result<Option<Note>, DbErr> {
-    let Some(note) = adjustment_note::Entity::find_by_id(id).one(conn).await? else {
-        return Ok(None);
-    };
-    if !visible_to(ctx, &note) {
-        return Ok(None);
-    }
-    let lines = super::lines_of(conn, &[id]).await?;
-    Ok(Some(Note { note, lines }))
+    let mut found = find_many(conn, &[id]).await?;
+    Ok(found.remove(&id).filter(|n| visible_to(ctx, &n.note)))
+}
+
+/// Notes by id with their lines, whoever asks (two queries for any number:
+/// the loader behind a page of refunds or claims); check [`is_visible`].
+pub async fn find_many<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Note>, DbErr> {
+    let notes = adjustment_note::Entity::find()
+        .filter(adjustment_note::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?;
+    let found: Vec<Uuid> = notes.iter().map(|n| n.id).collect();
+    let mut lines = group_rows(super::lines_of(conn, &found).await?, |l| l.invoice_id);
+    Ok(notes
+        .into_iter()
+        .map(|note| {
+            let lines = lines.remove(&note.id).unwrap_or_default();
+            (note.id, Note { note, lines })
+        })
+        .collect())
+}
+
+/// May the caller see this note (staff; a customer its own)?
+pub fn is_visible(ctx: &Ctx, note: &Note) -> bool {
+    visible_to(ctx, &note.note)
 }
 
 /// Which notes to list.
