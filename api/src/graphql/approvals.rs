@@ -2,6 +2,7 @@
 //! live changes. Resolvers only translate; the rules are in
 //! `domain::approvals`.
 
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, arg_id, connection, input_id, page_request, patch, payload,
     record_object, respond,
@@ -75,189 +76,129 @@ pub enum ApprovalOnDue {
 
 record_object! { pub struct Approval(pub Model); }
 
-/// A request for approval of one subject, decided under the policy terms of
-/// its creation.
-#[Object]
-impl Approval {
-    /// Stable identifier.
-    pub(crate) async fn id(&self) -> ID {
-        ID(self.0.request.id.to_string())
-    }
-    /// What it gates.
-    async fn kind(&self) -> ApprovalKind {
-        self.0.request.kind.into()
-    }
-    /// The kind of record it is about, e.g. `order`.
-    async fn subject_type(&self) -> &str {
-        &self.0.request.subject_type
-    }
-    /// The record it is about.
-    async fn subject_id(&self) -> ID {
-        ID(self.0.request.subject_id.to_string())
-    }
-    /// Who asked (a user id).
-    async fn requester_id(&self) -> &str {
-        &self.0.request.requester_id
-    }
-    /// The requester's role when asking.
-    async fn requester_role(&self) -> Role {
-        self.0.request.requester_role.into()
-    }
-    /// The amount at stake, if any.
-    async fn amount(&self) -> Option<Money> {
-        self.0.request.amount_cents.map(Money::from_cents)
-    }
-    /// Why it is asked.
-    async fn reason(&self) -> &str {
-        &self.0.request.reason
-    }
-    /// Where it is.
-    async fn status(&self) -> ApprovalStatus {
-        self.0.request.status.into()
-    }
-    /// The version of the kind's policy it is decided under.
-    async fn policy_version(&self) -> i32 {
-        self.0.request.policy_version
-    }
-    /// The role each approval step needs, in order (empty when approved automatically).
-    async fn steps_required(&self) -> Vec<Role> {
-        self.0.steps().into_iter().map(Into::into).collect()
-    }
-    /// The roles of the steps still to approve (empty once closed).
-    async fn steps_remaining(&self) -> Vec<Role> {
-        self.0
-            .steps_remaining()
-            .into_iter()
-            .map(Into::into)
-            .collect()
-    }
-    /// The role it escalated to when its due time passed, if it did.
-    async fn escalated_to_role(&self) -> Option<Role> {
-        self.0.request.escalated_to_role.map(Into::into)
-    }
-    /// When the deciders are reminded (UTC).
-    async fn follow_up_at(&self) -> DateTime<Utc> {
-        self.0.request.follow_up_at
-    }
-    /// When it escalates or expires if still undecided (UTC).
-    async fn due_at(&self) -> DateTime<Utc> {
-        self.0.request.due_at
-    }
-    /// Every decision, oldest first (append-only).
-    async fn decisions(&self) -> Vec<ApprovalDecision> {
-        self.0
-            .decisions
-            .iter()
-            .cloned()
-            .map(ApprovalDecision)
-            .collect()
-    }
-    /// Incremented by every change.
-    async fn version(&self) -> i32 {
-        self.0.request.version
-    }
-    /// When it was asked (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.request.created_at
-    }
-    /// When it last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.request.updated_at
-    }
-    /// When it closed (UTC), if it has.
-    async fn closed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.request.closed_at
+object! {
+    /// A request for approval of one subject, decided under the policy terms of
+    /// its creation.
+    #[Object]
+    impl Approval {
+        /// Stable identifier.
+        pub(crate) id: ID = request.id,
+        /// What it gates.
+        kind: ApprovalKind = request.kind,
+        /// The kind of record it is about, e.g. `order`.
+        subject_type: &str = request.subject_type,
+        /// The record it is about.
+        subject_id: ID = request.subject_id,
+        /// Who asked (a user id).
+        requester_id: &str = request.requester_id,
+        /// The requester's role when asking.
+        requester_role: Role = request.requester_role,
+        /// The amount at stake, if any.
+        async fn amount(&self) -> Option<Money> {
+            self.0.request.amount_cents.map(Money::from_cents)
+        }
+        /// Why it is asked.
+        reason: &str = request.reason,
+        /// Where it is.
+        status: ApprovalStatus = request.status,
+        /// The version of the kind's policy it is decided under.
+        policy_version: i32 = request.policy_version,
+        /// The role each approval step needs, in order (empty when approved automatically).
+        async fn steps_required(&self) -> Vec<Role> {
+            self.0.steps().into_iter().map(Into::into).collect()
+        }
+        /// The roles of the steps still to approve (empty once closed).
+        async fn steps_remaining(&self) -> Vec<Role> {
+            self.0
+                .steps_remaining()
+                .into_iter()
+                .map(Into::into)
+                .collect()
+        }
+        /// The role it escalated to when its due time passed, if it did.
+        escalated_to_role: Option<Role> = request.escalated_to_role,
+        /// When the deciders are reminded (UTC).
+        follow_up_at: DateTime<Utc> = request.follow_up_at,
+        /// When it escalates or expires if still undecided (UTC).
+        due_at: DateTime<Utc> = request.due_at,
+        /// Every decision, oldest first (append-only).
+        async fn decisions(&self) -> Vec<ApprovalDecision> {
+            self.0
+                .decisions
+                .iter()
+                .cloned()
+                .map(ApprovalDecision)
+                .collect()
+        }
+        /// Incremented by every change.
+        version: i32 = request.version,
+        /// When it was asked (UTC).
+        created_at: DateTime<Utc> = request.created_at,
+        /// When it last changed (UTC).
+        updated_at: DateTime<Utc> = request.updated_at,
+        /// When it closed (UTC), if it has.
+        closed_at: Option<DateTime<Utc>> = request.closed_at,
     }
 }
 
 pub struct ApprovalDecision(approval_decision::Model);
 
-/// One decision on an approval request.
-#[Object]
-impl ApprovalDecision {
-    /// The step it decided (1 for the first approval).
-    async fn step(&self) -> i32 {
-        self.0.step
-    }
-    /// Who decided (a user id, or `system` for an automatic approval).
-    async fn decider_id(&self) -> &str {
-        &self.0.decider_id
-    }
-    /// The decider's role (null for `system`).
-    async fn decider_role(&self) -> Option<Role> {
-        self.0.decider_role.map(Into::into)
-    }
-    /// Approve or reject.
-    async fn decision(&self) -> ApprovalVerdict {
-        self.0.decision.into()
-    }
-    /// The decider's comment.
-    async fn comment(&self) -> Option<&str> {
-        self.0.comment.as_deref()
-    }
-    /// What backs an offline decision (e.g. a signed document's reference).
-    async fn evidence(&self) -> Option<&str> {
-        self.0.evidence.as_deref()
-    }
-    /// When (UTC).
-    async fn decided_at(&self) -> DateTime<Utc> {
-        self.0.decided_at
+object! {
+    /// One decision on an approval request.
+    #[Object]
+    impl ApprovalDecision {
+        /// The step it decided (1 for the first approval).
+        step: i32,
+        /// Who decided (a user id, or `system` for an automatic approval).
+        decider_id: &str,
+        /// The decider's role (null for `system`).
+        decider_role: Option<Role>,
+        /// Approve or reject.
+        decision: ApprovalVerdict,
+        /// The decider's comment.
+        comment: Option<&str>,
+        /// What backs an offline decision (e.g. a signed document's reference).
+        evidence: Option<&str>,
+        /// When (UTC).
+        decided_at: DateTime<Utc>,
     }
 }
 
 record_object! { pub struct ApprovalPolicy(approval_policy::Model); }
 
-/// How one kind of approval is decided. ADMIN may decide every kind; the
-/// requester never decides its own request.
-#[Object]
-impl ApprovalPolicy {
-    /// The kind it governs.
-    async fn kind(&self) -> ApprovalKind {
-        self.0.kind.into()
-    }
-    /// Who decides.
-    async fn decider_role(&self) -> Role {
-        self.0.decider_role.into()
-    }
-    /// Amounts below this are approved at once (by `system`); null: never.
-    async fn auto_approve_below(&self) -> Option<Money> {
-        self.0.auto_approve_below_cents.map(Money::from_cents)
-    }
-    /// Amounts up to this need one approver, above it two; null: one always.
-    async fn single_approver_up_to(&self) -> Option<Money> {
-        self.0.single_approver_up_to_cents.map(Money::from_cents)
-    }
-    /// The second approver's role (the decider's role when null).
-    async fn second_approver_role(&self) -> Option<Role> {
-        self.0.second_approver_role.map(Into::into)
-    }
-    /// Business hours until the deciders are reminded.
-    async fn follow_up_business_hours(&self) -> i32 {
-        self.0.follow_up_business_hours
-    }
-    /// Business hours until an undecided request escalates or expires.
-    async fn due_business_hours(&self) -> i32 {
-        self.0.due_business_hours
-    }
-    /// What the due time does.
-    async fn on_due(&self) -> ApprovalOnDue {
-        self.0.on_due.into()
-    }
-    /// Who may decide (and is emailed) after escalation.
-    async fn escalate_to_role(&self) -> Option<Role> {
-        self.0.escalate_to_role.map(Into::into)
-    }
-    /// A staff role that may record the decider's offline decision, with evidence.
-    async fn offline_role(&self) -> Option<Role> {
-        self.0.offline_role.map(Into::into)
-    }
-    /// Incremented by every change; send it back as `expectedVersion`.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-    /// When it last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+object! {
+    /// How one kind of approval is decided. ADMIN may decide every kind; the
+    /// requester never decides its own request.
+    #[Object]
+    impl ApprovalPolicy {
+        /// The kind it governs.
+        kind: ApprovalKind,
+        /// Who decides.
+        decider_role: Role,
+        /// Amounts below this are approved at once (by `system`); null: never.
+        async fn auto_approve_below(&self) -> Option<Money> {
+            self.0.auto_approve_below_cents.map(Money::from_cents)
+        }
+        /// Amounts up to this need one approver, above it two; null: one always.
+        async fn single_approver_up_to(&self) -> Option<Money> {
+            self.0.single_approver_up_to_cents.map(Money::from_cents)
+        }
+        /// The second approver's role (the decider's role when null).
+        second_approver_role: Option<Role>,
+        /// Business hours until the deciders are reminded.
+        follow_up_business_hours: i32,
+        /// Business hours until an undecided request escalates or expires.
+        due_business_hours: i32,
+        /// What the due time does.
+        on_due: ApprovalOnDue,
+        /// Who may decide (and is emailed) after escalation.
+        escalate_to_role: Option<Role>,
+        /// A staff role that may record the decider's offline decision, with evidence.
+        offline_role: Option<Role>,
+        /// Incremented by every change; send it back as `expectedVersion`.
+        version: i32,
+        /// When it last changed (UTC).
+        updated_at: DateTime<Utc>,
     }
 }
 

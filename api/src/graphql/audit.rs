@@ -1,6 +1,7 @@
 //! The audit trail of any record.
 
 use super::errors::ApiError;
+use super::kit::object;
 use super::kit::{ContextExt, Require, answer, arg_id, connection, page_request};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ErrorExtensions, ID, Json, Object, Subscription};
@@ -19,44 +20,32 @@ fn parse_snapshot(text: &Option<String>) -> Option<Json<serde_json::Value>> {
         .map(Json)
 }
 
-/// One change to one record: who, when, what, and the record before and after.
-#[Object]
-impl AuditEntry {
-    /// Stable identifier.
-    pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// Kind of record changed, e.g. `customer`.
-    async fn subject_type(&self) -> &str {
-        &self.0.subject_type
-    }
-    /// Id of the record changed.
-    async fn subject_id(&self) -> ID {
-        ID(self.0.subject_id.to_string())
-    }
-    /// What happened, e.g. `customer.created`.
-    async fn action(&self) -> &str {
-        &self.0.action
-    }
-    /// Who did it (user id, or `system`).
-    async fn actor_id(&self) -> &str {
-        &self.0.actor_id
-    }
-    /// The actor's role at the time.
-    async fn actor_role(&self) -> &str {
-        &self.0.actor_role
-    }
-    /// When it happened (UTC).
-    async fn occurred_at(&self) -> DateTime<Utc> {
-        self.0.occurred_at
-    }
-    /// The record before the change (null on creation).
-    async fn before(&self) -> Option<Json<serde_json::Value>> {
-        parse_snapshot(&self.0.before)
-    }
-    /// The record after the change.
-    async fn after(&self) -> Option<Json<serde_json::Value>> {
-        parse_snapshot(&self.0.after)
+object! {
+    /// One change to one record: who, when, what, and the record before and after.
+    #[Object]
+    impl AuditEntry {
+        /// Stable identifier.
+        pub(crate) id: ID,
+        /// Kind of record changed, e.g. `customer`.
+        subject_type: &str,
+        /// Id of the record changed.
+        subject_id: ID,
+        /// What happened, e.g. `customer.created`.
+        action: &str,
+        /// Who did it (user id, or `system`).
+        actor_id: &str,
+        /// The actor's role at the time.
+        actor_role: &str,
+        /// When it happened (UTC).
+        occurred_at: DateTime<Utc>,
+        /// The record before the change (null on creation).
+        async fn before(&self) -> Option<Json<serde_json::Value>> {
+            parse_snapshot(&self.0.before)
+        }
+        /// The record after the change.
+        async fn after(&self) -> Option<Json<serde_json::Value>> {
+            parse_snapshot(&self.0.after)
+        }
     }
 }
 

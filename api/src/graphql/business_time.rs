@@ -1,6 +1,7 @@
 //! Business time: public holidays (staff read, ADMIN edit), a deadline
 //! calculator for frontends, and the timers ADMIN can inspect and cancel.
 
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, connection, input_id, page_request, payload, record_object,
     respond,
@@ -18,20 +19,16 @@ record_object! {
     pub struct PublicHoliday(pub public_holiday::Model);
 }
 
-/// A public holiday of the business calendar.
-#[Object]
-impl PublicHoliday {
-    /// The date (in the business's timezone).
-    async fn date(&self) -> NaiveDate {
-        self.0.holiday_date
-    }
-    /// What the day is, e.g. `Additional day (Boxing Day)`.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// When it was added (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+object! {
+    /// A public holiday of the business calendar.
+    #[Object]
+    impl PublicHoliday {
+        /// The date (in the business's timezone).
+        date: NaiveDate = holiday_date,
+        /// What the day is, e.g. `Additional day (Boxing Day)`.
+        name: &str,
+        /// When it was added (UTC).
+        created_at: DateTime<Utc>,
     }
 }
 
@@ -51,44 +48,30 @@ pub enum TimerStatus {
 
 record_object! { pub struct Timer(pub timer::Model); }
 
-/// A planned point in business time (a reminder, an escalation, a daily run).
-#[Object]
-impl Timer {
-    /// Stable identifier.
-    pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// What fires, e.g. `daily_run`.
-    async fn kind(&self) -> &str {
-        &self.0.kind
-    }
-    /// The record it is about.
-    async fn subject_id(&self) -> ID {
-        ID(self.0.subject_id.to_string())
-    }
-    /// Bumped by each re-plan of the same kind and subject.
-    async fn generation(&self) -> i32 {
-        self.0.generation
-    }
-    /// When it is due (UTC, on the business clock).
-    async fn due_at(&self) -> DateTime<Utc> {
-        self.0.due_at
-    }
-    /// Where it is in its life.
-    async fn status(&self) -> TimerStatus {
-        self.0.status.into()
-    }
-    /// What its handler is given.
-    async fn payload(&self) -> Option<Json<serde_json::Value>> {
-        serde_json::from_str(&self.0.payload).ok().map(Json)
-    }
-    /// When it was planned (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When it fired (UTC), if it has.
-    async fn fired_at(&self) -> Option<DateTime<Utc>> {
-        self.0.fired_at
+object! {
+    /// A planned point in business time (a reminder, an escalation, a daily run).
+    #[Object]
+    impl Timer {
+        /// Stable identifier.
+        pub(crate) id: ID,
+        /// What fires, e.g. `daily_run`.
+        kind: &str,
+        /// The record it is about.
+        subject_id: ID,
+        /// Bumped by each re-plan of the same kind and subject.
+        generation: i32,
+        /// When it is due (UTC, on the business clock).
+        due_at: DateTime<Utc>,
+        /// Where it is in its life.
+        status: TimerStatus,
+        /// What its handler is given.
+        async fn payload(&self) -> Option<Json<serde_json::Value>> {
+            serde_json::from_str(&self.0.payload).ok().map(Json)
+        }
+        /// When it was planned (UTC).
+        created_at: DateTime<Utc>,
+        /// When it fired (UTC), if it has.
+        fired_at: Option<DateTime<Utc>>,
     }
 }
 

@@ -2,11 +2,11 @@
 //! adjustments. Stock levels load through a DataLoader, so a page of
 //! products with their stock costs a fixed number of queries.
 
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, arg_id, connection, input_id, page_request, payload,
     record_object, respond,
 };
-use super::money::Money;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -93,204 +93,143 @@ impl Product {
     }
 }
 
-/// A catalogue product.
-#[Object]
-impl Product {
-    /// Stable identifier.
-    pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// Stock-keeping unit, upper-case; unique.
-    async fn sku(&self) -> &str {
-        &self.0.sku
-    }
-    /// Name shown to customers.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// Goods or a service.
-    async fn kind(&self) -> ProductKind {
-        self.0.kind.into()
-    }
-    /// GST treatment.
-    async fn tax_code(&self) -> async_graphql::Result<TaxCode> {
-        domain::rules::tax_code::TaxCode::parse(&self.0.tax_code)
-            .map(Into::into)
-            .map_err(|e| async_graphql::Error::new(e.to_string()))
-    }
-    /// Unit price.
-    async fn price(&self) -> Money {
-        Money::from_cents(self.0.price_cents)
-    }
-    /// Whether `price` includes GST.
-    async fn prices_include_gst(&self) -> bool {
-        self.0.prices_include_gst
-    }
-    /// Shipping weight in grams.
-    async fn weight_grams(&self) -> i32 {
-        self.0.weight_grams
-    }
-    /// Length in millimetres, if known.
-    async fn length_mm(&self) -> Option<i32> {
-        self.0.length_mm
-    }
-    /// Width in millimetres, if known.
-    async fn width_mm(&self) -> Option<i32> {
-        self.0.width_mm
-    }
-    /// Height in millimetres, if known.
-    async fn height_mm(&self) -> Option<i32> {
-        self.0.height_mm
-    }
-    /// Below this much available stock, restock.
-    async fn reorder_point(&self) -> i32 {
-        self.0.reorder_point
-    }
-    /// How much to restock.
-    async fn reorder_quantity(&self) -> i32 {
-        self.0.reorder_quantity
-    }
-    /// Stock is kept per batch (with expiry).
-    async fn batch_tracked(&self) -> bool {
-        self.0.batch_tracked
-    }
-    /// Each unit has a serial number.
-    async fn serial_tracked(&self) -> bool {
-        self.0.serial_tracked
-    }
-    /// The business's own warranty, in months (0: none beyond the law's).
-    async fn warranty_months(&self) -> i32 {
-        self.0.warranty_months
-    }
-    /// Can be ordered.
-    async fn active(&self) -> bool {
-        self.0.active
-    }
-    /// Incremented by every change; send it back as `expectedVersion`.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-    /// When it was created (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When it last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// Stock per location and batch (staff).
-    #[graphql(guard = "Require::to(Permission::ReadStock)")]
-    async fn stock(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StockLevel>> {
-        super::loaders::load_list::<super::loaders::StockLoader, _, _>(ctx, self.0.id, StockLevel)
-            .await
-    }
-    /// Its product safety record: supplier, standards, ban (staff).
-    #[graphql(guard = "Require::to(Permission::ReadSafety)")]
-    async fn safety(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<super::safety::ProductSafety>> {
-        super::safety::product_safety(ctx, self.0.id).await
-    }
-    /// The warning online listings must show (its mandatory standards'
-    /// warnings, joined); null when none applies.
-    async fn listing_warning(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        super::safety::listing_warning(ctx, self.0.id).await
+object! {
+    /// A catalogue product.
+    #[Object]
+    impl Product {
+        /// Stable identifier.
+        pub(crate) id: ID,
+        /// Stock-keeping unit, upper-case; unique.
+        sku: &str,
+        /// Name shown to customers.
+        name: &str,
+        /// Goods or a service.
+        kind: ProductKind,
+        /// GST treatment.
+        async fn tax_code(&self) -> async_graphql::Result<TaxCode> {
+            domain::rules::tax_code::TaxCode::parse(&self.0.tax_code)
+                .map(Into::into)
+                .map_err(|e| async_graphql::Error::new(e.to_string()))
+        }
+        /// Unit price.
+        price: Money = price_cents,
+        /// Whether `price` includes GST.
+        prices_include_gst: bool,
+        /// Shipping weight in grams.
+        weight_grams: i32,
+        /// Length in millimetres, if known.
+        length_mm: Option<i32>,
+        /// Width in millimetres, if known.
+        width_mm: Option<i32>,
+        /// Height in millimetres, if known.
+        height_mm: Option<i32>,
+        /// Below this much available stock, restock.
+        reorder_point: i32,
+        /// How much to restock.
+        reorder_quantity: i32,
+        /// Stock is kept per batch (with expiry).
+        batch_tracked: bool,
+        /// Each unit has a serial number.
+        serial_tracked: bool,
+        /// The business's own warranty, in months (0: none beyond the law's).
+        warranty_months: i32,
+        /// Can be ordered.
+        active: bool,
+        /// Incremented by every change; send it back as `expectedVersion`.
+        version: i32,
+        /// When it was created (UTC).
+        created_at: DateTime<Utc>,
+        /// When it last changed (UTC).
+        updated_at: DateTime<Utc>,
+        /// Stock per location and batch (staff).
+        #[graphql(guard = "Require::to(Permission::ReadStock)")]
+        async fn stock(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StockLevel>> {
+            use super::loaders::{StockLoader, load_list};
+            load_list::<StockLoader, _, _>(ctx, self.0.id, StockLevel).await
+        }
+        /// Its product safety record: supplier, standards, ban (staff).
+        #[graphql(guard = "Require::to(Permission::ReadSafety)")]
+        async fn safety(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Option<super::safety::ProductSafety>> {
+            super::safety::product_safety(ctx, self.0.id).await
+        }
+        /// The warning online listings must show (its mandatory standards'
+        /// warnings, joined); null when none applies.
+        async fn listing_warning(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Option<String>> {
+            super::safety::listing_warning(ctx, self.0.id).await
+        }
     }
 }
 
 record_object! { pub struct StockLocation(pub stock_location::Model); }
 
-/// A place stock is kept.
-#[Object]
-impl StockLocation {
-    /// Stable identifier.
-    pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// Short code, upper-case; unique.
-    async fn code(&self) -> &str {
-        &self.0.code
-    }
-    /// Name.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// Region.
-    async fn region(&self) -> Region {
-        self.0.region.into()
-    }
-    /// Warehouse or quarantine.
-    async fn kind(&self) -> LocationKind {
-        self.0.kind.into()
-    }
-    /// Street address, first line.
-    async fn line1(&self) -> Option<&str> {
-        self.0.line1.as_deref()
-    }
-    /// Street address, second line.
-    async fn line2(&self) -> Option<&str> {
-        self.0.line2.as_deref()
-    }
-    /// Suburb or city.
-    async fn suburb(&self) -> Option<&str> {
-        self.0.suburb.as_deref()
-    }
-    /// State or province.
-    async fn state(&self) -> Option<&str> {
-        self.0.state.as_deref()
-    }
-    /// Postcode.
-    async fn postcode(&self) -> Option<&str> {
-        self.0.postcode.as_deref()
-    }
-    /// ISO 3166 country code.
-    async fn country(&self) -> &str {
-        &self.0.country
-    }
-    /// When it was created (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+object! {
+    /// A place stock is kept.
+    #[Object]
+    impl StockLocation {
+        /// Stable identifier.
+        pub(crate) id: ID,
+        /// Short code, upper-case; unique.
+        code: &str,
+        /// Name.
+        name: &str,
+        /// Region.
+        region: Region,
+        /// Warehouse or quarantine.
+        kind: LocationKind,
+        /// Street address, first line.
+        line1: Option<&str>,
+        /// Street address, second line.
+        line2: Option<&str>,
+        /// Suburb or city.
+        suburb: Option<&str>,
+        /// State or province.
+        state: Option<&str>,
+        /// Postcode.
+        postcode: Option<&str>,
+        /// ISO 3166 country code.
+        country: &str,
+        /// When it was created (UTC).
+        created_at: DateTime<Utc>,
     }
 }
 
 pub struct StockLevel(Level);
 
-/// Stock of one product at one location (and batch).
-#[Object]
-impl StockLevel {
-    /// Stable identifier of this product's stock at this location and batch
-    /// (`releaseQuarantinedStock` and `returnToSupplier` name it).
-    async fn id(&self) -> ID {
-        ID(self.0.level.id.to_string())
-    }
-    /// The product.
-    async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
-        Product::load(ctx, self.0.level.product_id).await
-    }
-    /// Where.
-    async fn location(&self) -> StockLocation {
-        StockLocation(self.0.location.clone())
-    }
-    /// The batch, for batch-tracked products.
-    async fn batch_code(&self) -> Option<&str> {
-        Some(self.0.level.batch_code.as_str()).filter(|b| !b.is_empty())
-    }
-    /// When the batch expires, if it does.
-    async fn expires_on(&self) -> Option<NaiveDate> {
-        self.0.level.expires_on
-    }
-    /// Units physically there.
-    async fn on_hand(&self) -> i32 {
-        self.0.level.on_hand
-    }
-    /// Units promised to orders.
-    async fn reserved(&self) -> i32 {
-        self.0.level.reserved
-    }
-    /// Units that can still be reserved (on hand − reserved; 0 in quarantine).
-    async fn available(&self) -> i32 {
-        self.0.available()
+object! {
+    /// Stock of one product at one location (and batch).
+    #[Object]
+    impl StockLevel {
+        /// Stable identifier of this product's stock at this location and batch
+        /// (`releaseQuarantinedStock` and `returnToSupplier` name it).
+        id: ID = level.id,
+        /// The product.
+        async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
+            Product::load(ctx, self.0.level.product_id).await
+        }
+        /// Where.
+        async fn location(&self) -> StockLocation {
+            StockLocation(self.0.location.clone())
+        }
+        /// The batch, for batch-tracked products.
+        async fn batch_code(&self) -> Option<&str> {
+            Some(self.0.level.batch_code.as_str()).filter(|b| !b.is_empty())
+        }
+        /// When the batch expires, if it does.
+        expires_on: Option<NaiveDate> = level.expires_on,
+        /// Units physically there.
+        on_hand: i32 = level.on_hand,
+        /// Units promised to orders.
+        reserved: i32 = level.reserved,
+        /// Units that can still be reserved (on hand − reserved; 0 in quarantine).
+        async fn available(&self) -> i32 {
+            self.0.available()
+        }
     }
 }
 

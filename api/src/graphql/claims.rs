@@ -4,6 +4,7 @@
 //! `domain::aftersales::claims` and `domain::rules::remedies`.
 
 use super::approvals::Approval;
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, optional_input_id,
     page_request, payload, record_object, respond,
@@ -132,33 +133,27 @@ pub enum ClaimStatus {
 /// One step of a claim as its customer follows it (each is emailed).
 pub struct ClaimStep(pub remedy_step::Model);
 
-/// One step of a claim as its customer follows it (each is emailed to them).
-#[Object]
-impl ClaimStep {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// What happened: `claim.lodged`, `claim.assessed`, `claim.remedy_chosen`,
-    /// `claim.remedied`, `claim.remedy_fell_through`,
-    /// `claim.reasonable_time_passed` or `claim.withdrawn`.
-    async fn step(&self) -> &str {
-        &self.0.step
-    }
-    /// The claim's status after it.
-    async fn status_after(&self) -> Option<ClaimStatus> {
-        use sea_orm::ActiveEnum;
-        entity::ClaimStatus::try_from_value(&self.0.status_after)
-            .ok()
-            .map(Into::into)
-    }
-    /// What was said with it (an assessment's reason, the remedy chosen, …).
-    async fn note(&self) -> Option<&str> {
-        self.0.note.as_deref()
-    }
-    /// When (UTC).
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+object! {
+    /// One step of a claim as its customer follows it (each is emailed to them).
+    #[Object]
+    impl ClaimStep {
+        /// Stable identifier.
+        id: ID,
+        /// What happened: `claim.lodged`, `claim.assessed`, `claim.remedy_chosen`,
+        /// `claim.remedied`, `claim.remedy_fell_through`,
+        /// `claim.reasonable_time_passed` or `claim.withdrawn`.
+        step: &str,
+        /// The claim's status after it.
+        async fn status_after(&self) -> Option<ClaimStatus> {
+            use sea_orm::ActiveEnum;
+            entity::ClaimStatus::try_from_value(&self.0.status_after)
+                .ok()
+                .map(Into::into)
+        }
+        /// What was said with it (an assessment's reason, the remedy chosen, …).
+        note: Option<&str>,
+        /// When (UTC).
+        at: DateTime<Utc>,
     }
 }
 
@@ -171,182 +166,151 @@ fn id_of(id: Option<uuid::Uuid>) -> Option<ID> {
     id.map(|id| ID(id.to_string()))
 }
 
-/// A consumer-guarantee claim (Australian Consumer Law) on an order line's
-/// goods or services, or an engagement's services: the failure as lodged,
-/// its assessment, and the remedy the law allows as it was chosen and delivered.
-#[Object]
-impl Claim {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// Its number, e.g. CLM-000001.
-    async fn number(&self) -> &str {
-        &self.0.number
-    }
-    /// Where it is.
-    async fn status(&self) -> ClaimStatus {
-        self.0.status.into()
-    }
-    /// Goods or services.
-    async fn supply(&self) -> SupplyKind {
-        self.0.supply.into()
-    }
-    /// The guarantee that failed.
-    async fn guarantee(&self) -> Guarantee {
-        self.0.guarantee.into()
-    }
-    /// What happened, as lodged.
-    async fn facts(&self) -> &str {
-        &self.0.facts
-    }
-    /// Units claimed (goods); 1 for services.
-    async fn quantity(&self) -> i32 {
-        self.0.quantity
-    }
-    /// Id of the order (a claim on an order line).
-    async fn order_id(&self) -> Option<ID> {
-        id_of(self.0.order_id)
-    }
-    /// The order; null for an engagement's claim or when the caller may not see it.
-    async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
-        match self.0.order_id {
-            Some(id) => super::orders::load_visible(ctx, id).await,
-            None => Ok(None),
+object! {
+    /// A consumer-guarantee claim (Australian Consumer Law) on an order line's
+    /// goods or services, or an engagement's services: the failure as lodged,
+    /// its assessment, and the remedy the law allows as it was chosen and delivered.
+    #[Object]
+    impl Claim {
+        /// Stable identifier.
+        id: ID,
+        /// Its number, e.g. CLM-000001.
+        number: &str,
+        /// Where it is.
+        status: ClaimStatus,
+        /// Goods or services.
+        supply: SupplyKind,
+        /// The guarantee that failed.
+        guarantee: Guarantee,
+        /// What happened, as lodged.
+        facts: &str,
+        /// Units claimed (goods); 1 for services.
+        quantity: i32,
+        /// Id of the order (a claim on an order line).
+        async fn order_id(&self) -> Option<ID> {
+            id_of(self.0.order_id)
         }
-    }
-    /// Id of the order line claimed on.
-    async fn order_line_id(&self) -> Option<ID> {
-        id_of(self.0.order_line_id)
-    }
-    /// Id of the engagement claimed on.
-    async fn engagement_id(&self) -> Option<ID> {
-        id_of(self.0.engagement_id)
-    }
-    /// Id of the customer (none for a guest order's claim).
-    async fn customer_id(&self) -> Option<ID> {
-        id_of(self.0.customer_id)
-    }
-    /// MAJOR or MINOR once assessed as a failure.
-    async fn severity(&self) -> Option<FailureSeverity> {
-        self.0.severity.map(Into::into)
-    }
-    /// Why the failure is major (empty for a minor failure or before assessment).
-    async fn major_reasons(&self) -> Vec<MajorFailureReason> {
-        claims::major_reasons_of(&self.0)
-            .into_iter()
-            .map(Into::into)
-            .collect()
-    }
-    /// Staff's assessment in words (why it failed, or why it did not).
-    async fn assessment_reason(&self) -> Option<&str> {
-        self.0.assessment_reason.as_deref()
-    }
-    /// Who chooses the remedy now.
-    async fn chooser(&self) -> Option<Chooser> {
-        self.0.chooser.map(Into::into)
-    }
-    /// Whether the business let a minor failure's reasonable time pass: the
-    /// customer then chooses (and may reject the goods).
-    async fn supplier_failed_to_remedy(&self) -> bool {
-        self.0.supplier_failed_to_remedy
-    }
-    /// When a minor failure's remedy is due (the business's reasonable time, UTC).
-    async fn remedy_due_at(&self) -> Option<DateTime<Utc>> {
-        self.0.remedy_due_at
-    }
-    /// The remedies the law allows now (its chooser picks one); empty unless
-    /// the claim is AWAITING_REMEDY.
-    async fn allowed_remedies(&self) -> Vec<Remedy> {
-        claims::allowed_remedies(&self.0)
-            .into_iter()
-            .map(Into::into)
-            .collect()
-    }
-    /// The remedy chosen.
-    async fn remedy(&self) -> Option<Remedy> {
-        self.0.remedy.map(Into::into)
-    }
-    /// When it was chosen (UTC).
-    async fn remedy_chosen_at(&self) -> Option<DateTime<Utc>> {
-        self.0.remedy_chosen_at
-    }
-    /// Money paid back (refund, compensation, the cost of a fix elsewhere), GST included.
-    async fn remedy_amount(&self) -> Option<Money> {
-        self.0.remedy_amount_cents.map(Money::from_cents)
-    }
-    /// The card refund paying it; null when the caller may not see it.
-    async fn refund(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Refund>> {
-        let Some(id) = self.0.refund_id else {
-            return Ok(None);
-        };
-        let found =
-            domain::payments::refunds::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id)
-                .await;
-        Ok(answer(ctx, found)?.map(Refund))
-    }
-    /// Id of the card refund paying it.
-    async fn refund_id(&self) -> Option<ID> {
-        id_of(self.0.refund_id)
-    }
-    /// The REFUND approval on the claim itself (money paid back outside the
-    /// hub); null when the caller may not see it.
-    async fn approval(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Approval>> {
-        let Some(id) = self.0.approval_id else {
-            return Ok(None);
-        };
-        let found =
-            domain::approvals::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
-        Ok(answer(ctx, found)?.map(Approval))
-    }
-    /// Id of the REFUND approval on the claim itself.
-    async fn approval_id(&self) -> Option<ID> {
-        id_of(self.0.approval_id)
-    }
-    /// The adjustment note for the money paid back.
-    async fn adjustment_note(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<super::invoices::AdjustmentNote>> {
-        super::invoices::AdjustmentNote::visible(ctx, self.0.adjustment_note_id).await
-    }
-    /// Id of the adjustment note for the money paid back.
-    async fn adjustment_note_id(&self) -> Option<ID> {
-        id_of(self.0.adjustment_note_id)
-    }
-    /// The no-charge replacement order; null when the caller may not see it.
-    async fn replacement_order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
-        match self.0.replacement_order_id {
-            Some(id) => super::orders::load_visible(ctx, id).await,
-            None => Ok(None),
+        /// The order; null for an engagement's claim or when the caller may not see it.
+        async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
+            match self.0.order_id {
+                Some(id) => super::orders::load_visible(ctx, id).await,
+                None => Ok(None),
+            }
         }
-    }
-    /// Id of the no-charge replacement order.
-    async fn replacement_order_id(&self) -> Option<ID> {
-        id_of(self.0.replacement_order_id)
-    }
-    /// What was or will be done (a repair's note).
-    async fn remedy_note(&self) -> Option<&str> {
-        self.0.remedy_note.as_deref()
-    }
-    /// When the remedy was delivered (UTC).
-    async fn remedied_at(&self) -> Option<DateTime<Utc>> {
-        self.0.remedied_at
-    }
-    /// Its steps, oldest first, as its customer was told of them.
-    async fn steps(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ClaimStep>> {
-        super::loaders::load_list::<super::loaders::RemedyStepsLoader, _, _>(
-            ctx, self.0.id, ClaimStep,
-        )
-        .await
-    }
-    /// Optimistic-locking version.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-    /// When it was lodged (UTC).
-    async fn lodged_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        /// Id of the order line claimed on.
+        async fn order_line_id(&self) -> Option<ID> {
+            id_of(self.0.order_line_id)
+        }
+        /// Id of the engagement claimed on.
+        async fn engagement_id(&self) -> Option<ID> {
+            id_of(self.0.engagement_id)
+        }
+        /// Id of the customer (none for a guest order's claim).
+        async fn customer_id(&self) -> Option<ID> {
+            id_of(self.0.customer_id)
+        }
+        /// MAJOR or MINOR once assessed as a failure.
+        severity: Option<FailureSeverity>,
+        /// Why the failure is major (empty for a minor failure or before assessment).
+        async fn major_reasons(&self) -> Vec<MajorFailureReason> {
+            claims::major_reasons_of(&self.0)
+                .into_iter()
+                .map(Into::into)
+                .collect()
+        }
+        /// Staff's assessment in words (why it failed, or why it did not).
+        assessment_reason: Option<&str>,
+        /// Who chooses the remedy now.
+        chooser: Option<Chooser>,
+        /// Whether the business let a minor failure's reasonable time pass: the
+        /// customer then chooses (and may reject the goods).
+        supplier_failed_to_remedy: bool,
+        /// When a minor failure's remedy is due (the business's reasonable time, UTC).
+        remedy_due_at: Option<DateTime<Utc>>,
+        /// The remedies the law allows now (its chooser picks one); empty unless
+        /// the claim is AWAITING_REMEDY.
+        async fn allowed_remedies(&self) -> Vec<Remedy> {
+            claims::allowed_remedies(&self.0)
+                .into_iter()
+                .map(Into::into)
+                .collect()
+        }
+        /// The remedy chosen.
+        remedy: Option<Remedy>,
+        /// When it was chosen (UTC).
+        remedy_chosen_at: Option<DateTime<Utc>>,
+        /// Money paid back (refund, compensation, the cost of a fix elsewhere), GST included.
+        async fn remedy_amount(&self) -> Option<Money> {
+            self.0.remedy_amount_cents.map(Money::from_cents)
+        }
+        /// The card refund paying it; null when the caller may not see it.
+        async fn refund(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Refund>> {
+            let Some(id) = self.0.refund_id else {
+                return Ok(None);
+            };
+            let found =
+                domain::payments::refunds::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id)
+                    .await;
+            Ok(answer(ctx, found)?.map(Refund))
+        }
+        /// Id of the card refund paying it.
+        async fn refund_id(&self) -> Option<ID> {
+            id_of(self.0.refund_id)
+        }
+        /// The REFUND approval on the claim itself (money paid back outside the
+        /// hub); null when the caller may not see it.
+        async fn approval(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Approval>> {
+            let Some(id) = self.0.approval_id else {
+                return Ok(None);
+            };
+            let found =
+                domain::approvals::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
+            Ok(answer(ctx, found)?.map(Approval))
+        }
+        /// Id of the REFUND approval on the claim itself.
+        async fn approval_id(&self) -> Option<ID> {
+            id_of(self.0.approval_id)
+        }
+        /// The adjustment note for the money paid back.
+        async fn adjustment_note(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Option<super::invoices::AdjustmentNote>> {
+            super::invoices::AdjustmentNote::visible(ctx, self.0.adjustment_note_id).await
+        }
+        /// Id of the adjustment note for the money paid back.
+        async fn adjustment_note_id(&self) -> Option<ID> {
+            id_of(self.0.adjustment_note_id)
+        }
+        /// The no-charge replacement order; null when the caller may not see it.
+        async fn replacement_order(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Option<Order>> {
+            match self.0.replacement_order_id {
+                Some(id) => super::orders::load_visible(ctx, id).await,
+                None => Ok(None),
+            }
+        }
+        /// Id of the no-charge replacement order.
+        async fn replacement_order_id(&self) -> Option<ID> {
+            id_of(self.0.replacement_order_id)
+        }
+        /// What was or will be done (a repair's note).
+        remedy_note: Option<&str>,
+        /// When the remedy was delivered (UTC).
+        remedied_at: Option<DateTime<Utc>>,
+        /// Its steps, oldest first, as its customer was told of them.
+        async fn steps(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ClaimStep>> {
+            super::loaders::load_list::<super::loaders::RemedyStepsLoader, _, _>(
+                ctx, self.0.id, ClaimStep,
+            )
+            .await
+        }
+        /// Optimistic-locking version.
+        version: i32,
+        /// When it was lodged (UTC).
+        lodged_at: DateTime<Utc> = created_at,
     }
 }
 

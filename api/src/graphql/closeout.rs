@@ -3,9 +3,10 @@
 //! `domain::closeout` rules.
 
 use super::date::Date;
+use super::kit::object;
 use super::kit::{ContextExt, Require, answer, connection, page_request};
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::closeout::{self, kpis};
 use domain::kernel::Permission;
@@ -24,44 +25,32 @@ pub enum ReplenishmentStatus {
 /// A product under its reorder point, for purchasing to order.
 pub struct ReplenishmentTask(replenishment_task::Model);
 
-/// A product under its reorder point, for purchasing to order (one open
-/// task per product).
-#[Object]
-impl ReplenishmentTask {
-    /// Globally unique identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// The product.
-    async fn product(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<super::catalogue::Product>> {
-        super::catalogue::Product::load(ctx, self.0.product_id).await
-    }
-    /// The business date of the run that raised it.
-    async fn business_date(&self) -> Date {
-        Date(self.0.business_date)
-    }
-    /// Unreserved units on hand in warehouses when it was raised.
-    async fn on_hand(&self) -> i32 {
-        self.0.on_hand
-    }
-    /// The product's reorder point then.
-    async fn reorder_point(&self) -> i32 {
-        self.0.reorder_point
-    }
-    /// How many to order (the product's reorder quantity, at least the shortfall).
-    async fn suggested_quantity(&self) -> i32 {
-        self.0.suggested_quantity
-    }
-    /// Where it is.
-    async fn status(&self) -> ReplenishmentStatus {
-        self.0.status.into()
-    }
-    /// When it was raised (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+object! {
+    /// A product under its reorder point, for purchasing to order (one open
+    /// task per product).
+    #[Object]
+    impl ReplenishmentTask {
+        /// Globally unique identifier.
+        id: ID,
+        /// The product.
+        async fn product(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Option<super::catalogue::Product>> {
+            super::catalogue::Product::load(ctx, self.0.product_id).await
+        }
+        /// The business date of the run that raised it.
+        business_date: Date,
+        /// Unreserved units on hand in warehouses when it was raised.
+        on_hand: i32,
+        /// The product's reorder point then.
+        reorder_point: i32,
+        /// How many to order (the product's reorder quantity, at least the shortfall).
+        suggested_quantity: i32,
+        /// Where it is.
+        status: ReplenishmentStatus,
+        /// When it was raised (UTC).
+        created_at: DateTime<Utc>,
     }
 }
 
@@ -115,26 +104,23 @@ pub struct ReceiptToShipTime {
 /// them by their expected date.
 pub struct SupplierOnTime(kpis::SupplierOnTime);
 
-/// One supplier's on-time rate in a period.
-#[Object]
-impl SupplierOnTime {
-    /// The supplier's id.
-    async fn supplier_id(&self) -> ID {
-        ID(self.0.supplier_id.to_string())
-    }
-    /// The supplier's name.
-    async fn supplier_name(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        let found =
-            super::loaders::load_one::<super::loaders::CustomerLoader, _>(ctx, self.0.supplier_id)
-                .await?;
-        found
-            .map(|p| p.name)
-            .ok_or_else(|| async_graphql::Error::new("the supplier is missing"))
-    }
-    /// Its purchase orders completed by their expected date ÷ its purchase
-    /// orders with an expected date completed in the period.
-    async fn on_time(&self) -> KpiRate {
-        self.0.on_time.into()
+object! {
+    /// One supplier's on-time rate in a period.
+    #[Object]
+    impl SupplierOnTime {
+        /// The supplier's id.
+        supplier_id: ID,
+        /// The supplier's name.
+        async fn supplier_name(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+            use super::loaders::{CustomerLoader, load_one};
+            let found = load_one::<CustomerLoader, _>(ctx, self.0.supplier_id).await?;
+            found
+                .map(|p| p.name)
+                .ok_or_else(|| async_graphql::Error::new("the supplier is missing"))
+        }
+        /// Its purchase orders completed by their expected date ÷ its purchase
+        /// orders with an expected date completed in the period.
+        on_time: KpiRate,
     }
 }
 

@@ -4,8 +4,8 @@
 //! with their warranties. Resolvers only translate: `domain::purchasing`,
 //! `domain::fulfilment::drop_ship` and `domain::closeout::assets` rules.
 
-use super::date::Date;
 use super::fulfilment::{CourierCode, Shipment};
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, connection, input_id, page_request, payload, record_object,
     respond,
@@ -24,82 +24,60 @@ record_object! {
     pub struct ProofOfDelivery(pub proof_of_delivery::Model);
 }
 
-/// Signed proof that an order was delivered (one per order).
-#[Object]
-impl ProofOfDelivery {
-    /// Globally unique identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// The package it was signed for, when known.
-    async fn shipment_id(&self) -> Option<ID> {
-        self.0.shipment_id.map(|id| ID(id.to_string()))
-    }
-    /// Who signed for the goods.
-    async fn signer_name(&self) -> &str {
-        &self.0.signer_name
-    }
-    /// When they signed.
-    async fn signed_at(&self) -> DateTime<Utc> {
-        self.0.signed_at
-    }
-    /// The courier's evidence reference (photo, signature capture) or a
-    /// document reference.
-    async fn evidence_reference(&self) -> &str {
-        &self.0.evidence_reference
-    }
-    /// When it was recorded.
-    async fn recorded_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+object! {
+    /// Signed proof that an order was delivered (one per order).
+    #[Object]
+    impl ProofOfDelivery {
+        /// Globally unique identifier.
+        id: ID,
+        /// The package it was signed for, when known.
+        shipment_id: Option<ID>,
+        /// Who signed for the goods.
+        signer_name: &str,
+        /// When they signed.
+        signed_at: DateTime<Utc>,
+        /// The courier's evidence reference (photo, signature capture) or a
+        /// document reference.
+        evidence_reference: &str,
+        /// When it was recorded.
+        recorded_at: DateTime<Utc> = created_at,
     }
 }
 
 /// A delivered unit (by serial) or line of untracked units, with its warranty.
 pub struct CustomerAsset(customer_asset::Model);
 
-/// Something a customer has from us: one serial-tracked unit, or a line of
-/// untracked units, with its warranty.
-#[Object]
-impl CustomerAsset {
-    /// Globally unique identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// The product.
-    async fn product(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<super::catalogue::Product>> {
-        super::catalogue::Product::load(ctx, self.0.product_id).await
-    }
-    /// The order it was delivered on.
-    async fn order_id(&self) -> ID {
-        ID(self.0.order_id.to_string())
-    }
-    /// The order line it was delivered on.
-    async fn order_line_id(&self) -> ID {
-        ID(self.0.order_line_id.to_string())
-    }
-    /// Its serial number; null for untracked units.
-    async fn serial(&self) -> Option<&str> {
-        Some(self.0.serial.as_str()).filter(|s| !s.is_empty())
-    }
-    /// Units (1 for a serial).
-    async fn quantity(&self) -> i32 {
-        self.0.quantity
-    }
-    /// The business date it was delivered.
-    async fn delivered_on(&self) -> Date {
-        Date(self.0.delivered_on)
-    }
-    /// The warranty's first day (the delivery date).
-    async fn warranty_starts_on(&self) -> Date {
-        Date(self.0.warranty_starts_on)
-    }
-    /// The warranty's last day (from the product's `warrantyMonths`); null
-    /// when the product carries none.
-    async fn warranty_ends_on(&self) -> Option<Date> {
-        self.0.warranty_ends_on.map(Date)
+object! {
+    /// Something a customer has from us: one serial-tracked unit, or a line of
+    /// untracked units, with its warranty.
+    #[Object]
+    impl CustomerAsset {
+        /// Globally unique identifier.
+        id: ID,
+        /// The product.
+        async fn product(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Option<super::catalogue::Product>> {
+            super::catalogue::Product::load(ctx, self.0.product_id).await
+        }
+        /// The order it was delivered on.
+        order_id: ID,
+        /// The order line it was delivered on.
+        order_line_id: ID,
+        /// Its serial number; null for untracked units.
+        async fn serial(&self) -> Option<&str> {
+            Some(self.0.serial.as_str()).filter(|s| !s.is_empty())
+        }
+        /// Units (1 for a serial).
+        quantity: i32,
+        /// The business date it was delivered.
+        delivered_on: Date,
+        /// The warranty's first day (the delivery date).
+        warranty_starts_on: Date,
+        /// The warranty's last day (from the product's `warrantyMonths`); null
+        /// when the product carries none.
+        warranty_ends_on: Option<Date>,
     }
 }
 

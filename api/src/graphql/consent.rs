@@ -3,6 +3,7 @@
 //! it too, see the unsubscribe page) and the log of every commercial email,
 //! sent or suppressed.
 
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, page_request, payload,
     record_object, respond,
@@ -73,104 +74,68 @@ impl CommercialEmailKind {
 
 record_object! { pub struct Consent(pub entity::consent::Model); }
 
-/// A customer's consent to commercial email for one purpose: when, how and
-/// by whom it was given, and when and how it was withdrawn.
-#[Object]
-impl Consent {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// The customer who consented.
-    async fn customer_id(&self) -> ID {
-        ID(self.0.customer_id.to_string())
-    }
-    /// What the customer consented to.
-    async fn purpose(&self) -> ConsentPurpose {
-        self.0.purpose.into()
-    }
-    /// Whether it stands.
-    async fn status(&self) -> ConsentStatus {
-        self.0.status.into()
-    }
-    /// When it was (last) given (UTC).
-    async fn given_at(&self) -> DateTime<Utc> {
-        self.0.given_at
-    }
-    /// How it was given, e.g. "checkout checkbox".
-    async fn given_how(&self) -> &str {
-        &self.0.given_how
-    }
-    /// Who recorded it: the user id of the staff member or customer.
-    async fn given_by(&self) -> &str {
-        &self.0.given_by
-    }
-    /// When it was withdrawn (UTC); null while it stands.
-    async fn withdrawn_at(&self) -> Option<DateTime<Utc>> {
-        self.0.withdrawn_at
-    }
-    /// How it was withdrawn, e.g. "unsubscribe link"; null while it stands.
-    async fn withdrawn_how(&self) -> Option<&str> {
-        self.0.withdrawn_how.as_deref()
-    }
-    /// Incremented by every change.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-    /// When it was first recorded (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When it last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+object! {
+    /// A customer's consent to commercial email for one purpose: when, how and
+    /// by whom it was given, and when and how it was withdrawn.
+    #[Object]
+    impl Consent {
+        /// Stable identifier.
+        id: ID,
+        /// The customer who consented.
+        customer_id: ID,
+        /// What the customer consented to.
+        purpose: ConsentPurpose,
+        /// Whether it stands.
+        status: ConsentStatus,
+        /// When it was (last) given (UTC).
+        given_at: DateTime<Utc>,
+        /// How it was given, e.g. "checkout checkbox".
+        given_how: &str,
+        /// Who recorded it: the user id of the staff member or customer.
+        given_by: &str,
+        /// When it was withdrawn (UTC); null while it stands.
+        withdrawn_at: Option<DateTime<Utc>>,
+        /// How it was withdrawn, e.g. "unsubscribe link"; null while it stands.
+        withdrawn_how: Option<&str>,
+        /// Incremented by every change.
+        version: i32,
+        /// When it was first recorded (UTC).
+        created_at: DateTime<Utc>,
+        /// When it last changed (UTC).
+        updated_at: DateTime<Utc>,
     }
 }
 
 pub struct CommercialSend(pub commercial_send::Model);
 
-/// One commercial email decided: sent, or suppressed and why (the Spam
-/// Act's record of every commercial send).
-#[Object]
-impl CommercialSend {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// The customer it was for; null for a guest order.
-    async fn customer_id(&self) -> Option<ID> {
-        self.0.customer_id.map(|id| ID(id.to_string()))
-    }
-    /// The address it was (or would have been) sent to, lower-cased.
-    async fn address(&self) -> &str {
-        &self.0.address
-    }
-    /// The consent it needed.
-    async fn purpose(&self) -> ConsentPurpose {
-        self.0.purpose.into()
-    }
-    /// Which email.
-    async fn kind(&self, ctx: &Context<'_>) -> async_graphql::Result<CommercialEmailKind> {
-        CommercialEmailKind::of(self.0.kind).ok_or_else(|| {
-            let cause = format!("commercial send {} is a {:?}", self.0.id, self.0.kind);
-            super::ApiError::internal(&ctx.request().request_id, &cause).extend()
-        })
-    }
-    /// What it is about (the order).
-    async fn subject_id(&self) -> ID {
-        ID(self.0.subject_id.to_string())
-    }
-    /// Sent, or why not.
-    async fn outcome(&self) -> SendOutcome {
-        self.0.outcome.into()
-    }
-    /// The email sent; null when it was suppressed.
-    async fn notification_id(&self) -> Option<ID> {
-        self.0.notification_id.map(|id| ID(id.to_string()))
-    }
-    /// When it was decided (UTC).
-    async fn decided_at(&self) -> DateTime<Utc> {
-        self.0.decided_at
+object! {
+    /// One commercial email decided: sent, or suppressed and why (the Spam
+    /// Act's record of every commercial send).
+    #[Object]
+    impl CommercialSend {
+        /// Stable identifier.
+        id: ID,
+        /// The customer it was for; null for a guest order.
+        customer_id: Option<ID>,
+        /// The address it was (or would have been) sent to, lower-cased.
+        address: &str,
+        /// The consent it needed.
+        purpose: ConsentPurpose,
+        /// Which email.
+        async fn kind(&self, ctx: &Context<'_>) -> async_graphql::Result<CommercialEmailKind> {
+            CommercialEmailKind::of(self.0.kind).ok_or_else(|| {
+                let cause = format!("commercial send {} is a {:?}", self.0.id, self.0.kind);
+                super::ApiError::internal(&ctx.request().request_id, &cause).extend()
+            })
+        }
+        /// What it is about (the order).
+        subject_id: ID,
+        /// Sent, or why not.
+        outcome: SendOutcome,
+        /// The email sent; null when it was suppressed.
+        notification_id: Option<ID>,
+        /// When it was decided (UTC).
+        decided_at: DateTime<Utc>,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Customers: the slice every later area copies (types, inputs, payloads,
 //! then resolvers that only translate).
 
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, arg_id, connection, input_id, page_request, patch, payload,
     record_object, respond,
@@ -14,40 +15,26 @@ use entity::party;
 
 record_object! { pub struct Customer(pub party::Model); }
 
-/// A customer of the business (a party of kind CUSTOMER).
-#[Object]
-impl Customer {
-    /// Stable identifier.
-    pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// Person or organisation name.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// Email address, if known.
-    async fn email(&self) -> Option<&str> {
-        self.0.email.as_deref()
-    }
-    /// Phone number in E.164 form (e.g. +61412345678).
-    async fn phone(&self) -> Option<&str> {
-        self.0.phone.as_deref()
-    }
-    /// Australian Business Number, 11 digits.
-    async fn abn(&self) -> Option<&str> {
-        self.0.abn.as_deref()
-    }
-    /// Incremented by every change; send it back as `expectedVersion`.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-    /// When the customer was created (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When the customer last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+object! {
+    /// A customer of the business (a party of kind CUSTOMER).
+    #[Object]
+    impl Customer {
+        /// Stable identifier.
+        pub(crate) id: ID,
+        /// Person or organisation name.
+        name: &str,
+        /// Email address, if known.
+        email: Option<&str>,
+        /// Phone number in E.164 form (e.g. +61412345678).
+        phone: Option<&str>,
+        /// Australian Business Number, 11 digits.
+        abn: Option<&str>,
+        /// Incremented by every change; send it back as `expectedVersion`.
+        version: i32,
+        /// When the customer was created (UTC).
+        created_at: DateTime<Utc>,
+        /// When the customer last changed (UTC).
+        updated_at: DateTime<Utc>,
     }
 }
 

@@ -4,9 +4,9 @@
 //! closed engagement is read-only. Resolvers only translate; the rules are
 //! in `domain::engagements::{scope, closure}`.
 
-use super::date::Date;
 use super::engagements::Engagement;
 use super::invoices::Invoice;
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, arg_id, input_id, pair_payload, payload, record_object, respond,
 };
@@ -41,71 +41,43 @@ pub enum ScopeChangeStatus {
 
 record_object! { pub struct ScopeChange(pub scope_change::Model); }
 
-/// A request to change an engagement's scope, with its impact on cost,
-/// schedule and risk, decided through a SCOPE_CHANGE approval.
-#[Object]
-impl ScopeChange {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// The engagement it changes.
-    async fn engagement_id(&self) -> ID {
-        ID(self.0.engagement_id.to_string())
-    }
-    /// 1, 2, … within its engagement (the final invoice's line names it).
-    async fn seq(&self) -> i32 {
-        self.0.seq
-    }
-    /// What changes.
-    async fn description(&self) -> &str {
-        &self.0.description
-    }
-    /// What it adds to the fee ex-GST; negative when scope is taken out.
-    async fn cost_impact(&self) -> Money {
-        Money::from_cents(self.0.cost_impact_cents)
-    }
-    /// Business days the plan's end moves when approved.
-    async fn schedule_impact_days(&self) -> i32 {
-        self.0.schedule_impact_days
-    }
-    /// Its impact on the engagement's risks, as the requester put it.
-    async fn risk_impact(&self) -> &str {
-        &self.0.risk_impact
-    }
-    /// Where it is.
-    async fn status(&self) -> ScopeChangeStatus {
-        self.0.status.into()
-    }
-    /// Its SCOPE_CHANGE approval (decided with `decideApproval`).
-    async fn approval_id(&self) -> ID {
-        ID(self.0.approval_id.to_string())
-    }
-    /// The decider's comment: why it was rejected (or an approval's note),
-    /// or why it was withdrawn.
-    async fn decision_reason(&self) -> Option<&str> {
-        self.0.decision_reason.as_deref()
-    }
-    /// The plan's end date when it was approved (before the change).
-    async fn end_before(&self) -> Option<Date> {
-        self.0.end_before.map(Date)
-    }
-    /// The plan's end date it moved to (`scheduleImpactDays` business days
-    /// later); null until approved.
-    async fn end_after(&self) -> Option<Date> {
-        self.0.end_after.map(Date)
-    }
-    /// Who asked for it (a user id).
-    async fn requested_by(&self) -> &str {
-        &self.0.requested_by
-    }
-    /// When it was asked for (UTC).
-    async fn requested_at(&self) -> DateTime<Utc> {
-        self.0.requested_at
-    }
-    /// When its approval closed (UTC); null while PENDING.
-    async fn decided_at(&self) -> Option<DateTime<Utc>> {
-        self.0.decided_at
+object! {
+    /// A request to change an engagement's scope, with its impact on cost,
+    /// schedule and risk, decided through a SCOPE_CHANGE approval.
+    #[Object]
+    impl ScopeChange {
+        /// Stable identifier.
+        id: ID,
+        /// The engagement it changes.
+        engagement_id: ID,
+        /// 1, 2, … within its engagement (the final invoice's line names it).
+        seq: i32,
+        /// What changes.
+        description: &str,
+        /// What it adds to the fee ex-GST; negative when scope is taken out.
+        cost_impact: Money = cost_impact_cents,
+        /// Business days the plan's end moves when approved.
+        schedule_impact_days: i32,
+        /// Its impact on the engagement's risks, as the requester put it.
+        risk_impact: &str,
+        /// Where it is.
+        status: ScopeChangeStatus,
+        /// Its SCOPE_CHANGE approval (decided with `decideApproval`).
+        approval_id: ID,
+        /// The decider's comment: why it was rejected (or an approval's note),
+        /// or why it was withdrawn.
+        decision_reason: Option<&str>,
+        /// The plan's end date when it was approved (before the change).
+        end_before: Option<Date>,
+        /// The plan's end date it moved to (`scheduleImpactDays` business days
+        /// later); null until approved.
+        end_after: Option<Date>,
+        /// Who asked for it (a user id).
+        requested_by: &str,
+        /// When it was asked for (UTC).
+        requested_at: DateTime<Utc>,
+        /// When its approval closed (UTC); null while PENDING.
+        decided_at: Option<DateTime<Utc>>,
     }
 }
 
@@ -165,30 +137,22 @@ pub fn fee(e: &engagements::Engagement) -> Money {
 /// One fee line of an engagement (DESIGN "Engagement fees").
 pub struct FeeLine(pub engagement_fee_line::Model);
 
-/// One line of what an engagement bills: set when it was set up, or added
-/// by an approved scope change; the final invoice bills them all.
-#[Object]
-impl FeeLine {
-    /// Its position (1, 2, …).
-    async fn line_no(&self) -> i32 {
-        self.0.line_no
-    }
-    /// What it bills.
-    async fn description(&self) -> &str {
-        &self.0.description
-    }
-    /// Its amount ex-GST; negative for scope taken out.
-    async fn amount(&self) -> Money {
-        Money::from_cents(self.0.amount_cents)
-    }
-    /// `TAXABLE`, `GST_FREE` or `INPUT_TAXED`.
-    async fn tax_code(&self) -> &str {
-        &self.0.tax_code
-    }
-    /// The approved scope change that added it; null for a line set up
-    /// with the engagement.
-    async fn scope_change_id(&self) -> Option<ID> {
-        self.0.scope_change_id.map(|id| ID(id.to_string()))
+object! {
+    /// One line of what an engagement bills: set when it was set up, or added
+    /// by an approved scope change; the final invoice bills them all.
+    #[Object]
+    impl FeeLine {
+        /// Its position (1, 2, …).
+        line_no: i32,
+        /// What it bills.
+        description: &str,
+        /// Its amount ex-GST; negative for scope taken out.
+        amount: Money = amount_cents,
+        /// `TAXABLE`, `GST_FREE` or `INPUT_TAXED`.
+        tax_code: &str,
+        /// The approved scope change that added it; null for a line set up
+        /// with the engagement.
+        scope_change_id: Option<ID>,
     }
 }
 

@@ -4,6 +4,7 @@
 
 use super::date::Date;
 use super::engagements::Engagement;
+use super::kit::object;
 use super::kit::{
     ContextExt, Pair, Require, input_id, pair_payload, patch, record_object, respond,
 };
@@ -73,242 +74,172 @@ fn id(id: uuid::Uuid) -> ID {
 
 record_object! { pub struct EngagementRisk(pub engagement_risk::Model); }
 
-/// An entry of an engagement's risk register (staff only).
-#[Object]
-impl EngagementRisk {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        id(self.0.id)
-    }
-    /// What could go wrong.
-    async fn title(&self) -> &str {
-        &self.0.title
-    }
-    /// More about it.
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
-    }
-    /// 1 (rare) to 5 (almost certain).
-    async fn likelihood(&self) -> i32 {
-        self.0.likelihood
-    }
-    /// 1 (negligible) to 5 (severe).
-    async fn impact(&self) -> i32 {
-        self.0.impact
-    }
-    /// Likelihood × impact, 1 to 25.
-    async fn score(&self) -> i32 {
-        register::score(self.0.likelihood, self.0.impact)
-    }
-    /// Who owns it (a staff login's id).
-    async fn owner_user_id(&self) -> ID {
-        id(self.0.owner_user_id)
-    }
-    /// The owner's sign-in email.
-    async fn owner_email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        staff_email(ctx, self.0.owner_user_id).await
-    }
-    /// How it is mitigated (required while MITIGATING).
-    async fn mitigation(&self) -> Option<&str> {
-        self.0.mitigation.as_deref()
-    }
-    /// Where it is.
-    async fn status(&self) -> RiskStatus {
-        self.0.status.into()
-    }
-    /// Who recorded it (a user id).
-    async fn created_by(&self) -> &str {
-        &self.0.created_by
-    }
-    /// Incremented by every change (`expectedVersion`).
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-    /// When it was recorded (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When it last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+object! {
+    /// An entry of an engagement's risk register (staff only).
+    #[Object]
+    impl EngagementRisk {
+        /// Stable identifier.
+        async fn id(&self) -> ID {
+            id(self.0.id)
+        }
+        /// What could go wrong.
+        title: &str,
+        /// More about it.
+        description: Option<&str>,
+        /// 1 (rare) to 5 (almost certain).
+        likelihood: i32,
+        /// 1 (negligible) to 5 (severe).
+        impact: i32,
+        /// Likelihood × impact, 1 to 25.
+        async fn score(&self) -> i32 {
+            register::score(self.0.likelihood, self.0.impact)
+        }
+        /// Who owns it (a staff login's id).
+        async fn owner_user_id(&self) -> ID {
+            id(self.0.owner_user_id)
+        }
+        /// The owner's sign-in email.
+        async fn owner_email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+            staff_email(ctx, self.0.owner_user_id).await
+        }
+        /// How it is mitigated (required while MITIGATING).
+        mitigation: Option<&str>,
+        /// Where it is.
+        status: RiskStatus,
+        /// Who recorded it (a user id).
+        created_by: &str,
+        /// Incremented by every change (`expectedVersion`).
+        version: i32,
+        /// When it was recorded (UTC).
+        created_at: DateTime<Utc>,
+        /// When it last changed (UTC).
+        updated_at: DateTime<Utc>,
     }
 }
 
 record_object! { pub struct EngagementIssue(pub engagement_issue::Model); }
 
-/// An entry of an engagement's issue log (staff only).
-#[Object]
-impl EngagementIssue {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        id(self.0.id)
-    }
-    /// What went wrong.
-    async fn title(&self) -> &str {
-        &self.0.title
-    }
-    /// More about it.
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
-    }
-    /// How badly it hurts.
-    async fn severity(&self) -> IssueSeverity {
-        self.0.severity.into()
-    }
-    /// Who owns it (a staff login's id).
-    async fn owner_user_id(&self) -> ID {
-        id(self.0.owner_user_id)
-    }
-    /// The owner's sign-in email.
-    async fn owner_email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        staff_email(ctx, self.0.owner_user_id).await
-    }
-    /// Where it is.
-    async fn status(&self) -> IssueStatus {
-        self.0.status.into()
-    }
-    /// How it was resolved (required to resolve it).
-    async fn resolution(&self) -> Option<&str> {
-        self.0.resolution.as_deref()
-    }
-    /// When it was resolved (UTC); null while open.
-    async fn resolved_at(&self) -> Option<DateTime<Utc>> {
-        self.0.resolved_at
-    }
-    /// Who logged it (a user id).
-    async fn created_by(&self) -> &str {
-        &self.0.created_by
-    }
-    /// Incremented by every change (`expectedVersion`).
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-    /// When it was logged (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When it last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+object! {
+    /// An entry of an engagement's issue log (staff only).
+    #[Object]
+    impl EngagementIssue {
+        /// Stable identifier.
+        async fn id(&self) -> ID {
+            id(self.0.id)
+        }
+        /// What went wrong.
+        title: &str,
+        /// More about it.
+        description: Option<&str>,
+        /// How badly it hurts.
+        severity: IssueSeverity,
+        /// Who owns it (a staff login's id).
+        async fn owner_user_id(&self) -> ID {
+            id(self.0.owner_user_id)
+        }
+        /// The owner's sign-in email.
+        async fn owner_email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+            staff_email(ctx, self.0.owner_user_id).await
+        }
+        /// Where it is.
+        status: IssueStatus,
+        /// How it was resolved (required to resolve it).
+        resolution: Option<&str>,
+        /// When it was resolved (UTC); null while open.
+        resolved_at: Option<DateTime<Utc>>,
+        /// Who logged it (a user id).
+        created_by: &str,
+        /// Incremented by every change (`expectedVersion`).
+        version: i32,
+        /// When it was logged (UTC).
+        created_at: DateTime<Utc>,
+        /// When it last changed (UTC).
+        updated_at: DateTime<Utc>,
     }
 }
 
 record_object! { pub struct EngagementMilestone(pub engagement_milestone::Model); }
 
-/// A dated milestone of an engagement's plan (approved scope changes and
-/// recorded delays move the open ones).
-#[Object]
-impl EngagementMilestone {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        id(self.0.id)
-    }
-    /// What is reached.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// When it is due now.
-    async fn due_on(&self) -> Date {
-        Date(self.0.due_on)
-    }
-    /// When it was due as first agreed.
-    async fn original_due_on(&self) -> Date {
-        Date(self.0.original_due_on)
-    }
-    /// When it was completed (UTC); null while open.
-    async fn completed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.completed_at
-    }
-    /// Who completed it (a user id).
-    async fn completed_by(&self) -> Option<&str> {
-        self.0.completed_by.as_deref()
-    }
-    /// Incremented by every change (`expectedVersion`).
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-    /// When it was set (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+object! {
+    /// A dated milestone of an engagement's plan (approved scope changes and
+    /// recorded delays move the open ones).
+    #[Object]
+    impl EngagementMilestone {
+        /// Stable identifier.
+        async fn id(&self) -> ID {
+            id(self.0.id)
+        }
+        /// What is reached.
+        name: &str,
+        /// When it is due now.
+        due_on: Date,
+        /// When it was due as first agreed.
+        original_due_on: Date,
+        /// When it was completed (UTC); null while open.
+        completed_at: Option<DateTime<Utc>>,
+        /// Who completed it (a user id).
+        completed_by: Option<&str>,
+        /// Incremented by every change (`expectedVersion`).
+        version: i32,
+        /// When it was set (UTC).
+        created_at: DateTime<Utc>,
     }
 }
 
 record_object! { pub struct EngagementDelay(pub engagement_delay::Model); }
 
-/// A recorded delay: the revised timeline, why, and how it is mitigated
-/// (the customer is emailed the new dates).
-#[Object]
-impl EngagementDelay {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        id(self.0.id)
-    }
-    /// The key of the stage it was recorded in.
-    async fn stage_key(&self) -> &str {
-        &self.0.stage_key
-    }
-    /// Why the work is late.
-    async fn reason(&self) -> &str {
-        &self.0.reason
-    }
-    /// How the delay is mitigated.
-    async fn mitigation(&self) -> &str {
-        &self.0.mitigation
-    }
-    /// The plan's end before it.
-    async fn end_before(&self) -> Date {
-        Date(self.0.end_before)
-    }
-    /// The revised timeline's end.
-    async fn end_after(&self) -> Date {
-        Date(self.0.end_after)
-    }
-    /// Business days the end moved (open milestones moved as many).
-    async fn delay_days(&self) -> i32 {
-        self.0.delay_days
-    }
-    /// At or over the significant-delay threshold: escalated to ADMIN at once.
-    async fn significant(&self) -> bool {
-        self.0.significant
-    }
-    /// Who recorded it (a user id).
-    async fn recorded_by(&self) -> &str {
-        &self.0.recorded_by
-    }
-    /// When (UTC).
-    async fn recorded_at(&self) -> DateTime<Utc> {
-        self.0.recorded_at
+object! {
+    /// A recorded delay: the revised timeline, why, and how it is mitigated
+    /// (the customer is emailed the new dates).
+    #[Object]
+    impl EngagementDelay {
+        /// Stable identifier.
+        async fn id(&self) -> ID {
+            id(self.0.id)
+        }
+        /// The key of the stage it was recorded in.
+        stage_key: &str,
+        /// Why the work is late.
+        reason: &str,
+        /// How the delay is mitigated.
+        mitigation: &str,
+        /// The plan's end before it.
+        end_before: Date,
+        /// The revised timeline's end.
+        end_after: Date,
+        /// Business days the end moved (open milestones moved as many).
+        delay_days: i32,
+        /// At or over the significant-delay threshold: escalated to ADMIN at once.
+        significant: bool,
+        /// Who recorded it (a user id).
+        recorded_by: &str,
+        /// When (UTC).
+        recorded_at: DateTime<Utc>,
     }
 }
 
 pub struct EngagementEscalation(pub engagement_escalation::Model);
 
-/// An escalation of an engagement to ADMIN (staff only).
-#[Object]
-impl EngagementEscalation {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        id(self.0.id)
-    }
-    /// Why.
-    async fn cause(&self) -> EscalationCause {
-        self.0.cause.into()
-    }
-    /// The key of the stage it was in.
-    async fn stage_key(&self) -> &str {
-        &self.0.stage_key
-    }
-    /// The revision round it was in (0 before any).
-    async fn round(&self) -> i32 {
-        self.0.round
-    }
-    /// The significant delay that caused it.
-    async fn delay_id(&self) -> Option<ID> {
-        self.0.delay_id.map(id)
-    }
-    /// When (UTC).
-    async fn escalated_at(&self) -> DateTime<Utc> {
-        self.0.escalated_at
+object! {
+    /// An escalation of an engagement to ADMIN (staff only).
+    #[Object]
+    impl EngagementEscalation {
+        /// Stable identifier.
+        async fn id(&self) -> ID {
+            id(self.0.id)
+        }
+        /// Why.
+        cause: EscalationCause,
+        /// The key of the stage it was in.
+        stage_key: &str,
+        /// The revision round it was in (0 before any).
+        round: i32,
+        /// The significant delay that caused it.
+        async fn delay_id(&self) -> Option<ID> {
+            self.0.delay_id.map(id)
+        }
+        /// When (UTC).
+        escalated_at: DateTime<Utc>,
     }
 }
 

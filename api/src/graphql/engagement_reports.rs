@@ -5,6 +5,7 @@
 
 use super::date::Date;
 use super::engagements::Engagement;
+use super::kit::object;
 use super::kit::{ContextExt, Require, answer, arg_id, input_id, payload, respond};
 use super::loaders::{NpsLoader, load_one};
 use super::money::Money;
@@ -40,26 +41,22 @@ pub enum NpsCategory {
 
 pub struct NpsResponse(pub nps_response::Model);
 
-/// The customer's answer to the NPS survey sent when the engagement closed
-/// (one per engagement, given through the survey email's signed link).
-#[Object]
-impl NpsResponse {
-    /// How likely they are to recommend us, 0 (not at all) to 10
-    /// (extremely likely).
-    async fn score(&self) -> i32 {
-        self.0.score
-    }
-    /// Where the score puts them.
-    async fn category(&self) -> NpsCategory {
-        nps::category(self.0.score).into()
-    }
-    /// Why, in their words (optional).
-    async fn comment(&self) -> Option<&str> {
-        self.0.comment.as_deref()
-    }
-    /// When they answered (UTC).
-    async fn answered_at(&self) -> DateTime<Utc> {
-        self.0.answered_at
+object! {
+    /// The customer's answer to the NPS survey sent when the engagement closed
+    /// (one per engagement, given through the survey email's signed link).
+    #[Object]
+    impl NpsResponse {
+        /// How likely they are to recommend us, 0 (not at all) to 10
+        /// (extremely likely).
+        score: i32,
+        /// Where the score puts them.
+        async fn category(&self) -> NpsCategory {
+            nps::category(self.0.score).into()
+        }
+        /// Why, in their words (optional).
+        comment: Option<&str>,
+        /// When they answered (UTC).
+        answered_at: DateTime<Utc>,
     }
 }
 

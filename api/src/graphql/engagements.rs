@@ -8,6 +8,7 @@
 
 use super::customers::Customer;
 use super::date::Date;
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, page_request, payload,
     record_updates, respond,
@@ -203,62 +204,52 @@ pub struct DecisionPoint {
 
 pub struct ProcessStage(pub template::Stage);
 
-/// One stage of a process template.
-#[Object]
-impl ProcessStage {
-    /// Stable key, unique in its template.
-    async fn key(&self) -> &str {
-        &self.0.key
-    }
-    /// Its name, e.g. `Quality Review`.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// Its phase, for templates grouped in phases (e.g. `1 Discovery and planning`).
-    async fn phase(&self) -> Option<&str> {
-        self.0.phase.as_deref()
-    }
-    /// The role that owns it: only this role (or ADMIN) completes its
-    /// outputs, answers its decisions and leaves it.
-    async fn owner_role(&self) -> Role {
-        self.0.owner_role.into()
-    }
-    /// The shortest planned duration, in `durationUnit`.
-    async fn min_duration(&self) -> i32 {
-        i32::try_from(self.0.min_duration).unwrap_or(i32::MAX)
-    }
-    /// The longest planned duration, in `durationUnit`: the stage is due
-    /// (and then flagged overdue) this long after it starts.
-    async fn max_duration(&self) -> i32 {
-        i32::try_from(self.0.max_duration).unwrap_or(i32::MAX)
-    }
-    /// The unit of its durations.
-    async fn duration_unit(&self) -> DurationUnit {
-        self.0.duration_unit.into()
-    }
-    /// What it starts from (a checklist, not gated).
-    async fn inputs(&self) -> &[String] {
-        &self.0.inputs
-    }
-    /// The outputs that must be done (with evidence) before it may be left.
-    async fn outputs(&self) -> Vec<StageOutput> {
-        self.0
-            .outputs
-            .iter()
-            .map(|o| StageOutput {
-                key: o.key.clone(),
-                name: o.name.clone(),
-            })
-            .collect()
-    }
-    /// The questions that must be answered before it may be left.
-    async fn decisions(&self) -> Vec<DecisionPoint> {
-        self.0.decisions.iter().map(decision_point).collect()
-    }
-    /// What it needs of the engagement's deliverables before it may be
-    /// left, and so which deliverable steps happen in it; null when none.
-    async fn gate(&self) -> Option<DeliverableGate> {
-        self.0.gate.map(Into::into)
+object! {
+    /// One stage of a process template.
+    #[Object]
+    impl ProcessStage {
+        /// Stable key, unique in its template.
+        key: &str,
+        /// Its name, e.g. `Quality Review`.
+        name: &str,
+        /// Its phase, for templates grouped in phases (e.g. `1 Discovery and planning`).
+        phase: Option<&str>,
+        /// The role that owns it: only this role (or ADMIN) completes its
+        /// outputs, answers its decisions and leaves it.
+        owner_role: Role,
+        /// The shortest planned duration, in `durationUnit`.
+        async fn min_duration(&self) -> i32 {
+            i32::try_from(self.0.min_duration).unwrap_or(i32::MAX)
+        }
+        /// The longest planned duration, in `durationUnit`: the stage is due
+        /// (and then flagged overdue) this long after it starts.
+        async fn max_duration(&self) -> i32 {
+            i32::try_from(self.0.max_duration).unwrap_or(i32::MAX)
+        }
+        /// The unit of its durations.
+        duration_unit: DurationUnit,
+        /// What it starts from (a checklist, not gated).
+        async fn inputs(&self) -> &[String] {
+            &self.0.inputs
+        }
+        /// The outputs that must be done (with evidence) before it may be left.
+        async fn outputs(&self) -> Vec<StageOutput> {
+            self.0
+                .outputs
+                .iter()
+                .map(|o| StageOutput {
+                    key: o.key.clone(),
+                    name: o.name.clone(),
+                })
+                .collect()
+        }
+        /// The questions that must be answered before it may be left.
+        async fn decisions(&self) -> Vec<DecisionPoint> {
+            self.0.decisions.iter().map(decision_point).collect()
+        }
+        /// What it needs of the engagement's deliverables before it may be
+        /// left, and so which deliverable steps happen in it; null when none.
+        gate: Option<DeliverableGate>,
     }
 }
 
@@ -274,51 +265,39 @@ fn decision_point(d: &template::DecisionPoint) -> DecisionPoint {
 
 pub struct ProcessTemplate(pub engagements::Template);
 
-/// One version of a process template: its stages in order and the quality
-/// review's checklist. Engagements keep the version they were set up on.
-#[Object]
-impl ProcessTemplate {
-    /// Stable identifier of this version.
-    async fn id(&self) -> ID {
-        ID(self.0.row.id.to_string())
-    }
-    /// The template's key, shared by its versions (`createEngagement` names it).
-    async fn key(&self) -> &str {
-        &self.0.row.key
-    }
-    /// 1, 2, … per key.
-    async fn version(&self) -> i32 {
-        self.0.row.version
-    }
-    /// Its name.
-    async fn name(&self) -> &str {
-        &self.0.row.name
-    }
-    /// Draft or published.
-    async fn status(&self) -> TemplateStatus {
-        self.0.row.status.into()
-    }
-    /// When it was published (UTC).
-    async fn published_at(&self) -> Option<DateTime<Utc>> {
-        self.0.row.published_at
-    }
-    /// When it was drafted (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.row.created_at
-    }
-    /// Its stages, in the order an engagement walks them.
-    async fn stages(&self) -> Vec<ProcessStage> {
-        self.0
-            .definition
-            .stages
-            .iter()
-            .cloned()
-            .map(ProcessStage)
-            .collect()
-    }
-    /// What the quality review checks each deliverable against.
-    async fn quality_checklist(&self) -> &[String] {
-        &self.0.definition.quality_checklist
+object! {
+    /// One version of a process template: its stages in order and the quality
+    /// review's checklist. Engagements keep the version they were set up on.
+    #[Object]
+    impl ProcessTemplate {
+        /// Stable identifier of this version.
+        id: ID = row.id,
+        /// The template's key, shared by its versions (`createEngagement` names it).
+        key: &str = row.key,
+        /// 1, 2, … per key.
+        version: i32 = row.version,
+        /// Its name.
+        name: &str = row.name,
+        /// Draft or published.
+        status: TemplateStatus = row.status,
+        /// When it was published (UTC).
+        published_at: Option<DateTime<Utc>> = row.published_at,
+        /// When it was drafted (UTC).
+        created_at: DateTime<Utc> = row.created_at,
+        /// Its stages, in the order an engagement walks them.
+        async fn stages(&self) -> Vec<ProcessStage> {
+            self.0
+                .definition
+                .stages
+                .iter()
+                .cloned()
+                .map(ProcessStage)
+                .collect()
+        }
+        /// What the quality review checks each deliverable against.
+        async fn quality_checklist(&self) -> &[String] {
+            &self.0.definition.quality_checklist
+        }
     }
 }
 
@@ -383,104 +362,74 @@ pub struct StageProgress {
 
 pub struct EngagementMember(pub engagement_member::Model);
 
-/// A member of an engagement's team.
-#[Object]
-impl EngagementMember {
-    /// Their login's id.
-    async fn user_id(&self) -> ID {
-        ID(self.0.user_id.to_string())
-    }
-    /// Their sign-in email, the team's work contact (staff only; null for
-    /// customers).
-    async fn email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        staff_email(ctx, self.0.user_id).await
-    }
-    /// Their role on the engagement (their login's role).
-    async fn role(&self) -> Role {
-        self.0.role.into()
+object! {
+    /// A member of an engagement's team.
+    #[Object]
+    impl EngagementMember {
+        /// Their login's id.
+        user_id: ID,
+        /// Their sign-in email, the team's work contact (staff only; null for
+        /// customers).
+        async fn email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+            staff_email(ctx, self.0.user_id).await
+        }
+        /// Their role on the engagement (their login's role).
+        role: Role,
     }
 }
 
 pub struct EngagementDecision(pub engagement_decision::Model);
 
-/// One recorded answer to a decision point (append-only; a later answer in
-/// the same stage and round supersedes an earlier one).
-#[Object]
-impl EngagementDecision {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// The stage it was asked in.
-    async fn stage_key(&self) -> &str {
-        &self.0.stage_key
-    }
-    /// The revision round it was asked in (0 before any).
-    async fn round(&self) -> i32 {
-        self.0.round
-    }
-    /// The decision point's key.
-    async fn decision_key(&self) -> &str {
-        &self.0.decision_key
-    }
-    /// Yes or no.
-    async fn answer(&self) -> bool {
-        self.0.answer
-    }
-    /// The note given with it.
-    async fn note(&self) -> Option<&str> {
-        self.0.note.as_deref()
-    }
-    /// The revised timeline's end date, when the answer asked for one.
-    async fn revised_end_date(&self) -> Option<Date> {
-        self.0.revised_end_date.map(Date)
-    }
-    /// Who answered (a user id).
-    async fn decided_by(&self) -> &str {
-        &self.0.decided_by
-    }
-    /// When (UTC).
-    async fn decided_at(&self) -> DateTime<Utc> {
-        self.0.decided_at
+object! {
+    /// One recorded answer to a decision point (append-only; a later answer in
+    /// the same stage and round supersedes an earlier one).
+    #[Object]
+    impl EngagementDecision {
+        /// Stable identifier.
+        id: ID,
+        /// The stage it was asked in.
+        stage_key: &str,
+        /// The revision round it was asked in (0 before any).
+        round: i32,
+        /// The decision point's key.
+        decision_key: &str,
+        /// Yes or no.
+        answer: bool,
+        /// The note given with it.
+        note: Option<&str>,
+        /// The revised timeline's end date, when the answer asked for one.
+        revised_end_date: Option<Date>,
+        /// Who answered (a user id).
+        decided_by: &str,
+        /// When (UTC).
+        decided_at: DateTime<Utc>,
     }
 }
 
 pub struct MitigationAction(pub engagement_action::Model);
 
-/// An action recorded to mitigate a risk (until part 2's risk register).
-#[Object]
-impl MitigationAction {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// What is to be done.
-    async fn description(&self) -> &str {
-        &self.0.description
-    }
-    /// Who owns it (a staff login's id).
-    async fn owner_user_id(&self) -> ID {
-        ID(self.0.owner_user_id.to_string())
-    }
-    /// The owner's sign-in email (staff only; null for customers).
-    async fn owner_email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        staff_email(ctx, self.0.owner_user_id).await
-    }
-    /// When it is due.
-    async fn due_on(&self) -> Date {
-        Date(self.0.due_on)
-    }
-    /// When it was done (UTC); null while open.
-    async fn done_at(&self) -> Option<DateTime<Utc>> {
-        self.0.done_at
-    }
-    /// The answer that required it.
-    async fn decision_id(&self) -> Option<ID> {
-        self.0.decision_id.map(|id| ID(id.to_string()))
-    }
-    /// When it was recorded (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+object! {
+    /// An action recorded to mitigate a risk (until part 2's risk register).
+    #[Object]
+    impl MitigationAction {
+        /// Stable identifier.
+        id: ID,
+        /// What is to be done.
+        description: &str,
+        /// Who owns it (a staff login's id).
+        owner_user_id: ID,
+        /// The owner's sign-in email (staff only; null for customers).
+        async fn owner_email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+            staff_email(ctx, self.0.owner_user_id).await
+        }
+        /// When it is due.
+        due_on: Date,
+        /// When it was done (UTC); null while open.
+        done_at: Option<DateTime<Utc>>,
+        /// The answer that required it.
+        decision_id: Option<ID>,
+        /// When it was recorded (UTC).
+        created_at: DateTime<Utc>,
     }
 }
 
@@ -488,29 +437,21 @@ impl MitigationAction {
 
 pub struct DeliverableVersion(pub deliverable_version::Model);
 
-/// One version of a deliverable, as submitted for quality review (each
-/// revision is a new one).
-#[Object]
-impl DeliverableVersion {
-    /// 1, 2, … per deliverable.
-    async fn number(&self) -> i32 {
-        self.0.number
-    }
-    /// The link or document reference submitted.
-    async fn reference(&self) -> &str {
-        &self.0.reference
-    }
-    /// The note submitted with it.
-    async fn note(&self) -> Option<&str> {
-        self.0.note.as_deref()
-    }
-    /// Who submitted it (a user id).
-    async fn submitted_by(&self) -> &str {
-        &self.0.submitted_by
-    }
-    /// When (UTC).
-    async fn submitted_at(&self) -> DateTime<Utc> {
-        self.0.submitted_at
+object! {
+    /// One version of a deliverable, as submitted for quality review (each
+    /// revision is a new one).
+    #[Object]
+    impl DeliverableVersion {
+        /// 1, 2, … per deliverable.
+        number: i32,
+        /// The link or document reference submitted.
+        reference: &str,
+        /// The note submitted with it.
+        note: Option<&str>,
+        /// Who submitted it (a user id).
+        submitted_by: &str,
+        /// When (UTC).
+        submitted_at: DateTime<Utc>,
     }
 }
 
@@ -534,51 +475,43 @@ pub struct ReviewMetric {
 
 pub struct QualityReview(pub quality_review::Model);
 
-/// A quality review of one version of a deliverable against its template's
-/// quality checklist.
-#[Object]
-impl QualityReview {
-    /// The version reviewed.
-    async fn version_number(&self) -> i32 {
-        self.0.version_number
-    }
-    /// Every check passed.
-    async fn passed(&self) -> bool {
-        self.0.passed
-    }
-    /// Each item of the template's checklist, as ticked.
-    async fn checklist(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReviewCheck>> {
-        let checks: Vec<deliverables::Check> = serde_json::from_str(&self.0.checklist)
-            .map_err(|e| stored_unreadable(ctx, "checklist", &self.0, &e))?;
-        Ok(checks
-            .into_iter()
-            .map(|c| ReviewCheck {
-                item: c.item,
-                passed: c.passed,
-            })
-            .collect())
-    }
-    /// The metrics it recorded, by name.
-    async fn metrics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReviewMetric>> {
-        let metrics: std::collections::BTreeMap<String, String> =
-            serde_json::from_str(&self.0.metrics)
-                .map_err(|e| stored_unreadable(ctx, "metrics", &self.0, &e))?;
-        Ok(metrics
-            .into_iter()
-            .map(|(name, value)| ReviewMetric { name, value })
-            .collect())
-    }
-    /// What to change (required when it failed).
-    async fn findings(&self) -> Option<&str> {
-        self.0.findings.as_deref()
-    }
-    /// Who reviewed (a user id).
-    async fn reviewed_by(&self) -> &str {
-        &self.0.reviewed_by
-    }
-    /// When (UTC).
-    async fn reviewed_at(&self) -> DateTime<Utc> {
-        self.0.reviewed_at
+object! {
+    /// A quality review of one version of a deliverable against its template's
+    /// quality checklist.
+    #[Object]
+    impl QualityReview {
+        /// The version reviewed.
+        version_number: i32,
+        /// Every check passed.
+        passed: bool,
+        /// Each item of the template's checklist, as ticked.
+        async fn checklist(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReviewCheck>> {
+            let checks: Vec<deliverables::Check> = serde_json::from_str(&self.0.checklist)
+                .map_err(|e| stored_unreadable(ctx, "checklist", &self.0, &e))?;
+            Ok(checks
+                .into_iter()
+                .map(|c| ReviewCheck {
+                    item: c.item,
+                    passed: c.passed,
+                })
+                .collect())
+        }
+        /// The metrics it recorded, by name.
+        async fn metrics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReviewMetric>> {
+            let metrics: std::collections::BTreeMap<String, String> =
+                serde_json::from_str(&self.0.metrics)
+                    .map_err(|e| stored_unreadable(ctx, "metrics", &self.0, &e))?;
+            Ok(metrics
+                .into_iter()
+                .map(|(name, value)| ReviewMetric { name, value })
+                .collect())
+        }
+        /// What to change (required when it failed).
+        findings: Option<&str>,
+        /// Who reviewed (a user id).
+        reviewed_by: &str,
+        /// When (UTC).
+        reviewed_at: DateTime<Utc>,
     }
 }
 
@@ -598,94 +531,70 @@ fn stored_unreadable(
 
 pub struct AcceptanceRound(pub acceptance_round::Model);
 
-/// One round of the customer's acceptance of a deliverable version (a
-/// DELIVERABLE_ACCEPTANCE approval); every round is kept.
-#[Object]
-impl AcceptanceRound {
-    /// The version put to the customer.
-    async fn version_number(&self) -> i32 {
-        self.0.version_number
-    }
-    /// Its DELIVERABLE_ACCEPTANCE approval (the customer decides it with
-    /// `decideApproval`).
-    async fn approval_id(&self) -> ID {
-        ID(self.0.approval_id.to_string())
-    }
-    /// How it ended; PENDING while the customer decides.
-    async fn outcome(&self) -> AcceptanceOutcome {
-        self.0.outcome.into()
-    }
-    /// The customer's feedback (on a rejection, what to change).
-    async fn feedback(&self) -> Option<&str> {
-        self.0.feedback.as_deref()
-    }
-    /// When acceptance was asked (UTC).
-    async fn requested_at(&self) -> DateTime<Utc> {
-        self.0.requested_at
-    }
-    /// When it was decided, expired or cancelled (UTC); null while PENDING.
-    async fn decided_at(&self) -> Option<DateTime<Utc>> {
-        self.0.decided_at
+object! {
+    /// One round of the customer's acceptance of a deliverable version (a
+    /// DELIVERABLE_ACCEPTANCE approval); every round is kept.
+    #[Object]
+    impl AcceptanceRound {
+        /// The version put to the customer.
+        version_number: i32,
+        /// Its DELIVERABLE_ACCEPTANCE approval (the customer decides it with
+        /// `decideApproval`).
+        approval_id: ID,
+        /// How it ended; PENDING while the customer decides.
+        outcome: AcceptanceOutcome,
+        /// The customer's feedback (on a rejection, what to change).
+        feedback: Option<&str>,
+        /// When acceptance was asked (UTC).
+        requested_at: DateTime<Utc>,
+        /// When it was decided, expired or cancelled (UTC); null while PENDING.
+        decided_at: Option<DateTime<Utc>>,
     }
 }
 
 pub struct Deliverable(pub deliverables::Deliverable);
 
-/// Something an engagement delivers: versions submitted while work runs,
-/// a quality review of each, and the customer's acceptance of a reviewed
-/// version.
-#[Object]
-impl Deliverable {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.deliverable.id.to_string())
-    }
-    /// Its name.
-    async fn name(&self) -> &str {
-        &self.0.deliverable.name
-    }
-    /// What the customer accepts it against.
-    async fn acceptance_criteria(&self) -> &str {
-        &self.0.deliverable.acceptance_criteria
-    }
-    /// Where it is.
-    async fn status(&self) -> DeliverableStatus {
-        self.0.deliverable.status.into()
-    }
-    /// The latest version submitted (0 before the first).
-    async fn current_version(&self) -> i32 {
-        self.0.deliverable.current_version
-    }
-    /// The version the customer accepted; null until accepted.
-    async fn accepted_version(&self) -> Option<i32> {
-        self.0.deliverable.accepted_version
-    }
-    /// What the last failed review or the customer's rejection asked to
-    /// change.
-    async fn findings(&self) -> Option<&str> {
-        self.0.deliverable.findings.as_deref()
-    }
-    /// The pending (or last) DELIVERABLE_ACCEPTANCE approval; null until
-    /// acceptance is first asked.
-    async fn approval_id(&self) -> Option<ID> {
-        self.0.deliverable.approval_id.map(|id| ID(id.to_string()))
-    }
-    /// Its versions, oldest first.
-    async fn versions(&self) -> Vec<DeliverableVersion> {
-        self.0
-            .versions
-            .iter()
-            .cloned()
-            .map(DeliverableVersion)
-            .collect()
-    }
-    /// Its quality reviews, oldest first (one per version reviewed).
-    async fn reviews(&self) -> Vec<QualityReview> {
-        self.0.reviews.iter().cloned().map(QualityReview).collect()
-    }
-    /// Its acceptance rounds, oldest first.
-    async fn acceptance_rounds(&self) -> Vec<AcceptanceRound> {
-        self.0.rounds.iter().cloned().map(AcceptanceRound).collect()
+object! {
+    /// Something an engagement delivers: versions submitted while work runs,
+    /// a quality review of each, and the customer's acceptance of a reviewed
+    /// version.
+    #[Object]
+    impl Deliverable {
+        /// Stable identifier.
+        id: ID = deliverable.id,
+        /// Its name.
+        name: &str = deliverable.name,
+        /// What the customer accepts it against.
+        acceptance_criteria: &str = deliverable.acceptance_criteria,
+        /// Where it is.
+        status: DeliverableStatus = deliverable.status,
+        /// The latest version submitted (0 before the first).
+        current_version: i32 = deliverable.current_version,
+        /// The version the customer accepted; null until accepted.
+        accepted_version: Option<i32> = deliverable.accepted_version,
+        /// What the last failed review or the customer's rejection asked to
+        /// change.
+        findings: Option<&str> = deliverable.findings,
+        /// The pending (or last) DELIVERABLE_ACCEPTANCE approval; null until
+        /// acceptance is first asked.
+        approval_id: Option<ID> = deliverable.approval_id,
+        /// Its versions, oldest first.
+        async fn versions(&self) -> Vec<DeliverableVersion> {
+            self.0
+                .versions
+                .iter()
+                .cloned()
+                .map(DeliverableVersion)
+                .collect()
+        }
+        /// Its quality reviews, oldest first (one per version reviewed).
+        async fn reviews(&self) -> Vec<QualityReview> {
+            self.0.reviews.iter().cloned().map(QualityReview).collect()
+        }
+        /// Its acceptance rounds, oldest first.
+        async fn acceptance_rounds(&self) -> Vec<AcceptanceRound> {
+            self.0.rounds.iter().cloned().map(AcceptanceRound).collect()
+        }
     }
 }
 
@@ -727,267 +636,237 @@ impl Engagement {
     }
 }
 
-/// A service engagement for a customer, walking the stages of the template
-/// version it was set up on.
-#[Object]
-impl Engagement {
-    /// Stable identifier.
-    pub(crate) async fn id(&self) -> ID {
-        ID(self.0.engagement.id.to_string())
-    }
-    /// Gap-free number, e.g. `ENG-000001`.
-    async fn number(&self) -> &str {
-        &self.0.engagement.number
-    }
-    /// The customer (null for a customer the caller may not see).
-    async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
-        let id = self.0.engagement.customer_id;
-        if !Scope::of_ctx(&ctx.domain_ctx()?).permits(id) {
-            return Ok(None);
+object! {
+    /// A service engagement for a customer, walking the stages of the template
+    /// version it was set up on.
+    #[Object]
+    impl Engagement {
+        /// Stable identifier.
+        pub(crate) id: ID = engagement.id,
+        /// Gap-free number, e.g. `ENG-000001`.
+        number: &str = engagement.number,
+        /// The customer (null for a customer the caller may not see).
+        async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
+            let id = self.0.engagement.customer_id;
+            if !Scope::of_ctx(&ctx.domain_ctx()?).permits(id) {
+                return Ok(None);
+            }
+            let found = load_one::<super::loaders::CustomerLoader, _>(ctx, id).await?;
+            Ok(found.map(Customer))
         }
-        let found = load_one::<super::loaders::CustomerLoader, _>(ctx, id).await?;
-        Ok(found.map(Customer))
-    }
-    /// The template version it follows (kept when newer versions are published).
-    async fn template(&self, ctx: &Context<'_>) -> async_graphql::Result<ProcessTemplate> {
-        Ok(ProcessTemplate(self.load_template(ctx).await?))
-    }
-    /// Its name.
-    async fn name(&self) -> &str {
-        &self.0.engagement.name
-    }
-    /// The scope of work it delivers (a reference to the signed document).
-    async fn scope_reference(&self) -> &str {
-        &self.0.engagement.scope_reference
-    }
-    /// When work is planned to start.
-    async fn planned_start(&self) -> Date {
-        Date(self.0.engagement.planned_start)
-    }
-    /// Where it is.
-    async fn status(&self) -> EngagementStatus {
-        self.0.engagement.status.into()
-    }
-    /// Why it was paused or cancelled (or last resumed).
-    async fn status_reason(&self) -> Option<&str> {
-        self.0.engagement.status_reason.as_deref()
-    }
-    /// The stage it is in (while PLANNED the first, not yet started; once
-    /// CLOSED the last it left), with what of it is done in this round.
-    async fn current_stage(&self, ctx: &Context<'_>) -> async_graphql::Result<StageProgress> {
-        let stage = self.stage(ctx).await?;
-        let e = &self.0;
-        let outputs = e
-            .output_progress(&stage)
-            .into_iter()
-            .map(|(o, row)| OutputProgress {
-                key: o.key.clone(),
-                name: o.name.clone(),
-                done: row.is_some(),
-                evidence: row.map(|r| r.evidence.clone()),
-                completed_by: row.map(|r| r.completed_by.clone()),
-                completed_at: row.map(|r| r.completed_at),
-            })
-            .collect();
-        let decisions = e
-            .decision_progress(&stage)
-            .into_iter()
-            .map(|(d, row)| DecisionProgress {
-                key: d.key.clone(),
-                question: d.question.clone(),
-                answer: row.map(|r| r.answer),
-                consequence: row.map(|r| d.consequence(r.answer).into()),
-                note: row.and_then(|r| r.note.clone()),
-                decided_by: row.map(|r| r.decided_by.clone()),
-                decided_at: row.map(|r| r.decided_at),
-            })
-            .collect();
-        Ok(StageProgress {
-            stage: ProcessStage(stage),
-            index: e.engagement.stage_index,
-            outputs,
-            decisions,
-        })
-    }
-    /// Revision rounds so far (0 until a "no" sends work back).
-    async fn round(&self) -> i32 {
-        self.0.engagement.round
-    }
-    /// When the current stage started (UTC); null while PLANNED.
-    async fn stage_started_at(&self) -> Option<DateTime<Utc>> {
-        self.0.engagement.stage_started_at
-    }
-    /// When the current stage is due, from business time (UTC).
-    async fn stage_due_at(&self) -> Option<DateTime<Utc>> {
-        self.0.engagement.stage_due_at
-    }
-    /// The current stage passed its due time (flagged once per stage, when
-    /// its owners are told).
-    async fn stage_overdue(&self) -> bool {
-        self.0.engagement.stage_overdue
-    }
-    /// The end date of the latest revised timeline.
-    async fn revised_end_date(&self) -> Option<Date> {
-        self.0.engagement.revised_end_date.map(Date)
-    }
-    /// The team, in the order named.
-    async fn team(&self) -> Vec<EngagementMember> {
-        self.0.team.iter().cloned().map(EngagementMember).collect()
-    }
-    /// Every recorded answer, every stage and round, oldest first.
-    async fn decisions(&self) -> Vec<EngagementDecision> {
-        self.0
-            .decisions
-            .iter()
-            .cloned()
-            .map(EngagementDecision)
-            .collect()
-    }
-    /// Mitigation actions recorded with its answers, oldest first.
-    async fn actions(&self) -> Vec<MitigationAction> {
-        self.0
-            .actions
-            .iter()
-            .cloned()
-            .map(MitigationAction)
-            .collect()
-    }
-    /// What may happen next and who may do it (empty for a customer, who
-    /// may do nothing here).
-    async fn next_actions(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<EngagementNextAction>> {
-        let viewer = ctx.domain_ctx()?.actor.role;
-        if viewer == domain::Role::Customer {
-            return Ok(vec![]);
+        /// The template version it follows (kept when newer versions are published).
+        async fn template(&self, ctx: &Context<'_>) -> async_graphql::Result<ProcessTemplate> {
+            Ok(ProcessTemplate(self.load_template(ctx).await?))
         }
-        let owner = self.stage(ctx).await?.owner_role;
-        Ok(
-            engagements::next_actions(self.0.engagement.status, owner, viewer)
+        /// Its name.
+        name: &str = engagement.name,
+        /// The scope of work it delivers (a reference to the signed document).
+        scope_reference: &str = engagement.scope_reference,
+        /// When work is planned to start.
+        planned_start: Date = engagement.planned_start,
+        /// Where it is.
+        status: EngagementStatus = engagement.status,
+        /// Why it was paused or cancelled (or last resumed).
+        status_reason: Option<&str> = engagement.status_reason,
+        /// The stage it is in (while PLANNED the first, not yet started; once
+        /// CLOSED the last it left), with what of it is done in this round.
+        async fn current_stage(&self, ctx: &Context<'_>) -> async_graphql::Result<StageProgress> {
+            let stage = self.stage(ctx).await?;
+            let e = &self.0;
+            let outputs = e
+                .output_progress(&stage)
                 .into_iter()
-                .map(|(action, role)| EngagementNextAction {
-                    action: action.into(),
-                    role: role.into(),
+                .map(|(o, row)| OutputProgress {
+                    key: o.key.clone(),
+                    name: o.name.clone(),
+                    done: row.is_some(),
+                    evidence: row.map(|r| r.evidence.clone()),
+                    completed_by: row.map(|r| r.completed_by.clone()),
+                    completed_at: row.map(|r| r.completed_at),
                 })
-                .collect(),
-        )
-    }
-    /// Its deliverables, oldest first (at most 50), each with its versions,
-    /// quality reviews and acceptance rounds.
-    async fn deliverables(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Deliverable>> {
-        load_list::<DeliverablesLoader, _, _>(ctx, self.0.engagement.id, Deliverable).await
-    }
-    // ANCHOR(register): risks, issues, milestones, delays, escalations, plan end.
-    /// Its risk register, oldest first (at most 200; staff only: empty for
-    /// a customer).
-    async fn risks(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<super::engagement_register::EngagementRisk>> {
-        super::engagement_register::risks(ctx, &self.0).await
-    }
-    /// Its issue log, oldest first (at most 200; staff only: empty for a
-    /// customer).
-    async fn issues(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<super::engagement_register::EngagementIssue>> {
-        super::engagement_register::issues(ctx, &self.0).await
-    }
-    /// Its milestones, by due date (at most 100).
-    async fn milestones(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<super::engagement_register::EngagementMilestone>> {
-        super::engagement_register::milestones(ctx, &self.0).await
-    }
-    /// Its recorded delays, oldest first (at most 100).
-    async fn delays(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<super::engagement_register::EngagementDelay>> {
-        super::engagement_register::delays(ctx, &self.0).await
-    }
-    /// Its escalations to ADMIN, oldest first (the latest 200; staff only:
-    /// empty for a customer).
-    async fn escalations(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<super::engagement_register::EngagementEscalation>> {
-        super::engagement_register::escalations(ctx, &self.0).await
-    }
-    /// When its plan ends now: the latest revised timeline's end, else its
-    /// template's stages at their longest from its planned start (business
-    /// days).
-    async fn plan_end_date(&self, ctx: &Context<'_>) -> async_graphql::Result<Date> {
-        super::engagement_register::plan_end_date(ctx, &self.0).await
-    }
-    // ANCHOR(closure): fee, scope changes, final invoice, lessons learned, closed at.
-    /// The agreed fee ex-GST: the fee lines it was set up with (approved
-    /// scope changes add lines of their own, see `feeLines`).
-    async fn fee(&self) -> super::money::Money {
-        super::engagement_closure::fee(&self.0)
-    }
-    /// Its fee lines in order (at most 20 set up, then one per approved
-    /// scope change): what the final invoice bills.
-    async fn fee_lines(&self) -> Vec<super::engagement_closure::FeeLine> {
-        super::engagement_closure::fee_lines(&self.0)
-    }
-    /// Its scope changes by number (at most 100), each with its impact on
-    /// cost, schedule and risk and how its approval ended.
-    async fn scope_changes(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<super::engagement_closure::ScopeChange>> {
-        super::engagement_closure::scope_changes(ctx, &self.0).await
-    }
-    /// What the final invoice bills ex-GST as things stand: its fee lines
-    /// (the agreed fee plus every approved scope change; GST is added by
-    /// each line's tax code when the business is registered).
-    async fn billable_total(&self) -> super::money::Money {
-        super::engagement_closure::billable_total(&self.0)
-    }
-    /// Its final invoice, once issued (`issueEngagementFinalInvoice`).
-    async fn final_invoice(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<super::invoices::Invoice>> {
-        super::engagement_closure::final_invoice(ctx, &self.0).await
-    }
-    /// The lessons learned recorded for closure (staff only; null for
-    /// customers).
-    async fn lessons_learned(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
-        super::engagement_closure::lessons_learned(ctx, &self.0)
-    }
-    /// When it was formally closed (UTC); null until CLOSED.
-    async fn closed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.engagement.closed_at
-    }
-    // ANCHOR(reports): NPS answer.
-    /// The customer's answer to the NPS survey sent at closure; null until
-    /// they answer.
-    async fn nps_response(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<super::engagement_reports::NpsResponse>> {
-        super::engagement_reports::nps_response(ctx, self.0.engagement.id).await
-    }
-    /// Every step so far, with who and when (from the audit trail).
-    async fn timeline(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TimelineStep>> {
-        TimelineStep::of(ctx, self.0.engagement.id).await
-    }
-    /// Incremented by every change.
-    async fn version(&self) -> i32 {
-        self.0.engagement.version
-    }
-    /// When it was set up (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.engagement.created_at
-    }
-    /// When it last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.engagement.updated_at
+                .collect();
+            let decisions = e
+                .decision_progress(&stage)
+                .into_iter()
+                .map(|(d, row)| DecisionProgress {
+                    key: d.key.clone(),
+                    question: d.question.clone(),
+                    answer: row.map(|r| r.answer),
+                    consequence: row.map(|r| d.consequence(r.answer).into()),
+                    note: row.and_then(|r| r.note.clone()),
+                    decided_by: row.map(|r| r.decided_by.clone()),
+                    decided_at: row.map(|r| r.decided_at),
+                })
+                .collect();
+            Ok(StageProgress {
+                stage: ProcessStage(stage),
+                index: e.engagement.stage_index,
+                outputs,
+                decisions,
+            })
+        }
+        /// Revision rounds so far (0 until a "no" sends work back).
+        round: i32 = engagement.round,
+        /// When the current stage started (UTC); null while PLANNED.
+        stage_started_at: Option<DateTime<Utc>> = engagement.stage_started_at,
+        /// When the current stage is due, from business time (UTC).
+        stage_due_at: Option<DateTime<Utc>> = engagement.stage_due_at,
+        /// The current stage passed its due time (flagged once per stage, when
+        /// its owners are told).
+        stage_overdue: bool = engagement.stage_overdue,
+        /// The end date of the latest revised timeline.
+        revised_end_date: Option<Date> = engagement.revised_end_date,
+        /// The team, in the order named.
+        async fn team(&self) -> Vec<EngagementMember> {
+            self.0.team.iter().cloned().map(EngagementMember).collect()
+        }
+        /// Every recorded answer, every stage and round, oldest first.
+        async fn decisions(&self) -> Vec<EngagementDecision> {
+            self.0
+                .decisions
+                .iter()
+                .cloned()
+                .map(EngagementDecision)
+                .collect()
+        }
+        /// Mitigation actions recorded with its answers, oldest first.
+        async fn actions(&self) -> Vec<MitigationAction> {
+            self.0
+                .actions
+                .iter()
+                .cloned()
+                .map(MitigationAction)
+                .collect()
+        }
+        /// What may happen next and who may do it (empty for a customer, who
+        /// may do nothing here).
+        async fn next_actions(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Vec<EngagementNextAction>> {
+            let viewer = ctx.domain_ctx()?.actor.role;
+            if viewer == domain::Role::Customer {
+                return Ok(vec![]);
+            }
+            let owner = self.stage(ctx).await?.owner_role;
+            Ok(
+                engagements::next_actions(self.0.engagement.status, owner, viewer)
+                    .into_iter()
+                    .map(|(action, role)| EngagementNextAction {
+                        action: action.into(),
+                        role: role.into(),
+                    })
+                    .collect(),
+            )
+        }
+        /// Its deliverables, oldest first (at most 50), each with its versions,
+        /// quality reviews and acceptance rounds.
+        async fn deliverables(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Deliverable>> {
+            load_list::<DeliverablesLoader, _, _>(ctx, self.0.engagement.id, Deliverable).await
+        }
+        // ANCHOR(register): risks, issues, milestones, delays, escalations, plan end.
+        /// Its risk register, oldest first (at most 200; staff only: empty for
+        /// a customer).
+        async fn risks(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Vec<super::engagement_register::EngagementRisk>> {
+            super::engagement_register::risks(ctx, &self.0).await
+        }
+        /// Its issue log, oldest first (at most 200; staff only: empty for a
+        /// customer).
+        async fn issues(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Vec<super::engagement_register::EngagementIssue>> {
+            super::engagement_register::issues(ctx, &self.0).await
+        }
+        /// Its milestones, by due date (at most 100).
+        async fn milestones(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Vec<super::engagement_register::EngagementMilestone>> {
+            super::engagement_register::milestones(ctx, &self.0).await
+        }
+        /// Its recorded delays, oldest first (at most 100).
+        async fn delays(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Vec<super::engagement_register::EngagementDelay>> {
+            super::engagement_register::delays(ctx, &self.0).await
+        }
+        /// Its escalations to ADMIN, oldest first (the latest 200; staff only:
+        /// empty for a customer).
+        async fn escalations(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Vec<super::engagement_register::EngagementEscalation>> {
+            super::engagement_register::escalations(ctx, &self.0).await
+        }
+        /// When its plan ends now: the latest revised timeline's end, else its
+        /// template's stages at their longest from its planned start (business
+        /// days).
+        async fn plan_end_date(&self, ctx: &Context<'_>) -> async_graphql::Result<Date> {
+            super::engagement_register::plan_end_date(ctx, &self.0).await
+        }
+        // ANCHOR(closure): fee, scope changes, final invoice, lessons learned, closed at.
+        /// The agreed fee ex-GST: the fee lines it was set up with (approved
+        /// scope changes add lines of their own, see `feeLines`).
+        async fn fee(&self) -> super::money::Money {
+            super::engagement_closure::fee(&self.0)
+        }
+        /// Its fee lines in order (at most 20 set up, then one per approved
+        /// scope change): what the final invoice bills.
+        async fn fee_lines(&self) -> Vec<super::engagement_closure::FeeLine> {
+            super::engagement_closure::fee_lines(&self.0)
+        }
+        /// Its scope changes by number (at most 100), each with its impact on
+        /// cost, schedule and risk and how its approval ended.
+        async fn scope_changes(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Vec<super::engagement_closure::ScopeChange>> {
+            super::engagement_closure::scope_changes(ctx, &self.0).await
+        }
+        /// What the final invoice bills ex-GST as things stand: its fee lines
+        /// (the agreed fee plus every approved scope change; GST is added by
+        /// each line's tax code when the business is registered).
+        async fn billable_total(&self) -> super::money::Money {
+            super::engagement_closure::billable_total(&self.0)
+        }
+        /// Its final invoice, once issued (`issueEngagementFinalInvoice`).
+        async fn final_invoice(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Option<super::invoices::Invoice>> {
+            super::engagement_closure::final_invoice(ctx, &self.0).await
+        }
+        /// The lessons learned recorded for closure (staff only; null for
+        /// customers).
+        async fn lessons_learned(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+            super::engagement_closure::lessons_learned(ctx, &self.0)
+        }
+        /// When it was formally closed (UTC); null until CLOSED.
+        closed_at: Option<DateTime<Utc>> = engagement.closed_at,
+        // ANCHOR(reports): NPS answer.
+        /// The customer's answer to the NPS survey sent at closure; null until
+        /// they answer.
+        async fn nps_response(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Option<super::engagement_reports::NpsResponse>> {
+            super::engagement_reports::nps_response(ctx, self.0.engagement.id).await
+        }
+        /// Every step so far, with who and when (from the audit trail).
+        async fn timeline(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TimelineStep>> {
+            TimelineStep::of(ctx, self.0.engagement.id).await
+        }
+        /// Incremented by every change.
+        version: i32 = engagement.version,
+        /// When it was set up (UTC).
+        created_at: DateTime<Utc> = engagement.created_at,
+        /// When it last changed (UTC).
+        updated_at: DateTime<Utc> = engagement.updated_at,
     }
 }
 

@@ -3,6 +3,7 @@
 //! `trackShipment`). Resolvers only translate: `domain::fulfilment` rules.
 
 use super::catalogue::StockLocation;
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, arg_id, connection, input_id, page_request, payload, respond,
 };
@@ -93,24 +94,20 @@ pub enum CourierCode {
 /// A configured courier.
 pub struct Courier(couriers::Courier);
 
-/// A configured courier.
-#[Object]
-impl Courier {
-    /// Its code.
-    async fn code(&self) -> CourierCode {
-        self.0.code.into()
-    }
-    /// Its name.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// The service levels it offers.
-    async fn service_levels(&self) -> Vec<ShippingSpeed> {
-        self.0.service_levels.iter().map(|l| (*l).into()).collect()
-    }
-    /// Its public tracking page, with `{tracking_number}` to fill in.
-    async fn tracking_url_pattern(&self) -> &str {
-        &self.0.tracking_url_pattern
+object! {
+    /// A configured courier.
+    #[Object]
+    impl Courier {
+        /// Its code.
+        code: CourierCode,
+        /// Its name.
+        name: &str,
+        /// The service levels it offers.
+        async fn service_levels(&self) -> Vec<ShippingSpeed> {
+            self.0.service_levels.iter().map(|l| (*l).into()).collect()
+        }
+        /// Its public tracking page, with `{tracking_number}` to fill in.
+        tracking_url_pattern: &str,
     }
 }
 
@@ -144,32 +141,22 @@ impl ShipmentItem {
 /// One event the courier reported.
 pub struct TrackingCheckpoint(tracking_checkpoint::Model);
 
-/// One event the courier reported.
-#[Object]
-impl TrackingCheckpoint {
-    /// When it happened (UTC).
-    async fn occurred_at(&self) -> DateTime<Utc> {
-        self.0.occurred_at
-    }
-    /// The status it reports.
-    async fn status(&self) -> TrackingStatus {
-        self.0.status.into()
-    }
-    /// Its detail.
-    async fn sub_status(&self) -> Option<TrackingSubStatus> {
-        self.0.sub_status.map(Into::into)
-    }
-    /// Where.
-    async fn location(&self) -> Option<&str> {
-        self.0.location.as_deref()
-    }
-    /// The courier's words.
-    async fn message(&self) -> &str {
-        &self.0.message
-    }
-    /// The courier's own event code, as it sent it.
-    async fn raw_code(&self) -> &str {
-        &self.0.raw_code
+object! {
+    /// One event the courier reported.
+    #[Object]
+    impl TrackingCheckpoint {
+        /// When it happened (UTC).
+        occurred_at: DateTime<Utc>,
+        /// The status it reports.
+        status: TrackingStatus,
+        /// Its detail.
+        sub_status: Option<TrackingSubStatus>,
+        /// Where.
+        location: Option<&str>,
+        /// The courier's words.
+        message: &str,
+        /// The courier's own event code, as it sent it.
+        raw_code: &str,
     }
 }
 
@@ -182,175 +169,137 @@ impl From<fulfilment::Shipment> for Shipment {
     }
 }
 
-/// One package of an order: packed at a stock location, labelled by its
-/// courier, handed over and tracked to delivery.
-#[Object]
-impl Shipment {
-    /// Globally unique identifier; `node(id)` refetches the package.
-    pub(crate) async fn id(&self) -> ID {
-        ID(self.0.shipment.id.to_string())
-    }
-    /// The order's number and the package's place, e.g. `SO-000012-2`.
-    async fn number(&self) -> &str {
-        &self.0.shipment.number
-    }
-    /// The order; null when the caller may not see it.
-    async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
-        super::orders::load_visible(ctx, self.0.shipment.order_id).await
-    }
-    /// Where it was packed (staff only; null for customers and for a package
-    /// its supplier ships).
-    async fn location(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<StockLocation>> {
-        let Some(location_id) = self.0.shipment.location_id else {
-            return Ok(None);
-        };
-        if !Permission::ReadStock.allows(ctx.domain_ctx()?.actor.role) {
-            return Ok(None);
+object! {
+    /// One package of an order: packed at a stock location, labelled by its
+    /// courier, handed over and tracked to delivery.
+    #[Object]
+    impl Shipment {
+        /// Globally unique identifier; `node(id)` refetches the package.
+        pub(crate) id: ID = shipment.id,
+        /// The order's number and the package's place, e.g. `SO-000012-2`.
+        number: &str = shipment.number,
+        /// The order; null when the caller may not see it.
+        async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
+            super::orders::load_visible(ctx, self.0.shipment.order_id).await
         }
-        let found =
-            super::loaders::load_one::<super::loaders::LocationLoader, _>(ctx, location_id).await?;
-        Ok(found.map(StockLocation))
-    }
-    /// Shipped by its supplier straight to the customer (drop-ship).
-    async fn from_supplier(&self) -> bool {
-        self.0.shipment.purchase_order_id.is_some()
-    }
-    /// Where it is in the warehouse's hands.
-    async fn stage(&self) -> ShipmentStage {
-        self.0.shipment.stage.into()
-    }
-    /// What it holds.
-    async fn items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ShipmentItem>> {
-        let order = super::loaders::load_one::<super::loaders::OrderLoader, _>(
-            ctx,
-            self.0.shipment.order_id,
-        )
-        .await?;
-        let lines = order.map(|o| o.lines).unwrap_or_default();
-        Ok(self
-            .0
-            .items
-            .iter()
-            .map(|item| ShipmentItem {
-                line: lines.iter().find(|l| l.id == item.order_line_id).cloned(),
-                item: item.clone(),
-            })
-            .collect())
-    }
-    /// Its weight in grams.
-    async fn weight_grams(&self) -> i32 {
-        self.0.shipment.weight_grams
-    }
-    /// Length in millimetres.
-    async fn length_mm(&self) -> Option<i32> {
-        self.0.shipment.length_mm
-    }
-    /// Width in millimetres.
-    async fn width_mm(&self) -> Option<i32> {
-        self.0.shipment.width_mm
-    }
-    /// Height in millimetres.
-    async fn height_mm(&self) -> Option<i32> {
-        self.0.shipment.height_mm
-    }
-    /// Its courier, once labelled.
-    async fn courier(&self, ctx: &Context<'_>) -> Option<Courier> {
-        let code = self.0.shipment.courier?;
-        ctx.services().couriers.get(code).cloned().map(Courier)
-    }
-    /// Its service level, once labelled.
-    async fn service_level(&self) -> Option<ShippingSpeed> {
-        self.0.shipment.service_level.map(Into::into)
-    }
-    /// The courier's tracking number, once labelled.
-    async fn tracking_number(&self) -> Option<&str> {
-        self.0.shipment.tracking_number.as_deref()
-    }
-    /// The courier's own public tracking page.
-    async fn courier_tracking_url(&self, ctx: &Context<'_>) -> Option<String> {
-        let code = self.0.shipment.courier?;
-        let number = self.0.shipment.tracking_number.as_deref()?;
-        Some(ctx.services().couriers.get(code)?.tracking_url(number))
-    }
-    /// The courier's reference of the label it issued.
-    async fn label_reference(&self) -> Option<&str> {
-        self.0.shipment.label_reference.as_deref()
-    }
-    /// The label as issued (JSON: courier, tracking number, addressee,
-    /// weight, dimensions, service level).
-    async fn label_data(&self) -> Option<&str> {
-        self.0.shipment.label_data.as_deref()
-    }
-    /// Its tracking status.
-    async fn status(&self) -> TrackingStatus {
-        self.0.shipment.tracking_status.into()
-    }
-    /// The detail under its tracking status.
-    async fn sub_status(&self) -> Option<TrackingSubStatus> {
-        self.0.shipment.sub_status.map(Into::into)
-    }
-    /// When the courier expects to deliver it.
-    async fn estimated_delivery(&self) -> Option<super::date::Date> {
-        self.0.shipment.estimated_delivery.map(super::date::Date)
-    }
-    /// When the courier took it (UTC).
-    async fn picked_up_at(&self) -> Option<DateTime<Utc>> {
-        self.0.shipment.picked_up_at
-    }
-    /// When it was delivered (UTC), as the courier reported.
-    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
-        self.0.shipment.delivered_at
-    }
-    /// When the courier is next asked about it (UTC); null once tracking stopped.
-    async fn next_poll_at(&self) -> Option<DateTime<Utc>> {
-        self.0.shipment.next_poll_at
-    }
-    /// Polls in a row its courier did not answer (each backs the next off).
-    async fn poll_failures(&self) -> i32 {
-        self.0.shipment.poll_failures
-    }
-    /// The courier's checkpoints, oldest first.
-    async fn checkpoints(&self) -> Vec<TrackingCheckpoint> {
-        self.0
-            .checkpoints
-            .iter()
-            .cloned()
-            .map(TrackingCheckpoint)
-            .collect()
-    }
-    /// The packing slip to print and put in the box (HTML; FULFILMENT and
-    /// ADMIN; null for a package its supplier ships).
-    #[graphql(guard = "Require::to(Permission::Fulfil)")]
-    async fn packing_slip_html(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        let Some(location_id) = self.0.shipment.location_id else {
-            return Ok(None);
-        };
-        let services = ctx.services();
-        let db = &services.db;
-        let order = domain::orders::find(db, self.0.shipment.order_id).await;
-        let location = domain::catalogue::locations::find(db, location_id).await;
-        let settings = domain::settings::current(db).await;
-        let (Some(order), Some(location)) = (answer(ctx, order)?, answer(ctx, location)?) else {
-            return Err(async_graphql::Error::new(
-                "the package's order or location is missing",
-            ));
-        };
-        let settings = answer(ctx, settings)?;
-        crate::pages::packing_slip::render(&settings.legal_name, &order, &self.0, &location)
-            .map(Some)
-            .map_err(|e| async_graphql::Error::new(e.to_string()))
-    }
-    /// Incremented by every change.
-    async fn version(&self) -> i32 {
-        self.0.shipment.version
-    }
-    /// When it was packed (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.shipment.created_at
-    }
-    /// When it last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.shipment.updated_at
+        /// Where it was packed (staff only; null for customers and for a package
+        /// its supplier ships).
+        async fn location(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<StockLocation>> {
+            let Some(location_id) = self.0.shipment.location_id else {
+                return Ok(None);
+            };
+            if !Permission::ReadStock.allows(ctx.domain_ctx()?.actor.role) {
+                return Ok(None);
+            }
+            let found =
+                super::loaders::load_one::<super::loaders::LocationLoader, _>(ctx, location_id).await?;
+            Ok(found.map(StockLocation))
+        }
+        /// Shipped by its supplier straight to the customer (drop-ship).
+        async fn from_supplier(&self) -> bool {
+            self.0.shipment.purchase_order_id.is_some()
+        }
+        /// Where it is in the warehouse's hands.
+        stage: ShipmentStage = shipment.stage,
+        /// What it holds.
+        async fn items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ShipmentItem>> {
+            let order = super::loaders::load_one::<super::loaders::OrderLoader, _>(
+                ctx,
+                self.0.shipment.order_id,
+            )
+            .await?;
+            let lines = order.map(|o| o.lines).unwrap_or_default();
+            Ok(self
+                .0
+                .items
+                .iter()
+                .map(|item| ShipmentItem {
+                    line: lines.iter().find(|l| l.id == item.order_line_id).cloned(),
+                    item: item.clone(),
+                })
+                .collect())
+        }
+        /// Its weight in grams.
+        weight_grams: i32 = shipment.weight_grams,
+        /// Length in millimetres.
+        length_mm: Option<i32> = shipment.length_mm,
+        /// Width in millimetres.
+        width_mm: Option<i32> = shipment.width_mm,
+        /// Height in millimetres.
+        height_mm: Option<i32> = shipment.height_mm,
+        /// Its courier, once labelled.
+        async fn courier(&self, ctx: &Context<'_>) -> Option<Courier> {
+            let code = self.0.shipment.courier?;
+            ctx.services().couriers.get(code).cloned().map(Courier)
+        }
+        /// Its service level, once labelled.
+        service_level: Option<ShippingSpeed> = shipment.service_level,
+        /// The courier's tracking number, once labelled.
+        tracking_number: Option<&str> = shipment.tracking_number,
+        /// The courier's own public tracking page.
+        async fn courier_tracking_url(&self, ctx: &Context<'_>) -> Option<String> {
+            let code = self.0.shipment.courier?;
+            let number = self.0.shipment.tracking_number.as_deref()?;
+            Some(ctx.services().couriers.get(code)?.tracking_url(number))
+        }
+        /// The courier's reference of the label it issued.
+        label_reference: Option<&str> = shipment.label_reference,
+        /// The label as issued (JSON: courier, tracking number, addressee,
+        /// weight, dimensions, service level).
+        label_data: Option<&str> = shipment.label_data,
+        /// Its tracking status.
+        status: TrackingStatus = shipment.tracking_status,
+        /// The detail under its tracking status.
+        sub_status: Option<TrackingSubStatus> = shipment.sub_status,
+        /// When the courier expects to deliver it.
+        async fn estimated_delivery(&self) -> Option<super::date::Date> {
+            self.0.shipment.estimated_delivery.map(super::date::Date)
+        }
+        /// When the courier took it (UTC).
+        picked_up_at: Option<DateTime<Utc>> = shipment.picked_up_at,
+        /// When it was delivered (UTC), as the courier reported.
+        delivered_at: Option<DateTime<Utc>> = shipment.delivered_at,
+        /// When the courier is next asked about it (UTC); null once tracking stopped.
+        next_poll_at: Option<DateTime<Utc>> = shipment.next_poll_at,
+        /// Polls in a row its courier did not answer (each backs the next off).
+        poll_failures: i32 = shipment.poll_failures,
+        /// The courier's checkpoints, oldest first.
+        async fn checkpoints(&self) -> Vec<TrackingCheckpoint> {
+            self.0
+                .checkpoints
+                .iter()
+                .cloned()
+                .map(TrackingCheckpoint)
+                .collect()
+        }
+        /// The packing slip to print and put in the box (HTML; FULFILMENT and
+        /// ADMIN; null for a package its supplier ships).
+        #[graphql(guard = "Require::to(Permission::Fulfil)")]
+        async fn packing_slip_html(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+            let Some(location_id) = self.0.shipment.location_id else {
+                return Ok(None);
+            };
+            let services = ctx.services();
+            let db = &services.db;
+            let order = domain::orders::find(db, self.0.shipment.order_id).await;
+            let location = domain::catalogue::locations::find(db, location_id).await;
+            let settings = domain::settings::current(db).await;
+            let (Some(order), Some(location)) = (answer(ctx, order)?, answer(ctx, location)?) else {
+                return Err(async_graphql::Error::new(
+                    "the package's order or location is missing",
+                ));
+            };
+            let settings = answer(ctx, settings)?;
+            crate::pages::packing_slip::render(&settings.legal_name, &order, &self.0, &location)
+                .map(Some)
+                .map_err(|e| async_graphql::Error::new(e.to_string()))
+        }
+        /// Incremented by every change.
+        version: i32 = shipment.version,
+        /// When it was packed (UTC).
+        created_at: DateTime<Utc> = shipment.created_at,
+        /// When it last changed (UTC).
+        updated_at: DateTime<Utc> = shipment.updated_at,
     }
 }
 

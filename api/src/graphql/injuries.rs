@@ -5,6 +5,7 @@
 use super::audit::AuditEntry;
 use super::catalogue::Product;
 use super::date::Date;
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, arg_id, connection, input_id, optional_input_id, page_request,
     payload, record_object, respond,
@@ -44,110 +45,78 @@ pub enum InjuryReportStatus {
 
 record_object! { pub struct InjuryReport(pub injury_report::Model); }
 
-/// A mandatory injury or illness report (ACL s131): the incident, when the
-/// business became aware, its due date by the ACCC rule, and its submission.
-#[Object]
-impl InjuryReport {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// Its number, e.g. INJ-000001.
-    async fn number(&self) -> &str {
-        &self.0.number
-    }
-    /// The product that caused or may have caused the harm.
-    async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
-        super::catalogue::Product::load(ctx, self.0.product_id).await
-    }
-    /// The batch, when known.
-    async fn batch(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ProductBatch>> {
-        let Some(id) = self.0.batch_id else {
-            return Ok(None);
-        };
-        let found = product_batch::Entity::find_by_id(id)
-            .one(&ctx.services().db)
-            .await;
-        Ok(answer(ctx, found)?.map(ProductBatch))
-    }
-    /// Id of the order it was supplied in, when known.
-    async fn order_id(&self) -> Option<ID> {
-        self.0.order_id.map(|id| ID(id.to_string()))
-    }
-    /// How and when the product was supplied.
-    async fn supply_details(&self) -> &str {
-        &self.0.supply_details
-    }
-    /// The day of the incident.
-    async fn incident_on(&self) -> Date {
-        Date(self.0.incident_on)
-    }
-    /// Where the incident happened.
-    async fn incident_place(&self) -> &str {
-        &self.0.incident_place
-    }
-    /// Who was harmed.
-    async fn affected_person(&self) -> &str {
-        &self.0.affected_person
-    }
-    /// How grave the harm.
-    async fn severity(&self) -> InjurySeverity {
-        self.0.severity.into()
-    }
-    /// What the business did about it.
-    async fn actions_taken(&self) -> &str {
-        &self.0.actions_taken
-    }
-    /// The Sydney date the business became aware (the clock starts).
-    async fn aware_on(&self) -> Date {
-        Date(self.0.aware_on)
-    }
-    /// Due by the ACCC rule: 2 days, the awareness day not counted, a
-    /// weekend or public holiday moving it to the next business day.
-    async fn due_on(&self) -> Date {
-        Date(self.0.due_on)
-    }
-    /// Open or submitted.
-    async fn status(&self) -> InjuryReportStatus {
-        self.0.status.into()
-    }
-    /// Whether it is still open after its due date (app clock, Sydney).
-    async fn overdue(&self, ctx: &Context<'_>) -> bool {
-        let services = ctx.services();
-        let today = services.calendar.current().local_date(services.clock.now());
-        injuries::is_overdue(self.0.status, self.0.due_on, today)
-    }
-    /// When its submission to the ACCC was recorded (UTC).
-    async fn submitted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.submitted_at
-    }
-    /// The ACCC's reference for the submission.
-    async fn accc_reference(&self) -> Option<&str> {
-        self.0.accc_reference.as_deref()
-    }
-    /// Who recorded it (user id).
-    async fn reported_by(&self) -> &str {
-        &self.0.reported_by
-    }
-    /// Optimistic-locking version: pass it as `expectedVersion`.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-    /// When it was recorded (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// Its audit trail, oldest first.
-    #[graphql(complexity = "super::limits::connection_cost(first, child_complexity)")]
-    async fn audit_trail(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, AuditEntry>> {
-        let page = page_request(first, after)?;
-        let found = audit::trail(&ctx.services().db, &ctx.domain_ctx()?, self.0.id, page).await;
-        Ok(connection(answer(ctx, found)?, AuditEntry))
+object! {
+    /// A mandatory injury or illness report (ACL s131): the incident, when the
+    /// business became aware, its due date by the ACCC rule, and its submission.
+    #[Object]
+    impl InjuryReport {
+        /// Stable identifier.
+        id: ID,
+        /// Its number, e.g. INJ-000001.
+        number: &str,
+        /// The product that caused or may have caused the harm.
+        async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
+            super::catalogue::Product::load(ctx, self.0.product_id).await
+        }
+        /// The batch, when known.
+        async fn batch(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ProductBatch>> {
+            let Some(id) = self.0.batch_id else {
+                return Ok(None);
+            };
+            let found = product_batch::Entity::find_by_id(id)
+                .one(&ctx.services().db)
+                .await;
+            Ok(answer(ctx, found)?.map(ProductBatch))
+        }
+        /// Id of the order it was supplied in, when known.
+        order_id: Option<ID>,
+        /// How and when the product was supplied.
+        supply_details: &str,
+        /// The day of the incident.
+        incident_on: Date,
+        /// Where the incident happened.
+        incident_place: &str,
+        /// Who was harmed.
+        affected_person: &str,
+        /// How grave the harm.
+        severity: InjurySeverity,
+        /// What the business did about it.
+        actions_taken: &str,
+        /// The Sydney date the business became aware (the clock starts).
+        aware_on: Date,
+        /// Due by the ACCC rule: 2 days, the awareness day not counted, a
+        /// weekend or public holiday moving it to the next business day.
+        due_on: Date,
+        /// Open or submitted.
+        status: InjuryReportStatus,
+        /// Whether it is still open after its due date (app clock, Sydney).
+        async fn overdue(&self, ctx: &Context<'_>) -> bool {
+            let services = ctx.services();
+            let today = services.calendar.current().local_date(services.clock.now());
+            injuries::is_overdue(self.0.status, self.0.due_on, today)
+        }
+        /// When its submission to the ACCC was recorded (UTC).
+        submitted_at: Option<DateTime<Utc>>,
+        /// The ACCC's reference for the submission.
+        accc_reference: Option<&str>,
+        /// Who recorded it (user id).
+        reported_by: &str,
+        /// Optimistic-locking version: pass it as `expectedVersion`.
+        version: i32,
+        /// When it was recorded (UTC).
+        created_at: DateTime<Utc>,
+        /// Its audit trail, oldest first.
+        #[graphql(complexity = "super::limits::connection_cost(first, child_complexity)")]
+        async fn audit_trail(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+            #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+        ) -> async_graphql::Result<Connection<String, AuditEntry>> {
+            let page = page_request(first, after)?;
+            let found = audit::trail(&ctx.services().db, &ctx.domain_ctx()?, self.0.id, page).await;
+            Ok(connection(answer(ctx, found)?, AuditEntry))
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 use super::catalogue::TaxCode;
 use super::date::Date;
 use super::errors::split_domain_error;
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, page_request, payload,
     respond,
@@ -35,74 +36,48 @@ pub enum InvoiceLineKind {
 /// One line of an issued invoice, with its GST as issued.
 pub struct InvoiceLine(tax_invoice_line::Model);
 
-/// One line of an issued invoice, with its GST as issued.
-#[Object]
-impl InvoiceLine {
-    /// 1, 2, … as printed.
-    async fn line_no(&self) -> i32 {
-        self.0.line_no
-    }
-    /// Goods or service, or the delivery charge.
-    async fn kind(&self) -> InvoiceLineKind {
-        self.0.kind.into()
-    }
-    /// The product's SKU (none on the delivery line).
-    async fn sku(&self) -> Option<&str> {
-        self.0.sku.as_deref()
-    }
-    /// What was supplied.
-    async fn description(&self) -> &str {
-        &self.0.description
-    }
-    /// How many, as an exact decimal ("2", "1.5").
-    async fn quantity(&self) -> &str {
-        &self.0.quantity
-    }
-    /// Price of one, in the invoice's price basis (an export's goods: less their GST).
-    async fn unit_price(&self) -> Money {
-        Money::from_cents(self.0.unit_price_cents)
-    }
-    /// The tax code the line was charged under (an export's goods are GST_FREE).
-    async fn tax_code(&self) -> async_graphql::Result<TaxCode> {
-        rules::tax_code::TaxCode::parse(&self.0.tax_code)
-            .map(Into::into)
-            .map_err(|e| async_graphql::Error::new(e.to_string()))
-    }
-    /// Whether GST is charged on the line.
-    async fn taxable(&self) -> bool {
-        self.0.tax_code == rules::tax_code::TaxCode::Taxable.as_str()
-    }
-    /// A GST-free export of goods (BAS G2).
-    async fn export(&self) -> bool {
-        self.0.export
-    }
-    /// Unit price × quantity.
-    async fn gross(&self) -> Money {
-        Money::from_cents(self.0.gross_cents)
-    }
-    /// The line's own discount.
-    async fn discount(&self) -> Money {
-        Money::from_cents(self.0.discount_cents)
-    }
-    /// The line's share of the order discount.
-    async fn order_discount_share(&self) -> Money {
-        Money::from_cents(self.0.order_discount_cents)
-    }
-    /// What the line charges, in the invoice's price basis.
-    async fn net(&self) -> Money {
-        Money::from_cents(self.0.net_cents)
-    }
-    /// GST on the line, rounded to the cent.
-    async fn gst(&self) -> Money {
-        Money::from_cents(self.0.gst_cents)
-    }
-    /// The line excluding GST.
-    async fn total_ex_gst(&self) -> Money {
-        Money::from_cents(self.0.ex_gst_cents)
-    }
-    /// The line including GST.
-    async fn total(&self) -> Money {
-        Money::from_cents(self.0.total_cents)
+object! {
+    /// One line of an issued invoice, with its GST as issued.
+    #[Object]
+    impl InvoiceLine {
+        /// 1, 2, … as printed.
+        line_no: i32,
+        /// Goods or service, or the delivery charge.
+        kind: InvoiceLineKind,
+        /// The product's SKU (none on the delivery line).
+        sku: Option<&str>,
+        /// What was supplied.
+        description: &str,
+        /// How many, as an exact decimal ("2", "1.5").
+        quantity: &str,
+        /// Price of one, in the invoice's price basis (an export's goods: less their GST).
+        unit_price: Money = unit_price_cents,
+        /// The tax code the line was charged under (an export's goods are GST_FREE).
+        async fn tax_code(&self) -> async_graphql::Result<TaxCode> {
+            rules::tax_code::TaxCode::parse(&self.0.tax_code)
+                .map(Into::into)
+                .map_err(|e| async_graphql::Error::new(e.to_string()))
+        }
+        /// Whether GST is charged on the line.
+        async fn taxable(&self) -> bool {
+            self.0.tax_code == rules::tax_code::TaxCode::Taxable.as_str()
+        }
+        /// A GST-free export of goods (BAS G2).
+        export: bool,
+        /// Unit price × quantity.
+        gross: Money = gross_cents,
+        /// The line's own discount.
+        discount: Money = discount_cents,
+        /// The line's share of the order discount.
+        order_discount_share: Money = order_discount_cents,
+        /// What the line charges, in the invoice's price basis.
+        net: Money = net_cents,
+        /// GST on the line, rounded to the cent.
+        gst: Money = gst_cents,
+        /// The line excluding GST.
+        total_ex_gst: Money = ex_gst_cents,
+        /// The line including GST.
+        total: Money = total_cents,
     }
 }
 
@@ -134,148 +109,114 @@ pub struct InvoiceBuyer {
 /// invoice): exactly as issued; it never changes.
 pub struct Invoice(pub invoices::Invoice);
 
-/// An issued tax invoice (or, from a seller not registered for GST, an
-/// invoice): exactly as issued; it never changes.
-#[Object]
-impl Invoice {
-    /// Globally unique identifier; `node(id)` refetches the invoice.
-    pub(crate) async fn id(&self) -> ID {
-        ID(self.0.invoice.id.to_string())
-    }
-    /// `INV-000001`: consecutive, never reused.
-    async fn number(&self) -> &str {
-        &self.0.invoice.number
-    }
-    /// "Tax invoice", or "Invoice" from a seller not registered for GST.
-    async fn title(&self) -> &str {
-        &self.0.invoice.title
-    }
-    /// When it was issued (UTC).
-    async fn issued_at(&self) -> DateTime<Utc> {
-        self.0.invoice.issued_at
-    }
-    /// The date of issue in Australia/Sydney (its GST period).
-    async fn issued_on(&self) -> Date {
-        Date(self.0.invoice.issued_on)
-    }
-    /// Who issued it (`system` when issued on reservation).
-    async fn issued_by(&self) -> &str {
-        &self.0.invoice.issued_by
-    }
-    /// The number of what it bills (`SO-000001`).
-    async fn reference(&self) -> &str {
-        &self.0.invoice.reference
-    }
-    /// The order it bills; null when the caller may not see it.
-    async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
-        if self.0.invoice.subject_type != orders::SUBJECT_TYPE {
-            return Ok(None);
+object! {
+    /// An issued tax invoice (or, from a seller not registered for GST, an
+    /// invoice): exactly as issued; it never changes.
+    #[Object]
+    impl Invoice {
+        /// Globally unique identifier; `node(id)` refetches the invoice.
+        pub(crate) id: ID = invoice.id,
+        /// `INV-000001`: consecutive, never reused.
+        number: &str = invoice.number,
+        /// "Tax invoice", or "Invoice" from a seller not registered for GST.
+        title: &str = invoice.title,
+        /// When it was issued (UTC).
+        issued_at: DateTime<Utc> = invoice.issued_at,
+        /// The date of issue in Australia/Sydney (its GST period).
+        issued_on: Date = invoice.issued_on,
+        /// Who issued it (`system` when issued on reservation).
+        issued_by: &str = invoice.issued_by,
+        /// The number of what it bills (`SO-000001`).
+        reference: &str = invoice.reference,
+        /// The order it bills; null when the caller may not see it.
+        async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
+            if self.0.invoice.subject_type != orders::SUBJECT_TYPE {
+                return Ok(None);
+            }
+            super::orders::load_visible(ctx, self.0.invoice.subject_id).await
         }
-        super::orders::load_visible(ctx, self.0.invoice.subject_id).await
-    }
-    /// The seller's particulars as issued.
-    async fn seller(&self) -> InvoiceSeller {
-        let i = &self.0.invoice;
-        InvoiceSeller {
-            name: i.seller_name.clone(),
-            abn: i.seller_abn.clone(),
-            gst_registered: i.gst_registered,
+        /// The seller's particulars as issued.
+        async fn seller(&self) -> InvoiceSeller {
+            let i = &self.0.invoice;
+            InvoiceSeller {
+                name: i.seller_name.clone(),
+                abn: i.seller_abn.clone(),
+                gst_registered: i.gst_registered,
+            }
         }
-    }
-    /// The buyer's particulars as issued.
-    async fn buyer(&self) -> InvoiceBuyer {
-        let i = &self.0.invoice;
-        InvoiceBuyer {
-            name: i.buyer_name.clone(),
-            abn: i.buyer_abn.clone(),
-            email: i.buyer_email.clone(),
-            address: i.buyer_address.clone(),
+        /// The buyer's particulars as issued.
+        async fn buyer(&self) -> InvoiceBuyer {
+            let i = &self.0.invoice;
+            InvoiceBuyer {
+                name: i.buyer_name.clone(),
+                abn: i.buyer_abn.clone(),
+                email: i.buyer_email.clone(),
+                address: i.buyer_address.clone(),
+            }
         }
-    }
-    /// Whether the prices include GST.
-    async fn prices_include_gst(&self) -> bool {
-        self.0.invoice.prices_include_gst
-    }
-    /// The GST rounding rule it was issued under.
-    async fn gst_rounding(&self) -> GstRounding {
-        self.0.invoice.gst_rounding.into()
-    }
-    /// Shipped abroad: its goods are GST-free exports.
-    async fn export(&self) -> bool {
-        self.0.invoice.export
-    }
-    /// Every line as printed, the delivery charge last (at most an order's lines + 1).
-    async fn lines(&self) -> Vec<InvoiceLine> {
-        self.0.lines.iter().cloned().map(InvoiceLine).collect()
-    }
-    /// Total excluding GST.
-    async fn total_ex_gst(&self) -> Money {
-        Money::from_cents(self.0.invoice.ex_gst_cents)
-    }
-    /// GST payable.
-    async fn gst(&self) -> Money {
-        Money::from_cents(self.0.invoice.gst_cents)
-    }
-    /// Total including GST.
-    async fn total(&self) -> Money {
-        Money::from_cents(self.0.invoice.total_cents)
-    }
-    /// Value of the taxable supplies (GST included).
-    async fn taxable_total(&self) -> Money {
-        Money::from_cents(self.0.invoice.taxable_cents)
-    }
-    /// Value of GST-free supplies other than exports (BAS G3).
-    async fn gst_free_total(&self) -> Money {
-        Money::from_cents(self.0.invoice.gst_free_cents)
-    }
-    /// Value of GST-free exports (BAS G2).
-    async fn export_total(&self) -> Money {
-        Money::from_cents(self.0.invoice.export_cents)
-    }
-    /// Value of input-taxed supplies.
-    async fn input_taxed_total(&self) -> Money {
-        Money::from_cents(self.0.invoice.input_taxed_cents)
-    }
-    /// "Total price includes GST" where GST is exactly 1/11 of the total;
-    /// null where the GST amount must be shown instead.
-    async fn gst_statement(&self) -> Option<&str> {
-        self.0
-            .invoice
-            .total_includes_gst
-            .then_some("Total price includes GST")
-    }
-    /// Whether the total ($1,000 or more) required the buyer's identity.
-    async fn buyer_identity_required(&self) -> bool {
-        self.0.invoice.buyer_identity_required
-    }
-    /// What the invoice still totals after its adjustment notes.
-    async fn remaining_total(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        let left = notes::remaining(&ctx.services().db, &self.0.invoice).await;
-        Ok(Money(answer(ctx, left)?))
-    }
-    /// Its adjustment notes, oldest first.
-    #[graphql(complexity = "super::limits::connection_cost(first, child_complexity)")]
-    async fn adjustment_notes(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, AdjustmentNote>> {
-        let filter = notes::NoteFilter {
-            invoice_id: Some(self.0.invoice.id),
-            ..Default::default()
-        };
-        list_notes(ctx, &filter, page_request(first, after)?).await
-    }
-    /// A signed link to the printable HTML copy, valid for 30 days.
-    async fn page_url(&self, ctx: &Context<'_>) -> String {
-        let services = ctx.services();
-        LinkSigner::new(&services.config.link_signing_key).url(
-            &services.config.public_base_url,
-            LinkPurpose::Invoice,
-            self.0.invoice.id,
-            services.clock.now(),
-        )
+        /// Whether the prices include GST.
+        prices_include_gst: bool = invoice.prices_include_gst,
+        /// The GST rounding rule it was issued under.
+        gst_rounding: GstRounding = invoice.gst_rounding,
+        /// Shipped abroad: its goods are GST-free exports.
+        export: bool = invoice.export,
+        /// Every line as printed, the delivery charge last (at most an order's lines + 1).
+        async fn lines(&self) -> Vec<InvoiceLine> {
+            self.0.lines.iter().cloned().map(InvoiceLine).collect()
+        }
+        /// Total excluding GST.
+        total_ex_gst: Money = invoice.ex_gst_cents,
+        /// GST payable.
+        gst: Money = invoice.gst_cents,
+        /// Total including GST.
+        total: Money = invoice.total_cents,
+        /// Value of the taxable supplies (GST included).
+        taxable_total: Money = invoice.taxable_cents,
+        /// Value of GST-free supplies other than exports (BAS G3).
+        gst_free_total: Money = invoice.gst_free_cents,
+        /// Value of GST-free exports (BAS G2).
+        export_total: Money = invoice.export_cents,
+        /// Value of input-taxed supplies.
+        input_taxed_total: Money = invoice.input_taxed_cents,
+        /// "Total price includes GST" where GST is exactly 1/11 of the total;
+        /// null where the GST amount must be shown instead.
+        async fn gst_statement(&self) -> Option<&str> {
+            self.0
+                .invoice
+                .total_includes_gst
+                .then_some("Total price includes GST")
+        }
+        /// Whether the total ($1,000 or more) required the buyer's identity.
+        buyer_identity_required: bool = invoice.buyer_identity_required,
+        /// What the invoice still totals after its adjustment notes.
+        async fn remaining_total(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+            let left = notes::remaining(&ctx.services().db, &self.0.invoice).await;
+            Ok(Money(answer(ctx, left)?))
+        }
+        /// Its adjustment notes, oldest first.
+        #[graphql(complexity = "super::limits::connection_cost(first, child_complexity)")]
+        async fn adjustment_notes(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+            #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+        ) -> async_graphql::Result<Connection<String, AdjustmentNote>> {
+            let filter = notes::NoteFilter {
+                invoice_id: Some(self.0.invoice.id),
+                ..Default::default()
+            };
+            list_notes(ctx, &filter, page_request(first, after)?).await
+        }
+        /// A signed link to the printable HTML copy, valid for 30 days.
+        async fn page_url(&self, ctx: &Context<'_>) -> String {
+            let services = ctx.services();
+            LinkSigner::new(&services.config.link_signing_key).url(
+                &services.config.public_base_url,
+                LinkPurpose::Invoice,
+                self.0.invoice.id,
+                services.clock.now(),
+            )
+        }
     }
 }
 
@@ -307,83 +248,59 @@ impl AdjustmentNote {
     }
 }
 
-/// An issued adjustment note: the change to one invoice's price and GST.
-#[Object]
-impl AdjustmentNote {
-    /// Globally unique identifier; `node(id)` refetches the note.
-    pub(crate) async fn id(&self) -> ID {
-        ID(self.0.note.id.to_string())
-    }
-    /// `ADJ-000001`: consecutive, never reused.
-    async fn number(&self) -> &str {
-        &self.0.note.number
-    }
-    /// "Adjustment note", or "Credit note" from a seller not registered for GST.
-    async fn title(&self) -> &str {
-        &self.0.note.title
-    }
-    /// Why the price changed.
-    async fn reason(&self) -> &str {
-        &self.0.note.reason
-    }
-    /// The invoice it adjusts; null when the caller may not see it.
-    async fn invoice(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Invoice>> {
-        let found = invoices::find_visible(
-            &ctx.services().db,
-            &ctx.domain_ctx()?,
-            self.0.note.invoice_id,
-        )
-        .await;
-        Ok(answer(ctx, found)?.map(Invoice))
-    }
-    /// The number of the invoice it adjusts.
-    async fn invoice_number(&self) -> &str {
-        &self.0.note.invoice_number
-    }
-    /// When it was issued (UTC).
-    async fn issued_at(&self) -> DateTime<Utc> {
-        self.0.note.issued_at
-    }
-    /// The date of issue in Australia/Sydney (its GST period).
-    async fn issued_on(&self) -> Date {
-        Date(self.0.note.issued_on)
-    }
-    /// Who issued it (`system` when an unpaid order lapsed).
-    async fn issued_by(&self) -> &str {
-        &self.0.note.issued_by
-    }
-    /// The seller's particulars as issued.
-    async fn seller(&self) -> InvoiceSeller {
-        let n = &self.0.note;
-        InvoiceSeller {
-            name: n.seller_name.clone(),
-            abn: n.seller_abn.clone(),
-            gst_registered: n.gst_registered,
+object! {
+    /// An issued adjustment note: the change to one invoice's price and GST.
+    #[Object]
+    impl AdjustmentNote {
+        /// Globally unique identifier; `node(id)` refetches the note.
+        pub(crate) id: ID = note.id,
+        /// `ADJ-000001`: consecutive, never reused.
+        number: &str = note.number,
+        /// "Adjustment note", or "Credit note" from a seller not registered for GST.
+        title: &str = note.title,
+        /// Why the price changed.
+        reason: &str = note.reason,
+        /// The invoice it adjusts; null when the caller may not see it.
+        async fn invoice(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Invoice>> {
+            let found = invoices::find_visible(
+                &ctx.services().db,
+                &ctx.domain_ctx()?,
+                self.0.note.invoice_id,
+            )
+            .await;
+            Ok(answer(ctx, found)?.map(Invoice))
         }
-    }
-    /// The buyer's name, as the invoice gave it.
-    async fn buyer_name(&self) -> &str {
-        &self.0.note.buyer_name
-    }
-    /// The buyer's ABN, as the invoice gave it.
-    async fn buyer_abn(&self) -> Option<&str> {
-        self.0.note.buyer_abn.as_deref()
-    }
-    /// Each changed line (negative for a decrease; at most the invoice's lines).
-    async fn lines(&self) -> Vec<InvoiceLine> {
-        self.0.lines.iter().cloned().map(InvoiceLine).collect()
-    }
-    /// The change in price excluding GST.
-    async fn total_ex_gst(&self) -> Money {
-        Money::from_cents(self.0.note.ex_gst_cents)
-    }
-    /// The change in GST.
-    async fn gst(&self) -> Money {
-        Money::from_cents(self.0.note.gst_cents)
-    }
-    /// The change in price including GST.
-    async fn total(&self) -> Money {
-        Money::from_cents(self.0.note.total_cents)
+        /// The number of the invoice it adjusts.
+        invoice_number: &str = note.invoice_number,
+        /// When it was issued (UTC).
+        issued_at: DateTime<Utc> = note.issued_at,
+        /// The date of issue in Australia/Sydney (its GST period).
+        issued_on: Date = note.issued_on,
+        /// Who issued it (`system` when an unpaid order lapsed).
+        issued_by: &str = note.issued_by,
+        /// The seller's particulars as issued.
+        async fn seller(&self) -> InvoiceSeller {
+            let n = &self.0.note;
+            InvoiceSeller {
+                name: n.seller_name.clone(),
+                abn: n.seller_abn.clone(),
+                gst_registered: n.gst_registered,
+            }
+        }
+        /// The buyer's name, as the invoice gave it.
+        buyer_name: &str = note.buyer_name,
+        /// The buyer's ABN, as the invoice gave it.
+        buyer_abn: Option<&str> = note.buyer_abn,
+        /// Each changed line (negative for a decrease; at most the invoice's lines).
+        async fn lines(&self) -> Vec<InvoiceLine> {
+            self.0.lines.iter().cloned().map(InvoiceLine).collect()
+        }
+        /// The change in price excluding GST.
+        total_ex_gst: Money = note.ex_gst_cents,
+        /// The change in GST.
+        gst: Money = note.gst_cents,
+        /// The change in price including GST.
+        total: Money = note.total_cents,
     }
 }
 
@@ -471,84 +388,80 @@ payload!("Result of `issueInvoice`.", IssueInvoicePayload, invoice: Invoice);
 /// A period's GST figures, as a BAS asks for them, and the invoices behind them.
 pub struct GstSummary(summary::PeriodSummary);
 
-/// A period's GST figures, as a BAS asks for them, and the invoices behind them.
-#[Object]
-impl GstSummary {
-    /// First day of the period (Australia/Sydney).
-    async fn from(&self) -> Date {
-        Date(self.0.from)
-    }
-    /// Last day of the period, inclusive.
-    async fn to(&self) -> Date {
-        Date(self.0.to)
-    }
-    /// How GST is attributed to the period (the business's setting).
-    async fn basis(&self) -> GstBasis {
-        self.0.basis.into()
-    }
-    /// G1: total sales, GST included.
-    async fn total_sales(&self) -> Money {
-        Money(self.0.figures.total_sales)
-    }
-    /// G2: export sales.
-    async fn export_sales(&self) -> Money {
-        Money(self.0.figures.export_sales)
-    }
-    /// G3: other GST-free sales.
-    async fn other_gst_free_sales(&self) -> Money {
-        Money(self.0.figures.other_gst_free_sales)
-    }
-    /// Input-taxed sales (G4).
-    async fn input_taxed_sales(&self) -> Money {
-        Money(self.0.figures.input_taxed_sales)
-    }
-    /// 1A: GST on sales, before adjustments.
-    async fn gst_on_sales(&self) -> Money {
-        Money(self.0.figures.gst_on_sales)
-    }
-    /// GST of adjustment notes that raised a price (reported with 1A).
-    async fn increasing_adjustments(&self) -> Money {
-        Money(self.0.figures.increasing_adjustments)
-    }
-    /// GST of adjustment notes that lowered a price (1B).
-    async fn decreasing_adjustments(&self) -> Money {
-        Money(self.0.figures.decreasing_adjustments)
-    }
-    /// How many invoices the figures add up.
-    async fn invoice_count(&self) -> i32 {
-        i32::try_from(self.0.figures.invoices).unwrap_or(i32::MAX)
-    }
-    /// How many adjustment notes the figures add up.
-    async fn adjustment_note_count(&self) -> i32 {
-        i32::try_from(self.0.figures.adjustment_notes).unwrap_or(i32::MAX)
-    }
-    /// The invoices behind the figures, oldest first.
-    #[graphql(complexity = "super::limits::connection_cost(first, child_complexity)")]
-    async fn invoices(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Invoice>> {
-        let filter = invoices::InvoiceFilter {
-            ids: Some(self.0.invoice_ids.clone()),
-            ..Default::default()
-        };
-        list(ctx, &filter, page_request(first, after)?).await
-    }
-    /// The adjustment notes behind the adjustment figures, oldest first.
-    #[graphql(complexity = "super::limits::connection_cost(first, child_complexity)")]
-    async fn adjustment_notes(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, AdjustmentNote>> {
-        let filter = notes::NoteFilter {
-            ids: Some(self.0.note_ids.clone()),
-            ..Default::default()
-        };
-        list_notes(ctx, &filter, page_request(first, after)?).await
+object! {
+    /// A period's GST figures, as a BAS asks for them, and the invoices behind them.
+    #[Object]
+    impl GstSummary {
+        /// First day of the period (Australia/Sydney).
+        from: Date,
+        /// Last day of the period, inclusive.
+        to: Date,
+        /// How GST is attributed to the period (the business's setting).
+        basis: GstBasis,
+        /// G1: total sales, GST included.
+        async fn total_sales(&self) -> Money {
+            Money(self.0.figures.total_sales)
+        }
+        /// G2: export sales.
+        async fn export_sales(&self) -> Money {
+            Money(self.0.figures.export_sales)
+        }
+        /// G3: other GST-free sales.
+        async fn other_gst_free_sales(&self) -> Money {
+            Money(self.0.figures.other_gst_free_sales)
+        }
+        /// Input-taxed sales (G4).
+        async fn input_taxed_sales(&self) -> Money {
+            Money(self.0.figures.input_taxed_sales)
+        }
+        /// 1A: GST on sales, before adjustments.
+        async fn gst_on_sales(&self) -> Money {
+            Money(self.0.figures.gst_on_sales)
+        }
+        /// GST of adjustment notes that raised a price (reported with 1A).
+        async fn increasing_adjustments(&self) -> Money {
+            Money(self.0.figures.increasing_adjustments)
+        }
+        /// GST of adjustment notes that lowered a price (1B).
+        async fn decreasing_adjustments(&self) -> Money {
+            Money(self.0.figures.decreasing_adjustments)
+        }
+        /// How many invoices the figures add up.
+        async fn invoice_count(&self) -> i32 {
+            i32::try_from(self.0.figures.invoices).unwrap_or(i32::MAX)
+        }
+        /// How many adjustment notes the figures add up.
+        async fn adjustment_note_count(&self) -> i32 {
+            i32::try_from(self.0.figures.adjustment_notes).unwrap_or(i32::MAX)
+        }
+        /// The invoices behind the figures, oldest first.
+        #[graphql(complexity = "super::limits::connection_cost(first, child_complexity)")]
+        async fn invoices(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+            #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+        ) -> async_graphql::Result<Connection<String, Invoice>> {
+            let filter = invoices::InvoiceFilter {
+                ids: Some(self.0.invoice_ids.clone()),
+                ..Default::default()
+            };
+            list(ctx, &filter, page_request(first, after)?).await
+        }
+        /// The adjustment notes behind the adjustment figures, oldest first.
+        #[graphql(complexity = "super::limits::connection_cost(first, child_complexity)")]
+        async fn adjustment_notes(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+            #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+        ) -> async_graphql::Result<Connection<String, AdjustmentNote>> {
+            let filter = notes::NoteFilter {
+                ids: Some(self.0.note_ids.clone()),
+                ..Default::default()
+            };
+            list_notes(ctx, &filter, page_request(first, after)?).await
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Dead letters (ADMIN): jobs that ran out of attempts or failed for good.
 
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, connection, input_id, page_request, payload, record_object,
     respond,
@@ -13,36 +14,24 @@ use entity::dead_job;
 
 record_object! { pub struct DeadJob(pub dead_job::Model); }
 
-/// A job that will not run again until an ADMIN retries it.
-#[Object]
-impl DeadJob {
-    /// Stable identifier.
-    pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// What kind of job, e.g. `notification`.
-    async fn job_kind(&self) -> &str {
-        &self.0.job_kind
-    }
-    /// The record the job works on (e.g. the notification).
-    async fn reference_id(&self) -> ID {
-        ID(self.0.reference_id.to_string())
-    }
-    /// Why it failed the last time.
-    async fn last_error(&self) -> &str {
-        &self.0.last_error
-    }
-    /// How many attempts it had.
-    async fn attempts(&self) -> i32 {
-        self.0.attempts
-    }
-    /// When it was given up (UTC).
-    async fn died_at(&self) -> DateTime<Utc> {
-        self.0.died_at
-    }
-    /// When an ADMIN retried it (UTC), if so.
-    async fn retried_at(&self) -> Option<DateTime<Utc>> {
-        self.0.retried_at
+object! {
+    /// A job that will not run again until an ADMIN retries it.
+    #[Object]
+    impl DeadJob {
+        /// Stable identifier.
+        pub(crate) id: ID,
+        /// What kind of job, e.g. `notification`.
+        job_kind: &str,
+        /// The record the job works on (e.g. the notification).
+        reference_id: ID,
+        /// Why it failed the last time.
+        last_error: &str,
+        /// How many attempts it had.
+        attempts: i32,
+        /// When it was given up (UTC).
+        died_at: DateTime<Utc>,
+        /// When an ADMIN retried it (UTC), if so.
+        retried_at: Option<DateTime<Utc>>,
     }
 }
 

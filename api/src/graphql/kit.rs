@@ -175,6 +175,79 @@ macro_rules! record_object {
 }
 pub(crate) use record_object;
 
+/// An `#[Object]` impl in which a getter that only shows one value of
+/// `self.0` is written `name: Type,` (the column `name`) or
+/// `name: Type = path.to.value,` (its doc comment and attributes kept);
+/// every other resolver is written in full, and fields keep their order.
+/// The type says how the value is shown, the one way the API shows it:
+/// `ID`/`Option<ID>` from uuids, `&str`/`Option<&str>` from strings,
+/// `Date`/`Option<Date>` from dates, `Money` from cents, and any other type
+/// through `Into` (itself, or a mirrored enum).
+macro_rules! object {
+    // The header's tokens (`#[Object]` above all) are passed on as written:
+    // async-graphql names what it generates (`child_complexity`) with the
+    // attribute's span, which must be the caller's for their complexity
+    // expressions to see it.
+    (@head [$($head:tt)*] $impl:ident $name:ident { $($body:tt)* }) => {
+        $crate::graphql::kit::object!(@item [$($head)* $impl $name] [] $($body)*);
+    };
+    (@head [$($head:tt)*] $t:tt $($rest:tt)*) => {
+        $crate::graphql::kit::object!(@head [$($head)* $t] $($rest)*);
+    };
+    (@item [$($head:tt)*] [$($done:tt)*]) => {
+        $($head)* { $($done)* }
+    };
+    // A resolver written in full.
+    (@item $head:tt [$($done:tt)*]
+        $(#[$m:meta])* $v:vis $async:ident $fn:ident $f:ident $args:tt -> $ret:ty $body:block
+        $($rest:tt)*
+    ) => {
+        $crate::graphql::kit::object!(@item $head
+            [$($done)* $(#[$m])* $v $async $fn $f $args -> $ret $body] $($rest)*);
+    };
+    // A getter: gather its type's tokens up to `,` or `= path,`.
+    (@item $head:tt $done:tt $(#[$m:meta])* $v:vis $f:ident: $($rest:tt)*) => {
+        $crate::graphql::kit::object!(@type $head $done [$(#[$m])* $v $f] $f [] $($rest)*);
+    };
+    (@type $head:tt $done:tt $sig:tt $f:ident $ty:tt = $($p:ident).+, $($rest:tt)*) => {
+        $crate::graphql::kit::object!(@getter $head $done $sig $ty [$($p).+] $($rest)*);
+    };
+    (@type $head:tt $done:tt $sig:tt $f:ident $ty:tt, $($rest:tt)*) => {
+        $crate::graphql::kit::object!(@getter $head $done $sig $ty [$f] $($rest)*);
+    };
+    (@type $head:tt $done:tt $sig:tt $f:ident [$($ty:tt)*] $t:tt $($rest:tt)*) => {
+        $crate::graphql::kit::object!(@type $head $done $sig $f [$($ty)* $t] $($rest)*);
+    };
+    (@getter $head:tt [$($done:tt)*] [$(#[$m:meta])* $v:vis $f:ident] [$($ty:tt)*]
+        [$($p:ident).+] $($rest:tt)*
+    ) => {
+        $crate::graphql::kit::object!(@item $head [$($done)* $(#[$m])* $v async fn $f(&self)
+            -> $crate::graphql::kit::object!(@ret $($ty)*) {
+                $crate::graphql::kit::object!(@show [$($ty)*] self.0.$($p).+)
+            }] $($rest)*);
+    };
+    (@ret ID) => { async_graphql::ID };
+    (@ret Option<ID>) => { Option<async_graphql::ID> };
+    (@ret Date) => { $crate::graphql::date::Date };
+    (@ret Option<Date>) => { Option<$crate::graphql::date::Date> };
+    (@ret Money) => { $crate::graphql::money::Money };
+    (@ret $t:ty) => { $t };
+    (@show [ID] $e:expr) => { async_graphql::ID($e.to_string()) };
+    (@show [Option<ID>] $e:expr) => { $e.map(|id| async_graphql::ID(id.to_string())) };
+    (@show [&str] $e:expr) => { &$e };
+    (@show [Option<&str>] $e:expr) => { $e.as_deref() };
+    (@show [Date] $e:expr) => { $crate::graphql::date::Date($e) };
+    (@show [Option<Date>] $e:expr) => { $e.map($crate::graphql::date::Date) };
+    (@show [Money] $e:expr) => { $crate::graphql::money::Money::from_cents($e) };
+    (@show [Option<$t:ty>] $e:expr) => { $e.map(Into::into) };
+    (@show [$t:ty] $e:expr) => { $e.into() };
+    // The entry: everything else is the caller's `#[Object] impl`.
+    ($($body:tt)*) => {
+        $crate::graphql::kit::object!(@head [] $($body)*);
+    };
+}
+pub(crate) use object;
+
 /// Answer a mutation: on commit, tell live subscribers of every touched
 /// record and return the record; expected refusals become userErrors, the
 /// rest top-level errors.

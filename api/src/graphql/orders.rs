@@ -5,11 +5,11 @@
 use super::approvals::Approval;
 use super::catalogue::{ProductKind, TaxCode};
 use super::customers::Customer;
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, optional_input_id,
     page_request, payload, record_updates, respond,
 };
-use super::money::Money;
 use super::users::Role;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscription};
@@ -218,338 +218,272 @@ pub struct LineProposal {
 
 pub struct OrderLine(pub(crate) order_line::Model);
 
-/// One line of an order, priced as it was when placed.
-#[Object]
-impl OrderLine {
-    /// The line's id (what `packShipment` names it by).
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// 1, 2, … in the order given.
-    async fn line_no(&self) -> i32 {
-        self.0.line_no
-    }
-    /// The product's id.
-    async fn product_id(&self) -> ID {
-        ID(self.0.product_id.to_string())
-    }
-    /// The product as it is now (the line keeps what it was when ordered).
-    async fn product(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<super::catalogue::Product>> {
-        super::catalogue::Product::load(ctx, self.0.product_id).await
-    }
-    /// SKU at placing.
-    async fn sku(&self) -> &str {
-        &self.0.sku
-    }
-    /// Name at placing.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// Goods or a service (services are never reserved).
-    async fn kind(&self) -> ProductKind {
-        self.0.kind.into()
-    }
-    /// GST treatment.
-    async fn tax_code(&self) -> Option<TaxCode> {
-        domain::rules::tax_code::TaxCode::parse(&self.0.tax_code)
-            .ok()
-            .map(Into::into)
-    }
-    /// Unit price at placing, in the order's price basis.
-    async fn unit_price(&self) -> Money {
-        Money::from_cents(self.0.unit_price_cents)
-    }
-    /// Units ordered.
-    async fn quantity(&self) -> i32 {
-        self.0.quantity
-    }
-    /// Staff discount in percent, e.g. `12.5`.
-    async fn discount_percent(&self) -> f64 {
-        f64::from(self.0.discount_basis_points) / 100.0
-    }
-    /// Units whose stock is reserved.
-    async fn reserved_quantity(&self) -> i32 {
-        self.0.reserved_quantity
+object! {
+    /// One line of an order, priced as it was when placed.
+    #[Object]
+    impl OrderLine {
+        /// The line's id (what `packShipment` names it by).
+        id: ID,
+        /// 1, 2, … in the order given.
+        line_no: i32,
+        /// The product's id.
+        product_id: ID,
+        /// The product as it is now (the line keeps what it was when ordered).
+        async fn product(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Option<super::catalogue::Product>> {
+            super::catalogue::Product::load(ctx, self.0.product_id).await
+        }
+        /// SKU at placing.
+        sku: &str,
+        /// Name at placing.
+        name: &str,
+        /// Goods or a service (services are never reserved).
+        kind: ProductKind,
+        /// GST treatment.
+        async fn tax_code(&self) -> Option<TaxCode> {
+            domain::rules::tax_code::TaxCode::parse(&self.0.tax_code)
+                .ok()
+                .map(Into::into)
+        }
+        /// Unit price at placing, in the order's price basis.
+        unit_price: Money = unit_price_cents,
+        /// Units ordered.
+        quantity: i32,
+        /// Staff discount in percent, e.g. `12.5`.
+        async fn discount_percent(&self) -> f64 {
+            f64::from(self.0.discount_basis_points) / 100.0
+        }
+        /// Units whose stock is reserved.
+        reserved_quantity: i32,
     }
 }
 
 pub struct Order(pub orders::Order);
 
-/// A customer order.
-#[Object]
-impl Order {
-    /// Stable identifier.
-    pub(crate) async fn id(&self) -> ID {
-        ID(self.0.order.id.to_string())
-    }
-    /// Gap-free order number, e.g. `SO-000001`.
-    async fn number(&self) -> &str {
-        &self.0.order.number
-    }
-    /// Where it is.
-    async fn status(&self) -> OrderStatus {
-        self.0.order.status.into()
-    }
-    /// Why it is where it is (a refusal, a cancellation), if anything.
-    async fn status_reason(&self) -> Option<&str> {
-        self.0.order.status_reason.as_deref()
-    }
-    /// Held by staff.
-    async fn on_hold(&self) -> bool {
-        self.0.order.on_hold
-    }
-    /// The customer (null for a guest order or a customer the caller may not see).
-    async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
-        let Some(id) = self.0.order.customer_id else {
-            return Ok(None);
-        };
-        if !domain::kernel::Scope::of_ctx(&ctx.domain_ctx()?).permits(id) {
-            return Ok(None);
+object! {
+    /// A customer order.
+    #[Object]
+    impl Order {
+        /// Stable identifier.
+        pub(crate) id: ID = order.id,
+        /// Gap-free order number, e.g. `SO-000001`.
+        number: &str = order.number,
+        /// Where it is.
+        status: OrderStatus = order.status,
+        /// Why it is where it is (a refusal, a cancellation), if anything.
+        status_reason: Option<&str> = order.status_reason,
+        /// Held by staff.
+        on_hold: bool = order.on_hold,
+        /// The customer (null for a guest order or a customer the caller may not see).
+        async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
+            let Some(id) = self.0.order.customer_id else {
+                return Ok(None);
+            };
+            if !domain::kernel::Scope::of_ctx(&ctx.domain_ctx()?).permits(id) {
+                return Ok(None);
+            }
+            let found = super::loaders::load_one::<super::loaders::CustomerLoader, _>(ctx, id).await?;
+            Ok(found.map(Customer))
         }
-        let found = super::loaders::load_one::<super::loaders::CustomerLoader, _>(ctx, id).await?;
-        Ok(found.map(Customer))
-    }
-    /// Who to contact.
-    async fn contact_name(&self) -> &str {
-        &self.0.order.contact_name
-    }
-    /// Their email.
-    async fn contact_email(&self) -> Option<&str> {
-        self.0.order.contact_email.as_deref()
-    }
-    /// Their phone (E.164).
-    async fn contact_phone(&self) -> Option<&str> {
-        self.0.order.contact_phone.as_deref()
-    }
-    /// Where it ships.
-    async fn shipping_address(&self) -> Address {
-        let o = &self.0.order;
-        Address {
-            line1: o.ship_line1.clone(),
-            line2: o.ship_line2.clone(),
-            suburb: o.ship_suburb.clone(),
-            state: o.ship_state.clone(),
-            postcode: o.ship_postcode.clone(),
-            country: o.ship_country.clone(),
+        /// Who to contact.
+        contact_name: &str = order.contact_name,
+        /// Their email.
+        contact_email: Option<&str> = order.contact_email,
+        /// Their phone (E.164).
+        contact_phone: Option<&str> = order.contact_phone,
+        /// Where it ships.
+        async fn shipping_address(&self) -> Address {
+            let o = &self.0.order;
+            Address {
+                line1: o.ship_line1.clone(),
+                line2: o.ship_line2.clone(),
+                suburb: o.ship_suburb.clone(),
+                state: o.ship_state.clone(),
+                postcode: o.ship_postcode.clone(),
+                country: o.ship_country.clone(),
+            }
         }
-    }
-    /// When the customer needs it.
-    async fn required_delivery_date(&self) -> NaiveDate {
-        self.0.order.required_delivery_date
-    }
-    /// Against the required delivery date, kept current by timers; the
-    /// customer is told once when it turns AT_RISK and once when LATE.
-    async fn late_risk(&self) -> LateRisk {
-        self.0.order.late_risk.into()
-    }
-    /// The carrier may leave it unattended.
-    async fn authority_to_leave(&self) -> bool {
-        self.0.order.authority_to_leave
-    }
-    /// Notes for the carrier.
-    async fn delivery_instructions(&self) -> Option<&str> {
-        self.0.order.delivery_instructions.as_deref()
-    }
-    /// How fast it ships.
-    async fn shipping_speed(&self) -> ShippingSpeed {
-        self.0.order.shipping_speed.into()
-    }
-    /// The shipping charge, in the order's price basis.
-    async fn shipping_charge(&self) -> Money {
-        Money::from_cents(self.0.order.shipping_cents)
-    }
-    /// Order-level discount.
-    async fn discount(&self) -> Money {
-        Money::from_cents(self.0.order.order_discount_cents)
-    }
-    /// Whether prices include GST.
-    async fn prices_include_gst(&self) -> bool {
-        self.0.order.prices_include_gst
-    }
-    /// What the customer pays, GST included.
-    async fn total(&self) -> Money {
-        Money::from_cents(self.0.order.total_cents)
-    }
-    /// Where it came in.
-    async fn channel(&self) -> Channel {
-        self.0.order.channel.into()
-    }
-    /// When an unpaid reservation lapses (UTC).
-    async fn reserved_until(&self) -> Option<DateTime<Utc>> {
-        self.0.order.reserved_until
-    }
-    /// Its packages, oldest first (a split shipment has several).
-    async fn shipments(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<super::fulfilment::Shipment>> {
-        super::fulfilment::of_order(ctx, self.0.order.id).await
-    }
-    /// Its tax invoice, once issued.
-    async fn invoice(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<super::invoices::Invoice>> {
-        super::invoices::of_order(ctx, self.0.order.id).await
-    }
-    /// The support ticket its services are done under, opened when it was
-    /// paid; it is DELIVERED once its goods are and this ticket is resolved
-    /// or closed. Null for an order without services (or not yet paid).
-    async fn service_ticket(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<super::support::Ticket>> {
-        if !self
-            .0
-            .lines
-            .iter()
-            .any(|l| l.kind == entity::ProductKind::Service)
-        {
-            return Ok(None);
+        /// When the customer needs it.
+        required_delivery_date: NaiveDate = order.required_delivery_date,
+        /// Against the required delivery date, kept current by timers; the
+        /// customer is told once when it turns AT_RISK and once when LATE.
+        late_risk: LateRisk = order.late_risk,
+        /// The carrier may leave it unattended.
+        authority_to_leave: bool = order.authority_to_leave,
+        /// Notes for the carrier.
+        delivery_instructions: Option<&str> = order.delivery_instructions,
+        /// How fast it ships.
+        shipping_speed: ShippingSpeed = order.shipping_speed,
+        /// The shipping charge, in the order's price basis.
+        shipping_charge: Money = order.shipping_cents,
+        /// Order-level discount.
+        discount: Money = order.order_discount_cents,
+        /// Whether prices include GST.
+        prices_include_gst: bool = order.prices_include_gst,
+        /// What the customer pays, GST included.
+        total: Money = order.total_cents,
+        /// Where it came in.
+        channel: Channel = order.channel,
+        /// When an unpaid reservation lapses (UTC).
+        reserved_until: Option<DateTime<Utc>> = order.reserved_until,
+        /// Its packages, oldest first (a split shipment has several).
+        async fn shipments(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Vec<super::fulfilment::Shipment>> {
+            super::fulfilment::of_order(ctx, self.0.order.id).await
         }
-        let found = domain::support::services::visible_ticket_of(
-            &ctx.services().db,
-            &ctx.domain_ctx()?,
-            self.0.order.id,
-        )
-        .await;
-        Ok(answer(ctx, found)?.map(super::support::Ticket))
-    }
-    /// When it was delivered (UTC): its last package's delivery, or, for an
-    /// order with services, when its services ticket was done if later.
-    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
-        self.0.order.delivered_at
-    }
-    /// The delivery date last told to the customer before a package left
-    /// (when backordered goods arrived); packages carry their courier's own.
-    async fn estimated_delivery(&self) -> Option<super::date::Date> {
-        self.0.order.estimated_delivery.map(super::date::Date)
-    }
-    /// The signed proof that it was delivered, once recorded.
-    async fn proof_of_delivery(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<super::closeout_records::ProofOfDelivery>> {
-        let found = super::loaders::load_one::<super::loaders::ProofOfDeliveryLoader, _>(
-            ctx,
-            self.0.order.id,
-        )
-        .await?;
-        Ok(found.map(super::closeout_records::ProofOfDelivery))
-    }
-    /// When the daily closure run closed it (UTC).
-    async fn closed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.order.closed_at
-    }
-    /// Archived: still readable, left out of default lists.
-    async fn archived(&self) -> bool {
-        self.0.order.archived
-    }
-    /// When it was archived (UTC).
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.0.order.archived_at
-    }
-    /// The order this backorder was split from when that one was invoiced.
-    async fn backorder_of(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
-        let Some(id) = self.0.order.backorder_of else {
-            return Ok(None);
-        };
-        let found = orders::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
-        Ok(answer(ctx, found)?.map(Order))
-    }
-    /// The lines, in order.
-    async fn lines(&self) -> Vec<OrderLine> {
-        self.0.lines.iter().cloned().map(OrderLine).collect()
-    }
-    /// Stock reserved for it now, per place (staff).
-    #[graphql(guard = "Require::to(Permission::ReadStock)")]
-    async fn allocations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Allocation>> {
-        let found = orders::allocations(&ctx.services().db, self.0.order.id).await;
-        Ok(answer(ctx, found)?
-            .into_iter()
-            .map(|(a, location, batch)| Allocation {
-                line_no: self
-                    .0
-                    .lines
-                    .iter()
-                    .find(|l| l.id == a.order_line_id)
-                    .map_or(0, |l| l.line_no),
-                location_code: location.code,
-                batch_code: Some(batch).filter(|b| !b.is_empty()),
-                quantity: a.quantity,
-            })
-            .collect())
-    }
-    /// Where each line's stock would come from if reserved now: one location
-    /// in the shipping region when it can, split otherwise, the rest backordered (staff).
-    #[graphql(guard = "Require::to(Permission::ReadStock)")]
-    async fn allocation_proposal(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<LineProposal>> {
-        let plans = answer(
-            ctx,
-            orders::allocation_proposal(
-                &ctx.services().db,
-                &self.0,
-                domain::invoices::local_date(ctx.services().clock.now()),
-            )
-            .await,
-        )?;
-        let line_no = |id| {
-            self.0
+        /// Its tax invoice, once issued.
+        async fn invoice(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Option<super::invoices::Invoice>> {
+            super::invoices::of_order(ctx, self.0.order.id).await
+        }
+        /// The support ticket its services are done under, opened when it was
+        /// paid; it is DELIVERED once its goods are and this ticket is resolved
+        /// or closed. Null for an order without services (or not yet paid).
+        async fn service_ticket(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Option<super::support::Ticket>> {
+            if !self
+                .0
                 .lines
                 .iter()
-                .find(|l| l.id == id)
-                .map_or(0, |l| l.line_no)
-        };
-        Ok(plans
-            .into_iter()
-            .map(|p| LineProposal {
-                line_no: line_no(p.line_id),
-                picks: p
-                    .picks
-                    .into_iter()
-                    .map(|pick| Allocation {
-                        line_no: line_no(p.line_id),
-                        location_code: pick.location_code,
-                        batch_code: Some(pick.batch_code).filter(|b| !b.is_empty()),
-                        quantity: pick.quantity,
-                    })
-                    .collect(),
-                backordered: p.backordered,
-            })
-            .collect())
-    }
-    /// What may happen next and who may do it (empty for a customer who may do nothing).
-    async fn next_actions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<NextAction>> {
-        let viewer = ctx.domain_ctx()?.actor.role;
-        Ok(state::next_actions(self.0.order.status, viewer)
-            .into_iter()
-            .map(|(action, role)| NextAction {
-                action: action.into(),
-                role: role.into(),
-            })
-            .collect())
-    }
-    /// Every step so far, with who and when (from the audit trail).
-    async fn timeline(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TimelineStep>> {
-        TimelineStep::of(ctx, self.0.order.id).await
-    }
-    /// Incremented by every change.
-    async fn version(&self) -> i32 {
-        self.0.order.version
-    }
-    /// When it was placed (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.order.created_at
-    }
-    /// When it last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.order.updated_at
+                .any(|l| l.kind == entity::ProductKind::Service)
+            {
+                return Ok(None);
+            }
+            let found = domain::support::services::visible_ticket_of(
+                &ctx.services().db,
+                &ctx.domain_ctx()?,
+                self.0.order.id,
+            )
+            .await;
+            Ok(answer(ctx, found)?.map(super::support::Ticket))
+        }
+        /// When it was delivered (UTC): its last package's delivery, or, for an
+        /// order with services, when its services ticket was done if later.
+        delivered_at: Option<DateTime<Utc>> = order.delivered_at,
+        /// The delivery date last told to the customer before a package left
+        /// (when backordered goods arrived); packages carry their courier's own.
+        async fn estimated_delivery(&self) -> Option<super::date::Date> {
+            self.0.order.estimated_delivery.map(super::date::Date)
+        }
+        /// The signed proof that it was delivered, once recorded.
+        async fn proof_of_delivery(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Option<super::closeout_records::ProofOfDelivery>> {
+            let found = super::loaders::load_one::<super::loaders::ProofOfDeliveryLoader, _>(
+                ctx,
+                self.0.order.id,
+            )
+            .await?;
+            Ok(found.map(super::closeout_records::ProofOfDelivery))
+        }
+        /// When the daily closure run closed it (UTC).
+        closed_at: Option<DateTime<Utc>> = order.closed_at,
+        /// Archived: still readable, left out of default lists.
+        archived: bool = order.archived,
+        /// When it was archived (UTC).
+        archived_at: Option<DateTime<Utc>> = order.archived_at,
+        /// The order this backorder was split from when that one was invoiced.
+        async fn backorder_of(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
+            let Some(id) = self.0.order.backorder_of else {
+                return Ok(None);
+            };
+            let found = orders::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
+            Ok(answer(ctx, found)?.map(Order))
+        }
+        /// The lines, in order.
+        async fn lines(&self) -> Vec<OrderLine> {
+            self.0.lines.iter().cloned().map(OrderLine).collect()
+        }
+        /// Stock reserved for it now, per place (staff).
+        #[graphql(guard = "Require::to(Permission::ReadStock)")]
+        async fn allocations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Allocation>> {
+            let found = orders::allocations(&ctx.services().db, self.0.order.id).await;
+            Ok(answer(ctx, found)?
+                .into_iter()
+                .map(|(a, location, batch)| Allocation {
+                    line_no: self
+                        .0
+                        .lines
+                        .iter()
+                        .find(|l| l.id == a.order_line_id)
+                        .map_or(0, |l| l.line_no),
+                    location_code: location.code,
+                    batch_code: Some(batch).filter(|b| !b.is_empty()),
+                    quantity: a.quantity,
+                })
+                .collect())
+        }
+        /// Where each line's stock would come from if reserved now: one location
+        /// in the shipping region when it can, split otherwise, the rest backordered (staff).
+        #[graphql(guard = "Require::to(Permission::ReadStock)")]
+        async fn allocation_proposal(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Vec<LineProposal>> {
+            let plans = answer(
+                ctx,
+                orders::allocation_proposal(
+                    &ctx.services().db,
+                    &self.0,
+                    domain::invoices::local_date(ctx.services().clock.now()),
+                )
+                .await,
+            )?;
+            let line_no = |id| {
+                self.0
+                    .lines
+                    .iter()
+                    .find(|l| l.id == id)
+                    .map_or(0, |l| l.line_no)
+            };
+            Ok(plans
+                .into_iter()
+                .map(|p| LineProposal {
+                    line_no: line_no(p.line_id),
+                    picks: p
+                        .picks
+                        .into_iter()
+                        .map(|pick| Allocation {
+                            line_no: line_no(p.line_id),
+                            location_code: pick.location_code,
+                            batch_code: Some(pick.batch_code).filter(|b| !b.is_empty()),
+                            quantity: pick.quantity,
+                        })
+                        .collect(),
+                    backordered: p.backordered,
+                })
+                .collect())
+        }
+        /// What may happen next and who may do it (empty for a customer who may do nothing).
+        async fn next_actions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<NextAction>> {
+            let viewer = ctx.domain_ctx()?.actor.role;
+            Ok(state::next_actions(self.0.order.status, viewer)
+                .into_iter()
+                .map(|(action, role)| NextAction {
+                    action: action.into(),
+                    role: role.into(),
+                })
+                .collect())
+        }
+        /// Every step so far, with who and when (from the audit trail).
+        async fn timeline(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TimelineStep>> {
+            TimelineStep::of(ctx, self.0.order.id).await
+        }
+        /// Incremented by every change.
+        version: i32 = order.version,
+        /// When it was placed (UTC).
+        created_at: DateTime<Utc> = order.created_at,
+        /// When it last changed (UTC).
+        updated_at: DateTime<Utc> = order.updated_at,
     }
 }
 

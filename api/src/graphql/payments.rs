@@ -3,11 +3,11 @@
 //! and reading payments. Resolvers only translate: `domain::payments` rules.
 
 use super::approvals::Approval;
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, page_request, payload,
     record_object, respond,
 };
-use super::money::Money;
 use super::orders::Order;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object};
@@ -65,57 +65,45 @@ record_object! {
     pub struct Refund(pub refund::Model);
 }
 
-/// Money paid back on one payment.
-#[Object]
-impl Refund {
-    /// Globally unique identifier; `node(id)` refetches the refund.
-    pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// The payment refunded; null when the caller may not see it.
-    async fn payment(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Payment>> {
-        let found =
-            payments::find_visible(&ctx.services().db, &ctx.domain_ctx()?, self.0.payment_id).await;
-        Ok(answer(ctx, found)?.map(Payment))
-    }
-    /// Where it is.
-    async fn status(&self) -> RefundStatus {
-        self.0.status.into()
-    }
-    /// How much is paid back.
-    async fn amount(&self) -> Money {
-        Money::from_cents(self.0.amount_cents)
-    }
-    /// Why.
-    async fn reason(&self) -> &str {
-        &self.0.reason
-    }
-    /// Why it failed.
-    async fn failure_reason(&self) -> Option<&str> {
-        self.0.failure_reason.as_deref()
-    }
-    /// The provider's reference for the refund.
-    async fn provider_reference(&self) -> Option<&str> {
-        self.0.provider_reference.as_deref()
-    }
-    /// The adjustment note issued when the provider confirmed it.
-    async fn adjustment_note(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<super::invoices::AdjustmentNote>> {
-        super::invoices::AdjustmentNote::visible(ctx, self.0.adjustment_note_id).await
-    }
-    /// Its REFUND approval; null when the caller may not see it.
-    async fn approval(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Approval>> {
-        let Some(id) = self.0.approval_id else {
-            return Ok(None);
-        };
-        let found = approvals::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
-        Ok(answer(ctx, found)?.map(Approval))
-    }
-    /// When it was asked for (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+object! {
+    /// Money paid back on one payment.
+    #[Object]
+    impl Refund {
+        /// Globally unique identifier; `node(id)` refetches the refund.
+        pub(crate) id: ID,
+        /// The payment refunded; null when the caller may not see it.
+        async fn payment(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Payment>> {
+            let db = &ctx.services().db;
+            let found = payments::find_visible(db, &ctx.domain_ctx()?, self.0.payment_id).await;
+            Ok(answer(ctx, found)?.map(Payment))
+        }
+        /// Where it is.
+        status: RefundStatus,
+        /// How much is paid back.
+        amount: Money = amount_cents,
+        /// Why.
+        reason: &str,
+        /// Why it failed.
+        failure_reason: Option<&str>,
+        /// The provider's reference for the refund.
+        provider_reference: Option<&str>,
+        /// The adjustment note issued when the provider confirmed it.
+        async fn adjustment_note(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Option<super::invoices::AdjustmentNote>> {
+            super::invoices::AdjustmentNote::visible(ctx, self.0.adjustment_note_id).await
+        }
+        /// Its REFUND approval; null when the caller may not see it.
+        async fn approval(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Approval>> {
+            let Some(id) = self.0.approval_id else {
+                return Ok(None);
+            };
+            let found = approvals::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
+            Ok(answer(ctx, found)?.map(Approval))
+        }
+        /// When it was asked for (UTC).
+        created_at: DateTime<Utc>,
     }
 }
 
@@ -144,84 +132,62 @@ record_object! {
     pub struct Payment(pub payment::Model);
 }
 
-/// One attempt to take payment for an order.
-#[Object]
-impl Payment {
-    /// Globally unique identifier; `node(id)` refetches the payment.
-    pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// The order paid for; null when the caller may not see it.
-    async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
-        super::orders::load_visible(ctx, self.0.order_id).await
-    }
-    /// How it is paid.
-    async fn method(&self) -> PaymentMethod {
-        self.0.method.into()
-    }
-    /// Where it is.
-    async fn status(&self) -> PaymentStatus {
-        self.0.status.into()
-    }
-    /// The amount asked (the invoice's amount due).
-    async fn amount(&self) -> Money {
-        Money::from_cents(self.0.amount_cents)
-    }
-    /// The card's last four digits (cards only).
-    async fn card_last4(&self) -> Option<&str> {
-        self.0.card_last4.as_deref()
-    }
-    /// Why it failed.
-    async fn failure_reason(&self) -> Option<&str> {
-        self.0.failure_reason.as_deref()
-    }
-    /// Where to send the payer of a wallet payment to approve it (a signed
-    /// link valid for 3 hours); null otherwise.
-    async fn redirect_url(&self, ctx: &Context<'_>) -> Option<String> {
-        if self.0.status != entity::PaymentStatus::AwaitingPayer {
-            return None;
+object! {
+    /// One attempt to take payment for an order.
+    #[Object]
+    impl Payment {
+        /// Globally unique identifier; `node(id)` refetches the payment.
+        pub(crate) id: ID,
+        /// The order paid for; null when the caller may not see it.
+        async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
+            super::orders::load_visible(ctx, self.0.order_id).await
         }
-        let services = ctx.services();
-        Some(
-            domain::platform::links::LinkSigner::new(&services.config.link_signing_key).url(
-                &services.config.public_base_url,
-                domain::platform::links::LinkPurpose::PayerApproval,
-                self.0.id,
-                services.clock.now(),
-            ),
-        )
-    }
-    /// The provider's reference for the charge.
-    async fn provider_reference(&self) -> Option<&str> {
-        self.0.provider_reference.as_deref()
-    }
-    /// The bank's reference of the recorded remittance.
-    async fn remittance_reference(&self) -> Option<&str> {
-        self.0.remittance_reference.as_deref()
-    }
-    /// Its PAYMENT_PROCESSING approval; null when the caller may not see it.
-    async fn approval(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Approval>> {
-        let Some(id) = self.0.approval_id else {
-            return Ok(None);
-        };
-        let found = approvals::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
-        Ok(answer(ctx, found)?.map(Approval))
-    }
-    /// Who asked for it.
-    async fn requested_by(&self) -> &str {
-        &self.0.requested_by
-    }
-    /// Incremented by every change.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-    /// When it was asked for (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When it last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+        /// How it is paid.
+        method: PaymentMethod,
+        /// Where it is.
+        status: PaymentStatus,
+        /// The amount asked (the invoice's amount due).
+        amount: Money = amount_cents,
+        /// The card's last four digits (cards only).
+        card_last4: Option<&str>,
+        /// Why it failed.
+        failure_reason: Option<&str>,
+        /// Where to send the payer of a wallet payment to approve it (a signed
+        /// link valid for 3 hours); null otherwise.
+        async fn redirect_url(&self, ctx: &Context<'_>) -> Option<String> {
+            if self.0.status != entity::PaymentStatus::AwaitingPayer {
+                return None;
+            }
+            let services = ctx.services();
+            Some(
+                domain::platform::links::LinkSigner::new(&services.config.link_signing_key).url(
+                    &services.config.public_base_url,
+                    domain::platform::links::LinkPurpose::PayerApproval,
+                    self.0.id,
+                    services.clock.now(),
+                ),
+            )
+        }
+        /// The provider's reference for the charge.
+        provider_reference: Option<&str>,
+        /// The bank's reference of the recorded remittance.
+        remittance_reference: Option<&str>,
+        /// Its PAYMENT_PROCESSING approval; null when the caller may not see it.
+        async fn approval(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Approval>> {
+            let Some(id) = self.0.approval_id else {
+                return Ok(None);
+            };
+            let found = approvals::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
+            Ok(answer(ctx, found)?.map(Approval))
+        }
+        /// Who asked for it.
+        requested_by: &str,
+        /// Incremented by every change.
+        version: i32,
+        /// When it was asked for (UTC).
+        created_at: DateTime<Utc>,
+        /// When it last changed (UTC).
+        updated_at: DateTime<Utc>,
     }
 }
 

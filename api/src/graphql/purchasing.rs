@@ -7,6 +7,7 @@
 use super::approvals::Approval;
 use super::catalogue::{Product, StockLevel, StockLocation, TaxCode};
 use super::date::Date;
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, arg_id, connection, input_id, page_request, payload,
     record_object, respond,
@@ -82,25 +83,21 @@ record_object! {
     pub struct SupplierProduct(pub supplier_product::Model);
 }
 
-/// A product a supplier supplies: its SKU there, its unit cost and how
-/// long it takes to arrive.
-#[Object]
-impl SupplierProduct {
-    /// The catalogue product.
-    async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
-        Product::load(ctx, self.0.product_id).await
-    }
-    /// The supplier's own SKU for it (printed on purchase orders).
-    async fn supplier_sku(&self) -> &str {
-        &self.0.supplier_sku
-    }
-    /// What one unit costs from this supplier, ex-GST.
-    async fn unit_cost(&self) -> Money {
-        Money::from_cents(self.0.unit_cost_cents)
-    }
-    /// Days from sending a purchase order to the goods arriving (0 to 365).
-    async fn lead_time_days(&self) -> i32 {
-        self.0.lead_time_days
+object! {
+    /// A product a supplier supplies: its SKU there, its unit cost and how
+    /// long it takes to arrive.
+    #[Object]
+    impl SupplierProduct {
+        /// The catalogue product.
+        async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
+            Product::load(ctx, self.0.product_id).await
+        }
+        /// The supplier's own SKU for it (printed on purchase orders).
+        supplier_sku: &str,
+        /// What one unit costs from this supplier, ex-GST.
+        unit_cost: Money = unit_cost_cents,
+        /// Days from sending a purchase order to the goods arriving (0 to 365).
+        lead_time_days: i32,
     }
 }
 
@@ -109,33 +106,25 @@ record_object! {
     pub struct Supplier(pub party::Model);
 }
 
-/// A business the shop buys goods from.
-#[Object]
-impl Supplier {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// Its name.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// Where purchase orders are emailed; without one an approved purchase
-    /// order is not emailed (staff send it another way).
-    async fn email(&self) -> Option<&str> {
-        self.0.email.as_deref()
-    }
-    /// Its Australian Business Number (11 digits).
-    async fn abn(&self) -> Option<&str> {
-        self.0.abn.as_deref()
-    }
-    /// It ships straight to customers.
-    async fn drop_ships(&self) -> bool {
-        self.0.drop_ships
-    }
-    /// What it supplies, oldest first (one supplier's range).
-    async fn products(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SupplierProduct>> {
-        super::loaders::load_list::<SuppliesLoader, _, _>(ctx, self.0.id, SupplierProduct).await
+object! {
+    /// A business the shop buys goods from.
+    #[Object]
+    impl Supplier {
+        /// Stable identifier.
+        id: ID,
+        /// Its name.
+        name: &str,
+        /// Where purchase orders are emailed; without one an approved purchase
+        /// order is not emailed (staff send it another way).
+        email: Option<&str>,
+        /// Its Australian Business Number (11 digits).
+        abn: Option<&str>,
+        /// It ships straight to customers.
+        drop_ships: bool,
+        /// What it supplies, oldest first (one supplier's range).
+        async fn products(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SupplierProduct>> {
+            super::loaders::load_list::<SuppliesLoader, _, _>(ctx, self.0.id, SupplierProduct).await
+        }
     }
 }
 
@@ -144,148 +133,116 @@ impl Supplier {
 /// One product ordered from a supplier.
 pub struct PurchaseOrderLine(pub purchase_order_line::Model);
 
-/// One product ordered from a supplier.
-#[Object]
-impl PurchaseOrderLine {
-    /// Stable identifier (`receiveGoods` names it).
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// 1, 2, … on the purchase order.
-    async fn line_no(&self) -> i32 {
-        self.0.line_no
-    }
-    /// The catalogue product.
-    async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
-        Product::load(ctx, self.0.product_id).await
-    }
-    /// The supplier's SKU (the product's own SKU when the supplier has none recorded).
-    async fn supplier_sku(&self) -> &str {
-        &self.0.supplier_sku
-    }
-    /// Units ordered.
-    async fn quantity(&self) -> i32 {
-        self.0.quantity
-    }
-    /// Units received so far.
-    async fn received_quantity(&self) -> i32 {
-        self.0.received_quantity
-    }
-    /// What one unit costs, ex-GST.
-    async fn unit_cost(&self) -> Money {
-        Money::from_cents(self.0.unit_cost_cents)
-    }
-    /// The product's GST treatment, which the supplier's GST follows.
-    async fn tax_code(&self) -> async_graphql::Result<TaxCode> {
-        domain::rules::tax_code::TaxCode::parse(&self.0.tax_code)
-            .map(Into::into)
-            .map_err(|e| async_graphql::Error::new(e.to_string()))
+object! {
+    /// One product ordered from a supplier.
+    #[Object]
+    impl PurchaseOrderLine {
+        /// Stable identifier (`receiveGoods` names it).
+        id: ID,
+        /// 1, 2, … on the purchase order.
+        line_no: i32,
+        /// The catalogue product.
+        async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
+            Product::load(ctx, self.0.product_id).await
+        }
+        /// The supplier's SKU (the product's own SKU when the supplier has none recorded).
+        supplier_sku: &str,
+        /// Units ordered.
+        quantity: i32,
+        /// Units received so far.
+        received_quantity: i32,
+        /// What one unit costs, ex-GST.
+        unit_cost: Money = unit_cost_cents,
+        /// The product's GST treatment, which the supplier's GST follows.
+        async fn tax_code(&self) -> async_graphql::Result<TaxCode> {
+            domain::rules::tax_code::TaxCode::parse(&self.0.tax_code)
+                .map(Into::into)
+                .map_err(|e| async_graphql::Error::new(e.to_string()))
+        }
     }
 }
 
 /// An order to a supplier.
 pub struct PurchaseOrder(pub purchasing::PurchaseOrder);
 
-/// An order to a supplier: prepared as a DRAFT, sent through its
-/// PURCHASE_ORDER approval and emailed, then received (with QC) in one or
-/// more goods receipts.
-#[Object]
-impl PurchaseOrder {
-    /// Globally unique identifier; `node(id)` refetches the purchase order.
-    pub(crate) async fn id(&self) -> ID {
-        ID(self.0.order.id.to_string())
-    }
-    /// Gap-free number, e.g. `PO-000001`.
-    async fn number(&self) -> &str {
-        &self.0.order.number
-    }
-    /// Who it is ordered from.
-    async fn supplier(&self, ctx: &Context<'_>) -> async_graphql::Result<Supplier> {
-        let found = super::loaders::load_one::<super::loaders::CustomerLoader, _>(
-            ctx,
-            self.0.order.supplier_id,
-        )
-        .await?;
-        found
-            .filter(|p| p.kind == PartyKind::Supplier)
-            .map(Supplier)
-            .ok_or_else(|| async_graphql::Error::new("the purchase order's supplier is missing"))
-    }
-    /// Where it is.
-    async fn status(&self) -> PurchaseOrderStatus {
-        self.0.order.status.into()
-    }
-    /// When the goods are expected.
-    async fn expected_on(&self) -> Option<Date> {
-        self.0.order.expected_on.map(Date)
-    }
-    /// The supplier ships it straight to the customer (drop-ship).
-    async fn drop_ship(&self) -> bool {
-        self.0.order.drop_ship
-    }
-    /// Where a drop-ship goes: the customer's name, address and phone as
-    /// printed on the purchase order (lines separated by newlines).
-    async fn ship_to(&self) -> Option<&str> {
-        self.0.order.ship_to.as_deref()
-    }
-    /// Its PURCHASE_ORDER approval, once sending was asked for; null when
-    /// the caller may not see it.
-    async fn approval(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Approval>> {
-        let Some(id) = self.0.order.approval_id else {
-            return Ok(None);
-        };
-        let found =
-            domain::approvals::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
-        Ok(answer(ctx, found)?.map(Approval))
-    }
-    /// The backordered customer order it sources, if raised from one; null
-    /// when the caller may not see it.
-    async fn source_order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
-        let Some(id) = self.0.order.source_order_id else {
-            return Ok(None);
-        };
-        super::orders::load_visible(ctx, id).await
-    }
-    /// The replenishment task it answers, if raised from one.
-    async fn source_task_id(&self) -> Option<ID> {
-        self.0.order.source_task_id.map(|id| ID(id.to_string()))
-    }
-    /// Why it was cancelled or closed short, or why sending was refused.
-    async fn status_reason(&self) -> Option<&str> {
-        self.0.order.status_reason.as_deref()
-    }
-    /// When it was approved and sent to the supplier (UTC).
-    async fn sent_at(&self) -> Option<DateTime<Utc>> {
-        self.0.order.sent_at
-    }
-    /// What is ordered, by line number.
-    async fn lines(&self) -> Vec<PurchaseOrderLine> {
-        self.0
-            .lines
-            .iter()
-            .cloned()
-            .map(PurchaseOrderLine)
-            .collect()
-    }
-    /// What it costs: every line's cost plus its GST (10% on taxable lines).
-    async fn total(&self) -> Money {
-        Money::from_cents(self.0.total_cents())
-    }
-    /// The goods received against it, oldest first.
-    async fn receipts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GoodsReceipt>> {
-        super::loaders::load_list::<ReceiptsLoader, _, _>(ctx, self.0.order.id, GoodsReceipt).await
-    }
-    /// Incremented by every change.
-    async fn version(&self) -> i32 {
-        self.0.order.version
-    }
-    /// When it was created (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.order.created_at
-    }
-    /// When it last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.order.updated_at
+object! {
+    /// An order to a supplier: prepared as a DRAFT, sent through its
+    /// PURCHASE_ORDER approval and emailed, then received (with QC) in one or
+    /// more goods receipts.
+    #[Object]
+    impl PurchaseOrder {
+        /// Globally unique identifier; `node(id)` refetches the purchase order.
+        pub(crate) id: ID = order.id,
+        /// Gap-free number, e.g. `PO-000001`.
+        number: &str = order.number,
+        /// Who it is ordered from.
+        async fn supplier(&self, ctx: &Context<'_>) -> async_graphql::Result<Supplier> {
+            let found = super::loaders::load_one::<super::loaders::CustomerLoader, _>(
+                ctx,
+                self.0.order.supplier_id,
+            )
+            .await?;
+            found
+                .filter(|p| p.kind == PartyKind::Supplier)
+                .map(Supplier)
+                .ok_or_else(|| async_graphql::Error::new("the purchase order's supplier is missing"))
+        }
+        /// Where it is.
+        status: PurchaseOrderStatus = order.status,
+        /// When the goods are expected.
+        expected_on: Option<Date> = order.expected_on,
+        /// The supplier ships it straight to the customer (drop-ship).
+        drop_ship: bool = order.drop_ship,
+        /// Where a drop-ship goes: the customer's name, address and phone as
+        /// printed on the purchase order (lines separated by newlines).
+        ship_to: Option<&str> = order.ship_to,
+        /// Its PURCHASE_ORDER approval, once sending was asked for; null when
+        /// the caller may not see it.
+        async fn approval(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Approval>> {
+            let Some(id) = self.0.order.approval_id else {
+                return Ok(None);
+            };
+            let found =
+                domain::approvals::find_visible(&ctx.services().db, &ctx.domain_ctx()?, id).await;
+            Ok(answer(ctx, found)?.map(Approval))
+        }
+        /// The backordered customer order it sources, if raised from one; null
+        /// when the caller may not see it.
+        async fn source_order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
+            let Some(id) = self.0.order.source_order_id else {
+                return Ok(None);
+            };
+            super::orders::load_visible(ctx, id).await
+        }
+        /// The replenishment task it answers, if raised from one.
+        source_task_id: Option<ID> = order.source_task_id,
+        /// Why it was cancelled or closed short, or why sending was refused.
+        status_reason: Option<&str> = order.status_reason,
+        /// When it was approved and sent to the supplier (UTC).
+        sent_at: Option<DateTime<Utc>> = order.sent_at,
+        /// What is ordered, by line number.
+        async fn lines(&self) -> Vec<PurchaseOrderLine> {
+            self.0
+                .lines
+                .iter()
+                .cloned()
+                .map(PurchaseOrderLine)
+                .collect()
+        }
+        /// What it costs: every line's cost plus its GST (10% on taxable lines).
+        async fn total(&self) -> Money {
+            Money::from_cents(self.0.total_cents())
+        }
+        /// The goods received against it, oldest first.
+        async fn receipts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GoodsReceipt>> {
+            super::loaders::load_list::<ReceiptsLoader, _, _>(ctx, self.0.order.id, GoodsReceipt).await
+        }
+        /// Incremented by every change.
+        version: i32 = order.version,
+        /// When it was created (UTC).
+        created_at: DateTime<Utc> = order.created_at,
+        /// When it last changed (UTC).
+        updated_at: DateTime<Utc> = order.updated_at,
     }
 }
 
@@ -300,108 +257,88 @@ impl From<purchasing::PurchaseOrder> for PurchaseOrder {
 /// One check of a QC inspection.
 pub struct QcCheck(Check);
 
-/// One check of a goods receipt's QC inspection.
-#[Object]
-impl QcCheck {
-    /// What was checked, e.g. `Packaging intact`.
-    async fn item(&self) -> &str {
-        &self.0.item
-    }
-    /// Whether it passed.
-    async fn passed(&self) -> bool {
-        self.0.passed
+object! {
+    /// One check of a goods receipt's QC inspection.
+    #[Object]
+    impl QcCheck {
+        /// What was checked, e.g. `Packaging intact`.
+        item: &str,
+        /// Whether it passed.
+        passed: bool,
     }
 }
 
 /// Units of one purchase order line received.
 pub struct GoodsReceiptLine(goods_receipt_line::Model);
 
-/// Units of one purchase order line received.
-#[Object]
-impl GoodsReceiptLine {
-    /// The purchase order line they were received against.
-    async fn purchase_order_line_id(&self) -> ID {
-        ID(self.0.purchase_order_line_id.to_string())
-    }
-    /// The catalogue product.
-    async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
-        Product::load(ctx, self.0.product_id).await
-    }
-    /// How many units.
-    async fn quantity(&self) -> i32 {
-        self.0.quantity
-    }
-    /// The stock level they landed at (a quarantine one when QC failed:
-    /// `releaseQuarantinedStock` and `returnToSupplier` name it).
-    async fn stock_level_id(&self) -> ID {
-        ID(self.0.stock_level_id.to_string())
-    }
-    /// Their batch (empty when not batch-tracked).
-    async fn batch_code(&self) -> &str {
-        &self.0.batch_code
-    }
-    /// When their batch expires, if it does.
-    async fn expires_on(&self) -> Option<Date> {
-        self.0.expires_on.map(Date)
-    }
-    /// Their serial numbers (serial-tracked products: one per unit).
-    async fn serials(&self) -> async_graphql::Result<Vec<String>> {
-        serde_json::from_str(&self.0.serials)
-            .map_err(|e| async_graphql::Error::new(format!("stored serials unreadable: {e}")))
+object! {
+    /// Units of one purchase order line received.
+    #[Object]
+    impl GoodsReceiptLine {
+        /// The purchase order line they were received against.
+        purchase_order_line_id: ID,
+        /// The catalogue product.
+        async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
+            Product::load(ctx, self.0.product_id).await
+        }
+        /// How many units.
+        quantity: i32,
+        /// The stock level they landed at (a quarantine one when QC failed:
+        /// `releaseQuarantinedStock` and `returnToSupplier` name it).
+        stock_level_id: ID,
+        /// Their batch (empty when not batch-tracked).
+        batch_code: &str,
+        /// When their batch expires, if it does.
+        expires_on: Option<Date>,
+        /// Their serial numbers (serial-tracked products: one per unit).
+        async fn serials(&self) -> async_graphql::Result<Vec<String>> {
+            serde_json::from_str(&self.0.serials)
+                .map_err(|e| async_graphql::Error::new(format!("stored serials unreadable: {e}")))
+        }
     }
 }
 
 /// Goods received against a purchase order.
 pub struct GoodsReceipt(pub Receipt);
 
-/// Goods received against a purchase order, with their QC inspection:
-/// passed goods land at a warehouse, failed ones in quarantine.
-#[Object]
-impl GoodsReceipt {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.receipt.id.to_string())
-    }
-    /// The day the goods arrived.
-    async fn received_on(&self) -> Date {
-        Date(self.0.receipt.received_on)
-    }
-    /// Where the goods landed: a WAREHOUSE when QC passed, else a QUARANTINE location.
-    async fn location(&self, ctx: &Context<'_>) -> async_graphql::Result<StockLocation> {
-        let found = super::loaders::load_one::<super::loaders::LocationLoader, _>(
-            ctx,
-            self.0.receipt.location_id,
-        )
-        .await?;
-        found
-            .map(StockLocation)
-            .ok_or_else(|| async_graphql::Error::new("the receipt's stock location is missing"))
-    }
-    /// Whether every check of the QC inspection passed.
-    async fn qc_passed(&self) -> bool {
-        self.0.receipt.qc_passed
-    }
-    /// The QC inspection's checks, as entered.
-    async fn checklist(&self) -> async_graphql::Result<Vec<QcCheck>> {
-        let checks: Vec<Check> = serde_json::from_str(&self.0.receipt.qc_checklist)
-            .map_err(|e| async_graphql::Error::new(format!("stored checklist unreadable: {e}")))?;
-        Ok(checks.into_iter().map(QcCheck).collect())
-    }
-    /// The inspector's notes.
-    async fn qc_notes(&self) -> Option<&str> {
-        self.0.receipt.qc_notes.as_deref()
-    }
-    /// What was received, per purchase order line.
-    async fn lines(&self) -> Vec<GoodsReceiptLine> {
-        self.0.lines.iter().cloned().map(GoodsReceiptLine).collect()
-    }
-    /// Who received them (a user id).
-    async fn received_by(&self) -> &str {
-        &self.0.receipt.received_by
-    }
-    /// When the receipt was recorded (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.receipt.created_at
+object! {
+    /// Goods received against a purchase order, with their QC inspection:
+    /// passed goods land at a warehouse, failed ones in quarantine.
+    #[Object]
+    impl GoodsReceipt {
+        /// Stable identifier.
+        id: ID = receipt.id,
+        /// The day the goods arrived.
+        received_on: Date = receipt.received_on,
+        /// Where the goods landed: a WAREHOUSE when QC passed, else a QUARANTINE location.
+        async fn location(&self, ctx: &Context<'_>) -> async_graphql::Result<StockLocation> {
+            let found = super::loaders::load_one::<super::loaders::LocationLoader, _>(
+                ctx,
+                self.0.receipt.location_id,
+            )
+            .await?;
+            found
+                .map(StockLocation)
+                .ok_or_else(|| async_graphql::Error::new("the receipt's stock location is missing"))
+        }
+        /// Whether every check of the QC inspection passed.
+        qc_passed: bool = receipt.qc_passed,
+        /// The QC inspection's checks, as entered.
+        async fn checklist(&self) -> async_graphql::Result<Vec<QcCheck>> {
+            let checks: Vec<Check> = serde_json::from_str(&self.0.receipt.qc_checklist)
+                .map_err(|e| async_graphql::Error::new(format!("stored checklist unreadable: {e}")))?;
+            Ok(checks.into_iter().map(QcCheck).collect())
+        }
+        /// The inspector's notes.
+        qc_notes: Option<&str> = receipt.qc_notes,
+        /// What was received, per purchase order line.
+        async fn lines(&self) -> Vec<GoodsReceiptLine> {
+            self.0.lines.iter().cloned().map(GoodsReceiptLine).collect()
+        }
+        /// Who received them (a user id).
+        received_by: &str = receipt.received_by,
+        /// When the receipt was recorded (UTC).
+        created_at: DateTime<Utc> = receipt.created_at,
     }
 }
 

@@ -8,6 +8,7 @@
 use super::audit::AuditEntry;
 use super::catalogue::Product;
 use super::date::Date;
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, arg_id, connection, input_id, page_request, payload,
     record_object, respond,
@@ -79,48 +80,32 @@ pub struct RecallProgress {
 /// fields `Recall` and `RecallSummary` share (merged into each).
 pub struct RecallFacts(Arc<recall::Model>);
 
-/// What a recall says about itself, to staff and customers alike.
-#[Object]
-impl RecallFacts {
-    /// Gap-free number, e.g. `RCL-000001`.
-    async fn number(&self) -> &str {
-        &self.0.number
-    }
-    /// The recalled product.
-    async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
-        Product::load(ctx, self.0.product_id).await
-    }
-    /// The defect.
-    async fn defect(&self) -> &str {
-        &self.0.defect
-    }
-    /// The hazard it causes.
-    async fn hazard(&self) -> &str {
-        &self.0.hazard
-    }
-    /// Where it was sold.
-    async fn sold_where(&self) -> &str {
-        &self.0.sold_where
-    }
-    /// The first day it was sold.
-    async fn sold_from(&self) -> Date {
-        Date(self.0.sold_from)
-    }
-    /// The last day it was sold.
-    async fn sold_to(&self) -> Date {
-        Date(self.0.sold_to)
-    }
-    /// What customers should do.
-    async fn customer_action(&self) -> &str {
-        &self.0.customer_action
-    }
-    /// How customers get the remedy.
-    async fn remedy(&self) -> &str {
-        &self.0.remedy
-    }
-    /// Where it is.
-    async fn status(&self) -> RecallStatus {
-        self.0.status.into()
+object! {
+    /// What a recall says about itself, to staff and customers alike.
+    #[Object]
+    impl RecallFacts {
+        /// Gap-free number, e.g. `RCL-000001`.
+        number: &str,
+        /// The recalled product.
+        async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
+            Product::load(ctx, self.0.product_id).await
+        }
+        /// The defect.
+        defect: &str,
+        /// The hazard it causes.
+        hazard: &str,
+        /// Where it was sold.
+        sold_where: &str,
+        /// The first day it was sold.
+        sold_from: Date,
+        /// The last day it was sold.
+        sold_to: Date,
+        /// What customers should do.
+        customer_action: &str,
+        /// How customers get the remedy.
+        remedy: &str,
+        /// Where it is.
+        status: RecallStatus,
     }
 }
 
@@ -154,152 +139,115 @@ recall_object! {
     /// The fields of a recall only staff read (merged into `Recall`).
 }
 
-/// The fields of a recall only staff read.
-#[Object]
-impl RecallStaffFields {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// The recalled product's id.
-    async fn product_id(&self) -> ID {
-        ID(self.0.product_id.to_string())
-    }
-    /// The recalled batches (blocked: they cannot be reserved or packed).
-    async fn batches(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProductBatch>> {
-        let found = recalls::batches_of(&ctx.services().db, &self.0).await?;
-        Ok(found.into_iter().map(ProductBatch).collect())
-    }
-    /// Its audit trail, oldest first: started, batches blocked, customers
-    /// found, submission, responses.
-    #[graphql(complexity = "super::limits::connection_cost(first, child_complexity)")]
-    async fn audit_trail(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, AuditEntry>> {
-        let page = page_request(first, after)?;
-        let found = audit::trail(&ctx.services().db, &ctx.domain_ctx()?, self.0.id, page).await;
-        Ok(connection(answer(ctx, found)?, AuditEntry))
-    }
-    /// The Sydney date recall action started.
-    async fn started_on(&self) -> Date {
-        Date(self.0.started_on)
-    }
-    /// The ACCC notification's due date (2 days, business calendar).
-    async fn accc_due_on(&self) -> Date {
-        Date(self.0.accc_due_on)
-    }
-    /// When the ACCC notification was recorded as made.
-    async fn accc_submitted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.accc_submitted_at
-    }
-    /// The ACCC submission's reference.
-    async fn accc_reference(&self) -> Option<&str> {
-        self.0.accc_reference.as_deref()
-    }
-    /// Who started it.
-    async fn started_by(&self) -> &str {
-        &self.0.started_by
-    }
-    /// When it was started.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When it last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// Optimistic-locking version: pass it as `expectedVersion`.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-    /// How its customers' notices stand (staff).
-    #[graphql(guard = "Require::to(Permission::ReadSafety)")]
-    async fn progress(&self, ctx: &Context<'_>) -> async_graphql::Result<RecallProgress> {
-        let p = recalls::progress(&ctx.services().db, self.0.id).await?;
-        Ok(RecallProgress {
-            affected_customers: p.affected_customers,
-            pending: p.pending,
-            notified: p.notified,
-            responded: p.responded,
-            remedied: p.remedied,
-            unreachable: p.unreachable,
-        })
-    }
-    /// Its customers' notices, oldest first (staff).
-    #[graphql(
-        guard = "Require::to(Permission::ReadSafety)",
-        complexity = "super::limits::connection_cost(first, child_complexity)"
-    )]
-    async fn notices(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, RecallNotice>> {
-        let page = page_request(first, after)?;
-        let found = recalls::notices(&ctx.services().db, &ctx.domain_ctx()?, self.0.id, page).await;
-        Ok(connection(answer(ctx, found)?, RecallNotice))
+object! {
+    /// The fields of a recall only staff read.
+    #[Object]
+    impl RecallStaffFields {
+        /// Stable identifier.
+        id: ID,
+        /// The recalled product's id.
+        product_id: ID,
+        /// The recalled batches (blocked: they cannot be reserved or packed).
+        async fn batches(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProductBatch>> {
+            let found = recalls::batches_of(&ctx.services().db, &self.0).await?;
+            Ok(found.into_iter().map(ProductBatch).collect())
+        }
+        /// Its audit trail, oldest first: started, batches blocked, customers
+        /// found, submission, responses.
+        #[graphql(complexity = "super::limits::connection_cost(first, child_complexity)")]
+        async fn audit_trail(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+            #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+        ) -> async_graphql::Result<Connection<String, AuditEntry>> {
+            let page = page_request(first, after)?;
+            let found = audit::trail(&ctx.services().db, &ctx.domain_ctx()?, self.0.id, page).await;
+            Ok(connection(answer(ctx, found)?, AuditEntry))
+        }
+        /// The Sydney date recall action started.
+        started_on: Date,
+        /// The ACCC notification's due date (2 days, business calendar).
+        accc_due_on: Date,
+        /// When the ACCC notification was recorded as made.
+        accc_submitted_at: Option<DateTime<Utc>>,
+        /// The ACCC submission's reference.
+        accc_reference: Option<&str>,
+        /// Who started it.
+        started_by: &str,
+        /// When it was started.
+        created_at: DateTime<Utc>,
+        /// When it last changed.
+        updated_at: DateTime<Utc>,
+        /// Optimistic-locking version: pass it as `expectedVersion`.
+        version: i32,
+        /// How its customers' notices stand (staff).
+        #[graphql(guard = "Require::to(Permission::ReadSafety)")]
+        async fn progress(&self, ctx: &Context<'_>) -> async_graphql::Result<RecallProgress> {
+            let p = recalls::progress(&ctx.services().db, self.0.id).await?;
+            Ok(RecallProgress {
+                affected_customers: p.affected_customers,
+                pending: p.pending,
+                notified: p.notified,
+                responded: p.responded,
+                remedied: p.remedied,
+                unreachable: p.unreachable,
+            })
+        }
+        /// Its customers' notices, oldest first (staff).
+        #[graphql(
+            guard = "Require::to(Permission::ReadSafety)",
+            complexity = "super::limits::connection_cost(first, child_complexity)"
+        )]
+        async fn notices(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+            #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
+        ) -> async_graphql::Result<Connection<String, RecallNotice>> {
+            let page = page_request(first, after)?;
+            let db = &ctx.services().db;
+            let found = recalls::notices(db, &ctx.domain_ctx()?, self.0.id, page).await;
+            Ok(connection(answer(ctx, found)?, RecallNotice))
+        }
     }
 }
 
 record_object! { pub struct RecallNotice(pub recall_notice::Model); }
 
-/// One customer's notice of a recall: what the customer was told and how
-/// they stand.
-#[Object]
-impl RecallNotice {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// The recall's id.
-    async fn recall_id(&self) -> ID {
-        ID(self.0.recall_id.to_string())
-    }
-    /// The customer's id (null for a guest buyer, told at the order's address).
-    async fn customer_id(&self) -> Option<ID> {
-        self.0.customer_id.map(|id| ID(id.to_string()))
-    }
-    /// The address the notice went to (null: unreachable).
-    async fn email(&self) -> Option<&str> {
-        self.0.email.as_deref()
-    }
-    /// Where it is.
-    async fn status(&self) -> RecallNoticeStatus {
-        self.0.status.into()
-    }
-    /// Affected units the customer bought, over all their orders.
-    async fn units(&self) -> i32 {
-        self.0.units
-    }
-    /// When the notice was emailed.
-    async fn notified_at(&self) -> Option<DateTime<Utc>> {
-        self.0.notified_at
-    }
-    /// When the customer answered.
-    async fn responded_at(&self) -> Option<DateTime<Utc>> {
-        self.0.responded_at
-    }
-    /// When the customer received the remedy.
-    async fn remedied_at(&self) -> Option<DateTime<Utc>> {
-        self.0.remedied_at
-    }
-    /// Staff's note on the customer's answer or remedy.
-    async fn note(&self) -> Option<&str> {
-        self.0.note.as_deref()
-    }
-    /// Optimistic-locking version.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-    /// What the recall tells the customer.
-    async fn recall(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<RecallSummary>> {
-        Ok(recalls::find(&ctx.services().db, self.0.recall_id)
-            .await?
-            .map(RecallSummary::from))
+object! {
+    /// One customer's notice of a recall: what the customer was told and how
+    /// they stand.
+    #[Object]
+    impl RecallNotice {
+        /// Stable identifier.
+        id: ID,
+        /// The recall's id.
+        recall_id: ID,
+        /// The customer's id (null for a guest buyer, told at the order's address).
+        customer_id: Option<ID>,
+        /// The address the notice went to (null: unreachable).
+        email: Option<&str>,
+        /// Where it is.
+        status: RecallNoticeStatus,
+        /// Affected units the customer bought, over all their orders.
+        units: i32,
+        /// When the notice was emailed.
+        notified_at: Option<DateTime<Utc>>,
+        /// When the customer answered.
+        responded_at: Option<DateTime<Utc>>,
+        /// When the customer received the remedy.
+        remedied_at: Option<DateTime<Utc>>,
+        /// Staff's note on the customer's answer or remedy.
+        note: Option<&str>,
+        /// Optimistic-locking version.
+        version: i32,
+        /// What the recall tells the customer.
+        async fn recall(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<RecallSummary>> {
+            Ok(recalls::find(&ctx.services().db, self.0.recall_id)
+                .await?
+                .map(RecallSummary::from))
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! `receiveReturn`, `resolveReturn`. Resolvers only translate: the rules
 //! are in `domain::aftersales::returns`.
 
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, page_request, payload,
     respond,
@@ -76,86 +77,64 @@ pub enum ReturnDisposition {
 /// Units of one order line coming back under a return.
 pub struct ReturnLine(pub return_line::Model);
 
-/// Units of one order line coming back under a return, and where they went
-/// after inspection.
-#[Object]
-impl ReturnLine {
-    /// Stable identifier (name it in `receiveReturn`).
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// The order line the units were bought on.
-    async fn order_line_id(&self) -> ID {
-        ID(self.0.order_line_id.to_string())
-    }
-    /// The product.
-    async fn product_id(&self) -> ID {
-        ID(self.0.product_id.to_string())
-    }
-    /// The product's SKU.
-    async fn sku(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        let found = super::catalogue::Product::load(ctx, self.0.product_id).await?;
-        Ok(found.map(|p| p.0.sku))
-    }
-    /// Units coming back.
-    async fn quantity(&self) -> i32 {
-        self.0.quantity
-    }
-    /// Where they went after inspection (null until received).
-    async fn disposition(&self) -> Option<ReturnDisposition> {
-        self.0.disposition.map(Into::into)
-    }
-    /// The stock location they were received into.
-    async fn location_id(&self) -> Option<ID> {
-        self.0.location_id.map(|id| ID(id.to_string()))
-    }
-    /// Their batch, for batch-tracked products.
-    async fn batch_code(&self) -> Option<&str> {
-        self.0.batch_code.as_deref()
-    }
-    /// What the inspection found.
-    async fn inspection_note(&self) -> Option<&str> {
-        self.0.inspection_note.as_deref()
+object! {
+    /// Units of one order line coming back under a return, and where they went
+    /// after inspection.
+    #[Object]
+    impl ReturnLine {
+        /// Stable identifier (name it in `receiveReturn`).
+        id: ID,
+        /// The order line the units were bought on.
+        order_line_id: ID,
+        /// The product.
+        product_id: ID,
+        /// The product's SKU.
+        async fn sku(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+            let found = super::catalogue::Product::load(ctx, self.0.product_id).await?;
+            Ok(found.map(|p| p.0.sku))
+        }
+        /// Units coming back.
+        quantity: i32,
+        /// Where they went after inspection (null until received).
+        disposition: Option<ReturnDisposition>,
+        /// The stock location they were received into.
+        location_id: Option<ID>,
+        /// Their batch, for batch-tracked products.
+        batch_code: Option<&str>,
+        /// What the inspection found.
+        inspection_note: Option<&str>,
     }
 }
 
 /// One step of a return as its customer follows it.
 pub struct ReturnStep(pub remedy_step::Model);
 
-/// One step of a return as its customer follows it (each, but a refund that
-/// fell through, is emailed to them).
-#[Object]
-impl ReturnStep {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// What happened: `return.requested`, `return.approved`,
-    /// `return.rejected`, `return.cancelled`, `return.received`,
-    /// `return.refunding`, `return.replacing`, `return.refund_failed` or
-    /// `return.completed`.
-    async fn step(&self) -> &str {
-        &self.0.step
-    }
-    /// The return's status after it.
-    async fn status_after(&self) -> Option<ReturnStatus> {
-        use sea_orm::ActiveEnum;
-        entity::ReturnStatus::try_from_value(&self.0.status_after)
-            .ok()
-            .map(Into::into)
-    }
-    /// What was said with it (the instructions, a rejection's reason, the
-    /// amount refunded, the replacement order's number, …).
-    async fn note(&self) -> Option<&str> {
-        self.0.note.as_deref()
-    }
-    /// Who did it (user id, or `system`).
-    async fn actor(&self) -> &str {
-        &self.0.actor
-    }
-    /// When (UTC).
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+object! {
+    /// One step of a return as its customer follows it (each, but a refund that
+    /// fell through, is emailed to them).
+    #[Object]
+    impl ReturnStep {
+        /// Stable identifier.
+        id: ID,
+        /// What happened: `return.requested`, `return.approved`,
+        /// `return.rejected`, `return.cancelled`, `return.received`,
+        /// `return.refunding`, `return.replacing`, `return.refund_failed` or
+        /// `return.completed`.
+        step: &str,
+        /// The return's status after it.
+        async fn status_after(&self) -> Option<ReturnStatus> {
+            use sea_orm::ActiveEnum;
+            entity::ReturnStatus::try_from_value(&self.0.status_after)
+                .ok()
+                .map(Into::into)
+        }
+        /// What was said with it (the instructions, a rejection's reason, the
+        /// amount refunded, the replacement order's number, …).
+        note: Option<&str>,
+        /// Who did it (user id, or `system`).
+        actor: &str,
+        /// When (UTC).
+        at: DateTime<Utc>,
     }
 }
 
@@ -166,107 +145,81 @@ fn id_of(id: Option<uuid::Uuid>) -> Option<ID> {
     id.map(|id| ID(id.to_string()))
 }
 
-/// A return (RMA) of delivered goods: why, what the customer asks for,
-/// staff's decision with the instructions, the goods' receipt and
-/// inspection, and the refund or replacement that ends it.
-#[Object]
-impl ReturnRequest {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.request.id.to_string())
-    }
-    /// Its number, e.g. RMA-000001 (the customer writes it on the parcel).
-    async fn number(&self) -> &str {
-        &self.0.request.number
-    }
-    /// Where it is.
-    async fn status(&self) -> ReturnStatus {
-        self.0.request.status.into()
-    }
-    /// Why the goods come back.
-    async fn reason(&self) -> ReturnReason {
-        self.0.request.reason.into()
-    }
-    /// What the customer said about it.
-    async fn details(&self) -> &str {
-        &self.0.request.details
-    }
-    /// Refund or replacement.
-    async fn resolution(&self) -> ReturnResolution {
-        self.0.request.resolution.into()
-    }
-    /// Id of the order the goods were bought on.
-    async fn order_id(&self) -> ID {
-        ID(self.0.request.order_id.to_string())
-    }
-    /// The order the goods were bought on.
-    async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
-        super::orders::load_visible(ctx, self.0.request.order_id).await
-    }
-    /// Id of the customer (null for a guest order).
-    async fn customer_id(&self) -> Option<ID> {
-        id_of(self.0.request.customer_id)
-    }
-    /// The lines coming back.
-    async fn lines(&self) -> Vec<ReturnLine> {
-        self.0.lines.iter().cloned().map(ReturnLine).collect()
-    }
-    /// How to send the goods back (set on approval, emailed to the customer).
-    async fn instructions(&self) -> Option<&str> {
-        self.0.request.instructions.as_deref()
-    }
-    /// Why it was rejected.
-    async fn decision_reason(&self) -> Option<&str> {
-        self.0.request.decision_reason.as_deref()
-    }
-    /// When it was approved or rejected (UTC).
-    async fn decided_at(&self) -> Option<DateTime<Utc>> {
-        self.0.request.decided_at
-    }
-    /// When the goods were received and inspected (UTC).
-    async fn received_at(&self) -> Option<DateTime<Utc>> {
-        self.0.request.received_at
-    }
-    /// The card refund paying it back, when there is one.
-    async fn refund_id(&self) -> Option<ID> {
-        id_of(self.0.request.refund_id)
-    }
-    /// The REFUND approval gating the money paid back.
-    async fn approval_id(&self) -> Option<ID> {
-        id_of(self.0.request.approval_id)
-    }
-    /// The adjustment note issued for the refund.
-    async fn adjustment_note_id(&self) -> Option<ID> {
-        id_of(self.0.request.adjustment_note_id)
-    }
-    /// The no-charge replacement order.
-    async fn replacement_order_id(&self) -> Option<ID> {
-        id_of(self.0.request.replacement_order_id)
-    }
-    /// When it was completed (UTC).
-    async fn completed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.request.completed_at
-    }
-    /// Its steps, oldest first (a bounded list: a return has a handful).
-    async fn steps(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReturnStep>> {
-        let found = super::loaders::load_one::<super::loaders::RemedyStepsLoader, _>(
-            ctx,
-            self.0.request.id,
-        )
-        .await?;
-        Ok(found
-            .unwrap_or_default()
-            .into_iter()
-            .map(ReturnStep)
-            .collect())
-    }
-    /// When it was asked for (UTC).
-    async fn requested_at(&self) -> DateTime<Utc> {
-        self.0.request.created_at
-    }
-    /// Incremented by every change.
-    async fn version(&self) -> i32 {
-        self.0.request.version
+object! {
+    /// A return (RMA) of delivered goods: why, what the customer asks for,
+    /// staff's decision with the instructions, the goods' receipt and
+    /// inspection, and the refund or replacement that ends it.
+    #[Object]
+    impl ReturnRequest {
+        /// Stable identifier.
+        id: ID = request.id,
+        /// Its number, e.g. RMA-000001 (the customer writes it on the parcel).
+        number: &str = request.number,
+        /// Where it is.
+        status: ReturnStatus = request.status,
+        /// Why the goods come back.
+        reason: ReturnReason = request.reason,
+        /// What the customer said about it.
+        details: &str = request.details,
+        /// Refund or replacement.
+        resolution: ReturnResolution = request.resolution,
+        /// Id of the order the goods were bought on.
+        order_id: ID = request.order_id,
+        /// The order the goods were bought on.
+        async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
+            super::orders::load_visible(ctx, self.0.request.order_id).await
+        }
+        /// Id of the customer (null for a guest order).
+        async fn customer_id(&self) -> Option<ID> {
+            id_of(self.0.request.customer_id)
+        }
+        /// The lines coming back.
+        async fn lines(&self) -> Vec<ReturnLine> {
+            self.0.lines.iter().cloned().map(ReturnLine).collect()
+        }
+        /// How to send the goods back (set on approval, emailed to the customer).
+        instructions: Option<&str> = request.instructions,
+        /// Why it was rejected.
+        decision_reason: Option<&str> = request.decision_reason,
+        /// When it was approved or rejected (UTC).
+        decided_at: Option<DateTime<Utc>> = request.decided_at,
+        /// When the goods were received and inspected (UTC).
+        received_at: Option<DateTime<Utc>> = request.received_at,
+        /// The card refund paying it back, when there is one.
+        async fn refund_id(&self) -> Option<ID> {
+            id_of(self.0.request.refund_id)
+        }
+        /// The REFUND approval gating the money paid back.
+        async fn approval_id(&self) -> Option<ID> {
+            id_of(self.0.request.approval_id)
+        }
+        /// The adjustment note issued for the refund.
+        async fn adjustment_note_id(&self) -> Option<ID> {
+            id_of(self.0.request.adjustment_note_id)
+        }
+        /// The no-charge replacement order.
+        async fn replacement_order_id(&self) -> Option<ID> {
+            id_of(self.0.request.replacement_order_id)
+        }
+        /// When it was completed (UTC).
+        completed_at: Option<DateTime<Utc>> = request.completed_at,
+        /// Its steps, oldest first (a bounded list: a return has a handful).
+        async fn steps(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReturnStep>> {
+            let found = super::loaders::load_one::<super::loaders::RemedyStepsLoader, _>(
+                ctx,
+                self.0.request.id,
+            )
+            .await?;
+            Ok(found
+                .unwrap_or_default()
+                .into_iter()
+                .map(ReturnStep)
+                .collect())
+        }
+        /// When it was asked for (UTC).
+        requested_at: DateTime<Utc> = request.created_at,
+        /// Incremented by every change.
+        version: i32 = request.version,
     }
 }
 

@@ -4,6 +4,7 @@
 
 use super::catalogue::Product;
 use super::date::Date;
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, optional_input_id,
     page_request, payload, record_object, respond,
@@ -60,73 +61,57 @@ record_object! {
     pub struct ProductSafety(pub product_safety::Model);
 }
 
-/// A product's safety record: who supplied or imported it, where it was
-/// made, the mandatory standards that apply with their evidence, and any ban.
-#[Object]
-impl ProductSafety {
-    /// Its id.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// The product.
-    async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
-        Product::load(ctx, self.0.product_id).await
-    }
-    /// The supplier or importer, when it is a supplier on file.
-    async fn supplier(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Supplier>> {
-        load_supplier(ctx, self.0.supplier_party_id).await
-    }
-    /// The supplier's or importer's name.
-    async fn supplier_name(&self) -> &str {
-        &self.0.supplier_name
-    }
-    /// The supplier's or importer's ABN (11 digits).
-    async fn supplier_abn(&self) -> Option<&str> {
-        self.0.supplier_abn.as_deref()
-    }
-    /// Where it was made.
-    async fn country_of_manufacture(&self) -> Option<&str> {
-        self.0.country_of_manufacture.as_deref()
-    }
-    /// The mandatory standards that apply, with their evidence.
-    async fn mandatory_standards(&self) -> Vec<MandatoryStandard> {
-        records::standards(&self.0)
-            .into_iter()
-            .map(|s| MandatoryStandard {
-                standard: s.standard,
-                evidence: s.evidence,
-                warning: s.warning,
-            })
-            .collect()
-    }
-    /// What online listings must show (the standards' warnings, joined).
-    async fn listing_warning(&self) -> Option<String> {
-        records::listing_warning(&self.0)
-    }
-    /// The ban as recorded.
-    async fn ban(&self) -> BanKind {
-        self.0.ban.into()
-    }
-    /// Why it is banned.
-    async fn ban_reason(&self) -> Option<&str> {
-        self.0.ban_reason.as_deref()
-    }
-    /// An interim ban's last day (Sydney date).
-    async fn ban_ends_on(&self) -> Option<Date> {
-        self.0.ban_ends_on.map(Date)
-    }
-    /// Whether a ban is in force today (an interim ban past its end date is not).
-    async fn banned_now(&self, ctx: &Context<'_>) -> bool {
-        let today = domain::invoices::local_date(ctx.services().clock.now());
-        records::ban_in_force(&self.0, today).is_some()
-    }
-    /// Incremented by every change; send it back as `expectedVersion`.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-    /// When it last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+object! {
+    /// A product's safety record: who supplied or imported it, where it was
+    /// made, the mandatory standards that apply with their evidence, and any ban.
+    #[Object]
+    impl ProductSafety {
+        /// Its id.
+        id: ID,
+        /// The product.
+        async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
+            Product::load(ctx, self.0.product_id).await
+        }
+        /// The supplier or importer, when it is a supplier on file.
+        async fn supplier(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Supplier>> {
+            load_supplier(ctx, self.0.supplier_party_id).await
+        }
+        /// The supplier's or importer's name.
+        supplier_name: &str,
+        /// The supplier's or importer's ABN (11 digits).
+        supplier_abn: Option<&str>,
+        /// Where it was made.
+        country_of_manufacture: Option<&str>,
+        /// The mandatory standards that apply, with their evidence.
+        async fn mandatory_standards(&self) -> Vec<MandatoryStandard> {
+            records::standards(&self.0)
+                .into_iter()
+                .map(|s| MandatoryStandard {
+                    standard: s.standard,
+                    evidence: s.evidence,
+                    warning: s.warning,
+                })
+                .collect()
+        }
+        /// What online listings must show (the standards' warnings, joined).
+        async fn listing_warning(&self) -> Option<String> {
+            records::listing_warning(&self.0)
+        }
+        /// The ban as recorded.
+        ban: BanKind,
+        /// Why it is banned.
+        ban_reason: Option<&str>,
+        /// An interim ban's last day (Sydney date).
+        ban_ends_on: Option<Date>,
+        /// Whether a ban is in force today (an interim ban past its end date is not).
+        async fn banned_now(&self, ctx: &Context<'_>) -> bool {
+            let today = domain::invoices::local_date(ctx.services().clock.now());
+            records::ban_in_force(&self.0, today).is_some()
+        }
+        /// Incremented by every change; send it back as `expectedVersion`.
+        version: i32,
+        /// When it last changed (UTC).
+        updated_at: DateTime<Utc>,
     }
 }
 
@@ -135,45 +120,37 @@ record_object! {
     pub struct ProductBatch(pub product_batch::Model);
 }
 
-/// A batch (lot) of a product: where and when it came from, and whether it
-/// is recalled.
-#[Object]
-impl ProductBatch {
-    /// Its id.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// The product.
-    async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
-        Product::load(ctx, self.0.product_id).await
-    }
-    /// The batch code as received (upper case).
-    async fn batch_code(&self) -> &str {
-        &self.0.batch_code
-    }
-    /// ACTIVE, or RECALLED.
-    async fn status(&self) -> BatchStatus {
-        self.0.status.into()
-    }
-    /// The number of the recall that blocked it (RCL-…), if recalled.
-    async fn recall_number(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        let Some(id) = self.0.recall_id else {
-            return Ok(None);
-        };
-        let found = recall::Entity::find_by_id(id).one(&ctx.services().db).await;
-        Ok(answer(ctx, found)?.map(|r| r.number))
-    }
-    /// When it was first received (Sydney date).
-    async fn first_received_on(&self) -> Option<Date> {
-        self.0.first_received_on.map(Date)
-    }
-    /// The supplier of its first receipt.
-    async fn supplier(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Supplier>> {
-        load_supplier(ctx, self.0.supplier_party_id).await
-    }
-    /// Where it was made (from the product's safety record when first received).
-    async fn country_of_manufacture(&self) -> Option<&str> {
-        self.0.country_of_manufacture.as_deref()
+object! {
+    /// A batch (lot) of a product: where and when it came from, and whether it
+    /// is recalled.
+    #[Object]
+    impl ProductBatch {
+        /// Its id.
+        id: ID,
+        /// The product.
+        async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
+            Product::load(ctx, self.0.product_id).await
+        }
+        /// The batch code as received (upper case).
+        batch_code: &str,
+        /// ACTIVE, or RECALLED.
+        status: BatchStatus,
+        /// The number of the recall that blocked it (RCL-…), if recalled.
+        async fn recall_number(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+            let Some(id) = self.0.recall_id else {
+                return Ok(None);
+            };
+            let found = recall::Entity::find_by_id(id).one(&ctx.services().db).await;
+            Ok(answer(ctx, found)?.map(|r| r.number))
+        }
+        /// When it was first received (Sydney date).
+        first_received_on: Option<Date>,
+        /// The supplier of its first receipt.
+        async fn supplier(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Supplier>> {
+            load_supplier(ctx, self.0.supplier_party_id).await
+        }
+        /// Where it was made (from the product's safety record when first received).
+        country_of_manufacture: Option<&str>,
     }
 }
 
@@ -206,111 +183,89 @@ pub enum TraceStatus {
 /// line, and the package they left in (none while only reserved). Flat, for export.
 pub struct BatchTraceEntry(BatchTraceRow);
 
-/// Units of a batch on one order line: the order, its customer and the
-/// package they went in.
-#[Object]
-impl BatchTraceEntry {
-    /// Reserved, packed, shipped or delivered.
-    async fn status(&self) -> TraceStatus {
-        self.0.status.into()
-    }
-    /// The order line's id.
-    async fn order_line_id(&self) -> ID {
-        ID(self.0.order_line.id.to_string())
-    }
-    /// The order line's number (1, 2, …).
-    async fn line_no(&self) -> i32 {
-        self.0.order_line.line_no
-    }
-    /// The product's SKU as ordered.
-    async fn sku(&self) -> &str {
-        &self.0.order_line.sku
-    }
-    /// The order's id.
-    async fn order_id(&self) -> ID {
-        ID(self.0.order.id.to_string())
-    }
-    /// The order's number.
-    async fn order_number(&self) -> &str {
-        &self.0.order.number
-    }
-    /// The customer's id (null for a guest order).
-    async fn customer_id(&self) -> Option<ID> {
-        self.0.customer.as_ref().map(|c| ID(c.id.to_string()))
-    }
-    /// The customer's name (a guest order's contact name).
-    async fn customer_name(&self) -> &str {
-        self.0
-            .customer
-            .as_ref()
-            .map_or(&self.0.order.contact_name, |c| &c.name)
-    }
-    /// The customer's email as on the order (contact email).
-    async fn customer_email(&self) -> Option<&str> {
-        self.0.order.contact_email.as_deref()
-    }
-    /// The package's id (null while only reserved).
-    async fn shipment_id(&self) -> Option<ID> {
-        self.0.shipment.as_ref().map(|s| ID(s.id.to_string()))
-    }
-    /// The package's number (null while only reserved).
-    async fn shipment_number(&self) -> Option<&str> {
-        self.0.shipment.as_ref().map(|s| s.number.as_str())
-    }
-    /// The courier's tracking number, once labelled.
-    async fn tracking_number(&self) -> Option<&str> {
-        self.0
-            .shipment
-            .as_ref()
-            .and_then(|s| s.tracking_number.as_deref())
-    }
-    /// Units of the batch.
-    async fn quantity(&self) -> i32 {
-        self.0.quantity
-    }
-    /// When the package was handed to the courier (UTC).
-    async fn shipped_at(&self) -> Option<DateTime<Utc>> {
-        self.0.shipment.as_ref().and_then(|s| s.picked_up_at)
-    }
-    /// When the package was delivered (UTC).
-    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
-        self.0.shipment.as_ref().and_then(|s| s.delivered_at)
+object! {
+    /// Units of a batch on one order line: the order, its customer and the
+    /// package they went in.
+    #[Object]
+    impl BatchTraceEntry {
+        /// Reserved, packed, shipped or delivered.
+        status: TraceStatus,
+        /// The order line's id.
+        order_line_id: ID = order_line.id,
+        /// The order line's number (1, 2, …).
+        line_no: i32 = order_line.line_no,
+        /// The product's SKU as ordered.
+        sku: &str = order_line.sku,
+        /// The order's id.
+        order_id: ID = order.id,
+        /// The order's number.
+        order_number: &str = order.number,
+        /// The customer's id (null for a guest order).
+        async fn customer_id(&self) -> Option<ID> {
+            self.0.customer.as_ref().map(|c| ID(c.id.to_string()))
+        }
+        /// The customer's name (a guest order's contact name).
+        async fn customer_name(&self) -> &str {
+            self.0
+                .customer
+                .as_ref()
+                .map_or(&self.0.order.contact_name, |c| &c.name)
+        }
+        /// The customer's email as on the order (contact email).
+        customer_email: Option<&str> = order.contact_email,
+        /// The package's id (null while only reserved).
+        async fn shipment_id(&self) -> Option<ID> {
+            self.0.shipment.as_ref().map(|s| ID(s.id.to_string()))
+        }
+        /// The package's number (null while only reserved).
+        async fn shipment_number(&self) -> Option<&str> {
+            self.0.shipment.as_ref().map(|s| s.number.as_str())
+        }
+        /// The courier's tracking number, once labelled.
+        async fn tracking_number(&self) -> Option<&str> {
+            self.0
+                .shipment
+                .as_ref()
+                .and_then(|s| s.tracking_number.as_deref())
+        }
+        /// Units of the batch.
+        quantity: i32,
+        /// When the package was handed to the courier (UTC).
+        async fn shipped_at(&self) -> Option<DateTime<Utc>> {
+            self.0.shipment.as_ref().and_then(|s| s.picked_up_at)
+        }
+        /// When the package was delivered (UTC).
+        async fn delivered_at(&self) -> Option<DateTime<Utc>> {
+            self.0.shipment.as_ref().and_then(|s| s.delivered_at)
+        }
     }
 }
 
 /// A goods receipt a batch came in on, with its purchase order and supplier.
 pub struct TraceReceiptEntry(TraceReceipt);
 
-/// One goods receipt of a batch: when, on which purchase order, from which supplier.
-#[Object]
-impl TraceReceiptEntry {
-    /// The goods receipt's id.
-    async fn receipt_id(&self) -> ID {
-        ID(self.0.receipt.id.to_string())
-    }
-    /// When it was received (Sydney date).
-    async fn received_on(&self) -> Date {
-        Date(self.0.receipt.received_on)
-    }
-    /// The purchase order's id.
-    async fn purchase_order_id(&self) -> ID {
-        ID(self.0.purchase_order.id.to_string())
-    }
-    /// The purchase order's number.
-    async fn purchase_order_number(&self) -> &str {
-        &self.0.purchase_order.number
-    }
-    /// The supplier's id.
-    async fn supplier_id(&self) -> ID {
-        ID(self.0.purchase_order.supplier_id.to_string())
-    }
-    /// The supplier's name.
-    async fn supplier_name(&self) -> Option<&str> {
-        self.0.supplier.as_ref().map(|s| s.name.as_str())
-    }
-    /// The supplier's ABN (11 digits).
-    async fn supplier_abn(&self) -> Option<&str> {
-        self.0.supplier.as_ref().and_then(|s| s.abn.as_deref())
+object! {
+    /// One goods receipt of a batch: when, on which purchase order, from which supplier.
+    #[Object]
+    impl TraceReceiptEntry {
+        /// The goods receipt's id.
+        receipt_id: ID = receipt.id,
+        /// When it was received (Sydney date).
+        received_on: Date = receipt.received_on,
+        /// The purchase order's id.
+        purchase_order_id: ID = purchase_order.id,
+        /// The purchase order's number.
+        purchase_order_number: &str = purchase_order.number,
+        /// The supplier's id.
+        supplier_id: ID = purchase_order.supplier_id,
+        /// The supplier's name.
+        async fn supplier_name(&self) -> Option<&str> {
+            self.0.supplier.as_ref().map(|s| s.name.as_str())
+        }
+        /// The supplier's ABN (11 digits).
+        async fn supplier_abn(&self) -> Option<&str> {
+            self.0.supplier.as_ref().and_then(|s| s.abn.as_deref())
+        }
     }
 }
 
@@ -318,42 +273,34 @@ impl TraceReceiptEntry {
 /// batch, and where that batch came from.
 pub struct OrderTraceEntry(OrderTraceRow);
 
-/// Units of an order line from one batch, with the batch's receipts,
-/// purchase orders and suppliers.
-#[Object]
-impl OrderTraceEntry {
-    /// The order line's id.
-    async fn order_line_id(&self) -> ID {
-        ID(self.0.order_line.id.to_string())
-    }
-    /// The order line's number (1, 2, …).
-    async fn line_no(&self) -> i32 {
-        self.0.order_line.line_no
-    }
-    /// The product's SKU as ordered.
-    async fn sku(&self) -> &str {
-        &self.0.order_line.sku
-    }
-    /// The batch code (empty when the product is not batch-tracked).
-    async fn batch_code(&self) -> &str {
-        &self.0.batch_code
-    }
-    /// The batch on record (null when not batch-tracked).
-    async fn batch(&self) -> Option<ProductBatch> {
-        self.0.batch.clone().map(ProductBatch)
-    }
-    /// Units of the line from this batch (packed, shipped or reserved).
-    async fn quantity(&self) -> i32 {
-        self.0.quantity
-    }
-    /// The batch's first goods receipts (at most 10), oldest first.
-    async fn receipts(&self) -> Vec<TraceReceiptEntry> {
-        self.0
-            .receipts
-            .iter()
-            .cloned()
-            .map(TraceReceiptEntry)
-            .collect()
+object! {
+    /// Units of an order line from one batch, with the batch's receipts,
+    /// purchase orders and suppliers.
+    #[Object]
+    impl OrderTraceEntry {
+        /// The order line's id.
+        order_line_id: ID = order_line.id,
+        /// The order line's number (1, 2, …).
+        line_no: i32 = order_line.line_no,
+        /// The product's SKU as ordered.
+        sku: &str = order_line.sku,
+        /// The batch code (empty when the product is not batch-tracked).
+        batch_code: &str,
+        /// The batch on record (null when not batch-tracked).
+        async fn batch(&self) -> Option<ProductBatch> {
+            self.0.batch.clone().map(ProductBatch)
+        }
+        /// Units of the line from this batch (packed, shipped or reserved).
+        quantity: i32,
+        /// The batch's first goods receipts (at most 10), oldest first.
+        async fn receipts(&self) -> Vec<TraceReceiptEntry> {
+            self.0
+                .receipts
+                .iter()
+                .cloned()
+                .map(TraceReceiptEntry)
+                .collect()
+        }
     }
 }
 

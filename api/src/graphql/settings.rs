@@ -1,7 +1,7 @@
 //! The business this deployment serves (one settings row).
 
+use super::kit::object;
 use super::kit::{ContextExt, Require, answer, patch, payload, record_object, respond};
-use super::money::Money;
 use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 use domain::kernel::Permission;
@@ -42,102 +42,62 @@ pub enum FollowUpKind {
 
 record_object! { pub struct BusinessSettings(pub business_settings::Model); }
 
-/// Legal identity and defaults of the business.
-#[Object]
-impl BusinessSettings {
-    /// Legal name, shown on tax invoices.
-    async fn legal_name(&self) -> &str {
-        &self.0.legal_name
-    }
-    /// ABN, 11 digits.
-    async fn abn(&self) -> Option<&str> {
-        self.0.abn.as_deref()
-    }
-    /// Whether the business is registered for GST.
-    async fn gst_registered(&self) -> bool {
-        self.0.gst_registered
-    }
-    /// The GST rounding rule invoices use.
-    async fn gst_rounding(&self) -> GstRounding {
-        self.0.gst_rounding.into()
-    }
-    /// When GST is attributed to a period (the GST summary follows it).
-    async fn gst_basis(&self) -> GstBasis {
-        self.0.gst_basis.into()
-    }
-    /// The one follow-up a delivered order gets.
-    async fn follow_up_kind(&self) -> FollowUpKind {
-        self.0.follow_up_kind.into()
-    }
-    /// Days after delivery the follow-up goes out.
-    async fn follow_up_after_days(&self) -> i32 {
-        self.0.follow_up_after_days
-    }
-    /// Days after delivery a delivered order is closed by the daily run.
-    async fn close_after_days(&self) -> i32 {
-        self.0.close_after_days
-    }
-    /// Days after closure a closed order is archived by the daily run.
-    async fn archive_after_days(&self) -> i32 {
-        self.0.archive_after_days
-    }
-    /// Business hours an overdue engagement stage waits before ADMIN is
-    /// told.
-    async fn escalation_grace_hours(&self) -> i32 {
-        self.0.escalation_grace_hours
-    }
-    /// A recorded engagement delay of this many business days or more
-    /// escalates to ADMIN at once.
-    async fn significant_delay_days(&self) -> i32 {
-        self.0.significant_delay_days
-    }
-    /// Days after delivery a change-of-mind return is accepted; 0 when the
-    /// business does not accept them (faulty goods are claims, always accepted).
-    async fn change_of_mind_return_days(&self) -> i32 {
-        self.0.change_of_mind_return_days
-    }
-    /// Business days the business gives itself to remedy a minor failure
-    /// before the customer may reject the goods.
-    async fn claim_remedy_business_days(&self) -> i32 {
-        self.0.claim_remedy_business_days
-    }
-    /// Sender of customer email.
-    async fn mail_from(&self) -> &str {
-        &self.0.mail_from
-    }
-    /// Base of links in customer email.
-    async fn public_base_url(&self) -> &str {
-        &self.0.public_base_url
-    }
-    /// IANA timezone of business rules (due dates, SLAs).
-    async fn timezone(&self) -> &str {
-        &self.0.timezone
-    }
-    /// What standard shipping charges, GST included.
-    async fn shipping_standard(&self) -> Money {
-        Money::from_cents(self.0.shipping_standard_cents)
-    }
-    /// What express shipping charges, GST included.
-    async fn shipping_express(&self) -> Money {
-        Money::from_cents(self.0.shipping_express_cents)
-    }
-    /// What overnight shipping charges, GST included.
-    async fn shipping_overnight(&self) -> Money {
-        Money::from_cents(self.0.shipping_overnight_cents)
-    }
-    /// Incremented by every change; send it back as `expectedVersion`.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-    /// When the settings last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// Set when the current or the next year has no public holidays at all:
-    /// deadlines there count holidays as business days until an ADMIN adds them.
-    async fn holiday_warning(&self, ctx: &Context<'_>) -> Option<String> {
-        let services = ctx.services();
-        services.calendar.holiday_warning(services.clock.now())
+object! {
+    /// Legal identity and defaults of the business.
+    #[Object]
+    impl BusinessSettings {
+        /// Legal name, shown on tax invoices.
+        legal_name: &str,
+        /// ABN, 11 digits.
+        abn: Option<&str>,
+        /// Whether the business is registered for GST.
+        gst_registered: bool,
+        /// The GST rounding rule invoices use.
+        gst_rounding: GstRounding,
+        /// When GST is attributed to a period (the GST summary follows it).
+        gst_basis: GstBasis,
+        /// The one follow-up a delivered order gets.
+        follow_up_kind: FollowUpKind,
+        /// Days after delivery the follow-up goes out.
+        follow_up_after_days: i32,
+        /// Days after delivery a delivered order is closed by the daily run.
+        close_after_days: i32,
+        /// Days after closure a closed order is archived by the daily run.
+        archive_after_days: i32,
+        /// Business hours an overdue engagement stage waits before ADMIN is
+        /// told.
+        escalation_grace_hours: i32,
+        /// A recorded engagement delay of this many business days or more
+        /// escalates to ADMIN at once.
+        significant_delay_days: i32,
+        /// Days after delivery a change-of-mind return is accepted; 0 when the
+        /// business does not accept them (faulty goods are claims, always accepted).
+        change_of_mind_return_days: i32,
+        /// Business days the business gives itself to remedy a minor failure
+        /// before the customer may reject the goods.
+        claim_remedy_business_days: i32,
+        /// Sender of customer email.
+        mail_from: &str,
+        /// Base of links in customer email.
+        public_base_url: &str,
+        /// IANA timezone of business rules (due dates, SLAs).
+        timezone: &str,
+        /// What standard shipping charges, GST included.
+        shipping_standard: Money = shipping_standard_cents,
+        /// What express shipping charges, GST included.
+        shipping_express: Money = shipping_express_cents,
+        /// What overnight shipping charges, GST included.
+        shipping_overnight: Money = shipping_overnight_cents,
+        /// Incremented by every change; send it back as `expectedVersion`.
+        version: i32,
+        /// When the settings last changed (UTC).
+        updated_at: DateTime<Utc>,
+        /// Set when the current or the next year has no public holidays at all:
+        /// deadlines there count holidays as business days until an ADMIN adds them.
+        async fn holiday_warning(&self, ctx: &Context<'_>) -> Option<String> {
+            let services = ctx.services();
+            services.calendar.holiday_warning(services.clock.now())
+        }
     }
 }
 

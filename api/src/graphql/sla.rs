@@ -5,6 +5,7 @@
 
 use super::date::Date;
 use super::errors::split_domain_error;
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, connection, input_id, optional_input_id, page_request, patch,
     payload, record_object, respond,
@@ -114,81 +115,51 @@ pub fn targets(
 
 record_object! { pub struct SlaPolicy(sla_policy::Model); }
 
-/// An SLA policy: the conditions that choose it, its targets, its clock,
-/// the statuses that pause it, its warning lead and who is told at breach.
-/// A ticket keeps the terms it was given; changes apply to tickets opened
-/// (or re-prioritised) afterwards.
-#[Object]
-impl SlaPolicy {
-    /// Its id.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// Its name, shown on tickets.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// Condition: only tickets of this priority (null: any).
-    async fn priority(&self) -> Option<TicketPriority> {
-        self.0.priority.map(Into::into)
-    }
-    /// Condition: only tickets of this category, compared without case (null: any).
-    async fn category(&self) -> Option<&str> {
-        self.0.category.as_deref()
-    }
-    /// Condition: only this customer's tickets (null: any).
-    async fn customer_id(&self) -> Option<ID> {
-        self.0.customer_id.map(|id| ID(id.to_string()))
-    }
-    /// Chosen when no policy's conditions match.
-    async fn is_default(&self) -> bool {
-        self.0.is_default
-    }
-    /// Policies are tried by rank, lowest first.
-    async fn rank(&self) -> i32 {
-        self.0.rank
-    }
-    /// Minutes (in its clock) to the first staff reply.
-    async fn first_response_minutes(&self) -> i32 {
-        self.0.first_response_minutes
-    }
-    /// Minutes (in its clock) from one staff reply to the next.
-    async fn next_update_minutes(&self) -> i32 {
-        self.0.next_update_minutes
-    }
-    /// Minutes (in its clock) to resolution.
-    async fn resolution_minutes(&self) -> i32 {
-        self.0.resolution_minutes
-    }
-    /// The clock it counts in.
-    async fn calendar(&self) -> SlaCalendar {
-        self.0.calendar.into()
-    }
-    /// The ticket statuses in which its clocks stop (waiting statuses only).
-    async fn pause_statuses(&self) -> async_graphql::Result<Vec<TicketStatus>> {
-        let statuses = sla::parse_pause_statuses(&self.0.pause_statuses)
-            .map_err(|e| async_graphql::Error::new(e.to_string()))?;
-        Ok(statuses.into_iter().map(Into::into).collect())
-    }
-    /// How many minutes (in its clock) before a breach the assignee is warned.
-    async fn warning_minutes(&self) -> i32 {
-        self.0.warning_minutes
-    }
-    /// The role told when a target is breached.
-    async fn escalate_role(&self) -> Role {
-        self.0.escalate_role.into()
-    }
-    /// Whether new tickets may get it.
-    async fn active(&self) -> bool {
-        self.0.active
-    }
-    /// Incremented by every change; send it back as `expectedVersion`.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-    /// When it last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+object! {
+    /// An SLA policy: the conditions that choose it, its targets, its clock,
+    /// the statuses that pause it, its warning lead and who is told at breach.
+    /// A ticket keeps the terms it was given; changes apply to tickets opened
+    /// (or re-prioritised) afterwards.
+    #[Object]
+    impl SlaPolicy {
+        /// Its id.
+        id: ID,
+        /// Its name, shown on tickets.
+        name: &str,
+        /// Condition: only tickets of this priority (null: any).
+        priority: Option<TicketPriority>,
+        /// Condition: only tickets of this category, compared without case (null: any).
+        category: Option<&str>,
+        /// Condition: only this customer's tickets (null: any).
+        customer_id: Option<ID>,
+        /// Chosen when no policy's conditions match.
+        is_default: bool,
+        /// Policies are tried by rank, lowest first.
+        rank: i32,
+        /// Minutes (in its clock) to the first staff reply.
+        first_response_minutes: i32,
+        /// Minutes (in its clock) from one staff reply to the next.
+        next_update_minutes: i32,
+        /// Minutes (in its clock) to resolution.
+        resolution_minutes: i32,
+        /// The clock it counts in.
+        calendar: SlaCalendar,
+        /// The ticket statuses in which its clocks stop (waiting statuses only).
+        async fn pause_statuses(&self) -> async_graphql::Result<Vec<TicketStatus>> {
+            let statuses = sla::parse_pause_statuses(&self.0.pause_statuses)
+                .map_err(|e| async_graphql::Error::new(e.to_string()))?;
+            Ok(statuses.into_iter().map(Into::into).collect())
+        }
+        /// How many minutes (in its clock) before a breach the assignee is warned.
+        warning_minutes: i32,
+        /// The role told when a target is breached.
+        escalate_role: Role,
+        /// Whether new tickets may get it.
+        active: bool,
+        /// Incremented by every change; send it back as `expectedVersion`.
+        version: i32,
+        /// When it last changed (UTC).
+        updated_at: DateTime<Utc>,
     }
 }
 

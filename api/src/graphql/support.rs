@@ -5,6 +5,7 @@
 //! `domain::support`.
 
 use super::customers::Customer;
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, optional_input_id,
     page_request, payload, record_object, record_updates, respond,
@@ -72,184 +73,139 @@ pub enum TicketEventKind {
 
 record_object! { pub struct Ticket(pub ticket::Model); }
 
-/// A support ticket: a customer's request with its thread, history and SLA.
-#[Object]
-impl Ticket {
-    /// Stable identifier.
-    pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// Gap-free number, e.g. `TKT-000001`.
-    async fn number(&self) -> &str {
-        &self.0.number
-    }
-    /// The customer (null for a customer the caller may not see).
-    async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
-        let id = self.0.customer_id;
-        if !Scope::of_ctx(&ctx.domain_ctx()?).permits(id) {
-            return Ok(None);
+object! {
+    /// A support ticket: a customer's request with its thread, history and SLA.
+    #[Object]
+    impl Ticket {
+        /// Stable identifier.
+        pub(crate) id: ID,
+        /// Gap-free number, e.g. `TKT-000001`.
+        number: &str,
+        /// The customer (null for a customer the caller may not see).
+        async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
+            let id = self.0.customer_id;
+            if !Scope::of_ctx(&ctx.domain_ctx()?).permits(id) {
+                return Ok(None);
+            }
+            Ok(load_one::<CustomerLoader, _>(ctx, id).await?.map(Customer))
         }
-        Ok(load_one::<CustomerLoader, _>(ctx, id).await?.map(Customer))
-    }
-    /// The customer's id.
-    async fn customer_id(&self) -> ID {
-        ID(self.0.customer_id.to_string())
-    }
-    /// One line saying what it is about.
-    async fn subject(&self) -> &str {
-        &self.0.subject
-    }
-    /// The request as the customer (or staff for them) described it.
-    async fn description(&self) -> &str {
-        &self.0.description
-    }
-    /// How urgent it is.
-    async fn priority(&self) -> TicketPriority {
-        self.0.priority.into()
-    }
-    /// What it is about (free text, e.g. "installation"); SLA policies may
-    /// be chosen by it.
-    async fn category(&self) -> &str {
-        &self.0.category
-    }
-    /// The order it is about, if any.
-    async fn order_id(&self) -> Option<ID> {
-        self.0.order_id.map(|id| ID(id.to_string()))
-    }
-    /// The engagement it is about, if any.
-    async fn engagement_id(&self) -> Option<ID> {
-        self.0.engagement_id.map(|id| ID(id.to_string()))
-    }
-    /// The staff login working on it, if assigned.
-    async fn assignee_id(&self) -> Option<ID> {
-        self.0.assignee_user_id.map(|id| ID(id.to_string()))
-    }
-    /// The assignee's email (staff callers only; null otherwise or when unassigned).
-    async fn assignee_email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        match self.0.assignee_user_id {
-            Some(id) => staff_email(ctx, id).await,
-            None => Ok(None),
+        /// The customer's id.
+        customer_id: ID,
+        /// One line saying what it is about.
+        subject: &str,
+        /// The request as the customer (or staff for them) described it.
+        description: &str,
+        /// How urgent it is.
+        priority: TicketPriority,
+        /// What it is about (free text, e.g. "installation"); SLA policies may
+        /// be chosen by it.
+        category: &str,
+        /// The order it is about, if any.
+        order_id: Option<ID>,
+        /// The engagement it is about, if any.
+        engagement_id: Option<ID>,
+        /// The staff login working on it, if assigned.
+        assignee_id: Option<ID> = assignee_user_id,
+        /// The assignee's email (staff callers only; null otherwise or when unassigned).
+        async fn assignee_email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+            match self.0.assignee_user_id {
+                Some(id) => staff_email(ctx, id).await,
+                None => Ok(None),
+            }
         }
-    }
-    /// Where it is.
-    async fn status(&self) -> TicketStatus {
-        self.0.status.into()
-    }
-    /// The name of the SLA policy it was given (chosen again when its
-    /// priority changes).
-    async fn sla_policy_name(&self) -> async_graphql::Result<String> {
-        Ok(support::terms_of(&self.0)
-            .map(|t| t.policy_name)
-            .unwrap_or_default())
-    }
-    /// The first staff reply (not an internal note), if any.
-    async fn first_response_at(&self) -> Option<DateTime<Utc>> {
-        self.0.first_response_at
-    }
-    /// When it was last resolved (cleared when it reopens).
-    async fn resolved_at(&self) -> Option<DateTime<Utc>> {
-        self.0.resolved_at
-    }
-    /// When it closed.
-    async fn closed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.closed_at
-    }
-    /// When it was opened.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// When it last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// Optimistic-locking version: pass it as `expectedVersion`.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-    /// Its thread, oldest first (at most 500 messages): replies, and for
-    /// staff also internal notes (customers never see them).
-    async fn messages(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TicketMessage>> {
-        let caller = ctx.domain_ctx()?;
-        let all = load_one::<TicketMessagesLoader, _>(ctx, self.0.id)
-            .await?
-            .unwrap_or_default();
-        Ok(all
-            .into_iter()
-            .filter(|m| support::may_read(&caller, m))
-            .map(TicketMessage)
-            .collect())
-    }
-    /// Its SLA targets (first response, next update, resolution) at the
-    /// app clock's now, derived from its history under the terms it was
-    /// given: due times, time left or how late, and whether each was met.
-    async fn sla_targets(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<super::sla::SlaTarget>> {
-        let history = load_one::<TicketHistoryLoader, _>(ctx, self.0.id)
-            .await?
-            .unwrap_or_default();
-        super::sla::targets(ctx, &self.0, &history)
-    }
-    /// Its history, oldest first: opening, responses, status and priority
-    /// changes (the SLA clocks are derived from it).
-    async fn history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TicketEvent>> {
-        Ok(load_one::<TicketHistoryLoader, _>(ctx, self.0.id)
-            .await?
-            .unwrap_or_default()
-            .into_iter()
-            .map(TicketEvent)
-            .collect())
+        /// Where it is.
+        status: TicketStatus,
+        /// The name of the SLA policy it was given (chosen again when its
+        /// priority changes).
+        async fn sla_policy_name(&self) -> async_graphql::Result<String> {
+            Ok(support::terms_of(&self.0)
+                .map(|t| t.policy_name)
+                .unwrap_or_default())
+        }
+        /// The first staff reply (not an internal note), if any.
+        first_response_at: Option<DateTime<Utc>>,
+        /// When it was last resolved (cleared when it reopens).
+        resolved_at: Option<DateTime<Utc>>,
+        /// When it closed.
+        closed_at: Option<DateTime<Utc>>,
+        /// When it was opened.
+        created_at: DateTime<Utc>,
+        /// When it last changed.
+        updated_at: DateTime<Utc>,
+        /// Optimistic-locking version: pass it as `expectedVersion`.
+        version: i32,
+        /// Its thread, oldest first (at most 500 messages): replies, and for
+        /// staff also internal notes (customers never see them).
+        async fn messages(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TicketMessage>> {
+            let caller = ctx.domain_ctx()?;
+            let all = load_one::<TicketMessagesLoader, _>(ctx, self.0.id)
+                .await?
+                .unwrap_or_default();
+            Ok(all
+                .into_iter()
+                .filter(|m| support::may_read(&caller, m))
+                .map(TicketMessage)
+                .collect())
+        }
+        /// Its SLA targets (first response, next update, resolution) at the
+        /// app clock's now, derived from its history under the terms it was
+        /// given: due times, time left or how late, and whether each was met.
+        async fn sla_targets(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Vec<super::sla::SlaTarget>> {
+            let history = load_one::<TicketHistoryLoader, _>(ctx, self.0.id)
+                .await?
+                .unwrap_or_default();
+            super::sla::targets(ctx, &self.0, &history)
+        }
+        /// Its history, oldest first: opening, responses, status and priority
+        /// changes (the SLA clocks are derived from it).
+        async fn history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TicketEvent>> {
+            Ok(load_one::<TicketHistoryLoader, _>(ctx, self.0.id)
+                .await?
+                .unwrap_or_default()
+                .into_iter()
+                .map(TicketEvent)
+                .collect())
+        }
     }
 }
 
 pub struct TicketMessage(pub ticket_message::Model);
 
-/// One message of a ticket's thread.
-#[Object]
-impl TicketMessage {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// Whether staff wrote it (else the customer).
-    async fn from_staff(&self) -> bool {
-        self.0.from_staff
-    }
-    /// An internal note: staff only, not a response.
-    async fn internal(&self) -> bool {
-        self.0.internal
-    }
-    /// The text.
-    async fn body(&self) -> &str {
-        &self.0.body
-    }
-    /// When it was written.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+object! {
+    /// One message of a ticket's thread.
+    #[Object]
+    impl TicketMessage {
+        /// Stable identifier.
+        id: ID,
+        /// Whether staff wrote it (else the customer).
+        #[allow(clippy::wrong_self_convention)] // a field's name, not a constructor
+        from_staff: bool,
+        /// An internal note: staff only, not a response.
+        internal: bool,
+        /// The text.
+        body: &str,
+        /// When it was written.
+        created_at: DateTime<Utc>,
     }
 }
 
 pub struct TicketEvent(pub ticket_event::Model);
 
-/// One step of a ticket's history.
-#[Object]
-impl TicketEvent {
-    /// What happened.
-    async fn kind(&self) -> TicketEventKind {
-        self.0.kind.into()
-    }
-    /// The status from this moment on.
-    async fn status(&self) -> TicketStatus {
-        self.0.status.into()
-    }
-    /// The priority from this moment on.
-    async fn priority(&self) -> TicketPriority {
-        self.0.priority.into()
-    }
-    /// When.
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+object! {
+    /// One step of a ticket's history.
+    #[Object]
+    impl TicketEvent {
+        /// What happened.
+        kind: TicketEventKind,
+        /// The status from this moment on.
+        status: TicketStatus,
+        /// The priority from this moment on.
+        priority: TicketPriority,
+        /// When.
+        at: DateTime<Utc>,
     }
 }
 

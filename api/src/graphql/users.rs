@@ -1,6 +1,7 @@
 //! Logins: `login`, `me`, and ADMIN's `createUser` / `disableUser`.
 
 use super::errors::{UserError, UserErrorCode, split_domain_error};
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, input_id, optional_input_id, payload, record_object, respond,
 };
@@ -36,33 +37,25 @@ pub enum Role {
 
 record_object! { pub struct User(pub app_user::Model); }
 
-/// A login.
-#[Object]
-impl User {
-    /// Stable identifier (the token's `sub`).
-    pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// Sign-in email.
-    async fn email(&self) -> &str {
-        &self.0.email
-    }
-    /// The login's role.
-    async fn role(&self) -> Role {
-        self.0.role.into()
-    }
-    /// Disabled logins cannot sign in and their tokens are refused.
-    async fn disabled(&self) -> bool {
-        self.0.disabled
-    }
-    /// Incremented by every change.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-    /// The customer a CUSTOMER login belongs to.
-    async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
-        let found = users::customer_party(&ctx.services().db, &self.0).await;
-        Ok(answer(ctx, found)?.map(Customer))
+object! {
+    /// A login.
+    #[Object]
+    impl User {
+        /// Stable identifier (the token's `sub`).
+        pub(crate) id: ID,
+        /// Sign-in email.
+        email: &str,
+        /// The login's role.
+        role: Role,
+        /// Disabled logins cannot sign in and their tokens are refused.
+        disabled: bool,
+        /// Incremented by every change.
+        version: i32,
+        /// The customer a CUSTOMER login belongs to.
+        async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
+            let found = users::customer_party(&ctx.services().db, &self.0).await;
+            Ok(answer(ctx, found)?.map(Customer))
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! delivery log with every attempt, replays and test events. Resolvers
 //! only translate; the rules are in `domain::webhooks`.
 
+use super::kit::object;
 use super::kit::{
     ContextExt, Require, answer, arg_id, connection, input_id, page_request, patch, payload,
     respond,
@@ -85,55 +86,37 @@ pub struct WebhookEventCatalogue {
 
 pub struct WebhookSubscription(pub Subscription);
 
-/// Where and what outbound webhooks are sent to an integrator.
-#[Object]
-impl WebhookSubscription {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.row.id.to_string())
-    }
-    /// The target URL deliveries are posted to.
-    async fn url(&self) -> &str {
-        &self.0.row.url
-    }
-    /// The event types it receives.
-    async fn event_types(&self) -> Vec<WebhookEventType> {
-        self.0.event_types.iter().map(|t| (*t).into()).collect()
-    }
-    /// The signing secret (`whsec_…`): shown in the answer to
-    /// `createWebhookSubscription` and `rotateWebhookSecret` only, null
-    /// everywhere else. Verify each delivery's `webhook-signature` with it.
-    async fn secret(&self) -> Option<&str> {
-        self.0.secret.as_deref()
-    }
-    /// Whether events are sent to it.
-    async fn active(&self) -> bool {
-        self.0.row.active
-    }
-    /// What it is for.
-    async fn description(&self) -> Option<&str> {
-        self.0.row.description.as_deref()
-    }
-    /// FAILED or DEAD deliveries in a row (a success resets it); at 5 the
-    /// subscription is disabled and ADMIN emailed.
-    async fn consecutive_failures(&self) -> i32 {
-        self.0.row.consecutive_failures
-    }
-    /// When it was disabled for failing (UTC); null while active.
-    async fn disabled_at(&self) -> Option<DateTime<Utc>> {
-        self.0.row.disabled_at
-    }
-    /// Why it was disabled.
-    async fn disabled_reason(&self) -> Option<&str> {
-        self.0.row.disabled_reason.as_deref()
-    }
-    /// Optimistic-locking version: pass it as `expectedVersion`.
-    async fn version(&self) -> i32 {
-        self.0.row.version
-    }
-    /// When it was created (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.row.created_at
+object! {
+    /// Where and what outbound webhooks are sent to an integrator.
+    #[Object]
+    impl WebhookSubscription {
+        /// Stable identifier.
+        id: ID = row.id,
+        /// The target URL deliveries are posted to.
+        url: &str = row.url,
+        /// The event types it receives.
+        async fn event_types(&self) -> Vec<WebhookEventType> {
+            self.0.event_types.iter().map(|t| (*t).into()).collect()
+        }
+        /// The signing secret (`whsec_…`): shown in the answer to
+        /// `createWebhookSubscription` and `rotateWebhookSecret` only, null
+        /// everywhere else. Verify each delivery's `webhook-signature` with it.
+        secret: Option<&str>,
+        /// Whether events are sent to it.
+        active: bool = row.active,
+        /// What it is for.
+        description: Option<&str> = row.description,
+        /// FAILED or DEAD deliveries in a row (a success resets it); at 5 the
+        /// subscription is disabled and ADMIN emailed.
+        consecutive_failures: i32 = row.consecutive_failures,
+        /// When it was disabled for failing (UTC); null while active.
+        disabled_at: Option<DateTime<Utc>> = row.disabled_at,
+        /// Why it was disabled.
+        disabled_reason: Option<&str> = row.disabled_reason,
+        /// Optimistic-locking version: pass it as `expectedVersion`.
+        version: i32 = row.version,
+        /// When it was created (UTC).
+        created_at: DateTime<Utc> = row.created_at,
     }
 }
 
@@ -175,62 +158,46 @@ impl From<webhook_attempt::Model> for WebhookAttempt {
 
 pub struct WebhookDelivery(pub webhook_delivery::Model);
 
-/// One event's delivery to one subscription, with its attempts.
-#[Object]
-impl WebhookDelivery {
-    /// Stable identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// The `webhook-id` header: the same on every attempt and replay, so a
-    /// receiver can drop duplicates.
-    async fn webhook_id(&self) -> &str {
-        &self.0.webhook_id
-    }
-    /// Id of the subscription.
-    async fn subscription_id(&self) -> ID {
-        ID(self.0.subscription_id.to_string())
-    }
-    /// The event type.
-    async fn event_type(&self) -> WebhookEventType {
-        self.0.event_type.into()
-    }
-    /// Id of the event (one delivery per event per subscription).
-    async fn event_id(&self) -> ID {
-        ID(self.0.event_id.to_string())
-    }
-    /// The exact body sent on every attempt (JSON).
-    async fn body(&self) -> &str {
-        &self.0.body
-    }
-    /// Where it is.
-    async fn status(&self) -> WebhookDeliveryStatus {
-        self.0.status.into()
-    }
-    /// Attempts since it was created or last replayed.
-    async fn attempts(&self) -> i32 {
-        self.0.attempts
-    }
-    /// When it is tried next, while PENDING (UTC).
-    async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
-        (self.0.status == entity::WebhookDeliveryStatus::Pending).then_some(self.0.next_attempt_at)
-    }
-    /// The last HTTP status answered.
-    async fn last_http_status(&self) -> Option<i32> {
-        self.0.last_http_status
-    }
-    /// When it succeeded, failed or died (UTC).
-    async fn completed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.completed_at
-    }
-    /// When it was created (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// Every attempt, first first (at most 8 per round of attempts).
-    async fn attempt_log(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<WebhookAttempt>> {
-        let found = deliveries::attempts_of(&ctx.services().db, self.0.id).await;
-        Ok(answer(ctx, found)?.into_iter().map(Into::into).collect())
+object! {
+    /// One event's delivery to one subscription, with its attempts.
+    #[Object]
+    impl WebhookDelivery {
+        /// Stable identifier.
+        id: ID,
+        /// The `webhook-id` header: the same on every attempt and replay, so a
+        /// receiver can drop duplicates.
+        webhook_id: &str,
+        /// Id of the subscription.
+        subscription_id: ID,
+        /// The event type.
+        event_type: WebhookEventType,
+        /// Id of the event (one delivery per event per subscription).
+        event_id: ID,
+        /// The exact body sent on every attempt (JSON).
+        body: &str,
+        /// Where it is.
+        status: WebhookDeliveryStatus,
+        /// Attempts since it was created or last replayed.
+        attempts: i32,
+        /// When it is tried next, while PENDING (UTC).
+        async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
+            let pending = self.0.status == entity::WebhookDeliveryStatus::Pending;
+            pending.then_some(self.0.next_attempt_at)
+        }
+        /// The last HTTP status answered.
+        last_http_status: Option<i32>,
+        /// When it succeeded, failed or died (UTC).
+        completed_at: Option<DateTime<Utc>>,
+        /// When it was created (UTC).
+        created_at: DateTime<Utc>,
+        /// Every attempt, first first (at most 8 per round of attempts).
+        async fn attempt_log(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Vec<WebhookAttempt>> {
+            let found = deliveries::attempts_of(&ctx.services().db, self.0.id).await;
+            Ok(answer(ctx, found)?.into_iter().map(Into::into).collect())
+        }
     }
 }
 
