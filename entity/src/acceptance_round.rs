@@ -1,22 +1,18 @@
 use crate::enums::AcceptanceOutcome;
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// One round of the customer's acceptance of a deliverable version (its
-/// DELIVERABLE_ACCEPTANCE approval); every round is kept.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "acceptance_round")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
-    pub deliverable_id: Uuid,
-    pub version_number: i32,
-    pub approval_id: Uuid,
-    pub outcome: AcceptanceOutcome,
-    /// The customer's feedback on a rejection (or a note on acceptance).
-    pub feedback: Option<String>,
-    pub requested_at: DateTimeUtc,
-    pub decided_at: Option<DateTimeUtc>,
+model! {
+    /// One round of the customer's acceptance of a deliverable version (its
+    /// DELIVERABLE_ACCEPTANCE approval); every round is kept.
+    #[sea_orm(table_name = "acceptance_round")]
+    pub struct Model {
+        pub deliverable_id: Uuid,
+        pub version_number: i32,
+        pub approval_id: Uuid,
+        pub outcome: AcceptanceOutcome,
+        /// The customer's feedback on a rejection (or a note on acceptance).
+        pub feedback: Option<String>,
+        pub requested_at: DateTimeUtc,
+        pub decided_at: Option<DateTimeUtc>,
+    }
 }
-
-no_relations!();

@@ -1,29 +1,22 @@
 use crate::enums::DeliverableStatus;
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// Something an engagement delivers, reviewed and accepted by version.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "deliverable")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
-    pub engagement_id: Uuid,
-    pub name: String,
-    pub acceptance_criteria: String,
-    pub status: DeliverableStatus,
-    /// The latest version submitted (0 before the first).
-    pub current_version: i32,
-    /// The version the customer accepted.
-    pub accepted_version: Option<i32>,
-    /// The pending (or last) DELIVERABLE_ACCEPTANCE approval.
-    pub approval_id: Option<Uuid>,
-    /// What the last failed review or rejection asked to change.
-    pub findings: Option<String>,
-    pub created_by: String,
-    pub version: i32,
-    pub created_at: DateTimeUtc,
-    pub updated_at: DateTimeUtc,
+versioned_model! {
+    /// Something an engagement delivers, reviewed and accepted by version.
+    #[sea_orm(table_name = "deliverable")]
+    pub struct Model {
+        pub engagement_id: Uuid,
+        pub name: String,
+        pub acceptance_criteria: String,
+        pub status: DeliverableStatus,
+        /// The latest version submitted (0 before the first).
+        pub current_version: i32,
+        /// The version the customer accepted.
+        pub accepted_version: Option<i32>,
+        /// The pending (or last) DELIVERABLE_ACCEPTANCE approval.
+        pub approval_id: Option<Uuid>,
+        /// What the last failed review or rejection asked to change.
+        pub findings: Option<String>,
+        pub created_by: String,
+    }
 }
-
-no_relations!();

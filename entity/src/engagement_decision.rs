@@ -1,23 +1,19 @@
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// An answer to a stage's decision point (every answer is kept; the latest
-/// of a round counts).
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "engagement_decision")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
-    pub engagement_id: Uuid,
-    pub stage_key: String,
-    pub round: i32,
-    pub decision_key: String,
-    pub answer: bool,
-    pub note: Option<String>,
-    /// The revised timeline's end, when the answer asked for one.
-    pub revised_end_date: Option<Date>,
-    pub decided_by: String,
-    pub decided_at: DateTimeUtc,
+model! {
+    /// An answer to a stage's decision point (every answer is kept; the latest
+    /// of a round counts).
+    #[sea_orm(table_name = "engagement_decision")]
+    pub struct Model {
+        pub engagement_id: Uuid,
+        pub stage_key: String,
+        pub round: i32,
+        pub decision_key: String,
+        pub answer: bool,
+        pub note: Option<String>,
+        /// The revised timeline's end, when the answer asked for one.
+        pub revised_end_date: Option<Date>,
+        pub decided_by: String,
+        pub decided_at: DateTimeUtc,
+    }
 }
-
-no_relations!();

@@ -12,6 +12,40 @@ macro_rules! no_relations {
     };
 }
 
+/// A table's model with what most tables share: the derives, a UUID primary
+/// key `id` first, the given columns, and no relations. Write the doc
+/// comment and `#[sea_orm(table_name = "...")]` above `pub struct Model`.
+macro_rules! model {
+    ($(#[$meta:meta])* pub struct Model { $($columns:tt)* }) => {
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
+        $(#[$meta])*
+        pub struct Model {
+            #[sea_orm(primary_key, auto_increment = false)]
+            pub id: Uuid,
+            $($columns)*
+        }
+
+        no_relations!();
+    };
+}
+
+/// [`model!`] for a table made by the migrations' `versioned_table`: its
+/// columns end with the optimistic-locking `version` and the
+/// `created_at`/`updated_at` stamps.
+macro_rules! versioned_model {
+    ($(#[$meta:meta])* pub struct Model { $($columns:tt)* }) => {
+        model! {
+            $(#[$meta])*
+            pub struct Model {
+                $($columns)*
+                pub version: i32,
+                pub created_at: DateTimeUtc,
+                pub updated_at: DateTimeUtc,
+            }
+        }
+    };
+}
+
 pub mod acceptance_round;
 pub mod adjustment_note;
 pub mod app_user;

@@ -1,32 +1,25 @@
 use crate::enums::BanKind;
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// A product's safety record: who supplied or imported it, where it was
-/// made, the mandatory standards that apply with the evidence of
-/// compliance (and the warning online listings must show), and any ban.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "product_safety")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
-    #[sea_orm(unique)]
-    pub product_id: Uuid,
-    /// The supplier or importer, when it is a party on file.
-    pub supplier_party_id: Option<Uuid>,
-    pub supplier_name: String,
-    /// 11 digits, checked by the ABN rule.
-    pub supplier_abn: Option<String>,
-    pub country_of_manufacture: Option<String>,
-    /// JSON: `[{"standard", "evidence", "warning"}]`.
-    pub mandatory_standards: String,
-    pub ban: BanKind,
-    pub ban_reason: Option<String>,
-    /// An interim ban's last day (Sydney date).
-    pub ban_ends_on: Option<Date>,
-    pub version: i32,
-    pub created_at: DateTimeUtc,
-    pub updated_at: DateTimeUtc,
+versioned_model! {
+    /// A product's safety record: who supplied or imported it, where it was
+    /// made, the mandatory standards that apply with the evidence of
+    /// compliance (and the warning online listings must show), and any ban.
+    #[sea_orm(table_name = "product_safety")]
+    pub struct Model {
+        #[sea_orm(unique)]
+        pub product_id: Uuid,
+        /// The supplier or importer, when it is a party on file.
+        pub supplier_party_id: Option<Uuid>,
+        pub supplier_name: String,
+        /// 11 digits, checked by the ABN rule.
+        pub supplier_abn: Option<String>,
+        pub country_of_manufacture: Option<String>,
+        /// JSON: `[{"standard", "evidence", "warning"}]`.
+        pub mandatory_standards: String,
+        pub ban: BanKind,
+        pub ban_reason: Option<String>,
+        /// An interim ban's last day (Sydney date).
+        pub ban_ends_on: Option<Date>,
+    }
 }
-
-no_relations!();

@@ -1,34 +1,27 @@
 use crate::enums::PurchaseOrderStatus;
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// An order to a supplier.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "purchase_order")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
-    /// Gap-free, e.g. `PO-000001`.
-    #[sea_orm(unique)]
-    pub number: String,
-    pub supplier_id: Uuid,
-    pub status: PurchaseOrderStatus,
-    pub expected_on: Option<Date>,
-    /// Its PURCHASE_ORDER approval, once sending was asked for.
-    pub approval_id: Option<Uuid>,
-    /// The backordered customer order it sources, if raised from one.
-    pub source_order_id: Option<Uuid>,
-    /// The replenishment task it answers, if raised from one.
-    pub source_task_id: Option<Uuid>,
-    pub status_reason: Option<String>,
-    pub sent_at: Option<DateTimeUtc>,
-    /// The supplier ships it straight to the customer at `ship_to`.
-    pub drop_ship: bool,
-    pub ship_to: Option<String>,
-    pub created_by: String,
-    pub version: i32,
-    pub created_at: DateTimeUtc,
-    pub updated_at: DateTimeUtc,
+versioned_model! {
+    /// An order to a supplier.
+    #[sea_orm(table_name = "purchase_order")]
+    pub struct Model {
+        /// Gap-free, e.g. `PO-000001`.
+        #[sea_orm(unique)]
+        pub number: String,
+        pub supplier_id: Uuid,
+        pub status: PurchaseOrderStatus,
+        pub expected_on: Option<Date>,
+        /// Its PURCHASE_ORDER approval, once sending was asked for.
+        pub approval_id: Option<Uuid>,
+        /// The backordered customer order it sources, if raised from one.
+        pub source_order_id: Option<Uuid>,
+        /// The replenishment task it answers, if raised from one.
+        pub source_task_id: Option<Uuid>,
+        pub status_reason: Option<String>,
+        pub sent_at: Option<DateTimeUtc>,
+        /// The supplier ships it straight to the customer at `ship_to`.
+        pub drop_ship: bool,
+        pub ship_to: Option<String>,
+        pub created_by: String,
+    }
 }
-
-no_relations!();

@@ -1,38 +1,31 @@
 use crate::enums::{ReturnReason, ReturnResolution, ReturnStatus};
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// A return (RMA) of order lines: why, what the customer asks for, staff's
-/// decision with the return instructions, the goods' receipt and
-/// inspection, and the refund or replacement that ends it.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "return_request")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
-    /// RMA-000001.
-    pub number: String,
-    pub order_id: Uuid,
-    pub customer_id: Option<Uuid>,
-    pub reason: ReturnReason,
-    pub details: String,
-    pub resolution: ReturnResolution,
-    pub status: ReturnStatus,
-    /// How to send the goods back (with the RMA number), set on approval.
-    pub instructions: Option<String>,
-    pub decision_reason: Option<String>,
-    pub decided_by: Option<String>,
-    pub decided_at: Option<DateTimeUtc>,
-    pub received_at: Option<DateTimeUtc>,
-    pub refund_id: Option<Uuid>,
-    pub approval_id: Option<Uuid>,
-    pub adjustment_note_id: Option<Uuid>,
-    pub replacement_order_id: Option<Uuid>,
-    pub completed_at: Option<DateTimeUtc>,
-    pub requested_by: String,
-    pub version: i32,
-    pub created_at: DateTimeUtc,
-    pub updated_at: DateTimeUtc,
+versioned_model! {
+    /// A return (RMA) of order lines: why, what the customer asks for, staff's
+    /// decision with the return instructions, the goods' receipt and
+    /// inspection, and the refund or replacement that ends it.
+    #[sea_orm(table_name = "return_request")]
+    pub struct Model {
+        /// RMA-000001.
+        pub number: String,
+        pub order_id: Uuid,
+        pub customer_id: Option<Uuid>,
+        pub reason: ReturnReason,
+        pub details: String,
+        pub resolution: ReturnResolution,
+        pub status: ReturnStatus,
+        /// How to send the goods back (with the RMA number), set on approval.
+        pub instructions: Option<String>,
+        pub decision_reason: Option<String>,
+        pub decided_by: Option<String>,
+        pub decided_at: Option<DateTimeUtc>,
+        pub received_at: Option<DateTimeUtc>,
+        pub refund_id: Option<Uuid>,
+        pub approval_id: Option<Uuid>,
+        pub adjustment_note_id: Option<Uuid>,
+        pub replacement_order_id: Option<Uuid>,
+        pub completed_at: Option<DateTimeUtc>,
+        pub requested_by: String,
+    }
 }
-
-no_relations!();

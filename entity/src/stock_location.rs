@@ -1,30 +1,23 @@
 use crate::enums::{LocationKind, Region};
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// A place stock is kept.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "stock_location")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
-    /// Upper-cased; unique.
-    #[sea_orm(unique)]
-    pub code: String,
-    pub name: String,
-    pub region: Region,
-    /// QUARANTINE stock is never available.
-    pub kind: LocationKind,
-    pub line1: Option<String>,
-    pub line2: Option<String>,
-    pub suburb: Option<String>,
-    pub state: Option<String>,
-    pub postcode: Option<String>,
-    /// ISO 3166 alpha-2.
-    pub country: String,
-    pub version: i32,
-    pub created_at: DateTimeUtc,
-    pub updated_at: DateTimeUtc,
+versioned_model! {
+    /// A place stock is kept.
+    #[sea_orm(table_name = "stock_location")]
+    pub struct Model {
+        /// Upper-cased; unique.
+        #[sea_orm(unique)]
+        pub code: String,
+        pub name: String,
+        pub region: Region,
+        /// QUARANTINE stock is never available.
+        pub kind: LocationKind,
+        pub line1: Option<String>,
+        pub line2: Option<String>,
+        pub suburb: Option<String>,
+        pub state: Option<String>,
+        pub postcode: Option<String>,
+        /// ISO 3166 alpha-2.
+        pub country: String,
+    }
 }
-
-no_relations!();

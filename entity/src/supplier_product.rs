@@ -1,19 +1,15 @@
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// A product a supplier supplies: its SKU there, its unit cost ex-GST and
-/// how long it takes to arrive.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "supplier_product")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
-    pub supplier_id: Uuid,
-    pub product_id: Uuid,
-    pub supplier_sku: String,
-    pub unit_cost_cents: i64,
-    pub lead_time_days: i32,
-    pub updated_at: DateTimeUtc,
+model! {
+    /// A product a supplier supplies: its SKU there, its unit cost ex-GST and
+    /// how long it takes to arrive.
+    #[sea_orm(table_name = "supplier_product")]
+    pub struct Model {
+        pub supplier_id: Uuid,
+        pub product_id: Uuid,
+        pub supplier_sku: String,
+        pub unit_cost_cents: i64,
+        pub lead_time_days: i32,
+        pub updated_at: DateTimeUtc,
+    }
 }
-
-no_relations!();

@@ -1,35 +1,28 @@
 use crate::enums::{TicketPriority, TicketStatus};
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// A support ticket.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "ticket")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
-    #[sea_orm(unique)]
-    pub number: String,
-    pub customer_id: Uuid,
-    pub subject: String,
-    pub description: String,
-    pub priority: TicketPriority,
-    pub category: String,
-    pub order_id: Option<Uuid>,
-    pub engagement_id: Option<Uuid>,
-    pub assignee_user_id: Option<Uuid>,
-    pub status: TicketStatus,
-    /// The policy it was given.
-    pub sla_policy_id: Uuid,
-    /// JSON: that policy's terms as given (later edits do not change them).
-    pub sla_terms: String,
-    pub first_response_at: Option<DateTimeUtc>,
-    pub resolved_at: Option<DateTimeUtc>,
-    pub closed_at: Option<DateTimeUtc>,
-    pub created_by: String,
-    pub version: i32,
-    pub created_at: DateTimeUtc,
-    pub updated_at: DateTimeUtc,
+versioned_model! {
+    /// A support ticket.
+    #[sea_orm(table_name = "ticket")]
+    pub struct Model {
+        #[sea_orm(unique)]
+        pub number: String,
+        pub customer_id: Uuid,
+        pub subject: String,
+        pub description: String,
+        pub priority: TicketPriority,
+        pub category: String,
+        pub order_id: Option<Uuid>,
+        pub engagement_id: Option<Uuid>,
+        pub assignee_user_id: Option<Uuid>,
+        pub status: TicketStatus,
+        /// The policy it was given.
+        pub sla_policy_id: Uuid,
+        /// JSON: that policy's terms as given (later edits do not change them).
+        pub sla_terms: String,
+        pub first_response_at: Option<DateTimeUtc>,
+        pub resolved_at: Option<DateTimeUtc>,
+        pub closed_at: Option<DateTimeUtc>,
+        pub created_by: String,
+    }
 }
-
-no_relations!();
