@@ -50,30 +50,12 @@ const OUTAGE: Duration = Duration::from_secs(12);
 /// A load client's pause after an error, as a real client backs off.
 const CLIENT_BACKOFF: Duration = Duration::from_millis(200);
 
-const CREATE_CUSTOMER: Op = Op {
-    field: "createCustomer",
-    document: "mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id } userErrors { code } } }",
-};
-const PLACE_ORDER: Op = Op {
-    field: "placeOrder",
-    document: "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id number } userErrors { code } } }",
-};
-const REQUEST_RESERVATION: Op = Op {
-    field: "requestReservation",
-    document: "mutation($id: ID!) { requestReservation(input: { orderId: $id }) { approval { id status } userErrors { code } } }",
-};
-const CREATE_PRODUCT: Op = Op {
-    field: "createProduct",
-    document: "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } userErrors { code } } }",
-};
-const CREATE_LOCATION: Op = Op {
-    field: "createStockLocation",
-    document: "mutation($input: CreateStockLocationInput!) { createStockLocation(input: $input) { stockLocation { id } userErrors { code } } }",
-};
-const ADJUST_STOCK: Op = Op {
-    field: "adjustStock",
-    document: "mutation($input: AdjustStockInput!) { adjustStock(input: $input) { stockLevel { onHand } userErrors { code } } }",
-};
+tests::op_const!(CREATE_CUSTOMER = "createCustomer": "mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id } userErrors { code } } }");
+tests::op_const!(PLACE_ORDER = "placeOrder": "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id number } userErrors { code } } }");
+tests::op_const!(REQUEST_RESERVATION = "requestReservation": "mutation($id: ID!) { requestReservation(input: { orderId: $id }) { approval { id status } userErrors { code } } }");
+tests::op_const!(CREATE_PRODUCT = "createProduct": "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } userErrors { code } } }");
+tests::op_const!(CREATE_LOCATION = "createStockLocation": "mutation($input: CreateStockLocationInput!) { createStockLocation(input: $input) { stockLocation { id } userErrors { code } } }");
+tests::op_const!(ADJUST_STOCK = "adjustStock": "mutation($input: AdjustStockInput!) { adjustStock(input: $input) { stockLevel { onHand } userErrors { code } } }");
 
 /// Block this runtime thread on a slow synchronous step (starting a server,
 /// a process) while the load keeps running on the others.

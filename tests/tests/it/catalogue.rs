@@ -4,32 +4,14 @@
 
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
-use tests::{Op, Role, TestApp, error_code, input_error, nodes, user_errors, with_fields};
+use tests::{Role, TestApp, error_code, input_error, nodes, user_errors, with_fields};
 
-const CREATE_LOCATION: Op = Op {
-    field: "createStockLocation",
-    document: "mutation($input: CreateStockLocationInput!) { createStockLocation(input: $input) { stockLocation { id code region kind } userErrors { field code message } } }",
-};
-const CREATE_PRODUCT: Op = Op {
-    field: "createProduct",
-    document: "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id sku name kind taxCode price { amount currency } pricesIncludeGst weightGrams batchTracked active version } userErrors { field code message } } }",
-};
-const UPDATE_PRODUCT: Op = Op {
-    field: "updateProduct",
-    document: "mutation($input: UpdateProductInput!) { updateProduct(input: $input) { product { id name price { amount } version } userErrors { field code message } } }",
-};
-const ADJUST_STOCK: Op = Op {
-    field: "adjustStock",
-    document: "mutation($input: AdjustStockInput!) { adjustStock(input: $input) { stockLevel { location { code } batchCode onHand reserved available } userErrors { field code message } } }",
-};
-const PRODUCT_STOCK: Op = Op {
-    field: "product",
-    document: "query($id: ID!) { product(id: $id) { sku stock { location { code } batchCode expiresOn onHand reserved available } } }",
-};
-const PRODUCTS: Op = Op {
-    field: "products",
-    document: "query($filter: ProductFilter) { products(filter: $filter, first: 50) { edges { node { sku name } } } }",
-};
+tests::op_const!(CREATE_LOCATION = "createStockLocation": "mutation($input: CreateStockLocationInput!) { createStockLocation(input: $input) { stockLocation { id code region kind } userErrors { field code message } } }");
+tests::op_const!(CREATE_PRODUCT = "createProduct": "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id sku name kind taxCode price { amount currency } pricesIncludeGst weightGrams batchTracked active version } userErrors { field code message } } }");
+tests::op_const!(UPDATE_PRODUCT = "updateProduct": "mutation($input: UpdateProductInput!) { updateProduct(input: $input) { product { id name price { amount } version } userErrors { field code message } } }");
+tests::op_const!(ADJUST_STOCK = "adjustStock": "mutation($input: AdjustStockInput!) { adjustStock(input: $input) { stockLevel { location { code } batchCode onHand reserved available } userErrors { field code message } } }");
+tests::op_const!(PRODUCT_STOCK = "product": "query($id: ID!) { product(id: $id) { sku stock { location { code } batchCode expiresOn onHand reserved available } } }");
+tests::op_const!(PRODUCTS = "products": "query($filter: ProductFilter) { products(filter: $filter, first: 50) { edges { node { sku name } } } }");
 
 async fn location(app: &TestApp, code: &str, kind: &str) -> String {
     let created = app

@@ -34,10 +34,7 @@ const CLAIM: Op = Op {
         " } }"
     ),
 };
-const CLAIMS: Op = Op {
-    field: "claims",
-    document: "query($filter: ClaimFilter) { claims(filter: $filter, first: 100) { edges { node { id number } } } }",
-};
+tests::op_const!(CLAIMS = "claims": "query($filter: ClaimFilter) { claims(filter: $filter, first: 100) { edges { node { id number } } } }");
 
 const REMEDIES: [&str; 8] = [
     "REFUND",
@@ -416,10 +413,7 @@ async fn a_minor_failure_left_past_its_reasonable_time_lets_the_customer_reject(
     );
 }
 
-const REFUND_OF: Op = Op {
-    field: "refund",
-    document: "query($id: ID!) { refund(id: $id) { status approval { id status } adjustmentNote { id } } }",
-};
+tests::op_const!(REFUND_OF = "refund": "query($id: ID!) { refund(id: $id) { status approval { id status } adjustmentNote { id } } }");
 
 #[tokio::test]
 async fn a_refund_remedy_issues_its_adjustment_note_only_after_its_approval() {

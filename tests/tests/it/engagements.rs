@@ -16,7 +16,7 @@ use tests::engagements::{
     request_acceptance, stage_entry, stage_key, start, submit_version, team,
 };
 use tests::shop::op;
-use tests::{Op, Role, TestApp, input_error, nodes, path_error, user_errors, wait_for};
+use tests::{Role, TestApp, input_error, nodes, path_error, user_errors, wait_for};
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
@@ -288,10 +288,7 @@ async fn a_service_delivery_engagement_walks_from_kickoff_to_closure_through_a_f
     }
 }
 
-const TEMPLATES: Op = Op {
-    field: "processTemplates",
-    document: "query { processTemplates(first: 50) { edges { node { id key version status stages { key outputs { key } } } } } }",
-};
+tests::op_const!(TEMPLATES = "processTemplates": "query { processTemplates(first: 50) { edges { node { id key version status stages { key outputs { key } } } } } }");
 
 #[tokio::test]
 async fn a_running_engagement_keeps_its_template_version_after_a_new_one_is_published() {

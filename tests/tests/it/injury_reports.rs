@@ -9,29 +9,17 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 use std::time::Duration;
 use tests::shop::{op, place, product, warehouse};
-use tests::{Op, Role, TestApp, input_error, nodes, ops, user_errors, wait_for, wait_for_value};
+use tests::{Role, TestApp, input_error, nodes, ops, user_errors, wait_for, wait_for_value};
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
-const REPORT: Op = Op {
-    field: "reportInjury",
-    document: "mutation($input: ReportInjuryInput!) { reportInjury(input: $input) { injuryReport { id number dueOn status version overdue } userErrors { field code message } } }",
-};
+tests::op_const!(REPORT = "reportInjury": "mutation($input: ReportInjuryInput!) { reportInjury(input: $input) { injuryReport { id number dueOn status version overdue } userErrors { field code message } } }");
 
-const SUBMIT: Op = Op {
-    field: "recordInjuryReportSubmission",
-    document: "mutation($input: RecordInjuryReportSubmissionInput!) { recordInjuryReportSubmission(input: $input) { injuryReport { id status acccReference version } userErrors { field code message } } }",
-};
+tests::op_const!(SUBMIT = "recordInjuryReportSubmission": "mutation($input: RecordInjuryReportSubmissionInput!) { recordInjuryReportSubmission(input: $input) { injuryReport { id status acccReference version } userErrors { field code message } } }");
 
-const DASHBOARD: Op = Op {
-    field: "complianceDashboard",
-    document: "query($kind: ComplianceItemKind) { complianceDashboard(kind: $kind) { items { kind id number product { id name } dueOn overdue businessDaysLeft } counts { dueToday overdue upcoming } truncated } }",
-};
+tests::op_const!(DASHBOARD = "complianceDashboard": "query($kind: ComplianceItemKind) { complianceDashboard(kind: $kind) { items { kind id number product { id name } dueOn overdue businessDaysLeft } counts { dueToday overdue upcoming } truncated } }");
 
-const REPORTS: Op = Op {
-    field: "injuryReports",
-    document: "query($filter: InjuryReportFilter) { injuryReports(filter: $filter, first: 10) { edges { node { id number dueOn status overdue severity awareOn product { id } batch { id } auditTrail(first: 5) { edges { node { action actorRole } } } } } } }",
-};
+tests::op_const!(REPORTS = "injuryReports": "query($filter: InjuryReportFilter) { injuryReports(filter: $filter, first: 10) { edges { node { id number dueOn status overdue severity awareOn product { id } batch { id } auditTrail(first: 5) { edges { node { action actorRole } } } } } } }");
 
 /// 10:00 Sydney on a date.
 fn sydney(date: &str) -> DateTime<Utc> {

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 use tests::shop::{op, place, product, reserve, warehouse};
 use tests::{
-    Op, Role, TestApp, error_code, input_error, input_path_error, nodes, user_errors, wait_for,
+    Role, TestApp, error_code, input_error, input_path_error, nodes, user_errors, wait_for,
 };
 
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -512,10 +512,7 @@ async fn a_seller_not_registered_for_gst_issues_an_invoice_without_gst() {
     assert_eq!(invoice["seller"]["gstRegistered"], false);
 }
 
-const ISSUE_NOTE: Op = Op {
-    field: "issueAdjustmentNote",
-    document: "mutation($input: IssueAdjustmentNoteInput!) { issueAdjustmentNote(input: $input) { adjustmentNote { id number title reason invoiceNumber total { amount } gst { amount } lines { net { amount } gst { amount } taxCode } } userErrors { field code message } } }",
-};
+tests::op_const!(ISSUE_NOTE = "issueAdjustmentNote": "mutation($input: IssueAdjustmentNoteInput!) { issueAdjustmentNote(input: $input) { adjustmentNote { id number title reason invoiceNumber total { amount } gst { amount } lines { net { amount } gst { amount } taxCode } } userErrors { field code message } } }");
 
 /// The invoice's figures and its notes.
 async fn invoice_with_notes(app: &TestApp, invoice: &str) -> Value {

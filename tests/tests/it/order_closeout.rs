@@ -11,28 +11,13 @@ use tests::courier::FakeCourier;
 use tests::fulfil::*;
 use tests::purchasing::*;
 use tests::shop::{op, place, reserve, warehouse};
-use tests::{Op, Role, TestApp, input_error, nodes, user_errors, wait_for};
+use tests::{Role, TestApp, input_error, nodes, user_errors, wait_for};
 
-const ORDER_CLOSEOUT: Op = Op {
-    field: "order",
-    document: "query($id: ID!) { order(id: $id) { status lateRisk estimatedDelivery deliveredAt closedAt proofOfDelivery { signerName evidenceReference shipmentId } shipments { id number fromSupplier trackingNumber status items { quantity batchCode } } } }",
-};
-const PROOF: Op = Op {
-    field: "recordProofOfDelivery",
-    document: "mutation($input: RecordProofOfDeliveryInput!) { recordProofOfDelivery(input: $input) { proofOfDelivery { signerName signedAt evidenceReference } userErrors { field code message } } }",
-};
-const ASSETS: Op = Op {
-    field: "customerAssets",
-    document: "query($id: ID!) { customerAssets(customerId: $id) { edges { node { id serial quantity deliveredOn warrantyStartsOn warrantyEndsOn product { sku } } } } }",
-};
-const SOURCE_DROP_SHIP: Op = Op {
-    field: "sourceDropShip",
-    document: "mutation($input: SourceDropShipInput!) { sourceDropShip(input: $input) { purchaseOrder { id number status dropShip shipTo lines { quantity } } userErrors { field code message } } }",
-};
-const DISPATCH: Op = Op {
-    field: "recordDropShipDispatch",
-    document: "mutation($input: RecordDropShipDispatchInput!) { recordDropShipDispatch(input: $input) { shipment { id stage fromSupplier trackingNumber order { status } } userErrors { field code message } } }",
-};
+tests::op_const!(ORDER_CLOSEOUT = "order": "query($id: ID!) { order(id: $id) { status lateRisk estimatedDelivery deliveredAt closedAt proofOfDelivery { signerName evidenceReference shipmentId } shipments { id number fromSupplier trackingNumber status items { quantity batchCode } } } }");
+tests::op_const!(PROOF = "recordProofOfDelivery": "mutation($input: RecordProofOfDeliveryInput!) { recordProofOfDelivery(input: $input) { proofOfDelivery { signerName signedAt evidenceReference } userErrors { field code message } } }");
+tests::op_const!(ASSETS = "customerAssets": "query($id: ID!) { customerAssets(customerId: $id) { edges { node { id serial quantity deliveredOn warrantyStartsOn warrantyEndsOn product { sku } } } } }");
+tests::op_const!(SOURCE_DROP_SHIP = "sourceDropShip": "mutation($input: SourceDropShipInput!) { sourceDropShip(input: $input) { purchaseOrder { id number status dropShip shipTo lines { quantity } } userErrors { field code message } } }");
+tests::op_const!(DISPATCH = "recordDropShipDispatch": "mutation($input: RecordDropShipDispatchInput!) { recordDropShipDispatch(input: $input) { shipment { id stage fromSupplier trackingNumber order { status } } userErrors { field code message } } }");
 
 async fn closeout_of(app: &TestApp, order: &str) -> Value {
     app.admin()

@@ -13,24 +13,12 @@ use serde_json::{Value, json};
 use tests::fulfil::*;
 use tests::purchasing::wait_for_sent_email;
 use tests::shop::{service, warehouse};
-use tests::{Op, Role, TestApp, nodes, user_errors};
+use tests::{Role, TestApp, nodes, user_errors};
 
-const ORDER_SERVICES: Op = Op {
-    field: "order",
-    document: "query($id: ID!) { order(id: $id) { id number status deliveredAt timeline { action } serviceTicket { id number status category subject description priority orderId customerId version } } }",
-};
-const CHANGE_STATUS: Op = Op {
-    field: "changeTicketStatus",
-    document: "mutation($input: ChangeTicketStatusInput!) { changeTicketStatus(input: $input) { ticket { id status version } userErrors { field code message } } }",
-};
-const REPLY: Op = Op {
-    field: "replyToTicket",
-    document: "mutation($input: ReplyToTicketInput!) { replyToTicket(input: $input) { ticket { id status version } userErrors { field code message } } }",
-};
-const ASSETS: Op = Op {
-    field: "customerAssets",
-    document: "query($id: ID!) { customerAssets(customerId: $id) { edges { node { product { sku } quantity } } } }",
-};
+tests::op_const!(ORDER_SERVICES = "order": "query($id: ID!) { order(id: $id) { id number status deliveredAt timeline { action } serviceTicket { id number status category subject description priority orderId customerId version } } }");
+tests::op_const!(CHANGE_STATUS = "changeTicketStatus": "mutation($input: ChangeTicketStatusInput!) { changeTicketStatus(input: $input) { ticket { id status version } userErrors { field code message } } }");
+tests::op_const!(REPLY = "replyToTicket": "mutation($input: ReplyToTicketInput!) { replyToTicket(input: $input) { ticket { id status version } userErrors { field code message } } }");
+tests::op_const!(ASSETS = "customerAssets": "query($id: ID!) { customerAssets(customerId: $id) { edges { node { product { sku } quantity } } } }");
 
 async fn services_of(app: &TestApp, order: &str) -> Value {
     app.admin()

@@ -11,43 +11,16 @@ use tests::{Op, Role, TestApp, error_code, input_error, nodes, user_errors, wait
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
-const PLACE_ORDER: Op = Op {
-    field: "placeOrder",
-    document: "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id number status total { amount } shippingCharge { amount } contactName lines { lineNo sku quantity reservedQuantity unitPrice { amount } } nextActions { action role } } userErrors { field code message } } }",
-};
-const REQUEST_RESERVATION: Op = Op {
-    field: "requestReservation",
-    document: "mutation($id: ID!) { requestReservation(input: { orderId: $id }) { approval { id status amount { amount } stepsRequired } userErrors { field code message } } }",
-};
-const CANCEL_ORDER: Op = Op {
-    field: "cancelOrder",
-    document: "mutation($id: ID!) { cancelOrder(input: { id: $id, reason: \"Customer changed plans\" }) { order { id status statusReason } userErrors { field code message } } }",
-};
-const ORDER: Op = Op {
-    field: "order",
-    document: "query($id: ID!) { order(id: $id) { number status statusReason reservedUntil lines { quantity reservedQuantity } allocations { locationCode quantity } allocationProposal { lineNo picks { locationCode quantity } backordered } nextActions { action role } timeline { action actorId } } }",
-};
-/// What a customer may read of an order.
-const MY_ORDER: Op = Op {
-    field: "order",
-    document: "query($id: ID!) { order(id: $id) { number status lines { quantity reservedQuantity } nextActions { action role } } }",
-};
-const CREATE_LOCATION: Op = Op {
-    field: "createStockLocation",
-    document: "mutation($input: CreateStockLocationInput!) { createStockLocation(input: $input) { stockLocation { id } userErrors { field code } } }",
-};
-const CREATE_PRODUCT: Op = Op {
-    field: "createProduct",
-    document: "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } userErrors { field code } } }",
-};
-const ADJUST_STOCK: Op = Op {
-    field: "adjustStock",
-    document: "mutation($input: AdjustStockInput!) { adjustStock(input: $input) { stockLevel { onHand reserved available } userErrors { field code } } }",
-};
-const STOCK: Op = Op {
-    field: "product",
-    document: "query($id: ID!) { product(id: $id) { stock { onHand reserved available } } }",
-};
+tests::op_const!(PLACE_ORDER = "placeOrder": "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id number status total { amount } shippingCharge { amount } contactName lines { lineNo sku quantity reservedQuantity unitPrice { amount } } nextActions { action role } } userErrors { field code message } } }");
+tests::op_const!(REQUEST_RESERVATION = "requestReservation": "mutation($id: ID!) { requestReservation(input: { orderId: $id }) { approval { id status amount { amount } stepsRequired } userErrors { field code message } } }");
+tests::op_const!(CANCEL_ORDER = "cancelOrder": "mutation($id: ID!) { cancelOrder(input: { id: $id, reason: \"Customer changed plans\" }) { order { id status statusReason } userErrors { field code message } } }");
+tests::op_const!(ORDER = "order": "query($id: ID!) { order(id: $id) { number status statusReason reservedUntil lines { quantity reservedQuantity } allocations { locationCode quantity } allocationProposal { lineNo picks { locationCode quantity } backordered } nextActions { action role } timeline { action actorId } } }");
+// What a customer may read of an order.
+tests::op_const!(MY_ORDER = "order": "query($id: ID!) { order(id: $id) { number status lines { quantity reservedQuantity } nextActions { action role } } }");
+tests::op_const!(CREATE_LOCATION = "createStockLocation": "mutation($input: CreateStockLocationInput!) { createStockLocation(input: $input) { stockLocation { id } userErrors { field code } } }");
+tests::op_const!(CREATE_PRODUCT = "createProduct": "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } userErrors { field code } } }");
+tests::op_const!(ADJUST_STOCK = "adjustStock": "mutation($input: AdjustStockInput!) { adjustStock(input: $input) { stockLevel { onHand reserved available } userErrors { field code } } }");
+tests::op_const!(STOCK = "product": "query($id: ID!) { product(id: $id) { stock { onHand reserved available } } }");
 
 /// A Sydney warehouse and one product with `units` on hand there.
 struct Shop {

@@ -7,22 +7,13 @@ use domain::payments::provider::test_cards;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tests::shop::{op, place, product, reserve, warehouse};
-use tests::{Op, Role, TestApp, input_error, user_errors, wait_for};
+use tests::{Role, TestApp, input_error, user_errors, wait_for};
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
-const CAPTURE: Op = Op {
-    field: "capturePayment",
-    document: "mutation($input: CapturePaymentInput!) { capturePayment(input: $input) { payment { id status amount { amount } cardLast4 failureReason approval { id status } } userErrors { field code message } } }",
-};
-const PAYMENT: Op = Op {
-    field: "payment",
-    document: "query($id: ID!) { payment(id: $id) { id status failureReason providerReference order { status statusReason } } }",
-};
-const ORDER: Op = Op {
-    field: "order",
-    document: "query($id: ID!) { order(id: $id) { status statusReason nextActions { action role } } }",
-};
+tests::op_const!(CAPTURE = "capturePayment": "mutation($input: CapturePaymentInput!) { capturePayment(input: $input) { payment { id status amount { amount } cardLast4 failureReason approval { id status } } userErrors { field code message } } }");
+tests::op_const!(PAYMENT = "payment": "query($id: ID!) { payment(id: $id) { id status failureReason providerReference order { status statusReason } } }");
+tests::op_const!(ORDER = "order": "query($id: ID!) { order(id: $id) { status statusReason nextActions { action role } } }");
 
 /// An invoiced order of `price` for a new customer: (customer, order).
 async fn invoiced(app: &TestApp, sku: &str, price: &str) -> (String, String) {
@@ -320,14 +311,8 @@ async fn bad_captures_are_refused_and_write_nothing() {
     assert_eq!(user_errors(&foreign), [input_error("orderId", "NOT_FOUND")]);
 }
 
-const REFUND: Op = Op {
-    field: "refundPayment",
-    document: "mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { refund { id status amount { amount } approval { id status } adjustmentNote { id } } userErrors { field code message } } }",
-};
-const REFUND_NOW: Op = Op {
-    field: "refund",
-    document: "query($id: ID!) { refund(id: $id) { status failureReason providerReference adjustmentNote { number total { amount } gst { amount } reason issuedOn } } }",
-};
+tests::op_const!(REFUND = "refundPayment": "mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { refund { id status amount { amount } approval { id status } adjustmentNote { id } } userErrors { field code message } } }");
+tests::op_const!(REFUND_NOW = "refund": "query($id: ID!) { refund(id: $id) { status failureReason providerReference adjustmentNote { number total { amount } gst { amount } reason issuedOn } } }");
 
 /// A paid card payment of an order of `price` (under $200 with delivery:
 /// captured without a person): the payment's id.

@@ -10,25 +10,13 @@ use serde_json::{Value, json};
 use tests::fulfil::order_of;
 use tests::purchasing::*;
 use tests::shop::warehouse;
-use tests::{Op, Role, TestApp, error_code, input_error, path_error, user_errors};
+use tests::{Role, TestApp, error_code, input_error, path_error, user_errors};
 use uuid::Uuid;
 
-const RELEASE: Op = Op {
-    field: "releaseQuarantinedStock",
-    document: "mutation($input: ReleaseQuarantinedStockInput!) { releaseQuarantinedStock(input: $input) { stockLevel { id onHand reserved available batchCode expiresOn location { id kind } product { id } } userErrors { field code message } } }",
-};
-const RETURN: Op = Op {
-    field: "returnToSupplier",
-    document: "mutation($input: ReturnToSupplierInput!) { returnToSupplier(input: $input) { stockLevel { id onHand available location { id kind } } userErrors { field code message } } }",
-};
-const CLOSE: Op = Op {
-    field: "closePurchaseOrder",
-    document: "mutation($input: ClosePurchaseOrderInput!) { closePurchaseOrder(input: $input) { purchaseOrder { id status statusReason } userErrors { field code message } } }",
-};
-const STOCK: Op = Op {
-    field: "product",
-    document: "query($id: ID!) { product(id: $id) { stock { id onHand reserved available batchCode expiresOn location { id kind } } } }",
-};
+tests::op_const!(RELEASE = "releaseQuarantinedStock": "mutation($input: ReleaseQuarantinedStockInput!) { releaseQuarantinedStock(input: $input) { stockLevel { id onHand reserved available batchCode expiresOn location { id kind } product { id } } userErrors { field code message } } }");
+tests::op_const!(RETURN = "returnToSupplier": "mutation($input: ReturnToSupplierInput!) { returnToSupplier(input: $input) { stockLevel { id onHand available location { id kind } } userErrors { field code message } } }");
+tests::op_const!(CLOSE = "closePurchaseOrder": "mutation($input: ClosePurchaseOrderInput!) { closePurchaseOrder(input: $input) { purchaseOrder { id status statusReason } userErrors { field code message } } }");
+tests::op_const!(STOCK = "product": "query($id: ID!) { product(id: $id) { stock { id onHand reserved available batchCode expiresOn location { id kind } } } }");
 
 /// A product's stock levels.
 async fn stock_of(app: &TestApp, product: &str) -> Vec<Value> {

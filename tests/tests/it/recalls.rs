@@ -14,30 +14,15 @@ use tests::shop::{op, place, warehouse};
 use tests::{Op, Role, TestApp, eml_files, wait_for};
 use uuid::Uuid;
 
-const START: Op = Op {
-    field: "startRecall",
-    document: "mutation($input: StartRecallInput!) { startRecall(input: $input) { recall { id number version status startedOn acccDueOn batches { id batchCode } } userErrors { field code message } } }",
-};
+tests::op_const!(START = "startRecall": "mutation($input: StartRecallInput!) { startRecall(input: $input) { recall { id number version status startedOn acccDueOn batches { id batchCode } } userErrors { field code message } } }");
 
-const RECALL: Op = Op {
-    field: "recall",
-    document: "query($id: ID!) { recall(id: $id) { number version acccSubmittedAt acccReference progress { affectedCustomers pending notified responded remedied unreachable } notices(first: 50) { edges { node { id customerId email status units } } } } }",
-};
+tests::op_const!(RECALL = "recall": "query($id: ID!) { recall(id: $id) { number version acccSubmittedAt acccReference progress { affectedCustomers pending notified responded remedied unreachable } notices(first: 50) { edges { node { id customerId email status units } } } } }");
 
-const MY_NOTICES: Op = Op {
-    field: "recallNotices",
-    document: "query { recallNotices(first: 20) { edges { node { id customerId status units recall { number batchCodes defect hazard customerAction remedy product { sku } } } } } }",
-};
+tests::op_const!(MY_NOTICES = "recallNotices": "query { recallNotices(first: 20) { edges { node { id customerId status units recall { number batchCodes defect hazard customerAction remedy product { sku } } } } } }");
 
-const SUBMIT: Op = Op {
-    field: "recordRecallSubmission",
-    document: "mutation($input: RecordRecallSubmissionInput!) { recordRecallSubmission(input: $input) { recall { acccSubmittedAt acccReference version } userErrors { field code message } } }",
-};
+tests::op_const!(SUBMIT = "recordRecallSubmission": "mutation($input: RecordRecallSubmissionInput!) { recordRecallSubmission(input: $input) { recall { acccSubmittedAt acccReference version } userErrors { field code message } } }");
 
-const RESPOND: Op = Op {
-    field: "recordRecallNoticeResponse",
-    document: "mutation($input: RecordRecallNoticeResponseInput!) { recordRecallNoticeResponse(input: $input) { notice { status note } userErrors { field code message } } }",
-};
+tests::op_const!(RESPOND = "recordRecallNoticeResponse": "mutation($input: RecordRecallNoticeResponseInput!) { recordRecallNoticeResponse(input: $input) { notice { status note } userErrors { field code message } } }");
 
 /// A batch-tracked product; its id.
 async fn batch_product(app: &TestApp, sku: &str) -> String {

@@ -13,34 +13,13 @@ use tests::purchasing::{RECEIVE, passed, sent_by_hand, sourced_product};
 use tests::shop::{op, place, product, reserve, warehouse};
 use tests::{Op, Role, TestApp, user_errors};
 
-const RECORD: Op = Op {
-    field: "recordProductSafety",
-    document: "mutation($input: RecordProductSafetyInput!) { recordProductSafety(input: $input) { productSafety { id version supplierName supplierAbn countryOfManufacture ban banReason banEndsOn bannedNow listingWarning mandatoryStandards { standard evidence warning } } userErrors { field code message } } }",
-};
-const PRODUCT: Op = Op {
-    field: "product",
-    document: "query($id: ID!) { product(id: $id) { sku listingWarning } }",
-};
-const BATCHES: Op = Op {
-    field: "productBatches",
-    document: "query($id: ID!) { productBatches(productId: $id) { edges { node { id batchCode status recallNumber firstReceivedOn supplier { id } } } } }",
-};
-const BATCH_TRACE: Op = Op {
-    field: "batchTrace",
-    document: "query($id: ID!, $after: String) { batchTrace(batchId: $id, first: 1, after: $after) { pageInfo { hasNextPage endCursor } edges { node { status orderId orderNumber customerId customerName shipmentId quantity } } } }",
-};
-const ORDER_TRACE: Op = Op {
-    field: "orderTrace",
-    document: "query($id: ID!, $after: String) { orderTrace(orderId: $id, first: 1, after: $after) { pageInfo { hasNextPage endCursor } edges { node { lineNo batchCode quantity batch { id batchCode } receipts { receiptId receivedOn purchaseOrderNumber supplierId supplierName supplierAbn } } } } }",
-};
-const ALLOCATIONS: Op = Op {
-    field: "order",
-    document: "query($id: ID!) { order(id: $id) { status allocations { batchCode quantity } } }",
-};
-const PLACE: Op = Op {
-    field: "placeOrder",
-    document: "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } userErrors { field code message } } }",
-};
+tests::op_const!(RECORD = "recordProductSafety": "mutation($input: RecordProductSafetyInput!) { recordProductSafety(input: $input) { productSafety { id version supplierName supplierAbn countryOfManufacture ban banReason banEndsOn bannedNow listingWarning mandatoryStandards { standard evidence warning } } userErrors { field code message } } }");
+tests::op_const!(PRODUCT = "product": "query($id: ID!) { product(id: $id) { sku listingWarning } }");
+tests::op_const!(BATCHES = "productBatches": "query($id: ID!) { productBatches(productId: $id) { edges { node { id batchCode status recallNumber firstReceivedOn supplier { id } } } } }");
+tests::op_const!(BATCH_TRACE = "batchTrace": "query($id: ID!, $after: String) { batchTrace(batchId: $id, first: 1, after: $after) { pageInfo { hasNextPage endCursor } edges { node { status orderId orderNumber customerId customerName shipmentId quantity } } } }");
+tests::op_const!(ORDER_TRACE = "orderTrace": "query($id: ID!, $after: String) { orderTrace(orderId: $id, first: 1, after: $after) { pageInfo { hasNextPage endCursor } edges { node { lineNo batchCode quantity batch { id batchCode } receipts { receiptId receivedOn purchaseOrderNumber supplierId supplierName supplierAbn } } } } }");
+tests::op_const!(ALLOCATIONS = "order": "query($id: ID!) { order(id: $id) { status allocations { batchCode quantity } } }");
+tests::op_const!(PLACE = "placeOrder": "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } userErrors { field code message } } }");
 
 fn codes(payload: &Value) -> Vec<(String, String)> {
     user_errors(payload)

@@ -11,7 +11,7 @@
 use serde_json::json;
 use std::time::Duration;
 use tests::support::{SLA, due, due_times, open_at, sydney};
-use tests::{Op, Role, TestApp, wait_for};
+use tests::{Role, TestApp, wait_for};
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
@@ -220,15 +220,9 @@ async fn a_public_holiday_declared_through_the_api_moves_the_next_tickets() {
     .await;
 }
 
-const CHANGE_STATUS: Op = Op {
-    field: "changeTicketStatus",
-    document: "mutation($input: ChangeTicketStatusInput!) { changeTicketStatus(input: $input) { ticket { status } userErrors { field code message } } }",
-};
+tests::op_const!(CHANGE_STATUS = "changeTicketStatus": "mutation($input: ChangeTicketStatusInput!) { changeTicketStatus(input: $input) { ticket { status } userErrors { field code message } } }");
 
-const REPLY: Op = Op {
-    field: "replyToTicket",
-    document: "mutation($input: ReplyToTicketInput!) { replyToTicket(input: $input) { ticket { status } userErrors { field code message } } }",
-};
+tests::op_const!(REPLY = "replyToTicket": "mutation($input: ReplyToTicketInput!) { replyToTicket(input: $input) { ticket { status } userErrors { field code message } } }");
 
 #[tokio::test]
 async fn a_day_waiting_on_the_customer_does_not_count_against_the_first_response() {

@@ -6,12 +6,9 @@
 
 use serde_json::{Value, json};
 use tests::support::{open_ticket, resolve, staff_reply, sydney};
-use tests::{Op, TestApp, error_code, input_error, user_errors};
+use tests::{TestApp, error_code, input_error, user_errors};
 
-const REPORT: Op = Op {
-    field: "slaReport",
-    document: "query($from: Date!, $to: Date!) { slaReport(from: $from, to: $to) { report { from to rows { priority tickets met breached openInTime responded medianFirstResponseMinutes p90FirstResponseMinutes } } userErrors { field code message } } }",
-};
+tests::op_const!(REPORT = "slaReport": "query($from: Date!, $to: Date!) { slaReport(from: $from, to: $to) { report { from to rows { priority tickets met breached openInTime responded medianFirstResponseMinutes p90FirstResponseMinutes } } userErrors { field code message } } }");
 
 async fn report(app: &TestApp, from: &str, to: &str) -> Value {
     app.admin()

@@ -59,10 +59,7 @@ async fn set_status(who: &Caller<'_>, id: &str, status: &str, version: i64) -> V
     .await
 }
 
-const TICKETS: Op = Op {
-    field: "tickets",
-    document: "query($filter: TicketFilter) { tickets(first: 50, filter: $filter) { edges { node { id number status } } } }",
-};
+tests::op_const!(TICKETS = "tickets": "query($filter: TicketFilter) { tickets(first: 50, filter: $filter) { edges { node { id number status } } } }");
 
 async fn message_count(app: &TestApp) -> u64 {
     entity::ticket_message::Entity::find()

@@ -14,45 +14,21 @@ use tests::shop::{place, product, warehouse};
 use tests::webhooks::{Received, Receiver};
 use tests::{Op, Role, TestApp, input_error, input_path_error, nodes, user_errors, wait_for};
 
-const CREATE: Op = Op {
-    field: "createWebhookSubscription",
-    document: "mutation($input: CreateWebhookSubscriptionInput!) { createWebhookSubscription(input: $input) { webhookSubscription { id url eventTypes secret active version } userErrors { field code message } } }",
-};
+tests::op_const!(CREATE = "createWebhookSubscription": "mutation($input: CreateWebhookSubscriptionInput!) { createWebhookSubscription(input: $input) { webhookSubscription { id url eventTypes secret active version } userErrors { field code message } } }");
 
-const UPDATE: Op = Op {
-    field: "updateWebhookSubscription",
-    document: "mutation($input: UpdateWebhookSubscriptionInput!) { updateWebhookSubscription(input: $input) { webhookSubscription { id active consecutiveFailures disabledAt version } userErrors { field code message } } }",
-};
+tests::op_const!(UPDATE = "updateWebhookSubscription": "mutation($input: UpdateWebhookSubscriptionInput!) { updateWebhookSubscription(input: $input) { webhookSubscription { id active consecutiveFailures disabledAt version } userErrors { field code message } } }");
 
-const ROTATE: Op = Op {
-    field: "rotateWebhookSecret",
-    document: "mutation($id: ID!) { rotateWebhookSecret(input: { id: $id }) { webhookSubscription { id secret version } userErrors { field code message } } }",
-};
+tests::op_const!(ROTATE = "rotateWebhookSecret": "mutation($id: ID!) { rotateWebhookSecret(input: { id: $id }) { webhookSubscription { id secret version } userErrors { field code message } } }");
 
-const SEND_TEST: Op = Op {
-    field: "sendTestWebhook",
-    document: "mutation($id: ID!) { sendTestWebhook(input: { subscriptionId: $id }) { webhookDelivery { id webhookId status eventType } userErrors { field code message } } }",
-};
+tests::op_const!(SEND_TEST = "sendTestWebhook": "mutation($id: ID!) { sendTestWebhook(input: { subscriptionId: $id }) { webhookDelivery { id webhookId status eventType } userErrors { field code message } } }");
 
-const REPLAY: Op = Op {
-    field: "replayWebhookDelivery",
-    document: "mutation($id: ID!) { replayWebhookDelivery(input: { id: $id }) { webhookDelivery { id webhookId status attempts } userErrors { field code message } } }",
-};
+tests::op_const!(REPLAY = "replayWebhookDelivery": "mutation($id: ID!) { replayWebhookDelivery(input: { id: $id }) { webhookDelivery { id webhookId status attempts } userErrors { field code message } } }");
 
-const SUBSCRIPTIONS: Op = Op {
-    field: "webhookSubscriptions",
-    document: "query { webhookSubscriptions(first: 20) { edges { node { id secret active consecutiveFailures disabledAt disabledReason version } } } }",
-};
+tests::op_const!(SUBSCRIPTIONS = "webhookSubscriptions": "query { webhookSubscriptions(first: 20) { edges { node { id secret active consecutiveFailures disabledAt disabledReason version } } } }");
 
-const DELIVERIES: Op = Op {
-    field: "webhookDeliveries",
-    document: "query($id: ID!, $filter: WebhookDeliveryFilter) { webhookDeliveries(subscriptionId: $id, filter: $filter, first: 50) { edges { node { id webhookId status attempts eventType body lastHttpStatus attemptLog { number time httpStatus latencyMs responseExcerpt error } } } } }",
-};
+tests::op_const!(DELIVERIES = "webhookDeliveries": "query($id: ID!, $filter: WebhookDeliveryFilter) { webhookDeliveries(subscriptionId: $id, filter: $filter, first: 50) { edges { node { id webhookId status attempts eventType body lastHttpStatus attemptLog { number time httpStatus latencyMs responseExcerpt error } } } } }");
 
-const EVENT_TYPES: Op = Op {
-    field: "webhookEventTypes",
-    document: "query { webhookEventTypes { types { type wireName description } } }",
-};
+tests::op_const!(EVENT_TYPES = "webhookEventTypes": "query { webhookEventTypes { types { type wireName description } } }");
 
 /// Subscribe `url` to `types` as ADMIN; (id, secret shown once).
 async fn subscribe(app: &TestApp, url: &str, types: &[&str]) -> (String, String) {
