@@ -241,6 +241,12 @@ macro_rules! object {
     (@show [Money] $e:expr) => { $crate::graphql::money::Money::from_cents($e) };
     (@show [Option<$t:ty>] $e:expr) => { $e.map(Into::into) };
     (@show [$t:ty] $e:expr) => { $e.into() };
+    (@item $($rest:tt)*) => {
+        compile_error!("object!: expected `name: Type,`, `name: Type = path,` or `async fn`")
+    };
+    (@type $($rest:tt)*) => {
+        compile_error!("object!: a getter ends with `,`")
+    };
     // The entry: everything else is the caller's `#[Object] impl`.
     ($($body:tt)*) => {
         $crate::graphql::kit::object!(@head [] $($body)*);
