@@ -7,7 +7,6 @@ use super::kit::{
     ContextExt, Require, answer, arg_id, connection, input_id, page_request, patch, payload,
     record_object, respond,
 };
-use super::money::Money;
 use super::users::Role;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Subscription};
@@ -94,9 +93,7 @@ object! {
         /// The requester's role when asking.
         requester_role: Role = request.requester_role,
         /// The amount at stake, if any.
-        async fn amount(&self) -> Option<Money> {
-            self.0.request.amount_cents.map(Money::from_cents)
-        }
+        amount: Option<Money> = request.amount_cents,
         /// Why it is asked.
         reason: &str = request.reason,
         /// Where it is.
@@ -176,13 +173,9 @@ object! {
         /// Who decides.
         decider_role: Role,
         /// Amounts below this are approved at once (by `system`); null: never.
-        async fn auto_approve_below(&self) -> Option<Money> {
-            self.0.auto_approve_below_cents.map(Money::from_cents)
-        }
+        auto_approve_below: Option<Money> = auto_approve_below_cents,
         /// Amounts up to this need one approver, above it two; null: one always.
-        async fn single_approver_up_to(&self) -> Option<Money> {
-            self.0.single_approver_up_to_cents.map(Money::from_cents)
-        }
+        single_approver_up_to: Option<Money> = single_approver_up_to_cents,
         /// The second approver's role (the decider's role when null).
         second_approver_role: Option<Role>,
         /// Business hours until the deciders are reminded.

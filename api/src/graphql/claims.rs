@@ -9,7 +9,6 @@ use super::kit::{
     ContextExt, Require, answer, arg_id, arg_id_opt, connection, input_id, optional_input_id,
     page_request, payload, record_object, respond,
 };
-use super::money::Money;
 use super::orders::Order;
 use super::payments::Refund;
 use async_graphql::connection::Connection;
@@ -240,9 +239,7 @@ object! {
         /// When it was chosen (UTC).
         remedy_chosen_at: Option<DateTime<Utc>>,
         /// Money paid back (refund, compensation, the cost of a fix elsewhere), GST included.
-        async fn remedy_amount(&self) -> Option<Money> {
-            self.0.remedy_amount_cents.map(Money::from_cents)
-        }
+        remedy_amount: Option<Money> = remedy_amount_cents,
         /// The card refund paying it; null when the caller may not see it.
         async fn refund(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Refund>> {
             let Some(id) = self.0.refund_id else {

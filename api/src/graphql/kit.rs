@@ -181,8 +181,9 @@ pub(crate) use record_object;
 /// every other resolver is written in full, and fields keep their order.
 /// The type says how the value is shown, the one way the API shows it:
 /// `ID`/`Option<ID>` from uuids, `&str`/`Option<&str>` from strings,
-/// `Date`/`Option<Date>` from dates, `Money` from cents, and any other type
-/// through `Into` (itself, or a mirrored enum).
+/// `Date`/`Option<Date>` from dates, `Money`/`Option<Money>` from cents or a
+/// domain amount, and any other type through `Into` (itself, or a mirrored
+/// enum).
 macro_rules! object {
     // The header's tokens (`#[Object]` above all) are passed on as written:
     // async-graphql names what it generates (`child_complexity`) with the
@@ -231,6 +232,7 @@ macro_rules! object {
     (@ret Date) => { $crate::graphql::date::Date };
     (@ret Option<Date>) => { Option<$crate::graphql::date::Date> };
     (@ret Money) => { $crate::graphql::money::Money };
+    (@ret Option<Money>) => { Option<$crate::graphql::money::Money> };
     (@ret $t:ty) => { $t };
     (@show [ID] $e:expr) => { async_graphql::ID($e.to_string()) };
     (@show [Option<ID>] $e:expr) => { $e.map(|id| async_graphql::ID(id.to_string())) };
@@ -238,7 +240,8 @@ macro_rules! object {
     (@show [Option<&str>] $e:expr) => { $e.as_deref() };
     (@show [Date] $e:expr) => { $crate::graphql::date::Date($e) };
     (@show [Option<Date>] $e:expr) => { $e.map($crate::graphql::date::Date) };
-    (@show [Money] $e:expr) => { $crate::graphql::money::Money::from_cents($e) };
+    (@show [Money] $e:expr) => { $crate::graphql::money::IntoMoney::into_money($e) };
+    (@show [Option<Money>] $e:expr) => { $e.map($crate::graphql::money::IntoMoney::into_money) };
     (@show [Option<$t:ty>] $e:expr) => { $e.map(Into::into) };
     (@show [$t:ty] $e:expr) => { $e.into() };
     (@item $($rest:tt)*) => {

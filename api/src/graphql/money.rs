@@ -23,3 +23,21 @@ impl Money {
         Money(domain::rules::money::Money::from_cents(cents))
     }
 }
+
+/// What `object!` shows as `Money`: integer cents (how columns keep money)
+/// or an amount the domain computed.
+pub trait IntoMoney {
+    fn into_money(self) -> Money;
+}
+
+impl IntoMoney for i64 {
+    fn into_money(self) -> Money {
+        Money::from_cents(self)
+    }
+}
+
+impl IntoMoney for domain::rules::money::Money {
+    fn into_money(self) -> Money {
+        Money(self)
+    }
+}
