@@ -11,6 +11,7 @@ use domain::platform::audit;
 use entity::audit_entry;
 use futures::{Stream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
+use uuid::Uuid;
 
 pub struct AuditEntry(pub audit_entry::Model);
 
@@ -67,11 +68,22 @@ impl AuditQuery {
         #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<String, AuditEntry>> {
         let subject_id = arg_id(&subject_id, "subjectId")?;
-        let page = page_request(first, after)?;
-        let domain_ctx = ctx.domain_ctx()?;
-        let found = audit::trail(&ctx.services().db, &domain_ctx, subject_id, page).await;
-        Ok(connection(answer(ctx, found)?, AuditEntry))
+        trail_of(ctx, subject_id, first, after).await
     }
+}
+
+/// One record's audit trail as a connection, oldest first: the query's
+/// `auditTrail` and the `auditTrail` field of records that show their own.
+pub(super) async fn trail_of(
+    ctx: &Context<'_>,
+    subject_id: Uuid,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<Connection<String, AuditEntry>> {
+    let page = page_request(first, after)?;
+    let domain_ctx = ctx.domain_ctx()?;
+    let found = audit::trail(&ctx.services().db, &domain_ctx, subject_id, page).await;
+    Ok(connection(answer(ctx, found)?, AuditEntry))
 }
 
 #[derive(Default)]

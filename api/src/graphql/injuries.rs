@@ -15,7 +15,6 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::kernel::Permission;
-use domain::platform::audit;
 use domain::safety::dashboard::{self, DueKind};
 use domain::safety::injuries::{self, NewInjuryReport};
 use entity::{injury_report, product_batch};
@@ -113,9 +112,7 @@ object! {
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
             #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
         ) -> async_graphql::Result<Connection<String, AuditEntry>> {
-            let page = page_request(first, after)?;
-            let found = audit::trail(&ctx.services().db, &ctx.domain_ctx()?, self.0.id, page).await;
-            Ok(connection(answer(ctx, found)?, AuditEntry))
+            super::audit::trail_of(ctx, self.0.id, first, after).await
         }
     }
 }

@@ -18,7 +18,6 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, MergedObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::kernel::Permission;
-use domain::platform::audit;
 use domain::safety::recalls::{self, NewRecall, NoticeEvent};
 use entity::{recall, recall_notice};
 use std::sync::Arc;
@@ -161,9 +160,7 @@ object! {
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
             #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
         ) -> async_graphql::Result<Connection<String, AuditEntry>> {
-            let page = page_request(first, after)?;
-            let found = audit::trail(&ctx.services().db, &ctx.domain_ctx()?, self.0.id, page).await;
-            Ok(connection(answer(ctx, found)?, AuditEntry))
+            super::audit::trail_of(ctx, self.0.id, first, after).await
         }
         /// The Sydney date recall action started.
         started_on: Date,
