@@ -2,8 +2,9 @@
 //! policed before anything runs), GraphiQL, health, readiness and the pages
 //! signed links open.
 
-use crate::auth::{Bearer, TokenError, check_subject, verify_token};
-use crate::graphql::{LoginBudget, RequestCtx, limits};
+use crate::auth::TokenError;
+use crate::caller::{authenticate, header_text, request_ctx};
+use crate::graphql::limits;
 use crate::state::AppState;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse, ServerError};
@@ -13,7 +14,6 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use domain::Actor;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -70,49 +70,9 @@ async fn readyz(State(state): State<AppState>) -> Response {
     (StatusCode::OK, "ready").into_response()
 }
 
-/// Who is calling: nobody (no Authorization header) or the actor of a valid
-/// bearer token. A bad token, or one whose subject may not act (see
-/// `check_subject`), is refused before anything runs. `TokenError::Lookup`
-/// means the token could not be checked (the database is unreachable), not
-/// that it is bad.
-pub async fn authenticate(
-    state: &AppState,
-    authorization: Option<&str>,
-) -> Result<Option<Bearer>, TokenError> {
-    let Some(value) = authorization else {
-        return Ok(None);
-    };
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .ok_or(TokenError::Scheme)?;
-    let bearer = verify_token(&state.config.jwt_secret, token.trim(), state.clock.now())?;
-    check_subject(&state.db, state.config.is_production(), &bearer.actor).await?;
-    Ok(Some(bearer))
-}
-
-pub(crate) fn request_ctx(
-    headers: &HeaderMap,
-    actor: Option<Actor>,
-    peer: SocketAddr,
-) -> RequestCtx {
-    RequestCtx {
-        actor,
-        client: peer.ip().to_string(),
-        login_budget: LoginBudget::default(),
-        request_id: uuid::Uuid::now_v7().to_string(),
-        idempotency_key: header_text(headers, "idempotency-key").map(str::to_owned),
-    }
-}
-
 /// Does the client speak the GraphQL-over-HTTP response media type?
 fn wants_graphql_response(headers: &HeaderMap) -> bool {
     header_text(headers, header::ACCEPT).is_some_and(|v| v.contains(GRAPHQL_RESPONSE_JSON))
-}
-
-/// A header's value as text (absent or not visible ASCII: `None`).
-fn header_text(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 fn error_response(status: StatusCode, modern: bool, code: &str, message: &str) -> Response {

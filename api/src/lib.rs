@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod caller;
 /// Live updates between processes (shared with the worker).
 pub use worker::broker;
 pub mod demo;

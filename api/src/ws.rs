@@ -5,7 +5,7 @@
 //! so does the token expiring or its login being disabled while it is open.
 
 use crate::auth::Bearer;
-use crate::http::{authenticate, request_ctx};
+use crate::caller::{authenticate, request_ctx};
 use crate::state::AppState;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};

@@ -335,7 +335,7 @@ async fn timer_loop(deps: Arc<Deps>, mut stopped: watch::Receiver<bool>) {
     let interval = deps.config.relay_interval;
     while next_round(&mut stopped, interval, None).await {
         let calendar = deps.calendar.current();
-        match domain::business_time::timers::fire_due(
+        match domain::business_time::sweep::fire_due(
             &deps.db,
             &calendar,
             deps.clock.now(),

@@ -434,7 +434,7 @@ object! {
                 orders::allocation_proposal(
                     &ctx.services().db,
                     &self.0,
-                    domain::invoices::local_date(ctx.services().clock.now()),
+                    domain::rules::calendar::local_date(ctx.services().clock.now()),
                 )
                 .await,
             )?;

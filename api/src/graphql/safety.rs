@@ -105,7 +105,7 @@ object! {
         ban_ends_on: Option<Date>,
         /// Whether a ban is in force today (an interim ban past its end date is not).
         async fn banned_now(&self, ctx: &Context<'_>) -> bool {
-            let today = domain::invoices::local_date(ctx.services().clock.now());
+            let today = domain::rules::calendar::local_date(ctx.services().clock.now());
             records::ban_in_force(&self.0, today).is_some()
         }
         /// Incremented by every change; send it back as `expectedVersion`.

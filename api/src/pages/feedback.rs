@@ -3,7 +3,7 @@
 //! comment), its three faces, and the GET / POST flow around the domain's
 //! one stored answer. Each page says what its subject is ([`Subject`]).
 
-use crate::links::with_page_headers;
+use super::shell::with_page_headers;
 use crate::state::AppState;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};

@@ -1,6 +1,10 @@
 //! The customer's copy of an invoice: exactly what was issued, laid out to
 //! print on A4 from any browser.
 
+use super::shell::{page, with_page_headers};
+use crate::state::AppState;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 use domain::invoices::Invoice;
 use domain::rules::abn::Abn;
 use domain::rules::money::Money;
@@ -104,6 +108,36 @@ fn view(invoice: &Invoice) -> InvoiceView {
 /// The page's HTML.
 pub fn render(invoice: &Invoice) -> Result<String, minijinja::Error> {
     super::render("invoice.html", view(invoice))
+}
+
+/// A customer's copy of an invoice. The link names the invoice itself, so
+/// it opens that one only; a failure shows a short page, never a trace.
+pub async fn show(state: &AppState, id: uuid::Uuid) -> Response {
+    let unavailable = || {
+        page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong",
+            "We could not show this invoice just now. Please try again shortly.",
+        )
+    };
+    match domain::invoices::find(&state.db, id).await {
+        Ok(Some(invoice)) => match crate::pages::invoice::render(&invoice) {
+            Ok(html) => with_page_headers((StatusCode::OK, Html(html)).into_response()),
+            Err(e) => {
+                tracing::error!(error = %e, invoice_id = %id, "rendering the invoice page failed");
+                unavailable()
+            }
+        },
+        Ok(None) => page(
+            StatusCode::NOT_FOUND,
+            "Invoice not found",
+            "We could not find this invoice. Please contact us.",
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, invoice_id = %id, "reading the invoice for its page failed");
+            unavailable()
+        }
+    }
 }
 
 #[cfg(test)]

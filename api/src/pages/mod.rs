@@ -7,6 +7,7 @@ pub mod invoice;
 pub mod nps;
 pub mod packing_slip;
 pub mod payer;
+pub mod shell;
 pub mod survey;
 pub mod tracking;
 pub mod unsubscribe;
@@ -66,7 +67,7 @@ fn sentence(message: &str) -> String {
 
 /// A survey page that could not be shown or stored just now.
 fn survey_unavailable() -> axum::response::Response {
-    crate::links::page(
+    shell::page(
         axum::http::StatusCode::INTERNAL_SERVER_ERROR,
         "Something went wrong",
         "We could not show this survey just now. Please try again shortly.",
@@ -75,7 +76,7 @@ fn survey_unavailable() -> axum::response::Response {
 
 /// A survey link whose subject is gone (or never could be answered).
 fn survey_no_longer_valid() -> axum::response::Response {
-    crate::links::page(
+    shell::page(
         axum::http::StatusCode::NOT_FOUND,
         "Link no longer valid",
         "This survey link is no longer valid. Thank you all the same.",

@@ -3,7 +3,7 @@
 //! cancels, and is sent back. A real provider serves this page itself; the
 //! simulated one lives here so the whole redirect runs on this machine.
 
-use crate::links::{open, page};
+use super::shell::{open, page};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

@@ -3,6 +3,10 @@
 //! what its courier reported (newest first, Sydney time). No login and
 //! nothing runs in the browser.
 
+use super::shell::{page, with_page_headers};
+use crate::state::AppState;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use domain::fulfilment::{Shipment, couriers};
 use domain::rules::calendar::DEFAULT_TZ;
@@ -159,6 +163,49 @@ pub fn render(
     shipment: &Shipment,
 ) -> Result<String, minijinja::Error> {
     super::render("tracking.html", view(business_name, order_number, shipment))
+}
+
+/// A package's public tracking page. The link names the package itself, so
+/// it opens that one only; a package (or order) that no longer exists gets
+/// the short "no longer valid" page, a failure a short page, never a trace.
+pub async fn show(state: &AppState, id: uuid::Uuid) -> Response {
+    let unavailable = || {
+        page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong",
+            "We could not show this package's tracking just now. Please try again shortly.",
+        )
+    };
+    let loaded = async {
+        let Some(shipment) = domain::fulfilment::find(&state.db, id).await? else {
+            return Ok(None);
+        };
+        let Some(order) = domain::orders::find(&state.db, shipment.shipment.order_id).await? else {
+            return Ok(None);
+        };
+        let settings = domain::settings::current(&state.db).await?;
+        Ok::<_, sea_orm::DbErr>(Some((settings.legal_name, order.order.number, shipment)))
+    };
+    match loaded.await {
+        Ok(Some((business_name, order_number, shipment))) => {
+            match crate::pages::tracking::render(&business_name, &order_number, &shipment) {
+                Ok(html) => with_page_headers((StatusCode::OK, Html(html)).into_response()),
+                Err(e) => {
+                    tracing::error!(error = %e, shipment_id = %id, "rendering the tracking page failed");
+                    unavailable()
+                }
+            }
+        }
+        Ok(None) => page(
+            StatusCode::NOT_FOUND,
+            "Link no longer valid",
+            "This link is no longer valid. Please contact us and we will help you track your order.",
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, shipment_id = %id, "reading the package for its tracking page failed");
+            unavailable()
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! withdraws the consent at once and confirms it. Links stay valid for a
 //! year; unsubscribing twice is harmless.
 
-use crate::links::{page, with_page_headers};
+use super::shell::{page, with_page_headers};
 use crate::state::AppState;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};

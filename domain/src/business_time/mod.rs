@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod daily;
 pub mod holidays;
+pub mod sweep;
 pub mod timers;
 
 pub use calendar::SharedCalendar;

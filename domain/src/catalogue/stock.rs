@@ -204,7 +204,7 @@ pub(crate) async fn change_in(
     if change.quantity > 0 {
         let origin = crate::safety::batches::Origin {
             supplier_party_id: None,
-            received_on: Some(crate::invoices::local_date(now)),
+            received_on: Some(crate::rules::calendar::local_date(now)),
         };
         crate::safety::batches::ensure(w.conn(), change.product_id, &batch_code, &origin, now)
             .await?;

@@ -316,7 +316,7 @@ pub async fn pick_list(
     let bans = crate::safety::records::bans_in_force(
         db,
         products.keys().copied(),
-        crate::invoices::local_date(ctx.now()),
+        crate::rules::calendar::local_date(ctx.now()),
     )
     .await?;
     let mut items: HashMap<Uuid, Vec<PickItem>> = HashMap::new();
@@ -545,7 +545,7 @@ pub async fn pack(
     let bans = crate::safety::records::bans_in_force(
         w.conn(),
         products.keys().copied(),
-        crate::invoices::local_date(w.now()),
+        crate::rules::calendar::local_date(w.now()),
     )
     .await?;
     let mut seen_lines = HashSet::new();

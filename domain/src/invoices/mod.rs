@@ -16,8 +16,9 @@ use crate::kernel::{
 };
 use crate::platform::numbering;
 use crate::platform::outbox::topic;
+use crate::rules::calendar::local_date;
 use crate::rules::gst::InvoiceTotals;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use document::Bill;
 use entity::{tax_invoice, tax_invoice_line};
 use sea_orm::{
@@ -40,11 +41,6 @@ pub struct Invoice {
 #[derive(Debug, Serialize)]
 struct InvoiceIssued {
     invoice_id: Uuid,
-}
-
-/// The business's local date of `at` (GST periods are Sydney dates).
-pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&chrono_tz::Australia::Sydney).date_naive()
 }
 
 /// The invoice of a subject, if it has one.

@@ -4,13 +4,14 @@
 //! gaps and stored as issued. A seller not registered for GST issues a
 //! "Credit note" with no GST effect.
 
-use super::{Invoice, local_date};
+use super::Invoice;
 use crate::kernel::db::group_rows;
 use crate::kernel::{
     Actor, Ctx, DomainError, ErrorCode, Fields, Page, PageRequest, Permission, Scope, Write,
     fetch_scoped_page,
 };
 use crate::platform::numbering;
+use crate::rules::calendar::local_date;
 use crate::rules::gst::{self, InvoiceInput, InvoiceTotals, LineInput, PriceBasis, Seller, Supply};
 use crate::rules::money::Money;
 use crate::rules::tax_code::TaxCode;

@@ -1002,7 +1002,7 @@ async fn reserve(
     order: &Order,
     now: DateTime<Utc>,
 ) -> Result<(bool, bool), DomainError> {
-    let today = crate::invoices::local_date(now);
+    let today = crate::rules::calendar::local_date(now);
     let plans = allocation_proposal(w.conn(), order, today).await?;
     let mut picks: Vec<(Uuid, allocation::Pick)> = plans
         .into_iter()

@@ -26,6 +26,12 @@ pub fn local_moment(at: DateTime<Utc>) -> String {
     )
 }
 
+/// The business's date of `at` in its timezone: GST periods, invoice and
+/// note dates, receipt and delivery dates are Sydney dates.
+pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&DEFAULT_TZ).date_naive()
+}
+
 /// Default opening hours, 09:00–17:00.
 pub const DEFAULT_OPEN: NaiveTime = match NaiveTime::from_hms_opt(9, 0, 0) {
     Some(t) => t,

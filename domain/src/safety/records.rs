@@ -194,7 +194,7 @@ pub async fn record(
     input: &RecordInput,
 ) -> Result<Committed<product_safety::Model>, DomainError> {
     let mut w = Write::begin(db, ctx, Permission::ManageSafety).await?;
-    let today = crate::invoices::local_date(w.now());
+    let today = crate::rules::calendar::local_date(w.now());
     let mut fields = Fields::new();
     if product::Entity::find_by_id(input.product_id)
         .one(w.conn())

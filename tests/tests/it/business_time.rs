@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use domain::business_time::timers::TimerPlan;
-use domain::business_time::{daily, timers};
+use domain::business_time::{daily, sweep, timers};
 use domain::kernel::db::begin_write;
 use entity::{TimerStatus, outbox, timer};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -431,8 +431,8 @@ async fn a_daily_run_fires_once_per_business_date_even_when_sweeps_run_twice() {
     let now = app.clock.now_utc();
     // Two extra sweeps at once, beside the worker's own.
     let (a, b) = tokio::join!(
-        timers::fire_due(db, &calendar, now, 200),
-        timers::fire_due(db, &calendar, now, 200)
+        sweep::fire_due(db, &calendar, now, 200),
+        sweep::fire_due(db, &calendar, now, 200)
     );
     a.unwrap();
     b.unwrap();
@@ -453,7 +453,7 @@ async fn a_daily_run_fires_once_per_business_date_even_when_sweeps_run_twice() {
     })
     .await;
     // The sweeps go on; nothing fires a second time.
-    timers::fire_due(db, &calendar, now, 200).await.unwrap();
+    sweep::fire_due(db, &calendar, now, 200).await.unwrap();
 
     let mut per_date: HashMap<String, Vec<TimerStatus>> = HashMap::new();
     for run in runs().await {

@@ -11,8 +11,8 @@ use crate::deps::Deps;
 use apalis::prelude::BoxDynError;
 use domain::Ctx;
 use domain::platform::notifications::NotificationKind;
-use domain::safety::recalls::{self, NoticeEvent};
-use entity::{RecallNoticeStatus, notification};
+use domain::safety::recalls;
+use entity::RecallNoticeStatus;
 use uuid::Uuid;
 
 /// `recall.started`: one notice per affected customer and guest address.
@@ -38,27 +38,6 @@ pub async fn notice(deps: &Deps, notice_id: Uuid) -> Result<(), BoxDynError> {
         return Ok(());
     };
     email_each(deps, NotificationKind::RecallNotice, notice_id, &[email]).await
-}
-
-/// A notification reached its end (`sent`, or dead): a recall notice's
-/// email moves its notice. Other kinds are not ours.
-pub async fn email_outcome(
-    deps: &Deps,
-    n: &notification::Model,
-    sent: bool,
-) -> Result<(), BoxDynError> {
-    if n.kind != NotificationKind::RecallNotice {
-        return Ok(());
-    }
-    let event = if sent {
-        NoticeEvent::Sent
-    } else {
-        NoticeEvent::Undeliverable
-    };
-    let ctx = Ctx::system(deps.clock.clone());
-    let moved = recalls::on_email_outcome(&deps.db, &ctx, n.subject_id, event).await?;
-    deps.broker.publish_all(moved.touched).await;
-    Ok(())
 }
 
 /// An ACCC timer fired: tell COMPLIANCE (reminder) or ADMIN (overdue),

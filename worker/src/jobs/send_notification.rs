@@ -7,8 +7,10 @@ use crate::mailers::Rendered;
 use crate::payloads::SendNotification;
 use crate::{mailers, metrics};
 use apalis::prelude::{BoxDynError, Data};
+use domain::Ctx;
 use domain::platform::deliverability;
-use domain::platform::notifications::{self, AfterFailure, Claim};
+use domain::platform::notifications::{self, AfterFailure, Claim, NotificationKind};
+use domain::safety::recalls::{self, NoticeEvent};
 use entity::notification;
 use lettre::message::Mailbox;
 use std::sync::Arc;
@@ -76,7 +78,7 @@ pub async fn deliver(deps: &Deps, notification_id: Uuid) -> Result<(), BoxDynErr
         if notifications::mark_sent(&deps.db, &n, now).await? {
             metrics::email_sent();
             tracing::info!(notification_id = %n.id, kind = %n.kind, "email sent");
-            super::recalls::email_outcome(deps, &n, true).await?;
+            email_outcome(deps, &n, true).await?;
         } else {
             tracing::warn!(notification_id = %n.id, "sent, but the claim was taken over meanwhile");
         }
@@ -106,12 +108,33 @@ pub async fn deliver(deps: &Deps, notification_id: Uuid) -> Result<(), BoxDynErr
         Some(AfterFailure::Dead) => {
             metrics::dead_letter();
             tracing::error!(notification_id = %n.id, %error, "email is a dead letter");
-            super::recalls::email_outcome(deps, &n, false).await?;
+            email_outcome(deps, &n, false).await?;
         }
         None => {
             tracing::warn!(notification_id = %n.id, %error, "failed, but the claim was taken over meanwhile")
         }
     }
+    Ok(())
+}
+
+/// A notification reached its end (`sent`, or dead): a recall notice's
+/// email moves its notice; other kinds move nothing.
+async fn email_outcome(
+    deps: &Deps,
+    n: &notification::Model,
+    sent: bool,
+) -> Result<(), BoxDynError> {
+    if n.kind != NotificationKind::RecallNotice {
+        return Ok(());
+    }
+    let event = if sent {
+        NoticeEvent::Sent
+    } else {
+        NoticeEvent::Undeliverable
+    };
+    let ctx = Ctx::system(deps.clock.clone());
+    let moved = recalls::on_email_outcome(&deps.db, &ctx, n.subject_id, event).await?;
+    deps.broker.publish_all(moved.touched).await;
     Ok(())
 }
 
