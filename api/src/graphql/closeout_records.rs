@@ -140,8 +140,8 @@ impl CloseoutRecordsQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The customer.")] customer_id: ID,
-        #[graphql(desc = "How many to return (1–100; 20 when omitted).")] first: Option<i32>,
-        #[graphql(desc = "The cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge already seen.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<String, CustomerAsset>> {
         let domain_ctx = ctx.domain_ctx()?;
         let customer = answer(ctx, input_id(&customer_id, "customerId"))?;
