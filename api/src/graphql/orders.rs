@@ -466,7 +466,7 @@ object! {
         /// What may happen next and who may do it (empty for a customer who may do nothing).
         async fn next_actions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<NextAction>> {
             let viewer = ctx.domain_ctx()?.actor.role;
-            Ok(state::next_actions(self.0.order.status, viewer)
+            Ok(state::next_actions(self.0.order.status, self.0.has_goods(), viewer)
                 .into_iter()
                 .map(|(action, role)| NextAction {
                     action: action.into(),

@@ -74,6 +74,14 @@ pub struct Order {
 
 crate::stamped!(sales_order);
 
+impl Order {
+    /// Whether it has goods to reserve, pack and ship (an order of services
+    /// only has none).
+    pub fn has_goods(&self) -> bool {
+        self.lines.iter().any(|l| l.kind == ProductKind::Goods)
+    }
+}
+
 fn illegal(i: Illegal) -> DomainError {
     DomainError::rejected(
         &["id"],
@@ -1140,7 +1148,7 @@ pub async fn cancel(
         .await?
         .filter(|o| visible_to(ctx, &o.order))
         .ok_or_else(|| DomainError::not_found("id", "order"))?;
-    let allowed = state::next_actions(before.order.status, ctx.actor.role)
+    let allowed = state::next_actions(before.order.status, before.has_goods(), ctx.actor.role)
         .iter()
         .any(|(a, _)| *a == state::Action::Cancel);
     let status = state::apply(before.order.status, Event::Cancel).map_err(illegal)?;
@@ -1156,6 +1164,7 @@ pub async fn cancel(
         // issued when the provider confirms it.
         let why = format!("Order cancelled: {reason}");
         crate::payments::refunds::refund_order_in(&mut w, calendar, id, &why).await?;
+        crate::support::services::close_for_cancelled(&mut w, id).await?;
     } else {
         reverse_invoice(&mut w, &before, &reason, &actor).await?;
     }

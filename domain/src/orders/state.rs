@@ -143,7 +143,9 @@ pub enum Action {
 
 /// What may happen next from `status`, with the role that may do it; a
 /// customer sees only what it may do itself (nothing, once staff took over).
-pub fn next_actions(status: OrderStatus, viewer: Role) -> Vec<(Action, Role)> {
+/// An order without goods (services only) has nothing to pack: once paid it
+/// waits for its services ticket.
+pub fn next_actions(status: OrderStatus, has_goods: bool, viewer: Role) -> Vec<(Action, Role)> {
     let staff: Vec<(Action, Role)> = match status {
         S::Placed | S::Backordered | S::ReservationRejected => vec![
             (Action::RequestReservation, Role::Fulfilment),
@@ -161,6 +163,7 @@ pub fn next_actions(status: OrderStatus, viewer: Role) -> Vec<(Action, Role)> {
             (Action::Pay, Role::Finance),
             (Action::Cancel, Role::Finance),
         ],
+        S::Paid if !has_goods => vec![(Action::Cancel, Role::Finance)],
         S::Paid => vec![
             (Action::Pack, Role::Fulfilment),
             (Action::Cancel, Role::Finance),
@@ -222,14 +225,14 @@ mod tests {
             assert_eq!(apply(from, Event::Cancel), Ok(S::Cancelled));
         }
         assert_eq!(
-            next_actions(S::Invoiced, Role::Finance),
+            next_actions(S::Invoiced, true, Role::Finance),
             [
                 (Action::Pay, Role::Finance),
                 (Action::Cancel, Role::Finance)
             ]
         );
         assert_eq!(
-            next_actions(S::Invoiced, Role::Customer),
+            next_actions(S::Invoiced, true, Role::Customer),
             [(Action::Pay, Role::Customer)]
         );
         assert_eq!(apply(S::Paid, Event::Cancel), Ok(S::Cancelled));
@@ -243,7 +246,7 @@ mod tests {
         for held in [S::Reserved, S::PartiallyReserved] {
             assert_eq!(apply(held, Event::Invoice), Ok(S::Invoiced));
             assert_eq!(
-                next_actions(held, Role::Finance)[0],
+                next_actions(held, true, Role::Finance)[0],
                 (Action::IssueInvoice, Role::Finance)
             );
         }
@@ -298,17 +301,32 @@ mod tests {
     }
 
     #[test]
+    fn a_paid_order_of_services_only_offers_nothing_to_pack() {
+        assert_eq!(
+            next_actions(S::Paid, false, Role::Fulfilment),
+            [(Action::Cancel, Role::Finance)]
+        );
+        assert_eq!(
+            next_actions(S::Paid, true, Role::Fulfilment),
+            [
+                (Action::Pack, Role::Fulfilment),
+                (Action::Cancel, Role::Finance)
+            ]
+        );
+    }
+
+    #[test]
     fn customers_see_only_what_they_may_do() {
         assert_eq!(
-            next_actions(S::Placed, Role::Customer),
+            next_actions(S::Placed, true, Role::Customer),
             [(Action::Cancel, Role::Customer)]
         );
-        assert!(next_actions(S::AwaitingReservation, Role::Customer).is_empty());
+        assert!(next_actions(S::AwaitingReservation, true, Role::Customer).is_empty());
         assert_eq!(
-            next_actions(S::AwaitingReservation, Role::Fulfilment)[0],
+            next_actions(S::AwaitingReservation, true, Role::Fulfilment)[0],
             (Action::DecideReservation, Role::Fulfilment)
         );
-        assert!(next_actions(S::Cancelled, Role::Admin).is_empty());
+        assert!(next_actions(S::Cancelled, true, Role::Admin).is_empty());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! and counts as DELIVERED once its goods are delivered and that ticket is
 //! resolved or closed (an order of services only, once its ticket is).
 
+use super::state as ticket_state;
 use super::{Valid, create};
 use crate::business_time::SharedCalendar;
 use crate::kernel::db::find_for_update;
@@ -109,6 +110,27 @@ pub(crate) async fn open_for(
         engagement_id: None,
     };
     Ok(Some(create(w, valid).await?))
+}
+
+/// A paid order was cancelled (in that transaction): its services will not
+/// be done, so its services ticket, if still open or resolved, is closed.
+pub(crate) async fn close_for_cancelled(
+    w: &mut Write<'_>,
+    order_id: Uuid,
+) -> Result<(), DomainError> {
+    let Some(open) = ticket_of(w.conn(), order_id).await? else {
+        return Ok(());
+    };
+    let Some(before) = find_for_update::<ticket::Entity, _>(w.conn(), open.id).await? else {
+        return Ok(());
+    };
+    if before.status == TicketStatus::Closed {
+        return Ok(());
+    }
+    let to = ticket_state::apply(before.status, ticket_state::Event::Close)
+        .map_err(|_| DomainError::internal("a ticket could not be closed"))?;
+    super::move_to(w, &before, to, before.version).await?;
+    Ok(())
 }
 
 /// A ticket was resolved or closed (in that transaction): when it is an

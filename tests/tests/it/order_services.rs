@@ -4,7 +4,8 @@
 //! service team they are on site but leave it SHIPPED until staff resolve
 //! the ticket, which delivers it with the usual follow-ups; a ticket
 //! reopened and resolved again changes nothing; an order of services only
-//! goes from PAID to DELIVERED with its ticket; an order of goods opens none.
+//! goes from PAID to DELIVERED with its ticket, offers nothing to pack, and
+//! cancelled closes its ticket; an order of goods opens none.
 
 use chrono::Duration as Days;
 use entity::NotificationKind;
@@ -18,6 +19,8 @@ use tests::{Role, TestApp, nodes, user_errors};
 tests::op_const!(ORDER_SERVICES = "order": "query($id: ID!) { order(id: $id) { id number status deliveredAt timeline { action } serviceTicket { id number status category subject description priority orderId customerId version } } }");
 tests::op_const!(CHANGE_STATUS = "changeTicketStatus": "mutation($input: ChangeTicketStatusInput!) { changeTicketStatus(input: $input) { ticket { id status version } userErrors { field code message } } }");
 tests::op_const!(REPLY = "replyToTicket": "mutation($input: ReplyToTicketInput!) { replyToTicket(input: $input) { ticket { id status version } userErrors { field code message } } }");
+tests::op_const!(NEXT_ACTIONS = "order": "query($id: ID!) { order(id: $id) { status nextActions { action role } serviceTicket { id status } } }");
+tests::op_const!(CANCEL = "cancelOrder": "mutation($id: ID!) { cancelOrder(input: { id: $id, reason: \"Customer cancelled\" }) { order { status } userErrors { field code message } } }");
 tests::op_const!(ASSETS = "customerAssets": "query($id: ID!) { customerAssets(customerId: $id) { edges { node { product { sku } quantity } } } }");
 
 async fn services_of(app: &TestApp, order: &str) -> Value {
@@ -208,4 +211,32 @@ async fn an_order_of_goods_only_opens_no_ticket_and_is_delivered_with_its_goods(
     let (package, _) = ship_delivered(&app, &courier, &location, &order, 1, order_delivered).await;
     assert_eq!(tickets_about(&app, &order).await, 0);
     wait_for_sent_email(&app, NotificationKind::ShipmentDelivered, &package).await;
+}
+
+#[tokio::test]
+async fn a_paid_order_of_services_only_offers_nothing_to_pack_and_cancelling_it_closes_its_ticket()
+{
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
+    let setup = service(&app, "SETUP-2", "Network setup", "30.00").await;
+    let (order, _) = paid_order(&app, "noor@example.com.au", &[(&setup, 1)]).await;
+    let paid = app.admin().data(NEXT_ACTIONS, json!({ "id": order })).await;
+    assert_eq!(paid["status"], "PAID");
+    assert_eq!(
+        paid["nextActions"],
+        json!([{ "action": "CANCEL", "role": "FINANCE" }]),
+        "{paid}"
+    );
+    assert_eq!(paid["serviceTicket"]["status"], "NEW");
+
+    let cancelled = app
+        .as_role(Role::Finance)
+        .data(CANCEL, json!({ "id": order }))
+        .await;
+    assert_eq!(cancelled["order"]["status"], "CANCELLED", "{cancelled}");
+    let after = app.admin().data(NEXT_ACTIONS, json!({ "id": order })).await;
+    assert_eq!(after["serviceTicket"]["status"], "CLOSED", "{after}");
+    assert_eq!(after["nextActions"], json!([]));
+    // The same ticket, not a new one.
+    assert_eq!(after["serviceTicket"]["id"], paid["serviceTicket"]["id"]);
+    assert_eq!(tickets_about(&app, &order).await, 1);
 }
