@@ -753,6 +753,10 @@ string_enum! {
         EngagementStageChanged = "engagement.stage_changed",
         RecallStarted = "recall.started",
         TicketBreached = "ticket.breached",
+        ClaimLodged = "claim.lodged",
+        ClaimUpdated = "claim.updated",
+        ReturnRequested = "return.requested",
+        ReturnUpdated = "return.updated",
         /// A test delivery ADMIN asked for (`sendTestWebhook`).
         Test = "webhook.test",
     }

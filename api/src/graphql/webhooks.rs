@@ -44,6 +44,14 @@ pub enum WebhookEventType {
     RecallStarted,
     /// `ticket.breached`: a support ticket's SLA target was breached.
     TicketBreached,
+    /// `claim.lodged`: a consumer-guarantee claim was lodged.
+    ClaimLodged,
+    /// `claim.updated`: a claim moved a step (assessed, remedy chosen, remedied, ...).
+    ClaimUpdated,
+    /// `return.requested`: a return was requested.
+    ReturnRequested,
+    /// `return.updated`: a return moved a step (approved, received, completed, ...).
+    ReturnUpdated,
     /// `webhook.test`: a test delivery (`sendTestWebhook`); not subscribable.
     #[graphql(name = "WEBHOOK_TEST")]
     Test,

@@ -20,8 +20,8 @@ use crate::platform::outbox::topic;
 use crate::rules::calendar::BusinessCalendar;
 use crate::rules::money::Money;
 use entity::{
-    ApprovalKind, PaymentMethod, PaymentStatus, approval_request, guarantee_claim, payment, refund,
-    remedy_step, return_request, sales_order,
+    ApprovalKind, PaymentMethod, PaymentStatus, WebhookEventType, approval_request,
+    guarantee_claim, payment, refund, remedy_step, return_request, sales_order,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
@@ -73,6 +73,17 @@ pub struct StepNotice {
     pub subject_id: Uuid,
 }
 
+/// The webhook event of a claim's or return's step: the first step opens
+/// the record, every later one updates it.
+fn webhook_event_of(subject_type: &str, step: &str) -> WebhookEventType {
+    match (subject_type == claims::SUBJECT_TYPE, step) {
+        (true, claims::step::LODGED) => WebhookEventType::ClaimLodged,
+        (true, _) => WebhookEventType::ClaimUpdated,
+        (false, returns::step::REQUESTED) => WebhookEventType::ReturnRequested,
+        (false, _) => WebhookEventType::ReturnUpdated,
+    }
+}
+
 /// Record a step of a claim or return and, when `tell` is set, queue the
 /// email telling its customer (about the step, so it is sent once).
 pub async fn record_step(
@@ -98,6 +109,9 @@ pub async fn record_step(
             at: Set(now),
         })
         .await?;
+    // Integrators hear of every step.
+    let event = webhook_event_of(subject_type, step);
+    crate::webhooks::events::record(w, event, subject_id).await?;
     if tell {
         let notice = StepNotice {
             step_id: row.id,
@@ -408,5 +422,41 @@ mod tests {
     #[should_panic]
     fn an_ended_status_that_allows_a_step_fails() {
         assert_ended(&[Off], &[On], &[Off, On], flip);
+    }
+
+    #[test]
+    fn the_first_step_opens_a_claim_or_return_and_every_later_one_updates_it() {
+        use super::{WebhookEventType as E, claims, returns, webhook_event_of};
+        let cases = [
+            (claims::SUBJECT_TYPE, claims::step::LODGED, E::ClaimLodged),
+            (
+                claims::SUBJECT_TYPE,
+                claims::step::ASSESSED,
+                E::ClaimUpdated,
+            ),
+            (
+                claims::SUBJECT_TYPE,
+                claims::step::REMEDIED,
+                E::ClaimUpdated,
+            ),
+            (
+                returns::SUBJECT_TYPE,
+                returns::step::REQUESTED,
+                E::ReturnRequested,
+            ),
+            (
+                returns::SUBJECT_TYPE,
+                returns::step::RECEIVED,
+                E::ReturnUpdated,
+            ),
+            (
+                returns::SUBJECT_TYPE,
+                returns::step::COMPLETED,
+                E::ReturnUpdated,
+            ),
+        ];
+        for (subject, step, event) in cases {
+            assert_eq!(webhook_event_of(subject, step), event, "{step}");
+        }
     }
 }

@@ -7,11 +7,11 @@ use crate::kernel::{DomainError, Write};
 use crate::platform::outbox::topic;
 use chrono::{DateTime, Utc};
 use entity::{
-    WebhookEventType, approval_request, engagement, recall, sales_order, shipment, tax_invoice,
-    ticket, webhook_subscription,
+    WebhookEventType, approval_request, engagement, guarantee_claim, recall, remedy_step,
+    return_request, sales_order, shipment, tax_invoice, ticket, webhook_subscription,
 };
 use sea_orm::{
-    ActiveEnum, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Iterable, QueryFilter,
+    ActiveEnum, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Iterable, QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -62,6 +62,18 @@ pub fn description(t: WebhookEventType) -> &'static str {
         }
         E::TicketBreached => {
             "A support ticket's SLA target was breached. data: the ticket (id, number, customerId, subject, priority, status, createdAt)."
+        }
+        E::ClaimLodged => {
+            "A consumer-guarantee claim was lodged. data: the claim (id, number, customerId, supply, orderId, orderLineId, engagementId, quantity, guarantee, status, severity, remedy, remedyAmount, remedyDueAt, remedyChosenAt, remediedAt, createdAt, lastStep)."
+        }
+        E::ClaimUpdated => {
+            "A claim moved a step (assessed, remedy chosen, remedied, withdrawn, ...). data: the claim; lastStep names the step."
+        }
+        E::ReturnRequested => {
+            "A return was requested. data: the return (id, number, orderId, customerId, reason, resolution, status, decidedAt, receivedAt, completedAt, createdAt, lastStep)."
+        }
+        E::ReturnUpdated => {
+            "A return moved a step (approved, rejected, received, refunding, completed, ...). data: the return; lastStep names the step."
         }
         E::Test => {
             "A test delivery asked for by ADMIN (sendTestWebhook). data: {subscriptionId, message}."
@@ -168,6 +180,24 @@ pub async fn project<C: ConnectionTrait>(
             .one(conn)
             .await?
             .map(|t| ticket_data(&t)),
+        E::ClaimLodged | E::ClaimUpdated => {
+            match guarantee_claim::Entity::find_by_id(subject_id)
+                .one(conn)
+                .await?
+            {
+                Some(c) => Some(claim_data(&c, last_step(conn, c.id).await?)),
+                None => None,
+            }
+        }
+        E::ReturnRequested | E::ReturnUpdated => {
+            match return_request::Entity::find_by_id(subject_id)
+                .one(conn)
+                .await?
+            {
+                Some(r) => Some(return_data(&r, last_step(conn, r.id).await?)),
+                None => None,
+            }
+        }
         E::Test => Some(test_data(subject_id)),
     })
 }
@@ -304,6 +334,62 @@ fn ticket_data(t: &ticket::Model) -> Value {
         "orderId": t.order_id.map(id),
         "engagementId": t.engagement_id.map(id),
         "createdAt": t.created_at,
+    })
+}
+
+/// The newest step of a claim or return (its wire name, e.g. `claim.remedied`).
+async fn last_step<C: ConnectionTrait>(
+    conn: &C,
+    subject_id: Uuid,
+) -> Result<Option<String>, DbErr> {
+    Ok(remedy_step::Entity::find()
+        .filter(remedy_step::Column::SubjectId.eq(subject_id))
+        .order_by_desc(remedy_step::Column::At)
+        .order_by_desc(remedy_step::Column::Id)
+        .one(conn)
+        .await?
+        .map(|s| s.step))
+}
+
+fn claim_data(c: &guarantee_claim::Model, last_step: Option<String>) -> Value {
+    json!({
+        "id": id(c.id),
+        "number": c.number,
+        "customerId": c.customer_id.map(id),
+        "supply": name(c.supply),
+        "orderId": c.order_id.map(id),
+        "orderLineId": c.order_line_id.map(id),
+        "engagementId": c.engagement_id.map(id),
+        "quantity": c.quantity,
+        "guarantee": name(c.guarantee),
+        "status": name(c.status),
+        "severity": c.severity.map(name),
+        "remedy": c.remedy.map(name),
+        "remedyAmount": c.remedy_amount_cents.map(money),
+        "remedyDueAt": c.remedy_due_at,
+        "remedyChosenAt": c.remedy_chosen_at,
+        "remedyNote": c.remedy_note,
+        "remediedAt": c.remedied_at,
+        "createdAt": c.created_at,
+        "lastStep": last_step,
+    })
+}
+
+fn return_data(r: &return_request::Model, last_step: Option<String>) -> Value {
+    json!({
+        "id": id(r.id),
+        "number": r.number,
+        "orderId": id(r.order_id),
+        "customerId": r.customer_id.map(id),
+        "reason": name(r.reason),
+        "resolution": name(r.resolution),
+        "status": name(r.status),
+        "decisionReason": r.decision_reason,
+        "decidedAt": r.decided_at,
+        "receivedAt": r.received_at,
+        "completedAt": r.completed_at,
+        "createdAt": r.created_at,
+        "lastStep": last_step,
     })
 }
 

@@ -34,6 +34,7 @@ const CLAIM: Op = Op {
         " } }"
     ),
 };
+tests::op_const!(SUBSCRIBE = "createWebhookSubscription": "mutation($input: CreateWebhookSubscriptionInput!) { createWebhookSubscription(input: $input) { webhookSubscription { id secret } userErrors { field code message } } }");
 tests::op_const!(CLAIMS = "claims": "query($filter: ClaimFilter) { claims(filter: $filter, first: 100) { edges { node { id number } } } }");
 
 const REMEDIES: [&str; 8] = [
@@ -698,4 +699,58 @@ async fn services_of_an_engagement_are_claimed_once_it_has_started_and_resupplie
             .await,
     );
     assert_eq!(mine.len(), 1);
+}
+
+#[tokio::test]
+async fn integrators_hear_a_claim_lodged_and_each_step_after_it_signed() {
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
+    let receiver = tests::webhooks::Receiver::start(&app.clock).await;
+    let subscribed = app
+        .admin()
+        .accepted(
+            SUBSCRIBE,
+            json!({ "input": { "url": receiver.url, "eventTypes": ["CLAIM_LODGED", "claim.updated"] } }),
+        )
+        .await;
+    let secret = subscribed["webhookSubscription"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let location = warehouse(&app).await;
+    let lamp = tests::shop::product(&app, &location, "CLM-HOOK", "40.00", "TAXABLE", true).await;
+    let (customer, order, lines) =
+        shipped_order(&app, &location, "hooked@example.com", &[(&lamp, 1)], "A").await;
+    let claim = assessed(&app, &lines[0], "ACCEPTABLE_QUALITY", "MINOR").await;
+
+    wait_for("both claim events delivered", PATIENCE, async || {
+        receiver
+            .received()
+            .iter()
+            .filter(|r| r.answered == 200)
+            .count()
+            == 2
+    })
+    .await;
+    let got = receiver.received();
+    assert!(got.iter().all(|r| r.verifies_with(&secret)), "{got:?}");
+    let bodies: Vec<Value> = got.iter().map(|r| r.json()).collect();
+    let of_type = |t: &str| {
+        bodies
+            .iter()
+            .find(|b| b["type"] == t)
+            .unwrap_or_else(|| panic!("no {t} in {bodies:?}"))
+            .clone()
+    };
+    // Data is the claim as it stands when the event goes out.
+    let lodged = of_type("claim.lodged");
+    assert_eq!(lodged["data"]["id"], claim["id"]);
+    assert_eq!(lodged["data"]["number"], claim["number"]);
+    assert_eq!(lodged["data"]["orderId"], order.as_str());
+    assert_eq!(lodged["data"]["customerId"], customer.as_str());
+    assert_eq!(lodged["data"]["guarantee"], "ACCEPTABLE_QUALITY");
+    let updated = of_type("claim.updated");
+    assert_eq!(updated["data"]["id"], claim["id"]);
+    assert_eq!(updated["data"]["status"], "AWAITING_REMEDY");
+    assert_eq!(updated["data"]["severity"], "MINOR");
+    assert_eq!(updated["data"]["lastStep"], "claim.assessed");
 }
