@@ -30,6 +30,7 @@ mod m20261206_000023_sla_alarms;
 mod m20261206_000024_product_safety;
 mod m20261206_000025_claims_returns;
 mod m20261206_000026_webhooks;
+mod m20261206_000027_customer_email;
 
 pub struct Migrator;
 
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000024_product_safety::Migration),
             Box::new(m20261206_000025_claims_returns::Migration),
             Box::new(m20261206_000026_webhooks::Migration),
+            Box::new(m20261206_000027_customer_email::Migration),
         ]
     }
 }
@@ -107,7 +109,8 @@ mod tests {
                 "m20261206_000023_sla_alarms",
                 "m20261206_000024_product_safety",
                 "m20261206_000025_claims_returns",
-                "m20261206_000026_webhooks"
+                "m20261206_000026_webhooks",
+                "m20261206_000027_customer_email"
             ]
         );
     }

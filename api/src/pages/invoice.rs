@@ -121,7 +121,7 @@ pub async fn show(state: &AppState, id: uuid::Uuid) -> Response {
         )
     };
     match domain::invoices::find(&state.db, id).await {
-        Ok(Some(invoice)) => match crate::pages::invoice::render(&invoice) {
+        Ok(Some(invoice)) => match render(&invoice) {
             Ok(html) => with_page_headers((StatusCode::OK, Html(html)).into_response()),
             Err(e) => {
                 tracing::error!(error = %e, invoice_id = %id, "rendering the invoice page failed");

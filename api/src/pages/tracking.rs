@@ -188,7 +188,7 @@ pub async fn show(state: &AppState, id: uuid::Uuid) -> Response {
     };
     match loaded.await {
         Ok(Some((business_name, order_number, shipment))) => {
-            match crate::pages::tracking::render(&business_name, &order_number, &shipment) {
+            match render(&business_name, &order_number, &shipment) {
                 Ok(html) => with_page_headers((StatusCode::OK, Html(html)).into_response()),
                 Err(e) => {
                     tracing::error!(error = %e, shipment_id = %id, "rendering the tracking page failed");

@@ -4,14 +4,16 @@
 //! outbox work; reads apply the caller's `Scope`.
 
 use crate::kernel::{
-    Committed, Ctx, DomainError, Fields, IdempotencyKey, Page, PageRequest, Patch, Permission,
-    Scope, Versioned, Write, fetch_scoped_page, text_contains,
+    Committed, Ctx, DomainError, ErrorCode, Fields, IdempotencyKey, Page, PageRequest, Patch,
+    Permission, Scope, Versioned, Write, fetch_scoped_page, text_contains,
 };
 use crate::platform::outbox::topic;
 use crate::rules::abn::Abn;
 use crate::rules::email::Email;
 use crate::rules::phone::PhoneAu;
 use entity::{PartyKind, party};
+use sea_orm::ExprTrait;
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Select, Set,
     Unchanged,
@@ -111,6 +113,11 @@ pub async fn create(
     }
     let now = w.now();
     let email = details.email.as_ref().map(|e| e.as_str().to_owned());
+    if let Some(email) = &email
+        && find_by_email(w.conn(), email).await?.is_some()
+    {
+        return Err(email_taken());
+    }
     let customer = w
         .insert(party::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -125,7 +132,8 @@ pub async fn create(
             created_at: Set(now),
             updated_at: Set(now),
         })
-        .await?;
+        .await
+        .map_err(racing_email)?;
     w.audit(
         SUBJECT_TYPE,
         customer.id,
@@ -165,6 +173,13 @@ pub async fn update(
     let email = email
         .map(|e| e.as_str().to_owned())
         .apply(before.email.clone());
+    if let Some(email) = &email
+        && find_by_email(w.conn(), email)
+            .await?
+            .is_some_and(|other| other.id != before.id)
+    {
+        return Err(email_taken());
+    }
     let changed = party::ActiveModel {
         id: Unchanged(before.id),
         search_text: Set(search_text(&name, email.as_deref())),
@@ -179,7 +194,8 @@ pub async fn update(
     };
     let after = w
         .update_versioned::<party::Entity>(changed, input.expected_version)
-        .await?;
+        .await
+        .map_err(racing_email)?;
     w.commit_audited(
         SUBJECT_TYPE,
         after.id,
@@ -188,6 +204,45 @@ pub async fn update(
         after,
     )
     .await
+}
+
+fn email_taken() -> DomainError {
+    DomainError::rejected(
+        &["email"],
+        ErrorCode::EmailTaken,
+        "another customer has this email address",
+    )
+}
+
+/// A concurrent write of the same email won the unique index.
+fn racing_email(e: DomainError) -> DomainError {
+    match e {
+        DomainError::Db(db)
+            if matches!(
+                db.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            email_taken()
+        }
+        other => other,
+    }
+}
+
+/// The customer with `email`, compared without case (one customer per
+/// address: DESIGN "Where issues meet").
+pub async fn find_by_email<C: ConnectionTrait>(
+    conn: &C,
+    email: &str,
+) -> Result<Option<party::Model>, DbErr> {
+    customers()
+        .filter(party::Column::Email.is_not_null())
+        .filter(ExprTrait::eq(
+            Func::lower(Expr::col(party::Column::Email)),
+            email.to_lowercase(),
+        ))
+        .one(conn)
+        .await
 }
 
 fn customers() -> Select<party::Entity> {

@@ -338,8 +338,15 @@ async fn place_in(
                 .as_deref()
                 .filter(|p| !p.trim().is_empty())
                 .and_then(|p| fields.at(&["guest", "phone"], PhoneAu::parse(p)));
+            // A guest whose email is a customer's orders as that customer.
+            let customer_id = match &email {
+                Some(e) => customers::find_by_email(w.conn(), e.as_str())
+                    .await?
+                    .map(|c| c.id),
+                None => None,
+            };
             name.map(|name| Contact {
-                customer_id: None,
+                customer_id,
                 name,
                 email: email.map(|e| e.as_str().to_owned()),
                 phone: phone.map(|p| p.as_e164().to_owned()),

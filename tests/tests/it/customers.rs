@@ -179,3 +179,39 @@ async fn a_customer_by_id_or_null() {
     let missing = admin.customer(&uuid::Uuid::now_v7().to_string()).await;
     assert_eq!(missing, Value::Null);
 }
+
+#[tokio::test]
+async fn one_customer_per_email_address_compared_without_case() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin();
+    let acme = admin
+        .new_customer(json!({ "name": "Acme", "email": "ops@acme.com.au" }))
+        .await;
+    let bolt = admin
+        .new_customer(json!({ "name": "Bolt", "email": "hello@bolt.com.au" }))
+        .await;
+
+    let again = admin
+        .create_customer(json!({ "name": "Acme again", "email": "OPS@Acme.COM.AU" }))
+        .await;
+    assert_eq!(again["customer"], Value::Null);
+    assert_eq!(user_errors(&again), [input_error("email", "EMAIL_TAKEN")]);
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    assert_eq!(party::Entity::find().count(app.db()).await.unwrap(), 2);
+
+    let moved = admin
+        .update_customer(json!({ "id": bolt, "expectedVersion": 1, "email": "Ops@acme.com.au" }))
+        .await;
+    assert_eq!(user_errors(&moved), [input_error("email", "EMAIL_TAKEN")]);
+    assert_eq!(admin.customer(&bolt).await["email"], "hello@bolt.com.au");
+    // A customer keeps its own address, in another case too.
+    let kept = admin
+        .update_customer(json!({ "id": acme, "expectedVersion": 1, "email": "OPS@acme.com.au" }))
+        .await;
+    assert_eq!(kept["userErrors"], json!([]));
+    assert_eq!(kept["customer"]["email"], "OPS@acme.com.au");
+    // Customers without an email are not one address.
+    for name in ["Walk-in one", "Walk-in two"] {
+        admin.new_customer(json!({ "name": name })).await;
+    }
+}

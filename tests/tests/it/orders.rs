@@ -11,6 +11,7 @@ use tests::{Op, Role, TestApp, error_code, input_error, nodes, user_errors, wait
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
+tests::op_const!(GUEST_ORDER = "placeOrder": "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id contactName contactEmail customer { id } } userErrors { field code message } } }");
 tests::op_const!(PLACE_ORDER = "placeOrder": "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id number status total { amount } shippingCharge { amount } contactName lines { lineNo sku quantity reservedQuantity unitPrice { amount } } nextActions { action role } } userErrors { field code message } } }");
 tests::op_const!(REQUEST_RESERVATION = "requestReservation": "mutation($id: ID!) { requestReservation(input: { orderId: $id }) { approval { id status amount { amount } stepsRequired } userErrors { field code message } } }");
 tests::op_const!(CANCEL_ORDER = "cancelOrder": "mutation($id: ID!) { cancelOrder(input: { id: $id, reason: \"Customer changed plans\" }) { order { id status statusReason } userErrors { field code message } } }");
@@ -608,4 +609,30 @@ async fn orders_page_newest_first_when_asked() {
     let second = page(Some(cursor)).await;
     assert_eq!(numbers(&second), ["SO-000001"]);
     assert_eq!(second["pageInfo"]["hasNextPage"], false);
+}
+
+#[tokio::test]
+async fn a_guest_whose_email_is_a_customers_orders_as_that_customer() {
+    let app = TestApp::spawn().await;
+    let shop = shop(&app, "20.00", 5).await;
+    let alice = customer(&app, "Alice", "alice@example.com.au").await;
+    let staff = app.as_role(Role::Fulfilment);
+
+    let mut known = order_input(&shop.product, 1);
+    known["guest"] = json!({ "name": "Alice at the counter", "email": "ALICE@example.com.au" });
+    let placed = staff.accepted(GUEST_ORDER, json!({ "input": known })).await;
+    assert_eq!(
+        placed["order"]["customer"]["id"],
+        alice.as_str(),
+        "{placed}"
+    );
+    assert_eq!(placed["order"]["contactName"], "Alice at the counter");
+
+    let mut stranger = order_input(&shop.product, 1);
+    stranger["guest"] = json!({ "name": "Walk In", "email": "walk.in@example.com.au" });
+    let placed = staff
+        .accepted(GUEST_ORDER, json!({ "input": stranger }))
+        .await;
+    assert_eq!(placed["order"]["customer"], Value::Null, "{placed}");
+    assert_eq!(placed["order"]["contactEmail"], "walk.in@example.com.au");
 }
