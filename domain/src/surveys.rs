@@ -156,12 +156,7 @@ where
         return Ok(Answered::AlreadyAnswered(earlier));
     }
     let response = match w.insert(row).await {
-        Err(DomainError::Db(e))
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) =>
-        {
+        Err(e) if e.is_unique_violation() => {
             drop(w);
             return match answer_of::<A::Entity, _>(db, subject_column, link.subject_id).await? {
                 Some(earlier) => Ok(Answered::AlreadyAnswered(earlier)),

@@ -316,14 +316,7 @@ async fn record_decision<C: ConnectionTrait>(
     match decision.insert(conn).await {
         // The unique (approval, step) and (approval, decider) indexes back
         // the rules against a decision the row lock did not serialise.
-        Err(e)
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) =>
-        {
-            Err(DomainError::conflict())
-        }
+        Err(e) if crate::kernel::error::is_unique_violation(&e) => Err(DomainError::conflict()),
         other => Ok(other?),
     }
 }

@@ -81,12 +81,7 @@ pub async fn create(
         })
         .await;
     let location = match inserted {
-        Err(DomainError::Db(e))
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) =>
-        {
+        Err(e) if e.is_unique_violation() => {
             return Err(DomainError::rejected(
                 &["code"],
                 ErrorCode::AlreadyExists,

@@ -149,10 +149,6 @@ fn search_text(sku: &str, name: &str) -> String {
     format!("{sku} {name}").to_lowercase()
 }
 
-fn unique_violation(e: &DomainError) -> bool {
-    matches!(e, DomainError::Db(db) if matches!(db.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))))
-}
-
 /// Add a product (FULFILMENT or ADMIN).
 pub async fn create(
     db: &DatabaseConnection,
@@ -171,7 +167,7 @@ pub async fn create(
         })
         .await;
     let product = match inserted {
-        Err(e) if unique_violation(&e) => return Err(sku_taken()),
+        Err(e) if e.is_unique_violation() => return Err(sku_taken()),
         other => other?,
     };
     w.commit_audited(SUBJECT_TYPE, product.id, "product.created", None, product)
@@ -229,7 +225,7 @@ pub async fn update(
         .update_versioned::<product::Entity>(changed, expected_version)
         .await
     {
-        Err(e) if unique_violation(&e) => return Err(sku_taken()),
+        Err(e) if e.is_unique_violation() => return Err(sku_taken()),
         other => other?,
     };
     w.commit_audited(SUBJECT_TYPE, id, "product.updated", Some(&before), after)

@@ -175,10 +175,6 @@ async fn visible_customer<C: ConnectionTrait>(
     }
 }
 
-fn is_unique_violation(e: &DomainError) -> bool {
-    matches!(e, DomainError::Db(db) if matches!(db.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))))
-}
-
 /// Record that `customer_id` consents to commercial email for `purpose`:
 /// when (now), how and by whom (the caller). Staff may record it for any
 /// customer, a customer for itself. Giving again after a withdrawal gives it
@@ -236,7 +232,7 @@ pub async fn give(
                 })
                 .await;
             let row = match inserted {
-                Err(e) if is_unique_violation(&e) => {
+                Err(e) if e.is_unique_violation() => {
                     return Err(DomainError::rejected(
                         &["purpose"],
                         ErrorCode::Conflict,

@@ -133,7 +133,7 @@ pub async fn create(
             updated_at: Set(now),
         })
         .await
-        .map_err(racing_email)?;
+        .map_err(|e| e.unique_as(email_taken))?;
     w.audit(
         SUBJECT_TYPE,
         customer.id,
@@ -195,7 +195,7 @@ pub async fn update(
     let after = w
         .update_versioned::<party::Entity>(changed, input.expected_version)
         .await
-        .map_err(racing_email)?;
+        .map_err(|e| e.unique_as(email_taken))?;
     w.commit_audited(
         SUBJECT_TYPE,
         after.id,
@@ -212,21 +212,6 @@ fn email_taken() -> DomainError {
         ErrorCode::EmailTaken,
         "another customer has this email address",
     )
-}
-
-/// A concurrent write of the same email won the unique index.
-fn racing_email(e: DomainError) -> DomainError {
-    match e {
-        DomainError::Db(db)
-            if matches!(
-                db.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) =>
-        {
-            email_taken()
-        }
-        other => other,
-    }
 }
 
 /// The customer with `email`, compared without case (one customer per

@@ -580,12 +580,7 @@ pub async fn record_service_report(
                 })
                 .await;
             let row = match inserted {
-                Err(DomainError::Db(err))
-                    if matches!(
-                        err.sql_err(),
-                        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-                    ) =>
-                {
+                Err(e) if e.is_unique_violation() => {
                     return Err(DomainError::conflict());
                 }
                 other => other?,

@@ -62,4 +62,27 @@ impl DomainError {
     pub fn internal(what: impl std::fmt::Display) -> Self {
         DomainError::Internal(what.to_string())
     }
+
+    /// Whether a unique index refused the write: a concurrent write of the
+    /// same value won the race that the caller's own check could not see.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, DomainError::Db(db) if is_unique_violation(db))
+    }
+
+    /// This error, or `refusal` when a unique index refused the write.
+    pub fn unique_as(self, refusal: impl FnOnce() -> DomainError) -> Self {
+        if self.is_unique_violation() {
+            refusal()
+        } else {
+            self
+        }
+    }
+}
+
+/// Whether the database refused a write for a unique index.
+pub fn is_unique_violation(db: &DbErr) -> bool {
+    matches!(
+        db.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }

@@ -98,18 +98,7 @@ pub async fn create(
             updated_at: Set(now),
         })
         .await
-        .map_err(|e| match e {
-            // A concurrent create of the same email won the unique index.
-            DomainError::Db(db)
-                if matches!(
-                    db.sql_err(),
-                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-                ) =>
-            {
-                email_taken()
-            }
-            other => other,
-        })?;
+        .map_err(|e| e.unique_as(email_taken))?;
     w.commit_audited(SUBJECT_TYPE, user.id, "user.created", None, user)
         .await
 }
