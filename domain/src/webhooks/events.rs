@@ -64,13 +64,13 @@ pub fn description(t: WebhookEventType) -> &'static str {
             "A support ticket's SLA target was breached. data: the ticket (id, number, customerId, subject, priority, status, createdAt)."
         }
         E::ClaimLodged => {
-            "A consumer-guarantee claim was lodged. data: the claim (id, number, customerId, supply, orderId, orderLineId, engagementId, quantity, guarantee, status, severity, remedy, remedyAmount, remedyDueAt, remedyChosenAt, remediedAt, createdAt, lastStep)."
+            "A consumer-guarantee claim was lodged. data: the claim (id, number, customerId, supply, orderId, orderLineId, engagementId, quantity, guarantee, status, severity, remedy, remedyAmount, remedyDueAt, remedyChosenAt, remedyNote, remediedAt, createdAt, lastStep)."
         }
         E::ClaimUpdated => {
             "A claim moved a step (assessed, remedy chosen, remedied, withdrawn, ...). data: the claim; lastStep names the step."
         }
         E::ReturnRequested => {
-            "A return was requested. data: the return (id, number, orderId, customerId, reason, resolution, status, decidedAt, receivedAt, completedAt, createdAt, lastStep)."
+            "A return was requested. data: the return (id, number, orderId, customerId, reason, resolution, status, decisionReason, decidedAt, receivedAt, completedAt, createdAt, lastStep)."
         }
         E::ReturnUpdated => {
             "A return moved a step (approved, rejected, received, refunding, completed, ...). data: the return; lastStep names the step."
