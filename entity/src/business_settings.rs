@@ -45,6 +45,9 @@ pub struct Model {
     /// Business days the business gives itself to remedy a minor failure
     /// before the customer may reject the goods.
     pub claim_remedy_business_days: i32,
+    /// Where returned goods are sent (several lines); named in a return's
+    /// default instructions.
+    pub returns_address: Option<String>,
     pub version: i32,
     pub updated_at: DateTimeUtc,
 }

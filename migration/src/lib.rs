@@ -31,6 +31,7 @@ mod m20261206_000024_product_safety;
 mod m20261206_000025_claims_returns;
 mod m20261206_000026_webhooks;
 mod m20261206_000027_customer_email;
+mod m20261206_000028_returns_address;
 
 pub struct Migrator;
 
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000025_claims_returns::Migration),
             Box::new(m20261206_000026_webhooks::Migration),
             Box::new(m20261206_000027_customer_email::Migration),
+            Box::new(m20261206_000028_returns_address::Migration),
         ]
     }
 }
@@ -110,7 +112,8 @@ mod tests {
                 "m20261206_000024_product_safety",
                 "m20261206_000025_claims_returns",
                 "m20261206_000026_webhooks",
-                "m20261206_000027_customer_email"
+                "m20261206_000027_customer_email",
+                "m20261206_000028_returns_address"
             ]
         );
     }

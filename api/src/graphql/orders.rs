@@ -276,7 +276,8 @@ object! {
         status_reason: Option<&str> = order.status_reason,
         /// Held by staff.
         on_hold: bool = order.on_hold,
-        /// The customer (null for a guest order or a customer the caller may not see).
+        /// The customer (null for a guest order or a customer the caller may not see; a
+        /// guest order with services gets one as it is paid, since their ticket needs one).
         async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
             let Some(id) = self.0.order.customer_id else {
                 return Ok(None);

@@ -76,6 +76,9 @@ object! {
         /// Business days the business gives itself to remedy a minor failure
         /// before the customer may reject the goods.
         claim_remedy_business_days: i32,
+        /// Where returned goods are sent (several lines), named in an approved
+        /// return's default instructions; null until an ADMIN sets it.
+        returns_address: Option<&str>,
         /// Sender of customer email.
         mail_from: &str,
         /// Base of links in customer email.
@@ -147,6 +150,9 @@ pub struct UpdateBusinessSettingsInput {
     /// Business days to remedy a minor failure before the customer may
     /// reject the goods (1 to 60).
     pub claim_remedy_business_days: Option<i32>,
+    /// Where returned goods are sent (several lines, at most 500 characters);
+    /// null or blank removes it.
+    pub returns_address: MaybeUndefined<String>,
 }
 
 payload!(
@@ -205,6 +211,7 @@ impl SettingsMutation {
             significant_delay_days: input.significant_delay_days,
             change_of_mind_return_days: input.change_of_mind_return_days,
             claim_remedy_business_days: input.claim_remedy_business_days,
+            returns_address: patch(input.returns_address),
         };
         let result =
             domain::settings::update(&ctx.services().db, &ctx.domain_ctx()?, &update).await;

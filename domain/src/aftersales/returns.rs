@@ -155,19 +155,25 @@ pub fn refund_cents(shares: &[i64], shipping_cents: Option<i64>, refundable_cent
 }
 
 /// The instructions an approval sends when staff give none: the RMA number
-/// on the parcel, what to pack (`lines`: units, name, SKU) and where to.
-/// The settings hold no returns address, so the delivery note's is named.
+/// on the parcel, what to pack (`lines`: units, name, SKU) and where to:
+/// the business's returns address, or, while the settings hold none, a
+/// request to ask for it (naming an address that may not exist is worse).
 pub fn default_instructions(
     number: &str,
     business: &str,
+    returns_address: Option<&str>,
     lines: &[(i32, String, String)],
 ) -> String {
     let items: Vec<String> = lines
         .iter()
         .map(|(units, name, sku)| format!("- {units} × {name} ({sku})"))
         .collect();
+    let send_to = match returns_address {
+        Some(address) => format!("then send it to:\n\n{business}\n{address}\n\n"),
+        None => format!("then reply to this email and {business} will tell you where to send it. "),
+    };
     format!(
-        "Please pack these items securely, in their original packaging if you still have it:\n{}\nWrite the return number {number} clearly on the outside of the parcel and put a note with {number} inside, then send it to {business} at the returns address on your delivery note. Keep your postage receipt. We will tell you when it arrives.",
+        "Please pack these items securely, in their original packaging if you still have it:\n{}\nWrite the return number {number} clearly on the outside of the parcel and put a note with {number} inside, {send_to}Keep your postage receipt. We will tell you when it arrives.",
         items.join("\n")
     )
 }
@@ -596,7 +602,12 @@ pub async fn approve(
                     )
                 })
                 .collect();
-            default_instructions(&before.request.number, &settings.legal_name, &items)
+            default_instructions(
+                &before.request.number,
+                &settings.legal_name,
+                settings.returns_address.as_deref(),
+                &items,
+            )
         }
     };
     let decision = Decision {
@@ -1318,16 +1329,27 @@ mod tests {
 
     #[test]
     fn default_instructions_name_the_number_the_items_and_where() {
-        let text = default_instructions(
-            "RMA-000007",
-            "Acme Pty Ltd",
-            &[(2, "Mug".into(), "MUG-1".into())],
-        );
+        let items = [(2, "Mug".into(), "MUG-1".into())];
+        let address = "Returns, Unit 4\n12 Dock Rd\nBotany NSW 2019";
+        let text = default_instructions("RMA-000007", "Acme Pty Ltd", Some(address), &items);
         assert!(text.contains("- 2 × Mug (MUG-1)"), "{text}");
         assert!(text.contains("RMA-000007"), "{text}");
         assert!(
-            text.contains("Acme Pty Ltd at the returns address on your delivery note"),
+            text.contains(
+                "send it to:\n\nAcme Pty Ltd\nReturns, Unit 4\n12 Dock Rd\nBotany NSW 2019\n\nKeep"
+            ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn default_instructions_without_a_returns_address_ask_for_it_and_name_none() {
+        let items = [(1, "Kettle".into(), "KET-1".into())];
+        let text = default_instructions("RMA-000008", "Acme Pty Ltd", None, &items);
+        assert!(
+            text.contains("reply to this email and Acme Pty Ltd will tell you where to send it"),
+            "{text}"
+        );
+        assert!(!text.contains("delivery note"), "{text}");
     }
 }

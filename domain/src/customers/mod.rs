@@ -11,6 +11,7 @@ use crate::platform::outbox::topic;
 use crate::rules::abn::Abn;
 use crate::rules::email::Email;
 use crate::rules::phone::PhoneAu;
+use chrono::{DateTime, Utc};
 use entity::{PartyKind, party};
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::{Expr, Func};
@@ -111,27 +112,13 @@ pub async fn create(
     if let Some(replayed) = w.replay(key, &details.normalised()).await? {
         return Ok(replayed);
     }
-    let now = w.now();
-    let email = details.email.as_ref().map(|e| e.as_str().to_owned());
-    if let Some(email) = &email
-        && find_by_email(w.conn(), email).await?.is_some()
+    if let Some(email) = &details.email
+        && find_by_email(w.conn(), email.as_str()).await?.is_some()
     {
         return Err(email_taken());
     }
     let customer = w
-        .insert(party::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            kind: Set(PartyKind::Customer),
-            search_text: Set(search_text(&details.name, email.as_deref())),
-            name: Set(details.name),
-            email: Set(email),
-            phone: Set(details.phone.map(|p| p.as_e164().to_owned())),
-            abn: Set(details.abn.map(|a| a.as_str().to_owned())),
-            drop_ships: Set(false),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-        })
+        .insert(new_customer(details, w.now()))
         .await
         .map_err(|e| e.unique_as(email_taken))?;
     w.audit(
@@ -147,6 +134,53 @@ pub async fn create(
     };
     w.emit(topic::CUSTOMER_CREATED, customer.id, &event).await?;
     w.commit(customer).await
+}
+
+/// A new CUSTOMER row of valid details.
+fn new_customer(details: CustomerDetails, now: DateTime<Utc>) -> party::ActiveModel {
+    let email = details.email.map(|e| e.as_str().to_owned());
+    party::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kind: Set(PartyKind::Customer),
+        search_text: Set(search_text(&details.name, email.as_deref())),
+        name: Set(details.name),
+        email: Set(email),
+        phone: Set(details.phone.map(|p| p.as_e164().to_owned())),
+        abn: Set(details.abn.map(|a| a.as_str().to_owned())),
+        drop_ships: Set(false),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+/// The customer a guest stands for, in `w`, when a record needs one (an
+/// order's services ticket): the customer with the guest's email, else a
+/// new CUSTOMER party of the guest's details with no login (DESIGN: a guest
+/// is a party with no login). Audited as `customer.created_for_guest`; no
+/// welcome email, since the guest asked for no account.
+pub(crate) async fn for_guest(
+    w: &mut Write<'_>,
+    guest: &CustomerInput,
+) -> Result<party::Model, DomainError> {
+    if let Some(email) = guest.email.as_deref()
+        && let Some(known) = find_by_email(w.conn(), email).await?
+    {
+        return Ok(known);
+    }
+    // The details were checked when the guest gave them.
+    let details = CustomerDetails::parse(guest)
+        .map_err(|e| DomainError::internal(format!("a guest's stored details: {e:?}")))?;
+    let customer = w.insert(new_customer(details, w.now())).await?;
+    w.audit(
+        SUBJECT_TYPE,
+        customer.id,
+        "customer.created_for_guest",
+        None,
+        Some(&customer),
+    )
+    .await?;
+    Ok(customer)
 }
 
 /// Change a customer if `expected_version` is still current.

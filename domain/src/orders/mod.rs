@@ -152,6 +152,18 @@ struct Contact {
     phone: Option<String>,
 }
 
+impl Contact {
+    /// A customer's own details.
+    fn of(customer: entity::party::Model) -> Self {
+        Contact {
+            customer_id: Some(customer.id),
+            name: customer.name,
+            email: customer.email,
+            phone: customer.phone,
+        }
+    }
+}
+
 struct Address {
     line1: String,
     line2: Option<String>,
@@ -300,27 +312,12 @@ async fn place_in(
 
     // Who orders.
     let contact = match (Scope::of_ctx(ctx), input.customer_id, &input.guest) {
-        (Scope::Party(own), None, None) => customers::find(w.conn(), own).await?.map(|c| Contact {
-            customer_id: Some(c.id),
-            name: c.name,
-            email: c.email,
-            phone: c.phone,
-        }),
+        (Scope::Party(own), None, None) => customers::find(w.conn(), own).await?.map(Contact::of),
         (Scope::Party(own), Some(id), None) if id == own => {
-            customers::find(w.conn(), own).await?.map(|c| Contact {
-                customer_id: Some(c.id),
-                name: c.name,
-                email: c.email,
-                phone: c.phone,
-            })
+            customers::find(w.conn(), own).await?.map(Contact::of)
         }
         (Scope::All, Some(id), None) => match customers::find(w.conn(), id).await? {
-            Some(c) => Some(Contact {
-                customer_id: Some(c.id),
-                name: c.name,
-                email: c.email,
-                phone: c.phone,
-            }),
+            Some(c) => Some(Contact::of(c)),
             None => {
                 fields.refuse("customerId", ErrorCode::NotFound, "customer not found");
                 None
@@ -1702,12 +1699,19 @@ pub(crate) async fn move_for_payment(
         Event::PaymentFailed => "order.payment_failed",
         _ => "order.paid",
     };
+    let guest_customer = match status {
+        OrderStatus::Paid => crate::support::services::customer_for_guest(w, before).await?,
+        _ => None,
+    };
     let after = update_order(w, before, |o| {
         o.status = Set(status);
         o.status_reason = Set(reason);
         if status == OrderStatus::Paid {
             // Paid: nothing lapses any more.
             o.reserved_until = Set(None);
+        }
+        if let Some(customer) = guest_customer {
+            o.customer_id = Set(Some(customer));
         }
     })
     .await?;

@@ -14,6 +14,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Set, Unch
 
 pub const SETTINGS_ID: i32 = 1;
 pub const SUBJECT_TYPE: &str = "business_settings";
+/// Longest returns address (a few lines).
+const MAX_RETURNS_ADDRESS: usize = 500;
 
 /// What configuration seeds the settings row with on first start.
 #[derive(Debug, Clone)]
@@ -52,6 +54,7 @@ pub fn example() -> business_settings::Model {
         significant_delay_days: 5,
         change_of_mind_return_days: 0,
         claim_remedy_business_days: 10,
+        returns_address: None,
         version: 1,
         updated_at: chrono::DateTime::UNIX_EPOCH,
     }
@@ -103,6 +106,7 @@ pub async fn ensure_seeded<C: ConnectionTrait>(
         // As the claims-and-returns migration seeds them.
         change_of_mind_return_days: Set(0),
         claim_remedy_business_days: Set(10),
+        returns_address: Set(None),
         version: Set(1),
         updated_at: Set(Utc::now()),
     };
@@ -171,6 +175,9 @@ pub struct SettingsUpdate {
     /// Business days to remedy a minor failure before the customer may
     /// reject the goods (1–60).
     pub claim_remedy_business_days: Option<i32>,
+    /// Where returned goods are sent (several lines, at most 500
+    /// characters); blank or `Clear` removes it.
+    pub returns_address: Patch<String>,
 }
 
 /// A shipping charge as given: dollars, not negative, at most $10,000.
@@ -266,6 +273,18 @@ pub async fn update(
         ErrorCode::OutOfRange,
         "escalationGraceHours is 1 to 400 business hours",
     );
+    let returns_address = match &input.returns_address {
+        Patch::Keep => Patch::Keep,
+        Patch::Clear => Patch::Clear,
+        Patch::Set(raw) => {
+            let path = ["returnsAddress"];
+            match fields.free_text(&path, "returns address", Some(raw), MAX_RETURNS_ADDRESS) {
+                Some(address) => Patch::Set(address),
+                None if raw.trim().is_empty() => Patch::Clear,
+                None => Patch::Keep,
+            }
+        }
+    };
     fields.finish(|| Some(()))?;
 
     let before = current(w.conn()).await?;
@@ -309,6 +328,7 @@ pub async fn update(
         claim_remedy_business_days: Set(input
             .claim_remedy_business_days
             .unwrap_or(before.claim_remedy_business_days)),
+        returns_address: Set(returns_address.apply(before.returns_address.clone())),
         updated_at: Set(w.now()),
         ..Default::default()
     };

@@ -6,13 +6,16 @@
 use super::state as ticket_state;
 use super::{Valid, create};
 use crate::business_time::SharedCalendar;
+use crate::customers::{self, CustomerInput};
 use crate::kernel::db::find_for_update;
 use crate::kernel::{Ctx, DomainError, Scope, Write};
 use crate::orders::state::{self as order_state, Event};
 use entity::{
     OrderStatus, ProductKind, TicketPriority, TicketStatus, order_line, sales_order, ticket,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
 use uuid::Uuid;
 
 /// The category of an order's services ticket (SLA policies may match it).
@@ -68,18 +71,45 @@ pub async fn visible_ticket_of<C: ConnectionTrait>(
 }
 
 /// Whether an order's services are done: its services ticket is resolved
-/// or closed, or it has none (no services, or a guest order, which has no
-/// customer to open one for).
+/// or closed, or it has none (no services).
 pub(crate) async fn done<C: ConnectionTrait>(conn: &C, order_id: Uuid) -> Result<bool, DbErr> {
     Ok(ticket_of(conn, order_id)
         .await?
         .is_none_or(|t| is_done(t.status)))
 }
 
+/// The customer a guest order is attached to as it is paid, when it has
+/// services: their ticket needs one (see `customers::for_guest`). `None`
+/// for a customer's order or one without services.
+pub(crate) async fn customer_for_guest(
+    w: &mut Write<'_>,
+    order: &sales_order::Model,
+) -> Result<Option<Uuid>, DomainError> {
+    if order.customer_id.is_some() || !has_services(w.conn(), order.id).await? {
+        return Ok(None);
+    }
+    let guest = CustomerInput {
+        name: order.contact_name.clone(),
+        email: order.contact_email.clone(),
+        phone: order.contact_phone.clone(),
+        abn: order.customer_abn.clone(),
+    };
+    Ok(Some(customers::for_guest(w, &guest).await?.id))
+}
+
+async fn has_services<C: ConnectionTrait>(conn: &C, order_id: Uuid) -> Result<bool, DbErr> {
+    let services = order_line::Entity::find()
+        .filter(order_line::Column::OrderId.eq(order_id))
+        .filter(order_line::Column::Kind.eq(ProductKind::Service))
+        .count(conn)
+        .await?;
+    Ok(services > 0)
+}
+
 /// Open a just-paid order's services ticket in the paying transaction (the
-/// customer is told, as for any new ticket). Nothing for an order without
-/// services, for a guest order (a ticket needs a customer), or when its
-/// ticket exists already (PAID is entered once; this keeps it one ticket
+/// customer is told, as for any new ticket; a guest order has been given
+/// its customer by [`customer_for_guest`]). Nothing for an order without
+/// services, or when its ticket exists already (PAID is entered once; this keeps it one ticket
 /// regardless).
 pub(crate) async fn open_for(
     w: &mut Write<'_>,
@@ -94,7 +124,7 @@ pub(crate) async fn open_for(
         return Ok(None);
     };
     let Some(customer_id) = order.customer_id else {
-        tracing::warn!(order = %order.number, "a guest order's services get no ticket");
+        tracing::error!(order = %order.number, "a paid guest order with services has no customer; no ticket");
         return Ok(None);
     };
     if ticket_of(w.conn(), order.id).await?.is_some() {

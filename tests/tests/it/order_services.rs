@@ -21,6 +21,8 @@ tests::op_const!(CHANGE_STATUS = "changeTicketStatus": "mutation($input: ChangeT
 tests::op_const!(REPLY = "replyToTicket": "mutation($input: ReplyToTicketInput!) { replyToTicket(input: $input) { ticket { id status version } userErrors { field code message } } }");
 tests::op_const!(NEXT_ACTIONS = "order": "query($id: ID!) { order(id: $id) { status nextActions { action role } serviceTicket { id status } } }");
 tests::op_const!(CANCEL = "cancelOrder": "mutation($id: ID!) { cancelOrder(input: { id: $id, reason: \"Customer cancelled\" }) { order { status } userErrors { field code message } } }");
+tests::op_const!(GUEST_CUSTOMER = "order": "query($id: ID!) { order(id: $id) { id customer { id name email phone } } }");
+tests::op_const!(GUEST_ORDER = "placeOrder": "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } userErrors { field code message } } }");
 tests::op_const!(ASSETS = "customerAssets": "query($id: ID!) { customerAssets(customerId: $id) { edges { node { product { sku } quantity } } } }");
 
 async fn services_of(app: &TestApp, order: &str) -> Value {
@@ -239,4 +241,105 @@ async fn a_paid_order_of_services_only_offers_nothing_to_pack_and_cancelling_it_
     // The same ticket, not a new one.
     assert_eq!(after["serviceTicket"]["id"], paid["serviceTicket"]["id"]);
     assert_eq!(tickets_about(&app, &order).await, 1);
+}
+
+/// Staff place a guest order of `lines`: its id.
+async fn place_for_guest(app: &TestApp, guest: Value, lines: &[(&str, i32)]) -> String {
+    let lines: Vec<Value> = lines
+        .iter()
+        .map(|(p, q)| json!({ "productId": p, "quantity": q }))
+        .collect();
+    let placed = app
+        .as_role(Role::Fulfilment)
+        .accepted(
+            GUEST_ORDER,
+            json!({ "input": { "guest": guest, "lines": lines,
+                "shippingAddress": { "line1": "1 George St", "suburb": "Sydney", "state": "NSW", "postcode": "2000" },
+                "requiredDeliveryDate": "2026-12-24", "shippingSpeed": "STANDARD" } }),
+        )
+        .await;
+    placed["order"]["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_guest_paying_for_services_becomes_a_customer_so_the_ticket_can_deliver_the_order() {
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
+    let setup = service(&app, "SETUP-3", "Network setup", "30.00").await;
+    let guest =
+        json!({ "name": "Walk In", "email": "Walk.In@example.com.au", "phone": "0412 345 678" });
+    let order = place_for_guest(&app, guest, &[(&setup, 1)]).await;
+    assert_eq!(
+        app.admin()
+            .data(GUEST_CUSTOMER, json!({ "id": order }))
+            .await["customer"],
+        Value::Null
+    );
+    pay(&app, &order).await;
+
+    // Paid: the guest is now a customer with no login, and the ticket is theirs.
+    let paid = app
+        .admin()
+        .data(GUEST_CUSTOMER, json!({ "id": order }))
+        .await;
+    let customer = &paid["customer"];
+    assert_eq!(customer["name"], "Walk In", "{paid}");
+    assert_eq!(customer["email"], "Walk.In@example.com.au");
+    assert_eq!(customer["phone"], "+61412345678");
+    let ticket = services_of(&app, &order).await["serviceTicket"].clone();
+    assert_eq!(ticket["customerId"], customer["id"], "{ticket}");
+    let created = app.audit_actions(customer["id"].as_str().unwrap()).await;
+    assert_eq!(created, ["customer.created_for_guest"]);
+    app.emailed_once_to(
+        NotificationKind::TicketOpened,
+        ticket["id"].as_str().unwrap(),
+        "Walk.In@example.com.au",
+    )
+    .await;
+
+    // Its ticket closing delivers the order, as for a customer's.
+    set_status(&app, &ticket, "CLOSED").await;
+    assert_eq!(services_of(&app, &order).await["status"], "DELIVERED");
+
+    // The same guest again (another case) is that customer from the start.
+    let again = json!({ "name": "Walk In", "email": "walk.in@EXAMPLE.com.au" });
+    let second = place_for_guest(&app, again, &[(&setup, 1)]).await;
+    let placed = app
+        .admin()
+        .data(GUEST_CUSTOMER, json!({ "id": second }))
+        .await;
+    assert_eq!(placed["customer"]["id"], customer["id"], "{placed}");
+}
+
+#[tokio::test]
+async fn a_guest_without_email_paying_for_services_gets_a_ticket_and_no_email() {
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
+    let setup = service(&app, "SETUP-4", "Network setup", "30.00").await;
+    let order = place_for_guest(&app, json!({ "name": "Cash Sale" }), &[(&setup, 1)]).await;
+    pay(&app, &order).await;
+    let paid = app
+        .admin()
+        .data(GUEST_CUSTOMER, json!({ "id": order }))
+        .await;
+    assert_eq!(paid["customer"]["name"], "Cash Sale", "{paid}");
+    assert_eq!(paid["customer"]["email"], Value::Null);
+    let ticket = services_of(&app, &order).await["serviceTicket"].clone();
+    assert_eq!(ticket["status"], "NEW", "{ticket}");
+    set_status(&app, &ticket, "RESOLVED").await;
+    assert_eq!(services_of(&app, &order).await["status"], "DELIVERED");
+}
+
+#[tokio::test]
+async fn a_guest_order_of_goods_only_stays_a_guest_order_when_paid() {
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
+    let location = warehouse(&app).await;
+    let mug = stocked(&app, &location, "MUG-2", json!({})).await;
+    let guest = json!({ "name": "Gail Guest", "email": "gail.guest@example.com.au" });
+    let order = place_for_guest(&app, guest, &[(&mug, 1)]).await;
+    pay(&app, &order).await;
+    let paid = app
+        .admin()
+        .data(GUEST_CUSTOMER, json!({ "id": order }))
+        .await;
+    assert_eq!(paid["customer"], Value::Null, "{paid}");
+    assert_eq!(tickets_about(&app, &order).await, 0);
 }

@@ -228,6 +228,14 @@ async fn a_refund_return_is_approved_received_into_stock_and_quarantine_and_refu
         .await;
     assert_eq!(codes(&early), [input_error("id", "ILLEGAL_TRANSITION")]);
 
+    // The instructions name the business's returns address (line breaks as
+    // the ADMIN typed them, CR LF read as LF).
+    let settings = app
+        .admin()
+        .change_business_settings(
+            json!({ "returnsAddress": "Returns Dock\r\n12 Dock Rd\r\nBotany NSW 2019" }),
+        )
+        .await;
     let approved = returned(&staff.data(APPROVE, json!({ "input": { "id": id } })).await);
     assert_eq!(approved["status"], "APPROVED");
     let instructions = approved["instructions"].as_str().unwrap();
@@ -236,10 +244,11 @@ async fn a_refund_return_is_approved_received_into_stock_and_quarantine_and_refu
         instructions.contains("1 × Product RET-CHAIR (RET-CHAIR)"),
         "{instructions}"
     );
-    assert!(
-        instructions.contains("returns address on your delivery note"),
-        "{instructions}"
+    let send_to = format!(
+        "send it to:\n\n{}\nReturns Dock\n12 Dock Rd\nBotany NSW 2019\n\n",
+        settings["legalName"].as_str().unwrap()
     );
+    assert!(instructions.contains(&send_to), "{instructions}");
     // The customer is emailed them.
     let raw = step_email(&app, &id, "return.approved").await;
     let email = mail_parser::MessageParser::default().parse(&raw).unwrap();
@@ -252,10 +261,7 @@ async fn a_refund_return_is_approved_received_into_stock_and_quarantine_and_refu
         "refund-return@example.com"
     );
     let text = email.body_text(0).unwrap();
-    assert!(
-        text.contains("returns address on your delivery note"),
-        "{text}"
-    );
+    assert!(text.contains("Botany NSW 2019"), "{text}");
     assert!(text.contains("1 × Product RET-DESK (RET-DESK)"), "{text}");
 
     // Received: the chair back on the shelf, the desk into quarantine; a

@@ -55,3 +55,46 @@ async fn seeded_from_configuration_and_edited_by_admin() {
         "Harbour Homewares Pty Ltd"
     );
 }
+
+tests::op_const!(RETURNS_ADDRESS = "updateBusinessSettings": "mutation($input: UpdateBusinessSettingsInput!) { updateBusinessSettings(input: $input) { settings { returnsAddress version } userErrors { field code message } } }");
+
+#[tokio::test]
+async fn the_returns_address_keeps_its_lines_refuses_control_characters_and_clears() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin();
+    let set = |version: i64, address: serde_json::Value| json!({ "input": { "expectedVersion": version, "returnsAddress": address } });
+    let seeded = admin.data(RETURNS_ADDRESS, set(1, json!("  "))).await;
+    assert_eq!(
+        seeded["settings"]["returnsAddress"],
+        json!(null),
+        "blank is none"
+    );
+
+    let bad = admin
+        .data(RETURNS_ADDRESS, set(2, json!("Dock 4\u{7}\n12 Dock Rd")))
+        .await;
+    assert_eq!(user_error_codes(&bad), ["INVALID_TEXT"]);
+    let long = admin
+        .data(RETURNS_ADDRESS, set(2, json!("x".repeat(501))))
+        .await;
+    assert_eq!(user_error_codes(&long), ["TOO_LONG"]);
+
+    let typed = "  Returns Dock\r\n12 Dock Rd\rBotany NSW 2019 ";
+    let good = admin.data(RETURNS_ADDRESS, set(2, json!(typed))).await;
+    assert_eq!(
+        good["settings"]["returnsAddress"],
+        "Returns Dock\n12 Dock Rd\nBotany NSW 2019"
+    );
+    let other = json!({ "input": { "expectedVersion": 3, "legalName": "Harbour Pty Ltd" } });
+    let kept = admin.data(RETURNS_ADDRESS, other).await;
+    assert_eq!(
+        kept["settings"]["returnsAddress"], good["settings"]["returnsAddress"],
+        "omitted, it stays: {kept}"
+    );
+    let cleared = admin.data(RETURNS_ADDRESS, set(4, json!(null))).await;
+    assert_eq!(
+        cleared["settings"]["returnsAddress"],
+        json!(null),
+        "{cleared}"
+    );
+}

@@ -230,11 +230,16 @@ mod tests {
             return;
         };
         let dir = std::path::PathBuf::from(dir);
-        let instructions = "Write RMA-000007 on the parcel.\nPack the kettle in its box and post it to the returns address on your delivery note.";
+        let instructions = returns::default_instructions(
+            "RMA-000007",
+            "Acme & Sons Pty Ltd",
+            Some("Returns Dock, Unit 4\n12 Dock Rd\nBotany NSW 2019"),
+            &[(2, "Kettle <Deluxe>".into(), "KET-1".into())],
+        );
         let (_, approved) = render(
             ReturnResolution::Refund,
             returns::step::APPROVED,
-            Some(instructions),
+            Some(&instructions),
         );
         std::fs::write(dir.join("return_approved.html"), approved.html).unwrap();
     }
