@@ -144,6 +144,9 @@ string_enum! {
         ReviewRequest = "REVIEW_REQUEST",
         /// To a supplier: an approved purchase order (HTML + text).
         PurchaseOrder = "PURCHASE_ORDER",
+        /// To a supplier: a purchase order it was sent is called off (do not
+        /// supply it), with why.
+        PurchaseOrderCancelled = "PURCHASE_ORDER_CANCELLED",
         /// To the customer: the backordered goods arrived and are being
         /// reserved for their order.
         BackorderArrived = "BACKORDER_ARRIVED",

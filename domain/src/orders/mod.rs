@@ -1121,7 +1121,8 @@ async fn release(w: &mut Write<'_>, order: &Order, now: DateTime<Utc>) -> Result
         .update(w.conn())
         .await?;
     }
-    // Lines a supplier ships (drop-ship) stay held by their purchase order.
+    // Lines a supplier ships (drop-ship) are its purchase order's to hand
+    // back (`purchasing::cancel_drop_ships_of`).
     order_line::Entity::update_many()
         .col_expr(order_line::Column::ReservedQuantity, Expr::value(0))
         .filter(order_line::Column::OrderId.eq(order.order.id))
@@ -1207,8 +1208,9 @@ async fn reverse_invoice(
     Ok(())
 }
 
-/// Release the order's stock and move it to `status` with `reason`, audited
-/// as `action`; the order after.
+/// Release the order's stock (its drop-ships not yet dispatched are
+/// cancelled) and move it to `status` with `reason`, audited as `action`;
+/// the order after.
 async fn end_with_release(
     w: &mut Write<'_>,
     before: &Order,
@@ -1218,6 +1220,7 @@ async fn end_with_release(
 ) -> Result<Order, DomainError> {
     let now = w.now();
     release(w, before, now).await?;
+    crate::purchasing::cancel_drop_ships_of(w, &before.order).await?;
     let order = update_order(w, &before.order, |o| {
         o.status = Set(status);
         o.status_reason = Set(Some(reason));

@@ -31,6 +31,8 @@ pub mod topic {
     pub const ORDER_FOLLOW_UP: &str = "order.follow_up";
     /// A purchase order was approved: email it to its supplier.
     pub const PURCHASE_ORDER_SENT: &str = "purchase_order.sent";
+    /// A SENT purchase order was called off: its supplier is told.
+    pub const PURCHASE_ORDER_CANCELLED: &str = "purchase_order.cancelled";
     /// Goods passed QC into a warehouse: reserve them for the orders
     /// waiting on them, earliest required date first.
     pub const GOODS_RECEIVED: &str = "goods.received";

@@ -824,22 +824,69 @@ pub async fn cancel(
     let reason = fields.text("reason", reason, 500);
     let reason = fields.finish(|| reason)?;
     let before = load_locked(&w, id).await?;
-    let status =
-        state::apply(before.order.status, Event::Cancel).map_err(|i| illegal(&before.order, i))?;
     if before.order.drop_ship {
         release_drop_ship(&mut w, &before.order).await?;
     }
-    if let Some(approval) = before.order.approval_id {
-        approvals::withdraw_in(&mut w, approval).await?;
+    cancel_in(&mut w, &before.order, reason).await?;
+    commit_as_now(w, id).await
+}
+
+/// Cancel `before` (locked) in `w`: its pending approval is withdrawn and,
+/// when it was SENT, the supplier is emailed that it is called off (the
+/// `purchase_order.cancelled` event).
+async fn cancel_in(
+    w: &mut Write<'_>,
+    before: &purchase_order::Model,
+    reason: String,
+) -> Result<(), DomainError> {
+    let status = state::apply(before.status, Event::Cancel).map_err(|i| illegal(before, i))?;
+    move_to(w, before, status, Some(reason), "purchase_order.cancelled").await?;
+    // Withdrawn after the move: closing the approval calls back into
+    // purchasing, which leaves a purchase order that is no longer DRAFT be.
+    if let Some(approval) = before.approval_id {
+        approvals::withdraw_in(w, approval).await?;
     }
-    settle(
-        w,
-        &before.order,
-        status,
-        Some(reason),
-        "purchase_order.cancelled",
-    )
-    .await
+    if before.status == PurchaseOrderStatus::Sent {
+        w.emit(
+            topic::PURCHASE_ORDER_CANCELLED,
+            before.id,
+            &serde_json::json!({}),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A customer order ends (cancelled, or its reservation lapsed) in `w`:
+/// its drop-ships not yet dispatched are cancelled with it, so a supplier
+/// never ships goods nobody will pay for (a SENT one is told). One already
+/// dispatched stays: the order could not have ended then.
+pub(crate) async fn cancel_drop_ships_of(
+    w: &mut Write<'_>,
+    order: &sales_order::Model,
+) -> Result<(), DomainError> {
+    let open = purchase_order::Entity::find()
+        .filter(purchase_order::Column::SourceOrderId.eq(order.id))
+        .filter(purchase_order::Column::DropShip.eq(true))
+        .filter(
+            purchase_order::Column::Status
+                .is_in([PurchaseOrderStatus::Draft, PurchaseOrderStatus::Sent]),
+        )
+        .order_by_asc(purchase_order::Column::Id)
+        .all(w.conn())
+        .await?;
+    for po in open {
+        let Some(before) =
+            crate::kernel::db::find_for_update::<purchase_order::Entity, _>(w.conn(), po.id)
+                .await?
+        else {
+            continue;
+        };
+        unlink_lines(w, &before).await?;
+        let reason = format!("the customer order {} was cancelled", order.number);
+        cancel_in(w, &before, reason).await?;
+    }
+    Ok(())
 }
 
 /// Move `before` to `status`, saying why, audited as `action`, and commit
@@ -851,6 +898,18 @@ async fn settle(
     reason: Option<String>,
     action: &str,
 ) -> Result<Committed<PurchaseOrder>, DomainError> {
+    move_to(&mut w, before, status, reason, action).await?;
+    commit_as_now(w, before.id).await
+}
+
+/// Move `before` to `status` in `w`, saying why, audited as `action`.
+async fn move_to(
+    w: &mut Write<'_>,
+    before: &purchase_order::Model,
+    status: PurchaseOrderStatus,
+    reason: Option<String>,
+    action: &str,
+) -> Result<(), DomainError> {
     let after = w
         .change::<purchase_order::Entity>(before.id, before.version, |o| {
             o.status = Set(status);
@@ -858,8 +917,7 @@ async fn settle(
         })
         .await?;
     w.audit(SUBJECT_TYPE, before.id, action, Some(before), Some(&after))
-        .await?;
-    commit_as_now(w, before.id).await
+        .await
 }
 
 /// Commit with purchase order `id` as the write left it.
@@ -897,13 +955,20 @@ async fn release_drop_ship(
             ),
         ));
     }
+    unlink_lines(w, po).await
+}
+
+/// The order lines drop-ship `po` held wait for stock again.
+async fn unlink_lines(w: &mut Write<'_>, po: &purchase_order::Model) -> Result<(), DomainError> {
     order_line::Entity::update_many()
         .col_expr(order_line::Column::DropShipPoId, Expr::value(None::<Uuid>))
         .col_expr(order_line::Column::ReservedQuantity, Expr::value(0))
         .filter(order_line::Column::DropShipPoId.eq(po.id))
         .exec(w.conn())
         .await?;
-    w.touch(order_id);
+    if let Some(order_id) = po.source_order_id {
+        w.touch(order_id);
+    }
     Ok(())
 }
 

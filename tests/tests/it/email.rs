@@ -388,6 +388,7 @@ async fn every_link_in_every_kind_of_email_opens_a_real_page() {
             }
             // Purchasing's emails carry no links (checked in their mailer's tests).
             entity::NotificationKind::PurchaseOrder
+            | entity::NotificationKind::PurchaseOrderCancelled
             | entity::NotificationKind::BackorderArrived => continue,
             // ADMIN's email about a disabled webhook subscription carries no
             // links (checked in its mailer's tests); tests/it/webhooks.rs

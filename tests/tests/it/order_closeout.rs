@@ -427,3 +427,127 @@ async fn a_cancelled_drop_ship_hands_its_lines_back_and_bad_proofs_are_refused()
             .all(|a| a != "order.proof_of_delivery")
     );
 }
+
+tests::op_const!(CANCEL_ORDER = "cancelOrder": "mutation($id: ID!) { cancelOrder(input: { id: $id, reason: \"Customer found it cheaper\" }) { order { number status } userErrors { field code message } } }");
+tests::op_const!(PO_STATUS = "purchaseOrder": "query($id: ID!) { purchaseOrder(id: $id) { status statusReason approval { id status } } }");
+
+/// A customer's backordered order of `units` of a new product, sourced as
+/// a drop-ship from Desk Direct (orders@deskdirect.example.com) at `cost`
+/// a unit, SKU `sku`: the order and the DRAFT purchase order.
+async fn drop_shipped(app: &TestApp, sku: &str, cost: &str, units: i32) -> (String, String) {
+    let buyer = app.person("buyer-1", Role::Fulfilment);
+    let (product, _) = sourced_product(app, sku, "700.00", json!({})).await;
+    let direct = new_supplier(
+        &buyer,
+        json!({ "name": "Desk Direct", "email": "orders@deskdirect.example.com", "dropShips": true }),
+    )
+    .await;
+    let supplier_sku = format!("DD-{sku}");
+    supplies(&buyer, &direct, &product, &supplier_sku, cost, 3).await;
+    let order = backordered(app, &product, units, "kim@example.com.au").await;
+    let sourced = buyer
+        .accepted(
+            SOURCE_DROP_SHIP,
+            json!({ "input": { "orderId": order, "supplierId": direct } }),
+        )
+        .await;
+    let po = sourced["purchaseOrder"]["id"].as_str().unwrap().to_owned();
+    (order, po)
+}
+
+#[tokio::test]
+async fn cancelling_an_order_cancels_its_sent_drop_ship_and_tells_the_supplier() {
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
+    let (order, po) = drop_shipped(&app, "DESK-5", "85.00", 2).await;
+    send_and_approve(&app, &json!({ "id": po })).await;
+    wait_for_sent_email(&app, entity::NotificationKind::PurchaseOrder, &po).await;
+
+    let buyer = app.person("buyer-1", Role::Fulfilment);
+    let cancelled = buyer.accepted(CANCEL_ORDER, json!({ "id": order })).await;
+    assert_eq!(cancelled["order"]["status"], "CANCELLED");
+    let number = cancelled["order"]["number"].as_str().unwrap();
+    let after = app.admin().data(PO_STATUS, json!({ "id": po })).await;
+    assert_eq!(after["status"], "CANCELLED", "{after}");
+    assert_eq!(
+        after["statusReason"],
+        format!("the customer order {number} was cancelled")
+    );
+    let line = only_line(&app, &order).await;
+    assert_eq!((line.reserved_quantity, line.drop_ship_po_id), (0, None));
+    assert!(
+        app.audit_actions(&po)
+            .await
+            .contains(&"purchase_order.cancelled".to_owned())
+    );
+
+    // The supplier is told once, in words it cannot miss.
+    let kind = entity::NotificationKind::PurchaseOrderCancelled;
+    wait_for_sent_email(&app, kind, &po).await;
+    let told = app.notifications_of(kind, &po).await;
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].recipient, "orders@deskdirect.example.com");
+    let raw = app.sent_email(kind, &po).await;
+    let email = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    let text = email.body_text(0).unwrap();
+    assert!(
+        text.contains("please do not send anything to our customer"),
+        "{text}"
+    );
+    assert!(text.contains("2 × DD-DESK-5"), "{text}");
+}
+
+#[tokio::test]
+async fn an_ending_order_cancels_its_unsent_drop_ship_withdrawing_its_approval_silently() {
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
+    // $600 of goods: FINANCE must approve the purchase order.
+    let (order, po_id) = drop_shipped(&app, "DESK-6", "600.00", 1).await;
+    let buyer = app.person("buyer-1", Role::Fulfilment);
+    let asked = buyer.accepted(SEND, json!({ "id": po_id })).await;
+    assert_eq!(asked["purchaseOrder"]["status"], "DRAFT", "{asked}");
+
+    buyer.accepted(CANCEL_ORDER, json!({ "id": order })).await;
+    let after = app.admin().data(PO_STATUS, json!({ "id": po_id })).await;
+    assert_eq!(after["status"], "CANCELLED", "{after}");
+    assert_eq!(after["approval"]["status"], "CANCELLED", "{after}");
+    // Never sent, so the supplier hears nothing of it.
+    let topics: Vec<String> = app
+        .outbox_rows(&po_id)
+        .await
+        .into_iter()
+        .map(|r| r.topic)
+        .collect();
+    assert!(
+        !topics.iter().any(|t| t == "purchase_order.cancelled"),
+        "{topics:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_purchase_order_awaiting_approval_is_cancelled_by_hand_and_its_approval_withdrawn() {
+    let app = TestApp::spawn().await;
+    let buyer = app.person("buyer-1", Role::Fulfilment);
+    let (product, supplier) = sourced_product(&app, "DESK-7", "700.00", json!({})).await;
+    let created = buyer
+        .accepted(
+            CREATE_PURCHASE_ORDER,
+            json!({ "input": { "supplierId": supplier, "lines": [{ "productId": product, "quantity": 4 }] } }),
+        )
+        .await;
+    let po_id = created["purchaseOrder"]["id"].as_str().unwrap().to_owned();
+    let asked = buyer.accepted(SEND, json!({ "id": po_id })).await;
+    assert_eq!(
+        asked["purchaseOrder"]["approval"]["status"], "PENDING",
+        "{asked}"
+    );
+
+    let cancelled = buyer
+        .accepted(
+            op("cancelPurchaseOrder", "mutation($id: ID!) { cancelPurchaseOrder(input: { purchaseOrderId: $id, reason: \"ordered twice\" }) { purchaseOrder { status statusReason approval { status } } userErrors { field code message } } }"),
+            json!({ "id": po_id }),
+        )
+        .await;
+    let po = &cancelled["purchaseOrder"];
+    assert_eq!(po["status"], "CANCELLED", "{cancelled}");
+    assert_eq!(po["statusReason"], "ordered twice");
+    assert_eq!(po["approval"]["status"], "CANCELLED");
+}

@@ -75,7 +75,12 @@ async fn process(job: &OutboxJob, deps: &Deps) -> Result<(), BoxDynError> {
         topic::PAYMENT_SUCCEEDED => super::payment::email_receipt(deps, row.subject_id).await?,
         topic::TIMER_FIRED => super::timer_fired::handle(deps, &row).await?,
         topic::PURCHASE_ORDER_SENT => {
-            super::send_notification::email_supplier(deps, row.subject_id).await?
+            let kind = notifications::NotificationKind::PurchaseOrder;
+            super::send_notification::email_supplier(deps, kind, row.subject_id).await?
+        }
+        topic::PURCHASE_ORDER_CANCELLED => {
+            let kind = notifications::NotificationKind::PurchaseOrderCancelled;
+            super::send_notification::email_supplier(deps, kind, row.subject_id).await?
         }
         topic::GOODS_RECEIVED => super::purchasing::goods_received(deps, row.subject_id).await?,
         topic::STOCK_RELEASED => super::purchasing::stock_released(deps, row.subject_id).await?,

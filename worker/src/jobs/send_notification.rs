@@ -254,17 +254,21 @@ pub async fn email_shipment(
     email_each(deps, kind, shipment_id, &[email.to_owned()]).await
 }
 
-/// Email an approved purchase order to its supplier, once, and send it now.
-/// Nothing when the supplier has no address (staff send it another way).
-pub async fn email_supplier(deps: &Deps, purchase_order_id: Uuid) -> Result<(), BoxDynError> {
+/// Email a purchase order's supplier `kind` about it (the approved order,
+/// or its cancellation), once, and send it now. Nothing when the supplier
+/// has no address (staff tell it another way).
+pub async fn email_supplier(
+    deps: &Deps,
+    kind: notifications::NotificationKind,
+    purchase_order_id: Uuid,
+) -> Result<(), BoxDynError> {
     let Some(po) = domain::purchasing::find(&deps.db, purchase_order_id).await? else {
         return Ok(());
     };
     let supplier = domain::purchasing::supplier(&deps.db, po.order.supplier_id).await?;
     let Some(email) = supplier.and_then(|s| s.email) else {
-        tracing::warn!(%purchase_order_id, "supplier has no email address; the purchase order was not emailed");
+        tracing::warn!(%purchase_order_id, ?kind, "supplier has no email address; not emailed");
         return Ok(());
     };
-    let kind = notifications::NotificationKind::PurchaseOrder;
     email_each(deps, kind, purchase_order_id, &[email]).await
 }

@@ -215,6 +215,9 @@ pub async fn render(
         | NotificationKind::NextPurchaseOffer
         | NotificationKind::ReviewRequest => follow_up::render(source).await,
         NotificationKind::PurchaseOrder => purchasing::render_purchase_order(source).await,
+        NotificationKind::PurchaseOrderCancelled => {
+            purchasing::render_purchase_order_cancelled(source).await
+        }
         NotificationKind::BackorderArrived => purchasing::render_backorder_arrived(source).await,
         NotificationKind::WarrantyRenewal => closeout::render_warranty_renewal(source).await,
         NotificationKind::WarrantyEnding => closeout::render_warranty_ending(source).await,

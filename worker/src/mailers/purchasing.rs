@@ -1,10 +1,11 @@
-//! Purchasing's two emails: the purchase order a supplier gets once it is
+//! Purchasing's emails: the purchase order a supplier gets once it is
 //! approved (the business, the lines at their ex-GST costs, subtotal, GST
 //! and total, where to ship a drop-shipped order, and a request to confirm
-//! by reply), and the good news a customer gets when the goods their
-//! backordered order waits for arrived (with the new delivery estimate, and
-//! honestly when that misses the date they asked for). Neither carries a
-//! link.
+//! by reply), the notice a supplier gets when a purchase order it was sent
+//! is called off (why, and what not to supply or ship), and the good news a
+//! customer gets when the goods their backordered order waits for arrived
+//! (with the new delivery estimate, and honestly when that misses the date
+//! they asked for). None carries a link.
 
 use super::{Rendered, Source, formatted_abn, render_pair};
 use apalis::prelude::BoxDynError;
@@ -18,8 +19,11 @@ use serde::Serialize;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-pub(super) const TEMPLATES: [(&str, &str); 4] =
-    email_templates!("purchase_order", "backorder_arrived");
+pub(super) const TEMPLATES: [(&str, &str); 6] = email_templates!(
+    "purchase_order",
+    "purchase_order_cancelled",
+    "backorder_arrived"
+);
 
 /// The business as its emails sign off.
 #[derive(Debug, Clone, Serialize)]
@@ -147,6 +151,58 @@ pub fn purchase_order(ctx: &PurchaseOrderContext) -> Result<Rendered, minijinja:
     render_pair("purchase_order", ctx.subject.clone(), ctx)
 }
 
+/// What a supplier reads when a purchase order it was sent is called off.
+#[derive(Debug, Clone, Serialize)]
+pub struct PurchaseOrderCancelledContext {
+    pub subject: String,
+    pub supplier_name: String,
+    pub number: String,
+    /// Why, as the business recorded it.
+    pub reason: Option<String>,
+    /// It was to ship straight to a customer.
+    pub drop_ship: bool,
+    /// What not to supply: a line each, `quantity × SKU name`.
+    pub lines: Vec<String>,
+    pub business: Business,
+}
+
+/// The cancellation email's context; `names` are the products' names by id.
+pub fn purchase_order_cancelled_context(
+    po: &PurchaseOrder,
+    supplier: &party::Model,
+    names: &HashMap<Uuid, String>,
+    business: Business,
+) -> PurchaseOrderCancelledContext {
+    let o = &po.order;
+    PurchaseOrderCancelledContext {
+        subject: format!(
+            "Cancelled: purchase order {} from {}",
+            o.number, business.name
+        ),
+        supplier_name: supplier.name.clone(),
+        number: o.number.clone(),
+        reason: o.status_reason.clone(),
+        drop_ship: o.drop_ship,
+        lines: po
+            .lines
+            .iter()
+            .map(|l| {
+                let name = names.get(&l.product_id).map(String::as_str).unwrap_or("");
+                format!("{} × {} {}", l.quantity, l.supplier_sku, name)
+                    .trim_end()
+                    .to_owned()
+            })
+            .collect(),
+        business,
+    }
+}
+
+pub fn purchase_order_cancelled(
+    ctx: &PurchaseOrderCancelledContext,
+) -> Result<Rendered, minijinja::Error> {
+    render_pair("purchase_order_cancelled", ctx.subject.clone(), ctx)
+}
+
 /// One item that arrived.
 #[derive(Debug, Clone, Serialize)]
 pub struct ItemContext {
@@ -226,8 +282,11 @@ pub fn backorder_arrived(ctx: &BackorderArrivedContext) -> Result<Rendered, mini
     render_pair("backorder_arrived", ctx.subject.clone(), ctx)
 }
 
-/// PURCHASE_ORDER: the notification's subject is the purchase order.
-pub(super) async fn render_purchase_order(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+/// A purchase order email's purchase order (the notification's subject),
+/// its supplier and its products' names by id.
+async fn purchase_order_of(
+    source: &Source<'_>,
+) -> Result<(PurchaseOrder, party::Model, HashMap<Uuid, String>), BoxDynError> {
     let po = purchasing::find(source.db, source.n.subject_id)
         .await?
         .ok_or("purchase order of a purchase order email not found")?;
@@ -241,8 +300,24 @@ pub(super) async fn render_purchase_order(source: &Source<'_>) -> Result<Rendere
         .into_iter()
         .map(|p| (p.id, p.name))
         .collect();
+    Ok((po, supplier, names))
+}
+
+/// PURCHASE_ORDER: the notification's subject is the purchase order.
+pub(super) async fn render_purchase_order(source: &Source<'_>) -> Result<Rendered, BoxDynError> {
+    let (po, supplier, names) = purchase_order_of(source).await?;
     let ctx = purchase_order_context(&po, &supplier, &names, Business::of(source.settings));
     Ok(purchase_order(&ctx)?)
+}
+
+/// PURCHASE_ORDER_CANCELLED: the notification's subject is the purchase order.
+pub(super) async fn render_purchase_order_cancelled(
+    source: &Source<'_>,
+) -> Result<Rendered, BoxDynError> {
+    let (po, supplier, names) = purchase_order_of(source).await?;
+    let business = Business::of(source.settings);
+    let ctx = purchase_order_cancelled_context(&po, &supplier, &names, business);
+    Ok(purchase_order_cancelled(&ctx)?)
 }
 
 /// BACKORDER_ARRIVED: the notification's subject is the customer order.
@@ -421,6 +496,46 @@ mod tests {
         .unwrap();
         for body in [&rendered.html, &rendered.text] {
             assert!(body.contains("let us know when you can deliver"), "{body}");
+        }
+    }
+
+    #[test]
+    fn a_cancelled_purchase_order_says_why_and_what_not_to_supply_or_ship() {
+        let mut po = po();
+        po.order.status = PurchaseOrderStatus::Cancelled;
+        po.order.status_reason = Some("the customer order SO-000031 was cancelled".into());
+        po.order.drop_ship = true;
+        let ctx = purchase_order_cancelled_context(&po, &supplier(), &names(), business());
+        let rendered = purchase_order_cancelled(&ctx).unwrap();
+        assert_eq!(
+            rendered.subject,
+            "Cancelled: purchase order PO-000007 from Harbour & Co Homewares"
+        );
+        let html = &rendered.html;
+        assert!(html.contains("Acme &lt;Wholesale&gt; &amp; Sons"), "{html}");
+        assert!(html.contains("3 × ACME-&lt;CH&gt;-01 Oak &quot;dining&quot; chair"));
+        assert!(!html.contains("href"));
+        for body in [html, &rendered.text] {
+            assert!(body.contains("PO-000007 is cancelled"), "{body}");
+            assert!(body.contains("the customer order SO-000031 was cancelled"));
+            assert!(body.contains("do not supply or ship"));
+            assert!(body.contains("do not send anything to our customer"));
+            assert!(body.contains("10 × ACME-TEA Green tea"));
+            assert!(body.contains("reply to this email today"));
+            assert!(body.contains("ABN 51 824 753 556"));
+        }
+        assert!(!rendered.text.contains("http"));
+
+        // One for our own warehouse says nothing of customers.
+        po.order.drop_ship = false;
+        po.order.status_reason = Some("we no longer need them".into());
+        let ctx = purchase_order_cancelled_context(&po, &supplier(), &names(), business());
+        let own = purchase_order_cancelled(&ctx).unwrap();
+        assert!(own.text.contains("Please do not supply the goods below"));
+        assert!(!own.text.contains("customer"), "{}", own.text);
+        if let Some(dir) = std::env::var_os("RENDER_EMAILS") {
+            let dir = std::path::PathBuf::from(dir);
+            std::fs::write(dir.join("po_cancelled.html"), rendered.html).unwrap();
         }
     }
 
