@@ -109,8 +109,8 @@ async fn has_services<C: ConnectionTrait>(conn: &C, order_id: Uuid) -> Result<bo
 /// Open a just-paid order's services ticket in the paying transaction (the
 /// customer is told, as for any new ticket; a guest order has been given
 /// its customer by [`customer_for_guest`]). Nothing for an order without
-/// services, or when its ticket exists already (PAID is entered once; this keeps it one ticket
-/// regardless).
+/// services, or when its ticket exists already (PAID is entered once; this
+/// keeps it one ticket regardless).
 pub(crate) async fn open_for(
     w: &mut Write<'_>,
     order: &sales_order::Model,
