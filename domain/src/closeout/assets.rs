@@ -157,12 +157,7 @@ pub(crate) async fn on_site(
     w: &mut Write<'_>,
     order: &sales_order::Model,
 ) -> Result<(), DomainError> {
-    let services = order_line::Entity::find()
-        .filter(order_line::Column::OrderId.eq(order.id))
-        .filter(order_line::Column::Kind.eq(ProductKind::Service))
-        .count(w.conn())
-        .await?;
-    if services > 0 {
+    if crate::support::services::has_services(w.conn(), order.id).await? {
         w.emit(topic::ORDER_ON_SITE, order.id, &serde_json::json!({}))
             .await?;
     }

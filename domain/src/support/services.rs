@@ -97,7 +97,11 @@ pub(crate) async fn customer_for_guest(
     Ok(Some(customers::for_guest(w, &guest).await?.id))
 }
 
-async fn has_services<C: ConnectionTrait>(conn: &C, order_id: Uuid) -> Result<bool, DbErr> {
+/// Whether an order has SERVICE lines.
+pub(crate) async fn has_services<C: ConnectionTrait>(
+    conn: &C,
+    order_id: Uuid,
+) -> Result<bool, DbErr> {
     let services = order_line::Entity::find()
         .filter(order_line::Column::OrderId.eq(order_id))
         .filter(order_line::Column::Kind.eq(ProductKind::Service))
