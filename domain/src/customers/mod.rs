@@ -16,8 +16,8 @@ use entity::{PartyKind, party};
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Select, Set,
-    Unchanged,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Select, Set, TransactionTrait, Unchanged,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -171,7 +171,24 @@ pub(crate) async fn for_guest(
     // The details were checked when the guest gave them.
     let details = CustomerDetails::parse(guest)
         .map_err(|e| DomainError::internal(format!("a guest's stored details: {e:?}")))?;
-    let customer = w.insert(new_customer(details, w.now())).await?;
+    // Another payment may be making the same guest a customer right now: the
+    // insert runs in a savepoint, so losing that race (the unique email
+    // index) leaves this transaction usable to take the winner's row.
+    let savepoint = w.conn().begin().await?;
+    let customer = match new_customer(details, w.now()).insert(&savepoint).await {
+        Ok(customer) => {
+            savepoint.commit().await?;
+            customer
+        }
+        Err(e) if crate::kernel::error::is_unique_violation(&e) => {
+            savepoint.rollback().await?;
+            let email = guest.email.as_deref().unwrap_or_default();
+            return find_by_email(w.conn(), email)
+                .await?
+                .ok_or_else(|| DomainError::from(e));
+        }
+        Err(e) => return Err(e.into()),
+    };
     w.audit(
         SUBJECT_TYPE,
         customer.id,

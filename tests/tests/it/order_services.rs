@@ -23,6 +23,8 @@ tests::op_const!(NEXT_ACTIONS = "order": "query($id: ID!) { order(id: $id) { sta
 tests::op_const!(CANCEL = "cancelOrder": "mutation($id: ID!) { cancelOrder(input: { id: $id, reason: \"Customer cancelled\" }) { order { status } userErrors { field code message } } }");
 tests::op_const!(GUEST_CUSTOMER = "order": "query($id: ID!) { order(id: $id) { id customer { id name email phone } } }");
 tests::op_const!(GUEST_ORDER = "placeOrder": "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } userErrors { field code message } } }");
+tests::op_const!(CAPTURE = "capturePayment": "mutation($input: CapturePaymentInput!) { capturePayment(input: $input) { payment { id status amount { amount } } userErrors { field code message } } }");
+tests::op_const!(REMIT = "recordRemittance": "mutation($input: RecordRemittanceInput!) { recordRemittance(input: $input) { payment { status } userErrors { field code message } } }");
 tests::op_const!(ASSETS = "customerAssets": "query($id: ID!) { customerAssets(customerId: $id) { edges { node { product { sku } quantity } } } }");
 
 async fn services_of(app: &TestApp, order: &str) -> Value {
@@ -342,4 +344,51 @@ async fn a_guest_order_of_goods_only_stays_a_guest_order_when_paid() {
         .await;
     assert_eq!(paid["customer"], Value::Null, "{paid}");
     assert_eq!(tickets_about(&app, &order).await, 0);
+}
+
+/// Two guest orders with one email no customer has yet, paid by bank
+/// transfer at the same moment: both payments succeed and both orders end
+/// with the one customer that email now stands for.
+#[tokio::test]
+async fn two_guests_with_one_new_email_paid_at_once_become_one_customer() {
+    let app = TestApp::spawn().await;
+    let setup = service(&app, "SETUP-5", "Network setup", "30.00").await;
+    let guest = json!({ "name": "Pat Twice", "email": "pat.twice@example.com.au" });
+    let mut transfers = Vec::new();
+    for _ in 0..2 {
+        let order = place_for_guest(&app, guest.clone(), &[(&setup, 1)]).await;
+        tests::shop::reserve(&app, &order).await;
+        let transfer = app
+            .as_role(Role::Finance)
+            .accepted(
+                CAPTURE,
+                json!({ "input": { "orderId": order, "method": "BANK_TRANSFER" } }),
+            )
+            .await;
+        transfers.push((order, transfer["payment"].clone()));
+    }
+    let finance = app.as_role(Role::Finance);
+    let remit = |payment: &Value| {
+        finance.run(
+            REMIT,
+            json!({ "input": { "paymentId": payment["id"], "amount": payment["amount"]["amount"], "reference": "CBA 77" } }),
+        )
+    };
+    let (first, second) = tokio::join!(remit(&transfers[0].1), remit(&transfers[1].1));
+    for paid in [first, second] {
+        assert_eq!(
+            paid["data"]["recordRemittance"]["payment"]["status"], "SUCCEEDED",
+            "{paid}"
+        );
+    }
+    let mut customers = Vec::new();
+    for (order, _) in &transfers {
+        let paid = app
+            .admin()
+            .data(GUEST_CUSTOMER, json!({ "id": order }))
+            .await;
+        customers.push(paid["customer"]["id"].clone());
+    }
+    assert!(customers[0].is_string(), "{customers:?}");
+    assert_eq!(customers[0], customers[1]);
 }
