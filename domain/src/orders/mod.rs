@@ -1160,9 +1160,6 @@ pub async fn cancel(
     if !allowed {
         return Err(DomainError::Forbidden);
     }
-    if let Some(approval) = before.order.reservation_approval_id {
-        approvals::withdraw_in(&mut w, approval).await?;
-    }
     let actor = ctx.actor.clone();
     if before.order.status == OrderStatus::Paid {
         // What was paid comes back by refund, and each refund's note is
@@ -1174,6 +1171,11 @@ pub async fn cancel(
         reverse_invoice(&mut w, &before, &reason, &actor).await?;
     }
     let after = end_with_release(&mut w, &before, status, reason, "order.cancelled").await?;
+    // After the order moved: withdrawing runs the reservation handler, which
+    // then finds the order ended and leaves it alone.
+    if let Some(approval) = before.order.reservation_approval_id {
+        approvals::withdraw_in(&mut w, approval).await?;
+    }
     w.commit(after).await
 }
 

@@ -445,6 +445,50 @@ async fn when_stock_moves_before_approval_the_order_reserves_what_is_left() {
         .await;
 }
 
+/// An order waiting on its reservation approval is cancelled: the approval
+/// is withdrawn with it and no stock is touched.
+#[tokio::test]
+async fn an_order_awaiting_its_reservation_approval_is_cancelled_and_the_approval_withdrawn() {
+    let app = TestApp::spawn().await;
+    let shop = shop(&app, "600.00", 10).await;
+    let alice = customer(&app, "Alice Nguyen", "alice@example.com.au").await;
+    let order = place_for(&app, &alice, &shop.product, 2).await;
+    let id = order["id"].as_str().unwrap();
+    let requested = app
+        .person("fulfil-1", Role::Fulfilment)
+        .data(REQUEST_RESERVATION, json!({ "id": id }))
+        .await;
+    assert_eq!(requested["approval"]["status"], "PENDING", "{requested}");
+
+    let cancelled = app
+        .as_role(Role::Fulfilment)
+        .accepted(CANCEL_ORDER, json!({ "id": id }))
+        .await;
+    assert_eq!(cancelled["order"]["status"], "CANCELLED", "{cancelled}");
+    assert_eq!(cancelled["order"]["statusReason"], "Customer changed plans");
+    let approval = app
+        .admin()
+        .data(
+            tests::ops::APPROVAL,
+            json!({ "id": requested["approval"]["id"] }),
+        )
+        .await;
+    assert_eq!(approval["status"], "CANCELLED", "{approval}");
+    let timeline = app.admin().data(ORDER, json!({ "id": id })).await["timeline"].clone();
+    assert_eq!(
+        tests::strings(&timeline, "action"),
+        [
+            "order.placed",
+            "order.reservation_requested",
+            "order.cancelled"
+        ]
+    );
+    assert_eq!(
+        stock(&app, &shop.product).await,
+        json!({ "onHand": 10, "reserved": 0, "available": 10 })
+    );
+}
+
 #[tokio::test]
 async fn an_unpaid_reservation_lapses_on_the_business_clock_and_releases_its_stock() {
     let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
