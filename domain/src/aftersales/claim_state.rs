@@ -9,7 +9,7 @@
 //! the reason) or WITHDRAWN by its customer before a remedy is under way.
 
 use ClaimStatus as S;
-use entity::ClaimStatus;
+use entity::{ClaimStatus, Remedy};
 
 /// The statuses of a claim still open (it keeps its order from closing).
 pub const OPEN: [ClaimStatus; 3] = [
@@ -17,6 +17,18 @@ pub const OPEN: [ClaimStatus; 3] = [
     ClaimStatus::AwaitingRemedy,
     ClaimStatus::RemedyInProgress,
 ];
+
+/// Whether a claim stands on its units, so that no other claim or return
+/// may count them again: while it is open, and once its money came back for
+/// supply given back (a refund, a cancelled service refunded). A unit
+/// replaced (the replacement is claimed on the original purchase), repaired,
+/// supplied again or kept with compensation stays with the customer and may
+/// fail again; a claim ended without a remedy holds nothing.
+pub fn holds_units(status: ClaimStatus, remedy: Option<Remedy>) -> bool {
+    OPEN.contains(&status)
+        || (status == S::Remedied
+            && matches!(remedy, Some(Remedy::Refund | Remedy::CancelWithRefund)))
+}
 
 /// What happens to a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +73,30 @@ pub fn apply(status: ClaimStatus, event: Event) -> Result<ClaimStatus, Illegal> 
 mod tests {
     use super::*;
     use crate::aftersales::{assert_ended, assert_exactly};
+
+    #[test]
+    fn a_claim_holds_its_units_while_open_and_once_its_money_came_back() {
+        for open in OPEN {
+            assert!(holds_units(open, None), "{open}");
+        }
+        assert!(holds_units(S::RemedyInProgress, Some(Remedy::Repair)));
+        for paid_back in [Remedy::Refund, Remedy::CancelWithRefund] {
+            assert!(holds_units(S::Remedied, Some(paid_back)), "{paid_back}");
+        }
+        for kept in [
+            Remedy::Replacement,
+            Remedy::Repair,
+            Remedy::KeepWithCompensation,
+            Remedy::ResupplyService,
+            Remedy::CompensationForReducedValue,
+            Remedy::RemedyElsewhereAtSupplierCost,
+        ] {
+            assert!(!holds_units(S::Remedied, Some(kept)), "{kept}");
+        }
+        for ended in [S::NotFailed, S::Withdrawn] {
+            assert!(!holds_units(ended, None), "{ended}");
+        }
+    }
 
     const EVENTS: [Event; 7] = [
         Event::Assess { failed: true },

@@ -366,7 +366,10 @@ pub async fn lodge(
                             ProductKind::Service => SupplyKind::Services,
                         };
                         let units = if supply == SupplyKind::Goods {
-                            line.quantity
+                            // A unit already returned or claimed is not
+                            // claimed again.
+                            let taken = super::units_spoken_for(w.conn(), line.id).await?;
+                            line.quantity - i32::try_from(taken).unwrap_or(i32::MAX)
                         } else {
                             1
                         };
@@ -438,7 +441,11 @@ pub async fn lodge(
             (1..=units).contains(&quantity),
             "quantity",
             ErrorCode::OutOfRange,
-            format!("between 1 and {units}"),
+            if units < 1 {
+                "every unit of it is already returned or claimed".to_owned()
+            } else {
+                format!("between 1 and {units}, the units not already returned or claimed")
+            },
         );
     }
     let (facts, (supply, order_id, order_line_id, engagement_id, customer_id, _)) =

@@ -20,8 +20,8 @@ use crate::platform::outbox::topic;
 use crate::rules::calendar::BusinessCalendar;
 use crate::rules::money::Money;
 use entity::{
-    ApprovalKind, PaymentMethod, PaymentStatus, WebhookEventType, approval_request,
-    guarantee_claim, payment, refund, remedy_step, return_request, sales_order,
+    ApprovalKind, PaymentMethod, PaymentStatus, ReturnStatus, WebhookEventType, approval_request,
+    guarantee_claim, payment, refund, remedy_step, return_line, return_request, sales_order,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
@@ -333,6 +333,45 @@ pub async fn on_replacement_delivered(
     }
     claims::on_replacement_delivered(w, order).await?;
     returns::on_replacement_delivered(w, order).await
+}
+
+/// Units of an order line already spoken for: in a return not rejected or
+/// cancelled, or held by a claim ([`claim_state::holds_units`]). No new
+/// return or claim may count them again, so one unit is never paid back
+/// twice.
+pub async fn units_spoken_for<C: ConnectionTrait>(
+    conn: &C,
+    order_line_id: Uuid,
+) -> Result<i64, DbErr> {
+    let lines = return_line::Entity::find()
+        .filter(return_line::Column::OrderLineId.eq(order_line_id))
+        .all(conn)
+        .await?;
+    let live: Vec<Uuid> = return_request::Entity::find()
+        .filter(return_request::Column::Id.is_in(lines.iter().map(|l| l.return_id)))
+        .filter(
+            return_request::Column::Status
+                .is_not_in([ReturnStatus::Rejected, ReturnStatus::Cancelled]),
+        )
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let returned: i64 = lines
+        .iter()
+        .filter(|l| live.contains(&l.return_id))
+        .map(|l| i64::from(l.quantity))
+        .sum();
+    let claimed: i64 = guarantee_claim::Entity::find()
+        .filter(guarantee_claim::Column::OrderLineId.eq(order_line_id))
+        .all(conn)
+        .await?
+        .iter()
+        .filter(|c| claim_state::holds_units(c.status, c.remedy))
+        .map(|c| i64::from(c.quantity))
+        .sum();
+    Ok(returned + claimed)
 }
 
 /// Whether an open claim or return keeps the order from closing.

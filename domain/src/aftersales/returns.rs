@@ -360,37 +360,6 @@ async fn step(
     Ok(())
 }
 
-/// Units of `order_line_id` already in returns that were not rejected or
-/// cancelled (other than `except`).
-async fn units_in_returns<C: ConnectionTrait>(
-    conn: &C,
-    order_line_id: Uuid,
-    except: Option<Uuid>,
-) -> Result<i64, DbErr> {
-    let lines = return_line::Entity::find()
-        .filter(return_line::Column::OrderLineId.eq(order_line_id))
-        .all(conn)
-        .await?;
-    let ids: Vec<Uuid> = lines.iter().map(|l| l.return_id).collect();
-    let live: Vec<Uuid> = return_request::Entity::find()
-        .filter(return_request::Column::Id.is_in(ids))
-        .filter(
-            return_request::Column::Status
-                .is_not_in([ReturnStatus::Rejected, ReturnStatus::Cancelled]),
-        )
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|r| r.id)
-        .filter(|id| Some(*id) != except)
-        .collect();
-    Ok(lines
-        .iter()
-        .filter(|l| live.contains(&l.return_id))
-        .map(|l| i64::from(l.quantity))
-        .sum())
-}
-
 // ---- Requesting --------------------------------------------------------
 
 /// One order line coming back.
@@ -482,14 +451,14 @@ pub async fn request(
             );
             continue;
         }
-        let already = units_in_returns(w.conn(), ordered.id, None).await?;
+        let already = super::units_spoken_for(w.conn(), ordered.id).await?;
         let left = i64::from(ordered.quantity) - already;
         if line.quantity < 1 || i64::from(line.quantity) > left {
             fields.refuse_at(
                 &at("quantity"),
                 ErrorCode::OutOfRange,
                 format!(
-                    "between 1 and the {left} units of {} not already being returned ({} ordered)",
+                    "between 1 and the {left} units of {} not already returned or claimed ({} ordered)",
                     ordered.sku, ordered.quantity
                 ),
             );

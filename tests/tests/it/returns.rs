@@ -669,3 +669,63 @@ async fn a_refused_refund_sends_the_return_back_to_received_and_it_is_resolved_a
     assert_eq!(resolved["resolution"], "REPLACEMENT");
     assert!(resolved["replacementOrderId"].is_string(), "{resolved}");
 }
+
+tests::op_const!(LODGE_CLAIM = "lodgeClaim": "mutation($input: LodgeClaimInput!) { lodgeClaim(input: $input) { claim { id status } userErrors { field code message } } }");
+tests::op_const!(WITHDRAW_CLAIM = "withdrawClaim": "mutation($input: WithdrawClaimInput!) { withdrawClaim(input: $input) { claim { id status } userErrors { field code message } } }");
+
+/// A unit is paid back once: units in a live return or held by a claim are
+/// neither returned nor claimed again until that return or claim ends.
+#[tokio::test]
+async fn a_unit_in_a_claim_or_a_return_is_not_claimed_or_returned_again() {
+    let (app, _worker) = app().await;
+    let location = warehouse(&app).await;
+    let kettle = stocked(&app, &location, "RET-KETTLE", json!({ "price": "60.00" })).await;
+    let (order, customer, lines) =
+        delivered_order(&app, &location, &[(&kettle, 2)], "twice@example.com").await;
+    let me = app.as_customer(&customer);
+    let claim = |units: i32| {
+        json!({ "input": { "orderLineId": lines[0], "guarantee": "ACCEPTABLE_QUALITY",
+            "quantity": units, "facts": "It stopped heating" } })
+    };
+    let first = me.accepted(LODGE_CLAIM, claim(1)).await;
+
+    // One kettle is claimed: one may come back, not two.
+    assert_eq!(
+        codes(
+            &me.data(
+                REQUEST,
+                request_input(&order, &[(&lines[0], 2)], "FAULTY", "REFUND"),
+            )
+            .await
+        ),
+        [input_path_error("lines.0.quantity", "OUT_OF_RANGE")]
+    );
+    let back = ask(&me, &order, &[(&lines[0], 1)], "FAULTY", "REFUND").await;
+
+    // Both are spoken for: neither is claimed again.
+    let again = me.data(LODGE_CLAIM, claim(1)).await;
+    assert!(again["claim"].is_null(), "{again}");
+    assert_eq!(
+        user_errors(&again),
+        [input_error("quantity", "OUT_OF_RANGE")]
+    );
+    assert_eq!(
+        again["userErrors"][0]["message"],
+        "every unit of it is already returned or claimed"
+    );
+
+    // The return cancelled and the claim withdrawn free their units.
+    returned(
+        &me.data(CANCEL, json!({ "input": { "id": back["id"] } }))
+            .await,
+    );
+    me.accepted(LODGE_CLAIM, claim(1)).await;
+    let withdrawn = me
+        .accepted(
+            WITHDRAW_CLAIM,
+            json!({ "input": { "claimId": first["claim"]["id"] } }),
+        )
+        .await;
+    assert_eq!(withdrawn["claim"]["status"], "WITHDRAWN");
+    ask(&me, &order, &[(&lines[0], 1)], "FAULTY", "REFUND").await;
+}
