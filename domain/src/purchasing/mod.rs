@@ -34,8 +34,8 @@ use entity::{
 };
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    ExprTrait, QueryFilter, QueryOrder, Set,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, ExprTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use state::Event;
@@ -487,6 +487,38 @@ async fn create_in(
     Ok(po)
 }
 
+/// Refuse to source `order` again while a purchase order (not a drop-ship)
+/// made from it is still open: its waiting goods are already on order, and
+/// a second one would buy them twice. Cancel or close that one first.
+async fn refuse_if_on_order<C: ConnectionTrait>(
+    conn: &C,
+    order: &sales_order::Model,
+) -> Result<(), DomainError> {
+    let open = purchase_order::Entity::find()
+        .filter(purchase_order::Column::SourceOrderId.eq(order.id))
+        .filter(purchase_order::Column::DropShip.eq(false))
+        .filter(purchase_order::Column::Status.is_in([
+            PurchaseOrderStatus::Draft,
+            PurchaseOrderStatus::Sent,
+            PurchaseOrderStatus::PartiallyReceived,
+        ]))
+        .one(conn)
+        .await?;
+    match open {
+        None => Ok(()),
+        Some(po) => Err(DomainError::rejected(
+            &["orderId"],
+            ErrorCode::InvalidState,
+            format!(
+                "{}'s waiting goods are already on {} ({}): cancel or close it first",
+                order.number,
+                po.number,
+                po.status.to_value()
+            ),
+        )),
+    }
+}
+
 /// Source a BACKORDERED order: a DRAFT purchase order to `supplier_id` for
 /// every goods unit it waits for.
 pub async fn source_backorder(
@@ -496,9 +528,12 @@ pub async fn source_backorder(
     supplier_id: Uuid,
 ) -> Result<Committed<PurchaseOrder>, DomainError> {
     let mut w = Write::begin(db, ctx, Permission::Purchase).await?;
+    // Locked, so that a repeated request waits and then finds this one's order.
+    crate::kernel::db::find_for_update::<sales_order::Entity, _>(w.conn(), order_id).await?;
     let order = crate::orders::find(w.conn(), order_id)
         .await?
         .ok_or_else(|| DomainError::not_found("orderId", "order"))?;
+    refuse_if_on_order(w.conn(), &order.order).await?;
     if order.order.status != OrderStatus::Backordered {
         return Err(DomainError::rejected(
             &["orderId"],
@@ -551,6 +586,7 @@ pub async fn source_drop_ship(
             format!("{} is {:?}, not BACKORDERED", order.number, order.status),
         ));
     }
+    refuse_if_on_order(w.conn(), &order).await?;
     let drop_ships = supplier(w.conn(), supplier_id)
         .await?
         .ok_or_else(|| DomainError::not_found("supplierId", "supplier"))?
@@ -1058,6 +1094,17 @@ pub async fn receive(
     // Nothing is received against a draft, cancelled, received or closed order.
     state::apply(po.order.status, Event::Receive { all: false })
         .map_err(|i| illegal(&po.order, i))?;
+    if po.order.drop_ship {
+        // Its goods go from the supplier to the customer, never to our shelves.
+        return Err(DomainError::rejected(
+            &["purchaseOrderId"],
+            ErrorCode::InvalidState,
+            format!(
+                "{} is a drop-ship: its supplier ships to the customer, so nothing is received (record its dispatch with recordDropShipDispatch)",
+                po.order.number
+            ),
+        ));
+    }
     let mut fields = Fields::new();
     let passed = !input.checklist.is_empty() && input.checklist.iter().all(|c| c.passed);
     fields.ensure(

@@ -16,7 +16,7 @@ use tests::{Role, TestApp, input_error, nodes, user_errors, wait_for};
 tests::op_const!(ORDER_CLOSEOUT = "order": "query($id: ID!) { order(id: $id) { status lateRisk estimatedDelivery deliveredAt closedAt proofOfDelivery { signerName evidenceReference shipmentId } shipments { id number fromSupplier trackingNumber status items { quantity batchCode } } } }");
 tests::op_const!(PROOF = "recordProofOfDelivery": "mutation($input: RecordProofOfDeliveryInput!) { recordProofOfDelivery(input: $input) { proofOfDelivery { signerName signedAt evidenceReference } userErrors { field code message } } }");
 tests::op_const!(ASSETS = "customerAssets": "query($id: ID!) { customerAssets(customerId: $id) { edges { node { id serial quantity deliveredOn warrantyStartsOn warrantyEndsOn product { sku } } } } }");
-tests::op_const!(SOURCE_DROP_SHIP = "sourceDropShip": "mutation($input: SourceDropShipInput!) { sourceDropShip(input: $input) { purchaseOrder { id number status dropShip shipTo lines { quantity } } userErrors { field code message } } }");
+tests::op_const!(SOURCE_DROP_SHIP = "sourceDropShip": "mutation($input: SourceDropShipInput!) { sourceDropShip(input: $input) { purchaseOrder { id number status dropShip shipTo lines { id quantity } } userErrors { field code message } } }");
 tests::op_const!(DISPATCH = "recordDropShipDispatch": "mutation($input: RecordDropShipDispatchInput!) { recordDropShipDispatch(input: $input) { shipment { id stage fromSupplier trackingNumber order { status } } userErrors { field code message } } }");
 
 async fn closeout_of(app: &TestApp, order: &str) -> Value {
@@ -550,4 +550,72 @@ async fn a_purchase_order_awaiting_approval_is_cancelled_by_hand_and_its_approva
     assert_eq!(po["status"], "CANCELLED", "{cancelled}");
     assert_eq!(po["statusReason"], "ordered twice");
     assert_eq!(po["approval"]["status"], "CANCELLED");
+}
+
+/// A backorder's waiting goods are bought once: while a purchase order made
+/// from it is open, it is sourced neither again nor as a drop-ship; once
+/// that one is cancelled it may be. A drop-ship's goods never reach our
+/// shelves, so nothing is received against it.
+#[tokio::test]
+async fn a_backorder_on_order_is_not_sourced_twice_and_a_drop_ship_is_not_received() {
+    let app = TestApp::spawn().await;
+    let location = warehouse(&app).await;
+    let buyer = app.person("buyer-1", Role::Fulfilment);
+    let (product, supplier) = sourced_product(&app, "DESK-7", "700.00", json!({})).await;
+    let direct = new_supplier(
+        &buyer,
+        json!({ "name": "Desk Direct", "email": "orders@deskdirect.example.com", "dropShips": true }),
+    )
+    .await;
+    supplies(&buyer, &direct, &product, "DD-DESK-7", "85.00", 3).await;
+    let order = backordered(&app, &product, 2, "kim@example.com.au").await;
+    let source = json!({ "input": { "orderId": order, "supplierId": supplier } });
+    let first = buyer.accepted(SOURCE, source.clone()).await;
+    let number = first["purchaseOrder"]["number"].as_str().unwrap();
+
+    let again = buyer.data(SOURCE, source.clone()).await;
+    assert_eq!(
+        user_errors(&again),
+        [input_error("orderId", "INVALID_STATE")]
+    );
+    assert!(
+        again["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("already on {number} (DRAFT)")),
+        "{again}"
+    );
+    let drop_ship = json!({ "input": { "orderId": order, "supplierId": direct } });
+    buyer
+        .refused(
+            SOURCE_DROP_SHIP,
+            drop_ship.clone(),
+            "orderId",
+            "INVALID_STATE",
+        )
+        .await;
+
+    // The first one cancelled, the goods go as a drop-ship instead.
+    buyer
+        .accepted(
+            op("cancelPurchaseOrder", "mutation($id: ID!) { cancelPurchaseOrder(input: { purchaseOrderId: $id, reason: \"the supplier ships it\" }) { purchaseOrder { status } userErrors { field code message } } }"),
+            json!({ "id": first["purchaseOrder"]["id"] }),
+        )
+        .await;
+    let sourced = buyer.accepted(SOURCE_DROP_SHIP, drop_ship).await;
+    let po = &sourced["purchaseOrder"];
+    send_and_approve(&app, &json!({ "id": po["id"] })).await;
+    let received = app
+        .as_role(Role::Fulfilment)
+        .data(
+            RECEIVE,
+            json!({ "input": { "purchaseOrderId": po["id"], "receivedOn": "2026-11-23", "locationId": location,
+                "lines": [{ "purchaseOrderLineId": po["lines"][0]["id"], "quantity": 2 }],
+                "checklist": passed() } }),
+        )
+        .await;
+    assert_eq!(
+        user_errors(&received),
+        [input_error("purchaseOrderId", "INVALID_STATE")]
+    );
 }
