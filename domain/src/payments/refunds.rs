@@ -356,9 +356,14 @@ async fn note_for(
     };
     let lines = invoices::lines_of(w.conn(), &[invoice.id]).await?;
     let invoice = Invoice { invoice, lines };
-    // Refunding all that is left reverses the invoice exactly.
+    // Refunding all that is left reverses the invoice exactly. The money has
+    // already gone back, so nothing here may refuse: where notes already
+    // reduced the invoice by some of what was paid, the note takes only
+    // what is left (and none is issued when nothing is).
     let left = notes::remaining(w.conn(), &invoice.invoice).await?;
-    let change = if left.cents() == refund.amount_cents {
+    let change = if left.is_zero() {
+        return Ok(None);
+    } else if refund.amount_cents >= left.cents() {
         notes::Change::Remaining
     } else {
         notes::Change::Decrease(Money::from_cents(refund.amount_cents))

@@ -7,7 +7,7 @@ use domain::payments::provider::test_cards;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tests::shop::{op, place, product, reserve, warehouse};
-use tests::{Role, TestApp, input_error, user_errors, wait_for};
+use tests::{Role, TestApp, input_error, user_errors, wait_for, wait_for_value};
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
@@ -506,6 +506,71 @@ async fn cancelling_a_paid_order_refunds_it_and_the_note_reverses_its_invoice_ex
                 "query($id: ID!) { invoice(id: $id) { remainingTotal { amount } } }",
             ),
             json!({ "id": invoice["id"] }),
+        )
+        .await;
+    assert_eq!(left["remainingTotal"]["amount"], "0.00");
+}
+
+/// A paid order whose invoice a note already reduced is cancelled: all that
+/// was paid comes back, and the refund's note takes only what the invoice
+/// has left, so the provider's confirmation is always recorded.
+#[tokio::test]
+async fn a_refund_of_more_than_the_invoice_has_left_settles_with_a_note_for_the_rest() {
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
+    let payment = paid(&app, "149.00").await;
+    let order = app
+        .admin()
+        .data(
+            op(
+                "payment",
+                "query($id: ID!) { payment(id: $id) { order { id invoice { id } } } }",
+            ),
+            json!({ "id": payment }),
+        )
+        .await["order"]
+        .clone();
+    let finance = app.person("finance-1", Role::Finance);
+    finance
+        .accepted(
+            op("issueAdjustmentNote", "mutation($input: IssueAdjustmentNoteInput!) { issueAdjustmentNote(input: $input) { adjustmentNote { id } userErrors { field code message } } }"),
+            json!({ "input": { "invoiceId": order["invoice"]["id"], "amount": "30.00", "reason": "Goodwill credit" } }),
+        )
+        .await;
+    finance
+        .accepted(
+            op("cancelOrder", "mutation($id: ID!) { cancelOrder(input: { id: $id, reason: \"Customer cancelled\" }) { order { status } userErrors { field code message } } }"),
+            json!({ "id": order["id"] }),
+        )
+        .await;
+    let refunds = app
+        .admin()
+        .data(
+            op("refunds", "query($id: ID!) { refunds(filter: { paymentId: $id }) { edges { node { id amount { amount } approval { id } } } } }"),
+            json!({ "id": payment }),
+        )
+        .await;
+    let refund = tests::nodes(&refunds)[0].clone();
+    assert_eq!(refund["amount"]["amount"], "158.95", "all that was paid");
+    app.approve("finance-2", Role::Finance, &refund["approval"]["id"])
+        .await;
+    let settled = wait_for_value("the refund to settle", PATIENCE, async || {
+        let r = app
+            .admin()
+            .data(REFUND_NOW, json!({ "id": refund["id"] }))
+            .await;
+        (r["status"] != "REFUNDING" && r["status"] != "AWAITING_APPROVAL").then_some(r)
+    })
+    .await;
+    assert_eq!(settled["status"], "SUCCEEDED", "{settled}");
+    assert_eq!(settled["adjustmentNote"]["total"]["amount"], "-128.95");
+    let left = app
+        .admin()
+        .data(
+            op(
+                "invoice",
+                "query($id: ID!) { invoice(id: $id) { remainingTotal { amount } } }",
+            ),
+            json!({ "id": order["invoice"]["id"] }),
         )
         .await;
     assert_eq!(left["remainingTotal"]["amount"], "0.00");
