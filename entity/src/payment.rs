@@ -13,7 +13,9 @@ versioned_model! {
         /// ISO 4217; always AUD.
         pub currency: String,
         pub card_last4: Option<String>,
-        /// The card the simulated provider is asked to charge.
+        /// The card the simulated provider is asked to charge; never in
+        /// audit snapshots or stored answers.
+        #[serde(skip_serializing, default)]
         pub card_token: Option<String>,
         /// The PAYMENT_PROCESSING approval it waits on.
         pub approval_id: Option<Uuid>,

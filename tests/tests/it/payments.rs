@@ -4,6 +4,7 @@
 //! that leaves the order payable, and a bank transfer paid on remittance.
 
 use domain::payments::provider::test_cards;
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tests::shop::{op, place, product, reserve, warehouse};
@@ -91,6 +92,27 @@ async fn a_card_capture_retried_with_its_key_charges_once_and_emails_a_receipt()
             .starts_with("ch_")
     );
     assert_eq!(charges(&app, &payment).await, 1);
+    // The card number is kept for the provider only: no audit snapshot and
+    // no stored answer holds it.
+    let entries = app.audit_entries(&payment).await;
+    assert!(entries.len() >= 2, "{entries:?}");
+    let digits = test_cards::SUCCESS.replace(' ', "");
+    for entry in &entries {
+        let snapshots = format!("{:?} {:?}", entry.before, entry.after);
+        assert!(
+            !snapshots.contains(&digits),
+            "{}: {snapshots}",
+            entry.action
+        );
+    }
+    let stored: Vec<String> = entity::idempotency_key::Entity::find()
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| format!("{k:?}"))
+        .collect();
+    assert!(stored.iter().all(|k| !k.contains(&digits)), "{stored:?}");
     wait_for("the receipt", PATIENCE, async || {
         app.notifications_of(entity::NotificationKind::PaymentReceipt, &payment)
             .await
