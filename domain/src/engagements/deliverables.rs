@@ -725,7 +725,14 @@ pub async fn on_approval_closed(
         .one(w.conn())
         .await?
         .and_then(|d| d.comment);
+    // An engagement that ended (cancelled) takes no decision any more.
+    let editable = super::state::apply(found.engagement.status, super::state::Event::Edit).is_ok();
     let (event, outcome, action) = match request.status {
+        _ if !editable => (
+            Event::AcceptanceLapsed,
+            AcceptanceOutcome::Lapsed,
+            "deliverable.acceptance_lapsed",
+        ),
         ApprovalStatus::Approved => (
             Event::Accepted,
             AcceptanceOutcome::Accepted,

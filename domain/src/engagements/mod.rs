@@ -30,9 +30,9 @@ use crate::platform::outbox::topic;
 use crate::rules::calendar::BusinessCalendar;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
-    EngagementStatus, TemplateStatus, app_user, engagement, engagement_action, engagement_decision,
-    engagement_fee_line, engagement_member, engagement_output, engagement_stage_exit,
-    process_template, timer,
+    EngagementStatus, TemplateStatus, app_user, deliverable, engagement, engagement_action,
+    engagement_decision, engagement_fee_line, engagement_member, engagement_output,
+    engagement_stage_exit, process_template, scope_change, timer,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -1292,6 +1292,29 @@ fn blocked_errors(stage: &template::Stage, blocked: &state::Blocked) -> Vec<Fiel
     out
 }
 
+/// The approvals still pending about an engagement: its deliverables put
+/// to the customer and its scope changes awaiting a decision.
+async fn pending_approvals<C: ConnectionTrait>(
+    conn: &C,
+    engagement_id: Uuid,
+) -> Result<Vec<Uuid>, DbErr> {
+    let acceptances = deliverable::Entity::find()
+        .filter(deliverable::Column::EngagementId.eq(engagement_id))
+        .filter(deliverable::Column::Status.eq(entity::DeliverableStatus::AwaitingAcceptance))
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|d| d.approval_id);
+    let scope_changes = scope_change::Entity::find()
+        .filter(scope_change::Column::EngagementId.eq(engagement_id))
+        .filter(scope_change::Column::Status.eq(entity::ScopeChangeStatus::Pending))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| c.approval_id);
+    Ok(acceptances.chain(scope_changes).collect())
+}
+
 /// Pause, resume or cancel an engagement (PROJECT_MANAGER, ADMIN), with a
 /// reason.
 pub async fn change_status(
@@ -1319,6 +1342,10 @@ pub async fn change_status(
         .await?;
     if status == EngagementStatus::Cancelled {
         stop_stage_timers(&w, id).await?;
+        // Nobody is asked, reminded or escalated to about an ended engagement.
+        for approval in pending_approvals(w.conn(), id).await? {
+            crate::approvals::withdraw_in(&mut w, approval).await?;
+        }
     }
     let action = format!("engagement.{}", status.to_string().to_lowercase());
     w.audit(SUBJECT_TYPE, id, &action, Some(e), Some(&after))

@@ -5,6 +5,7 @@
 //! and the final invoice, then closed and read-only. Runs on SQLite, and on
 //! PostgreSQL with Redis when `TEST_DATABASE_URL` is set.
 
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use tests::engagements::{Walk, at_closure, complete_outputs, mutation};
 use tests::shop::op;
@@ -491,4 +492,61 @@ async fn scope_changes_go_through_approvals_and_the_approved_one_is_billed_befor
     ] {
         assert!(trail.iter().any(|a| a == step), "{step} in {trail:?}");
     }
+}
+
+/// A cancelled engagement withdraws what still waits on a decision: its
+/// pending scope change is WITHDRAWN and its approval CANCELLED, so nobody
+/// is reminded of it, escalated to about it or able to decide it.
+#[tokio::test]
+async fn cancelling_an_engagement_withdraws_its_pending_scope_change_and_approval() {
+    let app = TestApp::spawn().await;
+    let team = tests::engagements::team(&app).await;
+    let (engagement, _) = tests::engagements::engagement(
+        &app,
+        "service_delivery",
+        &team,
+        "cafe@example.com",
+        Some("4000.00"),
+    )
+    .await;
+    let id = engagement["id"].as_str().unwrap().to_owned();
+    tests::engagements::start(&app, &id).await;
+    let asked = ask(
+        &app,
+        &id,
+        json!({ "description": "Add table booking", "costImpact": "900.00",
+            "scheduleImpactDays": 3, "riskImpact": "None" }),
+    )
+    .await;
+    let change = asked["scopeChange"].clone();
+    assert_eq!(change["status"], "PENDING", "{asked}");
+
+    app.person("pm-1", Role::ProjectManager)
+        .accepted(
+            mutation(
+                "cancelEngagement",
+                "CancelEngagementInput",
+                "engagement { id status }",
+            ),
+            json!({ "input": { "engagementId": id, "reason": "The customer withdrew" } }),
+        )
+        .await;
+    let approval = app
+        .admin()
+        .data(ops::APPROVAL, json!({ "id": change["approvalId"] }))
+        .await;
+    assert_eq!(approval["status"], "CANCELLED", "{approval}");
+    let after = read(&app, &id).await;
+    assert_eq!(after["status"], "CANCELLED");
+    assert_eq!(after["scopeChanges"][0]["status"], "WITHDRAWN", "{after}");
+    let timers = entity::timer::Entity::find()
+        .filter(
+            entity::timer::Column::SubjectId
+                .eq(uuid::Uuid::parse_str(change["approvalId"].as_str().unwrap()).unwrap()),
+        )
+        .filter(entity::timer::Column::Status.eq(entity::TimerStatus::Planned))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(timers, 0, "no reminder or escalation stays planned");
 }
