@@ -233,7 +233,9 @@ pub struct OpenTicketInput {
     pub description: String,
     /// How urgent it is.
     pub priority: TicketPriority,
-    /// What it is about (e.g. "installation"), at most 100 characters.
+    /// What it is about (e.g. "installation"), at most 100 characters;
+    /// "services" is refused with an order (it names the ticket the order's
+    /// payment opens for its services).
     pub category: String,
     /// The customer's order it is about, if any.
     pub order_id: Option<ID>,

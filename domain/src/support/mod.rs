@@ -330,6 +330,19 @@ pub async fn open(
         );
     }
     let category = fields.text("category", &input.category, MAX_CATEGORY);
+    if input.order_id.is_some()
+        && input
+            .category
+            .trim()
+            .eq_ignore_ascii_case(services::CATEGORY)
+    {
+        // That ticket, once resolved, delivers the order's services.
+        fields.refuse(
+            "category",
+            ErrorCode::InvalidState,
+            "\"services\" is kept for the ticket an order's payment opens for its services: choose another category",
+        );
+    }
     let customer_id = match (Scope::of_ctx(ctx), input.customer_id) {
         (Scope::Party(own), None) => Some(own),
         (Scope::Party(own), Some(id)) if id == own => Some(own),

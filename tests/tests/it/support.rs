@@ -314,6 +314,24 @@ async fn another_customers_ticket_is_not_found_and_bad_input_is_refused_with_cod
             input_error("subject", "REQUIRED"),
         ]
     );
+    // "services" about an order is the category of the ticket its payment
+    // opens (resolving that one delivers the order).
+    let reserved = app
+        .as_customer(&ana)
+        .data(
+            open_op(),
+            json!({ "input": { "subject": "Installer?", "description": "When?", "priority": "LOW", "category": " Services ", "orderId": uuid::Uuid::now_v7().to_string() } }),
+        )
+        .await;
+    let mut errors = user_errors(&reserved);
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            input_error("category", "INVALID_STATE"),
+            input_error("orderId", "NOT_FOUND"),
+        ]
+    );
     // An unknown priority is not a value of the enum: a bad request.
     let unknown = app
         .as_customer(&ana)
