@@ -1452,7 +1452,7 @@ pub async fn allocate_receipt(
 /// passed receipt, a release from quarantine): BACKORDERED orders with
 /// goods lines of those products, earliest required date first, each ask
 /// for their reservation (through the same approval and no-oversell rule
-/// as by hand). The orders asked for.
+/// as by hand). The orders that got goods (or await the approval of them).
 pub async fn allocate_waiting(
     db: &DatabaseConnection,
     ctx: &Ctx,
@@ -1483,10 +1483,16 @@ pub async fn allocate_waiting(
     let mut asked = Vec::new();
     for order in orders {
         match crate::orders::request_reservation(db, ctx, calendar, order.id).await {
-            Ok(_) => asked.push(order.id),
+            Ok(_) => {}
             // Moved on meanwhile (cancelled, already asked): nothing to do.
-            Err(DomainError::Rejected(_)) => {}
+            Err(DomainError::Rejected(_)) => continue,
             Err(e) => return Err(e),
+        }
+        // Earlier orders may have taken every unit: one that reserved
+        // nothing is BACKORDERED again, and is told only when its goods come.
+        let now = sales_order::Entity::find_by_id(order.id).one(db).await?;
+        if now.is_some_and(|o| o.status != OrderStatus::Backordered) {
+            asked.push(order.id);
         }
     }
     Ok(asked)

@@ -195,3 +195,40 @@ async fn bad_purchasing_steps_are_refused_and_write_nothing() {
     );
     assert_eq!(now["receipts"].as_array().unwrap().len(), 1);
 }
+
+/// Goods for one of three waiting orders arrive: the first (earliest
+/// required date, then oldest) is reserved and is the only one told its
+/// goods arrived; the other two still wait, untold, for goods of their own.
+#[tokio::test]
+async fn goods_for_one_of_three_waiting_orders_serve_and_tell_only_that_one() {
+    // No worker: the receipt's follow-up is run here, so what it answers is seen.
+    let app = TestApp::spawn().await;
+    let location = warehouse(&app).await;
+    let (product, supplier) = sourced_product(&app, "FAN-3", "60.00", json!({})).await;
+    let mut waiting = Vec::new();
+    for n in 1..=3 {
+        waiting.push(backordered(&app, &product, 1, &format!("wait{n}@example.com.au")).await);
+    }
+    let po = sent_by_hand(&app, &supplier, &product, 1).await;
+    let received = app
+        .as_role(Role::Fulfilment)
+        .accepted(RECEIVE, receipt(&po, &location, 1, passed(), json!({})))
+        .await;
+    let receipt_id =
+        uuid::Uuid::parse_str(received["goodsReceipt"]["id"].as_str().unwrap()).unwrap();
+
+    let asked = domain::purchasing::allocate_receipt(
+        app.db(),
+        &app.system_ctx(),
+        &domain::rules::calendar::BusinessCalendar::default(),
+        receipt_id,
+    )
+    .await
+    .unwrap();
+    let first = uuid::Uuid::parse_str(&waiting[0]).unwrap();
+    assert_eq!(asked, [first], "only the order that got its goods is told");
+    assert_eq!(order_of(&app, &waiting[0]).await["status"], "INVOICED");
+    for order in &waiting[1..] {
+        assert_eq!(order_of(&app, order).await["status"], "BACKORDERED");
+    }
+}
