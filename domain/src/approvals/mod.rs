@@ -625,7 +625,8 @@ fn awaiting(actor: &Actor) -> Condition {
 
 /// What the worker does when a request's due time passes: escalate (the
 /// escalation role may now decide, and is told) or expire. `Some(role)` when
-/// it escalated to `role`. Nothing when the request closed meanwhile.
+/// it escalated to `role` (now or, still pending, before: a retried run
+/// sends what a failed one did not). Nothing when the request closed.
 pub async fn on_due(
     db: &DatabaseConnection,
     ctx: &Ctx,
@@ -642,6 +643,11 @@ pub async fn on_due(
     };
     let transition = match state::apply(&before.state(), event) {
         Ok(t) => t,
+        // Escalated by an earlier run of this job that failed before all its
+        // emails went: the role again, so they are sent (once per person).
+        Err(state::Refusal::AlreadyEscalated) => {
+            return Ok(before.request.escalated_to_role);
+        }
         Err(_) => return Ok(None),
     };
     let now = w.now();
