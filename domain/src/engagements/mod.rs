@@ -1347,10 +1347,71 @@ pub async fn change_status(
             crate::approvals::withdraw_in(&mut w, approval).await?;
         }
     }
+    if status == EngagementStatus::Active {
+        resume_stage_clock(&w, &after).await?;
+    }
     let action = format!("engagement.{}", status.to_string().to_lowercase());
     w.audit(SUBJECT_TYPE, id, &action, Some(e), Some(&after))
         .await?;
     finish_write(w, id).await
+}
+
+/// A resumed engagement's stage clock goes on from where the hold left it.
+/// Its timers fired during the hold and did nothing (only a running
+/// engagement is flagged or escalated), so: a due time not yet flagged is
+/// planned again (one that passed fires at the next sweep), and an overdue
+/// stage gets its grace period again (it escalates once per stage and round).
+async fn resume_stage_clock(w: &Write<'_>, e: &engagement::Model) -> Result<(), DomainError> {
+    let planned = |kind: &'static str| {
+        timer::Entity::find()
+            .filter(timer::Column::Kind.eq(kind))
+            .filter(timer::Column::SubjectId.eq(e.id))
+            .filter(timer::Column::Status.eq(entity::TimerStatus::Planned))
+            .one(w.conn())
+    };
+    let notice = StageNotice {
+        stage_index: e.stage_index,
+        round: e.round,
+    };
+    let now = w.now();
+    match e.stage_due_at {
+        Some(due_at) if !e.stage_overdue => {
+            if planned(timer_kind::STAGE_DUE).await?.is_none() {
+                let plan = TimerPlan {
+                    kind: timer_kind::STAGE_DUE,
+                    subject_id: e.id,
+                    due_at,
+                    payload: serde_json::json!({ "stageIndex": notice.stage_index, "round": notice.round }),
+                };
+                timers::plan(w.conn(), &plan, now).await?;
+            }
+        }
+        Some(_) if planned(timer_kind::STAGE_ESCALATE).await?.is_none() => {
+            plan_escalation(w, e.id, notice).await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// ADMIN hears of an overdue stage if it is still overdue after the
+/// business's grace period: its STAGE_ESCALATE timer.
+async fn plan_escalation(w: &Write<'_>, id: Uuid, notice: StageNotice) -> Result<(), DomainError> {
+    let grace = crate::settings::current(w.conn())
+        .await?
+        .escalation_grace_hours;
+    let calendar = crate::business_time::calendar::SharedCalendar::load(w.conn())
+        .await?
+        .current();
+    let now = w.now();
+    let plan = TimerPlan {
+        kind: timer_kind::STAGE_ESCALATE,
+        subject_id: id,
+        due_at: calendar.add_business_hours(now, grace.max(0) as u32),
+        payload: serde_json::to_value(notice).map_err(DomainError::internal)?,
+    };
+    timers::plan(w.conn(), &plan, now).await?;
+    Ok(())
 }
 
 /// A stage's due time came (the worker, at its timer): flag it overdue once
@@ -1386,20 +1447,7 @@ pub async fn on_stage_due(
         round: before.round,
     };
     w.emit(topic::ENGAGEMENT_STAGE_OVERDUE, id, &notice).await?;
-    // ADMIN hears of it if it is still overdue after the grace period.
-    let grace = crate::settings::current(w.conn())
-        .await?
-        .escalation_grace_hours;
-    let calendar = crate::business_time::calendar::SharedCalendar::load(w.conn())
-        .await?
-        .current();
-    let plan = TimerPlan {
-        kind: timer_kind::STAGE_ESCALATE,
-        subject_id: id,
-        due_at: calendar.add_business_hours(now, grace.max(0) as u32),
-        payload: serde_json::to_value(notice).map_err(DomainError::internal)?,
-    };
-    timers::plan(w.conn(), &plan, now).await?;
+    plan_escalation(&w, id, notice).await?;
     w.commit(true).await
 }
 

@@ -480,3 +480,70 @@ async fn an_overdue_stage_is_flagged_once_and_its_owner_told() {
     assert_eq!(told.len(), 1, "{told:?}");
     assert_eq!(told[0].recipient, "pm@example.com.au");
 }
+
+/// A stage whose due time passes while its engagement is on hold is flagged
+/// overdue (and its owner told) once the engagement resumes: its timer
+/// fired during the hold and, the engagement not running, did nothing.
+#[tokio::test]
+async fn a_stage_due_during_a_hold_is_flagged_overdue_once_the_engagement_resumes() {
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
+    let team = team(&app).await;
+    let (planned, _) =
+        engagement(&app, "service_delivery", &team, "held@example.com.au", None).await;
+    let id = planned["id"].as_str().unwrap().to_owned();
+    let started = start(&app, &id).await;
+    let due = chrono::DateTime::parse_from_rfc3339(started["stageDueAt"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let pm = app.person("pm-1", Role::ProjectManager);
+    let input =
+        json!({ "input": { "engagementId": id, "reason": "Waiting on the customer's supplier" } });
+    let held = pm
+        .accepted(
+            engagement_op("holdEngagement", "HoldEngagementInput"),
+            input.clone(),
+        )
+        .await;
+    assert_eq!(held["engagement"]["status"], "ON_HOLD");
+
+    app.clock.set(due + Days::minutes(1));
+    let subject = uuid::Uuid::parse_str(&id).unwrap();
+    let due_timer_fired = async || {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        entity::timer::Entity::find()
+            .filter(entity::timer::Column::SubjectId.eq(subject))
+            .filter(entity::timer::Column::Kind.eq(domain::engagements::timer_kind::STAGE_DUE))
+            .all(app.db())
+            .await
+            .unwrap()
+            .iter()
+            .any(|t| t.status == entity::TimerStatus::Fired)
+    };
+    wait_for(
+        "the due timer fired during the hold",
+        PATIENCE,
+        due_timer_fired,
+    )
+    .await;
+    app.outbox_drained("the fired timer processed").await;
+    assert_eq!(
+        read(&app, &id).await["stageOverdue"],
+        false,
+        "not while held"
+    );
+
+    let resumed = pm
+        .accepted(
+            engagement_op("resumeEngagement", "ResumeEngagementInput"),
+            input,
+        )
+        .await;
+    assert_eq!(resumed["engagement"]["status"], "ACTIVE");
+    wait_for("the stage flagged overdue", PATIENCE, async || {
+        read(&app, &id).await["stageOverdue"] == true
+    })
+    .await;
+    let entry = stage_entry(&app, &id, 0, 0).await;
+    app.sent_notification(entity::NotificationKind::EngagementStageOverdue, &entry)
+        .await;
+}
