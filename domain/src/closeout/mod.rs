@@ -275,8 +275,8 @@ async fn sellable<C: ConnectionTrait>(conn: &C) -> Result<HashMap<Uuid, i32>, Db
     Ok(out)
 }
 
-/// Raise one replenishment task per product under its reorder point that
-/// has none open; the tasks raised.
+/// Raise one replenishment task per product under its reorder point (what
+/// is sellable plus what is on order) that has none open; the tasks raised.
 pub async fn raise_replenishment(
     db: &DatabaseConnection,
     ctx: &Ctx,
@@ -289,10 +289,14 @@ pub async fn raise_replenishment(
         .all(db)
         .await?;
     let stock = sellable(db).await?;
+    // Units already bought and still to come count: without them a product
+    // would be raised again every day until its purchase order arrives.
+    let coming = crate::purchasing::units_on_order(db).await?;
     let mut raised = Vec::new();
     for p in products {
         let on_hand = stock.get(&p.id).copied().unwrap_or(0);
-        if on_hand >= p.reorder_point {
+        let position = on_hand + coming.get(&p.id).copied().unwrap_or(0);
+        if position >= p.reorder_point {
             continue;
         }
         let mut w = Write::begin(db, ctx, Permission::ManageOrders).await?;
@@ -303,7 +307,7 @@ pub async fn raise_replenishment(
             business_date: Set(business_date),
             on_hand: Set(on_hand),
             reorder_point: Set(p.reorder_point),
-            suggested_quantity: Set(p.reorder_quantity.max(p.reorder_point - on_hand)),
+            suggested_quantity: Set(p.reorder_quantity.max(p.reorder_point - position)),
             status: Set(ReplenishmentStatus::Open),
             created_at: Set(w.now()),
             done_at: Set(None),

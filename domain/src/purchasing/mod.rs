@@ -35,7 +35,7 @@ use entity::{
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, ExprTrait, QueryFilter, QueryOrder, Set,
+    EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use serde::{Deserialize, Serialize};
 use state::Event;
@@ -485,6 +485,32 @@ async fn create_in(
     w.audit(SUBJECT_TYPE, id, "purchase_order.created", None, Some(&po))
         .await?;
     Ok(po)
+}
+
+/// Units per product bought for our shelves and still to come: what is
+/// left to receive on purchase orders not yet received, closed or
+/// cancelled (drop-ships go to customers, not to stock).
+pub async fn units_on_order<C: ConnectionTrait>(conn: &C) -> Result<HashMap<Uuid, i32>, DbErr> {
+    let open = purchase_order::Entity::find()
+        .select_only()
+        .column(purchase_order::Column::Id)
+        .filter(purchase_order::Column::DropShip.eq(false))
+        .filter(purchase_order::Column::Status.is_in([
+            PurchaseOrderStatus::Draft,
+            PurchaseOrderStatus::Sent,
+            PurchaseOrderStatus::PartiallyReceived,
+        ]))
+        .into_query();
+    let mut out: HashMap<Uuid, i32> = HashMap::new();
+    for line in purchase_order_line::Entity::find()
+        .filter(purchase_order_line::Column::PurchaseOrderId.in_subquery(open))
+        .all(conn)
+        .await?
+    {
+        *out.entry(line.product_id).or_default() +=
+            Ord::max(line.quantity - line.received_quantity, 0);
+    }
+    Ok(out)
 }
 
 /// Refuse to source `order` again while a purchase order (not a drop-ship)

@@ -386,6 +386,19 @@ async fn products_under_their_reorder_point_raise_one_replenishment_task() {
         user_errors(&again),
         [tests::input_error("taskId", "ILLEGAL_TRANSITION")]
     );
+
+    // While that order is coming, later runs raise nothing for the product.
+    app.clock.advance(Days::days(2));
+    wait_for("the next daily runs", PATIENCE, async || {
+        daily_runs_done(&app).await
+    })
+    .await;
+    assert!(tasks().await.is_empty(), "{:?}", tasks().await);
+    let all = entity::replenishment_task::Entity::find()
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(all, 1, "the product on order is not raised again");
 }
 
 #[tokio::test]
