@@ -1255,9 +1255,18 @@ pub async fn lapse_reservation(
         touched: vec![],
     };
     let mut w = Write::begin(db, ctx, Permission::ManageOrders).await?;
-    let Some(before) = load(w.conn(), id, true).await? else {
+    let Some(mut before) = load(w.conn(), id, true).await? else {
         return Ok(nothing());
     };
+    if before.order.status == OrderStatus::AwaitingPayment
+        && crate::payments::fail_unanswered_wallet(&mut w, id).await?
+    {
+        // Its wallet payer never came back: that payment failed, and the
+        // order, payable again, lapses as any unpaid one.
+        before = load(w.conn(), id, true)
+            .await?
+            .ok_or_else(|| DomainError::internal("the order went away"))?;
+    }
     let Ok(status) = state::apply(before.order.status, Event::ReservationLapsed) else {
         return Ok(nothing());
     };
@@ -1724,6 +1733,20 @@ pub(crate) async fn move_for_payment(
         timers::cancel_planned(w.conn(), timer_kind::RESERVATION_EXPIRY, before.id).await?;
         // Its services (if any) get their ticket with the payment.
         crate::support::services::open_for(w, &after).await?;
+    }
+    if event == Event::PaymentFailed
+        && let Some(until) = after.reserved_until
+    {
+        // The expiry timer may have fired while the payment was pending and
+        // done nothing: the window is watched again, and one that ended
+        // lapses at the next sweep.
+        let now = w.now();
+        let plan = TimerPlan::new(
+            timer_kind::RESERVATION_EXPIRY,
+            after.id,
+            Ord::max(until, now),
+        );
+        timers::plan(w.conn(), &plan, now).await?;
     }
     w.audit_as(
         actor,

@@ -345,6 +345,31 @@ async fn fail(
     Ok(())
 }
 
+/// An order's wallet payment whose payer never came back to approve it, as
+/// its reservation lapses: FAILED, and the order payable (then lapsed by
+/// the caller). Whether there was one; a pending approval, a capture or a
+/// bank transfer awaiting its remittance still holds the order (DESIGN
+/// "Unpaid orders").
+pub(crate) async fn fail_unanswered_wallet(
+    w: &mut Write<'_>,
+    order_id: Uuid,
+) -> Result<bool, DomainError> {
+    let waiting = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(order_id))
+        .filter(payment::Column::Status.eq(PaymentStatus::AwaitingPayer))
+        .one(w.conn())
+        .await?;
+    let Some(waiting) = waiting else {
+        return Ok(false);
+    };
+    let Some(before) = load(w.conn(), waiting.id, true).await? else {
+        return Ok(false);
+    };
+    let reason = "the payer did not approve it before the reservation lapsed".to_owned();
+    fail(w, &before, reason, &Actor::system()).await?;
+    Ok(true)
+}
+
 /// Record a payment as paid and its order PAID, and queue the receipt.
 async fn succeed(
     w: &mut Write<'_>,

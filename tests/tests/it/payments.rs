@@ -828,3 +828,105 @@ async fn a_zero_total_order_is_paid_at_once_by_the_system_without_a_payment() {
     assert_eq!(last, json!({ "action": "order.paid", "actorId": "system" }));
     assert!(payments_of(&app, &order).await.is_empty());
 }
+
+tests::op_const!(WINDOW = "order": "query($id: ID!) { order(id: $id) { status reservedUntil } }");
+
+/// The order's reservation window, and a wait for its order to be `status`.
+async fn window_of(app: &TestApp, order: &str) -> chrono::DateTime<chrono::Utc> {
+    let seen = app.admin().data(WINDOW, json!({ "id": order })).await;
+    tests::fulfil::instant(&seen["reservedUntil"])
+}
+
+async fn order_becomes(app: &TestApp, order: &str, status: &str) {
+    wait_for(&format!("the order {status}"), PATIENCE, async || {
+        app.admin().data(WINDOW, json!({ "id": order })).await["status"] == status
+    })
+    .await;
+}
+
+/// A wallet payer who never comes back holds nothing: when the window
+/// ends the payment fails and the order lapses like any unpaid one.
+#[tokio::test]
+async fn a_wallet_payer_who_never_answers_lets_the_reservation_lapse() {
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
+    let (customer, order) = invoiced(&app, "WALLET-GONE", "49.00").await;
+    let started = app
+        .as_customer(&customer)
+        .accepted(
+            CAPTURE,
+            json!({ "input": { "orderId": order, "method": "PAYPAL" } }),
+        )
+        .await;
+    let payment = started["payment"]["id"].as_str().unwrap().to_owned();
+    settled(&app, &payment, "AWAITING_PAYER").await;
+
+    app.clock
+        .set(window_of(&app, &order).await + chrono::Duration::minutes(1));
+    order_becomes(&app, &order, "CANCELLED").await;
+    let failed = app
+        .admin()
+        .data(
+            op(
+                "payment",
+                "query($id: ID!) { payment(id: $id) { status failureReason } }",
+            ),
+            json!({ "id": payment }),
+        )
+        .await;
+    assert_eq!(
+        (failed["status"].as_str(), failed["failureReason"].as_str()),
+        (
+            Some("FAILED"),
+            Some("the payer did not approve it before the reservation lapsed")
+        )
+    );
+}
+
+/// A payment whose approval is still open when the window ends keeps the
+/// order; refused afterwards, the order lapses at once (the window's
+/// timer had fired and found the payment pending).
+#[tokio::test]
+async fn a_payment_refused_after_the_window_ended_lets_the_reservation_lapse() {
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
+    // Over $200: FINANCE decides the capture.
+    let (customer, order) = invoiced(&app, "LATE-NO", "250.00").await;
+    let started = app
+        .as_customer(&customer)
+        .accepted(CAPTURE, card(&order, test_cards::SUCCESS))
+        .await;
+    assert_eq!(
+        started["payment"]["approval"]["status"], "PENDING",
+        "{started}"
+    );
+    let subject = uuid::Uuid::parse_str(&order).unwrap();
+    app.clock
+        .set(window_of(&app, &order).await + chrono::Duration::minutes(1));
+    wait_for("the window's timer fired", PATIENCE, async || {
+        use sea_orm::{ColumnTrait, QueryFilter};
+        entity::timer::Entity::find()
+            .filter(entity::timer::Column::SubjectId.eq(subject))
+            .filter(entity::timer::Column::Kind.eq(domain::orders::timer_kind::RESERVATION_EXPIRY))
+            .filter(entity::timer::Column::Status.eq(entity::TimerStatus::Fired))
+            .one(app.db())
+            .await
+            .unwrap()
+            .is_some()
+    })
+    .await;
+    app.outbox_drained("the fired timer processed").await;
+    assert_eq!(
+        app.admin().data(WINDOW, json!({ "id": order })).await["status"],
+        "AWAITING_PAYMENT",
+        "held while its approval is open"
+    );
+
+    app.decide_approval(
+        "finance-2",
+        Role::Finance,
+        &started["payment"]["approval"]["id"],
+        "REJECT",
+        Some("not this card"),
+    )
+    .await;
+    order_becomes(&app, &order, "CANCELLED").await;
+}
