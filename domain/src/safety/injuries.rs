@@ -29,7 +29,7 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    Set,
 };
 use uuid::Uuid;
 
@@ -181,18 +181,15 @@ pub async fn first_sold_on<C: ConnectionTrait>(
     cal: &BusinessCalendar,
     product_id: Uuid,
 ) -> Result<Option<NaiveDate>, DbErr> {
-    let order_ids: Vec<Uuid> = order_line::Entity::find()
-        .select_only()
+    // A subquery, not a list of ids: a best seller is on more orders than a
+    // statement takes parameters.
+    let orders_of_product = sea_orm::sea_query::Query::select()
         .column(order_line::Column::OrderId)
-        .filter(order_line::Column::ProductId.eq(product_id))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    if order_ids.is_empty() {
-        return Ok(None);
-    }
+        .from(order_line::Entity)
+        .and_where(order_line::Column::ProductId.eq(product_id))
+        .to_owned();
     let first = sales_order::Entity::find()
-        .filter(sales_order::Column::Id.is_in(order_ids))
+        .filter(sales_order::Column::Id.in_subquery(orders_of_product))
         .filter(
             sales_order::Column::Status
                 .is_not_in([OrderStatus::Cancelled, OrderStatus::ReservationRejected]),

@@ -362,27 +362,39 @@ async fn sold_units<C: ConnectionTrait>(
     product_id: Uuid,
     codes: &[String],
 ) -> Result<Vec<SoldUnits>, DbErr> {
+    // Subqueries, not lists of ids: a batch may have gone out in more
+    // packages than a statement takes parameters.
     let lines = Query::select()
         .column(order_line::Column::Id)
         .from(order_line::Entity)
         .and_where(order_line::Column::ProductId.eq(product_id))
         .to_owned();
+    let in_batches = shipment_item::Column::BatchCode.is_in(codes.iter().cloned());
     let items = shipment_item::Entity::find()
-        .filter(shipment_item::Column::BatchCode.is_in(codes.iter().cloned()))
-        .filter(shipment_item::Column::OrderLineId.in_subquery(lines))
+        .filter(in_batches.clone())
+        .filter(shipment_item::Column::OrderLineId.in_subquery(lines.clone()))
         .all(conn)
         .await?;
-    let shipment_ids: BTreeSet<Uuid> = items.iter().map(|i| i.shipment_id).collect();
+    let packages = Query::select()
+        .column(shipment_item::Column::ShipmentId)
+        .from(shipment_item::Entity)
+        .and_where(in_batches)
+        .and_where(shipment_item::Column::OrderLineId.in_subquery(lines))
+        .to_owned();
     let order_of: HashMap<Uuid, Uuid> = shipment::Entity::find()
-        .filter(shipment::Column::Id.is_in(shipment_ids))
+        .filter(shipment::Column::Id.in_subquery(packages.clone()))
         .all(conn)
         .await?
         .into_iter()
         .map(|s| (s.id, s.order_id))
         .collect();
-    let order_ids: BTreeSet<Uuid> = order_of.values().copied().collect();
+    let orders_of_packages = Query::select()
+        .column(shipment::Column::OrderId)
+        .from(shipment::Entity)
+        .and_where(shipment::Column::Id.in_subquery(packages))
+        .to_owned();
     let orders: HashMap<Uuid, sales_order::Model> = sales_order::Entity::find()
-        .filter(sales_order::Column::Id.is_in(order_ids))
+        .filter(sales_order::Column::Id.in_subquery(orders_of_packages))
         .all(conn)
         .await?
         .into_iter()
