@@ -1394,18 +1394,28 @@ pub(crate) async fn invoice_in(
     })?;
     let settings = settings::current(w.conn()).await?;
     let (kept, remainder) = split_for_invoice(&before.lines);
-    // The order discount is shared between the two orders by value.
-    let value = |lines: &mut dyn Iterator<Item = (i64, i32)>| {
-        Money::from_cents(lines.map(|(price, q)| price * i64::from(q)).sum())
-    };
-    let kept_value = value(&mut kept.iter().map(|l| (l.unit_price_cents, l.quantity)));
-    let back_value = value(&mut remainder.iter().map(|(l, q)| (l.unit_price_cents, *q)));
+    // The order discount is shared between the two orders as the GST engine
+    // spreads it over lines: by value after line discounts.
+    let back: Vec<order_line::Model> = remainder
+        .iter()
+        .map(|(l, q)| order_line::Model {
+            quantity: *q,
+            ..l.clone()
+        })
+        .collect();
     let discount = Money::from_cents(o.order_discount_cents);
     let shares = if discount.is_zero() || remainder.is_empty() {
         vec![discount, Money::ZERO]
     } else {
-        gst::allocate_pro_rata(discount, &[kept_value, back_value])
-            .map_err(|e| DomainError::internal(e.message))?
+        let charges = pricing::Charges::of(o);
+        let weights = [
+            pricing::discount_weight(&charges, &kept, &settings),
+            pricing::discount_weight(&charges, &back, &settings),
+        ]
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| DomainError::internal(e.message))?;
+        gst::allocate_pro_rata(discount, &weights).map_err(|e| DomainError::internal(e.message))?
     };
     let charges = pricing::Charges {
         order_discount_cents: shares[0].cents(),

@@ -97,3 +97,27 @@ pub fn totals(
 ) -> Result<InvoiceTotals, ValueError> {
     gst::compute_invoice(&engine_input(charges, lines, settings)?)
 }
+
+/// What an order discount is spread over for these lines: their value after
+/// line discounts in the order's price basis (an export's goods without
+/// GST), as the engine weighs each line. Splitting an order's discount
+/// between parts by it keeps each part's share within what the part is worth.
+pub fn discount_weight(
+    charges: &Charges<'_>,
+    lines: &[order_line::Model],
+    settings: &business_settings::Model,
+) -> Result<Money, ValueError> {
+    let undiscounted = Charges {
+        order_discount_cents: 0,
+        shipping_cents: 0,
+        ..*charges
+    };
+    let totals = totals(&undiscounted, lines, settings)?;
+    Ok(Money::from_cents(
+        totals
+            .lines
+            .iter()
+            .map(|l| (l.gross.cents() - l.line_discount.cents()).abs())
+            .sum(),
+    ))
+}

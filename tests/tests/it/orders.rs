@@ -680,3 +680,49 @@ async fn a_guest_whose_email_is_a_customers_orders_as_that_customer() {
     assert_eq!(placed["order"]["customer"], Value::Null, "{placed}");
     assert_eq!(placed["order"]["contactEmail"], "walk.in@example.com.au");
 }
+
+/// A partly reserved order whose lines carry their own discounts: the order
+/// discount is split between the invoiced part and its backorder by their
+/// value after line discounts (as GST is worked out), so neither part gets
+/// more discount than it is worth.
+#[tokio::test]
+async fn a_partly_reserved_order_splits_its_discount_by_value_after_line_discounts() {
+    let app = TestApp::spawn().await;
+    let location = tests::shop::warehouse(&app).await;
+    let in_stock =
+        tests::shop::product(&app, &location, "SPLIT-A", "100.00", "TAXABLE", true).await;
+    let none_left =
+        tests::shop::product(&app, &location, "SPLIT-B", "100.00", "TAXABLE", true).await;
+    adjust(&app, &none_left, &location, -1000).await;
+    let alice = customer(&app, "Alice", "alice@example.com.au").await;
+    let placed = app
+        .person("clerk", Role::Fulfilment)
+        .accepted(
+            tests::shop::op("placeOrder", "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } userErrors { field code message } } }"),
+            json!({ "input": { "customerId": alice, "discount": "50.00",
+                "lines": [{ "productId": in_stock, "quantity": 1, "discountPercent": "90" },
+                          { "productId": none_left, "quantity": 1 }],
+                "shippingAddress": { "line1": "1 George St", "suburb": "Sydney", "state": "NSW", "postcode": "2000" },
+                "requiredDeliveryDate": "2026-12-24", "shippingSpeed": "STANDARD" } }),
+        )
+        .await;
+    let id = placed["order"]["id"].as_str().unwrap();
+    let requested = app
+        .person("fulfil-1", Role::Fulfilment)
+        .data(REQUEST_RESERVATION, json!({ "id": id }))
+        .await;
+    assert!(user_errors(&requested).is_empty(), "{requested}");
+    let split = app
+        .admin()
+        .data(
+            tests::shop::op(
+                "order",
+                "query($id: ID!) { order(id: $id) { status discount { amount } } }",
+            ),
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(split["status"], "INVOICED", "{split}");
+    // $10.00 kept against $100.00 backordered: $4.55 and $45.45 of the $50.
+    assert_eq!(split["discount"]["amount"], "4.55", "{split}");
+}
