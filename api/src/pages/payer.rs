@@ -3,7 +3,7 @@
 //! cancels, and is sent back. A real provider serves this page itself; the
 //! simulated one lives here so the whole redirect runs on this machine.
 
-use super::shell::{open, page};
+use super::shell::{open, page, with_page_headers};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -67,7 +67,7 @@ pub async fn approval_page(state: &AppState, payment_id: uuid::Uuid, token: &str
 </main></body></html>
 "#
     );
-    (StatusCode::OK, Html(body)).into_response()
+    with_page_headers((StatusCode::OK, Html(body)).into_response())
 }
 
 /// The payer's answer: approve or cancel; a short page says what happens next.

@@ -754,6 +754,11 @@ async fn a_wallet_payer_approves_at_the_provider_and_is_charged_once_or_cancels_
         // The provider's page shows what is asked and posts the answer back.
         let page = app.client.get(&local).send().await.unwrap();
         assert_eq!(page.status().as_u16(), 200);
+        // Like every signed-link page: never cached, indexed or leaked.
+        let headers = page.headers();
+        assert_eq!(headers["cache-control"], "no-store");
+        assert_eq!(headers["referrer-policy"], "no-referrer");
+        assert_eq!(headers["x-robots-tag"], "noindex");
         let html = page.text().await.unwrap();
         assert!(html.contains("$58.95 AUD"), "{html}");
         let token = local.rsplit('/').next().unwrap();
