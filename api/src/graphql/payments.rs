@@ -219,6 +219,15 @@ pub struct RecordRemittanceInput {
     pub reference: String,
 }
 
+/// The input of `withdrawPayment`.
+#[derive(InputObject)]
+pub struct WithdrawPaymentInput {
+    /// A payment AWAITING_REMITTANCE or AWAITING_PAYER.
+    pub payment_id: ID,
+    /// Why it is given up (e.g. "no remittance after 10 days"), at most 500 characters.
+    pub reason: String,
+}
+
 /// Which payments to list.
 #[derive(InputObject, Default)]
 pub struct PaymentFilter {
@@ -228,6 +237,7 @@ pub struct PaymentFilter {
 
 payload!("Result of `capturePayment`.", CapturePaymentPayload, payment: Payment);
 payload!("Result of `recordRemittance`.", RecordRemittancePayload, payment: Payment);
+payload!("Result of `withdrawPayment`.", WithdrawPaymentPayload, payment: Payment);
 
 #[derive(Default)]
 pub struct PaymentQuery;
@@ -397,6 +407,26 @@ impl PaymentMutation {
                 &input.reference,
             )
             .await
+        }
+        .await;
+        respond(ctx, result).await
+    }
+
+    /// Give up on a payment that waits on the payer (FINANCE, ADMIN): a bank
+    /// transfer whose remittance never came, or a wallet payment never
+    /// answered. It is FAILED with the reason; the order is payable again,
+    /// and it lapses if its reservation window has ended (staff may cancel it).
+    #[graphql(guard = "Require::to(Permission::ManageFinance)")]
+    async fn withdraw_payment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The operation's input (each field is described on its type).")]
+        input: WithdrawPaymentInput,
+    ) -> async_graphql::Result<WithdrawPaymentPayload> {
+        let domain_ctx = ctx.domain_ctx()?;
+        let result = async {
+            let id = input_id(&input.payment_id, "paymentId")?;
+            payments::withdraw(&ctx.services().db, &domain_ctx, id, &input.reason).await
         }
         .await;
         respond(ctx, result).await

@@ -345,6 +345,46 @@ async fn fail(
     Ok(())
 }
 
+/// Give up on a payment that waits on the payer (FINANCE, ADMIN): a bank
+/// transfer whose remittance never came, or a wallet payment its payer never
+/// answered. FAILED with `reason`; its order is payable again, and lapses
+/// when its reservation window has ended (or is cancelled by staff).
+/// Nothing else is withdrawn this way: a capture is in flight with the
+/// provider, and a payment awaiting its approval ends with that approval.
+pub async fn withdraw(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+    payment_id: Uuid,
+    reason: &str,
+) -> Result<Committed<payment::Model>, DomainError> {
+    let mut w = Write::begin(db, ctx, Permission::ManageFinance).await?;
+    let mut fields = Fields::new();
+    let reason = fields.text("reason", reason, 500);
+    let reason = fields.finish(|| reason)?;
+    let before = load(w.conn(), payment_id, true)
+        .await?
+        .ok_or_else(|| DomainError::not_found("paymentId", "payment"))?;
+    if !matches!(
+        before.status,
+        PaymentStatus::AwaitingRemittance | PaymentStatus::AwaitingPayer
+    ) {
+        return Err(DomainError::rejected(
+            &["paymentId"],
+            ErrorCode::IllegalTransition,
+            format!(
+                "the payment is {}: only one awaiting a remittance or its payer is withdrawn",
+                before.status
+            ),
+        ));
+    }
+    let actor = ctx.actor.clone();
+    fail(&mut w, &before, format!("withdrawn: {reason}"), &actor).await?;
+    let after = load(w.conn(), payment_id, false)
+        .await?
+        .ok_or_else(|| DomainError::internal("the payment went away"))?;
+    w.commit(after).await
+}
+
 /// An order's wallet payment whose payer never came back to approve it, as
 /// its reservation lapses: FAILED, and the order payable (then lapsed by
 /// the caller). Whether there was one; a pending approval, a capture or a

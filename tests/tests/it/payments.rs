@@ -935,3 +935,51 @@ async fn a_payment_refused_after_the_window_ended_lets_the_reservation_lapse() {
     .await;
     order_becomes(&app, &order, "CANCELLED").await;
 }
+
+tests::op_const!(WITHDRAW = "withdrawPayment": "mutation($input: WithdrawPaymentInput!) { withdrawPayment(input: $input) { payment { status failureReason order { status } } userErrors { field code message } } }");
+
+/// A bank transfer whose money never comes is given up by FINANCE: the
+/// payment fails with the reason, and the order, whose window has ended,
+/// lapses and gives its stock back. Only a payment waiting on its payer is
+/// withdrawn this way.
+#[tokio::test]
+async fn finance_withdraws_a_bank_transfer_that_never_came_and_the_order_lapses() {
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
+    let (customer, order) = invoiced(&app, "NEVER-PAID", "49.00").await;
+    let transfer = app
+        .as_customer(&customer)
+        .accepted(
+            CAPTURE,
+            json!({ "input": { "orderId": order, "method": "BANK_TRANSFER" } }),
+        )
+        .await;
+    let payment = transfer["payment"]["id"].as_str().unwrap().to_owned();
+    settled(&app, &payment, "AWAITING_REMITTANCE").await;
+    let input = |reason: &str| json!({ "input": { "paymentId": payment, "reason": reason } });
+
+    let clerk = app
+        .as_role(Role::Fulfilment)
+        .run(WITHDRAW, input("x"))
+        .await;
+    assert_eq!(tests::error_code(&clerk).as_deref(), Some("FORBIDDEN"));
+    let finance = app.as_role(Role::Finance);
+    finance
+        .refused(WITHDRAW, input(" "), "reason", "REQUIRED")
+        .await;
+
+    app.clock
+        .set(window_of(&app, &order).await + chrono::Duration::minutes(1));
+    let withdrawn = finance
+        .accepted(WITHDRAW, input("No remittance after the reminder"))
+        .await;
+    assert_eq!(withdrawn["payment"]["status"], "FAILED");
+    assert_eq!(
+        withdrawn["payment"]["failureReason"],
+        "withdrawn: No remittance after the reminder"
+    );
+    assert_eq!(withdrawn["payment"]["order"]["status"], "INVOICED");
+    order_becomes(&app, &order, "CANCELLED").await;
+    finance
+        .refused(WITHDRAW, input("again"), "paymentId", "ILLEGAL_TRANSITION")
+        .await;
+}
