@@ -440,14 +440,20 @@ async fn the_automation_template_walks_its_fourteen_steps_to_go_live() {
     assert_eq!(now["status"], "CLOSED");
 }
 
+/// A service-delivery engagement (no fee) for a new customer at `email`,
+/// started by its project manager: (id, the engagement as started).
+async fn started_for(app: &TestApp, email: &str) -> (String, Value) {
+    let team = team(app).await;
+    let (planned, _) = engagement(app, "service_delivery", &team, email, None).await;
+    let id = planned["id"].as_str().unwrap().to_owned();
+    let started = start(app, &id).await;
+    (id, started)
+}
+
 #[tokio::test]
 async fn an_overdue_stage_is_flagged_once_and_its_owner_told() {
     let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
-    let team = team(&app).await;
-    let (planned, _) =
-        engagement(&app, "service_delivery", &team, "late@example.com.au", None).await;
-    let id = planned["id"].as_str().unwrap().to_owned();
-    let started = start(&app, &id).await;
+    let (id, started) = started_for(&app, "late@example.com.au").await;
     let due = chrono::DateTime::parse_from_rfc3339(started["stageDueAt"].as_str().unwrap())
         .unwrap()
         .with_timezone(&chrono::Utc);
@@ -487,11 +493,7 @@ async fn an_overdue_stage_is_flagged_once_and_its_owner_told() {
 #[tokio::test]
 async fn a_stage_due_during_a_hold_is_flagged_overdue_once_the_engagement_resumes() {
     let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
-    let team = team(&app).await;
-    let (planned, _) =
-        engagement(&app, "service_delivery", &team, "held@example.com.au", None).await;
-    let id = planned["id"].as_str().unwrap().to_owned();
-    let started = start(&app, &id).await;
+    let (id, started) = started_for(&app, "held@example.com.au").await;
     let due = chrono::DateTime::parse_from_rfc3339(started["stageDueAt"].as_str().unwrap())
         .unwrap()
         .with_timezone(&chrono::Utc);

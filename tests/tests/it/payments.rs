@@ -849,21 +849,33 @@ async fn order_becomes(app: &TestApp, order: &str, status: &str) {
     .await;
 }
 
+/// An invoiced order its customer pays by `method` (no card), waiting on
+/// the payer as `status`: (order, payment).
+async fn waiting_on_payer(
+    app: &TestApp,
+    sku: &str,
+    method: &str,
+    status: &str,
+) -> (String, String) {
+    let (customer, order) = invoiced(app, sku, "49.00").await;
+    let started = app
+        .as_customer(&customer)
+        .accepted(
+            CAPTURE,
+            json!({ "input": { "orderId": order, "method": method } }),
+        )
+        .await;
+    let payment = started["payment"]["id"].as_str().unwrap().to_owned();
+    settled(app, &payment, status).await;
+    (order, payment)
+}
+
 /// A wallet payer who never comes back holds nothing: when the window
 /// ends the payment fails and the order lapses like any unpaid one.
 #[tokio::test]
 async fn a_wallet_payer_who_never_answers_lets_the_reservation_lapse() {
     let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
-    let (customer, order) = invoiced(&app, "WALLET-GONE", "49.00").await;
-    let started = app
-        .as_customer(&customer)
-        .accepted(
-            CAPTURE,
-            json!({ "input": { "orderId": order, "method": "PAYPAL" } }),
-        )
-        .await;
-    let payment = started["payment"]["id"].as_str().unwrap().to_owned();
-    settled(&app, &payment, "AWAITING_PAYER").await;
+    let (order, payment) = waiting_on_payer(&app, "WALLET-GONE", "PAYPAL", "AWAITING_PAYER").await;
 
     app.clock
         .set(window_of(&app, &order).await + chrono::Duration::minutes(1));
@@ -945,16 +957,8 @@ tests::op_const!(WITHDRAW = "withdrawPayment": "mutation($input: WithdrawPayment
 #[tokio::test]
 async fn finance_withdraws_a_bank_transfer_that_never_came_and_the_order_lapses() {
     let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
-    let (customer, order) = invoiced(&app, "NEVER-PAID", "49.00").await;
-    let transfer = app
-        .as_customer(&customer)
-        .accepted(
-            CAPTURE,
-            json!({ "input": { "orderId": order, "method": "BANK_TRANSFER" } }),
-        )
-        .await;
-    let payment = transfer["payment"]["id"].as_str().unwrap().to_owned();
-    settled(&app, &payment, "AWAITING_REMITTANCE").await;
+    let (order, payment) =
+        waiting_on_payer(&app, "NEVER-PAID", "BANK_TRANSFER", "AWAITING_REMITTANCE").await;
     let input = |reason: &str| json!({ "input": { "paymentId": payment, "reason": reason } });
 
     let clerk = app
