@@ -441,22 +441,23 @@ async fn the_automation_template_walks_its_fourteen_steps_to_go_live() {
 }
 
 /// A service-delivery engagement (no fee) for a new customer at `email`,
-/// started by its project manager: (id, the engagement as started).
-async fn started_for(app: &TestApp, email: &str) -> (String, Value) {
+/// started by its project manager: (id, the engagement as started, its
+/// first stage's due time).
+async fn started_for(app: &TestApp, email: &str) -> (String, Value, chrono::DateTime<chrono::Utc>) {
     let team = team(app).await;
     let (planned, _) = engagement(app, "service_delivery", &team, email, None).await;
     let id = planned["id"].as_str().unwrap().to_owned();
     let started = start(app, &id).await;
-    (id, started)
+    let due = chrono::DateTime::parse_from_rfc3339(started["stageDueAt"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    (id, started, due)
 }
 
 #[tokio::test]
 async fn an_overdue_stage_is_flagged_once_and_its_owner_told() {
     let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
-    let (id, started) = started_for(&app, "late@example.com.au").await;
-    let due = chrono::DateTime::parse_from_rfc3339(started["stageDueAt"].as_str().unwrap())
-        .unwrap()
-        .with_timezone(&chrono::Utc);
+    let (id, started, due) = started_for(&app, "late@example.com.au").await;
     // Kickoff takes up to two business days: Monday 10:00 → Wednesday's
     // close (17:00 AEDT).
     assert_eq!(due.to_rfc3339(), "2026-11-25T06:00:00+00:00");
@@ -493,10 +494,7 @@ async fn an_overdue_stage_is_flagged_once_and_its_owner_told() {
 #[tokio::test]
 async fn a_stage_due_during_a_hold_is_flagged_overdue_once_the_engagement_resumes() {
     let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
-    let (id, started) = started_for(&app, "held@example.com.au").await;
-    let due = chrono::DateTime::parse_from_rfc3339(started["stageDueAt"].as_str().unwrap())
-        .unwrap()
-        .with_timezone(&chrono::Utc);
+    let (id, _, due) = started_for(&app, "held@example.com.au").await;
     let pm = app.person("pm-1", Role::ProjectManager);
     let input =
         json!({ "input": { "engagementId": id, "reason": "Waiting on the customer's supplier" } });

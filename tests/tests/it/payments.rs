@@ -465,6 +465,26 @@ async fn a_rejected_refund_pays_nothing_back_and_leaves_no_note() {
         .await;
 }
 
+/// FINANCE cancels a paid order: the refund of `payment` it starts.
+async fn cancelled_refund(app: &TestApp, order: &Value, payment: &str) -> Value {
+    let cancelled = app
+        .person("finance-1", Role::Finance)
+        .accepted(
+            op("cancelOrder", "mutation($id: ID!) { cancelOrder(input: { id: $id, reason: \"Customer cancelled\" }) { order { status } userErrors { field code message } } }"),
+            json!({ "id": order }),
+        )
+        .await;
+    assert_eq!(cancelled["order"]["status"], "CANCELLED", "{cancelled}");
+    let refunds = app
+        .admin()
+        .data(
+            op("refunds", "query($id: ID!) { refunds(filter: { paymentId: $id }) { edges { node { id status amount { amount } approval { id } } } } }"),
+            json!({ "id": payment }),
+        )
+        .await;
+    tests::nodes(&refunds)[0].clone()
+}
+
 #[tokio::test]
 async fn cancelling_a_paid_order_refunds_it_and_the_note_reverses_its_invoice_exactly() {
     let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
@@ -479,22 +499,7 @@ async fn cancelling_a_paid_order_refunds_it_and_the_note_reverses_its_invoice_ex
         )
         .await["order"]
         .clone();
-    let cancelled = app
-        .person("finance-1", Role::Finance)
-        .data(
-            op("cancelOrder", "mutation($id: ID!) { cancelOrder(input: { id: $id, reason: \"Customer cancelled\" }) { order { status } userErrors { field code message } } }"),
-            json!({ "id": order_id["id"] }),
-        )
-        .await;
-    assert_eq!(cancelled["order"]["status"], "CANCELLED", "{cancelled}");
-    let refunds = app
-        .admin()
-        .data(
-            op("refunds", "query($id: ID!) { refunds(filter: { paymentId: $id }) { edges { node { id status amount { amount } approval { id } } } } }"),
-            json!({ "id": payment }),
-        )
-        .await;
-    let refund = tests::nodes(&refunds)[0].clone();
+    let refund = cancelled_refund(&app, &order_id["id"], &payment).await;
     assert_eq!(refund["status"], "AWAITING_APPROVAL");
     assert_eq!(refund["amount"]["amount"], "158.95");
     app.approve("finance-2", Role::Finance, &refund["approval"]["id"])
@@ -558,20 +563,7 @@ async fn a_refund_of_more_than_the_invoice_has_left_settles_with_a_note_for_the_
             json!({ "input": { "invoiceId": order["invoice"]["id"], "amount": "30.00", "reason": "Goodwill credit" } }),
         )
         .await;
-    finance
-        .accepted(
-            op("cancelOrder", "mutation($id: ID!) { cancelOrder(input: { id: $id, reason: \"Customer cancelled\" }) { order { status } userErrors { field code message } } }"),
-            json!({ "id": order["id"] }),
-        )
-        .await;
-    let refunds = app
-        .admin()
-        .data(
-            op("refunds", "query($id: ID!) { refunds(filter: { paymentId: $id }) { edges { node { id amount { amount } approval { id } } } } }"),
-            json!({ "id": payment }),
-        )
-        .await;
-    let refund = tests::nodes(&refunds)[0].clone();
+    let refund = cancelled_refund(&app, &order["id"], &payment).await;
     assert_eq!(refund["amount"]["amount"], "158.95", "all that was paid");
     app.approve("finance-2", Role::Finance, &refund["approval"]["id"])
         .await;
