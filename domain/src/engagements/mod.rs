@@ -1374,22 +1374,21 @@ async fn resume_stage_clock(w: &Write<'_>, e: &engagement::Model) -> Result<(), 
         round: e.round,
     };
     let now = w.now();
-    match e.stage_due_at {
-        Some(due_at) if !e.stage_overdue => {
-            if planned(timer_kind::STAGE_DUE).await?.is_none() {
-                let plan = TimerPlan {
-                    kind: timer_kind::STAGE_DUE,
-                    subject_id: e.id,
-                    due_at,
-                    payload: serde_json::json!({ "stageIndex": notice.stage_index, "round": notice.round }),
-                };
-                timers::plan(w.conn(), &plan, now).await?;
-            }
+    let Some(due_at) = e.stage_due_at else {
+        return Ok(());
+    };
+    if !e.stage_overdue {
+        if planned(timer_kind::STAGE_DUE).await?.is_none() {
+            let plan = TimerPlan {
+                kind: timer_kind::STAGE_DUE,
+                subject_id: e.id,
+                due_at,
+                payload: serde_json::json!({ "stageIndex": notice.stage_index, "round": notice.round }),
+            };
+            timers::plan(w.conn(), &plan, now).await?;
         }
-        Some(_) if planned(timer_kind::STAGE_ESCALATE).await?.is_none() => {
-            plan_escalation(w, e.id, notice).await?;
-        }
-        _ => {}
+    } else if planned(timer_kind::STAGE_ESCALATE).await?.is_none() {
+        plan_escalation(w, e.id, notice).await?;
     }
     Ok(())
 }
