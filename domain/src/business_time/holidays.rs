@@ -7,6 +7,7 @@ use crate::kernel::{
     fetch_page,
 };
 use crate::platform::outbox::topic;
+use crate::rules::calendar::BusinessCalendar;
 use chrono::NaiveDate;
 use entity::public_holiday;
 use sea_orm::{
@@ -43,6 +44,17 @@ pub async fn all_dates<C: ConnectionTrait>(conn: &C) -> Result<Vec<NaiveDate>, D
         .into_iter()
         .map(|h| h.holiday_date)
         .collect())
+}
+
+/// `calendar` with the holidays as committed, not as this process last
+/// reloaded them: for a statutory deadline fixed once (an injury report's,
+/// a recall's ACCC notification), where an edit another process just made
+/// must count.
+pub async fn as_committed<C: ConnectionTrait>(
+    conn: &C,
+    calendar: &BusinessCalendar,
+) -> Result<BusinessCalendar, DbErr> {
+    Ok(calendar.clone().with_holidays(all_dates(conn).await?))
 }
 
 /// One year's holidays in date order (staff).

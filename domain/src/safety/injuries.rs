@@ -257,10 +257,7 @@ pub async fn report(
     input: &NewInjuryReport,
 ) -> Result<Committed<injury_report::Model>, DomainError> {
     let mut w = Write::begin(db, ctx, Permission::ManageSafety).await?;
-    // Holidays as committed, not as this process last reloaded them.
-    let cal = calendar
-        .clone()
-        .with_holidays(holidays::all_dates(w.conn()).await?);
+    let cal = holidays::as_committed(w.conn(), calendar).await?;
     let now = w.now();
     let today = cal.local_date(now);
     let mut fields = Fields::new();

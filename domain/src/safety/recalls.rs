@@ -482,6 +482,7 @@ pub async fn start(
     input: &NewRecall,
 ) -> Result<Committed<recall::Model>, DomainError> {
     let mut w = Write::begin(db, ctx, Permission::ManageSafety).await?;
+    let calendar = &crate::business_time::holidays::as_committed(w.conn(), calendar).await?;
     let now = w.now();
     let today = calendar.local_date(now);
     let mut fields = Fields::new();

@@ -795,3 +795,29 @@ pub(crate) async fn recall_email(
     .await;
     app.email_with_id(&sent.unwrap().message_id)
 }
+
+/// The ACCC due date counts a holiday another API instance declared a
+/// moment ago (this one has not reloaded its calendar): a recall started
+/// on Monday is due Thursday when Wednesday, its last day, became a holiday.
+#[tokio::test]
+async fn a_recall_due_date_counts_a_holiday_another_instance_just_declared() {
+    let app = TestApp::spawn().await;
+    let location = warehouse(&app).await;
+    let heater = batch_product(&app, "HEAT-H1").await;
+    let batch = stock_batch(&app, &heater, &location, "LOT-H", 2).await;
+    entity::public_holiday::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        holiday_date: Set(chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()),
+        name: Set("Declared elsewhere".into()),
+        created_at: Set(app.clock.now_utc()),
+    }
+    .insert(app.db())
+    .await
+    .unwrap();
+    let started = app
+        .as_role(Role::Compliance)
+        .accepted(START, recall_input(&heater, &[batch]))
+        .await;
+    assert_eq!(started["recall"]["startedOn"], "2026-11-23");
+    assert_eq!(started["recall"]["acccDueOn"], "2026-11-26");
+}
