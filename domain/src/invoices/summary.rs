@@ -10,7 +10,8 @@ use crate::rules::gst::{DocumentFigures, DocumentKind, GstSummary};
 use crate::rules::money::Money;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
-    GstBasis, PaymentStatus, RefundStatus, adjustment_note, payment, refund, tax_invoice,
+    GstBasis, PaymentStatus, RefundStatus, adjustment_note, guarantee_claim, payment, refund,
+    return_request, tax_invoice,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -140,8 +141,9 @@ async fn accrual(
     ))
 }
 
-/// The part of each invoice paid in the period, and the notes of refunds
-/// paid back in it.
+/// The part of each invoice paid in the period, and the notes of money paid
+/// back in it (card refunds as the provider confirmed them; claims and
+/// returns paid back outside the hub as approved).
 async fn cash(
     db: &DatabaseConnection,
     from: NaiveDate,
@@ -176,8 +178,24 @@ async fn cash(
         .from(refund::Entity)
         .and_where(refund::Column::Status.eq(RefundStatus::Succeeded))
         .to_owned();
+    // Claims and returns paid back outside the hub (no card to refund): their
+    // note is issued as the money is approved to go back.
+    let claim_notes = sea_orm::sea_query::Query::select()
+        .column(guarantee_claim::Column::AdjustmentNoteId)
+        .from(guarantee_claim::Entity)
+        .and_where(guarantee_claim::Column::AdjustmentNoteId.is_not_null())
+        .to_owned();
+    let return_notes = sea_orm::sea_query::Query::select()
+        .column(return_request::Column::AdjustmentNoteId)
+        .from(return_request::Entity)
+        .and_where(return_request::Column::AdjustmentNoteId.is_not_null())
+        .to_owned();
+    let paid_back = sea_orm::Condition::any()
+        .add(adjustment_note::Column::Id.in_subquery(refund_notes))
+        .add(adjustment_note::Column::Id.in_subquery(claim_notes))
+        .add(adjustment_note::Column::Id.in_subquery(return_notes));
     let notes = adjustment_note::Entity::find()
-        .filter(adjustment_note::Column::Id.in_subquery(refund_notes))
+        .filter(paid_back)
         .filter(adjustment_note::Column::IssuedOn.gte(from))
         .filter(adjustment_note::Column::IssuedOn.lte(to))
         .all(db)

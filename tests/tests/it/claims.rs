@@ -754,3 +754,73 @@ async fn integrators_hear_a_claim_lodged_and_each_step_after_it_signed() {
     assert_eq!(updated["data"]["severity"], "MINOR");
     assert_eq!(updated["data"]["lastStep"], "claim.assessed");
 }
+
+/// A refund remedy on an order paid by bank transfer is paid outside the
+/// hub: its approval issues the note, and on the cash basis the GST summary
+/// counts that note on the day it was issued (before, only card refunds'
+/// notes were counted, so the business overstated its GST).
+#[tokio::test]
+async fn a_claim_paid_back_outside_the_hub_counts_in_the_cash_basis_gst_summary() {
+    let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
+    app.admin()
+        .change_business_settings(json!({ "gstBasis": "CASH" }))
+        .await;
+    let location = warehouse(&app).await;
+    let kettle = tests::shop::product(&app, &location, "CLM-BT", "55.00", "TAXABLE", true).await;
+    let customer = app.customer_named("Bo Transfer", "bo@example.com").await;
+    let order = place(&app, &customer, &[(&kettle, 1)], None).await;
+    reserve(&app, &order).await;
+    let finance = app.as_role(Role::Finance);
+    let transfer = finance
+        .accepted(
+            op("capturePayment", "mutation($input: CapturePaymentInput!) { capturePayment(input: $input) { payment { id amount { amount } } userErrors { field code message } } }"),
+            json!({ "input": { "orderId": order, "method": "BANK_TRANSFER" } }),
+        )
+        .await;
+    let payment = &transfer["payment"];
+    finance
+        .accepted(
+            op("recordRemittance", "mutation($input: RecordRemittanceInput!) { recordRemittance(input: $input) { payment { status } userErrors { field code message } } }"),
+            json!({ "input": { "paymentId": payment["id"], "amount": payment["amount"]["amount"], "reference": "CBA 9" } }),
+        )
+        .await;
+    let lines = line_ids(&app, &order).await;
+    ship(&app, &order, &location, &[(&lines[0], 1)], "A").await;
+
+    let claim = assessed(&app, &lines[0], "ACCEPTABLE_QUALITY", "MAJOR").await;
+    let chosen = app
+        .as_customer(&customer)
+        .accepted(
+            CHOOSE,
+            json!({ "input": { "claimId": claim["id"], "remedy": "REFUND" } }),
+        )
+        .await;
+    // No card to refund: an approval on the claim (under $100: at once).
+    assert!(chosen["claim"]["approvalId"].is_string(), "{chosen}");
+    assert!(chosen["claim"]["refundId"].is_null(), "{chosen}");
+    let remedied = wait_for_value("the claim's note", PATIENCE, async || {
+        let c = claim_of(&app, &claim["id"]).await;
+        c["adjustmentNote"].is_object().then_some(c)
+    })
+    .await;
+    let note = &remedied["adjustmentNote"];
+    let today = app
+        .clock
+        .now_utc()
+        .with_timezone(&chrono_tz::Australia::Sydney)
+        .date_naive()
+        .to_string();
+    let summary = finance
+        .data(
+            op("gstSummary", "query($from: Date!, $to: Date!) { gstSummary(from: $from, to: $to) { summary { basis adjustmentNotes { edges { node { number } } } } } }"),
+            json!({ "from": today, "to": today }),
+        )
+        .await["summary"]
+        .clone();
+    assert_eq!(summary["basis"], "CASH");
+    let numbers: Vec<Value> = nodes(&summary["adjustmentNotes"])
+        .iter()
+        .map(|n| n["number"].clone())
+        .collect();
+    assert_eq!(numbers, [note["number"].clone()], "{summary}");
+}
