@@ -1325,9 +1325,7 @@ pub async fn change_status(
     reason: &str,
 ) -> Result<Committed<Engagement>, DomainError> {
     let mut w = Write::begin(db, ctx, Permission::ManageEngagements).await?;
-    let mut fields = Fields::new();
-    let reason = fields.text("reason", reason, 500);
-    let reason = fields.finish(|| reason)?;
+    let reason = crate::kernel::reason(reason)?;
     let (before, _) = lock(&w, id).await?;
     let e = &before.engagement;
     if !matches!(event, Event::Hold | Event::Resume | Event::Cancel) {

@@ -202,6 +202,15 @@ impl Fields {
     }
 }
 
+/// The reason a state change is made with, when it is the input's one
+/// field (a cancellation, a hold, a withdrawal): required, one line, at most
+/// 500 characters.
+pub fn reason(text: &str) -> Result<String, DomainError> {
+    let mut fields = Fields::new();
+    let reason = fields.text("reason", text, 500);
+    fields.finish(|| reason)
+}
+
 /// A reporting period of whole local dates `from` to `to` (inclusive),
 /// checked and turned into the instants `[start, end)` it covers: `to`
 /// before `from` is OUT_OF_RANGE on `to`; more than `max_days` is refused on

@@ -17,7 +17,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use context::{Actor, Ctx, Role};
 pub use error::{DomainError, ErrorCode, FieldError};
 pub use idempotency::IdempotencyKey;
-pub use input::{Fields, Patch};
+pub use input::{Fields, Patch, reason};
 pub use paging::{
     Page, PageRequest, fetch_page, fetch_page_sorted, fetch_scoped_page, text_contains,
 };

@@ -1146,9 +1146,7 @@ pub async fn cancel(
     reason: &str,
 ) -> Result<Committed<Order>, DomainError> {
     let mut w = Write::begin(db, ctx, Permission::PlaceOrders).await?;
-    let mut fields = Fields::new();
-    let reason = fields.text("reason", reason, 500);
-    let reason = fields.finish(|| reason)?;
+    let reason = crate::kernel::reason(reason)?;
     let before = load(w.conn(), id, true)
         .await?
         .filter(|o| visible_to(ctx, &o.order))

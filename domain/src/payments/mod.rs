@@ -358,9 +358,7 @@ pub async fn withdraw(
     reason: &str,
 ) -> Result<Committed<payment::Model>, DomainError> {
     let mut w = Write::begin(db, ctx, Permission::ManageFinance).await?;
-    let mut fields = Fields::new();
-    let reason = fields.text("reason", reason, 500);
-    let reason = fields.finish(|| reason)?;
+    let reason = crate::kernel::reason(reason)?;
     let before = load(w.conn(), payment_id, true)
         .await?
         .ok_or_else(|| DomainError::not_found("paymentId", "payment"))?;

@@ -882,9 +882,7 @@ pub async fn cancel(
     reason: &str,
 ) -> Result<Committed<PurchaseOrder>, DomainError> {
     let mut w = Write::begin(db, ctx, Permission::Purchase).await?;
-    let mut fields = Fields::new();
-    let reason = fields.text("reason", reason, 500);
-    let reason = fields.finish(|| reason)?;
+    let reason = crate::kernel::reason(reason)?;
     let before = load_locked(&w, id).await?;
     if before.order.drop_ship {
         release_drop_ship(&mut w, &before.order).await?;

@@ -454,6 +454,20 @@ async fn started_for(app: &TestApp, email: &str) -> (String, Value, chrono::Date
     (id, started, due)
 }
 
+/// Wait until the first stage is flagged overdue and its owner's email is
+/// sent; the stage's entry (stage emails are about it, once per stage and
+/// round).
+async fn flagged_overdue_and_owner_told(app: &TestApp, id: &str) -> String {
+    wait_for("the stage flagged overdue", PATIENCE, async || {
+        read(app, id).await["stageOverdue"] == true
+    })
+    .await;
+    let entry = stage_entry(app, id, 0, 0).await;
+    app.sent_notification(entity::NotificationKind::EngagementStageOverdue, &entry)
+        .await;
+    entry
+}
+
 #[tokio::test]
 async fn an_overdue_stage_is_flagged_once_and_its_owner_told() {
     let (app, _worker) = TestApp::spawn_with_worker(&[]).await;
@@ -463,14 +477,7 @@ async fn an_overdue_stage_is_flagged_once_and_its_owner_told() {
     assert_eq!(due.to_rfc3339(), "2026-11-25T06:00:00+00:00");
     assert_eq!(started["stageOverdue"], false);
     app.clock.set(due + Days::minutes(1));
-    wait_for("the stage flagged overdue", PATIENCE, async || {
-        read(&app, &id).await["stageOverdue"] == true
-    })
-    .await;
-    // Stage emails are about the stage's entry (once per stage and round).
-    let entry = stage_entry(&app, &id, 0, 0).await;
-    app.sent_notification(entity::NotificationKind::EngagementStageOverdue, &entry)
-        .await;
+    let entry = flagged_overdue_and_owner_told(&app, &id).await;
     // A day later nothing repeats.
     app.clock.advance(Days::days(1));
     app.outbox_drained("the day's timers processed").await;
@@ -539,11 +546,5 @@ async fn a_stage_due_during_a_hold_is_flagged_overdue_once_the_engagement_resume
         )
         .await;
     assert_eq!(resumed["engagement"]["status"], "ACTIVE");
-    wait_for("the stage flagged overdue", PATIENCE, async || {
-        read(&app, &id).await["stageOverdue"] == true
-    })
-    .await;
-    let entry = stage_entry(&app, &id, 0, 0).await;
-    app.sent_notification(entity::NotificationKind::EngagementStageOverdue, &entry)
-        .await;
+    flagged_overdue_and_owner_told(&app, &id).await;
 }
